@@ -1,0 +1,85 @@
+// Keeps the pure folders pure and imports flowing one way (run by `npm test`).
+// Pure: no node:* modules, async, timers, clocks, randomness, process, Buffer or console.
+// Deterministic (the simulator): the same, except it may use the crypto shell module.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const src = join(root, 'src');
+
+/** For each folder: the folders it may import from. Absent folders are shell (may import anything). */
+const LAYERS: Record<string, readonly string[]> = {
+  core: [],
+  wire: ['core'],
+  protocol: ['core', 'wire'],
+  app: ['core', 'wire'],
+  crypto: ['core', 'wire'],
+  ingress: ['core', 'wire', 'protocol'],
+  accountability: ['core', 'wire', 'protocol'],
+  pbft: ['core', 'wire', 'protocol', 'app', 'accountability'],
+  hotstuff: ['core', 'wire', 'protocol', 'app', 'accountability'],
+  sim: ['core', 'wire', 'protocol', 'app', 'accountability', 'ingress', 'crypto', 'pbft', 'hotstuff'],
+};
+const PURE = new Set(['core', 'wire', 'protocol', 'app', 'ingress', 'accountability', 'pbft', 'hotstuff']);
+const DETERMINISTIC = new Set(['sim']);
+
+const FORBIDDEN: readonly [RegExp, string][] = [
+  [/from\s+['"]node:/, 'imports a node:* module'],
+  [/import\(/, 'uses dynamic import'],
+  [/\basync\b/, 'uses async'],
+  [/\bawait\b/, 'uses await'],
+  [/\bset(Timeout|Interval|Immediate)\b/, 'uses a timer'],
+  [/\bDate\b/, 'reads the clock (Date)'],
+  [/\bperformance\./, 'reads the clock (performance)'],
+  [/Math\.random/, 'uses Math.random'],
+  [/\bprocess\./, 'touches process'],
+  [/\bBuffer\b/, 'uses Buffer'],
+  [/\bconsole\./, 'writes to the console'],
+  [/\brequire\(/, 'uses require'],
+];
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (p.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+}
+
+const problems: string[] = [];
+for (const file of files(src)) {
+  const rel = relative(src, file);
+  const folder = rel.split('/')[0] ?? '';
+  const isTest = file.endsWith('.test.ts');
+  const code = stripComments(readFileSync(file, 'utf8'));
+  if (!isTest && (PURE.has(folder) || DETERMINISTIC.has(folder))) {
+    for (const [re, what] of FORBIDDEN) {
+      if (re.test(code)) problems.push(`src/${rel}: ${what} (src/${folder} must stay ${PURE.has(folder) ? 'pure' : 'deterministic'})`);
+    }
+  }
+  if (!isTest && folder !== 'ingress' && folder !== 'core' && /\bmarkVerified\b/.test(code)) {
+    problems.push(`src/${rel}: calls markVerified (only src/ingress may produce Verified values)`);
+  }
+  const allowed = LAYERS[folder];
+  if (allowed === undefined || isTest) continue;
+  for (const m of code.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) {
+    const target = relative(src, resolve(dirname(file), m[1]!)).split('/')[0] ?? '';
+    if (target !== folder && !allowed.includes(target)) {
+      problems.push(`src/${rel}: imports src/${target} (src/${folder} may import only: ${allowed.join(', ') || 'nothing'})`);
+    }
+  }
+}
+
+if (problems.length > 0) {
+  console.error(`purity check: ${problems.length} problem(s)`);
+  for (const p of problems) console.error(`  ${p}`);
+  process.exit(1);
+}
+console.log('purity check: ok (pure folders pure, imports flow one way)');

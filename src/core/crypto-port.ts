@@ -1,0 +1,22 @@
+// The crypto the pure core may call: deterministic, synchronous functions injected by the shell
+// (node:crypto Ed25519/SHA-256 in the node, the same or a fast simulated scheme in the simulator).
+
+import type { Digest, PublicKey, Signature } from './ids.ts';
+
+export type HashFn = (data: Uint8Array) => Digest;
+
+export interface Signer {
+  readonly publicKey: PublicKey;
+  /** Ed25519 is deterministic: the same bytes always give the same signature. */
+  sign(data: Uint8Array): Signature;
+}
+
+export type VerifyFn = (key: PublicKey, data: Uint8Array, sig: Signature) => boolean;
+
+export interface CryptoSuite {
+  readonly name: string;
+  readonly hash: HashFn;
+  readonly verify: VerifyFn;
+  /** Builds a signer from a 32-byte private seed. */
+  signer(seed: Uint8Array): Signer;
+}

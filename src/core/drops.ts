@@ -1,0 +1,40 @@
+// Typed reasons for dropping input (Lodestar habit): "ignore" is benign (stale, duplicate),
+// "reject" is a fault of the sender and may feed suspicion (SPEC C2).
+
+export const DROP_REASONS = {
+  // codec / ingress
+  malformed: 'reject',
+  oversized: 'reject',
+  'bad-signature': 'reject',
+  'non-member': 'reject',
+  'sender-mismatch': 'reject',
+  'bad-batch-digest': 'reject',
+  'op-too-large': 'reject',
+  // normal case (TOCS '02 §4.2)
+  'wrong-view': 'ignore',
+  'not-primary': 'reject',
+  'from-self': 'ignore',
+  'out-of-window': 'ignore',
+  'conflicting-pre-prepare': 'reject',
+  'pre-prepare-to-primary': 'ignore',
+  'duplicate': 'ignore',
+  'digest-mismatch': 'reject',
+  'stale-request': 'ignore',
+  'request-queue-full': 'ignore',
+  'invalid-batch': 'reject',
+  // view change, checkpoints, state transfer (TOCS '02 §4.3–4.4, §5.3)
+  'invalid-view-change': 'reject',
+  'invalid-new-view': 'reject',
+  'stale-view-change': 'ignore',
+  'stale-checkpoint': 'ignore',
+  'invalid-checkpoint': 'reject',
+  'state-unavailable': 'ignore',
+  'bad-state-chunk': 'reject',
+  'unexpected-message': 'ignore',
+  quarantined: 'ignore',
+} as const;
+
+export type DropReason = keyof typeof DROP_REASONS;
+export type DropSeverity = (typeof DROP_REASONS)[DropReason];
+
+export const dropSeverity = (r: DropReason): DropSeverity => DROP_REASONS[r];

@@ -1,0 +1,71 @@
+// The shape shared by every protocol core (PBFT now, HotStuff later):
+//   handle(input) → output, synchronous, deterministic and total on verified input.
+// The caller must make output.persist durable before any of output.send / output.replies leave the
+// process (SPEC D2, "durable before sent"); the simulator and the node driver both enforce it.
+
+import type { Digest, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { DropReason } from '../core/drops.ts';
+import type { Verified } from '../core/verified.ts';
+import type { Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+
+export type Input =
+  /** One unit of virtual time. Timeouts are counted in ticks; the core never reads a clock. */
+  | { readonly type: 'tick' }
+  /** A client request that passed ingress (signature checked, op size bounded). */
+  | { readonly type: 'request'; readonly request: Verified<Request> }
+  /** A replica message that passed ingress (all signatures inside it checked, sender is a member). */
+  | { readonly type: 'message'; readonly message: Verified<ReplicaMessage> };
+
+/** A key/value write for the replica's own durable log; keys are ASCII, ordered bytewise. */
+export type PersistOp =
+  | { readonly op: 'put'; readonly key: string; readonly value: Uint8Array }
+  | { readonly op: 'delete'; readonly key: string }
+  /** Deletes every key k with from ≤ k < to (garbage collection below a stable checkpoint). */
+  | { readonly op: 'delete-range'; readonly from: string; readonly to: string };
+
+export type Destination = ReplicaId | 'all';
+
+export interface Send {
+  /** A replica id, or 'all' for every replica but the sender. */
+  readonly to: Destination;
+  readonly message: ReplicaMessage;
+}
+
+export interface ExecutedRequest {
+  readonly request: Request;
+  readonly result: Uint8Array;
+}
+
+/** A batch executed at seq (the application ran inside the step). */
+export interface ExecutedBatch {
+  readonly view: View;
+  readonly seq: Seq;
+  readonly digest: Digest;
+  /** Requests executed for the first time, in order (duplicates are skipped, SPEC B2). */
+  readonly executed: readonly ExecutedRequest[];
+  /** State digest after seq, when seq is a checkpoint. */
+  readonly stateDigest?: Digest;
+}
+
+export type CoreEvent =
+  | { readonly type: 'drop'; readonly reason: DropReason; readonly from?: ReplicaId; readonly detail?: string }
+  | { readonly type: 'view-change-started'; readonly view: View }
+  | { readonly type: 'new-view-installed'; readonly view: View; readonly primary: ReplicaId }
+  | { readonly type: 'checkpoint-stable'; readonly seq: Seq; readonly stateDigest: Digest }
+  | { readonly type: 'state-transfer-started'; readonly seq: Seq; readonly from: ReplicaId }
+  | { readonly type: 'state-transfer-done'; readonly seq: Seq }
+  | { readonly type: 'batch-proposed'; readonly seq: Seq; readonly size: number };
+
+export interface Output {
+  readonly persist: PersistOp[];
+  readonly send: Send[];
+  readonly replies: Reply[];
+  readonly executed: ExecutedBatch[];
+  readonly events: CoreEvent[];
+}
+
+export const emptyOutput = (): Output => ({ persist: [], send: [], replies: [], executed: [], events: [] });
+
+export interface Protocol {
+  handle(input: Input): Output;
+}

@@ -1,0 +1,173 @@
+// Message types (Castro & Liskov TOCS '02 §4). Plain data; the canonical binary encoding is in
+// codec.ts and documented in docs/PROTOCOL.md. Every message a replica sends carries its id and an
+// Ed25519 signature over the canonical encoding of all other fields (signingBytes in codec.ts).
+
+import type { ClientId, Digest, ReplicaId, ReqNo, Seq, Signature, View } from '../core/ids.ts';
+
+/** ⟨REQUEST, o, t, c⟩σc — op o, request number t (the paper's timestamp), client c (§4.2). */
+export interface Request {
+  readonly type: 'request';
+  readonly client: ClientId;
+  readonly reqNo: ReqNo;
+  readonly op: Uint8Array;
+  /** When true the request is a read-only query (SPEC A7); not yet used by PBFT ordering. */
+  readonly readOnly: boolean;
+  readonly sig: Signature;
+}
+
+/** ⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩ — d is the digest of the batch (§4.2, batching §5.1.4). */
+export interface PrePrepare {
+  readonly type: 'pre-prepare';
+  readonly view: View;
+  readonly seq: Seq;
+  readonly digest: Digest;
+  /** The batch; empty for a null request (§4.4). The signature covers `digest`, not the bodies. */
+  readonly requests: readonly Request[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨PREPARE, v, n, d, i⟩σi (§4.2). */
+export interface Prepare {
+  readonly type: 'prepare';
+  readonly view: View;
+  readonly seq: Seq;
+  readonly digest: Digest;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨COMMIT, v, n, d, i⟩σi (§4.2). */
+export interface Commit {
+  readonly type: 'commit';
+  readonly view: View;
+  readonly seq: Seq;
+  readonly digest: Digest;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨REPLY, v, t, c, i, r⟩σi (§4.2). */
+export interface Reply {
+  readonly type: 'reply';
+  readonly view: View;
+  readonly client: ClientId;
+  readonly reqNo: ReqNo;
+  readonly result: Uint8Array;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨CHECKPOINT, n, d, i⟩σi — d is the digest of the replicated state after executing n (§4.3). */
+export interface Checkpoint {
+  readonly type: 'checkpoint';
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** A prepared certificate: a pre-prepare and 2f matching prepares from distinct backups (§4.4). */
+export interface PreparedProof {
+  readonly prePrepare: PrePrepare;
+  readonly prepares: readonly Prepare[];
+}
+
+/** ⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi (§4.4). */
+export interface ViewChange {
+  readonly type: 'view-change';
+  readonly newView: View;
+  /** n: sequence number of the last stable checkpoint s known to i. */
+  readonly stableSeq: Seq;
+  /** C: 2f+1 valid checkpoint messages proving the correctness of s (empty when s = 0). */
+  readonly checkpointProof: readonly Checkpoint[];
+  /** P: a prepared certificate for each request prepared at i with sequence number > n. */
+  readonly prepared: readonly PreparedProof[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨NEW-VIEW, v+1, V, O⟩σp (§4.4). */
+export interface NewView {
+  readonly type: 'new-view';
+  readonly view: View;
+  /** V: the 2f+1 valid view-change messages the new primary received. */
+  readonly viewChanges: readonly ViewChange[];
+  /** O: the pre-prepares re-issued in the new view (null requests for gaps). */
+  readonly prePrepares: readonly PrePrepare[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** State transfer (TOCS '02 §5.3, simplified): ask a peer for a chunk of the snapshot at seq. */
+export interface FetchState {
+  readonly type: 'fetch-state';
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  readonly chunk: number;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** One chunk of a checkpoint snapshot; the assembled bytes must hash to the certified digest. */
+export interface StateChunk {
+  readonly type: 'state-chunk';
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  readonly chunk: number;
+  readonly totalChunks: number;
+  readonly data: Uint8Array;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** Ask peers for the committed batches after a sequence number (log catch-up). */
+export interface FetchLog {
+  readonly type: 'fetch-log';
+  readonly fromSeq: Seq;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** A committed certificate: the pre-prepare and 2f+1 matching commits (§4.2, committed(m,v,n)). */
+export interface CommittedProof {
+  readonly type: 'committed-proof';
+  readonly prePrepare: PrePrepare;
+  readonly commits: readonly Commit[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+export type ReplicaMessage =
+  | PrePrepare
+  | Prepare
+  | Commit
+  | Checkpoint
+  | ViewChange
+  | NewView
+  | FetchState
+  | StateChunk
+  | FetchLog
+  | CommittedProof;
+
+export type Message = Request | Reply | ReplicaMessage;
+export type MessageType = Message['type'];
+
+/** Numeric tags on the wire (docs/PROTOCOL.md). Never reuse a retired tag. */
+export const MESSAGE_TAGS = {
+  request: 1,
+  reply: 2,
+  'pre-prepare': 3,
+  prepare: 4,
+  commit: 5,
+  checkpoint: 6,
+  'view-change': 7,
+  'new-view': 8,
+  'fetch-state': 9,
+  'state-chunk': 10,
+  'fetch-log': 11,
+  'committed-proof': 12,
+} as const satisfies Record<MessageType, number>;
+
+/** Strips the signature: the fields a signature covers. */
+export type Unsigned<M extends Message> = Omit<M, 'sig'>;
