@@ -39,10 +39,10 @@ export function createPrng(seed: number): Prng {
     const t = (st[1]! << 9) >>> 0;
     st[2] = st[2]! ^ st[0]!;
     st[3] = st[3]! ^ st[1]!;
-    st[1] = st[1]! ^ st[2]!;
-    st[0] = st[0]! ^ st[3]!;
-    st[2] = st[2]! ^ t;
-    st[3] = rotl(st[3]!, 11);
+    st[1] = st[1]! ^ st[2];
+    st[0] = st[0]! ^ st[3];
+    st[2] = st[2] ^ t;
+    st[3] = rotl(st[3], 11);
     return result;
   };
   const prng: Prng = {

@@ -28,7 +28,8 @@ export type Destination = ReplicaId | 'all';
 export interface Send {
   /** A replica id, or 'all' for every replica but the sender. */
   readonly to: Destination;
-  readonly message: ReplicaMessage;
+  /** A replica message, or a client request relayed by a backup to the primary (TOCS '02 §4.1). */
+  readonly message: ReplicaMessage | Request;
 }
 
 export interface ExecutedRequest {

@@ -1,0 +1,19 @@
+// Planted bugs, for tests only: each one must be caught by a checker (SPEC G3, "checkers can fail").
+// Never set in production code paths; the node driver rejects them.
+
+export interface PlantedBugs {
+  /**
+   * Use f+1 instead of 2f+1 as the quorum: commit with f+1 commits, prepare with f prepares, and
+   * move views with f+1 view changes, so a minority partition decides alone (breaks the quorum
+   * intersection argument of TOCS '02 §4.2 / §4.4).
+   */
+  readonly commitWithWeakQuorum?: boolean;
+  /** Execute a retransmitted request again instead of answering from the client table (breaks §4.1). */
+  readonly reexecuteRetransmissions?: boolean;
+  /** New primary leaves prepared certificates out of NEW-VIEW (breaks §4.4). */
+  readonly dropPreparedInNewView?: boolean;
+  /** Send commits without persisting them first (breaks SPEC D2). */
+  readonly sendBeforePersist?: boolean;
+}
+
+export const NO_BUGS: PlantedBugs = {};

@@ -1,0 +1,79 @@
+// Log catch-up: a replica whose next sequence number is not committed after a while asks its peers
+// for committed certificates (a pre-prepare and 2f+1 matching commits, committed(m, v, n) in
+// TOCS '02 §4.2) — self-certifying, so one answer from any replica suffices. Peers that have already
+// discarded that part of the log answer with their stable checkpoint proof instead (state transfer).
+
+import { seq as toSeq } from '../core/ids.ts';
+import { primaryOf } from '../core/quorum.ts';
+import type { CommittedProof, Commit, FetchLog } from '../wire/messages.ts';
+import type { Ctx } from './context.ts';
+import { broadcast, drop, entryFor, inWindow, sendTo, sign } from './context.ts';
+import { requestKey } from './state.ts';
+import { executeReady } from './execute.ts';
+
+/** Most committed certificates sent for one FETCH-LOG (bounds the work a request can cause). */
+const MAX_PROOFS_PER_FETCH = 32;
+
+export function tickCatchUp(ctx: Ctx): void {
+  const st = ctx.st;
+  const r = st.params.retransmitTicks;
+  if (st.transfer !== undefined || st.tick - st.lastProgressTick < r || st.tick - st.lastFetchLogTick < r) return;
+  const behind = st.pending.size > 0 || st.certified !== undefined || [...st.log.keys()].some((k) => k > st.lastExecuted);
+  if (!behind) return;
+  st.lastFetchLogTick = st.tick;
+  broadcast(ctx, sign<FetchLog>(ctx, { type: 'fetch-log', fromSeq: toSeq(st.lastExecuted + 1), replica: st.id }));
+}
+
+export function handleFetchLog(ctx: Ctx, m: FetchLog): void {
+  const st = ctx.st;
+  if (m.fromSeq <= st.lowWatermark) {
+    // They need our stable checkpoint first: its 2f+1 proof lets them start a state transfer.
+    for (const cp of st.stableProof) sendTo(ctx, m.replica, cp);
+  }
+  const first = Math.max(m.fromSeq, st.lowWatermark + 1);
+  const last = Math.min(st.lastExecuted, first + MAX_PROOFS_PER_FETCH - 1);
+  for (let n = first; n <= last; n++) {
+    const e = st.log.get(toSeq(n));
+    const pp = e?.prePrepare;
+    if (e === undefined || pp === undefined || !e.committed) continue;
+    const commits = [...e.commits.values()].filter((c) => c.view === pp.view && c.digest === pp.digest);
+    if (commits.length < st.quorum) continue;
+    commits.sort((a, b) => a.replica - b.replica);
+    const proof = sign<CommittedProof>(ctx, {
+      type: 'committed-proof',
+      prePrepare: pp,
+      commits: commits.slice(0, st.quorum),
+      replica: st.id,
+    });
+    sendTo(ctx, m.replica, proof);
+  }
+}
+
+/** Accepts a committed certificate for a sequence number this replica has not executed. */
+export function handleCommittedProof(ctx: Ctx, m: CommittedProof): void {
+  const st = ctx.st;
+  const pp = m.prePrepare;
+  if (pp.seq <= st.lastExecuted) return drop(ctx, 'duplicate', m.replica);
+  if (!inWindow(st, pp.seq)) return drop(ctx, 'out-of-window', m.replica);
+  if (!validCommittedProof(st.n, st.quorum, m)) return drop(ctx, 'invalid-batch', m.replica, 'committed proof');
+  const e = entryFor(st, pp.seq);
+  if (e.committed) return drop(ctx, 'duplicate', m.replica);
+  e.prePrepare = pp;
+  e.commits = new Map(m.commits.map((c) => [c.replica, c] as const));
+  e.prepared = true;
+  e.committed = true;
+  e.lastActivity = st.tick;
+  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
+  executeReady(ctx);
+}
+
+function validCommittedProof(n: number, quorum: number, m: CommittedProof): boolean {
+  const pp = m.prePrepare;
+  if (pp.replica !== primaryOf(pp.view, n)) return false;
+  const senders = new Set<number>();
+  for (const c of m.commits) {
+    if (c.view !== pp.view || c.seq !== pp.seq || c.digest !== pp.digest) return false;
+    senders.add(c.replica);
+  }
+  return senders.size >= quorum;
+}

@@ -1,0 +1,144 @@
+// Checkpoints and garbage collection (TOCS '02 §4.3): every K sequence numbers a replica signs the
+// digest of its state; 2f+1 matching checkpoints make it stable, the low watermark h moves up to it
+// and everything at or below it is discarded, so memory stays bounded.
+
+import type { Digest, ReplicaId, Seq } from '../core/ids.ts';
+import { fromHex, seq as toSeq } from '../core/ids.ts';
+import type { Checkpoint } from '../wire/messages.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import type { Ctx } from './context.ts';
+import { broadcast, drop, emit, seqKey, sign } from './context.ts';
+import { ByteReader, ByteWriter } from './bytes.ts';
+import { decodeAs, encodeState } from './persist.ts';
+import { maybePropose, PC_PREFIX, PP_PREFIX } from './normal.ts';
+
+export const STABLE_KEY = 'stable';
+/** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
+const MAX_WINDOWS_AHEAD = 16;
+
+/** Called after executing a checkpoint seq: returns the state digest it signed. */
+export function takeCheckpoint(ctx: Ctx, n: Seq): Digest {
+  const st = ctx.st;
+  const snapshot = encodeState(st.app.snapshot(), st.clients);
+  const stateDigest = st.hash(snapshot);
+  st.ownCheckpoints.set(n, { digest: stateDigest, snapshot });
+  const cp = sign<Checkpoint>(ctx, { type: 'checkpoint', seq: n, stateDigest, replica: st.id });
+  recordCheckpoint(st, cp);
+  broadcast(ctx, cp);
+  checkStable(ctx, n);
+  return stateDigest;
+}
+
+function recordCheckpoint(st: Ctx['st'], cp: Checkpoint): void {
+  let bySender = st.checkpoints.get(cp.seq);
+  if (bySender === undefined) {
+    bySender = new Map();
+    st.checkpoints.set(cp.seq, bySender);
+  }
+  bySender.set(cp.replica, cp);
+}
+
+export function handleCheckpoint(ctx: Ctx, cp: Checkpoint): void {
+  const st = ctx.st;
+  if (cp.seq <= st.lowWatermark) return drop(ctx, 'stale-checkpoint', cp.replica);
+  if (cp.seq % st.params.checkpointInterval !== 0) return drop(ctx, 'invalid-checkpoint', cp.replica);
+  if (cp.seq > st.lowWatermark + MAX_WINDOWS_AHEAD * st.params.windowSize) return drop(ctx, 'out-of-window', cp.replica);
+  const old = st.checkpoints.get(cp.seq)?.get(cp.replica);
+  if (old !== undefined) return drop(ctx, old.stateDigest === cp.stateDigest ? 'duplicate' : 'invalid-checkpoint', cp.replica);
+  recordCheckpoint(st, cp);
+  checkStable(ctx, cp.seq);
+}
+
+/** A quorum of matching checkpoints at n, or undefined. */
+export function stableCertificate(ctx: Ctx, n: Seq): { digest: Digest; proof: Checkpoint[] } | undefined {
+  const bySender = ctx.st.checkpoints.get(n);
+  if (bySender === undefined || bySender.size < ctx.st.quorum) return undefined;
+  const byDigest = new Map<Digest, Checkpoint[]>();
+  for (const cp of bySender.values()) {
+    const list = byDigest.get(cp.stateDigest) ?? [];
+    list.push(cp);
+    byDigest.set(cp.stateDigest, list);
+  }
+  for (const [digest, list] of byDigest) {
+    if (list.length >= ctx.st.quorum) {
+      list.sort((a, b) => a.replica - b.replica);
+      return { digest, proof: list.slice(0, ctx.st.quorum) };
+    }
+  }
+  return undefined;
+}
+
+export function checkStable(ctx: Ctx, n: Seq): void {
+  const st = ctx.st;
+  if (n <= st.lowWatermark) return;
+  const cert = stableCertificate(ctx, n);
+  if (cert === undefined) return;
+  const own = st.ownCheckpoints.get(n);
+  if (own !== undefined && own.digest === cert.digest) {
+    makeStable(ctx, n, cert.digest, cert.proof);
+    return;
+  }
+  // Behind (or, impossible for a correct replica, diverged): remember the certificate; the tick
+  // handler starts a state transfer if execution does not reach it soon (§5.3).
+  if (st.certified === undefined || st.certified.seq < n) st.certified = { seq: n, stateDigest: cert.digest, proof: cert.proof };
+}
+
+/** §4.3: the checkpoint at n is stable — advance h and discard the log and certificates up to n. */
+export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[]): void {
+  const st = ctx.st;
+  const own = st.ownCheckpoints.get(n);
+  if (own === undefined) return;
+  st.lowWatermark = n;
+  st.stableProof = proof;
+  if (st.certified !== undefined && st.certified.seq <= n) st.certified = undefined;
+  for (const k of st.log.keys()) if (k <= n) st.log.delete(k);
+  for (const k of st.preparedCerts.keys()) if (k <= n) st.preparedCerts.delete(k);
+  for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
+  for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);
+  if (st.lastAssigned < n) st.lastAssigned = n;
+  ctx.out.persist.push(
+    { op: 'put', key: STABLE_KEY, value: encodeStable(n, stateDigest, proof, own.snapshot) },
+    { op: 'delete-range', from: seqKey(PP_PREFIX, 0), to: seqKey(PP_PREFIX, n + 1) },
+    { op: 'delete-range', from: seqKey(PC_PREFIX, 0), to: seqKey(PC_PREFIX, n + 1) },
+  );
+  emit(ctx, { type: 'checkpoint-stable', seq: n, stateDigest });
+  maybePropose(ctx);
+}
+
+export interface StableRecord {
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  readonly proof: Checkpoint[];
+  readonly snapshot: Uint8Array;
+}
+
+export function encodeStable(n: Seq, d: Digest, proof: readonly Checkpoint[], snapshot: Uint8Array): Uint8Array {
+  const w = new ByteWriter().u64(n).raw(fromHex(d) ?? new Uint8Array(32)).u32(proof.length);
+  for (const cp of proof) w.bytes(encodeMessage(cp));
+  return w.bytes(snapshot).finish();
+}
+
+export function decodeStable(bytes: Uint8Array, hash: (b: Uint8Array) => Digest): StableRecord | undefined {
+  const r = new ByteReader(bytes);
+  const n = toSeq(r.u64());
+  r.raw(32);
+  const count = r.u32();
+  const proof: Checkpoint[] = [];
+  for (let i = 0; i < count && r.ok; i++) {
+    const cp = decodeAs<Checkpoint>(r.bytes(), 'checkpoint');
+    if (cp === undefined) return undefined;
+    proof.push(cp);
+  }
+  const snapshot = r.bytes().slice();
+  if (!r.done) return undefined;
+  return { seq: n, stateDigest: hash(snapshot), proof, snapshot };
+}
+
+/** Senders of checkpoints at n with digest d (state-transfer sources), excluding self. */
+export function checkpointHolders(ctx: Ctx, n: Seq, d: Digest): ReplicaId[] {
+  const out: ReplicaId[] = [];
+  for (const cp of ctx.st.checkpoints.get(n)?.values() ?? []) {
+    if (cp.stateDigest === d && cp.replica !== ctx.st.id) out.push(cp.replica);
+  }
+  return out.sort((a, b) => a - b);
+}

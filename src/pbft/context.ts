@@ -1,0 +1,91 @@
+// Per-step context: the state, the output being built, and helpers to sign and emit.
+
+import type { ReplicaId, Seq, Signature } from '../core/ids.ts';
+import { signature } from '../core/ids.ts';
+import type { DropReason } from '../core/drops.ts';
+import type { CoreEvent, Output } from '../protocol/types.ts';
+import type { Message, ReplicaMessage, Request } from '../wire/messages.ts';
+import { encodeMessage, signingBytes } from '../wire/codec.ts';
+import { primaryOf } from '../core/quorum.ts';
+import type { LogEntry, ReplicaState } from './state.ts';
+import type { PlantedBugs } from './bugs.ts';
+
+export interface Ctx {
+  readonly st: ReplicaState;
+  readonly out: Output;
+  readonly bugs: PlantedBugs;
+}
+
+const NO_SIG = signature(new Uint8Array(64));
+
+/** Signs the canonical encoding of a message (everything but its signature), SPEC B1. */
+export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
+  const draft = { ...unsigned, sig: NO_SIG } as unknown as M;
+  const sig: Signature = ctx.st.signer.sign(signingBytes(draft));
+  return { ...draft, sig };
+}
+
+export function broadcast(ctx: Ctx, message: ReplicaMessage): void {
+  ctx.out.send.push({ to: 'all', message });
+}
+
+export function sendTo(ctx: Ctx, to: ReplicaId, message: ReplicaMessage | Request): void {
+  if (to === ctx.st.id) return;
+  ctx.out.send.push({ to, message });
+}
+
+export function drop(ctx: Ctx, reason: DropReason, from?: ReplicaId, detail?: string): void {
+  const ev: CoreEvent =
+    from === undefined
+      ? detail === undefined
+        ? { type: 'drop', reason }
+        : { type: 'drop', reason, detail }
+      : detail === undefined
+        ? { type: 'drop', reason, from }
+        : { type: 'drop', reason, from, detail };
+  ctx.out.events.push(ev);
+}
+
+export function emit(ctx: Ctx, ev: CoreEvent): void {
+  ctx.out.events.push(ev);
+}
+
+export function persistMessage(ctx: Ctx, key: string, m: Message): void {
+  ctx.out.persist.push({ op: 'put', key, value: encodeMessage(m) });
+}
+
+export function isPrimary(st: ReplicaState): boolean {
+  return primaryOf(st.view, st.n) === st.id;
+}
+
+export function primary(st: ReplicaState): ReplicaId {
+  return primaryOf(st.view, st.n) as ReplicaId;
+}
+
+/** h < n ≤ H (TOCS '02 §4.2). */
+export function inWindow(st: ReplicaState, n: Seq): boolean {
+  return n > st.lowWatermark && n <= st.lowWatermark + st.params.windowSize;
+}
+
+export function entryFor(st: ReplicaState, n: Seq): LogEntry {
+  let e = st.log.get(n);
+  if (e === undefined) {
+    e = {
+      seq: n,
+      prePrepare: undefined,
+      prepares: new Map(),
+      commits: new Map(),
+      sentCommit: false,
+      prepared: false,
+      committed: false,
+      lastActivity: st.tick,
+    };
+    st.log.set(n, e);
+  }
+  return e;
+}
+
+/** Zero-padded decimal so keys sort in numeric order. */
+export function seqKey(prefix: string, n: number): string {
+  return `${prefix}${n.toString().padStart(16, '0')}`;
+}

@@ -1,0 +1,71 @@
+// Crash recovery (SPEC D2): rebuild the replica from its durable records (recovery-keys.ts) so that
+// it never sends anything contradicting what it signed before the crash: same view (or later), the
+// same pre-prepare for a (view, seq) it accepted, and every prepared certificate in later view changes.
+
+import { AssertionError } from '../core/assert.ts';
+import { seq as toSeq } from '../core/ids.ts';
+import type { NewView, PrePrepare } from '../wire/messages.ts';
+import type { ReplicaState } from './state.ts';
+import { requestKey } from './state.ts';
+import { decodeStable, STABLE_KEY } from './checkpoint.ts';
+import { decodeAs, decodePreparedProof, decodeState } from './persist.ts';
+import { decodeViewRecord, VIEW_KEY } from './recovery-keys.ts';
+import { entryFor } from './context.ts';
+import { PC_PREFIX, PP_PREFIX } from './normal.ts';
+
+/** Corrupt records are a storage failure, not hostile input: recovery refuses to guess. */
+function corrupt(what: string): never {
+  throw new AssertionError(`corrupt durable record: ${what}`);
+}
+
+export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string, Uint8Array>): void {
+  restoreStable(st, records.get(STABLE_KEY));
+  const vr = records.get(VIEW_KEY);
+  if (vr !== undefined) {
+    const rec = decodeViewRecord(vr) ?? corrupt(VIEW_KEY);
+    st.view = rec.view;
+    st.status = rec.status;
+  }
+  const nv = records.get(`${VIEW_KEY}/nv`);
+  if (nv !== undefined) {
+    const m = decodeAs<NewView>(nv, 'new-view') ?? corrupt('view/nv');
+    if (m.view === st.view) st.viewChange.sentNewView = m;
+  }
+  const keys = [...records.keys()].sort();
+  for (const key of keys) {
+    const value = records.get(key)!;
+    if (key.startsWith(PP_PREFIX)) restorePrePrepare(st, decodeAs<PrePrepare>(value, 'pre-prepare') ?? corrupt(key));
+    else if (key.startsWith(PC_PREFIX)) {
+      const cert = decodePreparedProof(value) ?? corrupt(key);
+      if (cert.prePrepare.seq <= st.lowWatermark) continue;
+      st.preparedCerts.set(cert.prePrepare.seq, cert);
+      const e = st.log.get(cert.prePrepare.seq);
+      if (e?.prePrepare !== undefined && e.prePrepare.view === cert.prePrepare.view && e.prePrepare.digest === cert.prePrepare.digest) {
+        e.prepared = true;
+        e.sentCommit = st.status === 'normal';
+      }
+    }
+  }
+}
+
+function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined): void {
+  if (bytes === undefined) return;
+  const rec = decodeStable(bytes, st.hash) ?? corrupt(STABLE_KEY);
+  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('stable snapshot does not match its proof');
+  const state = decodeState(rec.snapshot);
+  if (!state.ok || !st.app.restore(state.value.appSnapshot)) corrupt('stable snapshot');
+  st.clients = state.value.clients;
+  st.lowWatermark = rec.seq;
+  st.lastExecuted = rec.seq;
+  st.lastAssigned = rec.seq;
+  st.stableProof = rec.proof;
+  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: rec.snapshot });
+}
+
+function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {
+  if (pp.seq <= st.lowWatermark || pp.view !== st.view) return;
+  const e = entryFor(st, pp.seq);
+  e.prePrepare = pp;
+  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
+  if (pp.replica === st.id && pp.seq > st.lastAssigned) st.lastAssigned = toSeq(pp.seq);
+}

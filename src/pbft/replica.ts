@@ -1,0 +1,177 @@
+// A PBFT replica: handle(input) → output, pure and deterministic (TOCS '02 §4). The caller makes
+// output.persist durable before anything in output.send / output.replies leaves the process.
+
+import type { PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
+import { seq as toSeq, view as toView } from '../core/ids.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import { unreachable } from '../core/assert.ts';
+import type { App } from '../app/types.ts';
+import type { Input, Output, Protocol } from '../protocol/types.ts';
+import { emptyOutput } from '../protocol/types.ts';
+import type { ReplicaMessage } from '../wire/messages.ts';
+import type { PbftParams } from './params.ts';
+import { validateParams } from './params.ts';
+import type { PlantedBugs } from './bugs.ts';
+import type { Ctx } from './context.ts';
+import { drop, primary } from './context.ts';
+import type { ReplicaState } from './state.ts';
+import { handleRequest } from './requests.ts';
+import { handleCommit, handlePrePrepare, handlePrepare } from './normal.ts';
+import { handleCheckpoint } from './checkpoint.ts';
+import { handleViewChange, handleNewView } from './view-change.ts';
+import { handleFetchState, handleStateChunk } from './state-transfer.ts';
+import { handleCommittedProof, handleFetchLog } from './catchup.ts';
+import { onTick } from './tick.ts';
+import { restoreFromRecords } from './recover.ts';
+
+export type { PlantedBugs } from './bugs.ts';
+
+export interface ReplicaOptions {
+  readonly id: ReplicaId;
+  readonly n: number;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly signer: Signer;
+  readonly hash: HashFn;
+  readonly app: App;
+  readonly params: PbftParams;
+  readonly bugs?: PlantedBugs;
+}
+
+export interface ReplicaStatus {
+  readonly id: ReplicaId;
+  readonly view: View;
+  readonly status: 'normal' | 'view-change';
+  readonly primary: ReplicaId;
+  readonly lastExecuted: Seq;
+  readonly lowWatermark: Seq;
+  readonly stableCheckpoint: Seq;
+  readonly logSize: number;
+  readonly clientTableSize: number;
+  readonly pendingRequests: number;
+  readonly stateTransfer: boolean;
+}
+
+export interface Replica extends Protocol {
+  status(): ReplicaStatus;
+}
+
+export function initialState(opts: ReplicaOptions): ReplicaState {
+  const q = quorumConfig(opts.n);
+  const problems = validateParams(opts.params);
+  if (problems.length > 0) throw new RangeError(`invalid PBFT parameters: ${problems.join('; ')}`);
+  if (opts.replicaKeys.length !== opts.n) throw new RangeError(`replicaKeys has ${opts.replicaKeys.length} keys for n=${opts.n}`);
+  if (!Number.isInteger(opts.id) || opts.id < 0 || opts.id >= opts.n) throw new RangeError(`replica id ${opts.id} not in 0..${opts.n - 1}`);
+  const weak = opts.bugs?.commitWithWeakQuorum === true;
+  return {
+    id: opts.id,
+    n: opts.n,
+    f: q.f,
+    quorum: weak ? q.weak : q.quorum,
+    params: opts.params,
+    replicaKeys: opts.replicaKeys,
+    signer: opts.signer,
+    hash: opts.hash,
+    app: opts.app,
+    view: toView(0),
+    status: 'normal',
+    tick: 0,
+    log: new Map(),
+    lowWatermark: toSeq(0),
+    lastExecuted: toSeq(0),
+    lastAssigned: toSeq(0),
+    preparedCerts: new Map(),
+    checkpoints: new Map(),
+    ownCheckpoints: new Map(),
+    stableProof: [],
+    clients: new Map(),
+    replyCache: new Map(),
+    pending: new Map(),
+    pendingByClient: new Map(),
+    inFlight: new Set(),
+    viewChange: { received: new Map(), startedTick: 0, sentNewView: undefined },
+    failedViewChanges: 0,
+    transfer: undefined,
+    certified: undefined,
+    lastProgressTick: 0,
+    lastFetchLogTick: 0,
+  };
+}
+
+export function createReplica(opts: ReplicaOptions): Replica {
+  return wrap(initialState(opts), opts.bugs ?? {});
+}
+
+/** Rebuilds a replica from its durable records after a crash (see recovery-keys.ts). */
+export function recoverReplica(opts: ReplicaOptions, records: ReadonlyMap<string, Uint8Array>): Replica {
+  const st = initialState(opts);
+  restoreFromRecords(st, records);
+  return wrap(st, opts.bugs ?? {});
+}
+
+function wrap(st: ReplicaState, bugs: PlantedBugs): Replica {
+  return {
+    handle(input: Input): Output {
+      const ctx: Ctx = { st, out: emptyOutput(), bugs };
+      dispatch(ctx, input);
+      return ctx.out;
+    },
+    status(): ReplicaStatus {
+      return {
+        id: st.id,
+        view: st.view,
+        status: st.status,
+        primary: primary(st),
+        lastExecuted: st.lastExecuted,
+        lowWatermark: st.lowWatermark,
+        stableCheckpoint: st.lowWatermark,
+        logSize: st.log.size,
+        clientTableSize: st.clients.size,
+        pendingRequests: st.pending.size,
+        stateTransfer: st.transfer !== undefined,
+      };
+    },
+  };
+}
+
+function dispatch(ctx: Ctx, input: Input): void {
+  switch (input.type) {
+    case 'tick':
+      return onTick(ctx);
+    case 'request':
+      handleRequest(ctx, input.request);
+      return;
+    case 'message':
+      return dispatchMessage(ctx, input.message);
+    default:
+      return unreachable(input);
+  }
+}
+
+function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
+  if (m.replica === ctx.st.id) return drop(ctx, 'from-self', m.replica);
+  switch (m.type) {
+    case 'pre-prepare':
+      return handlePrePrepare(ctx, m);
+    case 'prepare':
+      return handlePrepare(ctx, m);
+    case 'commit':
+      return handleCommit(ctx, m);
+    case 'checkpoint':
+      return handleCheckpoint(ctx, m);
+    case 'view-change':
+      return handleViewChange(ctx, m);
+    case 'new-view':
+      return handleNewView(ctx, m);
+    case 'fetch-state':
+      return handleFetchState(ctx, m);
+    case 'state-chunk':
+      return handleStateChunk(ctx, m);
+    case 'fetch-log':
+      return handleFetchLog(ctx, m);
+    case 'committed-proof':
+      return handleCommittedProof(ctx, m);
+    default:
+      return unreachable(m);
+  }
+}

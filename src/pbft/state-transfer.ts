@@ -1,0 +1,139 @@
+// State transfer (TOCS '02 §5.3, simplified to whole-checkpoint transfer): a replica behind the
+// cluster's stable checkpoint fetches that checkpoint's snapshot in chunks from one replica that
+// signed it, checks the assembled bytes against the 2f+1-certified digest, and asks the next
+// signer if they do not match — a single lying peer cannot poison it.
+
+import type { Seq } from '../core/ids.ts';
+import { MAX_CHUNK_BYTES } from '../core/limits.ts';
+import type { FetchState, StateChunk } from '../wire/messages.ts';
+import type { Ctx } from './context.ts';
+import { drop, emit, sendTo, sign } from './context.ts';
+import { checkpointHolders, makeStable } from './checkpoint.ts';
+import { decodeState } from './persist.ts';
+import { executeReady } from './execute.ts';
+import { purgeExecuted } from './requests.ts';
+
+/** Chunk size for snapshots; the limit on the wire is MAX_CHUNK_BYTES. */
+export const CHUNK_BYTES = Math.min(256 * 1024, MAX_CHUNK_BYTES);
+const MAX_CHUNKS = 1 << 16;
+
+export function startStateTransfer(ctx: Ctx): void {
+  const st = ctx.st;
+  const target = st.certified;
+  if (target === undefined || target.seq <= st.lastExecuted) return;
+  if (st.transfer !== undefined && st.transfer.seq >= target.seq) return;
+  const sources = checkpointHolders(ctx, target.seq, target.stateDigest);
+  if (sources.length === 0) return;
+  st.transfer = {
+    seq: target.seq,
+    stateDigest: target.stateDigest,
+    sources,
+    sourceIndex: 0,
+    chunks: [],
+    totalChunks: 0,
+    lastRequestTick: st.tick,
+  };
+  emit(ctx, { type: 'state-transfer-started', seq: target.seq, from: sources[0]! });
+  requestChunk(ctx, 0);
+}
+
+function requestChunk(ctx: Ctx, chunk: number): void {
+  const t = ctx.st.transfer;
+  if (t === undefined) return;
+  t.lastRequestTick = ctx.st.tick;
+  const source = t.sources[t.sourceIndex % t.sources.length]!;
+  const m = sign<FetchState>(ctx, { type: 'fetch-state', seq: t.seq, stateDigest: t.stateDigest, chunk, replica: ctx.st.id });
+  sendTo(ctx, source, m);
+}
+
+/** Next source, from the first chunk (the previous one was slow, or its bytes did not match). */
+function rotateSource(ctx: Ctx): void {
+  const t = ctx.st.transfer;
+  if (t === undefined) return;
+  t.sourceIndex++;
+  t.chunks = [];
+  t.totalChunks = 0;
+  requestChunk(ctx, 0);
+}
+
+/** On tick: retry a stalled transfer from another source, or move to a newer certified checkpoint. */
+export function tickStateTransfer(ctx: Ctx): void {
+  const st = ctx.st;
+  const t = st.transfer;
+  if (t === undefined) return;
+  if (st.certified !== undefined && st.certified.seq > t.seq) {
+    st.transfer = undefined;
+    startStateTransfer(ctx);
+    return;
+  }
+  if (st.tick - t.lastRequestTick >= st.params.retransmitTicks) rotateSource(ctx);
+}
+
+/** Serve a chunk of a checkpoint snapshot this replica holds. */
+export function handleFetchState(ctx: Ctx, m: FetchState): void {
+  const own = ctx.st.ownCheckpoints.get(m.seq);
+  if (own === undefined || own.digest !== m.stateDigest) return drop(ctx, 'state-unavailable', m.replica);
+  const total = Math.max(1, Math.ceil(own.snapshot.length / CHUNK_BYTES));
+  if (m.chunk >= total) return drop(ctx, 'state-unavailable', m.replica, 'chunk index');
+  const data = own.snapshot.subarray(m.chunk * CHUNK_BYTES, (m.chunk + 1) * CHUNK_BYTES);
+  const reply = sign<StateChunk>(ctx, {
+    type: 'state-chunk',
+    seq: m.seq,
+    stateDigest: m.stateDigest,
+    chunk: m.chunk,
+    totalChunks: total,
+    data,
+    replica: ctx.st.id,
+  });
+  sendTo(ctx, m.replica, reply);
+}
+
+export function handleStateChunk(ctx: Ctx, m: StateChunk): void {
+  const t = ctx.st.transfer;
+  if (t === undefined || m.seq !== t.seq || m.stateDigest !== t.stateDigest) return drop(ctx, 'unexpected-message', m.replica);
+  if (m.replica !== t.sources[t.sourceIndex % t.sources.length]) return drop(ctx, 'unexpected-message', m.replica);
+  if (m.totalChunks < 1 || m.totalChunks > MAX_CHUNKS || m.chunk >= m.totalChunks) {
+    drop(ctx, 'bad-state-chunk', m.replica);
+    return rotateSource(ctx);
+  }
+  if (t.totalChunks === 0) t.totalChunks = m.totalChunks;
+  if (m.totalChunks !== t.totalChunks || m.chunk !== t.chunks.length) return drop(ctx, 'unexpected-message', m.replica);
+  t.chunks.push(m.data.slice());
+  if (t.chunks.length < t.totalChunks) return requestChunk(ctx, t.chunks.length);
+  finishTransfer(ctx, m.replica);
+}
+
+function finishTransfer(ctx: Ctx, from: StateChunk['replica']): void {
+  const st = ctx.st;
+  const t = st.transfer!;
+  const size = t.chunks.reduce((s, c) => s + (c?.length ?? 0), 0);
+  const snapshot = new Uint8Array(size);
+  let off = 0;
+  for (const c of t.chunks) {
+    snapshot.set(c!, off);
+    off += c!.length;
+  }
+  const decoded = decodeState(snapshot);
+  if (st.hash(snapshot) !== t.stateDigest || !decoded.ok || !st.app.restore(decoded.value.appSnapshot)) {
+    drop(ctx, 'bad-state-chunk', from, 'snapshot does not match the certified digest');
+    return rotateSource(ctx);
+  }
+  installState(ctx, t.seq, snapshot, decoded.value.clients);
+}
+
+function installState(ctx: Ctx, n: Seq, snapshot: Uint8Array, clients: Ctx['st']['clients']): void {
+  const st = ctx.st;
+  const t = st.transfer!;
+  st.clients = clients;
+  st.replyCache.clear();
+  st.inFlight.clear();
+  purgeExecuted(st);
+  st.lastExecuted = n;
+  st.lastProgressTick = st.tick;
+  st.transfer = undefined;
+  st.ownCheckpoints.set(n, { digest: t.stateDigest, snapshot });
+  const proof = st.certified?.seq === n ? st.certified.proof : [];
+  makeStable(ctx, n, t.stateDigest, proof);
+  emit(ctx, { type: 'state-transfer-done', seq: n });
+  executeReady(ctx);
+}

@@ -1,0 +1,119 @@
+// Replica state as plain data (TOCS '02 §4: the log, the view, watermarks, the client table).
+
+import type { ClientId, Digest, ReplicaId, ReqNo, Seq, View } from '../core/ids.ts';
+import type { App } from '../app/types.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
+import type { PublicKey } from '../core/ids.ts';
+import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Reply, Request, ViewChange } from '../wire/messages.ts';
+import type { PbftParams } from './params.ts';
+
+/** Everything known about one sequence number in the current view. */
+export interface LogEntry {
+  readonly seq: Seq;
+  /** The pre-prepare accepted in the current view (at most one per (v, n), TOCS '02 §4.2). */
+  prePrepare: PrePrepare | undefined;
+  /** Prepares and commits of the current view, one per sender; matched against the digest when counted. */
+  prepares: Map<ReplicaId, Prepare>;
+  commits: Map<ReplicaId, Commit>;
+  sentCommit: boolean;
+  /** prepared(m, v, n, i) holds. */
+  prepared: boolean;
+  /** committed-local(m, v, n, i) holds (or a committed proof was received). */
+  committed: boolean;
+  /** Tick when this entry last made progress or was last retransmitted. */
+  lastActivity: number;
+}
+
+export interface ClientRecord {
+  /** Request number of the last request executed for this client. */
+  reqNo: ReqNo;
+  /** Result of that request (the replicated part of the client table, in the state digest). */
+  result: Uint8Array;
+  /** Sequence number at which it executed (for deterministic eviction). */
+  seq: Seq;
+}
+
+export interface PendingRequest {
+  readonly request: Request;
+  readonly key: string;
+  readonly arrivedTick: number;
+}
+
+export interface ViewChangeState {
+  /** The latest (highest-view) valid VIEW-CHANGE from each replica: bounded by n. */
+  readonly received: Map<ReplicaId, ViewChange>;
+  /** Tick when the current view change started, or the current view was installed. */
+  startedTick: number;
+  /** The NEW-VIEW this replica sent as primary of the current view (re-sent to laggards). */
+  sentNewView: NewView | undefined;
+}
+
+export interface StateTransfer {
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  /** Replicas that sent a matching checkpoint, asked in turn. */
+  readonly sources: readonly ReplicaId[];
+  sourceIndex: number;
+  chunks: (Uint8Array | undefined)[];
+  totalChunks: number;
+  lastRequestTick: number;
+}
+
+export interface ReplicaState {
+  readonly id: ReplicaId;
+  readonly n: number;
+  readonly f: number;
+  /** 2f + 1 */
+  readonly quorum: number;
+  readonly params: PbftParams;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly signer: Signer;
+  readonly hash: HashFn;
+  readonly app: App;
+
+  view: View;
+  /** 'view-change' between sending VIEW-CHANGE for `view` and installing its NEW-VIEW. */
+  status: 'normal' | 'view-change';
+  /** Ticks seen by this replica. */
+  tick: number;
+
+  log: Map<Seq, LogEntry>;
+  /** h: the sequence number of the last stable checkpoint (TOCS '02 §4.3). */
+  lowWatermark: Seq;
+  lastExecuted: Seq;
+  /** Primary only: the last sequence number assigned. */
+  lastAssigned: Seq;
+  /** Prepared certificates for seq > h, from the highest view in which each prepared (the P set, §4.4). */
+  preparedCerts: Map<Seq, PreparedProof>;
+
+  /** Checkpoint messages received, per seq and sender. */
+  checkpoints: Map<Seq, Map<ReplicaId, Checkpoint>>;
+  /** State digests this replica computed at checkpoint seqs it executed, and their snapshots. */
+  ownCheckpoints: Map<Seq, { digest: Digest; snapshot: Uint8Array }>;
+  /** The 2f+1 checkpoint messages proving the last stable checkpoint (C in VIEW-CHANGE). */
+  stableProof: readonly Checkpoint[];
+
+  /** The replicated client table (exactly-once, SPEC B2). */
+  clients: Map<ClientId, ClientRecord>;
+  /** Signed replies already sent, resent on retransmission (local, not replicated). */
+  replyCache: Map<ClientId, Reply>;
+  /** Requests waiting to be ordered, FIFO (primary proposes from it; backups watch it for §4.4 timers). */
+  pending: Map<string, PendingRequest>;
+  pendingByClient: Map<ClientId, number>;
+  /** Keys of requests in accepted, not yet executed pre-prepares. */
+  inFlight: Set<string>;
+
+  viewChange: ViewChangeState;
+  /** Successive view changes without progress, for the exponential timeout (§4.5.2). */
+  failedViewChanges: number;
+  transfer: StateTransfer | undefined;
+  /** The highest checkpoint known stable through 2f+1 matching messages (may be above lastExecuted). */
+  certified: { seq: Seq; stateDigest: Digest; proof: readonly Checkpoint[] } | undefined;
+  /** Tick when lastExecuted last advanced (drives log catch-up). */
+  lastProgressTick: number;
+  lastFetchLogTick: number;
+}
+
+export function requestKey(client: ClientId, reqNo: number): string {
+  return `${client}:${reqNo}`;
+}

@@ -1,0 +1,50 @@
+// Time, as ticks: batching deadlines, retransmission of own messages for unfinished sequence
+// numbers, view-change timers, log catch-up and state-transfer retries.
+
+import type { Checkpoint } from '../wire/messages.ts';
+import type { Ctx } from './context.ts';
+import { broadcast, isPrimary, sign } from './context.ts';
+import { maybePropose, sendCommit, sendPrepareFor } from './normal.ts';
+import { tickViewChange } from './view-change.ts';
+import { tickCatchUp } from './catchup.ts';
+import { startStateTransfer, tickStateTransfer } from './state-transfer.ts';
+
+export function onTick(ctx: Ctx): void {
+  const st = ctx.st;
+  st.tick++;
+  if (st.status === 'normal') {
+    maybePropose(ctx);
+    retransmit(ctx);
+  }
+  tickViewChange(ctx);
+  tickCatchUp(ctx);
+  if (st.transfer !== undefined) tickStateTransfer(ctx);
+  else if (st.certified !== undefined && st.tick - st.lastProgressTick >= st.params.retransmitTicks) startStateTransfer(ctx);
+  if (st.tick % (4 * st.params.retransmitTicks) === 0) announceCheckpoint(ctx);
+}
+
+/**
+ * Own messages for sequence numbers that have not executed are re-sent after retransmitTicks of no
+ * progress, so message loss delays a batch instead of stalling it (PBFT's implementation
+ * retransmits the same way; the paper's §4 assumes eventual delivery).
+ */
+function retransmit(ctx: Ctx): void {
+  const st = ctx.st;
+  for (const e of st.log.values()) {
+    if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
+    if (st.tick - e.lastActivity < st.params.retransmitTicks) continue;
+    e.lastActivity = st.tick;
+    if (isPrimary(st) && e.prePrepare.replica === st.id) broadcast(ctx, e.prePrepare);
+    else if (!isPrimary(st)) sendPrepareFor(ctx, e);
+    if (e.sentCommit) sendCommit(ctx, e, 'all');
+  }
+}
+
+/** Re-broadcast our latest stable checkpoint now and then so laggards learn where the cluster is. */
+function announceCheckpoint(ctx: Ctx): void {
+  const st = ctx.st;
+  if (st.lowWatermark === 0) return;
+  const own = st.ownCheckpoints.get(st.lowWatermark);
+  if (own === undefined) return;
+  broadcast(ctx, sign<Checkpoint>(ctx, { type: 'checkpoint', seq: st.lowWatermark, stateDigest: own.digest, replica: st.id }));
+}

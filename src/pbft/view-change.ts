@@ -1,0 +1,206 @@
+// View changes (TOCS '02 §4.4, liveness §4.5.2): a backup whose watched request does not execute in
+// time moves to view v+1 and sends VIEW-CHANGE; the new primary gathers 2f+1 and sends NEW-VIEW
+// with the re-issued pre-prepares; backups recompute it before accepting.
+
+import type { ReplicaId, View } from '../core/ids.ts';
+import { seq as toSeq, view as toView } from '../core/ids.ts';
+import { primaryOf } from '../core/quorum.ts';
+import type { Checkpoint, NewView, PrePrepare, ViewChange } from '../wire/messages.ts';
+import type { Ctx } from './context.ts';
+import { broadcast, drop, emit, entryFor, isPrimary, persistMessage, primary, seqKey, sendTo, sign } from './context.ts';
+import type { ReplicaState } from './state.ts';
+import { requestKey } from './state.ts';
+import { checkNewView, planNewView, validViewChange } from './view-validate.ts';
+import type { NewViewPlan, QuorumParams } from './view-validate.ts';
+import { maybePropose, PP_PREFIX, sendPrepareFor } from './normal.ts';
+import { makeStable } from './checkpoint.ts';
+import { encodeViewRecord, VIEW_KEY } from './recovery-keys.ts';
+import { executeReady } from './execute.ts';
+
+export function quorumParams(st: ReplicaState): QuorumParams {
+  return { n: st.n, quorum: st.quorum, windowSize: st.params.windowSize, checkpointInterval: st.params.checkpointInterval };
+}
+
+/** Timeout for a view change: doubles with each successive one that fails (§4.5.2). */
+export function viewChangeTimeout(st: ReplicaState): number {
+  return st.params.requestTimeoutTicks * 2 ** Math.min(st.failedViewChanges, 10);
+}
+
+/** On tick: a watched request waited too long (normal status), or the view change itself did. */
+export function tickViewChange(ctx: Ctx): void {
+  const st = ctx.st;
+  const since = st.viewChange.startedTick;
+  if (st.status === 'view-change') {
+    if (st.tick - since >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
+    else if ((st.tick - since) % st.params.retransmitTicks === 0) resendViewChange(ctx);
+    return;
+  }
+  if (isPrimary(st)) return;
+  const oldest = st.pending.values().next().value;
+  if (oldest === undefined) return;
+  if (st.tick - Math.max(oldest.arrivedTick, since) >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
+}
+
+export function startViewChange(ctx: Ctx, v: View): void {
+  const st = ctx.st;
+  if (v <= st.view && st.status === 'view-change') return;
+  if (st.status === 'view-change') st.failedViewChanges++;
+  st.view = v;
+  st.status = 'view-change';
+  st.viewChange.startedTick = st.tick;
+  st.viewChange.sentNewView = undefined;
+  // Messages of older views no longer count; prepared certificates are kept for the P set.
+  for (const [n, e] of st.log) {
+    if (n > st.lastExecuted && !e.committed) st.log.delete(n);
+  }
+  ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(v, 'view-change') });
+  const vc = buildViewChange(ctx, v);
+  st.viewChange.received.set(st.id, vc);
+  broadcast(ctx, vc);
+  emit(ctx, { type: 'view-change-started', view: v });
+  maybeSendNewView(ctx);
+}
+
+function buildViewChange(ctx: Ctx, v: View): ViewChange {
+  const st = ctx.st;
+  const prepared = [...st.preparedCerts.values()]
+    .filter((p) => p.prePrepare.seq > st.lowWatermark)
+    .sort((a, b) => a.prePrepare.seq - b.prePrepare.seq);
+  return sign<ViewChange>(ctx, {
+    type: 'view-change',
+    newView: v,
+    stableSeq: st.lowWatermark,
+    checkpointProof: st.lowWatermark === 0 ? [] : st.stableProof,
+    prepared,
+    replica: st.id,
+  });
+}
+
+/** Re-sends our VIEW-CHANGE (rebuilt after a restart: signing is deterministic, so it is the same message). */
+function resendViewChange(ctx: Ctx): void {
+  const st = ctx.st;
+  let own = st.viewChange.received.get(st.id);
+  if (own === undefined || own.newView !== st.view) {
+    own = buildViewChange(ctx, st.view);
+    st.viewChange.received.set(st.id, own);
+  }
+  broadcast(ctx, own);
+}
+
+export function handleViewChange(ctx: Ctx, vc: ViewChange): void {
+  const st = ctx.st;
+  if (vc.newView < st.view || (vc.newView === st.view && st.status === 'normal')) {
+    // A laggard still asking for the view we are in: the primary re-sends its NEW-VIEW.
+    const nv = st.viewChange.sentNewView;
+    if (nv !== undefined && vc.newView === st.view) sendTo(ctx, vc.replica, nv);
+    return drop(ctx, 'stale-view-change', vc.replica);
+  }
+  if (!validViewChange(quorumParams(st), vc)) return drop(ctx, 'invalid-view-change', vc.replica);
+  const old = st.viewChange.received.get(vc.replica);
+  if (old !== undefined && old.newView >= vc.newView) return drop(ctx, 'duplicate', vc.replica);
+  st.viewChange.received.set(vc.replica, vc);
+  joinHigherViews(ctx);
+  maybeSendNewView(ctx);
+}
+
+/** §4.5.2: f+1 view changes for views above ours mean a correct replica moved; join the smallest. */
+function joinHigherViews(ctx: Ctx): void {
+  const st = ctx.st;
+  const higher = [...st.viewChange.received.values()].filter((vc) => vc.newView > st.view);
+  if (higher.length < st.f + 1) return;
+  const target = Math.min(...higher.map((vc) => vc.newView));
+  startViewChange(ctx, toView(target));
+}
+
+function maybeSendNewView(ctx: Ctx): void {
+  const st = ctx.st;
+  if (st.status !== 'view-change' || primaryOf(st.view, st.n) !== st.id) return;
+  const vcs = [...st.viewChange.received.values()]
+    .filter((vc) => vc.newView === st.view)
+    .sort((a, b) => a.replica - b.replica);
+  if (vcs.length < st.quorum) return;
+  const chosen = vcs.slice(0, st.quorum);
+  const nv = buildNewView(ctx, chosen);
+  const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
+  if (typeof plan === 'string') return; // cannot happen: we built it from valid view changes
+  st.viewChange.sentNewView = nv;
+  persistMessage(ctx, VIEW_KEY + '/nv', nv);
+  broadcast(ctx, nv);
+  installNewView(ctx, nv, plan);
+}
+
+function buildNewView(ctx: Ctx, chosen: readonly ViewChange[]): NewView {
+  const st = ctx.st;
+  const plan = planNewView(chosen, st.hash, dropsPrepared(ctx));
+  const batches = plan?.batches ?? [];
+  const prePrepares = batches.map((b) =>
+    sign<PrePrepare>(ctx, { type: 'pre-prepare', view: st.view, seq: b.seq, digest: b.digest, requests: b.requests, replica: st.id }),
+  );
+  return sign<NewView>(ctx, { type: 'new-view', view: st.view, viewChanges: chosen, prePrepares, replica: st.id });
+}
+
+/** Planted bug (tests only): O ignores prepared certificates, so prepared batches are lost. */
+function dropsPrepared(ctx: Ctx): boolean {
+  return ctx.bugs.dropPreparedInNewView === true;
+}
+
+export function handleNewView(ctx: Ctx, nv: NewView): void {
+  const st = ctx.st;
+  if (nv.view < st.view || (nv.view === st.view && st.status === 'normal')) return drop(ctx, 'stale-view-change', nv.replica);
+  const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
+  if (typeof plan === 'string') return drop(ctx, 'invalid-new-view', nv.replica, plan);
+  if (nv.view > st.view) st.failedViewChanges = 0;
+  st.view = nv.view;
+  installNewView(ctx, nv, plan);
+}
+
+/** Enter view v: take the checkpoint at min-s, log O, prepare it (backups), resume normal case. */
+function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
+  const st = ctx.st;
+  st.status = 'normal';
+  st.viewChange.startedTick = st.tick;
+  for (const [id, vc] of st.viewChange.received) if (vc.newView <= nv.view) st.viewChange.received.delete(id);
+  for (const [n, e] of st.log) if (n > st.lastExecuted && !e.committed) st.log.delete(n);
+  ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(nv.view, 'normal') });
+  adoptCheckpoint(ctx, plan);
+  st.inFlight.clear();
+  for (const pp of nv.prePrepares) acceptReissued(ctx, pp);
+  st.lastAssigned = toSeq(Math.max(plan.maxS, st.lowWatermark, st.lastExecuted));
+  emit(ctx, { type: 'new-view-installed', view: nv.view, primary: primary(st) });
+  executeReady(ctx);
+  maybePropose(ctx);
+}
+
+function adoptCheckpoint(ctx: Ctx, plan: NewViewPlan): void {
+  const st = ctx.st;
+  const proof = plan.checkpointFrom.checkpointProof;
+  const first = proof[0];
+  if (plan.minS <= st.lowWatermark || first === undefined) return;
+  const own = st.ownCheckpoints.get(plan.minS);
+  if (own !== undefined && own.digest === first.stateDigest) return makeStable(ctx, plan.minS, first.stateDigest, proof);
+  if (st.certified === undefined || st.certified.seq < plan.minS) {
+    st.certified = { seq: plan.minS, stateDigest: first.stateDigest, proof };
+    for (const cp of proof) {
+      const m = st.checkpoints.get(cp.seq) ?? new Map<ReplicaId, Checkpoint>();
+      m.set(cp.replica, cp);
+      st.checkpoints.set(cp.seq, m);
+    }
+  }
+}
+
+function acceptReissued(ctx: Ctx, pp: PrePrepare): void {
+  const st = ctx.st;
+  if (pp.seq <= st.lastExecuted || pp.seq <= st.lowWatermark) return;
+  const e = entryFor(st, pp.seq);
+  if (e.committed && e.prePrepare?.digest === pp.digest) return;
+  e.prePrepare = pp;
+  e.prepares = new Map();
+  e.commits = new Map();
+  e.prepared = false;
+  e.committed = false;
+  e.sentCommit = false;
+  e.lastActivity = st.tick;
+  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
+  persistMessage(ctx, seqKey(PP_PREFIX, pp.seq), pp);
+  if (!isPrimary(st)) sendPrepareFor(ctx, e);
+}

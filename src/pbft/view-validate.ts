@@ -1,0 +1,111 @@
+// Validation and recomputation for view changes (TOCS '02 §4.4). Pure functions over messages whose
+// signatures ingress already checked; these check the certificates' structure and quorums.
+
+import type { Digest, Seq, View } from '../core/ids.ts';
+import { primaryOf } from '../core/quorum.ts';
+import type { HashFn } from '../core/crypto-port.ts';
+import type { NewView, PrePrepare, PreparedProof, ViewChange } from '../wire/messages.ts';
+import { batchBytes } from '../wire/codec.ts';
+
+export interface QuorumParams {
+  readonly n: number;
+  /** 2f + 1 (f + 1 under the planted weak-quorum bug). */
+  readonly quorum: number;
+  readonly windowSize: number;
+  readonly checkpointInterval: number;
+}
+
+/** C: 2f+1 checkpoints from distinct replicas for stableSeq with one digest (empty for seq 0). */
+export function checkpointProofDigest(q: QuorumParams, vc: ViewChange): Digest | undefined | false {
+  if (vc.stableSeq === 0) return vc.checkpointProof.length === 0 ? undefined : false;
+  if (vc.stableSeq % q.checkpointInterval !== 0) return false;
+  const senders = new Set<number>();
+  const first = vc.checkpointProof[0];
+  if (first === undefined) return false;
+  for (const cp of vc.checkpointProof) {
+    if (cp.seq !== vc.stableSeq || cp.stateDigest !== first.stateDigest) return false;
+    senders.add(cp.replica);
+  }
+  return senders.size >= q.quorum ? first.stateDigest : false;
+}
+
+/** A prepared certificate: pre-prepare from the primary of its view, 2f matching prepares from distinct backups. */
+export function validPreparedProof(q: QuorumParams, p: PreparedProof, newView: View, stableSeq: Seq): boolean {
+  const pp = p.prePrepare;
+  if (pp.view >= newView || pp.replica !== primaryOf(pp.view, q.n)) return false;
+  if (pp.seq <= stableSeq || pp.seq > stableSeq + q.windowSize) return false;
+  const senders = new Set<number>();
+  for (const pr of p.prepares) {
+    if (pr.view !== pp.view || pr.seq !== pp.seq || pr.digest !== pp.digest || pr.replica === pp.replica) return false;
+    senders.add(pr.replica);
+  }
+  return senders.size >= q.quorum - 1;
+}
+
+export function validViewChange(q: QuorumParams, vc: ViewChange): boolean {
+  if (checkpointProofDigest(q, vc) === false) return false;
+  const seqs = new Set<number>();
+  for (const p of vc.prepared) {
+    if (seqs.has(p.prePrepare.seq) || !validPreparedProof(q, p, vc.newView, vc.stableSeq)) return false;
+    seqs.add(p.prePrepare.seq);
+  }
+  return true;
+}
+
+/** What a NEW-VIEW must contain, computed from V (§4.4): min-s, max-s and the batch for each seq. */
+export interface NewViewPlan {
+  readonly minS: Seq;
+  readonly maxS: Seq;
+  /** The view change whose checkpoint proof certifies min-s. */
+  readonly checkpointFrom: ViewChange;
+  /** For each n in (min-s, max-s]: the batch to re-issue (empty = null request). */
+  readonly batches: readonly { seq: Seq; digest: Digest; requests: PrePrepare['requests'] }[];
+}
+
+export function planNewView(vcs: readonly ViewChange[], hash: HashFn, ignorePrepared = false): NewViewPlan | undefined {
+  let checkpointFrom = vcs[0];
+  if (checkpointFrom === undefined) return undefined;
+  for (const vc of vcs) if (vc.stableSeq > checkpointFrom.stableSeq) checkpointFrom = vc;
+  const minS = checkpointFrom.stableSeq;
+  const best = new Map<number, PrePrepare>();
+  for (const vc of ignorePrepared ? [] : vcs) {
+    for (const p of vc.prepared) {
+      const pp = p.prePrepare;
+      if (pp.seq <= minS) continue;
+      const cur = best.get(pp.seq);
+      if (cur === undefined || pp.view > cur.view) best.set(pp.seq, pp);
+    }
+  }
+  let maxS = minS;
+  for (const n of best.keys()) if (n > maxS) maxS = n as Seq;
+  const batches: { seq: Seq; digest: Digest; requests: PrePrepare['requests'] }[] = [];
+  const nullDigest = hash(batchBytes([]));
+  for (let n = minS + 1; n <= maxS; n++) {
+    const pp = best.get(n);
+    batches.push(pp === undefined ? { seq: n as Seq, digest: nullDigest, requests: [] } : { seq: n as Seq, digest: pp.digest, requests: pp.requests });
+  }
+  return { minS, maxS, checkpointFrom, batches };
+}
+
+/** A backup recomputes O from V and accepts the NEW-VIEW only if it matches exactly (§4.4). */
+export function checkNewView(q: QuorumParams, nv: NewView, hash: HashFn, ignorePrepared = false): NewViewPlan | string {
+  if (nv.replica !== primaryOf(nv.view, q.n)) return 'not from the primary of its view';
+  const senders = new Set<number>();
+  for (const vc of nv.viewChanges) {
+    if (vc.newView !== nv.view) return `view change for view ${vc.newView} in new-view ${nv.view}`;
+    if (!validViewChange(q, vc)) return `invalid view change from replica ${vc.replica}`;
+    senders.add(vc.replica);
+  }
+  if (senders.size < q.quorum || senders.size !== nv.viewChanges.length) return 'fewer than 2f+1 distinct view changes';
+  const plan = planNewView(nv.viewChanges, hash, ignorePrepared);
+  if (plan === undefined) return 'no view changes';
+  if (plan.batches.length !== nv.prePrepares.length) return 'pre-prepare count differs from the recomputed O';
+  for (let i = 0; i < plan.batches.length; i++) {
+    const want = plan.batches[i]!;
+    const got = nv.prePrepares[i]!;
+    if (got.seq !== want.seq || got.digest !== want.digest || got.view !== nv.view || got.replica !== nv.replica) {
+      return `pre-prepare for seq ${want.seq} differs from the recomputed O`;
+    }
+  }
+  return plan;
+}

@@ -1,0 +1,119 @@
+// The client side of PBFT (Castro & Liskov TOCS '02 §4.1), pure: it signs requests, counts replies
+// and decides when to retransmit. The simulator drives it with ticks; the real client library wraps
+// it with a transport and a timer. One outstanding request at a time (closed loop), request numbers
+// strictly increase.
+
+import type { ClientId, ReplicaId, ReqNo, View } from '../core/ids.ts';
+import { reqNo as toReqNo, replicaId, signature, toHex, view as toView } from '../core/ids.ts';
+import type { Signer } from '../core/crypto-port.ts';
+import type { Verified } from '../core/verified.ts';
+import { assert } from '../core/assert.ts';
+import { primaryOf } from '../core/quorum.ts';
+import type { Reply, Request } from '../wire/messages.ts';
+import { signingBytes } from '../wire/codec.ts';
+
+export interface ClientCoreOptions {
+  readonly id: ClientId;
+  readonly signer: Signer;
+  readonly n: number;
+  readonly f: number;
+  /** Ticks to wait for a result before broadcasting the request to all replicas (default 50). */
+  readonly retransmitTicks?: number;
+  /** Ceiling of the doubling retransmit timeout (default 16 × retransmitTicks). */
+  readonly maxRetransmitTicks?: number;
+  /** First request number used (default 1); a restarted client must resume above its last one. */
+  readonly firstReqNo?: number;
+}
+
+/** A request and the replica it goes to first: the primary the client believes in (§4.1). */
+export interface ClientSend {
+  readonly request: Request;
+  readonly to: ReplicaId;
+}
+
+export interface Accepted {
+  readonly reqNo: ReqNo;
+  readonly result: Uint8Array;
+}
+
+export interface ClientCore {
+  readonly id: ClientId;
+  /** Signs the next request. The caller must not submit while a request is outstanding (a bug). */
+  submit(op: Uint8Array, readOnly?: boolean): ClientSend;
+  /** Counts a verified reply; `accepted` is set once enough distinct replicas sent matching results. */
+  onReply(reply: Verified<Reply>): { accepted?: Accepted };
+  /** One tick of virtual time; returns requests to broadcast to ALL replicas (retransmission, §4.1). */
+  onTick(): Request[];
+  /** The request waiting for a result, if any. */
+  outstanding(): Request | undefined;
+  /** The view the client believes current: vouched for by at least f+1 replicas. */
+  lastSeenView(): View;
+}
+
+interface Pending {
+  readonly request: Request;
+  /** Latest result from each replica, as hex, for the outstanding request. */
+  readonly votes: Map<ReplicaId, string>;
+  waited: number;
+  timeout: number;
+}
+
+const NO_SIG = signature(new Uint8Array(64));
+
+export function createClientCore(opts: ClientCoreOptions): ClientCore {
+  const base = opts.retransmitTicks ?? 50;
+  const ceiling = opts.maxRetransmitTicks ?? base * 16;
+  assert(Number.isSafeInteger(base) && base > 0, 'retransmitTicks must be a positive integer');
+  assert(opts.n >= 3 * opts.f + 1, 'n must be at least 3f + 1');
+  let next = opts.firstReqNo ?? 1;
+  let pending: Pending | undefined;
+  /** Highest view each replica reported in a reply (bounded by n entries). */
+  const views = new Map<ReplicaId, number>();
+
+  const lastSeenView = (): View => {
+    // The (f+1)-th highest view reported: at least one correct replica is in that view or above, so
+    // a single faulty replica cannot steer the client to a made-up primary.
+    const sorted = [...views.values()].sort((a, b) => b - a);
+    return toView(sorted[opts.f] ?? 0);
+  };
+
+  return {
+    id: opts.id,
+    submit(op, readOnly = false) {
+      assert(pending === undefined, 'submit while a request is outstanding (closed loop)');
+      const draft: Request = { type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG };
+      next++;
+      const request: Request = { ...draft, sig: opts.signer.sign(signingBytes(draft)) };
+      pending = { request, votes: new Map(), waited: 0, timeout: base };
+      return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
+    },
+    onReply(reply) {
+      if (reply.client !== opts.id || reply.replica < 0 || reply.replica >= opts.n) return {};
+      if (reply.view > (views.get(reply.replica) ?? -1)) views.set(reply.replica, reply.view);
+      const p = pending;
+      if (p === undefined || reply.reqNo !== p.request.reqNo) return {};
+      const key = toHex(reply.result);
+      p.votes.set(reply.replica, key);
+      // §4.1: f+1 matching replies from distinct replicas include one from a correct replica.
+      // A read-only request (§5.1.3) is answered without ordering, so it needs 2f+1.
+      const needed = p.request.readOnly ? 2 * opts.f + 1 : opts.f + 1;
+      let matching = 0;
+      for (const v of p.votes.values()) if (v === key) matching++;
+      if (matching < needed) return {};
+      pending = undefined;
+      return { accepted: { reqNo: p.request.reqNo, result: reply.result } };
+    },
+    onTick() {
+      const p = pending;
+      if (p === undefined) return [];
+      p.waited++;
+      if (p.waited < p.timeout) return [];
+      // §4.1: no result in time → broadcast to all replicas; back off so a slow cluster is not flooded.
+      p.waited = 0;
+      p.timeout = Math.min(p.timeout * 2, ceiling);
+      return [p.request];
+    },
+    outstanding: () => pending?.request,
+    lastSeenView,
+  };
+}

@@ -1,0 +1,145 @@
+// Options of one simulated run. Everything here can be written as `byz sim` flags, so every run —
+// including a failing seed of a sweep or a planted-bug test — replays from one printed command.
+
+import type { PlantedBugs } from '../pbft/bugs.ts';
+import { MIN_REPLICAS } from '../core/quorum.ts';
+import { MAX_REPLICAS } from '../core/limits.ts';
+
+/**
+ * Replica groups that cannot reach each other during ticks [from, to). A replica named in no group
+ * belongs to an implicit "rest" group. Clients are never partitioned: they reach every replica (the
+ * partition models a split among the replicas, which is what the quorum argument is about).
+ */
+export interface PartitionSpec {
+  readonly groups: readonly (readonly number[])[];
+  readonly from: number;
+  readonly to: number;
+}
+
+export type SimCrypto = 'sim' | 'ed25519';
+
+export type PlantedBugName = keyof PlantedBugs;
+
+export interface SimOptions {
+  readonly replicas: number;
+  readonly clients: number;
+  /** Ops to commit in total across all clients (each client is closed loop). */
+  readonly ops: number;
+  readonly seed: number;
+  /** Probability that a message copy is lost, in [0, 1). */
+  readonly loss: number;
+  /** Probability that a message is sent twice, in [0, 1). */
+  readonly dup: number;
+  /** When off, each link is FIFO; when on, some messages get extra delay and are overtaken. */
+  readonly reorder: boolean;
+  /** One-way latency in ticks, drawn uniformly from [delayMin, delayMax]. */
+  readonly delayMin: number;
+  readonly delayMax: number;
+  readonly partitions: readonly PartitionSpec[];
+  readonly crypto: SimCrypto;
+  /** The run stops here; ops not committed by then are "unfinished". */
+  readonly maxTicks: number;
+  /** Test-only protocol bugs, given to every replica (`--planted-bug NAME`). */
+  readonly bugs: readonly PlantedBugName[];
+}
+
+export const DEFAULT_SIM_OPTIONS: SimOptions = {
+  replicas: 4,
+  clients: 4,
+  ops: 1000,
+  seed: 1,
+  loss: 0,
+  dup: 0,
+  reorder: false,
+  delayMin: 1,
+  delayMax: 5,
+  partitions: [],
+  crypto: 'sim',
+  maxTicks: 200_000,
+  bugs: [],
+};
+
+export const PLANTED_BUG_NAMES: readonly PlantedBugName[] = [
+  'commitWithWeakQuorum',
+  'reexecuteRetransmissions',
+  'dropPreparedInNewView',
+  'sendBeforePersist',
+];
+
+export const MAX_SIM_CLIENTS = 10_000;
+export const MAX_SIM_DELAY = 10_000;
+
+const isInt = (v: number, min: number, max: number): boolean => Number.isSafeInteger(v) && v >= min && v <= max;
+const isProb = (v: number): boolean => Number.isFinite(v) && v >= 0 && v < 1;
+
+/** Problems with a set of options, each naming the CLI flag at fault (empty when usable). */
+export function validateSimOptions(o: SimOptions): string[] {
+  const p: string[] = [];
+  if (!isInt(o.replicas, MIN_REPLICAS, MAX_REPLICAS)) p.push(`--replicas must be an integer in [${MIN_REPLICAS}, ${MAX_REPLICAS}], got ${o.replicas}`);
+  if (!isInt(o.clients, 1, MAX_SIM_CLIENTS)) p.push(`--clients must be an integer in [1, ${MAX_SIM_CLIENTS}], got ${o.clients}`);
+  if (!isInt(o.ops, 1, 100_000_000)) p.push(`--ops must be a positive integer, got ${o.ops}`);
+  if (!isInt(o.seed, 0, 0xffffffff)) p.push(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  if (!isProb(o.loss)) p.push(`--loss must be a number in [0, 1), got ${o.loss}`);
+  if (!isProb(o.dup)) p.push(`--dup must be a number in [0, 1), got ${o.dup}`);
+  if (!isInt(o.delayMin, 1, MAX_SIM_DELAY) || !isInt(o.delayMax, o.delayMin, MAX_SIM_DELAY)) {
+    p.push(`--delay-ticks must be MIN:MAX with integers 1 ≤ MIN ≤ MAX ≤ ${MAX_SIM_DELAY}, got ${o.delayMin}:${o.delayMax}`);
+  }
+  if (!isInt(o.maxTicks, 1, 1_000_000_000)) p.push(`--max-ticks must be a positive integer, got ${o.maxTicks}`);
+  for (const part of o.partitions) p.push(...validatePartition(part, o.replicas));
+  for (const b of o.bugs) if (!PLANTED_BUG_NAMES.includes(b)) p.push(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got ${b}`);
+  return p;
+}
+
+function validatePartition(part: PartitionSpec, n: number): string[] {
+  const shown = formatPartition(part);
+  const seen = new Set<number>();
+  for (const g of part.groups) {
+    for (const r of g) {
+      if (!isInt(r, 0, n - 1)) return [`--partition: replica id ${r} is not in [0, ${n - 1}] (in "${shown}")`];
+      if (seen.has(r)) return [`--partition: replica ${r} is in two groups (in "${shown}")`];
+      seen.add(r);
+    }
+  }
+  if (part.groups.length === 0 || part.groups.some((g) => g.length === 0)) return [`--partition: empty group in "${shown}"`];
+  if (!isInt(part.from, 0, 1_000_000_000) || !isInt(part.to, part.from + 1, 1_000_000_000)) {
+    return [`--partition: the window must be T1-T2 with 0 ≤ T1 < T2 (in "${shown}")`];
+  }
+  return [];
+}
+
+export function formatPartition(p: PartitionSpec): string {
+  return `${p.groups.map((g) => g.join(',')).join('|')}@${p.from}-${p.to}`;
+}
+
+/** Parses "0,1|2,3@T1-T2"; undefined when the syntax is wrong (ids are range-checked later). */
+export function parsePartition(text: string): PartitionSpec | undefined {
+  const m = /^([0-9,|]+)@([0-9]+)-([0-9]+)$/.exec(text.trim());
+  if (m === null) return undefined;
+  const groups: number[][] = [];
+  for (const g of m[1]!.split('|')) {
+    if (!/^[0-9]+(,[0-9]+)*$/.test(g)) return undefined;
+    groups.push(g.split(',').map(Number));
+  }
+  return { groups, from: Number(m[2]), to: Number(m[3]) };
+}
+
+/** The one command that replays a run exactly: every flag whose value differs from the default. */
+export function replayCommand(o: SimOptions): string {
+  const d = DEFAULT_SIM_OPTIONS;
+  const args = ['npx byz sim', `--replicas ${o.replicas}`, `--clients ${o.clients}`, `--ops ${o.ops}`, `--seed ${o.seed}`];
+  if (o.loss !== d.loss) args.push(`--loss ${o.loss}`);
+  if (o.dup !== d.dup) args.push(`--dup ${o.dup}`);
+  if (o.reorder) args.push('--reorder');
+  if (o.delayMin !== d.delayMin || o.delayMax !== d.delayMax) args.push(`--delay-ticks ${o.delayMin}:${o.delayMax}`);
+  for (const p of o.partitions) args.push(`--partition "${formatPartition(p)}"`);
+  if (o.crypto !== d.crypto) args.push(`--crypto ${o.crypto}`);
+  if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
+  for (const b of o.bugs) args.push(`--planted-bug ${b}`);
+  return args.join(' ');
+}
+
+export function bugsOf(o: SimOptions): PlantedBugs {
+  const bugs: { -readonly [K in keyof PlantedBugs]: boolean } = {};
+  for (const b of o.bugs) bugs[b] = true;
+  return bugs;
+}
