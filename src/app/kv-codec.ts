@@ -33,6 +33,12 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** UTF-8 bytes → string, or undefined if the bytes are not valid UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  if (bytes.length <= 64) {
+    // Fast path for short ASCII (most keys): TextDecoder has a high per-call cost.
+    let ascii = true;
+    for (const c of bytes) if (c >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode(...bytes);
+  }
   try {
     return strictDecoder.decode(bytes);
   } catch {
@@ -44,7 +50,7 @@ export function encodeUtf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
-/** Growable writer with a known final size (one allocation). */
+/** Writer into a buffer of a size computed in advance (one allocation, no copying). */
 export class SizedWriter {
   readonly buf: Uint8Array;
   private readonly view: DataView;
@@ -96,11 +102,11 @@ export class SafeReader {
     this.pos += 4;
     return v;
   }
-  /** Length-prefixed bytes, copied (the result does not alias the input). */
-  bytes(max: number): Uint8Array | undefined {
+  /** Length-prefixed bytes: a copy, or with `view` a subarray aliasing the input. */
+  bytes(max: number, view = false): Uint8Array | undefined {
     const len = this.u32();
     if (len === undefined || len > max || len > this.remaining()) return undefined;
-    const out = this.buf.slice(this.pos, this.pos + len);
+    const out = view ? this.buf.subarray(this.pos, this.pos + len) : this.buf.slice(this.pos, this.pos + len);
     this.pos += len;
     return out;
   }
@@ -202,30 +208,22 @@ export function decodeKvResult(bytes: Uint8Array): Result<KvResult, string> {
   const r = new SafeReader(bytes);
   const tag = r.u8();
   let res: KvResult;
-  switch (tag) {
-    case RESULT_TAG.ok: {
-      const value = r.opt(Number.MAX_SAFE_INTEGER);
-      if (value === undefined) return err('ok: value malformed');
-      res = { status: 'ok', value };
-      break;
-    }
-    case RESULT_TAG['not-found']:
-      res = { status: 'not-found' };
-      break;
-    case RESULT_TAG['cas-failed']: {
-      const current = r.opt(Number.MAX_SAFE_INTEGER);
-      if (current === undefined) return err('cas-failed: current value malformed');
-      res = { status: 'cas-failed', current };
-      break;
-    }
-    case RESULT_TAG['bad-op']: {
-      const reason = r.str(Number.MAX_SAFE_INTEGER);
-      if (reason === undefined) return err('bad-op: reason malformed');
-      res = { status: 'bad-op', reason };
-      break;
-    }
-    default:
-      return err(tag === undefined ? 'empty result' : `unknown result tag ${tag}`);
+  if (tag === RESULT_TAG.ok) {
+    const value = r.opt(Number.MAX_SAFE_INTEGER);
+    if (value === undefined) return err('ok: value malformed');
+    res = { status: 'ok', value };
+  } else if (tag === RESULT_TAG['not-found']) {
+    res = { status: 'not-found' };
+  } else if (tag === RESULT_TAG['cas-failed']) {
+    const current = r.opt(Number.MAX_SAFE_INTEGER);
+    if (current === undefined) return err('cas-failed: current value malformed');
+    res = { status: 'cas-failed', current };
+  } else if (tag === RESULT_TAG['bad-op']) {
+    const reason = r.str(Number.MAX_SAFE_INTEGER);
+    if (reason === undefined) return err('bad-op: reason malformed');
+    res = { status: 'bad-op', reason };
+  } else {
+    return err(tag === undefined ? 'empty result' : `unknown result tag ${tag}`);
   }
   if (r.remaining() !== 0) return err(`${r.remaining()} trailing bytes after result`);
   return ok(res);

@@ -19,3 +19,21 @@ export const MAX_REPLICAS = 256;
 export const MAX_PENDING_REQUESTS = 100_000;
 /** Largest view or sequence number (safe integer range). */
 export const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
+/** Longest key in the replica's durable store (LMDB's portable default MDB_MAXKEYSIZE; keys are ASCII). */
+export const MAX_STORAGE_KEY_BYTES = 511;
+/** Largest frame a client may send to a replica (one signed request: op plus envelope). */
+export const MAX_CLIENT_FRAME_BYTES = MAX_OP_BYTES + 4096;
+/** Most frames / bytes queued for one peer in the transport before new payloads are dropped. */
+export const MAX_PEER_QUEUE_FRAMES = 16_384;
+export const MAX_PEER_QUEUE_BYTES = 2 * MAX_MESSAGE_BYTES;
+/** Most frames / bytes queued for one client connection (replies). */
+export const MAX_CLIENT_QUEUE_FRAMES = 1024;
+export const MAX_CLIENT_QUEUE_BYTES = 4 * MAX_RESULT_BYTES;
+/** Most authenticated client connections one replica keeps open. */
+export const MAX_CLIENT_CONNECTIONS = 1024;
+/** Most inbound connections still in their handshake at once. */
+export const MAX_PENDING_HANDSHAKES = 256;
+/** Deepest nesting of messages inside a message (new-view → view-change → prepared proof → pre-prepare → request). */
+export const MAX_NESTING_DEPTH = 4;
+/** Default number of verified signatures ingress remembers (so a signature is checked once). */
+export const SIG_CACHE_ENTRIES = 16_384;

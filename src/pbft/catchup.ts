@@ -5,7 +5,7 @@
 
 import { seq as toSeq } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
-import type { CommittedProof, Commit, FetchLog } from '../wire/messages.ts';
+import type { CommittedProof, FetchLog } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, entryFor, inWindow, sendTo, sign } from './context.ts';
 import { requestKey } from './state.ts';

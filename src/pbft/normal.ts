@@ -51,6 +51,7 @@ function takeBatch(st: ReplicaState): Request[] {
     if (batch.length >= st.params.batchMaxRequests) break;
     if (batch.length > 0 && bytes + p.request.op.length > st.params.batchMaxBytes) break;
     removePending(st, p.key);
+    if (st.inFlight.has(p.key)) continue; // already in a pre-prepare (e.g. re-issued in NEW-VIEW)
     const rec = st.clients.get(p.request.client);
     if (rec !== undefined && p.request.reqNo <= rec.reqNo) continue; // executed meanwhile
     batch.push(p.request);
@@ -113,6 +114,8 @@ export function sendPrepareFor(ctx: Ctx, e: LogEntry): void {
 
 function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['replica']): void {
   const p = sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
+  // The backup enters its own prepare in its log; it counts toward the 2f (§4.2).
+  ctx.st.log.get(pp.seq)?.prepares.set(ctx.st.id, p);
   if (to === 'all') broadcast(ctx, p);
   else sendTo(ctx, to, p);
 }

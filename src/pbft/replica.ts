@@ -17,7 +17,7 @@ import type { Ctx } from './context.ts';
 import { drop, primary } from './context.ts';
 import type { ReplicaState } from './state.ts';
 import { handleRequest } from './requests.ts';
-import { handleCommit, handlePrePrepare, handlePrepare } from './normal.ts';
+import { handleCommit, handlePrePrepare, handlePrepare, maybePropose } from './normal.ts';
 import { handleCheckpoint } from './checkpoint.ts';
 import { handleViewChange, handleNewView } from './view-change.ts';
 import { handleFetchState, handleStateChunk } from './state-transfer.ts';
@@ -140,7 +140,7 @@ function dispatch(ctx: Ctx, input: Input): void {
       return onTick(ctx);
     case 'request':
       handleRequest(ctx, input.request);
-      return;
+      return maybePropose(ctx);
     case 'message':
       return dispatchMessage(ctx, input.message);
     default:

@@ -1,0 +1,254 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { clientId, digest, seq } from '../core/ids.ts';
+import type { Digest } from '../core/ids.ts';
+import type { HashFn } from '../core/crypto-port.ts';
+import {
+  compareBytes,
+  createKvApp,
+  decodeKvOp,
+  decodeKvResult,
+  encodeKvOp,
+  encodeKvResult,
+  KV_MAX_KEY_BYTES,
+} from './kv.ts';
+import type { KvOp, KvResult } from './kv.ts';
+import type { App } from './types.ts';
+
+const ctx = { seq: seq(1), client: clientId('00'.repeat(32)) };
+const enc = new TextEncoder();
+const b = (s: string): Uint8Array => enc.encode(s);
+
+/** A toy (non-cryptographic) hash, enough to compare digests inside the pure app tests. */
+const fnvHash: HashFn = (data: Uint8Array): Digest => {
+  let h = 0x811c9dc5;
+  for (const x of data) h = Math.imul(h ^ x, 0x01000193) >>> 0;
+  return digest(`${h.toString(16).padStart(8, '0')}:${data.length}`);
+};
+
+function run(app: App, op: KvOp): KvResult {
+  const r = decodeKvResult(app.execute(encodeKvOp(op), ctx));
+  assert.ok(r.ok, 'execute returns a decodable result');
+  return r.value;
+}
+
+test('put returns the previous value; get returns the value or not-found', () => {
+  const app = createKvApp();
+  assert.deepEqual(run(app, { type: 'get', key: 'a' }), { status: 'not-found' });
+  assert.deepEqual(run(app, { type: 'put', key: 'a', value: b('1') }), { status: 'ok', value: null });
+  assert.deepEqual(run(app, { type: 'get', key: 'a' }), { status: 'ok', value: b('1') });
+  assert.deepEqual(run(app, { type: 'put', key: 'a', value: b('2') }), { status: 'ok', value: b('1') });
+  assert.deepEqual(run(app, { type: 'get', key: 'a' }), { status: 'ok', value: b('2') });
+  assert.deepEqual(run(app, { type: 'put', key: '', value: new Uint8Array(0) }), { status: 'ok', value: null });
+  assert.deepEqual(run(app, { type: 'get', key: '' }), { status: 'ok', value: new Uint8Array(0) });
+});
+
+test('delete returns the removed value, then not-found', () => {
+  const app = createKvApp();
+  run(app, { type: 'put', key: 'k', value: b('v') });
+  assert.deepEqual(run(app, { type: 'delete', key: 'k' }), { status: 'ok', value: b('v') });
+  assert.deepEqual(run(app, { type: 'delete', key: 'k' }), { status: 'not-found' });
+  assert.deepEqual(run(app, { type: 'get', key: 'k' }), { status: 'not-found' });
+});
+
+test('cas: expected null means only-if-absent; mismatch reports the current value', () => {
+  const app = createKvApp();
+  assert.deepEqual(run(app, { type: 'cas', key: 'c', expected: b('x'), value: b('y') }), { status: 'cas-failed', current: null });
+  assert.deepEqual(run(app, { type: 'cas', key: 'c', expected: null, value: b('1') }), { status: 'ok', value: null });
+  assert.deepEqual(run(app, { type: 'cas', key: 'c', expected: null, value: b('2') }), { status: 'cas-failed', current: b('1') });
+  assert.deepEqual(run(app, { type: 'cas', key: 'c', expected: b('2'), value: b('3') }), { status: 'cas-failed', current: b('1') });
+  assert.deepEqual(run(app, { type: 'cas', key: 'c', expected: b('1'), value: b('3') }), { status: 'ok', value: b('1') });
+  assert.deepEqual(run(app, { type: 'get', key: 'c' }), { status: 'ok', value: b('3') });
+  // An empty value is a present value, distinct from "absent".
+  run(app, { type: 'put', key: 'e', value: new Uint8Array(0) });
+  assert.deepEqual(run(app, { type: 'cas', key: 'e', expected: null, value: b('z') }), { status: 'cas-failed', current: new Uint8Array(0) });
+});
+
+test('malformed ops give bad-op and leave the state alone', () => {
+  const app = createKvApp();
+  run(app, { type: 'put', key: 'a', value: b('1') });
+  const before = app.snapshot();
+  const bad = [
+    new Uint8Array(0),
+    Uint8Array.from([9]),
+    Uint8Array.from([1, 0, 0, 0, 5, 0x61]), // key truncated
+    Uint8Array.from([2, 0, 0, 0, 1, 0xff]), // key not UTF-8
+    Uint8Array.from([2, 0, 0, 0, 1, 0x61, 0]), // trailing byte
+    Uint8Array.from([4, 0, 0, 0, 1, 0x61, 2]), // cas: bad opt flag
+    encodeKvOp({ type: 'get', key: 'x'.repeat(KV_MAX_KEY_BYTES + 1) }),
+  ];
+  for (const op of bad) {
+    const r = decodeKvResult(app.execute(op, ctx));
+    assert.ok(r.ok);
+    assert.equal(r.value.status, 'bad-op');
+  }
+  assert.deepEqual(app.snapshot(), before);
+  assert.ok(decodeKvOp(encodeKvOp({ type: 'get', key: 'x'.repeat(KV_MAX_KEY_BYTES) })).ok);
+});
+
+test('query answers get without mutating and rejects mutating ops', () => {
+  const app = createKvApp();
+  run(app, { type: 'put', key: 'q', value: b('v') });
+  const before = app.snapshot();
+  const q = (op: KvOp): KvResult => {
+    const r = decodeKvResult(app.query(encodeKvOp(op)));
+    assert.ok(r.ok);
+    return r.value;
+  };
+  assert.deepEqual(q({ type: 'get', key: 'q' }), { status: 'ok', value: b('v') });
+  assert.deepEqual(q({ type: 'get', key: 'nope' }), { status: 'not-found' });
+  for (const op of [
+    { type: 'put', key: 'q', value: b('w') },
+    { type: 'delete', key: 'q' },
+    { type: 'cas', key: 'q', expected: b('v'), value: b('w') },
+  ] satisfies KvOp[]) {
+    assert.equal(q(op).status, 'bad-op');
+  }
+  assert.deepEqual(app.snapshot(), before);
+});
+
+test('snapshot is canonical (insertion order irrelevant, keys by UTF-8 bytes) and restores', () => {
+  const x = createKvApp();
+  const y = createKvApp();
+  // U+FF61 sorts before U+1F600 in UTF-8 but after it in UTF-16 code units.
+  const keys = ['b', 'a', '\u{FF61}', '\u{1F600}', 'ab', ''];
+  keys.forEach((k, i) => run(x, { type: 'put', key: k, value: b(String(i)) }));
+  [...keys].reverse().forEach((k) => run(y, { type: 'put', key: k, value: b(String(keys.indexOf(k))) }));
+  assert.deepEqual(x.snapshot(), y.snapshot());
+  assert.equal(x.digest(fnvHash), fnvHash(x.snapshot()));
+  const z = createKvApp();
+  assert.equal(z.restore(x.snapshot()), true);
+  assert.deepEqual(z.snapshot(), x.snapshot());
+  assert.deepEqual(run(z, { type: 'get', key: '\u{1F600}' }), { status: 'ok', value: b('3') });
+  // Restoring replaces the state entirely.
+  assert.equal(z.restore(createKvApp().snapshot()), true);
+  assert.deepEqual(run(z, { type: 'get', key: 'a' }), { status: 'not-found' });
+  assert.ok(compareBytes(b('\u{FF61}'), b('\u{1F600}')) < 0);
+});
+
+test('restore rejects non-canonical snapshots and keeps the state', () => {
+  const app = createKvApp();
+  run(app, { type: 'put', key: 'a', value: b('1') });
+  run(app, { type: 'put', key: 'b', value: b('2') });
+  const good = app.snapshot();
+  const entry = (k: string, v: string): number[] => [0, 0, 0, k.length, ...b(k), 0, 0, 0, v.length, ...b(v)];
+  const magic = [...b('BKV1')];
+  const cases = [
+    Uint8Array.from([...magic, 0, 0, 0, 2, ...entry('b', '2'), ...entry('a', '1')]), // unsorted
+    Uint8Array.from([...magic, 0, 0, 0, 2, ...entry('a', '1'), ...entry('a', '2')]), // duplicate
+    Uint8Array.from([...magic, 0, 0, 0, 1, ...entry('a', '1'), 0]), // trailing
+    Uint8Array.from([...magic, 0xff, 0xff, 0xff, 0xff]), // huge count
+    Uint8Array.from([...b('BKV2'), 0, 0, 0, 0]), // wrong magic
+    good.subarray(0, good.length - 1),
+  ];
+  for (const c of cases) assert.equal(app.restore(c), false);
+  assert.deepEqual(app.snapshot(), good);
+  assert.equal(app.restore(Uint8Array.from([...magic, 0, 0, 0, 1, ...entry('a', '1')])), true);
+});
+
+test('restore never throws on arbitrary bytes and, when it accepts, snapshot reproduces them', () => {
+  const app = createKvApp();
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), fc.boolean(), (tail, withMagic) => {
+      const bytes = withMagic ? Uint8Array.from([...b('BKV1'), ...tail]) : tail;
+      const before = app.snapshot();
+      const accepted = app.restore(bytes);
+      if (accepted) assert.deepEqual(app.snapshot(), bytes);
+      else assert.deepEqual(app.snapshot(), before);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+const keyArb = fc.constantFrom('a', 'b', 'c', 'é', '\u{1F600}', '');
+const valArb = fc.uint8Array({ maxLength: 4 });
+const opArb: fc.Arbitrary<KvOp> = fc.oneof(
+  fc.record({ type: fc.constant('put' as const), key: keyArb, value: valArb }),
+  fc.record({ type: fc.constant('get' as const), key: keyArb }),
+  fc.record({ type: fc.constant('delete' as const), key: keyArb }),
+  fc.record({ type: fc.constant('cas' as const), key: keyArb, expected: fc.option(valArb, { nil: null }), value: valArb }),
+);
+
+test('property: the same op sequence gives equal results, snapshots and digests', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+      const x = createKvApp();
+      const y = createKvApp();
+      for (const op of ops) {
+        const bytes = encodeKvOp(op);
+        assert.deepEqual(x.execute(bytes, ctx), y.execute(bytes, ctx));
+      }
+      assert.deepEqual(x.snapshot(), y.snapshot());
+      assert.equal(x.digest(fnvHash), y.digest(fnvHash));
+      const z = createKvApp();
+      assert.equal(z.restore(x.snapshot()), true);
+      assert.equal(z.digest(fnvHash), x.digest(fnvHash));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('property: the app agrees with a reference Map model', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+      const app = createKvApp();
+      const model = new Map<string, Uint8Array>();
+      for (const op of ops) {
+        const got = run(app, op);
+        const prev = model.get(op.key) ?? null;
+        switch (op.type) {
+          case 'get':
+            assert.deepEqual(got, prev === null ? { status: 'not-found' } : { status: 'ok', value: prev });
+            break;
+          case 'put':
+            model.set(op.key, op.value);
+            assert.deepEqual(got, { status: 'ok', value: prev });
+            break;
+          case 'delete':
+            model.delete(op.key);
+            assert.deepEqual(got, prev === null ? { status: 'not-found' } : { status: 'ok', value: prev });
+            break;
+          case 'cas': {
+            const match = prev === null || op.expected === null ? prev === op.expected : compareBytes(prev, op.expected) === 0;
+            if (match) model.set(op.key, op.value);
+            assert.deepEqual(got, match ? { status: 'ok', value: prev } : { status: 'cas-failed', current: prev });
+            break;
+          }
+        }
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('property: op and result codecs round-trip; decoders never throw', () => {
+  const anyKey = fc.string({ unit: 'binary', maxLength: 20 });
+  const anyOp: fc.Arbitrary<KvOp> = fc.oneof(
+    fc.record({ type: fc.constant('put' as const), key: anyKey, value: fc.uint8Array({ maxLength: 16 }) }),
+    fc.record({ type: fc.constant('get' as const), key: anyKey }),
+    fc.record({ type: fc.constant('delete' as const), key: anyKey }),
+    fc.record({ type: fc.constant('cas' as const), key: anyKey, expected: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null }), value: fc.uint8Array({ maxLength: 8 }) }),
+  );
+  // fc.record builds null-prototype objects; spread them to compare with plain decoded objects.
+  fc.assert(fc.property(anyOp, (op) => assert.deepEqual(decodeKvOp(encodeKvOp(op)), { ok: true, value: { ...op } })), { numRuns: 300 });
+  const anyResult: fc.Arbitrary<KvResult> = fc.oneof(
+    fc.record({ status: fc.constant('ok' as const), value: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null }) }),
+    fc.record({ status: fc.constant('not-found' as const) }),
+    fc.record({ status: fc.constant('cas-failed' as const), current: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null }) }),
+    fc.record({ status: fc.constant('bad-op' as const), reason: fc.string({ unit: 'binary', maxLength: 20 }) }),
+  );
+  fc.assert(fc.property(anyResult, (r) => assert.deepEqual(decodeKvResult(encodeKvResult(r)), { ok: true, value: { ...r } })), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 48 }), (bytes) => {
+      const op = decodeKvOp(bytes);
+      if (op.ok) assert.deepEqual(encodeKvOp(op.value), bytes, 'accepted ops are canonical');
+      const res = decodeKvResult(bytes);
+      if (res.ok) assert.deepEqual(encodeKvResult(res.value), bytes);
+      const app = createKvApp();
+      assert.ok(decodeKvResult(app.execute(bytes, ctx)).ok);
+      assert.ok(decodeKvResult(app.query(bytes)).ok);
+    }),
+    { numRuns: 500 },
+  );
+});

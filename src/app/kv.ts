@@ -1,0 +1,178 @@
+// The default application (SPEC D3): a replicated key-value store with put, get, delete and
+// compare-and-swap. Pure and deterministic; ops and results use the binary codec in kv-codec.ts.
+//
+// Results of execute():
+//   put    → ok, value = the previous value (null if the key was absent)
+//   get    → ok with the value, or not-found
+//   delete → ok, value = the removed value; not-found if the key was absent
+//   cas    → if the current value equals `expected` (null = "only if absent"): store `value` and
+//            return ok with the previous value (= expected); otherwise cas-failed with the current one
+//   malformed bytes → bad-op with a reason (execute never throws).
+//
+// Snapshot (canonical: equal states give equal bytes):
+//   "BKV1" ‖ u32 count ‖ count × (u32 keyLen ‖ key UTF-8 ‖ u32 valueLen ‖ value)
+// with keys in strictly increasing order of their UTF-8 bytes (unsigned lexicographic).
+
+import type { App, ExecContext } from './types.ts';
+import type { HashFn } from '../core/crypto-port.ts';
+import type { Digest } from '../core/ids.ts';
+import {
+  decodeKvOp,
+  decodeUtf8,
+  encodeKvResult,
+  encodeUtf8,
+  KV_MAX_KEY_BYTES,
+  SafeReader,
+  SizedWriter,
+} from './kv-codec.ts';
+import type { KvOp, KvResult } from './kv-codec.ts';
+
+export {
+  decodeKvOp,
+  decodeKvResult,
+  encodeKvOp,
+  encodeKvResult,
+  KV_MAX_KEY_BYTES,
+} from './kv-codec.ts';
+export type { KvOp, KvResult } from './kv-codec.ts';
+
+const SNAPSHOT_MAGIC = Uint8Array.from([0x42, 0x4b, 0x56, 0x31]); // "BKV1"
+
+interface Entry {
+  readonly keyBytes: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** Unsigned lexicographic order of byte strings (the canonical key order). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+function sameValue(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function encodeSnapshot(entries: readonly Entry[]): Uint8Array {
+  let size = SNAPSHOT_MAGIC.length + 4;
+  for (const e of entries) size += 8 + e.keyBytes.length + e.value.length;
+  const w = new SizedWriter(size);
+  w.buf.set(SNAPSHOT_MAGIC, 0);
+  w.pos = SNAPSHOT_MAGIC.length;
+  w.u32(entries.length);
+  for (const e of entries) {
+    w.bytes(e.keyBytes);
+    w.bytes(e.value);
+  }
+  return w.buf;
+}
+
+/** Parses and fully validates a snapshot; undefined if it is not canonical. */
+function decodeSnapshot(bytes: Uint8Array): Map<string, Entry> | undefined {
+  if (bytes.length < SNAPSHOT_MAGIC.length + 4) return undefined;
+  for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) if (bytes[i] !== SNAPSHOT_MAGIC[i]) return undefined;
+  // One copy of the whole snapshot; keys and values are views into it (one allocation, not 2n).
+  const r = new SafeReader(bytes.slice(SNAPSHOT_MAGIC.length));
+  const count = r.u32();
+  // Each entry takes at least 8 bytes, so a forged count cannot make us loop for long.
+  if (count === undefined || count > r.remaining() / 8) return undefined;
+  const map = new Map<string, Entry>();
+  let prev: Uint8Array | undefined;
+  for (let i = 0; i < count; i++) {
+    const keyBytes = r.bytes(KV_MAX_KEY_BYTES, true);
+    if (keyBytes === undefined) return undefined;
+    if (prev !== undefined && compareBytes(prev, keyBytes) >= 0) return undefined;
+    const key = decodeUtf8(keyBytes);
+    const value = r.bytes(Number.MAX_SAFE_INTEGER, true);
+    if (key === undefined || value === undefined) return undefined;
+    map.set(key, { keyBytes, value });
+    prev = keyBytes;
+  }
+  return r.remaining() === 0 ? map : undefined;
+}
+
+const okResult = (value: Uint8Array | null): KvResult => ({ status: 'ok', value });
+
+/** Creates an empty key-value store. */
+export function createKvApp(): App {
+  let state = new Map<string, Entry>();
+  let cachedSnapshot: Uint8Array | undefined;
+
+  const current = (key: string): Uint8Array | null => state.get(key)?.value ?? null;
+  const store = (key: string, value: Uint8Array): void => {
+    state.set(key, { keyBytes: encodeUtf8(key), value });
+    cachedSnapshot = undefined;
+  };
+
+  function apply(op: KvOp): KvResult {
+    switch (op.type) {
+      case 'get': {
+        const v = current(op.key);
+        return v === null ? { status: 'not-found' } : okResult(v);
+      }
+      case 'put': {
+        const prev = current(op.key);
+        store(op.key, op.value);
+        return okResult(prev);
+      }
+      case 'delete': {
+        const prev = current(op.key);
+        if (prev === null) return { status: 'not-found' };
+        state.delete(op.key);
+        cachedSnapshot = undefined;
+        return okResult(prev);
+      }
+      case 'cas': {
+        const prev = current(op.key);
+        if (!sameValue(prev, op.expected)) return { status: 'cas-failed', current: prev };
+        store(op.key, op.value);
+        return okResult(prev);
+      }
+    }
+  }
+
+  function snapshotBytes(): Uint8Array {
+    if (cachedSnapshot === undefined) {
+      const entries = [...state.values()];
+      entries.sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
+      cachedSnapshot = encodeSnapshot(entries);
+    }
+    return cachedSnapshot;
+  }
+
+  return {
+    execute(op: Uint8Array, _ctx: ExecContext): Uint8Array {
+      const decoded = decodeKvOp(op);
+      if (!decoded.ok) return encodeKvResult({ status: 'bad-op', reason: decoded.error });
+      return encodeKvResult(apply(decoded.value));
+    },
+    query(op: Uint8Array): Uint8Array {
+      const decoded = decodeKvOp(op);
+      if (!decoded.ok) return encodeKvResult({ status: 'bad-op', reason: decoded.error });
+      if (decoded.value.type !== 'get') {
+        return encodeKvResult({ status: 'bad-op', reason: `query accepts only get (got ${decoded.value.type})` });
+      }
+      return encodeKvResult(apply(decoded.value));
+    },
+    snapshot(): Uint8Array {
+      return snapshotBytes().slice();
+    },
+    restore(snapshot: Uint8Array): boolean {
+      const next = decodeSnapshot(snapshot);
+      if (next === undefined) return false;
+      state = next;
+      cachedSnapshot = undefined;
+      return true;
+    },
+    digest(hash: HashFn): Digest {
+      return hash(snapshotBytes());
+    },
+  };
+}

@@ -1,0 +1,190 @@
+// `byz sim`: one deterministic simulation, or a sweep of seeds (`--seeds N`).
+// Exit codes: 0 = no violation and every op committed; 1 = a violation or unfinished ops (in a sweep:
+// any failing seed); 2 = bad usage, with a message naming the flag and the accepted form.
+
+import type { Command } from 'commander';
+import type { Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { PlantedBugName, SimCrypto, SimOptions } from '../sim/options.ts';
+import { DEFAULT_SIM_OPTIONS, PLANTED_BUG_NAMES, parsePartition, validateSimOptions } from '../sim/options.ts';
+import { runSimulation } from '../sim/run.ts';
+import { formatSummary } from '../sim/summary.ts';
+import type { DrawnOption, SweepResult } from '../sim/sweep.ts';
+import { runSweep } from '../sim/sweep.ts';
+
+/** Flags as commander hands them over: strings, booleans, repeated flags as arrays. */
+export interface RawSimFlags {
+  readonly replicas?: string;
+  readonly clients?: string;
+  readonly ops?: string;
+  readonly seed?: string;
+  readonly seeds?: string;
+  readonly loss?: string;
+  readonly dup?: string;
+  readonly reorder?: boolean;
+  readonly delayTicks?: string;
+  readonly partition?: readonly string[];
+  readonly json?: boolean;
+  readonly crypto?: string;
+  readonly maxTicks?: string;
+  readonly plantedBug?: readonly string[];
+}
+
+export interface SimCommand {
+  readonly options: SimOptions;
+  readonly json: boolean;
+  /** Set for a sweep: how many seeds, starting at options.seed. */
+  readonly seeds?: number;
+  /** Options given on the command line (a sweep draws the others per seed). */
+  readonly fixed: ReadonlySet<DrawnOption>;
+}
+
+const MAX_SWEEP_SEEDS = 1_000_000;
+
+function int(flag: string, text: string | undefined, fallback: number, min: number, max: number): Result<number, string> {
+  if (text === undefined) return ok(fallback);
+  const v = /^[0-9]+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(v) || v < min || v > max) return err(`${flag} must be an integer in [${min}, ${max}], got "${text}"`);
+  return ok(v);
+}
+
+function prob(flag: string, text: string | undefined, fallback: number): Result<number, string> {
+  if (text === undefined) return ok(fallback);
+  const v = /^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(v >= 0 && v < 1)) return err(`${flag} must be a number in [0, 1), got "${text}"`);
+  return ok(v);
+}
+
+function delay(text: string | undefined): Result<[number, number], string> {
+  if (text === undefined) return ok([DEFAULT_SIM_OPTIONS.delayMin, DEFAULT_SIM_OPTIONS.delayMax]);
+  const m = /^([0-9]+):([0-9]+)$/.exec(text.trim());
+  const lo = m === null ? NaN : Number(m[1]);
+  const hi = m === null ? NaN : Number(m[2]);
+  if (!(lo >= 1 && hi >= lo && hi <= 10_000)) return err(`--delay-ticks must be MIN:MAX with integers 1 ≤ MIN ≤ MAX ≤ 10000, got "${text}"`);
+  return ok([lo, hi]);
+}
+
+/** Validates raw flags into simulation options (pure; the error names the bad flag). */
+export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
+  const d = DEFAULT_SIM_OPTIONS;
+  const replicas = int('--replicas', raw.replicas, d.replicas, 4, 256);
+  if (!replicas.ok) return replicas;
+  const clients = int('--clients', raw.clients, d.clients, 1, 10_000);
+  if (!clients.ok) return clients;
+  const ops = int('--ops', raw.ops, d.ops, 1, 100_000_000);
+  if (!ops.ok) return ops;
+  const seed = int('--seed', raw.seed, d.seed, 0, 0xffffffff);
+  if (!seed.ok) return seed;
+  const seeds = raw.seeds === undefined ? undefined : int('--seeds', raw.seeds, 0, 1, MAX_SWEEP_SEEDS);
+  if (seeds !== undefined && !seeds.ok) return seeds;
+  const loss = prob('--loss', raw.loss, d.loss);
+  if (!loss.ok) return loss;
+  const dup = prob('--dup', raw.dup, d.dup);
+  if (!dup.ok) return dup;
+  const del = delay(raw.delayTicks);
+  if (!del.ok) return del;
+  const maxTicks = int('--max-ticks', raw.maxTicks, d.maxTicks, 1, 1_000_000_000);
+  if (!maxTicks.ok) return maxTicks;
+  const crypto = raw.crypto ?? d.crypto;
+  if (crypto !== 'sim' && crypto !== 'ed25519') return err(`--crypto must be "sim" or "ed25519", got "${crypto}"`);
+  const partitions = [];
+  for (const text of raw.partition ?? []) {
+    const p = parsePartition(text);
+    if (p === undefined) return err(`--partition must look like "0,1|2,3@T1-T2" (replica groups, then the ticks it lasts), got "${text}"`);
+    partitions.push(p);
+  }
+  const bugs: PlantedBugName[] = [];
+  for (const b of raw.plantedBug ?? []) {
+    const known = PLANTED_BUG_NAMES.find((x) => x === b);
+    if (known === undefined) return err(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got "${b}"`);
+    bugs.push(known);
+  }
+  const options: SimOptions = {
+    replicas: replicas.value,
+    clients: clients.value,
+    ops: ops.value,
+    seed: seed.value,
+    loss: loss.value,
+    dup: dup.value,
+    reorder: raw.reorder === true,
+    delayMin: del.value[0],
+    delayMax: del.value[1],
+    partitions,
+    crypto: crypto satisfies SimCrypto,
+    maxTicks: maxTicks.value,
+    bugs,
+  };
+  const problems = validateSimOptions(options);
+  if (problems.length > 0) return err(problems[0]!);
+  const fixed = new Set<DrawnOption>();
+  if (raw.loss !== undefined) fixed.add('loss');
+  if (raw.dup !== undefined) fixed.add('dup');
+  if (raw.reorder !== undefined) fixed.add('reorder');
+  if (raw.delayTicks !== undefined) fixed.add('delay');
+  if (raw.partition !== undefined) fixed.add('partitions');
+  const cmd = { options, json: raw.json === true, fixed };
+  return ok(seeds === undefined ? cmd : { ...cmd, seeds: seeds.value });
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function registerSim(program: Command): void {
+  program
+    .command('sim')
+    .description('run a deterministic simulation of a PBFT cluster (or a sweep of seeds with --seeds)')
+    .option('--replicas <n>', 'number of replicas, n ≥ 4', String(DEFAULT_SIM_OPTIONS.replicas))
+    .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
+    .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
+    .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing unset network options per seed')
+    .option('--loss <p>', 'probability a message is lost, in [0, 1)')
+    .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
+    .option('--reorder', 'let later messages overtake earlier ones (links are FIFO otherwise)')
+    .option('--delay-ticks <min:max>', 'one-way latency range in ticks (default 1:5)')
+    .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)
+    .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
+    .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
+    .option('--planted-bug <name>', `test only: ${PLANTED_BUG_NAMES.join(', ')} (repeatable)`, collect)
+    .option('--json', 'print the summary as one JSON object')
+    .action((flags: RawSimFlags) => {
+      const parsed = parseSimFlags(flags);
+      if (!parsed.ok) {
+        process.stderr.write(`byz sim: ${parsed.error}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = parsed.value.seeds === undefined ? runOne(parsed.value) : sweep(parsed.value, parsed.value.seeds);
+    });
+}
+
+function runOne(cmd: SimCommand): number {
+  const s = runSimulation(cmd.options);
+  process.stdout.write(cmd.json ? `${JSON.stringify(s)}\n` : `${formatSummary(s, cmd.options)}\n`);
+  return s.ok ? 0 : 1;
+}
+
+function sweep(cmd: SimCommand, count: number): number {
+  const tty = process.stderr.isTTY;
+  const every = Math.max(1, Math.floor(count / 20));
+  const started = performance.now();
+  const result = runSweep(cmd.options, cmd.options.seed, count, cmd.fixed, {
+    onRun(done, total, failures) {
+      const line = `sweep: ${done}/${total} seeds, ${failures} failed`;
+      if (tty) process.stderr.write(`\r${line}`);
+      else if (done % every === 0 || done === total) process.stderr.write(`${line}\n`);
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(cmd.json ? `${JSON.stringify(result)}\n` : `${formatSweep(result, cmd.options, count, seconds)}\n`);
+  return result.failures.length === 0 ? 0 : 1;
+}
+
+function formatSweep(r: SweepResult, o: SimOptions, count: number, seconds: number): string {
+  const lines = [
+    `sweep of seeds ${o.seed}..${o.seed + count - 1} at n=${o.replicas}, ${o.clients} clients, ${o.ops} ops each`,
+    `${r.passed}/${r.runs} passed, ${r.failures.length} failed; ${r.opsCommitted} ops committed, ${r.ticks} virtual ticks, ${seconds.toFixed(1)} s`,
+  ];
+  for (const f of r.failures) lines.push('', `seed ${f.seed}: ${f.reason} — ${f.detail}`, `  replay: ${f.replay}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,143 @@
+// Cluster configuration schema (SPEC D5): one JSON file shared by every replica and client.
+// Structure and per-field ranges live here (zod 4); rules that relate several fields (ids in
+// order, unique host:port, window vs checkpoint interval) are in validate.ts. Every message says
+// what the field must be, so an operator can fix it without reading the code.
+
+import { z } from 'zod';
+import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
+
+/** The only config file version this build understands. */
+export const CONFIG_VERSION = 1;
+/** Smallest cluster: n = 3f + 1 with f ≥ 1 (TOCS '02 §2). */
+export const MIN_REPLICAS = 4;
+/** Most entries in the optional client allow-list. */
+export const MAX_CONFIG_CLIENTS = 100_000;
+
+const show = (v: unknown): string => {
+  if (v === undefined) return 'nothing';
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? typeof v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+};
+
+/** An error message function: "is required: <what>" when absent, else "must be <what> (got X)". */
+const expect = (what: string) => (iss: { input?: unknown }): string =>
+  iss.input === undefined ? `is required: ${what}` : `must be ${what} (got ${show(iss.input)})`;
+
+/** An integer field in [min, max]. */
+export function intIn(min: number, max: number, unit = ''): z.ZodInt {
+  const what = `an integer ${min}–${max}${unit}`;
+  const e = { error: expect(what) };
+  return z.int(e).min(min, e).max(max, e);
+}
+
+export const portSchema = intIn(1, 65_535);
+
+const HOST_RE = /^[A-Za-z0-9._:[\]-]+$/;
+export const hostSchema = z
+  .string({ error: expect('a host name or IP address') })
+  .min(1, { error: 'must not be empty (a host name or IP address)' })
+  .max(253, { error: 'must be at most 253 characters' })
+  .regex(HOST_RE, { error: 'must be a host name or IP address (letters, digits, . - : [ ])' });
+
+const HEX64_RE = /^[0-9a-fA-F]{64}$/;
+export const publicKeyHexSchema = z
+  .string({ error: expect('a 32-byte Ed25519 public key as 64 hex characters') })
+  .regex(HEX64_RE, {
+    error: (iss) =>
+      `must be a 32-byte Ed25519 public key as 64 hex characters (got ${typeof iss.input === 'string' ? `${iss.input.length} characters` : show(iss.input)}); "byz keygen" prints one`,
+  })
+  .transform((s) => s.toLowerCase());
+
+export const replicaSchema = z.strictObject({
+  id: intIn(0, MAX_REPLICAS - 1),
+  host: hostSchema,
+  /** Replica-to-replica TCP port. */
+  port: portSchema,
+  /** Port where clients send requests. */
+  clientPort: portSchema,
+  /** HTTP port for health, status and metrics. */
+  httpPort: portSchema,
+  publicKey: publicKeyHexSchema,
+});
+
+export const clientEntrySchema = z.strictObject({
+  name: z.string({ error: expect('a string') }).max(128, { error: 'must be at most 128 characters' }).optional(),
+  publicKey: publicKeyHexSchema,
+});
+
+/** Protocol parameters in milliseconds and counts; the node converts them to ticks (params.ts). */
+export const paramsSchema = z.strictObject({
+  batchMaxRequests: intIn(1, MAX_BATCH_REQUESTS).default(256),
+  // Half the largest frame, leaving room for per-request headers and signatures.
+  batchMaxBytes: intIn(1, MAX_MESSAGE_BYTES / 2, ' bytes').default(1024 * 1024),
+  batchTimeoutMs: intIn(1, 60_000, ' ms').default(20),
+  windowSize: intIn(2, 1_000_000).default(256),
+  checkpointInterval: intIn(1, 500_000).default(64),
+  requestTimeoutMs: intIn(1, 600_000, ' ms').default(4_000),
+  retransmitMs: intIn(1, 600_000, ' ms').default(400),
+  maxPendingPerClient: intIn(1, MAX_PENDING_REQUESTS).default(16),
+  maxClients: intIn(1, 10_000_000).default(100_000),
+  tickMs: intIn(1, 1_000, ' ms').default(10),
+});
+
+/** A token bucket: refills ratePerSecond messages per second, holds at most burst. */
+export const rateSchema = z.strictObject({
+  ratePerSecond: intIn(1, 10_000_000, ' messages/s'),
+  burst: intIn(1, 10_000_000, ' messages'),
+});
+
+export const limitsSchema = z.strictObject({
+  /** Per connected replica. */
+  peer: rateSchema.prefault({ ratePerSecond: 50_000, burst: 100_000 }),
+  /** Per client connection. */
+  client: rateSchema.prefault({ ratePerSecond: 1_000, burst: 2_000 }),
+  maxFrameBytes: intIn(1024, MAX_MESSAGE_BYTES, ' bytes').default(MAX_MESSAGE_BYTES),
+  /** Most messages queued for one peer before the oldest are dropped. */
+  sendQueueMax: intIn(1, 1_000_000).default(10_000),
+});
+
+export const clusterConfigSchema = z.strictObject({
+  version: z.literal(CONFIG_VERSION, {
+    error: (iss) => (iss.input === undefined ? `is required: must be ${CONFIG_VERSION}` : `must be ${CONFIG_VERSION} (the only config version this build understands; got ${show(iss.input)})`),
+  }),
+  clusterId: z
+    .string({ error: expect('a cluster name') })
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1–64 characters from A–Z a–z 0–9 . _ -' }),
+  replicas: z
+    .array(replicaSchema, { error: expect('an array of replicas') })
+    .min(MIN_REPLICAS, {
+      error: (iss) =>
+        `must list at least ${MIN_REPLICAS} replicas (n = 3f + 1 tolerates f faults; f ≥ 1 needs n ≥ 4); got ${Array.isArray(iss.input) ? iss.input.length : '?'}`,
+    })
+    .max(MAX_REPLICAS, { error: `must list at most ${MAX_REPLICAS} replicas` }),
+  /** Optional allow-list of client public keys; absent means any client with a valid signature. */
+  clients: z
+    .array(clientEntrySchema, { error: expect('an array of { name?, publicKey }') })
+    .max(MAX_CONFIG_CLIENTS, { error: `must list at most ${MAX_CONFIG_CLIENTS} clients` })
+    .optional(),
+  params: paramsSchema.prefault({}),
+  limits: limitsSchema.prefault({}),
+});
+
+export type ReplicaConfig = z.output<typeof replicaSchema>;
+export type ClientEntry = z.output<typeof clientEntrySchema>;
+export type ConfigParams = z.output<typeof paramsSchema>;
+export type RateLimit = z.output<typeof rateSchema>;
+export type ConfigLimits = z.output<typeof limitsSchema>;
+export type ClusterConfig = z.output<typeof clusterConfigSchema>;
+/** What may be written in the file (params, limits and their fields are optional). */
+export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
+
+/** Default params and limits, as a config file would spell them out. */
+export const DEFAULT_CONFIG_PARAMS: ConfigParams = paramsSchema.parse({});
+export const DEFAULT_CONFIG_LIMITS: ConfigLimits = limitsSchema.parse({});
+
+/** Field names allowed in each object of the file, for "unknown field; did you mean …" hints. */
+export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate', readonly string[]>> = {
+  root: Object.keys(clusterConfigSchema.shape),
+  replica: Object.keys(replicaSchema.shape),
+  client: Object.keys(clientEntrySchema.shape),
+  params: Object.keys(paramsSchema.shape),
+  limits: Object.keys(limitsSchema.shape),
+  rate: Object.keys(rateSchema.shape),
+};

@@ -1,0 +1,209 @@
+// Validation of a parsed cluster config (SPEC D5): zod checks each field (schema.ts); the rules
+// here relate fields to each other. Both run on every input, so one pass reports every problem,
+// each as a ConfigError naming the field path (`replicas[2].port`) and how to fix it.
+
+import type { z } from 'zod';
+import { err, ok } from '../core/result.ts';
+import type { Result } from '../core/result.ts';
+import { fromHex, publicKey } from '../core/ids.ts';
+import type { PublicKey } from '../core/ids.ts';
+import { assert } from '../core/assert.ts';
+import type { PbftParams } from '../pbft/params.ts';
+import {
+  clusterConfigSchema,
+  hostSchema,
+  intIn,
+  KNOWN_FIELDS,
+  limitsSchema,
+  paramsSchema,
+  portSchema,
+  publicKeyHexSchema,
+} from './schema.ts';
+import type { ClusterConfig, ConfigParams } from './schema.ts';
+
+export interface ConfigError {
+  /** Where the problem is: a field path such as `replicas[2].port`, or the file name. */
+  readonly path: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
+
+/** Generous upper bound on the encoded size of one request besides its op (ids, reqNo, signature). */
+export const REQUEST_OVERHEAD_BYTES = 256;
+
+type Seg = PropertyKey;
+
+export function formatPath(path: readonly Seg[]): string {
+  let out = '';
+  for (const s of path) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += out === '' ? String(s) : `.${String(s)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** One line per error, e.g. `  replicas[2].port: must be an integer 1–65535 (got 0)`. */
+export function formatConfigErrors(errors: readonly ConfigError[], source?: string): string {
+  const head = source === undefined ? 'invalid cluster config:' : `invalid cluster config ${source}:`;
+  return [head, ...errors.map((e) => `  ${e.path}: ${e.message}`)].join('\n');
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function knownFieldsAt(path: readonly Seg[]): readonly string[] {
+  const [a, b] = path;
+  if (path.length === 0) return KNOWN_FIELDS.root;
+  if (a === 'replicas' && path.length === 2) return KNOWN_FIELDS.replica;
+  if (a === 'clients' && path.length === 2) return KNOWN_FIELDS.client;
+  if (a === 'params' && path.length === 1) return KNOWN_FIELDS.params;
+  if (a === 'limits' && path.length === 1) return KNOWN_FIELDS.limits;
+  if (a === 'limits' && (b === 'peer' || b === 'client')) return KNOWN_FIELDS.rate;
+  return [];
+}
+
+function unknownFieldMessage(path: readonly Seg[], key: string): string {
+  const known = knownFieldsAt(path);
+  const close = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+  if (close !== undefined) return `unknown field; did you mean "${close}"?`;
+  return known.length > 0 ? `unknown field (allowed: ${known.join(', ')})` : 'unknown field';
+}
+
+function fromZod(issues: readonly z.core.$ZodIssue[]): ConfigError[] {
+  const out: ConfigError[] = [];
+  for (const iss of issues) {
+    if (iss.code === 'unrecognized_keys') {
+      for (const k of iss.keys) out.push({ path: formatPath([...iss.path, k]), message: unknownFieldMessage(iss.path, k) });
+    } else {
+      out.push({ path: formatPath(iss.path), message: iss.message });
+    }
+  }
+  return out;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const ENDPOINT_FIELDS = ['port', 'clientPort', 'httpPort'] as const;
+
+/** Ids 0..n−1 in list order, every host:port used once, every public key used once. */
+function checkReplicas(raw: unknown): ConfigError[] {
+  if (!Array.isArray(raw)) return [];
+  const out: ConfigError[] = [];
+  const endpoints = new Map<string, string>();
+  const keys = new Map<string, string>();
+  const replicaId = intIn(0, Number.MAX_SAFE_INTEGER);
+  raw.forEach((r: unknown, i) => {
+    if (!isRecord(r)) return;
+    const id = replicaId.safeParse(r['id']);
+    if (id.success && id.data !== i) {
+      out.push({ path: `replicas[${i}].id`, message: `must be ${i}: replica ids are 0..n−1 in list order (got ${id.data})` });
+    }
+    const host = hostSchema.safeParse(r['host']);
+    for (const field of ENDPOINT_FIELDS) {
+      const port = portSchema.safeParse(r[field]);
+      if (!host.success || !port.success) continue;
+      const endpoint = `${host.data.toLowerCase()}:${port.data}`;
+      const here = `replicas[${i}].${field}`;
+      const first = endpoints.get(endpoint);
+      if (first === undefined) endpoints.set(endpoint, here);
+      else out.push({ path: here, message: `duplicate of ${first} (${endpoint}); every port must be unique per host` });
+    }
+    const key = publicKeyHexSchema.safeParse(r['publicKey']);
+    if (key.success) {
+      const here = `replicas[${i}].publicKey`;
+      const first = keys.get(key.data);
+      if (first === undefined) keys.set(key.data, here);
+      else out.push({ path: here, message: `same key as ${first}; each replica needs its own key pair ("byz keygen")` });
+    }
+  });
+  return out;
+}
+
+/** Window and timers (TOCS '02 §4.2–4.3: H = h + L, checkpoints every K). */
+function checkParams(p: ConfigParams): ConfigError[] {
+  const out: ConfigError[] = [];
+  if (p.windowSize % p.checkpointInterval !== 0) {
+    const up = Math.ceil(p.windowSize / p.checkpointInterval) * p.checkpointInterval;
+    out.push({
+      path: 'params.windowSize',
+      message: `must be a multiple of params.checkpointInterval (${p.checkpointInterval}); got ${p.windowSize}, try ${up}`,
+    });
+  }
+  if (p.windowSize < 2 * p.checkpointInterval) {
+    out.push({
+      path: 'params.windowSize',
+      message: `must be at least 2 × params.checkpointInterval (${2 * p.checkpointInterval}) so the window can advance; got ${p.windowSize}`,
+    });
+  }
+  for (const field of ['batchTimeoutMs', 'requestTimeoutMs', 'retransmitMs'] as const) {
+    if (p[field] < p.tickMs) {
+      out.push({ path: `params.${field}`, message: `must be at least params.tickMs (${p.tickMs}); got ${p[field]}` });
+    }
+  }
+  return out;
+}
+
+function checkCross(raw: Record<string, unknown>): ConfigError[] {
+  const out = checkReplicas(raw['replicas']);
+  const params = paramsSchema.safeParse(raw['params'] ?? {});
+  if (params.success) out.push(...checkParams(params.data));
+  const limits = limitsSchema.safeParse(raw['limits'] ?? {});
+  if (params.success && limits.success) {
+    const need = params.data.batchMaxBytes + params.data.batchMaxRequests * REQUEST_OVERHEAD_BYTES;
+    if (limits.data.maxFrameBytes < need) {
+      out.push({
+        path: 'limits.maxFrameBytes',
+        message: `must hold a full batch: at least ${need} (params.batchMaxBytes + ${REQUEST_OVERHEAD_BYTES} × params.batchMaxRequests); raise it or lower params.batchMaxBytes`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Validates a parsed JSON value; every problem is reported, not just the first. */
+export function parseClusterConfig(raw: unknown): Result<ClusterConfig, ConfigError[]> {
+  if (!isRecord(raw)) return err([{ path: '(top level)', message: 'must be a JSON object ({ "version": 1, ... })' }]);
+  const parsed = clusterConfigSchema.safeParse(raw);
+  const errors = [...(parsed.success ? [] : fromZod(parsed.error.issues)), ...checkCross(raw)];
+  if (errors.length > 0 || !parsed.success) return err(errors);
+  return ok(parsed.data);
+}
+
+/** Converts milliseconds to ticks, rounding up, at least 1. */
+export function msToTicks(ms: number, tickMs: number): number {
+  return Math.max(1, Math.ceil(ms / tickMs));
+}
+
+/** The protocol parameters in ticks, as the PBFT core takes them. */
+export function pbftParamsFromConfig(p: ConfigParams): PbftParams {
+  return {
+    batchMaxRequests: p.batchMaxRequests,
+    batchMaxBytes: p.batchMaxBytes,
+    batchTimeoutTicks: msToTicks(p.batchTimeoutMs, p.tickMs),
+    windowSize: p.windowSize,
+    checkpointInterval: p.checkpointInterval,
+    requestTimeoutTicks: msToTicks(p.requestTimeoutMs, p.tickMs),
+    retransmitTicks: msToTicks(p.retransmitMs, p.tickMs),
+    maxPendingPerClient: p.maxPendingPerClient,
+    maxClients: p.maxClients,
+  };
+}
+
+/** Replica public keys indexed by replica id (validated by the schema). */
+export function replicaPublicKeys(config: ClusterConfig): PublicKey[] {
+  return config.replicas.map((r) => {
+    const raw = fromHex(r.publicKey);
+    assert(raw?.length === 32, 'schema guarantees 64 hex characters');
+    return publicKey(raw);
+  });
+}

@@ -1,0 +1,158 @@
+// Ingress: the only door into a protocol core. decode → bound → authenticate → Verified<T>
+// (src/core/verified.ts). Everything a message carries is checked here, nested messages included:
+// membership of every replica id, every pre-prepare's batch digest, every signature (TOCS '02 §4:
+// all messages are signed, and certificates are only as good as the signatures inside them).
+// Semantic checks (quorum sizes, digests matching across messages, views) belong to the core.
+
+import { assert } from '../core/assert.ts';
+import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
+import type { DropReason } from '../core/drops.ts';
+import type { PublicKey, ReplicaId } from '../core/ids.ts';
+import { PUBLIC_KEY_BYTES, fromHex, publicKey } from '../core/ids.ts';
+import { MAX_REPLICAS, SIG_CACHE_ENTRIES } from '../core/limits.ts';
+import type { Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Verified } from '../core/verified.ts';
+import { markVerified } from '../core/verified.ts';
+import type { CodecError } from '../wire/codec.ts';
+import { TOO_LONG, batchBytes, decodeMessage, signingBytes } from '../wire/codec.ts';
+import type { Message, MessageType, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import { validateMessage } from '../wire/validate.ts';
+import { forEachMessage } from '../wire/walk.ts';
+import { createSigCache } from './sig-cache.ts';
+
+export interface IngressConfig {
+  /** Number of replicas; ids 0 … n−1 are members. */
+  readonly n: number;
+  /** Public key of replica i at index i. */
+  readonly replicaKeys: readonly PublicKey[];
+  readonly verify: VerifyFn;
+  readonly hash: HashFn;
+  /** Verified signatures remembered (default SIG_CACHE_ENTRIES); 0 disables the cache. */
+  readonly sigCacheSize?: number;
+}
+
+export interface Ingress {
+  /** A replica message from the wire; `link` is the replica the authenticated connection belongs to. */
+  replicaMessage(bytes: Uint8Array, link?: ReplicaId): Result<Verified<ReplicaMessage>, DropReason>;
+  /** The same checks for a message that never was bytes (the simulator); its shape is validated too. */
+  replicaMessageDecoded(m: ReplicaMessage, link?: ReplicaId): Result<Verified<ReplicaMessage>, DropReason>;
+  request(bytes: Uint8Array): Result<Verified<Request>, DropReason>;
+  requestDecoded(r: Request): Result<Verified<Request>, DropReason>;
+  /** A reply, as a client receives it (signed by replica reply.replica). */
+  reply(bytes: Uint8Array): Result<Verified<Reply>, DropReason>;
+  /** Drops by reason, plus 'accepted'. */
+  counters(): Readonly<Record<string, number>>;
+}
+
+/** The drop reasons ingress can produce (all 'reject': the sender is at fault). */
+export const INGRESS_DROPS = [
+  'malformed', 'oversized', 'op-too-large', 'non-member', 'sender-mismatch', 'bad-batch-digest', 'bad-signature',
+] as const satisfies readonly DropReason[];
+
+function isReplicaMessage(m: Message): m is ReplicaMessage {
+  switch (m.type) {
+    case 'request':
+    case 'reply':
+      return false;
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+    case 'checkpoint':
+    case 'view-change':
+    case 'new-view':
+    case 'fetch-state':
+    case 'state-chunk':
+    case 'fetch-log':
+    case 'committed-proof':
+      return true;
+  }
+}
+
+const OP_TOO_LONG = new RegExp(`(^|\\.)op: ${TOO_LONG}`);
+
+/** Codec failure → drop reason. An op above MAX_OP_BYTES (at any depth) gets its own reason. */
+function codecDrop(e: CodecError): DropReason {
+  if (e.code === 'oversized') return 'oversized';
+  if (e.code === 'bad-field' && OP_TOO_LONG.test(e.detail)) return 'op-too-large';
+  return 'malformed';
+}
+
+export function createIngress(cfg: IngressConfig): Ingress {
+  const { n, hash } = cfg;
+  assert(Number.isSafeInteger(n) && n >= 1 && n <= MAX_REPLICAS, 'ingress: n out of range');
+  assert(cfg.replicaKeys.length === n, 'ingress: need one key per replica');
+  for (const k of cfg.replicaKeys) assert(k.length === PUBLIC_KEY_BYTES, 'ingress: replica key is not 32 bytes');
+  const cache = createSigCache(cfg.sigCacheSize ?? SIG_CACHE_ENTRIES, hash, cfg.verify);
+  const counts: Record<string, number> = { accepted: 0 };
+  for (const r of INGRESS_DROPS) counts[r] = 0;
+
+  const count = <T>(r: Result<T, DropReason>): Result<T, DropReason> => {
+    const key = r.ok ? 'accepted' : r.error;
+    counts[key] = (counts[key] ?? 0) + 1;
+    return r;
+  };
+
+  /** Membership, sender binding and batch digests: cheap checks before any signature (§4.2). */
+  const structural = (m: Message, link: ReplicaId | undefined): DropReason | undefined => {
+    let reason: DropReason | undefined;
+    forEachMessage(m, (x) => {
+      if (x.type !== 'request' && x.replica >= n) reason = 'non-member';
+      else if (x.type === 'pre-prepare' && hash(batchBytes(x.requests)) !== x.digest) reason = 'bad-batch-digest';
+      return reason === undefined;
+    });
+    if (reason === undefined && link !== undefined && m.type !== 'request' && m.replica !== link) reason = 'sender-mismatch';
+    return reason;
+  };
+
+  /** Every signature, outermost first; a client signs with the key its ClientId spells. */
+  const signaturesOk = (m: Message): boolean =>
+    forEachMessage(m, (x) => {
+      const key = x.type === 'request' ? publicKey(fromHex(x.client)!) : cfg.replicaKeys[x.replica]!;
+      return cache.verify(key, signingBytes(x), x.sig);
+    });
+
+  const admit = <T extends Message>(m: Message, want: (m: Message) => m is T, link?: ReplicaId): Result<Verified<T>, DropReason> => {
+    if (!want(m)) return count(err('malformed'));
+    const reason = structural(m, link);
+    if (reason !== undefined) return count(err(reason));
+    if (!signaturesOk(m)) return count(err('bad-signature'));
+    return count(ok(markVerified(m)));
+  };
+
+  const decoded = (bytes: Uint8Array): Result<Message, DropReason> => {
+    const d = decodeMessage(bytes);
+    return d.ok ? d : err(codecDrop(d.error));
+  };
+  const validated = (v: unknown): Result<Message, DropReason> => {
+    const d = validateMessage(v);
+    return d.ok ? d : err(codecDrop(d.error));
+  };
+  const isType = <T extends MessageType>(t: T) => (m: Message): m is Extract<Message, { type: T }> => m.type === t;
+  const isRequest = isType('request');
+  const isReply = isType('reply');
+
+  return {
+    replicaMessage(bytes, link) {
+      const d = decoded(bytes);
+      return d.ok ? admit(d.value, isReplicaMessage, link) : count(err(d.error));
+    },
+    replicaMessageDecoded(m, link) {
+      const d = validated(m);
+      return d.ok ? admit(d.value, isReplicaMessage, link) : count(err(d.error));
+    },
+    request(bytes) {
+      const d = decoded(bytes);
+      return d.ok ? admit(d.value, isRequest) : count(err(d.error));
+    },
+    requestDecoded(r) {
+      const d = validated(r);
+      return d.ok ? admit(d.value, isRequest) : count(err(d.error));
+    },
+    reply(bytes) {
+      const d = decoded(bytes);
+      return d.ok ? admit(d.value, isReply) : count(err(d.error));
+    },
+    counters: () => ({ ...counts }),
+  };
+}

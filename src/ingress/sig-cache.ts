@@ -1,0 +1,48 @@
+// A bounded cache of signatures already verified, so a signature that arrives again (a prepare
+// inside a view-change, a request re-sent by its client or carried in a pre-prepare) is checked
+// once. The cache key is hash(key ‖ sig ‖ data): a hit proves this exact key, signature and data
+// verified before, so a valid signature replayed over different data still goes to verify().
+// Eviction is deterministic (least recently used, by Map insertion order; no clock).
+
+import { assert } from '../core/assert.ts';
+import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
+import type { Digest, PublicKey, Signature } from '../core/ids.ts';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
+
+export interface SigCache {
+  /** verify(key, data, sig), answered from the cache when this triple verified before. */
+  verify(key: PublicKey, data: Uint8Array, sig: Signature): boolean;
+  readonly size: () => number;
+}
+
+export function createSigCache(capacity: number, hash: HashFn, verify: VerifyFn): SigCache {
+  assert(Number.isSafeInteger(capacity) && capacity >= 0, 'signature cache capacity must be a non-negative integer');
+  const seen = new Map<Digest, true>();
+
+  const cacheKey = (key: PublicKey, data: Uint8Array, sig: Signature): Digest => {
+    // Fixed-width key and signature first, so the concatenation is unambiguous.
+    assert(key.length === PUBLIC_KEY_BYTES && sig.length === SIGNATURE_BYTES, 'sig cache: unexpected key/signature width');
+    const buf = new Uint8Array(PUBLIC_KEY_BYTES + SIGNATURE_BYTES + data.length);
+    buf.set(key, 0);
+    buf.set(sig, PUBLIC_KEY_BYTES);
+    buf.set(data, PUBLIC_KEY_BYTES + SIGNATURE_BYTES);
+    return hash(buf);
+  };
+
+  return {
+    verify(key, data, sig) {
+      if (capacity === 0) return verify(key, data, sig);
+      const k = cacheKey(key, data, sig);
+      if (seen.has(k)) {
+        seen.delete(k); // refresh: most recently used goes last
+        seen.set(k, true);
+        return true;
+      }
+      if (!verify(key, data, sig)) return false; // failures are not cached: they cost the sender, not us
+      if (seen.size >= capacity) seen.delete(seen.keys().next().value!);
+      seen.set(k, true);
+      return true;
+    },
+    size: () => seen.size,
+  };
+}

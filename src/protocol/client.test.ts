@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClientCore } from './client.ts';
+import type { ClientCore } from './client.ts';
+import { createSimSuite } from '../crypto/sim.ts';
+import { clientId, replicaId, reqNo, signature, toHex, view } from '../core/ids.ts';
+import type { ReqNo } from '../core/ids.ts';
+import { markVerified } from '../core/verified.ts';
+import type { Reply } from '../wire/messages.ts';
+import { signingBytes } from '../wire/codec.ts';
+
+const suite = createSimSuite();
+const signer = suite.signer(new Uint8Array(32).fill(7));
+const id = clientId(toHex(signer.publicKey));
+
+function client(n = 4, f = 1, retransmitTicks = 10): ClientCore {
+  return createClientCore({ id, signer, n, f, retransmitTicks, maxRetransmitTicks: 40 });
+}
+
+function reply(replica: number, rn: ReqNo, result: string, v = 0, who = id) {
+  const r: Reply = {
+    type: 'reply',
+    view: view(v),
+    client: who,
+    reqNo: rn,
+    result: new TextEncoder().encode(result),
+    replica: replicaId(replica),
+    sig: signature(new Uint8Array(64)),
+  };
+  return markVerified(r);
+}
+
+test('submit signs a request with increasing request numbers, sent to the primary of view 0', () => {
+  const c = client();
+  const first = c.submit(new Uint8Array([1]));
+  assert.equal(first.to, 0);
+  assert.equal(first.request.reqNo, 1);
+  assert.equal(first.request.client, id);
+  assert.ok(suite.verify(signer.publicKey, signingBytes(first.request), first.request.sig), 'signature verifies');
+  for (const r of [0, 1]) c.onReply(reply(r, first.request.reqNo, 'ok'));
+  const second = c.submit(new Uint8Array([2]));
+  assert.equal(second.request.reqNo, 2);
+});
+
+test('TOCS §4.1: accepts only after f+1 matching replies from distinct replicas', () => {
+  const c = client(7, 2);
+  const { request } = c.submit(new Uint8Array([1]));
+  assert.equal(c.onReply(reply(0, request.reqNo, 'A')).accepted, undefined);
+  assert.equal(c.onReply(reply(0, request.reqNo, 'A')).accepted, undefined, 'the same replica twice counts once');
+  assert.equal(c.onReply(reply(1, request.reqNo, 'B')).accepted, undefined, 'a different result does not match');
+  assert.equal(c.onReply(reply(2, request.reqNo, 'A')).accepted, undefined, 'two of f+1=3');
+  const done = c.onReply(reply(3, request.reqNo, 'A')).accepted;
+  assert.ok(done !== undefined);
+  assert.equal(done.reqNo, request.reqNo);
+  assert.equal(new TextDecoder().decode(done.result), 'A');
+  assert.equal(c.outstanding(), undefined);
+});
+
+test('replies for another request number or another client are ignored', () => {
+  const c = client();
+  const { request } = c.submit(new Uint8Array([1]));
+  const other = clientId('ab'.repeat(32));
+  assert.equal(c.onReply(reply(0, reqNo(request.reqNo + 1), 'A')).accepted, undefined);
+  assert.equal(c.onReply(reply(1, reqNo(request.reqNo + 1), 'A')).accepted, undefined);
+  assert.equal(c.onReply(reply(0, request.reqNo, 'A', 0, other)).accepted, undefined);
+  assert.equal(c.onReply(reply(1, request.reqNo, 'A', 0, other)).accepted, undefined);
+  assert.equal(c.onReply(reply(9, request.reqNo, 'A')).accepted, undefined, 'replica id out of range');
+  assert.ok(c.outstanding() !== undefined);
+});
+
+test('a read-only request needs 2f+1 matching replies (§5.1.3)', () => {
+  const c = client();
+  const { request } = c.submit(new Uint8Array([1]), true);
+  assert.equal(request.readOnly, true);
+  assert.equal(c.onReply(reply(0, request.reqNo, 'A')).accepted, undefined);
+  assert.equal(c.onReply(reply(1, request.reqNo, 'A')).accepted, undefined);
+  assert.ok(c.onReply(reply(2, request.reqNo, 'A')).accepted !== undefined);
+});
+
+test('retransmits to all replicas after the timeout, doubling up to the ceiling', () => {
+  const c = client(4, 1, 10);
+  assert.deepEqual(c.onTick(), [], 'nothing outstanding');
+  const { request } = c.submit(new Uint8Array([1]));
+  const fired: number[] = [];
+  for (let t = 1; t <= 200; t++) if (c.onTick().length > 0) fired.push(t);
+  // waits 10, 20, 40, then 40 (ceiling) between broadcasts
+  assert.deepEqual(fired.slice(0, 5), [10, 30, 70, 110, 150]);
+  c.onReply(reply(0, request.reqNo, 'x'));
+  c.onReply(reply(1, request.reqNo, 'x'));
+  assert.deepEqual(c.onTick(), [], 'accepted: no more retransmissions');
+  c.submit(new Uint8Array([2]));
+  const again: number[] = [];
+  for (let t = 1; t <= 30; t++) if (c.onTick().length > 0) again.push(t);
+  assert.deepEqual(again, [10, 30], 'the timeout starts afresh for the next request');
+});
+
+test('the believed view is the one f+1 replicas report, so one faulty replica cannot redirect', () => {
+  const c = client(4, 1);
+  const { request } = c.submit(new Uint8Array([1]));
+  c.onReply(reply(3, request.reqNo, 'x', 41));
+  assert.equal(c.lastSeenView(), 0, 'one replica claiming view 41 is not enough');
+  c.onReply(reply(2, request.reqNo, 'x', 5));
+  assert.equal(c.lastSeenView(), 5);
+  const next = c.submit(new Uint8Array([2]));
+  assert.equal(next.to, 1, 'primary of view 5 at n=4');
+});
+
+test('submitting while a request is outstanding is a caller bug', () => {
+  const c = client();
+  c.submit(new Uint8Array([1]));
+  assert.throws(() => c.submit(new Uint8Array([2])), /outstanding/);
+});

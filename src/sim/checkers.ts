@@ -1,0 +1,123 @@
+// Safety checkers run after every step of a simulation (SPEC G3). They are incremental: each
+// executed batch is checked once against what the other replicas executed at the same sequence
+// number, so the cost per step is proportional to what happened in that step.
+//   agreement       — no two correct replicas execute different batches (digests) at one seq (§4.2).
+//   prefix          — each replica executes seqs 1, 2, 3… with no gap, and the requests it executes at
+//                     a seq are the ones every other replica executed there: executed histories are
+//                     prefixes of one another.
+//   exactly-once    — a replica executes each (client, reqNo) at most once (§4.1, SPEC B2).
+// Linearizability of what clients observed is in linearizability.ts.
+
+import type { ClientId, Digest, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
+import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
+
+export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability';
+
+export interface Violation {
+  readonly checker: CheckerName;
+  readonly tick: number;
+  readonly detail: string;
+}
+
+/** The agreed history, built from the first replica to execute each seq. */
+export interface HistoryEntry {
+  readonly seq: Seq;
+  readonly digest: Digest;
+  readonly executed: readonly ExecutedRequest[];
+  readonly firstReplica: ReplicaId;
+}
+
+export interface SafetyChecker {
+  /**
+   * Checks one executed batch. Returns the agreed entry when this is the first replica to execute
+   * `batch.seq` (the caller replays it for linearizability), and the violation if any.
+   */
+  onExecuted(replica: ReplicaId, batch: ExecutedBatch, tick: number): { first?: HistoryEntry; violation?: Violation };
+  /**
+   * A replica's state jumped to (or was rolled back to) the end of `seq`: a state transfer or a
+   * restart from disk. Its next execution must be seq+1, and requests executed after `seq` before
+   * the reset may execute again (the state that held them is gone).
+   */
+  onReplicaReset(replica: ReplicaId, seq: Seq): void;
+  /** Highest seq executed by any replica. */
+  highestSeq(): number;
+  lastExecuted(replica: ReplicaId): number;
+}
+
+const reqKey = (client: ClientId, reqNo: ReqNo): string => `${client}:${reqNo}`;
+const short = (s: string): string => (s.length > 12 ? `${s.slice(0, 12)}…` : s);
+
+interface ReplicaTrack {
+  lastExecuted: number;
+  /** (client, reqNo) → seq at which this replica executed it. */
+  readonly done: Map<string, number>;
+}
+
+export function createSafetyChecker(): SafetyChecker {
+  const history = new Map<number, HistoryEntry>();
+  const replicas = new Map<ReplicaId, ReplicaTrack>();
+  let highest = 0;
+
+  const track = (r: ReplicaId): ReplicaTrack => {
+    let t = replicas.get(r);
+    if (t === undefined) {
+      t = { lastExecuted: 0, done: new Map() };
+      replicas.set(r, t);
+    }
+    return t;
+  };
+
+  const exactlyOnce = (r: ReplicaId, t: ReplicaTrack, b: ExecutedBatch, tick: number): Violation | undefined => {
+    for (const { request } of b.executed) {
+      const key = reqKey(request.client, request.reqNo);
+      const before = t.done.get(key);
+      if (before !== undefined) {
+        return {
+          checker: 'exactly-once',
+          tick,
+          detail: `replica ${r} executed request ${short(request.client)}#${request.reqNo} at seq ${b.seq} and again at seq ${before === b.seq ? b.seq : `${before} before`}`,
+        };
+      }
+      t.done.set(key, b.seq);
+    }
+    return undefined;
+  };
+
+  const sameRequests = (a: readonly ExecutedRequest[], b: readonly ExecutedRequest[]): boolean =>
+    a.length === b.length && a.every((x, i) => x.request.client === b[i]!.request.client && x.request.reqNo === b[i]!.request.reqNo);
+
+  return {
+    onExecuted(r, b, tick) {
+      const t = track(r);
+      if (b.seq !== t.lastExecuted + 1) {
+        return { violation: { checker: 'prefix', tick, detail: `replica ${r} executed seq ${b.seq} after seq ${t.lastExecuted} (gap or repeat)` } };
+      }
+      t.lastExecuted = b.seq;
+      const once = exactlyOnce(r, t, b, tick);
+      if (once !== undefined) return { violation: once };
+      const agreed = history.get(b.seq);
+      if (agreed === undefined) {
+        const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r };
+        history.set(b.seq, first);
+        highest = Math.max(highest, b.seq);
+        return { first };
+      }
+      if (agreed.digest !== b.digest) {
+        const detail = `seq ${b.seq}: replica ${r} executed batch ${short(b.digest)} but replica ${agreed.firstReplica} executed ${short(agreed.digest)}`;
+        return { violation: { checker: 'agreement', tick, detail } };
+      }
+      if (!sameRequests(agreed.executed, b.executed)) {
+        const detail = `seq ${b.seq}: replica ${r} executed ${b.executed.length} request(s) of the batch, replica ${agreed.firstReplica} executed ${agreed.executed.length} (histories diverge)`;
+        return { violation: { checker: 'prefix', tick, detail } };
+      }
+      return {};
+    },
+    onReplicaReset(r, s) {
+      const t = track(r);
+      t.lastExecuted = s;
+      for (const [key, at] of [...t.done]) if (at > s) t.done.delete(key);
+    },
+    highestSeq: () => highest,
+    lastExecuted: (r) => replicas.get(r)?.lastExecuted ?? 0,
+  };
+}

@@ -1,0 +1,125 @@
+// Builds a simulated cluster from one seed: key material, replicas (createReplica + KV app), their
+// disks and ingress, the clients with their workloads, and the network. The seed is split into
+// independent streams in a fixed order, so every part of a run is decided by the seed alone.
+
+import type { ClientId, PublicKey, ReplicaId } from '../core/ids.ts';
+import { clientId, replicaId, toHex } from '../core/ids.ts';
+import type { CryptoSuite } from '../core/crypto-port.ts';
+import type { Prng } from '../core/prng.ts';
+import { createPrng } from '../core/prng.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import { createSimSuite } from '../crypto/sim.ts';
+import { ed25519Suite } from '../crypto/ed25519.ts';
+import { createKvApp } from '../app/kv.ts';
+import type { Ingress } from '../ingress/ingress.ts';
+import { createIngress } from '../ingress/ingress.ts';
+import type { PbftParams } from '../pbft/params.ts';
+import { DEFAULT_PARAMS } from '../pbft/params.ts';
+import type { Replica } from '../pbft/replica.ts';
+import { createReplica } from '../pbft/replica.ts';
+import type { ClientCore } from '../protocol/client.ts';
+import { createClientCore } from '../protocol/client.ts';
+import type { SimDisk } from './disk.ts';
+import { createSimDisk } from './disk.ts';
+import type { Network, NodeId } from './network.ts';
+import { createNetwork } from './network.ts';
+import type { SimOptions } from './options.ts';
+import { bugsOf } from './options.ts';
+import type { Workload } from './workload.ts';
+import { createWorkload } from './workload.ts';
+
+export interface SimReplica {
+  readonly id: ReplicaId;
+  readonly node: NodeId;
+  readonly core: Replica;
+  readonly disk: SimDisk;
+  readonly ingress: Ingress;
+}
+
+export interface SimClient {
+  readonly index: number;
+  readonly node: NodeId;
+  readonly core: ClientCore;
+  readonly workload: Workload;
+  /** The client may submit its next op from this tick on (a short, seeded think time). */
+  nextSubmitTick: number;
+}
+
+export interface Cluster {
+  readonly n: number;
+  readonly f: number;
+  readonly params: PbftParams;
+  readonly suite: CryptoSuite;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly replicas: readonly SimReplica[];
+  readonly clients: readonly SimClient[];
+  readonly clientByKey: ReadonlyMap<ClientId, SimClient>;
+  /** Ingress used by clients to check replies. */
+  readonly clientIngress: Ingress;
+  readonly network: Network;
+  /** Stream for client think times. */
+  readonly clientPrng: Prng;
+}
+
+/**
+ * Protocol parameters for a simulation: the defaults, with timers stretched when the network is
+ * slow so that latency alone does not trigger retransmissions and view changes. Derived from the
+ * options only, so a replay command reproduces them.
+ */
+export function simParams(o: SimOptions): PbftParams {
+  const worst = o.delayMax * (o.reorder ? 3 : 1);
+  return {
+    ...DEFAULT_PARAMS,
+    retransmitTicks: Math.max(DEFAULT_PARAMS.retransmitTicks, 8 * worst),
+    requestTimeoutTicks: Math.max(DEFAULT_PARAMS.requestTimeoutTicks, 80 * worst),
+  };
+}
+
+/** Client retransmission timeout: a few round trips of the slowest link. */
+export function clientRetransmitTicks(o: SimOptions): number {
+  return 20 + 12 * o.delayMax * (o.reorder ? 3 : 1);
+}
+
+export function createCluster(o: SimOptions): Cluster {
+  const { n, f } = quorumConfig(o.replicas);
+  const root = createPrng(o.seed);
+  const keyPrng = root.fork();
+  const netPrng = root.fork();
+  const workPrng = root.fork();
+  const clientPrng = root.fork();
+  const suite = o.crypto === 'ed25519' ? ed25519Suite : createSimSuite();
+  const replicaSigners = Array.from({ length: n }, () => suite.signer(keyPrng.bytes(32)));
+  const clientSigners = Array.from({ length: o.clients }, () => suite.signer(keyPrng.bytes(32)));
+  const replicaKeys = replicaSigners.map((s) => s.publicKey);
+  const params = simParams(o);
+  const bugs = bugsOf(o);
+  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash });
+  const replicas = replicaSigners.map((signer, i): SimReplica => {
+    const id = replicaId(i);
+    const core = createReplica({ id, n, replicaKeys, signer, hash: suite.hash, app: createKvApp(), params, bugs });
+    return { id, node: i, core, disk: createSimDisk(), ingress: makeIngress() };
+  });
+  const retransmitTicks = clientRetransmitTicks(o);
+  const clients = clientSigners.map((signer, i): SimClient => {
+    const id = clientId(toHex(signer.publicKey));
+    const core = createClientCore({ id, signer, n, f, retransmitTicks });
+    return { index: i, node: n + i, core, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
+  });
+  const network = createNetwork(
+    { replicas: n, loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions },
+    netPrng,
+  );
+  return {
+    n,
+    f,
+    params,
+    suite,
+    replicaKeys,
+    replicas,
+    clients,
+    clientByKey: new Map(clients.map((c) => [c.core.id, c] as const)),
+    clientIngress: makeIngress(),
+    network,
+    clientPrng,
+  };
+}

@@ -1,0 +1,134 @@
+// Simulated network: encoded bytes between nodes, with seeded latency, loss, duplication,
+// reordering and partitions (SPEC G1). Nodes 0..n-1 are replicas, n..n+C-1 are clients.
+// Partitions cut replica↔replica links only; clients reach every replica (see options.ts).
+
+import type { Prng } from '../core/prng.ts';
+import { createHeap } from './heap.ts';
+import type { PartitionSpec } from './options.ts';
+
+export type NodeId = number;
+
+/** What the receiver's ingress should expect: a replica message, a client request, or a reply. */
+export type Channel = 'replica' | 'request' | 'reply';
+
+export interface Envelope {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly channel: Channel;
+  readonly bytes: Uint8Array;
+  readonly sentAt: number;
+  readonly deliverAt: number;
+}
+
+export interface NetworkConfig {
+  readonly replicas: number;
+  readonly loss: number;
+  readonly dup: number;
+  readonly reorder: boolean;
+  readonly delayMin: number;
+  readonly delayMax: number;
+  readonly partitions: readonly PartitionSpec[];
+}
+
+export interface NetworkStats {
+  /** Message copies handed to the network (one per destination). */
+  sent: number;
+  /** Extra copies created by duplication. */
+  duplicated: number;
+  /** Copies handed to a receiver that accepted them (after ingress). */
+  delivered: number;
+  /** Copies lost, by reason: loss, partition, or the receiver's ingress drop reason ("ingress:…"). */
+  dropped: Record<string, number>;
+}
+
+export interface Network {
+  send(from: NodeId, to: NodeId, channel: Channel, bytes: Uint8Array, now: number): void;
+  /** Removes and returns the copies due at or before `now`, in (deliverAt, send order) order. */
+  takeDue(now: number): Envelope[];
+  /** True when replicas a and b cannot talk at tick t. */
+  isCut(a: NodeId, b: NodeId, t: number): boolean;
+  countDelivered(): void;
+  countDrop(reason: string): void;
+  inFlight(): number;
+  stats(): NetworkStats;
+}
+
+/** Probability that a message gets extra delay when reordering is on. */
+const REORDER_CHANCE = 0.2;
+
+export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
+  const queue = createHeap<Envelope>((a, b) => a.deliverAt < b.deliverAt || (a.deliverAt === b.deliverAt && a.id < b.id));
+  /** Per-link latest delivery tick, to keep links FIFO when reordering is off. */
+  const linkTail = new Map<number, number>();
+  const stats: NetworkStats = { sent: 0, duplicated: 0, delivered: 0, dropped: {} };
+  let nextId = 0;
+  const groupOf = cfg.partitions.map((p) => {
+    const g = new Map<NodeId, number>();
+    p.groups.forEach((members, i) => {
+      for (const r of members) g.set(r, i);
+    });
+    return g;
+  });
+
+  const countDrop = (reason: string): void => {
+    stats.dropped[reason] = (stats.dropped[reason] ?? 0) + 1;
+  };
+
+  const isCut = (a: NodeId, b: NodeId, t: number): boolean => {
+    if (a >= cfg.replicas || b >= cfg.replicas) return false;
+    for (let i = 0; i < cfg.partitions.length; i++) {
+      const p = cfg.partitions[i]!;
+      if (t < p.from || t >= p.to) continue;
+      const g = groupOf[i]!;
+      if ((g.get(a) ?? -1) !== (g.get(b) ?? -1)) return true;
+    }
+    return false;
+  };
+
+  const latency = (): number => {
+    let d = prng.int(cfg.delayMin, cfg.delayMax);
+    if (cfg.reorder && prng.chance(REORDER_CHANCE)) d += prng.int(1, 2 * cfg.delayMax);
+    return d;
+  };
+
+  const enqueue = (from: NodeId, to: NodeId, channel: Channel, bytes: Uint8Array, now: number): void => {
+    if (prng.chance(cfg.loss)) return countDrop('loss');
+    let deliverAt = now + latency();
+    if (!cfg.reorder) {
+      const link = from * 65_536 + to;
+      deliverAt = Math.max(deliverAt, linkTail.get(link) ?? 0);
+      linkTail.set(link, deliverAt);
+    }
+    queue.push({ id: nextId++, from, to, channel, bytes, sentAt: now, deliverAt });
+  };
+
+  return {
+    send(from, to, channel, bytes, now) {
+      stats.sent++;
+      if (isCut(from, to, now)) return countDrop('partition');
+      enqueue(from, to, channel, bytes, now);
+      if (prng.chance(cfg.dup)) {
+        stats.duplicated++;
+        enqueue(from, to, channel, bytes, now);
+      }
+    },
+    takeDue(now) {
+      const due: Envelope[] = [];
+      for (let top = queue.peek(); top !== undefined && top.deliverAt <= now; top = queue.peek()) {
+        queue.pop();
+        // A link that is cut when the message arrives loses it too (it was in flight on that link).
+        if (isCut(top.from, top.to, top.deliverAt)) countDrop('partition');
+        else due.push(top);
+      }
+      return due;
+    },
+    isCut,
+    countDelivered() {
+      stats.delivered++;
+    },
+    countDrop,
+    inFlight: () => queue.size,
+    stats: () => ({ ...stats, dropped: { ...stats.dropped } }),
+  };
+}

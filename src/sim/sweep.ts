@@ -1,0 +1,92 @@
+// Seed sweeps: seeds S..S+count-1, each drawing the network conditions it was not given explicitly
+// from the seed itself (loss, duplication, reordering, latency, sometimes a partition that heals).
+// The drawn values are written into each run's options, so a failing seed's replay command names
+// them and reproduces the run exactly without the sweep.
+
+import { createPrng } from '../core/prng.ts';
+import type { PartitionSpec, SimOptions } from './options.ts';
+import type { SimSummary } from './summary.ts';
+import { runSimulation } from './run.ts';
+
+/** Options a sweep may draw per seed (those not fixed on the command line). */
+export type DrawnOption = 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions';
+
+export interface SweepFailure {
+  readonly seed: number;
+  readonly reason: 'violation' | 'unfinished';
+  readonly detail: string;
+  readonly replay: string;
+}
+
+export interface SweepResult {
+  readonly runs: number;
+  readonly passed: number;
+  readonly failures: readonly SweepFailure[];
+  /** Sums over all runs. */
+  readonly opsCommitted: number;
+  readonly ticks: number;
+}
+
+/** A stream for drawing a seed's options, independent of the run's own streams. */
+const drawPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((Math.imul(seed, 0x9e3779b1) ^ 0x5eed5eed) >>> 0);
+
+/** The options of one sweep run: `base` with the seed set and every option not in `fixed` drawn. */
+export function drawSweepOptions(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
+  const p = drawPrng(seed);
+  const loss = p.int(0, 200) / 1000;
+  const dup = p.int(0, 200) / 1000;
+  const reorder = p.chance(0.5);
+  const delayMin = p.int(1, 3);
+  const delayMax = delayMin + p.int(0, 6);
+  const partitions = p.chance(0.3) ? [drawPartition(p, base.replicas)] : [];
+  return {
+    ...base,
+    seed,
+    loss: fixed.has('loss') ? base.loss : loss,
+    dup: fixed.has('dup') ? base.dup : dup,
+    reorder: fixed.has('reorder') ? base.reorder : reorder,
+    delayMin: fixed.has('delay') ? base.delayMin : delayMin,
+    delayMax: fixed.has('delay') ? base.delayMax : delayMax,
+    partitions: fixed.has('partitions') ? base.partitions : partitions,
+  };
+}
+
+/** Two groups: a random minority (1..f+1 replicas, sometimes holding the primary) and the rest. */
+function drawPartition(p: ReturnType<typeof createPrng>, n: number): PartitionSpec {
+  const f = Math.floor((n - 1) / 3);
+  const ids = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = p.int(0, i);
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  const size = p.int(1, f + 1);
+  const byId = (a: number, b: number): number => a - b;
+  const from = p.int(10, 300);
+  return { groups: [ids.slice(0, size).sort(byId), ids.slice(size).sort(byId)], from, to: from + p.int(20, 400) };
+}
+
+export interface SweepHooks {
+  /** Called after each run (progress display). */
+  onRun?(done: number, total: number, failures: number, summary: SimSummary): void;
+}
+
+export function runSweep(base: SimOptions, firstSeed: number, count: number, fixed: ReadonlySet<DrawnOption>, hooks: SweepHooks = {}): SweepResult {
+  const failures: SweepFailure[] = [];
+  let opsCommitted = 0;
+  let ticks = 0;
+  for (let i = 0; i < count; i++) {
+    const o = drawSweepOptions(base, firstSeed + i, fixed);
+    const s = runSimulation(o);
+    opsCommitted += s.ops.committed;
+    ticks += s.ticks;
+    if (!s.ok) failures.push(failureOf(s));
+    hooks.onRun?.(i + 1, count, failures.length, s);
+  }
+  return { runs: count, passed: count - failures.length, failures, opsCommitted, ticks };
+}
+
+function failureOf(s: SimSummary): SweepFailure {
+  const v = s.violations[0];
+  if (v !== undefined) return { seed: s.seed, reason: 'violation', detail: `${v.checker} at tick ${v.tick}: ${v.detail}`, replay: s.replay };
+  return { seed: s.seed, reason: 'unfinished', detail: `${s.ops.unfinished} of ${s.ops.target} ops unfinished after ${s.ticks} ticks`, replay: s.replay };
+}

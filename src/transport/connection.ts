@@ -1,0 +1,179 @@
+// One TCP connection: handshake (SPEC B3), then framed payloads with a rate limit (SPEC B4).
+// States: hello → auth → open → closed. Frames are decoded one at a time so the frame limit can
+// rise from the handshake size to the peer's limit exactly at the auth frame, even when the peer's
+// first payloads arrive in the same chunk. Every failure closes the socket with a counted reason.
+
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { PublicKey } from '../core/ids.ts';
+import type { Signer, VerifyFn } from '../core/crypto-port.ts';
+import type { Result } from '../core/result.ts';
+import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame } from '../wire/framing.ts';
+import type { Hello, HandshakeError, HandshakeSide } from './handshake.ts';
+import { HANDSHAKE_MAX_FRAME_BYTES, NONCE_BYTES, decodeAuth, decodeHello, encodeHello, signAuth, verifyAuth } from './handshake.ts';
+import type { TransportLimits } from './limits.ts';
+import type { PeerId, RejectReason } from './port.ts';
+import type { AbuseMeter, TokenBucket } from './rate-limit.ts';
+import { newAbuseMeter, newBucket, recordDrop, take } from './rate-limit.ts';
+import type { Counters } from './stats.ts';
+
+export interface ConnectionContext {
+  readonly clusterId: Uint8Array;
+  readonly self: PeerId;
+  readonly selfKey: PublicKey;
+  readonly signer: Signer;
+  readonly verify: VerifyFn;
+  readonly limits: TransportLimits;
+  readonly counters: Counters;
+  readonly now: () => number;
+}
+
+export interface ConnectionHooks {
+  /** Role, direction, membership and key checks on the remote hello; an error closes the connection. */
+  checkHello(conn: Connection, hello: Hello): Result<true, HandshakeError>;
+  /** The handshake completed; a returned reason refuses the connection (e.g. the client cap). */
+  opened(conn: Connection): RejectReason | undefined;
+  payload(conn: Connection, payload: Uint8Array): void;
+  /** Called exactly once; reason is set when the remote side was at fault. */
+  closed(conn: Connection, reason: RejectReason | undefined, detail: string): void;
+}
+
+export type ConnectionState = 'hello' | 'auth' | 'open' | 'closed';
+
+export class Connection {
+  state: ConnectionState = 'hello';
+  /** The authenticated remote peer, set when the state becomes 'open'. */
+  peer: PeerId | undefined;
+  /** Resolves when the socket handle is released. */
+  readonly released: Promise<void>;
+  private remote: HandshakeSide | undefined;
+  private readonly own: HandshakeSide;
+  private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
+  private timer: NodeJS.Timeout | undefined;
+  private bucket: TokenBucket | undefined;
+  private abuse: AbuseMeter | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    readonly direction: 'in' | 'out',
+    private readonly ctx: ConnectionContext,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce: new Uint8Array(randomBytes(NONCE_BYTES)) };
+    this.released = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Uint8Array) => this.onData(chunk));
+    socket.on('error', () => undefined); // 'close' always follows; handled there
+    socket.on('close', () => this.onSocketClose());
+    this.timer = setTimeout(() => this.close('handshake-timeout', 'handshake not completed in time'), ctx.limits.handshakeTimeoutMs);
+    socket.write(encodeFrame(encodeHello(this.own.peer, this.own.publicKey, this.own.nonce)));
+  }
+
+  /** Remote address for logs. */
+  remoteLabel(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  /** Closes the connection; reason is counted when the remote side was at fault. */
+  close(reason: RejectReason | undefined, detail: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.socket.destroy();
+    this.hooks.closed(this, reason, detail);
+  }
+
+  private onSocketClose(): void {
+    if (this.state === 'closed') return;
+    const truncated = this.decoder.bufferedBytes() > 0;
+    this.close(truncated ? 'malformed-frame' : undefined, truncated ? 'stream ended inside a frame' : 'closed by remote');
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.decoder.feed(chunk);
+    while (this.state !== 'closed') {
+      const next = this.decoder.next();
+      if (!next.ok) {
+        this.close(next.error.code === 'oversized' ? 'oversized-frame' : 'malformed-frame', next.error.detail);
+        return;
+      }
+      if (next.value === undefined) return;
+      this.onFrame(next.value);
+    }
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    switch (this.state) {
+      case 'hello':
+        this.onHello(frame);
+        return;
+      case 'auth':
+        this.onAuth(frame);
+        return;
+      case 'open':
+        this.onPayload(frame);
+        return;
+      case 'closed':
+        return;
+      default:
+        this.state satisfies never;
+    }
+  }
+
+  private onHello(frame: Uint8Array): void {
+    const hello = decodeHello(frame);
+    if (!hello.ok) {
+      this.close(hello.error.code, hello.error.detail);
+      return;
+    }
+    const checked = this.hooks.checkHello(this, hello.value);
+    if (!checked.ok) {
+      this.close(checked.error.code, checked.error.detail);
+      return;
+    }
+    this.remote = { peer: hello.value.peer, publicKey: hello.value.publicKey, nonce: hello.value.nonce };
+    this.socket.write(encodeFrame(signAuth(this.ctx.clusterId, this.ctx.signer, this.own, this.remote)));
+    this.state = 'auth';
+  }
+
+  private onAuth(frame: Uint8Array): void {
+    const remote = this.remote!;
+    const sig = decodeAuth(frame);
+    if (!sig.ok) {
+      this.close(sig.error.code, sig.error.detail);
+      return;
+    }
+    const verified = verifyAuth(this.ctx.clusterId, this.ctx.verify, sig.value, this.own, remote);
+    if (!verified.ok) {
+      this.close(verified.error.code, verified.error.detail);
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const limits = this.ctx.limits;
+    const fromClient = remote.peer.kind === 'client';
+    this.decoder.setMaxFrameBytes(fromClient ? limits.maxClientFrameBytes : limits.maxFrameBytes);
+    const now = this.ctx.now();
+    this.bucket = newBucket(fromClient ? limits.clientRate : limits.replicaRate, now);
+    this.abuse = newAbuseMeter(limits.abuseDrops, limits.abuseWindowMs, now);
+    this.peer = remote.peer;
+    this.state = 'open';
+    const refusal = this.hooks.opened(this);
+    if (refusal !== undefined) this.close(refusal, 'refused after handshake');
+  }
+
+  private onPayload(frame: Uint8Array): void {
+    const counters = this.ctx.counters;
+    counters.framesIn++;
+    counters.bytesIn += FRAME_HEADER_BYTES + frame.length;
+    const now = this.ctx.now();
+    if (!take(this.bucket!, now)) {
+      counters.drops['rate-limited']++;
+      if (recordDrop(this.abuse!, now)) this.close('rate-abuse', 'sustained traffic above the rate limit');
+      return;
+    }
+    this.hooks.payload(this, frame);
+  }
+}

@@ -1,0 +1,95 @@
+// Transport limits and their defaults (SPEC B4; docs/TRANSPORT.md lists them). The hard maxima live
+// in src/core/limits.ts; the rates and timeouts here are tuning defaults an operator may override.
+
+import {
+  MAX_CLIENT_CONNECTIONS,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_CLIENT_QUEUE_BYTES,
+  MAX_CLIENT_QUEUE_FRAMES,
+  MAX_MESSAGE_BYTES,
+  MAX_PEER_QUEUE_BYTES,
+  MAX_PEER_QUEUE_FRAMES,
+  MAX_PENDING_HANDSHAKES,
+} from '../core/limits.ts';
+
+export interface RateLimit {
+  /** Sustained frames per second. */
+  readonly perSecond: number;
+  /** Frames that may arrive at once before the sustained rate applies. */
+  readonly burst: number;
+}
+
+export interface TransportLimits {
+  /** Largest frame accepted from (and sent to) a replica, and accepted by a client from a replica. */
+  readonly maxFrameBytes: number;
+  /** Largest frame a replica accepts from a client. */
+  readonly maxClientFrameBytes: number;
+  /** Per-replica-peer send queue bound (frames and bytes); overflow drops the newest payload. */
+  readonly maxQueueFrames: number;
+  readonly maxQueueBytes: number;
+  /** Per-client-connection send queue bound. */
+  readonly maxClientQueueFrames: number;
+  readonly maxClientQueueBytes: number;
+  /** Incoming frame rate per replica connection and per client connection (token buckets). */
+  readonly replicaRate: RateLimit;
+  readonly clientRate: RateLimit;
+  /** A connection whose rate-limited drops reach this count within abuseWindowMs is closed. */
+  readonly abuseDrops: number;
+  readonly abuseWindowMs: number;
+  /** Authenticated client connections kept at once; later ones are refused. */
+  readonly maxClientConnections: number;
+  /** Inbound connections still in their handshake at once; later ones are refused. */
+  readonly maxPendingHandshakes: number;
+  /** A connection that has not completed its handshake after this long is closed. */
+  readonly handshakeTimeoutMs: number;
+  /** Reconnect backoff (exponential with decorrelated jitter): first delay and cap. */
+  readonly reconnectInitialMs: number;
+  readonly reconnectMaxMs: number;
+}
+
+export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
+  maxFrameBytes: MAX_MESSAGE_BYTES,
+  maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES,
+  maxQueueFrames: MAX_PEER_QUEUE_FRAMES,
+  maxQueueBytes: MAX_PEER_QUEUE_BYTES,
+  maxClientQueueFrames: MAX_CLIENT_QUEUE_FRAMES,
+  maxClientQueueBytes: MAX_CLIENT_QUEUE_BYTES,
+  replicaRate: { perSecond: 50_000, burst: 100_000 },
+  clientRate: { perSecond: 2_000, burst: 4_000 },
+  abuseDrops: 10_000,
+  abuseWindowMs: 1_000,
+  maxClientConnections: MAX_CLIENT_CONNECTIONS,
+  maxPendingHandshakes: MAX_PENDING_HANDSHAKES,
+  handshakeTimeoutMs: 5_000,
+  reconnectInitialMs: 50,
+  reconnectMaxMs: 5_000,
+};
+
+/** Fills in defaults and rejects nonsensical values (a configuration error, thrown at creation). */
+export function resolveLimits(overrides: Partial<TransportLimits> | undefined): TransportLimits {
+  const l: TransportLimits = { ...DEFAULT_TRANSPORT_LIMITS, ...overrides };
+  const positive: [string, number][] = [
+    ['maxFrameBytes', l.maxFrameBytes],
+    ['maxClientFrameBytes', l.maxClientFrameBytes],
+    ['maxQueueFrames', l.maxQueueFrames],
+    ['maxQueueBytes', l.maxQueueBytes],
+    ['maxClientQueueFrames', l.maxClientQueueFrames],
+    ['maxClientQueueBytes', l.maxClientQueueBytes],
+    ['replicaRate.perSecond', l.replicaRate.perSecond],
+    ['replicaRate.burst', l.replicaRate.burst],
+    ['clientRate.perSecond', l.clientRate.perSecond],
+    ['clientRate.burst', l.clientRate.burst],
+    ['abuseDrops', l.abuseDrops],
+    ['abuseWindowMs', l.abuseWindowMs],
+    ['maxClientConnections', l.maxClientConnections],
+    ['maxPendingHandshakes', l.maxPendingHandshakes],
+    ['handshakeTimeoutMs', l.handshakeTimeoutMs],
+    ['reconnectInitialMs', l.reconnectInitialMs],
+    ['reconnectMaxMs', l.reconnectMaxMs],
+  ];
+  for (const [name, value] of positive) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`transport limit ${name} must be a positive integer, got ${value}`);
+  }
+  if (l.maxFrameBytes > MAX_MESSAGE_BYTES) throw new RangeError(`transport limit maxFrameBytes exceeds MAX_MESSAGE_BYTES`);
+  return l;
+}

@@ -1,0 +1,338 @@
+// The canonical binary codec, driven by the schema in schema.ts (docs/PROTOCOL.md is the spec).
+// Layout: 1-byte tag (MESSAGE_TAGS), then the fields in schema order, big-endian, no padding.
+// Nested records are inline and untagged. Canonical: one encoding per value, so decoding rejects
+// trailing bytes, bools other than 0/1 and out-of-range integers. Decoding never throws: every
+// length and count is checked against the bytes remaining before anything is allocated.
+
+import { assert } from '../core/assert.ts';
+import { MAX_MESSAGE_BYTES, MAX_NESTING_DEPTH, MAX_REPLICAS } from '../core/limits.ts';
+import { SIGNATURE_BYTES } from '../core/ids.ts';
+import type { Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import type { Message, Request } from './messages.ts';
+import { MESSAGE_TAGS } from './messages.ts';
+import type { FieldSpec, FieldType, StructSpec } from './schema.ts';
+import { SCHEMA, TAG_TO_TYPE, minEncodedSize } from './schema.ts';
+import { hexOf, writeHex } from './hex.ts';
+
+export type CodecErrorCode = 'empty' | 'oversized' | 'truncated' | 'unknown-tag' | 'bad-field' | 'trailing-bytes' | 'too-deep';
+
+/** Why bytes did not decode; `detail` names the field, e.g. "pre-prepare.requests[2].op: …". */
+export interface CodecError {
+  readonly code: CodecErrorCode;
+  readonly detail: string;
+}
+
+/** Domain separation for signatures: signingBytes starts with these ASCII bytes. */
+export const SIGNING_DOMAIN = 'byzantium/v1';
+const DOMAIN_BYTES = new TextEncoder().encode(SIGNING_DOMAIN);
+
+/** Reason text of a length-prefixed field above its maximum (ingress maps request.op to op-too-large). */
+export const TOO_LONG = 'too long';
+
+const TWO_32 = 2 ** 32;
+const U64_HI_MAX = Math.floor(Number.MAX_SAFE_INTEGER / TWO_32); // 0x1fffff
+const BATCH_TYPE: FieldType = SCHEMA['pre-prepare'].fields.find((f) => f.name === 'requests')!.type;
+
+type Rec = Readonly<Record<string, unknown>>;
+
+// ---------------------------------------------------------------------------------------------
+// Encoding: compute the exact size, allocate once, write through a DataView.
+
+/** Whether field f is written: signing bytes leave out the outer signature and `unsigned` fields. */
+const written = (f: FieldSpec, signing: boolean): boolean => !signing || (f.name !== 'sig' && f.unsigned !== true);
+
+function sizeOf(v: unknown, t: FieldType): number {
+  switch (t.kind) {
+    case 'bytes':
+      return 4 + (v as Uint8Array).length;
+    case 'array': {
+      let s = 4;
+      for (const x of v as readonly unknown[]) s += sizeOf(x, t.of);
+      return s;
+    }
+    case 'struct':
+      return structSize(v as Rec, SCHEMA[t.of], false);
+    case 'u32':
+    case 'u64':
+    case 'bool':
+    case 'replica':
+    case 'digest':
+    case 'clientId':
+    case 'signature':
+      return minEncodedSize(t);
+  }
+}
+
+function structSize(v: Rec, spec: StructSpec, signing: boolean): number {
+  let s = 0;
+  for (const f of spec.fields) if (written(f, signing)) s += sizeOf(v[f.name], f.type);
+  return s;
+}
+
+interface Writer {
+  readonly buf: Uint8Array;
+  readonly dv: DataView;
+  pos: number;
+}
+
+function writeU64(w: Writer, n: number): void {
+  assert(Number.isSafeInteger(n) && n >= 0, 'encode: u64 field is not a non-negative safe integer');
+  const lo = n >>> 0;
+  w.dv.setUint32(w.pos, (n - lo) / TWO_32);
+  w.dv.setUint32(w.pos + 4, lo);
+  w.pos += 8;
+}
+
+function writeU32(w: Writer, n: number, max: number): void {
+  assert(Number.isInteger(n) && n >= 0 && n <= max, 'encode: u32 field out of range');
+  w.dv.setUint32(w.pos, n);
+  w.pos += 4;
+}
+
+function writeRaw(w: Writer, b: Uint8Array): void {
+  w.buf.set(b, w.pos);
+  w.pos += b.length;
+}
+
+function writeField(w: Writer, v: unknown, t: FieldType): void {
+  switch (t.kind) {
+    case 'u32':
+      return writeU32(w, v as number, 0xffffffff);
+    case 'replica':
+      return writeU32(w, v as number, MAX_REPLICAS - 1);
+    case 'u64':
+      return writeU64(w, v as number);
+    case 'bool':
+      w.buf[w.pos++] = v === true ? 1 : 0;
+      return;
+    case 'bytes': {
+      const b = v as Uint8Array;
+      writeU32(w, b.length, t.max);
+      return writeRaw(w, b);
+    }
+    case 'digest':
+    case 'clientId':
+      assert(writeHex(w.buf, w.pos, v as string) && (v as string).length === 64, `encode: bad ${t.kind} hex`);
+      w.pos += 32;
+      return;
+    case 'signature':
+      assert((v as Uint8Array).length === SIGNATURE_BYTES, 'encode: signature is not 64 bytes');
+      return writeRaw(w, v as Uint8Array);
+    case 'array': {
+      const items = v as readonly unknown[];
+      writeU32(w, items.length, t.max);
+      for (const x of items) writeField(w, x, t.of);
+      return;
+    }
+    case 'struct':
+      return writeStruct(w, v as Rec, SCHEMA[t.of], false);
+  }
+}
+
+function writeStruct(w: Writer, v: Rec, spec: StructSpec, signing: boolean): void {
+  for (const f of spec.fields) if (written(f, signing)) writeField(w, v[f.name], f.type);
+}
+
+function newWriter(size: number): Writer {
+  const buf = new Uint8Array(size);
+  return { buf, dv: new DataView(buf.buffer), pos: 0 };
+}
+
+/** Canonical wire bytes of a message. Asserts (a bug, not bad input) if m breaks the schema's bounds. */
+export function encodeMessage(m: Message): Uint8Array {
+  const spec: StructSpec = SCHEMA[m.type];
+  const w = newWriter(1 + structSize(m as unknown as Rec, spec, false));
+  w.buf[w.pos++] = MESSAGE_TAGS[m.type];
+  writeStruct(w, m as unknown as Rec, spec, false);
+  assert(w.pos === w.buf.length, 'encode: size mismatch');
+  return w.buf;
+}
+
+/**
+ * The bytes a signature covers: "byzantium/v1" ‖ tag ‖ every field but the outer `sig`, in wire
+ * encoding. For a pre-prepare the request bodies are left out too: the signed digest covers them
+ * (TOCS '02 §4.2, batching §5.1.4). Nested messages are included whole, signatures and all.
+ */
+export function signingBytes(m: Message): Uint8Array {
+  const spec: StructSpec = SCHEMA[m.type];
+  const w = newWriter(DOMAIN_BYTES.length + 1 + structSize(m as unknown as Rec, spec, true));
+  writeRaw(w, DOMAIN_BYTES);
+  w.buf[w.pos++] = MESSAGE_TAGS[m.type];
+  writeStruct(w, m as unknown as Rec, spec, true);
+  assert(w.pos === w.buf.length, 'signingBytes: size mismatch');
+  return w.buf;
+}
+
+/** Canonical bytes of a batch (u32 count ‖ requests); its SHA-256 is the pre-prepare digest. */
+export function batchBytes(requests: readonly Request[]): Uint8Array {
+  const w = newWriter(sizeOf(requests, BATCH_TYPE));
+  writeField(w, requests, BATCH_TYPE);
+  return w.buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding. The reader records the first error and the walk unwinds, collecting the field path
+// (so the success path builds no strings).
+
+interface Reader {
+  readonly b: Uint8Array;
+  readonly dv: DataView;
+  pos: number;
+  readonly maxDepth: number;
+  code: CodecErrorCode | undefined;
+  reason: string;
+  /** Field path of the error, innermost first. */
+  readonly trail: string[];
+}
+
+function fail(r: Reader, code: CodecErrorCode, reason: string): void {
+  if (r.code === undefined) {
+    r.code = code;
+    r.reason = reason;
+  }
+}
+
+/** True if n more bytes are available; records 'truncated' otherwise. */
+function need(r: Reader, n: number): boolean {
+  if (r.b.length - r.pos >= n) return true;
+  fail(r, 'truncated', `needs ${n} bytes, ${r.b.length - r.pos} left`);
+  return false;
+}
+
+function readU32(r: Reader): number | undefined {
+  if (!need(r, 4)) return undefined;
+  const v = r.dv.getUint32(r.pos);
+  r.pos += 4;
+  return v;
+}
+
+function readU64(r: Reader): number | undefined {
+  if (!need(r, 8)) return undefined;
+  const hi = r.dv.getUint32(r.pos);
+  const lo = r.dv.getUint32(r.pos + 4);
+  if (hi > U64_HI_MAX) {
+    fail(r, 'bad-field', 'u64 above 2^53 - 1');
+    return undefined;
+  }
+  r.pos += 8;
+  return hi * TWO_32 + lo;
+}
+
+function readFixed(r: Reader, n: number): Uint8Array | undefined {
+  if (!need(r, n)) return undefined;
+  r.pos += n;
+  return r.b.subarray(r.pos - n, r.pos);
+}
+
+/** A u32 length/count c, then checks c ≤ max and c·unit ≤ remaining bytes (before any allocation). */
+function readCount(r: Reader, max: number, unit: number): number | undefined {
+  const c = readU32(r);
+  if (c === undefined) return undefined;
+  if (c > max) fail(r, 'bad-field', `${TOO_LONG} (${c} > max ${max})`);
+  else if (c * unit > r.b.length - r.pos) fail(r, 'truncated', `${c} items need ≥ ${c * unit} bytes, ${r.b.length - r.pos} left`);
+  else return c;
+  return undefined;
+}
+
+function readField(r: Reader, t: FieldType, depth: number): unknown {
+  switch (t.kind) {
+    case 'u32':
+      return readU32(r);
+    case 'u64':
+      return readU64(r);
+    case 'replica': {
+      const v = readU32(r);
+      if (v !== undefined && v >= MAX_REPLICAS) fail(r, 'bad-field', `replica id ${v} ≥ MAX_REPLICAS`);
+      return v;
+    }
+    case 'bool': {
+      if (!need(r, 1)) return undefined;
+      const v = r.b[r.pos++]!;
+      if (v > 1) fail(r, 'bad-field', `bool byte ${v} is not 0 or 1`);
+      return v === 1;
+    }
+    case 'bytes': {
+      const len = readCount(r, t.max, 1);
+      return len === undefined ? undefined : readFixed(r, len);
+    }
+    case 'digest':
+    case 'clientId': {
+      const b = readFixed(r, 32);
+      return b === undefined ? undefined : hexOf(b, 0, 32);
+    }
+    case 'signature':
+      return readFixed(r, SIGNATURE_BYTES);
+    case 'array':
+      return readArray(r, t.of, t.max, depth);
+    case 'struct':
+      return readStruct(r, SCHEMA[t.of], depth + 1);
+  }
+}
+
+function readArray(r: Reader, of: FieldType, max: number, depth: number): unknown[] | undefined {
+  const count = readCount(r, max, minEncodedSize(of));
+  if (count === undefined) return undefined;
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const item = readField(r, of, depth);
+    if (r.code !== undefined) {
+      r.trail.push(`[${i}]`);
+      return undefined;
+    }
+    out.push(item);
+  }
+  return out;
+}
+
+function readStruct(r: Reader, spec: StructSpec, depth: number): Rec | undefined {
+  if (depth > r.maxDepth) {
+    fail(r, 'too-deep', `nesting depth ${depth} > ${r.maxDepth}`);
+    return undefined;
+  }
+  const o: Record<string, unknown> = {};
+  if (spec.tag !== undefined) o.type = spec.name;
+  for (const f of spec.fields) {
+    const v = readField(r, f.type, depth);
+    if (r.code !== undefined) {
+      r.trail.push(f.name);
+      return undefined;
+    }
+    o[f.name] = v;
+  }
+  return o;
+}
+
+function trailText(trail: readonly string[]): string {
+  let s = '';
+  for (let i = trail.length - 1; i >= 0; i--) s += trail[i]!.startsWith('[') ? trail[i]! : `.${trail[i]!}`;
+  return s;
+}
+
+/**
+ * Decodes one message; never throws. `maxDepth` exists for tests of the nesting bound — callers
+ * use decodeMessage.
+ */
+export function decodeWithDepth(bytes: Uint8Array, maxDepth: number): Result<Message, CodecError> {
+  if (bytes.length === 0) return err({ code: 'empty', detail: 'no bytes' });
+  if (bytes.length > MAX_MESSAGE_BYTES) {
+    return err({ code: 'oversized', detail: `${bytes.length} bytes > MAX_MESSAGE_BYTES ${MAX_MESSAGE_BYTES}` });
+  }
+  const type = TAG_TO_TYPE.get(bytes[0]!);
+  if (type === undefined) return err({ code: 'unknown-tag', detail: `tag ${bytes[0]!}` });
+  const r: Reader = {
+    b: bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), pos: 1,
+    maxDepth, code: undefined, reason: '', trail: [],
+  };
+  const m = readStruct(r, SCHEMA[type], 0);
+  if (r.code !== undefined || m === undefined) {
+    return err({ code: r.code ?? 'bad-field', detail: `${type}${trailText(r.trail)}: ${r.reason}` });
+  }
+  if (r.pos !== bytes.length) return err({ code: 'trailing-bytes', detail: `${type}: ${bytes.length - r.pos} bytes after the message` });
+  return ok(m as unknown as Message);
+}
+
+/** Decodes canonical wire bytes into a message; never throws (hostile input gives a CodecError). */
+export function decodeMessage(bytes: Uint8Array): Result<Message, CodecError> {
+  return decodeWithDepth(bytes, MAX_NESTING_DEPTH);
+}

@@ -1,0 +1,254 @@
+// The wire schema: every message's fields, defined once as data. The codec (codec.ts), the
+// structural validator (validate.ts), the nested-message walker (walk.ts) and the reference tables
+// in docs/PROTOCOL.md (schema-doc.ts) are all driven by this table, so they cannot disagree.
+// Field order here IS the wire order. Message shapes: messages.ts (TOCS '02 §4).
+
+import {
+  MAX_ARRAY_ITEMS,
+  MAX_BATCH_REQUESTS,
+  MAX_CHUNK_BYTES,
+  MAX_NESTING_DEPTH,
+  MAX_OP_BYTES,
+  MAX_REPLICAS,
+  MAX_RESULT_BYTES,
+} from '../core/limits.ts';
+import { assert } from '../core/assert.ts';
+import { DIGEST_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
+import type { Message, MessageType, PreparedProof } from './messages.ts';
+import { MESSAGE_TAGS } from './messages.ts';
+
+/** A record the schema describes: every message type, plus the untagged prepared-proof record. */
+export type StructName = MessageType | 'prepared-proof';
+
+export type FieldType =
+  /** Unsigned 32-bit integer, big-endian. */
+  | { readonly kind: 'u32' }
+  /** Unsigned 64-bit integer, big-endian; decoding rejects values above 2^53 − 1. */
+  | { readonly kind: 'u64' }
+  /** One byte, exactly 0 (false) or 1 (true). */
+  | { readonly kind: 'bool' }
+  /** Replica id: u32, must be < MAX_REPLICAS. */
+  | { readonly kind: 'replica' }
+  /** u32 length then that many bytes; length ≤ max. */
+  | { readonly kind: 'bytes'; readonly max: number }
+  /** 32 raw bytes; in memory a 64-character lowercase hex Digest. */
+  | { readonly kind: 'digest' }
+  /** 32 raw bytes (Ed25519 public key); in memory a 64-character lowercase hex ClientId. */
+  | { readonly kind: 'clientId' }
+  /** 64 raw bytes (Ed25519 signature). */
+  | { readonly kind: 'signature' }
+  /** u32 count then that many items; count ≤ max. */
+  | { readonly kind: 'array'; readonly of: FieldType; readonly max: number }
+  /** A nested record, encoded inline without a tag (the schema says which record it is). */
+  | { readonly kind: 'struct'; readonly of: StructName };
+
+export interface FieldSpec<N extends string = string> {
+  readonly name: N;
+  readonly type: FieldType;
+  readonly doc: string;
+  /** Left out of signingBytes when this record is the outermost message (pre-prepare bodies). */
+  readonly unsigned?: true;
+}
+
+export interface StructSpec<N extends string = string> {
+  readonly name: StructName;
+  /** Wire tag (MESSAGE_TAGS) for messages; undefined for records that only occur nested. */
+  readonly tag: number | undefined;
+  readonly doc: string;
+  readonly fields: readonly FieldSpec<N>[];
+}
+
+type FieldsOf<S extends StructName> = S extends MessageType
+  ? Exclude<keyof Extract<Message, { readonly type: S }>, 'type'> & string
+  : keyof PreparedProof;
+
+export type Schema = { readonly [S in StructName]: StructSpec<FieldsOf<S>> };
+
+const U32: FieldType = { kind: 'u32' };
+const U64: FieldType = { kind: 'u64' };
+const BOOL: FieldType = { kind: 'bool' };
+const DIGEST: FieldType = { kind: 'digest' };
+const CLIENT: FieldType = { kind: 'clientId' };
+const struct = (of: StructName): FieldType => ({ kind: 'struct', of });
+const array = (of: StructName, max: number): FieldType => ({ kind: 'array', of: struct(of), max });
+
+const REPLICA = { name: 'replica', type: { kind: 'replica' }, doc: 'Id of the sending replica' } as const;
+const SIG = { name: 'sig', type: { kind: 'signature' }, doc: 'Signature over signingBytes (every other field)' } as const;
+const VIEW = { name: 'view', type: U64, doc: 'View number v' } as const;
+const SEQ = { name: 'seq', type: U64, doc: 'Sequence number n' } as const;
+const BATCH_DIGEST = { name: 'digest', type: DIGEST, doc: 'SHA-256 of batchBytes(requests)' } as const;
+
+/** The wire schema. Per-certificate arrays hold at most one message per replica (MAX_REPLICAS). */
+export const SCHEMA: Schema = {
+  request: {
+    name: 'request', tag: MESSAGE_TAGS.request,
+    doc: '⟨REQUEST, o, t, c⟩σc: a client operation (TOCS \'02 §4.2). Signed by the client key.',
+    fields: [
+      { name: 'client', type: CLIENT, doc: 'Client id c = the client\'s Ed25519 public key' },
+      { name: 'reqNo', type: U64, doc: 'Request number t, strictly increasing per client' },
+      { name: 'op', type: { kind: 'bytes', max: MAX_OP_BYTES }, doc: 'Operation o for the application' },
+      { name: 'readOnly', type: BOOL, doc: 'Read-only query flag' },
+      { name: 'sig', type: { kind: 'signature' }, doc: 'Client signature over signingBytes' },
+    ],
+  },
+  reply: {
+    name: 'reply', tag: MESSAGE_TAGS.reply,
+    doc: '⟨REPLY, v, t, c, i, r⟩σi: the result of executing a request (§4.2).',
+    fields: [
+      { name: 'view', type: U64, doc: 'Current view v of the replica' },
+      { name: 'client', type: CLIENT, doc: 'Client c the reply is for' },
+      { name: 'reqNo', type: U64, doc: 'Request number t being answered' },
+      { name: 'result', type: { kind: 'bytes', max: MAX_RESULT_BYTES }, doc: 'Application result r' },
+      REPLICA, SIG,
+    ],
+  },
+  'pre-prepare': {
+    name: 'pre-prepare', tag: MESSAGE_TAGS['pre-prepare'],
+    doc: '⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩: the primary orders a batch (§4.2, batching §5.1.4).',
+    fields: [
+      VIEW, SEQ, BATCH_DIGEST,
+      {
+        name: 'requests', type: array('request', MAX_BATCH_REQUESTS), unsigned: true,
+        doc: 'The batch (empty = null request); not covered by sig, the digest covers it',
+      },
+      REPLICA, SIG,
+    ],
+  },
+  prepare: {
+    name: 'prepare', tag: MESSAGE_TAGS.prepare,
+    doc: '⟨PREPARE, v, n, d, i⟩σi: a backup accepts a pre-prepare (§4.2).',
+    fields: [VIEW, SEQ, { name: 'digest', type: DIGEST, doc: 'Batch digest d' }, REPLICA, SIG],
+  },
+  commit: {
+    name: 'commit', tag: MESSAGE_TAGS.commit,
+    doc: '⟨COMMIT, v, n, d, i⟩σi: replica i has prepared the batch (§4.2).',
+    fields: [VIEW, SEQ, { name: 'digest', type: DIGEST, doc: 'Batch digest d' }, REPLICA, SIG],
+  },
+  checkpoint: {
+    name: 'checkpoint', tag: MESSAGE_TAGS.checkpoint,
+    doc: '⟨CHECKPOINT, n, d, i⟩σi: state digest after executing n (§4.3).',
+    fields: [
+      { name: 'seq', type: U64, doc: 'Sequence number n of the checkpoint' },
+      { name: 'stateDigest', type: DIGEST, doc: 'Digest d of the replicated state after n' },
+      REPLICA, SIG,
+    ],
+  },
+  'view-change': {
+    name: 'view-change', tag: MESSAGE_TAGS['view-change'],
+    doc: '⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi (§4.4).',
+    fields: [
+      { name: 'newView', type: U64, doc: 'The view v+1 being moved to' },
+      { name: 'stableSeq', type: U64, doc: 'n: last stable checkpoint known to i' },
+      { name: 'checkpointProof', type: array('checkpoint', MAX_REPLICAS), doc: 'C: checkpoints proving n' },
+      { name: 'prepared', type: array('prepared-proof', MAX_ARRAY_ITEMS), doc: 'P: prepared certificates above n' },
+      REPLICA, SIG,
+    ],
+  },
+  'new-view': {
+    name: 'new-view', tag: MESSAGE_TAGS['new-view'],
+    doc: '⟨NEW-VIEW, v+1, V, O⟩σp (§4.4).',
+    fields: [
+      { name: 'view', type: U64, doc: 'The new view v+1' },
+      { name: 'viewChanges', type: array('view-change', MAX_REPLICAS), doc: 'V: the view-changes received' },
+      { name: 'prePrepares', type: array('pre-prepare', MAX_ARRAY_ITEMS), doc: 'O: pre-prepares re-issued in v+1' },
+      REPLICA, SIG,
+    ],
+  },
+  'fetch-state': {
+    name: 'fetch-state', tag: MESSAGE_TAGS['fetch-state'],
+    doc: 'State transfer request for one chunk of the snapshot at seq (§5.3, simplified).',
+    fields: [
+      { name: 'seq', type: U64, doc: 'Checkpoint sequence number' },
+      { name: 'stateDigest', type: DIGEST, doc: 'Certified digest of that checkpoint' },
+      { name: 'chunk', type: U32, doc: 'Index of the chunk wanted' },
+      REPLICA, SIG,
+    ],
+  },
+  'state-chunk': {
+    name: 'state-chunk', tag: MESSAGE_TAGS['state-chunk'],
+    doc: 'One chunk of a checkpoint snapshot (§5.3, simplified).',
+    fields: [
+      { name: 'seq', type: U64, doc: 'Checkpoint sequence number' },
+      { name: 'stateDigest', type: DIGEST, doc: 'Certified digest the assembled snapshot must hash to' },
+      { name: 'chunk', type: U32, doc: 'Index of this chunk' },
+      { name: 'totalChunks', type: U32, doc: 'Number of chunks in the snapshot' },
+      { name: 'data', type: { kind: 'bytes', max: MAX_CHUNK_BYTES }, doc: 'Chunk bytes' },
+      REPLICA, SIG,
+    ],
+  },
+  'fetch-log': {
+    name: 'fetch-log', tag: MESSAGE_TAGS['fetch-log'],
+    doc: 'Ask peers for committed batches after a sequence number (log catch-up).',
+    fields: [{ name: 'fromSeq', type: U64, doc: 'Send batches with seq > fromSeq' }, REPLICA, SIG],
+  },
+  'committed-proof': {
+    name: 'committed-proof', tag: MESSAGE_TAGS['committed-proof'],
+    doc: 'A committed certificate: a pre-prepare and 2f+1 matching commits (§4.2).',
+    fields: [
+      { name: 'prePrepare', type: struct('pre-prepare'), doc: 'The committed pre-prepare, with its batch' },
+      { name: 'commits', type: array('commit', MAX_REPLICAS), doc: 'Matching commits' },
+      REPLICA, SIG,
+    ],
+  },
+  'prepared-proof': {
+    name: 'prepared-proof', tag: undefined,
+    doc: 'A prepared certificate (§4.4); only occurs inside a view-change, has no tag and no signature.',
+    fields: [
+      { name: 'prePrepare', type: struct('pre-prepare'), doc: 'The pre-prepare, with its batch' },
+      { name: 'prepares', type: array('prepare', MAX_REPLICAS), doc: '2f matching prepares' },
+    ],
+  },
+};
+
+/** Message type for each wire tag. */
+export const TAG_TO_TYPE: ReadonlyMap<number, MessageType> = new Map(
+  (Object.entries(MESSAGE_TAGS) as [MessageType, number][]).map(([t, tag]) => [tag, t]),
+);
+
+/** Every record name, in tag order with untagged records last (the docs use this order). */
+export const STRUCT_NAMES: readonly StructName[] = [...TAG_TO_TYPE.values(), 'prepared-proof'];
+
+/** Fewest bytes an encoded value of this type can take (used to reject counts before allocating). */
+export function minEncodedSize(t: FieldType): number {
+  switch (t.kind) {
+    case 'u32':
+    case 'replica':
+    case 'bytes':
+    case 'array':
+      return 4;
+    case 'u64':
+      return 8;
+    case 'bool':
+      return 1;
+    case 'digest':
+      return DIGEST_BYTES;
+    case 'clientId':
+      return PUBLIC_KEY_BYTES;
+    case 'signature':
+      return SIGNATURE_BYTES;
+    case 'struct':
+      return MIN_STRUCT_SIZE.get(t.of)!;
+  }
+}
+
+function structMin(name: StructName): number {
+  let s = 0;
+  for (const f of SCHEMA[name].fields) s += f.type.kind === 'struct' ? structMin(f.type.of) : minEncodedSize(f.type);
+  return s;
+}
+
+const MIN_STRUCT_SIZE: ReadonlyMap<StructName, number> = new Map(STRUCT_NAMES.map((n) => [n, structMin(n)]));
+
+/** Deepest record nesting below `name` (0 for a record with no nested records). */
+export function nestingDepth(name: StructName): number {
+  let d = 0;
+  for (const f of SCHEMA[name].fields) {
+    let t = f.type;
+    while (t.kind === 'array') t = t.of;
+    if (t.kind === 'struct') d = Math.max(d, 1 + nestingDepth(t.of));
+  }
+  return d;
+}
+
+/** The schema must respect the nesting bound the decoder enforces; checked once at load. */
+for (const n of STRUCT_NAMES) assert(nestingDepth(n) <= MAX_NESTING_DEPTH, `schema: ${n} nests deeper than MAX_NESTING_DEPTH`);

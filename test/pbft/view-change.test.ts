@@ -1,0 +1,103 @@
+// Paper tests for view changes (TOCS '02 §4.4): prepared requests keep their sequence numbers in the
+// new view; a NEW-VIEW that omits a prepared certificate or reorders requests is rejected; no replica
+// accepts two different batches for one sequence number across views.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seq, view } from '../../src/core/ids.ts';
+import type { NewView, PrePrepare, ViewChange } from '../../src/wire/messages.ts';
+import { batchBytes } from '../../src/wire/codec.ts';
+import type { Output } from '../../src/protocol/types.ts';
+import type { Cluster } from './harness.ts';
+import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick } from './harness.ts';
+
+const TIMEOUT = 50;
+
+/** Two batches prepared at replicas 1–3 in view 0 but never committed (commits lost); primary 0 then dies. */
+function preparedButNotCommitted(): { c: Cluster; digests: string[] } {
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
+  const noCommits = (_s: number, _d: number, m: { type: string }): boolean => m.type !== 'commit';
+  const digests: string[] = [];
+  for (const [i, cl] of [makeClient(31), makeClient(32)].entries()) {
+    const r = request(cl, 1, `k${i}`, `v${i}`);
+    for (const b of [1, 2, 3]) deliverRequest(c, b, r); // the client broadcast: backups watch it
+    const out = deliverRequest(c, 0, r);
+    digests.push(...sent(out, 'pre-prepare').map((pp) => pp.digest));
+    flood(c, 0, out, new Set(), noCommits);
+  }
+  for (const r of c.replicas) assert.equal(r.status().lastExecuted, 0);
+  return { c, digests };
+}
+
+/** Backups 1–3 time out and send VIEW-CHANGE for view 1; returns them. */
+function viewChanges(c: Cluster): ViewChange[] {
+  const vcs: ViewChange[] = [];
+  for (const b of [1, 2, 3]) {
+    const outs: Output[] = tick(c, b, TIMEOUT);
+    vcs.push(...outs.flatMap((o) => sent(o, 'view-change')));
+  }
+  assert.equal(vcs.length, 3);
+  return vcs;
+}
+
+function newViewFrom(c: Cluster, vcs: ViewChange[]): NewView {
+  const outs = vcs.filter((vc) => vc.replica !== 1).map((vc) => deliver(c, 1, vc));
+  const nvs = outs.flatMap((o) => sent(o, 'new-view'));
+  assert.equal(nvs.length, 1);
+  return nvs[0]!;
+}
+
+test('§4.4 requests prepared in view 0 keep their sequence numbers in view 1 and execute', () => {
+  const { c, digests } = preparedButNotCommitted();
+  const vcs = viewChanges(c);
+  assert.ok(vcs.every((vc) => vc.prepared.length === 2), 'each view change carries both prepared certificates');
+  const nv = newViewFrom(c, vcs);
+  assert.deepEqual(nv.prePrepares.map((pp) => [pp.seq, pp.digest]), [[1, digests[0]], [2, digests[1]]]);
+  const outs = [2, 3].map((b) => deliver(c, b, nv));
+  for (const [i, out] of outs.entries()) flood(c, i + 2, out, new Set([0]));
+  for (const b of [1, 2, 3]) {
+    const executed = c.outputs[b]!.flatMap((o) => o.executed).map((e) => [e.seq, e.digest]);
+    assert.deepEqual(executed, [[1, digests[0]], [2, digests[1]]], `replica ${b}`);
+    assert.equal(c.replicas[b]!.status().view, 1);
+  }
+});
+
+test('§4.4 a NEW-VIEW that omits a prepared certificate or reorders requests is rejected', () => {
+  const { c } = preparedButNotCommitted();
+  const nv = newViewFrom(c, viewChanges(c));
+  const [a, b] = nv.prePrepares as [PrePrepare, PrePrepare];
+  const nullPP = (n: number): PrePrepare =>
+    signAs<PrePrepare>(c.signers[1]!, { type: 'pre-prepare', view: view(1), seq: seq(n), digest: suite.hash(batchBytes([])), requests: [], replica: rid(1) });
+  const reissue = (pp: PrePrepare, n: number): PrePrepare => signAs<PrePrepare>(c.signers[1]!, { ...pp, seq: seq(n) });
+  const forge = (prePrepares: PrePrepare[]): NewView => signAs<NewView>(c.signers[1]!, { ...nv, prePrepares });
+  assert.deepEqual(drops(deliver(c, 2, forge([nullPP(1), b]))), ['invalid-new-view'], 'omits the certificate for seq 1');
+  assert.deepEqual(drops(deliver(c, 2, forge([a]))), ['invalid-new-view'], 'omits seq 2 entirely');
+  assert.deepEqual(drops(deliver(c, 2, forge([reissue(b, 1), reissue(a, 2)]))), ['invalid-new-view'], 'reordered');
+  assert.equal(c.replicas[2]!.status().status, 'view-change');
+  assert.deepEqual(drops(deliver(c, 2, nv)), []);
+  assert.equal(c.replicas[2]!.status().status, 'normal');
+});
+
+test('§4.4 a replica never accepts two different batches at one sequence number across views', () => {
+  const { c, digests } = preparedButNotCommitted();
+  const nv = newViewFrom(c, viewChanges(c));
+  const outs = [2, 3].map((b) => deliver(c, b, nv));
+  const other = [request(makeClient(40), 1, 'z', 'z')];
+  const conflicting = signAs<PrePrepare>(c.signers[1]!, { type: 'pre-prepare', view: view(1), seq: seq(1), digest: suite.hash(batchBytes(other)), requests: other, replica: rid(1) });
+  assert.deepEqual(drops(deliver(c, 2, conflicting)), ['conflicting-pre-prepare']);
+  for (const [i, out] of outs.entries()) flood(c, i + 2, out, new Set([0]));
+  const executed = c.outputs[2]!.flatMap((o) => o.executed);
+  assert.ok(executed.length >= 1);
+  assert.equal(executed[0]!.digest, digests[0]);
+});
+
+test('§4.5.2 a replica that sees f+1 view changes for a higher view joins it', () => {
+  const { c } = preparedButNotCommitted();
+  const vcs = viewChanges(c);
+  // Replica 0 (the old primary) hears two view changes (f+1 = 2) and joins view 1.
+  deliver(c, 0, vcs[0]!);
+  assert.equal(c.replicas[0]!.status().status, 'normal');
+  const out = deliver(c, 0, vcs[1]!);
+  assert.equal(sent(out, 'view-change').length, 1);
+  assert.equal(c.replicas[0]!.status().view, 1);
+});
