@@ -13,11 +13,10 @@ import { MAX_REPLICAS } from '../core/limits.ts';
 import { err, ok } from '../core/result.ts';
 import type { Result } from '../core/result.ts';
 import { generateSeed, publicKeyFromSeed } from '../crypto/ed25519.ts';
-import { buildClusterConfig } from '../config/layout.ts';
+import { buildClusterConfig, portLayout } from '../config/layout.ts';
 import { CLIENT_KEY_FILE, CLUSTER_FILE, replicaKeyFile, serializeClusterConfig, writeKeyFile } from '../config/load.ts';
-import { MIN_REPLICAS } from '../config/schema.ts';
+import { clusterConfigSchema, hostSchema, MIN_REPLICAS } from '../config/schema.ts';
 import type { ClusterConfig } from '../config/schema.ts';
-import { formatConfigErrors } from '../config/validate.ts';
 import type { ConfigError } from '../config/validate.ts';
 import { processIo } from './keygen.ts';
 import type { CliIo } from './keygen.ts';
@@ -65,11 +64,30 @@ function writeCluster(dir: string, config: ClusterConfig, seeds: readonly Uint8A
   return ok(undefined);
 }
 
+/** Flag problems named by flag (the layout would otherwise report them as replicas[i] fields). */
+function checkFlags(opts: InitOptions): ConfigError[] {
+  const out: ConfigError[] = [];
+  const ports = portLayout(opts.replicas, opts.basePort);
+  const highest = Math.max(...ports.map((p) => p.httpPort));
+  if (!Number.isSafeInteger(opts.basePort) || opts.basePort < 1 || highest > 65_535) {
+    out.push({ path: '--base-port', message: `must be at least 1 and leave room for every port (highest would be ${highest}, max 65535); got ${opts.basePort}` });
+  }
+  const host = hostSchema.safeParse(opts.host);
+  if (!host.success) out.push({ path: '--host', message: host.error.issues[0]?.message ?? 'invalid host' });
+  if (opts.clusterId !== undefined) {
+    const id = clusterConfigSchema.shape.clusterId.safeParse(opts.clusterId);
+    if (!id.success) out.push({ path: '--cluster-id', message: id.error.issues[0]?.message ?? 'invalid cluster id' });
+  }
+  return out;
+}
+
 export function runInit(opts: InitOptions): Result<InitSummary, ConfigError[]> {
   const n = opts.replicas;
   if (!Number.isSafeInteger(n) || n < MIN_REPLICAS || n > MAX_REPLICAS) {
     return err([{ path: '--replicas', message: `must be an integer ${MIN_REPLICAS}–${MAX_REPLICAS} (n = 3f + 1 tolerates f faults); got ${n}` }]);
   }
+  const flagErrors = checkFlags(opts);
+  if (flagErrors.length > 0) return err(flagErrors);
   const existing = existingClusterFiles(opts.dir, n);
   if (existing.length > 0 && !opts.force) {
     return err([{ path: opts.dir, message: `already holds a cluster (${existing.join(', ')}); pass --force to overwrite it with new keys` }]);
@@ -144,7 +162,7 @@ export function registerInit(program: Command, io: CliIo = processIo): void {
         ...(flags.clusterId === undefined ? {} : { clusterId: flags.clusterId }),
       });
       if (!result.ok) {
-        io.err(`byz init: ${formatConfigErrors(result.error).replace(/^invalid cluster config:\n/, '')}\n`);
+        for (const e of result.error) io.err(`byz init: ${e.path}: ${e.message}\n`);
         process.exitCode = result.error.some((e) => e.path.startsWith('--')) ? 2 : 1;
         return;
       }

@@ -35,7 +35,7 @@ export const portSchema = intIn(1, 65_535);
 const HOST_RE = /^[A-Za-z0-9._:[\]-]+$/;
 export const hostSchema = z
   .string({ error: expect('a host name or IP address') })
-  .min(1, { error: 'must not be empty (a host name or IP address)' })
+  .min(1, { error: 'must not be empty (a host name or IP address)', abort: true })
   .max(253, { error: 'must be at most 253 characters' })
   .regex(HOST_RE, { error: 'must be a host name or IP address (letters, digits, . - : [ ])' });
 

@@ -2,7 +2,7 @@
 // here relate fields to each other. Both run on every input, so one pass reports every problem,
 // each as a ConfigError naming the field path (`replicas[2].port`) and how to fix it.
 
-import type { z } from 'zod';
+import { z } from 'zod';
 import { err, ok } from '../core/result.ts';
 import type { Result } from '../core/result.ts';
 import { fromHex, publicKey } from '../core/ids.ts';
@@ -129,38 +129,41 @@ function checkReplicas(raw: unknown): ConfigError[] {
   return out;
 }
 
-/** Window and timers (TOCS '02 §4.2–4.3: H = h + L, checkpoints every K). */
-function checkParams(p: ConfigParams): ConfigError[] {
-  const out: ConfigError[] = [];
-  if (p.windowSize % p.checkpointInterval !== 0) {
-    const up = Math.ceil(p.windowSize / p.checkpointInterval) * p.checkpointInterval;
-    out.push({
-      path: 'params.windowSize',
-      message: `must be a multiple of params.checkpointInterval (${p.checkpointInterval}); got ${p.windowSize}, try ${up}`,
-    });
+/** Each field of an object that is valid on its own (defaults applied); invalid ones are absent. */
+function validFields<T extends z.ZodObject>(schema: T, raw: unknown): Partial<z.output<T>> {
+  const obj = isRecord(raw) ? raw : raw === undefined ? {} : undefined;
+  const out: Record<string, unknown> = {};
+  if (obj === undefined) return {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const r = z.safeParse(field, obj[key]);
+    if (r.success) out[key] = r.data;
   }
-  if (p.windowSize < 2 * p.checkpointInterval) {
-    out.push({
-      path: 'params.windowSize',
-      message: `must be at least 2 × params.checkpointInterval (${2 * p.checkpointInterval}) so the window can advance; got ${p.windowSize}`,
-    });
-  }
-  for (const field of ['batchTimeoutMs', 'requestTimeoutMs', 'retransmitMs'] as const) {
-    if (p[field] < p.tickMs) {
-      out.push({ path: `params.${field}`, message: `must be at least params.tickMs (${p.tickMs}); got ${p[field]}` });
-    }
-  }
-  return out;
+  return out as Partial<z.output<T>>;
 }
 
-function checkCross(raw: Record<string, unknown>): ConfigError[] {
-  const out = checkReplicas(raw['replicas']);
-  const params = paramsSchema.safeParse(raw['params'] ?? {});
-  if (params.success) out.push(...checkParams(params.data));
-  const limits = limitsSchema.safeParse(raw['limits'] ?? {});
-  if (params.success && limits.success) {
-    const need = params.data.batchMaxBytes + params.data.batchMaxRequests * REQUEST_OVERHEAD_BYTES;
-    if (limits.data.maxFrameBytes < need) {
+/** Window, timers and frame size; each rule runs when the fields it relates are valid. */
+function checkParams(rawParams: unknown, rawLimits: unknown): ConfigError[] {
+  const out: ConfigError[] = [];
+  const p = validFields(paramsSchema, rawParams);
+  const l = validFields(limitsSchema, rawLimits);
+  const { windowSize: w, checkpointInterval: k, tickMs } = p;
+  // TOCS '02 §4.2–4.3: H = h + L, a checkpoint every K; the window must span whole intervals.
+  if (w !== undefined && k !== undefined && w % k !== 0) {
+    out.push({ path: 'params.windowSize', message: `must be a multiple of params.checkpointInterval (${k}); got ${w}, try ${Math.ceil(w / k) * k}` });
+  }
+  if (w !== undefined && k !== undefined && w < 2 * k) {
+    out.push({ path: 'params.windowSize', message: `must be at least 2 × params.checkpointInterval (${2 * k}) so the window can advance; got ${w}` });
+  }
+  for (const field of ['batchTimeoutMs', 'requestTimeoutMs', 'retransmitMs'] as const) {
+    const v = p[field];
+    if (v !== undefined && tickMs !== undefined && v < tickMs) {
+      out.push({ path: `params.${field}`, message: `must be at least params.tickMs (${tickMs}); got ${v}` });
+    }
+  }
+  const { batchMaxBytes, batchMaxRequests } = p;
+  if (batchMaxBytes !== undefined && batchMaxRequests !== undefined && l.maxFrameBytes !== undefined) {
+    const need = batchMaxBytes + batchMaxRequests * REQUEST_OVERHEAD_BYTES;
+    if (l.maxFrameBytes < need) {
       out.push({
         path: 'limits.maxFrameBytes',
         message: `must hold a full batch: at least ${need} (params.batchMaxBytes + ${REQUEST_OVERHEAD_BYTES} × params.batchMaxRequests); raise it or lower params.batchMaxBytes`,
@@ -170,12 +173,29 @@ function checkCross(raw: Record<string, unknown>): ConfigError[] {
   return out;
 }
 
+function checkCross(raw: Record<string, unknown>): ConfigError[] {
+  return [...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits'])];
+}
+
+/** Sort key grouping errors by top-level field, then by array index (the sort is stable). */
+function pathOrder(path: string): [number, number] {
+  const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(path);
+  const top = m === null ? -1 : KNOWN_FIELDS.root.indexOf(m[1]!);
+  return [top < 0 ? KNOWN_FIELDS.root.length : top, m?.[2] === undefined ? -1 : Number(m[2])];
+}
+
+function byPath(a: ConfigError, b: ConfigError): number {
+  const [ta, ia] = pathOrder(a.path);
+  const [tb, ib] = pathOrder(b.path);
+  return ta - tb || ia - ib;
+}
+
 /** Validates a parsed JSON value; every problem is reported, not just the first. */
 export function parseClusterConfig(raw: unknown): Result<ClusterConfig, ConfigError[]> {
   if (!isRecord(raw)) return err([{ path: '(top level)', message: 'must be a JSON object ({ "version": 1, ... })' }]);
   const parsed = clusterConfigSchema.safeParse(raw);
   const errors = [...(parsed.success ? [] : fromZod(parsed.error.issues)), ...checkCross(raw)];
-  if (errors.length > 0 || !parsed.success) return err(errors);
+  if (errors.length > 0 || !parsed.success) return err(errors.sort(byPath));
   return ok(parsed.data);
 }
 

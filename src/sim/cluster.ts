@@ -63,13 +63,15 @@ export interface Cluster {
 
 /**
  * Protocol parameters for a simulation: the defaults, with timers stretched when the network is
- * slow so that latency alone does not trigger retransmissions and view changes. Derived from the
- * options only, so a replay command reproduces them.
+ * slow so that latency alone does not trigger retransmissions and view changes, and a batch that
+ * may wait two one-way latencies while another is in flight (fewer, fuller batches: a loaded
+ * cluster). Derived from the options only, so a replay command reproduces them.
  */
 export function simParams(o: SimOptions): PbftParams {
   const worst = o.delayMax * (o.reorder ? 3 : 1);
   return {
     ...DEFAULT_PARAMS,
+    batchTimeoutTicks: 2 * o.delayMax,
     retransmitTicks: Math.max(DEFAULT_PARAMS.retransmitTicks, 8 * worst),
     requestTimeoutTicks: Math.max(DEFAULT_PARAMS.requestTimeoutTicks, 80 * worst),
   };

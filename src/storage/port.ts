@@ -14,7 +14,7 @@ export interface Storage {
    * fatal); after any rejection the store is poisoned and rejects every later apply.
    */
   apply(ops: readonly PersistOp[]): Promise<void>;
-  /** The committed value for key (a fresh copy), or undefined. Sees only resolved applies. */
+  /** The committed value for key (a fresh copy), or undefined. Guaranteed to see resolved applies. */
   get(key: string): Uint8Array | undefined;
   /** All entries with prefix ≤ key < prefix+'\uffff', in key order (used for recovery). */
   scan(prefix: string): Iterable<[string, Uint8Array]>;

@@ -91,185 +91,197 @@ const sortedModel = (model: Map<string, string>): [string, string][] =>
 
 export function storagePortSuite(name: string, open: OpenStorage, reopen?: OpenStorage): void {
   void describe(`storage port: ${name}`, () => {
-    void test('put, get, overwrite, delete (deleting a missing key is a no-op)', () =>
-      withStore(open, async (s) => {
-        assert.equal(s.get('a'), undefined);
-        await s.apply([put('a', 'one'), put('b', 'two')]);
-        assert.deepEqual(s.get('a'), bytes('one'));
-        await s.apply([put('a', 'uno'), del('b'), del('never-written')]);
-        assert.deepEqual(dump(s), [['a', 'uno']]);
-      }));
-
-    void test('ops of one apply take effect in order', () =>
-      withStore(open, async (s) => {
-        await s.apply([put('x', '1'), del('x'), put('y', '1'), put('y', '2'), del('z'), put('z', '3')]);
-        assert.deepEqual(dump(s), [['y', '2'], ['z', '3']]);
-        await s.apply([put('r/1', 'a'), delRange('r/', 'r/~'), put('r/2', 'b')]);
-        assert.deepEqual(s.get('r/1'), undefined);
-        assert.deepEqual(s.get('r/2'), bytes('b'));
-      }));
-
-    void test('delete-range removes exactly [from, to)', () =>
-      withStore(open, async (s) => {
-        await s.apply(['p/00', 'p/01', 'p/02', 'p/03', 'p/04', 'p', 'q'].map((k) => put(k, k)));
-        await s.apply([delRange('p/01', 'p/03')]);
-        assert.deepEqual(dump(s).map(([k]) => k), ['p', 'p/00', 'p/03', 'p/04', 'q']);
-        await s.apply([delRange('p/04', 'p/00'), delRange('p/03', 'p/03')]); // empty ranges
-        assert.equal(s.loadAll().size, 5);
-        await s.apply([delRange('', 'p/04')]); // '' = from the first key
-        assert.deepEqual(dump(s).map(([k]) => k), ['p/04', 'q']);
-        await s.apply([delRange('p/04', '\uffff')]);
-        assert.equal(s.loadAll().size, 0);
-      }));
-
-    void test('scan returns only the prefix, in byte order; loadAll is ordered', () =>
-      withStore(open, async (s) => {
-        const keys = ['a', 'a/', 'a/2', 'a/10', 'a/1', 'a0', 'ab', 'A', 'b', '~', '\x01', '\x7f', 'a/~', 'a.'];
-        await s.apply(shuffled(keys, 7).map((k) => put(k, `v${k}`)));
-        assert.deepEqual([...s.scan('a/')].map(([k]) => k), ['a/', 'a/1', 'a/10', 'a/2', 'a/~']);
-        assert.deepEqual([...s.scan('a/1')].map(([k]) => k), ['a/1', 'a/10']);
-        assert.deepEqual([...s.scan('zz')], []);
-        assert.deepEqual([...s.scan('é')], []);
-        const all = [...keys].sort(byKey);
-        assert.deepEqual([...s.scan('')].map(([k]) => k), all);
-        assert.deepEqual([...s.loadAll().keys()], all);
-        assert.deepEqual(s.loadAll().get('a/10'), bytes('va/10'));
-      }));
-
-    void test('a failing apply leaves nothing partial and poisons the store', () =>
-      withStore(open, async (s) => {
-        await s.apply([put('keep', 'k'), put('gone-if-partial', 'g'), put('r/1', '1'), put('r/2', '2')]);
-        const before = dump(s);
-        const bad: PersistOp[][] = [
-          [put('new', 'n'), del('keep'), delRange('r/', 'r/~'), put('', 'empty key')],
-          [put('new', 'n'), del('gone-if-partial'), put('k'.repeat(MAX_STORAGE_KEY_BYTES + 1), 'long')],
-          [put('new', 'n'), put('caf\u00e9', 'non-ascii')],
-          [put('new', 'n'), { op: 'put', key: 'v', value: 'not bytes' } as unknown as PersistOp],
-          [put('new', 'n'), { op: 'rename', key: 'keep' } as unknown as PersistOp],
-        ];
-        for (const ops of bad) {
-          await withStore(open, async (t) => {
-            await t.apply([put('keep', 'k')]);
-            await assert.rejects(t.apply(ops), isCode('invalid-op'));
-            assert.deepEqual(dump(t), [['keep', 'k']]);
-          });
-        }
-        await assert.rejects(s.apply(bad[0]!), isCode('invalid-op'));
-        assert.deepEqual(dump(s), before);
-        await assert.rejects(s.apply([put('after', 'a')]), isCode('poisoned'));
-        await assert.rejects(s.apply([]), isCode('poisoned'));
-        assert.deepEqual(dump(s), before);
-      }));
-
-    void test('a key of exactly the maximum length is accepted', () =>
-      withStore(open, async (s) => {
-        const k = 'k'.repeat(MAX_STORAGE_KEY_BYTES);
-        await s.apply([put(k, 'max')]);
-        assert.deepEqual(s.get(k), bytes('max'));
-        assert.equal(s.get(k + 'k'), undefined);
-        assert.equal(s.get(''), undefined);
-      }));
-
-    void test('concurrent applies settle in call order; a failure rejects it and every later one', () =>
-      withStore(open, async (s) => {
-        const order: number[] = [];
-        const ps = Array.from({ length: 20 }, (_, i) =>
-          s.apply([put(`c/${pad(i)}`, `${i}`), put('last', `${i}`)]).then(() => order.push(i)),
-        );
-        await Promise.all(ps);
-        assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
-        assert.deepEqual(s.get('last'), bytes('19'));
-        assert.equal([...s.scan('c/')].length, 20);
-
-        const a = s.apply([put('A', 'a')]);
-        const b = s.apply([put('B', 'b'), put('', 'invalid')]);
-        const c = s.apply([put('C', 'c')]);
-        await a;
-        await assert.rejects(b, isCode('invalid-op'));
-        await assert.rejects(c, isCode('poisoned'));
-        assert.deepEqual(s.get('A'), bytes('a'));
-        assert.equal(s.get('B'), undefined);
-        assert.equal(s.get('C'), undefined);
-      }));
-
-    void test('empty apply resolves and changes nothing', () =>
-      withStore(open, async (s) => {
-        await s.apply([]);
-        assert.equal(s.loadAll().size, 0);
-        await s.apply([put('a', 'x')]);
-        await s.apply([]);
-        assert.deepEqual(dump(s), [['a', 'x']]);
-      }));
-
-    void test('binary values round-trip exactly (zero bytes, empty, 64 KiB) and are isolated copies', () =>
-      withStore(open, async (s) => {
-        const big = Uint8Array.from({ length: 65_536 }, (_, i) => (i * 31) % 256);
-        const values: [string, Uint8Array][] = [
-          ['zeros', new Uint8Array([0, 0, 0])],
-          ['mixed', new Uint8Array([0, 255, 0, 1, 0])],
-          ['empty', new Uint8Array(0)],
-          ['big', big],
-        ];
-        const input = new Uint8Array([1, 2, 3]);
-        await s.apply([...values.map(([k, v]) => put(k, v)), put('mut', input)]);
-        input[0] = 99;
-        for (const [k, v] of values) assert.deepEqual(s.get(k), v);
-        const got = s.get('mut')!;
-        assert.equal(Object.getPrototypeOf(got), Uint8Array.prototype);
-        assert.deepEqual(got, new Uint8Array([1, 2, 3]));
-        got[1] = 99;
-        assert.deepEqual(s.get('mut'), new Uint8Array([1, 2, 3]));
-        assert.deepEqual(s.loadAll().get('zeros'), new Uint8Array([0, 0, 0]));
-      }));
-
-    void test('10k keys: one apply, ordered scan, range delete of half', () =>
-      withStore(open, async (s) => {
-        const n = 10_000;
-        const keys = Array.from({ length: n }, (_, i) => `k/${pad(i)}`);
-        await s.apply(shuffled(keys, 42).map((k) => put(k, new Uint8Array([0, k.charCodeAt(k.length - 1)]))));
-        await s.apply([put('l/0', 'other prefix')]);
-        const scanned = [...s.scan('k/')].map(([k]) => k);
-        assert.deepEqual(scanned, keys);
-        await s.apply([delRange('k/', `k/${pad(n / 2)}`)]);
-        const rest = [...s.loadAll().keys()];
-        assert.equal(rest.length, n / 2 + 1);
-        assert.equal(rest[0], `k/${pad(n / 2)}`);
-        assert.equal(rest.at(-1), 'l/0');
-        assert.deepEqual(s.get(`k/${pad(n - 1)}`), new Uint8Array([0, '9'.charCodeAt(0)]));
-      }));
-
-    void test('matches a reference model on random op sequences', () =>
-      fc.assert(
-        fc.asyncProperty(applyBatches, async (batches) => {
-          await withStore(open, async (s) => {
-            const model = new Map<string, string>();
-            for (const ops of batches) {
-              await s.apply(ops);
-              modelApply(model, ops);
-              assert.deepEqual(dump(s), sortedModel(model));
-            }
-            const prefix = 'a/';
-            const expected = sortedModel(model).filter(([k]) => k.startsWith(prefix)).map(([k]) => k);
-            assert.deepEqual([...s.scan(prefix)].map(([k]) => k), expected);
-          });
-        }),
-        { numRuns: 15 },
-      ));
-
-    void test('after close, apply and reads fail with code closed', async () => {
-      await withDir(async (dir) => {
-        const s = await open(dir);
-        await s.apply([put('a', 'x')]);
-        await s.close();
-        await s.close(); // idempotent
-        await assert.rejects(s.apply([put('b', 'y')]), isCode('closed'));
-        assert.throws(() => s.get('a'), isCode('closed'));
-        assert.throws(() => s.loadAll(), isCode('closed'));
-      });
-    });
-
+    registerBasics(open);
+    registerFailures(open);
+    registerBulk(open);
     if (reopen !== undefined) registerPersistence(open, reopen);
   });
+}
+
+function registerBasics(open: OpenStorage): void {
+  void test('put, get, overwrite, delete (deleting a missing key is a no-op)', () =>
+    withStore(open, async (s) => {
+      assert.equal(s.get('a'), undefined);
+      await s.apply([put('a', 'one'), put('b', 'two')]);
+      assert.deepEqual(s.get('a'), bytes('one'));
+      await s.apply([put('a', 'uno'), del('b'), del('never-written')]);
+      assert.deepEqual(dump(s), [['a', 'uno']]);
+    }));
+
+  void test('ops of one apply take effect in order', () =>
+    withStore(open, async (s) => {
+      await s.apply([put('x', '1'), del('x'), put('y', '1'), put('y', '2'), del('z'), put('z', '3')]);
+      assert.deepEqual(dump(s), [['y', '2'], ['z', '3']]);
+      await s.apply([put('r/1', 'a'), delRange('r/', 'r/~'), put('r/2', 'b')]);
+      assert.deepEqual(s.get('r/1'), undefined);
+      assert.deepEqual(s.get('r/2'), bytes('b'));
+    }));
+
+  void test('delete-range removes exactly [from, to)', () =>
+    withStore(open, async (s) => {
+      await s.apply(['p/00', 'p/01', 'p/02', 'p/03', 'p/04', 'p', 'q'].map((k) => put(k, k)));
+      await s.apply([delRange('p/01', 'p/03')]);
+      assert.deepEqual(dump(s).map(([k]) => k), ['p', 'p/00', 'p/03', 'p/04', 'q']);
+      await s.apply([delRange('p/04', 'p/00'), delRange('p/03', 'p/03')]); // empty ranges
+      assert.equal(s.loadAll().size, 5);
+      await s.apply([delRange('', 'p/04')]); // '' = from the first key
+      assert.deepEqual(dump(s).map(([k]) => k), ['p/04', 'q']);
+      await s.apply([delRange('p/04', '\uffff')]);
+      assert.equal(s.loadAll().size, 0);
+    }));
+
+  void test('scan returns only the prefix, in byte order; loadAll is ordered', () =>
+    withStore(open, async (s) => {
+      const keys = ['a', 'a/', 'a/2', 'a/10', 'a/1', 'a0', 'ab', 'A', 'b', '~', '\x01', '\x7f', 'a/~', 'a.'];
+      await s.apply(shuffled(keys, 7).map((k) => put(k, `v${k}`)));
+      assert.deepEqual([...s.scan('a/')].map(([k]) => k), ['a/', 'a/1', 'a/10', 'a/2', 'a/~']);
+      assert.deepEqual([...s.scan('a/1')].map(([k]) => k), ['a/1', 'a/10']);
+      assert.deepEqual([...s.scan('zz')], []);
+      assert.deepEqual([...s.scan('é')], []);
+      const all = [...keys].sort(byKey);
+      assert.deepEqual([...s.scan('')].map(([k]) => k), all);
+      assert.deepEqual([...s.loadAll().keys()], all);
+      assert.deepEqual(s.loadAll().get('a/10'), bytes('va/10'));
+    }));
+
+}
+
+function registerFailures(open: OpenStorage): void {
+  void test('a failing apply leaves nothing partial and poisons the store', () =>
+    withStore(open, async (s) => {
+      await s.apply([put('keep', 'k'), put('gone-if-partial', 'g'), put('r/1', '1'), put('r/2', '2')]);
+      const before = dump(s);
+      const bad: PersistOp[][] = [
+        [put('new', 'n'), del('keep'), delRange('r/', 'r/~'), put('', 'empty key')],
+        [put('new', 'n'), del('gone-if-partial'), put('k'.repeat(MAX_STORAGE_KEY_BYTES + 1), 'long')],
+        [put('new', 'n'), put('caf\u00e9', 'non-ascii')],
+        [put('new', 'n'), { op: 'put', key: 'v', value: 'not bytes' } as unknown as PersistOp],
+        [put('new', 'n'), { op: 'rename', key: 'keep' } as unknown as PersistOp],
+      ];
+      for (const ops of bad) {
+        await withStore(open, async (t) => {
+          await t.apply([put('keep', 'k')]);
+          await assert.rejects(t.apply(ops), isCode('invalid-op'));
+          assert.deepEqual(dump(t), [['keep', 'k']]);
+        });
+      }
+      await assert.rejects(s.apply(bad[0]!), isCode('invalid-op'));
+      assert.deepEqual(dump(s), before);
+      await assert.rejects(s.apply([put('after', 'a')]), isCode('poisoned'));
+      await assert.rejects(s.apply([]), isCode('poisoned'));
+      assert.deepEqual(dump(s), before);
+    }));
+
+  void test('a key of exactly the maximum length is accepted', () =>
+    withStore(open, async (s) => {
+      const k = 'k'.repeat(MAX_STORAGE_KEY_BYTES);
+      await s.apply([put(k, 'max')]);
+      assert.deepEqual(s.get(k), bytes('max'));
+      assert.equal(s.get(k + 'k'), undefined);
+      assert.equal(s.get(''), undefined);
+    }));
+
+  void test('concurrent applies settle in call order; a failure rejects it and every later one', () =>
+    withStore(open, async (s) => {
+      const order: number[] = [];
+      const ps = Array.from({ length: 20 }, (_, i) =>
+        s.apply([put(`c/${pad(i)}`, `${i}`), put('last', `${i}`)]).then(() => order.push(i)),
+      );
+      await Promise.all(ps);
+      assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
+      assert.deepEqual(s.get('last'), bytes('19'));
+      assert.equal([...s.scan('c/')].length, 20);
+
+      const a = s.apply([put('A', 'a')]);
+      const b = s.apply([put('B', 'b'), put('', 'invalid')]);
+      const c = s.apply([put('C', 'c')]);
+      await a;
+      await assert.rejects(b, isCode('invalid-op'));
+      await assert.rejects(c, isCode('poisoned'));
+      assert.deepEqual(s.get('A'), bytes('a'));
+      assert.equal(s.get('B'), undefined);
+      assert.equal(s.get('C'), undefined);
+    }));
+
+  void test('empty apply resolves and changes nothing', () =>
+    withStore(open, async (s) => {
+      await s.apply([]);
+      assert.equal(s.loadAll().size, 0);
+      await s.apply([put('a', 'x')]);
+      await s.apply([]);
+      assert.deepEqual(dump(s), [['a', 'x']]);
+    }));
+
+}
+
+function registerBulk(open: OpenStorage): void {
+  void test('binary values round-trip exactly (zero bytes, empty, 64 KiB) and are isolated copies', () =>
+    withStore(open, async (s) => {
+      const big = Uint8Array.from({ length: 65_536 }, (_, i) => (i * 31) % 256);
+      const values: [string, Uint8Array][] = [
+        ['zeros', new Uint8Array([0, 0, 0])],
+        ['mixed', new Uint8Array([0, 255, 0, 1, 0])],
+        ['empty', new Uint8Array(0)],
+        ['big', big],
+      ];
+      const input = new Uint8Array([1, 2, 3]);
+      await s.apply([...values.map(([k, v]) => put(k, v)), put('mut', input)]);
+      input[0] = 99;
+      for (const [k, v] of values) assert.deepEqual(s.get(k), v);
+      const got = s.get('mut')!;
+      assert.equal(Object.getPrototypeOf(got), Uint8Array.prototype);
+      assert.deepEqual(got, new Uint8Array([1, 2, 3]));
+      got[1] = 99;
+      assert.deepEqual(s.get('mut'), new Uint8Array([1, 2, 3]));
+      assert.deepEqual(s.loadAll().get('zeros'), new Uint8Array([0, 0, 0]));
+    }));
+
+  void test('10k keys: one apply, ordered scan, range delete of half', () =>
+    withStore(open, async (s) => {
+      const n = 10_000;
+      const keys = Array.from({ length: n }, (_, i) => `k/${pad(i)}`);
+      await s.apply(shuffled(keys, 42).map((k) => put(k, new Uint8Array([0, k.charCodeAt(k.length - 1)]))));
+      await s.apply([put('l/0', 'other prefix')]);
+      const scanned = [...s.scan('k/')].map(([k]) => k);
+      assert.deepEqual(scanned, keys);
+      await s.apply([delRange('k/', `k/${pad(n / 2)}`)]);
+      const rest = [...s.loadAll().keys()];
+      assert.equal(rest.length, n / 2 + 1);
+      assert.equal(rest[0], `k/${pad(n / 2)}`);
+      assert.equal(rest.at(-1), 'l/0');
+      assert.deepEqual(s.get(`k/${pad(n - 1)}`), new Uint8Array([0, '9'.charCodeAt(0)]));
+    }));
+
+  void test('matches a reference model on random op sequences', () =>
+    fc.assert(
+      fc.asyncProperty(applyBatches, async (batches) => {
+        await withStore(open, async (s) => {
+          const model = new Map<string, string>();
+          for (const ops of batches) {
+            await s.apply(ops);
+            modelApply(model, ops);
+            assert.deepEqual(dump(s), sortedModel(model));
+          }
+          const prefix = 'a/';
+          const expected = sortedModel(model).filter(([k]) => k.startsWith(prefix)).map(([k]) => k);
+          assert.deepEqual([...s.scan(prefix)].map(([k]) => k), expected);
+        });
+      }),
+      { numRuns: 15 },
+    ));
+
+  void test('after close, apply and reads fail with code closed', async () => {
+    await withDir(async (dir) => {
+      const s = await open(dir);
+      await s.apply([put('a', 'x')]);
+      await s.close();
+      await s.close(); // idempotent
+      await assert.rejects(s.apply([put('b', 'y')]), isCode('closed'));
+      assert.throws(() => s.get('a'), isCode('closed'));
+      assert.throws(() => s.loadAll(), isCode('closed'));
+    });
+  });
+
 }
 
 const KEY_POOL = ['a', 'a/', 'a/1', 'a/2', 'a/10', 'b', 'b/x', 'c'];

@@ -17,6 +17,9 @@ import type { AbuseMeter, TokenBucket } from './rate-limit.ts';
 import { newAbuseMeter, newBucket, recordDrop, take } from './rate-limit.ts';
 import type { Counters } from './stats.ts';
 
+/** Idle time before TCP keepalive probes start. */
+export const KEEPALIVE_MS = 10_000;
+
 export interface ConnectionContext {
   readonly clusterId: Uint8Array;
   readonly self: PeerId;
@@ -61,7 +64,8 @@ export class Connection {
   ) {
     this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce: new Uint8Array(randomBytes(NONCE_BYTES)) };
     this.released = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.setNoDelay(true);
+    socket.setNoDelay(true); // writes are already coalesced per turn; don't add Nagle's delay
+    socket.setKeepAlive(true, KEEPALIVE_MS); // notice a peer that vanished without a FIN
     socket.on('data', (chunk: Uint8Array) => this.onData(chunk));
     socket.on('error', () => undefined); // 'close' always follows; handled there
     socket.on('close', () => this.onSocketClose());
@@ -84,6 +88,10 @@ export class Connection {
     this.hooks.closed(this, reason, detail);
   }
 
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
   private onSocketClose(): void {
     if (this.state === 'closed') return;
     const truncated = this.decoder.bufferedBytes() > 0;
@@ -91,9 +99,10 @@ export class Connection {
   }
 
   private onData(chunk: Uint8Array): void {
-    if (this.state === 'closed') return;
+    if (this.isClosed()) return;
     this.decoder.feed(chunk);
-    while (this.state !== 'closed') {
+    // A frame handler may close the connection (a refusal, or a message handler stopping us).
+    while (!this.isClosed()) {
       const next = this.decoder.next();
       if (!next.ok) {
         this.close(next.error.code === 'oversized' ? 'oversized-frame' : 'malformed-frame', next.error.detail);

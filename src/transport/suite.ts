@@ -71,9 +71,10 @@ async function barrier(send: (p: Uint8Array) => void, box: Received[], from: Pee
   await waitFor(() => box.some((r) => peerKey(r.from) === peerKey(from) && textOf(r.payload) === marker), 'the barrier');
 }
 
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const r = (i: number): PeerId => ({ kind: 'replica', id: replicaId(i) });
 
-async function withCluster(factory: TransportFactory, spec: SuiteSpec, body: (c: SuiteCluster) => Promise<void>): Promise<void> {
+async function withCluster(factory: TransportFactory, spec: SuiteSpec, body: (c: SuiteCluster) => Promise<void> | void): Promise<void> {
   const c = await factory(spec);
   try {
     await waitConnected(c);
@@ -84,7 +85,7 @@ async function withCluster(factory: TransportFactory, spec: SuiteSpec, body: (c:
 }
 
 export function transportSuite(name: string, factory: TransportFactory): void {
-  test(`${name}: delivery both ways between replicas and between client and replica`, () =>
+  void test(`${name}: delivery both ways between replicas and between client and replica`, () =>
     withCluster(factory, { replicas: 3, clients: 1 }, async (c) => {
       const [r0, r1] = [c.replicas[0]!, c.replicas[1]!];
       const client = c.clients[0]!;
@@ -103,14 +104,14 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       assert.deepEqual(boxC.map((m) => [m.from, textOf(m.payload)]), [[r(0), '0->c']]);
     }));
 
-  test(`${name}: per-peer order holds across many turns and a large payload arrives intact`, () =>
+  void test(`${name}: per-peer order holds across many turns and a large payload arrives intact`, () =>
     withCluster(factory, { replicas: 2, clients: 0 }, async (c) => {
       const box = inbox(c.replicas[0]!);
       const big = new Uint8Array(1 << 20).map((_, i) => (i * 7) & 0xff);
-      for (let turn = 0; turn < 5; turn++) {
-        for (let i = 0; i < 100; i++) c.replicas[1]!.sendToReplica(replicaId(0), bytesOf(`${turn * 100 + i}`));
-        if (turn === 2) c.replicas[1]!.sendToReplica(replicaId(0), big);
-        await new Promise((resolve) => setImmediate(resolve));
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 100; i++) c.replicas[1]!.sendToReplica(replicaId(0), bytesOf(`${round * 100 + i}`));
+        if (round === 2) c.replicas[1]!.sendToReplica(replicaId(0), big);
+        await turn();
       }
       await waitFor(() => box.length === 501, '501 payloads');
       const small = box.filter((m) => m.payload.length < 100).map((m) => Number(textOf(m.payload)));
@@ -120,7 +121,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       assert.deepEqual(box[bigAt]!.payload, big);
     }));
 
-  test(`${name}: payloads sent in one turn are coalesced into one write`, () =>
+  void test(`${name}: payloads sent in one turn are coalesced into one write`, () =>
     withCluster(factory, { replicas: 2, clients: 0 }, async (c) => {
       const [r0, r1] = [c.replicas[0]!, c.replicas[1]!];
       const box = inbox(r0);
@@ -145,7 +146,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       assert.equal(afterIn.bytesIn - beforeIn.bytesIn, bytes);
     }));
 
-  test(`${name}: every payload is stamped with its authenticated sender`, () =>
+  void test(`${name}: every payload is stamped with its authenticated sender`, () =>
     withCluster(factory, { replicas: 4, clients: 2 }, async (c) => {
       const box = inbox(c.replicas[0]!);
       for (let i = 1; i < 4; i++) c.replicas[i]!.sendToReplica(replicaId(0), bytesOf(`r:${i}`));
@@ -158,7 +159,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       for (const b of boxes) for (const m of b) assert.equal(peerKey(m.from), textOf(m.payload));
     }));
 
-  test(`${name}: bounded send queues drop the newest payloads and count them`, () =>
+  void test(`${name}: bounded send queues drop the newest payloads and count them`, () =>
     withCluster(
       factory,
       { replicas: 2, clients: 1, limits: { maxQueueFrames: 8, maxQueueBytes: 400, maxClientQueueFrames: 4, maxClientQueueBytes: 4096 } },
@@ -168,26 +169,29 @@ export function transportSuite(name: string, factory: TransportFactory): void {
         const box = inbox(r0);
         for (let i = 0; i < 20; i++) r1.sendToReplica(replicaId(0), bytesOf(`f${i}`.padEnd(10)));
         assert.equal(r1.stats().drops['queue-full'], 12);
+        await turn(); // the flush empties the queue, so the barrier itself fits
         await barrier((p) => r1.sendToReplica(replicaId(0), p), box, r(1));
         assert.deepEqual(box.slice(0, -1).map((m) => textOf(m.payload).trim()), ['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7']);
         box.length = 0;
         for (let i = 0; i < 5; i++) r1.sendToReplica(replicaId(0), new Uint8Array(150).fill(i + 1));
         assert.equal(r1.stats().drops['queue-full'], 15);
+        await turn();
         await barrier((p) => r1.sendToReplica(replicaId(0), p), box, r(1));
         assert.deepEqual(box.slice(0, -1).map((m) => m.payload[0]), [1, 2]);
         const boxC = inbox(client.transport);
         for (let i = 0; i < 10; i++) r0.sendToClient(client.id, bytesOf(`reply ${i}`));
         assert.equal(r0.stats().drops['queue-full'], 6);
+        await turn();
         await barrier((p) => r0.sendToClient(client.id, p), boxC, r(0));
         assert.equal(boxC.length, 5);
       },
     ));
 
-  test(`${name}: payloads without a route or with a bad size are dropped and counted`, () =>
-    withCluster(factory, { replicas: 2, clients: 1 }, async (c) => {
+  void test(`${name}: payloads without a route or with a bad size are dropped and counted`, () =>
+    withCluster(factory, { replicas: 2, clients: 1 }, (c) => {
       const r0 = c.replicas[0]!;
       r0.sendToReplica(replicaId(0), bytesOf('to self'));
-      r0.sendToClient('00'.repeat(32) as ClientId, bytesOf('to nobody'));
+      r0.sendToClient('fe'.repeat(32) as ClientId, bytesOf('to nobody'));
       c.clients[0]!.transport.sendToClient(c.clients[0]!.id, bytesOf('client to client'));
       r0.sendToReplica(replicaId(1), new Uint8Array(0));
       assert.equal(r0.stats().drops['no-route'], 2);
@@ -196,14 +200,18 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       assert.equal(r0.stats().queuedFrames, 0);
     }));
 
-  test(`${name}: stop is clean — no handles left, later sends are dropped`, async () => {
+  void test(`${name}: stop is clean — no handles left, later sends are dropped`, async () => {
     const watched = new Set(['TCPServerWrap', 'TCPSocketWrap', 'TCPWrap', 'Timeout', 'Immediate']);
     const count = (): number => process.getActiveResourcesInfo().filter((x) => watched.has(x)).length;
+    await turn(); // let handles of earlier tests finish closing (libuv close callbacks)
+    await turn();
     const baseline = count();
     const c = await factory({ replicas: 3, clients: 2 });
     await waitConnected(c);
     c.replicas[1]!.sendToReplica(replicaId(0), bytesOf('in flight at stop'));
     await c.stop();
+    // Handles being closed stay listed until libuv's close callbacks run; none may stay for good.
+    await waitFor(() => count() <= baseline, 'every socket, server, timer and immediate to be released');
     assert.equal(count(), baseline);
     c.replicas[1]!.sendToReplica(replicaId(0), bytesOf('after stop'));
     assert.equal(c.replicas[1]!.stats().queuedFrames, 0);

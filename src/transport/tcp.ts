@@ -169,7 +169,7 @@ export function createTcpTransport(opts: TcpTransportOptions): TcpTransport {
     }
     if (pendingIn.size >= limits.maxPendingHandshakes) {
       counters.rejections['handshake-cap']++;
-      emit({ type: 'rejected', reason: 'handshake-cap', detail: 'too many handshakes in progress', remote: `${socket.remoteAddress ?? '?'}` });
+      emit({ type: 'rejected', reason: 'handshake-cap', detail: 'too many handshakes in progress', remote: socket.remoteAddress ?? '?' });
       socket.on('error', () => undefined);
       socket.destroy();
       return;
@@ -300,7 +300,9 @@ export function createTcpTransport(opts: TcpTransportOptions): TcpTransport {
       state = 'stopped';
       if (flushHandle !== undefined) clearImmediate(flushHandle);
       flushHandle = undefined;
-      for (const d of dialers.values()) d.stop();
+      // mutated
+      for (const slot of [...replicaSlots.values(), ...clientSlots.values()]) drain(slot.queue);
+      dirty.clear();
       const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
       for (const conn of [...live]) conn.close(undefined, 'transport stopped');
       await Promise.all([...closing, ...[...live].map((c) => c.released)]);

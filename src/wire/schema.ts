@@ -109,7 +109,7 @@ export const SCHEMA: Schema = {
       VIEW, SEQ, BATCH_DIGEST,
       {
         name: 'requests', type: array('request', MAX_BATCH_REQUESTS), unsigned: true,
-        doc: 'The batch (empty = null request); not covered by sig, the digest covers it',
+        doc: 'The batch, in execution order (empty = the null request, §4.4)',
       },
       REPLICA, SIG,
     ],

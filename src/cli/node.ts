@@ -1,0 +1,76 @@
+// `byz node --config FILE --id N`: runs one replica until SIGINT/SIGTERM (SPEC D1, D5).
+
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatConfigErrors, loadClusterConfig, loadReplicaKey } from '../config/index.ts';
+import { startReplicaNode } from '../node/node.ts';
+
+export interface NodeFlags {
+  readonly config: string;
+  readonly id: string;
+  readonly data?: string;
+  readonly storage: string;
+  readonly durable: boolean;
+}
+
+export function registerNode(program: Command): void {
+  program
+    .command('node')
+    .description('run one replica of the cluster described by --config')
+    .requiredOption('--config <file>', 'cluster config written by `byz init`')
+    .requiredOption('--id <n>', 'replica id (its key is replica-<id>.key next to the config)')
+    .option('--data <dir>', 'data folder (default: the config folder; the replica uses <dir>/replica-<id>)')
+    .option('--storage <kind>', 'lmdb (durable, default) or memory', 'lmdb')
+    .option('--no-durable', 'do not flush LMDB writes before sending (faster, unsafe on power loss)')
+    .action(async (flags: NodeFlags) => {
+      process.exitCode = await runNode(flags);
+    });
+}
+
+export async function runNode(flags: NodeFlags): Promise<number> {
+  const id = Number(flags.id);
+  if (!Number.isSafeInteger(id) || id < 0) {
+    process.stderr.write(`byz node: --id must be a replica id (0, 1, 2, …), got "${flags.id}"\n`);
+    return 2;
+  }
+  if (flags.storage !== 'lmdb' && flags.storage !== 'memory') {
+    process.stderr.write(`byz node: --storage must be lmdb or memory, got "${flags.storage}"\n`);
+    return 2;
+  }
+  const configPath = resolve(flags.config);
+  const config = loadClusterConfig(configPath);
+  if (!config.ok) {
+    process.stderr.write(`${formatConfigErrors(config.error, configPath)}\n`);
+    return 2;
+  }
+  if (id >= config.value.replicas.length) {
+    process.stderr.write(`byz node: --id ${id} is not in ${configPath} (replica ids are 0..${config.value.replicas.length - 1})\n`);
+    return 2;
+  }
+  const key = loadReplicaKey(dirname(configPath), id, config.value);
+  if (!key.ok) {
+    process.stderr.write(`${formatConfigErrors([key.error])}\n`);
+    return 2;
+  }
+  const node = await startReplicaNode({
+    config: config.value,
+    id,
+    seed: key.value.seed,
+    dataDir: resolve(flags.data ?? dirname(configPath)),
+    storage: flags.storage,
+    durable: flags.durable,
+  });
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      node.stop().then(done, (e: unknown) => {
+        process.stderr.write(`byz node: error while stopping: ${String(e)}\n`);
+        done();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

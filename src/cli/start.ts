@@ -1,0 +1,155 @@
+// `npm start` / `byz start`: a local cluster on one machine. Creates a 4-replica cluster config and
+// keys under ./data on first run (kept afterwards), starts each replica and the HTTP gateway as a
+// separate process on 127.0.0.1, prints the endpoints, and stops everything on Ctrl-C.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { CLUSTER_FILE, formatConfigErrors, loadClusterConfig } from '../config/index.ts';
+import type { ClusterConfig } from '../config/index.ts';
+import { runInit } from './init.ts';
+
+export interface StartFlags {
+  readonly data: string;
+  readonly replicas: string;
+  readonly basePort: string;
+  readonly gatewayPort: string;
+}
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run a local cluster: 4 replica processes + HTTP gateway on 127.0.0.1 (data kept in --data)')
+    .option('--data <dir>', 'data folder (cluster config, keys, replica state, logs)', 'data')
+    .option('--replicas <n>', 'replicas in a NEW cluster (an existing one keeps its size)', '4')
+    .option('--base-port <port>', 'first replica port of a NEW cluster', '7000')
+    .option('--gateway-port <port>', 'HTTP gateway port', '8080')
+    .action(async (flags: StartFlags) => {
+      process.exitCode = await runStart(flags);
+    });
+}
+
+function childArgs(args: readonly string[]): string[] {
+  return ['--import', TSX, MAIN, ...args];
+}
+
+export async function runStart(flags: StartFlags): Promise<number> {
+  const data = resolve(flags.data);
+  const clusterDir = join(data, 'cluster');
+  const configPath = join(clusterDir, CLUSTER_FILE);
+  if (!existsSync(configPath)) {
+    const made = runInit({ replicas: Number(flags.replicas), dir: clusterDir, host: '127.0.0.1', basePort: Number(flags.basePort), force: false });
+    if (!made.ok) {
+      process.stderr.write(`${formatConfigErrors(made.error)}\n`);
+      return 2;
+    }
+    say(`created a new ${flags.replicas}-replica cluster in ${rel(clusterDir)} (keys are 0600; delete the folder to start over)`);
+  } else say(`using the existing cluster in ${rel(clusterDir)} (its data is kept)`);
+  const loaded = loadClusterConfig(configPath);
+  if (!loaded.ok) {
+    process.stderr.write(`${formatConfigErrors(loaded.error, configPath)}\n`);
+    return 2;
+  }
+  const config = loaded.value;
+  const logs = join(data, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const children: { name: string; proc: ChildProcess; log: string }[] = [];
+  const launch = (name: string, args: string[]): void => {
+    const log = join(logs, `${name}.log`);
+    const fd = openSync(log, 'a');
+    const proc = spawn(process.execPath, childArgs(args), { stdio: ['ignore', fd, fd] });
+    children.push({ name, proc, log });
+    proc.on('exit', (code, signal) => {
+      if (!stopping) say(`${name} exited (${signal ?? `code ${code}`}); see ${rel(log)}`);
+    });
+  };
+  let stopping = false;
+  for (const r of config.replicas) launch(`replica-${r.id}`, ['node', '--config', configPath, '--id', String(r.id), '--data', data]);
+  launch('gateway', ['gateway', '--config', configPath, '--port', flags.gatewayPort]);
+  const healthy = await waitHealthy(config, 60_000);
+  printEndpoints(config, flags.gatewayPort, configPath, logs, healthy);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      say('stopping…');
+      stopAll(children.map((c) => c.proc)).then(done, done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  say('all processes stopped; data kept in ' + rel(data));
+  return 0;
+}
+
+async function waitHealthy(config: ClusterConfig, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const states = await Promise.all(config.replicas.map((r) => fetchOk(`http://${r.host}:${r.httpPort}/health`)));
+    if (states.every(Boolean)) return true;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+async function fetchOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function stopAll(procs: readonly ChildProcess[]): Promise<void> {
+  const alive = procs.filter((p) => p.exitCode === null && p.signalCode === null);
+  return new Promise((done) => {
+    let left = alive.length;
+    if (left === 0) done();
+    const kill = setTimeout(() => {
+      for (const p of alive) p.kill('SIGKILL');
+    }, 10_000);
+    for (const p of alive) {
+      p.once('exit', () => {
+        if (--left === 0) {
+          clearTimeout(kill);
+          done();
+        }
+      });
+      p.kill('SIGTERM');
+    }
+  });
+}
+
+function printEndpoints(config: ClusterConfig, gatewayPort: string, configPath: string, logs: string, healthy: boolean): void {
+  const n = config.replicas.length;
+  const f = Math.floor((n - 1) / 3);
+  const cfg = rel(configPath);
+  const lines = [
+    healthy ? `byzantium: ${n} replicas (f=${f}) are up and connected.` : `byzantium: started ${n} replicas, but not all report healthy yet; check ${rel(logs)}`,
+    ...config.replicas.map((r) => `  replica ${r.id}  peers ${r.host}:${r.port}  clients :${r.clientPort}  http://${r.host}:${r.httpPort}/status  /metrics`),
+    `  gateway    http://127.0.0.1:${gatewayPort}/kv/<key>`,
+    '',
+    'Try:',
+    `  curl -X PUT localhost:${gatewayPort}/kv/a -d '{"value":"1"}'`,
+    `  curl localhost:${gatewayPort}/kv/a`,
+    `  npx byz put b 2 --config ${cfg}`,
+    `  npx byz get b --config ${cfg}`,
+    `Logs in ${rel(logs)}/. Ctrl-C stops every process; the data stays for the next start.`,
+  ];
+  for (const l of lines) say(l);
+}
+
+function rel(p: string): string {
+  return relative(process.cwd(), p) || '.';
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

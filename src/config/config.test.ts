@@ -1,0 +1,204 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { toHex } from '../core/ids.ts';
+import { publicKeyFromSeed } from '../crypto/ed25519.ts';
+import { validateParams } from '../pbft/params.ts';
+import { buildClusterConfig, portLayout } from './layout.ts';
+import { loadClusterConfig, loadKeyFile, loadReplicaKey, replicaKeyFile, serializeClusterConfig, writeKeyFile } from './load.ts';
+import { DEFAULT_CONFIG_LIMITS, DEFAULT_CONFIG_PARAMS, paramsSchema } from './schema.ts';
+import type { ClusterConfig } from './schema.ts';
+import { formatConfigErrors, parseClusterConfig, pbftParamsFromConfig, replicaPublicKeys } from './validate.ts';
+import type { ConfigError } from './validate.ts';
+
+const seedOf = (b: number): Uint8Array => new Uint8Array(32).fill(b);
+const keyHex = (b: number): string => toHex(publicKeyFromSeed(seedOf(b)));
+
+function goodConfig(n = 4): ClusterConfig {
+  const built = buildClusterConfig({ clusterId: 'test', host: '127.0.0.1', basePort: 7000, publicKeys: Array.from({ length: n }, (_, i) => keyHex(i + 1)) });
+  assert.ok(built.ok, JSON.stringify(built));
+  return built.value;
+}
+
+/** A deep, mutable copy as plain JSON, to break one field at a time. */
+const rawOf = (c: ClusterConfig): { replicas: Record<string, unknown>[] } & Record<string, unknown> =>
+  JSON.parse(JSON.stringify(c)) as { replicas: Record<string, unknown>[] } & Record<string, unknown>;
+
+function errorsOf(raw: unknown): ConfigError[] {
+  const r = parseClusterConfig(raw);
+  assert.equal(r.ok, false, 'expected the config to be rejected');
+  return r.ok ? [] : r.error;
+}
+
+function findError(errors: readonly ConfigError[], path: string, fragment: string): void {
+  const hit = errors.find((e) => e.path === path && e.message.includes(fragment));
+  assert.ok(hit, `expected an error at ${path} containing "${fragment}", got:\n${formatConfigErrors(errors)}`);
+}
+
+test('a generated config is valid, fills defaults, and exposes keys and ticks', () => {
+  const c = goodConfig();
+  assert.deepEqual(c.replicas.map((r) => [r.port, r.clientPort, r.httpPort]), [
+    [7000, 7100, 7200], [7001, 7101, 7201], [7002, 7102, 7202], [7003, 7103, 7203],
+  ]);
+  const raw = rawOf(c);
+  delete raw['params'];
+  delete raw['limits'];
+  const parsed = parseClusterConfig(raw);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.value.params, DEFAULT_CONFIG_PARAMS);
+  assert.deepEqual(parsed.value.limits, DEFAULT_CONFIG_LIMITS);
+  assert.deepEqual(replicaPublicKeys(c)[2], publicKeyFromSeed(seedOf(3)));
+  const ticks = pbftParamsFromConfig(c.params);
+  assert.deepEqual(validateParams(ticks), []);
+  assert.equal(ticks.requestTimeoutTicks, DEFAULT_CONFIG_PARAMS.requestTimeoutMs / DEFAULT_CONFIG_PARAMS.tickMs);
+});
+
+test('partial params keep the other defaults; upper-case keys are normalised', () => {
+  const raw = rawOf(goodConfig());
+  raw['params'] = { checkpointInterval: 32 };
+  raw['limits'] = { peer: { ratePerSecond: 10, burst: 20 } };
+  raw.replicas[0]!['publicKey'] = keyHex(1).toUpperCase();
+  const parsed = parseClusterConfig(raw);
+  assert.ok(parsed.ok);
+  assert.equal(parsed.value.params.checkpointInterval, 32);
+  assert.equal(parsed.value.params.windowSize, DEFAULT_CONFIG_PARAMS.windowSize);
+  assert.deepEqual(parsed.value.limits.client, DEFAULT_CONFIG_LIMITS.client);
+  assert.equal(parsed.value.replicas[0]!.publicKey, keyHex(1));
+});
+
+test('errors name each bad field: missing, duplicate port, malformed key, n = 3', () => {
+  const raw = rawOf(goodConfig());
+  delete raw.replicas[1]!['port'];
+  raw.replicas[2]!['clientPort'] = 7000;
+  raw.replicas[3]!['publicKey'] = 'abcd';
+  const errors = errorsOf(raw);
+  // Every problem in one pass.
+  findError(errors, 'replicas[1].port', 'is required: an integer 1–65535');
+  findError(errors, 'replicas[2].clientPort', 'duplicate of replicas[0].port (127.0.0.1:7000)');
+  findError(errors, 'replicas[3].publicKey', '64 hex characters (got 4 characters)');
+
+  const three = rawOf(goodConfig());
+  three.replicas.pop();
+  findError(errorsOf(three), 'replicas', 'at least 4 replicas');
+});
+
+test('errors for ranges, ids, keys, versions and unknown fields', () => {
+  const raw = rawOf(goodConfig());
+  raw.replicas[0]!['httpPort'] = 70000;
+  raw.replicas[1]!['id'] = 5;
+  raw.replicas[2]!['publicKey'] = raw.replicas[3]!['publicKey'];
+  raw.replicas[3]!['host'] = '';
+  raw['version'] = 2;
+  raw['clusterId'] = 'has space';
+  raw['params'] = { batchTimeoutMS: 5, windowSize: 100, checkpointInterval: 64 };
+  raw['limits'] = { maxFrameBytes: 4096, peer: { ratePerSecond: 0, burst: 1 } };
+  raw['extra'] = true;
+  const errors = errorsOf(raw);
+  findError(errors, 'replicas[0].httpPort', 'must be an integer 1–65535 (got 70000)');
+  findError(errors, 'replicas[1].id', 'must be 1');
+  findError(errors, 'replicas[3].publicKey', 'same key as replicas[2].publicKey');
+  findError(errors, 'replicas[3].host', 'must not be empty');
+  findError(errors, 'version', 'must be 1');
+  findError(errors, 'clusterId', '1–64 characters');
+  findError(errors, 'params.batchTimeoutMS', 'did you mean "batchTimeoutMs"');
+  findError(errors, 'params.windowSize', 'multiple of params.checkpointInterval (64); got 100, try 128');
+  findError(errors, 'params.windowSize', 'at least 2 × params.checkpointInterval (128)');
+  findError(errors, 'limits.peer.ratePerSecond', 'integer 1–');
+  findError(errors, 'extra', 'unknown field (allowed: version, clusterId');
+  findError(errors, 'limits.maxFrameBytes', 'must hold a full batch');
+  findError(errorsOf([]), '(top level)', 'JSON object');
+  findError(errorsOf({}), 'replicas', 'is required');
+});
+
+test('property: configs that validate convert to PBFT params the core accepts', () => {
+  const small = fc.integer({ min: 1, max: 600 });
+  fc.assert(
+    fc.property(fc.record({ windowSize: fc.integer({ min: 2, max: 600 }), checkpointInterval: small, tickMs: fc.integer({ min: 1, max: 50 }), batchTimeoutMs: small, requestTimeoutMs: small, retransmitMs: small }), (params) => {
+      const raw = rawOf(goodConfig());
+      raw['params'] = { ...params };
+      const r = parseClusterConfig(raw);
+      const p = paramsSchema.parse({ ...params });
+      if (r.ok) assert.deepEqual(validateParams(pbftParamsFromConfig(r.value.params)), []);
+      else assert.ok(r.error.every((e) => e.path.startsWith('params.')), formatConfigErrors(r.error));
+      // The config's window rule is the core's window rule.
+      const windowOk = p.windowSize % p.checkpointInterval === 0 && p.windowSize >= 2 * p.checkpointInterval;
+      assert.equal(validateParams(pbftParamsFromConfig(p)).length === 0, windowOk);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('port layout grows its stride past 100 replicas and never overlaps', () => {
+  const ports = portLayout(150, 10_000).flatMap((p) => [p.port, p.clientPort, p.httpPort]);
+  assert.equal(new Set(ports).size, ports.length);
+  assert.equal(portLayout(150, 10_000)[0]!.clientPort, 10_200);
+});
+
+function withTmp(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'byz-config-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('loadClusterConfig: round trip, missing file, invalid JSON', () => {
+  withTmp((dir) => {
+    const path = join(dir, 'cluster.json');
+    const missing = loadClusterConfig(path);
+    assert.ok(!missing.ok);
+    assert.match(missing.error[0]!.message, /file not found.*byz init/);
+    assert.equal(missing.error[0]!.path, path);
+
+    writeFileSync(path, '{\n  "version": 1,\n  "clusterId": "x",\n}\n');
+    const bad = loadClusterConfig(path);
+    assert.ok(!bad.ok);
+    assert.match(bad.error[0]!.message, /not valid JSON.*line 4/);
+
+    const c = goodConfig(7);
+    writeFileSync(path, serializeClusterConfig(c));
+    const back = loadClusterConfig(path);
+    assert.ok(back.ok);
+    assert.deepEqual(back.value, c);
+  });
+});
+
+test('key files: written 0600, loaded, refused when group/other readable or malformed', () => {
+  withTmp((dir) => {
+    const path = join(dir, replicaKeyFile(0));
+    assert.ok(writeKeyFile(path, seedOf(1)).ok);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const loaded = loadKeyFile(path);
+    assert.ok(loaded.ok);
+    assert.deepEqual(loaded.value.seed, seedOf(1));
+    assert.deepEqual(loaded.value.publicKey, publicKeyFromSeed(seedOf(1)));
+
+    const again = writeKeyFile(path, seedOf(2));
+    assert.ok(!again.ok);
+    assert.match(again.error.message, /already exists.*--force/);
+
+    chmodSync(path, 0o644);
+    const open = loadKeyFile(path);
+    assert.ok(!open.ok);
+    assert.match(open.error.message, new RegExp(`mode 0644.*chmod 600 ${path}`));
+    assert.ok(writeKeyFile(path, seedOf(2), true).ok);
+    assert.equal(statSync(path).mode & 0o777, 0o600, 'overwrite restores 0600');
+
+    const c = goodConfig();
+    const mismatch = loadReplicaKey(dir, 0, c);
+    assert.ok(!mismatch.ok);
+    assert.match(mismatch.error.message, /does not match replicas\[0\]\.publicKey/);
+    assert.ok(writeKeyFile(path, seedOf(1), true).ok);
+    assert.ok(loadReplicaKey(dir, 0, c).ok);
+
+    writeFileSync(path, 'not hex\n', { mode: 0o600 });
+    const garbage = loadKeyFile(path);
+    assert.ok(!garbage.ok);
+    assert.match(garbage.error.message, /64 hex characters/);
+    assert.ok(!loadReplicaKey(dir, 9).ok);
+  });
+});

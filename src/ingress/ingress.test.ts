@@ -1,0 +1,246 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createHash, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify } from 'node:crypto';
+import type { HashFn, Signer, VerifyFn } from '../core/crypto-port.ts';
+import type { PublicKey } from '../core/ids.ts';
+import { clientId, digest, publicKey, replicaId, reqNo, seq, signature, toHex, view } from '../core/ids.ts';
+import { MAX_MESSAGE_BYTES, MAX_OP_BYTES } from '../core/limits.ts';
+import type {
+  Checkpoint, Message, NewView, PrePrepare, Prepare, Reply, Request, ViewChange,
+} from '../wire/messages.ts';
+import { MESSAGE_TAGS } from '../wire/messages.ts';
+import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
+import { createIngress } from './ingress.ts';
+import type { Ingress } from './ingress.ts';
+
+// --- a tiny Ed25519 CryptoSuite on node:crypto (test only) -------------------------------------
+
+const hash: HashFn = (b) => digest(createHash('sha256').update(b).digest('hex'));
+
+function newSigner(): Signer {
+  const { publicKey: pub, privateKey } = generateKeyPairSync('ed25519');
+  const x = pub.export({ format: 'jwk' }).x!;
+  return {
+    publicKey: publicKey(new Uint8Array(Buffer.from(x, 'base64url'))),
+    sign: (data) => signature(new Uint8Array(edSign(null, data, privateKey))),
+  };
+}
+
+let verifyCalls = 0;
+const verify: VerifyFn = (key, data, sig) => {
+  verifyCalls++;
+  try {
+    const k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key).toString('base64url') }, format: 'jwk' });
+    return edVerify(null, data, k, sig);
+  } catch {
+    return false;
+  }
+};
+
+const N = 4;
+const replicas = Array.from({ length: N + 1 }, newSigner); // replicas[N] is an outsider
+const replicaKeys: PublicKey[] = replicas.slice(0, N).map((s) => s.publicKey);
+const client = newSigner();
+const cid = clientId(toHex(client.publicKey));
+const NO_SIG = signature(new Uint8Array(64));
+
+function signed<M extends Message>(signer: Signer, m: M): M {
+  return { ...m, sig: signer.sign(signingBytes({ ...m, sig: NO_SIG })) };
+}
+const fresh = (sigCacheSize?: number): Ingress =>
+  createIngress(sigCacheSize === undefined ? { n: N, replicaKeys, verify, hash } : { n: N, replicaKeys, verify, hash, sigCacheSize });
+const dropOf = (r: { ok: true; value: unknown } | { ok: false; error: string }): string => (r.ok ? 'accepted' : r.error);
+
+const request = (no: number, op = Uint8Array.of(1, no)): Request =>
+  signed(client, { type: 'request', client: cid, reqNo: reqNo(no), op, readOnly: false, sig: NO_SIG });
+const prepare = (i: number, s = 1, d = digest('11'.repeat(32))): Prepare =>
+  signed(replicas[i]!, { type: 'prepare', view: view(0), seq: seq(s), digest: d, replica: replicaId(i), sig: NO_SIG });
+const checkpoint = (i: number): Checkpoint =>
+  signed(replicas[i]!, { type: 'checkpoint', seq: seq(10), stateDigest: digest('22'.repeat(32)), replica: replicaId(i), sig: NO_SIG });
+function prePrepare(requests: Request[], s = 1, v = 0): PrePrepare {
+  const pp: PrePrepare = { type: 'pre-prepare', view: view(v), seq: seq(s), digest: hash(batchBytes(requests)), requests, replica: replicaId(v % N), sig: NO_SIG };
+  return signed(replicas[v % N]!, pp);
+}
+function viewChange(i: number, over: Partial<ViewChange> = {}): ViewChange {
+  const pp = prePrepare([request(1), request(2)]);
+  const vc: ViewChange = {
+    type: 'view-change', newView: view(1), stableSeq: seq(10), checkpointProof: [checkpoint(0), checkpoint(1), checkpoint(2)],
+    prepared: [{ prePrepare: pp, prepares: [prepare(1, 1, pp.digest), prepare(2, 1, pp.digest)] }], replica: replicaId(i), sig: NO_SIG,
+    ...over,
+  };
+  return signed(replicas[i]!, vc);
+}
+
+// --- tests -------------------------------------------------------------------------------------
+
+test('a valid replica message, request and reply are accepted and returned as decoded', () => {
+  const ing = fresh();
+  const p = prepare(2);
+  const r1 = ing.replicaMessage(encodeMessage(p), replicaId(2));
+  assert.ok(r1.ok);
+  assert.deepEqual(r1.value, p);
+  const rq = request(7);
+  assert.deepEqual(dropOf(ing.request(encodeMessage(rq))), 'accepted');
+  const reply: Reply = signed(replicas[3]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(7), result: Uint8Array.of(9), replica: replicaId(3), sig: NO_SIG });
+  assert.equal(dropOf(ing.reply(encodeMessage(reply))), 'accepted');
+  assert.equal(ing.counters().accepted, 3);
+});
+
+test('undecodable or wrong-class input is malformed; too many bytes is oversized', () => {
+  const ing = fresh();
+  assert.equal(dropOf(ing.replicaMessage(Uint8Array.of(4, 1, 2))), 'malformed');
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(request(1)))), 'malformed', 'a request is not a replica message');
+  assert.equal(dropOf(ing.request(encodeMessage(prepare(0)))), 'malformed');
+  assert.equal(dropOf(ing.reply(encodeMessage(prepare(0)))), 'malformed');
+  assert.equal(dropOf(ing.replicaMessage(new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(4))), 'oversized');
+  const bogus = { ...prepare(0), digest: 'not-hex' } as unknown as Prepare;
+  assert.equal(dropOf(ing.replicaMessageDecoded(bogus)), 'malformed');
+  assert.equal(dropOf(ing.replicaMessageDecoded(request(1) as unknown as Prepare)), 'malformed');
+  assert.deepEqual({ m: ing.counters().malformed, o: ing.counters().oversized }, { m: 6, o: 1 });
+});
+
+test('a replica id ≥ n is non-member, at the top or nested', () => {
+  const ing = fresh();
+  const outsider = signed(replicas[N]!, { ...prepare(0), replica: replicaId(N) });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(outsider))), 'non-member');
+  const bad = { ...checkpoint(0), replica: replicaId(7) };
+  assert.equal(dropOf(ing.replicaMessageDecoded(viewChange(3, { checkpointProof: [checkpoint(0), bad] }))), 'non-member');
+  const reply: Reply = signed(replicas[N]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(1), result: new Uint8Array(0), replica: replicaId(N), sig: NO_SIG });
+  assert.equal(dropOf(ing.reply(encodeMessage(reply))), 'non-member');
+});
+
+test('a message arriving on another replica\'s link is a sender mismatch', () => {
+  const ing = fresh();
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(prepare(1)), replicaId(2))), 'sender-mismatch');
+  assert.equal(dropOf(ing.replicaMessageDecoded(prepare(1), replicaId(2))), 'sender-mismatch');
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(prepare(1)), replicaId(1))), 'accepted');
+});
+
+test('bad signatures: tampered, signed by another replica, or by another client', () => {
+  const ing = fresh();
+  const p = prepare(1);
+  const tampered = { ...p, sig: signature(Uint8Array.from(p.sig).fill(p.sig[0]! ^ 1, 0, 1)) };
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(tampered))), 'bad-signature');
+  const impostor = signed(replicas[2]!, { ...p, replica: replicaId(1) });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(impostor))), 'bad-signature');
+  const forged = signed(newSigner(), { ...request(3) });
+  assert.equal(dropOf(ing.request(encodeMessage(forged))), 'bad-signature');
+  const reply: Reply = signed(replicas[1]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(1), result: new Uint8Array(0), replica: replicaId(2), sig: NO_SIG });
+  assert.equal(dropOf(ing.reply(encodeMessage(reply))), 'bad-signature');
+});
+
+test('an op above MAX_OP_BYTES is op-too-large, on the wire and decoded', () => {
+  const ing = fresh();
+  const big: Request = { ...request(1), op: new Uint8Array(MAX_OP_BYTES + 1) }; // cannot be signed: signingBytes asserts
+  assert.equal(dropOf(ing.requestDecoded(big)), 'op-too-large');
+  // Hand-built wire bytes: tag ‖ client ‖ reqNo ‖ u32 len ‖ op ‖ readOnly ‖ sig.
+  const bytes = new Uint8Array(1 + 32 + 8 + 4 + big.op.length + 1 + 64);
+  const dv = new DataView(bytes.buffer);
+  bytes[0] = MESSAGE_TAGS.request;
+  bytes.set(client.publicKey, 1);
+  dv.setUint32(41, big.op.length);
+  assert.equal(dropOf(ing.request(bytes)), 'op-too-large');
+  const pp = { ...prePrepare([request(2)]), requests: [big] };
+  assert.equal(dropOf(ing.replicaMessageDecoded(pp)), 'op-too-large');
+  assert.equal(ing.counters()['op-too-large'], 3);
+});
+
+test('a pre-prepare whose digest is not the batch digest is rejected, also when nested', () => {
+  const ing = fresh();
+  const pp = prePrepare([request(1), request(2)]);
+  const wrong = signed(replicas[0]!, { ...pp, requests: [request(1)] });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(wrong))), 'bad-batch-digest');
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(pp))), 'accepted');
+  const nv: NewView = signed(replicas[1]!, {
+    type: 'new-view', view: view(1), viewChanges: [viewChange(0), viewChange(2), viewChange(3)],
+    prePrepares: [signed(replicas[1]!, { ...prePrepare([request(1)], 1, 1), requests: [] })], replica: replicaId(1), sig: NO_SIG,
+  });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(nv))), 'bad-batch-digest');
+});
+
+test('every nested signature is verified: checkpoint, prepare, pre-prepare, request in a view-change', () => {
+  const ing = fresh();
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(viewChange(3)))), 'accepted');
+  const flip = <M extends { sig: Uint8Array }>(m: M): M => ({ ...m, sig: signature(Uint8Array.from(m.sig).fill(m.sig[5]! ^ 0x80, 5, 6)) });
+  const good = viewChange(3);
+  const proof = good.prepared[0]!;
+  const variants: ViewChange[] = [
+    { ...good, checkpointProof: [good.checkpointProof[0]!, flip(good.checkpointProof[1]!)] },
+    { ...good, prepared: [{ ...proof, prepares: [proof.prepares[0]!, flip(proof.prepares[1]!)] }] },
+    { ...good, prepared: [{ ...proof, prePrepare: flip(proof.prePrepare) }] },
+  ];
+  // A request with a bad signature changes nothing the pre-prepare signs but its digest: re-sign.
+  const badReq = flip(request(9));
+  variants.push({ ...good, prepared: [{ ...proof, prePrepare: prePrepare([badReq]) }] });
+  for (const [i, v] of variants.entries()) {
+    const resigned = signed(replicas[3]!, v);
+    assert.equal(dropOf(ing.replicaMessage(encodeMessage(resigned))), 'bad-signature', `variant ${i}`);
+  }
+});
+
+test('the signature cache: a signature seen before is not verified again', () => {
+  const ing = fresh();
+  const vc = viewChange(3);
+  const nested = 3 /* checkpoints */ + 1 /* pre-prepare */ + 2 /* requests */ + 2; /* prepares */
+  verifyCalls = 0;
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(vc))), 'accepted');
+  assert.equal(verifyCalls, 1 + nested);
+  verifyCalls = 0;
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(vc))), 'accepted');
+  assert.equal(verifyCalls, 0, 'whole message re-sent');
+  verifyCalls = 0;
+  const other = viewChange(2); // same nested certificates, different outer signer
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(other))), 'accepted');
+  assert.equal(verifyCalls, 1, 'only the outer signature is new');
+  verifyCalls = 0;
+  assert.equal(dropOf(ing.request(encodeMessage(request(1)))), 'accepted');
+  assert.equal(verifyCalls, 0, 'a request seen inside a pre-prepare');
+});
+
+test('the cache cannot be fooled by a known signature over different data', () => {
+  const ing = fresh();
+  const p = prepare(1, 5);
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(p))), 'accepted');
+  verifyCalls = 0;
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage({ ...p, seq: seq(6) }))), 'bad-signature');
+  assert.equal(verifyCalls, 1);
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage({ ...p, replica: replicaId(2) }))), 'bad-signature', 'same data+sig, other key');
+  assert.equal(verifyCalls, 2);
+});
+
+test('sigCacheSize bounds the cache (0 disables it)', () => {
+  const ing = fresh(0);
+  const p = prepare(1);
+  verifyCalls = 0;
+  ing.replicaMessage(encodeMessage(p));
+  ing.replicaMessage(encodeMessage(p));
+  assert.equal(verifyCalls, 2);
+});
+
+test('no mutation of a signed message\'s bytes is accepted as a different message', () => {
+  const ing = fresh();
+  const msgs: Message[] = [prepare(1), viewChange(2), prePrepare([request(4)])];
+  fc.assert(
+    fc.property(fc.constantFrom(...msgs), fc.nat(), fc.integer({ min: 1, max: 255 }), (m, at, x) => {
+      const b = Uint8Array.from(encodeMessage(m));
+      b[at % b.length]! ^= x;
+      const r = ing.replicaMessage(b);
+      if (r.ok) assert.fail(`mutated ${m.type} accepted`);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('counters report every ingress drop reason and accepted', () => {
+  const c = fresh().counters();
+  assert.deepEqual(Object.keys(c).sort((a, b) => a.localeCompare(b)), [
+    'accepted', 'bad-batch-digest', 'bad-signature', 'malformed', 'non-member', 'op-too-large', 'oversized', 'sender-mismatch',
+  ]);
+  assert.ok(Object.values(c).every((v) => v === 0));
+});
+
+test('createIngress rejects a configuration that does not match n (a bug)', () => {
+  assert.throws(() => createIngress({ n: N, replicaKeys: replicaKeys.slice(1), verify, hash }));
+  assert.throws(() => createIngress({ n: 0, replicaKeys: [], verify, hash }));
+});

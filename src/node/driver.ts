@@ -1,0 +1,124 @@
+// The node driver around the pure core (SPEC D2): a bounded inbox, group commit and ordered I/O.
+// Each round takes up to `roundMax` inputs, runs them through the core, writes every persist record
+// of the round in ONE storage transaction that is flushed, and only then releases the round's
+// messages and replies ("durable before sent"). A failed write stops the node (never continues).
+
+import type { Input, Output, Send, CoreEvent, ExecutedBatch } from '../protocol/types.ts';
+import type { Reply } from '../wire/messages.ts';
+import type { Protocol } from '../protocol/types.ts';
+import type { Storage } from '../storage/port.ts';
+import type { PersistOp } from '../protocol/types.ts';
+
+export interface DriverHooks {
+  /** Called with the round's messages once their persist records are durable. */
+  release(sends: readonly Send[], replies: readonly Reply[]): void;
+  /** Executed batches and events of the round (metrics, logs), after release. */
+  observe?(executed: readonly ExecutedBatch[], events: readonly CoreEvent[], round: RoundStats): void;
+  /** Storage failed: the node must stop. */
+  fatal(err: unknown): void;
+}
+
+export interface RoundStats {
+  readonly inputs: number;
+  readonly persistOps: number;
+  readonly flushMs: number;
+}
+
+export interface DriverOptions {
+  /** Most inputs waiting; beyond it new non-tick inputs are dropped and counted (SPEC B4). */
+  readonly inboxMax: number;
+  /** Most inputs per round (one storage transaction). */
+  readonly roundMax: number;
+}
+
+export class NodeDriver {
+  private readonly inbox: Input[] = [];
+  private running = false;
+  private stopped = false;
+  private idle: Promise<void> = Promise.resolve();
+  private pendingTicks = 0;
+  /** Inputs dropped because the inbox was full. */
+  dropped = 0;
+
+  constructor(
+    private readonly core: Protocol,
+    private readonly storage: Storage,
+    private readonly hooks: DriverHooks,
+    private readonly opts: DriverOptions,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Queues an input; returns false (and counts it) when the inbox is full. */
+  push(input: Input): boolean {
+    if (this.stopped) return false;
+    if (input.type === 'tick') {
+      // Ticks are counted, not queued: a busy node still sees how much time went by.
+      this.pendingTicks++;
+    } else {
+      if (this.inbox.length >= this.opts.inboxMax) {
+        this.dropped++;
+        return false;
+      }
+      this.inbox.push(input);
+    }
+    this.schedule();
+    return true;
+  }
+
+  get depth(): number {
+    return this.inbox.length;
+  }
+
+  /** Stops taking input and waits for the round in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle;
+  }
+
+  private schedule(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.idle = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.pump().then(resolve, (e: unknown) => {
+          this.stopped = true;
+          this.hooks.fatal(e);
+          resolve();
+        });
+      });
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.stopped && (this.inbox.length > 0 || this.pendingTicks > 0)) {
+      await this.round();
+    }
+    this.running = false;
+  }
+
+  private async round(): Promise<void> {
+    const ticks = this.pendingTicks;
+    this.pendingTicks = 0;
+    const inputs = this.inbox.splice(0, this.opts.roundMax);
+    const outs: Output[] = [];
+    for (let i = 0; i < ticks; i++) outs.push(this.core.handle({ type: 'tick' }));
+    for (const input of inputs) outs.push(this.core.handle(input));
+    const persist: PersistOp[] = [];
+    for (const o of outs) for (const p of o.persist) persist.push(p);
+    const t0 = this.now();
+    if (persist.length > 0) await this.storage.apply(persist);
+    const flushMs = this.now() - t0;
+    const sends: Send[] = [];
+    const replies: Reply[] = [];
+    const executed: ExecutedBatch[] = [];
+    const events: CoreEvent[] = [];
+    for (const o of outs) {
+      sends.push(...o.send);
+      replies.push(...o.replies);
+      executed.push(...o.executed);
+      events.push(...o.events);
+    }
+    this.hooks.release(sends, replies);
+    this.hooks.observe?.(executed, events, { inputs: inputs.length + ticks, persistOps: persist.length, flushMs });
+  }
+}

@@ -1,0 +1,178 @@
+// A replica node (SPEC D1, D2, E1–E3): the pure PBFT core wired to TCP, LMDB and HTTP. One start-up
+// function wires everything; stop() shuts it down in reverse order (Lodestar habit).
+
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { ReplicaId } from '../core/ids.ts';
+import { bytesEqual, replicaId } from '../core/ids.ts';
+import { MESSAGE_TAGS } from '../wire/messages.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
+import { createIngress } from '../ingress/ingress.ts';
+import type { Ingress } from '../ingress/ingress.ts';
+import { createKvApp } from '../app/kv.ts';
+import type { ClusterConfig } from '../config/index.ts';
+import { pbftParamsFromConfig, replicaPublicKeys } from '../config/index.ts';
+import type { Replica, ReplicaStatus } from '../pbft/replica.ts';
+import { createReplica, recoverReplica } from '../pbft/replica.ts';
+import type { Storage } from '../storage/port.ts';
+import { createMemoryStorage } from '../storage/memory.ts';
+import { openLmdbStorage } from '../storage/lmdb.ts';
+import { createTcpTransport } from '../transport/tcp.ts';
+import type { PeerId } from '../transport/port.ts';
+import type { NodeMetrics } from '../metrics/metrics.ts';
+import { createNodeMetrics } from '../metrics/metrics.ts';
+import type { Logger } from '../log/logger.ts';
+import { createLogger } from '../log/logger.ts';
+import { NodeDriver } from './driver.ts';
+import { observeRound } from './observe.ts';
+import { startHttp } from './http.ts';
+
+export interface ReplicaNodeOptions {
+  readonly config: ClusterConfig;
+  readonly id: number;
+  /** The replica's 32-byte private seed (its public key must match the config). */
+  readonly seed: Uint8Array;
+  /** Parent folder of the replica's data folder `replica-<id>`. */
+  readonly dataDir: string;
+  /** 'lmdb' (default) keeps state on disk; 'memory' is for tests and benchmarks. */
+  readonly storage?: 'lmdb' | 'memory';
+  /** Flush every group commit to disk before sending (default true). */
+  readonly durable?: boolean;
+  readonly logger?: Logger;
+  /** Called when the node must stop (a storage failure); default: log and exit(1). */
+  readonly onFatal?: (err: unknown) => void;
+}
+
+export interface ReplicaNode {
+  readonly id: ReplicaId;
+  readonly metrics: NodeMetrics;
+  status(): NodeStatus;
+  stop(): Promise<void>;
+}
+
+export interface NodeStatus extends ReplicaStatus {
+  readonly peers: number[];
+  readonly clients: number;
+  readonly inboxDepth: number;
+  readonly storage: string;
+}
+
+export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<ReplicaNode> {
+  const { config } = opts;
+  const id = replicaId(opts.id);
+  const me = config.replicas[opts.id];
+  if (me === undefined) throw new RangeError(`replica id ${opts.id} is not in the config (0..${config.replicas.length - 1})`);
+  const keys = replicaPublicKeys(config);
+  const signer = ed25519Suite.signer(opts.seed);
+  if (!bytesEqual(signer.publicKey, keys[opts.id]!)) {
+    throw new Error(`the key file of replica ${opts.id} does not match replicas[${opts.id}].publicKey in the config`);
+  }
+  const log = opts.logger ?? createLogger({ name: 'byz-node', replica: String(opts.id) });
+  const storage = await openStorage(opts);
+  const records = storage.loadAll();
+  const app = createKvApp();
+  const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, hash: sha256, app, params: pbftParamsFromConfig(config.params) };
+  const core: Replica = records.size > 0 ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
+  log.info({ records: records.size, ...core.status() }, records.size > 0 ? 'recovered from disk' : 'fresh start');
+  const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
+  const ingress = createIngress({ n: keys.length, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256 });
+  const transport = createTcpTransport({
+    clusterId: config.clusterId,
+    role: { kind: 'replica', id, listen: { host: me.host, replicaPort: me.port, clientPort: me.clientPort } },
+    signer,
+    crypto: ed25519Suite,
+    replicas: keys.map((publicKey, i) => ({ id: replicaId(i), publicKey })),
+    addressOf: (r) => {
+      const c = config.replicas[r];
+      return c === undefined ? undefined : { host: c.host, port: c.port };
+    },
+    limits: {
+      maxFrameBytes: config.limits.maxFrameBytes,
+      maxQueueFrames: config.limits.sendQueueMax,
+      replicaRate: { perSecond: config.limits.peer.ratePerSecond, burst: config.limits.peer.burst },
+      clientRate: { perSecond: config.limits.client.ratePerSecond, burst: config.limits.client.burst },
+    },
+    onEvent: (ev) => log.debug({ ev }, 'transport'),
+  });
+  let stopping = false;
+  const fatal = (err: unknown): void => {
+    log.fatal({ err }, 'storage failure: stopping the node');
+    if (opts.onFatal !== undefined) opts.onFatal(err);
+    else process.exit(1);
+  };
+  const driver = new NodeDriver(core, storage, {
+    release: (sends, replies) => {
+      for (const s of sends) {
+        const bytes = encodeMessage(s.message);
+        metrics.messagesOut.inc({ type: s.message.type }, s.to === 'all' ? keys.length - 1 : 1);
+        if (s.to === 'all') {
+          for (let r = 0; r < keys.length; r++) if (r !== opts.id) transport.sendToReplica(replicaId(r), bytes);
+        } else transport.sendToReplica(s.to, bytes);
+      }
+      for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
+      metrics.messagesOut.inc({ type: 'reply' }, replies.length);
+    },
+    observe: (executed, events, round) => observeRound(metrics, log, executed, events, round),
+    fatal,
+  }, { inboxMax: 100_000, roundMax: 4096 });
+  transport.onMessage((from, payload) => {
+    if (stopping) return;
+    const input = admit(ingress, from, payload);
+    if (typeof input === 'string') {
+      metrics.messagesDropped.inc({ reason: input });
+      return;
+    }
+    metrics.messagesIn.inc({ type: input.type === 'message' ? input.message.type : input.type });
+    if (!driver.push(input)) metrics.messagesDropped.inc({ reason: 'inbox-full' });
+  });
+  await transport.start();
+  const ticker = setInterval(() => driver.push({ type: 'tick' }), config.params.tickMs);
+  const status = (): NodeStatus => ({
+    ...core.status(),
+    peers: transport.connectedReplicas().map(Number),
+    clients: transport.connectedClients().length,
+    inboxDepth: driver.depth,
+    storage: storage.kind,
+  });
+  const http: Server = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers: keys.length - 1 - Math.floor((keys.length - 1) / 3) });
+  const gauges = setInterval(() => {
+    metrics.peersConnected.set(transport.connectedReplicas().length);
+    metrics.queueDepth.set({ queue: 'inbox' }, driver.depth);
+    metrics.queueDepth.set({ queue: 'send' }, transport.stats().queuedFrames);
+  }, 1000);
+  log.info({ replicaPort: me.port, clientPort: me.clientPort, httpPort: me.httpPort }, 'replica started');
+  return {
+    id,
+    metrics,
+    status,
+    async stop(): Promise<void> {
+      stopping = true;
+      clearInterval(gauges);
+      clearInterval(ticker);
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await transport.stop();
+      await driver.stop();
+      await storage.close();
+      log.info('replica stopped');
+    },
+  };
+}
+
+async function openStorage(opts: ReplicaNodeOptions): Promise<Storage> {
+  if (opts.storage === 'memory') return createMemoryStorage();
+  return openLmdbStorage({ path: join(opts.dataDir, `replica-${opts.id}`), durable: opts.durable ?? true });
+}
+
+/** Ingress: decode → bound → authenticate; a client may only send requests signed with its own key. */
+function admit(ingress: Ingress, from: PeerId, payload: Uint8Array): Parameters<NodeDriver['push']>[0] | string {
+  if (from.kind === 'client' || payload[0] === MESSAGE_TAGS.request) {
+    const r = ingress.request(payload);
+    if (!r.ok) return r.error;
+    if (from.kind === 'client' && r.value.client !== from.id) return 'sender-mismatch';
+    return { type: 'request', request: r.value };
+  }
+  const m = ingress.replicaMessage(payload, from.id);
+  if (!m.ok) return m.error;
+  return { type: 'message', message: m.value };
+}

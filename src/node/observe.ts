@@ -1,0 +1,60 @@
+// Turns a round's executed batches and core events into metrics and logs (SPEC E1, E2).
+
+import type { CoreEvent, ExecutedBatch } from '../protocol/types.ts';
+import type { NodeMetrics } from '../metrics/metrics.ts';
+import type { Logger } from '../log/logger.ts';
+import type { RoundStats } from './driver.ts';
+
+/** Proposal times by seq at the primary, for the commit-latency histogram (bounded by the window). */
+const proposedAt = new Map<number, number>();
+
+export function observeRound(m: NodeMetrics, log: Logger, executed: readonly ExecutedBatch[], events: readonly CoreEvent[], _round: RoundStats): void {
+  const now = performance.now();
+  for (const ev of events) observeEvent(m, log, ev, now);
+  for (const b of executed) {
+    m.committedBatches.inc();
+    m.committedOps.inc(b.executed.length);
+    m.batchSize.observe(b.executed.length);
+    const t = proposedAt.get(b.seq);
+    if (t !== undefined) {
+      m.commitLatency.observe((now - t) / 1000);
+      proposedAt.delete(b.seq);
+    }
+  }
+  if (proposedAt.size > 100_000) proposedAt.clear();
+}
+
+function observeEvent(m: NodeMetrics, log: Logger, ev: CoreEvent, now: number): void {
+  switch (ev.type) {
+    case 'drop':
+      m.messagesDropped.inc({ reason: ev.reason });
+      return;
+    case 'batch-proposed':
+      proposedAt.set(ev.seq, now);
+      return;
+    case 'view-change-started':
+      m.viewChanges.inc();
+      log.warn({ view: ev.view }, 'view change started');
+      return;
+    case 'new-view-installed':
+      m.view.set(ev.view);
+      log.info({ view: ev.view, primary: ev.primary }, 'new view installed');
+      return;
+    case 'checkpoint-stable':
+      m.checkpoints.inc();
+      m.stableCheckpoint.set(ev.seq);
+      log.debug({ seq: ev.seq, digest: ev.stateDigest }, 'checkpoint stable');
+      return;
+    case 'state-transfer-started':
+      m.stateTransfers.inc();
+      log.info({ seq: ev.seq, from: ev.from }, 'state transfer started');
+      return;
+    case 'state-transfer-done':
+      log.info({ seq: ev.seq }, 'state transfer done');
+      return;
+    default: {
+      const never: never = ev;
+      return never;
+    }
+  }
+}
