@@ -95,14 +95,10 @@ export function createIngress(cfg: IngressConfig): Ingress {
 
   /** Membership, sender binding and batch digests: cheap checks before any signature (§4.2). */
   const structural = (m: Message, link: ReplicaId | undefined): DropReason | undefined => {
-    let reason: DropReason | undefined;
-    forEachMessage(m, (x) => {
-      if (x.type !== 'request' && x.replica >= n) reason = 'non-member';
-      else if (x.type === 'pre-prepare' && hash(batchBytes(x.requests)) !== x.digest) reason = 'bad-batch-digest';
-      return reason === undefined;
-    });
-    if (reason === undefined && link !== undefined && m.type !== 'request' && m.replica !== link) reason = 'sender-mismatch';
-    return reason;
+    if (!forEachMessage(m, (x) => x.type === 'request' || x.replica < n)) return 'non-member';
+    if (link !== undefined && m.type !== 'request' && m.replica !== link) return 'sender-mismatch';
+    const digestsOk = forEachMessage(m, (x) => x.type !== 'pre-prepare' || hash(batchBytes(x.requests)) === x.digest);
+    return digestsOk ? undefined : 'bad-batch-digest';
   };
 
   /** Every signature, outermost first; a client signs with the key its ClientId spells. */

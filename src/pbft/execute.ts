@@ -3,6 +3,7 @@
 
 import { seq as toSeq } from '../core/ids.ts';
 import type { ClientId } from '../core/ids.ts';
+import { MAX_RESULT_BYTES } from '../core/limits.ts';
 import type { ExecutedRequest } from '../protocol/types.ts';
 import type { Request } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
@@ -52,7 +53,9 @@ function executeOnce(ctx: Ctx, req: Request, n: LogEntry['seq']): Uint8Array | u
     if (rec.reqNo === req.reqNo) ctx.out.replies.push(st.replyCache.get(req.client) ?? makeReply(ctx, req.client, rec.reqNo, rec.result));
     return undefined;
   }
-  const result = st.app.execute(req.op, { seq: n, client: req.client });
+  const raw = st.app.execute(req.op, { seq: n, client: req.client });
+  // An app result larger than a reply may carry is an app bug; every replica replaces it the same way.
+  const result = raw.length <= MAX_RESULT_BYTES ? raw : new Uint8Array(0);
   st.clients.set(req.client, { reqNo: req.reqNo, result, seq: n });
   evictClients(st);
   ctx.out.replies.push(makeReply(ctx, req.client, req.reqNo, result));

@@ -271,3 +271,17 @@ test('encodeMessage refuses (as a bug) a message that breaks the schema bounds',
   assert.throws(() => encodeMessage({ ...request(new Uint8Array(0)), client: clientId('XY'.repeat(32)) }), /bad clientId hex/);
   assert.throws(() => encodeMessage({ ...request(new Uint8Array(0)), reqNo: reqNo(2 ** 53) }), /u64/);
 });
+
+test('decoded byte fields are plain Uint8Arrays that pin only the message, not a larger input buffer', () => {
+  const m = request(Uint8Array.of(1, 2, 3));
+  const wire = encodeMessage(m);
+  const chunk = new Uint8Array(wire.length + 1000);
+  chunk.set(wire, 500);
+  const fromView = decodeOk(chunk.subarray(500, 500 + wire.length)) as Request;
+  assert.equal(fromView.op.buffer.byteLength, wire.length);
+  const fromBuffer = decodeOk(Buffer.from(wire)) as Request;
+  assert.equal(Object.getPrototypeOf(fromBuffer.sig), Uint8Array.prototype);
+  assert.deepEqual(fromBuffer, m);
+  const whole = decodeOk(wire) as Request;
+  assert.equal(whole.op.buffer, wire.buffer, 'an exact plain input is not copied');
+});

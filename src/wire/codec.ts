@@ -310,6 +310,16 @@ function trailText(trail: readonly string[]): string {
 }
 
 /**
+ * Decoded byte fields (op, result, data, signatures) are views into the bytes decoded. So that a
+ * field kept in a log pins only its own message, the input is first copied when it is a view into
+ * a larger buffer (a socket chunk, a pooled buffer) or a Uint8Array subclass.
+ */
+function detached(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole && Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes);
+}
+
+/**
  * Decodes one message; never throws. `maxDepth` exists for tests of the nesting bound — callers
  * use decodeMessage.
  */
@@ -320,15 +330,16 @@ export function decodeWithDepth(bytes: Uint8Array, maxDepth: number): Result<Mes
   }
   const type = TAG_TO_TYPE.get(bytes[0]!);
   if (type === undefined) return err({ code: 'unknown-tag', detail: `tag ${bytes[0]!}` });
+  const b = detached(bytes);
   const r: Reader = {
-    b: bytes, dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), pos: 1,
+    b, dv: new DataView(b.buffer, b.byteOffset, b.byteLength), pos: 1,
     maxDepth, code: undefined, reason: '', trail: [],
   };
   const m = readStruct(r, SCHEMA[type], 0);
   if (r.code !== undefined || m === undefined) {
     return err({ code: r.code ?? 'bad-field', detail: `${type}${trailText(r.trail)}: ${r.reason}` });
   }
-  if (r.pos !== bytes.length) return err({ code: 'trailing-bytes', detail: `${type}: ${bytes.length - r.pos} bytes after the message` });
+  if (r.pos !== b.length) return err({ code: 'trailing-bytes', detail: `${type}: ${b.length - r.pos} bytes after the message` });
   return ok(m as unknown as Message);
 }
 

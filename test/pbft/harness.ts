@@ -67,7 +67,7 @@ export function request(client: { signer: Signer; id: ClientId }, n: number, key
   return signAs<Request>(client.signer, {
     type: 'request',
     client: client.id,
-    reqNo: reqNo(n) as ReqNo,
+    reqNo: reqNo(n),
     op: encodeKvOp({ type: 'put', key, value: new TextEncoder().encode(value) }),
     readOnly: false,
   });
