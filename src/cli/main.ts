@@ -4,21 +4,30 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerSim } from './sim.ts';
+import { registerKeygen } from './keygen.ts';
+import { registerInit } from './init.ts';
+import { registerNode } from './node.ts';
+import { registerStart } from './start.ts';
 import { runDemo } from '../sim/demo.ts';
 
-/** `byz start`: for now a narrated demo simulation (a later issue replaces it with a real node). */
-function registerStart(program: Command): void {
+/** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
+function registerDemo(program: Command): void {
   program
-    .command('start')
-    .description('run a narrated demo simulation of a 4-replica cluster (the real node comes later)')
+    .command('demo')
+    .description('narrate a deterministic simulation of a 4-replica cluster: batches, a partition, a view change')
     .action(() => {
       const summary = runDemo((line) => process.stdout.write(`${line}\n`));
       process.exitCode = summary.ok ? 0 : 1;
     });
 }
 
+/** Every command of `byz`; a new command module exports register<Name>(program) and is added here. */
 export function registerCommands(program: Command): void {
   registerSim(program);
+  registerDemo(program);
+  registerKeygen(program);
+  registerInit(program);
+  registerNode(program);
   registerStart(program);
 }
 
@@ -33,14 +42,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function main(argv: readonly string[]): void {
+export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
   try {
-    program.parse([...argv]);
+    await program.parseAsync([...argv]);
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     process.exitCode = e.exitCode === 0 ? 0 : 2;
   }
 }
 
-main(process.argv);
+await main(process.argv);

@@ -5,7 +5,7 @@
 
 import { seq as toSeq } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
-import type { CommittedProof, FetchLog } from '../wire/messages.ts';
+import type { Checkpoint, CommittedProof, FetchLog } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, entryFor, inWindow, sendTo, sign } from './context.ts';
 import { requestKey } from './state.ts';
@@ -26,9 +26,12 @@ export function tickCatchUp(ctx: Ctx): void {
 
 export function handleFetchLog(ctx: Ctx, m: FetchLog): void {
   const st = ctx.st;
-  if (m.fromSeq <= st.lowWatermark) {
-    // They need our stable checkpoint first: its 2f+1 proof lets them start a state transfer.
-    for (const cp of st.stableProof) sendTo(ctx, m.replica, cp);
+  const own = st.ownCheckpoints.get(st.lowWatermark);
+  if (m.fromSeq <= st.lowWatermark && own !== undefined) {
+    // They need our stable checkpoint first: each peer that answers sends its own signed checkpoint,
+    // so 2f+1 answers form a certificate and start a state transfer (relayed ones would not
+    // authenticate on the link).
+    sendTo(ctx, m.replica, sign<Checkpoint>(ctx, { type: 'checkpoint', seq: st.lowWatermark, stateDigest: own.digest, replica: st.id }));
   }
   const first = Math.max(m.fromSeq, st.lowWatermark + 1);
   const last = Math.min(st.lastExecuted, first + MAX_PROOFS_PER_FETCH - 1);

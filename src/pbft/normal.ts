@@ -11,6 +11,7 @@ import { requestKey } from './state.ts';
 import { removePending } from './requests.ts';
 import { executeReady } from './execute.ts';
 import { encodePreparedProof } from './persist.ts';
+import { noteHigherView } from './view-change.ts';
 
 export const PP_PREFIX = 'pp/';
 export const PC_PREFIX = 'pc/';
@@ -25,7 +26,7 @@ export function maybePropose(ctx: Ctx): void {
   if (st.status !== 'normal' || !isPrimary(st) || st.transfer !== undefined) return;
   while (st.pending.size > 0 && inWindow(st, toSeq(st.lastAssigned + 1))) {
     if (!batchShouldClose(st)) return;
-    const batch = takeBatch(st);
+    const batch = takeBatch(st, ctx.bugs);
     if (batch.length === 0) return;
     propose(ctx, batch);
   }
@@ -44,7 +45,7 @@ function batchShouldClose(st: ReplicaState): boolean {
   return false;
 }
 
-function takeBatch(st: ReplicaState): Request[] {
+function takeBatch(st: ReplicaState, bugs: Ctx['bugs']): Request[] {
   const batch: Request[] = [];
   let bytes = 0;
   for (const p of st.pending.values()) {
@@ -53,7 +54,8 @@ function takeBatch(st: ReplicaState): Request[] {
     removePending(st, p.key);
     if (st.inFlight.has(p.key)) continue; // already in a pre-prepare (e.g. re-issued in NEW-VIEW)
     const rec = st.clients.get(p.request.client);
-    if (rec !== undefined && p.request.reqNo <= rec.reqNo) continue; // executed meanwhile
+    const executed = rec !== undefined && (p.request.reqNo < rec.reqNo || (p.request.reqNo === rec.reqNo && bugs.reexecuteRetransmissions !== true));
+    if (executed) continue; // executed meanwhile
     batch.push(p.request);
     bytes += p.request.op.length;
   }
@@ -89,7 +91,7 @@ function acceptPrePrepare(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
 /** §4.2: a backup accepts a pre-prepare if it is in view v, signed by the primary of v, h < n ≤ H, and it has not accepted another one for (v, n) with a different digest. */
 export function handlePrePrepare(ctx: Ctx, pp: PrePrepare): void {
   const st = ctx.st;
-  if (pp.view !== st.view || st.status !== 'normal') return drop(ctx, 'wrong-view', pp.replica);
+  if (pp.view !== st.view || st.status !== 'normal') return wrongView(ctx, pp);
   if (pp.replica !== primary(st)) return drop(ctx, 'not-primary', pp.replica);
   if (isPrimary(st)) return drop(ctx, 'pre-prepare-to-primary', pp.replica);
   if (!inWindow(st, pp.seq)) return drop(ctx, 'out-of-window', pp.replica);
@@ -123,7 +125,7 @@ function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['replica']
 /** §4.2: prepares from backups of the current view, one per sender. */
 export function handlePrepare(ctx: Ctx, p: Prepare): void {
   const st = ctx.st;
-  if (p.view !== st.view || st.status !== 'normal') return drop(ctx, 'wrong-view', p.replica);
+  if (p.view !== st.view || st.status !== 'normal') return wrongView(ctx, p);
   if (p.replica === primary(st)) return drop(ctx, 'unexpected-message', p.replica, 'prepare from the primary');
   if (!inWindow(st, p.seq)) return drop(ctx, 'out-of-window', p.replica);
   const e = entryFor(st, p.seq);
@@ -168,7 +170,7 @@ export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replic
 /** §4.2: commits from any replica of the current view, one per sender. */
 export function handleCommit(ctx: Ctx, c: Commit): void {
   const st = ctx.st;
-  if (c.view !== st.view || st.status !== 'normal') return drop(ctx, 'wrong-view', c.replica);
+  if (c.view !== st.view || st.status !== 'normal') return wrongView(ctx, c);
   if (!inWindow(st, c.seq)) return drop(ctx, 'out-of-window', c.replica);
   const e = entryFor(st, c.seq);
   const old = e.commits.get(c.replica);
@@ -188,6 +190,12 @@ function checkCommitted(ctx: Ctx, e: LogEntry): void {
   e.committed = true;
   e.lastActivity = st.tick;
   executeReady(ctx);
+}
+
+/** A message of another view: dropped, but one from a higher view may show that we were left behind. */
+function wrongView(ctx: Ctx, m: PrePrepare | Prepare | Commit): void {
+  drop(ctx, 'wrong-view', m.replica);
+  if (m.view > ctx.st.view) noteHigherView(ctx, m.replica, m.view);
 }
 
 export function lowestUnexecuted(st: ReplicaState): Seq {

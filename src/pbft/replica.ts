@@ -90,6 +90,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     pendingByClient: new Map(),
     inFlight: new Set(),
     viewChange: { received: new Map(), startedTick: 0, sentNewView: undefined },
+    peerViews: new Map(),
     failedViewChanges: 0,
     transfer: undefined,
     certified: undefined,

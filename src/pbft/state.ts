@@ -104,6 +104,8 @@ export interface ReplicaState {
   inFlight: Set<string>;
 
   viewChange: ViewChangeState;
+  /** Highest view seen in each peer's normal-case messages (bounded by n; view synchronisation). */
+  peerViews: Map<ReplicaId, View>;
   /** Successive view changes without progress, for the exponential timeout (§4.5.2). */
   failedViewChanges: number;
   transfer: StateTransfer | undefined;

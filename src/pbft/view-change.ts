@@ -103,6 +103,24 @@ export function handleViewChange(ctx: Ctx, vc: ViewChange): void {
   maybeSendNewView(ctx);
 }
 
+/**
+ * View synchronisation for a replica that missed a view change (e.g. a healed old primary): when
+ * f+1 replicas send normal-case messages of views above ours, at least one correct replica is in
+ * such a view. We send a VIEW-CHANGE for the (f+1)-th highest of them; its primary, already there,
+ * answers with the NEW-VIEW it sent (handleViewChange), which we verify like any other.
+ */
+export function noteHigherView(ctx: Ctx, from: ReplicaId, v: View): void {
+  const st = ctx.st;
+  const seen = st.peerViews;
+  if ((seen.get(from) ?? -1) >= v) return;
+  seen.set(from, v);
+  const higher = [...seen.values()].filter((x) => x > st.view).sort((a, b) => b - a);
+  const target = higher[st.f];
+  if (target === undefined) return;
+  if (st.status === 'view-change' && st.view >= target) return;
+  startViewChange(ctx, target);
+}
+
 /** §4.5.2: f+1 view changes for views above ours mean a correct replica moved; join the smallest. */
 function joinHigherViews(ctx: Ctx): void {
   const st = ctx.st;

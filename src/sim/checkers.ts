@@ -75,7 +75,10 @@ export function createSafetyChecker(): SafetyChecker {
         return {
           checker: 'exactly-once',
           tick,
-          detail: `replica ${r} executed request ${short(request.client)}#${request.reqNo} at seq ${b.seq} and again at seq ${before === b.seq ? b.seq : `${before} before`}`,
+          detail:
+            before === b.seq
+              ? `replica ${r} executed request ${short(request.client)}#${request.reqNo} twice in the batch at seq ${b.seq}`
+              : `replica ${r} executed request ${short(request.client)}#${request.reqNo} at seq ${before} and again at seq ${b.seq}`,
         };
       }
       t.done.set(key, b.seq);

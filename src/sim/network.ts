@@ -93,7 +93,10 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
   };
 
   const enqueue = (from: NodeId, to: NodeId, channel: Channel, bytes: Uint8Array, now: number): void => {
-    if (prng.chance(cfg.loss)) return countDrop('loss');
+    if (prng.chance(cfg.loss)) {
+      countDrop('loss');
+      return;
+    }
     let deliverAt = now + latency();
     if (!cfg.reorder) {
       const link = from * 65_536 + to;
@@ -106,7 +109,10 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
   return {
     send(from, to, channel, bytes, now) {
       stats.sent++;
-      if (isCut(from, to, now)) return countDrop('partition');
+      if (isCut(from, to, now)) {
+        countDrop('partition');
+        return;
+      }
       enqueue(from, to, channel, bytes, now);
       if (prng.chance(cfg.dup)) {
         stats.duplicated++;

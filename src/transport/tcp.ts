@@ -300,7 +300,7 @@ export function createTcpTransport(opts: TcpTransportOptions): TcpTransport {
       state = 'stopped';
       if (flushHandle !== undefined) clearImmediate(flushHandle);
       flushHandle = undefined;
-      // mutated
+      for (const d of dialers.values()) d.stop();
       for (const slot of [...replicaSlots.values(), ...clientSlots.values()]) drain(slot.queue);
       dirty.clear();
       const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));

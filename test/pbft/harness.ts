@@ -1,7 +1,7 @@
 // Transcript harness for paper tests: replicas wired by hand, messages delivered explicitly.
 // Messages are passed as objects and marked verified (signatures are valid: real signers made them).
 
-import type { ClientId, PublicKey, ReplicaId, ReqNo, Signature } from '../../src/core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId, Signature } from '../../src/core/ids.ts';
 import { clientId, replicaId, reqNo, signature, toHex } from '../../src/core/ids.ts';
 import { markVerified } from '../../src/core/verified.ts';
 import { createSimSuite } from '../../src/crypto/sim.ts';

@@ -104,9 +104,12 @@ test('the replay command round-trips through the parser', () => {
   for (let i = 0; i < words.length; i++) {
     const flag = words[i]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const next = words[i + 1];
-    if (next === undefined || next.startsWith('--')) back[flag] = true;
-    else if (flag === 'partition' || flag === 'plantedBug') back[flag] = [next], i++;
-    else back[flag] = next, i++;
+    if (next === undefined || next.startsWith('--')) {
+      back[flag] = true;
+    } else {
+      back[flag] = flag === 'partition' || flag === 'plantedBug' ? [next] : next;
+      i++;
+    }
   }
   assert.deepEqual(parse(back as RawSimFlags).options, o);
 });
