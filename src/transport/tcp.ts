@@ -18,12 +18,13 @@ import { Connection } from './connection.ts';
 import { Dialer } from './dialer.ts';
 import type { Hello, HandshakeError } from './handshake.ts';
 import { checkHelloIdentity, clientIdOf } from './handshake.ts';
+import type { TransportLimits } from './limits.ts';
 import { resolveLimits } from './limits.ts';
 import type { MessageHandler, PeerId, RejectReason, Transport, TransportStats } from './port.ts';
 import type { SendQueue } from './send-queue.ts';
 import { drain, enqueue, newSendQueue } from './send-queue.ts';
 import { newCounters, snapshot } from './stats.ts';
-import type { NetAddress, TcpTransportOptions } from './tcp-options.ts';
+import type { NetAddress, TcpRole, TcpTransportOptions, TransportEvent } from './tcp-options.ts';
 import { validateOptions } from './tcp-options.ts';
 
 export interface TcpTransport extends Transport {
@@ -43,269 +44,297 @@ interface Slot {
 }
 
 export function createTcpTransport(opts: TcpTransportOptions): TcpTransport {
-  const replicaKeys: ReadonlyMap<ReplicaId, PublicKey> = validateOptions(opts);
-  const limits = resolveLimits(opts.limits);
-  const counters = newCounters();
-  const now = opts.now ?? (() => Math.floor(performance.now()));
-  const role = opts.role;
-  const self: PeerId = role.kind === 'replica' ? { kind: 'replica', id: role.id } : { kind: 'client', id: clientIdOf(opts.signer.publicKey) };
-  const acceptClient = opts.acceptClient ?? (() => true);
-  const emit = opts.onEvent ?? (() => undefined);
-  const handlers: MessageHandler[] = [];
-  const replicaSlots = new Map<ReplicaId, Slot>();
-  const clientSlots = new Map<ClientId, Slot>();
-  const dialers = new Map<ReplicaId, Dialer>();
-  const sides = new Map<Connection, Side>();
-  const pendingIn = new Set<Connection>();
-  const live = new Set<Connection>();
-  const servers: Server[] = [];
-  const bound: { replica?: NetAddress; client?: NetAddress } = {};
-  const dirty = new Set<Slot>();
-  let flushHandle: NodeJS.Immediate | undefined;
-  let state: 'new' | 'started' | 'stopped' = 'new';
+  return new TcpTransportImpl(opts);
+}
 
-  for (const id of replicaKeys.keys()) {
-    if (role.kind === 'replica' && id === role.id) continue;
-    replicaSlots.set(id, { peer: { kind: 'replica', id }, queue: newSendQueue(limits.maxQueueFrames, limits.maxQueueBytes), conn: undefined, drainConn: undefined });
+const bad = (detail: string): Result<never, HandshakeError> => err({ code: 'bad-handshake', detail });
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+class TcpTransportImpl implements TcpTransport {
+  private readonly replicaKeys: ReadonlyMap<ReplicaId, PublicKey>;
+  private readonly limits: TransportLimits;
+  private readonly counters = newCounters();
+  private readonly now: () => number;
+  private readonly role: TcpRole;
+  private readonly acceptClient: (id: ClientId) => boolean;
+  private readonly emit: (e: TransportEvent) => void;
+  private readonly ctx: ConnectionContext;
+  private readonly hooks: ConnectionHooks;
+  private readonly handlers: MessageHandler[] = [];
+  private readonly replicaSlots = new Map<ReplicaId, Slot>();
+  private readonly clientSlots = new Map<ClientId, Slot>();
+  private readonly dialers = new Map<ReplicaId, Dialer>();
+  private readonly sides = new Map<Connection, Side>();
+  private readonly pendingIn = new Set<Connection>();
+  private readonly live = new Set<Connection>();
+  private readonly servers: Server[] = [];
+  private readonly bound: { replica?: NetAddress; client?: NetAddress } = {};
+  private readonly dirty = new Set<Slot>();
+  private flushHandle: NodeJS.Immediate | undefined;
+  private state: 'new' | 'started' | 'stopped' = 'new';
+
+  constructor(private readonly opts: TcpTransportOptions) {
+    this.replicaKeys = validateOptions(opts);
+    this.limits = resolveLimits(opts.limits);
+    this.now = opts.now ?? (() => Math.floor(performance.now()));
+    this.role = opts.role;
+    this.acceptClient = opts.acceptClient ?? (() => true);
+    this.emit = opts.onEvent ?? (() => undefined);
+    const role = this.role;
+    const self: PeerId = role.kind === 'replica' ? { kind: 'replica', id: role.id } : { kind: 'client', id: clientIdOf(opts.signer.publicKey) };
+    for (const id of this.replicaKeys.keys()) {
+      if (role.kind === 'replica' && id === role.id) continue;
+      this.replicaSlots.set(id, this.newSlot({ kind: 'replica', id }));
+    }
+    this.ctx = {
+      clusterId: new TextEncoder().encode(opts.clusterId),
+      self,
+      selfKey: opts.signer.publicKey,
+      signer: opts.signer,
+      verify: opts.crypto.verify,
+      limits: this.limits,
+      counters: this.counters,
+      now: this.now,
+    };
+    this.hooks = {
+      checkHello: (conn, hello) => this.checkHello(conn, hello),
+      opened: (conn) => this.opened(conn),
+      closed: (conn, reason, detail) => this.closed(conn, reason, detail),
+      payload: (conn, payload) => {
+        const from = conn.peer!;
+        for (const h of this.handlers) h(from, payload);
+      },
+    };
   }
 
-  const ctx: ConnectionContext = {
-    clusterId: new TextEncoder().encode(opts.clusterId),
-    self,
-    selfKey: opts.signer.publicKey,
-    signer: opts.signer,
-    verify: opts.crypto.verify,
-    limits,
-    counters,
-    now,
-  };
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('transport already started');
+    this.state = 'started';
+    const role = this.role;
+    if (role.kind === 'replica') {
+      this.bound.replica = await this.listen(role.listen.replicaPort, role.listen.host, 'replica');
+      if (role.listen.clientPort !== undefined) this.bound.client = await this.listen(role.listen.clientPort, role.listen.host, 'client');
+    }
+    for (const id of this.replicaSlots.keys()) {
+      if (role.kind === 'replica' && id > role.id) continue; // higher ids dial us
+      const d = new Dialer(id, {
+        initialMs: this.limits.reconnectInitialMs,
+        maxMs: this.limits.reconnectMaxMs,
+        now: this.now,
+        addressOf: this.opts.addressOf,
+        connect: (target, address) => this.dial(target, address),
+      });
+      this.dialers.set(id, d);
+      d.start();
+    }
+  }
 
-  const bad = (detail: string): Result<never, HandshakeError> => err({ code: 'bad-handshake', detail });
+  sendToReplica(to: ReplicaId, payload: Uint8Array): void {
+    const limit = this.role.kind === 'client' ? this.limits.maxClientFrameBytes : this.limits.maxFrameBytes;
+    this.send(this.replicaSlots.get(to), payload, limit);
+  }
 
-  function checkHello(conn: Connection, hello: Hello): Result<true, HandshakeError> {
-    const side = sides.get(conn)!;
+  sendToClient(to: ClientId, payload: Uint8Array): void {
+    this.send(this.clientSlots.get(to), payload, this.limits.maxFrameBytes);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handlers.push(handler);
+  }
+
+  connectedReplicas(): ReplicaId[] {
+    return openSlots(this.replicaSlots.values())
+      .map((s) => s.peer.id as ReplicaId)
+      .sort((a, b) => a - b);
+  }
+
+  connectedClients(): ClientId[] {
+    return openSlots(this.clientSlots.values())
+      .map((s) => s.peer.id as ClientId)
+      .sort(byString);
+  }
+
+  stats(): TransportStats {
+    let queuedFrames = 0;
+    for (const s of this.allSlots()) queuedFrames += s.queue.frames.length;
+    return snapshot(this.counters, {
+      connectedReplicas: openSlots(this.replicaSlots.values()).length,
+      connectedClients: openSlots(this.clientSlots.values()).length,
+      queuedFrames,
+    });
+  }
+
+  addresses(): { readonly replica?: NetAddress; readonly client?: NetAddress } {
+    return { ...this.bound };
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.flushHandle !== undefined) clearImmediate(this.flushHandle);
+    this.flushHandle = undefined;
+    for (const d of this.dialers.values()) d.stop();
+    for (const slot of this.allSlots()) drain(slot.queue);
+    this.dirty.clear();
+    const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const conns = [...this.live];
+    for (const conn of conns) conn.close(undefined, 'transport stopped');
+    await Promise.all([...closing, ...conns.map((c) => c.released)]);
+  }
+
+  private newSlot(peer: PeerId): Slot {
+    const l = this.limits;
+    const queue = peer.kind === 'replica' ? newSendQueue(l.maxQueueFrames, l.maxQueueBytes) : newSendQueue(l.maxClientQueueFrames, l.maxClientQueueBytes);
+    return { peer, queue, conn: undefined, drainConn: undefined };
+  }
+
+  private allSlots(): Slot[] {
+    return [...this.replicaSlots.values(), ...this.clientSlots.values()];
+  }
+
+  private checkHello(conn: Connection, hello: Hello): Result<true, HandshakeError> {
+    const side = this.sides.get(conn)!;
     const peer = hello.peer;
     if (side.kind === 'listener' && side.accepts !== peer.kind) return bad(`a ${peer.kind} on the ${side.accepts} port`);
     if (side.kind === 'dial' && (peer.kind !== 'replica' || peer.id !== side.target)) return bad(`dialed replica ${side.target}, reached another peer`);
-    const identity = checkHelloIdentity(hello, replicaKeys, acceptClient);
+    const identity = checkHelloIdentity(hello, this.replicaKeys, this.acceptClient);
     if (!identity.ok) return identity;
+    const role = this.role;
     if (side.kind === 'listener' && peer.kind === 'replica' && role.kind === 'replica' && peer.id <= role.id) {
       return bad(`replica ${peer.id} must be dialed by replica ${role.id}, not dial it`);
     }
     return ok(true);
   }
 
-  function opened(conn: Connection): RejectReason | undefined {
-    pendingIn.delete(conn);
+  private opened(conn: Connection): RejectReason | undefined {
+    this.pendingIn.delete(conn);
     const peer = conn.peer!;
-    let slot: Slot | undefined;
-    if (peer.kind === 'replica') {
-      slot = replicaSlots.get(peer.id)!;
-    } else {
-      slot = clientSlots.get(peer.id);
-      if (slot === undefined) {
-        if (clientSlots.size >= limits.maxClientConnections) return 'client-cap';
-        slot = { peer, queue: newSendQueue(limits.maxClientQueueFrames, limits.maxClientQueueBytes), conn: undefined, drainConn: undefined };
-        clientSlots.set(peer.id, slot);
-      }
+    let slot = peer.kind === 'replica' ? this.replicaSlots.get(peer.id)! : this.clientSlots.get(peer.id);
+    if (slot === undefined) {
+      if (this.clientSlots.size >= this.limits.maxClientConnections) return 'client-cap';
+      slot = this.newSlot(peer);
+      this.clientSlots.set(peer.id as ClientId, slot);
     }
     const old = slot.conn;
     slot.conn = conn;
     if (old !== undefined) {
-      counters.replaced++;
+      this.counters.replaced++;
       old.close(undefined, 'replaced by a newer connection');
     }
-    const side = sides.get(conn)!;
-    if (side.kind === 'dial') dialers.get(side.target)?.opened(conn);
-    emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
-    markDirty(slot);
+    const side = this.sides.get(conn)!;
+    if (side.kind === 'dial') this.dialers.get(side.target)?.opened(conn);
+    this.emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
+    this.markDirty(slot);
     return undefined;
   }
 
-  function closed(conn: Connection, reason: RejectReason | undefined, detail: string): void {
-    pendingIn.delete(conn);
+  private closed(conn: Connection, reason: RejectReason | undefined, detail: string): void {
+    this.pendingIn.delete(conn);
     if (reason !== undefined) {
-      counters.rejections[reason]++;
-      emit({ type: 'rejected', reason, detail, remote: conn.remoteLabel() });
+      this.counters.rejections[reason]++;
+      this.emit({ type: 'rejected', reason, detail, remote: conn.remoteLabel() });
     }
     const peer = conn.peer;
-    const slot = peer === undefined ? undefined : peer.kind === 'replica' ? replicaSlots.get(peer.id) : clientSlots.get(peer.id);
+    const slot = peer === undefined ? undefined : peer.kind === 'replica' ? this.replicaSlots.get(peer.id) : this.clientSlots.get(peer.id);
     if (peer !== undefined && slot !== undefined && slot.conn === conn) {
       slot.conn = undefined;
       if (peer.kind === 'client') {
-        clientSlots.delete(peer.id);
-        dirty.delete(slot);
+        this.clientSlots.delete(peer.id); // undelivered replies go with the connection
+        this.dirty.delete(slot);
       }
-      emit({ type: 'disconnected', peer, detail });
+      this.emit({ type: 'disconnected', peer, detail });
     }
-    const side = sides.get(conn);
-    sides.delete(conn);
-    if (side?.kind === 'dial') dialers.get(side.target)?.closed(conn);
+    const side = this.sides.get(conn);
+    this.sides.delete(conn);
+    if (side?.kind === 'dial') this.dialers.get(side.target)?.closed(conn);
   }
 
-  const hooks: ConnectionHooks = {
-    checkHello,
-    opened,
-    closed,
-    payload(conn, payload) {
-      const from = conn.peer!;
-      for (const h of handlers) h(from, payload);
-    },
-  };
-
-  function track(socket: Socket, side: Side, direction: 'in' | 'out'): Connection {
-    // The side must be known before the first frame arrives; frames never arrive synchronously.
-    const conn = new Connection(socket, direction, ctx, hooks);
-    sides.set(conn, side);
-    live.add(conn);
-    void conn.released.then(() => live.delete(conn));
+  private track(socket: Socket, side: Side, direction: 'in' | 'out'): Connection {
+    // The side is recorded before the first frame can arrive (socket events are never synchronous).
+    const conn = new Connection(socket, direction, this.ctx, this.hooks);
+    this.sides.set(conn, side);
+    this.live.add(conn);
+    void conn.released.then(() => this.live.delete(conn));
     return conn;
   }
 
-  function accept(socket: Socket, accepts: 'replica' | 'client'): void {
-    if (state !== 'started') {
+  private accept(socket: Socket, accepts: 'replica' | 'client'): void {
+    socket.on('error', () => undefined);
+    if (this.state !== 'started') {
       socket.destroy();
       return;
     }
-    if (pendingIn.size >= limits.maxPendingHandshakes) {
-      counters.rejections['handshake-cap']++;
-      emit({ type: 'rejected', reason: 'handshake-cap', detail: 'too many handshakes in progress', remote: socket.remoteAddress ?? '?' });
-      socket.on('error', () => undefined);
+    if (this.pendingIn.size >= this.limits.maxPendingHandshakes) {
+      this.counters.rejections['handshake-cap']++;
+      this.emit({ type: 'rejected', reason: 'handshake-cap', detail: 'too many handshakes in progress', remote: socket.remoteAddress ?? '?' });
       socket.destroy();
       return;
     }
-    pendingIn.add(track(socket, { kind: 'listener', accepts }, 'in'));
+    this.pendingIn.add(this.track(socket, { kind: 'listener', accepts }, 'in'));
   }
 
-  function dial(target: ReplicaId, address: NetAddress): Connection {
-    const socket = netConnect({ host: address.host, port: address.port });
-    return track(socket, { kind: 'dial', target }, 'out');
+  private dial(target: ReplicaId, address: NetAddress): Connection {
+    return this.track(netConnect({ host: address.host, port: address.port }), { kind: 'dial', target }, 'out');
   }
 
-  function markDirty(slot: Slot): void {
+  private send(slot: Slot | undefined, payload: Uint8Array, maxBytes: number): void {
+    const drops = this.counters.drops;
+    if (slot === undefined || this.state === 'stopped') drops['no-route']++;
+    else if (payload.length === 0 || payload.length > maxBytes) drops['bad-payload-size']++;
+    else if (!enqueue(slot.queue, payload)) drops['queue-full']++;
+    else this.markDirty(slot);
+  }
+
+  private markDirty(slot: Slot): void {
     if (slot.queue.frames.length === 0) return;
-    dirty.add(slot);
-    if (flushHandle === undefined && state === 'started') flushHandle = setImmediate(flush);
+    this.dirty.add(slot);
+    if (this.flushHandle === undefined && this.state === 'started') this.flushHandle = setImmediate(() => this.flush());
   }
 
   /** One write per peer per turn: every queued payload of the peer, framed into one buffer. */
-  function flush(): void {
-    flushHandle = undefined;
-    for (const slot of dirty) {
-      dirty.delete(slot);
+  private flush(): void {
+    this.flushHandle = undefined;
+    for (const slot of this.dirty) {
+      this.dirty.delete(slot);
       const conn = slot.conn;
       if (conn === undefined || conn.state !== 'open') continue; // stays queued until connected
       if (conn.socket.writableNeedDrain) {
-        if (slot.drainConn !== conn) {
-          slot.drainConn = conn;
-          conn.socket.once('drain', () => {
-            slot.drainConn = undefined;
-            markDirty(slot);
-          });
-        }
+        this.awaitDrain(slot, conn);
         continue;
       }
       const frames = drain(slot.queue);
       const bytes = encodeFrames(frames);
       conn.socket.write(bytes);
-      counters.writes++;
-      counters.framesOut += frames.length;
-      counters.bytesOut += bytes.length;
+      this.counters.writes++;
+      this.counters.framesOut += frames.length;
+      this.counters.bytesOut += bytes.length;
     }
   }
 
-  function send(slot: Slot | undefined, payload: Uint8Array, maxBytes: number): void {
-    if (slot === undefined || state === 'stopped') {
-      counters.drops['no-route']++;
-      return;
-    }
-    if (payload.length === 0 || payload.length > maxBytes) {
-      counters.drops['bad-payload-size']++;
-      return;
-    }
-    if (!enqueue(slot.queue, payload)) {
-      counters.drops['queue-full']++;
-      return;
-    }
-    markDirty(slot);
+  private awaitDrain(slot: Slot, conn: Connection): void {
+    if (slot.drainConn === conn) return;
+    slot.drainConn = conn;
+    conn.socket.once('drain', () => {
+      slot.drainConn = undefined;
+      this.markDirty(slot);
+    });
   }
 
-  function listen(port: number, host: string, accepts: 'replica' | 'client'): Promise<NetAddress> {
-    const server = createServer((socket) => accept(socket, accepts));
-    servers.push(server);
+  private listen(port: number, host: string, accepts: 'replica' | 'client'): Promise<NetAddress> {
+    const server = createServer((socket) => this.accept(socket, accepts));
+    this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port, host }, () => {
         server.off('error', reject);
-        server.on('error', (e: Error) => emit({ type: 'listen-error', detail: e.message }));
+        server.on('error', (e: Error) => this.emit({ type: 'listen-error', detail: e.message }));
         const a = server.address();
         resolve({ host, port: typeof a === 'object' && a !== null ? a.port : port });
       });
     });
   }
+}
 
-  function openSlots(slots: Iterable<Slot>): Slot[] {
-    return [...slots].filter((s) => s.conn?.state === 'open');
-  }
-
-  return {
-    async start() {
-      if (state !== 'new') throw new Error('transport already started');
-      state = 'started';
-      if (role.kind === 'replica') {
-        bound.replica = await listen(role.listen.replicaPort, role.listen.host, 'replica');
-        if (role.listen.clientPort !== undefined) bound.client = await listen(role.listen.clientPort, role.listen.host, 'client');
-      }
-      for (const id of replicaSlots.keys()) {
-        if (role.kind === 'replica' && id > role.id) continue;
-        const d = new Dialer(id, { initialMs: limits.reconnectInitialMs, maxMs: limits.reconnectMaxMs, now, addressOf: opts.addressOf, connect: dial });
-        dialers.set(id, d);
-        d.start();
-      }
-    },
-    sendToReplica(to, payload) {
-      send(replicaSlots.get(to), payload, role.kind === 'client' ? limits.maxClientFrameBytes : limits.maxFrameBytes);
-    },
-    sendToClient(to, payload) {
-      send(clientSlots.get(to), payload, limits.maxFrameBytes);
-    },
-    onMessage(handler) {
-      handlers.push(handler);
-    },
-    connectedReplicas() {
-      return openSlots(replicaSlots.values())
-        .map((s) => s.peer.id as ReplicaId)
-        .sort((a, b) => a - b);
-    },
-    connectedClients() {
-      return openSlots(clientSlots.values())
-        .map((s) => s.peer.id as ClientId)
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    },
-    stats(): TransportStats {
-      let queuedFrames = 0;
-      for (const s of replicaSlots.values()) queuedFrames += s.queue.frames.length;
-      for (const s of clientSlots.values()) queuedFrames += s.queue.frames.length;
-      return snapshot(counters, {
-        connectedReplicas: openSlots(replicaSlots.values()).length,
-        connectedClients: openSlots(clientSlots.values()).length,
-        queuedFrames,
-      });
-    },
-    addresses() {
-      return { ...bound };
-    },
-    async stop() {
-      if (state === 'stopped') return;
-      state = 'stopped';
-      if (flushHandle !== undefined) clearImmediate(flushHandle);
-      flushHandle = undefined;
-      for (const d of dialers.values()) d.stop();
-      for (const slot of [...replicaSlots.values(), ...clientSlots.values()]) drain(slot.queue);
-      dirty.clear();
-      const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-      for (const conn of [...live]) conn.close(undefined, 'transport stopped');
-      await Promise.all([...closing, ...[...live].map((c) => c.released)]);
-    },
-  };
+function openSlots(slots: Iterable<Slot>): Slot[] {
+  return [...slots].filter((s) => s.conn?.state === 'open');
 }
