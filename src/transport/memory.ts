@@ -47,147 +47,168 @@ interface Slot {
 }
 
 export function createMemoryTransport(hub: MemoryHub, opts: MemoryTransportOptions): Transport {
-  const self = opts.self;
-  const key = peerKey(self);
-  const limits = resolveLimits(opts.limits);
-  const counters: Counters = newCounters();
-  const handlers: MessageHandler[] = [];
-  const slots = new Map<string, Slot>();
-  const dirty = new Set<Slot>();
-  let flushHandle: NodeJS.Immediate | undefined;
-  let state: 'new' | 'started' | 'stopped' = 'new';
+  return new MemoryTransport(hub, opts);
+}
 
-  const endpoint: Endpoint = {
-    self,
-    receive(from, payloads) {
-      if (state !== 'started') return;
-      for (const p of payloads) {
-        counters.framesIn++;
-        counters.bytesIn += FRAME_HEADER_BYTES + p.length;
-        // A copy, as if it had crossed a wire: neither side can mutate the other's bytes.
-        const copy = p.slice();
-        for (const h of handlers) h(from, copy);
-      }
-    },
-    arrived(peer) {
-      const slot = slots.get(peerKey(peer));
-      if (slot !== undefined) markDirty(slot);
-    },
-  };
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-  function reachable(peer: PeerId): boolean {
-    const other = hub.endpoints.get(peerKey(peer));
-    return other !== undefined && (peer.kind === 'replica' || self.kind === 'replica');
+class MemoryTransport implements Transport {
+  private readonly self: PeerId;
+  private readonly key: string;
+  private readonly limits: TransportLimits;
+  private readonly counters: Counters = newCounters();
+  private readonly handlers: MessageHandler[] = [];
+  private readonly slots = new Map<string, Slot>();
+  private readonly dirty = new Set<Slot>();
+  private readonly endpoint: Endpoint;
+  private flushHandle: NodeJS.Immediate | undefined;
+  private state: 'new' | 'started' | 'stopped' = 'new';
+
+  constructor(
+    private readonly hub: MemoryHub,
+    opts: MemoryTransportOptions,
+  ) {
+    this.self = opts.self;
+    this.key = peerKey(opts.self);
+    this.limits = resolveLimits(opts.limits);
+    this.endpoint = {
+      self: this.self,
+      receive: (from, payloads) => this.receive(from, payloads),
+      arrived: (peer) => {
+        const slot = this.slots.get(peerKey(peer));
+        if (slot !== undefined) this.markDirty(slot);
+      },
+    };
   }
 
-  function markDirty(slot: Slot): void {
-    if (slot.queue.frames.length === 0) return;
-    dirty.add(slot);
-    if (flushHandle === undefined && state === 'started') flushHandle = setImmediate(flush);
+  start(): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(new Error('transport already started'));
+    if (this.hub.endpoints.has(this.key)) return Promise.reject(new Error(`${this.key} is already registered with the hub`));
+    this.state = 'started';
+    this.hub.endpoints.set(this.key, this.endpoint);
+    for (const other of this.hub.endpoints.values()) if (other !== this.endpoint) other.arrived(this.self);
+    return Promise.resolve();
   }
 
-  function flush(): void {
-    flushHandle = undefined;
-    for (const slot of dirty) {
-      dirty.delete(slot);
-      if (state !== 'started') return;
-      const dest = hub.endpoints.get(peerKey(slot.peer));
-      if (dest === undefined) {
-        // Replica payloads wait for the replica (like a reconnect); client payloads have no route.
-        if (slot.peer.kind === 'client') counters.drops['no-route'] += drain(slot.queue).length;
-        continue;
-      }
-      const frames = drain(slot.queue);
-      counters.writes++;
-      counters.framesOut += frames.length;
-      for (const f of frames) counters.bytesOut += FRAME_HEADER_BYTES + f.length;
-      dest.receive(self, frames);
+  sendToReplica(to: ReplicaId, payload: Uint8Array): void {
+    const self = this.self;
+    if (!Number.isSafeInteger(to) || to < 0 || to >= MAX_REPLICAS || (self.kind === 'replica' && self.id === to)) {
+      this.counters.drops['no-route']++;
+      return;
+    }
+    this.send({ kind: 'replica', id: to }, payload, self.kind === 'client' ? this.limits.maxClientFrameBytes : this.limits.maxFrameBytes);
+  }
+
+  sendToClient(to: ClientId, payload: Uint8Array): void {
+    const peer: PeerId = { kind: 'client', id: to };
+    if (!this.reachable(peer)) {
+      this.counters.drops['no-route']++;
+      return;
+    }
+    this.send(peer, payload, this.limits.maxFrameBytes);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handlers.push(handler);
+  }
+
+  connectedReplicas(): ReplicaId[] {
+    return this.connected('replica')
+      .map((p) => p.id as ReplicaId)
+      .sort((a, b) => a - b);
+  }
+
+  connectedClients(): ClientId[] {
+    return this.connected('client')
+      .map((p) => p.id as ClientId)
+      .sort(byString);
+  }
+
+  stats(): TransportStats {
+    let queuedFrames = 0;
+    for (const s of this.slots.values()) queuedFrames += s.queue.frames.length;
+    return snapshot(this.counters, {
+      connectedReplicas: this.connected('replica').length,
+      connectedClients: this.connected('client').length,
+      queuedFrames,
+    });
+  }
+
+  stop(): Promise<void> {
+    if (this.state === 'started' && this.hub.endpoints.get(this.key) === this.endpoint) this.hub.endpoints.delete(this.key);
+    this.state = 'stopped';
+    if (this.flushHandle !== undefined) clearImmediate(this.flushHandle);
+    this.flushHandle = undefined;
+    for (const slot of this.slots.values()) drain(slot.queue);
+    this.dirty.clear();
+    return Promise.resolve();
+  }
+
+  private receive(from: PeerId, payloads: readonly Uint8Array[]): void {
+    if (this.state !== 'started') return;
+    for (const p of payloads) {
+      this.counters.framesIn++;
+      this.counters.bytesIn += FRAME_HEADER_BYTES + p.length;
+      // A copy, as if it had crossed a wire: neither side can mutate the other's bytes.
+      const copy = p.slice();
+      for (const h of this.handlers) h(from, copy);
     }
   }
 
-  function send(peer: PeerId, payload: Uint8Array, maxBytes: number): void {
-    if (state === 'stopped') {
-      counters.drops['no-route']++;
+  /** Replicas reach every replica; clients and replicas reach each other; clients not clients. */
+  private reachable(peer: PeerId): boolean {
+    return this.hub.endpoints.has(peerKey(peer)) && (peer.kind === 'replica' || this.self.kind === 'replica');
+  }
+
+  private connected(kind: PeerId['kind']): PeerId[] {
+    if (this.state !== 'started') return [];
+    return [...this.hub.endpoints.values()].map((e) => e.self).filter((p) => p.kind === kind && peerKey(p) !== this.key && this.reachable(p));
+  }
+
+  private send(peer: PeerId, payload: Uint8Array, maxBytes: number): void {
+    const drops = this.counters.drops;
+    if (this.state === 'stopped') {
+      drops['no-route']++;
       return;
     }
     if (payload.length === 0 || payload.length > maxBytes) {
-      counters.drops['bad-payload-size']++;
+      drops['bad-payload-size']++;
       return;
     }
     const k = peerKey(peer);
-    let slot = slots.get(k);
+    let slot = this.slots.get(k);
     if (slot === undefined) {
-      const q = peer.kind === 'replica' ? newSendQueue(limits.maxQueueFrames, limits.maxQueueBytes) : newSendQueue(limits.maxClientQueueFrames, limits.maxClientQueueBytes);
+      const l = this.limits;
+      const q = peer.kind === 'replica' ? newSendQueue(l.maxQueueFrames, l.maxQueueBytes) : newSendQueue(l.maxClientQueueFrames, l.maxClientQueueBytes);
       slot = { peer, queue: q };
-      slots.set(k, slot);
+      this.slots.set(k, slot);
     }
-    if (!enqueue(slot.queue, payload)) {
-      counters.drops['queue-full']++;
-      return;
-    }
-    markDirty(slot);
+    if (enqueue(slot.queue, payload)) this.markDirty(slot);
+    else drops['queue-full']++;
   }
 
-  function connected(kind: PeerId['kind']): PeerId[] {
-    if (state !== 'started') return [];
-    return [...hub.endpoints.values()].map((e) => e.self).filter((p) => p.kind === kind && peerKey(p) !== key && reachable(p));
+  private markDirty(slot: Slot): void {
+    if (slot.queue.frames.length === 0) return;
+    this.dirty.add(slot);
+    if (this.flushHandle === undefined && this.state === 'started') this.flushHandle = setImmediate(() => this.flush());
   }
 
-  return {
-    start() {
-      if (state !== 'new') return Promise.reject(new Error('transport already started'));
-      if (hub.endpoints.has(key)) return Promise.reject(new Error(`${key} is already registered with the hub`));
-      state = 'started';
-      hub.endpoints.set(key, endpoint);
-      for (const other of hub.endpoints.values()) if (other !== endpoint) other.arrived(self);
-      return Promise.resolve();
-    },
-    sendToReplica(to: ReplicaId, payload) {
-      const valid = Number.isSafeInteger(to) && to >= 0 && to < MAX_REPLICAS && !(self.kind === 'replica' && self.id === to);
-      if (!valid) {
-        counters.drops['no-route']++;
-        return;
+  private flush(): void {
+    this.flushHandle = undefined;
+    for (const slot of this.dirty) {
+      this.dirty.delete(slot);
+      if (this.state !== 'started') return;
+      const dest = this.hub.endpoints.get(peerKey(slot.peer));
+      if (dest === undefined) {
+        // Replica payloads wait for the replica (like a reconnect); client payloads have no route.
+        if (slot.peer.kind === 'client') this.counters.drops['no-route'] += drain(slot.queue).length;
+        continue;
       }
-      send({ kind: 'replica', id: to }, payload, self.kind === 'client' ? limits.maxClientFrameBytes : limits.maxFrameBytes);
-    },
-    sendToClient(to: ClientId, payload) {
-      const peer: PeerId = { kind: 'client', id: to };
-      if (!reachable(peer)) {
-        counters.drops['no-route']++;
-        return;
-      }
-      send(peer, payload, limits.maxFrameBytes);
-    },
-    onMessage(handler) {
-      handlers.push(handler);
-    },
-    connectedReplicas() {
-      return connected('replica')
-        .map((p) => p.id as ReplicaId)
-        .sort((a, b) => a - b);
-    },
-    connectedClients() {
-      return connected('client')
-        .map((p) => p.id as ClientId)
-        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    },
-    stats(): TransportStats {
-      let queuedFrames = 0;
-      for (const s of slots.values()) queuedFrames += s.queue.frames.length;
-      return snapshot(counters, {
-        connectedReplicas: connected('replica').length,
-        connectedClients: connected('client').length,
-        queuedFrames,
-      });
-    },
-    stop() {
-      if (state === 'started' && hub.endpoints.get(key) === endpoint) hub.endpoints.delete(key);
-      state = 'stopped';
-      if (flushHandle !== undefined) clearImmediate(flushHandle);
-      flushHandle = undefined;
-      for (const slot of slots.values()) drain(slot.queue);
-      dirty.clear();
-      return Promise.resolve();
-    },
-  };
+      const frames = drain(slot.queue);
+      this.counters.writes++;
+      this.counters.framesOut += frames.length;
+      for (const f of frames) this.counters.bytesOut += FRAME_HEADER_BYTES + f.length;
+      dest.receive(this.self, frames);
+    }
+  }
 }

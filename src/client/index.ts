@@ -1,0 +1,11 @@
+// The client library: connect to a cluster and use its replicated key-value store (docs/CLIENT.md).
+
+export { connect, DEFAULT_OP_TIMEOUT_MS, DEFAULT_MAX_QUEUED_OPS } from './client.ts';
+export type { ByzClient, ClientHealth, ConnectOptions, KvClient } from './client.ts';
+export { connectPool, memberSeed, DEFAULT_POOL_SIZE, MAX_POOL_SIZE } from './pool.ts';
+export type { ByzClientPool, PoolOptions } from './pool.ts';
+export { ByzClientError, CLIENT_ERROR_CODES, isByzClientError } from './errors.ts';
+export type { ClientErrorCode } from './errors.ts';
+export { keyProblem, toBytes, utf8OrUndefined } from './ops.ts';
+export type { CasResult, PutResult, Value } from './ops.ts';
+export type { BreakerState } from './session.ts';

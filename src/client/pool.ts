@@ -1,0 +1,96 @@
+// A pool of clients for a server that serves many callers at once (the HTTP gateway). A PBFT client
+// has one request outstanding at a time (TOCS '02 §4.1), so concurrency needs several client
+// identities. Member i signs with the seed sha256(seed ‖ u32be(i)): derived, deterministic (the same
+// gateway key always gives the same members, so their request numbers stay monotonic across
+// restarts via the clock) and distinct from the key itself (a `byz put` with the same key file does
+// not collide with the gateway).
+
+import { sha256Bytes } from '../crypto/ed25519.ts';
+import type { ClientId } from '../core/ids.ts';
+import { ByzClientError } from './errors.ts';
+import type { BreakerState } from './session.ts';
+import { connect } from './client.ts';
+import type { ByzClient, ClientHealth, ConnectOptions, KvClient } from './client.ts';
+
+export interface PoolOptions extends Omit<ConnectOptions, 'firstReqNo'> {
+  /** Number of member clients, 1–64 (default 4). */
+  readonly size?: number;
+}
+
+export interface ByzClientPool extends KvClient {
+  readonly size: number;
+  /** Member client ids, in index order. */
+  readonly ids: readonly ClientId[];
+}
+
+export const DEFAULT_POOL_SIZE = 4;
+export const MAX_POOL_SIZE = 64;
+
+/** The seed of pool member `index`: sha256(seed ‖ index as 4 bytes big-endian). */
+export function memberSeed(seed: Uint8Array, index: number): Uint8Array {
+  const input = new Uint8Array(seed.length + 4);
+  input.set(seed, 0);
+  new DataView(input.buffer).setUint32(seed.length, index);
+  return sha256Bytes(input);
+}
+
+const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
+
+/** Pool health: it can serve while any member reaches a quorum; breakers show the worst member. */
+function mergeHealth(all: readonly ClientHealth[]): ClientHealth {
+  const first = all[0]!;
+  const connected = new Set<number>();
+  for (const h of all) for (const r of h.connected) connected.add(r);
+  const breakers = first.breakers.map((_, i) =>
+    all.map((h) => h.breakers[i] ?? 'closed').reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a)),
+  );
+  return {
+    n: first.n,
+    f: first.f,
+    connected: [...connected].sort((a, b) => a - b),
+    quorumReachable: all.some((h) => h.quorumReachable),
+    view: Math.max(...all.map((h) => h.view)),
+    pending: all.reduce((sum, h) => sum + h.pending, 0),
+    breakers,
+    closed: all.every((h) => h.closed),
+  };
+}
+
+export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
+  const size = opts.size ?? DEFAULT_POOL_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
+    throw new ByzClientError('bad-request', `pool size must be an integer 1–${MAX_POOL_SIZE} (got ${size})`);
+  }
+  const members: ByzClient[] = [];
+  try {
+    for (let i = 0; i < size; i++) members.push(await connect({ ...opts, seed: memberSeed(opts.seed, i) }));
+  } catch (e) {
+    await Promise.all(members.map((m) => m.close()));
+    throw e;
+  }
+  /** The least busy member (ties: the lowest index). */
+  const pick = (): ByzClient => {
+    let best = members[0]!;
+    let load = best.health().pending;
+    for (const m of members) {
+      const p = m.health().pending;
+      if (p < load) {
+        best = m;
+        load = p;
+      }
+    }
+    return best;
+  };
+  return {
+    size,
+    ids: members.map((m) => m.id),
+    put: (key, value) => pick().put(key, value),
+    get: (key) => pick().get(key),
+    delete: (key) => pick().delete(key),
+    cas: (key, expected, value) => pick().cas(key, expected, value),
+    health: () => mergeHealth(members.map((m) => m.health())),
+    async close() {
+      await Promise.all(members.map((m) => m.close()));
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// The client library against 4 in-process replicas on TCP: round trips, request numbers across
+// connections with one key, a crashed backup, a crashed primary (view change), no quorum.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, ByzClientError } from '../../src/client/index.ts';
+import type { ByzClient } from '../../src/client/index.ts';
+import { startCluster } from './cluster.ts';
+import type { TestCluster } from './cluster.ts';
+
+const text = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
+
+describe('client library on a live 4-replica cluster', () => {
+  let cluster: TestCluster;
+  let client: ByzClient;
+
+  before(async () => {
+    cluster = await startCluster();
+    client = await connect({ config: cluster.config, seed: cluster.clientSeed, opTimeoutMs: 8_000 });
+  });
+
+  after(async () => {
+    await client.close();
+    await cluster.stop();
+    assert.deepEqual(cluster.fatal, []);
+  });
+
+  it('put, get, delete and cas round trip through consensus', async () => {
+    assert.equal(await client.get('a'), null);
+    assert.deepEqual(await client.put('a', '1'), { previous: null });
+    assert.equal(text(await client.get('a')), '1');
+    assert.equal(text((await client.put('a', new TextEncoder().encode('2'))).previous), '1');
+    const failed = await client.cas('a', '1', '3');
+    assert.equal(failed.ok, false);
+    assert.equal(failed.ok ? undefined : text(failed.current), '2');
+    const swapped = await client.cas('a', '2', '3');
+    assert.equal(swapped.ok, true);
+    assert.equal(text(await client.get('a')), '3');
+    assert.equal((await client.cas('fresh', null, 'x')).ok, true);
+    assert.equal(text(await client.delete('a')), '3');
+    assert.equal(await client.delete('a'), null);
+    assert.equal(await client.get('a'), null);
+  });
+
+  it('serializes concurrent operations on one client and answers each one', async () => {
+    const puts = Array.from({ length: 8 }, (_, i) => client.put(`k${i}`, `v${i}`));
+    await Promise.all(puts);
+    const values = await Promise.all(Array.from({ length: 8 }, (_, i) => client.get(`k${i}`)));
+    assert.deepEqual(values.map(text), Array.from({ length: 8 }, (_, i) => `v${i}`));
+  });
+
+  it('refuses a key that is too long without contacting the cluster', async () => {
+    await assert.rejects(client.put('x'.repeat(1025), 'v'), (e: unknown) => e instanceof ByzClientError && e.code === 'bad-request' && /key too long/.test(e.message));
+  });
+
+  it('a second connection with the same key continues above the first one’s request numbers', async () => {
+    const seed = new Uint8Array(32).fill(7);
+    const first = await connect({ config: cluster.config, seed, opTimeoutMs: 8_000 });
+    await first.put('same-key', 'one');
+    assert.equal(text(await first.get('same-key')), 'one');
+    await first.close();
+    // A new process with the same key: had it restarted its request numbers, the replicas would
+    // drop the requests as stale (or answer from the reply cache) and these would fail.
+    const second = await connect({ config: cluster.config, seed, opTimeoutMs: 8_000 });
+    try {
+      assert.equal(text((await second.put('same-key', 'two')).previous), 'one');
+      assert.equal(text(await second.get('same-key')), 'two');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('an operation after close fails with code closed', async () => {
+    const c = await connect({ config: cluster.config, seed: new Uint8Array(32).fill(9) });
+    await c.close();
+    await assert.rejects(c.get('a'), (e: unknown) => e instanceof ByzClientError && e.code === 'closed');
+  });
+
+  it('keeps working with a backup down (runs last: it stops replica 3)', async () => {
+    await cluster.stopReplica(3);
+    await client.put('after-backup', 'ok');
+    assert.equal(text(await client.get('after-backup')), 'ok');
+    assert.deepEqual(client.health().connected, [0, 1, 2]);
+  });
+});
+
+describe('client library: primary crash with 3 replicas left', () => {
+  it('commits after the view change', async () => {
+    const cluster = await startCluster();
+    const client = await connect({ config: cluster.config, seed: cluster.clientSeed, opTimeoutMs: 15_000 });
+    try {
+      await client.put('k', 'v0');
+      assert.equal(client.health().view, 0);
+      await cluster.stopReplica(0);
+      await client.put('k', 'v1');
+      assert.equal(text(await client.get('k')), 'v1');
+      assert.ok(client.health().view >= 1, `view is ${client.health().view} after the primary stopped`);
+      assert.ok(!client.health().connected.includes(0));
+    } finally {
+      await client.close();
+      await cluster.stop();
+    }
+  });
+});
+
+describe('client library: no quorum', () => {
+  it('fails with no-quorum and a message that counts the replicas', async () => {
+    const cluster = await startCluster({ up: [1] });
+    const client = await connect({ config: cluster.config, seed: cluster.clientSeed, opTimeoutMs: 1_000 });
+    try {
+      await assert.rejects(client.put('k', 'v'), (e: unknown) => {
+        assert.ok(e instanceof ByzClientError);
+        assert.equal(e.code, 'no-quorum');
+        assert.match(e.message, /no quorum reachable: connected to 1 of 4 replicas, need 2 \(f\+1\)/);
+        return true;
+      });
+      assert.equal(client.health().quorumReachable, false);
+    } finally {
+      await client.close();
+      await cluster.stop();
+    }
+  });
+
+  it('times out with a clear message when f+1 replicas connect but cannot commit', async () => {
+    const cluster = await startCluster({ up: [0, 1] });
+    const client = await connect({ config: cluster.config, seed: cluster.clientSeed, opTimeoutMs: 1_500 });
+    try {
+      await assert.rejects(client.put('k', 'v'), (e: unknown) => {
+        assert.ok(e instanceof ByzClientError);
+        assert.equal(e.code, 'timeout');
+        assert.match(e.message, /timed out after 1500 ms waiting for 2 \(f\+1\) matching replies/);
+        assert.match(e.message, /connected to 2 of 4/);
+        return true;
+      });
+    } finally {
+      await client.close();
+      await cluster.stop();
+    }
+  });
+});

@@ -1,0 +1,84 @@
+// Test fixture: a 4-replica cluster of in-process replica nodes (memory storage) on random high
+// ports of 127.0.0.1, with a client key. Retries with other ports when one is taken.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toHex } from '../../src/core/ids.ts';
+import { generateSeed, publicKeyFromSeed } from '../../src/crypto/ed25519.ts';
+import { buildClusterConfig, formatConfigErrors, parseClusterConfig } from '../../src/config/index.ts';
+import type { ClusterConfig, ConfigParams } from '../../src/config/index.ts';
+import { startReplicaNode } from '../../src/node/node.ts';
+import type { ReplicaNode } from '../../src/node/node.ts';
+import { createLogger } from '../../src/log/logger.ts';
+
+export interface TestCluster {
+  readonly config: ClusterConfig;
+  readonly dir: string;
+  readonly clientSeed: Uint8Array;
+  readonly nodes: (ReplicaNode | undefined)[];
+  readonly fatal: unknown[];
+  stopReplica(id: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Fast failure detection: a backup suspects the primary after 500 ms without progress. */
+export const FAST_PARAMS: Partial<ConfigParams> = { tickMs: 10, requestTimeoutMs: 500, retransmitMs: 100, batchTimeoutMs: 10 };
+
+const silent = createLogger({ name: 'test', level: 'silent' });
+
+function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Partial<ConfigParams>): ClusterConfig {
+  const built = buildClusterConfig({
+    clusterId: 'client-test',
+    host: '127.0.0.1',
+    basePort,
+    publicKeys: seeds.map((s) => toHex(publicKeyFromSeed(s))),
+  });
+  if (!built.ok) throw new Error(formatConfigErrors(built.error));
+  const parsed = parseClusterConfig({ ...built.value, params: { ...built.value.params, ...params } });
+  if (!parsed.ok) throw new Error(formatConfigErrors(parsed.error));
+  return parsed.value;
+}
+
+const inUse = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && e.code === 'EADDRINUSE';
+
+/** Starts the replicas listed in `up` (default all 4). */
+export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: readonly number[] } = {}): Promise<TestCluster> {
+  const seeds = Array.from({ length: 4 }, () => generateSeed());
+  const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
+  const fatal: unknown[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const config = makeConfig(seeds, 20_000 + Math.floor(Math.random() * 40_000), opts.params ?? FAST_PARAMS);
+    const nodes: (ReplicaNode | undefined)[] = [undefined, undefined, undefined, undefined];
+    try {
+      for (const id of opts.up ?? [0, 1, 2, 3]) {
+        nodes[id] = await startReplicaNode({
+          config, id, seed: seeds[id]!, dataDir: dir, storage: 'memory', durable: false, logger: silent,
+          onFatal: (e) => fatal.push(e),
+        });
+      }
+    } catch (e) {
+      await Promise.all(nodes.map((n) => n?.stop()));
+      if (inUse(e) && attempt < 5) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const stopReplica = async (id: number): Promise<void> => {
+      const node = nodes[id];
+      nodes[id] = undefined;
+      await node?.stop();
+    };
+    return {
+      config,
+      dir,
+      clientSeed: generateSeed(),
+      nodes,
+      fatal,
+      stopReplica,
+      async stop() {
+        await Promise.all(nodes.map((_, i) => stopReplica(i)));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
