@@ -59,6 +59,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     dataDir: resolve(flags.data ?? dirname(configPath)),
     storage: flags.storage,
     durable: flags.durable,
+    ...(process.env.BYZ_SENT_LOG === undefined ? {} : { sentLogPath: process.env.BYZ_SENT_LOG }),
   });
   await new Promise<void>((done) => {
     const stop = (): void => {

@@ -11,6 +11,8 @@ export interface HttpOptions {
   readonly status: () => { peers: readonly number[]; status: string; view: number; lastExecuted: number };
   /** Peers this replica must reach to be part of a quorum (2f of n−1). */
   readonly quorumPeers: number;
+  /** This replica's local (unordered, possibly stale) view of a key, for operators and tests. */
+  readonly localGet: (key: string) => { value: string | null; lastExecuted: number };
 }
 
 export function startHttp(opts: HttpOptions): Promise<Server> {
@@ -28,13 +30,17 @@ export function startHttp(opts: HttpOptions): Promise<Server> {
       );
       return;
     }
+    if (path?.startsWith('/local/kv/') === true) {
+      const key = decodeURIComponent(path.slice('/local/kv/'.length));
+      return send(200, JSON.stringify({ key, ...opts.localGet(key) }));
+    }
     const s = opts.status();
     if (path === '/status') return send(200, JSON.stringify(s, null, 2));
     if (path === '/health') {
       const healthy = s.peers.length >= opts.quorumPeers && s.status === 'normal';
       return send(healthy ? 200 : 503, JSON.stringify({ healthy, peers: s.peers.length, needPeers: opts.quorumPeers, status: s.status, view: s.view }));
     }
-    send(404, JSON.stringify({ error: `unknown path ${path}; try /health, /status or /metrics` }));
+    send(404, JSON.stringify({ error: `unknown path ${path}; try /health, /status, /metrics or /local/kv/<key>` }));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -4,13 +4,14 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { ReplicaId } from '../core/ids.ts';
-import { bytesEqual, replicaId } from '../core/ids.ts';
+import { bytesEqual, replicaId, toHex } from '../core/ids.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
-import { createKvApp } from '../app/kv.ts';
+import { createKvApp, decodeKvResult, encodeKvOp } from '../app/kv.ts';
+import { openSync, writeSync } from 'node:fs';
 import type { ClusterConfig } from '../config/index.ts';
 import { pbftParamsFromConfig, replicaPublicKeys } from '../config/index.ts';
 import type { Replica, ReplicaStatus } from '../pbft/replica.ts';
@@ -40,6 +41,12 @@ export interface ReplicaNodeOptions {
   /** Flush every group commit to disk before sending (default true). */
   readonly durable?: boolean;
   readonly logger?: Logger;
+  /**
+   * Test aid: append every message this replica sends (hex of its encoding, one per line) to this
+   * file, synchronously and before it is handed to the transport, so a checker can compare what a
+   * replica signed before and after a kill -9.
+   */
+  readonly sentLogPath?: string;
   /** Called when the node must stop (a storage failure); default: log and exit(1). */
   readonly onFatal?: (err: unknown) => void;
 }
@@ -96,6 +103,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     onEvent: (ev) => log.debug({ ev }, 'transport'),
   });
   let stopping = false;
+  const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
   const fatal = (err: unknown): void => {
     log.fatal({ err }, 'storage failure: stopping the node');
     if (opts.onFatal !== undefined) opts.onFatal(err);
@@ -103,6 +111,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   };
   const driver = new NodeDriver(core, storage, {
     release: (sends, replies) => {
+      if (sentLog !== undefined && sends.length > 0) writeSync(sentLog, sends.map((s) => toHex(encodeMessage(s.message))).join('\n') + '\n');
       for (const s of sends) {
         const bytes = encodeMessage(s.message);
         metrics.messagesOut.inc({ type: s.message.type }, s.to === 'all' ? keys.length - 1 : 1);
@@ -135,7 +144,13 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     inboxDepth: driver.depth,
     storage: storage.kind,
   });
-  const http: Server = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers: keys.length - 1 - Math.floor((keys.length - 1) / 3) });
+  const localGet = (key: string): { value: string | null; lastExecuted: number } => {
+    const r = decodeKvResult(app.query(encodeKvOp({ type: 'get', key })));
+    const value = r.ok && r.value.status === 'ok' && r.value.value !== null ? new TextDecoder().decode(r.value.value) : null;
+    return { value, lastExecuted: core.status().lastExecuted };
+  };
+  const quorumPeers = 2 * Math.floor((keys.length - 1) / 3);
+  const http: Server = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet });
   const gauges = setInterval(() => {
     metrics.peersConnected.set(transport.connectedReplicas().length);
     metrics.queueDepth.set({ queue: 'inbox' }, driver.depth);

@@ -3,6 +3,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { connect, ByzClientError } from '../../src/client/index.ts';
 import type { ByzClient } from '../../src/client/index.ts';
 import { startCluster } from './cluster.ts';
@@ -74,6 +76,39 @@ describe('client library on a live 4-replica cluster', () => {
     const c = await connect({ config: cluster.config, seed: new Uint8Array(32).fill(9) });
     await c.close();
     await assert.rejects(c.get('a'), (e: unknown) => e instanceof ByzClientError && e.code === 'closed');
+  });
+
+  it('refuses operations beyond the bulkhead queue with overloaded', async () => {
+    const c = await connect({ config: cluster.config, seed: new Uint8Array(32).fill(11), maxQueuedOps: 2, opTimeoutMs: 8_000 });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => c.put(`q${i}`, 'v')));
+      const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : r.reason instanceof ByzClientError ? r.reason.code : 'other'));
+      // One runs, two wait, the last two are refused at once.
+      assert.deepEqual(codes, ['ok', 'ok', 'ok', 'overloaded', 'overloaded']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('skips a primary it cannot reach (circuit open) and still commits through the backups', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    // This client's copy of the config sends it to a dead port for replica 0 (the primary of view 0).
+    const config = { ...cluster.config, replicas: cluster.config.replicas.map((r) => (r.id === 0 ? { ...r, clientPort: closedPort } : r)) };
+    const c = await connect({ config, seed: new Uint8Array(32).fill(12), opTimeoutMs: 8_000, breakerThreshold: 2, breakerResetMs: 60_000 });
+    try {
+      for (let i = 0; i < 4; i++) await c.put(`b${i}`, String(i));
+      assert.equal(text(await c.get('b3')), '3');
+      const h = c.health();
+      assert.equal(h.view, 0);
+      assert.deepEqual(h.breakers, ['open', 'closed', 'closed', 'closed']);
+    } finally {
+      await c.close();
+    }
   });
 
   it('keeps working with a backup down (runs last: it stops replica 3)', async () => {

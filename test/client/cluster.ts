@@ -58,7 +58,7 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
         });
       }
     } catch (e) {
-      await Promise.all(nodes.map((n) => n?.stop()));
+      await Promise.all(nodes.map((n) => (n === undefined ? Promise.resolve() : n.stop())));
       if (inUse(e) && attempt < 5) continue;
       rmSync(dir, { recursive: true, force: true });
       throw e;

@@ -1,0 +1,205 @@
+// HTTP gateway (SPEC D6, issue #4 item 7): a JSON front end for the replicated key-value store,
+// built on the client library. Every operation, reads included, is ordered by the cluster, so
+// answers are linearizable. Endpoints and status codes are listed in docs/CLIENT.md:
+//   PUT    /kv/:key  {"value": "..."}                 → 200 {"key","value"}
+//   PUT    /kv/:key  {"value": "...", "expected": …}  → 200, or 409 {"error","current"} (compare-and-swap)
+//   GET    /kv/:key                                   → 200 {"key","value"} | 404 {"error":"not found"}
+//   DELETE /kv/:key                                   → 200 {"key","deleted":true} | 404
+//   GET    /health                                    → 200 | 503 with the client's view of the cluster
+// Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
+
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MAX_OP_BYTES } from '../core/limits.ts';
+import { encodeKvOp } from '../app/kv-codec.ts';
+import type { KvOp } from '../app/kv-codec.ts';
+import { ByzClientError, keyProblem, utf8OrUndefined } from '../client/index.ts';
+import type { ClientErrorCode, KvClient } from '../client/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { HttpError, parseJsonObject, readBody, sendJson } from './http-io.ts';
+
+export interface GatewayOptions {
+  /** A client or a pool of clients (connectPool) for concurrent requests. */
+  readonly client: KvClient;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 8080; 0 picks a free port (read it back from Gateway.port). */
+  readonly port?: number;
+  /** Largest request body (default DEFAULT_MAX_BODY_BYTES); more gets 413. */
+  readonly maxBodyBytes?: number;
+  /** Close the client when the gateway closes (default false). */
+  readonly ownsClient?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface Gateway {
+  readonly host: string;
+  readonly port: number;
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_GATEWAY_HOST = '127.0.0.1';
+export const DEFAULT_GATEWAY_PORT = 8080;
+/** Room for the largest op (MAX_OP_BYTES) written as a JSON string with some escaping. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * MAX_OP_BYTES;
+
+const KV_ALLOW = 'GET, PUT, DELETE';
+const HEALTH_ALLOW = 'GET, HEAD';
+const PUT_BODY = '{"value": "<string>"} or, for compare-and-swap, {"value": "<string>", "expected": "<string>" | null}';
+
+/** A stored value in a response: text if UTF-8, else base64 under `<field>Base64`. */
+function valueJson(field: string, bytes: Uint8Array | null): Record<string, unknown> {
+  if (bytes === null) return { [field]: null };
+  const s = utf8OrUndefined(bytes);
+  return s !== undefined ? { [field]: s } : { [`${field}Base64`]: Buffer.from(bytes).toString('base64') };
+}
+
+const STATUS_OF: Readonly<Record<ClientErrorCode, number>> = {
+  'no-quorum': 503,
+  timeout: 503,
+  closed: 503,
+  overloaded: 503,
+  'bad-request': 400,
+  // The replicas refused an op this gateway built: an upstream failure, not the caller's.
+  rejected: 502,
+};
+
+function keyOf(pathname: string): string {
+  const raw = pathname.slice('/kv/'.length);
+  if (raw === '') throw new HttpError(400, 'missing key: use /kv/<key>');
+  let key: string;
+  try {
+    key = decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'key is not valid percent-encoding');
+  }
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new HttpError(400, problem);
+  return key;
+}
+
+function checkOpSize(op: KvOp): void {
+  const size = encodeKvOp(op).length;
+  if (size > MAX_OP_BYTES) throw new HttpError(413, `value too large: the operation is ${size} bytes encoded, at most ${MAX_OP_BYTES}`);
+}
+
+async function putKey(client: KvClient, key: string, req: IncomingMessage, res: ServerResponse, maxBody: number): Promise<void> {
+  const body = parseJsonObject(await readBody(req, maxBody), PUT_BODY);
+  const value = body['value'];
+  if (typeof value !== 'string') throw new HttpError(400, `"value" must be a string; send ${PUT_BODY}`);
+  const encoder = new TextEncoder();
+  if (!('expected' in body)) {
+    checkOpSize({ type: 'put', key, value: encoder.encode(value) });
+    await client.put(key, value);
+    sendJson(res, 200, { key, value });
+    return;
+  }
+  const expected = body['expected'];
+  if (typeof expected !== 'string' && expected !== null) throw new HttpError(400, `"expected" must be a string or null; send ${PUT_BODY}`);
+  checkOpSize({ type: 'cas', key, expected: expected === null ? null : encoder.encode(expected), value: encoder.encode(value) });
+  const r = await client.cas(key, expected, value);
+  if (r.ok) sendJson(res, 200, { key, value });
+  else sendJson(res, 409, { error: 'compare-and-swap failed: the key does not hold "expected"', key, ...valueJson('current', r.current) });
+}
+
+async function handleKv(client: KvClient, pathname: string, req: IncomingMessage, res: ServerResponse, maxBody: number): Promise<void> {
+  const method = req.method ?? '';
+  if (method !== 'GET' && method !== 'PUT' && method !== 'DELETE') {
+    throw new HttpError(405, `method ${method} not allowed on /kv/<key>; use ${KV_ALLOW}`, { allow: KV_ALLOW });
+  }
+  const key = keyOf(pathname);
+  switch (method) {
+    case 'GET': {
+      const v = await client.get(key);
+      if (v === null) sendJson(res, 404, { error: 'not found', key });
+      else sendJson(res, 200, { key, ...valueJson('value', v) });
+      return;
+    }
+    case 'DELETE': {
+      const v = await client.delete(key);
+      if (v === null) sendJson(res, 404, { error: 'not found', key });
+      else sendJson(res, 200, { key, deleted: true });
+      return;
+    }
+    case 'PUT':
+      return putKey(client, key, req, res, maxBody);
+  }
+}
+
+function handleHealth(client: KvClient, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new HttpError(405, `method ${req.method ?? ''} not allowed on /health; use GET`, { allow: HEALTH_ALLOW });
+  }
+  const h = client.health();
+  const status = h.quorumReachable && !h.closed ? 'ok' : 'unavailable';
+  sendJson(res, status === 'ok' ? 200 : 503, {
+    status,
+    replicas: h.n,
+    faultsTolerated: h.f,
+    connected: h.connected,
+    quorum: h.f + 1,
+    view: h.view,
+    pending: h.pending,
+    breakers: h.breakers,
+  });
+}
+
+function sendError(res: ServerResponse, e: unknown, log: Logger | undefined): void {
+  if (e instanceof HttpError) {
+    sendJson(res, e.status, { error: e.message }, e.headers);
+    return;
+  }
+  if (e instanceof ByzClientError) {
+    const status = STATUS_OF[e.code];
+    if (status >= 500) log?.warn({ code: e.code, msg: e.message }, 'operation failed');
+    sendJson(res, status, { error: e.message, code: e.code }, status === 503 ? { 'retry-after': '1' } : {});
+    return;
+  }
+  log?.error({ err: e }, 'gateway bug');
+  sendJson(res, 500, { error: 'internal error' });
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { client, logger } = opts;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const host = opts.host ?? DEFAULT_GATEWAY_HOST;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { pathname } = new URL(req.url ?? '/', 'http://gateway');
+    if (pathname === '/health') {
+      handleHealth(client, req, res);
+      return;
+    }
+    if (pathname.startsWith('/kv/') || pathname === '/kv') return handleKv(client, pathname, req, res, maxBody);
+    throw new HttpError(404, `no endpoint ${pathname}; use /kv/<key> or /health`);
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).then(
+      () => logger?.debug({ method: req.method, url: req.url, status: res.statusCode }, 'request'),
+      (e: unknown) => sendError(res, e, logger),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: opts.port ?? DEFAULT_GATEWAY_PORT }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger?.info({ url }, 'gateway listening');
+  return {
+    host,
+    port,
+    url,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      if (opts.ownsClient === true) await client.close();
+    },
+  };
+}
