@@ -6,7 +6,16 @@ import type { Command } from 'commander';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import type { PlantedBugName, SimCrypto, SimOptions } from '../sim/options.ts';
-import { DEFAULT_SIM_OPTIONS, PLANTED_BUG_NAMES, parsePartition, validateSimOptions } from '../sim/options.ts';
+import type { ReplicaEventSpec } from '../sim/options.ts';
+import {
+  DEFAULT_SIM_OPTIONS,
+  MAX_CHECKPOINT_INTERVAL,
+  MIN_CHECKPOINT_INTERVAL,
+  PLANTED_BUG_NAMES,
+  parsePartition,
+  parseReplicaEvents,
+  validateSimOptions,
+} from '../sim/options.ts';
 import { runSimulation } from '../sim/run.ts';
 import { formatSummary } from '../sim/summary.ts';
 import type { DrawnOption, SweepResult } from '../sim/sweep.ts';
@@ -24,6 +33,9 @@ export interface RawSimFlags {
   readonly reorder?: boolean;
   readonly delayTicks?: string;
   readonly partition?: readonly string[];
+  readonly crash?: readonly string[];
+  readonly restart?: readonly string[];
+  readonly checkpointInterval?: string;
   readonly json?: boolean;
   readonly crypto?: string;
   readonly maxTicks?: string;
@@ -64,6 +76,17 @@ function delay(text: string | undefined): Result<[number, number], string> {
   return ok([lo, hi]);
 }
 
+/** `--crash` / `--restart`: each value is "R@T[,R@T…]"; the flag may repeat. */
+function replicaEvents(flag: string, texts: readonly string[] | undefined): Result<ReplicaEventSpec[], string> {
+  const out: ReplicaEventSpec[] = [];
+  for (const text of texts ?? []) {
+    const events = parseReplicaEvents(text);
+    if (events === undefined) return err(`${flag} must look like "R@T" or "R@T,R@T" (replica id @ tick), got "${text}"`);
+    out.push(...events);
+  }
+  return ok(out);
+}
+
 /** Validates raw flags into simulation options (pure; the error names the bad flag). */
 export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   const d = DEFAULT_SIM_OPTIONS;
@@ -93,6 +116,12 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     if (p === undefined) return err(`--partition must look like "0,1|2,3@T1-T2" (replica groups, then the ticks it lasts), got "${text}"`);
     partitions.push(p);
   }
+  const crashes = replicaEvents('--crash', raw.crash);
+  if (!crashes.ok) return crashes;
+  const restarts = replicaEvents('--restart', raw.restart);
+  if (!restarts.ok) return restarts;
+  const k = int('--checkpoint-interval', raw.checkpointInterval, d.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL);
+  if (!k.ok) return k;
   const bugs: PlantedBugName[] = [];
   for (const b of raw.plantedBug ?? []) {
     const known = PLANTED_BUG_NAMES.find((x) => x === b);
@@ -110,6 +139,9 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     delayMin: del.value[0],
     delayMax: del.value[1],
     partitions,
+    crashes: crashes.value,
+    restarts: restarts.value,
+    checkpointInterval: k.value,
     crypto: crypto satisfies SimCrypto,
     maxTicks: maxTicks.value,
     bugs,
@@ -122,6 +154,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.reorder !== undefined) fixed.add('reorder');
   if (raw.delayTicks !== undefined) fixed.add('delay');
   if (raw.partition !== undefined) fixed.add('partitions');
+  if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
+  if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
   const cmd = { options, json: raw.json === true, fixed };
   return ok(seeds === undefined ? cmd : { ...cmd, seeds: seeds.value });
 }
@@ -136,12 +170,15 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing unset network options per seed')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing unset network options and a fault scenario per seed')
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
     .option('--reorder', 'let later messages overtake earlier ones (links are FIFO otherwise)')
     .option('--delay-ticks <min:max>', 'one-way latency range in ticks (default 1:5)')
     .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)
+    .option('--crash <R@T,…>', 'crash replica R at tick T: that step\'s unflushed writes and held sends are lost (repeatable)', collect)
+    .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
+    .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window 4K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only: ${PLANTED_BUG_NAMES.join(', ')} (repeatable)`, collect)

@@ -11,6 +11,7 @@
 //  - a circuit breaker per replica (session.ts) skips a failing primary and broadcasts at once.
 
 import { ExponentialBackoff, TimeoutStrategy, bulkhead, handleType, isBulkheadRejectedError, retry, timeout } from 'cockatiel';
+import type { BulkheadPolicy, RetryPolicy, TimeoutPolicy } from 'cockatiel';
 import type { ClientId } from '../core/ids.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import type { KvOp, KvResult } from '../app/kv-codec.ts';
@@ -19,7 +20,7 @@ import type { Logger } from '../log/logger.ts';
 import { ByzClientError } from './errors.ts';
 import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
-import type { BreakerState, FlightReport } from './session.ts';
+import type { BreakerState, FlightReport, Session } from './session.ts';
 import { openSession } from './session.ts';
 
 export interface ConnectOptions {
@@ -85,6 +86,93 @@ class TooFewConnected extends Error {}
 
 const list = (ids: readonly number[]): string => (ids.length === 0 ? 'none' : ids.join(', '));
 
+/** The pieces of one client that its operations share. */
+interface Ctx {
+  readonly session: Session;
+  readonly need: number;
+  readonly opTimeoutMs: number;
+  readonly maxQueued: number;
+  readonly serial: BulkheadPolicy;
+  readonly deadline: TimeoutPolicy;
+  readonly waitForQuorum: RetryPolicy;
+  readonly closer: AbortController;
+  closed: boolean;
+  pending: number;
+}
+
+const closedError = (): ByzClientError => new ByzClientError('closed', 'the client is closed');
+
+function noQuorum(c: Ctx): ByzClientError {
+  const connected = c.session.connectedReplicas().length;
+  return new ByzClientError(
+    'no-quorum',
+    `no quorum reachable: connected to ${connected} of ${c.session.n} replicas, need ${c.need} (f+1) matching replies; gave up after ${c.opTimeoutMs} ms`,
+  );
+}
+
+function timedOut(c: Ctx, r: FlightReport): ByzClientError {
+  const connected = c.session.connectedReplicas().length;
+  if (connected < c.need) return noQuorum(c);
+  const route = r.broadcast ? `sent to all ${c.session.n} replicas` : `sent to primary ${r.primary} (view ${r.view})`;
+  return new ByzClientError(
+    'timeout',
+    `timed out after ${c.opTimeoutMs} ms waiting for ${c.need} (f+1) matching replies to request ${r.reqNo}: ` +
+      `replies from ${r.repliedBy.length} replica(s) [${list(r.repliedBy)}], connected to ${connected} of ${c.session.n}, ${route}; ` +
+      'the operation may still take effect',
+  );
+}
+
+/** Waits for f+1 connections (retry with backoff and jitter), then runs the request. */
+async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: ByzClientError }): Promise<Uint8Array> {
+  await c.waitForQuorum.execute(() => {
+    if (c.closed) throw closedError();
+    if (c.session.connectedReplicas().length < c.need) throw new TooFewConnected();
+  }, signal);
+  if (c.closed) throw closedError();
+  if (signal.aborted) throw new Error('aborted');
+  // Registered before submit: it sees the request before the session forgets it.
+  const onAbort = (): void => {
+    const r = c.session.report();
+    fail.error = c.closed ? closedError() : r === undefined ? noQuorum(c) : timedOut(c, r);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await c.session.submit(op, signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One operation: bounded queue, deadline, then the agreed result decoded and interpreted. */
+async function execute<T>(c: Ctx, op: KvOp, interpret: (r: KvResult) => T): Promise<T> {
+  if (c.closed) throw closedError();
+  const bytes = encodeOp(op);
+  const fail: { error?: ByzClientError } = {};
+  c.pending++;
+  let result: Uint8Array;
+  try {
+    result = await c.deadline.execute(({ signal }) => c.serial.execute(({ signal: s }) => run(c, bytes, s, fail), signal), c.closer.signal);
+  } catch (e) {
+    if (c.closed) throw closedError();
+    if (e instanceof ByzClientError) throw e;
+    if (fail.error !== undefined) throw fail.error;
+    if (isBulkheadRejectedError(e)) {
+      throw new ByzClientError('overloaded', `too many operations queued on this client (${c.maxQueued} waiting); retry later`);
+    }
+    if (e instanceof TooFewConnected || c.session.connectedReplicas().length < c.need) throw noQuorum(c);
+    throw new ByzClientError('timeout', `timed out after ${c.opTimeoutMs} ms while queued behind other operations on this client`);
+  } finally {
+    c.pending--;
+  }
+  return interpret(decodeResult(op.type, result));
+}
+
+function health(c: Ctx): ClientHealth {
+  const connected = c.session.connectedReplicas().map(Number);
+  const { n, f } = c.session;
+  return { n, f, connected, quorumReachable: connected.length >= c.need, view: c.session.view(), pending: c.pending, breakers: c.session.breakerStates(), closed: c.closed };
+}
+
 /** Connects to the cluster's client ports; the first operation waits for f+1 connections. */
 export async function connect(opts: ConnectOptions): Promise<ByzClient> {
   const opTimeoutMs = opts.opTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS;
@@ -102,95 +190,32 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
     ...(opts.transportLimits === undefined ? {} : { transportLimits: opts.transportLimits }),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   });
-  const { n, f } = session;
-  const need = f + 1;
-  const serial = bulkhead(1, maxQueued);
-  const deadline = timeout(opTimeoutMs, TimeoutStrategy.Aggressive);
-  const waitForQuorum = retry(handleType(TooFewConnected), {
-    maxAttempts: Number.MAX_SAFE_INTEGER,
-    backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 }),
-  });
-  const closer = new AbortController();
-  let closed = false;
-  let pending = 0;
-
-  const noQuorum = (): ByzClientError =>
-    new ByzClientError(
-      'no-quorum',
-      `no quorum reachable: connected to ${session.connectedReplicas().length} of ${n} replicas, need ${need} (f+1) matching replies; gave up after ${opTimeoutMs} ms`,
-    );
-  const closedError = (): ByzClientError => new ByzClientError('closed', 'the client is closed');
-
-  const timedOut = (r: FlightReport): ByzClientError => {
-    const connected = session.connectedReplicas().length;
-    if (connected < need) return noQuorum();
-    const route = r.broadcast ? `sent to all ${n} replicas` : `sent to primary ${r.primary} (view ${r.view})`;
-    return new ByzClientError(
-      'timeout',
-      `timed out after ${opTimeoutMs} ms waiting for ${need} (f+1) matching replies to request ${r.reqNo}: ` +
-        `replies from ${r.repliedBy.length} replica(s) [${list(r.repliedBy)}], connected to ${connected} of ${n}, ${route}; ` +
-        'the operation may still take effect',
-    );
+  const c: Ctx = {
+    session,
+    need: session.f + 1,
+    opTimeoutMs,
+    maxQueued,
+    serial: bulkhead(1, maxQueued),
+    deadline: timeout(opTimeoutMs, TimeoutStrategy.Aggressive),
+    waitForQuorum: retry(handleType(TooFewConnected), {
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+      backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 }),
+    }),
+    closer: new AbortController(),
+    closed: false,
+    pending: 0,
   };
-
-  /** Waits for f+1 connections (retry with backoff and jitter), then runs the request. */
-  async function run(op: Uint8Array, signal: AbortSignal, fail: { error?: ByzClientError }): Promise<Uint8Array> {
-    await waitForQuorum.execute(() => {
-      if (closed) throw closedError();
-      if (session.connectedReplicas().length < need) throw new TooFewConnected();
-    }, signal);
-    if (closed) throw closedError();
-    if (signal.aborted) throw new Error('aborted');
-    // Registered before submit: it sees the request before the session forgets it.
-    const onAbort = (): void => {
-      const r = session.report();
-      fail.error = closed ? closedError() : r === undefined ? noQuorum() : timedOut(r);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await session.submit(op, signal);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  async function execute<T>(op: KvOp, interpret: (r: KvResult) => T): Promise<T> {
-    if (closed) throw closedError();
-    const bytes = encodeOp(op);
-    const fail: { error?: ByzClientError } = {};
-    pending++;
-    let result: Uint8Array;
-    try {
-      result = await deadline.execute(({ signal }) => serial.execute(({ signal: s }) => run(bytes, s, fail), signal), closer.signal);
-    } catch (e) {
-      if (closed) throw closedError();
-      if (e instanceof ByzClientError) throw e;
-      if (fail.error !== undefined) throw fail.error;
-      if (isBulkheadRejectedError(e)) {
-        throw new ByzClientError('overloaded', `too many operations queued on this client (${maxQueued} waiting); retry later`);
-      }
-      if (e instanceof TooFewConnected || session.connectedReplicas().length < need) throw noQuorum();
-      throw new ByzClientError('timeout', `timed out after ${opTimeoutMs} ms while queued behind other operations on this client`);
-    } finally {
-      pending--;
-    }
-    return interpret(decodeResult(op.type, result));
-  }
-
   return {
     id: session.id,
-    put: (key, value) => execute({ type: 'put', key, value: toBytes(value) }, putResult),
-    get: (key) => execute({ type: 'get', key }, getResult),
-    delete: (key) => execute({ type: 'delete', key }, deleteResult),
-    cas: (key, expected, value) => execute({ type: 'cas', key, expected: expected === null ? null : toBytes(expected), value: toBytes(value) }, casResult),
-    health: () => {
-      const connected = session.connectedReplicas().map(Number);
-      return { n, f, connected, quorumReachable: connected.length >= need, view: session.view(), pending, breakers: session.breakerStates(), closed };
-    },
+    put: (key, value) => execute(c, { type: 'put', key, value: toBytes(value) }, putResult),
+    get: (key) => execute(c, { type: 'get', key }, getResult),
+    delete: (key) => execute(c, { type: 'delete', key }, deleteResult),
+    cas: (key, expected, value) => execute(c, { type: 'cas', key, expected: expected === null ? null : toBytes(expected), value: toBytes(value) }, casResult),
+    health: () => health(c),
     async close() {
-      if (closed) return;
-      closed = true;
-      closer.abort();
+      if (c.closed) return;
+      c.closed = true;
+      c.closer.abort();
       await session.stop();
     },
   };

@@ -5,18 +5,22 @@
 
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import type { ClientId, ReplicaId, ReqNo } from '../core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId, ReqNo } from '../core/ids.ts';
+import type { Signer } from '../core/crypto-port.ts';
 import { replicaId } from '../core/ids.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import { createIngress } from '../ingress/ingress.ts';
+import type { Ingress } from '../ingress/ingress.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import { replicaPublicKeys } from '../config/index.ts';
 import { clientIdOf } from '../transport/handshake.ts';
 import type { TransportLimits } from '../transport/limits.ts';
 import { createTcpTransport } from '../transport/tcp.ts';
+import type { TcpTransport } from '../transport/tcp.ts';
+import type { PeerId } from '../transport/port.ts';
 import type { Logger } from '../log/logger.ts';
 
 export interface SessionOptions {
@@ -85,15 +89,22 @@ const BREAKER_STATES: Readonly<Record<CircuitState, BreakerState>> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
-export async function openSession(opts: SessionOptions): Promise<Session> {
+/** Everything the session's functions share; `core` is replaced when a request is abandoned. */
+interface State {
+  readonly n: number;
+  readonly transport: TcpTransport;
+  readonly breakers: readonly CircuitBreakerPolicy[];
+  readonly newCore: (firstReqNo: number) => ClientCore;
+  readonly logger: Logger | undefined;
+  core: ClientCore;
+  lastReqNo: number;
+  flight: Flight | undefined;
+  stopped: boolean;
+}
+
+function clientTransport(opts: SessionOptions, signer: Signer, keys: readonly PublicKey[]): TcpTransport {
   const { config, logger } = opts;
-  const keys = replicaPublicKeys(config);
-  const n = keys.length;
-  const f = Math.floor((n - 1) / 3);
-  const signer = ed25519Suite.signer(opts.seed);
-  const id = clientIdOf(signer.publicKey);
-  const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256 });
-  const transport = createTcpTransport({
+  return createTcpTransport({
     clusterId: config.clusterId,
     role: { kind: 'client' },
     signer,
@@ -106,131 +117,151 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     limits: { reconnectMaxMs: 1000, ...opts.transportLimits },
     onEvent: (ev) => logger?.debug({ ev }, 'client transport'),
   });
+}
+
+/**
+ * A breaker per replica (cockatiel): a replica that keeps failing as the first target (not
+ * connected, or no result before the retransmit timeout) is skipped: requests go to all at once.
+ */
+function replicaBreakers(n: number, opts: SessionOptions): CircuitBreakerPolicy[] {
+  return Array.from({ length: n }, (_, i) => {
+    const b = circuitBreaker(handleAll, { halfOpenAfter: opts.breakerResetMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) });
+    b.onBreak(() => opts.logger?.warn({ replica: i }, 'replica keeps failing: requests go to all replicas first'));
+    b.onReset(() => opts.logger?.info({ replica: i }, 'replica answers again'));
+    return b;
+  });
+}
+
+function broadcast(st: State, fl: Flight): void {
+  fl.broadcast = true;
+  for (let r = 0; r < st.n; r++) st.transport.sendToReplica(replicaId(r), fl.bytes);
+}
+
+/** §4.1: the request goes to the primary; if its breaker is open or it is unreachable, to all. */
+function sendFirst(st: State, fl: Flight): void {
+  const phase = st.breakers[fl.primary]!.execute(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        if (!st.transport.connectedReplicas().includes(fl.primary)) {
+          reject(new PrimaryUnavailable(`replica ${fl.primary} is not connected`));
+          return;
+        }
+        st.transport.sendToReplica(fl.primary, fl.bytes);
+        fl.endPhase = (ok) => (ok ? resolve() : reject(new PrimaryUnavailable(`no result via replica ${fl.primary}`)));
+      }),
+  );
+  phase.catch(() => {
+    if (st.flight === fl && !fl.broadcast) broadcast(st, fl);
+  });
+}
+
+function onReply(st: State, ingress: Ingress, from: PeerId, payload: Uint8Array): void {
+  if (from.kind !== 'replica') return;
+  const r = ingress.reply(payload);
+  // The reply must be signed by the replica whose authenticated connection carried it.
+  if (!r.ok || r.value.replica !== from.id) {
+    st.logger?.debug({ from: from.id, reason: r.ok ? 'sender-mismatch' : r.error }, 'reply dropped');
+    return;
+  }
+  const fl = st.flight;
+  if (fl !== undefined && r.value.reqNo === fl.reqNo) fl.repliedBy.add(r.value.replica);
+  const { accepted } = st.core.onReply(r.value);
+  if (accepted !== undefined && fl !== undefined && accepted.reqNo === fl.reqNo) fl.done(accepted.result);
+}
+
+function onTick(st: State): void {
+  for (const req of st.core.onTick()) {
+    const fl = st.flight;
+    if (fl === undefined || req.reqNo !== fl.reqNo) continue;
+    // §4.1: no result in time → the request goes to every replica (the core backs off).
+    fl.endPhase?.(false);
+    fl.endPhase = undefined;
+    broadcast(st, fl);
+  }
+}
+
+function submit(st: State, op: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  if (st.stopped || signal.aborted) return Promise.reject(new Error('session stopped or aborted'));
+  const view = st.core.lastSeenView();
+  const { request, to } = st.core.submit(op, false);
+  st.lastReqNo = request.reqNo;
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const finish = (ok: boolean): void => {
+      signal.removeEventListener('abort', onAbort);
+      fl.endPhase?.(ok);
+      fl.endPhase = undefined;
+    };
+    const onAbort = (): void => {
+      if (st.flight === fl) st.flight = undefined;
+      finish(false);
+      // Give up on the request: a fresh core continues above its request number.
+      if (st.core.outstanding() !== undefined) st.core = st.newCore(Math.max(st.lastReqNo + 1, clockReqNo()));
+      reject(new Error('aborted'));
+    };
+    const fl: Flight = {
+      reqNo: request.reqNo,
+      primary: to,
+      view,
+      bytes: encodeMessage(request),
+      repliedBy: new Set(),
+      broadcast: false,
+      endPhase: undefined,
+      done: (result) => {
+        st.flight = undefined;
+        finish(true);
+        resolve(result);
+      },
+    };
+    st.flight = fl;
+    signal.addEventListener('abort', onAbort, { once: true });
+    sendFirst(st, fl);
+  });
+}
+
+function report(st: State): FlightReport | undefined {
+  const fl = st.flight;
+  if (fl === undefined) return undefined;
+  return { reqNo: fl.reqNo, primary: fl.primary, view: fl.view, repliedBy: [...fl.repliedBy].sort((a, b) => a - b), broadcast: fl.broadcast };
+}
+
+export async function openSession(opts: SessionOptions): Promise<Session> {
+  const keys = replicaPublicKeys(opts.config);
+  const n = keys.length;
+  const f = Math.floor((n - 1) / 3);
+  const signer = ed25519Suite.signer(opts.seed);
+  const id = clientIdOf(signer.publicKey);
+  const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256 });
   const retransmitTicks = Math.max(1, Math.ceil(opts.retransmitMs / opts.tickMs));
   const newCore = (first: number): ClientCore =>
     createClientCore({ id, signer, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first });
-  let core = newCore(opts.firstReqNo ?? clockReqNo());
-  let lastReqNo = 0;
-  let flight: Flight | undefined;
-  let stopped = false;
-
-  // A breaker per replica (cockatiel): a replica that keeps failing as the first target (not
-  // connected, or no result before the retransmit timeout) is skipped: requests go to all at once.
-  const breakers: CircuitBreakerPolicy[] = keys.map((_, i) => {
-    const b = circuitBreaker(handleAll, { halfOpenAfter: opts.breakerResetMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) });
-    b.onBreak(() => logger?.warn({ replica: i }, 'replica keeps failing: requests go to all replicas first'));
-    b.onReset(() => logger?.info({ replica: i }, 'replica answers again'));
-    return b;
-  });
-
-  const broadcast = (fl: Flight): void => {
-    fl.broadcast = true;
-    for (let r = 0; r < n; r++) transport.sendToReplica(replicaId(r), fl.bytes);
+  const st: State = {
+    n,
+    transport: clientTransport(opts, signer, keys),
+    breakers: replicaBreakers(n, opts),
+    newCore,
+    logger: opts.logger,
+    core: newCore(opts.firstReqNo ?? clockReqNo()),
+    lastReqNo: 0,
+    flight: undefined,
+    stopped: false,
   };
-
-  /** §4.1: the request goes to the primary; if its breaker is open or it is unreachable, to all. */
-  const sendFirst = (fl: Flight): void => {
-    const phase = breakers[fl.primary]!.execute(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          if (!transport.connectedReplicas().includes(fl.primary)) {
-            reject(new PrimaryUnavailable(`replica ${fl.primary} is not connected`));
-            return;
-          }
-          transport.sendToReplica(fl.primary, fl.bytes);
-          fl.endPhase = (ok) => (ok ? resolve() : reject(new PrimaryUnavailable(`no result via replica ${fl.primary}`)));
-        }),
-    );
-    phase.catch(() => {
-      if (flight === fl && !fl.broadcast) broadcast(fl);
-    });
-  };
-
-  transport.onMessage((from, payload) => {
-    if (from.kind !== 'replica') return;
-    const r = ingress.reply(payload);
-    // The reply must be signed by the replica whose authenticated connection carried it.
-    if (!r.ok || r.value.replica !== from.id) {
-      logger?.debug({ from: from.id, reason: r.ok ? 'sender-mismatch' : r.error }, 'reply dropped');
-      return;
-    }
-    const fl = flight;
-    if (fl !== undefined && r.value.reqNo === fl.reqNo) fl.repliedBy.add(r.value.replica);
-    const { accepted } = core.onReply(r.value);
-    if (accepted !== undefined && fl !== undefined && accepted.reqNo === fl.reqNo) fl.done(accepted.result);
-  });
-
-  const ticker = setInterval(() => {
-    for (const req of core.onTick()) {
-      const fl = flight;
-      if (fl === undefined || req.reqNo !== fl.reqNo) continue;
-      // §4.1: no result in time → the request goes to every replica (the core backs off).
-      fl.endPhase?.(false);
-      fl.endPhase = undefined;
-      broadcast(fl);
-    }
-  }, opts.tickMs);
-
-  /** Gives up on the outstanding request: a fresh core continues above its request number. */
-  const abandon = (): void => {
-    if (core.outstanding() !== undefined) core = newCore(Math.max(lastReqNo + 1, clockReqNo()));
-  };
-
-  await transport.start();
-
+  st.transport.onMessage((from, payload) => onReply(st, ingress, from, payload));
+  await st.transport.start();
+  const ticker = setInterval(() => onTick(st), opts.tickMs);
   return {
     id,
     n,
     f,
-    connectedReplicas: () => transport.connectedReplicas(),
-    view: () => core.lastSeenView(),
-    breakerStates: () => breakers.map((b) => BREAKER_STATES[b.state]),
-    report: () => {
-      const fl = flight;
-      if (fl === undefined) return undefined;
-      return { reqNo: fl.reqNo, primary: fl.primary, view: fl.view, repliedBy: [...fl.repliedBy].sort((a, b) => a - b), broadcast: fl.broadcast };
-    },
-    submit(op, signal) {
-      if (stopped || signal.aborted) return Promise.reject(new Error('session stopped or aborted'));
-      const view = core.lastSeenView();
-      const { request, to } = core.submit(op, false);
-      lastReqNo = request.reqNo;
-      return new Promise<Uint8Array>((resolve, reject) => {
-        const finish = (ok: boolean): void => {
-          signal.removeEventListener('abort', onAbort);
-          fl.endPhase?.(ok);
-          fl.endPhase = undefined;
-        };
-        const onAbort = (): void => {
-          if (flight === fl) flight = undefined;
-          finish(false);
-          abandon();
-          reject(new Error('aborted'));
-        };
-        const fl: Flight = {
-          reqNo: request.reqNo,
-          primary: to,
-          view,
-          bytes: encodeMessage(request),
-          repliedBy: new Set(),
-          broadcast: false,
-          endPhase: undefined,
-          done: (result) => {
-            flight = undefined;
-            finish(true);
-            resolve(result);
-          },
-        };
-        flight = fl;
-        signal.addEventListener('abort', onAbort, { once: true });
-        sendFirst(fl);
-      });
-    },
+    connectedReplicas: () => st.transport.connectedReplicas(),
+    view: () => st.core.lastSeenView(),
+    breakerStates: () => st.breakers.map((b) => BREAKER_STATES[b.state]),
+    report: () => report(st),
+    submit: (op, signal) => submit(st, op, signal),
     async stop() {
-      if (stopped) return;
-      stopped = true;
+      if (st.stopped) return;
+      st.stopped = true;
       clearInterval(ticker);
-      await transport.stop();
+      await st.transport.stop();
     },
   };
 }

@@ -6,12 +6,13 @@
 //                     a seq are the ones every other replica executed there: executed histories are
 //                     prefixes of one another.
 //   exactly-once    — a replica executes each (client, reqNo) at most once (§4.1, SPEC B2).
-// Linearizability of what clients observed is in linearizability.ts.
+// Linearizability of what clients observed is in linearizability.ts, "durable before sent" in
+// contradiction.ts, liveness in liveness.ts.
 
 import type { ClientId, Digest, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
 import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
 
-export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability';
+export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability' | 'contradiction' | 'liveness';
 
 export interface Violation {
   readonly checker: CheckerName;

@@ -15,8 +15,8 @@ import type { Ingress } from '../ingress/ingress.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { PbftParams } from '../pbft/params.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
-import type { Replica } from '../pbft/replica.ts';
-import { createReplica } from '../pbft/replica.ts';
+import type { Replica, ReplicaOptions } from '../pbft/replica.ts';
+import { createReplica, recoverReplica } from '../pbft/replica.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
 import type { SimDisk } from './disk.ts';
@@ -31,9 +31,15 @@ import { createWorkload } from './workload.ts';
 export interface SimReplica {
   readonly id: ReplicaId;
   readonly node: NodeId;
-  readonly core: Replica;
+  /** Replaced by a restart (recoverReplica over the disk's records). */
+  core: Replica;
+  /** Survives crashes: only flushed records are on it. */
   readonly disk: SimDisk;
-  readonly ingress: Ingress;
+  ingress: Ingress;
+  /** False from a crash until the restart. */
+  up: boolean;
+  /** Everything but the app, to rebuild the core on restart. */
+  readonly options: Omit<ReplicaOptions, 'app'>;
 }
 
 export interface SimClient {
@@ -56,6 +62,8 @@ export interface Cluster {
   readonly clientByKey: ReadonlyMap<ClientId, SimClient>;
   /** Ingress used by clients to check replies. */
   readonly clientIngress: Ingress;
+  /** A fresh ingress for a replica (after a restart its caches are gone). */
+  readonly makeIngress: () => Ingress;
   readonly network: Network;
   /** Stream for client think times. */
   readonly clientPrng: Prng;
@@ -71,6 +79,8 @@ export function simParams(o: SimOptions): PbftParams {
   const worst = o.delayMax * (o.reorder ? 3 : 1);
   return {
     ...DEFAULT_PARAMS,
+    checkpointInterval: o.checkpointInterval,
+    windowSize: 4 * o.checkpointInterval,
     batchTimeoutTicks: 2 * o.delayMax,
     retransmitTicks: Math.max(DEFAULT_PARAMS.retransmitTicks, 8 * worst),
     requestTimeoutTicks: Math.max(DEFAULT_PARAMS.requestTimeoutTicks, 80 * worst),
@@ -97,9 +107,9 @@ export function createCluster(o: SimOptions): Cluster {
   const bugs = bugsOf(o);
   const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash });
   const replicas = replicaSigners.map((signer, i): SimReplica => {
-    const id = replicaId(i);
-    const core = createReplica({ id, n, replicaKeys, signer, hash: suite.hash, app: createKvApp(), params, bugs });
-    return { id, node: i, core, disk: createSimDisk(), ingress: makeIngress() };
+    const options = { id: replicaId(i), n, replicaKeys, signer, hash: suite.hash, params, bugs };
+    const core = createReplica({ ...options, app: createKvApp() });
+    return { id: options.id, node: i, core, disk: createSimDisk(), ingress: makeIngress(), up: true, options };
   });
   const retransmitTicks = clientRetransmitTicks(o);
   const clients = clientSigners.map((signer, i): SimClient => {
@@ -121,7 +131,21 @@ export function createCluster(o: SimOptions): Cluster {
     clients,
     clientByKey: new Map(clients.map((c) => [c.core.id, c] as const)),
     clientIngress: makeIngress(),
+    makeIngress,
     network,
     clientPrng,
   };
+}
+
+/** A crash: the replica stops taking input; whatever its disk had not flushed is lost. */
+export function crashReplica(r: SimReplica): void {
+  r.disk.crash();
+  r.up = false;
+}
+
+/** A restart: rebuild the core from the durable records with a fresh application (SPEC D2). */
+export function restartReplica(cluster: Cluster, r: SimReplica): void {
+  r.core = recoverReplica({ ...r.options, app: createKvApp() }, r.disk.records());
+  r.ingress = cluster.makeIngress();
+  r.up = true;
 }

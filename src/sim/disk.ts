@@ -1,7 +1,7 @@
 // Simulated disk: a sorted key/value map that applies a replica's PersistOp records. Writes are
 // staged during a step and made durable by flush(); the driver flushes before it releases the
 // step's sends ("durable before sent", SPEC D2). crash() loses whatever was staged and not flushed
-// (used by crash/restart scenarios).
+// (used by crash/restart scenarios); records() is what a restarted replica reads back.
 
 import type { PersistOp } from '../protocol/types.ts';
 
@@ -25,6 +25,8 @@ export interface SimDisk {
   get(key: string): Uint8Array | undefined;
   /** Durable entries with from ≤ key < to (whole disk by default), in bytewise key order. */
   entries(from?: string, to?: string): [string, Uint8Array][];
+  /** A copy of every durable record: what a restarted replica reads back (recoverReplica). */
+  records(): ReadonlyMap<string, Uint8Array>;
   readonly size: number;
   readonly staged: number;
   stats(): DiskStats;
@@ -72,6 +74,7 @@ export function createSimDisk(): SimDisk {
       const keys = [...data.keys()].filter((k) => k >= from && (to === undefined || k < to)).sort(cmp);
       return keys.map((k) => [k, data.get(k)!]);
     },
+    records: () => new Map(data),
     get size() {
       return data.size;
     },

@@ -16,6 +16,12 @@ export interface PartitionSpec {
   readonly to: number;
 }
 
+/** A replica event at a tick: a crash (`--crash "R@T"`) or a restart from its disk (`--restart "R@T"`). */
+export interface ReplicaEventSpec {
+  readonly replica: number;
+  readonly at: number;
+}
+
 export type SimCrypto = 'sim' | 'ed25519';
 
 export type PlantedBugName = keyof PlantedBugs;
@@ -36,6 +42,16 @@ export interface SimOptions {
   readonly delayMin: number;
   readonly delayMax: number;
   readonly partitions: readonly PartitionSpec[];
+  /**
+   * Crashes: at tick T the replica's step runs, then the crash strikes between handle() and the
+   * flush, so that step's writes and the sends held behind them are lost; the replica takes no
+   * input until it restarts.
+   */
+  readonly crashes: readonly ReplicaEventSpec[];
+  /** Restarts: at tick T a crashed replica is rebuilt from its disk (recoverReplica) with a fresh app. */
+  readonly restarts: readonly ReplicaEventSpec[];
+  /** K, the checkpoint interval (TOCS '02 §4.3); the log window is L = 4K. */
+  readonly checkpointInterval: number;
   readonly crypto: SimCrypto;
   /** The run stops here; ops not committed by then are "unfinished". */
   readonly maxTicks: number;
@@ -54,6 +70,9 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   delayMin: 1,
   delayMax: 5,
   partitions: [],
+  crashes: [],
+  restarts: [],
+  checkpointInterval: 64,
   crypto: 'sim',
   maxTicks: 200_000,
   bugs: [],
@@ -68,6 +87,10 @@ export const PLANTED_BUG_NAMES: readonly PlantedBugName[] = [
 
 export const MAX_SIM_CLIENTS = 10_000;
 export const MAX_SIM_DELAY = 10_000;
+export const MAX_SIM_TICK = 1_000_000_000;
+/** Checkpoint intervals accepted by `--checkpoint-interval` (the window is 4K). */
+export const MIN_CHECKPOINT_INTERVAL = 2;
+export const MAX_CHECKPOINT_INTERVAL = 4096;
 
 const isInt = (v: number, min: number, max: number): boolean => Number.isSafeInteger(v) && v >= min && v <= max;
 const isProb = (v: number): boolean => Number.isFinite(v) && v >= 0 && v < 1;
@@ -86,6 +109,10 @@ export function validateSimOptions(o: SimOptions): string[] {
   }
   if (!isInt(o.maxTicks, 1, 1_000_000_000)) p.push(`--max-ticks must be a positive integer, got ${o.maxTicks}`);
   for (const part of o.partitions) p.push(...validatePartition(part, o.replicas));
+  p.push(...validateReplicaEvents(o));
+  if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
+    p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
+  }
   for (const b of o.bugs) if (!PLANTED_BUG_NAMES.includes(b)) p.push(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got ${b}`);
   return p;
 }
@@ -105,6 +132,51 @@ function validatePartition(part: PartitionSpec, n: number): string[] {
     return [`--partition: the window must be T1-T2 with 0 ≤ T1 < T2 (in "${shown}")`];
   }
   return [];
+}
+
+/**
+ * Crash/restart schedule: ids in [0, n-1], ticks in range, and per replica an alternation
+ * crash → restart → crash… with each restart strictly after the crash it undoes.
+ */
+function validateReplicaEvents(o: SimOptions): string[] {
+  for (const [flag, list] of [['--crash', o.crashes], ['--restart', o.restarts]] as const) {
+    for (const e of list) {
+      if (!isInt(e.replica, 0, o.replicas - 1)) return [`${flag}: replica id ${e.replica} is not in [0, ${o.replicas - 1}] (in "${formatReplicaEvents(list)}")`];
+      if (!isInt(e.at, 0, MAX_SIM_TICK)) return [`${flag}: tick ${e.at} is not in [0, ${MAX_SIM_TICK}] (in "${formatReplicaEvents(list)}")`];
+    }
+  }
+  // Same tick: the crash comes first (a restart at the crash tick is rejected below).
+  const events = [...o.crashes.map((e) => ({ ...e, kind: 'crash' as const })), ...o.restarts.map((e) => ({ ...e, kind: 'restart' as const }))];
+  events.sort((a, b) => a.at - b.at || (a.kind === b.kind ? 0 : a.kind === 'crash' ? -1 : 1));
+  const downSince = new Map<number, number>();
+  for (const e of events) {
+    const since = downSince.get(e.replica);
+    if (e.kind === 'crash') {
+      if (since !== undefined) return [`--crash: replica ${e.replica} crashes at tick ${e.at} but is already down since tick ${since} (restart it first)`];
+      downSince.set(e.replica, e.at);
+    } else if (since === undefined) {
+      return [`--restart: replica ${e.replica} restarts at tick ${e.at} but is not crashed then (crash it earlier with --crash)`];
+    } else if (since === e.at) {
+      return [`--restart: replica ${e.replica} restarts at tick ${e.at}, the tick it crashes; restart it later`];
+    } else {
+      downSince.delete(e.replica);
+    }
+  }
+  return [];
+}
+
+export function formatReplicaEvents(list: readonly ReplicaEventSpec[]): string {
+  return list.map((e) => `${e.replica}@${e.at}`).join(',');
+}
+
+/** Parses "R@T[,R@T…]"; undefined when the syntax is wrong (ids and order are checked later). */
+export function parseReplicaEvents(text: string): ReplicaEventSpec[] | undefined {
+  const t = text.trim();
+  if (!/^[0-9]+@[0-9]+(,[0-9]+@[0-9]+)*$/.test(t)) return undefined;
+  return t.split(',').map((part) => {
+    const [r, at] = part.split('@');
+    return { replica: Number(r), at: Number(at) };
+  });
 }
 
 export function formatPartition(p: PartitionSpec): string {
@@ -132,6 +204,9 @@ export function replayCommand(o: SimOptions): string {
   if (o.reorder) args.push('--reorder');
   if (o.delayMin !== d.delayMin || o.delayMax !== d.delayMax) args.push(`--delay-ticks ${o.delayMin}:${o.delayMax}`);
   for (const p of o.partitions) args.push(`--partition "${formatPartition(p)}"`);
+  if (o.crashes.length > 0) args.push(`--crash "${formatReplicaEvents(o.crashes)}"`);
+  if (o.restarts.length > 0) args.push(`--restart "${formatReplicaEvents(o.restarts)}"`);
+  if (o.checkpointInterval !== d.checkpointInterval) args.push(`--checkpoint-interval ${o.checkpointInterval}`);
   if (o.crypto !== d.crypto) args.push(`--crypto ${o.crypto}`);
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);

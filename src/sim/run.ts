@@ -1,35 +1,38 @@
 // The simulation loop. Each virtual tick:
-//   1. the network hands over the messages due now; each receiver's ingress decodes and verifies them;
-//   2. each replica runs one step: its delivered messages, then {type:'tick'}; the step's persist
-//      records are applied to its disk, THEN its sends and replies are released to the network
-//      (durable before sent, SPEC D2 — a crash between the two loses both);
-//   3. each client takes its replies, retransmits on timeout, and submits its next op when idle;
-//   4. the checkers have run on everything executed and accepted in the tick.
+//   1. replicas scheduled to restart are rebuilt from their disks (recoverReplica, fresh app), and
+//      the safety checker accepts their replay from the restored checkpoint;
+//   2. the network hands over the messages due now (those for a crashed replica are lost); each
+//      receiver's ingress decodes and verifies them;
+//   3. each live replica runs one step: its delivered messages, then {type:'tick'}; the step's
+//      persist records are applied to its disk, THEN its sends and replies are released to the
+//      network (durable before sent, SPEC D2). A crash scheduled at this tick strikes between the
+//      two: the step's writes and sends are lost and the replica goes down;
+//   4. each client takes its replies, retransmits on timeout, and submits its next op when idle;
+//   5. the checkers have run on everything executed, released and accepted in the tick, and the
+//      liveness checker looks at the oldest outstanding request.
 // The run ends when every op is committed, on the first violation, or at maxTicks.
 
-import type { ReplicaId, ReqNo } from '../core/ids.ts';
-import { replicaId } from '../core/ids.ts';
-import type { CoreEvent, Input, Output } from '../protocol/types.ts';
-import type { Reply, Request } from '../wire/messages.ts';
-import { encodeMessage } from '../wire/codec.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import { primaryOf } from '../core/quorum.ts';
 import { createKvApp } from '../app/kv.ts';
-import type { Cluster, SimClient, SimReplica } from './cluster.ts';
-import { createCluster } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
+import { clientRetransmitTicks, createCluster, restartReplica } from './cluster.ts';
 import type { Envelope } from './network.ts';
 import type { SimOptions } from './options.ts';
-import type { SafetyChecker, Violation } from './checkers.ts';
+import type { Violation } from './checkers.ts';
 import { createSafetyChecker } from './checkers.ts';
-import type { LinearizabilityChecker } from './linearizability.ts';
 import { createLinearizabilityChecker } from './linearizability.ts';
-import type { RunCounters, SimSummary } from './summary.ts';
+import { createContradictionChecker } from './contradiction.ts';
+import { createLivenessChecker } from './liveness.ts';
+import { createRecoveryTracker } from './recovery.ts';
+import type { FaultSchedule } from './faults.ts';
+import { createFaultSchedule, reachable } from './faults.ts';
+import type { SimSummary } from './summary.ts';
 import { buildSummary, newCounters } from './summary.ts';
+import type { SimObserver, StepCtx } from './step.ts';
+import { stepClient, stepReplica } from './step.ts';
 
-/** Optional hooks to narrate a run (the demo); they never influence it. */
-export interface SimObserver {
-  onCoreEvent?(replica: ReplicaId, event: CoreEvent, tick: number): void;
-  onPartition?(kind: 'formed' | 'healed', index: number, tick: number): void;
-  onAccepted?(committed: number, tick: number): void;
-}
+export type { SimObserver } from './step.ts';
 
 export interface Simulation {
   readonly options: SimOptions;
@@ -41,6 +44,9 @@ export interface Simulation {
   summary(): SimSummary;
 }
 
+/** Peak log and client-table sizes are sampled every this many ticks. */
+const SAMPLE_EVERY = 8;
+
 export function runSimulation(options: SimOptions, observer: SimObserver = {}): SimSummary {
   const sim = createSimulation(options, observer);
   while (sim.step()) {
@@ -51,24 +57,50 @@ export function runSimulation(options: SimOptions, observer: SimObserver = {}): 
 
 export function createSimulation(options: SimOptions, observer: SimObserver = {}): Simulation {
   const cluster = createCluster(options);
-  const safety = createSafetyChecker();
-  const lin = createLinearizabilityChecker(createKvApp());
+  const faults = createFaultSchedule(options);
   const counters = newCounters();
   let tick = 0;
   let done = false;
-
-  const record = (v: Violation | undefined): void => {
-    if (v !== undefined && counters.violations.length === 0) counters.violations.push(v);
+  const ctx: StepCtx = {
+    options,
+    cluster,
+    safety: createSafetyChecker(),
+    lin: createLinearizabilityChecker(createKvApp()),
+    contra: createContradictionChecker(),
+    liveness: createLivenessChecker({
+      f: cluster.f,
+      loss: options.loss,
+      params: cluster.params,
+      clientRetransmitTicks: clientRetransmitTicks(options),
+      lastEventTick: faults.lastEventTick,
+    }),
+    recovery: createRecoveryTracker(),
+    counters,
+    observer,
+    record: (v: Violation | undefined): void => {
+      if (v !== undefined && counters.violations.length === 0) counters.violations.push(v);
+    },
+    tick: () => tick,
   };
-  const ctx: StepCtx = { cluster, safety, lin, counters, observer, record, tick: () => tick };
+  const isolation = { primary: -1 };
 
   const step = (): boolean => {
     if (done) return false;
     tick++;
     notePartitions(options, observer, tick);
+    restarts(ctx, faults, tick);
+    notePrimaryFailures(ctx, faults, tick, isolation);
+    const crashing = new Set(faults.crashesAt(tick));
     const due = groupByReceiver(cluster.network.takeDue(tick));
-    for (const r of cluster.replicas) stepReplica(ctx, r, due.get(r.node) ?? []);
-    for (const c of cluster.clients) stepClient(ctx, options, c, due.get(c.node) ?? []);
+    for (const r of cluster.replicas) {
+      const envs = due.get(r.node) ?? [];
+      if (r.up) stepReplica(ctx, r, envs, crashing.has(r.id));
+      else for (let i = 0; i < envs.length; i++) cluster.network.countDrop('crashed');
+    }
+    for (const c of cluster.clients) stepClient(ctx, c, due.get(c.node) ?? []);
+    const down = cluster.replicas.reduce((k, r) => k + (r.up ? 0 : 1), 0);
+    ctx.record(ctx.liveness.onTick(tick, faults.partitioned(tick), down));
+    if (tick % SAMPLE_EVERY === 0) sample(ctx);
     done = counters.violations.length > 0 || counters.committed >= options.ops || tick >= options.maxTicks;
     return !done;
   };
@@ -83,18 +115,8 @@ export function createSimulation(options: SimOptions, observer: SimObserver = {}
     get done() {
       return done;
     },
-    summary: () => buildSummary(options, cluster, safety, counters, tick),
+    summary: () => buildSummary(options, cluster, ctx.safety, counters, tick, { liveness: ctx.liveness.report(), recovery: ctx.recovery.records() }),
   };
-}
-
-interface StepCtx {
-  readonly cluster: Cluster;
-  readonly safety: SafetyChecker;
-  readonly lin: LinearizabilityChecker;
-  readonly counters: RunCounters;
-  readonly observer: SimObserver;
-  readonly record: (v: Violation | undefined) => void;
-  readonly tick: () => number;
 }
 
 function groupByReceiver(envs: readonly Envelope[]): Map<number, Envelope[]> {
@@ -115,142 +137,47 @@ function notePartitions(o: SimOptions, observer: SimObserver, tick: number): voi
   });
 }
 
-/** Decodes and verifies what arrived for a replica (ingress), dropping bad bytes with their reason. */
-function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): Input[] {
-  const net = ctx.cluster.network;
-  const inputs: Input[] = [];
-  for (const e of envs) {
-    if (e.channel === 'request') {
-      const v = r.ingress.request(e.bytes);
-      if (!v.ok) net.countDrop(`ingress:${v.error}`);
-      else inputs.push({ type: 'request', request: v.value });
-    } else if (e.channel === 'replica') {
-      const v = r.ingress.replicaMessage(e.bytes, replicaId(e.from));
-      if (!v.ok) net.countDrop(`ingress:${v.error}`);
-      else inputs.push({ type: 'message', message: v.value });
-    } else {
-      net.countDrop('misrouted');
-      continue;
-    }
-    net.countDelivered();
-  }
-  inputs.push({ type: 'tick' });
-  return inputs;
-}
-
-/** One replica step: handle every input, apply persist, then release sends (SPEC D2). */
-function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): void {
-  const held: Output[] = [];
-  for (const input of replicaInputs(ctx, r, envs)) {
-    const out = r.core.handle(input);
-    r.disk.stage(out.persist);
-    held.push(out);
-    observe(ctx, r.id, out);
-  }
-  r.disk.flush();
-  for (const out of held) release(ctx, r, out.send, out.replies);
-}
-
-function observe(ctx: StepCtx, id: ReplicaId, out: Output): void {
-  const tick = ctx.tick();
-  // Events first: a state transfer that completes in this step precedes what executes after it.
-  for (const ev of out.events) {
-    ctx.observer.onCoreEvent?.(id, ev, tick);
-    countEvent(ctx.counters, ev);
-    if (ev.type === 'state-transfer-done') ctx.safety.onReplicaReset(id, ev.seq);
-  }
-  for (const batch of out.executed) {
-    const { first, violation } = ctx.safety.onExecuted(id, batch, tick);
-    ctx.record(violation);
-    if (first === undefined) continue;
-    if (first.executed.length > 0) ctx.counters.batches++;
-    ctx.counters.requestsOrdered += first.executed.length;
-    ctx.record(ctx.lin.onOrdered(first, tick));
+/** Rebuilds the replicas scheduled to restart now from their durable records (SPEC D2). */
+function restarts(ctx: StepCtx, faults: FaultSchedule, tick: number): void {
+  for (const id of faults.restartsAt(tick)) {
+    const r = ctx.cluster.replicas[id];
+    if (r === undefined || r.up) continue;
+    restartReplica(ctx.cluster, r);
+    ctx.counters.restarts++;
+    // Its state rolled back to the restored checkpoint: it replays from there.
+    ctx.safety.onReplicaReset(r.id, r.core.status().lastExecuted);
+    ctx.observer.onReplicaFault?.('restart', r.id, tick);
   }
 }
 
-function countEvent(c: RunCounters, ev: CoreEvent): void {
-  switch (ev.type) {
-    case 'drop':
-      c.coreDrops[ev.reason] = (c.coreDrops[ev.reason] ?? 0) + 1;
-      return;
-    case 'view-change-started':
-      c.viewChangesStarted++;
-      return;
-    case 'new-view-installed':
-      c.newViews++;
-      c.finalView = Math.max(c.finalView, ev.view);
-      return;
-    case 'checkpoint-stable':
-      c.stableCheckpoint = Math.max(c.stableCheckpoint, ev.seq);
-      return;
-    case 'state-transfer-started':
-      return;
-    case 'state-transfer-done':
-      c.stateTransfers++;
-      return;
-    case 'batch-proposed':
-      return;
-  }
+/** The current primary: of the (f+1)-th highest view among live replicas (one correct replica is there). */
+export function clusterPrimary(cluster: Cluster): { primary: number; view: number } {
+  const views = cluster.replicas.filter((r) => r.up).map((r) => r.core.status().view as number);
+  views.sort((a, b) => b - a);
+  const view = views[Math.min(cluster.f, views.length - 1)] ?? 0;
+  return { primary: primaryOf(view, cluster.n), view };
 }
 
-function release(ctx: StepCtx, r: SimReplica, sends: Output['send'], replies: readonly Reply[]): void {
-  const { network, n, clientByKey } = ctx.cluster;
-  const tick = ctx.tick();
-  for (const s of sends) {
-    const bytes = encodeMessage(s.message);
-    const channel = s.message.type === 'request' ? 'request' : 'replica';
-    if (s.to === 'all') {
-      for (let to = 0; to < n; to++) if (to !== r.node) network.send(r.node, to, channel, bytes, tick);
-    } else {
-      network.send(r.node, s.to, channel, bytes, tick);
-    }
-  }
-  for (const reply of replies) {
-    const client = clientByKey.get(reply.client);
-    if (client === undefined) network.countDrop('unknown-client');
-    else network.send(r.node, client.node, 'reply', encodeMessage(reply), tick);
-  }
+/** Feeds the recovery tracker: the primary crashes now, or a partition now leaves it without a quorum. */
+function notePrimaryFailures(ctx: StepCtx, faults: FaultSchedule, tick: number, isolation: { primary: number }): void {
+  const crashing = faults.crashesAt(tick);
+  const partitionEdge = faults.partitionChanges(tick) || tick === 1;
+  if (crashing.length === 0 && !partitionEdge) return;
+  const { primary, view } = clusterPrimary(ctx.cluster);
+  if (crashing.includes(primary)) ctx.recovery.onPrimaryFailure('crash', primary, view, tick);
+  if (!partitionEdge) return;
+  const { n, quorum } = quorumConfig(ctx.cluster.n);
+  const cut = reachable(faults.activePartitions(tick), primary, n).length < quorum;
+  if (cut && isolation.primary !== primary) ctx.recovery.onPrimaryFailure('isolation', primary, view, tick);
+  isolation.primary = cut ? primary : -1;
 }
 
-function stepClient(ctx: StepCtx, o: SimOptions, c: SimClient, envs: readonly Envelope[]): void {
-  const { network, clientIngress } = ctx.cluster;
-  const tick = ctx.tick();
-  for (const e of envs) {
-    const v = e.channel === 'reply' ? clientIngress.reply(e.bytes) : undefined;
-    if (v === undefined) network.countDrop('misrouted');
-    else if (!v.ok) network.countDrop(`ingress:${v.error}`);
-    else {
-      network.countDelivered();
-      const { accepted } = c.core.onReply(v.value);
-      if (accepted !== undefined) onAccepted(ctx, c, accepted.reqNo, accepted.result);
-    }
+function sample(ctx: StepCtx): void {
+  const c = ctx.counters;
+  for (const r of ctx.cluster.replicas) {
+    if (!r.up) continue;
+    const s = r.core.status();
+    if (s.logSize > c.peakLogSize) c.peakLogSize = s.logSize;
+    if (s.clientTableSize > c.peakClientTable) c.peakClientTable = s.clientTableSize;
   }
-  for (const req of c.core.onTick()) broadcast(ctx, c, req);
-  if (c.core.outstanding() === undefined && ctx.counters.submitted < o.ops && tick >= c.nextSubmitTick) {
-    const sent = c.core.submit(c.workload.next());
-    ctx.counters.submitted++;
-    ctx.counters.submitTick.set(c.index, tick);
-    ctx.record(ctx.lin.onSubmit(c.core.id, sent.request.reqNo, tick));
-    network.send(c.node, sent.to, 'request', encodeMessage(sent.request), tick);
-  }
-}
-
-function onAccepted(ctx: StepCtx, c: SimClient, reqNo: ReqNo, result: Uint8Array): void {
-  const tick = ctx.tick();
-  const counters = ctx.counters;
-  counters.committed++;
-  const started = counters.submitTick.get(c.index) ?? tick;
-  counters.latencyTotal += tick - started;
-  counters.latencyMax = Math.max(counters.latencyMax, tick - started);
-  c.nextSubmitTick = tick + ctx.cluster.clientPrng.int(0, 2);
-  ctx.record(ctx.lin.onAccepted(c.core.id, reqNo, result, tick));
-  ctx.observer.onAccepted?.(counters.committed, tick);
-}
-
-/** §4.1: a client that timed out sends its request to every replica. */
-function broadcast(ctx: StepCtx, c: SimClient, req: Request): void {
-  const { network, n } = ctx.cluster;
-  const bytes = encodeMessage(req);
-  for (let to = 0; to < n; to++) network.send(c.node, to, 'request', bytes, ctx.tick());
 }

@@ -5,7 +5,19 @@
 import type { Cluster } from './cluster.ts';
 import type { SafetyChecker, Violation } from './checkers.ts';
 import type { SimOptions } from './options.ts';
-import { formatPartition, replayCommand } from './options.ts';
+import { formatPartition, formatReplicaEvents, replayCommand } from './options.ts';
+import type { LivenessReport } from './liveness.ts';
+import type { RecoveryRecord } from './recovery.ts';
+
+/** A completed state transfer: the replica installed the checkpoint at seq. */
+export interface StateTransferRecord {
+  readonly replica: number;
+  readonly seq: number;
+  readonly tick: number;
+}
+
+/** Most state transfers listed one by one (the count is always exact). */
+export const MAX_LISTED_TRANSFERS = 32;
 
 export interface RunCounters {
   submitted: number;
@@ -23,6 +35,14 @@ export interface RunCounters {
   finalView: number;
   stableCheckpoint: number;
   stateTransfers: number;
+  readonly stateTransferLog: StateTransferRecord[];
+  crashes: number;
+  restarts: number;
+  /** Message copies and replies held behind a flush when a crash struck (lost with it). */
+  sendsLostOnCrash: number;
+  /** Largest logSize / clientTableSize seen at any replica during the run (sampled). */
+  peakLogSize: number;
+  peakClientTable: number;
   readonly violations: Violation[];
 }
 
@@ -41,8 +61,20 @@ export function newCounters(): RunCounters {
     finalView: 0,
     stableCheckpoint: 0,
     stateTransfers: 0,
+    stateTransferLog: [],
+    crashes: 0,
+    restarts: 0,
+    sendsLostOnCrash: 0,
+    peakLogSize: 0,
+    peakClientTable: 0,
     violations: [],
   };
+}
+
+/** What the simulator measured besides the counters (liveness checker, recovery tracker). */
+export interface RunReports {
+  readonly liveness: LivenessReport;
+  readonly recovery: readonly RecoveryRecord[];
 }
 
 export interface SimSummary {
@@ -69,8 +101,29 @@ export interface SimSummary {
   /** Inputs the replicas' cores dropped, by reason (stale, duplicate, …). */
   readonly coreDrops: Readonly<Record<string, number>>;
   readonly views: { readonly final: number; readonly viewChangesStarted: number; readonly newViews: number };
+  /** Highest stable checkpoint at any replica, and the interval K. */
   readonly stableCheckpoint: number;
+  readonly checkpointInterval: number;
   readonly stateTransfers: number;
+  readonly stateTransferLog: readonly StateTransferRecord[];
+  readonly faults: {
+    readonly crashes: number;
+    readonly restarts: number;
+    /** Staged disk records and held sends that crashes destroyed. */
+    readonly writesLostOnCrash: number;
+    readonly sendsLostOnCrash: number;
+  };
+  /** Bounded memory: log entries and client-table entries kept (max over replicas). */
+  readonly retained: {
+    readonly logEntriesAtEnd: number;
+    readonly peakLogEntries: number;
+    readonly clientTableAtEnd: number;
+    readonly peakClientTable: number;
+    readonly windowSize: number;
+  };
+  /** Ticks from each primary failure to the next committed batch. */
+  readonly recovery: readonly RecoveryRecord[];
+  readonly liveness: LivenessReport;
   /** Virtual time at the end of the run. */
   readonly ticks: number;
   readonly violations: readonly Violation[];
@@ -85,9 +138,12 @@ const sorted = (r: Readonly<Record<string, number>>): Record<string, number> => 
   return out;
 };
 
-export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChecker, c: RunCounters, ticks: number): SimSummary {
+export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChecker, c: RunCounters, ticks: number, reports: RunReports): SimSummary {
   const net = cluster.network.stats();
-  const finalView = Math.max(c.finalView, ...cluster.replicas.map((r) => r.core.status().view));
+  const statuses = cluster.replicas.filter((r) => r.up).map((r) => r.core.status());
+  const finalView = Math.max(c.finalView, ...statuses.map((s) => s.view));
+  const logAtEnd = Math.max(0, ...statuses.map((s) => s.logSize));
+  const tableAtEnd = Math.max(0, ...statuses.map((s) => s.clientTableSize));
   return {
     ok: c.violations.length === 0 && c.committed >= o.ops,
     seed: o.seed,
@@ -109,7 +165,24 @@ export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChec
     coreDrops: sorted(c.coreDrops),
     views: { final: finalView, viewChangesStarted: c.viewChangesStarted, newViews: c.newViews },
     stableCheckpoint: c.stableCheckpoint,
+    checkpointInterval: cluster.params.checkpointInterval,
     stateTransfers: c.stateTransfers,
+    stateTransferLog: [...c.stateTransferLog],
+    faults: {
+      crashes: c.crashes,
+      restarts: c.restarts,
+      writesLostOnCrash: cluster.replicas.reduce((sum, r) => sum + r.disk.stats().lostOnCrash, 0),
+      sendsLostOnCrash: c.sendsLostOnCrash,
+    },
+    retained: {
+      logEntriesAtEnd: logAtEnd,
+      peakLogEntries: Math.max(c.peakLogSize, logAtEnd),
+      clientTableAtEnd: tableAtEnd,
+      peakClientTable: Math.max(c.peakClientTable, tableAtEnd),
+      windowSize: cluster.params.windowSize,
+    },
+    recovery: [...reports.recovery],
+    liveness: reports.liveness,
     ticks,
     violations: [...c.violations],
     replay: replayCommand(o),
@@ -125,11 +198,17 @@ const counts = (r: Readonly<Record<string, number>>): string => {
 export function formatSummary(s: SimSummary, o: SimOptions): string {
   const net = [`loss ${o.loss}`, `dup ${o.dup}`, o.reorder ? 'reorder' : 'fifo links', `delay ${o.delayMin}-${o.delayMax} ticks`];
   for (const p of o.partitions) net.push(`partition ${formatPartition(p)}`);
+  const faults = [`${s.faults.crashes} crashes, ${s.faults.restarts} restarts`];
+  if (o.crashes.length > 0) faults.push(`crash ${formatReplicaEvents(o.crashes)}`);
+  if (o.restarts.length > 0) faults.push(`restart ${formatReplicaEvents(o.restarts)}`);
+  if (s.faults.crashes > 0) faults.push(`lost on crash: ${s.faults.writesLostOnCrash} unflushed writes, ${s.faults.sendsLostOnCrash} held sends`);
+  const r = s.retained;
   const rows: [string, string][] = [
     ['result', s.ok ? 'OK' : s.violations.length > 0 ? 'VIOLATION' : 'UNFINISHED'],
     ['seed', `${s.seed}`],
     ['cluster', `n=${s.replicas} f=${s.f}, ${s.clients} clients, crypto ${o.crypto}`],
     ['network', net.join(', ')],
+    ['replica faults', faults.join(', ')],
     ['ops', `${s.ops.committed}/${s.ops.target} committed, ${s.ops.submitted} submitted, ${s.ops.unfinished} unfinished`],
     ['sequence numbers', `${s.seqs} used, ${s.batches} batches, mean batch ${s.meanBatchSize}`],
     ['latency', `mean ${s.latencyTicks.mean} ticks, max ${s.latencyTicks.max}`],
@@ -137,7 +216,11 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
     ['dropped (network)', counts(s.messages.dropped)],
     ['dropped (replicas)', counts(s.coreDrops)],
     ['views', `final view ${s.views.final}, ${s.views.viewChangesStarted} view changes started, ${s.views.newViews} new views installed`],
-    ['checkpoints', `stable at seq ${s.stableCheckpoint}, ${s.stateTransfers} state transfers`],
+    ['checkpoints', `stable at seq ${s.stableCheckpoint} (every ${s.checkpointInterval}, window ${r.windowSize})`],
+    ['state transfers', formatTransfers(s)],
+    ['retained state', `log ${r.logEntriesAtEnd} entries at end (peak ${r.peakLogEntries}), client table ${r.clientTableAtEnd} (peak ${r.peakClientTable}), max over replicas`],
+    ['recovery', formatRecovery(s.recovery)],
+    ['liveness', s.liveness.checked ? `bound ${s.liveness.boundTicks} ticks of good time, worst wait ${s.liveness.worstWaitTicks}` : 'not checked (loss above 0.2)'],
     ['virtual time', `${s.ticks} ticks`],
     ['violations', s.violations.length === 0 ? 'none' : s.violations.map((v) => `${v.checker} at tick ${v.tick}: ${v.detail}`).join('\n')],
   ];
@@ -145,4 +228,21 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v.replace(/\n/g, `\n${' '.repeat(width + 2)}`)}`);
   lines.push('', `replay: ${s.replay}`);
   return lines.join('\n');
+}
+
+function formatTransfers(s: SimSummary): string {
+  if (s.stateTransfers === 0) return 'none';
+  const listed = s.stateTransferLog.map((t) => `replica ${t.replica} to seq ${t.seq} at tick ${t.tick}`);
+  const more = s.stateTransfers - listed.length;
+  return `${s.stateTransfers}: ${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;
+}
+
+function formatRecovery(records: readonly RecoveryRecord[]): string {
+  if (records.length === 0) return 'no primary failure';
+  return records
+    .map((x) => {
+      const what = `primary ${x.primary} (view ${x.view}) ${x.cause === 'crash' ? 'crashed' : 'isolated'} at tick ${x.at}`;
+      return x.recoveredAt === null ? `${what}: no batch committed since` : `${what}: next batch committed at tick ${x.recoveredAt}, ${x.ticks} ticks`;
+    })
+    .join('\n');
 }

@@ -1,15 +1,23 @@
-// Seed sweeps: seeds S..S+count-1, each drawing the network conditions it was not given explicitly
-// from the seed itself (loss, duplication, reordering, latency, sometimes a partition that heals).
-// The drawn values are written into each run's options, so a failing seed's replay command names
-// them and reproduces the run exactly without the sweep.
+// Seed sweeps: seeds S..S+count-1, each drawing the conditions it was not given explicitly from the
+// seed itself: network (loss, duplication, reordering, latency), the checkpoint interval, and a
+// fault scenario (scenarios.ts: a primary crash, an isolated primary, cascading faulty primaries, a
+// lagging replica, crash/restart of any replica at any tick — or only a network partition that
+// heals). The drawn values are written into each run's options, so a failing seed's replay command
+// names them and reproduces the run exactly without the sweep.
 
 import { createPrng } from '../core/prng.ts';
 import type { PartitionSpec, SimOptions } from './options.ts';
 import type { SimSummary } from './summary.ts';
 import { runSimulation } from './run.ts';
+import { simParams } from './cluster.ts';
+import type { ScenarioKind } from './scenarios.ts';
+import { drawScenario } from './scenarios.ts';
 
 /** Options a sweep may draw per seed (those not fixed on the command line). */
-export type DrawnOption = 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions';
+export type DrawnOption = 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval';
+
+/** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
+const DRAWN_CHECKPOINT_INTERVALS = [8, 16, 32, 64];
 
 export interface SweepFailure {
   readonly seed: number;
@@ -32,6 +40,11 @@ const drawPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((Ma
 
 /** The options of one sweep run: `base` with the seed set and every option not in `fixed` drawn. */
 export function drawSweepOptions(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
+  return drawSweepRun(base, seed, fixed).options;
+}
+
+/** A sweep run's options and the scenario drawn for it (`fixed` when faults were given). */
+export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { options: SimOptions; scenario: ScenarioKind | 'fixed' } {
   const p = drawPrng(seed);
   const loss = p.int(0, 200) / 1000;
   const dup = p.int(0, 200) / 1000;
@@ -39,7 +52,8 @@ export function drawSweepOptions(base: SimOptions, seed: number, fixed: Readonly
   const delayMin = p.int(1, 3);
   const delayMax = delayMin + p.int(0, 6);
   const partitions = p.chance(0.3) ? [drawPartition(p, base.replicas)] : [];
-  return {
+  const checkpointInterval = p.pick(DRAWN_CHECKPOINT_INTERVALS);
+  const net: SimOptions = {
     ...base,
     seed,
     loss: fixed.has('loss') ? base.loss : loss,
@@ -47,8 +61,21 @@ export function drawSweepOptions(base: SimOptions, seed: number, fixed: Readonly
     reorder: fixed.has('reorder') ? base.reorder : reorder,
     delayMin: fixed.has('delay') ? base.delayMin : delayMin,
     delayMax: fixed.has('delay') ? base.delayMax : delayMax,
-    partitions: fixed.has('partitions') ? base.partitions : partitions,
+    checkpointInterval: fixed.has('checkpoint-interval') ? base.checkpointInterval : checkpointInterval,
   };
+  if (fixed.has('faults') || fixed.has('partitions')) {
+    return { options: { ...net, partitions: fixed.has('partitions') ? base.partitions : partitions }, scenario: 'fixed' };
+  }
+  const timing = { requestTimeoutTicks: simParams(net).requestTimeoutTicks, busyTicks: busyTicks(net) };
+  const s = drawScenario(p, base.replicas, timing);
+  if (s.kind === 'network') return { options: { ...net, partitions }, scenario: s.kind };
+  return { options: { ...net, partitions: s.partitions, crashes: s.crashes, restarts: s.restarts }, scenario: s.kind };
+}
+
+/** A rough length of the workload in ticks (closed-loop clients, a few round trips per op). */
+function busyTicks(o: SimOptions): number {
+  const perOp = 6 * o.delayMax * (o.reorder ? 2 : 1);
+  return Math.max(50, Math.min(2000, Math.ceil((o.ops / o.clients) * perOp)));
 }
 
 /** Two groups: a random minority (1..f+1 replicas, sometimes holding the primary) and the rest. */

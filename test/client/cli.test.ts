@@ -27,7 +27,7 @@ async function byz(args: readonly string[]): Promise<Run> {
   let code: number;
   try {
     await program.parseAsync(['node', 'byz', ...args]);
-    code = Number(process.exitCode ?? 0);
+    code = process.exitCode ?? 0;
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     code = 2;

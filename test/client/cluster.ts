@@ -3,6 +3,7 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { toHex } from '../../src/core/ids.ts';
 import { generateSeed, publicKeyFromSeed } from '../../src/crypto/ed25519.ts';
@@ -40,6 +41,21 @@ function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Part
   return parsed.value;
 }
 
+/** Whether every port can be bound now (a node that fails to listen half-way leaks its timers). */
+async function portsFree(ports: readonly number[]): Promise<boolean> {
+  const results = await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<boolean>((resolve) => {
+          const srv = createServer();
+          srv.once('error', () => resolve(false));
+          srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+        }),
+    ),
+  );
+  return results.every(Boolean);
+}
+
 const inUse = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && e.code === 'EADDRINUSE';
 
 /** Starts the replicas listed in `up` (default all 4). */
@@ -48,7 +64,9 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
   const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
   const fatal: unknown[] = [];
   for (let attempt = 0; ; attempt++) {
-    const config = makeConfig(seeds, 20_000 + Math.floor(Math.random() * 40_000), opts.params ?? FAST_PARAMS);
+    // Below the kernel's ephemeral range (32768+), so outgoing connections can't hold our ports.
+    const config = makeConfig(seeds, 20_000 + Math.floor(Math.random() * 12_000), opts.params ?? FAST_PARAMS);
+    if (!(await portsFree(config.replicas.flatMap((r) => [r.port, r.clientPort, r.httpPort]))) && attempt < 20) continue;
     const nodes: (ReplicaNode | undefined)[] = [undefined, undefined, undefined, undefined];
     try {
       for (const id of opts.up ?? [0, 1, 2, 3]) {
@@ -59,7 +77,7 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
       }
     } catch (e) {
       await Promise.all(nodes.map((n) => (n === undefined ? Promise.resolve() : n.stop())));
-      if (inUse(e) && attempt < 5) continue;
+      if (inUse(e) && attempt < 20) continue;
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }

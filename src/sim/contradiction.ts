@@ -1,0 +1,165 @@
+// Contradiction checker ("durable before sent", SPEC D2): every message a replica released is
+// recorded, across crashes and restarts, and each new one is checked against them. A replica that
+// persisted what it promised before sending never contradicts itself, whatever it lost in a crash:
+//   equivocation   — never two different PRE-PREPAREs, PREPAREs or COMMITs for one (view, seq), two
+//                    different NEW-VIEWs for one view, or two CHECKPOINTs with different digests for
+//                    one seq (§4.2, §4.3);
+//   view order     — after a VIEW-CHANGE or NEW-VIEW for view w, no new PRE-PREPARE/PREPARE/COMMIT of
+//                    a view below w (re-sending an identical earlier message is allowed) and no
+//                    VIEW-CHANGE or NEW-VIEW for a view below w (§4.4: it stopped accepting them);
+//   prepared kept  — if it sent COMMIT(v, n, d), every later VIEW-CHANGE for a view above v carries a
+//                    prepared certificate for n of view ≥ v (of digest d when the view is v), unless
+//                    its stable checkpoint is ≥ n (§4.4: P holds every request prepared at i with
+//                    sequence number above h; a commit is sent only once prepared).
+// What a replica sent at or below its durable stable checkpoint is forgotten (bounded memory): no
+// later message may concern it.
+
+import type { Digest, ReplicaId } from '../core/ids.ts';
+import type { Checkpoint, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
+import type { Violation } from './checkers.ts';
+
+type NormalKind = 'pre-prepare' | 'prepare' | 'commit';
+
+/** What one replica sent for one sequence number: view → digest, per message type. */
+type SeqSent = Record<NormalKind, Map<number, Digest>>;
+
+interface Sent {
+  readonly bySeq: Map<number, SeqSent>;
+  /** Highest view of a VIEW-CHANGE or NEW-VIEW sent (-1: none). */
+  maxViewChange: number;
+  readonly newViews: Map<number, number>;
+  readonly checkpoints: Map<number, Digest>;
+  /** Durable stable checkpoint (what it sent at or below is forgotten). */
+  stable: number;
+}
+
+export interface ContradictionChecker {
+  /** One message a replica released (after its step's flush); `bytes` is its encoding. */
+  onSent(replica: ReplicaId, m: ReplicaMessage, bytes: Uint8Array, tick: number): Violation | undefined;
+  /** The replica's stable checkpoint at seq is durable (released with the step that made it stable). */
+  onStable(replica: ReplicaId, seq: number): void;
+  /** Sequence numbers remembered across all replicas (for tests: memory stays bounded). */
+  remembered(): number;
+}
+
+/** FNV-1a over the bytes: NEW-VIEWs are compared by fingerprint, not kept whole. */
+function fingerprint(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+const short = (d: string): string => d.slice(0, 12);
+
+export function createContradictionChecker(): ContradictionChecker {
+  const replicas = new Map<ReplicaId, Sent>();
+  const track = (r: ReplicaId): Sent => {
+    let t = replicas.get(r);
+    if (t === undefined) {
+      t = { bySeq: new Map(), maxViewChange: -1, newViews: new Map(), checkpoints: new Map(), stable: 0 };
+      replicas.set(r, t);
+    }
+    return t;
+  };
+  const bad = (r: ReplicaId, tick: number, what: string): Violation => ({ checker: 'contradiction', tick, detail: `replica ${r} ${what}` });
+
+  const normal = (r: ReplicaId, t: Sent, kind: NormalKind, m: { view: number; seq: number; digest: Digest }, tick: number): Violation | undefined => {
+    if (m.seq <= t.stable) return undefined;
+    let rec = t.bySeq.get(m.seq);
+    if (rec === undefined) {
+      rec = { 'pre-prepare': new Map(), prepare: new Map(), commit: new Map() };
+      t.bySeq.set(m.seq, rec);
+    }
+    const old = rec[kind].get(m.view);
+    if (old !== undefined) {
+      return old === m.digest ? undefined : bad(r, tick, `sent two different ${kind}s for view ${m.view}, seq ${m.seq}: ${short(old)}… and ${short(m.digest)}…`);
+    }
+    if (m.view < t.maxViewChange) {
+      return bad(r, tick, `sent a new ${kind} for view ${m.view}, seq ${m.seq} after its view-change/new-view for view ${t.maxViewChange}`);
+    }
+    rec[kind].set(m.view, m.digest);
+    return undefined;
+  };
+
+  const viewOrder = (r: ReplicaId, t: Sent, kind: string, v: number, tick: number): Violation | undefined =>
+    v < t.maxViewChange ? bad(r, tick, `sent a ${kind} for view ${v} after its view-change/new-view for view ${t.maxViewChange}`) : undefined;
+
+  /** §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for. */
+  const preparedKept = (r: ReplicaId, t: Sent, vc: ViewChange, tick: number): Violation | undefined => {
+    for (const [n, rec] of t.bySeq) {
+      if (n <= vc.stableSeq) continue;
+      let committed: { view: number; digest: Digest } | undefined;
+      for (const [v, d] of rec.commit) if (v < vc.newView && (committed === undefined || v > committed.view)) committed = { view: v, digest: d };
+      if (committed === undefined) continue;
+      const cert = vc.prepared.find((p) => p.prePrepare.seq === n)?.prePrepare;
+      const ok = cert !== undefined && (cert.view > committed.view || (cert.view === committed.view && cert.digest === committed.digest));
+      if (!ok) {
+        const has = cert === undefined ? 'none' : `one of view ${cert.view} (${short(cert.digest)}…)`;
+        return bad(
+          r,
+          tick,
+          `sent COMMIT(view ${committed.view}, seq ${n}, ${short(committed.digest)}…) but its VIEW-CHANGE for view ${vc.newView} (stable seq ${vc.stableSeq}) carries no prepared certificate for seq ${n} of view ≥ ${committed.view}: it has ${has} — the prepared certificate was not durable before the commit left`,
+        );
+      }
+    }
+    return undefined;
+  };
+
+  const newView = (r: ReplicaId, t: Sent, nv: NewView, bytes: Uint8Array, tick: number): Violation | undefined => {
+    const order = viewOrder(r, t, 'new-view', nv.view, tick);
+    if (order !== undefined) return order;
+    const fp = fingerprint(bytes);
+    const old = t.newViews.get(nv.view);
+    if (old !== undefined && old !== fp) return bad(r, tick, `sent two different new-views for view ${nv.view}`);
+    t.newViews.set(nv.view, fp);
+    t.maxViewChange = Math.max(t.maxViewChange, nv.view);
+    for (const pp of nv.prePrepares) {
+      const v = normal(r, t, 'pre-prepare', pp, tick);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  };
+
+  const checkpoint = (r: ReplicaId, t: Sent, cp: Checkpoint, tick: number): Violation | undefined => {
+    if (cp.seq < t.stable) return undefined;
+    const old = t.checkpoints.get(cp.seq);
+    if (old !== undefined && old !== cp.stateDigest) return bad(r, tick, `sent two checkpoints for seq ${cp.seq} with different state digests`);
+    t.checkpoints.set(cp.seq, cp.stateDigest);
+    return undefined;
+  };
+
+  return {
+    onSent(r, m, bytes, tick) {
+      if (m.replica !== r) return undefined;
+      const t = track(r);
+      switch (m.type) {
+        case 'pre-prepare':
+        case 'prepare':
+        case 'commit':
+          return normal(r, t, m.type, m, tick);
+        case 'view-change': {
+          const v = viewOrder(r, t, 'view-change', m.newView, tick) ?? preparedKept(r, t, m, tick);
+          t.maxViewChange = Math.max(t.maxViewChange, m.newView);
+          return v;
+        }
+        case 'new-view':
+          return newView(r, t, m, bytes, tick);
+        case 'checkpoint':
+          return checkpoint(r, t, m, tick);
+        case 'fetch-state':
+        case 'state-chunk':
+        case 'fetch-log':
+        case 'committed-proof':
+          return undefined;
+      }
+    },
+    onStable(r, seq) {
+      const t = track(r);
+      if (seq <= t.stable) return;
+      t.stable = seq;
+      for (const n of [...t.bySeq.keys()]) if (n <= seq) t.bySeq.delete(n);
+      for (const n of [...t.checkpoints.keys()]) if (n < seq) t.checkpoints.delete(n);
+    },
+    remembered: () => [...replicas.values()].reduce((s, t) => s + t.bySeq.size, 0),
+  };
+}

@@ -1,0 +1,213 @@
+// One tick's work for each node: a replica step (ingress → core.handle for each input → persist to
+// the disk → flush → release the sends, SPEC D2) with the crash point between handle and flush, and
+// a client step (replies, retransmissions, the next op). The checkers see what executed during the
+// step, and the contradiction checker sees what was released.
+
+import type { ReplicaId, ReqNo } from '../core/ids.ts';
+import { replicaId } from '../core/ids.ts';
+import type { CoreEvent, Input, Output } from '../protocol/types.ts';
+import type { ReplicaMessage, Request } from '../wire/messages.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import type { Cluster, SimClient, SimReplica } from './cluster.ts';
+import { crashReplica } from './cluster.ts';
+import type { Envelope } from './network.ts';
+import type { SimOptions } from './options.ts';
+import type { SafetyChecker, Violation } from './checkers.ts';
+import type { LinearizabilityChecker } from './linearizability.ts';
+import type { ContradictionChecker } from './contradiction.ts';
+import type { LivenessChecker } from './liveness.ts';
+import type { RecoveryTracker } from './recovery.ts';
+import type { RunCounters } from './summary.ts';
+import { MAX_LISTED_TRANSFERS } from './summary.ts';
+
+/** Optional hooks to narrate a run (the demo) or to find a moment in it (tests); they never influence it. */
+export interface SimObserver {
+  onCoreEvent?(replica: ReplicaId, event: CoreEvent, tick: number): void;
+  onPartition?(kind: 'formed' | 'healed', index: number, tick: number): void;
+  onAccepted?(committed: number, tick: number): void;
+  /** A replica executed the batch at seq (during its step at this tick). */
+  onExecuted?(replica: ReplicaId, seq: number, tick: number): void;
+  onReplicaFault?(kind: 'crash' | 'restart', replica: ReplicaId, tick: number): void;
+}
+
+export interface StepCtx {
+  readonly options: SimOptions;
+  readonly cluster: Cluster;
+  readonly safety: SafetyChecker;
+  readonly lin: LinearizabilityChecker;
+  readonly contra: ContradictionChecker;
+  readonly liveness: LivenessChecker;
+  readonly recovery: RecoveryTracker;
+  readonly counters: RunCounters;
+  readonly observer: SimObserver;
+  readonly record: (v: Violation | undefined) => void;
+  readonly tick: () => number;
+}
+
+/** Decodes and verifies what arrived for a replica (ingress), dropping bad bytes with their reason. */
+function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): Input[] {
+  const net = ctx.cluster.network;
+  const inputs: Input[] = [];
+  for (const e of envs) {
+    if (e.channel === 'request') {
+      const v = r.ingress.request(e.bytes);
+      if (!v.ok) net.countDrop(`ingress:${v.error}`);
+      else inputs.push({ type: 'request', request: v.value });
+    } else if (e.channel === 'replica') {
+      const v = r.ingress.replicaMessage(e.bytes, replicaId(e.from));
+      if (!v.ok) net.countDrop(`ingress:${v.error}`);
+      else inputs.push({ type: 'message', message: v.value });
+    } else {
+      net.countDrop('misrouted');
+      continue;
+    }
+    net.countDelivered();
+  }
+  inputs.push({ type: 'tick' });
+  return inputs;
+}
+
+/**
+ * One replica step: handle every input, stage its persist records, flush, then release the sends
+ * (SPEC D2). With `crash` set the crash strikes after handle() and before the flush: the staged
+ * writes and every send and reply of the step are lost, and the replica goes down.
+ */
+export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean): void {
+  const held: Output[] = [];
+  for (const input of replicaInputs(ctx, r, envs)) {
+    const out = r.core.handle(input);
+    r.disk.stage(out.persist);
+    held.push(out);
+    observe(ctx, r.id, out);
+  }
+  if (crash) {
+    for (const out of held) ctx.counters.sendsLostOnCrash += out.send.length + out.replies.length;
+    crashReplica(r);
+    ctx.counters.crashes++;
+    ctx.observer.onReplicaFault?.('crash', r.id, ctx.tick());
+    return;
+  }
+  r.disk.flush();
+  for (const out of held) release(ctx, r, out);
+}
+
+function observe(ctx: StepCtx, id: ReplicaId, out: Output): void {
+  const tick = ctx.tick();
+  // Events first: a state transfer that completes in this step precedes what executes after it.
+  for (const ev of out.events) {
+    ctx.observer.onCoreEvent?.(id, ev, tick);
+    countEvent(ctx.counters, ev);
+    if (ev.type === 'state-transfer-done') {
+      ctx.safety.onReplicaReset(id, ev.seq);
+      if (ctx.counters.stateTransferLog.length < MAX_LISTED_TRANSFERS) ctx.counters.stateTransferLog.push({ replica: id, seq: ev.seq, tick });
+    }
+  }
+  for (const batch of out.executed) {
+    ctx.observer.onExecuted?.(id, batch.seq, tick);
+    const { first, violation } = ctx.safety.onExecuted(id, batch, tick);
+    ctx.record(violation);
+    if (first === undefined) continue;
+    if (first.executed.length > 0) ctx.counters.batches++;
+    ctx.counters.requestsOrdered += first.executed.length;
+    ctx.recovery.onAgreed(batch.view, batch.seq, first.executed.length, tick);
+    ctx.record(ctx.lin.onOrdered(first, tick));
+  }
+}
+
+function countEvent(c: RunCounters, ev: CoreEvent): void {
+  switch (ev.type) {
+    case 'drop':
+      c.coreDrops[ev.reason] = (c.coreDrops[ev.reason] ?? 0) + 1;
+      return;
+    case 'view-change-started':
+      c.viewChangesStarted++;
+      return;
+    case 'new-view-installed':
+      c.newViews++;
+      c.finalView = Math.max(c.finalView, ev.view);
+      return;
+    case 'checkpoint-stable':
+      c.stableCheckpoint = Math.max(c.stableCheckpoint, ev.seq);
+      return;
+    case 'state-transfer-started':
+      return;
+    case 'state-transfer-done':
+      c.stateTransfers++;
+      return;
+    case 'batch-proposed':
+      return;
+  }
+}
+
+/** Releases one output's sends and replies (its persist records are on the disk already). */
+function release(ctx: StepCtx, r: SimReplica, out: Output): void {
+  const { network, n, clientByKey } = ctx.cluster;
+  const tick = ctx.tick();
+  for (const s of out.send) {
+    const bytes = encodeMessage(s.message);
+    const channel = s.message.type === 'request' ? 'request' : 'replica';
+    if (s.message.type !== 'request') sent(ctx, r.id, s.message, bytes);
+    if (s.to === 'all') {
+      for (let to = 0; to < n; to++) if (to !== r.node) network.send(r.node, to, channel, bytes, tick);
+    } else {
+      network.send(r.node, s.to, channel, bytes, tick);
+    }
+  }
+  for (const reply of out.replies) {
+    const client = clientByKey.get(reply.client);
+    if (client === undefined) network.countDrop('unknown-client');
+    else network.send(r.node, client.node, 'reply', encodeMessage(reply), tick);
+  }
+  // The stable checkpoint of this output is durable now: the contradiction checker may forget below it.
+  for (const ev of out.events) if (ev.type === 'checkpoint-stable') ctx.contra.onStable(r.id, ev.seq);
+}
+
+function sent(ctx: StepCtx, id: ReplicaId, m: ReplicaMessage, bytes: Uint8Array): void {
+  ctx.record(ctx.contra.onSent(id, m, bytes, ctx.tick()));
+  if (m.type === 'pre-prepare') ctx.recovery.onPrePrepareSent(m.seq);
+  else if (m.type === 'new-view') for (const pp of m.prePrepares) ctx.recovery.onPrePrepareSent(pp.seq);
+}
+
+export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]): void {
+  const { network, clientIngress } = ctx.cluster;
+  const tick = ctx.tick();
+  for (const e of envs) {
+    const v = e.channel === 'reply' ? clientIngress.reply(e.bytes) : undefined;
+    if (v === undefined) network.countDrop('misrouted');
+    else if (!v.ok) network.countDrop(`ingress:${v.error}`);
+    else {
+      network.countDelivered();
+      const { accepted } = c.core.onReply(v.value);
+      if (accepted !== undefined) onAccepted(ctx, c, accepted.reqNo, accepted.result);
+    }
+  }
+  for (const req of c.core.onTick()) broadcast(ctx, c, req);
+  if (c.core.outstanding() === undefined && ctx.counters.submitted < ctx.options.ops && tick >= c.nextSubmitTick) {
+    const sentReq = c.core.submit(c.workload.next());
+    ctx.counters.submitted++;
+    ctx.counters.submitTick.set(c.index, tick);
+    ctx.liveness.onSubmit(c.index, tick);
+    ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick));
+    network.send(c.node, sentReq.to, 'request', encodeMessage(sentReq.request), tick);
+  }
+}
+
+function onAccepted(ctx: StepCtx, c: SimClient, reqNo: ReqNo, result: Uint8Array): void {
+  const tick = ctx.tick();
+  const counters = ctx.counters;
+  counters.committed++;
+  const started = counters.submitTick.get(c.index) ?? tick;
+  counters.latencyTotal += tick - started;
+  counters.latencyMax = Math.max(counters.latencyMax, tick - started);
+  c.nextSubmitTick = tick + ctx.cluster.clientPrng.int(0, 2);
+  ctx.liveness.onAccepted(c.index);
+  ctx.record(ctx.lin.onAccepted(c.core.id, reqNo, result, tick));
+  ctx.observer.onAccepted?.(counters.committed, tick);
+}
+
+/** §4.1: a client that timed out sends its request to every replica. */
+function broadcast(ctx: StepCtx, c: SimClient, req: Request): void {
+  const { network, n } = ctx.cluster;
+  const bytes = encodeMessage(req);
+  for (let to = 0; to < n; to++) network.send(c.node, to, 'request', bytes, ctx.tick());
+}
