@@ -23,6 +23,7 @@ import { createTcpTransport } from '../transport/tcp.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { NodeMetrics } from '../metrics/metrics.ts';
 import { createNodeMetrics } from '../metrics/metrics.ts';
+import { Gauge } from 'prom-client';
 import type { Logger } from '../log/logger.ts';
 import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
@@ -151,11 +152,26 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   };
   const quorumPeers = 2 * Math.floor((keys.length - 1) / 3);
   const http: Server = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet });
+  const rejections = new Gauge({
+    name: 'byz_transport_rejections',
+    help: 'Connections refused or closed by the transport, by reason (since start)',
+    labelNames: ['reason'] as const,
+    registers: [metrics.registry],
+  });
+  const payloadDrops = new Gauge({
+    name: 'byz_transport_drops',
+    help: 'Payloads dropped by the transport (queue full, rate limited, no route), since start',
+    labelNames: ['reason'] as const,
+    registers: [metrics.registry],
+  });
   const gauges = setInterval(() => {
+    const ts = transport.stats();
+    for (const [reason, count] of Object.entries(ts.rejections)) rejections.set({ reason }, count);
+    for (const [reason, count] of Object.entries(ts.drops)) payloadDrops.set({ reason }, count);
     metrics.peersConnected.set(transport.connectedReplicas().length);
     metrics.queueDepth.set({ queue: 'inbox' }, driver.depth);
     metrics.queueDepth.set({ queue: 'send' }, transport.stats().queuedFrames);
-  }, 1000);
+  }, 500);
   log.info({ replicaPort: me.port, clientPort: me.clientPort, httpPort: me.httpPort }, 'replica started');
   return {
     id,
