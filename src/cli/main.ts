@@ -8,6 +8,8 @@ import { registerKeygen } from './keygen.ts';
 import { registerInit } from './init.ts';
 import { registerNode } from './node.ts';
 import { registerStart } from './start.ts';
+import { registerClientCommands } from './client-commands.ts';
+import { registerGateway } from './gateway.ts';
 import { runDemo } from '../sim/demo.ts';
 
 /** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
@@ -28,6 +30,8 @@ export function registerCommands(program: Command): void {
   registerKeygen(program);
   registerInit(program);
   registerNode(program);
+  registerClientCommands(program);
+  registerGateway(program);
   registerStart(program);
 }
 

@@ -136,7 +136,13 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     metrics.messagesIn.inc({ type: input.type === 'message' ? input.message.type : input.type });
     if (!driver.push(input)) metrics.messagesDropped.inc({ reason: 'inbox-full' });
   });
-  await transport.start();
+  try {
+    await transport.start();
+  } catch (e) {
+    await transport.stop();
+    await storage.close();
+    throw new Error(`cannot listen on ${me.host}:${me.port}/${me.clientPort} (replicas[${opts.id}].port/clientPort): ${String(e)}`);
+  }
   const ticker = setInterval(() => driver.push({ type: 'tick' }), config.params.tickMs);
   const status = (): NodeStatus => ({
     ...core.status(),
@@ -151,7 +157,17 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     return { value, lastExecuted: core.status().lastExecuted };
   };
   const quorumPeers = 2 * Math.floor((keys.length - 1) / 3);
-  const http: Server = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet });
+  let http: Server;
+  try {
+    http = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet });
+  } catch (e) {
+    // Undo what started, so a failed start leaves no handle behind (the process can exit).
+    clearInterval(ticker);
+    await transport.stop();
+    await driver.stop();
+    await storage.close();
+    throw new Error(`cannot serve HTTP on ${me.host}:${me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);
+  }
   const rejections = new Gauge({
     name: 'byz_transport_rejections',
     help: 'Connections refused or closed by the transport, by reason (since start)',

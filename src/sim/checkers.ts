@@ -42,6 +42,8 @@ export interface SafetyChecker {
   onReplicaReset(replica: ReplicaId, seq: Seq): void;
   /** Highest seq executed by any replica. */
   highestSeq(): number;
+  /** The digest agreed at seq (first executed there), if any replica executed it. */
+  agreed(seq: number): Digest | undefined;
   lastExecuted(replica: ReplicaId): number;
 }
 
@@ -122,6 +124,7 @@ export function createSafetyChecker(): SafetyChecker {
       for (const [key, at] of [...t.done]) if (at > s) t.done.delete(key);
     },
     highestSeq: () => highest,
+    agreed: (s) => history.get(s)?.digest,
     lastExecuted: (r) => replicas.get(r)?.lastExecuted ?? 0,
   };
 }

@@ -4,9 +4,12 @@
 //   equivocation   — never two different PRE-PREPAREs, PREPAREs or COMMITs for one (view, seq), two
 //                    different NEW-VIEWs for one view, or two CHECKPOINTs with different digests for
 //                    one seq (§4.2, §4.3);
-//   view order     — after a VIEW-CHANGE or NEW-VIEW for view w, no new PRE-PREPARE/PREPARE/COMMIT of
-//                    a view below w (re-sending an identical earlier message is allowed) and no
-//                    VIEW-CHANGE or NEW-VIEW for a view below w (§4.4: it stopped accepting them);
+//   view order     — no VIEW-CHANGE or NEW-VIEW for a view below one it already sent one for; and
+//                    after a VIEW-CHANGE or NEW-VIEW for view w, no new PRE-PREPARE/PREPARE/COMMIT of a
+//                    view below w that vouches for something new (§4.4: it left those views). A
+//                    message is not new when it repeats a digest the replica already sent for that
+//                    (view, seq) — e.g. a retransmission — or the digest already agreed at that seq
+//                    (a decided batch; no view change can overturn it);
 //   prepared kept  — if it sent COMMIT(v, n, d), every later VIEW-CHANGE for a view above v carries a
 //                    prepared certificate for n of view ≥ v (of digest d when the view is v), unless
 //                    its stable checkpoint is ≥ n (§4.4: P holds every request prepared at i with
@@ -51,7 +54,12 @@ function fingerprint(bytes: Uint8Array): number {
 
 const short = (d: string): string => d.slice(0, 12);
 
-export function createContradictionChecker(): ContradictionChecker {
+/** The replica already sent some message for (view, seq) with this digest. */
+const vouched = (rec: SeqSent, view: number, digest: Digest): boolean =>
+  rec['pre-prepare'].get(view) === digest || rec.prepare.get(view) === digest || rec.commit.get(view) === digest;
+
+/** `agreed(seq)`: the digest executed at seq by the first replica to execute it (the safety checker's history). */
+export function createContradictionChecker(agreed: (seq: number) => Digest | undefined): ContradictionChecker {
   const replicas = new Map<ReplicaId, Sent>();
   const track = (r: ReplicaId): Sent => {
     let t = replicas.get(r);
@@ -74,7 +82,7 @@ export function createContradictionChecker(): ContradictionChecker {
     if (old !== undefined) {
       return old === m.digest ? undefined : bad(r, tick, `sent two different ${kind}s for view ${m.view}, seq ${m.seq}: ${short(old)}… and ${short(m.digest)}…`);
     }
-    if (m.view < t.maxViewChange) {
+    if (m.view < t.maxViewChange && !vouched(rec, m.view, m.digest) && agreed(m.seq) !== m.digest) {
       return bad(r, tick, `sent a new ${kind} for view ${m.view}, seq ${m.seq} after its view-change/new-view for view ${t.maxViewChange}`);
     }
     rec[kind].set(m.view, m.digest);

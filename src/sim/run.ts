@@ -61,12 +61,13 @@ export function createSimulation(options: SimOptions, observer: SimObserver = {}
   const counters = newCounters();
   let tick = 0;
   let done = false;
+  const safety = createSafetyChecker();
   const ctx: StepCtx = {
     options,
     cluster,
-    safety: createSafetyChecker(),
+    safety,
     lin: createLinearizabilityChecker(createKvApp()),
-    contra: createContradictionChecker(),
+    contra: createContradictionChecker((seq) => safety.agreed(seq)),
     liveness: createLivenessChecker({
       f: cluster.f,
       loss: options.loss,
