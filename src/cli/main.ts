@@ -10,12 +10,13 @@ import { registerNode } from './node.ts';
 import { registerStart } from './start.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerGateway } from './gateway.ts';
+import { registerTour } from './tour.ts';
 import { runDemo } from '../sim/demo.ts';
 
 /** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
 function registerDemo(program: Command): void {
   program
-    .command('demo')
+    .command('sim-demo')
     .description('narrate a deterministic simulation of a 4-replica cluster: batches, a partition, a view change')
     .action(() => {
       const summary = runDemo((line) => process.stdout.write(`${line}\n`));
@@ -32,6 +33,7 @@ export function registerCommands(program: Command): void {
   registerNode(program);
   registerClientCommands(program);
   registerGateway(program);
+  registerTour(program);
   registerStart(program);
 }
 

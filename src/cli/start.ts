@@ -2,15 +2,14 @@
 // keys under ./data on first run (kept afterwards), starts each replica and the HTTP gateway as a
 // separate process on 127.0.0.1, prints the endpoints, and stops everything on Ctrl-C.
 
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CLUSTER_FILE, formatConfigErrors, loadClusterConfig } from '../config/index.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import { runInit } from './init.ts';
+import { spawnByz, stopAll } from './procs.ts';
 
 export interface StartFlags {
   readonly data: string;
@@ -19,8 +18,6 @@ export interface StartFlags {
   readonly gatewayPort: string;
 }
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 export function registerStart(program: Command): void {
   program
@@ -33,10 +30,6 @@ export function registerStart(program: Command): void {
     .action(async (flags: StartFlags) => {
       process.exitCode = await runStart(flags);
     });
-}
-
-function childArgs(args: readonly string[]): string[] {
-  return ['--import', TSX, MAIN, ...args];
 }
 
 export async function runStart(flags: StartFlags): Promise<number> {
@@ -62,8 +55,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
   const children: { name: string; proc: ChildProcess; log: string }[] = [];
   const launch = (name: string, args: string[]): void => {
     const log = join(logs, `${name}.log`);
-    const fd = openSync(log, 'a');
-    const proc = spawn(process.execPath, childArgs(args), { stdio: ['ignore', fd, fd] });
+    const proc = spawnByz(args, log);
     children.push({ name, proc, log });
     proc.on('exit', (code, signal) => {
       if (!stopping) say(`${name} exited (${signal ?? `code ${code}`}); see ${rel(log)}`);
@@ -105,26 +97,6 @@ async function fetchOk(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function stopAll(procs: readonly ChildProcess[]): Promise<void> {
-  const alive = procs.filter((p) => p.exitCode === null && p.signalCode === null);
-  return new Promise((done) => {
-    let left = alive.length;
-    if (left === 0) done();
-    const kill = setTimeout(() => {
-      for (const p of alive) p.kill('SIGKILL');
-    }, 10_000);
-    for (const p of alive) {
-      p.once('exit', () => {
-        if (--left === 0) {
-          clearTimeout(kill);
-          done();
-        }
-      });
-      p.kill('SIGTERM');
-    }
-  });
 }
 
 function printEndpoints(config: ClusterConfig, gatewayPort: string, configPath: string, logs: string, healthy: boolean): void {

@@ -1,0 +1,63 @@
+// Spawning byz processes (replicas, gateway) for the local launcher, the demo tour and e2e tests.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+/** Runs `byz <args>` in a child process, stdout/stderr appended to logPath. */
+export function spawnByz(args: readonly string[], logPath: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const fd = openSync(logPath, 'a');
+  return spawn(process.execPath, ['--import', TSX, MAIN, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+}
+
+/** SIGKILL and wait for the exit. */
+export async function kill9(p: ChildProcess | undefined): Promise<void> {
+  if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGKILL');
+  await exited;
+}
+
+/** SIGTERM every live process, SIGKILL those still alive after graceMs. */
+export function stopAll(procs: readonly (ChildProcess | undefined)[], graceMs = 10_000): Promise<void> {
+  const alive = procs.filter((p): p is ChildProcess => p !== undefined && p.exitCode === null && p.signalCode === null);
+  return new Promise((done) => {
+    let left = alive.length;
+    if (left === 0) done();
+    const kill = setTimeout(() => {
+      for (const p of alive) p.kill('SIGKILL');
+    }, graceMs);
+    for (const p of alive) {
+      p.once('exit', () => {
+        if (--left === 0) {
+          clearTimeout(kill);
+          done();
+        }
+      });
+      p.kill('SIGTERM');
+    }
+  });
+}
+
+/** Replica status from its HTTP port, or undefined when it does not answer. */
+export async function fetchStatus(host: string, httpPort: number): Promise<{ view: number; primary: number; lastExecuted: number; status: string; peers: number[] } | undefined> {
+  try {
+    const res = await fetch(`http://${host}:${httpPort}/status`, { signal: AbortSignal.timeout(1000) });
+    return res.ok ? ((await res.json()) as { view: number; primary: number; lastExecuted: number; status: string; peers: number[] }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
