@@ -143,7 +143,9 @@ function dispatch(ctx: Ctx, input: Input): void {
       handleRequest(ctx, input.request);
       return maybePropose(ctx);
     case 'message':
-      return dispatchMessage(ctx, input.message);
+      dispatchMessage(ctx, input.message);
+      // An executed batch or a moved window may let the primary close the next batch at once.
+      return maybePropose(ctx);
     default:
       return unreachable(input);
   }

@@ -1,0 +1,35 @@
+import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInit } from '/work/main/src/cli/init.ts';
+import { spawnByz, stopAll, fetchStatus, waitUntil } from '/work/main/src/cli/procs.ts';
+import { connectPool } from '/work/main/src/client/index.ts';
+import { CLIENT_KEY_FILE, loadKeyFile } from '/work/main/src/config/index.ts';
+const storage = process.argv[2] ?? 'memory';
+const C = Number(process.argv[3] ?? 16);
+const dir = mkdtempSync(join(tmpdir(), 'byz-probe-'));
+const basePort = 40000 + Math.floor(Math.random() * 200) * 100;
+const init = runInit({ replicas: 4, dir, host: '127.0.0.1', basePort, force: false });
+if (!init.ok) throw new Error('init');
+const config = init.value.config;
+import { spawn } from 'node:child_process'; import { openSync } from 'node:fs';
+const PROF = process.env.PROF;
+const sp = (args: string[], log: string, env: Record<string,string>) => PROF ? spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=' + PROF, '--import', import.meta.resolve('tsx'), '/work/main/src/cli/main.ts', ...args], { stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')], env: { ...process.env, ...env } }) : spawnByz(args, log, env);
+const procs = [0,1,2,3].map((i) => sp(['node', '--config', join(dir, 'cluster.json'), '--id', String(i), '--storage', storage], join(dir, `r${i}.log`), { BYZ_LOG_LEVEL: 'warn' }));
+try {
+  await waitUntil('up', async () => (await Promise.all([0,1,2,3].map((i) => fetchStatus('127.0.0.1', config.replicas[i]!.httpPort)))).every((s) => s !== undefined && s.peers.length === 3));
+  const key = loadKeyFile(join(dir, CLIENT_KEY_FILE)); if (!key.ok) throw new Error('key');
+  const pool = await connectPool({ config, seed: key.value.seed, size: C });
+  const cpu = () => procs.map((p) => { const f = require('node:fs').readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; });
+  const c0 = cpu(); const u0 = process.cpuUsage();
+  let done = 0; const lat: number[] = [];
+  const end = performance.now() + Number(process.env.DUR ?? 6000);
+  await Promise.all(Array.from({ length: C }, async (_, w) => { let i = 0; if (process.env.IDLE) { await new Promise((r) => setTimeout(r, 6000)); return; } while (performance.now() < end) { const t = performance.now(); await pool.put(`k${w}-${i++}`, 'v'); lat.push(performance.now() - t); done++; } }));
+  const c1 = cpu(); const u1 = process.cpuUsage(u0); console.log('replica cpu s', c1.map((x, i) => (x - c0[i]!).toFixed(2)).join(' '), 'client cpu s', ((u1.user + u1.system) / 1e6).toFixed(2));
+  lat.sort((a, b) => a - b);
+  console.log(storage, 'C', C, 'ops/s', (done / (Number(process.env.DUR ?? 6000)/1000)).toFixed(0), 'p50', lat[Math.floor(lat.length/2)]?.toFixed(1), 'p99', lat[Math.floor(lat.length*0.99)]?.toFixed(1));
+  await pool.close();
+  const m = await (await fetch(`http://127.0.0.1:${config.replicas[0]!.httpPort}/metrics`)).text();
+  console.log(m.split('\n').filter((l) => /byz_batch_size_(sum|count)|committed_batches_total|byz_messages_dropped/.test(l)).join('\n'));
+} finally { await stopAll(procs, 3000); rmSync(dir, { recursive: true, force: true }); }
