@@ -10,7 +10,7 @@ import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, seqKey, sign } from './context.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { decodeAs, encodeState } from './persist.ts';
-import { maybePropose, PC_PREFIX, PP_PREFIX } from './normal.ts';
+import { PC_PREFIX, PP_PREFIX } from './normal.ts';
 
 export const STABLE_KEY = 'stable';
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
@@ -42,7 +42,18 @@ export function handleCheckpoint(ctx: Ctx, cp: Checkpoint): void {
   const st = ctx.st;
   if (cp.seq <= st.lowWatermark) return drop(ctx, 'stale-checkpoint', cp.replica);
   if (cp.seq % st.params.checkpointInterval !== 0) return drop(ctx, 'invalid-checkpoint', cp.replica);
-  if (cp.seq > st.lowWatermark + MAX_WINDOWS_AHEAD * st.params.windowSize) return drop(ctx, 'out-of-window', cp.replica);
+  if (cp.seq > st.lowWatermark + MAX_WINDOWS_AHEAD * st.params.windowSize) {
+    // Far ahead: we are far behind (e.g. restarted) and need this to start a state transfer. Keep
+    // only the highest such checkpoint per sender, so a flood cannot grow memory.
+    const far = st.lowWatermark + MAX_WINDOWS_AHEAD * st.params.windowSize;
+    for (const [n, bySender] of st.checkpoints) {
+      if (n <= far) continue;
+      const mine = bySender.get(cp.replica);
+      if (mine !== undefined && mine.seq >= cp.seq) return drop(ctx, 'stale-checkpoint', cp.replica);
+      bySender.delete(cp.replica);
+      if (bySender.size === 0) st.checkpoints.delete(n);
+    }
+  }
   const old = st.checkpoints.get(cp.seq)?.get(cp.replica);
   if (old !== undefined) return drop(ctx, old.stateDigest === cp.stateDigest ? 'duplicate' : 'invalid-checkpoint', cp.replica);
   recordCheckpoint(st, cp);
@@ -102,7 +113,8 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
     { op: 'delete-range', from: seqKey(PC_PREFIX, 0), to: seqKey(PC_PREFIX, n + 1) },
   );
   emit(ctx, { type: 'checkpoint-stable', seq: n, stateDigest });
-  maybePropose(ctx);
+  // No proposal from here: a caller may be in the middle of installing a view (its O is not logged
+  // yet). The dispatcher lets the primary propose after every input, once the step is consistent.
 }
 
 export interface StableRecord {

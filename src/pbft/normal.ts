@@ -1,6 +1,7 @@
 // PBFT normal-case operation (Castro & Liskov TOCS '02 §4.2): pre-prepare, prepare, commit.
 
 import { seq as toSeq } from '../core/ids.ts';
+import { assert } from '../core/assert.ts';
 import type { Seq } from '../core/ids.ts';
 import type { Commit, PrePrepare, Prepare, Request } from '../wire/messages.ts';
 import { batchBytes } from '../wire/codec.ts';
@@ -75,6 +76,8 @@ function propose(ctx: Ctx, requests: readonly Request[]): void {
     replica: st.id,
   });
   const e = entryFor(st, n);
+  // A primary assigns each sequence number at most once per view (§4.2); anything else is a bug.
+  assert(e.prePrepare?.view !== st.view && !e.committed, `primary re-assigning seq ${n} in view ${st.view}`);
   acceptPrePrepare(ctx, e, pp);
   broadcast(ctx, pp);
   emit(ctx, { type: 'batch-proposed', seq: n, size: requests.length });

@@ -1,0 +1,233 @@
+// Core CPU per op with the network removed (issue #6, item 3): n PBFT replicas (createReplica) and
+// closed-loop clients in one process, messages delivered in FIFO order, immediately and exactly
+// once. Every message is encoded, decoded and verified (ingress) on the way, so the figures split
+// into: core handle() time (includes the core's own signing, hashing and execution), ingress time
+// (decode + signature checks), encode time and client time (sign + verify replies).
+
+import { replicaId, clientId, toHex } from '../core/ids.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import type { CryptoSuite } from '../core/crypto-port.ts';
+import { ed25519Suite } from '../crypto/ed25519.ts';
+import { createSimSuite } from '../crypto/sim.ts';
+import { createKvApp, encodeKvOp } from '../app/kv.ts';
+import { createIngress } from '../ingress/ingress.ts';
+import type { Ingress } from '../ingress/ingress.ts';
+import { createReplica } from '../pbft/replica.ts';
+import type { Replica } from '../pbft/replica.ts';
+import { DEFAULT_PARAMS } from '../pbft/params.ts';
+import type { PbftParams } from '../pbft/params.ts';
+import { createClientCore } from '../protocol/client.ts';
+import type { ClientCore } from '../protocol/client.ts';
+import type { Input, Output } from '../protocol/types.ts';
+import { encodeMessage } from '../wire/codec.ts';
+
+export interface CoreBenchOptions {
+  readonly n: number;
+  /** Closed-loop clients (one outstanding request each). */
+  readonly clients: number;
+  readonly ops: number;
+  /** Bytes of the value in each put. */
+  readonly payload: number;
+  /** 'ed25519' (what the node runs) or 'sim' (hash-based, to see the protocol cost without crypto). */
+  readonly crypto: 'ed25519' | 'sim';
+  readonly params?: Partial<PbftParams>;
+}
+
+export interface CoreBenchResult {
+  readonly n: number;
+  readonly clients: number;
+  readonly payload: number;
+  readonly crypto: string;
+  readonly ops: number;
+  readonly batches: number;
+  readonly meanBatch: number;
+  /** Replica-to-replica messages (one per destination) and their encoded bytes, per committed op. */
+  readonly messagesPerOp: number;
+  readonly bytesPerOp: number;
+  /** Replies and request bytes per op (client traffic). */
+  readonly clientBytesPerOp: number;
+  /** Microseconds per committed op, summed over all replicas. */
+  readonly us: { readonly handle: number; readonly ingress: number; readonly encode: number; readonly client: number; readonly total: number };
+  /** handle() microseconds per op at the primary and at one backup. */
+  readonly handlePrimaryUs: number;
+  readonly handleBackupUs: number;
+  readonly wallMs: number;
+}
+
+interface Delivery {
+  readonly to: number;
+  readonly from: number;
+  /** 'r' replica message, 'q' client request, 'p' reply (to client index `to`). */
+  readonly kind: 'r' | 'q' | 'p';
+  readonly bytes: Uint8Array;
+}
+
+interface Timers {
+  handle: Float64Array;
+  ingress: number;
+  encode: number;
+  client: number;
+}
+
+interface World {
+  readonly replicas: Replica[];
+  readonly ingress: Ingress[];
+  readonly clientIngress: Ingress;
+  readonly clients: ClientCore[];
+  readonly byId: Map<string, number>;
+  readonly queue: Delivery[];
+  head: number;
+  readonly t: Timers;
+  messages: number;
+  bytes: number;
+  clientBytes: number;
+  batches: number;
+  committed: number;
+  submitted: number;
+}
+
+const now = (): number => performance.now();
+
+function makeWorld(o: CoreBenchOptions): World {
+  const suite: CryptoSuite = o.crypto === 'ed25519' ? ed25519Suite : createSimSuite();
+  const { f } = quorumConfig(o.n);
+  const seed = (tag: number, i: number): Uint8Array => {
+    const s = new Uint8Array(32);
+    s[0] = tag;
+    new DataView(s.buffer).setUint32(1, i);
+    return s;
+  };
+  const signers = Array.from({ length: o.n }, (_, i) => suite.signer(seed(1, i)));
+  const keys = signers.map((s) => s.publicKey);
+  const params = { ...DEFAULT_PARAMS, ...o.params };
+  const replicas = signers.map((signer, i) =>
+    createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, hash: suite.hash, app: createKvApp(), params }),
+  );
+  const mkIngress = (): Ingress => createIngress({ n: o.n, replicaKeys: keys, verify: suite.verify, hash: suite.hash });
+  const clients = Array.from({ length: o.clients }, (_, i) => {
+    const signer = suite.signer(seed(2, i));
+    return createClientCore({ id: clientId(toHex(signer.publicKey)), signer, n: o.n, f, retransmitTicks: 1_000_000 });
+  });
+  return {
+    replicas,
+    ingress: replicas.map(mkIngress),
+    clientIngress: mkIngress(),
+    clients,
+    byId: new Map(clients.map((c, i) => [c.id as string, i])),
+    queue: [],
+    head: 0,
+    t: { handle: new Float64Array(o.n), ingress: 0, encode: 0, client: 0 },
+    messages: 0,
+    bytes: 0,
+    clientBytes: 0,
+    batches: 0,
+    committed: 0,
+    submitted: 0,
+  };
+}
+
+function submit(w: World, o: CoreBenchOptions, c: number): void {
+  if (w.submitted >= o.ops) return;
+  const value = new Uint8Array(o.payload).fill(w.submitted & 255);
+  const op = encodeKvOp({ type: 'put', key: `k${w.submitted % 4096}`, value });
+  w.submitted++;
+  const t0 = now();
+  const { request, to } = w.clients[c]!.submit(op);
+  const bytes = encodeMessage(request);
+  w.t.client += now() - t0;
+  w.clientBytes += bytes.length;
+  w.queue.push({ to, from: -1, kind: 'q', bytes });
+}
+
+function route(w: World, from: number, out: Output): void {
+  w.batches += out.executed.length;
+  for (const s of out.send) {
+    const t0 = now();
+    const bytes = encodeMessage(s.message);
+    w.t.encode += now() - t0;
+    const targets = s.to === 'all' ? w.replicas.map((_, i) => i).filter((i) => i !== from) : [s.to as number];
+    for (const to of targets) {
+      w.messages++;
+      w.bytes += bytes.length;
+      w.queue.push({ to, from, kind: s.message.type === 'request' ? 'q' : 'r', bytes });
+    }
+  }
+  for (const r of out.replies) {
+    const t0 = now();
+    const bytes = encodeMessage(r);
+    w.t.encode += now() - t0;
+    w.clientBytes += bytes.length;
+    const c = w.byId.get(r.client);
+    if (c !== undefined) w.queue.push({ to: c, from, kind: 'p', bytes });
+  }
+}
+
+function handle(w: World, i: number, input: Input): void {
+  const t0 = now();
+  const out = w.replicas[i]!.handle(input);
+  w.t.handle[i]! += now() - t0;
+  route(w, i, out);
+}
+
+function deliver(w: World, o: CoreBenchOptions, d: Delivery): void {
+  if (d.kind === 'p') {
+    const t0 = now();
+    const r = w.clientIngress.reply(d.bytes);
+    const accepted = r.ok ? w.clients[d.to]!.onReply(r.value).accepted : undefined;
+    w.t.client += now() - t0;
+    if (accepted !== undefined) {
+      w.committed++;
+      submit(w, o, d.to);
+    }
+    return;
+  }
+  const t0 = now();
+  const v = d.kind === 'q' ? w.ingress[d.to]!.request(d.bytes) : w.ingress[d.to]!.replicaMessage(d.bytes, replicaId(d.from));
+  w.t.ingress += now() - t0;
+  if (!v.ok) throw new Error(`core bench: ingress dropped a message (${v.error})`);
+  const input: Input = v.value.type === 'request' ? { type: 'request', request: v.value } : { type: 'message', message: v.value };
+  handle(w, d.to, input);
+}
+
+/** Runs the benchmark to completion (throws if the cluster stops making progress). */
+export function runCoreBench(o: CoreBenchOptions): CoreBenchResult {
+  const w = makeWorld(o);
+  const began = now();
+  for (let c = 0; c < o.clients; c++) submit(w, o, c);
+  let idleRounds = 0;
+  while (w.committed < o.ops) {
+    if (w.head < w.queue.length) {
+      deliver(w, o, w.queue[w.head++]!);
+      if (w.head > 65_536) {
+        w.queue.splice(0, w.head);
+        w.head = 0;
+      }
+      idleRounds = 0;
+      continue;
+    }
+    // Quiet: a tick everywhere (batch timeout, retransmission); give up if nothing moves.
+    if (++idleRounds > 1000) throw new Error(`core bench stalled at ${w.committed}/${o.ops} ops`);
+    for (let i = 0; i < o.n; i++) handle(w, i, { type: 'tick' });
+  }
+  const wallMs = now() - began;
+  const per = (x: number): number => (x * 1000) / w.committed;
+  const handleTotal = w.t.handle.reduce((a, b) => a + b, 0);
+  const us = { handle: per(handleTotal), ingress: per(w.t.ingress), encode: per(w.t.encode), client: per(w.t.client), total: 0 };
+  us.total = us.handle + us.ingress + us.encode + us.client;
+  return {
+    n: o.n,
+    clients: o.clients,
+    payload: o.payload,
+    crypto: o.crypto,
+    ops: w.committed,
+    batches: w.batches / o.n,
+    meanBatch: w.committed / Math.max(1, w.batches / o.n),
+    messagesPerOp: w.messages / w.committed,
+    bytesPerOp: w.bytes / w.committed,
+    clientBytesPerOp: w.clientBytes / w.committed,
+    us,
+    handlePrimaryUs: per(w.t.handle[0]!),
+    handleBackupUs: per(w.t.handle[1]!),
+    wallMs,
+  };
+}
