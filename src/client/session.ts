@@ -10,7 +10,7 @@ import type { Signer } from '../core/crypto-port.ts';
 import { replicaId } from '../core/ids.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
-import { encodeMessage } from '../wire/codec.ts';
+import { decodeMessage, encodeMessage } from '../wire/codec.ts';
 import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
@@ -62,6 +62,8 @@ export interface Session {
   submit(op: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
   /** The request in flight, if any. */
   report(): FlightReport | undefined;
+  /** Payload bytes this session wrote to and read from replicas (frame prefixes included). */
+  traffic(): { readonly bytesOut: number; readonly bytesIn: number };
   stop(): Promise<void>;
 }
 
@@ -155,8 +157,19 @@ function sendFirst(st: State, fl: Flight): void {
   });
 }
 
+/** Whether the bytes decode to a reply for request `reqNo` (no signature check: that comes next). */
+function isReplyFor(payload: Uint8Array, reqNo: ReqNo): boolean {
+  const d = decodeMessage(payload);
+  return d.ok && d.value.type === 'reply' && d.value.reqNo === reqNo;
+}
+
 function onReply(st: State, ingress: Ingress, from: PeerId, payload: Uint8Array): void {
   if (from.kind !== 'replica') return;
+  // Only a reply to the request in flight can matter. The rest (replies beyond the f+1 that were
+  // accepted, late replies to older requests) are dropped before their signature is checked: an
+  // Ed25519 verify costs ~30× the decode, and it would otherwise run n times per operation.
+  const fl0 = st.flight;
+  if (fl0 === undefined || !isReplyFor(payload, fl0.reqNo)) return;
   const r = ingress.reply(payload);
   // The reply must be signed by the replica whose authenticated connection carried it.
   if (!r.ok || r.value.replica !== from.id) {
@@ -256,6 +269,10 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     view: () => st.core.lastSeenView(),
     breakerStates: () => st.breakers.map((b) => BREAKER_STATES[b.state]),
     report: () => report(st),
+    traffic: () => {
+      const t = st.transport.stats();
+      return { bytesOut: t.bytesOut, bytesIn: t.bytesIn };
+    },
     submit: (op, signal) => submit(st, op, signal),
     async stop() {
       if (st.stopped) return;

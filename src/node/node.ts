@@ -29,6 +29,7 @@ import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
 import { observeRound } from './observe.ts';
 import { startHttp } from './http.ts';
+import { registerTransportTraffic } from './transport-metrics.ts';
 
 export interface ReplicaNodeOptions {
   readonly config: ClusterConfig;
@@ -180,6 +181,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     labelNames: ['reason'] as const,
     registers: [metrics.registry],
   });
+  registerTransportTraffic(metrics.registry, () => transport.stats());
   const gauges = setInterval(() => {
     const ts = transport.stats();
     for (const [reason, count] of Object.entries(ts.rejections)) rejections.set({ reason }, count);

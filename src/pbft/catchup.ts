@@ -19,7 +19,10 @@ export function tickCatchUp(ctx: Ctx): void {
   const r = st.params.retransmitTicks;
   if (st.transfer !== undefined || st.tick - st.lastProgressTick < r || st.tick - st.lastFetchLogTick < r) return;
   const behind = st.pending.size > 0 || st.certified !== undefined || [...st.log.keys()].some((k) => k > st.lastExecuted);
-  if (!behind) return;
+  // With no sign of being behind (e.g. restarted into an idle cluster), still ask now and then:
+  // peers answer only with what we lack, so in an idle, caught-up cluster this costs one small
+  // message per replica every 4 retransmit periods.
+  if (!behind && st.tick - st.lastFetchLogTick < 4 * r) return;
   st.lastFetchLogTick = st.tick;
   broadcast(ctx, sign<FetchLog>(ctx, { type: 'fetch-log', fromSeq: toSeq(st.lastExecuted + 1), replica: st.id }));
 }

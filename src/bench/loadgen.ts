@@ -1,0 +1,202 @@
+// The load generator (issue #6): many client identities, each a client-library Session
+// (src/client/session.ts: signs the request, sends it to the primary, accepts f+1 matching signed
+// replies). A PBFT client has one request outstanding, so W requests in flight per client need W
+// identities. Closed loop: every identity re-submits as soon as its result arrives. Open loop:
+// requests are issued at a fixed rate and their latency counts from the moment they were DUE, so
+// a backlog shows up in the latency (no coordinated omission).
+
+import * as hdr from 'hdr-histogram-js';
+import type { ClusterConfig } from '../config/index.ts';
+import { encodeKvOp } from '../app/kv.ts';
+import { memberSeed } from '../client/pool.ts';
+import type { Session } from '../client/session.ts';
+import { openSession } from '../client/session.ts';
+import { round } from './measure.ts';
+
+export interface LoadSpec {
+  readonly mode: 'closed' | 'open';
+  /** Identities (sessions) to open: closed loop, clients × window; open loop, enough for rate × latency. */
+  readonly sessions: number;
+  /** Open loop: offered operations per second (changeable between windows). */
+  readonly rate: number;
+  /** Bytes of the value each put writes. */
+  readonly payload: number;
+  /** Puts cycle over this many keys (the replicated state stays bounded). */
+  readonly keySpace: number;
+  /** Client timer and retransmission timeout (ms). */
+  readonly tickMs: number;
+  readonly retransmitMs: number;
+}
+
+export interface WindowStats {
+  readonly ops: number;
+  readonly elapsedMs: number;
+  readonly opsPerSec: number;
+  /** Open loop: operations that were due in the window. */
+  readonly offered: number;
+  /** Open loop: due operations still waiting for a free identity at the end of the window. */
+  readonly backlog: number;
+  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number };
+  /** CPU seconds the load generator used in the window. */
+  readonly cpuSeconds: number;
+  /** Bytes the client identities wrote to replicas in the window (requests, retransmissions). */
+  readonly bytesOut: number;
+}
+
+type Histogram = ReturnType<typeof hdr.build>;
+
+const newHistogram = (): Histogram =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+
+export interface LoadGen {
+  readonly sessions: number;
+  /** Starts counting (a new window). */
+  beginWindow(): void;
+  /** Ends the window and returns what was measured since beginWindow. */
+  endWindow(): WindowStats;
+  setRate(rate: number): void;
+  stop(): Promise<void>;
+}
+
+interface Counters {
+  hist: Histogram;
+  ops: number;
+  offered: number;
+  began: number;
+  cpu: NodeJS.CpuUsage;
+  bytesOut: number;
+}
+
+async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, log: (s: string) => void): Promise<Session[]> {
+  const sessions: Session[] = [];
+  const n = config.replicas.length;
+  // A few at a time: a replica refuses handshakes beyond MAX_PENDING_HANDSHAKES in progress.
+  const step = 32;
+  for (let i = 0; i < spec.sessions; i += step) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(step, spec.sessions - i) }, (_, k) =>
+        openSession({ config, seed: memberSeed(seed, i + k), tickMs: spec.tickMs, retransmitMs: spec.retransmitMs, breakerThreshold: 3, breakerResetMs: 5000 }),
+      ),
+    );
+    sessions.push(...batch);
+    await waitConnected(batch, n, 60_000);
+    if (sessions.length % 256 === 0 || sessions.length === spec.sessions) log(`connected ${sessions.length}/${spec.sessions} client identities`);
+  }
+  return sessions;
+}
+
+async function waitConnected(sessions: readonly Session[], n: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!sessions.every((s) => s.connectedReplicas().length === n)) {
+    if (performance.now() > deadline) throw new Error(`client identities could not connect to all ${n} replicas in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, log: (s: string) => void): Promise<LoadGen> {
+  const sessions = await openAll(config, seed, spec, log);
+  const value = new Uint8Array(spec.payload).fill(0x61);
+  let opNo = 0;
+  const nextOp = (): Uint8Array => encodeKvOp({ type: 'put', key: `k${opNo++ % spec.keySpace}`, value });
+  const never = new AbortController().signal;
+  const bytesOut = (): number => sessions.reduce((sum, s) => sum + s.traffic().bytesOut, 0);
+  const fresh = (): Counters => ({ hist: newHistogram(), ops: 0, offered: 0, began: performance.now(), cpu: process.cpuUsage(), bytesOut: bytesOut() });
+  let c = fresh();
+  let stopping = false;
+  let failures = 0;
+  const record = (startedAt: number): void => {
+    const us = Math.max(1, Math.round((performance.now() - startedAt) * 1000));
+    c.hist.recordValue(us);
+    c.ops++;
+  };
+  const fail = (e: unknown): void => {
+    if (!stopping && failures++ < 5) log(`operation failed: ${String(e)}`);
+  };
+
+  // Open loop: a due time per operation; an idle identity takes the oldest due operation.
+  const idle: Session[] = [];
+  const due: number[] = [];
+  let dueHead = 0;
+  let rate = spec.rate;
+  let issued = 0;
+  let clock0 = performance.now();
+  const run = (s: Session, dueAt: number): void => {
+    s.submit(nextOp(), never).then(
+      () => {
+        record(dueAt);
+        next(s);
+      },
+      (e: unknown) => {
+        fail(e);
+        next(s);
+      },
+    );
+  };
+  const next = (s: Session): void => {
+    if (stopping) return;
+    if (spec.mode === 'closed') return run(s, performance.now());
+    if (dueHead < due.length) run(s, due[dueHead++]!);
+    else idle.push(s);
+    if (dueHead > 4096) {
+      due.splice(0, dueHead);
+      dueHead = 0;
+    }
+  };
+  let pacer: NodeJS.Timeout | undefined;
+  if (spec.mode === 'closed') {
+    for (const s of sessions) next(s);
+  } else {
+    idle.push(...sessions);
+    pacer = setInterval(() => {
+      const t = performance.now();
+      const target = Math.floor(((t - clock0) * rate) / 1000);
+      for (; issued < target; issued++) {
+        const at = clock0 + (issued * 1000) / rate;
+        c.offered++;
+        const s = idle.pop();
+        if (s !== undefined) run(s, at);
+        else due.push(at);
+      }
+    }, 1);
+  }
+
+  return {
+    sessions: sessions.length,
+    beginWindow() {
+      c = fresh();
+    },
+    endWindow(): WindowStats {
+      const elapsedMs = performance.now() - c.began;
+      const cpu = process.cpuUsage(c.cpu);
+      const h = c.hist;
+      const ms = (us: number): number => round(us / 1000, 3);
+      return {
+        ops: c.ops,
+        elapsedMs: round(elapsedMs, 1),
+        opsPerSec: round((c.ops * 1000) / elapsedMs, 1),
+        offered: c.offered,
+        backlog: due.length - dueHead,
+        latencyMs: {
+          p50: ms(h.getValueAtPercentile(50)),
+          p90: ms(h.getValueAtPercentile(90)),
+          p99: ms(h.getValueAtPercentile(99)),
+          max: ms(h.maxValue),
+          mean: ms(h.mean),
+        },
+        cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
+        bytesOut: bytesOut() - c.bytesOut,
+      };
+    },
+    setRate(r: number) {
+      // A new rate starts a fresh schedule; operations already due stay due.
+      rate = r;
+      issued = 0;
+      clock0 = performance.now();
+    },
+    async stop() {
+      stopping = true;
+      if (pacer !== undefined) clearInterval(pacer);
+      await Promise.all(sessions.map((s) => s.stop()));
+    },
+  };
+}

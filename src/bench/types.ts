@@ -1,0 +1,113 @@
+// The shapes of benchmark cases and results (what bench/results/*.json holds).
+
+import type { StorageMode } from './cluster.ts';
+import type { MachineInfo, Spread } from './measure.ts';
+
+export interface CaseSpec {
+  /** Which sweep the case belongs to (charts and the README group by it). */
+  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve';
+  readonly n: number;
+  readonly storage: StorageMode;
+  /** Value bytes per put. */
+  readonly payload: number;
+  readonly mode: 'closed' | 'open';
+  /** Closed loop: C clients each keeping W requests outstanding (C × W client identities). */
+  readonly clients: number;
+  readonly window: number;
+  /** Open loop: offered ops/s and the identities available to carry them. */
+  readonly rate?: number;
+  readonly sessions?: number;
+}
+
+export interface Latency {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** One measurement window. Rates use the window's own elapsed time. */
+export interface RunFigures {
+  readonly elapsedSec: number;
+  readonly ops: number;
+  readonly opsPerSec: number;
+  readonly offeredPerSec?: number;
+  readonly backlogAtEnd?: number;
+  readonly latencyMs: Latency;
+  /** CPU seconds per second (1 = one core busy) of each replica, and of the load generator. */
+  readonly replicaCpuCores: readonly number[];
+  readonly loadgenCpuCores: number;
+  /** CPU microseconds per op: all replicas together, and the load generator. */
+  readonly replicaCpuUsPerOp: number;
+  readonly loadgenCpuUsPerOp: number;
+  /** Peak RSS (VmHWM) of each replica since it started, MiB. */
+  readonly peakRssMiB: readonly number[];
+  /** Bytes every process wrote to a socket (replicas + clients), per op; and that over the payload. */
+  readonly wireBytesPerOp: number;
+  readonly wireBytesPerPayloadByte?: number;
+  readonly batchesPerSec: number;
+  readonly meanBatch: number;
+  readonly viewChanges: number;
+  /** Replica processes that exited during the run (should be empty). */
+  readonly exited: readonly number[];
+}
+
+export type FigureName =
+  | 'opsPerSec'
+  | 'p50'
+  | 'p90'
+  | 'p99'
+  | 'max'
+  | 'replicaCpuUsPerOp'
+  | 'loadgenCpuUsPerOp'
+  | 'peakRssMiB'
+  | 'wireBytesPerOp'
+  | 'batchesPerSec'
+  | 'meanBatch';
+
+export interface CaseResult {
+  readonly spec: CaseSpec;
+  /** The windows' figures, in order. */
+  readonly runs: readonly RunFigures[];
+  /** Median and min–max over the runs. */
+  readonly summary: Readonly<Record<FigureName, Spread>>;
+  /** True when every run came from a fresh cluster; false when the runs were consecutive windows on one cluster. */
+  readonly freshClusterPerRun: boolean;
+}
+
+export interface SoakResult {
+  readonly n: number;
+  readonly storage: StorageMode;
+  readonly rate: number;
+  readonly durationSec: number;
+  /** Every sample: seconds since the start, ops/s since the last sample, RSS of each replica (MiB). */
+  readonly samples: readonly { readonly t: number; readonly opsPerSec: number; readonly rssMiB: readonly number[] }[];
+  readonly peakRssMiB: readonly number[];
+  /** Least-squares slope of each replica's RSS over the second half, MiB per minute. */
+  readonly secondHalfSlopeMiBPerMin: readonly number[];
+}
+
+export interface BenchReport {
+  readonly kind: 'byzantium-bench';
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly gitCommit: string;
+  readonly gitDirty: boolean;
+  readonly machine: MachineInfo;
+  readonly command: string;
+  readonly settings: {
+    readonly runs: number;
+    readonly warmupSec: number;
+    readonly durationSec: number;
+    readonly params: Readonly<Record<string, number>>;
+    readonly keySpace: number;
+    readonly clientTickMs: number;
+    readonly clientRetransmitMs: number;
+  };
+  readonly cases: readonly CaseResult[];
+  readonly soak?: SoakResult;
+  /** Load average (1 min) sampled at the end: other work on the box makes every figure worse. */
+  readonly loadAvgAtEnd: number;
+}
