@@ -98,7 +98,6 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
   const value = new Uint8Array(spec.payload).fill(0x61);
   let opNo = 0;
   const nextOp = (): Uint8Array => encodeKvOp({ type: 'put', key: `k${opNo++ % spec.keySpace}`, value });
-  const never = new AbortController().signal;
   const bytesOut = (): number => sessions.reduce((sum, s) => sum + s.traffic().bytesOut, 0);
   const fresh = (): Counters => ({ hist: newHistogram(), ops: 0, offered: 0, began: performance.now(), cpu: process.cpuUsage(), bytesOut: bytesOut() });
   let c = fresh();
@@ -120,8 +119,10 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
   let rate = spec.rate;
   let issued = 0;
   let clock0 = performance.now();
+  // One signal per identity (never aborted): submit() registers a listener on it per operation.
+  const signals = new Map(sessions.map((s) => [s, new AbortController().signal] as const));
   const run = (s: Session, dueAt: number): void => {
-    s.submit(nextOp(), never).then(
+    s.submit(nextOp(), signals.get(s)!).then(
       () => {
         record(dueAt);
         next(s);
