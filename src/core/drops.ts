@@ -16,6 +16,8 @@ export const DROP_REASONS = {
   'from-self': 'ignore',
   'out-of-window': 'ignore',
   'conflicting-pre-prepare': 'reject',
+  /** A second prepare or commit from one replica for one (view, seq) with another digest. */
+  'conflicting-vote': 'reject',
   'pre-prepare-to-primary': 'ignore',
   'duplicate': 'ignore',
   'digest-mismatch': 'reject',

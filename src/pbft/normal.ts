@@ -130,12 +130,25 @@ export function handlePrepare(ctx: Ctx, p: Prepare): void {
   const st = ctx.st;
   if (p.view !== st.view || st.status !== 'normal') return wrongView(ctx, p);
   if (p.replica === primary(st)) return drop(ctx, 'unexpected-message', p.replica, 'prepare from the primary');
-  if (!inWindow(st, p.seq)) return drop(ctx, 'out-of-window', p.replica);
-  const e = entryFor(st, p.seq);
-  const old = e.prepares.get(p.replica);
-  if (old !== undefined) return drop(ctx, old.digest === p.digest ? 'duplicate' : 'conflicting-pre-prepare', p.replica);
-  e.prepares.set(p.replica, p);
-  checkPrepared(ctx, e);
+  const e = logVote(ctx, p, (entry) => entry.prepares);
+  if (e !== undefined) checkPrepared(ctx, e);
+}
+
+/** Logs a prepare or commit in the window, one per sender; a second, different one is a conflict. */
+function logVote<M extends Prepare | Commit>(ctx: Ctx, m: M, votes: (e: LogEntry) => Map<M['replica'], M>): LogEntry | undefined {
+  if (!inWindow(ctx.st, m.seq)) {
+    drop(ctx, 'out-of-window', m.replica);
+    return undefined;
+  }
+  const e = entryFor(ctx.st, m.seq);
+  const byReplica = votes(e);
+  const old = byReplica.get(m.replica);
+  if (old !== undefined) {
+    drop(ctx, old.digest === m.digest ? 'duplicate' : 'conflicting-vote', m.replica);
+    return undefined;
+  }
+  byReplica.set(m.replica, m);
+  return e;
 }
 
 /** §4.2: prepared(m, v, n, i) — the pre-prepare and 2f matching prepares from distinct backups. */
@@ -174,12 +187,8 @@ export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replic
 export function handleCommit(ctx: Ctx, c: Commit): void {
   const st = ctx.st;
   if (c.view !== st.view || st.status !== 'normal') return wrongView(ctx, c);
-  if (!inWindow(st, c.seq)) return drop(ctx, 'out-of-window', c.replica);
-  const e = entryFor(st, c.seq);
-  const old = e.commits.get(c.replica);
-  if (old !== undefined) return drop(ctx, old.digest === c.digest ? 'duplicate' : 'conflicting-pre-prepare', c.replica);
-  e.commits.set(c.replica, c);
-  checkCommitted(ctx, e);
+  const e = logVote(ctx, c, (entry) => entry.commits);
+  if (e !== undefined) checkCommitted(ctx, e);
 }
 
 /** §4.2: committed-local(m, v, n, i) — prepared and 2f+1 matching commits (possibly including its own). */
