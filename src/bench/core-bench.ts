@@ -19,7 +19,41 @@ import type { PbftParams } from '../pbft/params.ts';
 import { createClientCore } from '../protocol/client.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import type { Input, Output } from '../protocol/types.ts';
-import { encodeMessage } from '../wire/codec.ts';
+import { decodeMessage, encodeMessage } from '../wire/codec.ts';
+
+/** Signatures made and checked, and hashes computed (by the replicas, or by the clients). */
+export interface CryptoCounts {
+  signs: number;
+  verifies: number;
+  hashes: number;
+}
+
+/** A suite that counts its calls (same results as `base`). */
+export function countingSuite(base: CryptoSuite): { suite: CryptoSuite; counts: CryptoCounts } {
+  const counts: CryptoCounts = { signs: 0, verifies: 0, hashes: 0 };
+  const suite: CryptoSuite = {
+    name: `${base.name}+counted`,
+    hash: (d) => {
+      counts.hashes++;
+      return base.hash(d);
+    },
+    verify: (k, d, s) => {
+      counts.verifies++;
+      return base.verify(k, d, s);
+    },
+    signer: (seed) => {
+      const inner = base.signer(seed);
+      return {
+        publicKey: inner.publicKey,
+        sign: (d) => {
+          counts.signs++;
+          return inner.sign(d);
+        },
+      };
+    },
+  };
+  return { suite, counts };
+}
 
 export interface CoreBenchOptions {
   readonly n: number;
@@ -51,6 +85,8 @@ export interface CoreBenchResult {
   /** handle() microseconds per op at the primary and at one backup. */
   readonly handlePrimaryUs: number;
   readonly handleBackupUs: number;
+  /** Per committed op: signatures/verifications/hashes by all replicas together, and by the clients. */
+  readonly cryptoPerOp: { readonly replicas: CryptoCounts; readonly clients: CryptoCounts };
   readonly wallMs: number;
 }
 
@@ -70,6 +106,8 @@ interface Timers {
 }
 
 interface World {
+  readonly replicaCrypto: CryptoCounts;
+  readonly clientCrypto: CryptoCounts;
   readonly replicas: Replica[];
   readonly ingress: Ingress[];
   readonly clientIngress: Ingress;
@@ -89,7 +127,10 @@ interface World {
 const now = (): number => performance.now();
 
 function makeWorld(o: CoreBenchOptions): World {
-  const suite: CryptoSuite = o.crypto === 'ed25519' ? ed25519Suite : createSimSuite();
+  const base: CryptoSuite = o.crypto === 'ed25519' ? ed25519Suite : createSimSuite();
+  // Two counted views of one suite: the sim suite only verifies keys its own signer() made.
+  const { suite, counts: replicaCrypto } = countingSuite(base);
+  const { suite: clientSuite, counts: clientCrypto } = countingSuite(base);
   const { f } = quorumConfig(o.n);
   const seed = (tag: number, i: number): Uint8Array => {
     const s = new Uint8Array(32);
@@ -103,15 +144,17 @@ function makeWorld(o: CoreBenchOptions): World {
   const replicas = signers.map((signer, i) =>
     createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, hash: suite.hash, app: createKvApp(), params }),
   );
-  const mkIngress = (): Ingress => createIngress({ n: o.n, replicaKeys: keys, verify: suite.verify, hash: suite.hash });
+  const mkIngress = (s: CryptoSuite): Ingress => createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash });
   const clients = Array.from({ length: o.clients }, (_, i) => {
-    const signer = suite.signer(seed(2, i));
+    const signer = clientSuite.signer(seed(2, i));
     return createClientCore({ id: clientId(toHex(signer.publicKey)), signer, n: o.n, f, retransmitTicks: 1_000_000 });
   });
   return {
+    replicaCrypto,
+    clientCrypto,
     replicas,
-    ingress: replicas.map(mkIngress),
-    clientIngress: mkIngress(),
+    ingress: replicas.map(() => mkIngress(suite)),
+    clientIngress: mkIngress(clientSuite),
     clients,
     byId: new Map(clients.map((c, i) => [c.id as string, i])),
     queue: [],
@@ -172,6 +215,13 @@ function handle(w: World, i: number, input: Input): void {
 function deliver(w: World, o: CoreBenchOptions, d: Delivery): void {
   if (d.kind === 'p') {
     const t0 = now();
+    // As the client library does: a reply that is not for the request in flight is not verified.
+    const peek = decodeMessage(d.bytes);
+    const client = w.clients[d.to]!;
+    if (!peek.ok || peek.value.type !== 'reply' || peek.value.reqNo !== client.outstanding()?.reqNo) {
+      w.t.client += now() - t0;
+      return;
+    }
     const r = w.clientIngress.reply(d.bytes);
     const accepted = r.ok ? w.clients[d.to]!.onReply(r.value).accepted : undefined;
     w.t.client += now() - t0;
@@ -187,6 +237,11 @@ function deliver(w: World, o: CoreBenchOptions, d: Delivery): void {
   if (!v.ok) throw new Error(`core bench: ingress dropped a message (${v.error})`);
   const input: Input = v.value.type === 'request' ? { type: 'request', request: v.value } : { type: 'message', message: v.value };
   handle(w, d.to, input);
+}
+
+function perOpCounts(c: CryptoCounts, ops: number): CryptoCounts {
+  const r = (x: number): number => Math.round((x / ops) * 1000) / 1000;
+  return { signs: r(c.signs), verifies: r(c.verifies), hashes: r(c.hashes) };
 }
 
 /** Runs the benchmark to completion (throws if the cluster stops making progress). */
@@ -228,6 +283,7 @@ export function runCoreBench(o: CoreBenchOptions): CoreBenchResult {
     us,
     handlePrimaryUs: per(w.t.handle[0]!),
     handleBackupUs: per(w.t.handle[1]!),
+    cryptoPerOp: { replicas: perOpCounts(w.replicaCrypto, w.committed), clients: perOpCounts(w.clientCrypto, w.committed) },
     wallMs,
   };
 }

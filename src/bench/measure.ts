@@ -33,6 +33,24 @@ export function sampleProc(pid: number): ProcSample | undefined {
   }
 }
 
+export interface MachineCpu {
+  /** CPU seconds spent busy (user, nice, system, irq, softirq) and stolen by the hypervisor, all cores. */
+  readonly busySeconds: number;
+  readonly stealSeconds: number;
+}
+
+/** Whole-machine CPU counters from /proc/stat (zeros when unavailable). */
+export function sampleMachineCpu(): MachineCpu {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const at = (i: number): number => v[i] ?? 0;
+    return { busySeconds: (at(0) + at(1) + at(2) + at(5) + at(6)) / USER_HZ, stealSeconds: at(7) / USER_HZ };
+  } catch {
+    return { busySeconds: 0, stealSeconds: 0 };
+  }
+}
+
 /** Sums of the samples of each metric name in Prometheus text format (labels ignored). */
 export function parseMetrics(text: string, names: readonly string[]): Record<string, number> {
   const want = new Set(names);

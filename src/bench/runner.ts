@@ -10,7 +10,8 @@ import type { BenchCluster, ClusterSpec, ReplicaSnapshot } from './cluster.ts';
 import { TSX, startBenchCluster } from './cluster.ts';
 import type { LoadChildInput, ParentMessage } from './loadgen-main.ts';
 import type { LoadSpec, WindowStats } from './loadgen.ts';
-import { round, spread } from './measure.ts';
+import type { MachineCpu } from './measure.ts';
+import { round, sampleMachineCpu, spread } from './measure.ts';
 import type { CaseResult, CaseSpec, FigureName, RunFigures } from './types.ts';
 
 export interface RunSettings {
@@ -96,7 +97,18 @@ function batchFigures(a: readonly ReplicaSnapshot[], b: readonly ReplicaSnapshot
   return best;
 }
 
-export function figures(spec: CaseSpec, w: WindowStats, a: readonly ReplicaSnapshot[], b: readonly ReplicaSnapshot[], parentSec: number, exited: readonly number[]): RunFigures {
+export interface WindowSamples {
+  readonly a: readonly ReplicaSnapshot[];
+  readonly b: readonly ReplicaSnapshot[];
+  readonly machineA: MachineCpu;
+  readonly machineB: MachineCpu;
+  /** Seconds between the two snapshots. */
+  readonly seconds: number;
+}
+
+export function figures(spec: CaseSpec, w: WindowStats, ws: WindowSamples, exited: readonly number[]): RunFigures {
+  const { a, b } = ws;
+  const parentSec = ws.seconds;
   const opsPerSec = w.opsPerSec;
   const childSec = w.elapsedMs / 1000;
   const cpu = a.map((s, i) => ((b[i]!.proc?.cpuSeconds ?? 0) - (s.proc?.cpuSeconds ?? 0)) / parentSec);
@@ -122,6 +134,9 @@ export function figures(spec: CaseSpec, w: WindowStats, a: readonly ReplicaSnaps
     batchesPerSec: round(bf.batches / parentSec, 1),
     meanBatch: bf.count > 0 ? round(bf.sum / bf.count, 2) : 0,
     viewChanges: sumDelta(a, b, (s) => s.counters?.byz_view_changes_total),
+    machineBusyCores: round((ws.machineB.busySeconds - ws.machineA.busySeconds) / parentSec, 2),
+    otherCpuCores: round(Math.max(0, (ws.machineB.busySeconds - ws.machineA.busySeconds) / parentSec - replicaCores - loadgenCores), 2),
+    stealCores: round((ws.machineB.stealSeconds - ws.machineA.stealSeconds) / parentSec, 2),
     exited,
   };
 }
@@ -138,6 +153,7 @@ const FIGURES: Readonly<Record<FigureName, (r: RunFigures) => number>> = {
   wireBytesPerOp: (r) => r.wireBytesPerOp,
   batchesPerSec: (r) => r.batchesPerSec,
   meanBatch: (r) => r.meanBatch,
+  otherCpuCores: (r) => r.otherCpuCores,
 };
 
 export function summarize(spec: CaseSpec, runs: readonly RunFigures[], fresh: boolean): CaseResult {
@@ -166,12 +182,14 @@ export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
 export async function measureWindow(spec: CaseSpec, cluster: BenchCluster, load: LoadChild, seconds: number): Promise<RunFigures> {
   await load.request({ type: 'begin' }, 'begun');
   const a = await cluster.snapshot();
+  const machineA = sampleMachineCpu();
   const t0 = performance.now();
   await sleep(seconds * 1000);
+  const machineB = sampleMachineCpu();
   const b = await cluster.snapshot();
   const parentSec = (performance.now() - t0) / 1000;
   const w = await load.request<{ stats: WindowStats }>({ type: 'end' }, 'window');
-  return figures(spec, w.stats, a, b, parentSec, cluster.exited());
+  return figures(spec, w.stats, { a, b, machineA, machineB, seconds: parentSec }, cluster.exited());
 }
 
 export function describeCase(spec: CaseSpec): string {
@@ -180,7 +198,10 @@ export function describeCase(spec: CaseSpec): string {
 }
 
 function describeRun(r: RunFigures): string {
-  return `${r.opsPerSec} ops/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, batch ${r.meanBatch}, replica CPU ${r.replicaCpuUsPerOp} µs/op`;
+  return (
+    `${r.opsPerSec} ops/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, batch ${r.meanBatch}, ` +
+    `CPU µs/op replicas ${r.replicaCpuUsPerOp} + client ${r.loadgenCpuUsPerOp}, other load ${r.otherCpuCores} cores`
+  );
 }
 
 /** Starts a cluster and a load generator, runs `body`, and always stops both. */

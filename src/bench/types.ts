@@ -49,6 +49,10 @@ export interface RunFigures {
   readonly batchesPerSec: number;
   readonly meanBatch: number;
   readonly viewChanges: number;
+  /** Whole machine: busy cores, cores busy with work other than this benchmark, cores stolen by the hypervisor. */
+  readonly machineBusyCores: number;
+  readonly otherCpuCores: number;
+  readonly stealCores: number;
   /** Replica processes that exited during the run (should be empty). */
   readonly exited: readonly number[];
 }
@@ -64,7 +68,8 @@ export type FigureName =
   | 'peakRssMiB'
   | 'wireBytesPerOp'
   | 'batchesPerSec'
-  | 'meanBatch';
+  | 'meanBatch'
+  | 'otherCpuCores';
 
 export interface CaseResult {
   readonly spec: CaseSpec;

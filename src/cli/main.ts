@@ -11,6 +11,7 @@ import { registerStart } from './start.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerGateway } from './gateway.ts';
 import { registerTour } from './tour.ts';
+import { registerBench } from './bench.ts';
 import { runDemo } from '../sim/demo.ts';
 
 /** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
@@ -35,6 +36,7 @@ export function registerCommands(program: Command): void {
   registerGateway(program);
   registerTour(program);
   registerStart(program);
+  registerBench(program);
 }
 
 export function buildProgram(): Command {

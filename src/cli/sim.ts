@@ -221,6 +221,10 @@ function formatSweep(r: SweepResult, o: SimOptions, count: number, seconds: numb
   const lines = [
     `sweep of seeds ${o.seed}..${o.seed + count - 1} at n=${o.replicas}, ${o.clients} clients, ${o.ops} ops each`,
     `${r.passed}/${r.runs} passed, ${r.failures.length} failed; ${r.opsCommitted} ops committed, ${r.ticks} virtual ticks, ${seconds.toFixed(1)} s`,
+    `scenarios: ${Object.entries(r.scenarios)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `runs with a view change ${r.runsWithViewChange}, a state transfer ${r.runsWithStateTransfer}, a restart ${r.runsWithRestart}; liveness: worst wait ${r.livenessMargin} of the bound`,
   ];
   for (const f of r.failures) lines.push('', `seed ${f.seed}: ${f.reason} — ${f.detail}`, `  replay: ${f.replay}`);
   return lines.join('\n');

@@ -40,6 +40,13 @@ export interface SafetyChecker {
    * the reset may execute again (the state that held them is gone).
    */
   onReplicaReset(replica: ReplicaId, seq: Seq): void;
+  /**
+   * The replica's stable checkpoint at seq is durable: it never executes at or below seq again (a
+   * restart restores that checkpoint). Its per-request records up to seq shrink to the highest
+   * request number per client, and the history below every replica's durable checkpoint is dropped
+   * (bounded memory in long runs; needs the replica count given at creation).
+   */
+  onStable(replica: ReplicaId, seq: number): void;
   /** Highest seq executed by any replica. */
   highestSeq(): number;
   /** The digest agreed at seq (first executed there), if any replica executed it. */
@@ -52,27 +59,46 @@ const short = (s: string): string => (s.length > 12 ? `${s.slice(0, 12)}…` : s
 
 interface ReplicaTrack {
   lastExecuted: number;
-  /** (client, reqNo) → seq at which this replica executed it. */
+  /** (client, reqNo) → seq at which this replica executed it, for seqs above `floor`. */
   readonly done: Map<string, number>;
+  /** Durable stable checkpoint: nothing at or below it executes again. */
+  floor: number;
+  /** Highest request number per client executed at or below `floor`. */
+  readonly floorReq: Map<ClientId, number>;
 }
 
-export function createSafetyChecker(): SafetyChecker {
+/** `replicaCount`: enables pruning below the lowest durable checkpoint of all replicas. */
+export function createSafetyChecker(replicaCount = 0): SafetyChecker {
   const history = new Map<number, HistoryEntry>();
   const replicas = new Map<ReplicaId, ReplicaTrack>();
   let highest = 0;
+  /** History at or below this seq has been dropped. */
+  let historyLow = 0;
 
   const track = (r: ReplicaId): ReplicaTrack => {
     let t = replicas.get(r);
     if (t === undefined) {
-      t = { lastExecuted: 0, done: new Map() };
+      t = { lastExecuted: 0, done: new Map(), floor: 0, floorReq: new Map() };
       replicas.set(r, t);
     }
     return t;
   };
 
+  const pruneHistory = (): void => {
+    if (replicaCount === 0 || replicas.size < replicaCount) return;
+    const low = Math.min(...[...replicas.values()].map((t) => t.floor));
+    for (let n = historyLow + 1; n <= low; n++) history.delete(n);
+    historyLow = Math.max(historyLow, low);
+  };
+
   const exactlyOnce = (r: ReplicaId, t: ReplicaTrack, b: ExecutedBatch, tick: number): Violation | undefined => {
     for (const { request } of b.executed) {
       const key = reqKey(request.client, request.reqNo);
+      const floorReq = t.floorReq.get(request.client);
+      if (floorReq !== undefined && request.reqNo <= floorReq) {
+        const detail = `replica ${r} executed request ${short(request.client)}#${request.reqNo} at seq ${b.seq}, after executing #${floorReq} of that client at or below seq ${t.floor}`;
+        return { checker: 'exactly-once', tick, detail };
+      }
       const before = t.done.get(key);
       if (before !== undefined) {
         return {
@@ -122,6 +148,20 @@ export function createSafetyChecker(): SafetyChecker {
       const t = track(r);
       t.lastExecuted = s;
       for (const [key, at] of [...t.done]) if (at > s) t.done.delete(key);
+    },
+    onStable(r, s) {
+      const t = track(r);
+      if (s <= t.floor) return;
+      t.floor = s;
+      for (const [key, at] of [...t.done]) {
+        if (at > s) continue;
+        t.done.delete(key);
+        const sep = key.lastIndexOf(':');
+        const client = key.slice(0, sep) as ClientId;
+        const reqNo = Number(key.slice(sep + 1));
+        if (reqNo > (t.floorReq.get(client) ?? 0)) t.floorReq.set(client, reqNo);
+      }
+      pruneHistory();
     },
     highestSeq: () => highest,
     agreed: (s) => history.get(s)?.digest,

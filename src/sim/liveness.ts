@@ -18,9 +18,12 @@
 //                                   could have doubled (their sum stays below D + T)
 //   V = Σ_{j=0}^{f+1} min(2^j·E, 1024·T)   that timeout, then up to f crashed primaries in a row
 //                                   (each failed view change doubles it), and one spare
-//   B = 16·C + V + 20·R              C = the client's first retransmission timeout (its backoff
-//                                   ceiling is 16·C), and time for catch-up / state transfer /
-//                                   VIEW-CHANGE and NEW-VIEW retransmissions.
+//   B = 4·16·C + V + 20·R            C = the client's first retransmission timeout: its backoff
+//                                   ceiling is 16·C, and a client that backed off while the cluster
+//                                   was stuck waits out full periods; with loss ≤ 0.2 a round can
+//                                   still fail (its request lost in a view change, or fewer than
+//                                   f+1 replies arriving), so four rounds are allowed; 20·R covers
+//                                   catch-up, state transfer and VIEW-CHANGE / NEW-VIEW resends.
 // The doomed case uses D = 0.
 
 import type { PbftParams } from '../pbft/params.ts';
@@ -47,7 +50,7 @@ export function livenessBound(inp: LivenessInputs, badTicks: number): number {
   const e = Math.min(MAX_DOUBLING * t, t + badTicks);
   let v = 0;
   for (let j = 0; j <= inp.f + 1; j++) v += Math.min(2 ** j * e, MAX_DOUBLING * t);
-  return 16 * inp.clientRetransmitTicks + v + 20 * inp.params.retransmitTicks;
+  return 4 * 16 * inp.clientRetransmitTicks + v + 20 * inp.params.retransmitTicks;
 }
 
 export interface LivenessReport {
@@ -72,6 +75,8 @@ export function createLivenessChecker(inp: LivenessInputs): LivenessChecker {
   /** client → submit tick of its outstanding request; insertion order = submit order. */
   const outstanding = new Map<number, number>();
   let periodStart: number | undefined;
+  /** Whether the current period is a good one or the doomed tail (they are measured separately). */
+  let periodDoomed = false;
   let bound = livenessBound(inp, 0);
   let badTicks = 0;
   let worst = 0;
@@ -93,8 +98,9 @@ export function createLivenessChecker(inp: LivenessInputs): LivenessChecker {
         periodStart = undefined;
         return undefined;
       }
-      if (periodStart === undefined) {
+      if (periodStart === undefined || periodDoomed !== doomed) {
         periodStart = tick;
+        periodDoomed = doomed;
         bound = livenessBound(inp, doomed ? 0 : badTicks);
       }
       const first = outstanding.entries().next();

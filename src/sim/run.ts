@@ -61,7 +61,7 @@ export function createSimulation(options: SimOptions, observer: SimObserver = {}
   const counters = newCounters();
   let tick = 0;
   let done = false;
-  const safety = createSafetyChecker();
+  const safety = createSafetyChecker(cluster.n);
   const ctx: StepCtx = {
     options,
     cluster,

@@ -158,8 +158,12 @@ function release(ctx: StepCtx, r: SimReplica, out: Output): void {
     if (client === undefined) network.countDrop('unknown-client');
     else network.send(r.node, client.node, 'reply', encodeMessage(reply), tick);
   }
-  // The stable checkpoint of this output is durable now: the contradiction checker may forget below it.
-  for (const ev of out.events) if (ev.type === 'checkpoint-stable') ctx.contra.onStable(r.id, ev.seq);
+  // The stable checkpoint of this output is durable now: the checkers may forget below it.
+  for (const ev of out.events) {
+    if (ev.type !== 'checkpoint-stable') continue;
+    ctx.contra.onStable(r.id, ev.seq);
+    ctx.safety.onStable(r.id, ev.seq);
+  }
 }
 
 function sent(ctx: StepCtx, id: ReplicaId, m: ReplicaMessage, bytes: Uint8Array): void {

@@ -33,6 +33,14 @@ export interface SweepResult {
   /** Sums over all runs. */
   readonly opsCommitted: number;
   readonly ticks: number;
+  /** Runs per drawn scenario ('fixed' when the faults came from the command line). */
+  readonly scenarios: Readonly<Record<string, number>>;
+  /** Runs that installed a new view, completed a state transfer, restarted a replica. */
+  readonly runsWithViewChange: number;
+  readonly runsWithStateTransfer: number;
+  readonly runsWithRestart: number;
+  /** Largest worst-wait / bound ratio of the liveness checker over the runs (below 1 when it holds). */
+  readonly livenessMargin: number;
 }
 
 /** A stream for drawing a seed's options, independent of the run's own streams. */
@@ -99,17 +107,38 @@ export interface SweepHooks {
 
 export function runSweep(base: SimOptions, firstSeed: number, count: number, fixed: ReadonlySet<DrawnOption>, hooks: SweepHooks = {}): SweepResult {
   const failures: SweepFailure[] = [];
+  const scenarios: Record<string, number> = {};
   let opsCommitted = 0;
   let ticks = 0;
+  let views = 0;
+  let transfers = 0;
+  let restarts = 0;
+  let margin = 0;
   for (let i = 0; i < count; i++) {
-    const o = drawSweepOptions(base, firstSeed + i, fixed);
-    const s = runSimulation(o);
+    const { options, scenario } = drawSweepRun(base, firstSeed + i, fixed);
+    const s = runSimulation(options);
+    scenarios[scenario] = (scenarios[scenario] ?? 0) + 1;
     opsCommitted += s.ops.committed;
     ticks += s.ticks;
+    if (s.views.newViews > 0) views++;
+    if (s.stateTransfers > 0) transfers++;
+    if (s.faults.restarts > 0) restarts++;
+    if (s.liveness.checked) margin = Math.max(margin, s.liveness.worstWaitTicks / s.liveness.boundTicks);
     if (!s.ok) failures.push(failureOf(s));
     hooks.onRun?.(i + 1, count, failures.length, s);
   }
-  return { runs: count, passed: count - failures.length, failures, opsCommitted, ticks };
+  return {
+    runs: count,
+    passed: count - failures.length,
+    failures,
+    opsCommitted,
+    ticks,
+    scenarios,
+    runsWithViewChange: views,
+    runsWithStateTransfer: transfers,
+    runsWithRestart: restarts,
+    livenessMargin: Math.round(margin * 1000) / 1000,
+  };
 }
 
 function failureOf(s: SimSummary): SweepFailure {

@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseSimFlags } from '../../src/cli/sim.ts';
 import type { RawSimFlags } from '../../src/cli/sim.ts';
-import { DEFAULT_SIM_OPTIONS, replayCommand } from '../../src/sim/options.ts';
-import { drawSweepOptions } from '../../src/sim/sweep.ts';
+import { DEFAULT_SIM_OPTIONS, replayCommand, validateSimOptions } from '../../src/sim/options.ts';
+import { drawSweepOptions, drawSweepRun } from '../../src/sim/sweep.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,6 +40,9 @@ test('every flag parses into the options', () => {
     reorder: true,
     delayTicks: '2:9',
     partition: ['0,1|2,3@100-200', '6@5-10'],
+    crash: ['0@200,1@400', '5@10'],
+    restart: ['0@900'],
+    checkpointInterval: '16',
     json: true,
     crypto: 'ed25519',
     maxTicks: '5000',
@@ -59,12 +62,19 @@ test('every flag parses into the options', () => {
       { groups: [[0, 1], [2, 3]], from: 100, to: 200 },
       { groups: [[6]], from: 5, to: 10 },
     ],
+    crashes: [
+      { replica: 0, at: 200 },
+      { replica: 1, at: 400 },
+      { replica: 5, at: 10 },
+    ],
+    restarts: [{ replica: 0, at: 900 }],
+    checkpointInterval: 16,
     crypto: 'ed25519',
     maxTicks: 5000,
     bugs: ['commitWithWeakQuorum'],
   });
   assert.equal(c.json, true);
-  assert.deepEqual([...c.fixed].sort(), ['delay', 'dup', 'loss', 'partitions', 'reorder']);
+  assert.deepEqual([...c.fixed].sort(), ['checkpoint-interval', 'delay', 'dup', 'faults', 'loss', 'partitions', 'reorder']);
 });
 
 test('bad values are rejected with a message naming the flag and the accepted form', () => {
@@ -88,15 +98,44 @@ test('bad values are rejected with a message naming the flag and the accepted fo
   assert.match(parseError({ partition: ['0,1|1,2@1-2'] }), /^--partition: replica 1 is in two groups/);
   assert.match(parseError({ partition: ['0|1@5-5'] }), /^--partition: the window must be T1-T2/);
   assert.match(parseError({ plantedBug: ['nope'] }), /^--planted-bug must be one of/);
+  assert.match(parseError({ checkpointInterval: '1' }), /^--checkpoint-interval must be an integer in \[2, 4096\]/);
+});
+
+test('crash and restart schedules are validated with messages naming the flag', () => {
+  assert.match(parseError({ crash: ['0@'] }), /^--crash must look like "R@T" or "R@T,R@T" \(replica id @ tick\), got "0@"/);
+  assert.match(parseError({ crash: ['0@1;1@2'] }), /^--crash must look like/);
+  assert.match(parseError({ restart: ['x@3'] }), /^--restart must look like/);
+  assert.match(parseError({ crash: ['4@10'] }), /^--crash: replica id 4 is not in \[0, 3\] \(in "4@10"\)/);
+  assert.match(parseError({ crash: ['0@10'], restart: ['7@20'] }), /^--restart: replica id 7 is not in \[0, 3\]/);
+  assert.match(parseError({ restart: ['0@900'] }), /^--restart: replica 0 restarts at tick 900 but is not crashed then/);
+  assert.match(parseError({ crash: ['0@900'], restart: ['0@100'] }), /^--restart: replica 0 restarts at tick 100 but is not crashed then/);
+  assert.match(parseError({ crash: ['0@100'], restart: ['0@100'] }), /^--restart: replica 0 restarts at tick 100, the tick it crashes/);
+  assert.match(parseError({ crash: ['0@100,0@200'] }), /^--crash: replica 0 crashes at tick 200 but is already down since tick 100/);
+  // A replica may crash, restart and crash again; several replicas at one tick.
+  const c = parse({ crash: ['0@100,0@300,1@100'], restart: ['0@200'] });
+  assert.equal(c.options.crashes.length, 3);
+  assert.equal(replayCommand(c.options), 'npx byz sim --replicas 4 --clients 4 --ops 1000 --seed 1 --crash "0@100,0@300,1@100" --restart "0@200"');
 });
 
 test('the replay command round-trips through the parser', () => {
-  const raw: RawSimFlags = { replicas: '7', ops: '300', seed: '9', loss: '0.137', reorder: true, delayTicks: '2:6', partition: ['1|0,2@30-90'], plantedBug: ['reexecuteRetransmissions'] };
+  const raw: RawSimFlags = {
+    replicas: '7',
+    ops: '300',
+    seed: '9',
+    loss: '0.137',
+    reorder: true,
+    delayTicks: '2:6',
+    partition: ['1|0,2@30-90'],
+    crash: ['0@200,1@400'],
+    restart: ['0@900'],
+    checkpointInterval: '8',
+    plantedBug: ['reexecuteRetransmissions'],
+  };
   const o = parse(raw).options;
   const cmd = replayCommand(o);
   assert.equal(
     cmd,
-    'npx byz sim --replicas 7 --clients 4 --ops 300 --seed 9 --loss 0.137 --reorder --delay-ticks 2:6 --partition "1|0,2@30-90" --planted-bug reexecuteRetransmissions',
+    'npx byz sim --replicas 7 --clients 4 --ops 300 --seed 9 --loss 0.137 --reorder --delay-ticks 2:6 --partition "1|0,2@30-90" --crash "0@200,1@400" --restart "0@900" --checkpoint-interval 8 --planted-bug reexecuteRetransmissions',
   );
   // Parse the command back (a tiny shell-word splitter for this format).
   const words = cmd.replace(/^npx byz sim /, '').match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"|"$/g, ''));
@@ -107,11 +146,25 @@ test('the replay command round-trips through the parser', () => {
     if (next === undefined || next.startsWith('--')) {
       back[flag] = true;
     } else {
-      back[flag] = flag === 'partition' || flag === 'plantedBug' ? [next] : next;
+      back[flag] = ['partition', 'plantedBug', 'crash', 'restart'].includes(flag) ? [next] : next;
       i++;
     }
   }
   assert.deepEqual(parse(back as RawSimFlags).options, o);
+});
+
+test('a sweep draws a fault scenario per seed unless faults or partitions are fixed', () => {
+  const drawn = Array.from({ length: 120 }, (_, i) => drawSweepRun({ ...DEFAULT_SIM_OPTIONS, replicas: 7 }, i + 1, new Set()));
+  const kinds = new Set(drawn.map((d) => d.scenario));
+  assert.deepEqual([...kinds].sort(), ['cascade', 'crash-restart', 'lagging', 'network', 'primary-crash', 'primary-isolated']);
+  for (const { options: o } of drawn) {
+    assert.deepEqual(validateSimOptions(o), [], replayCommand(o));
+    assert.ok([8, 16, 32, 64].includes(o.checkpointInterval));
+  }
+  const fixed = parse({ seeds: '5', crash: ['2@50'] });
+  const o = drawSweepRun(fixed.options, 3, fixed.fixed);
+  assert.equal(o.scenario, 'fixed');
+  assert.deepEqual(o.options.crashes, [{ replica: 2, at: 50 }]);
 });
 
 test('a sweep draws unset network options per seed, keeps the fixed ones, and is deterministic', () => {
@@ -136,4 +189,7 @@ test('byz sim exits 2 on bad usage, naming the flag', () => {
   const unknown = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--bogus'], { cwd: root, encoding: 'utf8' });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /--bogus/);
+  const restart = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--restart', '1@50'], { cwd: root, encoding: 'utf8' });
+  assert.equal(restart.status, 2);
+  assert.match(restart.stderr, /--restart: replica 1 restarts at tick 50 but is not crashed then/);
 });

@@ -1,7 +1,7 @@
 // Every checker must be able to fail (SPEC G3): planted protocol bugs must be caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSimulation } from '../../src/sim/run.ts';
+import { createSimulation, runSimulation } from '../../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
 import type { SimOptions } from '../../src/sim/options.ts';
 import type { SimSummary } from '../../src/sim/summary.ts';
@@ -53,11 +53,12 @@ test('the same scenario without the bug keeps agreement', () => {
   assert.equal(s.ops.committed, 300);
 });
 
-test('re-executing a retransmitted request is caught by the exactly-once checker (TOCS §4.1)', () => {
+test('re-executing a retransmitted request is caught by the exactly-once checker on every seed (TOCS §4.1)', () => {
   // Loss makes clients retransmit to all replicas; isolating the primary for a while leaves those
-  // retransmissions pending at backups across view changes, where the buggy replicas run them again.
-  const s = firstCaught(
-    (seed) => ({
+  // retransmissions pending at backups across view changes, where the buggy replicas run them again
+  // (the bug also bypasses the primary's filter of executed requests).
+  for (let seed = 1; seed <= 20; seed++) {
+    const s = runSimulation({
       ...DEFAULT_SIM_OPTIONS,
       seed,
       ops: 300,
@@ -66,9 +67,92 @@ test('re-executing a retransmitted request is caught by the exactly-once checker
       partitions: [{ groups: [[0]], from: 100, to: 1000 }],
       bugs: ['reexecuteRetransmissions'],
       maxTicks: 4000,
-    }),
-    8,
-  );
-  assert.equal(s.violations[0]?.checker, 'exactly-once', JSON.stringify(s.violations));
-  assert.match(s.violations[0].detail, /executed request .*#\d+ at seq \d+ and again at seq \d+/);
+    });
+    assert.equal(s.violations[0]?.checker, 'exactly-once', `seed ${seed}: ${JSON.stringify(s.violations)}\n${s.replay}`);
+    assert.match(s.violations[0].detail, /executed request .*#\d+ (at seq \d+ and again at seq \d+|twice in the batch)/);
+  }
+});
+
+/** n=4: backup 2 crashes and restarts, then the primary crashes, forcing a view change. */
+const persistScenario = (seed: number, bugs: SimOptions['bugs']): SimOptions => ({
+  ...DEFAULT_SIM_OPTIONS,
+  seed,
+  ops: 300,
+  clients: 8,
+  crashes: [{ replica: 2, at: 150 }, { replica: 0, at: 220 }],
+  restarts: [{ replica: 2, at: 160 }],
+  bugs,
+  maxTicks: 20_000,
+});
+
+test('sending commits before their prepared certificate is durable, with a crash in between, is caught by the contradiction checker (SPEC D2, §4.4)', () => {
+  // Replica 2 sent COMMITs for sequence numbers above its checkpoint; the crash loses the prepared
+  // certificates that were never persisted, so its VIEW-CHANGE after the primary's crash omits them.
+  for (let seed = 1; seed <= 3; seed++) {
+    const s = runSimulation(persistScenario(seed, ['sendBeforePersist']));
+    assert.equal(s.violations[0]?.checker, 'contradiction', `seed ${seed}: ${JSON.stringify(s.violations)}\n${s.replay}`);
+    assert.match(
+      s.violations[0].detail,
+      /^replica 2 sent COMMIT\(view 0, seq \d+, .*\) but its VIEW-CHANGE for view \d+ \(stable seq \d+\) carries no prepared certificate for seq \d+/,
+    );
+    assert.match(s.replay, /--crash "2@150,0@220" --restart "2@160" .*--planted-bug sendBeforePersist/);
+  }
+});
+
+test('the same crash/restart scenario without the bug, and the bug without a crash of the replica, pass', () => {
+  for (let seed = 1; seed <= 3; seed++) {
+    const correct = runSimulation(persistScenario(seed, []));
+    assert.equal(correct.ok, true, `seed ${seed}: ${JSON.stringify(correct.violations)}`);
+    assert.ok(correct.views.newViews > 0);
+  }
+  // Without the restart the certificate is still in memory, so the VIEW-CHANGE carries it.
+  const noRestart = runSimulation({ ...persistScenario(1, ['sendBeforePersist']), crashes: [{ replica: 0, at: 220 }], restarts: [] });
+  assert.equal(noRestart.ok, true, JSON.stringify(noRestart.violations));
+});
+
+/**
+ * A moment when exactly one replica X has executed the highest sequence number s and every other
+ * replica is at s-1 (X is not replica 1, the next primary). Found by running the scenario without
+ * faults; the run is identical up to that tick whatever faults come after it.
+ */
+function loneCommitMoment(base: SimOptions): { tick: number; replica: number } | undefined {
+  const sim = createSimulation(base);
+  while (sim.step()) {
+    if (sim.tick < 30) continue;
+    const executed = sim.cluster.replicas.map((r) => r.core.status().lastExecuted as number);
+    const top = Math.max(...executed);
+    const holders = executed.flatMap((x, i) => (x === top ? [i] : []));
+    if (holders.length === 1 && holders[0] !== 1 && executed.every((x) => x >= top - 1)) return { tick: sim.tick, replica: holders[0]! };
+  }
+  return undefined;
+}
+
+/** Cut every replica link at the next tick (commits in flight are lost) and crash the primary and X. */
+function loneCommitScenario(seed: number, bugs: SimOptions['bugs']): SimOptions {
+  const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 7, seed, ops: 400, clients: 8, bugs, maxTicks: 20_000 };
+  const at = loneCommitMoment({ ...base, bugs: [] });
+  assert.ok(at !== undefined, `seed ${seed}: no moment found`);
+  const crashes = at.replica === 0 ? [{ replica: 0, at: at.tick + 1 }] : [{ replica: 0, at: at.tick + 1 }, { replica: at.replica, at: at.tick + 1 }];
+  const groups = Array.from({ length: 7 }, (_, i) => [i]);
+  return { ...base, partitions: [{ groups, from: at.tick + 1, to: at.tick + 601 }], crashes };
+}
+
+test('a NEW-VIEW that drops prepared certificates is caught by the agreement checker (§4.4)', () => {
+  // n=7: one replica commits batch s and crashes (with the primary) before anyone else commits it;
+  // s is prepared at 2f+1 replicas, so a correct NEW-VIEW re-issues it. The buggy new primary
+  // leaves it out and assigns s to another batch, which the other five replicas commit.
+  for (let seed = 1; seed <= 3; seed++) {
+    const s = runSimulation(loneCommitScenario(seed, ['dropPreparedInNewView']));
+    assert.equal(s.violations[0]?.checker, 'agreement', `seed ${seed}: ${JSON.stringify(s.violations)}\n${s.replay}`);
+    assert.match(s.violations[0].detail, /^seq \d+: replica \d executed batch .* but replica \d executed /);
+    assert.match(s.replay, /--partition "0\|1\|2\|3\|4\|5\|6@\d+-\d+" --crash "0@\d+(,\d@\d+)?" .*--planted-bug dropPreparedInNewView/);
+  }
+});
+
+test('the same lone-commit scenario without the bug keeps agreement and finishes', () => {
+  for (let seed = 1; seed <= 2; seed++) {
+    const s = runSimulation(loneCommitScenario(seed, []));
+    assert.equal(s.ok, true, `seed ${seed}: ${JSON.stringify(s.violations)}\n${s.replay}`);
+    assert.equal(s.ops.committed, 400);
+  }
 });

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseMetrics, spread } from './measure.ts';
+import { barChart, lineChart, niceTicks } from './svg.ts';
+import { slope, suiteCases } from './suite.ts';
+import type { SuiteOptions } from './suite.ts';
+import { runCoreBench } from './core-bench.ts';
+import { messageComplexity } from './sim-bench.ts';
+import { figures, summarize } from './runner.ts';
+import type { ReplicaSnapshot } from './cluster.ts';
+import type { CaseSpec } from './types.ts';
+import { targets } from './report.ts';
+import type { BenchReport } from './types.ts';
+
+test('spread: median of odd and even counts, min and max', () => {
+  assert.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
+  assert.deepEqual(spread([4, 1, 3, 2]), { median: 2.5, min: 1, max: 4 });
+  assert.ok(Number.isNaN(spread([]).median));
+});
+
+test('parseMetrics sums a metric over its label sets and ignores others', () => {
+  const text = ['# HELP x y', 'byz_a{replica="0",type="p"} 3', 'byz_a{replica="0",type="c"} 4', 'byz_ab 9', 'byz_b 1.5', ''].join('\n');
+  assert.deepEqual(parseMetrics(text, ['byz_a', 'byz_b', 'byz_c']), { byz_a: 7, byz_b: 1.5, byz_c: 0 });
+});
+
+test('slope is the least-squares slope', () => {
+  assert.equal(slope([0, 1, 2, 3], [1, 3, 5, 7]), 2);
+  assert.equal(slope([0, 1, 2], [5, 5, 5]), 0);
+  assert.equal(slope([1], [1]), 0);
+});
+
+test('charts: round ticks, one bar per case, one polyline per series', () => {
+  assert.deepEqual(niceTicks(9), [0, 2, 4, 6, 8, 10]);
+  assert.deepEqual(niceTicks(0), [0, 1]);
+  const bars = barChart('t', 'ops/s', [{ label: 'a<b', value: 10, min: 8, max: 12 }, { label: 'c', value: 5 }]);
+  assert.match(bars, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal(bars.match(/<rect x=/g)?.length, 2);
+  assert.ok(bars.includes('a&lt;b'));
+  const lines = lineChart('t', 'x', 'y', [{ name: 's1', points: [{ x: 1, y: 2 }, { x: 2, y: 3 }] }, { name: 's2', points: [{ x: 1, y: 1 }] }]);
+  assert.equal(lines.match(/<polyline/g)?.length, 1);
+  assert.equal(lines.match(/<circle/g)?.length, 3);
+});
+
+const options = (kind: SuiteOptions['kind'], extra: Partial<SuiteOptions> = {}): SuiteOptions => ({
+  kind,
+  settings: { runs: 3, warmupSec: 1, durationSec: 1, fresh: false, params: {}, keySpace: 16, clientTickMs: 50, clientRetransmitMs: 1000, progress: () => undefined },
+  replicas: [4],
+  payloads: [0],
+  storages: ['memory'],
+  clients: 8,
+  window: 2,
+  rates: [],
+  openSessions: 16,
+  curveFractions: [],
+  soakSec: 0,
+  command: 'test',
+  ...extra,
+});
+
+test('suites: quick is n=4 memory and durable; full covers n, payloads, storage and one client', () => {
+  const quick = suiteCases(options('quick'));
+  assert.deepEqual(quick.map((c) => [c.n, c.storage, c.payload, c.clients, c.window]), [[4, 'memory', 0, 8, 2], [4, 'durable', 0, 8, 2]]);
+  const full = suiteCases(options('full'));
+  assert.deepEqual([...new Set(full.filter((c) => c.group === 'replicas').map((c) => c.n))], [4, 7, 10, 16]);
+  assert.deepEqual(full.filter((c) => c.group === 'payload').map((c) => c.payload), [128, 1024]);
+  assert.ok(full.some((c) => c.storage === 'durable') && full.some((c) => c.clients === 1 && c.window === 1));
+  const custom = suiteCases(options('custom', { replicas: [4, 7], payloads: [0, 128], rates: [100, 200] }));
+  assert.equal(custom.length, 8);
+  assert.ok(custom.every((c) => c.mode === 'open' && c.sessions === 16));
+});
+
+const snap = (cpu: number, bytes: number, batches: number, sum: number): ReplicaSnapshot => ({
+  proc: { cpuSeconds: cpu, rssBytes: 50 * 2 ** 20, peakRssBytes: 60 * 2 ** 20 },
+  counters: {
+    byz_committed_ops_total: 0,
+    byz_committed_batches_total: batches,
+    byz_batch_size_sum: sum,
+    byz_batch_size_count: batches,
+    byz_transport_bytes_out: bytes,
+    byz_transport_bytes_in: 0,
+    byz_transport_writes: 0,
+    byz_view_changes_total: 0,
+  },
+});
+
+test('figures: rates over the window, CPU per op, wire bytes per op, batches', () => {
+  const spec: CaseSpec = { group: 'quick', n: 4, storage: 'memory', payload: 100, mode: 'closed', clients: 1, window: 1 };
+  const w = { ops: 1000, elapsedMs: 2000, opsPerSec: 500, offered: 0, backlog: 0, latencyMs: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1.5 }, cpuSeconds: 0.5, bytesOut: 200_000 };
+  const a = [snap(1, 0, 0, 0), snap(1, 0, 0, 0)];
+  const b = [snap(2, 400_000, 100, 1000), snap(1.5, 400_000, 100, 1000)];
+  const f = figures(spec, w, { a, b, machineA: { busySeconds: 0, stealSeconds: 0 }, machineB: { busySeconds: 6, stealSeconds: 0 }, seconds: 2 }, []);
+  assert.equal(f.opsPerSec, 500);
+  assert.deepEqual(f.replicaCpuCores, [0.5, 0.25]);
+  assert.equal(f.replicaCpuUsPerOp, 1500); // 0.75 cores / 500 ops/s
+  assert.equal(f.loadgenCpuUsPerOp, 500); // 0.25 cores / 500 ops/s
+  assert.equal(f.wireBytesPerOp, 1000); // (800 kB replicas + 200 kB client) / 2 s / 500 ops/s
+  assert.equal(f.wireBytesPerPayloadByte, 10);
+  assert.equal(f.batchesPerSec, 50);
+  assert.equal(f.meanBatch, 10);
+  assert.equal(f.otherCpuCores, 2); // 3 busy cores − 0.75 − 0.25
+  const s = summarize(spec, [f, { ...f, opsPerSec: 300 }, { ...f, opsPerSec: 700 }], false);
+  assert.deepEqual(s.summary.opsPerSec, { median: 500, min: 300, max: 700 });
+});
+
+test('targets: a measured case is compared, a missing one says so', () => {
+  const spec: CaseSpec = { group: 'quick', n: 4, storage: 'memory', payload: 0, mode: 'closed', clients: 8, window: 2 };
+  const one = { median: 1, min: 1, max: 1 };
+  const summary = { opsPerSec: { median: 40_000, min: 39_000, max: 41_000 }, p50: one, p90: one, p99: { median: 120, min: 1, max: 1 }, max: one, replicaCpuUsPerOp: one, loadgenCpuUsPerOp: one, peakRssMiB: one, wireBytesPerOp: one, batchesPerSec: one, meanBatch: one, otherCpuCores: one };
+  const report = { cases: [{ spec, runs: [], summary, freshClusterPerRun: false }] } as unknown as BenchReport;
+  const t = targets(report);
+  assert.equal(t.find((x) => x.what.startsWith('n=4 in-memory'))?.met, true);
+  assert.equal(t.find((x) => x.what.startsWith('p99'))?.met, false);
+  assert.equal(t.find((x) => x.what.startsWith('n=4 durable'))?.met, undefined);
+});
+
+test('core bench: every op commits; PBFT message pattern and crypto counts per op', () => {
+  const r = runCoreBench({ n: 4, clients: 1, ops: 20, payload: 8, crypto: 'sim' });
+  assert.equal(r.ops, 20);
+  assert.equal(r.meanBatch, 1);
+  // One client, batches of one: pre-prepare (3) + prepares (3 backups × 3) + commits (4 × 3) = 24 per op.
+  assert.ok(r.messagesPerOp >= 24 && r.messagesPerOp < 25, `messages per op ${r.messagesPerOp}`);
+  // The client signs its request and verifies f+1 = 2 replies.
+  assert.equal(r.cryptoPerOp.clients.signs, 1);
+  assert.equal(r.cryptoPerOp.clients.verifies, 2);
+  // Every replica signs a reply; the primary signs the pre-prepare; prepares by 3 backups; commits by 4.
+  assert.ok(r.cryptoPerOp.replicas.signs >= 4 + 1 + 3 + 4);
+});
+
+test('message complexity from the simulator grows with n and is deterministic', () => {
+  const a = messageComplexity(4, 2, 40);
+  const b = messageComplexity(4, 2, 40);
+  const c = messageComplexity(7, 2, 40);
+  assert.ok(a.ok && c.ok);
+  assert.deepEqual(a, b);
+  assert.ok(c.replicaMessagesPerBatch > a.replicaMessagesPerBatch);
+});

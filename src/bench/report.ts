@@ -1,0 +1,136 @@
+// Writes a benchmark report: <name>.json (everything), <name>.md (tables, the figures against the
+// issue's targets) and SVG charts next to them.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Spread } from './measure.ts';
+import type { Bar, Series } from './svg.ts';
+import { barChart, lineChart } from './svg.ts';
+import type { BenchReport, CaseResult, CaseSpec } from './types.ts';
+
+const show = (s: Spread, digits = 0): string => {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+  return s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+};
+
+export function caseLabel(c: CaseSpec): string {
+  const load = c.mode === 'closed' ? `${c.clients}×${c.window}` : `${c.rate ?? 0}/s`;
+  return `n=${c.n} ${c.storage} ${c.payload}B ${load}`;
+}
+
+export function casesTable(cases: readonly CaseResult[]): string {
+  const head =
+    '| case | ops/s | p50 ms | p90 ms | p99 ms | batch | batches/s | replica CPU µs/op | client CPU µs/op | wire B/op | peak RSS MiB | other load (cores) |\n' +
+    '|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const rows = cases.map((c) => {
+    const s = c.summary;
+    return `| ${caseLabel(c.spec)} | ${show(s.opsPerSec)} | ${show(s.p50, 1)} | ${show(s.p90, 1)} | ${show(s.p99, 1)} | ${show(s.meanBatch, 1)} | ${show(s.batchesPerSec)} | ${show(s.replicaCpuUsPerOp)} | ${show(s.loadgenCpuUsPerOp)} | ${show(s.wireBytesPerOp)} | ${show(s.peakRssMiB)} | ${show(s.otherCpuCores, 2)} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+interface Target {
+  readonly what: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+const find = (r: BenchReport, f: (c: CaseSpec) => boolean): CaseResult | undefined => r.cases.find((c) => f(c.spec));
+
+/** The issue's targets next to what this report measured (undefined: not measured here). */
+export function targets(r: BenchReport): Target[] {
+  const out: Target[] = [];
+  const closedPeak = (n: number, storage: string): CaseResult | undefined =>
+    find(r, (c) => c.n === n && c.storage === storage && c.mode === 'closed' && c.payload === 0 && c.clients * c.window > 1);
+  const add = (what: string, target: string, c: CaseResult | undefined, value: (c: CaseResult) => number, ok: (v: number) => boolean, unit: string): void => {
+    if (c === undefined) return void out.push({ what, target, measured: 'not measured', met: undefined });
+    const v = value(c);
+    out.push({ what, target, measured: `${Math.round(v * 10) / 10} ${unit} (${caseLabel(c.spec)})`, met: ok(v) });
+  };
+  const mem4 = closedPeak(4, 'memory');
+  add('n=4 in-memory, 0-byte ops', '≥ 30,000 ops/s', mem4, (c) => c.summary.opsPerSec.median, (v) => v >= 30_000, 'ops/s');
+  add('p99 at that load', '≤ 100 ms', mem4, (c) => c.summary.p99.median, (v) => v <= 100, 'ms');
+  add('n=4 durable', '≥ 15,000 ops/s', closedPeak(4, 'durable'), (c) => c.summary.opsPerSec.median, (v) => v >= 15_000, 'ops/s');
+  const single = find(r, (c) => c.n === 4 && c.mode === 'closed' && c.clients * c.window === 1 && c.storage === 'memory');
+  add('one client, one outstanding: p50', '≤ 2 ms', single, (c) => c.summary.p50.median, (v) => v <= 2, 'ms');
+  add('n=7 in-memory', '≥ 15,000 ops/s', closedPeak(7, 'memory'), (c) => c.summary.opsPerSec.median, (v) => v >= 15_000, 'ops/s');
+  add('n=10 in-memory', '≥ 8,000 ops/s', closedPeak(10, 'memory'), (c) => c.summary.opsPerSec.median, (v) => v >= 8_000, 'ops/s');
+  add('n=16 runs', 'reported', closedPeak(16, 'memory'), (c) => c.summary.opsPerSec.median, (v) => v > 0, 'ops/s');
+  const kib = find(r, (c) => c.n === 4 && c.payload === 1024 && c.mode === 'closed');
+  add('wire bytes per 1 KiB op, n=4', '≤ 5 KiB (5120 B)', kib, (c) => c.summary.wireBytesPerOp.median, (v) => v <= 5120, 'B');
+  if (r.soak !== undefined) {
+    const peak = Math.max(...r.soak.peakRssMiB);
+    const slope = Math.max(...r.soak.secondHalfSlopeMiBPerMin);
+    out.push({ what: `peak RSS, ${r.soak.durationSec} s at ${r.soak.rate} ops/s`, target: '≤ 150 MB', measured: `${peak} MiB`, met: peak * 1.048576 <= 150 });
+    out.push({ what: 'RSS growth over the second half', target: 'flat', measured: `${slope} MiB/min (steepest replica)`, met: slope <= 1 });
+  } else {
+    out.push({ what: 'peak RSS over a 5-minute run at 80% load', target: '≤ 150 MB, flat', measured: 'not measured', met: undefined });
+  }
+  return out;
+}
+
+export function targetsTable(r: BenchReport): string {
+  const rows = targets(r).map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'met' : '**missed**'} |`);
+  return ['| target | wanted | measured (median) | |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+export function markdown(r: BenchReport): string {
+  const m = r.machine;
+  return [
+    `# byz bench: ${r.command}`,
+    '',
+    `${r.startedAt} – ${r.finishedAt}, commit ${r.gitCommit.slice(0, 12)}${r.gitDirty ? ' (with uncommitted changes)' : ''}`,
+    `machine: ${m.cpuModel} × ${m.cores} cores, ${Math.round(m.totalMemBytes / 2 ** 30)} GiB, Node ${m.node}; load average ${m.loadAvgAtStart} at start, ${r.loadAvgAtEnd} at end`,
+    `${r.settings.runs} runs of ${r.settings.durationSec} s after ${r.settings.warmupSec} s warm-up; medians with (min–max)`,
+    '',
+    '## Targets (issue #6)',
+    '',
+    targetsTable(r),
+    '',
+    '## Cases',
+    '',
+    casesTable(r.cases),
+    '',
+  ].join('\n');
+}
+
+function charts(r: BenchReport): Record<string, string> {
+  const out: Record<string, string> = {};
+  const closed = r.cases.filter((c) => c.spec.mode === 'closed');
+  if (closed.length > 0) {
+    const bars: Bar[] = closed.map((c) => ({ label: caseLabel(c.spec).replace(/ 0B/, ''), value: c.summary.opsPerSec.median, min: c.summary.opsPerSec.min, max: c.summary.opsPerSec.max }));
+    out.throughput = barChart('Throughput, closed loop (median, min–max)', 'ops/s', bars);
+  }
+  const byN = closed.filter((c) => c.spec.group === 'replicas' && c.spec.payload === 0 && c.spec.storage === 'memory');
+  if (new Set(byN.map((c) => c.spec.n)).size > 1) {
+    const pts = byN.map((c) => ({ x: c.spec.n, y: c.summary.opsPerSec.median }));
+    out['throughput-vs-n'] = lineChart('Throughput vs replicas (in memory, 0-byte ops)', 'replicas (n)', 'ops/s', [{ name: 'ops/s (median)', points: pts }]);
+  }
+  const curve = r.cases.filter((c) => c.spec.mode === 'open');
+  if (curve.length > 1) {
+    const series: Series[] = (['p50', 'p90', 'p99'] as const).map((p) => ({ name: `${p} latency`, points: curve.map((c) => ({ x: c.summary.opsPerSec.median, y: c.summary[p].median })) }));
+    out['latency-vs-throughput'] = lineChart('Latency vs throughput (open loop, n=4, in memory)', 'achieved ops/s', 'latency (ms)', series);
+  }
+  if (r.soak !== undefined) {
+    const soak = r.soak;
+    const series: Series[] = soak.peakRssMiB.map((_, i) => ({ name: `replica ${i}`, points: soak.samples.map((s) => ({ x: s.t, y: s.rssMiB[i] ?? 0 })) }));
+    out['soak-rss'] = lineChart(`RSS during ${soak.durationSec} s at ${soak.rate} ops/s`, 'seconds', 'RSS (MiB)', series);
+  }
+  return out;
+}
+
+/** Writes <dir>/<name>.json, <name>.md and <name>-<chart>.svg; returns the paths written. */
+export function writeReport(r: BenchReport, dir: string, name: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const paths: string[] = [];
+  const write = (file: string, text: string): void => {
+    const p = join(dir, file);
+    writeFileSync(p, text);
+    paths.push(p);
+  };
+  write(`${name}.json`, `${JSON.stringify(r, null, 2)}\n`);
+  write(`${name}.md`, markdown(r));
+  for (const [chart, svg] of Object.entries(charts(r))) write(`${name}-${chart}.svg`, svg);
+  return paths;
+}

@@ -1,0 +1,145 @@
+// `byz bench` / `npm run bench`: benchmarks of real replica processes on 127.0.0.1 (issue #6).
+// Progress goes to stderr; the summary (targets and cases as Markdown tables) to stdout; results
+// to bench/results/<name>.json, .md and .svg. Exit codes: 0 done, 1 a run failed, 2 bad usage.
+
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import type { StorageMode } from '../bench/cluster.ts';
+import { markdown, writeReport } from '../bench/report.ts';
+import type { SuiteOptions } from '../bench/suite.ts';
+import { CURVE_FRACTIONS, runSuite } from '../bench/suite.ts';
+
+export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../bench/results', import.meta.url));
+
+export interface BenchFlags {
+  readonly quick?: boolean;
+  readonly replicas?: number[];
+  readonly payload?: number[];
+  readonly storage?: StorageMode[];
+  readonly rate?: number[];
+  readonly clients: number;
+  readonly window: number;
+  readonly openSessions: number;
+  readonly runs: number;
+  readonly duration?: number;
+  readonly warmup?: number;
+  readonly fresh: boolean;
+  readonly param: Record<string, number>;
+  readonly keySpace: number;
+  readonly soak: number;
+  readonly curve: boolean;
+  readonly out: string;
+  readonly name?: string;
+  readonly profile?: string;
+  readonly clientTickMs: number;
+  readonly clientRetransmitMs: number;
+}
+
+function positiveInt(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return Number(v);
+}
+
+function nonNegativeInt(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number');
+  return Number(v);
+}
+
+function intList(min: number, max: number) {
+  return (v: string): number[] => {
+    const out = v.split(',').map((x) => x.trim());
+    if (out.some((x) => !/^\d+$/.test(x) || Number(x) < min || Number(x) > max)) throw new InvalidArgumentError(`must be a comma-separated list of whole numbers ${min}–${max}`);
+    return out.map(Number);
+  };
+}
+
+function storageList(v: string): StorageMode[] {
+  const out = v.split(',').map((x) => x.trim());
+  for (const s of out) if (s !== 'memory' && s !== 'durable' && s !== 'nosync') throw new InvalidArgumentError('must list memory, durable and/or nosync');
+  return out as StorageMode[];
+}
+
+function param(v: string, prev: Record<string, number>): Record<string, number> {
+  const m = /^([A-Za-z]+)=(\d+)$/.exec(v);
+  if (m === null) throw new InvalidArgumentError('must be name=value (a config param, e.g. batchTimeoutMs=5)');
+  return { ...prev, [m[1]!]: Number(m[2]) };
+}
+
+export function suiteOptions(flags: BenchFlags, command: string, progress: (line: string) => void): SuiteOptions {
+  const custom = flags.replicas !== undefined || flags.payload !== undefined || flags.storage !== undefined || flags.rate !== undefined;
+  const kind = custom ? 'custom' : flags.quick === true ? 'quick' : 'full';
+  const quick = kind === 'quick';
+  return {
+    kind,
+    settings: {
+      runs: flags.runs,
+      warmupSec: flags.warmup ?? (quick ? 3 : 5),
+      durationSec: flags.duration ?? (quick ? 8 : 15),
+      fresh: flags.fresh,
+      params: flags.param,
+      keySpace: flags.keySpace,
+      clientTickMs: flags.clientTickMs,
+      clientRetransmitMs: flags.clientRetransmitMs,
+      ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
+      progress,
+    },
+    replicas: flags.replicas ?? [4],
+    payloads: flags.payload ?? [0],
+    storages: flags.storage ?? ['memory'],
+    clients: flags.clients,
+    window: flags.window,
+    rates: flags.rate ?? [],
+    openSessions: flags.openSessions,
+    curveFractions: flags.curve ? CURVE_FRACTIONS : [],
+    soakSec: flags.soak,
+    command,
+  };
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark real replica processes on 127.0.0.1: throughput, latency, CPU, memory, wire bytes (results in bench/results)')
+    .option('--quick', 'a ~1-minute subset: n=4 in memory and durable, 0-byte ops, closed loop, 3 runs of 8 s')
+    .option('--replicas <list>', 'custom sweep: replica counts, e.g. 4,7,10,16', intList(4, 64))
+    .option('--payload <list>', 'custom sweep: value bytes per put, e.g. 0,128,1024', intList(0, 60_000))
+    .option('--storage <list>', 'custom sweep: memory, durable (flushed LMDB) and/or nosync (LMDB without flush)', storageList)
+    .option('--rate <list>', 'custom sweep: open loop at these offered ops/s (one stepped curve per configuration)', intList(1, 10_000_000))
+    .option('--clients <n>', 'closed loop: clients', positiveInt, 32)
+    .option('--window <n>', 'closed loop: requests each client keeps outstanding (one identity each)', positiveInt, 4)
+    .option('--open-sessions <n>', 'open loop: client identities carrying the offered load', positiveInt, 256)
+    .option('--runs <n>', 'measured runs per case (median, min–max)', positiveInt, 3)
+    .option('--duration <s>', 'seconds per run (default 15; --quick 8)', positiveInt)
+    .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 3)', nonNegativeInt)
+    .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
+    .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
+    .option('--key-space <n>', 'puts cycle over this many keys', positiveInt, 4096)
+    .option('--soak <s>', 'full suite: seconds of the memory soak at 80% of peak (0: skip)', nonNegativeInt, 300)
+    .option('--no-curve', 'full suite: skip the latency-vs-throughput curve')
+    .option('--out <dir>', 'results folder', DEFAULT_RESULTS_DIR)
+    .option('--name <name>', 'results file name (default: quick, full or custom-<time>)')
+    .option('--profile <dir>', 'write V8 CPU profiles of every replica and the load generator here')
+    .option('--client-tick-ms <ms>', 'load generator: client timer period', positiveInt, 50)
+    .option('--client-retransmit-ms <ms>', 'load generator: request retransmission timeout', positiveInt, 2000)
+    .action(async (flags: BenchFlags) => {
+      const at = process.argv.indexOf('bench');
+      process.exitCode = await runBench(flags, ['byz bench', ...process.argv.slice(at >= 0 ? at + 1 : 2)].join(' '));
+    });
+}
+
+export async function runBench(flags: BenchFlags, command: string): Promise<number> {
+  const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+  const o = suiteOptions(flags, command, progress);
+  try {
+    const report = await runSuite(o);
+    const name = flags.name ?? (o.kind === 'custom' ? `custom-${report.startedAt.replace(/[:.]/g, '-')}` : o.kind);
+    const paths = writeReport(report, flags.out, name);
+    process.stdout.write(`${markdown(report)}\n`);
+    progress(`wrote ${paths.join(', ')}`);
+    return 0;
+  } catch (e) {
+    progress(`byz bench failed: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
