@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMetrics, spread } from './measure.ts';
 import { barChart, lineChart, niceTicks } from './svg.ts';
-import { slope, suiteCases } from './suite.ts';
-import type { SuiteOptions } from './suite.ts';
+import { slope, suiteCases } from './suites.ts';
+import type { SuiteOptions } from './suites.ts';
 import { runCoreBench } from './core-bench.ts';
 import { messageComplexity } from './sim-bench.ts';
 import { figures, summarize } from './runner.ts';
@@ -43,7 +43,7 @@ test('charts: round ticks, one bar per case, one polyline per series', () => {
 
 const options = (kind: SuiteOptions['kind'], extra: Partial<SuiteOptions> = {}): SuiteOptions => ({
   kind,
-  settings: { runs: 3, warmupSec: 1, durationSec: 1, fresh: false, params: {}, keySpace: 16, clientTickMs: 50, clientRetransmitMs: 1000, progress: () => undefined },
+  settings: { runs: 3, warmupSec: 1, durationSec: 1, fresh: false, params: {}, keySpace: 16, clientTickMs: 50, clientRetransmitMs: 1000, runtime: 'tsx', progress: () => undefined },
   replicas: [4],
   payloads: [0],
   storages: ['memory'],

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,11 @@ export interface ClusterSpec {
   readonly profileDir?: string;
   /** Keep the temp folder (logs, data) after stop. */
   readonly keep?: boolean;
+  /** 'tsx' runs src/ through tsx (what `byz` does); 'compiled' runs dist/ (after `npm run build`). */
+  readonly runtime?: Runtime;
 }
+
+export type Runtime = 'tsx' | 'compiled';
 
 export interface ReplicaSnapshot {
   readonly proc: ProcSample | undefined;
@@ -45,8 +49,13 @@ export interface BenchCluster {
   stop(): Promise<void>;
 }
 
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 export const TSX = import.meta.resolve('tsx');
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Node arguments that run a module of src/ (e.g. 'cli/main') under the given runtime. */
+export function entryArgs(runtime: Runtime, module: string): string[] {
+  return runtime === 'tsx' ? ['--import', TSX, join(REPO, 'src', `${module}.ts`)] : [join(REPO, 'dist', `${module}.js`)];
+}
 
 function storageArgs(mode: StorageMode): string[] {
   switch (mode) {
@@ -60,9 +69,9 @@ function storageArgs(mode: StorageMode): string[] {
 }
 
 function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>): ClusterConfig {
-  // Ports: base + [0, 3·stride); stay clear of the e2e tests' 20000–59999 range.
-  // (n ≤ 100: ports base … base+2·100+n, so the highest base 63 900 still fits.)
-  const basePort = 60_000 + Math.floor(Math.random() * 40) * 100;
+  // Ports base … base+2·100+n (n ≤ 100): above Linux's ephemeral range (32768–60999, where the
+  // load generator's own connections live) and clear of the e2e tests' 20000–59999.
+  const basePort = 61_000 + Math.floor(Math.random() * 43) * 100;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(`bench: byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number> };
@@ -73,14 +82,35 @@ function writeConfig(dir: string, n: number, params: Readonly<Record<string, num
   return parsed.value;
 }
 
+/** Starts the cluster; a failed start (a port taken meanwhile, a crash) is retried once on new ports. */
 export async function startBenchCluster(spec: ClusterSpec): Promise<BenchCluster> {
+  try {
+    return await startOnce(spec);
+  } catch (e) {
+    return startOnce(spec).catch((e2: unknown) => {
+      throw new Error(`${String(e)}\nretry: ${String(e2)}`);
+    });
+  }
+}
+
+/** The last lines of each replica's log, for an error message. */
+function logTails(dir: string, n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const text = existsSync(join(dir, `replica-${i}.log`)) ? readFileSync(join(dir, `replica-${i}.log`), 'utf8').trim() : '';
+    if (text !== '') out.push(`replica ${i}: ${text.split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+  }
+  return out.join('\n');
+}
+
+async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'byz-bench-'));
   const config = writeConfig(dir, spec.n, spec.params);
   const configPath = join(dir, 'cluster.json');
   const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs, '--import', TSX, MAIN, 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage)];
+    const args = [...nodeArgs, ...entryArgs(spec.runtime ?? 'tsx', 'cli/main'), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage)];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
   });
   const stop = async (): Promise<void> => {
@@ -95,8 +125,9 @@ export async function startBenchCluster(spec: ClusterSpec): Promise<BenchCluster
       60_000 + 5_000 * spec.n,
     );
   } catch (e) {
+    const tails = logTails(dir, spec.n);
     await stop();
-    throw e;
+    throw new Error(`${e instanceof Error ? e.message : String(e)}${tails === '' ? '' : `\n${tails}`}`);
   }
   return {
     dir,

@@ -92,6 +92,7 @@ export function markdown(r: BenchReport): string {
     '',
     casesTable(r.cases),
     '',
+    ...(r.failures.length === 0 ? [] : ['## Failed', '', ...r.failures.map((f) => `- ${f.case}: ${f.error.replace(/\n/g, ' / ')}`), '']),
   ].join('\n');
 }
 

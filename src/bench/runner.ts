@@ -5,9 +5,8 @@
 
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { BenchCluster, ClusterSpec, ReplicaSnapshot } from './cluster.ts';
-import { TSX, startBenchCluster } from './cluster.ts';
+import type { BenchCluster, ClusterSpec, ReplicaSnapshot, Runtime } from './cluster.ts';
+import { entryArgs, startBenchCluster } from './cluster.ts';
 import type { LoadChildInput, ParentMessage } from './loadgen-main.ts';
 import type { LoadSpec, WindowStats } from './loadgen.ts';
 import type { MachineCpu } from './measure.ts';
@@ -26,10 +25,10 @@ export interface RunSettings {
   readonly clientRetransmitMs: number;
   /** Write CPU profiles of replicas and load generator here. */
   readonly profileDir?: string;
+  readonly runtime: Runtime;
   readonly progress: (line: string) => void;
 }
 
-const LOADGEN = fileURLToPath(new URL('./loadgen-main.ts', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface LoadChild {
@@ -39,10 +38,11 @@ export interface LoadChild {
 }
 
 /** Forks the load generator and waits until every identity is connected. */
-export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined): Promise<LoadChild> {
+export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime): Promise<LoadChild> {
   const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec };
-  const execArgv = ['--import', TSX, ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])];
-  const child = fork(LOADGEN, [], { execArgv, env: { ...process.env, BYZ_BENCH_LOAD: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const entry = entryArgs(runtime, 'bench/loadgen-main');
+  const execArgv = [...entry.slice(0, -1), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])];
+  const child = fork(entry[entry.length - 1]!, [], { execArgv, env: { ...process.env, BYZ_BENCH_LOAD: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters: { expect: string; resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
   let dead: Error | undefined;
   const failAll = (e: Error): void => {
@@ -175,7 +175,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
 }
 
 export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
-  return { n: spec.n, storage: spec.storage, params: s.params, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
+  return { n: spec.n, storage: spec.storage, params: s.params, runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
 }
 
 /** One measurement window on a running cluster with a running load generator. */
@@ -209,7 +209,7 @@ export async function withCluster<T>(spec: CaseSpec, s: RunSettings, body: (c: B
   const cluster = await startBenchCluster(clusterSpecOf(spec, s));
   let load: LoadChild | undefined;
   try {
-    load = await startLoadChild(cluster, loadSpecOf(spec, s), s.profileDir);
+    load = await startLoadChild(cluster, loadSpecOf(spec, s), s.profileDir, s.runtime);
     return await body(cluster, load);
   } finally {
     await load?.quit();

@@ -110,8 +110,12 @@ export interface BenchReport {
     readonly keySpace: number;
     readonly clientTickMs: number;
     readonly clientRetransmitMs: number;
+    /** 'tsx' (src/ through tsx, as `byz` runs) or 'compiled' (dist/ after `npm run build`). */
+    readonly runtime: string;
   };
   readonly cases: readonly CaseResult[];
+  /** Cases that could not be measured, with the reason. */
+  readonly failures: readonly { readonly case: string; readonly error: string }[];
   readonly soak?: SoakResult;
   /** Load average (1 min) sampled at the end: other work on the box makes every figure worse. */
   readonly loadAvgAtEnd: number;

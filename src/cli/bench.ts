@@ -2,15 +2,20 @@
 // Progress goes to stderr; the summary (targets and cases as Markdown tables) to stdout; results
 // to bench/results/<name>.json, .md and .svg. Exit codes: 0 done, 1 a run failed, 2 bad usage.
 
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { StorageMode } from '../bench/cluster.ts';
 import { markdown, writeReport } from '../bench/report.ts';
-import type { SuiteOptions } from '../bench/suite.ts';
-import { CURVE_FRACTIONS, runSuite } from '../bench/suite.ts';
+import type { SuiteOptions } from '../bench/suites.ts';
+import { CURVE_FRACTIONS, runSuite } from '../bench/suites.ts';
 
-export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../../bench/results', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const TSC = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+export const DEFAULT_RESULTS_DIR = join(REPO, 'bench', 'results');
 
 export interface BenchFlags {
   readonly quick?: boolean;
@@ -27,13 +32,14 @@ export interface BenchFlags {
   readonly fresh: boolean;
   readonly param: Record<string, number>;
   readonly keySpace: number;
-  readonly soak: number;
-  readonly curve: boolean;
+  readonly soak?: number;
+  readonly curve?: boolean;
   readonly out: string;
   readonly name?: string;
   readonly profile?: string;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
+  readonly compiled: boolean;
 }
 
 function positiveInt(v: string): number {
@@ -74,14 +80,15 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
     kind,
     settings: {
       runs: flags.runs,
-      warmupSec: flags.warmup ?? (quick ? 3 : 5),
-      durationSec: flags.duration ?? (quick ? 8 : 15),
+      warmupSec: flags.warmup ?? (quick ? 2 : 5),
+      durationSec: flags.duration ?? (quick ? 7 : 15),
       fresh: flags.fresh,
       params: flags.param,
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
       ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
+      runtime: flags.compiled ? 'compiled' : 'tsx',
       progress,
     },
     replicas: flags.replicas ?? [4],
@@ -91,8 +98,9 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
     window: flags.window,
     rates: flags.rate ?? [],
     openSessions: flags.openSessions,
-    curveFractions: flags.curve ? CURVE_FRACTIONS : [],
-    soakSec: flags.soak,
+    // The curve and the soak belong to the full suite; elsewhere only when asked for.
+    curveFractions: (flags.curve ?? kind === 'full') ? CURVE_FRACTIONS : [],
+    soakSec: flags.soak ?? (kind === 'full' ? 300 : 0),
     command,
   };
 }
@@ -101,7 +109,7 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('benchmark real replica processes on 127.0.0.1: throughput, latency, CPU, memory, wire bytes (results in bench/results)')
-    .option('--quick', 'a ~1-minute subset: n=4 in memory and durable, 0-byte ops, closed loop, 3 runs of 8 s')
+    .option('--quick', 'a ~1-minute subset: n=4 in memory and durable, 0-byte ops, closed loop, 3 runs of 7 s')
     .option('--replicas <list>', 'custom sweep: replica counts, e.g. 4,7,10,16', intList(4, 64))
     .option('--payload <list>', 'custom sweep: value bytes per put, e.g. 0,128,1024', intList(0, 60_000))
     .option('--storage <list>', 'custom sweep: memory, durable (flushed LMDB) and/or nosync (LMDB without flush)', storageList)
@@ -110,15 +118,17 @@ export function registerBench(program: Command): void {
     .option('--window <n>', 'closed loop: requests each client keeps outstanding (one identity each)', positiveInt, 4)
     .option('--open-sessions <n>', 'open loop: client identities carrying the offered load', positiveInt, 256)
     .option('--runs <n>', 'measured runs per case (median, min–max)', positiveInt, 3)
-    .option('--duration <s>', 'seconds per run (default 15; --quick 8)', positiveInt)
-    .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 3)', nonNegativeInt)
+    .option('--duration <s>', 'seconds per run (default 15; --quick 7)', positiveInt)
+    .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 2)', nonNegativeInt)
     .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys', positiveInt, 4096)
-    .option('--soak <s>', 'full suite: seconds of the memory soak at 80% of peak (0: skip)', nonNegativeInt, 300)
-    .option('--no-curve', 'full suite: skip the latency-vs-throughput curve')
+    .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)
+    .option('--curve', 'add the latency-vs-throughput curve (open loop at 10%…115% of the n=4 peak; on in the full suite)')
+    .option('--no-curve', 'skip the curve in the full suite')
     .option('--out <dir>', 'results folder', DEFAULT_RESULTS_DIR)
     .option('--name <name>', 'results file name (default: quick, full or custom-<time>)')
+    .option('--compiled', 'build dist/ (npm run build) and run replicas and load generator from it instead of through tsx', false)
     .option('--profile <dir>', 'write V8 CPU profiles of every replica and the load generator here')
     .option('--client-tick-ms <ms>', 'load generator: client timer period', positiveInt, 50)
     .option('--client-retransmit-ms <ms>', 'load generator: request retransmission timeout', positiveInt, 2000)
@@ -128,16 +138,30 @@ export function registerBench(program: Command): void {
     });
 }
 
+/** `npm run build`: tsc emits dist/ even when it reports type errors; a missing entry point is fatal. */
+function buildDist(progress: (line: string) => void): void {
+  progress('building dist/ (tsc -p tsconfig.build.json)');
+  try {
+    execFileSync(process.execPath, [TSC, '-p', join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    progress('tsc reported errors; using what it emitted');
+  }
+  for (const f of ['cli/main.js', 'bench/loadgen-main.js']) {
+    if (!existsSync(join(REPO, 'dist', f))) throw new Error(`the build did not produce dist/${f}`);
+  }
+}
+
 export async function runBench(flags: BenchFlags, command: string): Promise<number> {
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
   const o = suiteOptions(flags, command, progress);
   try {
+    if (flags.compiled) buildDist(progress);
     const report = await runSuite(o);
     const name = flags.name ?? (o.kind === 'custom' ? `custom-${report.startedAt.replace(/[:.]/g, '-')}` : o.kind);
     const paths = writeReport(report, flags.out, name);
     process.stdout.write(`${markdown(report)}\n`);
     progress(`wrote ${paths.join(', ')}`);
-    return 0;
+    return report.failures.length === 0 ? 0 : 1;
   } catch (e) {
     progress(`byz bench failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;

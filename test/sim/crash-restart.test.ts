@@ -9,7 +9,6 @@ import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
 import type { SimOptions } from '../../src/sim/options.ts';
 import { formatSummary } from '../../src/sim/summary.ts';
 import { parseSimFlags } from '../../src/cli/sim.ts';
-import type { RawSimFlags } from '../../src/cli/sim.ts';
 
 /** Options from a `npx byz sim …` command line, through the CLI's own parser. */
 function fromCommand(cmd: string): SimOptions {
@@ -24,7 +23,7 @@ function fromCommand(cmd: string): SimOptions {
       i++;
     }
   }
-  const r = parseSimFlags(raw as RawSimFlags);
+  const r = parseSimFlags(raw);
   if (!r.ok) assert.fail(r.error);
   return r.value.options;
 }

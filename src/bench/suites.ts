@@ -23,7 +23,7 @@ export interface SuiteOptions {
   readonly rates: readonly number[];
   /** Identities available to an open-loop generator. */
   readonly openSessions: number;
-  /** Latency-vs-throughput curve as fractions of the measured n=4 peak (full suite). */
+  /** Latency-vs-throughput curve as fractions of the measured n=4 in-memory peak (empty: none). */
   readonly curveFractions: readonly number[];
   /** Seconds of the memory soak at 80% of peak (0: none). */
   readonly soakSec: number;
@@ -152,19 +152,36 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   const cases: CaseResult[] = [];
   const specs = suiteCases(o);
   s.progress(`byz bench (${o.kind}): ${specs.length} case(s); machine ${machine.cpuModel} × ${machine.cores}, load average ${machine.loadAvgAtStart}`);
-  for (const spec of specs) if (spec.mode === 'closed') cases.push(await runCase(spec, s));
+  const failures: { case: string; error: string }[] = [];
+  // A case that fails (the cluster did not start, the load generator died) is reported, not fatal.
+  const attempt = async (what: string, f: () => Promise<void>): Promise<void> => {
+    try {
+      await f();
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      failures.push({ case: what, error });
+      s.progress(`FAILED: ${what}: ${error}`);
+    }
+  };
+  for (const spec of specs) {
+    if (spec.mode === 'closed') await attempt(describeCase(spec), async () => void cases.push(await runCase(spec, s)));
+  }
   // Custom open-loop cases: one stepped curve per (n, storage, payload).
   const open = specs.filter((c) => c.mode === 'open');
   for (const shape of open.filter((c) => c.rate === open[0]?.rate)) {
     const rates = open.filter((c) => c.n === shape.n && c.storage === shape.storage && c.payload === shape.payload).map((c) => c.rate ?? 1);
-    cases.push(...(await runCurve(o, shape, rates)));
+    await attempt(`curve ${describeCase(shape)}`, async () => void cases.push(...(await runCurve(o, shape, rates))));
   }
   let soak: SoakResult | undefined;
-  if (o.kind === 'full') {
-    const peak = peakOf(cases) ?? (await runCase(closed('replicas', 4, 'memory', 0, o.clients, o.window), s)).summary.opsPerSec.median;
-    const rates = o.curveFractions.map((f) => Math.max(1, Math.round(peak * f)));
-    cases.push(...(await runCurve(o, { n: 4, storage: 'memory', payload: 0 }, rates)));
-    if (o.soakSec > 0) soak = await runSoak(o, Math.max(1, Math.round(peak * 0.8)));
+  if (o.curveFractions.length > 0 || o.soakSec > 0) {
+    await attempt('curve and soak', async () => {
+      const peak = peakOf(cases) ?? (await runCase(closed('replicas', 4, 'memory', 0, o.clients, o.window), s)).summary.opsPerSec.median;
+      if (o.curveFractions.length > 0) {
+        const rates = o.curveFractions.map((f) => Math.max(1, Math.round(peak * f)));
+        cases.push(...(await runCurve(o, { n: 4, storage: 'memory', payload: 0 }, rates)));
+      }
+      if (o.soakSec > 0) soak = await runSoak(o, Math.max(1, Math.round(peak * 0.8)));
+    });
   }
   const unhealthy = cases.flatMap((c) => (c.runs.some((r) => r.exited.length > 0) ? [describeCase(c.spec)] : []));
   if (unhealthy.length > 0) s.progress(`WARNING: replicas exited during: ${unhealthy.join('; ')}`);
@@ -185,8 +202,10 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       keySpace: s.keySpace,
       clientTickMs: s.clientTickMs,
       clientRetransmitMs: s.clientRetransmitMs,
+      runtime: s.runtime,
     },
     cases,
+    failures,
     ...(soak === undefined ? {} : { soak }),
     loadAvgAtEnd: round(loadavg()[0] ?? 0),
   };
