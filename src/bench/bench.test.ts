@@ -80,12 +80,13 @@ const snap = (cpu: number, bytes: number, batches: number, sum: number): Replica
     byz_transport_bytes_in: 0,
     byz_transport_writes: 0,
     byz_view_changes_total: 0,
+    byz_nodejs_heap_size_used_bytes: 0,
   },
 });
 
 test('figures: rates over the window, CPU per op, wire bytes per op, batches', () => {
   const spec: CaseSpec = { group: 'quick', n: 4, storage: 'memory', payload: 100, mode: 'closed', clients: 1, window: 1 };
-  const w = { ops: 1000, elapsedMs: 2000, opsPerSec: 500, offered: 0, backlog: 0, latencyMs: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1.5 }, cpuSeconds: 0.5, bytesOut: 200_000 };
+  const w = { ops: 1000, elapsedMs: 2000, opsPerSec: 500, offered: 0, backlog: 0, latencyMs: { p50: 1, p90: 2, p99: 3, max: 4, mean: 1.5 }, cpuSeconds: 0.5, bytesOut: 200_000, bytesIn: 100_000 };
   const a = [snap(1, 0, 0, 0), snap(1, 0, 0, 0)];
   const b = [snap(2, 400_000, 100, 1000), snap(1.5, 400_000, 100, 1000)];
   const f = figures(spec, w, { a, b, machineA: { busySeconds: 0, stealSeconds: 0 }, machineB: { busySeconds: 6, stealSeconds: 0 }, seconds: 2 }, []);
@@ -95,6 +96,7 @@ test('figures: rates over the window, CPU per op, wire bytes per op, batches', (
   assert.equal(f.loadgenCpuUsPerOp, 500); // 0.25 cores / 500 ops/s
   assert.equal(f.wireBytesPerOp, 1000); // (800 kB replicas + 200 kB client) / 2 s / 500 ops/s
   assert.equal(f.wireBytesPerPayloadByte, 10);
+  assert.equal(f.replyBytesPerOp, 100);
   assert.equal(f.batchesPerSec, 50);
   assert.equal(f.meanBatch, 10);
   assert.equal(f.otherCpuCores, 2); // 3 busy cores − 0.75 − 0.25
@@ -105,7 +107,7 @@ test('figures: rates over the window, CPU per op, wire bytes per op, batches', (
 test('targets: a measured case is compared, a missing one says so', () => {
   const spec: CaseSpec = { group: 'quick', n: 4, storage: 'memory', payload: 0, mode: 'closed', clients: 8, window: 2 };
   const one = { median: 1, min: 1, max: 1 };
-  const summary = { opsPerSec: { median: 40_000, min: 39_000, max: 41_000 }, p50: one, p90: one, p99: { median: 120, min: 1, max: 1 }, max: one, replicaCpuUsPerOp: one, loadgenCpuUsPerOp: one, peakRssMiB: one, wireBytesPerOp: one, batchesPerSec: one, meanBatch: one, otherCpuCores: one };
+  const summary = { opsPerSec: { median: 40_000, min: 39_000, max: 41_000 }, p50: one, p90: one, p99: { median: 120, min: 1, max: 1 }, max: one, replicaCpuUsPerOp: one, loadgenCpuUsPerOp: one, peakRssMiB: one, wireBytesPerOp: one, replyBytesPerOp: one, batchesPerSec: one, meanBatch: one, otherCpuCores: one };
   const report = { cases: [{ spec, runs: [], summary, freshClusterPerRun: false }] } as unknown as BenchReport;
   const t = targets(report);
   assert.equal(t.find((x) => x.what.startsWith('n=4 in-memory'))?.met, true);

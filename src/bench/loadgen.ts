@@ -21,7 +21,7 @@ export interface LoadSpec {
   readonly rate: number;
   /** Bytes of the value each put writes. */
   readonly payload: number;
-  /** Puts cycle over this many keys (the replicated state stays bounded). */
+  /** Puts cycle over this many keys (state stays bounded); 0: every put writes a new key. */
   readonly keySpace: number;
   /** Client timer and retransmission timeout (ms). */
   readonly tickMs: number;
@@ -39,8 +39,9 @@ export interface WindowStats {
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number };
   /** CPU seconds the load generator used in the window. */
   readonly cpuSeconds: number;
-  /** Bytes the client identities wrote to replicas in the window (requests, retransmissions). */
+  /** Bytes the client identities wrote to replicas (requests, retransmissions) and read (replies). */
   readonly bytesOut: number;
+  readonly bytesIn: number;
 }
 
 type Histogram = ReturnType<typeof hdr.build>;
@@ -65,6 +66,7 @@ interface Counters {
   began: number;
   cpu: NodeJS.CpuUsage;
   bytesOut: number;
+  bytesIn: number;
 }
 
 async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, log: (s: string) => void): Promise<Session[]> {
@@ -97,9 +99,23 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
   const sessions = await openAll(config, seed, spec, log);
   const value = new Uint8Array(spec.payload).fill(0x61);
   let opNo = 0;
-  const nextOp = (): Uint8Array => encodeKvOp({ type: 'put', key: `k${opNo++ % spec.keySpace}`, value });
-  const bytesOut = (): number => sessions.reduce((sum, s) => sum + s.traffic().bytesOut, 0);
-  const fresh = (): Counters => ({ hist: newHistogram(), ops: 0, offered: 0, began: performance.now(), cpu: process.cpuUsage(), bytesOut: bytesOut() });
+  // Fresh keys carry a per-process prefix, so a second load generator on the same cluster does not overwrite.
+  const prefix = `${process.pid.toString(36)}-`;
+  const nextOp = (): Uint8Array => {
+    const k = opNo++;
+    return encodeKvOp({ type: 'put', key: spec.keySpace > 0 ? `k${k % spec.keySpace}` : `${prefix}${k}`, value });
+  };
+  const traffic = (): { bytesOut: number; bytesIn: number } => {
+    let out = 0;
+    let inb = 0;
+    for (const s of sessions) {
+      const t = s.traffic();
+      out += t.bytesOut;
+      inb += t.bytesIn;
+    }
+    return { bytesOut: out, bytesIn: inb };
+  };
+  const fresh = (): Counters => ({ hist: newHistogram(), ops: 0, offered: 0, began: performance.now(), cpu: process.cpuUsage(), ...traffic() });
   let c = fresh();
   let stopping = false;
   let failures = 0;
@@ -185,7 +201,10 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
           mean: ms(h.mean),
         },
         cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
-        bytesOut: bytesOut() - c.bytesOut,
+        ...(() => {
+          const t = traffic();
+          return { bytesOut: t.bytesOut - c.bytesOut, bytesIn: t.bytesIn - c.bytesIn };
+        })(),
       };
     },
     setRate(r: number) {

@@ -78,6 +78,7 @@ export const REPLICA_METRICS = [
   'byz_transport_bytes_in',
   'byz_transport_writes',
   'byz_view_changes_total',
+  'byz_nodejs_heap_size_used_bytes',
 ] as const;
 
 export type ReplicaCounters = Record<(typeof REPLICA_METRICS)[number], number>;

@@ -20,11 +20,11 @@ export function caseLabel(c: CaseSpec): string {
 
 export function casesTable(cases: readonly CaseResult[]): string {
   const head =
-    '| case | ops/s | p50 ms | p90 ms | p99 ms | batch | batches/s | replica CPU µs/op | client CPU µs/op | wire B/op | peak RSS MiB | other load (cores) |\n' +
-    '|---|---|---|---|---|---|---|---|---|---|---|---|';
+    '| case | ops/s | p50 ms | p90 ms | p99 ms | batch | batches/s | replica CPU µs/op | client CPU µs/op | wire B/op | reply B/op | peak RSS MiB | other load (cores) |\n' +
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const rows = cases.map((c) => {
     const s = c.summary;
-    return `| ${caseLabel(c.spec)} | ${show(s.opsPerSec)} | ${show(s.p50, 1)} | ${show(s.p90, 1)} | ${show(s.p99, 1)} | ${show(s.meanBatch, 1)} | ${show(s.batchesPerSec)} | ${show(s.replicaCpuUsPerOp)} | ${show(s.loadgenCpuUsPerOp)} | ${show(s.wireBytesPerOp)} | ${show(s.peakRssMiB)} | ${show(s.otherCpuCores, 2)} |`;
+    return `| ${caseLabel(c.spec)} | ${show(s.opsPerSec)} | ${show(s.p50, 1)} | ${show(s.p90, 1)} | ${show(s.p99, 1)} | ${show(s.meanBatch, 1)} | ${show(s.batchesPerSec)} | ${show(s.replicaCpuUsPerOp)} | ${show(s.loadgenCpuUsPerOp)} | ${show(s.wireBytesPerOp)} | ${show(s.replyBytesPerOp)} | ${show(s.peakRssMiB)} | ${show(s.otherCpuCores, 2)} |`;
   });
   return [head, ...rows].join('\n');
 }
@@ -115,8 +115,11 @@ function charts(r: BenchReport): Record<string, string> {
   }
   if (r.soak !== undefined) {
     const soak = r.soak;
-    const series: Series[] = soak.peakRssMiB.map((_, i) => ({ name: `replica ${i}`, points: soak.samples.map((s) => ({ x: s.t, y: s.rssMiB[i] ?? 0 })) }));
-    out['soak-rss'] = lineChart(`RSS during ${soak.durationSec} s at ${soak.rate} ops/s`, 'seconds', 'RSS (MiB)', series);
+    const series: Series[] = soak.peakRssMiB.flatMap((_, i) => [
+      { name: `RSS ${i}`, points: soak.samples.map((s) => ({ x: s.t, y: s.rssMiB[i] ?? 0 })) },
+      { name: `heap used ${i}`, points: soak.samples.map((s) => ({ x: s.t, y: s.heapUsedMiB[i] ?? 0 })) },
+    ]);
+    out['soak-rss'] = lineChart(`Memory during ${soak.durationSec} s at ${soak.rate} ops/s`, 'seconds', 'MiB', series);
   }
   return out;
 }

@@ -131,6 +131,7 @@ export function figures(spec: CaseSpec, w: WindowStats, ws: WindowSamples, exite
     peakRssMiB: b.map((s) => round((s.proc?.peakRssBytes ?? 0) / 2 ** 20, 1)),
     wireBytesPerOp: round(wireBytesPerOp, 1),
     ...(spec.payload > 0 ? { wireBytesPerPayloadByte: round(wireBytesPerOp / spec.payload, 2) } : {}),
+    replyBytesPerOp: opsPerSec > 0 ? round(w.bytesIn / childSec / opsPerSec, 1) : 0,
     batchesPerSec: round(bf.batches / parentSec, 1),
     meanBatch: bf.count > 0 ? round(bf.sum / bf.count, 2) : 0,
     viewChanges: sumDelta(a, b, (s) => s.counters?.byz_view_changes_total),
@@ -153,6 +154,7 @@ const FIGURES: Readonly<Record<FigureName, (r: RunFigures) => number>> = {
   wireBytesPerOp: (r) => r.wireBytesPerOp,
   batchesPerSec: (r) => r.batchesPerSec,
   meanBatch: (r) => r.meanBatch,
+  replyBytesPerOp: (r) => r.replyBytesPerOp,
   otherCpuCores: (r) => r.otherCpuCores,
 };
 

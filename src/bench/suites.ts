@@ -30,6 +30,9 @@ export interface SuiteOptions {
   readonly command: string;
 }
 
+/** Keys the soak cycles over (bounded state). */
+export const SOAK_KEY_SPACE = 4096;
+
 export const CURVE_FRACTIONS: readonly number[] = [0.1, 0.25, 0.5, 0.7, 0.85, 1, 1.15];
 
 const closed = (group: CaseSpec['group'], n: number, storage: StorageMode, payload: number, clients: number, window: number): CaseSpec => ({
@@ -113,16 +116,21 @@ async function runSoak(o: SuiteOptions, rate: number): Promise<SoakResult> {
   const s = o.settings;
   const spec: CaseSpec = { group: 'curve', n: 4, storage: 'memory', payload: 0, mode: 'open', clients: o.openSessions, window: 1, rate, sessions: o.openSessions };
   s.progress(`memory soak: n=4 memory, open loop ${rate} ops/s for ${o.soakSec} s`);
-  return withCluster(spec, s, async (cluster, load) => {
-    const samples: { t: number; opsPerSec: number; rssMiB: number[] }[] = [];
+  // A bounded key space: the replicated state stops growing, so growing memory would be a leak.
+  const settings: RunSettings = { ...s, keySpace: s.keySpace > 0 ? s.keySpace : SOAK_KEY_SPACE };
+  return withCluster(spec, settings, async (cluster, load) => {
+    const samples: { t: number; opsPerSec: number; rssMiB: number[]; heapUsedMiB: number[] }[] = [];
     const t0 = performance.now();
     while ((performance.now() - t0) / 1000 < o.soakSec) {
       await load.request({ type: 'begin' }, 'begun');
       await new Promise((r) => setTimeout(r, 5000));
       const w = await load.request<{ stats: WindowStats }>({ type: 'end' }, 'window');
-      const rssMiB = cluster.pids.map((pid) => round((sampleProc(pid)?.rssBytes ?? 0) / 2 ** 20, 1));
-      samples.push({ t: round((performance.now() - t0) / 1000, 1), opsPerSec: w.stats.opsPerSec, rssMiB });
-      if (samples.length % 6 === 0) s.progress(`  ${samples[samples.length - 1]!.t} s: ${w.stats.opsPerSec} ops/s, RSS ${rssMiB.join(' / ')} MiB`);
+      const snap = await cluster.snapshot();
+      const mib = (b: number | undefined): number => round((b ?? 0) / 2 ** 20, 1);
+      const rssMiB = snap.map((x) => mib(x.proc?.rssBytes));
+      const heapUsedMiB = snap.map((x) => mib(x.counters?.byz_nodejs_heap_size_used_bytes));
+      samples.push({ t: round((performance.now() - t0) / 1000, 1), opsPerSec: w.stats.opsPerSec, rssMiB, heapUsedMiB });
+      if (samples.length % 6 === 0) s.progress(`  ${samples[samples.length - 1]!.t} s: ${w.stats.opsPerSec} ops/s, RSS ${rssMiB.join(' / ')} MiB, heap used ${heapUsedMiB.join(' / ')} MiB`);
     }
     const half = samples.filter((x) => x.t >= o.soakSec / 2);
     const peak = cluster.pids.map((pid) => round((sampleProc(pid)?.peakRssBytes ?? 0) / 2 ** 20, 1));

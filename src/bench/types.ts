@@ -46,6 +46,8 @@ export interface RunFigures {
   /** Bytes every process wrote to a socket (replicas + clients), per op; and that over the payload. */
   readonly wireBytesPerOp: number;
   readonly wireBytesPerPayloadByte?: number;
+  /** Of those, the replies (all n of them, as the clients received them). */
+  readonly replyBytesPerOp: number;
   readonly batchesPerSec: number;
   readonly meanBatch: number;
   readonly viewChanges: number;
@@ -69,6 +71,7 @@ export type FigureName =
   | 'wireBytesPerOp'
   | 'batchesPerSec'
   | 'meanBatch'
+  | 'replyBytesPerOp'
   | 'otherCpuCores';
 
 export interface CaseResult {
@@ -86,8 +89,8 @@ export interface SoakResult {
   readonly storage: StorageMode;
   readonly rate: number;
   readonly durationSec: number;
-  /** Every sample: seconds since the start, ops/s since the last sample, RSS of each replica (MiB). */
-  readonly samples: readonly { readonly t: number; readonly opsPerSec: number; readonly rssMiB: readonly number[] }[];
+  /** Every sample: seconds since the start, ops/s since the last sample, RSS and V8 heap used of each replica (MiB). */
+  readonly samples: readonly { readonly t: number; readonly opsPerSec: number; readonly rssMiB: readonly number[]; readonly heapUsedMiB: readonly number[] }[];
   readonly peakRssMiB: readonly number[];
   /** Least-squares slope of each replica's RSS over the second half, MiB per minute. */
   readonly secondHalfSlopeMiBPerMin: readonly number[];

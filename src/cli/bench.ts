@@ -122,7 +122,7 @@ export function registerBench(program: Command): void {
     .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 2)', nonNegativeInt)
     .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
-    .option('--key-space <n>', 'puts cycle over this many keys', positiveInt, 4096)
+    .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)
     .option('--curve', 'add the latency-vs-throughput curve (open loop at 10%…115% of the n=4 peak; on in the full suite)')
     .option('--no-curve', 'skip the curve in the full suite')

@@ -7,12 +7,12 @@
 //                     prefixes of one another.
 //   exactly-once    — a replica executes each (client, reqNo) at most once (§4.1, SPEC B2).
 // Linearizability of what clients observed is in linearizability.ts, "durable before sent" in
-// contradiction.ts, liveness in liveness.ts.
+// contradiction.ts, liveness in liveness.ts; 'assertion' is the core's own assertion failing (step.ts).
 
-import type { ClientId, Digest, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
+import type { ClientId, Digest, ReplicaId, Seq } from '../core/ids.ts';
 import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
 
-export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability' | 'contradiction' | 'liveness';
+export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion';
 
 export interface Violation {
   readonly checker: CheckerName;
@@ -54,17 +54,81 @@ export interface SafetyChecker {
   lastExecuted(replica: ReplicaId): number;
 }
 
-const reqKey = (client: ClientId, reqNo: ReqNo): string => `${client}:${reqNo}`;
 const short = (s: string): string => (s.length > 12 ? `${s.slice(0, 12)}…` : s);
 
 interface ReplicaTrack {
   lastExecuted: number;
-  /** (client, reqNo) → seq at which this replica executed it, for seqs above `floor`. */
-  readonly done: Map<string, number>;
+  /** client → (reqNo → seq at which this replica executed it), for seqs above `floor`. */
+  readonly done: Map<ClientId, Map<number, number>>;
   /** Durable stable checkpoint: nothing at or below it executes again. */
   floor: number;
   /** Highest request number per client executed at or below `floor`. */
   readonly floorReq: Map<ClientId, number>;
+}
+
+/** §4.1: each (client, reqNo) at most once per replica (records since a reset only). */
+function exactlyOnce(r: ReplicaId, t: ReplicaTrack, b: ExecutedBatch, tick: number): Violation | undefined {
+  for (const { request } of b.executed) {
+    const name = `${short(request.client)}#${request.reqNo}`;
+    const floorReq = t.floorReq.get(request.client);
+    if (floorReq !== undefined && request.reqNo <= floorReq) {
+      const detail = `replica ${r} executed request ${name} at seq ${b.seq}, after executing #${floorReq} of that client at or below seq ${t.floor}`;
+      return { checker: 'exactly-once', tick, detail };
+    }
+    let mine = t.done.get(request.client);
+    if (mine === undefined) {
+      mine = new Map();
+      t.done.set(request.client, mine);
+    }
+    const before = mine.get(request.reqNo);
+    if (before !== undefined) {
+      const detail =
+        before === b.seq
+          ? `replica ${r} executed request ${name} twice in the batch at seq ${b.seq}`
+          : `replica ${r} executed request ${name} at seq ${before} and again at seq ${b.seq}`;
+      return { checker: 'exactly-once', tick, detail };
+    }
+    mine.set(request.reqNo, b.seq);
+  }
+  return undefined;
+}
+
+const sameRequests = (a: readonly ExecutedRequest[], b: readonly ExecutedRequest[]): boolean =>
+  a.length === b.length && a.every((x, i) => x.request.client === b[i]!.request.client && x.request.reqNo === b[i]!.request.reqNo);
+
+/** §4.2: the batch at a seq is the one the first replica to execute it executed. */
+function agreement(agreed: HistoryEntry, r: ReplicaId, b: ExecutedBatch, tick: number): Violation | undefined {
+  if (agreed.digest !== b.digest) {
+    const detail = `seq ${b.seq}: replica ${r} executed batch ${short(b.digest)} but replica ${agreed.firstReplica} executed ${short(agreed.digest)}`;
+    return { checker: 'agreement', tick, detail };
+  }
+  if (!sameRequests(agreed.executed, b.executed)) {
+    const detail = `seq ${b.seq}: replica ${r} executed ${b.executed.length} request(s) of the batch, replica ${agreed.firstReplica} executed ${agreed.executed.length} (histories diverge)`;
+    return { checker: 'prefix', tick, detail };
+  }
+  return undefined;
+}
+
+/** Forget executions after seq s (the replica's state rolled back or jumped to s). */
+function resetTo(t: ReplicaTrack, s: number): void {
+  t.lastExecuted = s;
+  for (const [client, mine] of t.done) {
+    for (const [reqNo, at] of mine) if (at > s) mine.delete(reqNo);
+    if (mine.size === 0) t.done.delete(client);
+  }
+}
+
+/** The durable checkpoint moved to s: records at or below it shrink to one request number per client. */
+function raiseFloor(t: ReplicaTrack, s: number): void {
+  t.floor = s;
+  for (const [client, mine] of t.done) {
+    for (const [reqNo, at] of mine) {
+      if (at > s) continue;
+      mine.delete(reqNo);
+      if (reqNo > (t.floorReq.get(client) ?? 0)) t.floorReq.set(client, reqNo);
+    }
+    if (mine.size === 0) t.done.delete(client);
+  }
 }
 
 /** `replicaCount`: enables pruning below the lowest durable checkpoint of all replicas. */
@@ -91,33 +155,6 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
     historyLow = Math.max(historyLow, low);
   };
 
-  const exactlyOnce = (r: ReplicaId, t: ReplicaTrack, b: ExecutedBatch, tick: number): Violation | undefined => {
-    for (const { request } of b.executed) {
-      const key = reqKey(request.client, request.reqNo);
-      const floorReq = t.floorReq.get(request.client);
-      if (floorReq !== undefined && request.reqNo <= floorReq) {
-        const detail = `replica ${r} executed request ${short(request.client)}#${request.reqNo} at seq ${b.seq}, after executing #${floorReq} of that client at or below seq ${t.floor}`;
-        return { checker: 'exactly-once', tick, detail };
-      }
-      const before = t.done.get(key);
-      if (before !== undefined) {
-        return {
-          checker: 'exactly-once',
-          tick,
-          detail:
-            before === b.seq
-              ? `replica ${r} executed request ${short(request.client)}#${request.reqNo} twice in the batch at seq ${b.seq}`
-              : `replica ${r} executed request ${short(request.client)}#${request.reqNo} at seq ${before} and again at seq ${b.seq}`,
-        };
-      }
-      t.done.set(key, b.seq);
-    }
-    return undefined;
-  };
-
-  const sameRequests = (a: readonly ExecutedRequest[], b: readonly ExecutedRequest[]): boolean =>
-    a.length === b.length && a.every((x, i) => x.request.client === b[i]!.request.client && x.request.reqNo === b[i]!.request.reqNo);
-
   return {
     onExecuted(r, b, tick) {
       const t = track(r);
@@ -128,39 +165,22 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
       const once = exactlyOnce(r, t, b, tick);
       if (once !== undefined) return { violation: once };
       const agreed = history.get(b.seq);
-      if (agreed === undefined) {
-        const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r };
-        history.set(b.seq, first);
-        highest = Math.max(highest, b.seq);
-        return { first };
+      if (agreed !== undefined) {
+        const violation = agreement(agreed, r, b, tick);
+        return violation === undefined ? {} : { violation };
       }
-      if (agreed.digest !== b.digest) {
-        const detail = `seq ${b.seq}: replica ${r} executed batch ${short(b.digest)} but replica ${agreed.firstReplica} executed ${short(agreed.digest)}`;
-        return { violation: { checker: 'agreement', tick, detail } };
-      }
-      if (!sameRequests(agreed.executed, b.executed)) {
-        const detail = `seq ${b.seq}: replica ${r} executed ${b.executed.length} request(s) of the batch, replica ${agreed.firstReplica} executed ${agreed.executed.length} (histories diverge)`;
-        return { violation: { checker: 'prefix', tick, detail } };
-      }
-      return {};
+      const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r };
+      history.set(b.seq, first);
+      highest = Math.max(highest, b.seq);
+      return { first };
     },
     onReplicaReset(r, s) {
-      const t = track(r);
-      t.lastExecuted = s;
-      for (const [key, at] of [...t.done]) if (at > s) t.done.delete(key);
+      resetTo(track(r), s);
     },
     onStable(r, s) {
       const t = track(r);
       if (s <= t.floor) return;
-      t.floor = s;
-      for (const [key, at] of [...t.done]) {
-        if (at > s) continue;
-        t.done.delete(key);
-        const sep = key.lastIndexOf(':');
-        const client = key.slice(0, sep) as ClientId;
-        const reqNo = Number(key.slice(sep + 1));
-        if (reqNo > (t.floorReq.get(client) ?? 0)) t.floorReq.set(client, reqNo);
-      }
+      raiseFloor(t, s);
       pruneHistory();
     },
     highestSeq: () => highest,

@@ -58,6 +58,106 @@ const short = (d: string): string => d.slice(0, 12);
 const vouched = (rec: SeqSent, view: number, digest: Digest): boolean =>
   rec['pre-prepare'].get(view) === digest || rec.prepare.get(view) === digest || rec.commit.get(view) === digest;
 
+/** One replica's record, the message's tick, and the agreed history: what every check needs. */
+interface Check {
+  readonly r: ReplicaId;
+  readonly t: Sent;
+  readonly tick: number;
+  readonly agreed: (seq: number) => Digest | undefined;
+}
+
+const bad = (c: Check, what: string): Violation => ({ checker: 'contradiction', tick: c.tick, detail: `replica ${c.r} ${what}` });
+
+/** Equivocation at (view, seq), and nothing new of a view it already left (§4.2, §4.4). */
+function normal(c: Check, kind: NormalKind, m: { view: number; seq: number; digest: Digest }): Violation | undefined {
+  const t = c.t;
+  if (m.seq <= t.stable) return undefined;
+  let rec = t.bySeq.get(m.seq);
+  if (rec === undefined) {
+    rec = { 'pre-prepare': new Map(), prepare: new Map(), commit: new Map() };
+    t.bySeq.set(m.seq, rec);
+  }
+  const old = rec[kind].get(m.view);
+  if (old !== undefined) {
+    return old === m.digest ? undefined : bad(c, `sent two different ${kind}s for view ${m.view}, seq ${m.seq}: ${short(old)}… and ${short(m.digest)}…`);
+  }
+  if (m.view < t.maxViewChange && !vouched(rec, m.view, m.digest) && c.agreed(m.seq) !== m.digest) {
+    return bad(c, `sent a new ${kind} for view ${m.view}, seq ${m.seq} after its view-change/new-view for view ${t.maxViewChange}`);
+  }
+  rec[kind].set(m.view, m.digest);
+  return undefined;
+}
+
+const viewOrder = (c: Check, kind: string, v: number): Violation | undefined =>
+  v < c.t.maxViewChange ? bad(c, `sent a ${kind} for view ${v} after its view-change/new-view for view ${c.t.maxViewChange}`) : undefined;
+
+/** §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for. */
+function preparedKept(c: Check, vc: ViewChange): Violation | undefined {
+  for (const [n, rec] of c.t.bySeq) {
+    if (n <= vc.stableSeq) continue;
+    let committed: { view: number; digest: Digest } | undefined;
+    for (const [v, d] of rec.commit) if (v < vc.newView && (committed === undefined || v > committed.view)) committed = { view: v, digest: d };
+    if (committed === undefined) continue;
+    const cert = vc.prepared.find((p) => p.prePrepare.seq === n)?.prePrepare;
+    if (cert !== undefined && (cert.view > committed.view || (cert.view === committed.view && cert.digest === committed.digest))) continue;
+    const has = cert === undefined ? 'none' : `one of view ${cert.view} (${short(cert.digest)}…)`;
+    return bad(
+      c,
+      `sent COMMIT(view ${committed.view}, seq ${n}, ${short(committed.digest)}…) but its VIEW-CHANGE for view ${vc.newView} (stable seq ${vc.stableSeq}) carries no prepared certificate for seq ${n} of view ≥ ${committed.view}: it has ${has} — the prepared certificate was not durable before the commit left`,
+    );
+  }
+  return undefined;
+}
+
+function viewChange(c: Check, vc: ViewChange): Violation | undefined {
+  const v = viewOrder(c, 'view-change', vc.newView) ?? preparedKept(c, vc);
+  c.t.maxViewChange = Math.max(c.t.maxViewChange, vc.newView);
+  return v;
+}
+
+function newView(c: Check, nv: NewView, bytes: Uint8Array): Violation | undefined {
+  const order = viewOrder(c, 'new-view', nv.view);
+  if (order !== undefined) return order;
+  const fp = fingerprint(bytes);
+  const old = c.t.newViews.get(nv.view);
+  if (old !== undefined && old !== fp) return bad(c, `sent two different new-views for view ${nv.view}`);
+  c.t.newViews.set(nv.view, fp);
+  c.t.maxViewChange = Math.max(c.t.maxViewChange, nv.view);
+  for (const pp of nv.prePrepares) {
+    const v = normal(c, 'pre-prepare', pp);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function checkpoint(c: Check, cp: Checkpoint): Violation | undefined {
+  if (cp.seq < c.t.stable) return undefined;
+  const old = c.t.checkpoints.get(cp.seq);
+  if (old !== undefined && old !== cp.stateDigest) return bad(c, `sent two checkpoints for seq ${cp.seq} with different state digests`);
+  c.t.checkpoints.set(cp.seq, cp.stateDigest);
+  return undefined;
+}
+
+function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | undefined {
+  switch (m.type) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+      return normal(c, m.type, m);
+    case 'view-change':
+      return viewChange(c, m);
+    case 'new-view':
+      return newView(c, m, bytes);
+    case 'checkpoint':
+      return checkpoint(c, m);
+    case 'fetch-state':
+    case 'state-chunk':
+    case 'fetch-log':
+    case 'committed-proof':
+      return undefined;
+  }
+}
+
 /** `agreed(seq)`: the digest executed at seq by the first replica to execute it (the safety checker's history). */
 export function createContradictionChecker(agreed: (seq: number) => Digest | undefined): ContradictionChecker {
   const replicas = new Map<ReplicaId, Sent>();
@@ -69,97 +169,9 @@ export function createContradictionChecker(agreed: (seq: number) => Digest | und
     }
     return t;
   };
-  const bad = (r: ReplicaId, tick: number, what: string): Violation => ({ checker: 'contradiction', tick, detail: `replica ${r} ${what}` });
-
-  const normal = (r: ReplicaId, t: Sent, kind: NormalKind, m: { view: number; seq: number; digest: Digest }, tick: number): Violation | undefined => {
-    if (m.seq <= t.stable) return undefined;
-    let rec = t.bySeq.get(m.seq);
-    if (rec === undefined) {
-      rec = { 'pre-prepare': new Map(), prepare: new Map(), commit: new Map() };
-      t.bySeq.set(m.seq, rec);
-    }
-    const old = rec[kind].get(m.view);
-    if (old !== undefined) {
-      return old === m.digest ? undefined : bad(r, tick, `sent two different ${kind}s for view ${m.view}, seq ${m.seq}: ${short(old)}… and ${short(m.digest)}…`);
-    }
-    if (m.view < t.maxViewChange && !vouched(rec, m.view, m.digest) && agreed(m.seq) !== m.digest) {
-      return bad(r, tick, `sent a new ${kind} for view ${m.view}, seq ${m.seq} after its view-change/new-view for view ${t.maxViewChange}`);
-    }
-    rec[kind].set(m.view, m.digest);
-    return undefined;
-  };
-
-  const viewOrder = (r: ReplicaId, t: Sent, kind: string, v: number, tick: number): Violation | undefined =>
-    v < t.maxViewChange ? bad(r, tick, `sent a ${kind} for view ${v} after its view-change/new-view for view ${t.maxViewChange}`) : undefined;
-
-  /** §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for. */
-  const preparedKept = (r: ReplicaId, t: Sent, vc: ViewChange, tick: number): Violation | undefined => {
-    for (const [n, rec] of t.bySeq) {
-      if (n <= vc.stableSeq) continue;
-      let committed: { view: number; digest: Digest } | undefined;
-      for (const [v, d] of rec.commit) if (v < vc.newView && (committed === undefined || v > committed.view)) committed = { view: v, digest: d };
-      if (committed === undefined) continue;
-      const cert = vc.prepared.find((p) => p.prePrepare.seq === n)?.prePrepare;
-      const ok = cert !== undefined && (cert.view > committed.view || (cert.view === committed.view && cert.digest === committed.digest));
-      if (!ok) {
-        const has = cert === undefined ? 'none' : `one of view ${cert.view} (${short(cert.digest)}…)`;
-        return bad(
-          r,
-          tick,
-          `sent COMMIT(view ${committed.view}, seq ${n}, ${short(committed.digest)}…) but its VIEW-CHANGE for view ${vc.newView} (stable seq ${vc.stableSeq}) carries no prepared certificate for seq ${n} of view ≥ ${committed.view}: it has ${has} — the prepared certificate was not durable before the commit left`,
-        );
-      }
-    }
-    return undefined;
-  };
-
-  const newView = (r: ReplicaId, t: Sent, nv: NewView, bytes: Uint8Array, tick: number): Violation | undefined => {
-    const order = viewOrder(r, t, 'new-view', nv.view, tick);
-    if (order !== undefined) return order;
-    const fp = fingerprint(bytes);
-    const old = t.newViews.get(nv.view);
-    if (old !== undefined && old !== fp) return bad(r, tick, `sent two different new-views for view ${nv.view}`);
-    t.newViews.set(nv.view, fp);
-    t.maxViewChange = Math.max(t.maxViewChange, nv.view);
-    for (const pp of nv.prePrepares) {
-      const v = normal(r, t, 'pre-prepare', pp, tick);
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  };
-
-  const checkpoint = (r: ReplicaId, t: Sent, cp: Checkpoint, tick: number): Violation | undefined => {
-    if (cp.seq < t.stable) return undefined;
-    const old = t.checkpoints.get(cp.seq);
-    if (old !== undefined && old !== cp.stateDigest) return bad(r, tick, `sent two checkpoints for seq ${cp.seq} with different state digests`);
-    t.checkpoints.set(cp.seq, cp.stateDigest);
-    return undefined;
-  };
-
   return {
     onSent(r, m, bytes, tick) {
-      if (m.replica !== r) return undefined;
-      const t = track(r);
-      switch (m.type) {
-        case 'pre-prepare':
-        case 'prepare':
-        case 'commit':
-          return normal(r, t, m.type, m, tick);
-        case 'view-change': {
-          const v = viewOrder(r, t, 'view-change', m.newView, tick) ?? preparedKept(r, t, m, tick);
-          t.maxViewChange = Math.max(t.maxViewChange, m.newView);
-          return v;
-        }
-        case 'new-view':
-          return newView(r, t, m, bytes, tick);
-        case 'checkpoint':
-          return checkpoint(r, t, m, tick);
-        case 'fetch-state':
-        case 'state-chunk':
-        case 'fetch-log':
-        case 'committed-proof':
-          return undefined;
-      }
+      return m.replica === r ? check({ r, t: track(r), tick, agreed }, m, bytes) : undefined;
     },
     onStable(r, seq) {
       const t = track(r);
@@ -168,6 +180,6 @@ export function createContradictionChecker(agreed: (seq: number) => Digest | und
       for (const n of [...t.bySeq.keys()]) if (n <= seq) t.bySeq.delete(n);
       for (const n of [...t.checkpoints.keys()]) if (n < seq) t.checkpoints.delete(n);
     },
-    remembered: () => [...replicas.values()].reduce((s, t) => s + t.bySeq.size, 0),
+    remembered: () => [...replicas.values()].reduce((sum, t) => sum + t.bySeq.size, 0),
   };
 }

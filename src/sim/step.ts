@@ -75,7 +75,8 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
 export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean): void {
   const held: Output[] = [];
   for (const input of replicaInputs(ctx, r, envs)) {
-    const out = r.core.handle(input);
+    const out = handleOrReport(ctx, r, input);
+    if (out === undefined) return;
     r.disk.stage(out.persist);
     held.push(out);
     observe(ctx, r.id, out);
@@ -89,6 +90,22 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
   }
   r.disk.flush();
   for (const out of held) release(ctx, r, out);
+}
+
+/**
+ * The core's own assertions are bugs found by the run: reported as a violation (with the replay
+ * command, like any other) instead of aborting a sweep. The replica stops there, like a crash
+ * that loses the whole step, and the run ends after this tick.
+ */
+function handleOrReport(ctx: StepCtx, r: SimReplica, input: Input): Output | undefined {
+  try {
+    return r.core.handle(input);
+  } catch (e) {
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    ctx.record({ checker: 'assertion', tick: ctx.tick(), detail: `replica ${r.id} threw while handling a ${input.type === 'message' ? input.message.type : input.type}: ${what}` });
+    crashReplica(r);
+    return undefined;
+  }
 }
 
 function observe(ctx: StepCtx, id: ReplicaId, out: Output): void {

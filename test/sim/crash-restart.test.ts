@@ -157,3 +157,24 @@ test('the summary and --json report views, checkpoints, state transfers, retaine
   assert.match(text, /^retained state +log \d+ entries at end \(peak \d+\), client table \d+ \(peak \d+\)/m);
   assert.match(text, /^recovery +primary 0 \(view 0\) isolated at tick 100: next batch committed at tick \d+/m);
 });
+
+test('an exception thrown by the core is reported as an assertion violation with the replay command', () => {
+  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, ops: 50, seed: 1 });
+  const r = sim.cluster.replicas[1]!;
+  const real = r.core;
+  r.core = {
+    status: () => real.status(),
+    handle(input) {
+      if (input.type === 'message' && input.message.type === 'commit') throw new Error('planted failure');
+      return real.handle(input);
+    },
+  };
+  while (sim.step()) {
+    // until the violation ends the run
+  }
+  const s = sim.summary();
+  assert.equal(s.violations[0]?.checker, 'assertion');
+  assert.match(s.violations[0].detail, /^replica 1 threw while handling a commit: Error: planted failure$/);
+  assert.equal(r.up, false);
+  assert.match(s.replay, /^npx byz sim /);
+});
