@@ -68,26 +68,27 @@ export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
     await Promise.all(members.map((m) => m.close()));
     throw e;
   }
-  /** The least busy member (ties: the lowest index). */
-  const pick = (): ByzClient => {
-    let best = members[0]!;
-    let load = best.health().pending;
-    for (const m of members) {
-      const p = m.health().pending;
-      if (p < load) {
-        best = m;
-        load = p;
-      }
+  // Operations each member is running or queueing, counted here: asking every member for its
+  // health() on every operation costs O(size) allocations per call.
+  const busy = members.map(() => 0);
+  /** Runs op on the least busy member (ties: the lowest index). */
+  const onLeastBusy = async <T>(op: (m: ByzClient) => Promise<T>): Promise<T> => {
+    let best = 0;
+    for (let i = 1; i < busy.length; i++) if (busy[i]! < busy[best]!) best = i;
+    busy[best]!++;
+    try {
+      return await op(members[best]!);
+    } finally {
+      busy[best]!--;
     }
-    return best;
   };
   return {
     size,
     ids: members.map((m) => m.id),
-    put: (key, value) => pick().put(key, value),
-    get: (key) => pick().get(key),
-    delete: (key) => pick().delete(key),
-    cas: (key, expected, value) => pick().cas(key, expected, value),
+    put: (key, value) => onLeastBusy((m) => m.put(key, value)),
+    get: (key) => onLeastBusy((m) => m.get(key)),
+    delete: (key) => onLeastBusy((m) => m.delete(key)),
+    cas: (key, expected, value) => onLeastBusy((m) => m.cas(key, expected, value)),
     health: () => mergeHealth(members.map((m) => m.health())),
     async close() {
       await Promise.all(members.map((m) => m.close()));

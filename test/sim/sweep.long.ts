@@ -51,8 +51,8 @@ test('issue 3 "done when": n=7, 5000 ops, crash 0@200 and 1@400, restart 0@3000,
 });
 
 test('n=4, 300,000 ops with replicas crashing and restarting along the way: bounded log and client table', { skip: !long }, () => {
-  const crashes = [1, 2, 3, 0].map((replica, i) => ({ replica, at: 200 + i * 1500 }));
-  const restarts = crashes.map((c) => ({ replica: c.replica, at: c.at + 700 }));
+  const crashes = [1, 2, 3, 0].map((replica, i) => ({ replica, at: 200 + i * 1200 }));
+  const restarts = crashes.map((c) => ({ replica: c.replica, at: c.at + 500 }));
   const s = runSimulation({ ...DEFAULT_SIM_OPTIONS, replicas: 4, clients: 1000, ops: 300_000, seed: 9, crashes, restarts });
   assert.equal(s.ok, true, JSON.stringify(s.violations));
   assert.ok(s.retained.peakLogEntries <= s.retained.windowSize && s.retained.peakClientTable <= 1000);
