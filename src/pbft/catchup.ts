@@ -70,6 +70,8 @@ export function handleCommittedProof(ctx: Ctx, m: CommittedProof): void {
   e.committed = true;
   e.lastActivity = st.tick;
   for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
+  // A primary left in a stale view must never assign a sequence number that is already decided.
+  if (pp.seq > st.lastAssigned) st.lastAssigned = pp.seq;
   executeReady(ctx);
 }
 

@@ -31,7 +31,8 @@ export function onTick(ctx: Ctx): void {
 function retransmit(ctx: Ctx): void {
   const st = ctx.st;
   for (const e of st.log.values()) {
-    if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
+    // Only messages of the current view are worth repeating (older ones are dropped as wrong-view).
+    if (e.seq <= st.lastExecuted || e.prePrepare === undefined || e.prePrepare.view !== st.view) continue;
     if (st.tick - e.lastActivity < st.params.retransmitTicks) continue;
     e.lastActivity = st.tick;
     if (isPrimary(st) && e.prePrepare.replica === st.id) broadcast(ctx, e.prePrepare);
