@@ -25,13 +25,14 @@ export interface ProcCluster {
 }
 
 /** A fresh cluster in a temp dir, on a random port range, with test-friendly timeouts. */
-export function makeProcCluster(n = 4, params: Record<string, number> = {}): ProcCluster {
+export function makeProcCluster(n = 4, params: Record<string, number> = {}, limits: Record<string, unknown> = {}): ProcCluster {
   const dir = mkdtempSync(join(tmpdir(), 'byz-e2e-'));
   const basePort = 20_000 + Math.floor(Math.random() * 400) * 100;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(JSON.stringify(init.error));
-  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number> };
+  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; limits: Record<string, unknown> };
   raw.params = { ...raw.params, tickMs: 10, requestTimeoutMs: 800, retransmitMs: 200, batchTimeoutMs: 10, ...params };
+  raw.limits = { ...raw.limits, ...limits };
   const parsed = parseClusterConfig(raw);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
   const configPath = join(dir, 'cluster.json');
