@@ -27,7 +27,7 @@ import { Gauge } from 'prom-client';
 import type { Logger } from '../log/logger.ts';
 import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
-import { observeRound } from './observe.ts';
+import { createRoundObserver } from './observe.ts';
 import { startHttp } from './http.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
 
@@ -124,7 +124,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
       for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
       metrics.messagesOut.inc({ type: 'reply' }, replies.length);
     },
-    observe: (executed, events, round) => observeRound(metrics, log, executed, events, round),
+    observe: createRoundObserver(metrics, log),
     fatal,
   }, { inboxMax: 100_000, roundMax: 4096 });
   transport.onMessage((from, payload) => {

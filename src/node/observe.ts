@@ -5,12 +5,17 @@ import type { NodeMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RoundStats } from './driver.ts';
 
-/** Proposal times by seq at the primary, for the commit-latency histogram (bounded by the window). */
-const proposedAt = new Map<number, number>();
+export type RoundObserver = (executed: readonly ExecutedBatch[], events: readonly CoreEvent[], round: RoundStats) => void;
 
-export function observeRound(m: NodeMetrics, log: Logger, executed: readonly ExecutedBatch[], events: readonly CoreEvent[], _round: RoundStats): void {
+/** One observer per node: proposal times by seq (at the primary) feed the commit-latency histogram. */
+export function createRoundObserver(m: NodeMetrics, log: Logger): RoundObserver {
+  const proposedAt = new Map<number, number>();
+  return (executed, events) => observeRound(m, log, proposedAt, executed, events);
+}
+
+function observeRound(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, executed: readonly ExecutedBatch[], events: readonly CoreEvent[]): void {
   const now = performance.now();
-  for (const ev of events) observeEvent(m, log, ev, now);
+  for (const ev of events) observeEvent(m, log, proposedAt, ev, now);
   for (const b of executed) {
     m.committedBatches.inc();
     m.committedOps.inc(b.executed.length);
@@ -24,7 +29,7 @@ export function observeRound(m: NodeMetrics, log: Logger, executed: readonly Exe
   if (proposedAt.size > 100_000) proposedAt.clear();
 }
 
-function observeEvent(m: NodeMetrics, log: Logger, ev: CoreEvent, now: number): void {
+function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, ev: CoreEvent, now: number): void {
   switch (ev.type) {
     case 'drop':
       m.messagesDropped.inc({ reason: ev.reason });
