@@ -9,6 +9,9 @@ import {
   publicKeyFromSeed,
   sha256,
   PUBLIC_KEY_CACHE_MAX,
+  ED25519_BACKEND,
+  opensslSigner,
+  opensslVerify,
 } from './ed25519.ts';
 
 const enc = new TextEncoder();
@@ -91,4 +94,24 @@ test('the public key cache stays bounded', () => {
 test('sha256 gives lowercase hex of the known digest', () => {
   assert.equal(sha256(enc.encode('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   assert.equal(ed25519Suite.hash, sha256);
+});
+
+test('the libsodium and node:crypto backends give the same keys and signatures and accept each other\'s', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (seed, msg) => {
+      const a = ed25519Suite.signer(seed);
+      const b = opensslSigner(seed);
+      assert.deepEqual(a.publicKey, b.publicKey);
+      const sig = a.sign(msg);
+      assert.deepEqual(sig, b.sign(msg));
+      assert.equal(opensslVerify(a.publicKey, msg, sig), true);
+      assert.equal(ed25519Suite.verify(b.publicKey, msg, sig), true);
+      const bad = Uint8Array.from(sig);
+      bad[0] = bad[0]! ^ 1;
+      assert.equal(ed25519Suite.verify(a.publicKey, msg, signature(bad)), false);
+      assert.equal(opensslVerify(a.publicKey, msg, signature(bad)), false);
+    }),
+    { numRuns: 50 },
+  );
+  assert.ok(ED25519_BACKEND === 'libsodium' || ED25519_BACKEND === 'openssl');
 });

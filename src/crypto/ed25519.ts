@@ -1,11 +1,16 @@
-// Ed25519 signatures and SHA-256 hashing on node:crypto: the CryptoSuite the real node injects
-// into the pure core (src/core/crypto-port.ts). Shell code: may use node:*.
+// Ed25519 signatures and SHA-256 hashing: the CryptoSuite the real node injects into the pure core
+// (src/core/crypto-port.ts). Ed25519 runs on libsodium (sodium.ts) when its addon loads, else on
+// node:crypto (OpenSSL); BYZ_CRYPTO=openssl forces the latter. Shell code: may use node:*.
 
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { CryptoSuite, HashFn, Signer } from '../core/crypto-port.ts';
 import { digest, publicKey, signature, toHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
 import type { Digest, PublicKey, Signature } from '../core/ids.ts';
+import { sodiumEd25519 } from './sodium.ts';
+
+/** Which library does Ed25519 in this process (shown by `byz node` at start-up and in /status). */
+export const ED25519_BACKEND: 'libsodium' | 'openssl' = sodiumEd25519 === undefined ? 'openssl' : 'libsodium';
 
 /** Length of an Ed25519 private seed (RFC 8032 §5.1.5). */
 export const SEED_BYTES = 32;
@@ -58,12 +63,12 @@ export function generateSeed(): Uint8Array {
   return plain(randomBytes(SEED_BYTES));
 }
 
-/** SHA-256 as 64 lowercase hex characters. */
-export const sha256: HashFn = (data: Uint8Array): Digest => digest(createHash('sha256').update(data).digest('hex'));
+/** SHA-256 as 64 lowercase hex characters (crypto.hash: one call, no Hash object per digest). */
+export const sha256: HashFn = (data: Uint8Array): Digest => digest(hash('sha256', data, 'hex'));
 
 /** Raw SHA-256 bytes (32). */
 export function sha256Bytes(data: Uint8Array): Uint8Array {
-  return plain(createHash('sha256').update(data).digest());
+  return plain(hash('sha256', data, 'buffer'));
 }
 
 const publicKeyCache = new Map<string, KeyObject>();
@@ -94,6 +99,12 @@ export function publicKeyCacheSize(): number {
 /** Checks an Ed25519 signature; malformed keys or signatures give false, never an exception. */
 export function ed25519Verify(key: PublicKey, data: Uint8Array, sig: Signature): boolean {
   if (key.length !== PUBLIC_KEY_BYTES || sig.length !== SIGNATURE_BYTES) return false;
+  return sodiumEd25519 === undefined ? opensslVerify(key, data, sig) : sodiumEd25519.verify(key, data, sig);
+}
+
+/** The node:crypto verification, whatever the backend (tests compare the two). */
+export function opensslVerify(key: PublicKey, data: Uint8Array, sig: Signature): boolean {
+  if (key.length !== PUBLIC_KEY_BYTES || sig.length !== SIGNATURE_BYTES) return false;
   const obj = publicKeyObject(key);
   if (obj === undefined) return false;
   try {
@@ -105,6 +116,14 @@ export function ed25519Verify(key: PublicKey, data: Uint8Array, sig: Signature):
 
 /** A signer over a 32-byte seed; throws RangeError if the seed is not 32 bytes. */
 export function ed25519Signer(seed: Uint8Array): Signer {
+  if (sodiumEd25519 === undefined) return opensslSigner(seed);
+  checkSeed(seed);
+  const { publicKey: pub, secretKey } = sodiumEd25519.keypair(seed);
+  return { publicKey: publicKey(pub), sign: (data: Uint8Array): Signature => signature(sodiumEd25519.sign(data, secretKey)) };
+}
+
+/** The node:crypto signer, whatever the backend (tests compare the two). */
+export function opensslSigner(seed: Uint8Array): Signer {
   const priv = privateKeyFromSeed(seed);
   const pub = rawPublicKey(priv);
   return {
