@@ -116,10 +116,11 @@ export function opensslVerify(key: PublicKey, data: Uint8Array, sig: Signature):
 
 /** A signer over a 32-byte seed; throws RangeError if the seed is not 32 bytes. */
 export function ed25519Signer(seed: Uint8Array): Signer {
-  if (sodiumEd25519 === undefined) return opensslSigner(seed);
+  const sodium = sodiumEd25519;
+  if (sodium === undefined) return opensslSigner(seed);
   checkSeed(seed);
-  const { publicKey: pub, secretKey } = sodiumEd25519.keypair(seed);
-  return { publicKey: publicKey(pub), sign: (data: Uint8Array): Signature => signature(sodiumEd25519.sign(data, secretKey)) };
+  const { publicKey: pub, secretKey } = sodium.keypair(seed);
+  return { publicKey: publicKey(pub), sign: (data: Uint8Array): Signature => signature(sodium.sign(data, secretKey)) };
 }
 
 /** The node:crypto signer, whatever the backend (tests compare the two). */
