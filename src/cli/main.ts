@@ -12,6 +12,7 @@ import { registerClientCommands } from './client-commands.ts';
 import { registerGateway } from './gateway.ts';
 import { registerTour } from './tour.ts';
 import { registerBench } from './bench.ts';
+import { registerEvidence } from './evidence.ts';
 import { runDemo } from '../sim/demo.ts';
 
 /** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
@@ -37,6 +38,7 @@ export function registerCommands(program: Command): void {
   registerTour(program);
   registerStart(program);
   registerBench(program);
+  registerEvidence(program);
 }
 
 export function buildProgram(): Command {

@@ -20,6 +20,9 @@ import { runSimulation } from '../sim/run.ts';
 import { formatSummary } from '../sim/summary.ts';
 import type { DrawnOption, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
+import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
+import { BYZANTINE_SYNTAX, formatByzantine, parseByzantine } from '../sim/byzantine/spec.ts';
+import { listBehaviours } from '../sim/byzantine/registry.ts';
 
 /** Flags as commander hands them over: strings, booleans, repeated flags as arrays. */
 export interface RawSimFlags {
@@ -40,6 +43,9 @@ export interface RawSimFlags {
   readonly crypto?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
+  readonly byzantine?: string;
+  readonly allowUnsafe?: boolean;
+  readonly listBehaviours?: boolean;
 }
 
 export interface SimCommand {
@@ -128,7 +134,18 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     if (known === undefined) return err(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got "${b}"`);
     bugs.push(known);
   }
+  let byzantine: ByzantineSpec | undefined;
+  if (raw.byzantine !== undefined) {
+    const b = parseByzantine(raw.byzantine);
+    if (!b.ok) return b;
+    byzantine = b.value;
+  }
+  const adversaries = {
+    ...(byzantine === undefined ? {} : { byzantine }),
+    ...(raw.allowUnsafe === true ? { allowUnsafe: true } : {}),
+  };
   const options: SimOptions = {
+    ...adversaries,
     replicas: replicas.value,
     clients: clients.value,
     ops: ops.value,
@@ -182,8 +199,15 @@ export function registerSim(program: Command): void {
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only: ${PLANTED_BUG_NAMES.join(', ')} (repeatable)`, collect)
+    .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)
+    .option('--allow-unsafe', 'allow more than f Byzantine replicas (to show that the checkers catch the broken safety)')
+    .option('--list-behaviours', 'list the Byzantine behaviours (one line each) and exit')
     .option('--json', 'print the summary as one JSON object')
     .action((flags: RawSimFlags) => {
+      if (flags.listBehaviours === true) {
+        process.stdout.write(`${listBehaviours()}\n`);
+        return;
+      }
       const parsed = parseSimFlags(flags);
       if (!parsed.ok) {
         process.stderr.write(`byz sim: ${parsed.error}\n`);
@@ -218,14 +242,18 @@ function sweep(cmd: SimCommand, count: number): number {
 }
 
 function formatSweep(r: SweepResult, o: SimOptions, count: number, seconds: number): string {
+  const adversaries = o.byzantine === undefined ? '' : `, byzantine ${formatByzantine(o.byzantine)}${o.allowUnsafe === true ? ' (--allow-unsafe)' : ''}`;
   const lines = [
-    `sweep of seeds ${o.seed}..${o.seed + count - 1} at n=${o.replicas}, ${o.clients} clients, ${o.ops} ops each`,
+    `sweep of seeds ${o.seed}..${o.seed + count - 1} at n=${o.replicas}, ${o.clients} clients, ${o.ops} ops each${adversaries}`,
     `${r.passed}/${r.runs} passed, ${r.failures.length} failed; ${r.opsCommitted} ops committed, ${r.ticks} virtual ticks, ${seconds.toFixed(1)} s`,
     `scenarios: ${Object.entries(r.scenarios)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `runs with a view change ${r.runsWithViewChange}, a state transfer ${r.runsWithStateTransfer}, a restart ${r.runsWithRestart}; liveness: worst wait ${r.livenessMargin} of the bound`,
   ];
+  if (r.behaviours !== undefined) {
+    lines.push(`runs per behaviour: ${Object.entries(r.behaviours).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  }
   for (const f of r.failures) lines.push('', `seed ${f.seed}: ${f.reason} — ${f.detail}`, `  replay: ${f.replay}`);
   return lines.join('\n');
 }

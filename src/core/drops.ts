@@ -33,7 +33,11 @@ export const DROP_REASONS = {
   'state-unavailable': 'ignore',
   'bad-state-chunk': 'reject',
   'unexpected-message': 'ignore',
+  // accountability (SPEC C1–C3)
+  /** Every message from a replica with evidence against it (C3). */
   quarantined: 'ignore',
+  /** An evidence message whose proof does not hold (feeds suspicion of its sender, C2). */
+  'invalid-evidence': 'reject',
 } as const;
 
 export type DropReason = keyof typeof DROP_REASONS;

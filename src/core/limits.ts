@@ -33,7 +33,12 @@ export const MAX_CLIENT_QUEUE_BYTES = 4 * MAX_RESULT_BYTES;
 export const MAX_CLIENT_CONNECTIONS = 1024;
 /** Most inbound connections still in their handshake at once. */
 export const MAX_PENDING_HANDSHAKES = 256;
-/** Deepest nesting of messages inside a message (new-view → view-change → prepared proof → pre-prepare → request). */
-export const MAX_NESTING_DEPTH = 4;
+/**
+ * Deepest nesting of messages inside a message: evidence → new-view → view-change → prepared proof
+ * → pre-prepare → request (a NEW-VIEW alone nests 4 deep).
+ */
+export const MAX_NESTING_DEPTH = 5;
+/** Most messages of one type in an evidence message (a proof needs one or two, SPEC C1). */
+export const MAX_EVIDENCE_ITEMS = 2;
 /** Default number of verified signatures ingress remembers (so a signature is checked once). */
 export const SIG_CACHE_ENTRIES = 16_384;

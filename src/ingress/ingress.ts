@@ -65,6 +65,7 @@ function isReplicaMessage(m: Message): m is ReplicaMessage {
     case 'state-chunk':
     case 'fetch-log':
     case 'committed-proof':
+    case 'evidence':
       return true;
   }
 }

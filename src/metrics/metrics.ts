@@ -54,7 +54,7 @@ export interface NodeMetrics {
   readonly suspicionScore: Gauge<'peer'>;
   /** Evidence of misbehaviour recorded, by kind (byz_evidence_total{kind}). */
   readonly evidence: Counter<'kind'>;
-  /** Threat level 0 (calm) … 3 (under attack) (byz_threat_level). */
+  /** Threat level 0 low, 1 medium, 2 high, 3 critical (byz_threat_level, SPEC C4). */
   readonly threatLevel: Gauge;
   /** The registry in Prometheus text exposition format. */
   render(): Promise<string>;
@@ -90,7 +90,7 @@ export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOpti
     stateTransfers: counter('byz_state_transfers_total', 'State transfers started'),
     suspicionScore: gauge('byz_suspicion_score', 'Accountability suspicion score of a peer', ['peer']),
     evidence: counter('byz_evidence_total', 'Evidence of misbehaviour recorded, by kind', ['kind']),
-    threatLevel: gauge('byz_threat_level', 'Threat level 0 (calm) to 3 (under attack)'),
+    threatLevel: gauge('byz_threat_level', 'Threat level: 0 low, 1 medium, 2 high, 3 critical (more than f replicas implicated)'),
     render: () => registry.metrics(),
   };
 }

@@ -5,7 +5,6 @@
 
 import type { Input, Output, Send, CoreEvent, ExecutedBatch } from '../protocol/types.ts';
 import type { Reply } from '../wire/messages.ts';
-import type { Protocol } from '../protocol/types.ts';
 import type { Storage } from '../storage/port.ts';
 import type { PersistOp } from '../protocol/types.ts';
 
@@ -31,8 +30,13 @@ export interface DriverOptions {
   readonly roundMax: number;
 }
 
-export class NodeDriver {
-  private readonly inbox: Input[] = [];
+/** What the driver feeds: the core's inputs, or a wrapper's wider input type (accountability's symptoms). */
+type Tickable = { readonly type: string };
+type Tick = { readonly type: 'tick' };
+const isTick = (x: Tickable): x is Tick => x.type === 'tick';
+
+export class NodeDriver<I extends Tickable = Input> {
+  private readonly inbox: I[] = [];
   private running = false;
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
@@ -41,7 +45,7 @@ export class NodeDriver {
   dropped = 0;
 
   constructor(
-    private readonly core: Protocol,
+    private readonly core: { handle(input: I | Tick): Output },
     private readonly storage: Storage,
     private readonly hooks: DriverHooks,
     private readonly opts: DriverOptions,
@@ -49,9 +53,9 @@ export class NodeDriver {
   ) {}
 
   /** Queues an input; returns false (and counts it) when the inbox is full. */
-  push(input: Input): boolean {
+  push(input: I | Tick): boolean {
     if (this.stopped) return false;
-    if (input.type === 'tick') {
+    if (isTick(input)) {
       // Ticks are counted, not queued: a busy node still sees how much time went by.
       this.pendingTicks++;
     } else {

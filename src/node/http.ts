@@ -1,4 +1,5 @@
-// HTTP endpoints of a replica (SPEC E1, E3): /metrics (Prometheus), /health, /status (JSON).
+// HTTP endpoints of a replica (SPEC E1, E3): /metrics (Prometheus), /health, /status (JSON), and
+// /evidence (SPEC C1: the evidence this replica holds, as a file `byz evidence verify` checks).
 
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -13,6 +14,8 @@ export interface HttpOptions {
   readonly quorumPeers: number;
   /** This replica's local (unordered, possibly stale) view of a key, for operators and tests. */
   readonly localGet: (key: string) => { value: string | null; lastExecuted: number };
+  /** The evidence file (docs/ACCOUNTABILITY.md) of what this replica holds. */
+  readonly evidenceFile: () => string;
 }
 
 export function startHttp(opts: HttpOptions): Promise<Server> {
@@ -34,13 +37,14 @@ export function startHttp(opts: HttpOptions): Promise<Server> {
       const key = decodeURIComponent(path.slice('/local/kv/'.length));
       return send(200, JSON.stringify({ key, ...opts.localGet(key) }));
     }
+    if (path === '/evidence') return send(200, opts.evidenceFile());
     const s = opts.status();
     if (path === '/status') return send(200, JSON.stringify(s, null, 2));
     if (path === '/health') {
       const healthy = s.peers.length >= opts.quorumPeers && s.status === 'normal';
       return send(healthy ? 200 : 503, JSON.stringify({ healthy, peers: s.peers.length, needPeers: opts.quorumPeers, status: s.status, view: s.view }));
     }
-    send(404, JSON.stringify({ error: `unknown path ${path}; try /health, /status, /metrics or /local/kv/<key>` }));
+    send(404, JSON.stringify({ error: `unknown path ${path}; try /health, /status, /metrics, /evidence or /local/kv/<key>` }));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

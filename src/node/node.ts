@@ -16,6 +16,12 @@ import type { ClusterConfig } from '../config/index.ts';
 import { pbftParamsFromConfig, replicaPublicKeys } from '../config/index.ts';
 import type { Replica, ReplicaStatus } from '../pbft/replica.ts';
 import { createReplica, recoverReplica } from '../pbft/replica.ts';
+import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
+import type { AccountabilityStatus, AccountableInput, AccountableReplica } from '../accountability/accountable.ts';
+import { createAccountable, restoreAccountable } from '../accountability/accountable.ts';
+import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
+import { exportEvidenceFile } from '../accountability/file.ts';
+import type { DropReason } from '../core/drops.ts';
 import type { Storage } from '../storage/port.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import { openLmdbStorage } from '../storage/lmdb.ts';
@@ -65,6 +71,16 @@ export interface NodeStatus extends ReplicaStatus {
   readonly clients: number;
   readonly inboxDepth: number;
   readonly storage: string;
+  /** SPEC C1–C4: threat level, peers' suspicion states, evidence held, quarantined replicas. */
+  readonly accountability: NodeAccountability;
+}
+
+export interface NodeAccountability {
+  readonly threat: AccountabilityStatus['threat'];
+  readonly peers: AccountabilityStatus['peers'];
+  readonly evidence: readonly { accused: number; kind: string; reason: string; reporter: number }[];
+  readonly slashing: AccountabilityStatus['slashing'];
+  readonly quarantinedDrops: number;
 }
 
 export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<ReplicaNode> {
@@ -82,7 +98,12 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const records = storage.loadAll();
   const app = createKvApp();
   const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, hash: sha256, app, params: pbftParamsFromConfig(config.params) };
-  const core: Replica = records.size > 0 ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
+  const pbft: Replica = records.size > 0 ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
+  const acctOpts = {
+    id, n: keys.length, f: Math.floor((keys.length - 1) / 3), signer, hash: sha256,
+    rules: pbftEvidenceRules({ n: keys.length, params: replicaOpts.params, hash: sha256 }),
+  };
+  const core: AccountableReplica<ReplicaStatus> = records.size > 0 ? restoreAccountable(pbft, acctOpts, records) : createAccountable(pbft, acctOpts);
   log.info({ records: records.size, ...core.status() }, records.size > 0 ? 'recovered from disk' : 'fresh start');
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const ingress = createIngress({ n: keys.length, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256 });
@@ -111,7 +132,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     if (opts.onFatal !== undefined) opts.onFatal(err);
     else process.exit(1);
   };
-  const driver = new NodeDriver(core, storage, {
+  const driver = new NodeDriver<AccountableInput>(core, storage, {
     release: (sends, replies) => {
       if (sentLog !== undefined && sends.length > 0) writeSync(sentLog, sends.map((s) => toHex(encodeMessage(s.message))).join('\n') + '\n');
       for (const s of sends) {
@@ -132,6 +153,9 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     const input = admit(ingress, from, payload);
     if (typeof input === 'string') {
       metrics.messagesDropped.inc({ reason: input });
+      // On a replica's authenticated link a rejected message is that replica's fault (SPEC C2).
+      const symptom = from.kind === 'replica' ? symptomOfIngressDrop(input) : undefined;
+      if (symptom !== undefined && from.kind === 'replica') driver.push({ type: 'symptom', replica: from.id, symptom });
       return;
     }
     metrics.messagesIn.inc({ type: input.type === 'message' ? input.message.type : input.type });
@@ -151,7 +175,13 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     clients: transport.connectedClients().length,
     inboxDepth: driver.depth,
     storage: storage.kind,
+    accountability: nodeAccountability(core.accountability()),
   });
+  const evidenceFile = (): string =>
+    exportEvidenceFile(
+      { scheme: 'ed25519', n: keys.length, replicaKeys: keys, params: { windowSize: replicaOpts.params.windowSize, checkpointInterval: replicaOpts.params.checkpointInterval } },
+      core.accountability().evidence,
+    );
   const localGet = (key: string): { value: string | null; lastExecuted: number } => {
     const r = decodeKvResult(app.query(encodeKvOp({ type: 'get', key })));
     const value = r.ok && r.value.status === 'ok' && r.value.value !== null ? new TextDecoder().decode(r.value.value) : null;
@@ -160,7 +190,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const quorumPeers = 2 * Math.floor((keys.length - 1) / 3);
   let http: Server;
   try {
-    http = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet });
+    http = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet, evidenceFile });
   } catch (e) {
     // Undo what started, so a failed start leaves no handle behind (the process can exit).
     clearInterval(ticker);
@@ -189,6 +219,9 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     metrics.peersConnected.set(transport.connectedReplicas().length);
     metrics.queueDepth.set({ queue: 'inbox' }, driver.depth);
     metrics.queueDepth.set({ queue: 'send' }, transport.stats().queuedFrames);
+    const acct = core.accountability();
+    for (const p of acct.peers) metrics.suspicionScore.set({ peer: String(p.replica) }, p.score);
+    metrics.threatLevel.set(THREAT_LEVELS.indexOf(acct.threat.level));
   }, 500);
   log.info({ replicaPort: me.port, clientPort: me.clientPort, httpPort: me.httpPort }, 'replica started');
   return {
@@ -213,8 +246,21 @@ async function openStorage(opts: ReplicaNodeOptions): Promise<Storage> {
   return openLmdbStorage({ path: join(opts.dataDir, `replica-${opts.id}`), durable: opts.durable ?? true });
 }
 
+/** byz_threat_level's values: 0 low … 3 critical (SPEC C4). */
+const THREAT_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
+
+function nodeAccountability(a: AccountabilityStatus): NodeAccountability {
+  return {
+    threat: a.threat,
+    peers: a.peers,
+    evidence: a.evidence.map((e) => ({ accused: e.accused, kind: e.kind, reason: e.reason, reporter: e.reporter })),
+    slashing: a.slashing,
+    quarantinedDrops: a.quarantinedDrops,
+  };
+}
+
 /** Ingress: decode → bound → authenticate; a client may only send requests signed with its own key. */
-function admit(ingress: Ingress, from: PeerId, payload: Uint8Array): Parameters<NodeDriver['push']>[0] | string {
+function admit(ingress: Ingress, from: PeerId, payload: Uint8Array): Parameters<NodeDriver['push']>[0] | DropReason {
   if (from.kind === 'client' || payload[0] === MESSAGE_TAGS.request) {
     const r = ingress.request(payload);
     if (!r.ok) return r.error;

@@ -57,6 +57,16 @@ function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
     case 'state-transfer-done':
       log.info({ seq: ev.seq }, 'state transfer done');
       return;
+    case 'evidence':
+      m.evidence.inc({ kind: ev.kind });
+      log.warn({ accused: ev.accused, kind: ev.kind, reason: ev.reason, reporter: ev.reporter }, 'evidence');
+      return;
+    case 'peer-state':
+      log.info({ replica: ev.replica, state: ev.state, score: ev.score }, 'peer state changed');
+      return;
+    case 'threat-level':
+      log.warn({ level: ev.level, reasons: ev.reasons }, 'threat level changed');
+      return;
     default: {
       const never: never = ev;
       return never;

@@ -174,6 +174,10 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
       return handleFetchLog(ctx, m);
     case 'committed-proof':
       return handleCommittedProof(ctx, m);
+    case 'evidence':
+      // SPEC C1: evidence is the accountability layer's business (src/accountability); its wrapper
+      // intercepts it, so the core never acts on it.
+      return drop(ctx, 'unexpected-message', m.replica);
     default:
       return unreachable(m);
   }

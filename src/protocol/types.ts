@@ -6,7 +6,7 @@
 import type { Digest, ReplicaId, Seq, View } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Verified } from '../core/verified.ts';
-import type { Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { EvidenceKind, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
 
 export type Input =
   /** One unit of virtual time. Timeouts are counted in ticks; the core never reads a clock. */
@@ -48,6 +48,12 @@ export interface ExecutedBatch {
   readonly stateDigest?: Digest;
 }
 
+/** A peer as the accountability layer sees it (SPEC C2; docs/ACCOUNTABILITY.md). */
+export type PeerState = 'active' | 'suspected' | 'byzantine' | 'offline';
+
+/** The cluster's threat level relative to f (SPEC C4; docs/ACCOUNTABILITY.md). */
+export type ThreatLevel = 'low' | 'medium' | 'high' | 'critical';
+
 export type CoreEvent =
   | { readonly type: 'drop'; readonly reason: DropReason; readonly from?: ReplicaId; readonly detail?: string }
   | { readonly type: 'view-change-started'; readonly view: View }
@@ -55,7 +61,13 @@ export type CoreEvent =
   | { readonly type: 'checkpoint-stable'; readonly seq: Seq; readonly stateDigest: Digest }
   | { readonly type: 'state-transfer-started'; readonly seq: Seq; readonly from: ReplicaId }
   | { readonly type: 'state-transfer-done'; readonly seq: Seq }
-  | { readonly type: 'batch-proposed'; readonly seq: Seq; readonly size: number };
+  | { readonly type: 'batch-proposed'; readonly seq: Seq; readonly size: number }
+  /** New verified evidence against `accused` (SPEC C1), found by `reporter` (this replica or a peer). */
+  | { readonly type: 'evidence'; readonly accused: ReplicaId; readonly kind: EvidenceKind; readonly reason: string; readonly reporter: ReplicaId }
+  /** A peer's accountability state changed (SPEC C2). */
+  | { readonly type: 'peer-state'; readonly replica: ReplicaId; readonly state: PeerState; readonly score: number }
+  /** The threat level changed (SPEC C4). */
+  | { readonly type: 'threat-level'; readonly level: ThreatLevel; readonly reasons: readonly string[] };
 
 export interface Output {
   readonly persist: PersistOp[];

@@ -27,6 +27,9 @@ import type { SimOptions } from './options.ts';
 import { bugsOf } from './options.ts';
 import type { Workload } from './workload.ts';
 import { createWorkload } from './workload.ts';
+import type { ByzantineRuntime } from './byzantine/runtime.ts';
+import { createByzantineRuntime } from './byzantine/runtime.ts';
+import { resolveByzantine } from './byzantine/spec.ts';
 
 export interface SimReplica {
   readonly id: ReplicaId;
@@ -67,6 +70,8 @@ export interface Cluster {
   readonly network: Network;
   /** Stream for client think times. */
   readonly clientPrng: Prng;
+  /** Byzantine replicas' adversaries and malicious clients (empty in an honest run). */
+  readonly byzantine: ByzantineRuntime;
 }
 
 /**
@@ -99,6 +104,8 @@ export function createCluster(o: SimOptions): Cluster {
   const netPrng = root.fork();
   const workPrng = root.fork();
   const clientPrng = root.fork();
+  // Forked after every honest stream, so a run without --byzantine draws exactly what it always did.
+  const byzPrng = root.fork();
   const suite = o.crypto === 'ed25519' ? ed25519Suite : createSimSuite();
   const replicaSigners = Array.from({ length: n }, () => suite.signer(keyPrng.bytes(32)));
   const clientSigners = Array.from({ length: o.clients }, () => suite.signer(keyPrng.bytes(32)));
@@ -120,6 +127,17 @@ export function createCluster(o: SimOptions): Cluster {
     const core = createClientCore({ id, signer, n, f, retransmitTicks });
     return { index: i, node: n + i, core, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
   });
+  const byzantine = createByzantineRuntime({
+    spec: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, n),
+    n,
+    f,
+    params,
+    suite,
+    prng: byzPrng,
+    replicas,
+    honestClients: clients.map((c) => c.core.id),
+    firstClientNode: n + o.clients,
+  });
   const network = createNetwork(
     { replicas: n, loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions },
     netPrng,
@@ -137,6 +155,7 @@ export function createCluster(o: SimOptions): Cluster {
     makeIngress,
     network,
     clientPrng,
+    byzantine,
   };
 }
 

@@ -154,6 +154,7 @@ function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | unde
     case 'state-chunk':
     case 'fetch-log':
     case 'committed-proof':
+    case 'evidence':
       return undefined;
   }
 }

@@ -53,6 +53,9 @@ export function runDemo(print: (line: string) => void, options: SimOptions = DEM
         print(`${at(tick)} replica ${r} caught up to seq ${ev.seq}`);
         return;
       case 'drop':
+      case 'evidence':
+      case 'peer-state':
+      case 'threat-level':
         return;
     }
   };

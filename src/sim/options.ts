@@ -4,6 +4,8 @@
 import type { PlantedBugs } from '../pbft/bugs.ts';
 import { MIN_REPLICAS } from '../core/quorum.ts';
 import { MAX_REPLICAS } from '../core/limits.ts';
+import type { ByzantineSpec } from './byzantine/spec.ts';
+import { formatByzantine, validateByzantine } from './byzantine/spec.ts';
 
 /**
  * Replica groups that cannot reach each other during ticks [from, to). A replica named in no group
@@ -57,6 +59,13 @@ export interface SimOptions {
   readonly maxTicks: number;
   /** Test-only protocol bugs, given to every replica (`--planted-bug NAME`). */
   readonly bugs: readonly PlantedBugName[];
+  /**
+   * Byzantine replicas and malicious clients (`--byzantine SPEC`, src/sim/byzantine). Absent: every
+   * replica is honest (and the run is exactly what it was before adversaries existed).
+   */
+  readonly byzantine?: ByzantineSpec;
+  /** Allows more than f Byzantine replicas (`--allow-unsafe`): only to show the checkers catch it. */
+  readonly allowUnsafe?: boolean;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -114,6 +123,7 @@ export function validateSimOptions(o: SimOptions): string[] {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
   for (const b of o.bugs) if (!PLANTED_BUG_NAMES.includes(b)) p.push(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got ${b}`);
+  if (o.byzantine !== undefined) p.push(...validateByzantine(o.byzantine, o.replicas, o.allowUnsafe === true));
   return p;
 }
 
@@ -210,6 +220,8 @@ export function replayCommand(o: SimOptions): string {
   if (o.crypto !== d.crypto) args.push(`--crypto ${o.crypto}`);
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
+  if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
+  if (o.allowUnsafe === true) args.push('--allow-unsafe');
   return args.join(' ');
 }
 

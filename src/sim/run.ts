@@ -8,9 +8,13 @@
 //      network (durable before sent, SPEC D2). A crash scheduled at this tick strikes between the
 //      two: the step's writes and sends are lost and the replica goes down;
 //   4. each client takes its replies, retransmits on timeout, and submits its next op when idle;
+//      then each malicious client (--byzantine c:NAME) sends what its behaviour says;
 //   5. the checkers have run on everything executed, released and accepted in the tick, and the
 //      liveness checker looks at the oldest outstanding request.
 // The run ends when every op is committed, on the first violation, or at maxTicks.
+// Byzantine replicas (src/sim/byzantine) run the honest core; their adversaries rewrite what they
+// release. The checkers judge the honest replicas only, and liveness counts a Byzantine replica as
+// faulty like a crashed one (a good tick has at most f faulty replicas and no partition).
 
 import { quorumConfig } from '../core/quorum.ts';
 import { primaryOf } from '../core/quorum.ts';
@@ -31,6 +35,8 @@ import type { SimSummary } from './summary.ts';
 import { buildSummary, newCounters } from './summary.ts';
 import type { SimObserver, StepCtx } from './step.ts';
 import { stepClient, stepReplica } from './step.ts';
+import { byzantineReport, stepByzantineClient } from './byzantine/runtime.ts';
+import { resolveByzantine } from './byzantine/spec.ts';
 
 export type { SimObserver } from './step.ts';
 
@@ -55,13 +61,20 @@ export function runSimulation(options: SimOptions, observer: SimObserver = {}): 
   return sim.summary();
 }
 
-export function createSimulation(options: SimOptions, observer: SimObserver = {}): Simulation {
+/** The options with `--byzantine random` made concrete for the seed (so the replay names the adversaries). */
+export function resolveSimOptions(o: SimOptions): SimOptions {
+  return o.byzantine?.kind === 'random' ? { ...o, byzantine: resolveByzantine(o.byzantine, o.seed, o.replicas) } : o;
+}
+
+export function createSimulation(given: SimOptions, observer: SimObserver = {}): Simulation {
+  const options = resolveSimOptions(given);
   const cluster = createCluster(options);
   const faults = createFaultSchedule(options);
   const counters = newCounters();
   let tick = 0;
   let done = false;
-  const safety = createSafetyChecker(cluster.n);
+  const byz = cluster.byzantine;
+  const safety = createSafetyChecker(cluster.n - byz.replicas.size);
   const ctx: StepCtx = {
     options,
     cluster,
@@ -99,8 +112,9 @@ export function createSimulation(options: SimOptions, observer: SimObserver = {}
       else for (let i = 0; i < envs.length; i++) cluster.network.countDrop('crashed');
     }
     for (const c of cluster.clients) stepClient(ctx, c, due.get(c.node) ?? []);
-    const down = cluster.replicas.reduce((k, r) => k + (r.up ? 0 : 1), 0);
-    ctx.record(ctx.liveness.onTick(tick, faults.partitioned(tick), down));
+    for (const c of byz.clients) stepByzantineClient(ctx, c, due.get(c.node) ?? []);
+    const faulty = cluster.replicas.reduce((k, r) => k + (r.up && !byz.isByzantine(r.id) ? 0 : 1), 0);
+    ctx.record(ctx.liveness.onTick(tick, faults.partitioned(tick), faulty));
     if (tick % SAMPLE_EVERY === 0) sample(ctx);
     done = counters.violations.length > 0 || counters.committed >= options.ops || tick >= options.maxTicks;
     return !done;
@@ -116,7 +130,11 @@ export function createSimulation(options: SimOptions, observer: SimObserver = {}
     get done() {
       return done;
     },
-    summary: () => buildSummary(options, cluster, ctx.safety, counters, tick, { liveness: ctx.liveness.report(), recovery: ctx.recovery.records() }),
+    summary: () => {
+      const byzantine = byzantineReport(byz, options.allowUnsafe === true);
+      const reports = { liveness: ctx.liveness.report(), recovery: ctx.recovery.records() };
+      return buildSummary(options, cluster, ctx.safety, counters, tick, byzantine === undefined ? reports : { ...reports, byzantine });
+    },
   };
 }
 
@@ -146,7 +164,7 @@ function restarts(ctx: StepCtx, faults: FaultSchedule, tick: number): void {
     restartReplica(ctx.cluster, r);
     ctx.counters.restarts++;
     // Its state rolled back to the restored checkpoint: it replays from there.
-    ctx.safety.onReplicaReset(r.id, r.core.status().lastExecuted);
+    if (!ctx.cluster.byzantine.isByzantine(r.id)) ctx.safety.onReplicaReset(r.id, r.core.status().lastExecuted);
     ctx.observer.onReplicaFault?.('restart', r.id, tick);
   }
 }

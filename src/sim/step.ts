@@ -19,6 +19,7 @@ import type { LivenessChecker } from './liveness.ts';
 import type { RecoveryTracker } from './recovery.ts';
 import type { RunCounters } from './summary.ts';
 import { MAX_LISTED_TRANSFERS } from './summary.ts';
+import { releaseByzantine } from './byzantine/runtime.ts';
 
 /** Optional hooks to narrate a run (the demo) or to find a moment in it (tests); they never influence it. */
 export interface SimObserver {
@@ -73,23 +74,28 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
  * writes and every send and reply of the step are lost, and the replica goes down.
  */
 export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean): void {
+  // A Byzantine replica runs the honest core too; its adversary sees the inputs and rewrites the release.
+  const byz = ctx.cluster.byzantine.replicas.get(r.id);
   const held: Output[] = [];
   for (const input of replicaInputs(ctx, r, envs)) {
+    byz?.adversary.observe?.(input, ctx.tick());
     const out = handleOrReport(ctx, r, input);
     if (out === undefined) return;
     r.disk.stage(out.persist);
     held.push(out);
-    observe(ctx, r.id, out);
+    observe(ctx, r.id, out, byz === undefined);
   }
   if (crash) {
     for (const out of held) ctx.counters.sendsLostOnCrash += out.send.length + out.replies.length;
     crashReplica(r);
+    byz?.adversary.crashed?.();
     ctx.counters.crashes++;
     ctx.observer.onReplicaFault?.('crash', r.id, ctx.tick());
     return;
   }
   r.disk.flush();
-  for (const out of held) release(ctx, r, out);
+  if (byz !== undefined) releaseByzantine(ctx, r, byz, held);
+  else for (const out of held) release(ctx, r, out);
 }
 
 /**
@@ -108,19 +114,21 @@ function handleOrReport(ctx: StepCtx, r: SimReplica, input: Input): Output | und
   }
 }
 
-function observe(ctx: StepCtx, id: ReplicaId, out: Output): void {
+/** `honest`: the checkers judge honest replicas only (a Byzantine one's executions are not history). */
+function observe(ctx: StepCtx, id: ReplicaId, out: Output, honest: boolean): void {
   const tick = ctx.tick();
   // Events first: a state transfer that completes in this step precedes what executes after it.
   for (const ev of out.events) {
     ctx.observer.onCoreEvent?.(id, ev, tick);
     countEvent(ctx.counters, ev);
     if (ev.type === 'state-transfer-done') {
-      ctx.safety.onReplicaReset(id, ev.seq);
+      if (honest) ctx.safety.onReplicaReset(id, ev.seq);
       if (ctx.counters.stateTransferLog.length < MAX_LISTED_TRANSFERS) ctx.counters.stateTransferLog.push({ replica: id, seq: ev.seq, tick });
     }
   }
   for (const batch of out.executed) {
     ctx.observer.onExecuted?.(id, batch.seq, tick);
+    if (!honest) continue;
     const { first, violation } = ctx.safety.onExecuted(id, batch, tick);
     ctx.record(violation);
     if (first === undefined) continue;
@@ -152,6 +160,9 @@ function countEvent(c: RunCounters, ev: CoreEvent): void {
       c.stateTransfers++;
       return;
     case 'batch-proposed':
+    case 'evidence':
+    case 'peer-state':
+    case 'threat-level':
       return;
   }
 }
@@ -171,7 +182,7 @@ function release(ctx: StepCtx, r: SimReplica, out: Output): void {
     }
   }
   for (const reply of out.replies) {
-    const client = clientByKey.get(reply.client);
+    const client = clientByKey.get(reply.client) ?? ctx.cluster.byzantine.clientByKey.get(reply.client);
     if (client === undefined) network.countDrop('unknown-client');
     else network.send(r.node, client.node, 'reply', encodeMessage(reply), tick);
   }

@@ -8,6 +8,31 @@ import type { SimOptions } from './options.ts';
 import { formatPartition, formatReplicaEvents, replayCommand } from './options.ts';
 import type { LivenessReport } from './liveness.ts';
 import type { RecoveryRecord } from './recovery.ts';
+import type { ByzantineReport } from './byzantine/runtime.ts';
+
+export type { ByzantineReport } from './byzantine/runtime.ts';
+
+/** Evidence one replica holds: against whom, of what kind (SPEC C1). */
+export interface EvidenceEntry {
+  readonly reporter: number;
+  readonly accused: number;
+  readonly kind: string;
+}
+
+/** The cluster's threat level and why (SPEC C4). */
+export interface ThreatReport {
+  readonly level: string;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * What the accountability layer (src/accountability, SPEC C1–C4) found during the run. The slot is
+ * here for it to fill once it is wired into the simulator; the summary shows it when present.
+ */
+export interface AccountabilityReport {
+  readonly evidence: readonly EvidenceEntry[];
+  readonly threat?: ThreatReport;
+}
 
 /** A completed state transfer: the replica installed the checkpoint at seq. */
 export interface StateTransferRecord {
@@ -75,6 +100,10 @@ export function newCounters(): RunCounters {
 export interface RunReports {
   readonly liveness: LivenessReport;
   readonly recovery: readonly RecoveryRecord[];
+  /** Present when the run had Byzantine replicas or malicious clients. */
+  readonly byzantine?: ByzantineReport;
+  /** Present once the accountability layer reports (evidence, threat level). */
+  readonly accountability?: AccountabilityReport;
 }
 
 export interface SimSummary {
@@ -128,6 +157,12 @@ export interface SimSummary {
   readonly ticks: number;
   readonly violations: readonly Violation[];
   readonly replay: string;
+  /** The adversaries and what they did (only in runs with --byzantine; the checkers judge the others). */
+  readonly byzantine?: ByzantineReport;
+  /** Evidence per reporting replica (SPEC C1), once the accountability layer fills it. */
+  readonly evidence?: readonly EvidenceEntry[];
+  /** Threat level (SPEC C4), once the accountability layer fills it. */
+  readonly threat?: ThreatReport;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -186,6 +221,9 @@ export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChec
     ticks,
     violations: [...c.violations],
     replay: replayCommand(o),
+    ...(reports.byzantine === undefined ? {} : { byzantine: reports.byzantine }),
+    ...(reports.accountability === undefined ? {} : { evidence: reports.accountability.evidence }),
+    ...(reports.accountability?.threat === undefined ? {} : { threat: reports.accountability.threat }),
   };
 }
 
@@ -223,6 +261,7 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
     ['liveness', s.liveness.checked ? `bound ${s.liveness.boundTicks} ticks of good time, worst wait ${s.liveness.worstWaitTicks}` : 'not checked (loss above 0.2)'],
     ['virtual time', `${s.ticks} ticks`],
     ['violations', s.violations.length === 0 ? 'none' : s.violations.map((v) => `${v.checker} at tick ${v.tick}: ${v.detail}`).join('\n')],
+    ...byzantineRows(s),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v.replace(/\n/g, `\n${' '.repeat(width + 2)}`)}`);
@@ -245,4 +284,27 @@ function formatRecovery(records: readonly RecoveryRecord[]): string {
       return x.recoveredAt === null ? `${what}: no batch committed since` : `${what}: next batch committed at tick ${x.recoveredAt}, ${x.ticks} ticks`;
     })
     .join('\n');
+}
+
+/** Rows for the adversaries, and for evidence / threat level when the accountability layer filled them. */
+function byzantineRows(s: SimSummary): [string, string][] {
+  const rows: [string, string][] = [];
+  const b = s.byzantine;
+  if (b !== undefined) {
+    const did = (r: Readonly<Record<string, number>>): string => counts(r);
+    const replicas = b.replicas.map((x) => `replica ${x.replica} ${x.behaviour}${x.provable ? ' (provable)' : ''}: sent ${x.sent}; ${did(x.did)}`);
+    const clients = b.clients.map((x) => `client node ${x.node} ${x.behaviour}: sent ${x.sent}; ${did(x.did)}`);
+    const judged = `checkers judge replicas ${honestIds(s, b).join(', ')}${b.allowUnsafe ? ' (--allow-unsafe: more than f Byzantine replicas)' : ''}`;
+    rows.push(['byzantine', [`${b.spec}; ${judged}`, ...replicas, ...clients].join('\n')]);
+  }
+  if (s.evidence !== undefined) {
+    rows.push(['evidence', s.evidence.length === 0 ? 'none' : s.evidence.map((e) => `replica ${e.reporter} holds ${e.kind} against replica ${e.accused}`).join('\n')]);
+  }
+  if (s.threat !== undefined) rows.push(['threat level', `${s.threat.level}${s.threat.reasons.length > 0 ? `: ${s.threat.reasons.join('; ')}` : ''}`]);
+  return rows;
+}
+
+function honestIds(s: SimSummary, b: ByzantineReport): number[] {
+  const byz = new Set(b.replicas.map((r) => r.replica));
+  return Array.from({ length: s.replicas }, (_, i) => i).filter((i) => !byz.has(i));
 }

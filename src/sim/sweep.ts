@@ -4,6 +4,10 @@
 // lagging replica, crash/restart of any replica at any tick — or only a network partition that
 // heals). The drawn values are written into each run's options, so a failing seed's replay command
 // names them and reproduces the run exactly without the sweep.
+// With --byzantine, `random` is drawn per seed (and written into the options), and the drawn fault
+// scenario is trimmed so that Byzantine plus crashed honest replicas never exceed f: crashes of
+// Byzantine replicas stay, honest replicas crash only while the budget f − |Byzantine| allows.
+// Partitions stay (they heal; liveness is judged after).
 
 import { createPrng } from '../core/prng.ts';
 import type { PartitionSpec, SimOptions } from './options.ts';
@@ -12,6 +16,8 @@ import { runSimulation } from './run.ts';
 import { simParams } from './cluster.ts';
 import type { ScenarioKind } from './scenarios.ts';
 import { drawScenario } from './scenarios.ts';
+import type { ByzantineSpec } from './byzantine/spec.ts';
+import { byzantineIds, resolveByzantine } from './byzantine/spec.ts';
 
 /** Options a sweep may draw per seed (those not fixed on the command line). */
 export type DrawnOption = 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval';
@@ -41,6 +47,8 @@ export interface SweepResult {
   readonly runsWithRestart: number;
   /** Largest worst-wait / bound ratio of the liveness checker over the runs (below 1 when it holds). */
   readonly livenessMargin: number;
+  /** With --byzantine: runs per behaviour (client behaviours as "c:NAME"). */
+  readonly behaviours?: Readonly<Record<string, number>>;
 }
 
 /** A stream for drawing a seed's options, independent of the run's own streams. */
@@ -53,6 +61,35 @@ export function drawSweepOptions(base: SimOptions, seed: number, fixed: Readonly
 
 /** A sweep run's options and the scenario drawn for it (`fixed` when faults were given). */
 export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { options: SimOptions; scenario: ScenarioKind | 'fixed' } {
+  const drawn = drawHonestRun(base, seed, fixed);
+  if (base.byzantine === undefined) return drawn;
+  const byzantine = resolveByzantine(base.byzantine, seed, base.replicas);
+  const options = drawn.scenario === 'fixed' ? drawn.options : withinFaultBudget(drawn.options, byzantine);
+  return { options: { ...options, byzantine }, scenario: drawn.scenario };
+}
+
+/**
+ * Drops crash events of honest replicas beyond f − |Byzantine| distinct ones (in order of their
+ * first crash), with their restarts, so faulty replicas never outnumber f.
+ */
+export function withinFaultBudget(o: SimOptions, spec: ByzantineSpec): SimOptions {
+  const byz = byzantineIds(spec);
+  const f = Math.floor((o.replicas - 1) / 3);
+  const allowed = new Set<number>(byz);
+  let budget = f - byz.size;
+  for (const c of [...o.crashes].sort((a, b) => a.at - b.at)) {
+    if (allowed.has(c.replica) || budget <= 0) continue;
+    allowed.add(c.replica);
+    budget--;
+  }
+  return {
+    ...o,
+    crashes: o.crashes.filter((c) => allowed.has(c.replica)),
+    restarts: o.restarts.filter((r) => allowed.has(r.replica)),
+  };
+}
+
+function drawHonestRun(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { options: SimOptions; scenario: ScenarioKind | 'fixed' } {
   const p = drawPrng(seed);
   const loss = p.int(0, 200) / 1000;
   const dup = p.int(0, 200) / 1000;
@@ -114,6 +151,7 @@ export function runSweep(base: SimOptions, firstSeed: number, count: number, fix
   let transfers = 0;
   let restarts = 0;
   let margin = 0;
+  const behaviours: Record<string, number> = {};
   for (let i = 0; i < count; i++) {
     const { options, scenario } = drawSweepRun(base, firstSeed + i, fixed);
     const s = runSimulation(options);
@@ -124,6 +162,8 @@ export function runSweep(base: SimOptions, firstSeed: number, count: number, fix
     if (s.stateTransfers > 0) transfers++;
     if (s.faults.restarts > 0) restarts++;
     if (s.liveness.checked) margin = Math.max(margin, s.liveness.worstWaitTicks / s.liveness.boundTicks);
+    for (const b of s.byzantine?.replicas ?? []) behaviours[b.behaviour] = (behaviours[b.behaviour] ?? 0) + 1;
+    for (const c of s.byzantine?.clients ?? []) behaviours[`c:${c.behaviour}`] = (behaviours[`c:${c.behaviour}`] ?? 0) + 1;
     if (!s.ok) failures.push(failureOf(s));
     hooks.onRun?.(i + 1, count, failures.length, s);
   }
@@ -138,6 +178,7 @@ export function runSweep(base: SimOptions, firstSeed: number, count: number, fix
     runsWithStateTransfer: transfers,
     runsWithRestart: restarts,
     livenessMargin: Math.round(margin * 1000) / 1000,
+    ...(base.byzantine === undefined ? {} : { behaviours }),
   };
 }
 

@@ -138,6 +138,37 @@ export interface CommittedProof {
   readonly sig: Signature;
 }
 
+/** What an evidence message claims (SPEC C1); `EVIDENCE_KIND_CODES` gives the u32 on the wire. */
+export type EvidenceKind = 'equivocation' | 'invalid-view-change' | 'invalid-new-view';
+
+/** Wire codes of the evidence kinds (docs/PROTOCOL.md, docs/ACCOUNTABILITY.md). Never reuse a code. */
+export const EVIDENCE_KIND_CODES = {
+  equivocation: 1,
+  'invalid-view-change': 2,
+  'invalid-new-view': 3,
+} as const satisfies Record<EvidenceKind, number>;
+
+/**
+ * Evidence (SPEC C1): signed messages of replica `accused` that prove it misbehaved — two
+ * conflicting messages for one slot, or one VIEW-CHANGE / NEW-VIEW invalid from its content alone
+ * (TOCS '02 §4.4). Sent by the reporter `replica`; every nested message keeps its own signature,
+ * so a third party can check the proof with the public keys alone (docs/ACCOUNTABILITY.md).
+ */
+export interface EvidenceMessage {
+  readonly type: 'evidence';
+  readonly accused: ReplicaId;
+  /** An EVIDENCE_KIND_CODES value; anything else makes the evidence invalid (not undecodable). */
+  readonly kind: number;
+  readonly prePrepares: readonly PrePrepare[];
+  readonly prepares: readonly Prepare[];
+  readonly commits: readonly Commit[];
+  readonly checkpoints: readonly Checkpoint[];
+  readonly viewChanges: readonly ViewChange[];
+  readonly newViews: readonly NewView[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
 export type ReplicaMessage =
   | PrePrepare
   | Prepare
@@ -148,7 +179,8 @@ export type ReplicaMessage =
   | FetchState
   | StateChunk
   | FetchLog
-  | CommittedProof;
+  | CommittedProof
+  | EvidenceMessage;
 
 export type Message = Request | Reply | ReplicaMessage;
 export type MessageType = Message['type'];
@@ -167,6 +199,7 @@ export const MESSAGE_TAGS = {
   'state-chunk': 10,
   'fetch-log': 11,
   'committed-proof': 12,
+  evidence: 13,
 } as const satisfies Record<MessageType, number>;
 
 /** Strips the signature: the fields a signature covers. */

@@ -37,7 +37,7 @@ test('section replacement needs both markers, and rewrites a stale section', () 
 
 test('the schema covers every message tag and respects the nesting bound', () => {
   for (const [type, tag] of Object.entries(MESSAGE_TAGS)) assert.equal(SCHEMA[type as keyof typeof MESSAGE_TAGS].tag, tag);
-  assert.equal(Math.max(...STRUCT_NAMES.map(nestingDepth)), MAX_NESTING_DEPTH, 'new-view is exactly at the bound');
+  assert.equal(Math.max(...STRUCT_NAMES.map(nestingDepth)), MAX_NESTING_DEPTH, 'evidence (carrying a new-view) is exactly at the bound');
   for (const name of STRUCT_NAMES) {
     const fields = SCHEMA[name].fields;
     if (SCHEMA[name].tag !== undefined) assert.equal(fields[fields.length - 1]?.name, 'sig', `${name}: sig is the last field`);

@@ -7,6 +7,7 @@ import {
   MAX_ARRAY_ITEMS,
   MAX_BATCH_REQUESTS,
   MAX_CHUNK_BYTES,
+  MAX_EVIDENCE_ITEMS,
   MAX_NESTING_DEPTH,
   MAX_OP_BYTES,
   MAX_REPLICAS,
@@ -188,6 +189,24 @@ export const SCHEMA: Schema = {
       { name: 'prePrepare', type: struct('pre-prepare'), doc: 'The committed pre-prepare, with its batch' },
       { name: 'commits', type: array('commit', MAX_REPLICAS), doc: 'Matching commits' },
       REPLICA, SIG,
+    ],
+  },
+  evidence: {
+    name: 'evidence', tag: MESSAGE_TAGS.evidence,
+    doc: 'Evidence (SPEC C1): signed messages of replica `accused` proving it misbehaved; sent by the reporter ' +
+      '`replica`. Kinds: 1 = equivocation (two conflicting messages for one slot), 2 = invalid-view-change, ' +
+      '3 = invalid-new-view (one message invalid from its content alone, §4.4). See docs/ACCOUNTABILITY.md.',
+    fields: [
+      { name: 'accused', type: { kind: 'replica' }, doc: 'The replica whose signed messages are the proof' },
+      { name: 'kind', type: U32, doc: 'Evidence kind code (1 equivocation, 2 invalid-view-change, 3 invalid-new-view)' },
+      { name: 'prePrepares', type: array('pre-prepare', MAX_EVIDENCE_ITEMS), doc: 'Pre-prepares signed by the accused' },
+      { name: 'prepares', type: array('prepare', MAX_EVIDENCE_ITEMS), doc: 'Prepares signed by the accused' },
+      { name: 'commits', type: array('commit', MAX_EVIDENCE_ITEMS), doc: 'Commits signed by the accused' },
+      { name: 'checkpoints', type: array('checkpoint', MAX_EVIDENCE_ITEMS), doc: 'Checkpoints signed by the accused' },
+      { name: 'viewChanges', type: array('view-change', MAX_EVIDENCE_ITEMS), doc: 'View-changes signed by the accused' },
+      { name: 'newViews', type: array('new-view', MAX_EVIDENCE_ITEMS), doc: 'New-views signed by the accused' },
+      { name: 'replica', type: { kind: 'replica' }, doc: 'Id of the reporting (sending) replica' },
+      SIG,
     ],
   },
   'prepared-proof': {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { MAX_REPLICAS } from '../../src/core/limits.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../../src/core/ids.ts';
 import type {
-  Checkpoint, Commit, CommittedProof, FetchLog, FetchState, Message, MessageType, NewView, PrePrepare, Prepare,
+  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, Message, MessageType, NewView, PrePrepare, Prepare,
   PreparedProof, Reply, Request, StateChunk, ViewChange,
 } from '../../src/wire/messages.ts';
 
@@ -94,6 +94,20 @@ export const arbCommittedProof: fc.Arbitrary<CommittedProof> = rec({
   prePrepare: arbPrePrepare, commits: fc.array(arbCommit, { maxLength: 3 }), replica: arbReplica, sig: arbSig,
 });
 
+/** Evidence: up to 2 messages of each type (MAX_EVIDENCE_ITEMS); the kind is any u32, as on the wire. */
+export const arbEvidence: fc.Arbitrary<EvidenceMessage> = rec({
+  type: fc.constant('evidence' as const),
+  accused: arbReplica,
+  kind: fc.oneof(fc.constantFrom(1, 2, 3), arbU32),
+  prePrepares: fc.array(arbPrePrepare, { maxLength: 2 }),
+  prepares: fc.array(arbPrepare, { maxLength: 2 }),
+  commits: fc.array(arbCommit, { maxLength: 2 }),
+  checkpoints: fc.array(arbCheckpoint, { maxLength: 2 }),
+  viewChanges: fc.array(arbViewChange, { maxLength: 1 }),
+  newViews: fc.array(arbNewView, { maxLength: 1 }),
+  replica: arbReplica, sig: arbSig,
+});
+
 /** One arbitrary per message type (the record type forces a new message type to get one). */
 export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>> } = {
   request: arbRequest,
@@ -108,6 +122,7 @@ export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Mess
   'state-chunk': arbStateChunk,
   'fetch-log': arbFetchLog,
   'committed-proof': arbCommittedProof,
+  evidence: arbEvidence,
 };
 
 export const arbMessage: fc.Arbitrary<Message> = fc.oneof(...Object.values(arbByType));

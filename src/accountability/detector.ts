@@ -1,0 +1,160 @@
+// The evidence detector (SPEC C1): sees every verified replica message a replica receives, takes out
+// every signed statement inside it — nested ones included: pre-prepares in committed proofs,
+// prepared certificates and O, prepares, commits, checkpoints in checkpoint proofs, view-changes in
+// V (src/wire/walk.ts) — and remembers the first statement per (signer, slot). A later statement
+// of the same signer and slot with other content is equivocation. Every VIEW-CHANGE and NEW-VIEW,
+// nested ones included, also goes through the protocol's state-independent rules.
+// Memory is bounded: slots at or below the stable checkpoint are forgotten, and each signer has a
+// cap (AccountabilityParams.maxStatementsPerSigner / maxNewViewsPerSigner), oldest first.
+
+import type { ReplicaId, Seq } from '../core/ids.ts';
+import { toHex } from '../core/ids.ts';
+import type { Verified } from '../core/verified.ts';
+import type { Message, ReplicaMessage } from '../wire/messages.ts';
+import { forEachMessage } from '../wire/walk.ts';
+import type { Evidence, EvidenceKind, EvidenceRules, Statement } from './evidence.ts';
+import { conflictOf, slotOf } from './evidence.ts';
+import type { AccountabilityParams } from './params.ts';
+
+export interface DetectorOptions {
+  /** This replica: never accused (its own messages come back nested in others' certificates). */
+  readonly self: ReplicaId;
+  readonly rules: EvidenceRules;
+  readonly params: Pick<AccountabilityParams, 'maxStatementsPerSigner' | 'maxNewViewsPerSigner' | 'checkedCacheSize'>;
+  /** Planted bug (tests only): look at the outermost message and ignore nested ones. */
+  readonly topLevelOnly?: boolean;
+}
+
+export interface Detector {
+  /** Records every statement in m; returns evidence found (never against self, once per accused and kind). */
+  observe(m: Verified<ReplicaMessage>): Evidence[];
+  /** The replica's stable checkpoint moved to seq: forget slots at or below it (checkpoints below it). */
+  onStable(seq: Seq): void;
+  /** Evidence of this kind against accused is already held (e.g. from a peer): look no further. */
+  markReported(accused: ReplicaId, kind: EvidenceKind): void;
+  /** Statements remembered, over all signers (tests: memory stays bounded). */
+  size(): number;
+}
+
+interface Signer {
+  /** slot → first statement; Map order is insertion order (oldest first). */
+  readonly slots: Map<string, Statement>;
+  /** Views of the NEW-VIEWs held in `slots`. */
+  readonly newViews: number[];
+}
+
+interface DetectorState {
+  readonly opts: DetectorOptions;
+  readonly signers: Map<ReplicaId, Signer>;
+  /** `${accused}/${kind}` already reported. */
+  readonly reported: Set<string>;
+  /** Signatures of VIEW-CHANGEs / NEW-VIEWs the rules already passed (insertion order = age). */
+  readonly checked: Set<string>;
+  stable: number;
+}
+
+const isStatement = (m: Message): m is Statement =>
+  m.type === 'pre-prepare' || m.type === 'prepare' || m.type === 'commit' || m.type === 'checkpoint' ||
+  m.type === 'view-change' || m.type === 'new-view';
+
+/** Statements of seqs at or below the stable checkpoint concern nothing this replica still decides. */
+function belowStable(s: Statement, stable: number): boolean {
+  switch (s.type) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+      return s.seq <= stable;
+    case 'checkpoint':
+      return s.seq < stable;
+    case 'view-change':
+    case 'new-view':
+      return false;
+  }
+}
+
+function signerOf(d: DetectorState, r: ReplicaId): Signer {
+  let s = d.signers.get(r);
+  if (s === undefined) {
+    s = { slots: new Map(), newViews: [] };
+    d.signers.set(r, s);
+  }
+  return s;
+}
+
+function report(d: DetectorState, out: Evidence[], e: Evidence): void {
+  const key = `${e.accused}/${e.kind}`;
+  if (d.reported.has(key)) return;
+  d.reported.add(key);
+  out.push(e);
+}
+
+function remember(d: DetectorState, sg: Signer, slot: string, s: Statement): void {
+  const { maxStatementsPerSigner, maxNewViewsPerSigner } = d.opts.params;
+  sg.slots.set(slot, s);
+  if (s.type === 'new-view') {
+    sg.newViews.push(s.view);
+    if (sg.newViews.length > maxNewViewsPerSigner) {
+      sg.newViews.sort((a, b) => a - b);
+      sg.slots.delete(`new-view/${sg.newViews.shift()!}`);
+    }
+  }
+  if (sg.slots.size > maxStatementsPerSigner) {
+    const oldest = sg.slots.keys().next().value!;
+    const old = sg.slots.get(oldest);
+    sg.slots.delete(oldest);
+    if (old?.type === 'new-view') sg.newViews.splice(sg.newViews.indexOf(old.view), 1);
+  }
+}
+
+/** Equivocation: the first statement of this signer and slot, against this one. */
+function checkSlot(d: DetectorState, s: Statement, out: Evidence[]): void {
+  const slot = slotOf(s);
+  if (slot === undefined || belowStable(s, d.stable) || d.reported.has(`${s.replica}/equivocation`)) return;
+  const sg = signerOf(d, s.replica);
+  const first = sg.slots.get(slot);
+  if (first === undefined) return remember(d, sg, slot, s);
+  if (conflictOf(first, s) !== undefined) report(d, out, { kind: 'equivocation', accused: s.replica, messages: [first, s] });
+}
+
+/** Runs the rules once per distinct signed VIEW-CHANGE / NEW-VIEW (retransmissions are common). */
+function checkRules(d: DetectorState, s: Statement, out: Evidence[]): void {
+  if (s.type !== 'view-change' && s.type !== 'new-view') return;
+  const kind: EvidenceKind = s.type === 'view-change' ? 'invalid-view-change' : 'invalid-new-view';
+  if (d.reported.has(`${s.replica}/${kind}`)) return;
+  const key = `${s.replica}/${toHex(s.sig)}`;
+  if (d.checked.has(key)) return;
+  const fault = s.type === 'view-change' ? d.opts.rules.viewChangeFault(s) : d.opts.rules.newViewFault(s);
+  if (fault !== undefined) return report(d, out, { kind, accused: s.replica, messages: [s] });
+  d.checked.add(key);
+  if (d.checked.size > d.opts.params.checkedCacheSize) d.checked.delete(d.checked.values().next().value!);
+}
+
+function observe(d: DetectorState, m: Verified<ReplicaMessage>): Evidence[] {
+  const out: Evidence[] = [];
+  forEachMessage(m, (x, depth) => {
+    if (depth > 0 && d.opts.topLevelOnly === true) return false;
+    if (!isStatement(x) || x.replica === d.opts.self) return true;
+    checkSlot(d, x, out);
+    checkRules(d, x, out);
+    return true;
+  });
+  return out;
+}
+
+function onStable(d: DetectorState, seq: Seq): void {
+  if (seq <= d.stable) return;
+  d.stable = seq;
+  for (const sg of d.signers.values()) {
+    for (const [slot, s] of sg.slots) if (belowStable(s, seq)) sg.slots.delete(slot);
+  }
+}
+
+export function createDetector(opts: DetectorOptions): Detector {
+  const d: DetectorState = { opts, signers: new Map(), reported: new Set(), checked: new Set(), stable: 0 };
+  return {
+    observe: (m) => observe(d, m),
+    onStable: (seq) => onStable(d, seq),
+    markReported: (accused, kind) => void d.reported.add(`${accused}/${kind}`),
+    size: () => [...d.signers.values()].reduce((sum, sg) => sum + sg.slots.size, 0),
+  };
+}

@@ -1,0 +1,183 @@
+// Evidence (SPEC C1): signed messages that prove a replica misbehaved, checkable by anyone with the
+// public keys. Two kinds of proof (docs/ACCOUNTABILITY.md):
+//   equivocation — two messages signed by the accused, same kind and slot, different content:
+//     PRE-PREPAREs / PREPAREs / COMMITs for one (view, seq) with different digests (TOCS '02 §4.2),
+//     CHECKPOINTs for one seq with different state digests (§4.3), NEW-VIEWs for one view that differ
+//     (§4.4). Never two VIEW-CHANGEs: an honest replica re-signs a rebuilt one for the same view
+//     when its prepared set or stable checkpoint changed (src/pbft/view-change.ts, resendViewChange).
+//   invalid-view-change / invalid-new-view — one message signed by the accused that the injected
+//     protocol rules reject from its content alone (§4.4), whatever the checker's state.
+// These checks assume the signatures were verified (ingress did, or src/evidence/verify.ts does).
+
+import type { ReplicaId } from '../core/ids.ts';
+import { bytesEqual, signature } from '../core/ids.ts';
+import type { Signer } from '../core/crypto-port.ts';
+import { assert } from '../core/assert.ts';
+import type { Result } from '../core/result.ts';
+import { err, ok } from '../core/result.ts';
+import { MAX_EVIDENCE_ITEMS } from '../core/limits.ts';
+import { signingBytes } from '../wire/codec.ts';
+import type {
+  Checkpoint, Commit, EvidenceKind, EvidenceMessage, NewView, PrePrepare, Prepare, Unsigned, ViewChange,
+} from '../wire/messages.ts';
+import { EVIDENCE_KIND_CODES } from '../wire/messages.ts';
+
+export type { EvidenceKind } from '../wire/messages.ts';
+
+/** A signed statement a replica can be held to. */
+export type Statement = PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView;
+
+/** The evidence record: what is claimed, against whom, and the accused's offending signed messages. */
+export interface Evidence {
+  readonly kind: EvidenceKind;
+  readonly accused: ReplicaId;
+  readonly messages: readonly Statement[];
+}
+
+/**
+ * Protocol rules injected by the protocol (src/pbft/evidence-rules.ts): why a message is invalid
+ * from its content alone, or undefined when it is valid. They must not depend on any replica's
+ * state, or an honest replica could be accused by one that knows less (SPEC C5).
+ */
+export interface EvidenceRules {
+  viewChangeFault(vc: ViewChange): string | undefined;
+  newViewFault(nv: NewView): string | undefined;
+}
+
+/** What a valid proof establishes. */
+export interface EvidenceVerdict {
+  readonly accused: ReplicaId;
+  readonly kind: EvidenceKind;
+  readonly reason: string;
+}
+
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view'];
+
+export function evidenceKindOf(code: number): EvidenceKind | undefined {
+  return EVIDENCE_KINDS.find((k) => EVIDENCE_KIND_CODES[k] === code);
+}
+
+const short = (d: string): string => `${d.slice(0, 12)}…`;
+
+/**
+ * The slot a statement fills, or undefined when the signer may legitimately sign several different
+ * ones (VIEW-CHANGE). Two statements of one signer with the same slot must be identical.
+ */
+export function slotOf(s: Statement): string | undefined {
+  switch (s.type) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+      return `${s.type}/${s.view}/${s.seq}`;
+    case 'checkpoint':
+      return `checkpoint/${s.seq}`;
+    case 'new-view':
+      return `new-view/${s.view}`;
+    case 'view-change':
+      return undefined;
+  }
+}
+
+/** Why a and b (same signer, same slot) conflict, or undefined if they say the same thing. */
+export function conflictOf(a: Statement, b: Statement): string | undefined {
+  const slot = slotOf(a);
+  if (slot === undefined || slot !== slotOf(b)) return undefined;
+  switch (a.type) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit': {
+      const d = (b as PrePrepare | Prepare | Commit).digest;
+      if (a.digest === d) return undefined;
+      return `signed two ${a.type}s for view ${a.view}, seq ${a.seq} with digests ${short(a.digest)} and ${short(d)} (TOCS '02 §4.2)`;
+    }
+    case 'checkpoint': {
+      const d = (b as Checkpoint).stateDigest;
+      if (a.stateDigest === d) return undefined;
+      return `signed two checkpoints for seq ${a.seq} with state digests ${short(a.stateDigest)} and ${short(d)} (TOCS '02 §4.3)`;
+    }
+    case 'new-view':
+      if (bytesEqual(signingBytes(a), signingBytes(b))) return undefined;
+      return `signed two different new-views for view ${a.view} (TOCS '02 §4.4)`;
+    case 'view-change':
+      return undefined;
+  }
+}
+
+function checkEquivocation(e: Evidence): Result<string, string> {
+  if (e.messages.length !== 2) return err(`equivocation needs exactly 2 messages, got ${e.messages.length}`);
+  const [a, b] = e.messages as [Statement, Statement];
+  if (a.type !== b.type) return err(`equivocation needs two messages of one type, got ${a.type} and ${b.type}`);
+  if (a.type === 'view-change') return err('two view-changes are not equivocation: an honest replica may re-sign a rebuilt one');
+  if (slotOf(a) !== slotOf(b)) return err(`the two ${a.type}s are for different slots`);
+  const reason = conflictOf(a, b);
+  return reason === undefined ? err(`the two ${a.type}s do not conflict`) : ok(reason);
+}
+
+function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> {
+  const m = e.messages[0];
+  if (e.messages.length !== 1 || m === undefined) return err(`${e.kind} needs exactly 1 message, got ${e.messages.length}`);
+  if (e.kind === 'invalid-view-change') {
+    if (m.type !== 'view-change') return err(`invalid-view-change needs a view-change, got a ${m.type}`);
+    const fault = rules.viewChangeFault(m);
+    return fault === undefined ? err('the view-change is valid') : ok(`signed an invalid view-change for view ${m.newView}: ${fault}`);
+  }
+  if (m.type !== 'new-view') return err(`invalid-new-view needs a new-view, got a ${m.type}`);
+  const fault = rules.newViewFault(m);
+  return fault === undefined ? err('the new-view is valid') : ok(`signed an invalid new-view for view ${m.view}: ${fault}`);
+}
+
+/**
+ * Checks a proof's structure, assuming every signature in it was verified: all messages signed by
+ * the accused and, per kind, a real conflict or a rule violation. Pure and state-independent.
+ */
+export function checkEvidence(e: Evidence, rules: EvidenceRules): Result<EvidenceVerdict, string> {
+  for (const m of e.messages) {
+    if (m.replica !== e.accused) return err(`a ${m.type} in the proof is signed by replica ${m.replica}, not the accused ${e.accused}`);
+  }
+  const r = e.kind === 'equivocation' ? checkEquivocation(e) : checkSingle(e, rules);
+  return r.ok ? ok({ accused: e.accused, kind: e.kind, reason: r.value }) : r;
+}
+
+/** The evidence record an evidence message carries (its kind code must be known). */
+export function evidenceFromMessage(m: EvidenceMessage): Result<Evidence, string> {
+  const kind = evidenceKindOf(m.kind);
+  if (kind === undefined) return err(`unknown evidence kind code ${m.kind}`);
+  const messages: Statement[] = [...m.prePrepares, ...m.prepares, ...m.commits, ...m.checkpoints, ...m.viewChanges, ...m.newViews];
+  return ok({ kind, accused: m.accused, messages });
+}
+
+/** An evidence message's record and what it proves (signatures assumed verified). */
+export function checkEvidenceMessage(m: EvidenceMessage, rules: EvidenceRules): Result<{ evidence: Evidence; verdict: EvidenceVerdict }, string> {
+  const e = evidenceFromMessage(m);
+  if (!e.ok) return e;
+  const v = checkEvidence(e.value, rules);
+  return v.ok ? ok({ evidence: e.value, verdict: v.value }) : v;
+}
+
+/** The evidence message for a record, without its signature (the reporter signs it). */
+export function unsignedEvidenceMessage(e: Evidence, reporter: ReplicaId): Unsigned<EvidenceMessage> {
+  const of = <T extends Statement['type']>(t: T): Extract<Statement, { type: T }>[] =>
+    e.messages.filter((m): m is Extract<Statement, { type: T }> => m.type === t);
+  const out: Unsigned<EvidenceMessage> = {
+    type: 'evidence',
+    accused: e.accused,
+    kind: EVIDENCE_KIND_CODES[e.kind],
+    prePrepares: of('pre-prepare'),
+    prepares: of('prepare'),
+    commits: of('commit'),
+    checkpoints: of('checkpoint'),
+    viewChanges: of('view-change'),
+    newViews: of('new-view'),
+    replica: reporter,
+  };
+  for (const arr of [out.prePrepares, out.prepares, out.commits, out.checkpoints, out.viewChanges, out.newViews]) {
+    assert(arr.length <= MAX_EVIDENCE_ITEMS, `evidence carries more than ${MAX_EVIDENCE_ITEMS} messages of one type`);
+  }
+  return out;
+}
+
+/** The signed evidence message the reporter sends (SPEC B1: every replica message is signed). */
+export function signEvidence(e: Evidence, reporter: ReplicaId, signer: Signer): EvidenceMessage {
+  const draft: EvidenceMessage = { ...unsignedEvidenceMessage(e, reporter), sig: signature(new Uint8Array(64)) };
+  return { ...draft, sig: signer.sign(signingBytes(draft)) };
+}

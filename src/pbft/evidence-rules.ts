@@ -1,0 +1,59 @@
+// PBFT's rules for the accountability layer (SPEC C1): a VIEW-CHANGE or NEW-VIEW that is invalid
+// from its content alone is proof against its signer. Only the state-independent checks of
+// view-validate.ts are used — certificate structure and the NEW-VIEW recomputation (TOCS '02 §4.4) —
+// parametrised by cluster-wide constants (n, windowSize, checkpointInterval). Nothing here reads a
+// replica's view, log or checkpoints, so every replica (and a third party) reaches the same verdict.
+
+import type { HashFn } from '../core/crypto-port.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import type { NewView, ViewChange } from '../wire/messages.ts';
+import type { EvidenceRules } from '../accountability/evidence.ts';
+import type { PbftParams } from './params.ts';
+import type { QuorumParams } from './view-validate.ts';
+import { checkNewView, checkpointProofDigest, validPreparedProof, validViewChange } from './view-validate.ts';
+
+export interface EvidenceRulesConfig {
+  /** Cluster size; the quorum is 2f + 1. */
+  readonly n: number;
+  /** The cluster's window L and checkpoint interval K (they bound a prepared certificate's seq). */
+  readonly params: Pick<PbftParams, 'windowSize' | 'checkpointInterval'>;
+  readonly hash: HashFn;
+}
+
+/** Why validViewChange rejects vc (the verdict is validViewChange's; this only names the part). */
+function viewChangeDiagnosis(q: QuorumParams, vc: ViewChange): string {
+  if (checkpointProofDigest(q, vc) === false) {
+    if (vc.stableSeq === 0) return 'a checkpoint proof C for stable seq 0 must be empty';
+    if (vc.stableSeq % q.checkpointInterval !== 0) return `stable seq ${vc.stableSeq} is not a checkpoint (K = ${q.checkpointInterval})`;
+    return `C does not hold ${q.quorum} matching checkpoints from distinct replicas for seq ${vc.stableSeq} (§4.3)`;
+  }
+  const seen = new Set<number>();
+  for (const p of vc.prepared) {
+    const n = p.prePrepare.seq;
+    if (seen.has(n)) return `P holds two prepared certificates for seq ${n}`;
+    if (!validPreparedProof(q, p, vc.newView, vc.stableSeq)) {
+      return `the prepared certificate for seq ${n} (view ${p.prePrepare.view}) is invalid: it needs a pre-prepare from the ` +
+        `primary of an earlier view, seq within (${vc.stableSeq}, ${vc.stableSeq + q.windowSize}], and ${q.quorum - 1} ` +
+        'matching prepares from distinct backups';
+    }
+    seen.add(n);
+  }
+  return 'invalid certificates';
+}
+
+/** The rules object for createAccountable / checkEvidence / verifyEvidence. */
+export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
+  const q: QuorumParams = {
+    n: cfg.n,
+    quorum: quorumConfig(cfg.n).quorum,
+    windowSize: cfg.params.windowSize,
+    checkpointInterval: cfg.params.checkpointInterval,
+  };
+  return {
+    viewChangeFault: (vc: ViewChange) => (validViewChange(q, vc) ? undefined : viewChangeDiagnosis(q, vc)),
+    newViewFault: (nv: NewView) => {
+      const plan = checkNewView(q, nv, cfg.hash);
+      return typeof plan === 'string' ? `${plan} (§4.4: backups recompute O from V)` : undefined;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// double-vote (role: any). TOCS '02 §4.2: a correct replica sends one PREPARE and one COMMIT per
+// (view, seq). This one tells each peer what that peer wants to hear: it keeps its votes back until
+// the peer announces a digest for the slot (the peer's own prepare or commit, or the primary's
+// pre-prepare), then sends that peer a PREPARE and a COMMIT for that digest. A peer that announces
+// nothing within retransmitTicks of the core's own vote gets the real votes. Half the time either is
+// followed by conflicting votes for a made-up digest (so the lie shows even when every peer agrees).
+// With an equivocating primary and f+1 liars this breaks agreement (the teeth test); with at most f
+// it must not.
+
+import type { Digest, ReplicaId } from '../../core/ids.ts';
+import type { Commit, Prepare } from '../../wire/messages.ts';
+import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
+import { bump, message, otherDigest, peersOf, signNew } from './util.ts';
+
+interface Slot {
+  readonly view: number;
+  readonly seq: number;
+  /** First digest each peer announced for the slot. */
+  readonly announced: Map<number, Digest>;
+  /** The digest each peer was told. */
+  readonly served: Map<number, Digest>;
+  /** The core's own votes, and the tick of its first one (undefined: it has not voted). */
+  prepare?: Prepare;
+  commit?: Commit;
+  since?: number;
+}
+
+const PRUNE_EVERY = 64;
+
+function create(ctx: BehaviourCtx): Adversary {
+  const counts: Record<string, number> = {};
+  const slots = new Map<string, Slot>();
+  /** Slots with a peer still to serve. */
+  const open = new Set<Slot>();
+  const peers = peersOf(ctx.id, ctx.n);
+  const hold = ctx.params.retransmitTicks;
+
+  const slot = (view: number, seq: number): Slot => {
+    const k = `${view}:${seq}`;
+    let s = slots.get(k);
+    if (s === undefined) {
+      s = { view, seq, announced: new Map(), served: new Map() };
+      slots.set(k, s);
+    }
+    return s;
+  };
+
+  const votes = (s: Slot, d: Digest, peer: ReplicaId, out: Emission[]): void => {
+    const base = { view: s.view, seq: s.seq, digest: d, replica: ctx.id } as Omit<Prepare, 'type' | 'sig'>;
+    const prepare = s.prepare?.digest === d ? s.prepare : signNew<Prepare>(ctx.signer, { type: 'prepare', ...base });
+    const commit = s.commit?.digest === d ? s.commit : signNew<Commit>(ctx.signer, { type: 'commit', ...base });
+    out.push(message(peer, prepare), message(peer, commit));
+  };
+
+  /** Serve every peer of the slot that announced a digest, or that stayed silent past the hold. */
+  const serve = (s: Slot, tick: number, out: Emission[]): void => {
+    for (const peer of peers) {
+      if (s.served.has(peer)) continue;
+      const d = s.announced.get(peer);
+      const mine = s.prepare?.digest ?? s.commit?.digest;
+      const told = d ?? (mine !== undefined && s.since !== undefined && tick - s.since >= hold ? mine : undefined);
+      if (told === undefined) continue;
+      votes(s, told, peer, out);
+      s.served.set(peer, told);
+      if (d === undefined) bump(counts, 'votes to a silent peer');
+      else bump(counts, mine !== undefined && d !== mine ? 'votes for a digest it did not accept' : 'votes tailored to a peer');
+      if (ctx.prng.chance(0.5)) {
+        votes(s, otherDigest(ctx.hash, told, 'double-vote'), peer, out);
+        bump(counts, 'conflicting vote pairs');
+      }
+    }
+    if (s.served.size === peers.length) open.delete(s);
+  };
+
+  /** The core re-sent a vote (retransmission): repeat to each served peer what it was told. */
+  const repeat = (s: Slot, out: Emission[]): void => {
+    for (const [peer, d] of s.served) votes(s, d, peer as ReplicaId, out);
+  };
+
+  const prune = (): void => {
+    const low = ctx.status().lowWatermark;
+    for (const [k, s] of slots) {
+      if (s.seq > low) continue;
+      slots.delete(k);
+      open.delete(s);
+    }
+  };
+
+  return {
+    counts,
+    observe(input) {
+      if (input.type !== 'message') return;
+      const m = input.message;
+      if (m.type !== 'prepare' && m.type !== 'commit' && m.type !== 'pre-prepare') return;
+      if (m.seq <= ctx.status().lowWatermark) return;
+      const s = slot(m.view, m.seq);
+      if (s.announced.has(m.replica)) return;
+      s.announced.set(m.replica, m.digest);
+      if (!s.served.has(m.replica)) open.add(s);
+    },
+    release(io) {
+      const out: Emission[] = [];
+      for (const send of io.sends) {
+        const m = send.message;
+        if ((m.type !== 'prepare' && m.type !== 'commit') || m.replica !== ctx.id) {
+          out.push(message(send.to, m));
+          continue;
+        }
+        const s = slot(m.view, m.seq);
+        const again = m.type === 'prepare' ? s.prepare !== undefined : s.commit !== undefined;
+        if (m.type === 'prepare') s.prepare ??= m;
+        else s.commit ??= m;
+        s.since ??= io.tick;
+        if (again) repeat(s, out);
+        if (s.served.size < peers.length) open.add(s);
+      }
+      for (const s of [...open]) serve(s, io.tick, out);
+      for (const reply of io.replies) out.push({ kind: 'reply', reply });
+      if (io.tick % PRUNE_EVERY === 0) prune();
+      return out;
+    },
+  };
+}
+
+export const doubleVote: Behaviour = {
+  name: 'double-vote',
+  summary: 'conflicting PREPAREs/COMMITs: each peer gets votes for the digest it announced for the slot; silent peers get a conflicting pair',
+  provable: true,
+  role: 'any',
+  create,
+};

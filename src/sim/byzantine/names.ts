@@ -1,0 +1,36 @@
+// The CLI names of the Byzantine behaviours (`byz sim --byzantine "R:NAME,c:NAME"`). Kept apart from
+// the registry so the option parser needs no behaviour code.
+
+/** Behaviours of a Byzantine replica (its honest core runs, an adversary rewrites what leaves it). */
+export const REPLICA_BEHAVIOUR_NAMES = [
+  'equivocate',
+  'double-vote',
+  'forge',
+  'replay',
+  'tamper',
+  'withhold',
+  'withhold-half',
+  'slow',
+  'flood',
+  'fake-view-change',
+  'bad-new-view',
+  'bad-checkpoint',
+  'lying-state',
+] as const;
+
+export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
+
+/** Behaviours of an extra malicious client (`c:NAME`); it is not part of the honest workload. */
+export const CLIENT_BEHAVIOUR_NAMES = ['bad-signature', 'reuse', 'skip', 'oversized', 'flood'] as const;
+
+export type ClientBehaviourName = (typeof CLIENT_BEHAVIOUR_NAMES)[number];
+
+/** Accepted spellings that map to a canonical client behaviour name. */
+export const CLIENT_BEHAVIOUR_ALIASES: Readonly<Record<string, ClientBehaviourName>> = { 'client-flood': 'flood' };
+
+export const isReplicaBehaviour = (s: string): s is ReplicaBehaviourName => (REPLICA_BEHAVIOUR_NAMES as readonly string[]).includes(s);
+
+export function clientBehaviourOf(s: string): ClientBehaviourName | undefined {
+  if ((CLIENT_BEHAVIOUR_NAMES as readonly string[]).includes(s)) return s as ClientBehaviourName;
+  return CLIENT_BEHAVIOUR_ALIASES[s];
+}

@@ -1,0 +1,128 @@
+// Small tools the behaviours share: re-signing with the replica's own key, addressing peers and
+// halves of them, a queue of held emissions, and counters.
+
+import type { Digest, ReplicaId, Signature } from '../../core/ids.ts';
+import { fromHex, replicaId, signature } from '../../core/ids.ts';
+import type { HashFn, Signer } from '../../core/crypto-port.ts';
+import type { Destination, Send } from '../../protocol/types.ts';
+import type { Message, ReplicaMessage, Request } from '../../wire/messages.ts';
+import { signingBytes } from '../../wire/codec.ts';
+import type { Emission, StepIo } from './types.ts';
+
+/** Signs m (its old signature is ignored) with the given key: an altered message, honestly signed by the liar. */
+export function resign<M extends Message>(signer: Signer, m: M): M {
+  return { ...m, sig: signer.sign(signingBytes(m)) };
+}
+
+const NO_SIG = signature(new Uint8Array(64));
+
+/** A new message signed with the given key. */
+export function signNew<M extends Message>(signer: Signer, unsigned: Omit<M, 'sig'>): M {
+  return resign(signer, { ...unsigned, sig: NO_SIG } as unknown as M);
+}
+
+/** The same message with a signature that does not verify (one bit flipped). */
+export function badSig<M extends Message>(m: M): M {
+  const s = Uint8Array.from(m.sig);
+  s[0] = s[0]! ^ 1;
+  return { ...m, sig: signature(s) as Signature };
+}
+
+/** Every replica but `self`, in id order. */
+export function peersOf(self: number, n: number): ReplicaId[] {
+  const out: ReplicaId[] = [];
+  for (let i = 0; i < n; i++) if (i !== self) out.push(replicaId(i));
+  return out;
+}
+
+/** The peers split in two: the first ⌈k/2⌉ and the rest (by id). */
+export function halves(self: number, n: number): { readonly first: ReplicaId[]; readonly second: ReplicaId[] } {
+  const peers = peersOf(self, n);
+  const cut = Math.ceil(peers.length / 2);
+  return { first: peers.slice(0, cut), second: peers.slice(cut) };
+}
+
+/** The replicas a send reaches ('all' = every replica but the sender). */
+export function targets(to: Destination, self: number, n: number): ReplicaId[] {
+  return to === 'all' ? peersOf(self, n) : to === self ? [] : [to];
+}
+
+export const message = (to: Destination, m: ReplicaMessage | Request): Emission => ({ kind: 'message', to, message: m });
+
+/** What an honest replica would release: every send and reply, unchanged. */
+export function passthrough(io: StepIo): Emission[] {
+  const out: Emission[] = io.sends.map((s) => message(s.to, s.message));
+  for (const reply of io.replies) out.push({ kind: 'reply', reply });
+  return out;
+}
+
+/** The sends of a step that are replica messages of type T. */
+export function isType<T extends ReplicaMessage['type']>(s: Send, type: T): s is Send & { readonly message: Extract<ReplicaMessage, { type: T }> } {
+  return s.message.type === type;
+}
+
+export function bump(counts: Record<string, number>, key: string, by = 1): void {
+  counts[key] = (counts[key] ?? 0) + by;
+}
+
+/** A digest that is not d (but derived from it, so the run stays deterministic). */
+export function otherDigest(hash: HashFn, d: Digest, salt: string): Digest {
+  const base = fromHex(d) ?? new Uint8Array(32);
+  const tag = new TextEncoder().encode(salt);
+  const buf = new Uint8Array(base.length + tag.length);
+  buf.set(base, 0);
+  buf.set(tag, base.length);
+  return hash(buf);
+}
+
+/** Emissions held until a tick (a slow link, a vote kept back until the liar knows what to say). */
+export interface HoldQueue {
+  push(at: number, e: Emission): void;
+  /** Removes and returns what is due at or before tick, in the order pushed. */
+  due(tick: number): Emission[];
+  clear(): void;
+  readonly size: number;
+}
+
+export function createHoldQueue(): HoldQueue {
+  // Sorted by tick (stable: equal ticks keep push order); `head` skips what was released.
+  let items: { at: number; e: Emission }[] = [];
+  let head = 0;
+  return {
+    push(at, e) {
+      let i = items.length;
+      while (i > head && items[i - 1]!.at > at) i--;
+      items.splice(i, 0, { at, e });
+    },
+    due(tick) {
+      const out: Emission[] = [];
+      while (head < items.length && items[head]!.at <= tick) out.push(items[head++]!.e);
+      if (head > 1024 && head * 2 > items.length) {
+        items = items.slice(head);
+        head = 0;
+      }
+      return out;
+    },
+    clear() {
+      items = [];
+      head = 0;
+    },
+    get size() {
+      return items.length - head;
+    },
+  };
+}
+
+/** A bounded ring of recent items (oldest dropped first); items() lists them oldest first. */
+export function createRing<T>(capacity: number): { push(x: T): void; items(): readonly T[] } {
+  const buf: T[] = [];
+  let next = 0;
+  return {
+    push(x) {
+      if (buf.length < capacity) buf.push(x);
+      else buf[next] = x;
+      next = (next + 1) % capacity;
+    },
+    items: () => (buf.length < capacity ? buf : [...buf.slice(next), ...buf.slice(0, next)]),
+  };
+}

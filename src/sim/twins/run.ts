@@ -1,0 +1,153 @@
+// Runs one Twins scenario. Virtual time is split into the scenario's rounds of `roundTicks` each,
+// then the heal. Each tick:
+//   1. the links of the tick: during round r, two nodes can talk when the round's partition puts
+//      them in one group, and neither belongs to a primary the leader rule cuts off (below); after
+//      the last round every link is up. Clients reach every node at all times;
+//   2. messages due now on links that are up are delivered (each node's own ingress checks them);
+//   3. each replica node takes one step (src/sim/twins/step.ts), then each client;
+//   4. the checkers have seen everything the honest replicas executed and sent.
+// The leader rule — how a Twins "leader of the round" maps onto PBFT, where the primary of view v is
+// v mod n (TOCS '02 §4.1) and changes only by a view change (§4.4): at each tick of round r, the
+// primary of the honest replicas' view (the (f+1)-th highest view among them) is cut off from every
+// node when it is not the round's leader, so the honest replicas time out and change views until
+// the leader's view is reached; the leader's own links follow the partition. See docs/TWINS.md.
+// The run ends at the first violation, when every op submitted before the heal has committed, or
+// `healTicks` after the heal (a liveness violation: PBFT with f faulty replicas must finish).
+
+import { primaryOf } from '../../core/quorum.ts';
+import { createKvApp } from '../../app/kv.ts';
+import type { Violation } from '../checkers.ts';
+import { createSafetyChecker } from '../checkers.ts';
+import { createLinearizabilityChecker } from '../linearizability.ts';
+import { createContradictionChecker } from '../contradiction.ts';
+import type { TwinsConfig } from './config.ts';
+import { DEFAULT_TWINS_CONFIG, replayCommand } from './config.ts';
+import type { TwinsScenario } from './scenario.ts';
+import { encodeScenario } from './scenario.ts';
+import type { TwinsCounters, TwinsStepCtx } from './step.ts';
+import { stepTwinsClient, stepTwinsNode } from './step.ts';
+import type { TwinsWorld } from './world.ts';
+import { createTwinsWorld } from './world.ts';
+
+export interface TwinsResult {
+  /** The encoded scenario (its id; `byz twins --scenario` takes it). */
+  readonly scenario: string;
+  /** No violation, and every op submitted before the heal committed after it. */
+  readonly ok: boolean;
+  readonly violation: Violation | undefined;
+  readonly ticks: number;
+  /** Tick of the heal (end of the last round). */
+  readonly healTick: number;
+  readonly submitted: number;
+  readonly committed: number;
+  /** The honest replicas' view at the end ((f+1)-th highest) and NEW-VIEWs they installed. */
+  readonly finalView: number;
+  readonly newViews: number;
+  /** Ticks during which the leader rule cut a non-leader primary off. */
+  readonly forcedTicks: number;
+  /** The twins' first self-contradiction (what one correct replica would never send), if any. */
+  readonly twinConflict: string | undefined;
+  readonly replay: string;
+}
+
+/** The view the honest replicas are in: the (f+1)-th highest of their views (capped to their number). */
+export function honestView(world: TwinsWorld): number {
+  const views = world.nodes.filter((x) => x.honest && x.up).map((x) => x.core.status().view as number);
+  views.sort((a, b) => b - a);
+  return views[Math.min(world.f, views.length - 1)] ?? 0;
+}
+
+interface Links {
+  /** Node → group index in the current round (all 0 after the heal). */
+  group: number[];
+  /** Node → cut off by the leader rule now. */
+  cut: boolean[];
+}
+
+function groupsOf(s: TwinsScenario, round: number, count: number): number[] {
+  const group = new Array<number>(count).fill(0);
+  s.rounds[round]?.groups.forEach((g, i) => {
+    for (const node of g) group[node] = i;
+  });
+  return group;
+}
+
+export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT_TWINS_CONFIG): TwinsResult {
+  const encoded = encodeScenario(s);
+  const links: Links = { group: [], cut: [] };
+  const replicaNodes = { count: 0 };
+  const linkUp = (a: number, b: number): boolean => {
+    if (a >= replicaNodes.count || b >= replicaNodes.count) return true;
+    return !links.cut[a] && !links.cut[b] && links.group[a] === links.group[b];
+  };
+  const world = createTwinsWorld(s, config, linkUp);
+  const count = world.nodes.length;
+  replicaNodes.count = count;
+  const healTick = s.rounds.length * config.roundTicks;
+  const honestCount = world.nodes.filter((x) => x.honest).length;
+  const safety = createSafetyChecker(honestCount);
+  const counters: TwinsCounters = { submitted: 0, committed: 0, newViews: 0, twinConflict: undefined };
+  let tick = 0;
+  let violation: Violation | undefined;
+  let forcedTicks = 0;
+  const ctx: TwinsStepCtx = {
+    world,
+    safety,
+    lin: createLinearizabilityChecker(createKvApp()),
+    contra: createContradictionChecker((n) => safety.agreed(n)),
+    twinContra: createContradictionChecker((n) => safety.agreed(n)),
+    counters,
+    record: (v) => {
+      violation ??= v;
+    },
+    tick: () => tick,
+    submitting: () => tick <= healTick,
+  };
+
+  for (;;) {
+    tick++;
+    const round = Math.floor((tick - 1) / config.roundTicks);
+    links.group = groupsOf(s, round, count);
+    links.cut = new Array<boolean>(count).fill(false);
+    const leader = s.rounds[round]?.leader;
+    if (leader !== undefined) {
+      const primary = primaryOf(honestView(world), world.n);
+      if (primary !== leader) {
+        for (const node of world.copiesOf[primary] ?? []) links.cut[node] = true;
+        forcedTicks++;
+      }
+    }
+    const due = world.network.takeDue(tick);
+    for (const x of world.nodes) if (x.up) stepTwinsNode(ctx, x, due.get(x.node.index) ?? []);
+    for (const c of world.clients) stepTwinsClient(ctx, c, due.get(c.net) ?? []);
+    if (violation !== undefined) break;
+    if (tick > healTick && world.clients.every((c) => c.core.outstanding() === undefined)) break;
+    if (tick >= healTick + config.healTicks) {
+      violation = stuck(world, tick, config.healTicks);
+      break;
+    }
+  }
+  return {
+    scenario: encoded,
+    ok: violation === undefined,
+    violation,
+    ticks: tick,
+    healTick,
+    submitted: counters.submitted,
+    committed: counters.committed,
+    finalView: honestView(world),
+    newViews: counters.newViews,
+    forcedTicks,
+    twinConflict: counters.twinConflict,
+    replay: replayCommand(encoded, config),
+  };
+}
+
+function stuck(world: TwinsWorld, tick: number, healTicks: number): Violation {
+  const waiting = world.clients.filter((c) => c.core.outstanding() !== undefined).map((c) => `client ${c.index} #${c.core.outstanding()?.reqNo ?? '?'}`);
+  return {
+    checker: 'liveness',
+    tick,
+    detail: `${waiting.length} request(s) still uncommitted ${healTicks} ticks after the network healed (${waiting.join(', ')}); honest view ${honestView(world)}`,
+  };
+}
