@@ -254,8 +254,12 @@ function onMessage(s: State, out: Output, m: Verified<ReplicaMessage>): void {
     return;
   }
   heardFrom(s.suspicion, from, s.tick);
+  if (m.type === 'evidence') {
+    // The proof first, so that it is credited to its reporter; then its statements like any others.
+    onEvidence(s, out, m);
+    return adoptFound(s, out, s.detector.observe(m));
+  }
   adoptFound(s, out, s.detector.observe(m));
-  if (m.type === 'evidence') return onEvidence(s, out, m);
   if (s.quarantined.has(from)) {
     // This very message completed the proof against its sender (C3).
     s.quarantinedDrops++;

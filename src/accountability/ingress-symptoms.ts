@@ -6,20 +6,17 @@
 import type { DropReason } from '../core/drops.ts';
 import type { Symptom } from './params.ts';
 
-/** The symptom for an ingress drop of a message received on `peer`'s own link, if it is one. */
+const BY_REASON: Partial<Readonly<Record<DropReason, Symptom>>> = {
+  'bad-signature': 'bad-signature',
+  'bad-batch-digest': 'bad-signature',
+  malformed: 'malformed',
+  oversized: 'malformed',
+  'op-too-large': 'malformed',
+  'non-member': 'sender-mismatch',
+  'sender-mismatch': 'sender-mismatch',
+};
+
+/** The symptom for an ingress drop of a message received on a peer's own link, if it is one. */
 export function symptomOfIngressDrop(reason: DropReason): Symptom | undefined {
-  switch (reason) {
-    case 'bad-signature':
-    case 'bad-batch-digest':
-      return 'bad-signature';
-    case 'malformed':
-    case 'oversized':
-    case 'op-too-large':
-      return 'malformed';
-    case 'non-member':
-    case 'sender-mismatch':
-      return 'sender-mismatch';
-    default:
-      return undefined;
-  }
+  return BY_REASON[reason];
 }

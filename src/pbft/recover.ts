@@ -29,7 +29,12 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
   const nv = records.get(`${VIEW_KEY}/nv`);
   if (nv !== undefined) {
     const m = decodeAs<NewView>(nv, 'new-view') ?? corrupt('view/nv');
-    if (m.view === st.view) st.viewChange.sentNewView = m;
+    if (m.view === st.view) {
+      st.viewChange.sentNewView = m;
+      // The NEW-VIEW signed pre-prepares for every seq up to max-s in this view (§4.4), even those it
+      // had executed already and did not log again: a restarted primary must never reassign them.
+      for (const pp of m.prePrepares) if (pp.replica === st.id && pp.seq > st.lastAssigned) st.lastAssigned = toSeq(pp.seq);
+    }
   }
   const keys = [...records.keys()].sort();
   for (const key of keys) {

@@ -84,7 +84,7 @@ export function makeTestCluster(n: number, params: PbftParams = SMALL_PARAMS, ac
     ...base,
     ingress: createIngress({ n, replicaKeys: keys, verify: suite.verify, hash: suite.hash }),
     replicas,
-    stores: replicas.map(() => new Map()),
+    stores: replicas.map(() => new Map<string, Uint8Array>()),
     pool: [],
     trace: [],
   };
@@ -119,7 +119,7 @@ export function tickReplica(c: TestCluster, i: number, times = 1): void {
 
 /** Crash and restart: the replica comes back from its durable records alone. */
 export function restart(c: TestCluster, i: number): void {
-  const records = new Map(c.stores[i]!);
+  const records = new Map(c.stores[i]);
   const core = recoverReplica(replicaOptions(c, i), records);
   c.replicas[i] = restoreAccountable(core, accountableOptions(c, i), records);
 }

@@ -137,13 +137,13 @@ test('C5: honest replicas never yield evidence, under reordering, loss, duplicat
   assert.ok(seen.restarts >= 5, `runs with restarts: ${seen.restarts}`);
 });
 
-// A reproduction of the one false accusation the random search found. It is a bug of the PBFT core
-// (src/pbft), not of the detector: the new primary re-issues in O a pre-prepare for a seq it had
+// A regression test for the one false accusation the random search found. It was a bug of the PBFT
+// core (src/pbft), not of the detector: the new primary re-issues in O a pre-prepare for a seq it had
 // already executed; acceptReissued (src/pbft/view-change.ts) does not persist such entries, so after
-// a restart the primary's lastAssigned is below that seq and it proposes a different batch for the
-// same (view, seq) — a real equivocation, signed by an honest replica (the simulator's contradiction
-// checker would flag it too). Marked todo until the core restores lastAssigned from its NEW-VIEW.
-test('C5: a restarted new primary does not re-assign a seq it re-issued in its NEW-VIEW', { todo: 'core bug in src/pbft recovery (see comment)' }, () => {
+// a restart the primary's lastAssigned was below that seq and it proposed a different batch for the
+// same (view, seq) — a real equivocation, signed by an honest replica. Fixed in src/pbft/recover.ts:
+// recovery raises lastAssigned to the highest seq of the replica's own NEW-VIEW.
+test('C5: a restarted new primary does not re-assign a seq it re-issued in its NEW-VIEW', () => {
   const c = makeTestCluster(N);
   submit(c, 0, [0, 1, 2, 3]);
   drain(c);
