@@ -63,6 +63,17 @@ test('kill -9 of a backup and then the primary: the cluster keeps committing, re
       }
       assert.deepEqual(missing.slice(0, 5), [], `replica ${r} lost or changed ${missing.length} acknowledged writes`);
     }
+    // SPEC C5 in real processes: crashes and a view change are not evidence against anyone, and a
+    // crashed primary alone (≤ f implicated) never makes the threat level critical.
+    for (let r = 0; r < 4; r++) {
+      const http = `http://127.0.0.1:${c.config.replicas[r]!.httpPort}`;
+      const file = (await (await fetch(`${http}/evidence`)).json()) as { format: string; records: unknown[] };
+      assert.equal(file.format, 'byzantium-evidence/1');
+      assert.deepEqual(file.records, [], `replica ${r} holds evidence against an honest replica`);
+      const st = (await (await fetch(`${http}/status`)).json()) as { accountability: { threat: { level: string }; peers: unknown[] } };
+      assert.equal(st.accountability.peers.length, 3, 'one entry per other replica');
+      assert.notEqual(st.accountability.threat.level, 'critical', `replica ${r}: ${JSON.stringify(st.accountability.threat)}`);
+    }
     for (const r of [0, 3]) {
       const { messages, contradictions } = contradictionsInFile(c.sentLog(r));
       assert.ok(messages > 0);
