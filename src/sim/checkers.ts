@@ -12,7 +12,7 @@
 import type { ClientId, Digest, ReplicaId, Seq } from '../core/ids.ts';
 import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
 
-export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion';
+export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability';
 
 export interface Violation {
   readonly checker: CheckerName;

@@ -15,10 +15,12 @@ import type { Ingress } from '../ingress/ingress.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { PbftParams } from '../pbft/params.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
-import type { Replica, ReplicaOptions } from '../pbft/replica.ts';
+import type { ReplicaOptions } from '../pbft/replica.ts';
 import { createReplica, recoverReplica } from '../pbft/replica.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
+import type { SimCore } from './accountability.ts';
+import { accountableCore, restoredAccountableCore } from './accountability.ts';
 import type { SimDisk } from './disk.ts';
 import { createSimDisk } from './disk.ts';
 import type { Network, NodeId } from './network.ts';
@@ -34,8 +36,8 @@ import { resolveByzantine } from './byzantine/spec.ts';
 export interface SimReplica {
   readonly id: ReplicaId;
   readonly node: NodeId;
-  /** Replaced by a restart (recoverReplica over the disk's records). */
-  core: Replica;
+  /** Replaced by a restart (recoverReplica over the disk's records), inside the accountability wrapper. */
+  core: SimCore;
   /** Survives crashes: only flushed records are on it. */
   readonly disk: SimDisk;
   ingress: Ingress;
@@ -118,7 +120,7 @@ export function createCluster(o: SimOptions): Cluster {
   const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, ...cacheOff });
   const replicas = replicaSigners.map((signer, i): SimReplica => {
     const options = { id: replicaId(i), n, replicaKeys, signer, hash: suite.hash, params, bugs };
-    const core = createReplica({ ...options, app: createKvApp() });
+    const core = accountableCore(createReplica({ ...options, app: createKvApp() }), options);
     return { id: options.id, node: i, core, disk: createSimDisk(), ingress: makeIngress(), up: true, options };
   });
   const retransmitTicks = clientRetransmitTicks(o);
@@ -167,7 +169,8 @@ export function crashReplica(r: SimReplica): void {
 
 /** A restart: rebuild the core from the durable records with a fresh application (SPEC D2). */
 export function restartReplica(cluster: Cluster, r: SimReplica): void {
-  r.core = recoverReplica({ ...r.options, app: createKvApp() }, r.disk.records());
+  const records = r.disk.records();
+  r.core = restoredAccountableCore(recoverReplica({ ...r.options, app: createKvApp() }, records), r.options, records);
   r.ingress = cluster.makeIngress();
   r.up = true;
 }

@@ -36,6 +36,7 @@ import { buildSummary, newCounters } from './summary.ts';
 import type { SimObserver, StepCtx } from './step.ts';
 import { stepClient, stepReplica } from './step.ts';
 import { byzantineReport, stepByzantineClient } from './byzantine/runtime.ts';
+import { accountabilityReport } from './accountability.ts';
 import { resolveByzantine } from './byzantine/spec.ts';
 
 export type { SimObserver } from './step.ts';
@@ -132,7 +133,8 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     },
     summary: () => {
       const byzantine = byzantineReport(byz, options.allowUnsafe === true);
-      const reports = { liveness: ctx.liveness.report(), recovery: ctx.recovery.records() };
+      const honest = cluster.replicas.filter((r) => !byz.isByzantine(r.id));
+      const reports = { liveness: ctx.liveness.report(), recovery: ctx.recovery.records(), accountability: accountabilityReport(honest) };
       return buildSummary(options, cluster, ctx.safety, counters, tick, byzantine === undefined ? reports : { ...reports, byzantine });
     },
   };

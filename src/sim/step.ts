@@ -5,10 +5,12 @@
 
 import type { ReplicaId, ReqNo } from '../core/ids.ts';
 import { replicaId } from '../core/ids.ts';
-import type { CoreEvent, Input, Output } from '../protocol/types.ts';
+import type { CoreEvent, Output } from '../protocol/types.ts';
 import type { ReplicaMessage, Request } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import type { Cluster, SimClient, SimReplica } from './cluster.ts';
+import type { AccountableInput } from '../accountability/accountable.ts';
+import { checkEvidenceEvent, symptomInput } from './accountability.ts';
 import { crashReplica } from './cluster.ts';
 import type { Envelope } from './network.ts';
 import type { SimOptions } from './options.ts';
@@ -46,9 +48,9 @@ export interface StepCtx {
 }
 
 /** Decodes and verifies what arrived for a replica (ingress), dropping bad bytes with their reason. */
-function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): Input[] {
+function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): AccountableInput[] {
   const net = ctx.cluster.network;
-  const inputs: Input[] = [];
+  const inputs: AccountableInput[] = [];
   for (const e of envs) {
     if (e.channel === 'request') {
       const v = r.ingress.request(e.bytes);
@@ -56,8 +58,13 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
       else inputs.push({ type: 'request', request: v.value });
     } else if (e.channel === 'replica') {
       const v = r.ingress.replicaMessage(e.bytes, replicaId(e.from));
-      if (!v.ok) net.countDrop(`ingress:${v.error}`);
-      else inputs.push({ type: 'message', message: v.value });
+      if (v.ok) inputs.push({ type: 'message', message: v.value });
+      else {
+        net.countDrop(`ingress:${v.error}`);
+        // The simulator's links are authenticated: what fails ingress on one is its sender's fault (C2).
+        const symptom = symptomInput(replicaId(e.from), v.error);
+        if (symptom !== undefined) inputs.push(symptom);
+      }
     } else {
       net.countDrop('misrouted');
       continue;
@@ -78,7 +85,7 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
   const byz = ctx.cluster.byzantine.replicas.get(r.id);
   const held: Output[] = [];
   for (const input of replicaInputs(ctx, r, envs)) {
-    byz?.adversary.observe?.(input, ctx.tick());
+    if (input.type !== 'symptom') byz?.adversary.observe?.(input, ctx.tick());
     const out = handleOrReport(ctx, r, input);
     if (out === undefined) return;
     r.disk.stage(out.persist);
@@ -103,7 +110,7 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
  * command, like any other) instead of aborting a sweep. The replica stops there, like a crash
  * that loses the whole step, and the run ends after this tick.
  */
-function handleOrReport(ctx: StepCtx, r: SimReplica, input: Input): Output | undefined {
+function handleOrReport(ctx: StepCtx, r: SimReplica, input: AccountableInput): Output | undefined {
   try {
     return r.core.handle(input);
   } catch (e) {
@@ -121,6 +128,7 @@ function observe(ctx: StepCtx, id: ReplicaId, out: Output, honest: boolean): voi
   for (const ev of out.events) {
     ctx.observer.onCoreEvent?.(id, ev, tick);
     countEvent(ctx.counters, ev);
+    if (honest) ctx.record(checkEvidenceEvent(id, ev, (x) => ctx.cluster.byzantine.isByzantine(x), tick));
     if (ev.type === 'state-transfer-done') {
       if (honest) ctx.safety.onReplicaReset(id, ev.seq);
       if (ctx.counters.stateTransferLog.length < MAX_LISTED_TRANSFERS) ctx.counters.stateTransferLog.push({ replica: id, seq: ev.seq, tick });

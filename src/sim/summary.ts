@@ -9,30 +9,9 @@ import { formatPartition, formatReplicaEvents, replayCommand } from './options.t
 import type { LivenessReport } from './liveness.ts';
 import type { RecoveryRecord } from './recovery.ts';
 import type { ByzantineReport } from './byzantine/runtime.ts';
+import type { AccountabilityReport, EvidenceRow } from './accountability.ts';
 
 export type { ByzantineReport } from './byzantine/runtime.ts';
-
-/** Evidence one replica holds: against whom, of what kind (SPEC C1). */
-export interface EvidenceEntry {
-  readonly reporter: number;
-  readonly accused: number;
-  readonly kind: string;
-}
-
-/** The cluster's threat level and why (SPEC C4). */
-export interface ThreatReport {
-  readonly level: string;
-  readonly reasons: readonly string[];
-}
-
-/**
- * What the accountability layer (src/accountability, SPEC C1–C4) found during the run. The slot is
- * here for it to fill once it is wired into the simulator; the summary shows it when present.
- */
-export interface AccountabilityReport {
-  readonly evidence: readonly EvidenceEntry[];
-  readonly threat?: ThreatReport;
-}
 
 /** A completed state transfer: the replica installed the checkpoint at seq. */
 export interface StateTransferRecord {
@@ -102,7 +81,7 @@ export interface RunReports {
   readonly recovery: readonly RecoveryRecord[];
   /** Present when the run had Byzantine replicas or malicious clients. */
   readonly byzantine?: ByzantineReport;
-  /** Present once the accountability layer reports (evidence, threat level). */
+  /** What the honest replicas' accountability layers hold at the end (evidence, threat level). */
   readonly accountability?: AccountabilityReport;
 }
 
@@ -159,10 +138,12 @@ export interface SimSummary {
   readonly replay: string;
   /** The adversaries and what they did (only in runs with --byzantine; the checkers judge the others). */
   readonly byzantine?: ByzantineReport;
-  /** Evidence per reporting replica (SPEC C1), once the accountability layer fills it. */
-  readonly evidence?: readonly EvidenceEntry[];
-  /** Threat level (SPEC C4), once the accountability layer fills it. */
-  readonly threat?: ThreatReport;
+  /** Evidence the honest replicas hold at the end: against whom, of what kind, held by whom (SPEC C1). */
+  readonly evidence?: readonly EvidenceRow[];
+  /** The highest threat level an honest replica shows at the end, with its reasons (SPEC C4). */
+  readonly threat?: AccountabilityReport['threat'];
+  /** Messages honest replicas dropped because their sender was quarantined (SPEC C3). */
+  readonly quarantinedDrops?: number;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -222,8 +203,9 @@ export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChec
     violations: [...c.violations],
     replay: replayCommand(o),
     ...(reports.byzantine === undefined ? {} : { byzantine: reports.byzantine }),
-    ...(reports.accountability === undefined ? {} : { evidence: reports.accountability.evidence }),
-    ...(reports.accountability?.threat === undefined ? {} : { threat: reports.accountability.threat }),
+    ...(reports.accountability === undefined
+      ? {}
+      : { evidence: reports.accountability.evidence, threat: reports.accountability.threat, quarantinedDrops: reports.accountability.quarantinedDrops }),
   };
 }
 
@@ -298,9 +280,14 @@ function byzantineRows(s: SimSummary): [string, string][] {
     rows.push(['byzantine', [`${b.spec}; ${judged}`, ...replicas, ...clients].join('\n')]);
   }
   if (s.evidence !== undefined) {
-    rows.push(['evidence', s.evidence.length === 0 ? 'none' : s.evidence.map((e) => `replica ${e.reporter} holds ${e.kind} against replica ${e.accused}`).join('\n')]);
+    const held = (e: EvidenceRow): string => `against replica ${e.accused}: ${e.kind} (held by replicas ${e.heldBy.join(', ')})`;
+    const dropped = s.quarantinedDrops === undefined || s.quarantinedDrops === 0 ? '' : `\n${s.quarantinedDrops} messages from quarantined replicas dropped`;
+    rows.push(['evidence', `${s.evidence.length === 0 ? 'none' : s.evidence.map(held).join('\n')}${dropped}`]);
   }
-  if (s.threat !== undefined) rows.push(['threat level', `${s.threat.level}${s.threat.reasons.length > 0 ? `: ${s.threat.reasons.join('; ')}` : ''}`]);
+  if (s.threat !== undefined) {
+    const why = s.threat.reasons.length > 0 ? `: ${s.threat.reasons.join('; ')}` : '';
+    rows.push(['threat level', `${s.threat.level} (highest among honest replicas, replica ${s.threat.replica})${why}`]);
+  }
   return rows;
 }
 

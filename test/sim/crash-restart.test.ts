@@ -164,6 +164,7 @@ test('an exception thrown by the core is reported as an assertion violation with
   const real = r.core;
   r.core = {
     status: () => real.status(),
+    accountability: () => real.accountability(),
     handle(input) {
       if (input.type === 'message' && input.message.type === 'commit') throw new Error('planted failure');
       return real.handle(input);

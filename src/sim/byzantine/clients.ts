@@ -4,8 +4,9 @@
 //   bad-signature — requests whose signature does not verify (its own id, or an honest client's);
 //   reuse         — one request number sent twice with different ops (validly signed);
 //   skip          — request numbers that jump ahead, and now and then a lower (stale) one;
-//   oversized     — an op one byte over MAX_OP_BYTES (hand-encoded: the codec refuses it), and ops
-//                   of exactly MAX_OP_BYTES of garbage (valid, executed as a bad op);
+//   oversized     — every 16 ticks, alternately an op one byte over MAX_OP_BYTES (hand-encoded: the
+//                   codec refuses it) and an op of exactly MAX_OP_BYTES of garbage (valid, executed
+//                   as a bad op);
 //   flood         — several fresh requests per tick, duplicates of old ones and garbage bytes.
 
 import type { ClientId } from '../../core/ids.ts';
@@ -18,7 +19,8 @@ import { createWorkload } from '../workload.ts';
 import type { ClientAdversary, ClientBehaviour, ClientCtx, ClientEmission } from './types.ts';
 import { badSig, bump, createRing, signNew } from './util.ts';
 
-const FLOOD_FRESH_PER_TICK = 4;
+/** Fresh requests per tick from a flooding client (bounded so a simulated run stays fast). */
+const FLOOD_FRESH_PER_TICK = 2;
 
 function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
   return signNew<Request>(ctx.signer, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false });
@@ -109,8 +111,8 @@ function oversized(ctx: ClientCtx): ClientAdversary {
   return {
     counts,
     step(tick) {
-      if (tick % 8 !== 0) return [];
-      if (ctx.prng.chance(0.5)) {
+      if (tick % 16 !== 0) return [];
+      if (tick % 32 !== 0) {
         bump(counts, 'ops over MAX_OP_BYTES');
         return [{ to: 'all', bytes: oversizedRequestBytes(ctx.id, no++, ctx.prng.int(0, 255)) }];
       }

@@ -1,16 +1,18 @@
 // double-vote (role: any). TOCS '02 §4.2: a correct replica sends one PREPARE and one COMMIT per
 // (view, seq). This one tells each peer what that peer wants to hear: it keeps its votes back until
 // the peer announces a digest for the slot (the peer's own prepare or commit, or the primary's
-// pre-prepare), then sends that peer a PREPARE and a COMMIT for that digest. A peer that announces
-// nothing within retransmitTicks of the core's own vote gets the real votes. Half the time either is
-// followed by conflicting votes for a made-up digest (so the lie shows even when every peer agrees).
-// With an equivocating primary and f+1 liars this breaks agreement (the teeth test); with at most f
-// it must not.
+// pre-prepare), then sends that peer a PREPARE and a COMMIT for that digest. When a peer of the
+// second half (by id) announces the very digest its own core accepted (the primary did not
+// equivocate), that peer gets votes for a made-up digest instead, so it double-votes even next to an
+// honest primary. A peer that announces nothing within retransmitTicks of the core's own vote gets
+// the core's votes. Each peer sees one consistent vote per slot; the conflict shows only when
+// signed votes sent to different peers meet (in certificates, or evidence exchange). With an
+// equivocating primary and f+1 liars this breaks agreement (the teeth test); with at most f it must not.
 
 import type { Digest, ReplicaId } from '../../core/ids.ts';
 import type { Commit, Prepare } from '../../wire/messages.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
-import { bump, message, otherDigest, peersOf, signNew } from './util.ts';
+import { bump, halves, message, otherDigest, peersOf, signNew } from './util.ts';
 
 interface Slot {
   readonly view: number;
@@ -33,6 +35,7 @@ function create(ctx: BehaviourCtx): Adversary {
   /** Slots with a peer still to serve. */
   const open = new Set<Slot>();
   const peers = peersOf(ctx.id, ctx.n);
+  const second = new Set<number>(halves(ctx.id, ctx.n).second);
   const hold = ctx.params.retransmitTicks;
 
   const slot = (view: number, seq: number): Slot => {
@@ -58,16 +61,20 @@ function create(ctx: BehaviourCtx): Adversary {
       if (s.served.has(peer)) continue;
       const d = s.announced.get(peer);
       const mine = s.prepare?.digest ?? s.commit?.digest;
-      const told = d ?? (mine !== undefined && s.since !== undefined && tick - s.since >= hold ? mine : undefined);
-      if (told === undefined) continue;
+      let told: Digest | undefined;
+      if (d === undefined) {
+        if (mine === undefined || s.since === undefined || tick - s.since < hold) continue;
+        told = mine;
+        bump(counts, 'votes to a silent peer');
+      } else if (mine !== undefined && d === mine && second.has(peer)) {
+        told = otherDigest(ctx.hash, d, 'double-vote');
+        bump(counts, 'votes for a made-up digest');
+      } else {
+        told = d;
+        bump(counts, mine !== undefined && d !== mine ? 'votes for a digest it did not accept' : 'votes tailored to a peer');
+      }
       votes(s, told, peer, out);
       s.served.set(peer, told);
-      if (d === undefined) bump(counts, 'votes to a silent peer');
-      else bump(counts, mine !== undefined && d !== mine ? 'votes for a digest it did not accept' : 'votes tailored to a peer');
-      if (ctx.prng.chance(0.5)) {
-        votes(s, otherDigest(ctx.hash, told, 'double-vote'), peer, out);
-        bump(counts, 'conflicting vote pairs');
-      }
     }
     if (s.served.size === peers.length) open.delete(s);
   };
@@ -124,7 +131,7 @@ function create(ctx: BehaviourCtx): Adversary {
 
 export const doubleVote: Behaviour = {
   name: 'double-vote',
-  summary: 'conflicting PREPAREs/COMMITs: each peer gets votes for the digest it announced for the slot; silent peers get a conflicting pair',
+  summary: 'conflicting PREPAREs/COMMITs: each peer gets votes for the digest it announced for the slot (a made-up one for the second half when all agree)',
   provable: true,
   role: 'any',
   create,

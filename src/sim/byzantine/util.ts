@@ -1,10 +1,10 @@
 // Small tools the behaviours share: re-signing with the replica's own key, addressing peers and
 // halves of them, a queue of held emissions, and counters.
 
-import type { Digest, ReplicaId, Signature } from '../../core/ids.ts';
+import type { Digest, ReplicaId } from '../../core/ids.ts';
 import { fromHex, replicaId, signature } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
-import type { Destination, Send } from '../../protocol/types.ts';
+import type { Destination } from '../../protocol/types.ts';
 import type { Message, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
 import type { Emission, StepIo } from './types.ts';
@@ -25,7 +25,7 @@ export function signNew<M extends Message>(signer: Signer, unsigned: Omit<M, 'si
 export function badSig<M extends Message>(m: M): M {
   const s = Uint8Array.from(m.sig);
   s[0] = s[0]! ^ 1;
-  return { ...m, sig: signature(s) as Signature };
+  return { ...m, sig: signature(s) };
 }
 
 /** Every replica but `self`, in id order. */
@@ -54,11 +54,6 @@ export function passthrough(io: StepIo): Emission[] {
   const out: Emission[] = io.sends.map((s) => message(s.to, s.message));
   for (const reply of io.replies) out.push({ kind: 'reply', reply });
   return out;
-}
-
-/** The sends of a step that are replica messages of type T. */
-export function isType<T extends ReplicaMessage['type']>(s: Send, type: T): s is Send & { readonly message: Extract<ReplicaMessage, { type: T }> } {
-  return s.message.type === type;
 }
 
 export function bump(counts: Record<string, number>, key: string, by = 1): void {

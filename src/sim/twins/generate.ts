@@ -1,4 +1,4 @@
-// Scenario generation, after Twins (Bano et al. §4.2): (1) every partition of the node set into at
+// Scenario generation, after the Twins generator (Bano et al.): (1) every partition of the node set into at
 // most P groups; (2) each combined with every leader, giving the round scenarios; (3) every
 // sequence of R round scenarios (with repetition). Symmetric cases are removed: groups are
 // unordered (a partition is a set of sets), and exchanging the two copies of a twinned replica in
@@ -12,7 +12,12 @@ import { canonicalGroups, encodeScenario, swapCopies, twinsNodes } from './scena
 export interface TwinsFamily {
   readonly n: number;
   readonly twins: readonly number[];
+  /** Leaders the enumeration draws from (every replica when absent). */
+  readonly leaders?: readonly number[];
 }
+
+/** The leaders of a family's round scenarios. */
+export const leadersOf = (f: TwinsFamily): number[] => (f.leaders === undefined ? Array.from({ length: f.n }, (_, i) => i) : [...f.leaders]);
 
 /** Every partition of nodes 0..count-1 into at most `maxGroups` non-empty groups, canonical order. */
 export function partitions(count: number, maxGroups: number): number[][][] {
@@ -40,7 +45,7 @@ export function roundChoices(f: TwinsFamily, maxGroups: number): TwinsRound[] {
   const nodes = twinsNodes(f.n, f.twins);
   const out: TwinsRound[] = [];
   for (const groups of partitions(nodes.length, maxGroups)) {
-    for (let leader = 0; leader < f.n; leader++) out.push({ groups, leader });
+    for (const leader of leadersOf(f)) out.push({ groups, leader });
   }
   return out;
 }
@@ -56,11 +61,6 @@ function swapSets(twins: readonly number[]): Set<number>[] {
 export function isCanonical(s: TwinsScenario): boolean {
   const mine = encodeScenario(s);
   return swapSets(s.twins).every((swap) => encodeScenario(swapCopies(s, swap)) >= mine);
-}
-
-/** All R-round scenarios of a family (before deduplication: choices^R). */
-export function rawScenarioCount(f: TwinsFamily, rounds: number, maxGroups: number): number {
-  return roundChoices(f, maxGroups).length ** rounds;
 }
 
 /**
@@ -81,11 +81,31 @@ export function* systematicScenarios(f: TwinsFamily, rounds: number, maxGroups: 
   }
 }
 
-/** Counts the deduplicated scenarios (walks the enumeration). */
-export function countSystematic(f: TwinsFamily, rounds: number, maxGroups: number): number {
+/** Counts the deduplicated scenarios by walking the enumeration (for checking `countSystematic`). */
+export function countByWalking(f: TwinsFamily, rounds: number, maxGroups: number): number {
   let k = 0;
   for (const _ of systematicScenarios(f, rounds, maxGroups, 0)) k++;
   return k;
+}
+
+/**
+ * Counts the deduplicated scenarios without enumerating them. One scenario is kept per class of
+ * copy exchanges, so by Burnside's lemma the count is the average, over the 2^k exchanges g
+ * (identity included), of fix(g)^R, where fix(g) is the number of round choices g leaves unchanged
+ * (a scenario is unchanged by g exactly when each of its rounds is).
+ */
+export function countSystematic(f: TwinsFamily, rounds: number, maxGroups: number): number {
+  const choices = roundChoices(f, maxGroups);
+  const exchanges = [new Set<number>(), ...swapSets(f.twins)];
+  let sum = 0;
+  for (const g of exchanges) {
+    const fixed = choices.filter((r) => {
+      const one: TwinsScenario = { n: f.n, twins: f.twins, seed: 0, rounds: [r] };
+      return encodeScenario(swapCopies(one, g)) === encodeScenario(one);
+    }).length;
+    sum += fixed ** rounds;
+  }
+  return sum / exchanges.length;
 }
 
 /** A random scenario: per round a uniform assignment of nodes to up to maxGroups groups, and a leader. */
@@ -96,7 +116,7 @@ export function randomScenario(f: TwinsFamily, rounds: number, maxGroups: number
   for (let r = 0; r < rounds; r++) {
     const groups = Array.from({ length: maxGroups }, (): number[] => []);
     for (let node = 0; node < count; node++) groups[p.int(0, maxGroups - 1)]!.push(node);
-    drawn.push({ groups: canonicalGroups(groups), leader: p.int(0, f.n - 1) });
+    drawn.push({ groups: canonicalGroups(groups), leader: p.pick(leadersOf(f)) });
   }
   return { n: f.n, twins: f.twins, seed, rounds: drawn };
 }

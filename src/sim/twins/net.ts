@@ -1,7 +1,7 @@
 // The Twins network: like src/sim/network.ts (encoded bytes, seeded latency, FIFO links, a message
 // in flight on a link that is cut when it arrives is lost), but who can talk is decided tick by
 // tick by the runner (the round's partition plus the leader rule), and a message for replica i is
-// delivered to EVERY copy of i the sender can reach (Twins §4: the copies share one identity).
+// delivered to EVERY copy of i the sender can reach (Bano et al., Twins: the copies share one identity).
 // Nodes 0..N-1 are replica nodes (copies included), N.. are clients; clients reach every node.
 
 import type { Prng } from '../../core/prng.ts';
@@ -23,6 +23,8 @@ export interface TwinsNetwork {
   send(from: number, to: number, channel: TwinsChannel, bytes: Uint8Array, now: number): void;
   /** Copies due at or before `now` on links that are up now, grouped by receiver node. */
   takeDue(now: number): Map<number, TwinsEnvelope[]>;
+  /** Copies queued and not yet due. */
+  inFlight(): number;
   readonly stats: { sent: number; cut: number };
 }
 
@@ -58,6 +60,7 @@ export function createTwinsNetwork(prng: Prng, delayMin: number, delayMax: numbe
       }
       return due;
     },
+    inFlight: () => queue.size,
     stats,
   };
 }

@@ -24,10 +24,12 @@ import type { TwinsConfig } from './config.ts';
 import { DEFAULT_TWINS_CONFIG, replayCommand } from './config.ts';
 import type { TwinsScenario } from './scenario.ts';
 import { encodeScenario } from './scenario.ts';
-import type { TwinsCounters, TwinsStepCtx } from './step.ts';
+import type { TwinsCounters, TwinsObserver, TwinsStepCtx } from './step.ts';
 import { stepTwinsClient, stepTwinsNode } from './step.ts';
 import type { TwinsWorld } from './world.ts';
 import { createTwinsWorld } from './world.ts';
+
+export type { TwinsObserver } from './step.ts';
 
 export interface TwinsResult {
   /** The encoded scenario (its id; `byz twins --scenario` takes it). */
@@ -50,11 +52,16 @@ export interface TwinsResult {
   readonly replay: string;
 }
 
-/** The view the honest replicas are in: the (f+1)-th highest of their views (capped to their number). */
+/**
+ * The view the honest replicas are in: the (f+1)-th highest of their views — at least f+1 of them
+ * are there or beyond — but never the lowest one while there are two or more: a primary the leader
+ * rule cuts off cannot learn of newer views, and must not pin the view when only f+1 or fewer
+ * replicas are honest (the teeth). With one twin pair at n=4 (three honest) it is the median.
+ */
 export function honestView(world: TwinsWorld): number {
   const views = world.nodes.filter((x) => x.honest && x.up).map((x) => x.core.status().view as number);
   views.sort((a, b) => b - a);
-  return views[Math.min(world.f, views.length - 1)] ?? 0;
+  return views[Math.max(0, Math.min(world.f, views.length - 2))] ?? 0;
 }
 
 interface Links {
@@ -72,7 +79,23 @@ function groupsOf(s: TwinsScenario, round: number, count: number): number[] {
   return group;
 }
 
-export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT_TWINS_CONFIG): TwinsResult {
+/**
+ * The links of this tick: the round's partition, and the leader rule — the primary of the honest
+ * replicas' view is cut off from every node when it is not the round's leader. True when it is.
+ */
+function setLinks(s: TwinsScenario, world: TwinsWorld, links: Links, round: number): boolean {
+  const count = world.nodes.length;
+  links.group = groupsOf(s, round, count);
+  links.cut = new Array<boolean>(count).fill(false);
+  const leader = s.rounds[round]?.leader;
+  if (leader === undefined) return false;
+  const primary = primaryOf(honestView(world), world.n);
+  if (primary === leader) return false;
+  for (const node of world.copiesOf[primary] ?? []) links.cut[node] = true;
+  return true;
+}
+
+export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT_TWINS_CONFIG, observer: TwinsObserver = {}): TwinsResult {
   const encoded = encodeScenario(s);
   const links: Links = { group: [], cut: [] };
   const replicaNodes = { count: 0 };
@@ -81,8 +104,7 @@ export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT
     return !links.cut[a] && !links.cut[b] && links.group[a] === links.group[b];
   };
   const world = createTwinsWorld(s, config, linkUp);
-  const count = world.nodes.length;
-  replicaNodes.count = count;
+  replicaNodes.count = world.nodes.length;
   const healTick = s.rounds.length * config.roundTicks;
   const honestCount = world.nodes.filter((x) => x.honest).length;
   const safety = createSafetyChecker(honestCount);
@@ -94,7 +116,6 @@ export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT
     world,
     safety,
     lin: createLinearizabilityChecker(createKvApp()),
-    contra: createContradictionChecker((n) => safety.agreed(n)),
     twinContra: createContradictionChecker((n) => safety.agreed(n)),
     counters,
     record: (v) => {
@@ -102,24 +123,16 @@ export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT
     },
     tick: () => tick,
     submitting: () => tick <= healTick,
+    observer,
   };
 
   for (;;) {
     tick++;
-    const round = Math.floor((tick - 1) / config.roundTicks);
-    links.group = groupsOf(s, round, count);
-    links.cut = new Array<boolean>(count).fill(false);
-    const leader = s.rounds[round]?.leader;
-    if (leader !== undefined) {
-      const primary = primaryOf(honestView(world), world.n);
-      if (primary !== leader) {
-        for (const node of world.copiesOf[primary] ?? []) links.cut[node] = true;
-        forcedTicks++;
-      }
-    }
+    if (setLinks(s, world, links, Math.floor((tick - 1) / config.roundTicks))) forcedTicks++;
     const due = world.network.takeDue(tick);
     for (const x of world.nodes) if (x.up) stepTwinsNode(ctx, x, due.get(x.node.index) ?? []);
     for (const c of world.clients) stepTwinsClient(ctx, c, due.get(c.net) ?? []);
+    if (world.network.inFlight() > MAX_IN_FLIGHT) violation ??= storm(world, tick);
     if (violation !== undefined) break;
     if (tick > healTick && world.clients.every((c) => c.core.outstanding() === undefined)) break;
     if (tick >= healTick + config.healTicks) {
@@ -140,6 +153,21 @@ export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT
     forcedTicks,
     twinConflict: counters.twinConflict,
     replay: replayCommand(encoded, config),
+  };
+}
+
+/**
+ * Messages in flight above which a run stops: far above what a healthy run of a few clients needs,
+ * reached only when something amplifies traffic without bound (a run would otherwise exhaust memory).
+ */
+export const MAX_IN_FLIGHT = 5_000;
+
+function storm(world: TwinsWorld, tick: number): Violation {
+  const views = world.nodes.map((x) => `${x.node.name}:v${x.core.status().view}${x.core.status().status === 'normal' ? '' : '(vc)'}`);
+  return {
+    checker: 'liveness',
+    tick,
+    detail: `message storm: ${world.network.inFlight()} messages in flight (bound ${MAX_IN_FLIGHT}); node views ${views.join(' ')}`,
   };
 }
 

@@ -1,4 +1,4 @@
-// Twins scenarios (Bano et al., "Twins: BFT Systems Made Robust", OPODIS 2021 §4): a replica is run
+// Twins scenarios (Bano et al., "Twins: BFT Systems Made Robust", OPODIS 2021): a replica is run
 // as two copies with the same identity and key; a scenario fixes, for each round, a partition of
 // the node set (who can talk to whom) and a leader. The encoded form is the scenario's id and the
 // argument of `byz twins --scenario`, so every scenario replays from one printed string:
@@ -133,7 +133,7 @@ export function parseScenario(text: string): Result<TwinsScenario, string> {
 
 /**
  * The scenario with the copies of every twinned replica in `swap` exchanged (a ↔ b) in every
- * round: the same attack, since the copies start identical (Twins §4: twins are indistinguishable).
+ * round: the same attack, since the copies start identical (Twins: the copies are indistinguishable).
  */
 export function swapCopies(s: TwinsScenario, swap: ReadonlySet<number>): TwinsScenario {
   const nodes = twinsNodes(s.n, s.twins);

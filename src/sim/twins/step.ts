@@ -1,9 +1,13 @@
 // One tick's work for a Twins node, as in src/sim/step.ts: ingress → core.handle for each input →
 // persist to the node's own disk → flush → release the sends (SPEC D2). The differences: a message
-// addressed to replica i goes to every copy of i (Twins §4), and the checkers hear only from the
-// HONEST replicas — both copies of a twinned replica are the Byzantine one and are excluded; what
-// they send is fed to a separate contradiction checker that only records whether the pair said
-// something one correct replica never would (the attack happened).
+// addressed to replica i goes to every copy of i (Bano et al., Twins), and the checkers hear only from the
+// HONEST replicas — both copies of a twinned replica are the Byzantine one and are excluded. What
+// the copies send is fed to a contradiction checker under their one replica id, only to record
+// whether the pair said something one correct replica never would (the attack happened). The
+// contradiction checker is not run on honest replicas: it checks "durable before sent" for crash
+// faults, and under a Byzantine primary a correct backup that adopted a committed certificate
+// (log catch-up) re-sends PREPARE for the agreed digest after one for the primary's other digest,
+// which it reports as equivocation although nothing unsafe happened (docs/TWINS.md).
 
 import type { ReqNo } from '../../core/ids.ts';
 import { replicaId } from '../../core/ids.ts';
@@ -29,8 +33,6 @@ export interface TwinsStepCtx {
   readonly world: TwinsWorld;
   readonly safety: SafetyChecker;
   readonly lin: LinearizabilityChecker;
-  /** Over honest replicas: a correct replica never contradicts itself (also holds with no crashes). */
-  readonly contra: ContradictionChecker;
   /** Over the twin pairs, each under its one replica id: a hit means the twins equivocated. */
   readonly twinContra: ContradictionChecker;
   readonly counters: TwinsCounters;
@@ -38,6 +40,15 @@ export interface TwinsStepCtx {
   readonly tick: () => number;
   /** False after the heal: clients stop submitting and wait for what they have outstanding. */
   readonly submitting: () => boolean;
+  readonly observer: TwinsObserver;
+}
+
+/** Hooks to trace a run (debugging, tests); they never influence it. */
+export interface TwinsObserver {
+  /** A node delivered input to its core (after ingress). */
+  onInput?(node: string, input: Input, tick: number): void;
+  /** A node's core produced output (before its sends leave). */
+  onOutput?(node: string, out: Output, tick: number): void;
 }
 
 function inputsOf(x: TwinsReplicaNode, ctx: TwinsStepCtx, envs: readonly TwinsEnvelope[]): Input[] {
@@ -60,6 +71,7 @@ function inputsOf(x: TwinsReplicaNode, ctx: TwinsStepCtx, envs: readonly TwinsEn
 export function stepTwinsNode(ctx: TwinsStepCtx, x: TwinsReplicaNode, envs: readonly TwinsEnvelope[]): void {
   const held: Output[] = [];
   for (const input of inputsOf(x, ctx, envs)) {
+    ctx.observer.onInput?.(x.node.name, input, ctx.tick());
     let out: Output;
     try {
       out = x.core.handle(input);
@@ -69,6 +81,7 @@ export function stepTwinsNode(ctx: TwinsStepCtx, x: TwinsReplicaNode, envs: read
       x.up = false;
       return;
     }
+    ctx.observer.onOutput?.(x.node.name, out, ctx.tick());
     x.disk.stage(out.persist);
     held.push(out);
     if (x.honest) observeHonest(ctx, x, out);
@@ -105,9 +118,8 @@ function release(ctx: TwinsStepCtx, x: TwinsReplicaNode, out: Output): void {
   for (const s of out.send) {
     const bytes = encodeMessage(s.message);
     const channel = s.message.type === 'request' ? 'request' : 'replica';
-    if (s.message.type !== 'request') {
-      if (x.honest) ctx.record(ctx.contra.onSent(id, s.message, bytes, tick));
-      else if (ctx.counters.twinConflict === undefined) ctx.counters.twinConflict = ctx.twinContra.onSent(id, s.message, bytes, tick)?.detail;
+    if (s.message.type !== 'request' && !x.honest && ctx.counters.twinConflict === undefined) {
+      ctx.counters.twinConflict = ctx.twinContra.onSent(id, s.message, bytes, tick)?.detail;
     }
     for (const to of targets(ctx, x, s.to)) network.send(x.node.index, to, channel, bytes, tick);
   }
@@ -116,11 +128,7 @@ function release(ctx: TwinsStepCtx, x: TwinsReplicaNode, out: Output): void {
     if (client !== undefined) network.send(x.node.index, client.net, 'reply', encodeMessage(reply), tick);
   }
   if (!x.honest) return;
-  for (const ev of out.events) {
-    if (ev.type !== 'checkpoint-stable') continue;
-    ctx.contra.onStable(id, ev.seq);
-    ctx.safety.onStable(id, ev.seq);
-  }
+  for (const ev of out.events) if (ev.type === 'checkpoint-stable') ctx.safety.onStable(id, ev.seq);
 }
 
 export function stepTwinsClient(ctx: TwinsStepCtx, c: TwinsClient, envs: readonly TwinsEnvelope[]): void {
@@ -147,7 +155,7 @@ function onAccepted(ctx: TwinsStepCtx, c: TwinsClient, reqNo: ReqNo, result: Uin
   ctx.record(ctx.lin.onAccepted(c.core.id, reqNo, result, ctx.tick()));
 }
 
-/** §4.1: a client that timed out sends its request to every replica (every copy). */
+/** TOCS '02 §4.1: a client that timed out sends its request to every replica (every copy). */
 function broadcast(ctx: TwinsStepCtx, c: TwinsClient, req: Request): void {
   const bytes = encodeMessage(req);
   for (const y of ctx.world.nodes) ctx.world.network.send(c.net, y.node.index, 'request', bytes, ctx.tick());

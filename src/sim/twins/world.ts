@@ -1,6 +1,6 @@
 // The simulated world of one Twins scenario: key material, one PBFT core per node (a twinned
 // replica gets two, with the SAME id and the SAME signer but separate state, app and disk — Bano et
-// al. §4), the clients and the network. The seed is split into streams in a fixed order, so the
+// al., Twins), the clients and the network. The seed is split into streams in a fixed order, so the
 // world is decided by the scenario and the configuration alone.
 
 import type { ClientId } from '../../core/ids.ts';
@@ -74,7 +74,9 @@ export function createTwinsWorld(s: TwinsScenario, c: TwinsConfig, linkUp: (a: n
   const clientSigners = Array.from({ length: c.clients }, () => suite.signer(keyPrng.bytes(32)));
   const replicaKeys = signers.map((x) => x.publicKey);
   const params = twinsParams(c);
-  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, sigCacheSize: 0 });
+  // The signature cache stays on (unlike src/sim/cluster.ts): Twins runs sit in view changes for
+  // long stretches, re-sending VIEW-CHANGEs whose nested certificates the cache verifies once.
+  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash });
   const nodes = twinsNodes(n, s.twins).map((node): TwinsReplicaNode => {
     // The twin's whole identity: the same replica id and the same signer as its copy.
     const core = createReplica({ id: replicaId(node.replica), n, replicaKeys, signer: signers[node.replica]!, hash: suite.hash, params, app: createKvApp() });

@@ -1,0 +1,59 @@
+// Long Byzantine sweeps (`npm run test:long`, BYZ_LONG=1): the issue's "done when" runs, the 300-seed
+// `--byzantine random` sweep at the CLI defaults, and larger per-behaviour sweeps at n=4 and n=7.
+// Failures explained by KNOWN_PBFT_BUGS (byzantine-harness.ts: problems of the honest code that this
+// work may not change) are reported but tolerated; anything else fails. Skipped unless BYZ_LONG=1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
+import { runSimulation } from '../../src/sim/run.ts';
+import { parseByzantine } from '../../src/sim/byzantine/spec.ts';
+import { REPLICA_BEHAVIOUR_NAMES } from '../../src/sim/byzantine/names.ts';
+import type { ByzSweepOptions } from './byzantine-harness.ts';
+import { byzSweep, report } from './byzantine-harness.ts';
+
+const long = process.env['BYZ_LONG'] === '1';
+
+function sweepPasses(spec: string, o: ByzSweepOptions): void {
+  const s = byzSweep(spec, o);
+  assert.equal(s.unexpected.length, 0, report(s.unexpected));
+  if (Object.keys(s.known).length > 0) console.log(`${spec}: known honest-code failures ${JSON.stringify(s.known)}`);
+  for (const r of s.runs) if (r.ok) assert.equal(r.ops.committed, o.ops);
+  assert.ok(s.result.livenessMargin < 1);
+}
+
+test('done when: npx byz sim --replicas 7 --byzantine "0:equivocate,3:fake-view-change" --ops 3000 --seed 9', { skip: !long }, () => {
+  const spec = parseByzantine('0:equivocate,3:fake-view-change');
+  assert.ok(spec.ok);
+  const s = runSimulation({ ...DEFAULT_SIM_OPTIONS, replicas: 7, ops: 3000, seed: 9, byzantine: spec.value });
+  assert.equal(s.ok, true, JSON.stringify(s.violations));
+  assert.equal(s.ops.committed, 3000);
+});
+
+test('done when: npx byz sim --seeds 300 --byzantine random (n=4, 4 clients, 1000 ops each)', { skip: !long }, () => {
+  sweepPasses('random', { replicas: 4, clients: DEFAULT_SIM_OPTIONS.clients, seeds: 300, ops: DEFAULT_SIM_OPTIONS.ops });
+});
+
+test('--byzantine random at n=7: 100 seeds × 300 ops', { skip: !long }, () => {
+  sweepPasses('random', { replicas: 7, seeds: 100, ops: 300, firstSeed: 1000 });
+});
+
+const PRIMARY = new Set(['equivocate', 'tamper', 'withhold', 'withhold-half', 'slow']);
+
+test('every replica behaviour at n=4: 30 seeds × 300 ops (drawn faults)', { skip: !long }, () => {
+  for (const b of REPLICA_BEHAVIOUR_NAMES) {
+    const id = PRIMARY.has(b) ? 0 : b === 'bad-new-view' ? 1 : 2;
+    sweepPasses(`${id}:${b}`, { replicas: 4, seeds: 30, ops: b === 'slow' ? 60 : 300, firstSeed: 500 });
+  }
+});
+
+test('every replica behaviour at n=7, two of a kind: 15 seeds × 200 ops (drawn network and partitions)', { skip: !long }, () => {
+  for (const b of REPLICA_BEHAVIOUR_NAMES) {
+    const ids = PRIMARY.has(b) ? '0,1' : b === 'bad-new-view' ? '1,2' : '2,5';
+    const spec = ids.split(',').map((i) => `${i}:${b}`).join(',');
+    sweepPasses(spec, { replicas: 7, seeds: 15, ops: b === 'slow' ? 60 : 200, firstSeed: 700 });
+  }
+});
+
+test('malicious clients with drawn faults: 20 seeds × 200 ops each at n=4', { skip: !long }, () => {
+  for (const c of ['bad-signature', 'reuse', 'skip', 'oversized', 'flood']) sweepPasses(`c:${c}`, { replicas: 4, seeds: 20, ops: 200, firstSeed: 900 });
+});
