@@ -13,6 +13,7 @@ import { registerGateway } from './gateway.ts';
 import { registerTour } from './tour.ts';
 import { registerBench } from './bench.ts';
 import { registerEvidence } from './evidence.ts';
+import { registerTwins } from './twins.ts';
 import { runDemo } from '../sim/demo.ts';
 
 /** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
@@ -39,6 +40,7 @@ export function registerCommands(program: Command): void {
   registerStart(program);
   registerBench(program);
   registerEvidence(program);
+  registerTwins(program);
 }
 
 export function buildProgram(): Command {

@@ -79,6 +79,7 @@ export function entryFor(st: ReplicaState, n: Seq): LogEntry {
       prepared: false,
       committed: false,
       lastActivity: st.tick,
+      createdTick: st.tick,
     };
     st.log.set(n, e);
   }

@@ -22,6 +22,8 @@ export interface LogEntry {
   committed: boolean;
   /** Tick when this entry last made progress or was last retransmitted. */
   lastActivity: number;
+  /** Tick when the entry was created (the first message for its seq arrived). */
+  readonly createdTick: number;
 }
 
 export interface ClientRecord {

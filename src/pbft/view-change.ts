@@ -37,8 +37,22 @@ export function tickViewChange(ctx: Ctx): void {
   }
   if (isPrimary(st)) return;
   const oldest = st.pending.values().next().value;
-  if (oldest === undefined) return;
-  if (st.tick - Math.max(oldest.arrivedTick, since) >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
+  const waitingSince = oldest?.arrivedTick ?? stalledSince(st);
+  if (waitingSince === undefined) return;
+  if (st.tick - Math.max(waitingSince, since) >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
+}
+
+/**
+ * A request the backup holds only inside an accepted pre-prepare is not pending, yet it waits too:
+ * if a batch of the current view was accepted and nothing executed since the last progress, the
+ * primary is as suspect as if the request were pending (§4.4 — an equivocating primary makes its
+ * batches never prepare; found by Twins). Returns the tick the wait counts from.
+ */
+function stalledSince(st: ReplicaState): number | undefined {
+  for (const e of st.log.values()) {
+    if (e.seq > st.lastExecuted && e.prePrepare?.view === st.view && !e.committed) return Math.max(st.lastProgressTick, e.createdTick);
+  }
+  return undefined;
 }
 
 export function startViewChange(ctx: Ctx, v: View): void {

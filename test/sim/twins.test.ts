@@ -152,8 +152,9 @@ test('determinism: the same scenario gives the same result, byte for byte', () =
 });
 
 // Found by the random Twins scenarios (6 rounds, 3 groups), in the PBFT core, not in the harness;
-// see docs/TWINS.md "Findings". They stay `todo` until src/pbft is fixed, then must pass.
-test('known core bug: backups never time out on requests an equivocating primary put in pre-prepares', { todo: 'src/pbft: view-change timer only watches st.pending' }, () => {
+// see docs/TWINS.md "Findings". The first is fixed (src/pbft/view-change.ts stalledSince) and is a
+// regression test; the second stays `todo` until src/pbft/requests.ts bounds its relays.
+test('core bug (fixed): backups time out on requests an equivocating primary put in pre-prepares', () => {
   const r = runTwinsScenario(scenario('n=4;twin=0;seed=9;r=0a,1|0b,3|2@0;r=0a,1|0b,2,3@3;r=0a,0b,2|1|3@1;r=0a,2,3|0b,1@3;r=0a,1|0b,3|2@1;r=0a,0b,3|1|2@1'));
   assert.equal(r.ok, true, JSON.stringify(r.violation));
 });
