@@ -64,6 +64,8 @@ export function handleCommittedProof(ctx: Ctx, m: CommittedProof): void {
   if (!validCommittedProof(st.n, st.quorum, m)) return drop(ctx, 'invalid-batch', m.replica, 'committed proof');
   const e = entryFor(st, pp.seq);
   if (e.committed) return drop(ctx, 'duplicate', m.replica);
+  // Our own COMMIT (if any) was for the pre-prepare we held; never re-send it for another one.
+  if (e.prePrepare?.view !== pp.view || e.prePrepare.digest !== pp.digest) e.sentCommit = false;
   e.prePrepare = pp;
   e.commits = new Map(m.commits.map((c) => [c.replica, c] as const));
   e.prepared = true;

@@ -7,7 +7,7 @@ import { MAX_RESULT_BYTES } from '../core/limits.ts';
 import type { ExecutedRequest } from '../protocol/types.ts';
 import type { Request } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
-import { makeReply, removePending } from './requests.ts';
+import { makeReply, purgeClientUpTo, removePending } from './requests.ts';
 import { requestKey } from './state.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import { takeCheckpoint } from './checkpoint.ts';
@@ -57,6 +57,7 @@ function executeOnce(ctx: Ctx, req: Request, n: LogEntry['seq']): Uint8Array | u
   // An app result larger than a reply may carry is an app bug; every replica replaces it the same way.
   const result = raw.length <= MAX_RESULT_BYTES ? raw : new Uint8Array(0);
   st.clients.set(req.client, { reqNo: req.reqNo, result, seq: n });
+  purgeClientUpTo(st, req.client, req.reqNo);
   evictClients(st);
   ctx.out.replies.push(makeReply(ctx, req.client, req.reqNo, result));
   return result;

@@ -89,7 +89,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     pending: new Map(),
     pendingByClient: new Map(),
     inFlight: new Set(),
-    viewChange: { received: new Map(), startedTick: 0, sentNewView: undefined },
+    viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined },
     peerViews: new Map(),
     failedViewChanges: 0,
     transfer: undefined,

@@ -7,7 +7,7 @@ import type { Reply, Request } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, isPrimary, primary, sendTo, sign } from './context.ts';
 import { requestKey } from './state.ts';
-import type { ReplicaState } from './state.ts';
+import type { PendingRequest, ReplicaState } from './state.ts';
 
 export function handleRequest(ctx: Ctx, req: Request): void {
   const st = ctx.st;
@@ -19,13 +19,20 @@ export function handleRequest(ctx: Ctx, req: Request): void {
     return;
   }
   const key = requestKey(req.client, req.reqNo);
-  if (st.pending.has(key) || st.inFlight.has(key)) {
-    // Already known: the client retransmitted, so the primary may not have it (§4.1): relay again.
-    if (!isPrimary(st)) sendTo(ctx, primary(st), req);
+  const known = st.pending.get(key);
+  if (known !== undefined || st.inFlight.has(key)) {
+    // Already known: the client retransmitted, so the primary may not have it (§4.1): relay again —
+    // at most once per retransmitTicks, because a relayed copy arrives here as a request too: two
+    // replicas in different views, each taking the other for the primary, would otherwise bounce
+    // it between them forever (found by Twins, docs/TWINS.md). In a pre-prepare, the primary has it.
+    if (known !== undefined && !isPrimary(st) && st.status === 'normal' && st.tick - known.relayedTick >= st.params.retransmitTicks) {
+      known.relayedTick = st.tick;
+      sendTo(ctx, primary(st), req);
+    }
     return drop(ctx, 'duplicate');
   }
   if (st.pending.size >= MAX_PENDING_REQUESTS) return drop(ctx, 'request-queue-full');
-  if ((st.pendingByClient.get(req.client) ?? 0) >= st.params.maxPendingPerClient) {
+  if ((st.pendingByClient.get(req.client)?.size ?? 0) >= st.params.maxPendingPerClient) {
     return drop(ctx, 'request-queue-full', undefined, 'client limit');
   }
   addPending(st, req, key);
@@ -33,17 +40,33 @@ export function handleRequest(ctx: Ctx, req: Request): void {
 }
 
 export function addPending(st: ReplicaState, req: Request, key: string): void {
-  st.pending.set(key, { request: req, key, arrivedTick: st.tick });
-  st.pendingByClient.set(req.client, (st.pendingByClient.get(req.client) ?? 0) + 1);
+  const p: PendingRequest = { request: req, key, arrivedTick: st.tick, relayedTick: st.tick };
+  st.pending.set(key, p);
+  const mine = st.pendingByClient.get(req.client) ?? new Map<string, PendingRequest>();
+  mine.set(key, p);
+  st.pendingByClient.set(req.client, mine);
 }
 
 export function removePending(st: ReplicaState, key: string): void {
   const p = st.pending.get(key);
   if (p === undefined) return;
   st.pending.delete(key);
-  const left = (st.pendingByClient.get(p.request.client) ?? 1) - 1;
-  if (left <= 0) st.pendingByClient.delete(p.request.client);
-  else st.pendingByClient.set(p.request.client, left);
+  const mine = st.pendingByClient.get(p.request.client);
+  mine?.delete(key);
+  if (mine?.size === 0) st.pendingByClient.delete(p.request.client);
+}
+
+/**
+ * After (client, reqNo) executed, the client's pending requests with request numbers up to reqNo can
+ * never execute (§4.1: the client table keeps the last request number; lower ones are stale). A
+ * backup that kept them would wait for them and start a view change against a correct primary —
+ * e.g. a stale lower number from a malicious client, or one the primary refused for the client's
+ * queue limit while this backup had room.
+ */
+export function purgeClientUpTo(st: ReplicaState, client: ClientId, reqNo: number): void {
+  const mine = st.pendingByClient.get(client);
+  if (mine === undefined) return;
+  for (const p of [...mine.values()]) if (p.request.reqNo <= reqNo) removePending(st, p.key);
 }
 
 function resendReply(ctx: Ctx, client: ClientId): void {

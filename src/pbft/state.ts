@@ -39,6 +39,8 @@ export interface PendingRequest {
   readonly request: Request;
   readonly key: string;
   readonly arrivedTick: number;
+  /** Tick when a backup last relayed it to the primary (at most once per retransmitTicks). */
+  relayedTick: number;
 }
 
 export interface ViewChangeState {
@@ -46,6 +48,11 @@ export interface ViewChangeState {
   readonly received: Map<ReplicaId, ViewChange>;
   /** Tick when the current view change started, or the current view was installed. */
   startedTick: number;
+  /**
+   * Tick when this replica first held 2f+1 VIEW-CHANGE messages for its current view (its own
+   * included); undefined until then. The view-change timer runs from here (§4.5.2).
+   */
+  quorumTick: number | undefined;
   /** The NEW-VIEW this replica sent as primary of the current view (re-sent to laggards). */
   sentNewView: NewView | undefined;
 }
@@ -101,7 +108,8 @@ export interface ReplicaState {
   replyCache: Map<ClientId, Reply>;
   /** Requests waiting to be ordered, FIFO (primary proposes from it; backups watch it for §4.4 timers). */
   pending: Map<string, PendingRequest>;
-  pendingByClient: Map<ClientId, number>;
+  /** The same requests by client (bounded by maxPendingPerClient each). */
+  pendingByClient: Map<ClientId, Map<string, PendingRequest>>;
   /** Keys of requests in accepted, not yet executed pre-prepares. */
   inFlight: Set<string>;
 

@@ -36,7 +36,10 @@ function retransmit(ctx: Ctx): void {
     if (st.tick - e.lastActivity < st.params.retransmitTicks) continue;
     e.lastActivity = st.tick;
     if (isPrimary(st) && e.prePrepare.replica === st.id) broadcast(ctx, e.prePrepare);
-    else if (!isPrimary(st)) sendPrepareFor(ctx, e);
+    // A committed entry needs no more prepares; after log catch-up its pre-prepare may be the
+    // committed one rather than the one this backup prepared, and a second PREPARE for (v, n) with
+    // another digest would contradict the first (an equivocating primary causes exactly that).
+    else if (!isPrimary(st) && !e.committed) sendPrepareFor(ctx, e);
     if (e.sentCommit) sendCommit(ctx, e, 'all');
   }
 }

@@ -26,12 +26,19 @@ export function viewChangeTimeout(st: ReplicaState): number {
   return st.params.requestTimeoutTicks * 2 ** Math.min(st.failedViewChanges, 10);
 }
 
-/** On tick: a watched request waited too long (normal status), or the view change itself did. */
+/**
+ * On tick: a watched request waited too long (normal status), or the view change itself did.
+ * §4.5.2: the timer of a view change starts only once the replica holds 2f+1 VIEW-CHANGE messages
+ * for the view; before that it keeps re-sending its own, and does not move on to v+2 — otherwise a
+ * minority cut off from the rest (or waiting for a partitioned peer) climbs views on its own and
+ * the healed cluster has to chase it through exponentially growing timeouts.
+ */
 export function tickViewChange(ctx: Ctx): void {
   const st = ctx.st;
   const since = st.viewChange.startedTick;
   if (st.status === 'view-change') {
-    if (st.tick - since >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
+    const q = st.viewChange.quorumTick;
+    if (q !== undefined && st.tick - q >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
     else if ((st.tick - since) % st.params.retransmitTicks === 0) resendViewChange(ctx);
     return;
   }
@@ -62,6 +69,7 @@ export function startViewChange(ctx: Ctx, v: View): void {
   st.view = v;
   st.status = 'view-change';
   st.viewChange.startedTick = st.tick;
+  st.viewChange.quorumTick = undefined;
   st.viewChange.sentNewView = undefined;
   // Messages of older views no longer count; prepared certificates are kept for the P set.
   for (const [n, e] of st.log) {
@@ -72,7 +80,22 @@ export function startViewChange(ctx: Ctx, v: View): void {
   st.viewChange.received.set(st.id, vc);
   broadcast(ctx, vc);
   emit(ctx, { type: 'view-change-started', view: v });
+  noteViewChangeQuorum(st);
   maybeSendNewView(ctx);
+}
+
+/**
+ * Starts the view-change timer once 2f+1 replicas (this one included) have sent VIEW-CHANGE for the
+ * current view or a later one (§4.5.2). Later ones count because a replica keeps only each peer's
+ * latest VIEW-CHANGE, and a peer that has moved past our view has been through it (the paper counts
+ * every VIEW-CHANGE ever received for v); without them two replicas one view below a third could
+ * wait for each other forever.
+ */
+function noteViewChangeQuorum(st: ReplicaState): void {
+  if (st.status !== 'view-change' || st.viewChange.quorumTick !== undefined) return;
+  let count = 0;
+  for (const vc of st.viewChange.received.values()) if (vc.newView >= st.view) count++;
+  if (count >= st.quorum) st.viewChange.quorumTick = st.tick;
 }
 
 function buildViewChange(ctx: Ctx, v: View): ViewChange {
@@ -114,6 +137,7 @@ export function handleViewChange(ctx: Ctx, vc: ViewChange): void {
   if (old !== undefined && old.newView >= vc.newView) return drop(ctx, 'duplicate', vc.replica);
   st.viewChange.received.set(vc.replica, vc);
   joinHigherViews(ctx);
+  noteViewChangeQuorum(st);
   maybeSendNewView(ctx);
 }
 

@@ -1,6 +1,5 @@
 // Shared by the Byzantine sweeps (test/sim/byzantine*.test.ts, byzantine.long.ts): a seeded sweep
-// with a --byzantine spec that also gathers what the adversaries did, and the failures left once
-// the known honest-code problems (KNOWN_PBFT_BUGS) are set aside.
+// with a --byzantine spec that also gathers what the adversaries did.
 
 import type { SimOptions } from '../../src/sim/options.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
@@ -9,27 +8,10 @@ import { runSweep } from '../../src/sim/sweep.ts';
 import { parseByzantine } from '../../src/sim/byzantine/spec.ts';
 import type { SimSummary } from '../../src/sim/summary.ts';
 
-/**
- * Violations the sweeps find in the HONEST code (src/pbft, which this work may not change), with
- * the replay command of one instance each in the report. A sweep test tolerates exactly these and
- * a `todo` test next to it asserts they are gone, so fixing src/pbft turns the todo green.
- *   catch-up-prepare — after log catch-up replaced a backup's pre-prepare for (v, n) with the
- *     committed one, its retransmission signs a PREPARE for the new digest: two different prepares
- *     for one (view, seq) from an honest replica (src/pbft/tick.ts retransmit → sendPrepareFor, after
- *     src/pbft/catchup.ts handleCommittedProof). Triggered by an equivocating primary at n=4.
- */
-export const KNOWN_PBFT_BUGS: Readonly<Record<string, RegExp>> = {
-  'catch-up-prepare': /^contradiction at tick \d+: replica \d+ sent two different prepares for view \d+, seq \d+/,
-};
-
 export interface ByzSweep {
   readonly result: SweepResult;
   /** Per run: the summary's adversary counts (what they did). */
   readonly runs: readonly SimSummary[];
-  /** Failures not explained by KNOWN_PBFT_BUGS. */
-  readonly unexpected: readonly SweepFailure[];
-  /** Failures explained by KNOWN_PBFT_BUGS, by name. */
-  readonly known: Readonly<Record<string, number>>;
 }
 
 export interface ByzSweepOptions {
@@ -49,13 +31,7 @@ export function byzSweep(spec: string, o: ByzSweepOptions): ByzSweep {
   const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: o.replicas, clients: o.clients ?? 8, ops: o.ops, ...o.base, byzantine: parsed.value };
   const runs: SimSummary[] = [];
   const result = runSweep(base, o.firstSeed ?? 1, o.seeds, new Set(o.fixed ?? []), { onRun: (_d, _t, _f, s) => void runs.push(s) });
-  const known: Record<string, number> = {};
-  const unexpected = result.failures.filter((f) => {
-    const name = Object.entries(KNOWN_PBFT_BUGS).find(([, re]) => f.reason === 'violation' && re.test(f.detail))?.[0];
-    if (name !== undefined) known[name] = (known[name] ?? 0) + 1;
-    return name === undefined;
-  });
-  return { result, runs, unexpected, known };
+  return { result, runs };
 }
 
 export const report = (failures: readonly SweepFailure[]): string => failures.map((f) => `seed ${f.seed}: ${f.reason} — ${f.detail}\n  ${f.replay}`).join('\n');

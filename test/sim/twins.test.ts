@@ -152,14 +152,14 @@ test('determinism: the same scenario gives the same result, byte for byte', () =
 });
 
 // Found by the random Twins scenarios (6 rounds, 3 groups), in the PBFT core, not in the harness;
-// see docs/TWINS.md "Findings". The first is fixed (src/pbft/view-change.ts stalledSince) and is a
-// regression test; the second stays `todo` until src/pbft/requests.ts bounds its relays.
+// see docs/TWINS.md "Findings". Both are fixed and stay as regression tests: src/pbft/view-change.ts
+// stalledSince, and the rate-limited relay of duplicate requests in src/pbft/requests.ts.
 test('core bug (fixed): backups time out on requests an equivocating primary put in pre-prepares', () => {
   const r = runTwinsScenario(scenario('n=4;twin=0;seed=9;r=0a,1|0b,3|2@0;r=0a,1|0b,2,3@3;r=0a,0b,2|1|3@1;r=0a,2,3|0b,1@3;r=0a,1|0b,3|2@1;r=0a,0b,3|1|2@1'));
   assert.equal(r.ok, true, JSON.stringify(r.violation));
 });
 
-test('known core bug: request relay ping-pong between replicas in different views (amplified by twins)', { todo: 'src/pbft/requests.ts: duplicates are relayed again without limit' }, () => {
+test('core bug (fixed): request relay ping-pong between replicas in different views (amplified by twins)', () => {
   const r = runTwinsScenario(scenario('n=4;twin=0;seed=28;r=0a|0b,3|1,2@0;r=0a,0b,1,3|2@3;r=0a,1,2,3|0b@2;r=0a|0b,2|1,3@2;r=0a,0b,2,3|1@2;r=0a,1|0b,2|3@2'));
   assert.equal(r.ok, true, JSON.stringify(r.violation));
 });
