@@ -9,6 +9,7 @@ import { quorumConfig } from '../core/quorum.ts';
 import type { NewView, ViewChange } from '../wire/messages.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
 import type { PbftParams } from './params.ts';
+import type { PlantedBugs } from './bugs.ts';
 import type { QuorumParams } from './view-validate.ts';
 import { checkNewView, checkpointProofDigest, validPreparedProof, validViewChange } from './view-validate.ts';
 
@@ -18,6 +19,12 @@ export interface EvidenceRulesConfig {
   /** The cluster's window L and checkpoint interval K (they bound a prepared certificate's seq). */
   readonly params: Pick<PbftParams, 'windowSize' | 'checkpointInterval'>;
   readonly hash: HashFn;
+  /**
+   * Planted bugs (tests only) of the replica these rules run beside: a replica whose core weakens
+   * its quorums or leaves prepared certificates out of NEW-VIEW judges with the same broken rules,
+   * so the checker that catches the bug is the one about what it breaks (agreement), not C5.
+   */
+  readonly bugs?: Pick<PlantedBugs, 'commitWithWeakQuorum' | 'dropPreparedInNewView'>;
 }
 
 /** Why validViewChange rejects vc (the verdict is validViewChange's; this only names the part). */
@@ -45,14 +52,14 @@ function viewChangeDiagnosis(q: QuorumParams, vc: ViewChange): string {
 export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
   const q: QuorumParams = {
     n: cfg.n,
-    quorum: quorumConfig(cfg.n).quorum,
+    quorum: cfg.bugs?.commitWithWeakQuorum === true ? quorumConfig(cfg.n).weak : quorumConfig(cfg.n).quorum,
     windowSize: cfg.params.windowSize,
     checkpointInterval: cfg.params.checkpointInterval,
   };
   return {
     viewChangeFault: (vc: ViewChange) => (validViewChange(q, vc) ? undefined : viewChangeDiagnosis(q, vc)),
     newViewFault: (nv: NewView) => {
-      const plan = checkNewView(q, nv, cfg.hash);
+      const plan = checkNewView(q, nv, cfg.hash, cfg.bugs?.dropPreparedInNewView === true);
       return typeof plan === 'string' ? `${plan} (§4.4: backups recompute O from V)` : undefined;
     },
   };

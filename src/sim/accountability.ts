@@ -30,7 +30,7 @@ function accountableOptions(o: Omit<ReplicaOptions, 'app'>): AccountableOptions 
     f: Math.floor((o.n - 1) / 3),
     signer: o.signer,
     hash: o.hash,
-    rules: pbftEvidenceRules({ n: o.n, params: o.params, hash: o.hash }),
+    rules: pbftEvidenceRules({ n: o.n, params: o.params, hash: o.hash, ...(o.bugs === undefined ? {} : { bugs: o.bugs }) }),
   };
 }
 
