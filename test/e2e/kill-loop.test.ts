@@ -34,7 +34,9 @@ test(`a replica killed at random points ${KILLS} times in a row restarts each ti
       }),
     );
     for (let k = 0; k < KILLS; k++) {
-      await waitUntil(`replica ${VICTIM} up (life ${k})`, async () => (await c.status(VICTIM)) !== undefined, 30_000);
+      await waitUntil(`replica ${VICTIM} up (life ${k})`, async () => (await c.status(VICTIM)) !== undefined, 30_000).catch((e: unknown) => {
+        throw new Error(`${String(e)}; its output:\n${c.outputTail(VICTIM)}`);
+      });
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 600)));
       await c.kill9(VICTIM);
       c.start(VICTIM);

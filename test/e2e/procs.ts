@@ -1,7 +1,7 @@
 // Real replica processes on 127.0.0.1 for end-to-end tests (SPEC G5): spawn, kill -9, restart.
 
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchStatus, kill9, spawnByz, stopAll } from '../../src/cli/procs.ts';
@@ -20,6 +20,8 @@ export interface ProcCluster {
   kill9(id: number): Promise<void>;
   stopAll(): Promise<void>;
   sentLog(id: number): string;
+  /** The last lines a replica process printed (for failure messages). */
+  outputTail(id: number, lines?: number): string;
   localGet(id: number, key: string): Promise<{ value: string | null; lastExecuted: number }>;
   status(id: number): Promise<{ view: number; lastExecuted: number; status: string; peers: number[] } | undefined>;
 }
@@ -46,6 +48,11 @@ export function makeProcCluster(n = 4, params: Record<string, number> = {}, limi
     config,
     procs,
     sentLog: (id) => join(dir, `sent-${id}.log`),
+    outputTail(id, lines = 30) {
+      const file = join(dir, `replica-${id}.out`);
+      if (!existsSync(file)) return '(no output file)';
+      return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    },
     start(id) {
       procs[id] = spawnByz(['node', '--config', configPath, '--id', String(id)], join(dir, `replica-${id}.out`), {
         BYZ_SENT_LOG: cluster.sentLog(id),
