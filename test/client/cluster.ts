@@ -1,6 +1,7 @@
 // Test fixture: a 4-replica cluster of in-process replica nodes (memory storage) on random high
 // ports of 127.0.0.1, with a client key. Retries with other ports when one is taken.
 
+import { claimPortBlock } from '../ports.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
@@ -64,9 +65,13 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
   const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
   const fatal: unknown[] = [];
   for (let attempt = 0; ; attempt++) {
-    // Below the kernel's ephemeral range (32768+), so outgoing connections can't hold our ports.
-    const config = makeConfig(seeds, 20_000 + Math.floor(Math.random() * 12_000), opts.params ?? FAST_PARAMS);
-    if (!(await portsFree(config.replicas.flatMap((r) => [r.port, r.clientPort, r.httpPort]))) && attempt < 20) continue;
+    // A block no other test process holds, below the kernel's ephemeral range (test/ports.ts).
+    const ports = claimPortBlock();
+    const config = makeConfig(seeds, ports.base, opts.params ?? FAST_PARAMS);
+    if (!(await portsFree(config.replicas.flatMap((r) => [r.port, r.clientPort, r.httpPort]))) && attempt < 20) {
+      ports.release();
+      continue;
+    }
     const nodes: (ReplicaNode | undefined)[] = [undefined, undefined, undefined, undefined];
     try {
       for (const id of opts.up ?? [0, 1, 2, 3]) {
@@ -77,6 +82,7 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
       }
     } catch (e) {
       await Promise.all(nodes.map((n) => (n === undefined ? Promise.resolve() : n.stop())));
+      ports.release();
       if (inUse(e) && attempt < 20) continue;
       rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -96,6 +102,7 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
       async stop() {
         await Promise.all(nodes.map((_, i) => stopReplica(i)));
         rmSync(dir, { recursive: true, force: true });
+        ports.release();
       },
     };
   }

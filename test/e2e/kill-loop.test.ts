@@ -17,6 +17,7 @@ const VICTIM = 2;
 test(`a replica killed at random points ${KILLS} times in a row restarts each time without contradicting what it signed`, { timeout: 300_000 }, async () => {
   // A small checkpoint interval so the victim restarts from a snapshot and uses state transfer too.
   const c = makeProcCluster(4, { checkpointInterval: 16, windowSize: 64 });
+  let stopLoad: (() => Promise<void>) | undefined;
   try {
     for (let i = 0; i < 4; i++) c.start(i);
     await waitUntil('all replicas connected', async () => (await Promise.all([0, 1, 2, 3].map((i) => c.status(i)))).every((s) => s !== undefined && s.peers.length === 3));
@@ -33,6 +34,12 @@ test(`a replica killed at random points ${KILLS} times in a row restarts each ti
         }
       }),
     );
+    // A failure below must stop the load too, or its loop keeps the test process alive forever.
+    stopLoad = async () => {
+      running = false;
+      await pool.close();
+      await load.catch(() => undefined);
+    };
     for (let k = 0; k < KILLS; k++) {
       await waitUntil(`replica ${VICTIM} up (life ${k})`, async () => (await c.status(VICTIM)) !== undefined, 30_000).catch((e: unknown) => {
         throw new Error(`${String(e)}; its output:\n${c.outputTail(VICTIM)}`);
@@ -44,6 +51,7 @@ test(`a replica killed at random points ${KILLS} times in a row restarts each ti
     running = false;
     await load;
     await pool.close();
+    stopLoad = undefined;
     let last = '';
     await waitUntil(`replica ${VICTIM} caught up`, async () => {
       const s = await Promise.all([0, 1, 2, 3].map((i) => c.status(i)));
@@ -58,6 +66,7 @@ test(`a replica killed at random points ${KILLS} times in a row restarts each ti
     assert.ok(messages > 100, `the victim signed ${messages} messages`);
     assert.deepEqual(contradictions, []);
   } finally {
+    await stopLoad?.();
     await c.stopAll();
   }
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchStatus, kill9, spawnByz, stopAll } from '../../src/cli/procs.ts';
 import { runInit } from '../../src/cli/init.ts';
+import { claimPortBlock } from '../ports.ts';
 import type { ClusterConfig } from '../../src/config/index.ts';
 import { parseClusterConfig, serializeClusterConfig } from '../../src/config/index.ts';
 import { writeFileSync } from 'node:fs';
@@ -29,7 +30,8 @@ export interface ProcCluster {
 /** A fresh cluster in a temp dir, on a random port range, with test-friendly timeouts. */
 export function makeProcCluster(n = 4, params: Record<string, number> = {}, limits: Record<string, unknown> = {}): ProcCluster {
   const dir = mkdtempSync(join(tmpdir(), 'byz-e2e-'));
-  const basePort = 20_000 + Math.floor(Math.random() * 400) * 100;
+  const ports = claimPortBlock();
+  const basePort = ports.base;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(JSON.stringify(init.error));
   const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; limits: Record<string, unknown> };
@@ -66,6 +68,7 @@ export function makeProcCluster(n = 4, params: Record<string, number> = {}, limi
     async stopAll() {
       await stopAll(procs, 5000);
       rmSync(dir, { recursive: true, force: true });
+      ports.release();
     },
     async localGet(id, key) {
       const res = await fetch(`${http(id)}/local/kv/${encodeURIComponent(key)}`);
