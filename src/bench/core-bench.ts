@@ -6,7 +6,7 @@
 
 import { replicaId, clientId, toHex } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
-import type { CryptoSuite } from '../core/crypto-port.ts';
+import type { CryptoSuite, Signer } from '../core/crypto-port.ts';
 import { ed25519Suite } from '../crypto/ed25519.ts';
 import { createSimSuite } from '../crypto/sim.ts';
 import { createKvApp, encodeKvOp } from '../app/kv.ts';
@@ -21,16 +21,17 @@ import type { ClientCore } from '../protocol/client.ts';
 import type { Input, Output } from '../protocol/types.ts';
 import { decodeMessage, encodeMessage } from '../wire/codec.ts';
 
-/** Signatures made and checked, and hashes computed (by the replicas, or by the clients). */
+/** Signatures made and checked, reply MACs computed, and hashes (by the replicas, or by the clients). */
 export interface CryptoCounts {
   signs: number;
   verifies: number;
+  macs: number;
   hashes: number;
 }
 
 /** A suite that counts its calls (same results as `base`). */
 export function countingSuite(base: CryptoSuite): { suite: CryptoSuite; counts: CryptoCounts } {
-  const counts: CryptoCounts = { signs: 0, verifies: 0, hashes: 0 };
+  const counts: CryptoCounts = { signs: 0, verifies: 0, macs: 0, hashes: 0 };
   const suite: CryptoSuite = {
     name: `${base.name}+counted`,
     hash: (d) => {
@@ -48,6 +49,10 @@ export function countingSuite(base: CryptoSuite): { suite: CryptoSuite; counts: 
         sign: (d) => {
           counts.signs++;
           return inner.sign(d);
+        },
+        mac: (peer, d) => {
+          counts.macs++;
+          return inner.mac(peer, d);
         },
       };
     },
@@ -110,7 +115,8 @@ interface World {
   readonly clientCrypto: CryptoCounts;
   readonly replicas: Replica[];
   readonly ingress: Ingress[];
-  readonly clientIngress: Ingress;
+  /** One per client: replies are MACed for their client alone. */
+  readonly clientIngress: readonly Ingress[];
   readonly clients: ClientCore[];
   readonly byId: Map<string, number>;
   readonly queue: Delivery[];
@@ -144,17 +150,18 @@ function makeWorld(o: CoreBenchOptions): World {
   const replicas = signers.map((signer, i) =>
     createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, hash: suite.hash, app: createKvApp(), params }),
   );
-  const mkIngress = (s: CryptoSuite): Ingress => createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash });
-  const clients = Array.from({ length: o.clients }, (_, i) => {
-    const signer = clientSuite.signer(seed(2, i));
-    return createClientCore({ id: clientId(toHex(signer.publicKey)), signer, n: o.n, f, retransmitTicks: 1_000_000 });
-  });
+  const mkIngress = (s: CryptoSuite, replyAuth?: Signer): Ingress =>
+    createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, ...(replyAuth === undefined ? {} : { replyAuth }) });
+  const clientSigners = Array.from({ length: o.clients }, (_, i) => clientSuite.signer(seed(2, i)));
+  const clients = clientSigners.map((signer) =>
+    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, n: o.n, f, retransmitTicks: 1_000_000 }),
+  );
   return {
     replicaCrypto,
     clientCrypto,
     replicas,
     ingress: replicas.map(() => mkIngress(suite)),
-    clientIngress: mkIngress(clientSuite),
+    clientIngress: clientSigners.map((signer) => mkIngress(clientSuite, signer)),
     clients,
     byId: new Map(clients.map((c, i) => [c.id as string, i])),
     queue: [],
@@ -222,7 +229,7 @@ function deliver(w: World, o: CoreBenchOptions, d: Delivery): void {
       w.t.client += now() - t0;
       return;
     }
-    const r = w.clientIngress.reply(d.bytes);
+    const r = w.clientIngress[d.to]!.reply(d.bytes);
     const accepted = r.ok ? w.clients[d.to]!.onReply(r.value).accepted : undefined;
     w.t.client += now() - t0;
     if (accepted !== undefined) {
@@ -241,7 +248,7 @@ function deliver(w: World, o: CoreBenchOptions, d: Delivery): void {
 
 function perOpCounts(c: CryptoCounts, ops: number): CryptoCounts {
   const r = (x: number): number => Math.round((x / ops) * 1000) / 1000;
-  return { signs: r(c.signs), verifies: r(c.verifies), hashes: r(c.hashes) };
+  return { signs: r(c.signs), verifies: r(c.verifies), macs: r(c.macs), hashes: r(c.hashes) };
 }
 
 /** Runs the benchmark to completion (throws if the cluster stops making progress). */

@@ -243,7 +243,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const f = Math.floor((n - 1) / 3);
   const signer = ed25519Suite.signer(opts.seed);
   const id = clientIdOf(signer.publicKey);
-  const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256 });
+  const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256, replyAuth: signer });
   const retransmitTicks = Math.max(1, Math.ceil(opts.retransmitMs / opts.tickMs));
   const newCore = (first: number): ClientCore =>
     createClientCore({ id, signer, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first });

@@ -9,6 +9,11 @@ export interface Signer {
   readonly publicKey: PublicKey;
   /** Ed25519 is deterministic: the same bytes always give the same signature. */
   sign(data: Uint8Array): Signature;
+  /**
+   * A MAC of data for one peer (a reply for a client, TOCS '02 §3.2): keyed by what this signer and
+   * `peer` share, so the peer's own signer computes the same 64 bytes and nobody else can. Deterministic.
+   */
+  mac(peer: PublicKey, data: Uint8Array): Signature;
 }
 
 export type VerifyFn = (key: PublicKey, data: Uint8Array, sig: Signature) => boolean;

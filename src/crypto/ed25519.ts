@@ -8,6 +8,7 @@ import type { CryptoSuite, HashFn, Signer } from '../core/crypto-port.ts';
 import { digest, publicKey, signature, toHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
 import type { Digest, PublicKey, Signature } from '../core/ids.ts';
 import { sodiumEd25519 } from './sodium.ts';
+import { createMac, opensslSharedSecret } from './mac.ts';
 
 /** Which library does Ed25519 in this process (shown by `byz node` at start-up and in /status). */
 export const ED25519_BACKEND: 'libsodium' | 'openssl' = sodiumEd25519 === undefined ? 'openssl' : 'libsodium';
@@ -120,7 +121,12 @@ export function ed25519Signer(seed: Uint8Array): Signer {
   if (sodium === undefined) return opensslSigner(seed);
   checkSeed(seed);
   const { publicKey: pub, secretKey } = sodium.keypair(seed);
-  return { publicKey: publicKey(pub), sign: (data: Uint8Array): Signature => signature(sodium.sign(data, secretKey)) };
+  const own = publicKey(pub);
+  return {
+    publicKey: own,
+    sign: (data: Uint8Array): Signature => signature(sodium.sign(data, secretKey)),
+    mac: createMac(own, (peer) => sodium.sharedSecret(secretKey, peer), seed),
+  };
 }
 
 /** The node:crypto signer, whatever the backend (tests compare the two). */
@@ -130,6 +136,7 @@ export function opensslSigner(seed: Uint8Array): Signer {
   return {
     publicKey: pub,
     sign: (data: Uint8Array): Signature => signature(plain(sign(null, data, priv))),
+    mac: createMac(pub, opensslSharedSecret(seed), seed),
   };
 }
 

@@ -18,6 +18,7 @@ const encoder = new TextEncoder();
 const PUB_TAG = encoder.encode('byz-sim-pub');
 const SIG_TAG = encoder.encode('byz-sim-sig');
 const SIG2_TAG = encoder.encode('byz-sim-sig2');
+const MAC_TAG = encoder.encode('byz-sim-mac');
 
 function tagged(tag: Uint8Array, seed: Uint8Array, data: Uint8Array): Uint8Array {
   const buf = new Uint8Array(tag.length + seed.length + data.length);
@@ -59,7 +60,13 @@ export function createSimSuite(): CryptoSuite {
       const own = Uint8Array.from(seed);
       const pub = simPublicKey(own);
       registry.set(toHex(pub), own);
-      return { publicKey: pub, sign: (data: Uint8Array): Signature => simSign(own, data) };
+      // MAC key: both seeds, in public-key order, so the two ends agree and nobody else can (the registry is the harness's).
+      const mac = (peer: PublicKey, data: Uint8Array): Signature => {
+        const other = registry.get(toHex(peer)) ?? new Uint8Array(SEED_BYTES);
+        const [lo, hi] = toHex(pub) < toHex(peer) ? [own, other] : [other, own];
+        return simSign(tagged(MAC_TAG, lo, hi), data);
+      };
+      return { publicKey: pub, sign: (data: Uint8Array): Signature => simSign(own, data), mac };
     },
   };
 }

@@ -8,6 +8,9 @@ declare module 'sodium-native' {
     crypto_sign_seed_keypair(pk: Uint8Array, sk: Uint8Array, seed: Uint8Array): void;
     crypto_sign_detached(sig: Uint8Array, message: Uint8Array, sk: Uint8Array): void;
     crypto_sign_verify_detached(sig: Uint8Array, message: Uint8Array, pk: Uint8Array): boolean;
+    crypto_sign_ed25519_sk_to_curve25519(x25519sk: Uint8Array, ed25519sk: Uint8Array): void;
+    crypto_sign_ed25519_pk_to_curve25519(x25519pk: Uint8Array, ed25519pk: Uint8Array): void;
+    crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   };
   export default sodium;
 }

@@ -10,7 +10,12 @@ export interface SodiumEd25519 {
   keypair(seed: Uint8Array): { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array };
   sign(data: Uint8Array, secretKey: Uint8Array): Uint8Array;
   verify(key: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean;
+  /** X25519(own, peer) of the Ed25519 keys converted to Curve25519; undefined for an invalid peer key. */
+  sharedSecret(secretKey: Uint8Array, peer: Uint8Array): Uint8Array | undefined;
 }
+
+/** X25519 scalars, points and shared secrets are 32 bytes (RFC 7748). */
+const X25519_BYTES = 32;
 
 type Sodium = typeof import('sodium-native').default;
 
@@ -37,6 +42,19 @@ function wrap(s: Sodium): SodiumEd25519 {
       return sig;
     },
     verify: (key, data, sig) => s.crypto_sign_verify_detached(sig, data, key),
+    sharedSecret(secretKey, peer) {
+      const ownX = new Uint8Array(X25519_BYTES);
+      const peerX = new Uint8Array(X25519_BYTES);
+      const out = new Uint8Array(X25519_BYTES);
+      try {
+        s.crypto_sign_ed25519_sk_to_curve25519(ownX, secretKey);
+        s.crypto_sign_ed25519_pk_to_curve25519(peerX, peer);
+        s.crypto_scalarmult(out, ownX, peerX);
+        return out;
+      } catch {
+        return undefined; // not a curve point, or a low-order one
+      }
+    },
   };
 }
 

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createHash, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify as edVerify } from 'node:crypto';
+import { ed25519Signer } from '../crypto/ed25519.ts';
 import type { HashFn, Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
-import { clientId, digest, publicKey, replicaId, reqNo, seq, signature, toHex, view } from '../core/ids.ts';
+import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../core/ids.ts';
 import { MAX_MESSAGE_BYTES, MAX_OP_BYTES } from '../core/limits.ts';
 import type {
   Checkpoint, Message, NewView, PrePrepare, Prepare, Reply, Request, ViewChange,
@@ -14,17 +15,12 @@ import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
 import { createIngress } from './ingress.ts';
 import type { Ingress } from './ingress.ts';
 
-// --- a tiny Ed25519 CryptoSuite on node:crypto (test only) -------------------------------------
+// --- Ed25519 signers (src/crypto) and a node:crypto verify that counts its calls ---------------
 
 const hash: HashFn = (b) => digest(createHash('sha256').update(b).digest('hex'));
 
 function newSigner(): Signer {
-  const { publicKey: pub, privateKey } = generateKeyPairSync('ed25519');
-  const x = pub.export({ format: 'jwk' }).x!;
-  return {
-    publicKey: publicKey(new Uint8Array(Buffer.from(x, 'base64url'))),
-    sign: (data) => signature(new Uint8Array(edSign(null, data, privateKey))),
-  };
+  return ed25519Signer(randomBytes(32));
 }
 
 let verifyCalls = 0;
@@ -49,7 +45,11 @@ function signed<M extends Message>(signer: Signer, m: M): M {
   return { ...m, sig: signer.sign(signingBytes({ ...m, sig: NO_SIG })) };
 }
 const fresh = (sigCacheSize?: number): Ingress =>
-  createIngress(sigCacheSize === undefined ? { n: N, replicaKeys, verify, hash } : { n: N, replicaKeys, verify, hash, sigCacheSize });
+  createIngress(sigCacheSize === undefined ? { n: N, replicaKeys, verify, hash, replyAuth: client } : { n: N, replicaKeys, verify, hash, sigCacheSize, replyAuth: client });
+/** A reply from replica `from`, MACed as a replica MACs it: for the client, with the key of `macBy`. */
+function macked(macBy: Signer, r: Omit<Reply, 'sig'>, forClient: Signer = client): Reply {
+  return { ...r, sig: macBy.mac(forClient.publicKey, signingBytes({ ...r, sig: NO_SIG })) };
+}
 const dropOf = (r: { ok: true; value: unknown } | { ok: false; error: string }): string => (r.ok ? 'accepted' : r.error);
 
 const request = (no: number, op = Uint8Array.of(1, no)): Request =>
@@ -82,7 +82,7 @@ test('a valid replica message, request and reply are accepted and returned as de
   assert.deepEqual(r1.value, p);
   const rq = request(7);
   assert.deepEqual(dropOf(ing.request(encodeMessage(rq))), 'accepted');
-  const reply: Reply = signed(replicas[3]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(7), result: Uint8Array.of(9), replica: replicaId(3), sig: NO_SIG });
+  const reply = macked(replicas[3]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(7), result: Uint8Array.of(9), replica: replicaId(3) });
   assert.equal(dropOf(ing.reply(encodeMessage(reply))), 'accepted');
   assert.equal(ing.counters().accepted, 3);
 });
@@ -106,7 +106,7 @@ test('a replica id ≥ n is non-member, at the top or nested', () => {
   assert.equal(dropOf(ing.replicaMessage(encodeMessage(outsider))), 'non-member');
   const bad = { ...checkpoint(0), replica: replicaId(7) };
   assert.equal(dropOf(ing.replicaMessageDecoded(viewChange(3, { checkpointProof: [checkpoint(0), bad] }))), 'non-member');
-  const reply: Reply = signed(replicas[N]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(1), result: new Uint8Array(0), replica: replicaId(N), sig: NO_SIG });
+  const reply = macked(replicas[N]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(1), result: new Uint8Array(0), replica: replicaId(N) });
   assert.equal(dropOf(ing.reply(encodeMessage(reply))), 'non-member');
 });
 
@@ -126,8 +126,27 @@ test('bad signatures: tampered, signed by another replica, or by another client'
   assert.equal(dropOf(ing.replicaMessage(encodeMessage(impostor))), 'bad-signature');
   const forged = signed(newSigner(), { ...request(3) });
   assert.equal(dropOf(ing.request(encodeMessage(forged))), 'bad-signature');
-  const reply: Reply = signed(replicas[1]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(1), result: new Uint8Array(0), replica: replicaId(2), sig: NO_SIG });
+  const reply = macked(replicas[1]!, { type: 'reply', view: view(0), client: cid, reqNo: reqNo(1), result: new Uint8Array(0), replica: replicaId(2) });
   assert.equal(dropOf(ing.reply(encodeMessage(reply))), 'bad-signature');
+});
+
+test('reply MACs (TOCS \'02 §3.2): only the addressed client accepts them, and only untampered', () => {
+  const body = { type: 'reply', view: view(0), client: cid, reqNo: reqNo(4), result: Uint8Array.of(1, 2), replica: replicaId(1) } as const;
+  const good = macked(replicas[1]!, body);
+  assert.equal(dropOf(fresh().reply(encodeMessage(good))), 'accepted');
+  // The client computes the same MAC with its own key: the key agreement is symmetric.
+  assert.deepEqual(client.mac(replicas[1]!.publicKey, signingBytes({ ...body, sig: NO_SIG })), good.sig);
+  assert.equal(dropOf(fresh().reply(encodeMessage({ ...good, result: Uint8Array.of(1, 3) }))), 'bad-signature', 'tampered result');
+  assert.equal(dropOf(fresh().reply(encodeMessage({ ...good, reqNo: reqNo(5) }))), 'bad-signature', 'tampered request number');
+  // An Ed25519 signature of the replica is not a MAC for this client.
+  assert.equal(dropOf(fresh().reply(encodeMessage(signed(replicas[1]!, { ...body, sig: NO_SIG })))), 'bad-signature');
+  // A reply MACed for another client: neither the other client's reply nor its id passes here.
+  const other = newSigner();
+  const theirs = macked(replicas[1]!, { ...body, client: clientId(toHex(other.publicKey)) }, other);
+  assert.equal(dropOf(fresh().reply(encodeMessage(theirs))), 'bad-signature');
+  assert.equal(dropOf(fresh().reply(encodeMessage({ ...theirs, client: cid }))), 'bad-signature');
+  // Without the client's own signer, ingress accepts no reply at all.
+  assert.equal(dropOf(createIngress({ n: N, replicaKeys, verify, hash }).reply(encodeMessage(good))), 'bad-signature');
 });
 
 test('an op above MAX_OP_BYTES is op-too-large, on the wire and decoded', () => {

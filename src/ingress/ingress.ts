@@ -5,10 +5,10 @@
 // Semantic checks (quorum sizes, digests matching across messages, views) belong to the core.
 
 import { assert } from '../core/assert.ts';
-import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
+import type { HashFn, Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
-import { PUBLIC_KEY_BYTES, fromHex, publicKey } from '../core/ids.ts';
+import { PUBLIC_KEY_BYTES, bytesEqual, fromHex, publicKey, toHex } from '../core/ids.ts';
 import { MAX_REPLICAS, SIG_CACHE_ENTRIES } from '../core/limits.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
@@ -30,6 +30,11 @@ export interface IngressConfig {
   readonly hash: HashFn;
   /** Verified signatures remembered (default SIG_CACHE_ENTRIES); 0 disables the cache. */
   readonly sigCacheSize?: number;
+  /**
+   * A client's own signer: replies carry a MAC keyed between that client and the replica (TOCS '02
+   * §3.2, src/crypto/mac.ts), so only it can check them. Without it, every reply is rejected.
+   */
+  readonly replyAuth?: Signer;
 }
 
 export interface Ingress {
@@ -39,7 +44,7 @@ export interface Ingress {
   replicaMessageDecoded(m: ReplicaMessage, link?: ReplicaId): Result<Verified<ReplicaMessage>, DropReason>;
   request(bytes: Uint8Array): Result<Verified<Request>, DropReason>;
   requestDecoded(r: Request): Result<Verified<Request>, DropReason>;
-  /** A reply, as a client receives it (signed by replica reply.replica). */
+  /** A reply, as a client receives it (MACed by replica reply.replica for this client: needs replyAuth). */
   reply(bytes: Uint8Array): Result<Verified<Reply>, DropReason>;
   /** Drops by reason, plus 'accepted'. */
   counters(): Readonly<Record<string, number>>;
@@ -102,9 +107,15 @@ export function createIngress(cfg: IngressConfig): Ingress {
     return digestsOk ? undefined : 'bad-batch-digest';
   };
 
-  /** Every signature, outermost first; a client signs with the key its ClientId spells. */
+  /** A reply's MAC, for this client only (a reply addressed to another client is not ours to accept). */
+  const ownClient = cfg.replyAuth === undefined ? undefined : toHex(cfg.replyAuth.publicKey);
+  const replyMacOk = (x: Reply): boolean =>
+    cfg.replyAuth !== undefined && x.client === ownClient && bytesEqual(cfg.replyAuth.mac(cfg.replicaKeys[x.replica]!, signingBytes(x)), x.sig);
+
+  /** Every signature (a reply's MAC), outermost first; a client signs with the key its ClientId spells. */
   const signaturesOk = (m: Message): boolean =>
     forEachMessage(m, (x) => {
+      if (x.type === 'reply') return replyMacOk(x);
       const key = x.type === 'request' ? publicKey(fromHex(x.client)!) : cfg.replicaKeys[x.replica]!;
       return cache.verify(key, signingBytes(x), x.sig);
     });

@@ -5,7 +5,7 @@ import type { ClientId } from '../core/ids.ts';
 import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
-import { drop, isPrimary, primary, sendTo, sign } from './context.ts';
+import { drop, isPrimary, macReply, primary, sendTo } from './context.ts';
 import { requestKey } from './state.ts';
 import type { PendingRequest, ReplicaState } from './state.ts';
 
@@ -81,7 +81,7 @@ function resendReply(ctx: Ctx, client: ClientId): void {
 }
 
 export function makeReply(ctx: Ctx, client: ClientId, reqNo: Request['reqNo'], result: Uint8Array): Reply {
-  const reply = sign<Reply>(ctx, {
+  const reply = macReply(ctx, {
     type: 'reply',
     view: ctx.st.view,
     client,

@@ -51,6 +51,8 @@ export interface SimClient {
   readonly index: number;
   readonly node: NodeId;
   readonly core: ClientCore;
+  /** Checks the replies addressed to this client (their MACs are keyed for it alone). */
+  readonly ingress: Ingress;
   readonly workload: Workload;
   /** The client may submit its next op from this tick on (a short, seeded think time). */
   nextSubmitTick: number;
@@ -65,8 +67,6 @@ export interface Cluster {
   readonly replicas: readonly SimReplica[];
   readonly clients: readonly SimClient[];
   readonly clientByKey: ReadonlyMap<ClientId, SimClient>;
-  /** Ingress used by clients to check replies. */
-  readonly clientIngress: Ingress;
   /** A fresh ingress for a replica (after a restart its caches are gone). */
   readonly makeIngress: () => Ingress;
   readonly network: Network;
@@ -127,7 +127,8 @@ export function createCluster(o: SimOptions): Cluster {
   const clients = clientSigners.map((signer, i): SimClient => {
     const id = clientId(toHex(signer.publicKey));
     const core = createClientCore({ id, signer, n, f, retransmitTicks });
-    return { index: i, node: n + i, core, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
+    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, replyAuth: signer, ...cacheOff });
+    return { index: i, node: n + i, core, ingress, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
   });
   const byzantine = createByzantineRuntime({
     spec: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, n),
@@ -153,7 +154,6 @@ export function createCluster(o: SimOptions): Cluster {
     replicas,
     clients,
     clientByKey: new Map(clients.map((c) => [c.core.id, c] as const)),
-    clientIngress: makeIngress(),
     makeIngress,
     network,
     clientPrng,

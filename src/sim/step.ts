@@ -209,10 +209,10 @@ function sent(ctx: StepCtx, id: ReplicaId, m: ReplicaMessage, bytes: Uint8Array)
 }
 
 export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]): void {
-  const { network, clientIngress } = ctx.cluster;
+  const { network } = ctx.cluster;
   const tick = ctx.tick();
   for (const e of envs) {
-    const v = e.channel === 'reply' ? clientIngress.reply(e.bytes) : undefined;
+    const v = e.channel === 'reply' ? c.ingress.reply(e.bytes) : undefined;
     if (v === undefined) network.countDrop('misrouted');
     else if (!v.ok) network.countDrop(`ingress:${v.error}`);
     else {

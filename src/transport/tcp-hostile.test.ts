@@ -115,7 +115,7 @@ test('a client claiming a replica id with its own key: wrong-key', () =>
 test('a claim of a replica id with its real public key but no private key: bad-handshake', () =>
   withCluster(async (c) => {
     const forger = newSigner();
-    const lying: Signer = { publicKey: c.keys[2]!.publicKey, sign: (d) => forger.sign(d) };
+    const lying: Signer = { publicKey: c.keys[2]!.publicKey, sign: (d) => forger.sign(d), mac: (p, d) => forger.mac(p, d) };
     const peer = await rawPeer(replicaPort(c, 0));
     await peer.handshake({ kind: 'replica', id: replicaId(2) }, lying);
     await expectRejected(c, 'bad-handshake', peer);

@@ -7,7 +7,7 @@
 import type { PrePrepare, Reply, Request } from '../../wire/messages.ts';
 import { batchBytes } from '../../wire/codec.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
-import { bump, message, resign } from './util.ts';
+import { bump, message, remac, resign } from './util.ts';
 
 /** The payload with its first byte changed (or one byte added to an empty one). */
 function altered(b: Uint8Array): Uint8Array {
@@ -36,7 +36,7 @@ function create(ctx: BehaviourCtx): Adversary {
 
   const reply = (r: Reply): Reply => {
     bump(counts, 'replies with a tampered result');
-    return resign(ctx.signer, { ...r, result: altered(r.result) });
+    return remac(ctx.signer, { ...r, result: altered(r.result) });
   };
 
   return {

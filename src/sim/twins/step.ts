@@ -132,10 +132,10 @@ function release(ctx: TwinsStepCtx, x: TwinsReplicaNode, out: Output): void {
 }
 
 export function stepTwinsClient(ctx: TwinsStepCtx, c: TwinsClient, envs: readonly TwinsEnvelope[]): void {
-  const { network, clientIngress } = ctx.world;
+  const { network } = ctx.world;
   const tick = ctx.tick();
   for (const e of envs) {
-    const v = e.channel === 'reply' ? clientIngress.reply(e.bytes) : undefined;
+    const v = e.channel === 'reply' ? c.ingress.reply(e.bytes) : undefined;
     if (v === undefined || !v.ok) continue;
     const { accepted } = c.core.onReply(v.value);
     if (accepted !== undefined) onAccepted(ctx, c, accepted.reqNo, accepted.result);

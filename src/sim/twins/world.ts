@@ -44,6 +44,8 @@ export interface TwinsClient {
   /** Network node index (after the replica nodes). */
   readonly net: number;
   readonly core: ClientCore;
+  /** Checks the replies addressed to this client (their MACs are keyed for it alone). */
+  readonly ingress: Ingress;
   readonly workload: Workload;
   nextSubmitTick: number;
 }
@@ -57,7 +59,6 @@ export interface TwinsWorld {
   readonly copiesOf: readonly (readonly number[])[];
   readonly clients: readonly TwinsClient[];
   readonly clientByKey: ReadonlyMap<ClientId, TwinsClient>;
-  readonly clientIngress: Ingress;
   readonly network: TwinsNetwork;
   readonly clientPrng: Prng;
 }
@@ -86,7 +87,8 @@ export function createTwinsWorld(s: TwinsScenario, c: TwinsConfig, linkUp: (a: n
   const clients = clientSigners.map((signer, i): TwinsClient => {
     const id = clientId(toHex(signer.publicKey));
     const core = createClientCore({ id, signer, n, f, retransmitTicks: c.clientRetransmitTicks });
-    return { index: i, net: nodes.length + i, core, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
+    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, replyAuth: signer });
+    return { index: i, net: nodes.length + i, core, ingress, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
   });
   return {
     n,
@@ -96,7 +98,6 @@ export function createTwinsWorld(s: TwinsScenario, c: TwinsConfig, linkUp: (a: n
     copiesOf,
     clients,
     clientByKey: new Map(clients.map((x) => [x.core.id, x] as const)),
-    clientIngress: makeIngress(),
     network: createTwinsNetwork(netPrng, c.delayMin, c.delayMax, linkUp),
     clientPrng,
   };
