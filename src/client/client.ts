@@ -1,6 +1,6 @@
 // The client library (SPEC D4, issue #4 item 6): connect(), then put/get/delete/cas against the
 // replicated key-value store. Each operation is ordered by the cluster (reads too, so they are
-// linearizable) and accepted once f+1 replicas sent matching signed replies (TOCS '02 §4.1).
+// linearizable) and accepted once f+1 replicas sent matching replies, each MACed for this client (TOCS '02 §4.1, §3.2).
 //
 // Resilience (cockatiel; docs/CLIENT.md):
 //  - a bulkhead runs one operation at a time (the PBFT client core has one outstanding request)

@@ -94,13 +94,17 @@ export const SCHEMA: Schema = {
   },
   reply: {
     name: 'reply', tag: MESSAGE_TAGS.reply,
-    doc: '⟨REPLY, v, t, c, i, r⟩σi: the result of executing a request (§4.2).',
+    doc: '⟨REPLY, v, t, c, i, r⟩μic: the result of executing a request (§4.2), authenticated for client c alone by a MAC (§3.2).',
     fields: [
       { name: 'view', type: U64, doc: 'Current view v of the replica' },
       { name: 'client', type: CLIENT, doc: 'Client c the reply is for' },
       { name: 'reqNo', type: U64, doc: 'Request number t being answered' },
       { name: 'result', type: { kind: 'bytes', max: MAX_RESULT_BYTES }, doc: 'Application result r' },
-      REPLICA, SIG,
+      REPLICA,
+      {
+        name: 'sig', type: { kind: 'signature' },
+        doc: 'MAC over signingBytes: HMAC-SHA-512 under SHA-256("byz-reply-mac-v1" ‖ X25519(replica, client) ‖ both public keys in byte order), the Ed25519 keys converted to X25519',
+      },
     ],
   },
   'pre-prepare': {

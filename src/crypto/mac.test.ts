@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { publicKey } from '../core/ids.ts';
+import { ed25519Signer, opensslSigner } from './ed25519.ts';
+import { createSimSuite } from './sim.ts';
+
+const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
+const data = new TextEncoder().encode('a reply');
+
+test('reply MACs are symmetric: replica and client compute the same 64 bytes from their own keys', () => {
+  fc.assert(
+    fc.property(seedArb, seedArb, fc.uint8Array({ maxLength: 200 }), (a, b, msg) => {
+      const r = ed25519Signer(a);
+      const c = ed25519Signer(b);
+      const m = r.mac(c.publicKey, msg);
+      assert.equal(m.length, 64);
+      assert.deepEqual(c.mac(r.publicKey, msg), m);
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('libsodium and node:crypto derive the same MAC keys (a mixed cluster interoperates)', () => {
+  fc.assert(
+    fc.property(seedArb, seedArb, (a, b) => {
+      const viaSodium = ed25519Signer(a).mac(opensslSigner(b).publicKey, data);
+      const viaOpenssl = opensslSigner(a).mac(ed25519Signer(b).publicKey, data);
+      assert.deepEqual(viaOpenssl, viaSodium);
+      assert.deepEqual(opensslSigner(b).mac(opensslSigner(a).publicKey, data), viaSodium);
+    }),
+    { numRuns: 25 },
+  );
+});
+
+test('a third key, other data or another peer give another MAC', () => {
+  const [r, c, x] = [1, 2, 3].map((i) => ed25519Signer(new Uint8Array(32).fill(i)));
+  const m = r!.mac(c!.publicKey, data);
+  assert.notDeepEqual(x!.mac(r!.publicKey, data), m, 'an outsider cannot compute it');
+  assert.notDeepEqual(x!.mac(c!.publicKey, data), m);
+  assert.notDeepEqual(r!.mac(c!.publicKey, Uint8Array.of(1)), m);
+  assert.notDeepEqual(r!.mac(x!.publicKey, data), m);
+});
+
+test('a peer key that is no curve point gives a MAC that verifies nowhere, never an exception', () => {
+  const r = ed25519Signer(new Uint8Array(32).fill(9));
+  for (const bad of [new Uint8Array(0), new Uint8Array(31), new Uint8Array(32).fill(0xff), new Uint8Array(32)]) {
+    const pk = publicKey(bad);
+    assert.equal(r.mac(pk, data).length, 64);
+    assert.equal(opensslSigner(new Uint8Array(32).fill(9)).mac(pk, data).length, 64);
+  }
+});
+
+test('the simulated suite MACs symmetrically between its own keys only', () => {
+  const suite = createSimSuite();
+  const other = createSimSuite();
+  const r = suite.signer(new Uint8Array(32).fill(1));
+  const c = suite.signer(new Uint8Array(32).fill(2));
+  assert.deepEqual(c.mac(r.publicKey, data), r.mac(c.publicKey, data));
+  const stranger = other.signer(new Uint8Array(32).fill(3));
+  assert.notDeepEqual(stranger.mac(r.publicKey, data), r.mac(stranger.publicKey, data));
+});
