@@ -101,3 +101,42 @@ test('§4.5.2 a replica that sees f+1 view changes for a higher view joins it', 
   assert.equal(sent(out, 'view-change').length, 1);
   assert.equal(c.replicas[0]!.status().view, 1);
 });
+
+test('§4.5.2 the view-change timer starts at 2f+1 VIEW-CHANGEs: a minority re-sends instead of climbing views', () => {
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
+  const r = request(makeClient(41), 1, 'k', 'v');
+  // Replicas 1 and 2 hold a request the (silent) primary never orders; replica 3 hears nothing.
+  for (const b of [1, 2]) deliverRequest(c, b, r);
+  const vc1 = tick(c, 1, TIMEOUT).flatMap((o) => sent(o, 'view-change'));
+  const vc2 = tick(c, 2, TIMEOUT).flatMap((o) => sent(o, 'view-change'));
+  assert.equal(vc1[0]?.newView, 1);
+  deliver(c, 1, vc2[0]!);
+  deliver(c, 2, vc1[0]!);
+  // Two of four in view 1: far past the timeout they still ask for view 1, and never for view 2.
+  const later = [1, 2].flatMap((b) => tick(c, b, 8 * TIMEOUT)).flatMap((o) => sent(o, 'view-change'));
+  assert.ok(later.length > 0, 'the VIEW-CHANGE is re-sent');
+  assert.ok(later.every((vc) => vc.newView === 1), `views asked for: ${[...new Set(later.map((vc) => vc.newView))].join()}`);
+  for (const b of [1, 2]) assert.equal(c.replicas[b]!.status().view, 1);
+  // Replica 3 joins (f+1 VIEW-CHANGEs for a higher view); with 2f+1 the timer runs, and the new
+  // primary 1 sent NEW-VIEW, so nobody has to time out again.
+  const joined = [vc1[0]!, vc2[0]!].flatMap((vc) => sent(deliver(c, 3, vc), 'view-change'));
+  assert.equal(joined[0]?.newView, 1);
+  const nv = sent(deliver(c, 1, joined[0]!), 'new-view');
+  assert.equal(nv.length, 1);
+  assert.equal(c.replicas[1]!.status().status, 'normal');
+});
+
+test('§4.5.2 with 2f+1 VIEW-CHANGEs and no NEW-VIEW (the new primary is dead), the timer moves on to v+2', () => {
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
+  const r = request(makeClient(42), 1, 'k', 'v');
+  for (const b of [0, 2, 3]) deliverRequest(c, b, r);
+  // Primary 0 and replica 1 (primary of view 1) are both unreachable; 0 still sends a VIEW-CHANGE.
+  const vcs = [0, 2, 3].flatMap((b) => (b === 0 ? [] : tick(c, b, TIMEOUT)).flatMap((o) => sent(o, 'view-change')));
+  assert.equal(vcs.length, 2);
+  deliver(c, 2, vcs[1]!);
+  deliver(c, 3, vcs[0]!);
+  const own0 = signAs<ViewChange>(c.signers[0]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [], replica: rid(0) });
+  for (const b of [2, 3]) deliver(c, b, own0);
+  const next = [2, 3].flatMap((b) => tick(c, b, 2 * TIMEOUT + 1)).flatMap((o) => sent(o, 'view-change'));
+  assert.ok(next.some((vc) => vc.newView === 2), 'moved on to view 2');
+});
