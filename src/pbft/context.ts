@@ -3,6 +3,7 @@
 import type { ReplicaId, Seq, Signature } from '../core/ids.ts';
 import { fromHex, publicKey, signature } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
+import type { Signer } from '../core/crypto-port.ts';
 import type { CoreEvent, Output } from '../protocol/types.ts';
 import type { Message, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
 import { encodeMessage, signingBytes } from '../wire/codec.ts';
@@ -31,9 +32,14 @@ export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
  * verify per reply at the client. A client id that is not a key gets a MAC nobody can check.
  */
 export function macReply(ctx: Ctx, unsigned: Omit<Reply, 'sig'>): Reply {
+  return replyWithMac(ctx.st.signer, unsigned);
+}
+
+/** The reply with its MAC for its client under `signer`'s key (also used by simulated liars). */
+export function replyWithMac(signer: Signer, unsigned: Omit<Reply, 'sig'>): Reply {
   const draft: Reply = { ...unsigned, sig: NO_SIG };
   const client = publicKey(fromHex(unsigned.client) ?? new Uint8Array(0));
-  return { ...draft, sig: ctx.st.signer.mac(client, signingBytes(draft)) };
+  return { ...draft, sig: signer.mac(client, signingBytes(draft)) };
 }
 
 export function broadcast(ctx: Ctx, message: ReplicaMessage): void {

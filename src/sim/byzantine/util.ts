@@ -2,11 +2,12 @@
 // halves of them, a queue of held emissions, and counters.
 
 import type { Digest, ReplicaId } from '../../core/ids.ts';
-import { fromHex, publicKey, replicaId, signature } from '../../core/ids.ts';
+import { fromHex, replicaId, signature } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
 import type { Destination } from '../../protocol/types.ts';
 import type { Message, Reply, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
+import { replyWithMac } from '../../pbft/context.ts';
 import type { Emission, StepIo } from './types.ts';
 
 /** Signs m (its old signature is ignored) with the given key: an altered message, honestly signed by the liar. */
@@ -17,10 +18,7 @@ export function resign<M extends Message>(signer: Signer, m: M): M {
 const NO_SIG = signature(new Uint8Array(64));
 
 /** A reply re-authenticated with the replica's own key: a lying replica MACs its lie properly. */
-export function remac(signer: Signer, r: Reply): Reply {
-  const client = publicKey(fromHex(r.client) ?? new Uint8Array(0));
-  return { ...r, sig: signer.mac(client, signingBytes({ ...r, sig: NO_SIG })) };
-}
+export const remac = (signer: Signer, r: Reply): Reply => replyWithMac(signer, r);
 
 /** A new message signed with the given key. */
 export function signNew<M extends Message>(signer: Signer, unsigned: Omit<M, 'sig'>): M {
