@@ -17,11 +17,13 @@ const LAYERS: Record<string, readonly string[]> = {
   crypto: ['core', 'wire'],
   ingress: ['core', 'wire', 'protocol'],
   accountability: ['core', 'wire', 'protocol'],
-  pbft: ['core', 'wire', 'protocol', 'app', 'accountability'],
-  hotstuff: ['core', 'wire', 'protocol', 'app', 'accountability'],
-  sim: ['core', 'wire', 'protocol', 'app', 'accountability', 'ingress', 'crypto', 'pbft', 'hotstuff'],
+  service: ['core', 'wire', 'protocol', 'app'],
+  pbft: ['core', 'wire', 'protocol', 'app', 'service', 'accountability'],
+  hotstuff: ['core', 'wire', 'protocol', 'app', 'service', 'accountability'],
+  engine: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'pbft', 'hotstuff'],
+  sim: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'ingress', 'crypto', 'engine', 'pbft', 'hotstuff'],
 };
-const PURE = new Set(['core', 'wire', 'protocol', 'app', 'ingress', 'accountability', 'pbft', 'hotstuff']);
+const PURE = new Set(['core', 'wire', 'protocol', 'app', 'ingress', 'accountability', 'service', 'pbft', 'hotstuff', 'engine']);
 const DETERMINISTIC = new Set(['sim']);
 
 const FORBIDDEN: readonly [RegExp, string][] = [

@@ -50,6 +50,7 @@ test('a generated config is valid, fills defaults, and exposes keys and ticks', 
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.value.params, DEFAULT_CONFIG_PARAMS);
   assert.deepEqual(parsed.value.limits, DEFAULT_CONFIG_LIMITS);
+  assert.equal(parsed.value.protocol, 'pbft', 'a config that names no protocol runs PBFT');
   assert.deepEqual(replicaPublicKeys(c)[2], publicKeyFromSeed(seedOf(3)));
   const ticks = pbftParamsFromConfig(c.params);
   assert.deepEqual(validateParams(ticks), []);
@@ -96,6 +97,7 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   raw['params'] = { batchTimeoutMS: 5, windowSize: 100, checkpointInterval: 64 };
   raw['limits'] = { maxFrameBytes: 4096, peer: { ratePerSecond: 0, burst: 1 } };
   raw['extra'] = true;
+  raw['protocol'] = 'raft';
   const errors = errorsOf(raw);
   findError(errors, 'replicas[0].httpPort', 'must be an integer 1–65535 (got 70000)');
   findError(errors, 'replicas[1].id', 'must be 1');
@@ -103,6 +105,7 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   findError(errors, 'replicas[3].host', 'must not be empty');
   findError(errors, 'version', 'must be 1');
   findError(errors, 'clusterId', '1–64 characters');
+  findError(errors, 'protocol', 'unknown protocol "raft"; this build has "pbft"');
   findError(errors, 'params.batchTimeoutMS', 'did you mean "batchTimeoutMs"');
   findError(errors, 'params.windowSize', 'multiple of params.checkpointInterval (64); got 100, try 128');
   findError(errors, 'params.windowSize', 'at least 2 × params.checkpointInterval (128)');

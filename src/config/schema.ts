@@ -103,6 +103,8 @@ export const clusterConfigSchema = z.strictObject({
   clusterId: z
     .string({ error: expect('a cluster name') })
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1–64 characters from A–Z a–z 0–9 . _ -' }),
+  /** The ordering protocol (src/engine/registry.ts lists what this build has; checked in validate.ts). */
+  protocol: z.string({ error: expect('a protocol name such as "pbft"') }).default('pbft'),
   replicas: z
     .array(replicaSchema, { error: expect('an array of replicas') })
     .min(MIN_REPLICAS, {

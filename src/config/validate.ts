@@ -8,7 +8,8 @@ import type { Result } from '../core/result.ts';
 import { fromHex, publicKey } from '../core/ids.ts';
 import type { PublicKey } from '../core/ids.ts';
 import { assert } from '../core/assert.ts';
-import type { PbftParams } from '../pbft/params.ts';
+import type { EngineParams } from '../engine/module.ts';
+import { findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import {
   clusterConfigSchema,
   hostSchema,
@@ -173,8 +174,14 @@ function checkParams(rawParams: unknown, rawLimits: unknown): ConfigError[] {
   return out;
 }
 
+/** The protocol must be one this build has (src/engine/registry.ts). */
+function checkProtocol(rawProtocol: unknown): ConfigError[] {
+  if (typeof rawProtocol !== 'string' || findProtocol(rawProtocol) !== undefined) return [];
+  return [{ path: 'protocol', message: `unknown protocol ${JSON.stringify(rawProtocol)}; this build has ${PROTOCOL_NAMES.map((p) => JSON.stringify(p)).join(', ')}` }];
+}
+
 function checkCross(raw: Record<string, unknown>): ConfigError[] {
-  return [...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits'])];
+  return [...checkProtocol(raw['protocol']), ...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits'])];
 }
 
 /** Sort key grouping errors by top-level field, then by array index (the sort is stable). */
@@ -204,8 +211,8 @@ export function msToTicks(ms: number, tickMs: number): number {
   return Math.max(1, Math.ceil(ms / tickMs));
 }
 
-/** The protocol parameters in ticks, as the PBFT core takes them. */
-export function pbftParamsFromConfig(p: ConfigParams): PbftParams {
+/** The protocol parameters in ticks, protocol-neutral (each module maps them onto its own). */
+export function pbftParamsFromConfig(p: ConfigParams): EngineParams {
   return {
     batchMaxRequests: p.batchMaxRequests,
     batchMaxBytes: p.batchMaxBytes,

@@ -8,7 +8,7 @@ import type { Checkpoint } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, seqKey, sign } from './context.ts';
-import { ByteReader, ByteWriter } from './bytes.ts';
+import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import { decodeAs, encodeState } from './persist.ts';
 import { PC_PREFIX, PP_PREFIX } from './normal.ts';
 

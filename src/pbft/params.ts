@@ -1,25 +1,9 @@
 // Tunable protocol parameters, all in ticks or counts (the core never reads a clock).
 
-export interface PbftParams {
-  /** A batch closes when it holds this many requests (TOCS '02 §5.1.4, batching). */
-  readonly batchMaxRequests: number;
-  /** …or this many bytes of ops. */
-  readonly batchMaxBytes: number;
-  /** …or when its oldest request has waited this many ticks while another batch is in flight. */
-  readonly batchTimeoutTicks: number;
-  /** L: the high watermark H = h + L (TOCS '02 §4.2). Must be a multiple of checkpointInterval. */
-  readonly windowSize: number;
-  /** K: a checkpoint every K sequence numbers (TOCS '02 §4.3). */
-  readonly checkpointInterval: number;
-  /** A backup waiting this long for a request to execute starts a view change (TOCS '02 §4.4). */
-  readonly requestTimeoutTicks: number;
-  /** Own protocol messages for an unfinished sequence number are re-sent after this many ticks. */
-  readonly retransmitTicks: number;
-  /** Most requests one client may have queued at a replica (SPEC B4). */
-  readonly maxPendingPerClient: number;
-  /** Most clients in the replicated client table; the least recently served one is evicted. */
-  readonly maxClients: number;
-}
+import type { EngineParams } from '../protocol/params.ts';
+
+/** PBFT takes the protocol-neutral parameters as they are (L = windowSize, K = checkpointInterval). */
+export type PbftParams = EngineParams;
 
 export const DEFAULT_PARAMS: PbftParams = {
   batchMaxRequests: 256,

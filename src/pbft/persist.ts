@@ -7,7 +7,7 @@ import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import type { Message, PrePrepare, Prepare, PreparedProof } from '../wire/messages.ts';
 import { decodeMessage, encodeMessage } from '../wire/codec.ts';
-import { ByteReader, ByteWriter } from './bytes.ts';
+import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import type { ClientRecord } from './state.ts';
 
 export function encodePreparedProof(cert: PreparedProof): Uint8Array {

@@ -7,7 +7,7 @@
 
 import type { View } from '../core/ids.ts';
 import { view as toView } from '../core/ids.ts';
-import { ByteReader, ByteWriter } from './bytes.ts';
+import { ByteReader, ByteWriter } from '../core/bytes.ts';
 
 export const VIEW_KEY = 'view';
 

@@ -82,3 +82,32 @@ export const emptyOutput = (): Output => ({ persist: [], send: [], replies: [], 
 export interface Protocol {
   handle(input: Input): Output;
 }
+
+/** What a decided batch is, as an ordering protocol hands it to the service (src/service). */
+export interface Committed {
+  /** Configuration epoch the batch was decided in (0 until reconfiguration exists). */
+  readonly epoch: number;
+  readonly seq: Seq;
+  /** The protocol's view (PBFT) or round (HotStuff) that decided it; replies carry it. */
+  readonly view: View;
+  /** The digest the protocol agreed on (covers the batch). */
+  readonly digest: Digest;
+  readonly requests: readonly Request[];
+  /** Signed protocol messages proving the decision to anyone with the replica keys (2f+1 COMMITs in PBFT). */
+  readonly certificate: readonly ReplicaMessage[];
+}
+
+/** A replica's progress as any protocol core reports it (a HotStuff round maps to view, its leader to primary). */
+export interface ReplicaStatus {
+  readonly id: ReplicaId;
+  readonly view: View;
+  readonly status: 'normal' | 'view-change';
+  readonly primary: ReplicaId;
+  readonly lastExecuted: Seq;
+  readonly lowWatermark: Seq;
+  readonly stableCheckpoint: Seq;
+  readonly logSize: number;
+  readonly clientTableSize: number;
+  readonly pendingRequests: number;
+  readonly stateTransfer: boolean;
+}

@@ -1,0 +1,61 @@
+// The seam between the replicated service and an ordering protocol. A protocol module is one folder
+// (src/pbft today; src/hotstuff next) that says, as plain data and functions:
+//   - its name, as spelled in the config ("protocol": "pbft") and on the command line (--protocol);
+//   - its wire messages (their names; the codec and docs/PROTOCOL.md give their tags and schema);
+//   - its parameters: defaults, validation, and how the cluster config's timing maps onto them;
+//   - its evidence rules (SPEC C1), which the accountability layer and `byz evidence verify` use;
+//   - create and recover: a pure core (handle(input) → output) ordering batches for the service.
+// The node, the simulator, Twins, config validation, evidence verification and the bench look a
+// module up in the registry (registry.ts) by name; none of them imports a protocol folder.
+// A protocol folder exports its module as a plain object (src/pbft/module.ts); it does not import
+// this interface (imports flow from src/engine down to the protocol folders), the registry's type
+// annotation checks that it fits.
+
+import type { PublicKey, ReplicaId } from '../core/ids.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
+import type { App } from '../app/types.ts';
+import type { EvidenceRules } from '../accountability/evidence.ts';
+import type { Protocol, ReplicaStatus } from '../protocol/types.ts';
+import type { EngineParams } from '../protocol/params.ts';
+
+export type { EngineParams } from '../protocol/params.ts';
+import type { ReplicaMessage } from '../wire/messages.ts';
+
+/** What a protocol core needs to run one replica (the service is built inside from `app`). */
+export interface CoreOptions<P> {
+  readonly id: ReplicaId;
+  readonly n: number;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly signer: Signer;
+  readonly hash: HashFn;
+  readonly app: App;
+  readonly params: P;
+  /** Planted bugs, tests only (each module defines its own; unknown names are ignored). */
+  readonly bugs?: Readonly<Record<string, boolean>>;
+}
+
+/** A running protocol core: pure handle(input) → output, plus a status snapshot. */
+export interface ProtocolCore extends Protocol {
+  status(): ReplicaStatus;
+}
+
+export interface ProtocolModule<P = EngineParams> {
+  /** The name in the config and on the command line. */
+  readonly name: string;
+  /** One line for `--help` and docs. */
+  readonly summary: string;
+  /** The replica messages this protocol sends (a subset of the wire's message types). */
+  readonly messages: readonly ReplicaMessage['type'][];
+  readonly params: {
+    readonly defaults: P;
+    /** Problems with p, each naming the parameter and the rule (empty when usable). */
+    validate(p: P): string[];
+    /** The module's parameters from the protocol-neutral ones the cluster config gives. */
+    fromEngine(e: EngineParams): P;
+  };
+  /** State-independent evidence rules (SPEC C1), the same at every replica and for a third party. */
+  evidenceRules(cfg: { readonly n: number; readonly params: P; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules;
+  create(opts: CoreOptions<P>): ProtocolCore;
+  /** Rebuilds a core from its durable records after a crash (durable before sent, SPEC D2). */
+  recover(opts: CoreOptions<P>, records: ReadonlyMap<string, Uint8Array>): ProtocolCore;
+}

@@ -1,0 +1,36 @@
+// One replica's core as the node and the simulator run it: the protocol module's core (ordering plus
+// the service inside it) wrapped by the accountability layer (SPEC C1–C4), built the same way in
+// both, from the protocol's name.
+
+import type { AccountableOptions, AccountableReplica } from '../accountability/accountable.ts';
+import { createAccountable, restoreAccountable } from '../accountability/accountable.ts';
+import type { EvidenceRules } from '../accountability/evidence.ts';
+import type { HashFn } from '../core/crypto-port.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import type { ReplicaStatus } from '../protocol/types.ts';
+import type { CoreOptions, EngineParams, ProtocolCore, ProtocolModule } from './module.ts';
+
+export type ReplicaCore = AccountableReplica<ReplicaStatus>;
+
+/** The protocol's evidence rules for a cluster of n (the same at every replica and for a verifier). */
+export function evidenceRulesFor(module: ProtocolModule, o: { readonly n: number; readonly params: EngineParams; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules {
+  return module.evidenceRules(o.bugs === undefined ? { n: o.n, params: o.params, hash: o.hash } : { n: o.n, params: o.params, hash: o.hash, bugs: o.bugs });
+}
+
+export function accountableOptionsFor(module: ProtocolModule, o: Omit<CoreOptions<EngineParams>, 'app'>): AccountableOptions {
+  return { id: o.id, n: o.n, f: quorumConfig(o.n).f, signer: o.signer, hash: o.hash, rules: evidenceRulesFor(module, o) };
+}
+
+/** Wraps a protocol core (fresh, or restored when `records` come from the disk) in accountability. */
+export function wrapAccountable(module: ProtocolModule, core: ProtocolCore, o: Omit<CoreOptions<EngineParams>, 'app'>, records?: ReadonlyMap<string, Uint8Array>): ReplicaCore {
+  const acct = accountableOptionsFor(module, o);
+  return records === undefined ? createAccountable(core, acct) : restoreAccountable(core, acct, records);
+}
+
+/** A replica core: fresh when `records` is empty or absent, else recovered from them (SPEC D2). */
+export function startReplicaCore(module: ProtocolModule, o: CoreOptions<EngineParams>, records?: ReadonlyMap<string, Uint8Array>): ReplicaCore {
+  const params = module.params.fromEngine(o.params);
+  const opts = { ...o, params };
+  if (records === undefined || records.size === 0) return wrapAccountable(module, module.create(opts), opts);
+  return wrapAccountable(module, module.recover(opts, records), opts, records);
+}

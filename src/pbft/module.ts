@@ -1,0 +1,37 @@
+// PBFT as a protocol module (src/engine/module.ts describes the shape; src/engine/registry.ts lists
+// the modules). Castro & Liskov, "Practical Byzantine Fault Tolerance and Proactive Recovery",
+// TOCS 20(4), 2002.
+
+import type { ReplicaMessage } from '../wire/messages.ts';
+import type { PbftParams } from './params.ts';
+import { DEFAULT_PARAMS, validateParams } from './params.ts';
+import { createReplica, recoverReplica } from './replica.ts';
+import { pbftEvidenceRules } from './evidence-rules.ts';
+
+const MESSAGES: readonly ReplicaMessage['type'][] = [
+  'pre-prepare',
+  'prepare',
+  'commit',
+  'checkpoint',
+  'view-change',
+  'new-view',
+  'fetch-state',
+  'state-chunk',
+  'fetch-log',
+  'committed-proof',
+  'evidence',
+];
+
+export const pbftModule = {
+  name: 'pbft',
+  summary: 'PBFT (Castro & Liskov, TOCS 2002): three-phase agreement with a stable primary, view changes, checkpoints',
+  messages: MESSAGES,
+  params: {
+    defaults: DEFAULT_PARAMS,
+    validate: validateParams,
+    fromEngine: (e: PbftParams): PbftParams => e,
+  },
+  evidenceRules: pbftEvidenceRules,
+  create: createReplica,
+  recover: recoverReplica,
+} as const;

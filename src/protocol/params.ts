@@ -1,0 +1,23 @@
+// Protocol-neutral parameters in ticks and counts, as the cluster config gives them (src/config
+// converts milliseconds to ticks). A protocol module maps them onto its own (src/engine/module.ts).
+
+export interface EngineParams {
+  /** A batch closes when it holds this many requests (TOCS '02 §5.1.4, batching). */
+  readonly batchMaxRequests: number;
+  /** …or this many bytes of ops. */
+  readonly batchMaxBytes: number;
+  /** …or when its oldest request has waited this many ticks while another batch is in flight. */
+  readonly batchTimeoutTicks: number;
+  /** How far ordering may run ahead of the last stable checkpoint (PBFT's L, TOCS '02 §4.2). */
+  readonly windowSize: number;
+  /** A checkpoint of the service state every K sequence numbers (TOCS '02 §4.3). */
+  readonly checkpointInterval: number;
+  /** A replica waiting this long for a request to execute suspects the leader (TOCS '02 §4.4). */
+  readonly requestTimeoutTicks: number;
+  /** Own protocol messages for an unfinished sequence number are re-sent after this many ticks. */
+  readonly retransmitTicks: number;
+  /** Most requests one client may have queued at a replica (SPEC B4). */
+  readonly maxPendingPerClient: number;
+  /** Most clients in the replicated client table; the least recently served one is evicted. */
+  readonly maxClients: number;
+}

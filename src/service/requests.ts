@@ -1,0 +1,124 @@
+// Client requests at a replica (TOCS '02 §4.1): exactly-once filtering against the client table,
+// cached replies for retransmissions, and the pending queue the ordering protocol proposes from.
+// Relaying to a leader and request timers are the protocol's business; this module only says what
+// the request is.
+
+import type { ClientId, View } from '../core/ids.ts';
+import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
+import type { Reply, Request } from '../wire/messages.ts';
+import type { PendingRequest, ServiceState } from './types.ts';
+import { requestKey } from './types.ts';
+import { lastReply } from './reply.ts';
+
+export type Admission =
+  /** Older than the client's last executed request: dropped. */
+  | { readonly kind: 'stale' }
+  /** A retransmission of the last executed request: answer again, never execute again (§4.1). */
+  | { readonly kind: 'answered'; readonly reply: Reply | undefined }
+  /** Already queued (`pending` set) or already in a proposal (`pending` undefined). */
+  | { readonly kind: 'known'; readonly pending: PendingRequest | undefined }
+  /** The queue (`client` false) or this client's share of it (`client` true) is full. */
+  | { readonly kind: 'full'; readonly client: boolean }
+  /** New: queued for ordering. */
+  | { readonly kind: 'queued'; readonly pending: PendingRequest };
+
+/** Whether (client, reqNo) executed already (a retransmission of the last one counts, §4.1). */
+export function executedAlready(svc: ServiceState, req: Request): boolean {
+  const rec = svc.clients.get(req.client);
+  if (rec === undefined) return false;
+  return req.reqNo < rec.reqNo || (req.reqNo === rec.reqNo && svc.bugs.reexecuteRetransmissions !== true);
+}
+
+/** Classifies a verified request and queues it if it is new (SPEC B2, B4). */
+export function admitRequest(svc: ServiceState, req: Request, view: View, tick: number): Admission {
+  const rec = svc.clients.get(req.client);
+  if (rec !== undefined && req.reqNo < rec.reqNo) return { kind: 'stale' };
+  if (executedAlready(svc, req)) return { kind: 'answered', reply: lastReply(svc, view, req.client) };
+  const key = requestKey(req.client, req.reqNo);
+  const known = svc.pending.get(key);
+  if (known !== undefined || svc.inFlight.has(key)) return { kind: 'known', pending: known };
+  if (svc.pending.size >= MAX_PENDING_REQUESTS) return { kind: 'full', client: false };
+  if ((svc.pendingByClient.get(req.client)?.size ?? 0) >= svc.params.maxPendingPerClient) return { kind: 'full', client: true };
+  return { kind: 'queued', pending: addPending(svc, req, key, tick) };
+}
+
+export function addPending(svc: ServiceState, req: Request, key: string, tick: number): PendingRequest {
+  const p: PendingRequest = { request: req, key, arrivedTick: tick, relayedTick: tick };
+  svc.pending.set(key, p);
+  const mine = svc.pendingByClient.get(req.client) ?? new Map<string, PendingRequest>();
+  mine.set(key, p);
+  svc.pendingByClient.set(req.client, mine);
+  return p;
+}
+
+export function removePending(svc: ServiceState, key: string): void {
+  const p = svc.pending.get(key);
+  if (p === undefined) return;
+  svc.pending.delete(key);
+  const mine = svc.pendingByClient.get(p.request.client);
+  mine?.delete(key);
+  if (mine?.size === 0) svc.pendingByClient.delete(p.request.client);
+}
+
+/**
+ * After (client, reqNo) executed, the client's pending requests with request numbers up to reqNo can
+ * never execute (§4.1: the client table keeps the last request number; lower ones are stale). A
+ * backup that kept them would wait for them and start a view change against a correct primary —
+ * e.g. a stale lower number from a malicious client, or one the primary refused for the client's
+ * queue limit while this backup had room.
+ */
+export function purgeClientUpTo(svc: ServiceState, client: ClientId, reqNo: number): void {
+  const mine = svc.pendingByClient.get(client);
+  if (mine === undefined) return;
+  for (const p of [...mine.values()]) if (p.request.reqNo <= reqNo) removePending(svc, p.key);
+}
+
+/** Drops pending requests the client table shows executed (after a state transfer or new view). */
+export function purgeExecuted(svc: ServiceState): void {
+  for (const p of [...svc.pending.values()]) {
+    const rec = svc.clients.get(p.request.client);
+    if (rec !== undefined && p.request.reqNo <= rec.reqNo) removePending(svc, p.key);
+  }
+}
+
+/** Requests of an accepted proposal are in flight until they execute (not proposed again). */
+export function markInFlight(svc: ServiceState, requests: readonly Request[]): void {
+  for (const r of requests) svc.inFlight.add(requestKey(r.client, r.reqNo));
+}
+
+export interface BatchLimits {
+  readonly maxRequests: number;
+  readonly maxBytes: number;
+}
+
+/** Whether the queue holds a full batch (count or bytes) — the leader need not wait for more. */
+export function fullBatchWaiting(svc: ServiceState, limits: BatchLimits): boolean {
+  if (svc.pending.size >= limits.maxRequests) return true;
+  let bytes = 0;
+  for (const p of svc.pending.values()) {
+    bytes += p.request.op.length;
+    if (bytes >= limits.maxBytes) return true;
+  }
+  return false;
+}
+
+/** The oldest pending request's arrival tick, if any. */
+export function oldestPendingTick(svc: ServiceState): number | undefined {
+  return svc.pending.values().next().value?.arrivedTick;
+}
+
+/** Takes the next batch from the queue, FIFO, skipping requests in flight or executed meanwhile. */
+export function takeBatch(svc: ServiceState, limits: BatchLimits): Request[] {
+  const batch: Request[] = [];
+  let bytes = 0;
+  for (const p of svc.pending.values()) {
+    if (batch.length >= limits.maxRequests) break;
+    if (batch.length > 0 && bytes + p.request.op.length > limits.maxBytes) break;
+    removePending(svc, p.key);
+    if (svc.inFlight.has(p.key)) continue; // already in a proposal (e.g. re-issued in a new view)
+    if (executedAlready(svc, p.request)) continue; // executed meanwhile
+    batch.push(p.request);
+    bytes += p.request.op.length;
+  }
+  return batch;
+}

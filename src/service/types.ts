@@ -1,0 +1,87 @@
+// The replicated service's state (SPEC B2/B4): everything a replica keeps about clients and their
+// requests, independent of the ordering protocol. The protocol decides the order; the service
+// executes it, answers clients exactly once, and owns the state a checkpoint certifies.
+
+import type { ClientId, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
+import type { App } from '../app/types.ts';
+import type { Reply, Request } from '../wire/messages.ts';
+
+export interface ServiceParams {
+  /** Most requests one client may have queued at a replica (SPEC B4). */
+  readonly maxPendingPerClient: number;
+  /** Most clients in the replicated client table; the least recently served ones are evicted. */
+  readonly maxClients: number;
+}
+
+/** Planted bugs of the service (tests only; see src/pbft/bugs.ts for the protocol's). */
+export interface ServiceBugs {
+  /** Execute a retransmitted request again instead of answering from the client table (breaks §4.1). */
+  readonly reexecuteRetransmissions?: boolean;
+}
+
+export interface ServiceOptions {
+  readonly id: ReplicaId;
+  readonly signer: Signer;
+  readonly hash: HashFn;
+  readonly app: App;
+  readonly params: ServiceParams;
+  readonly bugs?: ServiceBugs;
+}
+
+export interface ClientRecord {
+  /** Request number of the last request executed for this client. */
+  reqNo: ReqNo;
+  /** Result of that request (the replicated part of the client table, in the state digest). */
+  result: Uint8Array;
+  /** Sequence number at which it executed (for deterministic eviction). */
+  seq: Seq;
+}
+
+export interface PendingRequest {
+  readonly request: Request;
+  readonly key: string;
+  readonly arrivedTick: number;
+  /** Tick when a backup last relayed it to the primary (at most once per retransmit period). */
+  relayedTick: number;
+}
+
+export interface ServiceState {
+  readonly id: ReplicaId;
+  readonly signer: Signer;
+  readonly hash: HashFn;
+  readonly app: App;
+  readonly params: ServiceParams;
+  readonly bugs: ServiceBugs;
+  /** The replicated client table (exactly-once, SPEC B2). */
+  clients: Map<ClientId, ClientRecord>;
+  /** Replies already sent, re-sent on retransmission (local, not replicated). */
+  readonly replyCache: Map<ClientId, Reply>;
+  /** Requests waiting to be ordered, FIFO. */
+  readonly pending: Map<string, PendingRequest>;
+  /** The same requests by client (bounded by maxPendingPerClient each). */
+  readonly pendingByClient: Map<ClientId, Map<string, PendingRequest>>;
+  /** Keys of requests in proposals the protocol accepted but has not committed yet. */
+  readonly inFlight: Set<string>;
+}
+
+export function createServiceState(opts: ServiceOptions): ServiceState {
+  return {
+    id: opts.id,
+    signer: opts.signer,
+    hash: opts.hash,
+    app: opts.app,
+    params: opts.params,
+    bugs: opts.bugs ?? {},
+    clients: new Map(),
+    replyCache: new Map(),
+    pending: new Map(),
+    pendingByClient: new Map(),
+    inFlight: new Set(),
+  };
+}
+
+/** The key of a client request in the pending queue and the in-flight set. */
+export function requestKey(client: ClientId, reqNo: number): string {
+  return `${client}:${reqNo}`;
+}
