@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const suffix = process.argv[2] ?? '.test.ts';
-const files = ['src', 'test']
+const files = ['src', 'test', 'examples']
   .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))))
   .filter((f) => f.endsWith(suffix) && !f.includes('node_modules'))
   .sort();

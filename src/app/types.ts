@@ -23,3 +23,21 @@ export interface App {
 }
 
 export type AppFactory = () => App;
+
+/**
+ * The randomness a simulator workload may use: the simulator's seeded generator (src/core/prng.ts),
+ * so a workload is a function of the seed alone.
+ */
+export interface WorkloadRng {
+  /** Uniform integer in [min, max] inclusive. */
+  int(min: number, max: number): number;
+  /** True with probability p. */
+  chance(p: number): boolean;
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** n uniformly random bytes. */
+  bytes(n: number): Uint8Array;
+}
+
+/** One op for a simulated client (`byz sim --app`): called once per submitted request. */
+export type WorkloadFn = (rng: WorkloadRng) => Uint8Array;

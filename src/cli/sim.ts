@@ -25,6 +25,7 @@ import { runSweep } from '../sim/sweep.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
 import { BYZANTINE_SYNTAX, formatByzantine, parseByzantine } from '../sim/byzantine/spec.ts';
 import { listBehaviours } from '../sim/byzantine/registry.ts';
+import { loadAppModule } from '../app-loader/load.ts';
 
 /** Flags as commander hands them over: strings, booleans, repeated flags as arrays. */
 export interface RawSimFlags {
@@ -50,6 +51,8 @@ export interface RawSimFlags {
   readonly byzantine?: string;
   readonly allowUnsafe?: boolean;
   readonly listBehaviours?: boolean;
+  /** A user's application module (docs/APPS.md); loaded by `withApp`. */
+  readonly app?: string;
 }
 
 export interface SimCommand {
@@ -206,14 +209,15 @@ export function registerSim(program: Command): void {
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)
     .option('--allow-unsafe', 'allow more than f Byzantine replicas (to show that the checkers catch the broken safety)')
     .option('--list-behaviours', 'list the Byzantine behaviours (one line each) and exit')
+    .option('--app <path>', 'replicate your own application module instead of the KV store (docs/APPS.md); it must export a workload')
     .option('--json', 'print the summary as one JSON object')
     .option('--evidence-out <file>', 'write the evidence the honest replicas hold to FILE (check it with byz evidence verify; needs --crypto ed25519)')
-    .action((flags: RawSimFlags) => {
+    .action(async (flags: RawSimFlags) => {
       if (flags.listBehaviours === true) {
         process.stdout.write(`${listBehaviours()}\n`);
         return;
       }
-      const parsed = parseSimFlags(flags);
+      const parsed = await withApp(parseSimFlags(flags), flags.app);
       if (!parsed.ok) {
         process.stderr.write(`byz sim: ${parsed.error}\n`);
         process.exitCode = 2;
@@ -226,6 +230,21 @@ export function registerSim(program: Command): void {
       }
       process.exitCode = parsed.value.seeds === undefined ? runOne(parsed.value, flags.evidenceOut) : sweep(parsed.value, parsed.value.seeds);
     });
+}
+
+/**
+ * Loads `--app PATH` into the parsed options (the simulator itself never imports anything). The
+ * module must export a workload: the simulated clients need ops the app understands.
+ */
+export async function withApp(parsed: Result<SimCommand, string>, path: string | undefined): Promise<Result<SimCommand, string>> {
+  if (!parsed.ok || path === undefined) return parsed;
+  const loaded = await loadAppModule(path);
+  if (!loaded.ok) return loaded;
+  const { name, create, workload } = loaded.value;
+  if (workload === undefined) {
+    return err(`--app ${path}: the module exports no workload, so the simulated clients have no ops to send; add \`export function workload(rng): Uint8Array\` returning one op (docs/APPS.md)`);
+  }
+  return ok({ ...parsed.value, options: { ...parsed.value.options, app: { path, name, create, workload } } });
 }
 
 function runOne(cmd: SimCommand, evidenceOut: string | undefined): number {

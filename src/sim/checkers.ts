@@ -6,13 +6,17 @@
 //                     a seq are the ones every other replica executed there: executed histories are
 //                     prefixes of one another.
 //   exactly-once    — a replica executes each (client, reqNo) at most once (§4.1, SPEC B2).
+//   state-digest    — at a checkpoint seq every correct replica's state digest (app snapshot and
+//                     client table) is the same (§4.3): executing one history gives one state. The
+//                     application is what makes it hold, so this is how a non-deterministic app
+//                     (`--app`, docs/APPS.md) is caught even when its replies still match.
 // Linearizability of what clients observed is in linearizability.ts, "durable before sent" in
 // contradiction.ts, liveness in liveness.ts; 'assertion' is the core's own assertion failing (step.ts).
 
 import type { ClientId, Digest, ReplicaId, Seq } from '../core/ids.ts';
 import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
 
-export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability';
+export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability';
 
 export interface Violation {
   readonly checker: CheckerName;
@@ -26,6 +30,8 @@ export interface HistoryEntry {
   readonly digest: Digest;
   readonly executed: readonly ExecutedRequest[];
   readonly firstReplica: ReplicaId;
+  /** The first replica's state digest after seq, when seq is a checkpoint. */
+  readonly stateDigest?: Digest;
 }
 
 export interface SafetyChecker {
@@ -106,6 +112,10 @@ function agreement(agreed: HistoryEntry, r: ReplicaId, b: ExecutedBatch, tick: n
     const detail = `seq ${b.seq}: replica ${r} executed ${b.executed.length} request(s) of the batch, replica ${agreed.firstReplica} executed ${agreed.executed.length} (histories diverge)`;
     return { checker: 'prefix', tick, detail };
   }
+  if (agreed.stateDigest !== undefined && b.stateDigest !== undefined && agreed.stateDigest !== b.stateDigest) {
+    const detail = `seq ${b.seq}: replica ${r}'s state digest ${short(b.stateDigest)} differs from replica ${agreed.firstReplica}'s ${short(agreed.stateDigest)} after the same history (a non-deterministic app?)`;
+    return { checker: 'state-digest', tick, detail };
+  }
   return undefined;
 }
 
@@ -169,7 +179,7 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
         const violation = agreement(agreed, r, b, tick);
         return violation === undefined ? {} : { violation };
       }
-      const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r };
+      const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r, ...(b.stateDigest === undefined ? {} : { stateDigest: b.stateDigest }) };
       history.set(b.seq, first);
       highest = Math.max(highest, b.seq);
       return { first };

@@ -11,6 +11,7 @@ import { quorumConfig } from '../core/quorum.ts';
 import { createSimSuite } from '../crypto/sim.ts';
 import { ed25519Suite } from '../crypto/ed25519.ts';
 import { createKvApp } from '../app/kv.ts';
+import type { AppFactory } from '../app/types.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { PbftParams } from '../pbft/params.ts';
@@ -74,6 +75,8 @@ export interface Cluster {
   readonly clientPrng: Prng;
   /** Byzantine replicas' adversaries and malicious clients (empty in an honest run). */
   readonly byzantine: ByzantineRuntime;
+  /** A fresh application instance (the KV store, or `--app`'s). */
+  readonly makeApp: AppFactory;
 }
 
 /**
@@ -114,13 +117,14 @@ export function createCluster(o: SimOptions): Cluster {
   const replicaKeys = replicaSigners.map((s) => s.publicKey);
   const params = simParams(o);
   const bugs = bugsOf(o);
+  const makeApp = o.app?.create ?? createKvApp;
   // With the simulated scheme a verification (two short hashes) costs about what the signature
   // cache's lookup hash does, so the cache is off; every signature is still checked.
   const cacheOff = o.crypto === 'sim' ? { sigCacheSize: 0 } : {};
   const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, ...cacheOff });
   const replicas = replicaSigners.map((signer, i): SimReplica => {
     const options = { id: replicaId(i), n, replicaKeys, signer, hash: suite.hash, params, bugs };
-    const core = accountableCore(createReplica({ ...options, app: createKvApp() }), options);
+    const core = accountableCore(createReplica({ ...options, app: makeApp() }), options);
     return { id: options.id, node: i, core, disk: createSimDisk(), ingress: makeIngress(), up: true, options };
   });
   const retransmitTicks = clientRetransmitTicks(o);
@@ -128,7 +132,7 @@ export function createCluster(o: SimOptions): Cluster {
     const id = clientId(toHex(signer.publicKey));
     const core = createClientCore({ id, signer, n, f, retransmitTicks });
     const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, replyAuth: signer, ...cacheOff });
-    return { index: i, node: n + i, core, ingress, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
+    return { index: i, node: n + i, core, ingress, workload: createWorkload(workPrng.fork(), o.app?.workload), nextSubmitTick: 0 };
   });
   const byzantine = createByzantineRuntime({
     spec: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, n),
@@ -158,6 +162,7 @@ export function createCluster(o: SimOptions): Cluster {
     network,
     clientPrng,
     byzantine,
+    makeApp,
   };
 }
 
@@ -170,7 +175,7 @@ export function crashReplica(r: SimReplica): void {
 /** A restart: rebuild the core from the durable records with a fresh application (SPEC D2). */
 export function restartReplica(cluster: Cluster, r: SimReplica): void {
   const records = r.disk.records();
-  r.core = restoredAccountableCore(recoverReplica({ ...r.options, app: createKvApp() }, records), r.options, records);
+  r.core = restoredAccountableCore(recoverReplica({ ...r.options, app: cluster.makeApp() }, records), r.options, records);
   r.ingress = cluster.makeIngress();
   r.up = true;
 }

@@ -6,6 +6,7 @@ import { MIN_REPLICAS } from '../core/quorum.ts';
 import { MAX_REPLICAS } from '../core/limits.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
 import { formatByzantine, validateByzantine } from './byzantine/spec.ts';
+import type { AppFactory, WorkloadFn } from '../app/types.ts';
 
 /**
  * Replica groups that cannot reach each other during ticks [from, to). A replica named in no group
@@ -25,6 +26,18 @@ export interface ReplicaEventSpec {
 }
 
 export type SimCrypto = 'sim' | 'ed25519';
+
+/** A user's application (`--app PATH`, docs/APPS.md), loaded by the CLI (src/app-loader). */
+export interface SimApp {
+  /** The path as given on the command line (the replay command repeats it). */
+  readonly path: string;
+  /** A short name for the summary. */
+  readonly name: string;
+  /** A fresh instance per replica, per restart, and for the linearizability replay. */
+  readonly create: AppFactory;
+  /** One op for a simulated client. */
+  readonly workload: WorkloadFn;
+}
 
 export type PlantedBugName = keyof PlantedBugs;
 
@@ -66,6 +79,8 @@ export interface SimOptions {
   readonly byzantine?: ByzantineSpec;
   /** Allows more than f Byzantine replicas (`--allow-unsafe`): only to show the checkers catch it. */
   readonly allowUnsafe?: boolean;
+  /** The application and its workload (`--app PATH`); absent: the KV store and its workload. */
+  readonly app?: SimApp;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -222,6 +237,7 @@ export function replayCommand(o: SimOptions): string {
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
   if (o.allowUnsafe === true) args.push('--allow-unsafe');
+  if (o.app !== undefined) args.push(`--app ${JSON.stringify(o.app.path)}`);
   return args.join(' ');
 }
 

@@ -18,7 +18,6 @@
 
 import { quorumConfig } from '../core/quorum.ts';
 import { primaryOf } from '../core/quorum.ts';
-import { createKvApp } from '../app/kv.ts';
 import type { Cluster } from './cluster.ts';
 import { clientRetransmitTicks, createCluster, restartReplica } from './cluster.ts';
 import type { Envelope } from './network.ts';
@@ -80,7 +79,7 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     options,
     cluster,
     safety,
-    lin: createLinearizabilityChecker(createKvApp()),
+    lin: createLinearizabilityChecker(cluster.makeApp()),
     contra: createContradictionChecker((seq) => safety.agreed(seq)),
     liveness: createLivenessChecker({
       f: cluster.f,

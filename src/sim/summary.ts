@@ -135,6 +135,10 @@ export interface SimSummary {
   /** Virtual time at the end of the run. */
   readonly ticks: number;
   readonly violations: readonly Violation[];
+  /** The replicated application: "kv" (the default) or the name of `--app`'s module. */
+  readonly app: string;
+  /** The checkers that judged this run (every one applies to any deterministic app, docs/APPS.md). */
+  readonly checkers: readonly string[];
   readonly replay: string;
   /** The adversaries and what they did (only in runs with --byzantine; the checkers judge the others). */
   readonly byzantine?: ByzantineReport;
@@ -201,12 +205,25 @@ export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChec
     liveness: reports.liveness,
     ticks,
     violations: [...c.violations],
+    app: o.app?.name ?? 'kv',
+    checkers: checkersRun(reports.liveness.checked),
     replay: replayCommand(o),
     ...(reports.byzantine === undefined ? {} : { byzantine: reports.byzantine }),
     ...(reports.accountability === undefined
       ? {}
       : { evidence: reports.accountability.evidence, threat: reports.accountability.threat, quarantinedDrops: reports.accountability.quarantinedDrops }),
   };
+}
+
+/**
+ * The checkers of a run (checkers.ts, linearizability.ts, contradiction.ts, liveness.ts,
+ * accountability.ts). None depends on the application: linearizability replays the agreed order on a
+ * fresh instance of the run's app, so with `--app` only the workload changes. Liveness is skipped
+ * above 20% loss (its bound assumes eventual delivery).
+ */
+export function checkersRun(livenessChecked: boolean): string[] {
+  const liveness = livenessChecked ? ['liveness'] : [];
+  return ['agreement', 'prefix', 'exactly-once', 'state-digest', 'linearizability', 'contradiction', ...liveness, 'accountability', 'assertion'];
 }
 
 const counts = (r: Readonly<Record<string, number>>): string => {
@@ -226,6 +243,7 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
   const rows: [string, string][] = [
     ['result', s.ok ? 'OK' : s.violations.length > 0 ? 'VIOLATION' : 'UNFINISHED'],
     ['seed', `${s.seed}`],
+    ['app', o.app === undefined ? 'kv (the built-in key-value store)' : `${s.app} (${o.app.path}), ops from its workload`],
     ['cluster', `n=${s.replicas} f=${s.f}, ${s.clients} clients, crypto ${o.crypto}`],
     ['network', net.join(', ')],
     ['replica faults', faults.join(', ')],
@@ -242,6 +260,7 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
     ['recovery', formatRecovery(s.recovery)],
     ['liveness', s.liveness.checked ? `bound ${s.liveness.boundTicks} ticks of good time, worst wait ${s.liveness.worstWaitTicks}` : 'not checked (loss above 0.2)'],
     ['virtual time', `${s.ticks} ticks`],
+    ['checkers', s.checkers.join(', ')],
     ['violations', s.violations.length === 0 ? 'none' : s.violations.map((v) => `${v.checker} at tick ${v.tick}: ${v.detail}`).join('\n')],
     ...byzantineRows(s),
   ];

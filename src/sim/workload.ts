@@ -4,6 +4,7 @@
 import type { Prng } from '../core/prng.ts';
 import type { KvOp } from '../app/kv.ts';
 import { encodeKvOp } from '../app/kv.ts';
+import type { WorkloadFn } from '../app/types.ts';
 
 export const WORKLOAD_KEYS = 8;
 export const WORKLOAD_VALUES = 6;
@@ -15,7 +16,9 @@ export interface Workload {
 
 const encoder = new TextEncoder();
 
-export function createWorkload(prng: Prng): Workload {
+/** The KV mix, or `app`'s own workload (`--app`, docs/APPS.md) drawing from the same stream. */
+export function createWorkload(prng: Prng, app?: WorkloadFn): Workload {
+  if (app !== undefined) return { next: () => app(prng) };
   const key = (): string => `k${prng.int(0, WORKLOAD_KEYS - 1)}`;
   const value = (): Uint8Array => encoder.encode(`v${prng.int(0, WORKLOAD_VALUES - 1)}`);
   const draw = (): KvOp => {

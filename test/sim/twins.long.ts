@@ -13,7 +13,7 @@ import type { TwinsResult } from '../../src/sim/twins/run.ts';
 import { runTwinsScenario } from '../../src/sim/twins/run.ts';
 
 const long = process.env['BYZ_LONG'] === '1';
-const SAFETY = new Set(['agreement', 'prefix', 'exactly-once', 'linearizability', 'assertion']);
+const SAFETY = new Set(['agreement', 'prefix', 'exactly-once', 'state-digest', 'linearizability', 'assertion']);
 
 function report(r: TwinsCampaignResult): string {
   return r.failures.map((f) => `${f.detail}\n  ${f.replay}`).join('\n');

@@ -15,7 +15,7 @@ import { runTwinsScenario } from '../../src/sim/twins/run.ts';
 import type { TwinsScenario } from '../../src/sim/twins/scenario.ts';
 import { encodeScenario, parseScenario, swapCopies, twinsNodes } from '../../src/sim/twins/scenario.ts';
 
-const SAFETY = new Set(['agreement', 'prefix', 'exactly-once', 'linearizability']);
+const SAFETY = new Set(['agreement', 'prefix', 'exactly-once', 'state-digest', 'linearizability']);
 
 function scenario(text: string): TwinsScenario {
   const p = parseScenario(text);

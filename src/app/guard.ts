@@ -1,0 +1,57 @@
+// A guard around an application the project did not write (`--app PATH`, docs/APPS.md). The contract
+// says execute and query never throw; a module that does anyway must not stop the replica, since a
+// single client could then stop every replica with one op. A throw in execute or query becomes an
+// empty result (the same replacement the core makes for an over-long result, src/pbft/execute.ts),
+// and a throw in restore means "not a valid snapshot". Every replica runs the same deterministic
+// code, so every replica replaces the same ops the same way. snapshot and digest are not guarded:
+// a replica that cannot describe its state cannot take part in checkpoints, and stops.
+
+import type { App, ExecContext } from './types.ts';
+
+export type GuardedCall = 'execute' | 'query' | 'restore';
+
+/** Wraps `app`; `onThrow` (optional) hears of each caught throw, e.g. to log it. */
+export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown) => void): App {
+  const caught = (call: GuardedCall, e: unknown): void => onThrow?.(call, e);
+  return {
+    execute(op: Uint8Array, ctx: ExecContext): Uint8Array {
+      try {
+        return asBytes(app.execute(op, ctx));
+      } catch (e) {
+        caught('execute', e);
+        return new Uint8Array(0);
+      }
+    },
+    query(op: Uint8Array): Uint8Array {
+      try {
+        return asBytes(app.query(op));
+      } catch (e) {
+        caught('query', e);
+        return new Uint8Array(0);
+      }
+    },
+    snapshot: () => app.snapshot(),
+    restore(snapshot: Uint8Array): boolean {
+      try {
+        return app.restore(snapshot) === true;
+      } catch (e) {
+        caught('restore', e);
+        return false;
+      }
+    },
+    digest: (hash) => app.digest(hash),
+  };
+}
+
+/** A module written in JavaScript may return anything; the core needs bytes. */
+function asBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`the app returned ${describe(v)} instead of a Uint8Array`);
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Uint8Array) return `a Uint8Array of ${v.length} bytes`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
