@@ -33,7 +33,7 @@ export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown)
     snapshot: () => app.snapshot(),
     restore(snapshot: Uint8Array): boolean {
       try {
-        return app.restore(snapshot) === true;
+        return (app.restore(snapshot) as unknown) === true; // a JavaScript module may return anything
       } catch (e) {
         caught('restore', e);
         return false;
