@@ -4,6 +4,9 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatConfigErrors, loadClusterConfig, loadReplicaKey } from '../config/index.ts';
 import { startReplicaNode } from '../node/node.ts';
+import type { ReplicaNodeOptions } from '../node/node.ts';
+import { loadAppModule } from '../app-loader/load.ts';
+import { createLogger } from '../log/logger.ts';
 
 export interface NodeFlags {
   readonly config: string;
@@ -11,6 +14,8 @@ export interface NodeFlags {
   readonly data?: string;
   readonly storage: string;
   readonly durable: boolean;
+  /** A user's application module (docs/APPS.md); default: the KV store. */
+  readonly app?: string;
 }
 
 export function registerNode(program: Command): void {
@@ -22,6 +27,7 @@ export function registerNode(program: Command): void {
     .option('--data <dir>', 'data folder (default: the config folder; the replica uses <dir>/replica-<id>)')
     .option('--storage <kind>', 'lmdb (durable, default) or memory', 'lmdb')
     .option('--no-durable', 'do not flush LMDB writes before sending (faster, unsafe on power loss)')
+    .option('--app <path>', 'replicate your own application module instead of the KV store (docs/APPS.md); every replica must load the same one')
     .action(async (flags: NodeFlags) => {
       process.exitCode = await runNode(flags);
     });
@@ -52,7 +58,15 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     process.stderr.write(`${formatConfigErrors([key.error])}\n`);
     return 2;
   }
+  const logger = createLogger({ name: 'byz-node', replica: String(id) });
+  const app = await loadApp(flags.app, logger);
+  if (typeof app === 'string') {
+    process.stderr.write(`byz node: ${app}\n`);
+    return 2;
+  }
   const node = await startReplicaNode({
+    ...app,
+    logger,
     config: config.value,
     id,
     seed: key.value.seed,
@@ -74,4 +88,15 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     process.on('SIGTERM', stop);
   });
   return 0;
+}
+
+/** `--app PATH` loaded and guarded (src/app-loader); a caught throw of the app is logged. A string is the error. */
+async function loadApp(path: string | undefined, logger: ReturnType<typeof createLogger>): Promise<Pick<ReplicaNodeOptions, 'app'> | string> {
+  if (path === undefined) return {};
+  const loaded = await loadAppModule(path, {
+    onThrow: (call, err) => logger.warn({ err, call }, 'the app threw (caught: the op gets an empty result; fix the app, docs/APPS.md)'),
+  });
+  if (!loaded.ok) return loaded.error;
+  logger.info({ app: loaded.value.name, file: loaded.value.file }, 'app loaded');
+  return { app: { name: loaded.value.name, create: loaded.value.create } };
 }

@@ -10,12 +10,16 @@ import { CLUSTER_FILE, formatConfigErrors, loadClusterConfig } from '../config/i
 import type { ClusterConfig } from '../config/index.ts';
 import { runInit } from './init.ts';
 import { spawnByz, stopAll } from './procs.ts';
+import { loadAppModule } from '../app-loader/load.ts';
+import { quorumConfig } from '../core/quorum.ts';
 
 export interface StartFlags {
   readonly data: string;
   readonly replicas: string;
   readonly basePort: string;
   readonly gatewayPort: string;
+  /** A user's application module (docs/APPS.md), passed on to every replica. */
+  readonly app?: string;
 }
 
 
@@ -27,12 +31,20 @@ export function registerStart(program: Command): void {
     .option('--replicas <n>', 'replicas in a NEW cluster (an existing one keeps its size)', '4')
     .option('--base-port <port>', 'first replica port of a NEW cluster', '7000')
     .option('--gateway-port <port>', 'HTTP gateway port', '8080')
+    .option('--app <path>', 'replicate your own application module instead of the KV store (docs/APPS.md); no KV gateway then')
     .action(async (flags: StartFlags) => {
       process.exitCode = await runStart(flags);
     });
 }
 
 export async function runStart(flags: StartFlags): Promise<number> {
+  // Checked here first, so a bad module fails once with its message instead of in every replica's log.
+  const app = flags.app === undefined ? undefined : await loadAppModule(flags.app);
+  if (app !== undefined && !app.ok) {
+    process.stderr.write(`byz start: ${app.error}\n`);
+    return 2;
+  }
+  const appArgs = flags.app === undefined ? [] : ['--app', resolve(flags.app)];
   const data = resolve(flags.data);
   const clusterDir = join(data, 'cluster');
   const configPath = join(clusterDir, CLUSTER_FILE);
@@ -62,10 +74,12 @@ export async function runStart(flags: StartFlags): Promise<number> {
     });
   };
   let stopping = false;
-  for (const r of config.replicas) launch(`replica-${r.id}`, ['node', '--config', configPath, '--id', String(r.id), '--data', data]);
-  launch('gateway', ['gateway', '--config', configPath, '--port', flags.gatewayPort]);
+  for (const r of config.replicas) launch(`replica-${r.id}`, ['node', '--config', configPath, '--id', String(r.id), '--data', data, ...appArgs]);
+  // The gateway speaks the KV store's ops; a user's app is reached with its own client (docs/APPS.md).
+  if (app === undefined) launch('gateway', ['gateway', '--config', configPath, '--port', flags.gatewayPort]);
   const healthy = await waitHealthy(config, 60_000);
-  printEndpoints(config, flags.gatewayPort, configPath, logs, healthy);
+  if (app === undefined) printEndpoints(config, flags.gatewayPort, configPath, logs, healthy);
+  else printAppEndpoints(config, app.value.name, logs, healthy);
   await new Promise<void>((done) => {
     const stop = (): void => {
       if (stopping) return;
@@ -115,6 +129,16 @@ function printEndpoints(config: ClusterConfig, gatewayPort: string, configPath: 
     `  npx byz get b --config ${cfg}`,
     `Logs in ${rel(logs)}/. Ctrl-C stops every process; the data stays for the next start.`,
   ];
+  for (const l of lines) say(l);
+}
+
+function printAppEndpoints(config: ClusterConfig, app: string, logs: string, healthy: boolean): void {
+  const n = config.replicas.length;
+  const head = healthy
+    ? `byzantium: ${n} replicas (f=${quorumConfig(n).f}) of app "${app}" are up and connected (no KV gateway: it speaks only the KV store's ops).`
+    : `byzantium: started ${n} replicas of app "${app}", but not all report healthy yet; check ${rel(logs)}`;
+  const lines = [head, ...config.replicas.map((r) => `  replica ${r.id}  peers ${r.host}:${r.port}  clients :${r.clientPort}  http://${r.host}:${r.httpPort}/status  /metrics`)];
+  lines.push(`Logs in ${rel(logs)}/. Ctrl-C stops every process; the data stays for the next start (with the same --app).`);
   for (const l of lines) say(l);
 }
 

@@ -12,8 +12,11 @@ export interface HttpOptions {
   readonly status: () => { peers: readonly number[]; status: string; view: number; lastExecuted: number };
   /** Peers this replica must reach to be part of a quorum (2f of n−1). */
   readonly quorumPeers: number;
-  /** This replica's local (unordered, possibly stale) view of a key, for operators and tests. */
-  readonly localGet: (key: string) => { value: string | null; lastExecuted: number };
+  /**
+   * This replica's local (unordered, possibly stale) view of a key, for operators and tests; absent
+   * when the replica runs a user's app (`--app`), which has no keys to read this way.
+   */
+  readonly localGet?: (key: string) => { value: string | null; lastExecuted: number };
   /** The evidence file (docs/ACCOUNTABILITY.md) of what this replica holds. */
   readonly evidenceFile: () => string;
 }
@@ -34,6 +37,7 @@ export function startHttp(opts: HttpOptions): Promise<Server> {
       return;
     }
     if (path?.startsWith('/local/kv/') === true) {
+      if (opts.localGet === undefined) return send(404, JSON.stringify({ error: 'this replica runs a user app (--app), not the KV store; /local/kv/<key> is not served' }));
       const key = decodeURIComponent(path.slice('/local/kv/'.length));
       return send(200, JSON.stringify({ key, ...opts.localGet(key) }));
     }

@@ -1,10 +1,15 @@
-// A replica node (SPEC D1, D2, E1–E3): the pure PBFT core wired to TCP, LMDB and HTTP. One start-up
-// function wires everything; stop() shuts it down in reverse order (Lodestar habit).
+// A replica node (SPEC D1, D2, E1–E3): the pure PBFT core wired to TCP, LMDB and HTTP. The start-up
+// runs named steps in order (identity, storage, core, transport, driver, inbound routing, listen,
+// ticks, HTTP, gauges); stop() shuts it down in reverse order (Lodestar habit).
 
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { ReplicaId } from '../core/ids.ts';
+import type { PublicKey, ReplicaId } from '../core/ids.ts';
+import type { Signer } from '../core/crypto-port.ts';
+import type { App, AppFactory } from '../app/types.ts';
+import type { PbftParams } from '../pbft/params.ts';
 import { bytesEqual, replicaId, toHex } from '../core/ids.ts';
+import { quorumConfig } from '../core/quorum.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
@@ -26,6 +31,7 @@ import type { Storage } from '../storage/port.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
 import { openLmdbStorage } from '../storage/lmdb.ts';
 import { createTcpTransport } from '../transport/tcp.ts';
+import type { TcpTransport } from '../transport/tcp.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { NodeMetrics } from '../metrics/metrics.ts';
 import { createNodeMetrics } from '../metrics/metrics.ts';
@@ -57,6 +63,8 @@ export interface ReplicaNodeOptions {
   readonly sentLogPath?: string;
   /** Called when the node must stop (a storage failure); default: log and exit(1). */
   readonly onFatal?: (err: unknown) => void;
+  /** A user's application (`--app`, docs/APPS.md; src/app-loader); default: the KV store. */
+  readonly app?: { readonly name: string; readonly create: AppFactory };
 }
 
 export interface ReplicaNode {
@@ -84,30 +92,96 @@ export interface NodeAccountability {
 }
 
 export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<ReplicaNode> {
-  const { config } = opts;
-  const id = replicaId(opts.id);
-  const me = config.replicas[opts.id];
-  if (me === undefined) throw new RangeError(`replica id ${opts.id} is not in the config (0..${config.replicas.length - 1})`);
-  const keys = replicaPublicKeys(config);
+  const who = checkIdentity(opts);
+  const log = opts.logger ?? createLogger({ name: 'byz-node', replica: String(opts.id) });
+  const storage = await openStorage(opts);
+  const { core, app, params } = recoverCore(opts, who, storage, log);
+  const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
+  const transport = buildTransport(opts.config, who, log);
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log);
+  const life = { stopping: false };
+  routeInbound(who, transport, driver, metrics, life);
+  await listen(opts, who, transport, storage);
+  const ticker = setInterval(() => driver.push({ type: 'tick' }), opts.config.params.tickMs);
+  const status = (): NodeStatus => ({
+    ...core.status(),
+    peers: transport.connectedReplicas().map(Number),
+    clients: transport.connectedClients().length,
+    inboxDepth: driver.depth,
+    storage: storage.kind,
+    accountability: nodeAccountability(core.accountability()),
+  });
+  const http = await serveHttp(opts, who, { core, app, params, metrics, status }, async () => {
+    // Undo what started, so a failed start leaves no handle behind (the process can exit).
+    clearInterval(ticker);
+    await transport.stop();
+    await driver.stop();
+    await storage.close();
+  });
+  const gauges = startGauges(metrics, transport, driver, core);
+  log.info({ replicaPort: who.me.port, clientPort: who.me.clientPort, httpPort: who.me.httpPort }, 'replica started');
+  return {
+    id: who.id,
+    metrics,
+    status,
+    async stop(): Promise<void> {
+      life.stopping = true;
+      clearInterval(gauges);
+      clearInterval(ticker);
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await transport.stop();
+      await driver.stop();
+      await storage.close();
+      log.info('replica stopped');
+    },
+  };
+}
+
+/** Who this replica is: its id, its config entry, every replica's key, and its own signer. */
+interface Identity {
+  readonly id: ReplicaId;
+  readonly me: ReplicaConfig;
+  readonly keys: readonly PublicKey[];
+  readonly signer: Signer;
+}
+
+type Core = AccountableReplica<ReplicaStatus>;
+type ReplicaConfig = ClusterConfig['replicas'][number];
+
+/** Step 1: the id is in the config and the key file matches the config's public key. */
+function checkIdentity(opts: ReplicaNodeOptions): Identity {
+  const me = opts.config.replicas[opts.id];
+  if (me === undefined) throw new RangeError(`replica id ${opts.id} is not in the config (0..${opts.config.replicas.length - 1})`);
+  const keys = replicaPublicKeys(opts.config);
   const signer = ed25519Suite.signer(opts.seed);
   if (!bytesEqual(signer.publicKey, keys[opts.id]!)) {
     throw new Error(`the key file of replica ${opts.id} does not match replicas[${opts.id}].publicKey in the config`);
   }
-  const log = opts.logger ?? createLogger({ name: 'byz-node', replica: String(opts.id) });
-  const storage = await openStorage(opts);
+  return { id: replicaId(opts.id), me, keys, signer };
+}
+
+/** Step 2: the PBFT core inside the accountability layer, fresh or recovered from the durable records. */
+function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, log: Logger): { core: Core; app: App; params: PbftParams } {
+  const { id, keys, signer } = who;
   const records = storage.loadAll();
-  const app = createKvApp();
-  const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, hash: sha256, app, params: pbftParamsFromConfig(config.params) };
-  const pbft: Replica = records.size > 0 ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
+  const app = opts.app === undefined ? createKvApp() : opts.app.create();
+  const params = pbftParamsFromConfig(opts.config.params);
+  const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, hash: sha256, app, params };
+  const recovering = records.size > 0;
+  const pbft: Replica = recovering ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
   const acctOpts = {
-    id, n: keys.length, f: Math.floor((keys.length - 1) / 3), signer, hash: sha256,
-    rules: pbftEvidenceRules({ n: keys.length, params: replicaOpts.params, hash: sha256 }),
+    id, n: keys.length, f: quorumConfig(keys.length).f, signer, hash: sha256,
+    rules: pbftEvidenceRules({ n: keys.length, params, hash: sha256 }),
   };
-  const core: AccountableReplica<ReplicaStatus> = records.size > 0 ? restoreAccountable(pbft, acctOpts, records) : createAccountable(pbft, acctOpts);
-  log.info({ records: records.size, ...core.status() }, records.size > 0 ? 'recovered from disk' : 'fresh start');
-  const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
-  const ingress = createIngress({ n: keys.length, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256 });
-  const transport = createTcpTransport({
+  const core = recovering ? restoreAccountable(pbft, acctOpts, records) : createAccountable(pbft, acctOpts);
+  log.info({ records: records.size, app: opts.app?.name ?? 'kv', ...core.status() }, recovering ? 'recovered from disk' : 'fresh start');
+  return { core, app, params };
+}
+
+/** Step 3: TCP to the other replicas and from clients, with the config's limits. */
+function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpTransport {
+  const { id, me, keys, signer } = who;
+  return createTcpTransport({
     clusterId: config.clusterId,
     role: { kind: 'replica', id, listen: { host: me.host, replicaPort: me.port, clientPort: me.clientPort } },
     signer,
@@ -125,21 +199,25 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     },
     onEvent: (ev) => log.debug({ ev }, 'transport'),
   });
-  let stopping = false;
+}
+
+/** Step 4: the driver (group commit, then release: durable before sent, SPEC D2). */
+function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger): NodeDriver<AccountableInput> {
+  const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
   const fatal = (err: unknown): void => {
     log.fatal({ err }, 'storage failure: stopping the node');
     if (opts.onFatal !== undefined) opts.onFatal(err);
     else process.exit(1);
   };
-  const driver = new NodeDriver<AccountableInput>(core, storage, {
+  return new NodeDriver<AccountableInput>(core, storage, {
     release: (sends, replies) => {
       if (sentLog !== undefined && sends.length > 0) writeSync(sentLog, sends.map((s) => toHex(encodeMessage(s.message))).join('\n') + '\n');
       for (const s of sends) {
         const bytes = encodeMessage(s.message);
-        metrics.messagesOut.inc({ type: s.message.type }, s.to === 'all' ? keys.length - 1 : 1);
+        metrics.messagesOut.inc({ type: s.message.type }, s.to === 'all' ? n - 1 : 1);
         if (s.to === 'all') {
-          for (let r = 0; r < keys.length; r++) if (r !== opts.id) transport.sendToReplica(replicaId(r), bytes);
+          for (let r = 0; r < n; r++) if (r !== opts.id) transport.sendToReplica(replicaId(r), bytes);
         } else transport.sendToReplica(s.to, bytes);
       }
       for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
@@ -148,8 +226,13 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     observe: createRoundObserver(metrics, log),
     fatal,
   }, { inboxMax: 100_000, roundMax: 4096 });
+}
+
+/** Step 5: what arrives goes through ingress into the driver; rejections are counted drops. */
+function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }): void {
+  const ingress = createIngress({ n: who.keys.length, replicaKeys: who.keys, verify: ed25519Suite.verify, hash: sha256 });
   transport.onMessage((from, payload) => {
-    if (stopping) return;
+    if (life.stopping) return;
     const input = admit(ingress, from, payload);
     if (typeof input === 'string') {
       metrics.messagesDropped.inc({ reason: input });
@@ -161,25 +244,34 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     metrics.messagesIn.inc({ type: input.type === 'message' ? input.message.type : input.type });
     if (!driver.push(input)) metrics.messagesDropped.inc({ reason: 'inbox-full' });
   });
+}
+
+/** Step 6: listen on the replica and client ports (a failure closes what was opened). */
+async function listen(opts: ReplicaNodeOptions, who: Identity, transport: TcpTransport, storage: Storage): Promise<void> {
   try {
     await transport.start();
   } catch (e) {
     await transport.stop();
     await storage.close();
-    throw new Error(`cannot listen on ${me.host}:${me.port}/${me.clientPort} (replicas[${opts.id}].port/clientPort): ${String(e)}`);
+    throw new Error(`cannot listen on ${who.me.host}:${who.me.port}/${who.me.clientPort} (replicas[${opts.id}].port/clientPort): ${String(e)}`);
   }
-  const ticker = setInterval(() => driver.push({ type: 'tick' }), config.params.tickMs);
-  const status = (): NodeStatus => ({
-    ...core.status(),
-    peers: transport.connectedReplicas().map(Number),
-    clients: transport.connectedClients().length,
-    inboxDepth: driver.depth,
-    storage: storage.kind,
-    accountability: nodeAccountability(core.accountability()),
-  });
+}
+
+interface HttpParts {
+  readonly core: Core;
+  readonly app: App;
+  readonly params: PbftParams;
+  readonly metrics: NodeMetrics;
+  readonly status: () => NodeStatus;
+}
+
+/** Step 7: /health, /status, /metrics, /evidence and (KV only) /local/kv; `undo` runs if it cannot start. */
+async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpParts, undo: () => Promise<void>): Promise<Server> {
+  const { core, app, params, metrics, status } = parts;
+  const n = who.keys.length;
   const evidenceFile = (): string =>
     exportEvidenceFile(
-      { scheme: 'ed25519', n: keys.length, replicaKeys: keys, params: { windowSize: replicaOpts.params.windowSize, checkpointInterval: replicaOpts.params.checkpointInterval } },
+      { scheme: 'ed25519', n, replicaKeys: who.keys, params: { windowSize: params.windowSize, checkpointInterval: params.checkpointInterval } },
       core.accountability().evidence,
     );
   const localGet = (key: string): { value: string | null; lastExecuted: number } => {
@@ -187,18 +279,18 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     const value = r.ok && r.value.status === 'ok' && r.value.value !== null ? new TextDecoder().decode(r.value.value) : null;
     return { value, lastExecuted: core.status().lastExecuted };
   };
-  const quorumPeers = 2 * Math.floor((keys.length - 1) / 3);
-  let http: Server;
+  const quorumPeers = 2 * quorumConfig(n).f;
+  const kv = opts.app === undefined ? { localGet } : {};
   try {
-    http = await startHttp({ host: me.host, port: me.httpPort, metrics, status, quorumPeers, localGet, evidenceFile });
+    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, ...kv });
   } catch (e) {
-    // Undo what started, so a failed start leaves no handle behind (the process can exit).
-    clearInterval(ticker);
-    await transport.stop();
-    await driver.stop();
-    await storage.close();
-    throw new Error(`cannot serve HTTP on ${me.host}:${me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);
+    await undo();
+    throw new Error(`cannot serve HTTP on ${who.me.host}:${who.me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);
   }
+}
+
+/** Step 8: transport, queue and accountability gauges, refreshed every 500 ms. */
+function startGauges(metrics: NodeMetrics, transport: TcpTransport, driver: NodeDriver<AccountableInput>, core: Core): NodeJS.Timeout {
   const rejections = new Gauge({
     name: 'byz_transport_rejections',
     help: 'Connections refused or closed by the transport, by reason (since start)',
@@ -212,7 +304,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     registers: [metrics.registry],
   });
   registerTransportTraffic(metrics.registry, () => transport.stats());
-  const gauges = setInterval(() => {
+  return setInterval(() => {
     const ts = transport.stats();
     for (const [reason, count] of Object.entries(ts.rejections)) rejections.set({ reason }, count);
     for (const [reason, count] of Object.entries(ts.drops)) payloadDrops.set({ reason }, count);
@@ -223,22 +315,6 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     for (const p of acct.peers) metrics.suspicionScore.set({ peer: String(p.replica) }, p.score);
     metrics.threatLevel.set(THREAT_LEVELS.indexOf(acct.threat.level));
   }, 500);
-  log.info({ replicaPort: me.port, clientPort: me.clientPort, httpPort: me.httpPort }, 'replica started');
-  return {
-    id,
-    metrics,
-    status,
-    async stop(): Promise<void> {
-      stopping = true;
-      clearInterval(gauges);
-      clearInterval(ticker);
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      await transport.stop();
-      await driver.stop();
-      await storage.close();
-      log.info('replica stopped');
-    },
-  };
 }
 
 async function openStorage(opts: ReplicaNodeOptions): Promise<Storage> {
