@@ -17,6 +17,7 @@ import type { ClusterConfig } from '../config/index.ts';
 import type { KvOp, KvResult } from '../app/kv-codec.ts';
 import type { TransportLimits } from '../transport/limits.ts';
 import type { Logger } from '../log/logger.ts';
+import { MAX_OP_BYTES } from '../core/limits.ts';
 import { ByzClientError } from './errors.ts';
 import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
@@ -77,6 +78,11 @@ export interface KvClient {
 export interface ByzClient extends KvClient {
   /** The client's public key as hex (its identity at the replicas). */
   readonly id: ClientId;
+  /**
+   * Submits raw op bytes for whatever app the cluster runs (`--app`, docs/APPS.md) and resolves with
+   * the result that f+1 replicas agree on, undecoded. Limits and errors as for the KV operations.
+   */
+  invoke(op: Uint8Array): Promise<Uint8Array>;
 }
 
 export const DEFAULT_OP_TIMEOUT_MS = 10_000;
@@ -143,15 +149,19 @@ async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: 
   }
 }
 
-/** One operation: bounded queue, deadline, then the agreed result decoded and interpreted. */
+/** One KV operation: the agreed result decoded and interpreted. */
 async function execute<T>(c: Ctx, op: KvOp, interpret: (r: KvResult) => T): Promise<T> {
   if (c.closed) throw closedError();
-  const bytes = encodeOp(op);
+  return interpret(decodeResult(op.type, await invoke(c, encodeOp(op))));
+}
+
+/** One operation of any app: bounded queue, deadline, then the agreed result bytes (f+1 matching replies). */
+async function invoke(c: Ctx, bytes: Uint8Array): Promise<Uint8Array> {
+  if (c.closed) throw closedError();
   const fail: { error?: ByzClientError } = {};
   c.pending++;
-  let result: Uint8Array;
   try {
-    result = await c.deadline.execute(({ signal }) => c.serial.execute(({ signal: s }) => run(c, bytes, s, fail), signal), c.closer.signal);
+    return await c.deadline.execute(({ signal }) => c.serial.execute(({ signal: s }) => run(c, bytes, s, fail), signal), c.closer.signal);
   } catch (e) {
     if (c.closed) throw closedError();
     if (e instanceof ByzClientError) throw e;
@@ -164,7 +174,6 @@ async function execute<T>(c: Ctx, op: KvOp, interpret: (r: KvResult) => T): Prom
   } finally {
     c.pending--;
   }
-  return interpret(decodeResult(op.type, result));
 }
 
 function health(c: Ctx): ClientHealth {
@@ -211,6 +220,7 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
     get: (key) => execute(c, { type: 'get', key }, getResult),
     delete: (key) => execute(c, { type: 'delete', key }, deleteResult),
     cas: (key, expected, value) => execute(c, { type: 'cas', key, expected: expected === null ? null : toBytes(expected), value: toBytes(value) }, casResult),
+    invoke: (op) => (op.length > MAX_OP_BYTES ? Promise.reject(new ByzClientError('bad-request', `op too large: ${op.length} bytes, at most ${MAX_OP_BYTES}`)) : invoke(c, op)),
     health: () => health(c),
     async close() {
       if (c.closed) return;

@@ -11,7 +11,7 @@ import { generateSeed, publicKeyFromSeed } from '../../src/crypto/ed25519.ts';
 import { buildClusterConfig, formatConfigErrors, parseClusterConfig } from '../../src/config/index.ts';
 import type { ClusterConfig, ConfigParams } from '../../src/config/index.ts';
 import { startReplicaNode } from '../../src/node/node.ts';
-import type { ReplicaNode } from '../../src/node/node.ts';
+import type { ReplicaNode, ReplicaNodeOptions } from '../../src/node/node.ts';
 import { createLogger } from '../../src/log/logger.ts';
 
 export interface TestCluster {
@@ -60,7 +60,7 @@ async function portsFree(ports: readonly number[]): Promise<boolean> {
 const inUse = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && e.code === 'EADDRINUSE';
 
 /** Starts the replicas listed in `up` (default all 4). */
-export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: readonly number[] } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: readonly number[]; app?: ReplicaNodeOptions['app'] } = {}): Promise<TestCluster> {
   const seeds = Array.from({ length: 4 }, () => generateSeed());
   const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
   const fatal: unknown[] = [];
@@ -76,7 +76,7 @@ export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: 
     try {
       for (const id of opts.up ?? [0, 1, 2, 3]) {
         nodes[id] = await startReplicaNode({
-          config, id, seed: seeds[id]!, dataDir: dir, storage: 'memory', durable: false, logger: silent,
+          config, id, seed: seeds[id]!, dataDir: dir, storage: 'memory', durable: false, logger: silent, ...(opts.app === undefined ? {} : { app: opts.app }),
           onFatal: (e) => fatal.push(e),
         });
       }
