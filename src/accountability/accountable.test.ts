@@ -16,6 +16,7 @@ import {
 } from '../../test/accountability/fixture.ts';
 import { prePrepare, req, signers } from '../../test/accountability/build.ts';
 import { signAs } from '../../test/pbft/harness.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const from = (c: TestCluster, sender: number, to: number, m: ReplicaMessage): Output => deliverOne(c, { from: sender, to, m })!;
 const drops = (o: Output): string[] => o.events.flatMap((e) => (e.type === 'drop' ? [e.reason] : []));
@@ -29,7 +30,7 @@ function equivocate(c: TestCluster): Output {
 }
 
 const ctxFor = (c: TestCluster): Parameters<typeof verifyEvidence>[1] =>
-  ({ n: c.n, replicaKeys: c.keys, verify: suite.verify, hash: suite.hash, rules: c.rules });
+  ({ n: c.n, replicaKeys: c.keys, verify: suite.verify, hash: suite.hash, domain: TEST_DOMAIN, rules: c.rules });
 
 test('evidence is persisted, gossiped, announced; the accused is quarantined and slashed (C1, C3)', () => {
   const c = makeTestCluster(4);
@@ -67,7 +68,7 @@ test('evidence is gossiped once per accused and kind; peers check it and adopt i
   assert.equal(resent[0]!.replica, 2);
   const a2 = c.replicas[2]!.accountability();
   assert.deepEqual(a2.evidence.map((e) => [e.accused, e.reporter]), [[0, 1]]);
-  const again = from(c, 3, 2, signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [...gossip!.prePrepares] }, replicaId(3), signers[3]!));
+  const again = from(c, 3, 2, signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [...gossip!.prePrepares] }, replicaId(3), signers[3]!, TEST_DOMAIN));
   assert.deepEqual(evidenceSent(again), []);
   assert.deepEqual(drops(again), ['duplicate']);
   assert.equal(c.replicas[2]!.accountability().evidence.length, 1);
@@ -76,7 +77,7 @@ test('evidence is gossiped once per accused and kind; peers check it and adopt i
 test('invalid evidence from a peer is a symptom, never evidence; evidence against self is ignored', () => {
   const c = makeTestCluster(4);
   const pp = prePrepare(0, 0, 1, [req(1)]);
-  const bogus = signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [pp, pp] }, replicaId(2), signers[2]!);
+  const bogus = signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [pp, pp] }, replicaId(2), signers[2]!, TEST_DOMAIN);
   const out = from(c, 2, 1, bogus);
   assert.deepEqual(drops(out), ['invalid-evidence']);
   const a = c.replicas[1]!.accountability();
@@ -84,7 +85,7 @@ test('invalid evidence from a peer is a symptom, never evidence; evidence agains
   assert.equal(a.peers.find((p) => p.replica === 2)?.score, 40);
   assert.equal(a.peers.find((p) => p.replica === 0)?.state, 'active', 'the falsely accused stays active');
   // A (valid) proof against replica 1 itself: dropped, nothing recorded, nobody quarantined.
-  const mine = signEvidence({ kind: 'equivocation', accused: replicaId(1), messages: [prePrepare(1, 1, 3, [req(1)]), prePrepare(1, 1, 3, [req(2)])] }, replicaId(2), signers[2]!);
+  const mine = signEvidence({ kind: 'equivocation', accused: replicaId(1), messages: [prePrepare(1, 1, 3, [req(1)]), prePrepare(1, 1, 3, [req(2)])] }, replicaId(2), signers[2]!, TEST_DOMAIN);
   const selfOut = from(c, 2, 1, mine);
   assert.deepEqual(drops(selfOut), ['unexpected-message']);
   assert.deepEqual(c.replicas[1]!.accountability().slashing, []);
@@ -106,7 +107,7 @@ test('restore after a crash: evidence, quarantine and slashing come back, and th
   // A corrupt record is a storage failure: recovery refuses to guess.
   const records = new Map(c.stores[1]);
   records.set(evidenceKey(replicaId(0), 'equivocation'), Uint8Array.of(1, 2, 3));
-  const core = createReplica({ id: replicaId(1), n: 4, replicaKeys: c.keys, signer: signers[1]!, hash: suite.hash, app: createKvApp(), params: SMALL_PARAMS });
+  const core = createReplica({ id: replicaId(1), n: 4, replicaKeys: c.keys, signer: signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: SMALL_PARAMS });
   assert.throws(() => restoreAccountable(core, accountableOptions(c, 1), records), AssertionError);
 });
 
@@ -158,7 +159,7 @@ test('a peer silent while the others make progress goes offline, and comes back 
 
 test('options are validated', () => {
   const c = makeTestCluster(4);
-  const core = createReplica({ id: replicaId(0), n: 4, replicaKeys: c.keys, signer: signers[0]!, hash: suite.hash, app: createKvApp(), params: SMALL_PARAMS });
+  const core = createReplica({ id: replicaId(0), n: 4, replicaKeys: c.keys, signer: signers[0]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: SMALL_PARAMS });
   assert.throws(() => createAccountable(core, { ...accountableOptions(c, 0), f: 2 }), RangeError);
   assert.throws(() => createAccountable(core, { ...accountableOptions(c, 0), params: { suspectThreshold: 0 } }), RangeError);
 });

@@ -25,6 +25,7 @@ import type { CoreEvent, Input, Output, PeerState, Protocol } from '../protocol/
 import { emptyOutput } from '../protocol/types.ts';
 import { decodeMessage, encodeMessage } from '../wire/codec.ts';
 import type { EvidenceKind, EvidenceMessage, ReplicaMessage } from '../wire/messages.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { Evidence, EvidenceRules } from './evidence.ts';
 import { checkEvidence, checkEvidenceMessage, signEvidence } from './evidence.ts';
 import type { Detector } from './detector.ts';
@@ -58,6 +59,8 @@ export interface AccountableOptions {
   readonly f: number;
   /** This replica's key: it signs the evidence messages it gossips. */
   readonly signer: Signer;
+  /** The signing domain evidence messages are signed under (the core's: src/wire/domain.ts). */
+  readonly domain: SigningDomain;
   /** Accepted for symmetry with the core's options; the current checks do not need it. */
   readonly hash?: HashFn;
   /** The protocol's state-independent rules (src/pbft/evidence-rules.ts). */
@@ -159,7 +162,7 @@ function quarantine(s: State, accused: ReplicaId, kind: EvidenceKind, reason: st
 function adopt(s: State, out: Output, e: Evidence, reason: string, reporter: ReplicaId): void {
   const id = evidenceId(e.accused, e.kind);
   if (e.accused === s.opts.id || s.evidence.has(id)) return;
-  const message = signEvidence(e, s.opts.id, s.opts.signer);
+  const message = signEvidence(e, s.opts.id, s.opts.signer, s.opts.domain);
   const bytes = encodeMessage(message);
   s.evidence.set(id, { accused: e.accused, kind: e.kind, reason, tick: s.tick, reporter, message: bytes });
   s.detector.markReported(e.accused, e.kind);

@@ -9,6 +9,7 @@ import { checkEvidence, checkEvidenceMessage, evidenceFromMessage, signEvidence,
 import {
   certificate, checkpoint, commit, newView, prePrepare, prepare, req, rulesFor, signers, stateDigest, viewChange,
 } from '../../test/accountability/build.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const rules = rulesFor(4);
 const acc = replicaId(0);
@@ -81,7 +82,7 @@ test('invalid-view-change / invalid-new-view: one message the rules reject from 
 
 test('evidence messages carry the record: kind codes, arrays per type, round trip through the codec', () => {
   const e = eq([prePrepare(0, 0, 5, [req(1)]), prePrepare(0, 0, 5, [req(2)])]);
-  const m = signEvidence(e, replicaId(3), signers[3]!);
+  const m = signEvidence(e, replicaId(3), signers[3]!, TEST_DOMAIN);
   assert.equal(m.kind, EVIDENCE_KIND_CODES.equivocation);
   assert.equal(m.prePrepares.length, 2);
   assert.equal(m.replica, 3);
@@ -90,7 +91,7 @@ test('evidence messages carry the record: kind codes, arrays per type, round tri
   const rec = evidenceFromMessage(back.value);
   assert.ok(rec.ok);
   assert.equal(rec.value.kind, 'equivocation');
-  assert.deepEqual(rec.value.messages.map((x) => signingBytes(x)), e.messages.map((x) => signingBytes(x)));
+  assert.deepEqual(rec.value.messages.map((x) => signingBytes(TEST_DOMAIN, x)), e.messages.map((x) => signingBytes(TEST_DOMAIN, x)));
   assert.ok(checkEvidenceMessage(back.value, rules).ok);
   const unknown: EvidenceMessage = { ...m, kind: 9 };
   const bad = checkEvidenceMessage(unknown, rules);

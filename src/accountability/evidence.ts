@@ -16,7 +16,8 @@ import { assert } from '../core/assert.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import { MAX_EVIDENCE_ITEMS } from '../core/limits.ts';
-import { signingBytes } from '../wire/codec.ts';
+import { signedContent, signingBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type {
   Checkpoint, Commit, EvidenceKind, EvidenceMessage, NewView, PrePrepare, Prepare, Unsigned, ViewChange,
 } from '../wire/messages.ts';
@@ -96,7 +97,7 @@ export function conflictOf(a: Statement, b: Statement): string | undefined {
       return `signed two checkpoints for seq ${a.seq} with state digests ${short(a.stateDigest)} and ${short(d)} (TOCS '02 §4.3)`;
     }
     case 'new-view':
-      if (bytesEqual(signingBytes(a), signingBytes(b))) return undefined;
+      if (bytesEqual(signedContent(a), signedContent(b))) return undefined;
       return `signed two different new-views for view ${a.view} (TOCS '02 §4.4)`;
     case 'view-change':
       return undefined;
@@ -177,7 +178,7 @@ export function unsignedEvidenceMessage(e: Evidence, reporter: ReplicaId): Unsig
 }
 
 /** The signed evidence message the reporter sends (SPEC B1: every replica message is signed). */
-export function signEvidence(e: Evidence, reporter: ReplicaId, signer: Signer): EvidenceMessage {
+export function signEvidence(e: Evidence, reporter: ReplicaId, signer: Signer, domain: SigningDomain): EvidenceMessage {
   const draft: EvidenceMessage = { ...unsignedEvidenceMessage(e, reporter), sig: signature(new Uint8Array(64)) };
-  return { ...draft, sig: signer.sign(signingBytes(draft)) };
+  return { ...draft, sig: signer.sign(signingBytes(domain, draft)) };
 }

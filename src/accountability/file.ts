@@ -1,10 +1,14 @@
 // The evidence file (SPEC C1): a self-contained JSON export any third party can check with
-// `byz evidence verify FILE` (src/evidence/verify.ts). Format 'byzantium-evidence/1':
+// `byz evidence verify FILE` (src/evidence/verify.ts). Format 'byzantium-evidence/2':
 //   { format, scheme: 'ed25519' | 'sim', n, replicaKeys: [hex public key of replica i],
+//     domain: { clusterId, epoch, protocol },
 //     params?: { windowSize, checkpointInterval },
 //     records: [{ accused, kind, reason, tick?, message: hex of the encoded, signed evidence message }] }
 // accused / kind / reason are informative: the verifier recomputes them from `message`. `params` are
-// the cluster's protocol constants the view-change rules depend on (defaults when absent).
+// the cluster's protocol constants the view-change rules depend on (defaults when absent). `domain`
+// is the signing domain the messages were signed under (src/wire/domain.ts): the verifier checks
+// every signature under it, so evidence from one cluster, epoch or protocol proves nothing in
+// another. Format /1 predates signing domains; its signatures cannot be checked by this build.
 
 import type { PublicKey } from '../core/ids.ts';
 import { toHex } from '../core/ids.ts';
@@ -13,9 +17,12 @@ import { MIN_REPLICAS } from '../core/quorum.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import type { EvidenceKind } from '../wire/messages.ts';
+import type { DomainInfo } from '../wire/domain.ts';
+import { clusterIdProblem, protocolNameProblem } from '../wire/domain.ts';
 import { EVIDENCE_KINDS } from './evidence.ts';
 
-export const EVIDENCE_FILE_FORMAT = 'byzantium-evidence/1';
+export const EVIDENCE_FILE_FORMAT = 'byzantium-evidence/2';
+const OLD_FORMAT = 'byzantium-evidence/1';
 
 /** Signature scheme of the keys: real Ed25519, or the simulator's scheme (verifiable only with its suite). */
 export type SignatureScheme = 'ed25519' | 'sim';
@@ -41,6 +48,8 @@ export interface EvidenceFile {
   readonly n: number;
   /** Hex of replica i's public key at index i. */
   readonly replicaKeys: readonly string[];
+  /** The signing domain of every message in the file. */
+  readonly domain: DomainInfo;
   readonly params?: EvidenceFileParams;
   readonly records: readonly EvidenceFileRecord[];
 }
@@ -58,6 +67,7 @@ export interface EvidenceFileInfo {
   readonly scheme: SignatureScheme;
   readonly n: number;
   readonly replicaKeys: readonly PublicKey[];
+  readonly domain: DomainInfo;
   readonly params?: EvidenceFileParams;
 }
 
@@ -68,6 +78,7 @@ export function exportEvidenceFile(info: EvidenceFileInfo, evidence: readonly Ex
     scheme: info.scheme,
     n: info.n,
     replicaKeys: info.replicaKeys.map((k) => toHex(k)),
+    domain: { clusterId: info.domain.clusterId, epoch: info.domain.epoch, protocol: info.domain.protocol },
     ...(info.params === undefined ? {} : { params: { windowSize: info.params.windowSize, checkpointInterval: info.params.checkpointInterval } }),
     records: evidence.map((e) => ({
       accused: e.accused,
@@ -98,6 +109,14 @@ function parseRecord(v: unknown, i: number, n: number): Result<EvidenceFileRecor
   return ok(v.tick === undefined ? base : { ...base, tick: v.tick });
 }
 
+function parseDomain(v: unknown): Result<DomainInfo, string> {
+  const what = 'domain is not { clusterId, epoch, protocol } (the signing domain of the messages)';
+  if (!isObj(v) || typeof v.clusterId !== 'string' || !isNat(v.epoch) || typeof v.protocol !== 'string') return err(what);
+  const problem = clusterIdProblem(v.clusterId) ?? protocolNameProblem(v.protocol);
+  if (problem !== undefined) return err(`${what}: ${problem}`);
+  return ok({ clusterId: v.clusterId, epoch: v.epoch, protocol: v.protocol });
+}
+
 /** Parses and shape-checks an evidence file (no signature is checked here). Never throws. */
 export function parseEvidenceFile(text: string): Result<EvidenceFile, string> {
   let v: unknown;
@@ -107,6 +126,7 @@ export function parseEvidenceFile(text: string): Result<EvidenceFile, string> {
     return err('not JSON');
   }
   if (!isObj(v)) return err('not a JSON object');
+  if (v.format === OLD_FORMAT) return err(`format '${OLD_FORMAT}' predates signing domains (cluster, epoch, protocol); this build checks '${EVIDENCE_FILE_FORMAT}' — export the evidence again from a current replica`);
   if (v.format !== EVIDENCE_FILE_FORMAT) return err(`format is not '${EVIDENCE_FILE_FORMAT}'`);
   if (v.scheme !== 'ed25519' && v.scheme !== 'sim') return err("scheme is not 'ed25519' or 'sim'");
   const n = v.n;
@@ -114,6 +134,8 @@ export function parseEvidenceFile(text: string): Result<EvidenceFile, string> {
   if (!Array.isArray(v.replicaKeys) || v.replicaKeys.length !== n || !v.replicaKeys.every((k) => isHex(k, 32))) {
     return err(`replicaKeys is not ${n} hex public keys of 32 bytes`);
   }
+  const domain = parseDomain(v.domain);
+  if (!domain.ok) return domain;
   const params = v.params;
   if (params !== undefined && (!isObj(params) || !isNat(params.windowSize) || !isNat(params.checkpointInterval) ||
     params.windowSize < 1 || params.checkpointInterval < 1)) {
@@ -126,7 +148,7 @@ export function parseEvidenceFile(text: string): Result<EvidenceFile, string> {
     if (!p.ok) return p;
     records.push(p.value);
   }
-  const base = { format: EVIDENCE_FILE_FORMAT, scheme: v.scheme, n, replicaKeys: v.replicaKeys, records } as const;
+  const base = { format: EVIDENCE_FILE_FORMAT, scheme: v.scheme, n, replicaKeys: v.replicaKeys, domain: domain.value, records } as const;
   if (params === undefined) return ok(base);
   return ok({ ...base, params: { windowSize: params.windowSize as number, checkpointInterval: params.checkpointInterval as number } });
 }

@@ -13,6 +13,7 @@ import { createKvApp, encodeKvOp } from '../app/kv.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import { createReplica } from '../pbft/replica.ts';
+import { defaultDomain } from '../wire/domain.ts';
 import type { Replica } from '../pbft/replica.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
 import type { PbftParams } from '../pbft/params.ts';
@@ -147,14 +148,15 @@ function makeWorld(o: CoreBenchOptions): World {
   const signers = Array.from({ length: o.n }, (_, i) => suite.signer(seed(1, i)));
   const keys = signers.map((s) => s.publicKey);
   const params = { ...DEFAULT_PARAMS, ...o.params };
+  const domain = defaultDomain(suite.hash, keys);
   const replicas = signers.map((signer, i) =>
-    createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, hash: suite.hash, app: createKvApp(), params }),
+    createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: createKvApp(), params }),
   );
   const mkIngress = (s: CryptoSuite, replyAuth?: Signer): Ingress =>
-    createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, ...(replyAuth === undefined ? {} : { replyAuth }) });
+    createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, ...(replyAuth === undefined ? {} : { replyAuth }) });
   const clientSigners = Array.from({ length: o.clients }, (_, i) => clientSuite.signer(seed(2, i)));
   const clients = clientSigners.map((signer) =>
-    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, n: o.n, f, retransmitTicks: 1_000_000 }),
+    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, domain, n: o.n, f, retransmitTicks: 1_000_000 }),
   );
   return {
     replicaCrypto,

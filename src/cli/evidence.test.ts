@@ -11,6 +11,7 @@ import { ed25519Suite } from '../crypto/index.ts';
 import { signEvidence } from '../accountability/evidence.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
 import { runEvidenceVerify } from './evidence.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const signers = Array.from({ length: 4 }, (_, i) => ed25519Suite.signer(new Uint8Array(32).fill(i + 7)));
 const keys = signers.map((s) => s.publicKey);
@@ -18,20 +19,20 @@ const digest = (b: number): ReturnType<typeof ed25519Suite.hash> => ed25519Suite
 
 function sign<M extends Message>(s: Signer, m: Omit<M, 'sig'>): M {
   const draft = { ...m, sig: signature(new Uint8Array(64)) } as unknown as M;
-  return { ...draft, sig: s.sign(signingBytes(draft)) };
+  return { ...draft, sig: s.sign(signingBytes(TEST_DOMAIN, draft)) };
 }
 
 /** Replica 1 signs two PREPAREs for (view 0, seq 5) with different digests; replica 3 reports it. */
 function evidenceFile(scheme: 'ed25519' | 'sim' = 'ed25519', flip = false): string {
   const prep = (d: number): Prepare => sign<Prepare>(signers[1]!, { type: 'prepare', view: view(0), seq: seq(5), digest: digest(d), replica: replicaId(1) });
   const first = prep(1);
-  const message = encodeMessage(signEvidence({ kind: 'equivocation', accused: replicaId(1), messages: [first, prep(2)] }, replicaId(3), signers[3]!));
+  const message = encodeMessage(signEvidence({ kind: 'equivocation', accused: replicaId(1), messages: [first, prep(2)] }, replicaId(3), signers[3]!, TEST_DOMAIN));
   if (flip) {
     const at = Buffer.from(message).indexOf(Buffer.from(first.sig)); // the nested prepare's signature
     assert.ok(at > 0);
     message[at] = message[at]! ^ 0xff;
   }
-  return exportEvidenceFile({ scheme, n: 4, replicaKeys: keys }, [{ accused: 1, kind: 'equivocation', reason: 'two prepares', message }]);
+  return exportEvidenceFile({ scheme, n: 4, replicaKeys: keys, domain: TEST_DOMAIN }, [{ accused: 1, kind: 'equivocation', reason: 'two prepares', message }]);
 }
 
 function run(text: string | undefined): { code: number; out: string; err: string } {

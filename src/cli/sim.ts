@@ -257,7 +257,7 @@ function runOne(cmd: SimCommand, evidenceOut: string | undefined): number {
   if (evidenceOut !== undefined) {
     const { cluster } = sim;
     const honest = cluster.replicas.filter((r) => !cluster.byzantine.isByzantine(r.id));
-    writeFileSync(evidenceOut, simEvidenceFile(cluster.suite, cluster.params, cluster.replicaKeys, honest));
+    writeFileSync(evidenceOut, simEvidenceFile(cluster.suite, cluster.params, cluster.replicaKeys, cluster.domain, honest));
     process.stderr.write(`evidence: ${s.evidence?.length ?? 0} record(s) written to ${evidenceOut}\n`);
   }
   return s.ok ? 0 : 1;

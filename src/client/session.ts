@@ -15,7 +15,7 @@ import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import type { ClusterConfig } from '../config/index.ts';
-import { replicaPublicKeys } from '../config/index.ts';
+import { replicaPublicKeys, clusterDomain } from '../config/index.ts';
 import { clientIdOf } from '../transport/handshake.ts';
 import type { TransportLimits } from '../transport/limits.ts';
 import { createTcpTransport } from '../transport/tcp.ts';
@@ -243,10 +243,11 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const f = Math.floor((n - 1) / 3);
   const signer = ed25519Suite.signer(opts.seed);
   const id = clientIdOf(signer.publicKey);
-  const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256, replyAuth: signer });
+  const domain = clusterDomain(opts.config);
+  const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256, domain, replyAuth: signer });
   const retransmitTicks = Math.max(1, Math.ceil(opts.retransmitMs / opts.tickMs));
   const newCore = (first: number): ClientCore =>
-    createClientCore({ id, signer, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first });
+    createClientCore({ id, signer, domain, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first });
   const st: State = {
     n,
     transport: clientTransport(opts, signer, keys),

@@ -24,6 +24,7 @@ export {
   msToTicks,
   pbftParamsFromConfig,
   replicaPublicKeys,
+  clusterDomain,
   REQUEST_OVERHEAD_BYTES,
 } from './validate.ts';
 export type { ConfigError } from './validate.ts';

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
+import { clusterIdProblem } from '../wire/domain.ts';
 
 /** The only config file version this build understands. */
 export const CONFIG_VERSION = 1;
@@ -100,9 +101,14 @@ export const clusterConfigSchema = z.strictObject({
   version: z.literal(CONFIG_VERSION, {
     error: (iss) => (iss.input === undefined ? `is required: must be ${CONFIG_VERSION}` : `must be ${CONFIG_VERSION} (the only config version this build understands; got ${show(iss.input)})`),
   }),
+  /**
+   * Names the cluster in every signature (src/wire/domain.ts) and in the transport handshake.
+   * Optional: validate.ts derives a default from the replica keys, so older files keep working.
+   */
   clusterId: z
     .string({ error: expect('a cluster name') })
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1–64 characters from A–Z a–z 0–9 . _ -' }),
+    .refine((s) => clusterIdProblem(s) === undefined, { error: (iss) => clusterIdProblem(String(iss.input)) ?? 'is not a cluster id' })
+    .optional(),
   /** The ordering protocol (src/engine/registry.ts lists what this build has; checked in validate.ts). */
   protocol: z.string({ error: expect('a protocol name such as "pbft"') }).default('pbft'),
   replicas: z
@@ -126,7 +132,8 @@ export type ClientEntry = z.output<typeof clientEntrySchema>;
 export type ConfigParams = z.output<typeof paramsSchema>;
 export type RateLimit = z.output<typeof rateSchema>;
 export type ConfigLimits = z.output<typeof limitsSchema>;
-export type ClusterConfig = z.output<typeof clusterConfigSchema>;
+/** A validated config: the cluster id is always set (given, or derived from the keys in validate.ts). */
+export type ClusterConfig = Omit<z.output<typeof clusterConfigSchema>, 'clusterId'> & { readonly clusterId: string };
 /** What may be written in the file (params, limits and their fields are optional). */
 export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
 

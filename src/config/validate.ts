@@ -10,6 +10,9 @@ import type { PublicKey } from '../core/ids.ts';
 import { assert } from '../core/assert.ts';
 import type { EngineParams } from '../engine/module.ts';
 import { findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
+import { sha256 } from '../crypto/ed25519.ts';
+import type { SigningDomain } from '../wire/domain.ts';
+import { DEFAULT_PROTOCOL, INITIAL_EPOCH, defaultClusterId, signingDomain } from '../wire/domain.ts';
 import {
   clusterConfigSchema,
   hostSchema,
@@ -203,7 +206,15 @@ export function parseClusterConfig(raw: unknown): Result<ClusterConfig, ConfigEr
   const parsed = clusterConfigSchema.safeParse(raw);
   const errors = [...(parsed.success ? [] : fromZod(parsed.error.issues)), ...checkCross(raw)];
   if (errors.length > 0 || !parsed.success) return err(errors.sort(byPath));
-  return ok(parsed.data);
+  return ok({ ...parsed.data, clusterId: parsed.data.clusterId ?? defaultClusterId(sha256, replicaPublicKeys(parsed.data)) });
+}
+
+/**
+ * The signing domain of a cluster's replicas and clients: its cluster id, epoch 0 (reconfiguration
+ * will move epochs) and its protocol (src/wire/domain.ts).
+ */
+export function clusterDomain(config: ClusterConfig): SigningDomain {
+  return signingDomain(config.clusterId, INITIAL_EPOCH, DEFAULT_PROTOCOL);
 }
 
 /** Converts milliseconds to ticks, rounding up, at least 1. */
@@ -227,7 +238,7 @@ export function pbftParamsFromConfig(p: ConfigParams): EngineParams {
 }
 
 /** Replica public keys indexed by replica id (validated by the schema). */
-export function replicaPublicKeys(config: ClusterConfig): PublicKey[] {
+export function replicaPublicKeys(config: Pick<ClusterConfig, 'replicas'>): PublicKey[] {
   return config.replicas.map((r) => {
     const raw = fromHex(r.publicKey);
     assert(raw?.length === 32, 'schema guarantees 64 hex characters');

@@ -12,6 +12,7 @@ import { DEFAULT_PARAMS } from '../pbft/params.ts';
 import { verifyEvidence, verifyEvidenceFile } from './verify.ts';
 import { suite as simSuite } from '../../test/pbft/harness.ts';
 import { prePrepare, req, signers as simSigners } from '../../test/accountability/build.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const seed = (i: number): Uint8Array => new Uint8Array(32).fill(i + 1);
 const ed = Array.from({ length: 4 }, (_, i) => ed25519Suite.signer(seed(i)));
@@ -19,7 +20,7 @@ const edKeys = ed.map((s) => s.publicKey);
 
 function sign<M extends Message>(s: Signer, m: Omit<M, 'sig'>): M {
   const draft = { ...m, sig: signature(new Uint8Array(64)) } as unknown as M;
-  return { ...draft, sig: s.sign(signingBytes(draft)) };
+  return { ...draft, sig: s.sign(signingBytes(TEST_DOMAIN, draft)) };
 }
 
 const client = ed25519Suite.signer(seed(9));
@@ -33,11 +34,11 @@ function edEvidence(): EvidenceMessage {
     sign<PrePrepare>(ed[0]!, { type: 'pre-prepare', view: view(0), seq: seq(1), digest: ed25519Suite.hash(batchBytes(requests)), requests, replica: replicaId(0) });
   const a = pp([]);
   const b = pp([edRequest]);
-  return signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [a, b] }, replicaId(2), ed[2]!);
+  return signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [a, b] }, replicaId(2), ed[2]!, TEST_DOMAIN);
 }
 
 const rules = pbftEvidenceRules({ n: 4, params: DEFAULT_PARAMS, hash: ed25519Suite.hash });
-const ctx = { n: 4, replicaKeys: edKeys, verify: ed25519Suite.verify, hash: ed25519Suite.hash, rules };
+const ctx = { n: 4, replicaKeys: edKeys, verify: ed25519Suite.verify, hash: ed25519Suite.hash, domain: TEST_DOMAIN, rules };
 
 test('verifyEvidence: real Ed25519 evidence verifies with the public keys alone', () => {
   const v = verifyEvidence(encodeMessage(edEvidence()), ctx);
@@ -70,7 +71,7 @@ test('verifyEvidence rejects tampering: a nested or outer signature byte, the ac
 
 test('evidence files: export, verify, and every way a file can be wrong', () => {
   const m = edEvidence();
-  const text = exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys }, [
+  const text = exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, domain: TEST_DOMAIN }, [
     { accused: 0, kind: 'equivocation', reason: 'two pre-prepares', tick: 17, message: encodeMessage(m) },
   ]);
   const report = verifyEvidenceFile(text);
@@ -94,9 +95,9 @@ test('evidence files: export, verify, and every way a file can be wrong', () => 
 });
 
 test("'sim' evidence verifies only with the simulation's suite", () => {
-  const m = signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [prePrepare(0, 0, 1, [req(1)]), prePrepare(0, 0, 1, [req(2)])] }, replicaId(1), simSigners[1]!);
+  const m = signEvidence({ kind: 'equivocation', accused: replicaId(0), messages: [prePrepare(0, 0, 1, [req(1)]), prePrepare(0, 0, 1, [req(2)])] }, replicaId(1), simSigners[1]!, TEST_DOMAIN);
   const keys = simSigners.slice(0, 4).map((s) => s.publicKey);
-  const text = exportEvidenceFile({ scheme: 'sim', n: 4, replicaKeys: keys, params: { windowSize: 8, checkpointInterval: 4 } }, [
+  const text = exportEvidenceFile({ scheme: 'sim', n: 4, replicaKeys: keys, domain: TEST_DOMAIN, params: { windowSize: 8, checkpointInterval: 4 } }, [
     { accused: 0, kind: 'equivocation', reason: '', message: encodeMessage(m) },
   ]);
   const without = verifyEvidenceFile(text);
@@ -113,11 +114,11 @@ test('invalid-view-change evidence is judged with the cluster parameters the fil
   const prepares = [1, 2].map((i) => sign<Prepare>(ed[i]!, { type: 'prepare', view: view(0), seq: seq(100), digest: pp.digest, replica: replicaId(i) }));
   // A prepared certificate for seq 100 above stable seq 0: fine with L = 256, out of the window with L = 8.
   const vc = sign<ViewChange>(ed[1]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [{ prePrepare: pp, prepares }], replica: replicaId(1) });
-  const m = signEvidence({ kind: 'invalid-view-change', accused: replicaId(1), messages: [vc] }, replicaId(3), ed[3]!);
+  const m = signEvidence({ kind: 'invalid-view-change', accused: replicaId(1), messages: [vc] }, replicaId(3), ed[3]!, TEST_DOMAIN);
   const record = { accused: 1, kind: 'invalid-view-change' as const, reason: '', message: encodeMessage(m) };
-  const small = verifyEvidenceFile(exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, params: { windowSize: 8, checkpointInterval: 4 } }, [record]));
+  const small = verifyEvidenceFile(exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, domain: TEST_DOMAIN, params: { windowSize: 8, checkpointInterval: 4 } }, [record]));
   assert.ok(small.ok, small.ok ? '' : small.error);
   assert.match(small.value.records[0]!.reason, /certificate for seq 100 .* within \(0, 8\]/);
-  const defaults = verifyEvidenceFile(exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys }, [record]));
+  const defaults = verifyEvidenceFile(exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, domain: TEST_DOMAIN }, [record]));
   assert.ok(!defaults.ok && /the view-change is valid/.test(defaults.error));
 });

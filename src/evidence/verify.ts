@@ -17,12 +17,16 @@ import { parseEvidenceFile } from '../accountability/file.ts';
 import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
 import { ed25519Suite } from '../crypto/index.ts';
+import type { DomainInfo, SigningDomain } from '../wire/domain.ts';
+import { signingDomain } from '../wire/domain.ts';
 
 export interface VerifyEvidenceContext {
   readonly n: number;
   readonly replicaKeys: readonly PublicKey[];
   readonly verify: VerifyFn;
   readonly hash: HashFn;
+  /** The domain the evidence was signed under: signatures from any other do not verify. */
+  readonly domain: SigningDomain;
   readonly rules: EvidenceRules;
 }
 
@@ -33,7 +37,7 @@ export interface VerifiedEvidence extends EvidenceVerdict {
 
 /** Verifies one encoded evidence message: every signature, then the proof. Never throws on bad bytes. */
 export function verifyEvidence(bytes: Uint8Array, ctx: VerifyEvidenceContext): Result<VerifiedEvidence, string> {
-  const ingress = createIngress({ n: ctx.n, replicaKeys: ctx.replicaKeys, verify: ctx.verify, hash: ctx.hash, sigCacheSize: 0 });
+  const ingress = createIngress({ n: ctx.n, replicaKeys: ctx.replicaKeys, verify: ctx.verify, hash: ctx.hash, domain: ctx.domain, sigCacheSize: 0 });
   const m = ingress.replicaMessage(bytes);
   if (!m.ok) return err(`rejected by ingress: ${m.error}`);
   if (m.value.type !== 'evidence') return err(`not an evidence message (a ${m.value.type})`);
@@ -45,6 +49,8 @@ export function verifyEvidence(bytes: Uint8Array, ctx: VerifyEvidenceContext): R
 export interface VerifyEvidenceFileOptions {
   /** The cluster's keys: when given, the file's keys must be exactly these. */
   readonly replicaKeys?: readonly PublicKey[];
+  /** The cluster's id: when given, the file's domain must name it. */
+  readonly clusterId?: string;
   /** The simulation's suite: 'sim' signatures verify only with the suite that made the keys. */
   readonly suite?: CryptoSuite;
 }
@@ -57,6 +63,7 @@ export interface VerifiedEvidenceRecord extends VerifiedEvidence {
 export interface EvidenceFileReport {
   readonly scheme: SignatureScheme;
   readonly n: number;
+  readonly domain: DomainInfo;
   readonly params: EvidenceFileParams;
   readonly records: readonly VerifiedEvidenceRecord[];
 }
@@ -82,11 +89,15 @@ export function verifyEvidenceFile(text: string, opts: VerifyEvidenceFileOptions
   const file = parsed.value;
   const keys = file.replicaKeys.map((k) => publicKey(fromHex(k)!));
   if (opts.replicaKeys !== undefined && !sameKeys(keys, opts.replicaKeys)) return err("the file's replica keys are not the cluster's");
+  if (opts.clusterId !== undefined && opts.clusterId !== file.domain.clusterId) {
+    return err(`the file's evidence was signed in cluster '${file.domain.clusterId}', not this cluster ('${opts.clusterId}')`);
+  }
+  const domain = signingDomain(file.domain.clusterId, file.domain.epoch, file.domain.protocol);
   const suite = suiteFor(file.scheme, opts.suite);
   if (!suite.ok) return suite;
   const params = file.params ?? { windowSize: DEFAULT_PARAMS.windowSize, checkpointInterval: DEFAULT_PARAMS.checkpointInterval };
   const rules = pbftEvidenceRules({ n: file.n, params, hash: suite.value.hash });
-  const ctx: VerifyEvidenceContext = { n: file.n, replicaKeys: keys, verify: suite.value.verify, hash: suite.value.hash, rules };
+  const ctx: VerifyEvidenceContext = { n: file.n, replicaKeys: keys, verify: suite.value.verify, hash: suite.value.hash, domain, rules };
   const records: VerifiedEvidenceRecord[] = [];
   for (const [index, r] of file.records.entries()) {
     const v = verifyEvidence(fromHex(r.message)!, ctx);
@@ -96,5 +107,5 @@ export function verifyEvidenceFile(text: string, opts: VerifyEvidenceFileOptions
     }
     records.push(r.tick === undefined ? { ...v.value, index } : { ...v.value, index, tick: r.tick });
   }
-  return ok({ scheme: file.scheme, n: file.n, params, records });
+  return ok({ scheme: file.scheme, n: file.n, domain: file.domain, params, records });
 }

@@ -14,6 +14,7 @@ import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
 import { createIngress } from './ingress.ts';
 import type { Ingress } from './ingress.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 // --- Ed25519 signers (src/crypto) and a node:crypto verify that counts its calls ---------------
 
@@ -42,13 +43,13 @@ const cid = clientId(toHex(client.publicKey));
 const NO_SIG = signature(new Uint8Array(64));
 
 function signed<M extends Message>(signer: Signer, m: M): M {
-  return { ...m, sig: signer.sign(signingBytes({ ...m, sig: NO_SIG })) };
+  return { ...m, sig: signer.sign(signingBytes(TEST_DOMAIN, { ...m, sig: NO_SIG })) };
 }
 const fresh = (sigCacheSize?: number): Ingress =>
-  createIngress(sigCacheSize === undefined ? { n: N, replicaKeys, verify, hash, replyAuth: client } : { n: N, replicaKeys, verify, hash, sigCacheSize, replyAuth: client });
+  createIngress(sigCacheSize === undefined ? { n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN, replyAuth: client } : { n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN, sigCacheSize, replyAuth: client });
 /** A reply from replica `from`, MACed as a replica MACs it: for the client, with the key of `macBy`. */
 function macked(macBy: Signer, r: Omit<Reply, 'sig'>, forClient: Signer = client): Reply {
-  return { ...r, sig: macBy.mac(forClient.publicKey, signingBytes({ ...r, sig: NO_SIG })) };
+  return { ...r, sig: macBy.mac(forClient.publicKey, signingBytes(TEST_DOMAIN, { ...r, sig: NO_SIG })) };
 }
 const dropOf = (r: { ok: true; value: unknown } | { ok: false; error: string }): string => (r.ok ? 'accepted' : r.error);
 
@@ -135,7 +136,7 @@ test('reply MACs (TOCS \'02 §3.2): only the addressed client accepts them, and 
   const good = macked(replicas[1]!, body);
   assert.equal(dropOf(fresh().reply(encodeMessage(good))), 'accepted');
   // The client computes the same MAC with its own key: the key agreement is symmetric.
-  assert.deepEqual(client.mac(replicas[1]!.publicKey, signingBytes({ ...body, sig: NO_SIG })), good.sig);
+  assert.deepEqual(client.mac(replicas[1]!.publicKey, signingBytes(TEST_DOMAIN, { ...body, sig: NO_SIG })), good.sig);
   assert.equal(dropOf(fresh().reply(encodeMessage({ ...good, result: Uint8Array.of(1, 3) }))), 'bad-signature', 'tampered result');
   assert.equal(dropOf(fresh().reply(encodeMessage({ ...good, reqNo: reqNo(5) }))), 'bad-signature', 'tampered request number');
   // An Ed25519 signature of the replica is not a MAC for this client.
@@ -146,7 +147,7 @@ test('reply MACs (TOCS \'02 §3.2): only the addressed client accepts them, and 
   assert.equal(dropOf(fresh().reply(encodeMessage(theirs))), 'bad-signature');
   assert.equal(dropOf(fresh().reply(encodeMessage({ ...theirs, client: cid }))), 'bad-signature');
   // Without the client's own signer, ingress accepts no reply at all.
-  assert.equal(dropOf(createIngress({ n: N, replicaKeys, verify, hash }).reply(encodeMessage(good))), 'bad-signature');
+  assert.equal(dropOf(createIngress({ n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN }).reply(encodeMessage(good))), 'bad-signature');
 });
 
 test('an op above MAX_OP_BYTES is op-too-large, on the wire and decoded', () => {
@@ -260,6 +261,6 @@ test('counters report every ingress drop reason and accepted', () => {
 });
 
 test('createIngress rejects a configuration that does not match n (a bug)', () => {
-  assert.throws(() => createIngress({ n: N, replicaKeys: replicaKeys.slice(1), verify, hash }));
-  assert.throws(() => createIngress({ n: 0, replicaKeys: [], verify, hash }));
+  assert.throws(() => createIngress({ n: N, replicaKeys: replicaKeys.slice(1), verify, hash, domain: TEST_DOMAIN }));
+  assert.throws(() => createIngress({ n: 0, replicaKeys: [], verify, hash, domain: TEST_DOMAIN }));
 });

@@ -16,6 +16,7 @@ import type { Verified } from '../core/verified.ts';
 import { markVerified } from '../core/verified.ts';
 import type { CodecError } from '../wire/codec.ts';
 import { TOO_LONG, batchBytes, decodeMessage, signingBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { Message, MessageType, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
 import { validateMessage } from '../wire/validate.ts';
 import { forEachMessage } from '../wire/walk.ts';
@@ -28,6 +29,11 @@ export interface IngressConfig {
   readonly replicaKeys: readonly PublicKey[];
   readonly verify: VerifyFn;
   readonly hash: HashFn;
+  /**
+   * The signing domain (src/wire/domain.ts): a signature made in another cluster, epoch or protocol
+   * does not verify here; requests and replies are checked under the cluster's client prefix.
+   */
+  readonly domain: SigningDomain;
   /** Verified signatures remembered (default SIG_CACHE_ENTRIES); 0 disables the cache. */
   readonly sigCacheSize?: number;
   /**
@@ -85,7 +91,7 @@ function codecDrop(e: CodecError): DropReason {
 }
 
 export function createIngress(cfg: IngressConfig): Ingress {
-  const { n, hash } = cfg;
+  const { n, hash, domain } = cfg;
   assert(Number.isSafeInteger(n) && n >= 1 && n <= MAX_REPLICAS, 'ingress: n out of range');
   assert(cfg.replicaKeys.length === n, 'ingress: need one key per replica');
   for (const k of cfg.replicaKeys) assert(k.length === PUBLIC_KEY_BYTES, 'ingress: replica key is not 32 bytes');
@@ -110,14 +116,14 @@ export function createIngress(cfg: IngressConfig): Ingress {
   /** A reply's MAC, for this client only (a reply addressed to another client is not ours to accept). */
   const ownClient = cfg.replyAuth === undefined ? undefined : toHex(cfg.replyAuth.publicKey);
   const replyMacOk = (x: Reply): boolean =>
-    cfg.replyAuth !== undefined && x.client === ownClient && bytesEqual(cfg.replyAuth.mac(cfg.replicaKeys[x.replica]!, signingBytes(x)), x.sig);
+    cfg.replyAuth !== undefined && x.client === ownClient && bytesEqual(cfg.replyAuth.mac(cfg.replicaKeys[x.replica]!, signingBytes(domain, x)), x.sig);
 
   /** Every signature (a reply's MAC), outermost first; a client signs with the key its ClientId spells. */
   const signaturesOk = (m: Message): boolean =>
     forEachMessage(m, (x) => {
       if (x.type === 'reply') return replyMacOk(x);
       const key = x.type === 'request' ? publicKey(fromHex(x.client)!) : cfg.replicaKeys[x.replica]!;
-      return cache.verify(key, signingBytes(x), x.sig);
+      return cache.verify(key, signingBytes(domain, x), x.sig);
     });
 
   const admit = <T extends Message>(m: Message, want: (m: Message) => m is T, link?: ReplicaId): Result<Verified<T>, DropReason> => {

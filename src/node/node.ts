@@ -18,7 +18,7 @@ import type { Ingress } from '../ingress/ingress.ts';
 import { createKvApp, decodeKvResult, encodeKvOp } from '../app/kv.ts';
 import { openSync, writeSync } from 'node:fs';
 import type { ClusterConfig } from '../config/index.ts';
-import { pbftParamsFromConfig, replicaPublicKeys } from '../config/index.ts';
+import { pbftParamsFromConfig, replicaPublicKeys, clusterDomain } from '../config/index.ts';
 import type { Replica, ReplicaStatus } from '../pbft/replica.ts';
 import { createReplica, recoverReplica } from '../pbft/replica.ts';
 import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
@@ -26,6 +26,7 @@ import type { AccountabilityStatus, AccountableInput, AccountableReplica } from 
 import { createAccountable, restoreAccountable } from '../accountability/accountable.ts';
 import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Storage } from '../storage/port.ts';
 import { createMemoryStorage } from '../storage/memory.ts';
@@ -137,12 +138,13 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   };
 }
 
-/** Who this replica is: its id, its config entry, every replica's key, and its own signer. */
+/** Who this replica is: its id, its config entry, every replica's key, its own signer and the signing domain. */
 interface Identity {
   readonly id: ReplicaId;
   readonly me: ReplicaConfig;
   readonly keys: readonly PublicKey[];
   readonly signer: Signer;
+  readonly domain: SigningDomain;
 }
 
 type Core = AccountableReplica<ReplicaStatus>;
@@ -157,20 +159,20 @@ function checkIdentity(opts: ReplicaNodeOptions): Identity {
   if (!bytesEqual(signer.publicKey, keys[opts.id]!)) {
     throw new Error(`the key file of replica ${opts.id} does not match replicas[${opts.id}].publicKey in the config`);
   }
-  return { id: replicaId(opts.id), me, keys, signer };
+  return { id: replicaId(opts.id), me, keys, signer, domain: clusterDomain(opts.config) };
 }
 
 /** Step 2: the PBFT core inside the accountability layer, fresh or recovered from the durable records. */
 function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, log: Logger): { core: Core; app: App; params: PbftParams } {
-  const { id, keys, signer } = who;
+  const { id, keys, signer, domain } = who;
   const records = storage.loadAll();
   const app = opts.app === undefined ? createKvApp() : opts.app.create();
   const params = pbftParamsFromConfig(opts.config.params);
-  const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, hash: sha256, app, params };
+  const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, domain, hash: sha256, app, params };
   const recovering = records.size > 0;
   const pbft: Replica = recovering ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
   const acctOpts = {
-    id, n: keys.length, f: quorumConfig(keys.length).f, signer, hash: sha256,
+    id, n: keys.length, f: quorumConfig(keys.length).f, signer, domain, hash: sha256,
     rules: pbftEvidenceRules({ n: keys.length, params, hash: sha256 }),
   };
   const core = recovering ? restoreAccountable(pbft, acctOpts, records) : createAccountable(pbft, acctOpts);
@@ -230,7 +232,7 @@ function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storag
 
 /** Step 5: what arrives goes through ingress into the driver; rejections are counted drops. */
 function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }): void {
-  const ingress = createIngress({ n: who.keys.length, replicaKeys: who.keys, verify: ed25519Suite.verify, hash: sha256 });
+  const ingress = createIngress({ n: who.keys.length, replicaKeys: who.keys, verify: ed25519Suite.verify, hash: sha256, domain: who.domain });
   transport.onMessage((from, payload) => {
     if (life.stopping) return;
     const input = admit(ingress, from, payload);
@@ -271,7 +273,7 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
   const n = who.keys.length;
   const evidenceFile = (): string =>
     exportEvidenceFile(
-      { scheme: 'ed25519', n, replicaKeys: who.keys, params: { windowSize: params.windowSize, checkpointInterval: params.checkpointInterval } },
+      { scheme: 'ed25519', n, replicaKeys: who.keys, domain: who.domain, params: { windowSize: params.windowSize, checkpointInterval: params.checkpointInterval } },
       core.accountability().evidence,
     );
   const localGet = (key: string): { value: string | null; lastExecuted: number } => {

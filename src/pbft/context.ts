@@ -7,6 +7,7 @@ import type { Signer } from '../core/crypto-port.ts';
 import type { CoreEvent, Output } from '../protocol/types.ts';
 import type { Message, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
 import { encodeMessage, signingBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import type { PlantedBugs } from './bugs.ts';
@@ -22,7 +23,7 @@ const NO_SIG = signature(new Uint8Array(64));
 /** Signs the canonical encoding of a message (everything but its signature), SPEC B1. */
 export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
   const draft = { ...unsigned, sig: NO_SIG } as unknown as M;
-  const sig: Signature = ctx.st.signer.sign(signingBytes(draft));
+  const sig: Signature = ctx.st.signer.sign(signingBytes(ctx.st.domain, draft));
   return { ...draft, sig };
 }
 
@@ -32,14 +33,14 @@ export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
  * verify per reply at the client. A client id that is not a key gets a MAC nobody can check.
  */
 export function macReply(ctx: Ctx, unsigned: Omit<Reply, 'sig'>): Reply {
-  return replyWithMac(ctx.st.signer, unsigned);
+  return replyWithMac(ctx.st.signer, ctx.st.domain, unsigned);
 }
 
 /** The reply with its MAC for its client under `signer`'s key (also used by simulated liars). */
-export function replyWithMac(signer: Signer, unsigned: Omit<Reply, 'sig'>): Reply {
+export function replyWithMac(signer: Signer, domain: SigningDomain, unsigned: Omit<Reply, 'sig'>): Reply {
   const draft: Reply = { ...unsigned, sig: NO_SIG };
   const client = publicKey(fromHex(unsigned.client) ?? new Uint8Array(0));
-  return { ...draft, sig: signer.mac(client, signingBytes(draft)) };
+  return { ...draft, sig: signer.mac(client, signingBytes(domain, draft)) };
 }
 
 export function broadcast(ctx: Ctx, message: ReplicaMessage): void {

@@ -10,6 +10,7 @@ import type { App } from '../app/types.ts';
 import type { Input, Output, Protocol } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import { validateParams } from './params.ts';
 import type { PlantedBugs } from './bugs.ts';
@@ -32,6 +33,8 @@ export interface ReplicaOptions {
   readonly n: number;
   readonly replicaKeys: readonly PublicKey[];
   readonly signer: Signer;
+  /** What every signature and reply MAC covers: cluster id, epoch, protocol (src/wire/domain.ts). */
+  readonly domain: SigningDomain;
   readonly hash: HashFn;
   readonly app: App;
   readonly params: PbftParams;
@@ -71,6 +74,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     params: opts.params,
     replicaKeys: opts.replicaKeys,
     signer: opts.signer,
+    domain: opts.domain,
     hash: opts.hash,
     app: opts.app,
     view: toView(0),

@@ -5,6 +5,7 @@ import type { App } from '../app/types.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
 import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Reply, Request, ViewChange } from '../wire/messages.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 
 /** Everything known about one sequence number in the current view. */
@@ -77,6 +78,7 @@ export interface ReplicaState {
   readonly params: PbftParams;
   readonly replicaKeys: readonly PublicKey[];
   readonly signer: Signer;
+  readonly domain: SigningDomain;
   readonly hash: HashFn;
   readonly app: App;
 

@@ -8,13 +8,14 @@ import type { ReqNo } from '../core/ids.ts';
 import { markVerified } from '../core/verified.ts';
 import type { Reply } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const suite = createSimSuite();
 const signer = suite.signer(new Uint8Array(32).fill(7));
 const id = clientId(toHex(signer.publicKey));
 
 function client(n = 4, f = 1, retransmitTicks = 10): ClientCore {
-  return createClientCore({ id, signer, n, f, retransmitTicks, maxRetransmitTicks: 40 });
+  return createClientCore({ id, signer, domain: TEST_DOMAIN, n, f, retransmitTicks, maxRetransmitTicks: 40 });
 }
 
 function reply(replica: number, rn: ReqNo, result: string, v = 0, who = id) {
@@ -36,7 +37,7 @@ test('submit signs a request with increasing request numbers, sent to the primar
   assert.equal(first.to, 0);
   assert.equal(first.request.reqNo, 1);
   assert.equal(first.request.client, id);
-  assert.ok(suite.verify(signer.publicKey, signingBytes(first.request), first.request.sig), 'signature verifies');
+  assert.ok(suite.verify(signer.publicKey, signingBytes(TEST_DOMAIN, first.request), first.request.sig), 'signature verifies');
   for (const r of [0, 1]) c.onReply(reply(r, first.request.reqNo, 'ok'));
   const second = c.submit(new Uint8Array([2]));
   assert.equal(second.request.reqNo, 2);

@@ -11,10 +11,13 @@ import { assert } from '../core/assert.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 
 export interface ClientCoreOptions {
   readonly id: ClientId;
   readonly signer: Signer;
+  /** The cluster's signing domain; requests are signed under its client prefix (src/wire/domain.ts). */
+  readonly domain: SigningDomain;
   readonly n: number;
   readonly f: number;
   /** Ticks to wait for a result before broadcasting the request to all replicas (default 50). */
@@ -83,7 +86,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       assert(pending === undefined, 'submit while a request is outstanding (closed loop)');
       const draft: Request = { type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG };
       next++;
-      const request: Request = { ...draft, sig: opts.signer.sign(signingBytes(draft)) };
+      const request: Request = { ...draft, sig: opts.signer.sign(signingBytes(opts.domain, draft)) };
       pending = { request, votes: new Map(), waited: 0, timeout: base };
       return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
     },

@@ -19,6 +19,7 @@ import type { CoreEvent } from '../protocol/types.ts';
 import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
 import type { PbftParams } from '../pbft/params.ts';
 import type { Replica, ReplicaOptions, ReplicaStatus } from '../pbft/replica.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { Violation } from './checkers.ts';
 
 export type SimCore = AccountableReplica<ReplicaStatus>;
@@ -29,6 +30,7 @@ function accountableOptions(o: Omit<ReplicaOptions, 'app'>): AccountableOptions 
     n: o.n,
     f: Math.floor((o.n - 1) / 3),
     signer: o.signer,
+    domain: o.domain,
     hash: o.hash,
     rules: pbftEvidenceRules({ n: o.n, params: o.params, hash: o.hash, ...(o.bugs === undefined ? {} : { bugs: o.bugs }) }),
   };
@@ -103,7 +105,9 @@ export function accountabilityReport(honest: readonly HonestCore[]): Accountabil
 }
 
 /** The evidence file of everything the honest replicas hold (one record per accused and kind). */
-export function simEvidenceFile(suite: CryptoSuite, params: PbftParams, replicaKeys: ReplicaOptions['replicaKeys'], honest: readonly HonestCore[]): string {
+export function simEvidenceFile(
+  suite: CryptoSuite, params: PbftParams, replicaKeys: ReplicaOptions['replicaKeys'], domain: SigningDomain, honest: readonly HonestCore[],
+): string {
   const seen = new Set<string>();
   const records: ExportableEvidence[] = [];
   for (const { core } of honest) {
@@ -116,7 +120,7 @@ export function simEvidenceFile(suite: CryptoSuite, params: PbftParams, replicaK
   }
   const scheme = suite.name === 'ed25519' ? 'ed25519' : 'sim';
   return exportEvidenceFile(
-    { scheme, n: replicaKeys.length, replicaKeys, params: { windowSize: params.windowSize, checkpointInterval: params.checkpointInterval } },
+    { scheme, n: replicaKeys.length, replicaKeys, domain, params: { windowSize: params.windowSize, checkpointInterval: params.checkpointInterval } },
     records,
   );
 }

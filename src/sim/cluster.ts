@@ -18,6 +18,8 @@ import type { PbftParams } from '../pbft/params.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
 import type { ReplicaOptions } from '../pbft/replica.ts';
 import { createReplica, recoverReplica } from '../pbft/replica.ts';
+import type { SigningDomain } from '../wire/domain.ts';
+import { defaultDomain } from '../wire/domain.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
 import type { SimCore } from './accountability.ts';
@@ -65,6 +67,8 @@ export interface Cluster {
   readonly params: PbftParams;
   readonly suite: CryptoSuite;
   readonly replicaKeys: readonly PublicKey[];
+  /** What every signature covers: the default domain of these keys (src/wire/domain.ts). */
+  readonly domain: SigningDomain;
   readonly replicas: readonly SimReplica[];
   readonly clients: readonly SimClient[];
   readonly clientByKey: ReadonlyMap<ClientId, SimClient>;
@@ -118,20 +122,21 @@ export function createCluster(o: SimOptions): Cluster {
   const params = simParams(o);
   const bugs = bugsOf(o);
   const makeApp = o.app?.create ?? createKvApp;
+  const domain = defaultDomain(suite.hash, replicaKeys);
   // With the simulated scheme a verification (two short hashes) costs about what the signature
   // cache's lookup hash does, so the cache is off; every signature is still checked.
   const cacheOff = o.crypto === 'sim' ? { sigCacheSize: 0 } : {};
-  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, ...cacheOff });
+  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cacheOff });
   const replicas = replicaSigners.map((signer, i): SimReplica => {
-    const options = { id: replicaId(i), n, replicaKeys, signer, hash: suite.hash, params, bugs };
+    const options = { id: replicaId(i), n, replicaKeys, signer, domain, hash: suite.hash, params, bugs };
     const core = accountableCore(createReplica({ ...options, app: makeApp() }), options);
     return { id: options.id, node: i, core, disk: createSimDisk(), ingress: makeIngress(), up: true, options };
   });
   const retransmitTicks = clientRetransmitTicks(o);
   const clients = clientSigners.map((signer, i): SimClient => {
     const id = clientId(toHex(signer.publicKey));
-    const core = createClientCore({ id, signer, n, f, retransmitTicks });
-    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, replyAuth: signer, ...cacheOff });
+    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks });
+    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cacheOff });
     return { index: i, node: n + i, core, ingress, workload: createWorkload(workPrng.fork(), o.app?.workload), nextSubmitTick: 0 };
   });
   const byzantine = createByzantineRuntime({
@@ -140,6 +145,7 @@ export function createCluster(o: SimOptions): Cluster {
     f,
     params,
     suite,
+    domain,
     prng: byzPrng,
     replicas,
     honestClients: clients.map((c) => c.core.id),
@@ -155,6 +161,7 @@ export function createCluster(o: SimOptions): Cluster {
     params,
     suite,
     replicaKeys,
+    domain,
     replicas,
     clients,
     clientByKey: new Map(clients.map((c) => [c.core.id, c] as const)),

@@ -5,10 +5,11 @@ import { MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_REPLICAS } from '../core/limits.ts
 import { bytesEqual, clientId, digest, replicaId, reqNo, seq, signature, view } from '../core/ids.ts';
 import type { Message, MessageType, NewView, PrePrepare, Request } from './messages.ts';
 import { MESSAGE_TAGS } from './messages.ts';
-import { SIGNING_DOMAIN, batchBytes, decodeMessage, decodeWithDepth, encodeMessage, signingBytes } from './codec.ts';
+import { batchBytes, decodeMessage, decodeWithDepth, encodeMessage, signingBytes } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type { FieldType } from './schema.ts';
 import { arbByType, arbMessage, arbNewView, arbPrePrepare, arbRequest } from '../../test/wire/arbitraries.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const SIG = signature(new Uint8Array(64).fill(7));
 const D = digest('ab'.repeat(32));
@@ -198,18 +199,21 @@ function changed(v: unknown, t: FieldType): unknown {
   }
 }
 
+/** The prefix a message is signed under: requests and replies the client one, the rest the replica one. */
+const prefixOf = (m: Message): Uint8Array => (m.type === 'request' || m.type === 'reply' ? TEST_DOMAIN.clientPrefix : TEST_DOMAIN.replicaPrefix);
+
 test('signingBytes = domain ‖ tag ‖ fields, and changes when any signed field (or nested value) changes', () => {
-  const domain = new TextEncoder().encode(SIGNING_DOMAIN);
   fc.assert(
     fc.property(arbMessage, (m) => {
-      const sb = signingBytes(m);
+      const domain = prefixOf(m);
+      const sb = signingBytes(TEST_DOMAIN, m);
       assert.deepEqual(sb.subarray(0, domain.length), domain);
       assert.equal(sb[domain.length], MESSAGE_TAGS[m.type]);
       for (const f of SCHEMA[m.type].fields) {
         const c = changed((m as unknown as Record<string, unknown>)[f.name], f.type);
         if (c === undefined) continue;
         const m2: Message = { ...m, [f.name]: c };
-        const same = bytesEqual(signingBytes(m2), sb);
+        const same = bytesEqual(signingBytes(TEST_DOMAIN, m2), sb);
         const signed = f.name !== 'sig' && f.unsigned !== true;
         assert.equal(same, !signed, `${m.type}.${f.name}: signed=${signed}`);
       }
@@ -219,12 +223,12 @@ test('signingBytes = domain ‖ tag ‖ fields, and changes when any signed fiel
 });
 
 test('except for a pre-prepare, signingBytes = domain ‖ wire bytes without the trailing signature', () => {
-  const domain = new TextEncoder().encode(SIGNING_DOMAIN);
   fc.assert(
     fc.property(arbMessage, (m) => {
       fc.pre(m.type !== 'pre-prepare');
+      const domain = prefixOf(m);
       const wire = encodeMessage(m);
-      assert.deepEqual(signingBytes(m), Uint8Array.of(...domain, ...wire.subarray(0, wire.length - 64)));
+      assert.deepEqual(signingBytes(TEST_DOMAIN, m), Uint8Array.of(...domain, ...wire.subarray(0, wire.length - 64)));
     }),
     { numRuns: 200 },
   );
@@ -233,8 +237,8 @@ test('except for a pre-prepare, signingBytes = domain ‖ wire bytes without the
 test('pre-prepare: the signature covers the digest but not the request bodies', () => {
   fc.assert(
     fc.property(arbPrePrepare, fc.array(arbRequest, { maxLength: 3 }), (pp, other) => {
-      assert.deepEqual(signingBytes({ ...pp, requests: other }), signingBytes(pp));
-      assert.notDeepEqual(signingBytes({ ...pp, digest: digest('f'.repeat(64)) }), signingBytes({ ...pp, digest: digest('e'.repeat(64)) }));
+      assert.deepEqual(signingBytes(TEST_DOMAIN, { ...pp, requests: other }), signingBytes(TEST_DOMAIN, pp));
+      assert.notDeepEqual(signingBytes(TEST_DOMAIN, { ...pp, digest: digest('f'.repeat(64)) }), signingBytes(TEST_DOMAIN, { ...pp, digest: digest('e'.repeat(64)) }));
     }),
     { numRuns: 50 },
   );
@@ -246,7 +250,7 @@ test('a pre-prepare nested in a new-view is signed whole, bodies included', () =
       fc.pre(nv.prePrepares.length > 0);
       const [first, ...rest] = nv.prePrepares;
       const nv2: NewView = { ...nv, prePrepares: [{ ...first!, requests: [...first!.requests, r] }, ...rest] };
-      assert.notDeepEqual(signingBytes(nv2), signingBytes(nv));
+      assert.notDeepEqual(signingBytes(TEST_DOMAIN, nv2), signingBytes(TEST_DOMAIN, nv));
     }),
     { numRuns: 50 },
   );

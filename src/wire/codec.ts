@@ -14,6 +14,7 @@ import { MESSAGE_TAGS } from './messages.ts';
 import type { FieldSpec, FieldType, StructSpec } from './schema.ts';
 import { SCHEMA, TAG_TO_TYPE, minEncodedSize } from './schema.ts';
 import { hexOf, writeHex } from './hex.ts';
+import type { SigningDomain } from './domain.ts';
 
 export type CodecErrorCode = 'empty' | 'oversized' | 'truncated' | 'unknown-tag' | 'bad-field' | 'trailing-bytes' | 'too-deep';
 
@@ -22,10 +23,6 @@ export interface CodecError {
   readonly code: CodecErrorCode;
   readonly detail: string;
 }
-
-/** Domain separation for signatures: signingBytes starts with these ASCII bytes. */
-export const SIGNING_DOMAIN = 'byzantium/v1';
-const DOMAIN_BYTES = new TextEncoder().encode(SIGNING_DOMAIN);
 
 /** Reason text of a length-prefixed field above its maximum (ingress maps request.op to op-too-large). */
 export const TOO_LONG = 'too long';
@@ -149,19 +146,35 @@ export function encodeMessage(m: Message): Uint8Array {
   return w.buf;
 }
 
-/**
- * The bytes a signature covers: "byzantium/v1" ‖ tag ‖ every field but the outer `sig`, in wire
- * encoding. For a pre-prepare the request bodies are left out too: the signed digest covers them
- * (TOCS '02 §4.2, batching §5.1.4). Nested messages are included whole, signatures and all.
- */
-export function signingBytes(m: Message): Uint8Array {
+/** prefix ‖ tag ‖ every field but the outer `sig` (and `unsigned` fields), in wire encoding. */
+function prefixedContent(prefix: Uint8Array, m: Message): Uint8Array {
   const spec: StructSpec = SCHEMA[m.type];
-  const w = newWriter(DOMAIN_BYTES.length + 1 + structSize(m as unknown as Rec, spec, true));
-  writeRaw(w, DOMAIN_BYTES);
+  const w = newWriter(prefix.length + 1 + structSize(m as unknown as Rec, spec, true));
+  writeRaw(w, prefix);
   w.buf[w.pos++] = MESSAGE_TAGS[m.type];
   writeStruct(w, m as unknown as Rec, spec, true);
   assert(w.pos === w.buf.length, 'signingBytes: size mismatch');
   return w.buf;
+}
+
+/** Whether m is signed under the client prefix: requests and replies are service-level (domain.ts). */
+export const isClientMessage = (m: Message): boolean => m.type === 'request' || m.type === 'reply';
+
+/**
+ * The bytes a signature covers: the domain's prefix (src/wire/domain.ts: cluster, epoch, protocol;
+ * for requests and replies cluster and "client") ‖ tag ‖ every field but the outer `sig`, in wire
+ * encoding. For a pre-prepare the request bodies are left out too: the signed digest covers them
+ * (TOCS '02 §4.2, batching §5.1.4). Nested messages are included whole, signatures and all.
+ */
+export function signingBytes(domain: SigningDomain, m: Message): Uint8Array {
+  return prefixedContent(isClientMessage(m) ? domain.clientPrefix : domain.replicaPrefix, m);
+}
+
+const NO_PREFIX = new Uint8Array(0);
+
+/** What a message states, without any domain: tag ‖ signed fields (to compare two statements). */
+export function signedContent(m: Message): Uint8Array {
+  return prefixedContent(NO_PREFIX, m);
 }
 
 /** Canonical bytes of a batch (u32 count ‖ requests); its SHA-256 is the pre-prepare digest. */

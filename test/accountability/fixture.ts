@@ -22,6 +22,7 @@ import type { AccountableOptions, AccountableReplica } from '../../src/accountab
 import { createAccountable, restoreAccountable } from '../../src/accountability/accountable.ts';
 import type { EvidenceRules } from '../../src/accountability/evidence.ts';
 import { makeClient, request, seedFor, suite } from '../pbft/harness.ts';
+import { TEST_DOMAIN } from '../domain.ts';
 
 export { suite } from '../pbft/harness.ts';
 
@@ -67,11 +68,11 @@ function applyOps(store: Map<string, Uint8Array>, ops: readonly PersistOp[]): vo
 }
 
 function replicaOptions(c: Pick<TestCluster, 'n' | 'keys' | 'signers' | 'params'>, i: number): ReplicaOptions {
-  return { id: replicaId(i), n: c.n, replicaKeys: c.keys, signer: c.signers[i]!, hash: suite.hash, app: createKvApp(), params: c.params };
+  return { id: replicaId(i), n: c.n, replicaKeys: c.keys, signer: c.signers[i]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: c.params };
 }
 
 export function accountableOptions(c: Pick<TestCluster, 'n' | 'f' | 'signers' | 'rules' | 'acctParams'>, i: number): AccountableOptions {
-  return { id: replicaId(i), n: c.n, f: c.f, signer: c.signers[i]!, hash: suite.hash, rules: c.rules, params: c.acctParams };
+  return { id: replicaId(i), n: c.n, f: c.f, signer: c.signers[i]!, domain: TEST_DOMAIN, hash: suite.hash, rules: c.rules, params: c.acctParams };
 }
 
 export function makeTestCluster(n: number, params: PbftParams = SMALL_PARAMS, acctParams: Partial<AccountabilityParams> = {}): TestCluster {
@@ -82,7 +83,7 @@ export function makeTestCluster(n: number, params: PbftParams = SMALL_PARAMS, ac
   const replicas = signers.map((_, i) => createAccountable(createReplica(replicaOptions(base, i)), accountableOptions(base, i)));
   return {
     ...base,
-    ingress: createIngress({ n, replicaKeys: keys, verify: suite.verify, hash: suite.hash }),
+    ingress: createIngress({ n, replicaKeys: keys, verify: suite.verify, hash: suite.hash, domain: TEST_DOMAIN }),
     replicas,
     stores: replicas.map(() => new Map<string, Uint8Array>()),
     pool: [],

@@ -17,6 +17,7 @@ import { signAs, suite } from '../pbft/harness.ts';
 import { deliverOne, makeTestCluster } from './fixture.ts';
 import type { TestCluster } from './fixture.ts';
 import { checkpoint, commit, prePrepare, prepare, req, signers, stateDigest } from './build.ts';
+import { TEST_DOMAIN } from '../domain.ts';
 
 type Kind = 'pre-prepare' | 'prepare' | 'commit' | 'checkpoint';
 
@@ -72,7 +73,7 @@ function relayed(p: Plan, s: Statement): { from: number; m: ReplicaMessage } {
   return { from: p.relay, m: proof };
 }
 
-const ctx = (c: TestCluster): Parameters<typeof verifyEvidence>[1] => ({ n: c.n, replicaKeys: c.keys, verify: suite.verify, hash: suite.hash, rules: c.rules });
+const ctx = (c: TestCluster): Parameters<typeof verifyEvidence>[1] => ({ n: c.n, replicaKeys: c.keys, verify: suite.verify, hash: suite.hash, domain: TEST_DOMAIN, rules: c.rules });
 
 function resign(by: number, m: Omit<EvidenceMessage, 'sig'>): Uint8Array {
   return encodeMessage(signAs<EvidenceMessage>(signers[by]!, m));

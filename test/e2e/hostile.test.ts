@@ -14,7 +14,7 @@ import { clientId, replicaId, reqNo, signature, toHex } from '../../src/core/ids
 import type { Request } from '../../src/wire/messages.ts';
 import { encodeMessage, signingBytes } from '../../src/wire/codec.ts';
 import { encodeKvOp } from '../../src/app/kv.ts';
-import { replicaPublicKeys } from '../../src/config/index.ts';
+import { clusterDomain, replicaPublicKeys } from '../../src/config/index.ts';
 import { makeProcCluster, waitUntil } from './procs.ts';
 
 function sendRaw(port: number, bytes: Uint8Array): Promise<void> {
@@ -79,7 +79,7 @@ test('hostile frames, a wrong-key peer and a client flood are rejected and count
     const frames: Uint8Array[] = [];
     for (let i = 1; i <= 8000; i++) {
       const draft: Request = { type: 'request', client: cid, reqNo: reqNo(i), op: encodeKvOp({ type: 'put', key: 'flood', value: new Uint8Array(8) }), readOnly: false, sig: signature(new Uint8Array(64)) };
-      frames.push(encodeMessage({ ...draft, sig: floodSigner.sign(signingBytes(draft)) }));
+      frames.push(encodeMessage({ ...draft, sig: floodSigner.sign(signingBytes(clusterDomain(c.config), draft)) }));
     }
     for (let i = 0; i < frames.length; i++) {
       flooder.sendToReplica(replicaId(0), frames[i]!);

@@ -15,6 +15,7 @@ import { createReplica } from '../../src/pbft/replica.ts';
 import type { Replica, PlantedBugs } from '../../src/pbft/replica.ts';
 import type { PbftParams } from '../../src/pbft/params.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
+import { TEST_DOMAIN } from '../domain.ts';
 
 export const suite = createSimSuite();
 
@@ -43,6 +44,7 @@ export function makeCluster(n: number, params: Partial<PbftParams> = {}, bugs: P
       n,
       replicaKeys: keys,
       signer,
+      domain: TEST_DOMAIN,
       hash: suite.hash,
       app: createKvApp(),
       params: { ...DEFAULT_PARAMS, ...params },
@@ -54,7 +56,7 @@ export function makeCluster(n: number, params: Partial<PbftParams> = {}, bugs: P
 
 export function signAs<M extends Message>(signer: Signer, unsigned: Omit<M, 'sig'>): M {
   const draft = { ...unsigned, sig: signature(new Uint8Array(64)) } as unknown as M;
-  const sig: Signature = signer.sign(signingBytes(draft));
+  const sig: Signature = signer.sign(signingBytes(TEST_DOMAIN, draft));
   return { ...draft, sig };
 }
 

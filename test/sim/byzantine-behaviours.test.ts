@@ -21,13 +21,14 @@ import { replicaBehaviour, CLIENT_BEHAVIOURS } from '../../src/sim/byzantine/reg
 import { otherDigest, signNew } from '../../src/sim/byzantine/util.ts';
 import { slowHoldTicks } from '../../src/sim/byzantine/slow.ts';
 import { oversizedRequestBytes } from '../../src/sim/byzantine/clients.ts';
+import { TEST_DOMAIN } from '../domain.ts';
 
 const suite = createSimSuite();
 const keys = createPrng(99);
 const signers = Array.from({ length: 4 }, () => suite.signer(keys.bytes(32)));
 const clientSigner = suite.signer(keys.bytes(32));
 const client = clientId(toHex(clientSigner.publicKey));
-const ingress = createIngress({ n: 4, replicaKeys: signers.map((s) => s.publicKey), verify: suite.verify, hash: suite.hash, sigCacheSize: 0 });
+const ingress = createIngress({ n: 4, replicaKeys: signers.map((s) => s.publicKey), verify: suite.verify, hash: suite.hash, domain: TEST_DOMAIN, sigCacheSize: 0 });
 const q = { n: 4, quorum: 3, windowSize: DEFAULT_PARAMS.windowSize, checkpointInterval: DEFAULT_PARAMS.checkpointInterval };
 const hash = suite.hash;
 const enc = new TextEncoder();
@@ -37,7 +38,7 @@ const status = (id: number): ReplicaStatus => ({
   stableCheckpoint: seq(0), logSize: 0, clientTableSize: 0, pendingRequests: 0, stateTransfer: false,
 });
 const ctxOf = (id: number): BehaviourCtx => ({
-  id: replicaId(id), n: 4, f: 1, signer: signers[id]!, hash, prng: createPrng(1000 + id), params: DEFAULT_PARAMS,
+  id: replicaId(id), n: 4, f: 1, signer: signers[id]!, domain: TEST_DOMAIN, hash, prng: createPrng(1000 + id), params: DEFAULT_PARAMS,
   status: () => status(id), clients: [client],
 });
 const adversary = (name: Parameters<typeof replicaBehaviour>[0], id: number): { a: Adversary; b: Behaviour } => {
@@ -45,11 +46,11 @@ const adversary = (name: Parameters<typeof replicaBehaviour>[0], id: number): { 
   return { a: b.create(ctxOf(id)), b };
 };
 
-const request = (no: number, op: string): Request => signNew<Request>(clientSigner, { type: 'request', client, reqNo: reqNo(no), op: enc.encode(op), readOnly: false });
+const request = (no: number, op: string): Request => signNew<Request>({ signer: clientSigner, domain: TEST_DOMAIN }, { type: 'request', client, reqNo: reqNo(no), op: enc.encode(op), readOnly: false });
 const prePrepare = (v: number, n: number, requests: readonly Request[], by = 0): PrePrepare =>
-  signNew<PrePrepare>(signers[by]!, { type: 'pre-prepare', view: view(v), seq: seq(n), digest: hash(batchBytes(requests)), requests, replica: replicaId(by) });
-const prepare = (v: number, n: number, d: Digest, by: number): Prepare => signNew<Prepare>(signers[by]!, { type: 'prepare', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
-const commit = (v: number, n: number, d: Digest, by: number): Commit => signNew<Commit>(signers[by]!, { type: 'commit', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
+  signNew<PrePrepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'pre-prepare', view: view(v), seq: seq(n), digest: hash(batchBytes(requests)), requests, replica: replicaId(by) });
+const prepare = (v: number, n: number, d: Digest, by: number): Prepare => signNew<Prepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'prepare', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
+const commit = (v: number, n: number, d: Digest, by: number): Commit => signNew<Commit>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'commit', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
 
 /** Ingress at a receiver, on the authenticated link from `from`. */
 const admit = (m: ReplicaMessage, from: number) => ingress.replicaMessage(encodeMessage(m), replicaId(from));
@@ -185,7 +186,7 @@ test('forge: every replaced message fails ingress (bad signature or claimed send
 
 test('bad-checkpoint: the second half gets a wrong digest, the first peer a conflicting pair, all validly signed', () => {
   const { a } = adversary('bad-checkpoint', 1);
-  const cp = signNew<Checkpoint>(signers[1]!, { type: 'checkpoint', seq: seq(64), stateDigest: hash(enc.encode('state')), replica: replicaId(1) });
+  const cp = signNew<Checkpoint>({ signer: signers[1]!, domain: TEST_DOMAIN }, { type: 'checkpoint', seq: seq(64), stateDigest: hash(enc.encode('state')), replica: replicaId(1) });
   const out = a.release(io(1, cp));
   const d = (peer: number) => (toPeer(out, peer) as Checkpoint[]).map((m) => m.stateDigest);
   const wrong = otherDigest(hash, cp.stateDigest, 'bad-checkpoint');
@@ -197,7 +198,7 @@ test('bad-checkpoint: the second half gets a wrong digest, the first peer a conf
 function viewChange(v: number, by: number, withCert = true): ViewChange {
   const pp = prePrepare(0, 1, [request(1, 'a')]);
   const prepared = withCert ? [{ prePrepare: pp, prepares: [prepare(0, 1, pp.digest, 2), prepare(0, 1, pp.digest, 3)] }] : [];
-  return signNew<ViewChange>(signers[by]!, { type: 'view-change', newView: view(v), stableSeq: seq(0), checkpointProof: [], prepared, replica: replicaId(by) });
+  return signNew<ViewChange>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'view-change', newView: view(v), stableSeq: seq(0), checkpointProof: [], prepared, replica: replicaId(by) });
 }
 
 test('fake-view-change: invalid certificates fail validation (provable), forged ones fail ingress, stale ones stay valid', () => {
@@ -228,8 +229,8 @@ test('bad-new-view: backups recomputing O reject every NEW-VIEW it sends; the ho
   for (const v of [1, 5, 9, 13, 17, 21]) {
     const vcs = [viewChange(v, 1, false), viewChange(v, 2), viewChange(v, 3)];
     const plan = planNewView(vcs, hash)!;
-    const prePrepares = plan.batches.map((b) => signNew<PrePrepare>(signers[1]!, { type: 'pre-prepare', view: view(v), seq: b.seq, digest: b.digest, requests: b.requests, replica: replicaId(1) }));
-    const nv = signNew<NewView>(signers[1]!, { type: 'new-view', view: view(v), viewChanges: vcs, prePrepares, replica: replicaId(1) });
+    const prePrepares = plan.batches.map((b) => signNew<PrePrepare>({ signer: signers[1]!, domain: TEST_DOMAIN }, { type: 'pre-prepare', view: view(v), seq: b.seq, digest: b.digest, requests: b.requests, replica: replicaId(1) }));
+    const nv = signNew<NewView>({ signer: signers[1]!, domain: TEST_DOMAIN }, { type: 'new-view', view: view(v), viewChanges: vcs, prePrepares, replica: replicaId(1) });
     assert.equal(typeof checkNewView(q, nv, hash), 'object', 'the honest NEW-VIEW is accepted');
     const bad = toPeer(a.release(io(v, nv)), 0)[0] as NewView;
     assert.ok(admit(bad, 1).ok, 'validly signed: the signed NEW-VIEW proves the lie');
@@ -242,9 +243,9 @@ test('bad-new-view: backups recomputing O reject every NEW-VIEW it sends; the ho
 test('lying-state: state chunks and committed proofs it serves are wrong but validly signed by it', () => {
   const { a } = adversary('lying-state', 0);
   const data = enc.encode('snapshot bytes');
-  const chunk = signNew<StateChunk>(signers[0]!, { type: 'state-chunk', seq: seq(64), stateDigest: hash(data), chunk: 0, totalChunks: 1, data, replica: replicaId(0) });
+  const chunk = signNew<StateChunk>({ signer: signers[0]!, domain: TEST_DOMAIN }, { type: 'state-chunk', seq: seq(64), stateDigest: hash(data), chunk: 0, totalChunks: 1, data, replica: replicaId(0) });
   const pp = prePrepare(0, 1, [request(1, 'a')]);
-  const proof = signNew<CommittedProof>(signers[0]!, { type: 'committed-proof', prePrepare: pp, commits: [1, 2, 3].map((r) => commit(0, 1, pp.digest, r)), replica: replicaId(0) });
+  const proof = signNew<CommittedProof>({ signer: signers[0]!, domain: TEST_DOMAIN }, { type: 'committed-proof', prePrepare: pp, commits: [1, 2, 3].map((r) => commit(0, 1, pp.digest, r)), replica: replicaId(0) });
   const outcomes = new Set<string>();
   for (let t = 1; t <= 20; t++) {
     const [c, p] = toPeer(a.release({ tick: t, sends: [{ to: replicaId(1), message: chunk }, { to: replicaId(1), message: proof }], replies: [] }), 1) as [StateChunk, CommittedProof];
@@ -260,7 +261,7 @@ test('lying-state: state chunks and committed proofs it serves are wrong but val
 function clientRun(name: string, ticks: number): { bytes: Uint8Array; adv: ClientAdversary }[] {
   const b = CLIENT_BEHAVIOURS.find((x) => x.name === name)!;
   const signer = suite.signer(keys.bytes(32));
-  const adv = b.create({ id: clientId(toHex(signer.publicKey)), signer, n: 4, prng: createPrng(5), honestClients: [client] });
+  const adv = b.create({ id: clientId(toHex(signer.publicKey)), signer, domain: TEST_DOMAIN, n: 4, prng: createPrng(5), honestClients: [client] });
   const out: { bytes: Uint8Array; adv: ClientAdversary }[] = [];
   for (let t = 1; t <= ticks; t++) for (const e of adv.step(t, 0)) out.push({ bytes: e.bytes, adv });
   return out;

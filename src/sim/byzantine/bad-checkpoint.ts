@@ -14,7 +14,7 @@ function create(ctx: BehaviourCtx): Adversary {
   const liars = new Set<number>(second);
   const both = first[0];
 
-  const wrong = (cp: Checkpoint): Checkpoint => resign(ctx.signer, { ...cp, stateDigest: otherDigest(ctx.hash, cp.stateDigest, 'bad-checkpoint') });
+  const wrong = (cp: Checkpoint): Checkpoint => resign(ctx, { ...cp, stateDigest: otherDigest(ctx.hash, cp.stateDigest, 'bad-checkpoint') });
 
   const split = (to: Parameters<typeof targets>[0], cp: Checkpoint, out: Emission[]): void => {
     const bad = wrong(cp);

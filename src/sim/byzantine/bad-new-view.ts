@@ -24,7 +24,7 @@ function create(ctx: BehaviourCtx): Adversary {
   const sent = new Map<number, NewView>();
 
   const batch = (pp: PrePrepare, reqs: readonly Request[]): PrePrepare =>
-    resign(ctx.signer, { ...pp, requests: reqs, digest: ctx.hash(batchBytes(reqs)) });
+    resign(ctx, { ...pp, requests: reqs, digest: ctx.hash(batchBytes(reqs)) });
 
   const applicable = (o: readonly PrePrepare[], v: Variant): boolean => {
     const full = o.filter((pp) => pp.requests.length > 0).length;
@@ -56,7 +56,7 @@ function create(ctx: BehaviourCtx): Adversary {
       case 'extra': {
         const last = o[o.length - 1];
         const after = last === undefined ? Math.max(...nv.viewChanges.map((vc) => vc.stableSeq), 0) : last.seq;
-        const extra = signNew<PrePrepare>(ctx.signer, {
+        const extra = signNew<PrePrepare>(ctx, {
           type: 'pre-prepare', view: nv.view, seq: toSeq(after + 1), digest: ctx.hash(batchBytes(requests.items())),
           requests: requests.items(), replica: ctx.id,
         });
@@ -70,7 +70,7 @@ function create(ctx: BehaviourCtx): Adversary {
     if (known !== undefined) return known;
     const wanted = ctx.prng.pick(BAD_NEW_VIEW_VARIANTS);
     const v = applicable(nv.prePrepares, wanted) ? wanted : 'extra';
-    const bad = resign(ctx.signer, { ...nv, prePrepares: alter(nv, v) });
+    const bad = resign(ctx, { ...nv, prePrepares: alter(nv, v) });
     if (sent.size >= 64) sent.clear();
     sent.set(nv.view, bad);
     bump(counts, `new-views: ${v}`);

@@ -23,7 +23,7 @@ import { badSig, bump, createRing, signNew } from './util.ts';
 const FLOOD_FRESH_PER_TICK = 2;
 
 function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
-  return signNew<Request>(ctx.signer, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false });
+  return signNew<Request>(ctx, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false });
 }
 
 const toAll = (r: Request): ClientEmission => ({ to: 'all', bytes: encodeMessage(r) });

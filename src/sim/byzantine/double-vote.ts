@@ -50,8 +50,8 @@ function create(ctx: BehaviourCtx): Adversary {
 
   const votes = (s: Slot, d: Digest, peer: ReplicaId, out: Emission[]): void => {
     const base = { view: s.view, seq: s.seq, digest: d, replica: ctx.id } as Omit<Prepare, 'type' | 'sig'>;
-    const prepare = s.prepare?.digest === d ? s.prepare : signNew<Prepare>(ctx.signer, { type: 'prepare', ...base });
-    const commit = s.commit?.digest === d ? s.commit : signNew<Commit>(ctx.signer, { type: 'commit', ...base });
+    const prepare = s.prepare?.digest === d ? s.prepare : signNew<Prepare>(ctx, { type: 'prepare', ...base });
+    const commit = s.commit?.digest === d ? s.commit : signNew<Commit>(ctx, { type: 'commit', ...base });
     out.push(message(peer, prepare), message(peer, commit));
   };
 

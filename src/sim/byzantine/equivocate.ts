@@ -31,7 +31,7 @@ function create(ctx: BehaviourCtx): Adversary {
     const requests = otherBatch(pp.requests);
     if (requests === undefined) return undefined;
     if (alt.size >= MAX_REMEMBERED) prune();
-    const b = resign(ctx.signer, { ...pp, requests, digest: ctx.hash(batchBytes(requests)) });
+    const b = resign(ctx, { ...pp, requests, digest: ctx.hash(batchBytes(requests)) });
     alt.set(k, b);
     bump(counts, 'equivocating pre-prepares');
     return b;
@@ -63,7 +63,7 @@ function create(ctx: BehaviourCtx): Adversary {
         } else if (m.type === 'commit') {
           const b = alt.get(key(m.view, m.seq));
           if (b !== undefined) {
-            split(s.to, m, resign(ctx.signer, { ...m, digest: b.digest }), out);
+            split(s.to, m, resign(ctx, { ...m, digest: b.digest }), out);
             bump(counts, 'conflicting commits');
             continue;
           }

@@ -37,7 +37,7 @@ function create(ctx: BehaviourCtx): Adversary {
     if (own !== undefined) return own;
     const pp = [...prePrepares.items()].reverse().find((p) => p.view < vc.newView && p.seq > vc.stableSeq);
     if (pp !== undefined) return { prePrepare: pp, prepares: [] };
-    const made = signNew<PrePrepare>(ctx.signer, {
+    const made = signNew<PrePrepare>(ctx, {
       type: 'pre-prepare', view: toView(Math.max(0, vc.newView - 1)), seq: toSeq(vc.stableSeq + 1),
       digest: ctx.hash(batchBytes([])), requests: [], replica: ctx.id,
     });
@@ -47,7 +47,7 @@ function create(ctx: BehaviourCtx): Adversary {
   const withCert = (vc: ViewChange, cert: PreparedProof): ViewChange => {
     const others = vc.prepared.filter((p) => p.prePrepare.seq !== cert.prePrepare.seq);
     const prepared = [...others, cert].sort((a, b) => a.prePrepare.seq - b.prePrepare.seq);
-    return resign(ctx.signer, { ...vc, prepared });
+    return resign(ctx, { ...vc, prepared });
   };
 
   const tooFew = (vc: ViewChange): ViewChange => {
@@ -58,7 +58,7 @@ function create(ctx: BehaviourCtx): Adversary {
   const mismatch = (vc: ViewChange): ViewChange => {
     const c = baseCert(vc);
     const pp = c.prePrepare;
-    const mine = signNew<Prepare>(ctx.signer, { type: 'prepare', view: pp.view, seq: pp.seq, digest: otherDigest(ctx.hash, pp.digest, 'fake-vc'), replica: ctx.id });
+    const mine = signNew<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: otherDigest(ctx.hash, pp.digest, 'fake-vc'), replica: ctx.id });
     return withCert(vc, { prePrepare: pp, prepares: [mine, ...c.prepares.filter((p) => p.replica !== ctx.id)].slice(0, 2 * ctx.f) });
   };
 
@@ -68,7 +68,7 @@ function create(ctx: BehaviourCtx): Adversary {
       return older ?? p;
     });
     if (prepared.every((p, i) => p === vc.prepared[i])) prepared = prepared.slice(0, -1);
-    return resign(ctx.signer, { ...vc, prepared });
+    return resign(ctx, { ...vc, prepared });
   };
 
   const forgedPp = (vc: ViewChange): ViewChange => {
@@ -109,7 +109,7 @@ function create(ctx: BehaviourCtx): Adversary {
     // Views v+1 … v+4 in turn, so each variant gets validated (a peer keeps one per replica, the highest).
     const newView: View = toView(st.view + 1 + (unpromptedCount++ % 4));
     const base = lastReal !== undefined && lastReal.stableSeq <= st.stableCheckpoint ? lastReal : undefined;
-    const draft = signNew<ViewChange>(ctx.signer, {
+    const draft = signNew<ViewChange>(ctx, {
       type: 'view-change', newView, stableSeq: base?.stableSeq ?? toSeq(0),
       checkpointProof: base?.checkpointProof ?? [], prepared: base?.prepared ?? [], replica: ctx.id,
     });

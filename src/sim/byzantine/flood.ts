@@ -43,7 +43,7 @@ function create(ctx: BehaviourCtx): Adversary {
         if (e !== undefined) out.push(e);
       }
       if (io.tick % FETCH_LOG_EVERY === 0) {
-        out.push(message(ctx.prng.pick(peers), signNew<FetchLog>(ctx.signer, { type: 'fetch-log', fromSeq: seq(1), replica: ctx.id })));
+        out.push(message(ctx.prng.pick(peers), signNew<FetchLog>(ctx, { type: 'fetch-log', fromSeq: seq(1), replica: ctx.id })));
         bump(counts, 'fetch-log requests from seq 1');
       }
       return out;

@@ -36,7 +36,7 @@ function create(ctx: BehaviourCtx): Adversary {
       return message(e.to, badSig(m));
     }
     bump(counts, 'messages claiming another sender');
-    return message(e.to, resign(ctx.signer, { ...m, replica: claimOther() }));
+    return message(e.to, resign(ctx, { ...m, replica: claimOther() }));
   };
 
   const fakeRequest = (): Emission | undefined => {
@@ -44,7 +44,7 @@ function create(ctx: BehaviourCtx): Adversary {
     if (client === undefined) return undefined;
     bump(counts, "requests forged in a client's name");
     const op = Uint8Array.from([0xff, fakeReqNo & 0xff]);
-    const r = signNew<Request>(ctx.signer, { type: 'request', client, reqNo: reqNo(1_000_000 + fakeReqNo++), op, readOnly: false });
+    const r = signNew<Request>(ctx, { type: 'request', client, reqNo: reqNo(1_000_000 + fakeReqNo++), op, readOnly: false });
     return message(ctx.prng.pick(peers), r);
   };
 
@@ -73,11 +73,11 @@ function create(ctx: BehaviourCtx): Adversary {
     } else {
       // A "conflicting" vote forged in the peer's name: its signature is the forger's.
       const digest = otherDigest(ctx.hash, real.digest, 'forge');
-      if (real.type === 'prepare') prepares.push(real, resign(ctx.signer, { ...real, digest }));
-      else commits.push(real, resign(ctx.signer, { ...real, digest }));
+      if (real.type === 'prepare') prepares.push(real, resign(ctx, { ...real, digest }));
+      else commits.push(real, resign(ctx, { ...real, digest }));
       bump(counts, 'false accusations (a forged vote)');
     }
-    const ev = signNew<EvidenceMessage>(ctx.signer, { ...base, prepares, commits });
+    const ev = signNew<EvidenceMessage>(ctx, { ...base, prepares, commits });
     return message('all', ev);
   };
 

@@ -14,22 +14,22 @@ function create(ctx: BehaviourCtx): Adversary {
   const chunk = (m: StateChunk): StateChunk => {
     if (ctx.prng.chance(0.5) || m.data.length === 0) {
       bump(counts, 'state chunks with a wrong chunk count');
-      return resign(ctx.signer, { ...m, totalChunks: m.totalChunks + 1 });
+      return resign(ctx, { ...m, totalChunks: m.totalChunks + 1 });
     }
     const data = Uint8Array.from(m.data);
     const i = ctx.prng.int(0, data.length - 1);
     data[i] = data[i]! ^ 0xff;
     bump(counts, 'state chunks with altered bytes');
-    return resign(ctx.signer, { ...m, data });
+    return resign(ctx, { ...m, data });
   };
 
   const proof = (m: CommittedProof): CommittedProof => {
     if (ctx.prng.chance(0.5) || m.prePrepare.requests.length === 0) {
       bump(counts, 'committed proofs one commit short');
-      return resign(ctx.signer, { ...m, commits: m.commits.slice(0, -1) });
+      return resign(ctx, { ...m, commits: m.commits.slice(0, -1) });
     }
     bump(counts, 'committed proofs with an altered batch');
-    return resign(ctx.signer, { ...m, prePrepare: { ...m.prePrepare, requests: m.prePrepare.requests.slice(0, -1) } });
+    return resign(ctx, { ...m, prePrepare: { ...m.prePrepare, requests: m.prePrepare.requests.slice(0, -1) } });
   };
 
   return {

@@ -18,6 +18,7 @@ import { formatByzantine } from './spec.ts';
 import type { Adversary, Behaviour, ClientAdversary, ClientBehaviour, Emission } from './types.ts';
 import { clientBehaviour, replicaBehaviour } from './registry.ts';
 import { targets } from './util.ts';
+import type { SigningDomain } from '../../wire/domain.ts';
 
 export interface ByzantineReplica {
   readonly id: ReplicaId;
@@ -51,6 +52,8 @@ export interface ByzantineSetup {
   readonly f: number;
   readonly params: PbftParams;
   readonly suite: CryptoSuite;
+  /** The cluster's signing domain (malicious clients sign under it too). */
+  readonly domain: SigningDomain;
   /** Forked in createCluster after every honest stream; forked here in a fixed order. */
   readonly prng: Prng;
   readonly replicas: readonly SimReplica[];
@@ -67,7 +70,7 @@ export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
     if (r === undefined) continue;
     const behaviour = replicaBehaviour(name);
     const adversary = behaviour.create({
-      id: r.id, n: s.n, f: s.f, signer: r.options.signer, hash: s.suite.hash, prng: s.prng.fork(), params: s.params,
+      id: r.id, n: s.n, f: s.f, signer: r.options.signer, domain: r.options.domain, hash: s.suite.hash, prng: s.prng.fork(), params: s.params,
       status: () => r.core.status(), clients: s.honestClients,
     });
     replicas.set(r.id, { id: r.id, behaviour, adversary, sent: 0 });
@@ -76,7 +79,7 @@ export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
     const signer = s.suite.signer(s.prng.bytes(32));
     const id = toHex(signer.publicKey) as ClientId;
     const behaviour = clientBehaviour(name);
-    const adversary = behaviour.create({ id, signer, n: s.n, prng: s.prng.fork(), honestClients: s.honestClients });
+    const adversary = behaviour.create({ id, signer, domain: s.domain, n: s.n, prng: s.prng.fork(), honestClients: s.honestClients });
     clients.push({ node: s.firstClientNode + i, id, behaviour, adversary, sent: 0, repliesReceived: 0 });
   });
   return {

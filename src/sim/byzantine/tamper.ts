@@ -31,12 +31,12 @@ function create(ctx: BehaviourCtx): Adversary {
       return { ...pp, requests };
     }
     bump(counts, 'pre-prepares with a tampered request (digest fixed, re-signed)');
-    return resign(ctx.signer, { ...pp, requests, digest: ctx.hash(batchBytes(requests)) });
+    return resign(ctx, { ...pp, requests, digest: ctx.hash(batchBytes(requests)) });
   };
 
   const reply = (r: Reply): Reply => {
     bump(counts, 'replies with a tampered result');
-    return remac(ctx.signer, { ...r, result: altered(r.result) });
+    return remac(ctx, { ...r, result: altered(r.result) });
   };
 
   return {

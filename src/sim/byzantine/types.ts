@@ -6,6 +6,7 @@
 
 import type { ClientId, ReplicaId } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
+import type { SigningDomain } from '../../wire/domain.ts';
 import type { Prng } from '../../core/prng.ts';
 import type { PbftParams } from '../../pbft/params.ts';
 import type { ReplicaStatus } from '../../pbft/replica.ts';
@@ -46,6 +47,8 @@ export interface BehaviourCtx {
   readonly f: number;
   /** The replica's real signer (in SimReplica.options.signer). */
   readonly signer: Signer;
+  /** The cluster's signing domain (SimReplica.options.domain): a liar signs its lies properly. */
+  readonly domain: SigningDomain;
   readonly hash: HashFn;
   /** A seeded stream of its own (forked in createCluster after every honest stream). */
   readonly prng: Prng;
@@ -72,6 +75,7 @@ export interface Behaviour {
 export interface ClientCtx {
   readonly id: ClientId;
   readonly signer: Signer;
+  readonly domain: SigningDomain;
   readonly n: number;
   readonly prng: Prng;
   /** Ids of the honest workload's clients. */

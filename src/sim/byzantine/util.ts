@@ -7,22 +7,29 @@ import type { HashFn, Signer } from '../../core/crypto-port.ts';
 import type { Destination } from '../../protocol/types.ts';
 import type { Message, Reply, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
+import type { SigningDomain } from '../../wire/domain.ts';
 import { replyWithMac } from '../../pbft/context.ts';
 import type { Emission, StepIo } from './types.ts';
 
+/** A key and the signing domain it signs under (a behaviour's ctx is one). */
+export interface Keyed {
+  readonly signer: Signer;
+  readonly domain: SigningDomain;
+}
+
 /** Signs m (its old signature is ignored) with the given key: an altered message, honestly signed by the liar. */
-export function resign<M extends Message>(signer: Signer, m: M): M {
-  return { ...m, sig: signer.sign(signingBytes(m)) };
+export function resign<M extends Message>(k: Keyed, m: M): M {
+  return { ...m, sig: k.signer.sign(signingBytes(k.domain, m)) };
 }
 
 const NO_SIG = signature(new Uint8Array(64));
 
 /** A reply re-authenticated with the replica's own key: a lying replica MACs its lie properly. */
-export const remac = (signer: Signer, r: Reply): Reply => replyWithMac(signer, r);
+export const remac = (k: Keyed, r: Reply): Reply => replyWithMac(k.signer, k.domain, r);
 
 /** A new message signed with the given key. */
-export function signNew<M extends Message>(signer: Signer, unsigned: Omit<M, 'sig'>): M {
-  return resign(signer, { ...unsigned, sig: NO_SIG } as unknown as M);
+export function signNew<M extends Message>(k: Keyed, unsigned: Omit<M, 'sig'>): M {
+  return resign(k, { ...unsigned, sig: NO_SIG } as unknown as M);
 }
 
 /** The same message with a signature that does not verify (one bit flipped). */

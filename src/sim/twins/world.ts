@@ -15,6 +15,7 @@ import type { Ingress } from '../../ingress/ingress.ts';
 import { createIngress } from '../../ingress/ingress.ts';
 import type { Replica } from '../../pbft/replica.ts';
 import { createReplica } from '../../pbft/replica.ts';
+import { defaultDomain } from '../../wire/domain.ts';
 import type { ClientCore } from '../../protocol/client.ts';
 import { createClientCore } from '../../protocol/client.ts';
 import type { SimDisk } from '../disk.ts';
@@ -75,19 +76,20 @@ export function createTwinsWorld(s: TwinsScenario, c: TwinsConfig, linkUp: (a: n
   const clientSigners = Array.from({ length: c.clients }, () => suite.signer(keyPrng.bytes(32)));
   const replicaKeys = signers.map((x) => x.publicKey);
   const params = twinsParams(c);
+  const domain = defaultDomain(suite.hash, replicaKeys);
   // The signature cache stays on (unlike src/sim/cluster.ts): Twins runs sit in view changes for
   // long stretches, re-sending VIEW-CHANGEs whose nested certificates the cache verifies once.
-  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash });
+  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain });
   const nodes = twinsNodes(n, s.twins).map((node): TwinsReplicaNode => {
     // The twin's whole identity: the same replica id and the same signer as its copy.
-    const core = createReplica({ id: replicaId(node.replica), n, replicaKeys, signer: signers[node.replica]!, hash: suite.hash, params, app: createKvApp() });
+    const core = createReplica({ id: replicaId(node.replica), n, replicaKeys, signer: signers[node.replica]!, domain, hash: suite.hash, params, app: createKvApp() });
     return { node, core, disk: createSimDisk(), ingress: makeIngress(), honest: node.copy === undefined, up: true };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => nodes.filter((x) => x.node.replica === r).map((x) => x.node.index));
   const clients = clientSigners.map((signer, i): TwinsClient => {
     const id = clientId(toHex(signer.publicKey));
-    const core = createClientCore({ id, signer, n, f, retransmitTicks: c.clientRetransmitTicks });
-    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, replyAuth: signer });
+    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: c.clientRetransmitTicks });
+    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer });
     return { index: i, net: nodes.length + i, core, ingress, workload: createWorkload(workPrng.fork()), nextSubmitTick: 0 };
   });
   return {
