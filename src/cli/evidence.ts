@@ -25,20 +25,21 @@ export function runEvidenceVerify(file: string, flags: VerifyFlags, io: CliIo): 
     io.err(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  let replicaKeys;
+  let cluster: { replicaKeys: ReturnType<typeof replicaPublicKeys>; clusterId: string } | undefined;
   if (flags.config !== undefined) {
     const cfg = loadClusterConfig(flags.config);
     if (!cfg.ok) {
       io.err(`${flags.config}: ${cfg.error.map((e) => `${e.path}: ${e.message}`).join('; ')}\n`);
       return 2;
     }
-    replicaKeys = replicaPublicKeys(cfg.value);
+    cluster = { replicaKeys: replicaPublicKeys(cfg.value), clusterId: cfg.value.clusterId };
   }
   if (/"scheme"\s*:\s*"sim"/.test(text)) {
     io.err(`${file} was made by a simulation with simulated signatures, which only that run can check: re-run it with --crypto ed25519\n`);
     return 1;
   }
-  const r = verifyEvidenceFile(text, replicaKeys === undefined ? {} : { replicaKeys });
+  // With --config, the file's keys and signing domain must be this cluster's (src/wire/domain.ts).
+  const r = verifyEvidenceFile(text, cluster ?? {});
   if (!r.ok) {
     io.err(`INVALID: ${r.error}\n`);
     return 1;
@@ -48,7 +49,8 @@ export function runEvidenceVerify(file: string, flags: VerifyFlags, io: CliIo): 
     return 0;
   }
   const keysFrom = flags.config === undefined ? "the file's own keys (pass --config to check them against your cluster)" : `the keys of ${flags.config}`;
-  io.out(`${r.value.records.length} evidence record(s) verified with ${keysFrom}:\n`);
+  const d = r.value.domain;
+  io.out(`${r.value.records.length} evidence record(s) of cluster ${d.clusterId}, epoch ${d.epoch}, protocol ${d.protocol} verified with ${keysFrom}:\n`);
   for (const rec of r.value.records) {
     io.out(`  [${rec.index}] replica ${rec.accused}: ${rec.kind} — ${rec.reason} (reported by replica ${rec.reporter})\n`);
   }

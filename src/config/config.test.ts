@@ -11,7 +11,9 @@ import { buildClusterConfig, portLayout } from './layout.ts';
 import { loadClusterConfig, loadKeyFile, loadReplicaKey, replicaKeyFile, serializeClusterConfig, writeKeyFile } from './load.ts';
 import { DEFAULT_CONFIG_LIMITS, DEFAULT_CONFIG_PARAMS, paramsSchema } from './schema.ts';
 import type { ClusterConfig } from './schema.ts';
-import { formatConfigErrors, parseClusterConfig, pbftParamsFromConfig, replicaPublicKeys } from './validate.ts';
+import { clusterDomain, formatConfigErrors, parseClusterConfig, pbftParamsFromConfig, replicaPublicKeys } from './validate.ts';
+import { sha256 } from '../crypto/ed25519.ts';
+import { defaultClusterId } from '../wire/domain.ts';
 import type { ConfigError } from './validate.ts';
 
 const seedOf = (b: number): Uint8Array => new Uint8Array(32).fill(b);
@@ -204,4 +206,25 @@ test('key files: written 0600, loaded, refused when group/other readable or malf
     assert.match(garbage.error.message, /64 hex characters/);
     assert.ok(!loadReplicaKey(dir, 9).ok);
   });
+});
+
+test('clusterId is optional: without it the id is derived from the replica keys, the same on every load', () => {
+  const raw = rawOf(goodConfig());
+  delete raw['clusterId'];
+  const a = parseClusterConfig(raw);
+  assert.ok(a.ok, JSON.stringify(a));
+  assert.match(a.value.clusterId, /^byz-[0-9a-f]{16}$/);
+  assert.equal(a.value.clusterId, defaultClusterId(sha256, replicaPublicKeys(a.value)));
+  const b = parseClusterConfig(JSON.parse(JSON.stringify(raw)));
+  assert.ok(b.ok && b.value.clusterId === a.value.clusterId, 'deterministic');
+  // Other keys, another cluster id: two clusters never share a default domain by accident.
+  const otherKeys = rawOf(goodConfig());
+  delete otherKeys['clusterId'];
+  otherKeys.replicas[0]!['publicKey'] = keyHex(9);
+  const c = parseClusterConfig(otherKeys);
+  assert.ok(c.ok && c.value.clusterId !== a.value.clusterId);
+  // A given id is kept, and the signing domain uses it with epoch 0 and PBFT.
+  const d = clusterDomain(goodConfig());
+  assert.deepEqual([d.clusterId, d.epoch, d.protocol], ['test', 0, 'pbft']);
+  for (const bad of ['', 'x'.repeat(65), 'ü', 7]) findError(errorsOf({ ...rawOf(goodConfig()), clusterId: bad }), 'clusterId', bad === 7 ? 'a cluster name' : '1–64 characters');
 });

@@ -12,7 +12,8 @@ import { DEFAULT_PARAMS } from '../pbft/params.ts';
 import { verifyEvidence, verifyEvidenceFile } from './verify.ts';
 import { suite as simSuite } from '../../test/pbft/harness.ts';
 import { prePrepare, req, signers as simSigners } from '../../test/accountability/build.ts';
-import { TEST_DOMAIN } from '../../test/domain.ts';
+import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
+import { signingDomain } from '../wire/domain.ts';
 
 const seed = (i: number): Uint8Array => new Uint8Array(32).fill(i + 1);
 const ed = Array.from({ length: 4 }, (_, i) => ed25519Suite.signer(seed(i)));
@@ -121,4 +122,35 @@ test('invalid-view-change evidence is judged with the cluster parameters the fil
   assert.match(small.value.records[0]!.reason, /certificate for seq 100 .* within \(0, 8\]/);
   const defaults = verifyEvidenceFile(exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, domain: TEST_DOMAIN }, [record]));
   assert.ok(!defaults.ok && /the view-change is valid/.test(defaults.error));
+});
+
+test('evidence signed in one cluster, epoch or protocol proves nothing in another', () => {
+  const bytes = encodeMessage(edEvidence());
+  for (const other of [signingDomain('another-cluster', 0, 'pbft'), signingDomain(TEST_CLUSTER_ID, 1, 'pbft'), signingDomain(TEST_CLUSTER_ID, 0, 'hotstuff')]) {
+    const v = verifyEvidence(bytes, { ...ctx, domain: other });
+    assert.ok(!v.ok && /bad-signature/.test(v.error), `${other.clusterId}/${other.epoch}/${other.protocol}`);
+  }
+  assert.ok(verifyEvidence(bytes, ctx).ok);
+});
+
+test('evidence files record their signing domain, and verification uses it', () => {
+  const record = { accused: 0, kind: 'equivocation' as const, reason: '', message: encodeMessage(edEvidence()) };
+  const text = exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, domain: TEST_DOMAIN }, [record]);
+  const file = JSON.parse(text) as Record<string, unknown>;
+  assert.deepEqual(file.domain, { clusterId: TEST_CLUSTER_ID, epoch: 0, protocol: 'pbft' });
+  assert.ok(verifyEvidenceFile(text, { clusterId: TEST_CLUSTER_ID }).ok);
+  // The same messages under a domain they were not signed in: every signature fails.
+  for (const domain of [{ clusterId: 'another', epoch: 0, protocol: 'pbft' }, { clusterId: TEST_CLUSTER_ID, epoch: 1, protocol: 'pbft' }, { clusterId: TEST_CLUSTER_ID, epoch: 0, protocol: 'other' }]) {
+    const r = verifyEvidenceFile(JSON.stringify({ ...file, domain }));
+    assert.ok(!r.ok && /records\[0\]: rejected by ingress: bad-signature/.test(r.error), JSON.stringify(domain));
+  }
+  const elsewhere = verifyEvidenceFile(text, { clusterId: 'my-cluster' });
+  assert.ok(!elsewhere.ok && /signed in cluster 'test-cluster', not this cluster \('my-cluster'\)/.test(elsewhere.error));
+  const { domain: _, ...noDomain } = file;
+  const missing = verifyEvidenceFile(JSON.stringify(noDomain));
+  assert.ok(!missing.ok && /domain is not \{ clusterId, epoch, protocol \}/.test(missing.error));
+  const badId = verifyEvidenceFile(JSON.stringify({ ...file, domain: { clusterId: 'a b', epoch: 0, protocol: 'pbft' } }));
+  assert.ok(!badId.ok && /1–64 characters/.test(badId.error));
+  const old = verifyEvidenceFile(JSON.stringify({ ...noDomain, format: 'byzantium-evidence/1' }));
+  assert.ok(!old.ok && /predates signing domains/.test(old.error));
 });

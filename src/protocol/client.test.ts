@@ -8,7 +8,8 @@ import type { ReqNo } from '../core/ids.ts';
 import { markVerified } from '../core/verified.ts';
 import type { Reply } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
-import { TEST_DOMAIN } from '../../test/domain.ts';
+import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
+import { signingDomain } from '../wire/domain.ts';
 
 const suite = createSimSuite();
 const signer = suite.signer(new Uint8Array(32).fill(7));
@@ -41,6 +42,16 @@ test('submit signs a request with increasing request numbers, sent to the primar
   for (const r of [0, 1]) c.onReply(reply(r, first.request.reqNo, 'ok'));
   const second = c.submit(new Uint8Array([2]));
   assert.equal(second.request.reqNo, 2);
+});
+
+test("a request is signed for the client's cluster only: valid in any epoch or protocol of it, in no other cluster", () => {
+  const { request } = client().submit(new Uint8Array([1]));
+  const verifiesIn = (clusterId: string, epoch: number, protocol: string): boolean =>
+    suite.verify(signer.publicKey, signingBytes(signingDomain(clusterId, epoch, protocol), request), request.sig);
+  assert.ok(verifiesIn(TEST_CLUSTER_ID, 0, 'pbft'));
+  assert.ok(verifiesIn(TEST_CLUSTER_ID, 5, 'pbft'), 'a later epoch');
+  assert.ok(verifiesIn(TEST_CLUSTER_ID, 0, 'hotstuff'), 'another protocol');
+  assert.ok(!verifiesIn('another-cluster', 0, 'pbft'), 'another cluster');
 });
 
 test('TOCS §4.1: accepts only after f+1 matching replies from distinct replicas', () => {

@@ -10,7 +10,6 @@
 import { assert } from '../core/assert.ts';
 import type { HashFn } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
-import { toHex } from '../core/ids.ts';
 
 /** The version tag every signing prefix starts with ("byzantium/v1" had no cluster, epoch or protocol). */
 export const DOMAIN_TAG = 'byzantium/v2';
@@ -112,9 +111,3 @@ export interface DomainInfo {
   readonly epoch: number;
   readonly protocol: string;
 }
-
-export const domainInfo = (d: SigningDomain): DomainInfo => ({ clusterId: d.clusterId, epoch: d.epoch, protocol: d.protocol });
-
-/** Whether two domains sign the same bytes (a hex compare of the prefixes, for tests and checks). */
-export const sameDomain = (a: SigningDomain, b: SigningDomain): boolean =>
-  toHex(a.replicaPrefix) === toHex(b.replicaPrefix) && toHex(a.clientPrefix) === toHex(b.clientPrefix);
