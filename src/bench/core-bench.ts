@@ -14,6 +14,7 @@ import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import { createReplica } from '../pbft/replica.ts';
 import { defaultDomain } from '../wire/domain.ts';
+import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 import type { Replica } from '../pbft/replica.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
 import type { PbftParams } from '../pbft/params.ts';
@@ -148,7 +149,7 @@ function makeWorld(o: CoreBenchOptions): World {
   const signers = Array.from({ length: o.n }, (_, i) => suite.signer(seed(1, i)));
   const keys = signers.map((s) => s.publicKey);
   const params = { ...DEFAULT_PARAMS, ...o.params };
-  const domain = defaultDomain(suite.hash, keys);
+  const domain = defaultDomain(suite.hash, keys, DEFAULT_PROTOCOL);
   const replicas = signers.map((signer, i) =>
     createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: createKvApp(), params }),
   );

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
 import { clusterIdProblem } from '../wire/domain.ts';
+import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 
 /** The only config file version this build understands. */
 export const CONFIG_VERSION = 1;
@@ -110,7 +111,7 @@ export const clusterConfigSchema = z.strictObject({
     .refine((s) => clusterIdProblem(s) === undefined, { error: (iss) => clusterIdProblem(String(iss.input)) ?? 'is not a cluster id' })
     .optional(),
   /** The ordering protocol (src/engine/registry.ts lists what this build has; checked in validate.ts). */
-  protocol: z.string({ error: expect('a protocol name such as "pbft"') }).default('pbft'),
+  protocol: z.string({ error: expect('a protocol name such as "pbft"') }).default(DEFAULT_PROTOCOL),
   replicas: z
     .array(replicaSchema, { error: expect('an array of replicas') })
     .min(MIN_REPLICAS, {

@@ -12,7 +12,7 @@ import type { EngineParams } from '../engine/module.ts';
 import { findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { sha256 } from '../crypto/ed25519.ts';
 import type { SigningDomain } from '../wire/domain.ts';
-import { DEFAULT_PROTOCOL, INITIAL_EPOCH, defaultClusterId, signingDomain } from '../wire/domain.ts';
+import { INITIAL_EPOCH, defaultClusterId, signingDomain } from '../wire/domain.ts';
 import {
   clusterConfigSchema,
   hostSchema,
@@ -214,7 +214,7 @@ export function parseClusterConfig(raw: unknown): Result<ClusterConfig, ConfigEr
  * will move epochs) and its protocol (src/wire/domain.ts).
  */
 export function clusterDomain(config: ClusterConfig): SigningDomain {
-  return signingDomain(config.clusterId, INITIAL_EPOCH, DEFAULT_PROTOCOL);
+  return signingDomain(config.clusterId, INITIAL_EPOCH, config.protocol);
 }
 
 /** Converts milliseconds to ticks, rounding up, at least 1. */

@@ -20,6 +20,7 @@ import type { EngineParams } from '../protocol/params.ts';
 
 export type { EngineParams } from '../protocol/params.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 
 /** What a protocol core needs to run one replica (the service is built inside from `app`). */
 export interface CoreOptions<P> {
@@ -27,6 +28,8 @@ export interface CoreOptions<P> {
   readonly n: number;
   readonly replicaKeys: readonly PublicKey[];
   readonly signer: Signer;
+  /** What every signature covers: cluster id, epoch, protocol (src/wire/domain.ts). */
+  readonly domain: SigningDomain;
   readonly hash: HashFn;
   readonly app: App;
   readonly params: P;

@@ -18,7 +18,7 @@ export function evidenceRulesFor(module: ProtocolModule, o: { readonly n: number
 }
 
 export function accountableOptionsFor(module: ProtocolModule, o: Omit<CoreOptions<EngineParams>, 'app'>): AccountableOptions {
-  return { id: o.id, n: o.n, f: quorumConfig(o.n).f, signer: o.signer, hash: o.hash, rules: evidenceRulesFor(module, o) };
+  return { id: o.id, n: o.n, f: quorumConfig(o.n).f, signer: o.signer, domain: o.domain, hash: o.hash, rules: evidenceRulesFor(module, o) };
 }
 
 /** Wraps a protocol core (fresh, or restored when `records` come from the disk) in accountability. */

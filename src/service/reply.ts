@@ -7,20 +7,21 @@ import { fromHex, publicKey, signature } from '../core/ids.ts';
 import type { Signer } from '../core/crypto-port.ts';
 import type { Reply } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { ServiceState } from './types.ts';
 
 const NO_SIG = signature(new Uint8Array(64));
 
 /** The reply with its MAC for its client under `signer`'s key (also used by simulated liars). */
-export function replyWithMac(signer: Signer, unsigned: Omit<Reply, 'sig'>): Reply {
+export function replyWithMac(signer: Signer, domain: SigningDomain, unsigned: Omit<Reply, 'sig'>): Reply {
   const draft: Reply = { ...unsigned, sig: NO_SIG };
   const client = publicKey(fromHex(unsigned.client) ?? new Uint8Array(0));
-  return { ...draft, sig: signer.mac(client, signingBytes(draft)) };
+  return { ...draft, sig: signer.mac(client, signingBytes(domain, draft)) };
 }
 
 /** A fresh reply for (client, reqNo), remembered for retransmissions. */
 export function makeReply(svc: ServiceState, view: View, client: ClientId, reqNo: ReqNo, result: Uint8Array): Reply {
-  const reply = replyWithMac(svc.signer, { type: 'reply', view, client, reqNo, result, replica: svc.id });
+  const reply = replyWithMac(svc.signer, svc.domain, { type: 'reply', view, client, reqNo, result, replica: svc.id });
   svc.replyCache.set(client, reply);
   return reply;
 }

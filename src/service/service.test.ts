@@ -11,12 +11,13 @@ import { createServiceState } from './types.ts';
 import { admitRequest, markInFlight, takeBatch } from './requests.ts';
 import { executeBatch } from './execute.ts';
 import { restoreSnapshot, takeSnapshot } from './snapshot.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const suite = createSimSuite();
 const PARAMS: ServiceParams = { maxPendingPerClient: 4, maxClients: 1000 };
 
 function service(params: ServiceParams = PARAMS, bugs = {}): ServiceState {
-  return createServiceState({ id: replicaId(0), signer: suite.signer(new Uint8Array(32).fill(1)), hash: suite.hash, app: createKvApp(), params, bugs });
+  return createServiceState({ id: replicaId(0), signer: suite.signer(new Uint8Array(32).fill(1)), domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params, bugs });
 }
 
 const client = (i: number): ClientId => clientId(toHex(new Uint8Array(32).fill(i)));

@@ -6,6 +6,7 @@ import type { ClientId, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { Reply, Request } from '../wire/messages.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 
 export interface ServiceParams {
   /** Most requests one client may have queued at a replica (SPEC B4). */
@@ -23,6 +24,8 @@ export interface ServiceBugs {
 export interface ServiceOptions {
   readonly id: ReplicaId;
   readonly signer: Signer;
+  /** Replies are MACed under the domain's client prefix (src/wire/domain.ts). */
+  readonly domain: SigningDomain;
   readonly hash: HashFn;
   readonly app: App;
   readonly params: ServiceParams;
@@ -49,6 +52,7 @@ export interface PendingRequest {
 export interface ServiceState {
   readonly id: ReplicaId;
   readonly signer: Signer;
+  readonly domain: SigningDomain;
   readonly hash: HashFn;
   readonly app: App;
   readonly params: ServiceParams;
@@ -69,6 +73,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
   return {
     id: opts.id,
     signer: opts.signer,
+    domain: opts.domain,
     hash: opts.hash,
     app: opts.app,
     params: opts.params,

@@ -20,6 +20,7 @@ import type { ReplicaOptions } from '../pbft/replica.ts';
 import { createReplica, recoverReplica } from '../pbft/replica.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { defaultDomain } from '../wire/domain.ts';
+import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
 import type { SimCore } from './accountability.ts';
@@ -122,7 +123,7 @@ export function createCluster(o: SimOptions): Cluster {
   const params = simParams(o);
   const bugs = bugsOf(o);
   const makeApp = o.app?.create ?? createKvApp;
-  const domain = defaultDomain(suite.hash, replicaKeys);
+  const domain = defaultDomain(suite.hash, replicaKeys, DEFAULT_PROTOCOL);
   // With the simulated scheme a verification (two short hashes) costs about what the signature
   // cache's lookup hash does, so the cache is off; every signature is still checked.
   const cacheOff = o.crypto === 'sim' ? { sigCacheSize: 0 } : {};

@@ -51,6 +51,6 @@ test('the default cluster id is derived from the ordered replica keys', () => {
   assert.equal(id, `byz-${createHash('sha256').update(all).digest('hex').slice(0, 16)}`);
   assert.equal(defaultClusterId(hash, [...keys]), id, 'deterministic');
   assert.notEqual(defaultClusterId(hash, [keys[1]!, keys[0]!, keys[2]!, keys[3]!]), id, 'order matters');
-  const d = defaultDomain(hash, keys);
+  const d = defaultDomain(hash, keys, 'pbft');
   assert.deepEqual([d.clusterId, d.epoch, d.protocol], [id, 0, 'pbft']);
 });

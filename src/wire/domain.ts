@@ -17,8 +17,6 @@ export const DOMAIN_TAG = 'byzantium/v2';
 export const CLIENT_LABEL = 'client';
 /** The epoch replicas start in; reconfiguration will move to higher ones. */
 export const INITIAL_EPOCH = 0;
-/** The ordering protocol a cluster runs when its config names none (the one place this is spelled). */
-export const DEFAULT_PROTOCOL = 'pbft';
 
 const CLUSTER_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const PROTOCOL_RE = /^[a-z0-9-]{1,32}$/;
@@ -97,12 +95,12 @@ export function defaultClusterId(hash: HashFn, replicaKeys: readonly PublicKey[]
 }
 
 /**
- * The domain of a cluster known only by its keys (the simulator, Twins, the core bench): its
- * default cluster id, the initial epoch and the default protocol — what a config without a
- * clusterId gets too (src/config/validate.ts clusterDomain).
+ * The domain of a cluster known only by its keys and protocol (the simulator, Twins, the core
+ * bench): its default cluster id and the initial epoch — what a config without a clusterId gets too
+ * (src/config/validate.ts clusterDomain).
  */
-export function defaultDomain(hash: HashFn, replicaKeys: readonly PublicKey[]): SigningDomain {
-  return signingDomain(defaultClusterId(hash, replicaKeys), INITIAL_EPOCH, DEFAULT_PROTOCOL);
+export function defaultDomain(hash: HashFn, replicaKeys: readonly PublicKey[], protocol: string): SigningDomain {
+  return signingDomain(defaultClusterId(hash, replicaKeys), INITIAL_EPOCH, protocol);
 }
 
 /** The plain-data description of a domain (evidence files record it). */

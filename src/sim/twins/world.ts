@@ -16,6 +16,7 @@ import { createIngress } from '../../ingress/ingress.ts';
 import type { Replica } from '../../pbft/replica.ts';
 import { createReplica } from '../../pbft/replica.ts';
 import { defaultDomain } from '../../wire/domain.ts';
+import { DEFAULT_PROTOCOL } from '../../engine/registry.ts';
 import type { ClientCore } from '../../protocol/client.ts';
 import { createClientCore } from '../../protocol/client.ts';
 import type { SimDisk } from '../disk.ts';
@@ -76,7 +77,7 @@ export function createTwinsWorld(s: TwinsScenario, c: TwinsConfig, linkUp: (a: n
   const clientSigners = Array.from({ length: c.clients }, () => suite.signer(keyPrng.bytes(32)));
   const replicaKeys = signers.map((x) => x.publicKey);
   const params = twinsParams(c);
-  const domain = defaultDomain(suite.hash, replicaKeys);
+  const domain = defaultDomain(suite.hash, replicaKeys, DEFAULT_PROTOCOL);
   // The signature cache stays on (unlike src/sim/cluster.ts): Twins runs sit in view changes for
   // long stretches, re-sending VIEW-CHANGEs whose nested certificates the cache verifies once.
   const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain });
