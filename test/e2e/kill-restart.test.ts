@@ -9,6 +9,7 @@ import { connectPool } from '../../src/client/index.ts';
 import { CLIENT_KEY_FILE, loadKeyFile } from '../../src/config/index.ts';
 import { makeProcCluster, waitUntil } from './procs.ts';
 import { contradictionsInFile } from './contradictions.ts';
+import { EVIDENCE_FILE_FORMAT } from '../../src/accountability/file.ts';
 
 const OPS = 1000;
 
@@ -67,8 +68,9 @@ test('kill -9 of a backup and then the primary: the cluster keeps committing, re
     // crashed primary alone (≤ f implicated) never makes the threat level critical.
     for (let r = 0; r < 4; r++) {
       const http = `http://127.0.0.1:${c.config.replicas[r]!.httpPort}`;
-      const file = (await (await fetch(`${http}/evidence`)).json()) as { format: string; records: unknown[] };
-      assert.equal(file.format, 'byzantium-evidence/1');
+      const file = (await (await fetch(`${http}/evidence`)).json()) as { format: string; domain: unknown; records: unknown[] };
+      assert.equal(file.format, EVIDENCE_FILE_FORMAT);
+      assert.deepEqual(file.domain, { clusterId: c.config.clusterId, epoch: 0, protocol: c.config.protocol }, 'the file names the signing domain');
       assert.deepEqual(file.records, [], `replica ${r} holds evidence against an honest replica`);
       const st = (await (await fetch(`${http}/status`)).json()) as { accountability: { threat: { level: string }; peers: unknown[] } };
       assert.equal(st.accountability.peers.length, 3, 'one entry per other replica');
