@@ -1,6 +1,6 @@
 // Accountability in the simulator (SPEC C1–C5): every replica's core runs inside the accountability
-// wrapper (src/accountability), exactly as in the real node; this module builds the wrapper, feeds
-// it the symptoms ingress sees on a replica's link, and judges the result:
+// wrapper (src/accountability), exactly as in the real node (core.ts builds it; Twins alone runs
+// bare cores); this module feeds it the symptoms ingress sees on a replica's link, and judges the result:
 //   C5 — no honest replica ever adopts evidence against an honest replica (a violation, like any
 //        other checker's, with the replay command);
 //   the summary lists who holds evidence against whom, and the highest threat level any honest
@@ -9,42 +9,17 @@
 import type { CryptoSuite } from '../core/crypto-port.ts';
 import type { ReplicaId } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
-import type { AccountableReplica, AccountableOptions, AccountableInput } from '../accountability/accountable.ts';
-import { createAccountable, restoreAccountable } from '../accountability/accountable.ts';
+import type { AccountableInput } from '../accountability/accountable.ts';
 import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
 import type { ExportableEvidence } from '../accountability/file.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
 import type { ThreatLevel } from '../protocol/types.ts';
 import type { CoreEvent } from '../protocol/types.ts';
-import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
 import type { PbftParams } from '../pbft/params.ts';
-import type { Replica, ReplicaOptions, ReplicaStatus } from '../pbft/replica.ts';
+import type { ReplicaOptions } from '../pbft/replica.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { Violation } from './checkers.ts';
-
-export type SimCore = AccountableReplica<ReplicaStatus>;
-
-function accountableOptions(o: Omit<ReplicaOptions, 'app'>): AccountableOptions {
-  return {
-    id: o.id,
-    n: o.n,
-    f: Math.floor((o.n - 1) / 3),
-    signer: o.signer,
-    domain: o.domain,
-    hash: o.hash,
-    rules: pbftEvidenceRules({ n: o.n, params: o.params, hash: o.hash, ...(o.bugs === undefined ? {} : { bugs: o.bugs }) }),
-  };
-}
-
-/** A fresh replica core inside the accountability wrapper. */
-export function accountableCore(core: Replica, o: Omit<ReplicaOptions, 'app'>): SimCore {
-  return createAccountable(core, accountableOptions(o));
-}
-
-/** After a restart: evidence and quarantine come back from the disk's records. */
-export function restoredAccountableCore(core: Replica, o: Omit<ReplicaOptions, 'app'>, records: ReadonlyMap<string, Uint8Array>): SimCore {
-  return restoreAccountable(core, accountableOptions(o), records);
-}
+import type { SimCore } from './core.ts';
 
 /** The symptom input for an ingress drop on `from`'s link (the simulator's links are authenticated). */
 export function symptomInput(from: ReplicaId, reason: DropReason): AccountableInput | undefined {
@@ -91,6 +66,7 @@ export function accountabilityReport(honest: readonly HonestCore[]): Accountabil
   let quarantinedDrops = 0;
   for (const { id, core } of honest) {
     const a = core.accountability();
+    if (a === undefined) continue;
     quarantinedDrops += a.quarantinedDrops;
     for (const e of a.evidence) {
       const key = `${e.accused}/${e.kind}`;
@@ -111,7 +87,7 @@ export function simEvidenceFile(
   const seen = new Set<string>();
   const records: ExportableEvidence[] = [];
   for (const { core } of honest) {
-    for (const e of core.accountability().evidence) {
+    for (const e of core.accountability()?.evidence ?? []) {
       const key = `${e.accused}/${e.kind}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -1,6 +1,8 @@
-// Builds a simulated cluster from one seed: key material, replicas (createReplica + KV app), their
-// disks and ingress, the clients with their workloads, and the network. The seed is split into
-// independent streams in a fixed order, so every part of a run is decided by the seed alone.
+// Builds a simulated cluster from one seed: key material, replica nodes (makeCore), their disks and
+// ingress, the clients with their workloads, the network, and the Byzantine adversaries. The seed is
+// split into independent streams in a fixed order, so every part of a run is decided by the seed
+// alone. The normal simulator and Twins both build theirs here (buildCluster); Twins runs a twinned
+// replica as two nodes with the SAME id and signer but separate state, app and disk (Bano et al.).
 
 import type { ClientId, PublicKey, ReplicaId } from '../core/ids.ts';
 import { clientId, replicaId, toHex } from '../core/ids.ts';
@@ -10,45 +12,49 @@ import { createPrng } from '../core/prng.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { createSimSuite } from '../crypto/sim.ts';
 import { ed25519Suite } from '../crypto/ed25519.ts';
-import { createKvApp } from '../app/kv.ts';
-import type { AppFactory } from '../app/types.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import { createIngress } from '../ingress/ingress.ts';
+import type { AppFactory, WorkloadFn } from '../app/types.ts';
+import { createKvApp } from '../app/kv.ts';
 import type { PbftParams } from '../pbft/params.ts';
 import { DEFAULT_PARAMS } from '../pbft/params.ts';
-import type { ReplicaOptions } from '../pbft/replica.ts';
-import { createReplica, recoverReplica } from '../pbft/replica.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { defaultDomain } from '../wire/domain.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
-import type { SimCore } from './accountability.ts';
-import { accountableCore, restoredAccountableCore } from './accountability.ts';
+import type { SimCore, SimCoreOptions } from './core.ts';
+import { makeCore, recoverCore } from './core.ts';
 import type { SimDisk } from './disk.ts';
 import { createSimDisk } from './disk.ts';
-import type { Network, NodeId } from './network.ts';
+import type { Network, NetworkConfig, NodeId } from './network.ts';
 import { createNetwork } from './network.ts';
 import type { SimOptions } from './options.ts';
 import { bugsOf } from './options.ts';
 import type { Workload } from './workload.ts';
 import { createWorkload } from './workload.ts';
-import type { ByzantineRuntime } from './byzantine/runtime.ts';
+import type { ByzantineRuntime, ByzantineSetup } from './byzantine/runtime.ts';
 import { createByzantineRuntime } from './byzantine/runtime.ts';
 import { resolveByzantine } from './byzantine/spec.ts';
+import { twinsNodes } from './twins/scenario.ts';
 
+/** One replica node: a replica, or one copy of a twinned replica (Twins). */
 export interface SimReplica {
+  /** The replica it is (both copies of a twinned replica share it, with its key). */
   readonly id: ReplicaId;
+  /** Its network node (the replica id, unless a replica before it is twinned). */
   readonly node: NodeId;
-  /** Replaced by a restart (recoverReplica over the disk's records), inside the accountability wrapper. */
+  /** "2", or "0a" / "0b" for the copies of a twinned replica. */
+  readonly name: string;
+  /** Replaced by a restart (recoverCore over the disk's records). */
   core: SimCore;
   /** Survives crashes: only flushed records are on it. */
   readonly disk: SimDisk;
   ingress: Ingress;
-  /** False from a crash until the restart. */
+  /** False from a crash (or a core that threw) until the restart. */
   up: boolean;
-  /** Everything but the app, to rebuild the core on restart. */
-  readonly options: Omit<ReplicaOptions, 'app'>;
+  /** Everything the core is built from, to rebuild it on restart. */
+  readonly options: SimCoreOptions;
 }
 
 export interface SimClient {
@@ -70,9 +76,16 @@ export interface Cluster {
   readonly replicaKeys: readonly PublicKey[];
   /** What every signature covers: the default domain of these keys (src/wire/domain.ts). */
   readonly domain: SigningDomain;
+  /** Replica nodes in node order (replica order; a twinned replica's copies side by side). */
   readonly replicas: readonly SimReplica[];
+  /** Replica id → its node indices (one, or two for a twinned replica). */
+  readonly copiesOf: readonly (readonly NodeId[])[];
+  /** Replica id → the nodes of every other replica (where its sends to 'all' go), in node order. */
+  readonly othersOf: readonly (readonly NodeId[])[];
   readonly clients: readonly SimClient[];
   readonly clientByKey: ReadonlyMap<ClientId, SimClient>;
+  /** Cores run inside the accountability layer, which hears the symptoms ingress sees. */
+  readonly accountable: boolean;
   /** A fresh ingress for a replica (after a restart its caches are gone). */
   readonly makeIngress: () => Ingress;
   readonly network: Network;
@@ -82,6 +95,31 @@ export interface Cluster {
   readonly byzantine: ByzantineRuntime;
   /** A fresh application instance (the KV store, or `--app`'s). */
   readonly makeApp: AppFactory;
+  /** The replicas the checkers judge: neither Byzantine nor twinned. */
+  isHonest(id: number): boolean;
+}
+
+/** What a cluster is built from; the normal simulator derives it from SimOptions, Twins from its scenario. */
+export interface ClusterSpec {
+  readonly seed: number;
+  readonly replicas: number;
+  readonly clients: number;
+  readonly suite: CryptoSuite;
+  readonly params: PbftParams;
+  /** Planted bugs (tests and `--bug`), by name. */
+  readonly bugs: Readonly<Record<string, boolean>>;
+  /** A fresh application per replica, per restart, and for the linearizability replay. */
+  readonly makeApp: AppFactory;
+  /** The clients' ops: the app's own workload, or (absent) the KV mix. */
+  readonly workload: WorkloadFn | undefined;
+  readonly clientRetransmitTicks: number;
+  readonly accountable: boolean;
+  /** Ingress keeps a cache of verified signatures. */
+  readonly sigCache: boolean;
+  /** Replicas run as two copies with the same id and key (Twins; Bano et al.); empty otherwise. */
+  readonly twins: readonly number[];
+  readonly network: Omit<NetworkConfig, 'replicas'>;
+  readonly byzantine: ByzantineSetup['spec'];
 }
 
 /**
@@ -107,41 +145,62 @@ export function clientRetransmitTicks(o: SimOptions): number {
   return 20 + 12 * o.delayMax * (o.reorder ? 3 : 1);
 }
 
+/** The normal simulator's cluster: n replicas, every core inside the accountability layer. */
 export function createCluster(o: SimOptions): Cluster {
-  const { n, f } = quorumConfig(o.replicas);
-  const root = createPrng(o.seed);
+  return buildCluster({
+    seed: o.seed,
+    replicas: o.replicas,
+    clients: o.clients,
+    suite: o.crypto === 'ed25519' ? ed25519Suite : createSimSuite(),
+    params: simParams(o),
+    bugs: { ...bugsOf(o) },
+    makeApp: o.app?.create ?? createKvApp,
+    workload: o.app?.workload,
+    clientRetransmitTicks: clientRetransmitTicks(o),
+    accountable: true,
+    // With the simulated scheme a verification (two short hashes) costs about what the signature
+    // cache's lookup hash does, so the cache is off; every signature is still checked.
+    sigCache: o.crypto !== 'sim',
+    twins: [],
+    network: { loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions },
+    byzantine: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, o.replicas),
+  });
+}
+
+/** The one construction of a simulated cluster, for the normal simulator and Twins alike. */
+export function buildCluster(s: ClusterSpec): Cluster {
+  // Adversaries are placed by replica id = node index, which twinning shifts; no run combines them.
+  if (s.twins.length > 0 && s.byzantine !== undefined) throw new RangeError('a cluster has either twinned replicas or Byzantine adversaries, not both');
+  const { n, f } = quorumConfig(s.replicas);
+  const root = createPrng(s.seed);
   const keyPrng = root.fork();
   const netPrng = root.fork();
   const workPrng = root.fork();
   const clientPrng = root.fork();
   // Forked after every honest stream, so a run without --byzantine draws exactly what it always did.
   const byzPrng = root.fork();
-  const suite = o.crypto === 'ed25519' ? ed25519Suite : createSimSuite();
+  const { suite, params } = s;
   const replicaSigners = Array.from({ length: n }, () => suite.signer(keyPrng.bytes(32)));
-  const clientSigners = Array.from({ length: o.clients }, () => suite.signer(keyPrng.bytes(32)));
-  const replicaKeys = replicaSigners.map((s) => s.publicKey);
-  const params = simParams(o);
-  const bugs = bugsOf(o);
-  const makeApp = o.app?.create ?? createKvApp;
+  const clientSigners = Array.from({ length: s.clients }, () => suite.signer(keyPrng.bytes(32)));
+  const replicaKeys = replicaSigners.map((x) => x.publicKey);
   const domain = defaultDomain(suite.hash, replicaKeys, DEFAULT_PROTOCOL);
-  // With the simulated scheme a verification (two short hashes) costs about what the signature
-  // cache's lookup hash does, so the cache is off; every signature is still checked.
-  const cacheOff = o.crypto === 'sim' ? { sigCacheSize: 0 } : {};
-  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cacheOff });
-  const replicas = replicaSigners.map((signer, i): SimReplica => {
-    const options = { id: replicaId(i), n, replicaKeys, signer, domain, hash: suite.hash, params, bugs };
-    const core = accountableCore(createReplica({ ...options, app: makeApp() }), options);
-    return { id: options.id, node: i, core, disk: createSimDisk(), ingress: makeIngress(), up: true, options };
+  const cache = s.sigCache ? {} : { sigCacheSize: 0 };
+  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache });
+  const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
+    // A twin's whole identity: the same replica id and the same signer as its copy.
+    const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable };
+    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(), up: true, options };
   });
-  const retransmitTicks = clientRetransmitTicks(o);
+  const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));
+  const othersOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id !== r).map((x) => x.node));
   const clients = clientSigners.map((signer, i): SimClient => {
     const id = clientId(toHex(signer.publicKey));
-    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks });
-    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cacheOff });
-    return { index: i, node: n + i, core, ingress, workload: createWorkload(workPrng.fork(), o.app?.workload), nextSubmitTick: 0 };
+    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: s.clientRetransmitTicks });
+    const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cache });
+    return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload), nextSubmitTick: 0 };
   });
   const byzantine = createByzantineRuntime({
-    spec: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, n),
+    spec: s.byzantine,
     n,
     f,
     params,
@@ -150,12 +209,9 @@ export function createCluster(o: SimOptions): Cluster {
     prng: byzPrng,
     replicas,
     honestClients: clients.map((c) => c.core.id),
-    firstClientNode: n + o.clients,
+    firstClientNode: replicas.length + s.clients,
   });
-  const network = createNetwork(
-    { replicas: n, loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions },
-    netPrng,
-  );
+  const twinned = new Set(s.twins);
   return {
     n,
     f,
@@ -164,13 +220,17 @@ export function createCluster(o: SimOptions): Cluster {
     replicaKeys,
     domain,
     replicas,
+    copiesOf,
+    othersOf,
     clients,
     clientByKey: new Map(clients.map((c) => [c.core.id, c] as const)),
+    accountable: s.accountable,
     makeIngress,
-    network,
+    network: createNetwork({ replicas: replicas.length, ...s.network }, netPrng),
     clientPrng,
     byzantine,
-    makeApp,
+    makeApp: s.makeApp,
+    isHonest: (id) => !twinned.has(id) && !byzantine.isByzantine(id),
   };
 }
 
@@ -182,8 +242,7 @@ export function crashReplica(r: SimReplica): void {
 
 /** A restart: rebuild the core from the durable records with a fresh application (SPEC D2). */
 export function restartReplica(cluster: Cluster, r: SimReplica): void {
-  const records = r.disk.records();
-  r.core = restoredAccountableCore(recoverReplica({ ...r.options, app: cluster.makeApp() }, records), r.options, records);
+  r.core = recoverCore(r.options, r.disk.records());
   r.ingress = cluster.makeIngress();
   r.up = true;
 }

@@ -1,6 +1,7 @@
 // Simulated network: encoded bytes between nodes, with seeded latency, loss, duplication,
-// reordering and partitions (SPEC G1). Nodes 0..n-1 are replicas, n..n+C-1 are clients.
-// Partitions cut replica↔replica links only; clients reach every replica (see options.ts).
+// reordering and partitions (SPEC G1). Nodes 0..R-1 are replica nodes (R = n, or more when Twins
+// runs a replica as two copies), R.. are clients. Partitions cut replica↔replica links only;
+// clients reach every replica node (see options.ts).
 
 import type { Prng } from '../core/prng.ts';
 import { createHeap } from './heap.ts';
@@ -29,6 +30,8 @@ export interface NetworkConfig {
   readonly delayMin: number;
   readonly delayMax: number;
   readonly partitions: readonly PartitionSpec[];
+  /** More cuts, decided by the runner tick by tick (Twins: the round's partition and leader rule). */
+  readonly cut?: (a: NodeId, b: NodeId, t: number) => boolean;
 }
 
 export interface NetworkStats {
@@ -83,7 +86,7 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
       const g = groupOf[i]!;
       if ((g.get(a) ?? -1) !== (g.get(b) ?? -1)) return true;
     }
-    return false;
+    return cfg.cut?.(a, b, t) ?? false;
   };
 
   const latency = (): number => {

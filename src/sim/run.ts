@@ -15,12 +15,12 @@
 // Byzantine replicas (src/sim/byzantine) run the honest core; their adversaries rewrite what they
 // release. The checkers judge the honest replicas only, and liveness counts a Byzantine replica as
 // faulty like a crashed one (a good tick has at most f faulty replicas and no partition).
+// The per-tick work of the nodes is the driver shared with Twins (step.ts).
 
 import { quorumConfig } from '../core/quorum.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { Cluster } from './cluster.ts';
 import { clientRetransmitTicks, createCluster, restartReplica } from './cluster.ts';
-import type { Envelope } from './network.ts';
 import type { SimOptions } from './options.ts';
 import type { Violation } from './checkers.ts';
 import { createSafetyChecker } from './checkers.ts';
@@ -33,8 +33,8 @@ import { createFaultSchedule, reachable } from './faults.ts';
 import type { SimSummary } from './summary.ts';
 import { buildSummary, newCounters } from './summary.ts';
 import type { SimObserver, StepCtx } from './step.ts';
-import { stepClient, stepReplica } from './step.ts';
-import { byzantineReport, stepByzantineClient } from './byzantine/runtime.ts';
+import { stepNodes } from './step.ts';
+import { byzantineReport } from './byzantine/runtime.ts';
 import { accountabilityReport } from './accountability.ts';
 import { resolveByzantine } from './byzantine/spec.ts';
 
@@ -75,19 +75,20 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
   let done = false;
   const byz = cluster.byzantine;
   const safety = createSafetyChecker(cluster.n - byz.replicas.size);
+  const liveness = createLivenessChecker({
+    f: cluster.f,
+    loss: options.loss,
+    params: cluster.params,
+    clientRetransmitTicks: clientRetransmitTicks(options),
+    lastEventTick: faults.lastEventTick,
+  });
   const ctx: StepCtx = {
-    options,
     cluster,
     safety,
     lin: createLinearizabilityChecker(cluster.makeApp()),
     contra: createContradictionChecker((seq) => safety.agreed(seq)),
-    liveness: createLivenessChecker({
-      f: cluster.f,
-      loss: options.loss,
-      params: cluster.params,
-      clientRetransmitTicks: clientRetransmitTicks(options),
-      lastEventTick: faults.lastEventTick,
-    }),
+    contraScope: 'honest',
+    liveness,
     recovery: createRecoveryTracker(),
     counters,
     observer,
@@ -95,6 +96,7 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
       if (v !== undefined && counters.violations.length === 0) counters.violations.push(v);
     },
     tick: () => tick,
+    submitting: () => counters.submitted < options.ops,
   };
   const isolation = { primary: -1 };
 
@@ -104,17 +106,9 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     notePartitions(options, observer, tick);
     restarts(ctx, faults, tick);
     notePrimaryFailures(ctx, faults, tick, isolation);
-    const crashing = new Set(faults.crashesAt(tick));
-    const due = groupByReceiver(cluster.network.takeDue(tick));
-    for (const r of cluster.replicas) {
-      const envs = due.get(r.node) ?? [];
-      if (r.up) stepReplica(ctx, r, envs, crashing.has(r.id));
-      else for (let i = 0; i < envs.length; i++) cluster.network.countDrop('crashed');
-    }
-    for (const c of cluster.clients) stepClient(ctx, c, due.get(c.node) ?? []);
-    for (const c of byz.clients) stepByzantineClient(ctx, c, due.get(c.node) ?? []);
+    stepNodes(ctx, cluster.network.takeDue(tick), new Set(faults.crashesAt(tick)));
     const faulty = cluster.replicas.reduce((k, r) => k + (r.up && !byz.isByzantine(r.id) ? 0 : 1), 0);
-    ctx.record(ctx.liveness.onTick(tick, faults.partitioned(tick), faulty));
+    ctx.record(liveness.onTick(tick, faults.partitioned(tick), faulty));
     if (tick % SAMPLE_EVERY === 0) sample(ctx);
     done = counters.violations.length > 0 || counters.committed >= options.ops || tick >= options.maxTicks;
     return !done;
@@ -132,21 +126,11 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     },
     summary: () => {
       const byzantine = byzantineReport(byz, options.allowUnsafe === true);
-      const honest = cluster.replicas.filter((r) => !byz.isByzantine(r.id));
-      const reports = { liveness: ctx.liveness.report(), recovery: ctx.recovery.records(), accountability: accountabilityReport(honest) };
+      const honest = cluster.replicas.filter((r) => cluster.isHonest(r.id));
+      const reports = { liveness: liveness.report(), recovery: ctx.recovery.records(), accountability: accountabilityReport(honest) };
       return buildSummary(options, cluster, ctx.safety, counters, tick, byzantine === undefined ? reports : { ...reports, byzantine });
     },
   };
-}
-
-function groupByReceiver(envs: readonly Envelope[]): Map<number, Envelope[]> {
-  const m = new Map<number, Envelope[]>();
-  for (const e of envs) {
-    const list = m.get(e.to);
-    if (list === undefined) m.set(e.to, [e]);
-    else list.push(e);
-  }
-  return m;
 }
 
 function notePartitions(o: SimOptions, observer: SimObserver, tick: number): void {

@@ -1,55 +1,57 @@
-// One tick's work for each node: a replica step (ingress → core.handle for each input → persist to
-// the disk → flush → release the sends, SPEC D2) with the crash point between handle and flush, and
-// a client step (replies, retransmissions, the next op). The checkers see what executed during the
-// step, and the contradiction checker sees what was released.
+// The simulator driver, one tick at a time, for the normal simulator (run.ts) and Twins
+// (twins/run.ts) alike: each live replica node takes a step (ingress → core.handle for each input →
+// persist to its disk → flush → release the sends, SPEC D2) with the crash point between handle and
+// flush, then each client (replies, retransmissions, the next op), then each malicious client. A
+// message addressed to replica i goes to every node of i: one, or both copies of a twinned replica
+// (Bano et al., Twins). The checkers see what the honest replicas executed during the step, and the
+// contradiction checker sees what was released (by whom: StepCtx.contraScope).
 
 import type { ReplicaId, ReqNo } from '../core/ids.ts';
 import { replicaId } from '../core/ids.ts';
-import type { CoreEvent, Output } from '../protocol/types.ts';
+import type { CoreEvent, Destination, Output } from '../protocol/types.ts';
 import type { ReplicaMessage, Request } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
-import type { Cluster, SimClient, SimReplica } from './cluster.ts';
 import type { AccountableInput } from '../accountability/accountable.ts';
-import { checkEvidenceEvent, symptomInput } from './accountability.ts';
+import type { Cluster, SimClient, SimReplica } from './cluster.ts';
 import { crashReplica } from './cluster.ts';
-import type { Envelope } from './network.ts';
-import type { SimOptions } from './options.ts';
-import type { SafetyChecker, Violation } from './checkers.ts';
-import type { LinearizabilityChecker } from './linearizability.ts';
-import type { ContradictionChecker } from './contradiction.ts';
-import type { LivenessChecker } from './liveness.ts';
-import type { RecoveryTracker } from './recovery.ts';
+import { checkEvidenceEvent, symptomInput } from './accountability.ts';
+import type { Envelope, NodeId } from './network.ts';
+import type { StepCtx } from './step-ctx.ts';
 import type { RunCounters } from './summary.ts';
 import { MAX_LISTED_TRANSFERS } from './summary.ts';
-import { releaseByzantine } from './byzantine/runtime.ts';
+import { releaseByzantine, stepByzantineClient } from './byzantine/release.ts';
 
-/** Optional hooks to narrate a run (the demo) or to find a moment in it (tests); they never influence it. */
-export interface SimObserver {
-  onCoreEvent?(replica: ReplicaId, event: CoreEvent, tick: number): void;
-  onPartition?(kind: 'formed' | 'healed', index: number, tick: number): void;
-  onAccepted?(committed: number, tick: number): void;
-  /** A replica executed the batch at seq (during its step at this tick). */
-  onExecuted?(replica: ReplicaId, seq: number, tick: number): void;
-  onReplicaFault?(kind: 'crash' | 'restart', replica: ReplicaId, tick: number): void;
+export type { ContradictionScope, SimObserver, StepCtx } from './step-ctx.ts';
+
+/**
+ * One tick of every node, on the copies the network delivered now: replica nodes (those in
+ * `crashing` crash during their step; a down node's copies are lost), clients, malicious clients.
+ */
+export function stepNodes(ctx: StepCtx, delivered: readonly Envelope[], crashing: ReadonlySet<number>): void {
+  const { replicas, clients, byzantine, network } = ctx.cluster;
+  const due = groupByReceiver(delivered);
+  for (const r of replicas) {
+    const envs = due.get(r.node) ?? [];
+    if (r.up) stepReplica(ctx, r, envs, crashing.has(r.id));
+    else for (let i = 0; i < envs.length; i++) network.countDrop('crashed');
+  }
+  for (const c of clients) stepClient(ctx, c, due.get(c.node) ?? []);
+  for (const c of byzantine.clients) stepByzantineClient(ctx, c, due.get(c.node) ?? []);
 }
 
-export interface StepCtx {
-  readonly options: SimOptions;
-  readonly cluster: Cluster;
-  readonly safety: SafetyChecker;
-  readonly lin: LinearizabilityChecker;
-  readonly contra: ContradictionChecker;
-  readonly liveness: LivenessChecker;
-  readonly recovery: RecoveryTracker;
-  readonly counters: RunCounters;
-  readonly observer: SimObserver;
-  readonly record: (v: Violation | undefined) => void;
-  readonly tick: () => number;
+function groupByReceiver(envs: readonly Envelope[]): Map<NodeId, Envelope[]> {
+  const m = new Map<NodeId, Envelope[]>();
+  for (const e of envs) {
+    const list = m.get(e.to);
+    if (list === undefined) m.set(e.to, [e]);
+    else list.push(e);
+  }
+  return m;
 }
 
-/** Decodes and verifies what arrived for a replica (ingress), dropping bad bytes with their reason. */
+/** Decodes and verifies what arrived for a replica node (ingress), dropping bad bytes with their reason. */
 function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): AccountableInput[] {
-  const net = ctx.cluster.network;
+  const { network: net, replicas, accountable } = ctx.cluster;
   const inputs: AccountableInput[] = [];
   for (const e of envs) {
     if (e.channel === 'request') {
@@ -57,12 +59,14 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
       if (!v.ok) net.countDrop(`ingress:${v.error}`);
       else inputs.push({ type: 'request', request: v.value });
     } else if (e.channel === 'replica') {
-      const v = r.ingress.replicaMessage(e.bytes, replicaId(e.from));
+      // The authenticated link names the sender's replica (a twin copy is that replica).
+      const from = replicas[e.from]?.id ?? replicaId(e.from);
+      const v = r.ingress.replicaMessage(e.bytes, from);
       if (v.ok) inputs.push({ type: 'message', message: v.value });
       else {
         net.countDrop(`ingress:${v.error}`);
         // The simulator's links are authenticated: what fails ingress on one is its sender's fault (C2).
-        const symptom = symptomInput(replicaId(e.from), v.error);
+        const symptom = accountable ? symptomInput(from, v.error) : undefined;
         if (symptom !== undefined) inputs.push(symptom);
       }
     } else {
@@ -83,14 +87,17 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
 export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean): void {
   // A Byzantine replica runs the honest core too; its adversary sees the inputs and rewrites the release.
   const byz = ctx.cluster.byzantine.replicas.get(r.id);
+  const honest = ctx.cluster.isHonest(r.id);
   const held: Output[] = [];
   for (const input of replicaInputs(ctx, r, envs)) {
     if (input.type !== 'symptom') byz?.adversary.observe?.(input, ctx.tick());
+    ctx.observer.onInput?.(r.name, input, ctx.tick());
     const out = handleOrReport(ctx, r, input);
     if (out === undefined) return;
+    ctx.observer.onOutput?.(r.name, out, ctx.tick());
     r.disk.stage(out.persist);
     held.push(out);
-    observe(ctx, r.id, out, byz === undefined);
+    observe(ctx, r.id, out, honest);
   }
   if (crash) {
     for (const out of held) ctx.counters.sendsLostOnCrash += out.send.length + out.replies.length;
@@ -102,7 +109,7 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
   }
   r.disk.flush();
   if (byz !== undefined) releaseByzantine(ctx, r, byz, held);
-  else for (const out of held) release(ctx, r, out);
+  else for (const out of held) release(ctx, r, out, honest);
 }
 
 /**
@@ -115,20 +122,20 @@ function handleOrReport(ctx: StepCtx, r: SimReplica, input: AccountableInput): O
     return r.core.handle(input);
   } catch (e) {
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    ctx.record({ checker: 'assertion', tick: ctx.tick(), detail: `replica ${r.id} threw while handling a ${input.type === 'message' ? input.message.type : input.type}: ${what}` });
+    ctx.record({ checker: 'assertion', tick: ctx.tick(), detail: `replica ${r.name} threw while handling a ${input.type === 'message' ? input.message.type : input.type}: ${what}` });
     crashReplica(r);
     return undefined;
   }
 }
 
-/** `honest`: the checkers judge honest replicas only (a Byzantine one's executions are not history). */
+/** `honest`: the checkers judge honest replicas only (a Byzantine or twinned one's executions are not history). */
 function observe(ctx: StepCtx, id: ReplicaId, out: Output, honest: boolean): void {
   const tick = ctx.tick();
   // Events first: a state transfer that completes in this step precedes what executes after it.
   for (const ev of out.events) {
     ctx.observer.onCoreEvent?.(id, ev, tick);
-    countEvent(ctx.counters, ev);
-    if (honest) ctx.record(checkEvidenceEvent(id, ev, (x) => ctx.cluster.byzantine.isByzantine(x), tick));
+    countEvent(ctx.counters, ev, honest);
+    if (honest) ctx.record(checkEvidenceEvent(id, ev, (x) => !ctx.cluster.isHonest(x), tick));
     if (ev.type === 'state-transfer-done') {
       if (honest) ctx.safety.onReplicaReset(id, ev.seq);
       if (ctx.counters.stateTransferLog.length < MAX_LISTED_TRANSFERS) ctx.counters.stateTransferLog.push({ replica: id, seq: ev.seq, tick });
@@ -147,7 +154,7 @@ function observe(ctx: StepCtx, id: ReplicaId, out: Output, honest: boolean): voi
   }
 }
 
-function countEvent(c: RunCounters, ev: CoreEvent): void {
+function countEvent(c: RunCounters, ev: CoreEvent, honest: boolean): void {
   switch (ev.type) {
     case 'drop':
       c.coreDrops[ev.reason] = (c.coreDrops[ev.reason] ?? 0) + 1;
@@ -157,6 +164,7 @@ function countEvent(c: RunCounters, ev: CoreEvent): void {
       return;
     case 'new-view-installed':
       c.newViews++;
+      if (honest) c.honestNewViews++;
       c.finalView = Math.max(c.finalView, ev.view);
       return;
     case 'checkpoint-stable':
@@ -175,35 +183,43 @@ function countEvent(c: RunCounters, ev: CoreEvent): void {
   }
 }
 
+/** The nodes a send reaches: every node of the addressed replica, or of every other replica ('all'). */
+function targets(cluster: Cluster, r: SimReplica, to: Destination): readonly NodeId[] {
+  if (to !== 'all') return to === r.id ? [] : (cluster.copiesOf[to] ?? []);
+  return cluster.othersOf[r.id] ?? [];
+}
+
 /** Releases one output's sends and replies (its persist records are on the disk already). */
-function release(ctx: StepCtx, r: SimReplica, out: Output): void {
-  const { network, n, clientByKey } = ctx.cluster;
+function release(ctx: StepCtx, r: SimReplica, out: Output, honest: boolean): void {
+  const { network, clientByKey } = ctx.cluster;
   const tick = ctx.tick();
   for (const s of out.send) {
     const bytes = encodeMessage(s.message);
     const channel = s.message.type === 'request' ? 'request' : 'replica';
-    if (s.message.type !== 'request') sent(ctx, r.id, s.message, bytes);
-    if (s.to === 'all') {
-      for (let to = 0; to < n; to++) if (to !== r.node) network.send(r.node, to, channel, bytes, tick);
-    } else {
-      network.send(r.node, s.to, channel, bytes, tick);
-    }
+    if (s.message.type !== 'request') sent(ctx, r.id, honest, s.message, bytes);
+    for (const to of targets(ctx.cluster, r, s.to)) network.send(r.node, to, channel, bytes, tick);
   }
   for (const reply of out.replies) {
     const client = clientByKey.get(reply.client) ?? ctx.cluster.byzantine.clientByKey.get(reply.client);
     if (client === undefined) network.countDrop('unknown-client');
     else network.send(r.node, client.node, 'reply', encodeMessage(reply), tick);
   }
+  if (!honest) return;
   // The stable checkpoint of this output is durable now: the checkers may forget below it.
   for (const ev of out.events) {
     if (ev.type !== 'checkpoint-stable') continue;
-    ctx.contra.onStable(r.id, ev.seq);
+    if (ctx.contraScope === 'honest') ctx.contra.onStable(r.id, ev.seq);
     ctx.safety.onStable(r.id, ev.seq);
   }
 }
 
-function sent(ctx: StepCtx, id: ReplicaId, m: ReplicaMessage, bytes: Uint8Array): void {
-  ctx.record(ctx.contra.onSent(id, m, bytes, ctx.tick()));
+function sent(ctx: StepCtx, id: ReplicaId, honest: boolean, m: ReplicaMessage, bytes: Uint8Array): void {
+  const c = ctx.counters;
+  if (!honest) {
+    if (ctx.contraScope === 'twins' && c.twinConflict === undefined) c.twinConflict = ctx.contra.onSent(id, m, bytes, ctx.tick())?.detail;
+    return;
+  }
+  if (ctx.contraScope === 'honest') ctx.record(ctx.contra.onSent(id, m, bytes, ctx.tick()));
   if (m.type === 'pre-prepare') ctx.recovery.onPrePrepareSent(m.seq);
   else if (m.type === 'new-view') for (const pp of m.prePrepares) ctx.recovery.onPrePrepareSent(pp.seq);
 }
@@ -222,14 +238,14 @@ export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]
     }
   }
   for (const req of c.core.onTick()) broadcast(ctx, c, req);
-  if (c.core.outstanding() === undefined && ctx.counters.submitted < ctx.options.ops && tick >= c.nextSubmitTick) {
-    const sentReq = c.core.submit(c.workload.next());
-    ctx.counters.submitted++;
-    ctx.counters.submitTick.set(c.index, tick);
-    ctx.liveness.onSubmit(c.index, tick);
-    ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick));
-    network.send(c.node, sentReq.to, 'request', encodeMessage(sentReq.request), tick);
-  }
+  if (c.core.outstanding() !== undefined || !ctx.submitting() || tick < c.nextSubmitTick) return;
+  const sentReq = c.core.submit(c.workload.next());
+  ctx.counters.submitted++;
+  ctx.counters.submitTick.set(c.index, tick);
+  ctx.liveness?.onSubmit(c.index, tick);
+  ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick));
+  const bytes = encodeMessage(sentReq.request);
+  for (const to of ctx.cluster.copiesOf[sentReq.to] ?? []) network.send(c.node, to, 'request', bytes, tick);
 }
 
 function onAccepted(ctx: StepCtx, c: SimClient, reqNo: ReqNo, result: Uint8Array): void {
@@ -240,14 +256,13 @@ function onAccepted(ctx: StepCtx, c: SimClient, reqNo: ReqNo, result: Uint8Array
   counters.latencyTotal += tick - started;
   counters.latencyMax = Math.max(counters.latencyMax, tick - started);
   c.nextSubmitTick = tick + ctx.cluster.clientPrng.int(0, 2);
-  ctx.liveness.onAccepted(c.index);
+  ctx.liveness?.onAccepted(c.index);
   ctx.record(ctx.lin.onAccepted(c.core.id, reqNo, result, tick));
   ctx.observer.onAccepted?.(counters.committed, tick);
 }
 
-/** §4.1: a client that timed out sends its request to every replica. */
+/** TOCS '02 §4.1: a client that timed out sends its request to every replica (every node of each). */
 function broadcast(ctx: StepCtx, c: SimClient, req: Request): void {
-  const { network, n } = ctx.cluster;
   const bytes = encodeMessage(req);
-  for (let to = 0; to < n; to++) network.send(c.node, to, 'request', bytes, ctx.tick());
+  for (const r of ctx.cluster.replicas) ctx.cluster.network.send(c.node, r.node, 'request', bytes, ctx.tick());
 }

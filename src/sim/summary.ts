@@ -35,7 +35,9 @@ export interface RunCounters {
   readonly submitTick: Map<number, number>;
   readonly coreDrops: Record<string, number>;
   viewChangesStarted: number;
+  /** NEW-VIEWs installed at any replica, and at honest replicas only (what Twins reports). */
   newViews: number;
+  honestNewViews: number;
   finalView: number;
   stableCheckpoint: number;
   stateTransfers: number;
@@ -48,6 +50,8 @@ export interface RunCounters {
   peakLogSize: number;
   peakClientTable: number;
   readonly violations: Violation[];
+  /** Twins: the twin pair's first self-contradiction (equivocation etc.), if any. */
+  twinConflict: string | undefined;
 }
 
 export function newCounters(): RunCounters {
@@ -62,6 +66,7 @@ export function newCounters(): RunCounters {
     coreDrops: {},
     viewChangesStarted: 0,
     newViews: 0,
+    honestNewViews: 0,
     finalView: 0,
     stableCheckpoint: 0,
     stateTransfers: 0,
@@ -72,6 +77,7 @@ export function newCounters(): RunCounters {
     peakLogSize: 0,
     peakClientTable: 0,
     violations: [],
+    twinConflict: undefined,
   };
 }
 

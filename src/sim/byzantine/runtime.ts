@@ -1,24 +1,20 @@
 // The Byzantine part of a simulated cluster: the adversary of each Byzantine replica, the malicious
-// client nodes, and the glue that puts what they emit on the network. A Byzantine replica's step
-// runs its honest core and disk like any other (step.ts); only the release differs: its sends go
-// through its adversary, and none of it is judged by the checkers (they judge honest replicas).
+// client nodes, and the report of what they did. A Byzantine replica's step runs its honest core and
+// disk like any other (step.ts); only the release differs (release.ts): its sends go through its
+// adversary, and none of it is judged by the checkers (they judge honest replicas).
 
 import type { ClientId, ReplicaId } from '../../core/ids.ts';
 import { replicaId, toHex } from '../../core/ids.ts';
-import type { CryptoSuite } from '../../core/crypto-port.ts';
+import type { CryptoSuite, Signer } from '../../core/crypto-port.ts';
 import type { Prng } from '../../core/prng.ts';
 import type { PbftParams } from '../../pbft/params.ts';
-import type { Output } from '../../protocol/types.ts';
-import { encodeMessage } from '../../wire/codec.ts';
-import type { SimReplica } from '../cluster.ts';
-import type { Channel, Envelope, NodeId } from '../network.ts';
-import type { StepCtx } from '../step.ts';
+import type { ReplicaStatus } from '../../protocol/types.ts';
+import type { SigningDomain } from '../../wire/domain.ts';
+import type { NodeId } from '../network.ts';
 import type { ByzantineSpec } from './spec.ts';
 import { formatByzantine } from './spec.ts';
-import type { Adversary, Behaviour, ClientAdversary, ClientBehaviour, Emission } from './types.ts';
+import type { Adversary, Behaviour, ClientAdversary, ClientBehaviour } from './types.ts';
 import { clientBehaviour, replicaBehaviour } from './registry.ts';
-import { targets } from './util.ts';
-import type { SigningDomain } from '../../wire/domain.ts';
 
 export interface ByzantineReplica {
   readonly id: ReplicaId;
@@ -46,6 +42,13 @@ export interface ByzantineRuntime {
   isByzantine(id: number): boolean;
 }
 
+/** What an adversary needs of the replica it runs in (a SimReplica is one). */
+export interface HostReplica {
+  readonly id: ReplicaId;
+  readonly options: { readonly signer: Signer; readonly domain: SigningDomain };
+  readonly core: { status(): ReplicaStatus };
+}
+
 export interface ByzantineSetup {
   readonly spec: (ByzantineSpec & { readonly kind: 'fixed' }) | undefined;
   readonly n: number;
@@ -56,7 +59,8 @@ export interface ByzantineSetup {
   readonly domain: SigningDomain;
   /** Forked in createCluster after every honest stream; forked here in a fixed order. */
   readonly prng: Prng;
-  readonly replicas: readonly SimReplica[];
+  /** By replica id; `status` follows restarts (the core is replaced). */
+  readonly replicas: readonly HostReplica[];
   readonly honestClients: readonly ClientId[];
   /** Node id of the first malicious client (after the honest clients). */
   readonly firstClientNode: NodeId;
@@ -89,58 +93,6 @@ export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
     clientByKey: new Map(clients.map((c) => [c.id, c] as const)),
     isByzantine: (id) => replicas.has(replicaId(id)),
   };
-}
-
-/** Puts one emission of a Byzantine replica on the network. */
-function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): void {
-  const { network, n } = ctx.cluster;
-  const tick = ctx.tick();
-  if (e.kind === 'reply') {
-    const node = ctx.cluster.clientByKey.get(e.reply.client)?.node ?? ctx.cluster.byzantine.clientByKey.get(e.reply.client)?.node;
-    if (node === undefined) return network.countDrop('unknown-client');
-    network.send(r.node, node, 'reply', encodeMessage(e.reply), tick);
-    b.sent++;
-    return;
-  }
-  let channel: Channel;
-  let bytes: Uint8Array;
-  if (e.kind === 'raw') {
-    channel = e.channel;
-    bytes = e.bytes;
-  } else {
-    const m = e.message;
-    channel = m.type === 'request' ? 'request' : 'replica';
-    bytes = encodeMessage(m);
-    if (m.type === 'pre-prepare') ctx.recovery.onPrePrepareSent(m.seq);
-  }
-  for (const to of targets(e.to, r.id, n)) {
-    network.send(r.node, to, channel, bytes, tick);
-    b.sent++;
-  }
-}
-
-/**
- * The release of a Byzantine replica's step (its persist records are on its disk already): the
- * adversary turns the core's sends and replies into what leaves. Nothing here reaches the checkers.
- */
-export function releaseByzantine(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, held: readonly Output[]): void {
-  const io = { tick: ctx.tick(), sends: held.flatMap((o) => o.send), replies: held.flatMap((o) => o.replies) };
-  for (const e of b.adversary.release(io)) emit(ctx, r, b, e);
-}
-
-/** One tick of a malicious client: it ignores its replies and sends what its behaviour says. */
-export function stepByzantineClient(ctx: StepCtx, c: ByzantineClient, envs: readonly Envelope[]): void {
-  const { network, n } = ctx.cluster;
-  const tick = ctx.tick();
-  for (let i = 0; i < envs.length; i++) network.countDelivered();
-  c.repliesReceived += envs.length;
-  for (const e of c.adversary.step(tick, envs.length)) {
-    const to = e.to === 'all' ? Array.from({ length: n }, (_, i) => i) : [e.to];
-    for (const r of to) {
-      network.send(c.node, r, 'request', e.bytes, tick);
-      c.sent++;
-    }
-  }
 }
 
 /** The adversaries in the summary: who, doing what, and counts of what they did. */

@@ -4,7 +4,10 @@
 //      them in one group, and neither belongs to a primary the leader rule cuts off (below); after
 //      the last round every link is up. Clients reach every node at all times;
 //   2. messages due now on links that are up are delivered (each node's own ingress checks them);
-//   3. each replica node takes one step (src/sim/twins/step.ts), then each client;
+//   3. each replica node takes one step, then each client — the simulator's own driver
+//      (src/sim/step.ts) on a cluster built by its own construction (buildCluster) with the
+//      twinned replicas as two nodes each, the cores bare (no accountability layer), and the
+//      contradiction checker listening to the twins (see ContradictionScope);
 //   4. the checkers have seen everything the honest replicas executed and sent.
 // The leader rule — how a Twins "leader of the round" maps onto PBFT, where the primary of view v is
 // v mod n (TOCS '02 §4.1) and changes only by a view change (§4.4): at each tick of round r, the
@@ -16,20 +19,21 @@
 
 import { primaryOf } from '../../core/quorum.ts';
 import { createKvApp } from '../../app/kv.ts';
+import { createSimSuite } from '../../crypto/sim.ts';
 import type { Violation } from '../checkers.ts';
 import { createSafetyChecker } from '../checkers.ts';
+import type { Cluster } from '../cluster.ts';
+import { buildCluster } from '../cluster.ts';
 import { createLinearizabilityChecker } from '../linearizability.ts';
 import { createContradictionChecker } from '../contradiction.ts';
+import { createRecoveryTracker } from '../recovery.ts';
+import type { SimObserver, StepCtx } from '../step.ts';
+import { stepNodes } from '../step.ts';
+import { newCounters } from '../summary.ts';
 import type { TwinsConfig } from './config.ts';
-import { DEFAULT_TWINS_CONFIG, replayCommand } from './config.ts';
+import { DEFAULT_TWINS_CONFIG, replayCommand, twinsParams } from './config.ts';
 import type { TwinsScenario } from './scenario.ts';
 import { encodeScenario } from './scenario.ts';
-import type { TwinsCounters, TwinsObserver, TwinsStepCtx } from './step.ts';
-import { stepTwinsClient, stepTwinsNode } from './step.ts';
-import type { TwinsWorld } from './world.ts';
-import { createTwinsWorld } from './world.ts';
-
-export type { TwinsObserver } from './step.ts';
 
 export interface TwinsResult {
   /** The encoded scenario (its id; `byz twins --scenario` takes it). */
@@ -58,10 +62,36 @@ export interface TwinsResult {
  * rule cuts off cannot learn of newer views, and must not pin the view when only f+1 or fewer
  * replicas are honest (the teeth). With one twin pair at n=4 (three honest) it is the median.
  */
-export function honestView(world: TwinsWorld): number {
-  const views = world.nodes.filter((x) => x.honest && x.up).map((x) => x.core.status().view as number);
+export function honestView(world: Cluster): number {
+  const views = world.replicas.filter((x) => world.isHonest(x.id) && x.up).map((x) => x.core.status().view as number);
   views.sort((a, b) => b - a);
   return views[Math.max(0, Math.min(world.f, views.length - 2))] ?? 0;
+}
+
+/**
+ * The world of one scenario: a twinned replica is two nodes with the SAME id and signer but
+ * separate state, app and disk (Bano et al., Twins); the simulated signature scheme with the
+ * ingress signature cache on (Twins runs sit in view changes for long stretches, re-sending
+ * VIEW-CHANGEs whose nested certificates the cache verifies once); FIFO links without loss whose
+ * cuts `linkUp` decides tick by tick.
+ */
+export function createTwinsCluster(s: TwinsScenario, c: TwinsConfig, linkUp: (a: number, b: number) => boolean): Cluster {
+  return buildCluster({
+    seed: s.seed,
+    replicas: s.n,
+    clients: c.clients,
+    suite: createSimSuite(),
+    params: twinsParams(c),
+    bugs: {},
+    makeApp: createKvApp,
+    workload: undefined,
+    clientRetransmitTicks: c.clientRetransmitTicks,
+    accountable: false,
+    sigCache: true,
+    twins: s.twins,
+    network: { loss: 0, dup: 0, reorder: false, delayMin: c.delayMin, delayMax: c.delayMax, partitions: [], cut: (a, b) => !linkUp(a, b) },
+    byzantine: undefined,
+  });
 }
 
 interface Links {
@@ -83,8 +113,8 @@ function groupsOf(s: TwinsScenario, round: number, count: number): number[] {
  * The links of this tick: the round's partition, and the leader rule — the primary of the honest
  * replicas' view is cut off from every node when it is not the round's leader. True when it is.
  */
-function setLinks(s: TwinsScenario, world: TwinsWorld, links: Links, round: number): boolean {
-  const count = world.nodes.length;
+function setLinks(s: TwinsScenario, world: Cluster, links: Links, round: number): boolean {
+  const count = world.replicas.length;
   links.group = groupsOf(s, round, count);
   links.cut = new Array<boolean>(count).fill(false);
   const leader = s.rounds[round]?.leader;
@@ -95,43 +125,41 @@ function setLinks(s: TwinsScenario, world: TwinsWorld, links: Links, round: numb
   return true;
 }
 
-export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT_TWINS_CONFIG, observer: TwinsObserver = {}): TwinsResult {
+export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT_TWINS_CONFIG, observer: SimObserver = {}): TwinsResult {
   const encoded = encodeScenario(s);
   const links: Links = { group: [], cut: [] };
-  const replicaNodes = { count: 0 };
-  const linkUp = (a: number, b: number): boolean => {
-    if (a >= replicaNodes.count || b >= replicaNodes.count) return true;
-    return !links.cut[a] && !links.cut[b] && links.group[a] === links.group[b];
-  };
-  const world = createTwinsWorld(s, config, linkUp);
-  replicaNodes.count = world.nodes.length;
+  // Clients reach every node: the network asks only about links between replica nodes.
+  const linkUp = (a: number, b: number): boolean => !links.cut[a] && !links.cut[b] && links.group[a] === links.group[b];
+  const world = createTwinsCluster(s, config, linkUp);
   const healTick = s.rounds.length * config.roundTicks;
-  const honestCount = world.nodes.filter((x) => x.honest).length;
+  const honestCount = world.replicas.filter((x) => world.isHonest(x.id)).length;
   const safety = createSafetyChecker(honestCount);
-  const counters: TwinsCounters = { submitted: 0, committed: 0, newViews: 0, twinConflict: undefined };
+  const counters = newCounters();
   let tick = 0;
   let violation: Violation | undefined;
   let forcedTicks = 0;
-  const ctx: TwinsStepCtx = {
-    world,
+  const ctx: StepCtx = {
+    cluster: world,
     safety,
-    lin: createLinearizabilityChecker(createKvApp()),
-    twinContra: createContradictionChecker((n) => safety.agreed(n)),
+    lin: createLinearizabilityChecker(world.makeApp()),
+    contra: createContradictionChecker((n) => safety.agreed(n)),
+    contraScope: 'twins',
+    recovery: createRecoveryTracker(),
     counters,
+    observer,
     record: (v) => {
       violation ??= v;
     },
     tick: () => tick,
+    // After the heal clients stop submitting and wait for what they have outstanding.
     submitting: () => tick <= healTick,
-    observer,
   };
+  const none = new Set<number>();
 
   for (;;) {
     tick++;
     if (setLinks(s, world, links, Math.floor((tick - 1) / config.roundTicks))) forcedTicks++;
-    const due = world.network.takeDue(tick);
-    for (const x of world.nodes) if (x.up) stepTwinsNode(ctx, x, due.get(x.node.index) ?? []);
-    for (const c of world.clients) stepTwinsClient(ctx, c, due.get(c.net) ?? []);
+    stepNodes(ctx, world.network.takeDue(tick), none);
     if (world.network.inFlight() > MAX_IN_FLIGHT) violation ??= storm(world, tick);
     if (violation !== undefined) break;
     if (tick > healTick && world.clients.every((c) => c.core.outstanding() === undefined)) break;
@@ -149,7 +177,7 @@ export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT
     submitted: counters.submitted,
     committed: counters.committed,
     finalView: honestView(world),
-    newViews: counters.newViews,
+    newViews: counters.honestNewViews,
     forcedTicks,
     twinConflict: counters.twinConflict,
     replay: replayCommand(encoded, config),
@@ -162,8 +190,8 @@ export function runTwinsScenario(s: TwinsScenario, config: TwinsConfig = DEFAULT
  */
 export const MAX_IN_FLIGHT = 5_000;
 
-function storm(world: TwinsWorld, tick: number): Violation {
-  const views = world.nodes.map((x) => `${x.node.name}:v${x.core.status().view}${x.core.status().status === 'normal' ? '' : '(vc)'}`);
+function storm(world: Cluster, tick: number): Violation {
+  const views = world.replicas.map((x) => `${x.name}:v${x.core.status().view}${x.core.status().status === 'normal' ? '' : '(vc)'}`);
   return {
     checker: 'liveness',
     tick,
@@ -171,7 +199,7 @@ function storm(world: TwinsWorld, tick: number): Violation {
   };
 }
 
-function stuck(world: TwinsWorld, tick: number, healTicks: number): Violation {
+function stuck(world: Cluster, tick: number, healTicks: number): Violation {
   const waiting = world.clients.filter((c) => c.core.outstanding() !== undefined).map((c) => `client ${c.index} #${c.core.outstanding()?.reqNo ?? '?'}`);
   return {
     checker: 'liveness',

@@ -1,0 +1,57 @@
+// The one place where the simulator creates a replica core (makeCore) and rebuilds one from its
+// disk after a crash (recoverCore): the protocol module's core with a fresh app, wrapped in the
+// accountability layer as the real node wraps it (src/engine/replica.ts, SPEC C1–C5) — or bare, for
+// Twins. Everything else in src/sim sees only the SimCore interface below.
+
+import type { AccountabilityStatus, AccountableInput } from '../accountability/accountable.ts';
+import type { AppFactory } from '../app/types.ts';
+import type { CoreOptions, EngineParams, ProtocolCore, ProtocolModule } from '../engine/module.ts';
+import { wrapAccountable } from '../engine/replica.ts';
+import type { Output, ReplicaStatus } from '../protocol/types.ts';
+import { emptyOutput } from '../protocol/types.ts';
+import { pbftModule } from '../pbft/module.ts';
+
+/** The protocol the simulator runs. */
+const PROTOCOL: ProtocolModule = pbftModule;
+
+/** A replica core as the simulator drives it. */
+export interface SimCore {
+  handle(input: AccountableInput): Output;
+  status(): ReplicaStatus;
+  /** What its accountability layer holds; undefined for a bare core (no layer). */
+  accountability(): AccountabilityStatus | undefined;
+}
+
+/** Everything a core is built from; each core gets a fresh app, also on restart. */
+export interface SimCoreOptions extends Omit<CoreOptions<EngineParams>, 'app'> {
+  readonly makeApp: AppFactory;
+  /** Inside the accountability wrapper (the normal simulator) or bare (Twins). */
+  readonly accountable: boolean;
+}
+
+/** A fresh core. */
+export function makeCore(o: SimCoreOptions): SimCore {
+  const { accountable, makeApp, ...opts } = withProtocolParams(o);
+  const core = PROTOCOL.create({ ...opts, app: makeApp() });
+  return accountable ? wrapAccountable(PROTOCOL, core, opts) : bare(core);
+}
+
+/** A restarted core: rebuilt from the durable records with a fresh app (SPEC D2); evidence and quarantine come back too. */
+export function recoverCore(o: SimCoreOptions, records: ReadonlyMap<string, Uint8Array>): SimCore {
+  const { accountable, makeApp, ...opts } = withProtocolParams(o);
+  const core = PROTOCOL.recover({ ...opts, app: makeApp() }, records);
+  return accountable ? wrapAccountable(PROTOCOL, core, opts, records) : bare(core);
+}
+
+function withProtocolParams(o: SimCoreOptions): SimCoreOptions {
+  return { ...o, params: PROTOCOL.params.fromEngine(o.params) };
+}
+
+/** A core without the accountability layer: a symptom has nobody to hear it and changes nothing. */
+function bare(core: ProtocolCore): SimCore {
+  return {
+    handle: (input) => (input.type === 'symptom' ? emptyOutput() : core.handle(input)),
+    status: () => core.status(),
+    accountability: () => undefined,
+  };
+}
