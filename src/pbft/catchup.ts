@@ -8,7 +8,8 @@ import { primaryOf } from '../core/quorum.ts';
 import type { Checkpoint, CommittedProof, FetchLog } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, entryFor, inWindow, sendTo, sign } from './context.ts';
-import { requestKey } from './state.ts';
+import { isCommitted } from './state.ts';
+import { installPrePrepare } from './slot.ts';
 import { executeReady } from './execute.ts';
 
 /** Most committed certificates sent for one FETCH-LOG (bounds the work a request can cause). */
@@ -41,7 +42,7 @@ export function handleFetchLog(ctx: Ctx, m: FetchLog): void {
   for (let n = first; n <= last; n++) {
     const e = st.log.get(toSeq(n));
     const pp = e?.prePrepare;
-    if (e === undefined || pp === undefined || !e.committed) continue;
+    if (e === undefined || pp === undefined || !isCommitted(e.phase)) continue;
     const commits = [...e.commits.values()].filter((c) => c.view === pp.view && c.digest === pp.digest);
     if (commits.length < st.quorum) continue;
     commits.sort((a, b) => a.replica - b.replica);
@@ -63,17 +64,10 @@ export function handleCommittedProof(ctx: Ctx, m: CommittedProof): void {
   if (!inWindow(st, pp.seq)) return drop(ctx, 'out-of-window', m.replica);
   if (!validCommittedProof(st.n, st.quorum, m)) return drop(ctx, 'invalid-batch', m.replica, 'committed proof');
   const e = entryFor(st, pp.seq);
-  if (e.committed) return drop(ctx, 'duplicate', m.replica);
-  // Our own COMMIT (if any) was for the pre-prepare we held; never re-send it for another one.
-  if (e.prePrepare?.view !== pp.view || e.prePrepare.digest !== pp.digest) e.sentCommit = false;
-  e.prePrepare = pp;
-  e.commits = new Map(m.commits.map((c) => [c.replica, c] as const));
-  e.prepared = true;
-  e.committed = true;
-  e.lastActivity = st.tick;
-  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
-  // A primary left in a stale view must never assign a sequence number that is already decided.
-  if (pp.seq > st.lastAssigned) st.lastAssigned = pp.seq;
+  if (isCommitted(e.phase)) return drop(ctx, 'duplicate', m.replica);
+  // Not persisted: the certificate is self-certifying and fetched again after a crash. 'any': a
+  // primary left in a stale view must never assign a sequence number that is already decided.
+  installPrePrepare(st, e, pp, { persist: undefined, raiseLastAssigned: 'any', votes: { committedBy: m.commits } });
   executeReady(ctx);
 }
 

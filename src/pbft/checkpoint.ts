@@ -7,12 +7,11 @@ import { fromHex, seq as toSeq } from '../core/ids.ts';
 import type { Checkpoint } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import type { Ctx } from './context.ts';
-import { broadcast, drop, emit, seqKey, sign } from './context.ts';
+import { broadcast, drop, emit, sign } from './context.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import { decodeAs, encodeState } from './persist.ts';
-import { PC_PREFIX, PP_PREFIX } from './normal.ts';
+import { PC_PREFIX, PP_PREFIX, seqKey, STABLE_KEY } from './recovery-keys.ts';
 
-export const STABLE_KEY = 'stable';
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
 const MAX_WINDOWS_AHEAD = 16;
 

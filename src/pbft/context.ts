@@ -93,18 +93,11 @@ export function entryFor(st: ReplicaState, n: Seq): LogEntry {
       prePrepare: undefined,
       prepares: new Map(),
       commits: new Map(),
-      sentCommit: false,
-      prepared: false,
-      committed: false,
+      phase: 'unprepared',
       lastActivity: st.tick,
       createdTick: st.tick,
     };
     st.log.set(n, e);
   }
   return e;
-}
-
-/** Zero-padded decimal so keys sort in numeric order. */
-export function seqKey(prefix: string, n: number): string {
-  return `${prefix}${n.toString().padStart(16, '0')}`;
 }

@@ -8,7 +8,7 @@ import type { ExecutedRequest } from '../protocol/types.ts';
 import type { Request } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { makeReply, purgeClientUpTo, removePending } from './requests.ts';
-import { requestKey } from './state.ts';
+import { isCommitted, requestKey } from './state.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import { takeCheckpoint } from './checkpoint.ts';
 
@@ -17,7 +17,7 @@ export function executeReady(ctx: Ctx): void {
   if (st.transfer !== undefined) return;
   for (;;) {
     const e = st.log.get(toSeq(st.lastExecuted + 1));
-    if (e === undefined || !e.committed || e.prePrepare === undefined) return;
+    if (e === undefined || !isCommitted(e.phase) || e.prePrepare === undefined) return;
     executeEntry(ctx, e);
   }
 }

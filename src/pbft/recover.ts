@@ -6,12 +6,11 @@ import { AssertionError } from '../core/assert.ts';
 import { seq as toSeq } from '../core/ids.ts';
 import type { NewView, PrePrepare } from '../wire/messages.ts';
 import type { ReplicaState } from './state.ts';
-import { requestKey } from './state.ts';
-import { decodeStable, STABLE_KEY } from './checkpoint.ts';
+import { decodeStable } from './checkpoint.ts';
 import { decodeAs, decodePreparedProof, decodeState } from './persist.ts';
-import { decodeViewRecord, VIEW_KEY } from './recovery-keys.ts';
+import { decodeViewRecord, NEW_VIEW_KEY, PC_PREFIX, PP_PREFIX, STABLE_KEY, VIEW_KEY } from './recovery-keys.ts';
 import { entryFor } from './context.ts';
-import { PC_PREFIX, PP_PREFIX } from './normal.ts';
+import { installPrePrepare } from './slot.ts';
 
 /** Corrupt records are a storage failure, not hostile input: recovery refuses to guess. */
 function corrupt(what: string): never {
@@ -26,9 +25,9 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
     st.view = rec.view;
     st.status = rec.status;
   }
-  const nv = records.get(`${VIEW_KEY}/nv`);
+  const nv = records.get(NEW_VIEW_KEY);
   if (nv !== undefined) {
-    const m = decodeAs<NewView>(nv, 'new-view') ?? corrupt('view/nv');
+    const m = decodeAs<NewView>(nv, 'new-view') ?? corrupt(NEW_VIEW_KEY);
     if (m.view === st.view) {
       st.viewChange.sentNewView = m;
       // The NEW-VIEW signed pre-prepares for every seq up to max-s in this view (§4.4), even those it
@@ -45,9 +44,10 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
       if (cert.prePrepare.seq <= st.lowWatermark) continue;
       st.preparedCerts.set(cert.prePrepare.seq, cert);
       const e = st.log.get(cert.prePrepare.seq);
+      // A pre-prepare of the current view exists on disk only if the view record says 'normal' (both
+      // are written in the same step), and a replica that prepared has sent its COMMIT.
       if (e?.prePrepare !== undefined && e.prePrepare.view === cert.prePrepare.view && e.prePrepare.digest === cert.prePrepare.digest) {
-        e.prepared = true;
-        e.sentCommit = st.status === 'normal';
+        if (st.status === 'normal') e.phase = 'prepared';
       }
     }
   }
@@ -69,8 +69,6 @@ function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined): void {
 
 function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {
   if (pp.seq <= st.lowWatermark || pp.view !== st.view) return;
-  const e = entryFor(st, pp.seq);
-  e.prePrepare = pp;
-  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
-  if (pp.replica === st.id && pp.seq > st.lastAssigned) st.lastAssigned = toSeq(pp.seq);
+  // Read back from disk: nothing to persist; a restarted primary never reassigns a seq it signed.
+  installPrePrepare(st, entryFor(st, pp.seq), pp, { persist: undefined, raiseLastAssigned: 'own', votes: 'keep' });
 }

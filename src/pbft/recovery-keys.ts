@@ -10,6 +10,15 @@ import { view as toView } from '../core/ids.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 
 export const VIEW_KEY = 'view';
+export const NEW_VIEW_KEY = 'view/nv';
+export const PP_PREFIX = 'pp/';
+export const PC_PREFIX = 'pc/';
+export const STABLE_KEY = 'stable';
+
+/** Zero-padded decimal so keys sort in numeric order. */
+export function seqKey(prefix: string, n: number): string {
+  return `${prefix}${n.toString().padStart(16, '0')}`;
+}
 
 export function encodeViewRecord(v: View, status: 'normal' | 'view-change'): Uint8Array {
   return new ByteWriter().u64(v).u8(status === 'normal' ? 0 : 1).finish();

@@ -7,6 +7,47 @@ import type { PublicKey } from '../core/ids.ts';
 import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Reply, Request, ViewChange } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
+import { unreachable } from '../core/assert.ts';
+
+/**
+ * A log slot's progress in the current view (TOCS '02 §4.2). Votes may arrive before the
+ * pre-prepare, so 'unprepared' does not imply that `prePrepare` is set; every later phase does.
+ *   unprepared                no prepared certificate yet
+ *   prepared                  prepared(m, v, n, i) holds, and this replica has sent its COMMIT for m
+ *   committed                 committed-local(m, v, n, i) holds (so this replica's COMMIT for m was sent)
+ *   committed-by-certificate  committed(m, v, n) learnt from a committed certificate (log catch-up);
+ *                             this replica sent no COMMIT for m (it may have sent one for another
+ *                             pre-prepare of (v, n) and must never send a second one)
+ */
+export type SlotPhase = 'unprepared' | 'prepared' | 'committed' | 'committed-by-certificate';
+
+/** The slot's batch is decided (it executes once every lower seq has). */
+export function isCommitted(phase: SlotPhase): boolean {
+  switch (phase) {
+    case 'unprepared':
+    case 'prepared':
+      return false;
+    case 'committed':
+    case 'committed-by-certificate':
+      return true;
+    default:
+      return unreachable(phase);
+  }
+}
+
+/** This replica has sent a COMMIT for the slot's pre-prepare (re-sent on retransmission). */
+export function commitSent(phase: SlotPhase): boolean {
+  switch (phase) {
+    case 'unprepared':
+    case 'committed-by-certificate':
+      return false;
+    case 'prepared':
+    case 'committed':
+      return true;
+    default:
+      return unreachable(phase);
+  }
+}
 
 /** Everything known about one sequence number in the current view. */
 export interface LogEntry {
@@ -16,11 +57,8 @@ export interface LogEntry {
   /** Prepares and commits of the current view, one per sender; matched against the digest when counted. */
   prepares: Map<ReplicaId, Prepare>;
   commits: Map<ReplicaId, Commit>;
-  sentCommit: boolean;
-  /** prepared(m, v, n, i) holds. */
-  prepared: boolean;
-  /** committed-local(m, v, n, i) holds (or a committed proof was received). */
-  committed: boolean;
+  /** How far this slot has got with its pre-prepare (see SlotPhase). */
+  phase: SlotPhase;
   /** Tick when this entry last made progress or was last retransmitted. */
   lastActivity: number;
   /** Tick when the entry was created (the first message for its seq arrived). */

@@ -4,7 +4,9 @@
 import type { Checkpoint } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, isPrimary, sign } from './context.ts';
-import { maybePropose, sendCommit, sendPrepareFor } from './normal.ts';
+import { maybePropose } from './propose.ts';
+import { sendCommit, sendPrepareFor } from './slot.ts';
+import { commitSent, isCommitted } from './state.ts';
 import { tickViewChange } from './view-change.ts';
 import { tickCatchUp } from './catchup.ts';
 import { startStateTransfer, tickStateTransfer } from './state-transfer.ts';
@@ -39,8 +41,8 @@ function retransmit(ctx: Ctx): void {
     // A committed entry needs no more prepares; after log catch-up its pre-prepare may be the
     // committed one rather than the one this backup prepared, and a second PREPARE for (v, n) with
     // another digest would contradict the first (an equivocating primary causes exactly that).
-    else if (!isPrimary(st) && !e.committed) sendPrepareFor(ctx, e);
-    if (e.sentCommit) sendCommit(ctx, e, 'all');
+    else if (!isPrimary(st) && !isCommitted(e.phase)) sendPrepareFor(ctx, e);
+    if (commitSent(e.phase)) sendCommit(ctx, e, 'all');
   }
 }
 

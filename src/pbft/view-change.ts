@@ -7,14 +7,15 @@ import { seq as toSeq, view as toView } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { Checkpoint, NewView, PrePrepare, ViewChange } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
-import { broadcast, drop, emit, entryFor, isPrimary, persistMessage, primary, seqKey, sendTo, sign } from './context.ts';
+import { broadcast, drop, emit, entryFor, isPrimary, persistMessage, primary, sendTo, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
-import { requestKey } from './state.ts';
+import { isCommitted } from './state.ts';
 import { checkNewView, planNewView, validViewChange } from './view-validate.ts';
 import type { NewViewPlan, QuorumParams } from './view-validate.ts';
-import { maybePropose, PP_PREFIX, sendPrepareFor } from './normal.ts';
+import { maybePropose } from './propose.ts';
+import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
-import { encodeViewRecord, VIEW_KEY } from './recovery-keys.ts';
+import { encodeViewRecord, NEW_VIEW_KEY, VIEW_KEY } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
@@ -57,7 +58,7 @@ export function tickViewChange(ctx: Ctx): void {
  */
 function stalledSince(st: ReplicaState): number | undefined {
   for (const e of st.log.values()) {
-    if (e.seq > st.lastExecuted && e.prePrepare?.view === st.view && !e.committed) return Math.max(st.lastProgressTick, e.createdTick);
+    if (e.seq > st.lastExecuted && e.prePrepare?.view === st.view && !isCommitted(e.phase)) return Math.max(st.lastProgressTick, e.createdTick);
   }
   return undefined;
 }
@@ -73,7 +74,7 @@ export function startViewChange(ctx: Ctx, v: View): void {
   st.viewChange.sentNewView = undefined;
   // Messages of older views no longer count; prepared certificates are kept for the P set.
   for (const [n, e] of st.log) {
-    if (n > st.lastExecuted && !e.committed) st.log.delete(n);
+    if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   }
   ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(v, 'view-change') });
   const vc = buildViewChange(ctx, v);
@@ -180,7 +181,7 @@ function maybeSendNewView(ctx: Ctx): void {
   const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
   if (typeof plan === 'string') return; // cannot happen: we built it from valid view changes
   st.viewChange.sentNewView = nv;
-  persistMessage(ctx, VIEW_KEY + '/nv', nv);
+  persistMessage(ctx, NEW_VIEW_KEY, nv);
   broadcast(ctx, nv);
   installNewView(ctx, nv, plan);
 }
@@ -216,7 +217,7 @@ function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
   st.status = 'normal';
   st.viewChange.startedTick = st.tick;
   for (const [id, vc] of st.viewChange.received) if (vc.newView <= nv.view) st.viewChange.received.delete(id);
-  for (const [n, e] of st.log) if (n > st.lastExecuted && !e.committed) st.log.delete(n);
+  for (const [n, e] of st.log) if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(nv.view, 'normal') });
   adoptCheckpoint(ctx, plan);
   st.inFlight.clear();
@@ -248,15 +249,8 @@ function acceptReissued(ctx: Ctx, pp: PrePrepare): void {
   const st = ctx.st;
   if (pp.seq <= st.lastExecuted || pp.seq <= st.lowWatermark) return;
   const e = entryFor(st, pp.seq);
-  if (e.committed && e.prePrepare?.digest === pp.digest) return;
-  e.prePrepare = pp;
-  e.prepares = new Map();
-  e.commits = new Map();
-  e.prepared = false;
-  e.committed = false;
-  e.sentCommit = false;
-  e.lastActivity = st.tick;
-  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
-  persistMessage(ctx, seqKey(PP_PREFIX, pp.seq), pp);
+  if (isCommitted(e.phase) && e.prePrepare?.digest === pp.digest) return;
+  // lastAssigned is set once O is logged (installNewView); 'own' raises it only up to max-s meanwhile.
+  installPrePrepare(st, e, pp, { persist: ctx.out.persist, raiseLastAssigned: 'own', votes: 'reset' });
   if (!isPrimary(st)) sendPrepareFor(ctx, e);
 }

@@ -1,0 +1,76 @@
+// One log slot (TOCS '02 §4.2): installing its pre-prepare, and this replica's own votes for it.
+// Every way a pre-prepare enters the log goes through installPrePrepare; the ways differ only in the
+// options below.
+
+import type { PersistOp } from '../protocol/types.ts';
+import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import type { Ctx } from './context.ts';
+import { broadcast, sendTo, sign } from './context.ts';
+import { PP_PREFIX, seqKey } from './recovery-keys.ts';
+import type { LogEntry, ReplicaState } from './state.ts';
+import { commitSent, requestKey } from './state.ts';
+
+export interface InstallOptions {
+  /**
+   * Where to log pp/<seq> durably, so that a restarted replica never accepts another pre-prepare for
+   * (v, n) (§4.2, SPEC D2) — or undefined when it needs no record: it was just read back from disk
+   * (recovery), or it is part of a self-certifying committed certificate (log catch-up).
+   */
+  readonly persist: PersistOp[] | undefined;
+  /**
+   * Which pre-prepares raise lastAssigned to their seq: 'own' (a primary never assigns a seq it has
+   * signed a pre-prepare for) or 'any' (nobody assigns a seq that is already decided, e.g. a primary
+   * left in a stale view that catches up through committed certificates).
+   */
+  readonly raiseLastAssigned: 'own' | 'any';
+  /**
+   * The slot's votes: 'keep' (the pre-prepare of this view: prepares and commits that arrived first
+   * still count), 'reset' (re-issued in a NEW-VIEW, §4.4: the slot starts over in the new view), or
+   * the 2f+1 commits of a committed certificate, which make the slot committed.
+   */
+  readonly votes: 'keep' | 'reset' | { readonly committedBy: readonly Commit[] };
+}
+
+/** Enters pp into its slot e (e.seq === pp.seq) as the slot's pre-prepare. */
+export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare, opts: InstallOptions): void {
+  const votes = opts.votes;
+  if (votes === 'reset') {
+    e.prepares = new Map();
+    e.commits = new Map();
+    e.phase = 'unprepared';
+  } else if (votes !== 'keep') {
+    // Our own COMMIT (if any) was for the pre-prepare we held; never re-send it for another one.
+    const same = e.prePrepare?.view === pp.view && e.prePrepare.digest === pp.digest;
+    e.phase = same && commitSent(e.phase) ? 'committed' : 'committed-by-certificate';
+    e.commits = new Map(votes.committedBy.map((c) => [c.replica, c] as const));
+  }
+  e.prePrepare = pp;
+  e.lastActivity = st.tick;
+  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
+  if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
+  opts.persist?.push({ op: 'put', key: seqKey(PP_PREFIX, pp.seq), value: encodeMessage(pp) });
+}
+
+/** A backup's prepare for the entry's pre-prepare, to everyone. */
+export function sendPrepareFor(ctx: Ctx, e: LogEntry): void {
+  if (e.prePrepare !== undefined) sendPrepare(ctx, e.prePrepare, 'all');
+}
+
+export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['replica']): void {
+  const p = sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
+  // The backup enters its own prepare in its log; it counts toward the 2f (§4.2).
+  ctx.st.log.get(pp.seq)?.prepares.set(ctx.st.id, p);
+  if (to === 'all') broadcast(ctx, p);
+  else sendTo(ctx, to, p);
+}
+
+/** This replica's COMMIT for a prepared slot (first send or retransmission). */
+export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replica']): void {
+  const pp = e.prePrepare;
+  if (pp === undefined) return;
+  const c = sign<Commit>(ctx, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
+  e.commits.set(ctx.st.id, c);
+  if (to === 'all') broadcast(ctx, c);
+  else sendTo(ctx, to, c);
+}
