@@ -20,6 +20,7 @@ import type { ClusterConfig } from '../config/schema.ts';
 import type { ConfigError } from '../config/validate.ts';
 import { processIo } from './keygen.ts';
 import type { CliIo } from './keygen.ts';
+import { faultsTolerated } from '../core/quorum.ts';
 
 export interface InitOptions {
   readonly replicas: number;
@@ -131,7 +132,7 @@ interface InitFlags {
 }
 
 function describe(s: InitSummary): string {
-  const f = Math.floor((s.config.replicas.length - 1) / 3);
+  const f = faultsTolerated(s.config.replicas.length);
   const lines = [`wrote ${s.configPath}: cluster ${s.config.clusterId}, n = ${s.config.replicas.length}, tolerates f = ${f}`];
   for (const r of s.config.replicas) {
     lines.push(`  replica ${r.id}: ${r.host} replica ${r.port}, client ${r.clientPort}, http ${r.httpPort}`);

@@ -115,7 +115,7 @@ async function fetchOk(url: string): Promise<boolean> {
 
 function printEndpoints(config: ClusterConfig, gatewayPort: string, configPath: string, logs: string, healthy: boolean): void {
   const n = config.replicas.length;
-  const f = Math.floor((n - 1) / 3);
+  const f = quorumConfig(n).f;
   const cfg = rel(configPath);
   const lines = [
     healthy ? `byzantium: ${n} replicas (f=${f}) are up and connected.` : `byzantium: started ${n} replicas, but not all report healthy yet; check ${rel(logs)}`,

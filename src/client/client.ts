@@ -23,6 +23,7 @@ import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
 import type { BreakerState, FlightReport, Session } from './session.ts';
 import { openSession } from './session.ts';
+import { weakQuorumSize } from '../core/quorum.ts';
 
 export interface ConnectOptions {
   readonly config: ClusterConfig;
@@ -201,7 +202,7 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
   });
   const c: Ctx = {
     session,
-    need: session.f + 1,
+    need: weakQuorumSize(session.f),
     opTimeoutMs,
     maxQueued,
     serial: bulkhead(1, maxQueued),

@@ -22,6 +22,7 @@ import { createTcpTransport } from '../transport/tcp.ts';
 import type { TcpTransport } from '../transport/tcp.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { Logger } from '../log/logger.ts';
+import { faultsTolerated } from '../core/quorum.ts';
 
 export interface SessionOptions {
   readonly config: ClusterConfig;
@@ -240,7 +241,7 @@ function report(st: State): FlightReport | undefined {
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const keys = replicaPublicKeys(opts.config);
   const n = keys.length;
-  const f = Math.floor((n - 1) / 3);
+  const f = faultsTolerated(n);
   const signer = ed25519Suite.signer(opts.seed);
   const id = clientIdOf(signer.publicKey);
   const domain = clusterDomain(opts.config);

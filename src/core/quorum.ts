@@ -17,8 +17,23 @@ export function quorumConfig(n: number): QuorumConfig {
   if (!Number.isSafeInteger(n) || n < MIN_REPLICAS) {
     throw new RangeError(`a cluster needs at least ${MIN_REPLICAS} replicas (got ${n})`);
   }
-  const f = Math.floor((n - 1) / 3);
-  return { n, f, quorum: 2 * f + 1, weak: f + 1 };
+  const f = faultsTolerated(n);
+  return { n, f, quorum: quorumSize(f), weak: weakQuorumSize(f) };
+}
+
+/** f = ⌊(n−1)/3⌋: the most faulty replicas that n replicas tolerate (n ≥ 3f + 1). The only place f is computed. */
+export function faultsTolerated(n: number): number {
+  return Math.max(0, Math.floor((n - 1) / 3));
+}
+
+/** 2f + 1: any two such sets of replicas intersect in at least one correct replica (§4.2). */
+export function quorumSize(f: number): number {
+  return 2 * f + 1;
+}
+
+/** f + 1: any such set of replicas contains at least one correct replica (§4.1). */
+export function weakQuorumSize(f: number): number {
+  return f + 1;
 }
 
 /** Primary of view v is p = v mod |R| (TOCS '02 §4.1). */

@@ -18,6 +18,7 @@ import { ByzClientError, keyProblem, utf8OrUndefined } from '../client/index.ts'
 import type { ClientErrorCode, KvClient } from '../client/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { HttpError, parseJsonObject, readBody, sendJson } from './http-io.ts';
+import { weakQuorumSize } from '../core/quorum.ts';
 
 export interface GatewayOptions {
   /** A client or a pool of clients (connectPool) for concurrent requests. */
@@ -140,7 +141,7 @@ function handleHealth(client: KvClient, req: IncomingMessage, res: ServerRespons
     replicas: h.n,
     faultsTolerated: h.f,
     connected: h.connected,
-    quorum: h.f + 1,
+    quorum: weakQuorumSize(h.f),
     view: h.view,
     pending: h.pending,
     breakers: h.breakers,

@@ -281,7 +281,7 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
     const value = r.ok && r.value.status === 'ok' && r.value.value !== null ? new TextDecoder().decode(r.value.value) : null;
     return { value, lastExecuted: core.status().lastExecuted };
   };
-  const quorumPeers = 2 * quorumConfig(n).f;
+  const quorumPeers = quorumConfig(n).quorum - 1; // 2f + 1 including this replica
   const kv = opts.app === undefined ? { localGet } : {};
   try {
     return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, ...kv });

@@ -4,7 +4,7 @@
 
 import type { ReplicaId, View } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
-import { primaryOf } from '../core/quorum.ts';
+import { primaryOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Checkpoint, NewView, PrePrepare, ViewChange } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, entryFor, isPrimary, persistMessage, primary, sendTo, sign } from './context.ts';
@@ -164,7 +164,7 @@ export function noteHigherView(ctx: Ctx, from: ReplicaId, v: View): void {
 function joinHigherViews(ctx: Ctx): void {
   const st = ctx.st;
   const higher = [...st.viewChange.received.values()].filter((vc) => vc.newView > st.view);
-  if (higher.length < st.f + 1) return;
+  if (higher.length < weakQuorumSize(st.f)) return;
   const target = Math.min(...higher.map((vc) => vc.newView));
   startViewChange(ctx, toView(target));
 }

@@ -9,6 +9,7 @@ import { DEFAULT_SIM_OPTIONS, formatPartition } from './options.ts';
 import type { SimSummary } from './summary.ts';
 import { formatSummary } from './summary.ts';
 import { createSimulation } from './run.ts';
+import { faultsTolerated } from '../core/quorum.ts';
 
 export const DEMO_OPTIONS: SimOptions = {
   ...DEFAULT_SIM_OPTIONS,
@@ -60,7 +61,7 @@ export function runDemo(print: (line: string) => void, options: SimOptions = DEM
     }
   };
   const n = options.replicas;
-  print(`byzantium demo: a simulated PBFT cluster of ${n} replicas tolerating f=${Math.floor((n - 1) / 3)} Byzantine fault(s)`);
+  print(`byzantium demo: a simulated PBFT cluster of ${n} replicas tolerating f=${faultsTolerated(n)} Byzantine fault(s)`);
   print(`${options.clients} clients run a mixed key-value workload (put/get/delete/cas) until ${options.ops} ops commit; seed ${options.seed}.`);
   print(`Every message goes through the codec and signature checks; the network loses ${options.loss * 100}% of messages.`);
   print(`${at(0)} view 0: the primary is replica 0`);

@@ -4,6 +4,7 @@
 
 import type { Prng } from '../core/prng.ts';
 import type { PartitionSpec, ReplicaEventSpec } from './options.ts';
+import { faultsTolerated } from '../core/quorum.ts';
 
 export type ScenarioKind = 'network' | 'primary-crash' | 'primary-isolated' | 'cascade' | 'lagging' | 'crash-restart';
 
@@ -17,7 +18,6 @@ export interface Scenario {
 }
 
 const none = { partitions: [], crashes: [], restarts: [] };
-const fOf = (n: number): number => Math.floor((n - 1) / 3);
 
 /** The primary of view 0 crashes at `at`; it comes back from its disk at `restartAt` if given. */
 export function primaryCrash(at: number, restartAt?: number): Scenario {
@@ -36,7 +36,7 @@ export function isolatePrimary(from: number, to: number): Scenario {
  * (the primary of view 1) crashes at `at + 2·gap`.
  */
 export function cascadingPrimaries(n: number, at: number, gap: number): Scenario {
-  const f = fOf(n);
+  const f = faultsTolerated(n);
   if (f === 1) {
     return {
       ...none,
@@ -92,7 +92,7 @@ export function drawScenario(p: Prng, n: number, t: ScenarioTiming): Scenario {
     case 'crash-restart': {
       const ids = Array.from({ length: n }, (_, i) => i);
       const events = [];
-      const count = p.int(1, fOf(n));
+      const count = p.int(1, faultsTolerated(n));
       for (let i = 0; i < count; i++) {
         const replica = ids.splice(p.int(0, ids.length - 1), 1)[0]!;
         const at = p.int(1, 2 * t.busyTicks);

@@ -18,6 +18,7 @@ import type { ScenarioKind } from './scenarios.ts';
 import { drawScenario } from './scenarios.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
 import { byzantineIds, resolveByzantine } from './byzantine/spec.ts';
+import { faultsTolerated } from '../core/quorum.ts';
 
 /** Options a sweep may draw per seed (those not fixed on the command line). */
 export type DrawnOption = 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval';
@@ -74,7 +75,7 @@ export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<
  */
 export function withinFaultBudget(o: SimOptions, spec: ByzantineSpec): SimOptions {
   const byz = byzantineIds(spec);
-  const f = Math.floor((o.replicas - 1) / 3);
+  const f = faultsTolerated(o.replicas);
   const allowed = new Set<number>(byz);
   let budget = f - byz.size;
   for (const c of [...o.crashes].sort((a, b) => a.at - b.at)) {
@@ -125,7 +126,7 @@ function busyTicks(o: SimOptions): number {
 
 /** Two groups: a random minority (1..f+1 replicas, sometimes holding the primary) and the rest. */
 function drawPartition(p: ReturnType<typeof createPrng>, n: number): PartitionSpec {
-  const f = Math.floor((n - 1) / 3);
+  const f = faultsTolerated(n);
   const ids = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = p.int(0, i);

@@ -17,6 +17,7 @@ import { formatByzantine, parseByzantine, resolveByzantine, validateByzantine } 
 import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES } from '../../src/sim/byzantine/names.ts';
 import { listBehaviours } from '../../src/sim/byzantine/registry.ts';
 import { byzSweep, report } from './byzantine-harness.ts';
+import { faultsTolerated } from '../../src/core/quorum.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const byz = (text: string) => {
@@ -61,7 +62,7 @@ test('random resolves per seed to 1..f distinct replicas with known behaviours, 
   for (let seed = 1; seed <= 200; seed++) {
     const n = seed % 2 === 0 ? 4 : 7;
     const r = resolveByzantine({ kind: 'random' }, seed, n);
-    const f = Math.floor((n - 1) / 3);
+    const f = faultsTolerated(n);
     assert.ok(r.replicas.length >= 1 && r.replicas.length <= f);
     assert.equal(new Set(r.replicas.map((x) => x.replica)).size, r.replicas.length);
     for (const x of r.replicas) assert.ok(x.replica < n && REPLICA_BEHAVIOUR_NAMES.includes(x.behaviour));
@@ -137,7 +138,7 @@ test('a sweep draws random adversaries per seed and keeps Byzantine plus crashed
       assert.equal(options.byzantine?.kind, 'fixed');
       const ids = new Set(options.byzantine?.kind === 'fixed' ? options.byzantine.replicas.map((r) => r.replica) : []);
       const honestCrashed = new Set(options.crashes.map((c) => c.replica).filter((r) => !ids.has(r)));
-      assert.ok(ids.size + honestCrashed.size <= Math.floor((n - 1) / 3), replayCommand(options));
+      assert.ok(ids.size + honestCrashed.size <= faultsTolerated(n), replayCommand(options));
       assert.deepEqual(drawSweepRun({ ...DEFAULT_SIM_OPTIONS, replicas: n, byzantine: { kind: 'random' } }, seed, new Set()).options, options);
     }
   }

@@ -6,6 +6,7 @@ import type { Result } from '../../core/result.ts';
 import { err, ok } from '../../core/result.ts';
 import type { ClientBehaviourName, ReplicaBehaviourName } from './names.ts';
 import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES, clientBehaviourOf, isReplicaBehaviour } from './names.ts';
+import { faultsTolerated } from '../../core/quorum.ts';
 
 export interface ByzantineReplicaSpec {
   readonly replica: number;
@@ -59,7 +60,7 @@ export function formatByzantine(s: ByzantineSpec): string {
 /** Problems with a spec at n replicas (each names --byzantine or --allow-unsafe). */
 export function validateByzantine(s: ByzantineSpec, n: number, allowUnsafe: boolean): string[] {
   if (s.kind === 'random') return [];
-  const f = Math.floor((n - 1) / 3);
+  const f = faultsTolerated(n);
   const shown = formatByzantine(s);
   const seen = new Set<number>();
   for (const r of s.replicas) {
@@ -90,7 +91,7 @@ export const byzantineIds = (s: ByzantineSpec | undefined): ReadonlySet<number> 
 export function resolveByzantine(s: ByzantineSpec, seed: number, n: number): ByzantineSpec & { readonly kind: 'fixed' } {
   if (s.kind === 'fixed') return s;
   const p = createPrng((Math.imul(seed, 0x2545f491) ^ 0xb7e15162) >>> 0);
-  const f = Math.floor((n - 1) / 3);
+  const f = faultsTolerated(n);
   const ids = Array.from({ length: n }, (_, i) => i);
   const replicas: ByzantineReplicaSpec[] = [];
   for (let k = p.int(1, f); k > 0; k--) {
