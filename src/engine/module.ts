@@ -35,6 +35,11 @@ export interface CoreOptions<P> {
   readonly params: P;
   /** Planted bugs, tests only (each module defines its own; unknown names are ignored). */
   readonly bugs?: Readonly<Record<string, boolean>>;
+  /**
+   * The core's own state invariants, checked after every step (a violation throws: a bug): 'all'
+   * (the simulator and tests), 'cheap' (time bounded by n; the default, what the node runs), 'off'.
+   */
+  readonly checkInvariants?: 'all' | 'cheap' | 'off';
 }
 
 /** A running protocol core: pure handle(input) → output, plus a status snapshot. */

@@ -5,7 +5,7 @@ import type { PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import { quorumConfig } from '../core/quorum.ts';
-import { unreachable } from '../core/assert.ts';
+import { AssertionError, unreachable } from '../core/assert.ts';
 import type { App } from '../app/types.ts';
 import type { Input, Output, Protocol } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
@@ -26,8 +26,11 @@ import { handleFetchState, handleStateChunk } from './state-transfer.ts';
 import { handleCommittedProof, handleFetchLog } from './catchup.ts';
 import { onTick } from './tick.ts';
 import { restoreFromRecords } from './recover.ts';
+import type { InvariantChecks } from './invariants.ts';
+import { checkInvariants } from './invariants.ts';
 
 export type { PlantedBugs } from './bugs.ts';
+export type { InvariantChecks } from './invariants.ts';
 
 export interface ReplicaOptions {
   readonly id: ReplicaId;
@@ -40,6 +43,12 @@ export interface ReplicaOptions {
   readonly app: App;
   readonly params: PbftParams;
   readonly bugs?: PlantedBugs;
+  /**
+   * State invariants checked after every handle() (invariants.ts); a violation throws an
+   * AssertionError (a bug in this replica, never a peer's fault). Default 'cheap' (time bounded by
+   * n, what the production node runs); the simulator and the PBFT tests use 'all'.
+   */
+  readonly checkInvariants?: InvariantChecks;
 }
 
 export interface ReplicaStatus {
@@ -58,6 +67,8 @@ export interface ReplicaStatus {
 
 export interface Replica extends Protocol {
   status(): ReplicaStatus;
+  /** The invariants that do not hold now, at the given level (empty when all hold). */
+  invariantViolations(level: InvariantChecks): string[];
 }
 
 export function initialState(opts: ReplicaOptions): ReplicaState {
@@ -105,23 +116,28 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
 }
 
 export function createReplica(opts: ReplicaOptions): Replica {
-  return wrap(initialState(opts), opts.bugs ?? {});
+  return wrap(initialState(opts), opts);
 }
 
 /** Rebuilds a replica from its durable records after a crash (see recovery-keys.ts). */
 export function recoverReplica(opts: ReplicaOptions, records: ReadonlyMap<string, Uint8Array>): Replica {
   const st = initialState(opts);
   restoreFromRecords(st, records);
-  return wrap(st, opts.bugs ?? {});
+  assertInvariants(st, opts.checkInvariants ?? 'cheap', 'after recovery');
+  return wrap(st, opts);
 }
 
-function wrap(st: ReplicaState, bugs: PlantedBugs): Replica {
+function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
+  const bugs = opts.bugs ?? {};
+  const level = opts.checkInvariants ?? 'cheap';
   return {
     handle(input: Input): Output {
       const ctx: Ctx = { st, out: emptyOutput(), bugs };
       dispatch(ctx, input);
+      assertInvariants(st, level, input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`);
       return ctx.out;
     },
+    invariantViolations: (l) => checkInvariants(st, l),
     status(): ReplicaStatus {
       return {
         id: st.id,
@@ -138,6 +154,12 @@ function wrap(st: ReplicaState, bugs: PlantedBugs): Replica {
       };
     },
   };
+}
+
+/** Throws on a violated invariant: the state is wrong, so nothing this step produced may leave. */
+function assertInvariants(st: ReplicaState, level: InvariantChecks, when: string): void {
+  const bad = checkInvariants(st, level);
+  if (bad.length > 0) throw new AssertionError(`replica ${st.id} invariant violated ${when}: ${bad.join('; ')}`);
 }
 
 function dispatch(ctx: Ctx, input: Input): void {

@@ -45,11 +45,31 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
     e.phase = same && commitSent(e.phase) ? 'committed' : 'committed-by-certificate';
     e.commits = new Map(votes.committedBy.map((c) => [c.replica, c] as const));
   }
+  if (e.prePrepare !== undefined && e.prePrepare !== pp) releaseRequests(st, e);
   e.prePrepare = pp;
   e.lastActivity = st.tick;
   for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
   opts.persist?.push({ op: 'put', key: seqKey(PP_PREFIX, pp.seq), value: encodeMessage(pp) });
+}
+
+/**
+ * The requests of the pre-prepare a slot is about to lose (log catch-up found another one committed)
+ * are no longer in flight, unless another unexecuted slot holds them: left in inFlight, they would
+ * be dropped as duplicates when the client retransmits, so never pending, watched or re-proposed here.
+ */
+function releaseRequests(st: ReplicaState, e: LogEntry): void {
+  const old = e.prePrepare?.requests ?? [];
+  if (old.length === 0) return;
+  const elsewhere = new Set<string>();
+  for (const other of st.log.values()) {
+    if (other === e || other.seq <= st.lastExecuted) continue;
+    for (const r of other.prePrepare?.requests ?? []) elsewhere.add(requestKey(r.client, r.reqNo));
+  }
+  for (const r of old) {
+    const key = requestKey(r.client, r.reqNo);
+    if (!elsewhere.has(key)) st.inFlight.delete(key);
+  }
 }
 
 /** A backup's prepare for the entry's pre-prepare, to everyone. */

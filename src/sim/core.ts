@@ -32,14 +32,14 @@ export interface SimCoreOptions extends Omit<CoreOptions<EngineParams>, 'app'> {
 /** A fresh core. */
 export function makeCore(o: SimCoreOptions): SimCore {
   const { accountable, makeApp, ...opts } = withProtocolParams(o);
-  const core = PROTOCOL.create({ ...opts, app: makeApp() });
+  const core = PROTOCOL.create({ ...opts, app: makeApp(), checkInvariants: 'all' });
   return accountable ? wrapAccountable(PROTOCOL, core, opts) : bare(core);
 }
 
 /** A restarted core: rebuilt from the durable records with a fresh app (SPEC D2); evidence and quarantine come back too. */
 export function recoverCore(o: SimCoreOptions, records: ReadonlyMap<string, Uint8Array>): SimCore {
   const { accountable, makeApp, ...opts } = withProtocolParams(o);
-  const core = PROTOCOL.recover({ ...opts, app: makeApp() }, records);
+  const core = PROTOCOL.recover({ ...opts, app: makeApp(), checkInvariants: 'all' }, records);
   return accountable ? wrapAccountable(PROTOCOL, core, opts, records) : bare(core);
 }
 

@@ -68,7 +68,7 @@ function applyOps(store: Map<string, Uint8Array>, ops: readonly PersistOp[]): vo
 }
 
 function replicaOptions(c: Pick<TestCluster, 'n' | 'keys' | 'signers' | 'params'>, i: number): ReplicaOptions {
-  return { id: replicaId(i), n: c.n, replicaKeys: c.keys, signer: c.signers[i]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: c.params };
+  return { id: replicaId(i), n: c.n, replicaKeys: c.keys, signer: c.signers[i]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: c.params, checkInvariants: 'all' };
 }
 
 export function accountableOptions(c: Pick<TestCluster, 'n' | 'f' | 'signers' | 'rules' | 'acctParams'>, i: number): AccountableOptions {

@@ -49,6 +49,7 @@ export function makeCluster(n: number, params: Partial<PbftParams> = {}, bugs: P
       app: createKvApp(),
       params: { ...DEFAULT_PARAMS, ...params },
       bugs,
+      checkInvariants: 'all',
     }),
   );
   return { n, replicas, signers, keys, outputs: replicas.map(() => []) };

@@ -1,0 +1,158 @@
+// Invariants of a replica's state between two steps, in the spirit of TigerBeetle's assertions: each
+// states something the code guarantees after every handle(), so a violation is a bug in this replica
+// (never the fault of a peer: hostile input is dropped before it can break any of these).
+// 'cheap' checks take time bounded by n (safe for production); 'all' also walks the log, the
+// prepared certificates, the checkpoints and the request queues (tests and the simulator).
+
+import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
+import { isPrimary } from './context.ts';
+import type { LogEntry, ReplicaState } from './state.ts';
+import { isCommitted, requestKey } from './state.ts';
+
+export type InvariantChecks = 'all' | 'cheap' | 'off';
+
+/** The invariants that do not hold in `st`, one line each (empty when all hold). */
+export function checkInvariants(st: ReplicaState, level: InvariantChecks): string[] {
+  const bad: string[] = [];
+  if (level === 'off') return bad;
+  checkCheap(st, bad);
+  if (level === 'all') {
+    checkLog(st, bad);
+    checkCertificates(st, bad);
+    checkQueues(st, bad);
+  }
+  return bad;
+}
+
+function checkCheap(st: ReplicaState, bad: string[]): void {
+  const h = st.lowWatermark;
+  const k = st.params.checkpointInterval;
+  // §4.3: h is the last stable checkpoint: a multiple of K this replica has executed (or fetched).
+  if (h > st.lastExecuted) bad.push(`low watermark ${h} above last executed ${st.lastExecuted}`);
+  if (h % k !== 0) bad.push(`low watermark ${h} is not a checkpoint (K = ${k})`);
+  // The stable checkpoint is this replica's own state, proven by 2f+1 matching checkpoints (§4.3).
+  if (h > 0) {
+    const own = st.ownCheckpoints.get(h);
+    if (own === undefined) bad.push(`no own checkpoint state at the stable checkpoint ${h}`);
+    if (st.stableProof.length < st.quorum) bad.push(`stable checkpoint ${h} proven by ${st.stableProof.length} < ${st.quorum} checkpoints`);
+    for (const cp of st.stableProof) {
+      if (cp.seq !== h || (own !== undefined && cp.stateDigest !== own.digest)) bad.push(`stable proof holds a checkpoint for ${cp.seq} that does not match the stable checkpoint ${h}`);
+    }
+  }
+  // A primary never assigns a sequence number that is already executed (§4.2).
+  if (st.status === 'normal' && isPrimary(st) && st.lastAssigned < st.lastExecuted) {
+    bad.push(`primary's last assigned ${st.lastAssigned} below last executed ${st.lastExecuted}`);
+  }
+  if (st.transfer !== undefined && st.transfer.seq <= st.lastExecuted) bad.push(`state transfer to ${st.transfer.seq}, already executed ${st.lastExecuted}`);
+  if (st.certified !== undefined && st.certified.seq <= h) bad.push(`certified checkpoint ${st.certified.seq} not above the stable one ${h}`);
+  if (st.clients.size > st.params.maxClients) bad.push(`client table holds ${st.clients.size} > maxClients ${st.params.maxClients}`);
+  if (st.pending.size > MAX_PENDING_REQUESTS) bad.push(`${st.pending.size} pending requests > ${MAX_PENDING_REQUESTS}`);
+  if (st.viewChange.received.size > st.n || st.peerViews.size > st.n) bad.push('more view-change or peer-view records than replicas');
+  if (st.status === 'normal') {
+    for (const vc of st.viewChange.received.values()) {
+      if (vc.newView <= st.view) bad.push(`in normal view ${st.view}, still holding a VIEW-CHANGE for view ${vc.newView}`);
+    }
+  }
+}
+
+/**
+ * The log: one entry per seq in (h, H'] where H' = h + L, or the certified checkpoint + L while this
+ * replica is behind (a NEW-VIEW may re-issue up to min-s + L before h reaches min-s, §4.4); each
+ * entry's phase agrees with its pre-prepare, view and votes.
+ */
+function checkLog(st: ReplicaState, bad: string[]): void {
+  const top = Math.max(st.lowWatermark, st.certified?.seq ?? 0) + st.params.windowSize;
+  for (const [n, e] of st.log) {
+    const at = `log entry ${n} (${e.phase})`;
+    if (e.seq !== n) bad.push(`${at} holds seq ${e.seq}`);
+    if (n <= st.lowWatermark || n > top) bad.push(`${at} outside (${st.lowWatermark}, ${top}]`);
+    const pp = e.prePrepare;
+    if (pp !== undefined && pp.seq !== n) bad.push(`${at} holds a pre-prepare for seq ${pp.seq}`);
+    // A committed certificate is self-certifying, whatever its view; everything else is from our views.
+    if (pp !== undefined && pp.view > st.view && e.phase !== 'committed-by-certificate') bad.push(`${at} holds a pre-prepare of a future view ${pp.view}`);
+    if (n <= st.lastExecuted && !isCommitted(e.phase)) bad.push(`${at} executed but not committed`);
+    if (pp !== undefined) checkOneDigest(st, e, bad);
+    if (isCommitted(e.phase)) checkCommittedEntry(st, e, bad);
+    else checkOpenEntry(st, e, bad);
+  }
+}
+
+/**
+ * At most one digest per (v, n) at this replica (§4.2): its prepared certificate of the slot's view
+ * and its own PREPARE and COMMIT in that view are for the slot's pre-prepare. Not for a slot learnt
+ * from a committed certificate: an equivocating primary may have made this replica prepare another
+ * digest first, which is exactly why it stops voting on that slot.
+ */
+function checkOneDigest(st: ReplicaState, e: LogEntry, bad: string[]): void {
+  const pp = e.prePrepare;
+  if (pp === undefined || e.phase === 'committed-by-certificate') return;
+  const cert = st.preparedCerts.get(e.seq)?.prePrepare;
+  const own = [cert, e.prepares.get(st.id), e.commits.get(st.id)];
+  for (const m of own) {
+    if (m !== undefined && m.view === pp.view && m.digest !== pp.digest) bad.push(`log entry ${e.seq}: two digests for (view ${pp.view}, seq ${e.seq}) (${m.type})`);
+  }
+}
+
+/** Undecided slots belong to the current view: a view change discards them (§4.4). */
+function checkOpenEntry(st: ReplicaState, e: LogEntry, bad: string[]): void {
+  const at = `log entry ${e.seq} (${e.phase})`;
+  if (st.status !== 'normal') bad.push(`${at} undecided during a view change`);
+  if (e.prePrepare !== undefined && e.prePrepare.view !== st.view) bad.push(`${at} holds a pre-prepare of view ${e.prePrepare.view} in view ${st.view}`);
+  if (e.phase === 'prepared') checkPreparedCertFor(st, e, bad);
+}
+
+/** committed(m, v, n): 2f+1 matching commits for the slot's pre-prepare (§4.2), and prepared first unless learnt by certificate. */
+function checkCommittedEntry(st: ReplicaState, e: LogEntry, bad: string[]): void {
+  const at = `log entry ${e.seq} (${e.phase})`;
+  const pp = e.prePrepare;
+  if (pp === undefined) return void bad.push(`${at} has no pre-prepare`);
+  let matching = 0;
+  for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) matching++;
+  if (matching < st.quorum) bad.push(`${at} with ${matching} < ${st.quorum} matching commits`);
+  if (e.phase === 'committed') checkPreparedCertFor(st, e, bad);
+}
+
+/** A slot this replica prepared has its prepared certificate for the same pre-prepare (it must reach a VIEW-CHANGE, §4.4). */
+function checkPreparedCertFor(st: ReplicaState, e: LogEntry, bad: string[]): void {
+  const pp = e.prePrepare;
+  const cert = st.preparedCerts.get(e.seq);
+  if (pp === undefined || cert === undefined) return void bad.push(`log entry ${e.seq} (${e.phase}) without ${pp === undefined ? 'a pre-prepare' : 'its prepared certificate'}`);
+  if (cert.prePrepare.view !== pp.view || cert.prePrepare.digest !== pp.digest) {
+    bad.push(`log entry ${e.seq} (${e.phase}) in view ${pp.view} has a prepared certificate of view ${cert.prePrepare.view} for another digest`);
+  }
+}
+
+/** Prepared certificates (the P set) and checkpoints: above h, consistent with their keys. */
+function checkCertificates(st: ReplicaState, bad: string[]): void {
+  const h = st.lowWatermark;
+  for (const [n, cert] of st.preparedCerts) {
+    if (cert.prePrepare.seq !== n) bad.push(`prepared certificate under ${n} is for seq ${cert.prePrepare.seq}`);
+    if (n <= h) bad.push(`prepared certificate ${n} at or below h = ${h} (not garbage-collected)`);
+    if (cert.prePrepare.view > st.view) bad.push(`prepared certificate ${n} of a future view ${cert.prePrepare.view}`);
+    if (cert.prepares.length < st.quorum - 1) bad.push(`prepared certificate ${n} with ${cert.prepares.length} < ${st.quorum - 1} prepares`);
+  }
+  for (const n of st.ownCheckpoints.keys()) {
+    if (n < h || n > st.lastExecuted || n % st.params.checkpointInterval !== 0) bad.push(`own checkpoint at ${n} outside [h = ${h}, executed ${st.lastExecuted}] or not a multiple of K`);
+  }
+  for (const n of st.checkpoints.keys()) if (n < h) bad.push(`checkpoint messages kept for ${n} below h = ${h}`);
+}
+
+/** The pending queue and its per-client index are one set; in-flight requests are in the log. */
+function checkQueues(st: ReplicaState, bad: string[]): void {
+  let indexed = 0;
+  for (const [client, mine] of st.pendingByClient) {
+    indexed += mine.size;
+    if (mine.size === 0) bad.push(`empty pending index for client ${client}`);
+    if (mine.size > st.params.maxPendingPerClient) bad.push(`client ${client} has ${mine.size} > ${st.params.maxPendingPerClient} pending`);
+    for (const [key, p] of mine) if (st.pending.get(key) !== p || p.request.client !== client) bad.push(`pending index for ${client} disagrees on ${key}`);
+  }
+  if (indexed !== st.pending.size) bad.push(`pending queue has ${st.pending.size} requests, its client index ${indexed}`);
+  for (const [key, p] of st.pending) if (key !== requestKey(p.request.client, p.request.reqNo)) bad.push(`pending request under the wrong key ${key}`);
+  if (st.status !== 'normal') return;
+  const logged = new Set<string>();
+  for (const e of st.log.values()) {
+    if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
+    for (const r of e.prePrepare.requests) logged.add(requestKey(r.client, r.reqNo));
+  }
+  for (const key of st.inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
+}
