@@ -14,6 +14,11 @@ export interface PlantedBugs {
   readonly dropPreparedInNewView?: boolean;
   /** Send commits without persisting them first (breaks SPEC D2). */
   readonly sendBeforePersist?: boolean;
+  /**
+   * A new stable checkpoint does not discard the log at or below it (breaks §4.3 garbage
+   * collection). No history checker can see it (memory only grows); the state invariants do.
+   */
+  readonly keepLogBelowCheckpoint?: boolean;
 }
 
 export const NO_BUGS: PlantedBugs = {};

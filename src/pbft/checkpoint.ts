@@ -101,7 +101,7 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   st.lowWatermark = n;
   st.stableProof = proof;
   if (st.certified !== undefined && st.certified.seq <= n) st.certified = undefined;
-  for (const k of st.log.keys()) if (k <= n) st.log.delete(k);
+  if (ctx.bugs.keepLogBelowCheckpoint !== true) for (const k of st.log.keys()) if (k <= n) st.log.delete(k);
   for (const k of st.preparedCerts.keys()) if (k <= n) st.preparedCerts.delete(k);
   for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
   for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);

@@ -107,6 +107,7 @@ export const PLANTED_BUG_NAMES: readonly PlantedBugName[] = [
   'reexecuteRetransmissions',
   'dropPreparedInNewView',
   'sendBeforePersist',
+  'keepLogBelowCheckpoint',
 ];
 
 export const MAX_SIM_CLIENTS = 10_000;

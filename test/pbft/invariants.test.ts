@@ -1,0 +1,96 @@
+// The replica's state invariants (src/pbft/invariants.ts): they hold on honest runs and catch a
+// corrupted state, both written in by hand and produced by a planted bug.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clientId, digest, replicaId, reqNo, seq, view } from '../../src/core/ids.ts';
+import { AssertionError } from '../../src/core/assert.ts';
+import { createKvApp } from '../../src/app/kv.ts';
+import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
+import { initialState } from '../../src/pbft/replica.ts';
+import { checkInvariants } from '../../src/pbft/invariants.ts';
+import { entryFor } from '../../src/pbft/context.ts';
+import { addPending } from '../../src/pbft/requests.ts';
+import { requestKey } from '../../src/pbft/state.ts';
+import type { ReplicaState } from '../../src/pbft/state.ts';
+import type { PrePrepare } from '../../src/wire/messages.ts';
+import { runSimulation } from '../../src/sim/run.ts';
+import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
+import { deliverRequest, flood, makeCluster, makeClient, request, seedFor, signAs, suite } from './harness.ts';
+
+const PARAMS = { ...DEFAULT_PARAMS, checkpointInterval: 2, windowSize: 8 };
+
+function fresh(): ReplicaState {
+  const signers = [0, 1, 2, 3].map((i) => suite.signer(seedFor(i)));
+  return initialState({ id: replicaId(1), n: 4, replicaKeys: signers.map((s) => s.publicKey), signer: signers[1]!, hash: suite.hash, app: createKvApp(), params: PARAMS });
+}
+
+function prePrepare(n: number, v = 0, d = 'aa'): PrePrepare {
+  return signAs<PrePrepare>(suite.signer(seedFor(0)), { type: 'pre-prepare', view: view(v), seq: seq(n), digest: digest(d.repeat(32)), requests: [], replica: replicaId(v % 4) });
+}
+
+test('a fresh replica satisfies every invariant; "off" checks nothing', () => {
+  assert.deepEqual(checkInvariants(fresh(), 'all'), []);
+  const st = fresh();
+  st.lowWatermark = seq(4);
+  assert.deepEqual(checkInvariants(st, 'off'), []);
+});
+
+test('§4.3 watermarks: h above last executed, or not a checkpoint, or without its proof, is caught by the cheap checks', () => {
+  const st = fresh();
+  st.lowWatermark = seq(3);
+  const bad = checkInvariants(st, 'cheap').join('\n');
+  assert.match(bad, /low watermark 3 above last executed 0/);
+  assert.match(bad, /low watermark 3 is not a checkpoint/);
+  assert.match(bad, /proven by 0 < 3 checkpoints/);
+});
+
+test('§4.2 log slots: outside the window, committed without 2f+1 commits, two digests for one (v, n)', () => {
+  const st = fresh();
+  entryFor(st, seq(9)).prePrepare = prePrepare(9);
+  const e = entryFor(st, seq(2));
+  e.prePrepare = prePrepare(2);
+  e.phase = 'committed';
+  st.preparedCerts.set(seq(2), { prePrepare: prePrepare(2, 0, 'bb'), prepares: [] });
+  const bad = checkInvariants(st, 'all').join('\n');
+  assert.match(bad, /log entry 9 \(unprepared\) outside \(0, 8\]/);
+  assert.match(bad, /log entry 2 \(committed\) with 0 < 3 matching commits/);
+  assert.match(bad, /two digests for \(view 0, seq 2\) \(pre-prepare\)/);
+  assert.deepEqual(checkInvariants(st, 'cheap'), [], 'the log is walked only by "all"');
+});
+
+test('request queues: the pending index and stray in-flight keys', () => {
+  const st = fresh();
+  const client = makeClient();
+  const r = request(client, 1, 'k', 'v');
+  addPending(st, r, requestKey(r.client, r.reqNo));
+  st.pendingByClient.delete(r.client);
+  st.inFlight.add(requestKey(clientId('cc'.repeat(32)), reqNo(7)));
+  const bad = checkInvariants(st, 'all').join('\n');
+  assert.match(bad, /pending queue has 1 requests, its client index 0/);
+  assert.match(bad, /in-flight request c+:7 is in no unexecuted pre-prepare/);
+});
+
+test('planted bug keepLogBelowCheckpoint: the replica throws at the step that makes the checkpoint stable (paper harness)', () => {
+  const run = (bugs: { keepLogBelowCheckpoint?: boolean }): void => {
+    const c = makeCluster(4, { checkpointInterval: 2, windowSize: 8 }, bugs);
+    const client = makeClient();
+    for (let i = 1; i <= 4; i++) flood(c, 0, deliverRequest(c, 0, request(client, i, `k${i}`, 'v')));
+    for (const r of c.replicas) assert.equal(r.status().lowWatermark, 4);
+  };
+  run({}); // control: the same run without the bug satisfies every invariant after every step
+  assert.throws(
+    () => run({ keepLogBelowCheckpoint: true }),
+    (e: unknown) => e instanceof AssertionError && /invariant violated after a checkpoint: log entry 1 \(committed\) outside \(2, 10\]/.test(e.message),
+  );
+});
+
+test('planted bug keepLogBelowCheckpoint: the simulator reports the invariant as an assertion violation with the replay', () => {
+  const s = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed: 1, ops: 300, bugs: ['keepLogBelowCheckpoint'] });
+  assert.equal(s.ok, false);
+  assert.equal(s.violations[0]?.checker, 'assertion', JSON.stringify(s.violations));
+  assert.match(s.violations[0].detail, /invariant violated .*outside/);
+  assert.match(s.replay, /--planted-bug keepLogBelowCheckpoint/);
+  const clean = runSimulation({ ...DEFAULT_SIM_OPTIONS, seed: 1, ops: 300 });
+  assert.deepEqual(clean.violations, [], 'the same run without the bug: no violation');
+});
