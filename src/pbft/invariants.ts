@@ -3,6 +3,9 @@
 // (never the fault of a peer: hostile input is dropped before it can break any of these).
 // 'cheap' checks take time bounded by n (safe for production); 'all' also walks the log, the
 // prepared certificates, the checkpoints and the request queues (tests and the simulator).
+// A slot executed before the previous check no longer changes (only other replicas' late votes are
+// added to it), so 'all' checks such a slot's window and phase again but its contents once more
+// only when `settledUpTo` says so: the replica passes the last executed seq of its previous check.
 
 import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
 import { isPrimary } from './context.ts';
@@ -11,13 +14,16 @@ import { isCommitted, requestKey } from './state.ts';
 
 export type InvariantChecks = 'all' | 'cheap' | 'off';
 
-/** The invariants that do not hold in `st`, one line each (empty when all hold). */
-export function checkInvariants(st: ReplicaState, level: InvariantChecks): string[] {
+/**
+ * The invariants that do not hold in `st`, one line each (empty when all hold). Slots up to
+ * `settledUpTo` (0: none) get only the window and phase checks.
+ */
+export function checkInvariants(st: ReplicaState, level: InvariantChecks, settledUpTo = 0): string[] {
   const bad: string[] = [];
   if (level === 'off') return bad;
   checkCheap(st, bad);
   if (level === 'all') {
-    checkLog(st, bad);
+    checkLog(st, settledUpTo, bad);
     checkCertificates(st, bad);
     checkQueues(st, bad);
   }
@@ -60,21 +66,30 @@ function checkCheap(st: ReplicaState, bad: string[]): void {
  * replica is behind (a NEW-VIEW may re-issue up to min-s + L before h reaches min-s, §4.4); each
  * entry's phase agrees with its pre-prepare, view and votes.
  */
-function checkLog(st: ReplicaState, bad: string[]): void {
+function checkLog(st: ReplicaState, settledUpTo: number, bad: string[]): void {
   const top = Math.max(st.lowWatermark, st.certified?.seq ?? 0) + st.params.windowSize;
   for (const [n, e] of st.log) {
-    const at = `log entry ${n} (${e.phase})`;
-    if (e.seq !== n) bad.push(`${at} holds seq ${e.seq}`);
-    if (n <= st.lowWatermark || n > top) bad.push(`${at} outside (${st.lowWatermark}, ${top}]`);
-    const pp = e.prePrepare;
-    if (pp !== undefined && pp.seq !== n) bad.push(`${at} holds a pre-prepare for seq ${pp.seq}`);
-    // A committed certificate is self-certifying, whatever its view; everything else is from our views.
-    if (pp !== undefined && pp.view > st.view && e.phase !== 'committed-by-certificate') bad.push(`${at} holds a pre-prepare of a future view ${pp.view}`);
-    if (n <= st.lastExecuted && !isCommitted(e.phase)) bad.push(`${at} executed but not committed`);
-    if (pp !== undefined) checkOneDigest(st, e, bad);
-    if (isCommitted(e.phase)) checkCommittedEntry(st, e, bad);
-    else checkOpenEntry(st, e, bad);
+    if (n <= st.lowWatermark || n > top) bad.push(`${slot(e)} outside (${st.lowWatermark}, ${top}]`);
+    if (n <= st.lastExecuted && !isCommitted(e.phase)) bad.push(`${slot(e)} executed but not committed`);
+    if (n > settledUpTo) checkEntry(st, n, e, bad);
   }
+}
+
+/** One slot's contents: its pre-prepare, its digest and its phase against its votes and certificate. */
+function checkEntry(st: ReplicaState, n: number, e: LogEntry, bad: string[]): void {
+  if (e.seq !== n) bad.push(`${slot(e)} holds seq ${e.seq}`);
+  const pp = e.prePrepare;
+  if (pp !== undefined && pp.seq !== n) bad.push(`${slot(e)} holds a pre-prepare for seq ${pp.seq}`);
+  // A committed certificate is self-certifying, whatever its view; everything else is from our views.
+  if (pp !== undefined && pp.view > st.view && e.phase !== 'committed-by-certificate') bad.push(`${slot(e)} holds a pre-prepare of a future view ${pp.view}`);
+  if (pp !== undefined) checkOneDigest(st, e, bad);
+  if (isCommitted(e.phase)) checkCommittedEntry(st, e, bad);
+  else checkOpenEntry(st, e, bad);
+}
+
+/** Names a log slot in a violation (built only then: the checks run after every step). */
+function slot(e: LogEntry): string {
+  return `log entry ${e.seq} (${e.phase})`;
 }
 
 /**
@@ -95,20 +110,18 @@ function checkOneDigest(st: ReplicaState, e: LogEntry, bad: string[]): void {
 
 /** Undecided slots belong to the current view: a view change discards them (§4.4). */
 function checkOpenEntry(st: ReplicaState, e: LogEntry, bad: string[]): void {
-  const at = `log entry ${e.seq} (${e.phase})`;
-  if (st.status !== 'normal') bad.push(`${at} undecided during a view change`);
-  if (e.prePrepare !== undefined && e.prePrepare.view !== st.view) bad.push(`${at} holds a pre-prepare of view ${e.prePrepare.view} in view ${st.view}`);
+  if (st.status !== 'normal') bad.push(`${slot(e)} undecided during a view change`);
+  if (e.prePrepare !== undefined && e.prePrepare.view !== st.view) bad.push(`${slot(e)} holds a pre-prepare of view ${e.prePrepare.view} in view ${st.view}`);
   if (e.phase === 'prepared') checkPreparedCertFor(st, e, bad);
 }
 
 /** committed(m, v, n): 2f+1 matching commits for the slot's pre-prepare (§4.2), and prepared first unless learnt by certificate. */
 function checkCommittedEntry(st: ReplicaState, e: LogEntry, bad: string[]): void {
-  const at = `log entry ${e.seq} (${e.phase})`;
   const pp = e.prePrepare;
-  if (pp === undefined) return void bad.push(`${at} has no pre-prepare`);
+  if (pp === undefined) return void bad.push(`${slot(e)} has no pre-prepare`);
   let matching = 0;
   for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) matching++;
-  if (matching < st.quorum) bad.push(`${at} with ${matching} < ${st.quorum} matching commits`);
+  if (matching < st.quorum) bad.push(`${slot(e)} with ${matching} < ${st.quorum} matching commits`);
   if (e.phase === 'committed') checkPreparedCertFor(st, e, bad);
 }
 

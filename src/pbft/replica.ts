@@ -123,18 +123,20 @@ export function createReplica(opts: ReplicaOptions): Replica {
 export function recoverReplica(opts: ReplicaOptions, records: ReadonlyMap<string, Uint8Array>): Replica {
   const st = initialState(opts);
   restoreFromRecords(st, records);
-  assertInvariants(st, opts.checkInvariants ?? 'cheap', 'after recovery');
+  assertInvariants(st, opts.checkInvariants ?? 'cheap', 0, 'after recovery');
   return wrap(st, opts);
 }
 
 function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
   const bugs = opts.bugs ?? {};
   const level = opts.checkInvariants ?? 'cheap';
+  let settledUpTo = 0; // last executed seq at the previous check (see invariants.ts)
   return {
     handle(input: Input): Output {
       const ctx: Ctx = { st, out: emptyOutput(), bugs };
       dispatch(ctx, input);
-      assertInvariants(st, level, input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`);
+      assertInvariants(st, level, settledUpTo, input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`);
+      settledUpTo = st.lastExecuted;
       return ctx.out;
     },
     invariantViolations: (l) => checkInvariants(st, l),
@@ -157,8 +159,8 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
 }
 
 /** Throws on a violated invariant: the state is wrong, so nothing this step produced may leave. */
-function assertInvariants(st: ReplicaState, level: InvariantChecks, when: string): void {
-  const bad = checkInvariants(st, level);
+function assertInvariants(st: ReplicaState, level: InvariantChecks, settledUpTo: number, when: string): void {
+  const bad = checkInvariants(st, level, settledUpTo);
   if (bad.length > 0) throw new AssertionError(`replica ${st.id} invariant violated ${when}: ${bad.join('; ')}`);
 }
 
