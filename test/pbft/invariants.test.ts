@@ -16,13 +16,14 @@ import type { ReplicaState } from '../../src/pbft/state.ts';
 import type { PrePrepare } from '../../src/wire/messages.ts';
 import { runSimulation } from '../../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
+import { TEST_DOMAIN } from '../domain.ts';
 import { deliverRequest, flood, makeCluster, makeClient, request, seedFor, signAs, suite } from './harness.ts';
 
 const PARAMS = { ...DEFAULT_PARAMS, checkpointInterval: 2, windowSize: 8 };
 
 function fresh(): ReplicaState {
   const signers = [0, 1, 2, 3].map((i) => suite.signer(seedFor(i)));
-  return initialState({ id: replicaId(1), n: 4, replicaKeys: signers.map((s) => s.publicKey), signer: signers[1]!, hash: suite.hash, app: createKvApp(), params: PARAMS });
+  return initialState({ id: replicaId(1), n: 4, replicaKeys: signers.map((s) => s.publicKey), signer: signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: PARAMS });
 }
 
 function prePrepare(n: number, v = 0, d = 'aa'): PrePrepare {
