@@ -80,26 +80,14 @@ for (const file of files(src)) {
   }
 }
 
-/**
- * Import cycles tolerated for now, by folder prefix. TEMPORARY: src/sim is being restructured (issue
- * 11, one simulator driver); when this check was added it had one cycle,
- *   sim/byzantine/runtime.ts → sim/cluster.ts → sim/byzantine/runtime.ts
- * Remove this entry once src/sim has none. Every other cycle anywhere in src fails the check.
- */
-const CYCLE_ALLOWED_UNDER: readonly string[] = ['sim/'];
-
 // Self-check: the finder must see a planted cycle, or a clean result would mean nothing.
 const planted = findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]));
 if (planted.length !== 1 || planted[0]!.join(' → ') !== 'a.ts → b.ts → c.ts → a.ts') {
   problems.push(`import-cycle finder is broken: a planted cycle a → b → c → a came back as ${JSON.stringify(planted)}`);
 }
-const allowedCycles: string[] = [];
 for (const cycle of findCycles(importGraph(src))) {
-  const path = cycle.map((f) => `src/${f}`).join(' → ');
-  if (cycle.every((f) => CYCLE_ALLOWED_UNDER.some((prefix) => f.startsWith(prefix)))) allowedCycles.push(path);
-  else problems.push(`import cycle: ${path} (move the shared piece into a module both can import)`);
+  problems.push(`import cycle: ${cycle.map((f) => `src/${f}`).join(' → ')} (move the shared piece into a module both can import)`);
 }
-if (allowedCycles.length > 0) console.log(`purity check: ${allowedCycles.length} allow-listed import cycle(s) (temporary): ${allowedCycles.join('; ')}`);
 
 if (problems.length > 0) {
   console.error(`purity check: ${problems.length} problem(s)`);
