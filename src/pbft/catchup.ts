@@ -19,7 +19,7 @@ export function tickCatchUp(ctx: Ctx): void {
   const st = ctx.st;
   const r = st.params.retransmitTicks;
   if (st.transfer !== undefined || st.tick - st.lastProgressTick < r || st.tick - st.lastFetchLogTick < r) return;
-  const behind = st.pending.size > 0 || st.certified !== undefined || [...st.log.keys()].some((k) => k > st.lastExecuted);
+  const behind = st.svc.pending.size > 0 || st.certified !== undefined || [...st.log.keys()].some((k) => k > st.lastExecuted);
   // With no sign of being behind (e.g. restarted into an idle cluster), still ask now and then:
   // peers answer only with what we lack, so in an idle, caught-up cluster this costs one small
   // message per replica every 4 retransmit periods.

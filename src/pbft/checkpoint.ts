@@ -9,7 +9,8 @@ import { encodeMessage } from '../wire/codec.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, sign } from './context.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
-import { decodeAs, encodeState } from './persist.ts';
+import { decodeAs } from './persist.ts';
+import { takeSnapshot } from '../service/snapshot.ts';
 import { PC_PREFIX, PP_PREFIX, seqKey, STABLE_KEY } from './recovery-keys.ts';
 
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
@@ -18,8 +19,7 @@ const MAX_WINDOWS_AHEAD = 16;
 /** Called after executing a checkpoint seq: returns the state digest it signed. */
 export function takeCheckpoint(ctx: Ctx, n: Seq): Digest {
   const st = ctx.st;
-  const snapshot = encodeState(st.app.snapshot(), st.clients);
-  const stateDigest = st.hash(snapshot);
+  const { bytes: snapshot, digest: stateDigest } = takeSnapshot(st.svc);
   st.ownCheckpoints.set(n, { digest: stateDigest, snapshot });
   const cp = sign<Checkpoint>(ctx, { type: 'checkpoint', seq: n, stateDigest, replica: st.id });
   recordCheckpoint(st, cp);

@@ -1,13 +1,11 @@
 // Per-step context: the state, the output being built, and helpers to sign and emit.
 
 import type { ReplicaId, Seq, Signature } from '../core/ids.ts';
-import { fromHex, publicKey, signature } from '../core/ids.ts';
+import { signature } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
-import type { Signer } from '../core/crypto-port.ts';
 import type { CoreEvent, Output } from '../protocol/types.ts';
-import type { Message, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { Message, ReplicaMessage, Request } from '../wire/messages.ts';
 import { encodeMessage, signingBytes } from '../wire/codec.ts';
-import type { SigningDomain } from '../wire/domain.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import type { PlantedBugs } from './bugs.ts';
@@ -25,22 +23,6 @@ export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
   const draft = { ...unsigned, sig: NO_SIG } as unknown as M;
   const sig: Signature = ctx.st.signer.sign(signingBytes(ctx.st.domain, draft));
   return { ...draft, sig };
-}
-
-/**
- * A reply authenticated for its client by a MAC, not a signature (TOCS '02 §3.2): only the client
- * must be convinced, and it accepts f+1 matching replies. Saves an Ed25519 sign per reply here and a
- * verify per reply at the client. A client id that is not a key gets a MAC nobody can check.
- */
-export function macReply(ctx: Ctx, unsigned: Omit<Reply, 'sig'>): Reply {
-  return replyWithMac(ctx.st.signer, ctx.st.domain, unsigned);
-}
-
-/** The reply with its MAC for its client under `signer`'s key (also used by simulated liars). */
-export function replyWithMac(signer: Signer, domain: SigningDomain, unsigned: Omit<Reply, 'sig'>): Reply {
-  const draft: Reply = { ...unsigned, sig: NO_SIG };
-  const client = publicKey(fromHex(unsigned.client) ?? new Uint8Array(0));
-  return { ...draft, sig: signer.mac(client, signingBytes(domain, draft)) };
 }
 
 export function broadcast(ctx: Ctx, message: ReplicaMessage): void {

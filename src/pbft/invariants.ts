@@ -7,10 +7,11 @@
 // added to it), so 'all' checks such a slot's window and phase again but its contents once more
 // only when `settledUpTo` says so: the replica passes the last executed seq of its previous check.
 
-import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
+import { checkServiceBounds, checkServiceQueues } from '../service/invariants.ts';
+import { requestKey } from '../service/types.ts';
 import { isPrimary } from './context.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
-import { isCommitted, requestKey } from './state.ts';
+import { isCommitted } from './state.ts';
 
 export type InvariantChecks = 'all' | 'cheap' | 'off';
 
@@ -51,8 +52,7 @@ function checkCheap(st: ReplicaState, bad: string[]): void {
   }
   if (st.transfer !== undefined && st.transfer.seq <= st.lastExecuted) bad.push(`state transfer to ${st.transfer.seq}, already executed ${st.lastExecuted}`);
   if (st.certified !== undefined && st.certified.seq <= h) bad.push(`certified checkpoint ${st.certified.seq} not above the stable one ${h}`);
-  if (st.clients.size > st.params.maxClients) bad.push(`client table holds ${st.clients.size} > maxClients ${st.params.maxClients}`);
-  if (st.pending.size > MAX_PENDING_REQUESTS) bad.push(`${st.pending.size} pending requests > ${MAX_PENDING_REQUESTS}`);
+  checkServiceBounds(st.svc, bad);
   if (st.viewChange.received.size > st.n || st.peerViews.size > st.n) bad.push('more view-change or peer-view records than replicas');
   if (st.status === 'normal') {
     for (const vc of st.viewChange.received.values()) {
@@ -150,22 +150,14 @@ function checkCertificates(st: ReplicaState, bad: string[]): void {
   for (const n of st.checkpoints.keys()) if (n < h) bad.push(`checkpoint messages kept for ${n} below h = ${h}`);
 }
 
-/** The pending queue and its per-client index are one set; in-flight requests are in the log. */
+/** The service's queues (src/service/invariants.ts); requests in flight are in unexecuted pre-prepares. */
 function checkQueues(st: ReplicaState, bad: string[]): void {
-  let indexed = 0;
-  for (const [client, mine] of st.pendingByClient) {
-    indexed += mine.size;
-    if (mine.size === 0) bad.push(`empty pending index for client ${client}`);
-    if (mine.size > st.params.maxPendingPerClient) bad.push(`client ${client} has ${mine.size} > ${st.params.maxPendingPerClient} pending`);
-    for (const [key, p] of mine) if (st.pending.get(key) !== p || p.request.client !== client) bad.push(`pending index for ${client} disagrees on ${key}`);
-  }
-  if (indexed !== st.pending.size) bad.push(`pending queue has ${st.pending.size} requests, its client index ${indexed}`);
-  for (const [key, p] of st.pending) if (key !== requestKey(p.request.client, p.request.reqNo)) bad.push(`pending request under the wrong key ${key}`);
+  checkServiceQueues(st.svc, bad);
   if (st.status !== 'normal') return;
   const logged = new Set<string>();
   for (const e of st.log.values()) {
     if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
     for (const r of e.prePrepare.requests) logged.add(requestKey(r.client, r.reqNo));
   }
-  for (const key of st.inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
+  for (const key of st.svc.inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
 }

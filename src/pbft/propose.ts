@@ -9,7 +9,8 @@ import type { Ctx } from './context.ts';
 import { broadcast, emit, entryFor, inWindow, isPrimary, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
-import { removePending } from './requests.ts';
+import { fullBatchWaiting, oldestPendingTick, takeBatch } from '../service/requests.ts';
+import type { BatchLimits } from '../service/requests.ts';
 import { installPrePrepare } from './slot.ts';
 
 /**
@@ -20,42 +21,23 @@ import { installPrePrepare } from './slot.ts';
 export function maybePropose(ctx: Ctx): void {
   const st = ctx.st;
   if (st.status !== 'normal' || !isPrimary(st) || st.transfer !== undefined) return;
-  while (st.pending.size > 0 && inWindow(st, toSeq(st.lastAssigned + 1))) {
+  while (st.svc.pending.size > 0 && inWindow(st, toSeq(st.lastAssigned + 1))) {
     if (!batchShouldClose(st)) return;
-    const batch = takeBatch(st, ctx.bugs);
+    const batch = takeBatch(st.svc, batchLimits(st));
     if (batch.length === 0) return;
     propose(ctx, batch);
   }
 }
 
-function batchShouldClose(st: ReplicaState): boolean {
-  if (st.lastAssigned <= st.lastExecuted) return true;
-  if (st.pending.size >= st.params.batchMaxRequests) return true;
-  const oldest = st.pending.values().next().value;
-  if (oldest !== undefined && st.tick - oldest.arrivedTick >= st.params.batchTimeoutTicks) return true;
-  let bytes = 0;
-  for (const p of st.pending.values()) {
-    bytes += p.request.op.length;
-    if (bytes >= st.params.batchMaxBytes) return true;
-  }
-  return false;
+function batchLimits(st: ReplicaState): BatchLimits {
+  return { maxRequests: st.params.batchMaxRequests, maxBytes: st.params.batchMaxBytes };
 }
 
-function takeBatch(st: ReplicaState, bugs: Ctx['bugs']): Request[] {
-  const batch: Request[] = [];
-  let bytes = 0;
-  for (const p of st.pending.values()) {
-    if (batch.length >= st.params.batchMaxRequests) break;
-    if (batch.length > 0 && bytes + p.request.op.length > st.params.batchMaxBytes) break;
-    removePending(st, p.key);
-    if (st.inFlight.has(p.key)) continue; // already in a pre-prepare (e.g. re-issued in NEW-VIEW)
-    const rec = st.clients.get(p.request.client);
-    const executed = rec !== undefined && (p.request.reqNo < rec.reqNo || (p.request.reqNo === rec.reqNo && bugs.reexecuteRetransmissions !== true));
-    if (executed) continue; // executed meanwhile
-    batch.push(p.request);
-    bytes += p.request.op.length;
-  }
-  return batch;
+function batchShouldClose(st: ReplicaState): boolean {
+  if (st.lastAssigned <= st.lastExecuted) return true;
+  if (fullBatchWaiting(st.svc, batchLimits(st))) return true;
+  const oldest = oldestPendingTick(st.svc);
+  return oldest !== undefined && st.tick - oldest >= st.params.batchTimeoutTicks;
 }
 
 function propose(ctx: Ctx, requests: readonly Request[]): void {

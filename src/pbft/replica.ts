@@ -1,13 +1,15 @@
 // A PBFT replica: handle(input) → output, pure and deterministic (TOCS '02 §4). The caller makes
 // output.persist durable before anything in output.send / output.replies leaves the process.
 
-import type { PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
 import type { App } from '../app/types.ts';
-import type { Input, Output, Protocol } from '../protocol/types.ts';
+import type { Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
+import type { ServiceBugs } from '../service/types.ts';
+import { createServiceState } from '../service/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -31,6 +33,7 @@ import { checkInvariants } from './invariants.ts';
 
 export type { PlantedBugs } from './bugs.ts';
 export type { InvariantChecks } from './invariants.ts';
+export type { ReplicaStatus } from '../protocol/types.ts';
 
 export interface ReplicaOptions {
   readonly id: ReplicaId;
@@ -49,20 +52,6 @@ export interface ReplicaOptions {
    * n, what the production node runs); the simulator and the PBFT tests use 'all'.
    */
   readonly checkInvariants?: InvariantChecks;
-}
-
-export interface ReplicaStatus {
-  readonly id: ReplicaId;
-  readonly view: View;
-  readonly status: 'normal' | 'view-change';
-  readonly primary: ReplicaId;
-  readonly lastExecuted: Seq;
-  readonly lowWatermark: Seq;
-  readonly stableCheckpoint: Seq;
-  readonly logSize: number;
-  readonly clientTableSize: number;
-  readonly pendingRequests: number;
-  readonly stateTransfer: boolean;
 }
 
 export interface Replica extends Protocol {
@@ -88,7 +77,8 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     signer: opts.signer,
     domain: opts.domain,
     hash: opts.hash,
-    app: opts.app,
+    epoch: opts.domain.epoch,
+    svc: createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, bugs: serviceBugs(opts.bugs) }),
     view: toView(0),
     status: 'normal',
     tick: 0,
@@ -100,11 +90,6 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     checkpoints: new Map(),
     ownCheckpoints: new Map(),
     stableProof: [],
-    clients: new Map(),
-    replyCache: new Map(),
-    pending: new Map(),
-    pendingByClient: new Map(),
-    inFlight: new Set(),
     viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined },
     peerViews: new Map(),
     failedViewChanges: 0,
@@ -113,6 +98,11 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     lastProgressTick: 0,
     lastFetchLogTick: 0,
   };
+}
+
+/** The service's share of the planted bugs (tests only). */
+function serviceBugs(bugs: PlantedBugs | undefined): ServiceBugs {
+  return bugs?.reexecuteRetransmissions === true ? { reexecuteRetransmissions: true } : {};
 }
 
 export function createReplica(opts: ReplicaOptions): Replica {
@@ -150,8 +140,8 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
         lowWatermark: st.lowWatermark,
         stableCheckpoint: st.lowWatermark,
         logSize: st.log.size,
-        clientTableSize: st.clients.size,
-        pendingRequests: st.pending.size,
+        clientTableSize: st.svc.clients.size,
+        pendingRequests: st.svc.pending.size,
         stateTransfer: st.transfer !== undefined,
       };
     },

@@ -9,7 +9,9 @@ import type { Ctx } from './context.ts';
 import { broadcast, sendTo, sign } from './context.ts';
 import { PP_PREFIX, seqKey } from './recovery-keys.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
-import { commitSent, requestKey } from './state.ts';
+import { commitSent } from './state.ts';
+import { markInFlight } from '../service/requests.ts';
+import { requestKey } from '../service/types.ts';
 
 export interface InstallOptions {
   /**
@@ -48,7 +50,7 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   if (e.prePrepare !== undefined && e.prePrepare !== pp) releaseRequests(st, e);
   e.prePrepare = pp;
   e.lastActivity = st.tick;
-  for (const r of pp.requests) st.inFlight.add(requestKey(r.client, r.reqNo));
+  markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
   opts.persist?.push({ op: 'put', key: seqKey(PP_PREFIX, pp.seq), value: encodeMessage(pp) });
 }
@@ -68,7 +70,7 @@ function releaseRequests(st: ReplicaState, e: LogEntry): void {
   }
   for (const r of old) {
     const key = requestKey(r.client, r.reqNo);
-    if (!elsewhere.has(key)) st.inFlight.delete(key);
+    if (!elsewhere.has(key)) st.svc.inFlight.delete(key);
   }
 }
 

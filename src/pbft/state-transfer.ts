@@ -9,9 +9,8 @@ import type { FetchState, StateChunk } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, emit, sendTo, sign } from './context.ts';
 import { checkpointHolders, makeStable } from './checkpoint.ts';
-import { decodeState } from './persist.ts';
+import { restoreSnapshot } from '../service/snapshot.ts';
 import { executeReady } from './execute.ts';
-import { purgeExecuted } from './requests.ts';
 
 /** Chunk size for snapshots; the limit on the wire is MAX_CHUNK_BYTES. */
 export const CHUNK_BYTES = Math.min(256 * 1024, MAX_CHUNK_BYTES);
@@ -113,21 +112,18 @@ function finishTransfer(ctx: Ctx, from: StateChunk['replica']): void {
     snapshot.set(c!, off);
     off += c!.length;
   }
-  const decoded = decodeState(snapshot);
-  if (st.hash(snapshot) !== t.stateDigest || !decoded.ok || !st.app.restore(decoded.value.appSnapshot)) {
-    drop(ctx, 'bad-state-chunk', from, 'snapshot does not match the certified digest');
+  // The service checks the bytes against the 2f+1-certified digest before installing anything.
+  const refused = restoreSnapshot(st.svc, snapshot, t.stateDigest);
+  if (refused !== undefined) {
+    drop(ctx, 'bad-state-chunk', from, refused);
     return rotateSource(ctx);
   }
-  installState(ctx, t.seq, snapshot, decoded.value.clients);
+  installState(ctx, t.seq, snapshot);
 }
 
-function installState(ctx: Ctx, n: Seq, snapshot: Uint8Array, clients: Ctx['st']['clients']): void {
+function installState(ctx: Ctx, n: Seq, snapshot: Uint8Array): void {
   const st = ctx.st;
   const t = st.transfer!;
-  st.clients = clients;
-  st.replyCache.clear();
-  st.inFlight.clear();
-  purgeExecuted(st);
   st.lastExecuted = n;
   st.lastProgressTick = st.tick;
   st.transfer = undefined;

@@ -1,10 +1,11 @@
-// Replica state as plain data (TOCS '02 §4: the log, the view, watermarks, the client table).
+// Replica state as plain data (TOCS '02 §4: the log, the view, watermarks); the client table and
+// request queue are the service's (st.svc, src/service).
 
-import type { ClientId, Digest, ReplicaId, ReqNo, Seq, View } from '../core/ids.ts';
-import type { App } from '../app/types.ts';
+import type { Digest, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { ServiceState } from '../service/types.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
-import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Reply, Request, ViewChange } from '../wire/messages.ts';
+import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, ViewChange } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import { unreachable } from '../core/assert.ts';
@@ -65,23 +66,6 @@ export interface LogEntry {
   readonly createdTick: number;
 }
 
-export interface ClientRecord {
-  /** Request number of the last request executed for this client. */
-  reqNo: ReqNo;
-  /** Result of that request (the replicated part of the client table, in the state digest). */
-  result: Uint8Array;
-  /** Sequence number at which it executed (for deterministic eviction). */
-  seq: Seq;
-}
-
-export interface PendingRequest {
-  readonly request: Request;
-  readonly key: string;
-  readonly arrivedTick: number;
-  /** Tick when a backup last relayed it to the primary (at most once per retransmitTicks). */
-  relayedTick: number;
-}
-
 export interface ViewChangeState {
   /** The latest (highest-view) valid VIEW-CHANGE from each replica: bounded by n. */
   readonly received: Map<ReplicaId, ViewChange>;
@@ -118,7 +102,8 @@ export interface ReplicaState {
   readonly signer: Signer;
   readonly domain: SigningDomain;
   readonly hash: HashFn;
-  readonly app: App;
+  /** Configuration epoch (the signing domain's; 0 until reconfiguration exists); committed batches carry it. */
+  readonly epoch: number;
 
   view: View;
   /** 'view-change' between sending VIEW-CHANGE for `view` and installing its NEW-VIEW. */
@@ -142,16 +127,8 @@ export interface ReplicaState {
   /** The 2f+1 checkpoint messages proving the last stable checkpoint (C in VIEW-CHANGE). */
   stableProof: readonly Checkpoint[];
 
-  /** The replicated client table (exactly-once, SPEC B2). */
-  clients: Map<ClientId, ClientRecord>;
-  /** Signed replies already sent, resent on retransmission (local, not replicated). */
-  replyCache: Map<ClientId, Reply>;
-  /** Requests waiting to be ordered, FIFO (primary proposes from it; backups watch it for §4.4 timers). */
-  pending: Map<string, PendingRequest>;
-  /** The same requests by client (bounded by maxPendingPerClient each). */
-  pendingByClient: Map<ClientId, Map<string, PendingRequest>>;
-  /** Keys of requests in accepted, not yet executed pre-prepares. */
-  inFlight: Set<string>;
+  /** The replicated service: client table, pending requests, execution, replies (src/service). */
+  readonly svc: ServiceState;
 
   viewChange: ViewChangeState;
   /** Highest view seen in each peer's normal-case messages (bounded by n; view synchronisation). */
@@ -164,8 +141,4 @@ export interface ReplicaState {
   /** Tick when lastExecuted last advanced (drives log catch-up). */
   lastProgressTick: number;
   lastFetchLogTick: number;
-}
-
-export function requestKey(client: ClientId, reqNo: number): string {
-  return `${client}:${reqNo}`;
 }

@@ -44,7 +44,7 @@ export function tickViewChange(ctx: Ctx): void {
     return;
   }
   if (isPrimary(st)) return;
-  const oldest = st.pending.values().next().value;
+  const oldest = st.svc.pending.values().next().value;
   const waitingSince = oldest?.arrivedTick ?? stalledSince(st);
   if (waitingSince === undefined) return;
   if (st.tick - Math.max(waitingSince, since) >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
@@ -220,7 +220,7 @@ function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
   for (const [n, e] of st.log) if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(nv.view, 'normal') });
   adoptCheckpoint(ctx, plan);
-  st.inFlight.clear();
+  st.svc.inFlight.clear();
   for (const pp of nv.prePrepares) acceptReissued(ctx, pp);
   st.lastAssigned = toSeq(Math.max(plan.maxS, st.lowWatermark, st.lastExecuted));
   emit(ctx, { type: 'new-view-installed', view: nv.view, primary: primary(st) });

@@ -8,7 +8,7 @@ import type { Destination } from '../../protocol/types.ts';
 import type { Message, Reply, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
-import { replyWithMac } from '../../pbft/context.ts';
+import { replyWithMac } from '../../service/reply.ts';
 import type { Emission, StepIo } from './types.ts';
 
 /** A key and the signing domain it signs under (a behaviour's ctx is one). */
