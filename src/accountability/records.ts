@@ -1,5 +1,5 @@
 // Durable audit trail of evidence (SPEC C1, E5), in the replica's own key/value log next to the
-// core's records (src/pbft/recovery-keys.ts uses other prefixes):
+// core's records (the whole key layout: src/protocol/storage-keys.ts):
 //   acct/evidence/<accused, 3 digits>/<kind code> → tick (u64) ‖ reporter (u32) ‖ the evidence
 //   message this replica signed and gossiped (its canonical encoding).
 // One record per (accused, kind): the first proof found is the one kept.
@@ -8,8 +8,9 @@ import type { ReplicaId } from '../core/ids.ts';
 import { replicaId } from '../core/ids.ts';
 import type { EvidenceKind } from '../wire/messages.ts';
 import { EVIDENCE_KIND_CODES } from '../wire/messages.ts';
+import { EVIDENCE_KEY_PREFIX } from '../protocol/storage-keys.ts';
 
-export const EVIDENCE_KEY_PREFIX = 'acct/evidence/';
+export { EVIDENCE_KEY_PREFIX };
 
 export function evidenceKey(accused: ReplicaId, kind: EvidenceKind): string {
   return `${EVIDENCE_KEY_PREFIX}${accused.toString().padStart(3, '0')}/${EVIDENCE_KIND_CODES[kind]}`;

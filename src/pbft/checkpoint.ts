@@ -3,15 +3,11 @@
 // and everything at or below it is discarded, so memory stays bounded.
 
 import type { Digest, ReplicaId, Seq } from '../core/ids.ts';
-import { fromHex, seq as toSeq } from '../core/ids.ts';
 import type { Checkpoint } from '../wire/messages.ts';
-import { encodeMessage } from '../wire/codec.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, sign } from './context.ts';
-import { ByteReader, ByteWriter } from '../core/bytes.ts';
-import { decodeAs } from './persist.ts';
 import { takeSnapshot } from '../service/snapshot.ts';
-import { PC_PREFIX, PP_PREFIX, seqKey, STABLE_KEY } from './recovery-keys.ts';
+import { persistStable } from './recovery-keys.ts';
 
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
 const MAX_WINDOWS_AHEAD = 16;
@@ -106,43 +102,10 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
   for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);
   if (st.lastAssigned < n) st.lastAssigned = n;
-  ctx.out.persist.push(
-    { op: 'put', key: STABLE_KEY, value: encodeStable(n, stateDigest, proof, own.snapshot) },
-    { op: 'delete-range', from: seqKey(PP_PREFIX, 0), to: seqKey(PP_PREFIX, n + 1) },
-    { op: 'delete-range', from: seqKey(PC_PREFIX, 0), to: seqKey(PC_PREFIX, n + 1) },
-  );
+  persistStable(ctx.out.persist, st.keys, n, stateDigest, proof, own.snapshot);
   emit(ctx, { type: 'checkpoint-stable', seq: n, stateDigest });
   // No proposal from here: a caller may be in the middle of installing a view (its O is not logged
   // yet). The dispatcher lets the primary propose after every input, once the step is consistent.
-}
-
-export interface StableRecord {
-  readonly seq: Seq;
-  readonly stateDigest: Digest;
-  readonly proof: Checkpoint[];
-  readonly snapshot: Uint8Array;
-}
-
-export function encodeStable(n: Seq, d: Digest, proof: readonly Checkpoint[], snapshot: Uint8Array): Uint8Array {
-  const w = new ByteWriter().u64(n).raw(fromHex(d) ?? new Uint8Array(32)).u32(proof.length);
-  for (const cp of proof) w.bytes(encodeMessage(cp));
-  return w.bytes(snapshot).finish();
-}
-
-export function decodeStable(bytes: Uint8Array, hash: (b: Uint8Array) => Digest): StableRecord | undefined {
-  const r = new ByteReader(bytes);
-  const n = toSeq(r.u64());
-  r.raw(32);
-  const count = r.u32();
-  const proof: Checkpoint[] = [];
-  for (let i = 0; i < count && r.ok; i++) {
-    const cp = decodeAs<Checkpoint>(r.bytes(), 'checkpoint');
-    if (cp === undefined) return undefined;
-    proof.push(cp);
-  }
-  const snapshot = r.bytes().slice();
-  if (!r.done) return undefined;
-  return { seq: n, stateDigest: hash(snapshot), proof, snapshot };
 }
 
 /** Senders of checkpoints at n with digest d (state-transfer sources), excluding self. */

@@ -5,7 +5,7 @@ import { signature } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { CoreEvent, Output } from '../protocol/types.ts';
 import type { Message, ReplicaMessage, Request } from '../wire/messages.ts';
-import { encodeMessage, signingBytes } from '../wire/codec.ts';
+import { signingBytes } from '../wire/codec.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import type { PlantedBugs } from './bugs.ts';
@@ -48,10 +48,6 @@ export function drop(ctx: Ctx, reason: DropReason, from?: ReplicaId, detail?: st
 
 export function emit(ctx: Ctx, ev: CoreEvent): void {
   ctx.out.events.push(ev);
-}
-
-export function persistMessage(ctx: Ctx, key: string, m: Message): void {
-  ctx.out.persist.push({ op: 'put', key, value: encodeMessage(m) });
 }
 
 export function isPrimary(st: ReplicaState): boolean {

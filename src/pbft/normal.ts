@@ -6,8 +6,7 @@ import { drop, entryFor, inWindow, isPrimary, primary } from './context.ts';
 import type { LogEntry } from './state.ts';
 import { isCommitted } from './state.ts';
 import { executeReady } from './execute.ts';
-import { encodePreparedProof } from './persist.ts';
-import { PC_PREFIX, seqKey } from './recovery-keys.ts';
+import { persistPrepared } from './recovery-keys.ts';
 import { installPrePrepare, sendCommit, sendPrepare } from './slot.ts';
 import { noteHigherView } from './view-change.ts';
 
@@ -75,7 +74,7 @@ function checkPrepared(ctx: Ctx, e: LogEntry): void {
   // The prepared certificate is durable before our commit leaves (it must reach a VIEW-CHANGE, §4.4).
   // sendCommit next: the 'prepared' phase means our COMMIT has been sent.
   if (ctx.bugs.sendBeforePersist !== true) {
-    ctx.out.persist.push({ op: 'put', key: seqKey(PC_PREFIX, e.seq), value: encodePreparedProof(cert) });
+    persistPrepared(ctx.out.persist, st.keys, cert);
   }
   sendCommit(ctx, e, 'all');
   checkCommitted(ctx, e);

@@ -6,10 +6,10 @@ import { AssertionError } from '../core/assert.ts';
 import { seq as toSeq } from '../core/ids.ts';
 import type { NewView, PrePrepare } from '../wire/messages.ts';
 import type { ReplicaState } from './state.ts';
-import { decodeStable } from './checkpoint.ts';
 import { decodeAs, decodePreparedProof } from './persist.ts';
-import { restoreSnapshot } from '../service/snapshot.ts';
-import { decodeViewRecord, NEW_VIEW_KEY, PC_PREFIX, PP_PREFIX, STABLE_KEY, VIEW_KEY } from './recovery-keys.ts';
+import { decodeSnapshotRecord, restoreSnapshot } from '../service/snapshot.ts';
+import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
+import { decodeStable, decodeViewRecord } from './recovery-keys.ts';
 import { entryFor } from './context.ts';
 import { installPrePrepare } from './slot.ts';
 
@@ -19,16 +19,17 @@ function corrupt(what: string): never {
 }
 
 export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string, Uint8Array>): void {
-  restoreStable(st, records.get(STABLE_KEY));
-  const vr = records.get(VIEW_KEY);
+  const k = st.keys;
+  restoreStable(st, records.get(k.stable), records.get(SERVICE_SNAPSHOT_KEY));
+  const vr = records.get(k.view);
   if (vr !== undefined) {
-    const rec = decodeViewRecord(vr) ?? corrupt(VIEW_KEY);
+    const rec = decodeViewRecord(vr) ?? corrupt(k.view);
     st.view = rec.view;
     st.status = rec.status;
   }
-  const nv = records.get(NEW_VIEW_KEY);
+  const nv = records.get(k.newView);
   if (nv !== undefined) {
-    const m = decodeAs<NewView>(nv, 'new-view') ?? corrupt(NEW_VIEW_KEY);
+    const m = decodeAs<NewView>(nv, 'new-view') ?? corrupt(k.newView);
     if (m.view === st.view) {
       st.viewChange.sentNewView = m;
       // The NEW-VIEW signed pre-prepares for every seq up to max-s in this view (§4.4), even those it
@@ -39,8 +40,8 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
   const keys = [...records.keys()].sort();
   for (const key of keys) {
     const value = records.get(key)!;
-    if (key.startsWith(PP_PREFIX)) restorePrePrepare(st, decodeAs<PrePrepare>(value, 'pre-prepare') ?? corrupt(key));
-    else if (key.startsWith(PC_PREFIX)) {
+    if (key.startsWith(k.prePreparePrefix)) restorePrePrepare(st, decodeAs<PrePrepare>(value, 'pre-prepare') ?? corrupt(key));
+    else if (key.startsWith(k.preparedPrefix)) {
       const cert = decodePreparedProof(value) ?? corrupt(key);
       if (cert.prePrepare.seq <= st.lowWatermark) continue;
       st.preparedCerts.set(cert.prePrepare.seq, cert);
@@ -54,17 +55,23 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
   }
 }
 
-function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined): void {
-  if (bytes === undefined) return;
-  const rec = decodeStable(bytes, st.hash) ?? corrupt(STABLE_KEY);
-  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('stable snapshot does not match its proof');
-  const refused = restoreSnapshot(st.svc, rec.snapshot);
+/** The last stable checkpoint: PBFT's proof record and the service's snapshot record, written together. */
+function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, snapshotBytes: Uint8Array | undefined): void {
+  if (bytes === undefined) {
+    if (snapshotBytes !== undefined) corrupt(`${SERVICE_SNAPSHOT_KEY} without ${st.keys.stable}`);
+    return;
+  }
+  const rec = decodeStable(bytes) ?? corrupt(st.keys.stable);
+  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('stable checkpoint does not match its proof');
+  const snap = (snapshotBytes === undefined ? undefined : decodeSnapshotRecord(snapshotBytes)) ?? corrupt(SERVICE_SNAPSHOT_KEY);
+  if (snap.seq !== rec.seq) corrupt(`${SERVICE_SNAPSHOT_KEY} is for seq ${snap.seq}, the stable checkpoint for ${rec.seq}`);
+  const refused = restoreSnapshot(st.svc, snap.snapshot, rec.stateDigest);
   if (refused !== undefined) corrupt(`stable snapshot: ${refused}`);
   st.lowWatermark = rec.seq;
   st.lastExecuted = rec.seq;
   st.lastAssigned = rec.seq;
   st.stableProof = rec.proof;
-  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: rec.snapshot });
+  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: snap.snapshot });
 }
 
 function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {

@@ -1,23 +1,98 @@
-// Keys and small records of the replica's durable log (the storage is a dumb ordered KV store).
+// PBFT's durable records (key layout of the whole store: src/protocol/storage-keys.ts), under
+// p/<epoch>/pbft/:
 //   view         → current view and status (written before any message of that view is sent)
 //   view/nv      → the NEW-VIEW this replica sent as primary
 //   pp/<seq>     → the pre-prepare accepted for seq (never accept another in the same view)
 //   pc/<seq>     → the prepared certificate for seq (must reach every later VIEW-CHANGE, §4.4)
-//   stable       → last stable checkpoint: seq, 2f+1 proof and the state snapshot
+//   stable       → last stable checkpoint: seq, state digest and its 2f+1 proof (the snapshot itself
+//                  is the service's record, svc/snapshot, written in the same transaction)
 
-import type { View } from '../core/ids.ts';
-import { view as toView } from '../core/ids.ts';
+import type { Digest, Seq, View } from '../core/ids.ts';
+import { digest as digestOf, fromHex, seq as toSeq, toHex, view as toView } from '../core/ids.ts';
+import type { PersistOp } from '../protocol/types.ts';
+import type { Checkpoint, NewView, PrePrepare, PreparedProof } from '../wire/messages.ts';
+import { encodeMessage } from '../wire/codec.ts';
+import { snapshotRecord } from '../service/snapshot.ts';
+import { decodeAs, encodePreparedProof } from './persist.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
+import { protocolNamespace, seqKey } from '../protocol/storage-keys.ts';
 
-export const VIEW_KEY = 'view';
-export const NEW_VIEW_KEY = 'view/nv';
-export const PP_PREFIX = 'pp/';
-export const PC_PREFIX = 'pc/';
-export const STABLE_KEY = 'stable';
+/** PBFT's key names in one epoch (under protocolNamespace(epoch, 'pbft'), src/protocol/storage-keys.ts). */
+export interface PbftKeys {
+  readonly view: string;
+  readonly newView: string;
+  readonly prePreparePrefix: string;
+  readonly preparedPrefix: string;
+  readonly stable: string;
+}
 
-/** Zero-padded decimal so keys sort in numeric order. */
-export function seqKey(prefix: string, n: number): string {
-  return `${prefix}${n.toString().padStart(16, '0')}`;
+export function pbftKeys(epoch: number): PbftKeys {
+  const ns = protocolNamespace(epoch, 'pbft');
+  return { view: `${ns}view`, newView: `${ns}view/nv`, prePreparePrefix: `${ns}pp/`, preparedPrefix: `${ns}pc/`, stable: `${ns}stable` };
+}
+
+export { seqKey };
+
+// Every write of PBFT's durable state goes through these (the records' readers are in recover.ts).
+
+/** The view and status, before any message of that view leaves (§4.4–4.5). */
+export function persistView(out: PersistOp[], keys: PbftKeys, v: View, status: 'normal' | 'view-change'): void {
+  out.push({ op: 'put', key: keys.view, value: encodeViewRecord(v, status) });
+}
+
+/** The NEW-VIEW this replica sent as primary (its pre-prepares bind it, §4.4). */
+export function persistNewView(out: PersistOp[], keys: PbftKeys, nv: NewView): void {
+  out.push({ op: 'put', key: keys.newView, value: encodeMessage(nv) });
+}
+
+/** An accepted pre-prepare: a restarted replica never accepts another for (v, n) (§4.2). */
+export function persistPrePrepare(out: PersistOp[], keys: PbftKeys, pp: PrePrepare): void {
+  out.push({ op: 'put', key: seqKey(keys.prePreparePrefix, pp.seq), value: encodeMessage(pp) });
+}
+
+/** A prepared certificate: it must reach every later VIEW-CHANGE (§4.4). */
+export function persistPrepared(out: PersistOp[], keys: PbftKeys, cert: PreparedProof): void {
+  out.push({ op: 'put', key: seqKey(keys.preparedPrefix, cert.prePrepare.seq), value: encodePreparedProof(cert) });
+}
+
+/**
+ * A stable checkpoint (§4.3): its proof, the service snapshot it certifies (the service's record),
+ * and garbage collection of the log records at or below it — one transaction.
+ */
+export function persistStable(out: PersistOp[], keys: PbftKeys, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[], snapshot: Uint8Array): void {
+  out.push(
+    { op: 'put', key: keys.stable, value: encodeStable(n, stateDigest, proof) },
+    snapshotRecord(n, snapshot),
+    { op: 'delete-range', from: seqKey(keys.prePreparePrefix, 0), to: seqKey(keys.prePreparePrefix, n + 1) },
+    { op: 'delete-range', from: seqKey(keys.preparedPrefix, 0), to: seqKey(keys.preparedPrefix, n + 1) },
+  );
+}
+
+export interface StableRecord {
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  readonly proof: Checkpoint[];
+}
+
+export function encodeStable(n: Seq, d: Digest, proof: readonly Checkpoint[]): Uint8Array {
+  const w = new ByteWriter().u64(n).raw(fromHex(d) ?? new Uint8Array(32)).u32(proof.length);
+  for (const cp of proof) w.bytes(encodeMessage(cp));
+  return w.finish();
+}
+
+export function decodeStable(bytes: Uint8Array): StableRecord | undefined {
+  const r = new ByteReader(bytes);
+  const n = toSeq(r.u64());
+  const digest = digestOf(toHex(r.raw(32)));
+  const count = r.u32();
+  const proof: Checkpoint[] = [];
+  for (let i = 0; i < count && r.ok; i++) {
+    const cp = decodeAs<Checkpoint>(r.bytes(), 'checkpoint');
+    if (cp === undefined) return undefined;
+    proof.push(cp);
+  }
+  if (!r.done) return undefined;
+  return { seq: n, stateDigest: digest, proof };
 }
 
 export function encodeViewRecord(v: View, status: 'normal' | 'view-change'): Uint8Array {

@@ -30,6 +30,7 @@ import { onTick } from './tick.ts';
 import { restoreFromRecords } from './recover.ts';
 import type { InvariantChecks } from './invariants.ts';
 import { checkInvariants } from './invariants.ts';
+import { pbftKeys } from './recovery-keys.ts';
 
 export type { PlantedBugs } from './bugs.ts';
 export type { InvariantChecks } from './invariants.ts';
@@ -78,6 +79,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     domain: opts.domain,
     hash: opts.hash,
     epoch: opts.domain.epoch,
+    keys: pbftKeys(opts.domain.epoch),
     svc: createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, bugs: serviceBugs(opts.bugs) }),
     view: toView(0),
     status: 'normal',

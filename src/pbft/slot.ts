@@ -4,10 +4,9 @@
 
 import type { PersistOp } from '../protocol/types.ts';
 import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
-import { encodeMessage } from '../wire/codec.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, sendTo, sign } from './context.ts';
-import { PP_PREFIX, seqKey } from './recovery-keys.ts';
+import { persistPrePrepare } from './recovery-keys.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import { commitSent } from './state.ts';
 import { markInFlight } from '../service/requests.ts';
@@ -52,7 +51,7 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   e.lastActivity = st.tick;
   markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
-  opts.persist?.push({ op: 'put', key: seqKey(PP_PREFIX, pp.seq), value: encodeMessage(pp) });
+  if (opts.persist !== undefined) persistPrePrepare(opts.persist, st.keys, pp);
 }
 
 /**

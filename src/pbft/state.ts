@@ -8,6 +8,7 @@ import type { PublicKey } from '../core/ids.ts';
 import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, ViewChange } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
+import type { PbftKeys } from './recovery-keys.ts';
 import { unreachable } from '../core/assert.ts';
 
 /**
@@ -104,6 +105,8 @@ export interface ReplicaState {
   readonly hash: HashFn;
   /** Configuration epoch (the signing domain's; 0 until reconfiguration exists); committed batches carry it. */
   readonly epoch: number;
+  /** Durable record names for this epoch (recovery-keys.ts). */
+  readonly keys: PbftKeys;
 
   view: View;
   /** 'view-change' between sending VIEW-CHANGE for `view` and installing its NEW-VIEW. */

@@ -7,7 +7,7 @@ import { seq as toSeq, view as toView } from '../core/ids.ts';
 import { primaryOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Checkpoint, NewView, PrePrepare, ViewChange } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
-import { broadcast, drop, emit, entryFor, isPrimary, persistMessage, primary, sendTo, sign } from './context.ts';
+import { broadcast, drop, emit, entryFor, isPrimary, primary, sendTo, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
 import { checkNewView, planNewView, validViewChange } from './view-validate.ts';
@@ -15,7 +15,7 @@ import type { NewViewPlan, QuorumParams } from './view-validate.ts';
 import { maybePropose } from './propose.ts';
 import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
-import { encodeViewRecord, NEW_VIEW_KEY, VIEW_KEY } from './recovery-keys.ts';
+import { persistNewView, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
@@ -76,7 +76,7 @@ export function startViewChange(ctx: Ctx, v: View): void {
   for (const [n, e] of st.log) {
     if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   }
-  ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(v, 'view-change') });
+  persistView(ctx.out.persist, st.keys, v, 'view-change');
   const vc = buildViewChange(ctx, v);
   st.viewChange.received.set(st.id, vc);
   broadcast(ctx, vc);
@@ -181,7 +181,7 @@ function maybeSendNewView(ctx: Ctx): void {
   const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
   if (typeof plan === 'string') return; // cannot happen: we built it from valid view changes
   st.viewChange.sentNewView = nv;
-  persistMessage(ctx, NEW_VIEW_KEY, nv);
+  persistNewView(ctx.out.persist, st.keys, nv);
   broadcast(ctx, nv);
   installNewView(ctx, nv, plan);
 }
@@ -218,7 +218,7 @@ function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
   st.viewChange.startedTick = st.tick;
   for (const [id, vc] of st.viewChange.received) if (vc.newView <= nv.view) st.viewChange.received.delete(id);
   for (const [n, e] of st.log) if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
-  ctx.out.persist.push({ op: 'put', key: VIEW_KEY, value: encodeViewRecord(nv.view, 'normal') });
+  persistView(ctx.out.persist, st.keys, nv.view, 'normal');
   adoptCheckpoint(ctx, plan);
   st.svc.inFlight.clear();
   for (const pp of nv.prePrepares) acceptReissued(ctx, pp);

@@ -9,6 +9,8 @@ import { err, ok } from '../core/result.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import type { ClientRecord, ServiceState } from './types.ts';
 import { purgeExecuted } from './requests.ts';
+import type { PersistOp } from '../protocol/types.ts';
+import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
 
 const STATE_MAGIC = 0x42595a31; // "BYZ1"
 
@@ -70,4 +72,15 @@ export function restoreSnapshot(svc: ServiceState, bytes: Uint8Array, certified?
   svc.inFlight.clear();
   purgeExecuted(svc);
   return undefined;
+}
+
+/** The durable record of the snapshot at a stable checkpoint n: u64 n ‖ snapshot bytes. */
+export function snapshotRecord(n: Seq, snapshot: Uint8Array): PersistOp {
+  return { op: 'put', key: SERVICE_SNAPSHOT_KEY, value: new ByteWriter().u64(n).raw(snapshot).finish() };
+}
+
+export function decodeSnapshotRecord(bytes: Uint8Array): { readonly seq: Seq; readonly snapshot: Uint8Array } | undefined {
+  if (bytes.length < 8) return undefined;
+  const r = new ByteReader(bytes.subarray(0, 8));
+  return { seq: seq(r.u64()), snapshot: bytes.slice(8) };
 }

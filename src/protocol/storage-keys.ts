@@ -1,0 +1,23 @@
+// Every key name of a replica's durable store, in one place (the store is a dumb ordered KV store,
+// src/storage; a round's records are written in one transaction before its messages leave).
+//   svc/snapshot                  the service state at the last stable checkpoint (src/service/snapshot.ts)
+//   acct/evidence/<accused>/<kind> evidence this replica holds (src/accountability/records.ts)
+//   p/<epoch>/<protocol>/<name>   a protocol's safety state in one configuration epoch; PBFT's
+//                                 names are in src/pbft/recovery-keys.ts (view, view/nv, pp/<seq>,
+//                                 pc/<seq>, stable)
+// The service's keys are not per epoch: the replicated state outlives a change of protocol or
+// membership; a protocol's are, so a new epoch starts from a clean safety state.
+
+export const SERVICE_SNAPSHOT_KEY = 'svc/snapshot';
+
+export const EVIDENCE_KEY_PREFIX = 'acct/evidence/';
+
+/** The prefix of every key of `protocol` in `epoch` (the epoch zero-padded so namespaces sort). */
+export function protocolNamespace(epoch: number, protocol: string): string {
+  return `p/${epoch.toString().padStart(8, '0')}/${protocol}/`;
+}
+
+/** A key for sequence number n under a prefix: zero-padded decimal, so keys sort in numeric order. */
+export function seqKey(prefix: string, n: number): string {
+  return `${prefix}${n.toString().padStart(16, '0')}`;
+}
