@@ -22,8 +22,10 @@ const LAYERS: Record<string, readonly string[]> = {
   pbft: ['core', 'wire', 'protocol', 'app', 'service', 'accountability'],
   hotstuff: ['core', 'wire', 'protocol', 'app', 'service', 'accountability'],
   engine: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'pbft', 'hotstuff'],
-  sim: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'ingress', 'crypto', 'engine', 'pbft', 'hotstuff'],
+  sim: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'ingress', 'crypto', 'engine'],
 };
+/** Protocol modules: reached only through src/engine's registry (by name), never imported by the shells. */
+const PROTOCOL_FOLDERS = new Set(['pbft', 'hotstuff']);
 const PURE = new Set(['core', 'wire', 'protocol', 'app', 'ingress', 'accountability', 'service', 'pbft', 'hotstuff', 'engine']);
 const DETERMINISTIC = new Set(['sim']);
 
@@ -71,10 +73,13 @@ for (const file of files(src)) {
     problems.push(`src/${rel}: calls markVerified (only src/ingress may produce Verified values)`);
   }
   const allowed = LAYERS[folder];
-  if (allowed === undefined || isTest) continue;
+  if (isTest) continue;
   for (const m of code.matchAll(/from\s+['"](\.[^'"]+)['"]/g)) {
     const target = relative(src, resolve(dirname(file), m[1]!)).split('/')[0] ?? '';
-    if (target !== folder && !allowed.includes(target)) {
+    if (allowed === undefined) {
+      // A shell folder may import anything but a protocol module (it names a protocol instead).
+      if (PROTOCOL_FOLDERS.has(target)) problems.push(`src/${rel}: imports src/${target} (choose a protocol by name through src/engine/registry.ts)`);
+    } else if (target !== folder && !allowed.includes(target)) {
       problems.push(`src/${rel}: imports src/${target} (src/${folder} may import only: ${allowed.join(', ') || 'nothing'})`);
     }
   }

@@ -22,6 +22,8 @@ export interface ClusterSpec {
   readonly storage: StorageMode;
   /** Overrides of the config's params (tickMs, batchTimeoutMs, batchMaxRequests, …). */
   readonly params: Readonly<Record<string, number>>;
+  /** The config's "protocol" (default: the registry's default). */
+  readonly protocol?: string;
   /** Write a V8 CPU profile of every replica into this folder (on a clean stop). */
   readonly profileDir?: string;
   /** Keep the temp folder (logs, data) after stop. */
@@ -68,14 +70,15 @@ function storageArgs(mode: StorageMode): string[] {
   }
 }
 
-function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>): ClusterConfig {
+function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>, protocol: string | undefined): ClusterConfig {
   // Ports base … base+2·100+n (n ≤ 100): above Linux's ephemeral range (32768–60999, where the
   // load generator's own connections live) and clear of the e2e tests' 20000–59999.
   const basePort = 61_000 + Math.floor(Math.random() * 43) * 100;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(`bench: byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number> };
+  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; protocol?: string };
   raw.params = { ...raw.params, ...params };
+  if (protocol !== undefined) raw.protocol = protocol;
   const parsed = parseClusterConfig(raw);
   if (!parsed.ok) throw new Error(`bench: invalid params ${JSON.stringify(params)}: ${parsed.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   writeFileSync(join(dir, 'cluster.json'), serializeClusterConfig(parsed.value));
@@ -105,7 +108,7 @@ function logTails(dir: string, n: number): string {
 
 async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'byz-bench-'));
-  const config = writeConfig(dir, spec.n, spec.params);
+  const config = writeConfig(dir, spec.n, spec.params, spec.protocol);
   const configPath = join(dir, 'cluster.json');
   const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => {

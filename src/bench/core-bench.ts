@@ -1,4 +1,4 @@
-// Core CPU per op with the network removed (issue #6, item 3): n PBFT replicas (createReplica) and
+// Core CPU per op with the network removed (issue #6, item 3): n replica cores of a protocol module and
 // closed-loop clients in one process, messages delivered in FIFO order, immediately and exactly
 // once. Every message is encoded, decoded and verified (ingress) on the way, so the figures split
 // into: core handle() time (includes the core's own signing, hashing and execution), ingress time
@@ -12,12 +12,10 @@ import { createSimSuite } from '../crypto/sim.ts';
 import { createKvApp, encodeKvOp } from '../app/kv.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
-import { createReplica } from '../pbft/replica.ts';
 import { defaultDomain } from '../wire/domain.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
-import type { Replica } from '../pbft/replica.ts';
-import { DEFAULT_PARAMS } from '../pbft/params.ts';
-import type { PbftParams } from '../pbft/params.ts';
+import type { EngineParams, ProtocolCore } from '../engine/module.ts';
+import { protocolModule } from '../engine/registry.ts';
 import { createClientCore } from '../protocol/client.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import type { Input, Output } from '../protocol/types.ts';
@@ -71,7 +69,9 @@ export interface CoreBenchOptions {
   readonly payload: number;
   /** 'ed25519' (what the node runs) or 'sim' (hash-based, to see the protocol cost without crypto). */
   readonly crypto: 'ed25519' | 'sim';
-  readonly params?: Partial<PbftParams>;
+  readonly params?: Partial<EngineParams>;
+  /** The protocol module to run, by registry name (default: the registry's default). */
+  readonly protocol?: string;
 }
 
 export interface CoreBenchResult {
@@ -115,7 +115,7 @@ interface Timers {
 interface World {
   readonly replicaCrypto: CryptoCounts;
   readonly clientCrypto: CryptoCounts;
-  readonly replicas: Replica[];
+  readonly replicas: ProtocolCore[];
   readonly ingress: Ingress[];
   /** One per client: replies are MACed for their client alone. */
   readonly clientIngress: readonly Ingress[];
@@ -148,10 +148,11 @@ function makeWorld(o: CoreBenchOptions): World {
   };
   const signers = Array.from({ length: o.n }, (_, i) => suite.signer(seed(1, i)));
   const keys = signers.map((s) => s.publicKey);
-  const params = { ...DEFAULT_PARAMS, ...o.params };
-  const domain = defaultDomain(suite.hash, keys, DEFAULT_PROTOCOL);
+  const module = protocolModule(o.protocol ?? DEFAULT_PROTOCOL);
+  const params = module.params.fromEngine({ ...module.params.defaults, ...o.params });
+  const domain = defaultDomain(suite.hash, keys, module.name);
   const replicas = signers.map((signer, i) =>
-    createReplica({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: createKvApp(), params }),
+    module.create({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: createKvApp(), params }),
   );
   const mkIngress = (s: CryptoSuite, replyAuth?: Signer): Ingress =>
     createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, ...(replyAuth === undefined ? {} : { replyAuth }) });

@@ -20,6 +20,8 @@ export interface RunSettings {
   /** A new cluster for every run (else: consecutive windows on one cluster). */
   readonly fresh: boolean;
   readonly params: Readonly<Record<string, number>>;
+  /** The ordering protocol the replicas run (the config's "protocol"). */
+  readonly protocol: string;
   readonly keySpace: number;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
@@ -177,7 +179,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
 }
 
 export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
-  return { n: spec.n, storage: spec.storage, params: s.params, runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
+  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
 }
 
 /** One measurement window on a running cluster with a running load generator. */

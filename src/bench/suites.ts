@@ -207,6 +207,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       warmupSec: s.warmupSec,
       durationSec: s.durationSec,
       params: s.params,
+      protocol: s.protocol,
       keySpace: s.keySpace,
       clientTickMs: s.clientTickMs,
       clientRetransmitMs: s.clientRetransmitMs,

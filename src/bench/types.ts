@@ -110,6 +110,8 @@ export interface BenchReport {
     readonly warmupSec: number;
     readonly durationSec: number;
     readonly params: Readonly<Record<string, number>>;
+    /** The protocol the replicas ran (absent in results from before the engine seam). */
+    readonly protocol?: string;
     readonly keySpace: number;
     readonly clientTickMs: number;
     readonly clientRetransmitMs: number;

@@ -12,6 +12,7 @@ import type { StorageMode } from '../bench/cluster.ts';
 import { markdown, writeReport } from '../bench/report.ts';
 import type { SuiteOptions } from '../bench/suites.ts';
 import { CURVE_FRACTIONS, runSuite } from '../bench/suites.ts';
+import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
@@ -40,6 +41,12 @@ export interface BenchFlags {
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
   readonly compiled: boolean;
+  readonly protocol: string;
+}
+
+function protocolName(v: string): string {
+  if (findProtocol(v) === undefined) throw new InvalidArgumentError(`must be one of ${PROTOCOL_NAMES.join(', ')}`);
+  return v;
 }
 
 function positiveInt(v: string): number {
@@ -84,6 +91,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       durationSec: flags.duration ?? (quick ? 7 : 15),
       fresh: flags.fresh,
       params: flags.param,
+      protocol: flags.protocol,
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
@@ -121,6 +129,7 @@ export function registerBench(program: Command): void {
     .option('--duration <s>', 'seconds per run (default 15; --quick 7)', positiveInt)
     .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 2)', nonNegativeInt)
     .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
+    .option('--protocol <name>', `ordering protocol the replicas run: ${PROTOCOL_NAMES.join(', ')}`, protocolName, DEFAULT_PROTOCOL)
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)

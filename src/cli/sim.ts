@@ -5,13 +5,13 @@
 import type { Command } from 'commander';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
-import type { PlantedBugName, SimCrypto, SimOptions } from '../sim/options.ts';
+import type { SimCrypto, SimOptions } from '../sim/options.ts';
 import type { ReplicaEventSpec } from '../sim/options.ts';
 import {
   DEFAULT_SIM_OPTIONS,
   MAX_CHECKPOINT_INTERVAL,
   MIN_CHECKPOINT_INTERVAL,
-  PLANTED_BUG_NAMES,
+  plantedBugNames,
   parsePartition,
   parseReplicaEvents,
   validateSimOptions,
@@ -26,11 +26,13 @@ import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
 import { BYZANTINE_SYNTAX, formatByzantine, parseByzantine } from '../sim/byzantine/spec.ts';
 import { listBehaviours } from '../sim/byzantine/registry.ts';
 import { loadAppModule } from '../app-loader/load.ts';
+import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 
 /** Flags as commander hands them over: strings, booleans, repeated flags as arrays. */
 export interface RawSimFlags {
   /** Write the honest replicas' evidence to this file (one run only). */
   readonly evidenceOut?: string;
+  readonly protocol?: string;
   readonly replicas?: string;
   readonly clients?: string;
   readonly ops?: string;
@@ -135,11 +137,13 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!restarts.ok) return restarts;
   const k = int('--checkpoint-interval', raw.checkpointInterval, d.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL);
   if (!k.ok) return k;
-  const bugs: PlantedBugName[] = [];
+  const protocol = raw.protocol ?? d.protocol;
+  if (findProtocol(protocol) === undefined) return err(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got "${protocol}"`);
+  const bugs: string[] = [];
+  const bugNames = plantedBugNames(protocol);
   for (const b of raw.plantedBug ?? []) {
-    const known = PLANTED_BUG_NAMES.find((x) => x === b);
-    if (known === undefined) return err(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got "${b}"`);
-    bugs.push(known);
+    if (!bugNames.includes(b)) return err(`--planted-bug must be one of ${bugNames.join(', ')} (protocol ${protocol}), got "${b}"`);
+    bugs.push(b);
   }
   let byzantine: ByzantineSpec | undefined;
   if (raw.byzantine !== undefined) {
@@ -153,6 +157,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   };
   const options: SimOptions = {
     ...adversaries,
+    protocol,
     replicas: replicas.value,
     clients: clients.value,
     ops: ops.value,
@@ -190,6 +195,7 @@ export function registerSim(program: Command): void {
   program
     .command('sim')
     .description('run a deterministic simulation of a PBFT cluster (or a sweep of seeds with --seeds)')
+    .option('--protocol <name>', `ordering protocol: ${PROTOCOL_NAMES.join(', ')}`, DEFAULT_PROTOCOL)
     .option('--replicas <n>', 'number of replicas, n ≥ 4', String(DEFAULT_SIM_OPTIONS.replicas))
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
@@ -205,7 +211,7 @@ export function registerSim(program: Command): void {
     .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window 4K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
-    .option('--planted-bug <name>', `test only: ${PLANTED_BUG_NAMES.join(', ')} (repeatable)`, collect)
+    .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)
     .option('--allow-unsafe', 'allow more than f Byzantine replicas (to show that the checkers catch the broken safety)')
     .option('--list-behaviours', 'list the Byzantine behaviours (one line each) and exit')

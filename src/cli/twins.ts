@@ -15,9 +15,11 @@ import type { TwinsResult } from '../sim/twins/run.ts';
 import { runTwinsScenario } from '../sim/twins/run.ts';
 import type { TwinsScenario } from '../sim/twins/scenario.ts';
 import { MAX_TWINS_REPLICAS, MAX_TWINS_ROUNDS, parseScenario } from '../sim/twins/scenario.ts';
+import { PROTOCOL_NAMES } from '../engine/registry.ts';
 
 /** Flags as commander hands them over. */
 export interface RawTwinsFlags {
+  readonly protocol?: string;
   readonly replicas?: string;
   readonly twin?: readonly string[];
   readonly rounds?: string;
@@ -80,7 +82,7 @@ function parseConfig(raw: RawTwinsFlags): Result<TwinsConfig, string> {
   if (!roundTicks.ok) return roundTicks;
   const healTicks = int('--heal-ticks', raw.healTicks, d.healTicks, 1, 10_000_000);
   if (!healTicks.ok) return healTicks;
-  const config: TwinsConfig = { ...d, clients: clients.value, roundTicks: roundTicks.value, healTicks: healTicks.value };
+  const config: TwinsConfig = { ...d, protocol: raw.protocol ?? d.protocol, clients: clients.value, roundTicks: roundTicks.value, healTicks: healTicks.value };
   const problems = validateTwinsConfig(config);
   return problems.length > 0 ? err(problems[0]!) : ok(config);
 }
@@ -151,6 +153,7 @@ export function registerTwins(program: Command): void {
     .option('--random-rounds <r>', `rounds of a random scenario (default ${d.randomRounds})`)
     .option('--random-groups <p>', `most partition groups per round of a random scenario (default ${d.randomGroups})`)
     .option('--stop-after <k>', 'stop after k failing scenarios (default 0: run all)')
+    .option('--protocol <name>', `ordering protocol: ${PROTOCOL_NAMES.join(', ')} (default ${c.protocol})`)
     .option('--clients <c>', `closed-loop clients (default ${c.clients})`)
     .option('--round-ticks <t>', `ticks per round (default ${c.roundTicks})`)
     .option('--heal-ticks <t>', `after the heal, ops must commit within this many ticks (default ${c.healTicks})`)

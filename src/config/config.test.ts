@@ -11,7 +11,7 @@ import { buildClusterConfig, portLayout } from './layout.ts';
 import { loadClusterConfig, loadKeyFile, loadReplicaKey, replicaKeyFile, serializeClusterConfig, writeKeyFile } from './load.ts';
 import { DEFAULT_CONFIG_LIMITS, DEFAULT_CONFIG_PARAMS, paramsSchema } from './schema.ts';
 import type { ClusterConfig } from './schema.ts';
-import { clusterDomain, formatConfigErrors, parseClusterConfig, pbftParamsFromConfig, replicaPublicKeys } from './validate.ts';
+import { clusterDomain, formatConfigErrors, parseClusterConfig, engineParamsFromConfig, replicaPublicKeys } from './validate.ts';
 import { sha256 } from '../crypto/ed25519.ts';
 import { defaultClusterId } from '../wire/domain.ts';
 import type { ConfigError } from './validate.ts';
@@ -54,7 +54,7 @@ test('a generated config is valid, fills defaults, and exposes keys and ticks', 
   assert.deepEqual(parsed.value.limits, DEFAULT_CONFIG_LIMITS);
   assert.equal(parsed.value.protocol, 'pbft', 'a config that names no protocol runs PBFT');
   assert.deepEqual(replicaPublicKeys(c)[2], publicKeyFromSeed(seedOf(3)));
-  const ticks = pbftParamsFromConfig(c.params);
+  const ticks = engineParamsFromConfig(c.params);
   assert.deepEqual(validateParams(ticks), []);
   assert.equal(ticks.requestTimeoutTicks, DEFAULT_CONFIG_PARAMS.requestTimeoutMs / DEFAULT_CONFIG_PARAMS.tickMs);
 });
@@ -126,11 +126,11 @@ test('property: configs that validate convert to PBFT params the core accepts', 
       raw['params'] = { ...params };
       const r = parseClusterConfig(raw);
       const p = paramsSchema.parse({ ...params });
-      if (r.ok) assert.deepEqual(validateParams(pbftParamsFromConfig(r.value.params)), []);
+      if (r.ok) assert.deepEqual(validateParams(engineParamsFromConfig(r.value.params)), []);
       else assert.ok(r.error.every((e) => e.path.startsWith('params.')), formatConfigErrors(r.error));
       // The config's window rule is the core's window rule.
       const windowOk = p.windowSize % p.checkpointInterval === 0 && p.windowSize >= 2 * p.checkpointInterval;
-      assert.equal(validateParams(pbftParamsFromConfig(p)).length === 0, windowOk);
+      assert.equal(validateParams(engineParamsFromConfig(p)).length === 0, windowOk);
     }),
     { numRuns: 150 },
   );

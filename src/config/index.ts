@@ -22,7 +22,7 @@ export {
   formatConfigErrors,
   formatPath,
   msToTicks,
-  pbftParamsFromConfig,
+  engineParamsFromConfig,
   replicaPublicKeys,
   clusterDomain,
   REQUEST_OVERHEAD_BYTES,

@@ -223,7 +223,7 @@ export function msToTicks(ms: number, tickMs: number): number {
 }
 
 /** The protocol parameters in ticks, protocol-neutral (each module maps them onto its own). */
-export function pbftParamsFromConfig(p: ConfigParams): EngineParams {
+export function engineParamsFromConfig(p: ConfigParams): EngineParams {
   return {
     batchMaxRequests: p.batchMaxRequests,
     batchMaxBytes: p.batchMaxBytes,

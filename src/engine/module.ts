@@ -61,6 +61,8 @@ export interface ProtocolModule<P = EngineParams> {
     /** The module's parameters from the protocol-neutral ones the cluster config gives. */
     fromEngine(e: EngineParams): P;
   };
+  /** Names of the protocol's planted bugs (tests only: each must be caught by a checker, SPEC G3). */
+  readonly plantedBugs: readonly string[];
   /** State-independent evidence rules (SPEC C1), the same at every replica and for a third party. */
   evidenceRules(cfg: { readonly n: number; readonly params: P; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules;
   create(opts: CoreOptions<P>): ProtocolCore;

@@ -29,6 +29,7 @@ export function wrapAccountable(module: ProtocolModule, core: ProtocolCore, o: O
 
 /** A replica core: fresh when `records` is empty or absent, else recovered from them (SPEC D2). */
 export function startReplicaCore(module: ProtocolModule, o: CoreOptions<EngineParams>, records?: ReadonlyMap<string, Uint8Array>): ReplicaCore {
+  if (o.domain.protocol !== module.name) throw new RangeError(`the signing domain names protocol "${o.domain.protocol}" but the core is "${module.name}"`);
   const params = module.params.fromEngine(o.params);
   const opts = { ...o, params };
   if (records === undefined || records.size === 0) return wrapAccountable(module, module.create(opts), opts);

@@ -1,8 +1,8 @@
 // Third-party verification of evidence (SPEC C1): with the public keys alone, decode an evidence
 // message, verify the reporter's signature and every signature nested in it (the same ingress every
-// replica runs, src/ingress), then check the proof (src/accountability/evidence.ts) with PBFT's
-// state-independent rules. Shell module: it picks the crypto suite; `byz evidence verify FILE` calls
-// verifyEvidenceFile.
+// replica runs, src/ingress), then check the proof (src/accountability/evidence.ts) with the
+// state-independent rules of the protocol the evidence was signed under (src/engine/registry.ts).
+// Shell module: it picks the crypto suite; `byz evidence verify FILE` calls verifyEvidenceFile.
 
 import type { CryptoSuite, HashFn, VerifyFn } from '../core/crypto-port.ts';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
@@ -14,8 +14,8 @@ import type { EvidenceRules, EvidenceVerdict } from '../accountability/evidence.
 import { checkEvidenceMessage } from '../accountability/evidence.ts';
 import type { EvidenceFileParams, SignatureScheme } from '../accountability/file.ts';
 import { parseEvidenceFile } from '../accountability/file.ts';
-import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
-import { DEFAULT_PARAMS } from '../pbft/params.ts';
+import { findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
+import { evidenceRulesFor } from '../engine/replica.ts';
 import { ed25519Suite } from '../crypto/index.ts';
 import type { DomainInfo, SigningDomain } from '../wire/domain.ts';
 import { signingDomain } from '../wire/domain.ts';
@@ -95,8 +95,12 @@ export function verifyEvidenceFile(text: string, opts: VerifyEvidenceFileOptions
   const domain = signingDomain(file.domain.clusterId, file.domain.epoch, file.domain.protocol);
   const suite = suiteFor(file.scheme, opts.suite);
   if (!suite.ok) return suite;
-  const params = file.params ?? { windowSize: DEFAULT_PARAMS.windowSize, checkpointInterval: DEFAULT_PARAMS.checkpointInterval };
-  const rules = pbftEvidenceRules({ n: file.n, params, hash: suite.value.hash });
+  // The rules are the protocol's that the evidence was signed under (the domain names it).
+  const module = findProtocol(file.domain.protocol);
+  if (module === undefined) return err(`the evidence was signed under protocol '${file.domain.protocol}', which this build does not have (${PROTOCOL_NAMES.join(', ')})`);
+  const defaults = module.params.defaults;
+  const params = file.params ?? { windowSize: defaults.windowSize, checkpointInterval: defaults.checkpointInterval };
+  const rules = evidenceRulesFor(module, { n: file.n, params: { ...defaults, ...params }, hash: suite.value.hash });
   const ctx: VerifyEvidenceContext = { n: file.n, replicaKeys: keys, verify: suite.value.verify, hash: suite.value.hash, domain, rules };
   const records: VerifiedEvidenceRecord[] = [];
   for (const [index, r] of file.records.entries()) {

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import type { Signer } from '../core/crypto-port.ts';
 import type { App, AppFactory } from '../app/types.ts';
-import type { PbftParams } from '../pbft/params.ts';
+import type { EngineParams } from '../engine/module.ts';
+import { protocolModule } from '../engine/registry.ts';
+import type { ReplicaCore } from '../engine/replica.ts';
+import { startReplicaCore } from '../engine/replica.ts';
 import { bytesEqual, replicaId, toHex } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
@@ -18,12 +21,9 @@ import type { Ingress } from '../ingress/ingress.ts';
 import { createKvApp, decodeKvResult, encodeKvOp } from '../app/kv.ts';
 import { openSync, writeSync } from 'node:fs';
 import type { ClusterConfig } from '../config/index.ts';
-import { pbftParamsFromConfig, replicaPublicKeys, clusterDomain } from '../config/index.ts';
-import type { Replica, ReplicaStatus } from '../pbft/replica.ts';
-import { createReplica, recoverReplica } from '../pbft/replica.ts';
-import { pbftEvidenceRules } from '../pbft/evidence-rules.ts';
-import type { AccountabilityStatus, AccountableInput, AccountableReplica } from '../accountability/accountable.ts';
-import { createAccountable, restoreAccountable } from '../accountability/accountable.ts';
+import { engineParamsFromConfig, replicaPublicKeys, clusterDomain } from '../config/index.ts';
+import type { ReplicaStatus } from '../protocol/types.ts';
+import type { AccountabilityStatus, AccountableInput } from '../accountability/accountable.ts';
 import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -147,7 +147,7 @@ interface Identity {
   readonly domain: SigningDomain;
 }
 
-type Core = AccountableReplica<ReplicaStatus>;
+type Core = ReplicaCore;
 type ReplicaConfig = ClusterConfig['replicas'][number];
 
 /** Step 1: the id is in the config and the key file matches the config's public key. */
@@ -163,20 +163,16 @@ function checkIdentity(opts: ReplicaNodeOptions): Identity {
 }
 
 /** Step 2: the PBFT core inside the accountability layer, fresh or recovered from the durable records. */
-function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, log: Logger): { core: Core; app: App; params: PbftParams } {
+function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, log: Logger): { core: Core; app: App; params: EngineParams } {
   const { id, keys, signer, domain } = who;
   const records = storage.loadAll();
   const app = opts.app === undefined ? createKvApp() : opts.app.create();
-  const params = pbftParamsFromConfig(opts.config.params);
-  const replicaOpts = { id, n: keys.length, replicaKeys: keys, signer, domain, hash: sha256, app, params };
+  const params = engineParamsFromConfig(opts.config.params);
   const recovering = records.size > 0;
-  const pbft: Replica = recovering ? recoverReplica(replicaOpts, records) : createReplica(replicaOpts);
-  const acctOpts = {
-    id, n: keys.length, f: quorumConfig(keys.length).f, signer, domain, hash: sha256,
-    rules: pbftEvidenceRules({ n: keys.length, params, hash: sha256 }),
-  };
-  const core = recovering ? restoreAccountable(pbft, acctOpts, records) : createAccountable(pbft, acctOpts);
-  log.info({ records: records.size, app: opts.app?.name ?? 'kv', ...core.status() }, recovering ? 'recovered from disk' : 'fresh start');
+  // The protocol is the config's (validated against the registry when the config was loaded).
+  const module = protocolModule(opts.config.protocol);
+  const core = startReplicaCore(module, { id, n: keys.length, replicaKeys: keys, signer, domain, hash: sha256, app, params }, records);
+  log.info({ records: records.size, protocol: module.name, app: opts.app?.name ?? 'kv', ...core.status() }, recovering ? 'recovered from disk' : 'fresh start');
   return { core, app, params };
 }
 
@@ -262,7 +258,7 @@ async function listen(opts: ReplicaNodeOptions, who: Identity, transport: TcpTra
 interface HttpParts {
   readonly core: Core;
   readonly app: App;
-  readonly params: PbftParams;
+  readonly params: EngineParams;
   readonly metrics: NodeMetrics;
   readonly status: () => NodeStatus;
 }

@@ -22,3 +22,12 @@ export interface PlantedBugs {
 }
 
 export const NO_BUGS: PlantedBugs = {};
+
+/** Every planted bug by name (`byz sim --planted-bug NAME`). */
+export const PLANTED_BUG_NAMES = [
+  'commitWithWeakQuorum',
+  'reexecuteRetransmissions',
+  'dropPreparedInNewView',
+  'sendBeforePersist',
+  'keepLogBelowCheckpoint',
+] as const satisfies readonly (keyof PlantedBugs)[];

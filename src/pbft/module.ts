@@ -7,6 +7,7 @@ import type { PbftParams } from './params.ts';
 import { DEFAULT_PARAMS, validateParams } from './params.ts';
 import { createReplica, recoverReplica } from './replica.ts';
 import { pbftEvidenceRules } from './evidence-rules.ts';
+import { PLANTED_BUG_NAMES } from './bugs.ts';
 
 const MESSAGES: readonly ReplicaMessage['type'][] = [
   'pre-prepare',
@@ -31,6 +32,7 @@ export const pbftModule = {
     validate: validateParams,
     fromEngine: (e: PbftParams): PbftParams => e,
   },
+  plantedBugs: PLANTED_BUG_NAMES,
   evidenceRules: pbftEvidenceRules,
   create: createReplica,
   recover: recoverReplica,

@@ -7,7 +7,7 @@
 //   replica reached, with its reasons.
 
 import type { CryptoSuite } from '../core/crypto-port.ts';
-import type { ReplicaId } from '../core/ids.ts';
+import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { AccountableInput } from '../accountability/accountable.ts';
 import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
@@ -15,8 +15,7 @@ import type { ExportableEvidence } from '../accountability/file.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
 import type { ThreatLevel } from '../protocol/types.ts';
 import type { CoreEvent } from '../protocol/types.ts';
-import type { PbftParams } from '../pbft/params.ts';
-import type { ReplicaOptions } from '../pbft/replica.ts';
+import type { EngineParams } from '../engine/module.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { Violation } from './checkers.ts';
 import type { SimCore } from './core.ts';
@@ -82,7 +81,7 @@ export function accountabilityReport(honest: readonly HonestCore[]): Accountabil
 
 /** The evidence file of everything the honest replicas hold (one record per accused and kind). */
 export function simEvidenceFile(
-  suite: CryptoSuite, params: PbftParams, replicaKeys: ReplicaOptions['replicaKeys'], domain: SigningDomain, honest: readonly HonestCore[],
+  suite: CryptoSuite, params: EngineParams, replicaKeys: readonly PublicKey[], domain: SigningDomain, honest: readonly HonestCore[],
 ): string {
   const seen = new Set<string>();
   const records: ExportableEvidence[] = [];

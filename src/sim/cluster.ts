@@ -16,11 +16,10 @@ import type { Ingress } from '../ingress/ingress.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { AppFactory, WorkloadFn } from '../app/types.ts';
 import { createKvApp } from '../app/kv.ts';
-import type { PbftParams } from '../pbft/params.ts';
-import { DEFAULT_PARAMS } from '../pbft/params.ts';
+import type { EngineParams } from '../engine/module.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { defaultDomain } from '../wire/domain.ts';
-import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
+import { protocolModule } from '../engine/registry.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
 import type { SimCore, SimCoreOptions } from './core.ts';
@@ -71,7 +70,7 @@ export interface SimClient {
 export interface Cluster {
   readonly n: number;
   readonly f: number;
-  readonly params: PbftParams;
+  readonly params: EngineParams;
   readonly suite: CryptoSuite;
   readonly replicaKeys: readonly PublicKey[];
   /** What every signature covers: the default domain of these keys (src/wire/domain.ts). */
@@ -101,11 +100,13 @@ export interface Cluster {
 
 /** What a cluster is built from; the normal simulator derives it from SimOptions, Twins from its scenario. */
 export interface ClusterSpec {
+  /** The ordering protocol, by registry name; it names the signing domain, which names the core's module. */
+  readonly protocol: string;
   readonly seed: number;
   readonly replicas: number;
   readonly clients: number;
   readonly suite: CryptoSuite;
-  readonly params: PbftParams;
+  readonly params: EngineParams;
   /** Planted bugs (tests and `--bug`), by name. */
   readonly bugs: Readonly<Record<string, boolean>>;
   /** A fresh application per replica, per restart, and for the linearizability replay. */
@@ -128,15 +129,16 @@ export interface ClusterSpec {
  * may wait two one-way latencies while another is in flight (fewer, fuller batches: a loaded
  * cluster). Derived from the options only, so a replay command reproduces them.
  */
-export function simParams(o: SimOptions): PbftParams {
+export function simParams(o: SimOptions): EngineParams {
   const worst = o.delayMax * (o.reorder ? 3 : 1);
+  const defaults = protocolModule(o.protocol).params.defaults;
   return {
-    ...DEFAULT_PARAMS,
+    ...defaults,
     checkpointInterval: o.checkpointInterval,
     windowSize: 4 * o.checkpointInterval,
     batchTimeoutTicks: 2 * o.delayMax,
-    retransmitTicks: Math.max(DEFAULT_PARAMS.retransmitTicks, 8 * worst),
-    requestTimeoutTicks: Math.max(DEFAULT_PARAMS.requestTimeoutTicks, 80 * worst),
+    retransmitTicks: Math.max(defaults.retransmitTicks, 8 * worst),
+    requestTimeoutTicks: Math.max(defaults.requestTimeoutTicks, 80 * worst),
   };
 }
 
@@ -148,6 +150,7 @@ export function clientRetransmitTicks(o: SimOptions): number {
 /** The normal simulator's cluster: n replicas, every core inside the accountability layer. */
 export function createCluster(o: SimOptions): Cluster {
   return buildCluster({
+    protocol: o.protocol,
     seed: o.seed,
     replicas: o.replicas,
     clients: o.clients,
@@ -183,7 +186,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const replicaSigners = Array.from({ length: n }, () => suite.signer(keyPrng.bytes(32)));
   const clientSigners = Array.from({ length: s.clients }, () => suite.signer(keyPrng.bytes(32)));
   const replicaKeys = replicaSigners.map((x) => x.publicKey);
-  const domain = defaultDomain(suite.hash, replicaKeys, DEFAULT_PROTOCOL);
+  const domain = defaultDomain(suite.hash, replicaKeys, s.protocol);
   const cache = s.sigCache ? {} : { sigCacheSize: 0 };
   const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache });
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {

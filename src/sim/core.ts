@@ -9,10 +9,7 @@ import type { CoreOptions, EngineParams, ProtocolCore, ProtocolModule } from '..
 import { wrapAccountable } from '../engine/replica.ts';
 import type { Output, ReplicaStatus } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
-import { pbftModule } from '../pbft/module.ts';
-
-/** The protocol the simulator runs. */
-const PROTOCOL: ProtocolModule = pbftModule;
+import { protocolModule } from '../engine/registry.ts';
 
 /** A replica core as the simulator drives it. */
 export interface SimCore {
@@ -31,20 +28,27 @@ export interface SimCoreOptions extends Omit<CoreOptions<EngineParams>, 'app'> {
 
 /** A fresh core. */
 export function makeCore(o: SimCoreOptions): SimCore {
-  const { accountable, makeApp, ...opts } = withProtocolParams(o);
-  const core = PROTOCOL.create({ ...opts, app: makeApp(), checkInvariants: 'all' });
-  return accountable ? wrapAccountable(PROTOCOL, core, opts) : bare(core);
+  const module = moduleOf(o);
+  const { accountable, makeApp, ...opts } = withProtocolParams(module, o);
+  const core = module.create({ ...opts, app: makeApp(), checkInvariants: 'all' });
+  return accountable ? wrapAccountable(module, core, opts) : bare(core);
 }
 
 /** A restarted core: rebuilt from the durable records with a fresh app (SPEC D2); evidence and quarantine come back too. */
 export function recoverCore(o: SimCoreOptions, records: ReadonlyMap<string, Uint8Array>): SimCore {
-  const { accountable, makeApp, ...opts } = withProtocolParams(o);
-  const core = PROTOCOL.recover({ ...opts, app: makeApp(), checkInvariants: 'all' }, records);
-  return accountable ? wrapAccountable(PROTOCOL, core, opts, records) : bare(core);
+  const module = moduleOf(o);
+  const { accountable, makeApp, ...opts } = withProtocolParams(module, o);
+  const core = module.recover({ ...opts, app: makeApp(), checkInvariants: 'all' }, records);
+  return accountable ? wrapAccountable(module, core, opts, records) : bare(core);
 }
 
-function withProtocolParams(o: SimCoreOptions): SimCoreOptions {
-  return { ...o, params: PROTOCOL.params.fromEngine(o.params) };
+/** The protocol is the one the signing domain names (the cluster's `--protocol`). */
+function moduleOf(o: SimCoreOptions): ProtocolModule {
+  return protocolModule(o.domain.protocol);
+}
+
+function withProtocolParams(module: ProtocolModule, o: SimCoreOptions): SimCoreOptions {
+  return { ...o, params: module.params.fromEngine(o.params) };
 }
 
 /** A core without the accountability layer: a symptom has nobody to hear it and changes nothing. */

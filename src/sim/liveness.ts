@@ -26,7 +26,7 @@
 //                                   catch-up, state transfer and VIEW-CHANGE / NEW-VIEW resends.
 // The doomed case uses D = 0.
 
-import type { PbftParams } from '../pbft/params.ts';
+import type { EngineParams } from '../engine/module.ts';
 import type { Violation } from './checkers.ts';
 
 /** Above this configured loss the network is never "healed" and liveness is not checked. */
@@ -37,7 +37,7 @@ const MAX_DOUBLING = 1024;
 export interface LivenessInputs {
   readonly f: number;
   readonly loss: number;
-  readonly params: PbftParams;
+  readonly params: EngineParams;
   /** The client's first retransmission timeout (clientRetransmitTicks). */
   readonly clientRetransmitTicks: number;
   /** Last tick at which a fault event happens (FaultSchedule.lastEventTick). */

@@ -1,7 +1,7 @@
 // Options of one simulated run. Everything here can be written as `byz sim` flags, so every run —
 // including a failing seed of a sweep or a planted-bug test — replays from one printed command.
 
-import type { PlantedBugs } from '../pbft/bugs.ts';
+import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { MIN_REPLICAS } from '../core/quorum.ts';
 import { MAX_REPLICAS } from '../core/limits.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
@@ -39,9 +39,10 @@ export interface SimApp {
   readonly workload: WorkloadFn;
 }
 
-export type PlantedBugName = keyof PlantedBugs;
 
 export interface SimOptions {
+  /** The ordering protocol, by its registry name (`--protocol`, src/engine/registry.ts). */
+  readonly protocol: string;
   readonly replicas: number;
   readonly clients: number;
   /** Ops to commit in total across all clients (each client is closed loop). */
@@ -71,7 +72,7 @@ export interface SimOptions {
   /** The run stops here; ops not committed by then are "unfinished". */
   readonly maxTicks: number;
   /** Test-only protocol bugs, given to every replica (`--planted-bug NAME`). */
-  readonly bugs: readonly PlantedBugName[];
+  readonly bugs: readonly string[];
   /**
    * Byzantine replicas and malicious clients (`--byzantine SPEC`, src/sim/byzantine). Absent: every
    * replica is honest (and the run is exactly what it was before adversaries existed).
@@ -84,6 +85,7 @@ export interface SimOptions {
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
+  protocol: DEFAULT_PROTOCOL,
   replicas: 4,
   clients: 4,
   ops: 1000,
@@ -102,13 +104,10 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   bugs: [],
 };
 
-export const PLANTED_BUG_NAMES: readonly PlantedBugName[] = [
-  'commitWithWeakQuorum',
-  'reexecuteRetransmissions',
-  'dropPreparedInNewView',
-  'sendBeforePersist',
-  'keepLogBelowCheckpoint',
-];
+/** The planted bugs the chosen protocol has (test only). */
+export function plantedBugNames(protocol: string): readonly string[] {
+  return findProtocol(protocol)?.plantedBugs ?? [];
+}
 
 export const MAX_SIM_CLIENTS = 10_000;
 export const MAX_SIM_DELAY = 10_000;
@@ -138,7 +137,9 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
-  for (const b of o.bugs) if (!PLANTED_BUG_NAMES.includes(b)) p.push(`--planted-bug must be one of ${PLANTED_BUG_NAMES.join(', ')}, got ${b}`);
+  if (findProtocol(o.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${o.protocol}`);
+  const bugNames = plantedBugNames(o.protocol);
+  for (const b of o.bugs) if (!bugNames.includes(b)) p.push(`--planted-bug must be one of ${bugNames.join(', ')}, got ${b}`);
   if (o.byzantine !== undefined) p.push(...validateByzantine(o.byzantine, o.replicas, o.allowUnsafe === true));
   return p;
 }
@@ -224,7 +225,7 @@ export function parsePartition(text: string): PartitionSpec | undefined {
 /** The one command that replays a run exactly: every flag whose value differs from the default. */
 export function replayCommand(o: SimOptions): string {
   const d = DEFAULT_SIM_OPTIONS;
-  const args = ['npx byz sim', `--replicas ${o.replicas}`, `--clients ${o.clients}`, `--ops ${o.ops}`, `--seed ${o.seed}`];
+  const args = ['npx byz sim', ...(o.protocol === d.protocol ? [] : [`--protocol ${o.protocol}`]), `--replicas ${o.replicas}`, `--clients ${o.clients}`, `--ops ${o.ops}`, `--seed ${o.seed}`];
   if (o.loss !== d.loss) args.push(`--loss ${o.loss}`);
   if (o.dup !== d.dup) args.push(`--dup ${o.dup}`);
   if (o.reorder) args.push('--reorder');
@@ -242,8 +243,8 @@ export function replayCommand(o: SimOptions): string {
   return args.join(' ');
 }
 
-export function bugsOf(o: SimOptions): PlantedBugs {
-  const bugs: { -readonly [K in keyof PlantedBugs]: boolean } = {};
+export function bugsOf(o: SimOptions): Record<string, boolean> {
+  const bugs: Record<string, boolean> = {};
   for (const b of o.bugs) bugs[b] = true;
   return bugs;
 }

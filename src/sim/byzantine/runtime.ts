@@ -7,7 +7,7 @@ import type { ClientId, ReplicaId } from '../../core/ids.ts';
 import { replicaId, toHex } from '../../core/ids.ts';
 import type { CryptoSuite, Signer } from '../../core/crypto-port.ts';
 import type { Prng } from '../../core/prng.ts';
-import type { PbftParams } from '../../pbft/params.ts';
+import type { EngineParams } from '../../engine/module.ts';
 import type { ReplicaStatus } from '../../protocol/types.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
 import type { NodeId } from '../network.ts';
@@ -53,7 +53,7 @@ export interface ByzantineSetup {
   readonly spec: (ByzantineSpec & { readonly kind: 'fixed' }) | undefined;
   readonly n: number;
   readonly f: number;
-  readonly params: PbftParams;
+  readonly params: EngineParams;
   readonly suite: CryptoSuite;
   /** The cluster's signing domain (malicious clients sign under it too). */
   readonly domain: SigningDomain;

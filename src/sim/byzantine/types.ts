@@ -8,8 +8,8 @@ import type { ClientId, ReplicaId } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
 import type { Prng } from '../../core/prng.ts';
-import type { PbftParams } from '../../pbft/params.ts';
-import type { ReplicaStatus } from '../../pbft/replica.ts';
+import type { EngineParams } from '../../engine/module.ts';
+import type { ReplicaStatus } from '../../protocol/types.ts';
 import type { Destination, Input, Send } from '../../protocol/types.ts';
 import type { Reply, ReplicaMessage, Request } from '../../wire/messages.ts';
 import type { ClientBehaviourName, ReplicaBehaviourName } from './names.ts';
@@ -52,7 +52,7 @@ export interface BehaviourCtx {
   readonly hash: HashFn;
   /** A seeded stream of its own (forked in createCluster after every honest stream). */
   readonly prng: Prng;
-  readonly params: PbftParams;
+  readonly params: EngineParams;
   /** The honest core's status (view, primary, stable checkpoint…); follows restarts. */
   readonly status: () => ReplicaStatus;
   /** Ids of the honest workload's clients (to forge requests in their name). */

@@ -2,10 +2,12 @@
 // parameters. Everything but the scenario itself; the defaults are what `byz twins` uses, and a
 // replay command names every value that differs from them.
 
-import type { PbftParams } from '../../pbft/params.ts';
-import { DEFAULT_PARAMS } from '../../pbft/params.ts';
+import type { EngineParams } from '../../engine/module.ts';
+import { DEFAULT_PROTOCOL, findProtocol, protocolModule, PROTOCOL_NAMES } from '../../engine/registry.ts';
 
 export interface TwinsConfig {
+  /** The ordering protocol under test, by registry name (`--protocol`). */
+  readonly protocol: string;
   /** Closed-loop clients; they submit ops during the rounds and stop at the heal. */
   readonly clients: number;
   /** Ticks per round: long enough for a view change, or a few, to complete (see docs/TWINS.md). */
@@ -24,6 +26,7 @@ export interface TwinsConfig {
 }
 
 export const DEFAULT_TWINS_CONFIG: TwinsConfig = {
+  protocol: DEFAULT_PROTOCOL,
   clients: 2,
   roundTicks: 120,
   healTicks: 3000,
@@ -39,9 +42,9 @@ export const DEFAULT_TWINS_CONFIG: TwinsConfig = {
  * own messages are re-sent after 8 worst one-way latencies (fewer resends of large VIEW-CHANGEs
  * during the long view changes of these runs).
  */
-export function twinsParams(c: TwinsConfig): PbftParams {
+export function twinsParams(c: TwinsConfig): EngineParams {
   return {
-    ...DEFAULT_PARAMS,
+    ...protocolModule(c.protocol).params.defaults,
     checkpointInterval: c.checkpointInterval,
     windowSize: 4 * c.checkpointInterval,
     batchTimeoutTicks: 2 * c.delayMax,
@@ -55,6 +58,7 @@ const isInt = (v: number, min: number, max: number): boolean => Number.isSafeInt
 /** Problems with a configuration, each naming the CLI flag (empty when usable). */
 export function validateTwinsConfig(c: TwinsConfig): string[] {
   const p: string[] = [];
+  if (findProtocol(c.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${c.protocol}`);
   if (!isInt(c.clients, 1, 64)) p.push(`--clients must be an integer in [1, 64], got ${c.clients}`);
   if (!isInt(c.roundTicks, 1, 1_000_000)) p.push(`--round-ticks must be an integer in [1, 1000000], got ${c.roundTicks}`);
   if (!isInt(c.healTicks, 1, 10_000_000)) p.push(`--heal-ticks must be an integer in [1, 10000000], got ${c.healTicks}`);
@@ -69,6 +73,7 @@ export function validateTwinsConfig(c: TwinsConfig): string[] {
 export function configFlags(c: TwinsConfig): string[] {
   const d = DEFAULT_TWINS_CONFIG;
   const flags: string[] = [];
+  if (c.protocol !== d.protocol) flags.push(`--protocol ${c.protocol}`);
   if (c.clients !== d.clients) flags.push(`--clients ${c.clients}`);
   if (c.roundTicks !== d.roundTicks) flags.push(`--round-ticks ${c.roundTicks}`);
   if (c.healTicks !== d.healTicks) flags.push(`--heal-ticks ${c.healTicks}`);

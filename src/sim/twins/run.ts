@@ -77,6 +77,7 @@ export function honestView(world: Cluster): number {
  */
 export function createTwinsCluster(s: TwinsScenario, c: TwinsConfig, linkUp: (a: number, b: number) => boolean): Cluster {
   return buildCluster({
+    protocol: c.protocol,
     seed: s.seed,
     replicas: s.n,
     clients: c.clients,
