@@ -11,6 +11,7 @@ import type { EngineParams } from '../engine/module.ts';
 import { protocolModule } from '../engine/registry.ts';
 import type { ReplicaCore } from '../engine/replica.ts';
 import { startReplicaCore } from '../engine/replica.ts';
+import { legacyKey } from '../protocol/storage-keys.ts';
 import { bytesEqual, replicaId, toHex } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
@@ -96,7 +97,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const who = checkIdentity(opts);
   const log = opts.logger ?? createLogger({ name: 'byz-node', replica: String(opts.id) });
   const storage = await openStorage(opts);
-  const { core, app, params } = recoverCore(opts, who, storage, log);
+  const { core, app, params } = await closingOnFailure(storage, () => recoverCore(opts, who, storage, log));
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const transport = buildTransport(opts.config, who, log);
   const driver = startDriver(opts, who, core, storage, transport, metrics, log);
@@ -166,6 +167,14 @@ function checkIdentity(opts: ReplicaNodeOptions): Identity {
 function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, log: Logger): { core: Core; app: App; params: EngineParams } {
   const { id, keys, signer, domain } = who;
   const records = storage.loadAll();
+  const legacy = legacyKey(records.keys());
+  if (legacy !== undefined) {
+    // Reading it as empty would let this replica sign things that contradict what it signed before.
+    throw new Error(
+      `the data folder of replica ${opts.id} (${join(opts.dataDir, `replica-${opts.id}`)}) was written by an older byzantium ` +
+        `(key "${legacy}", layout before src/protocol/storage-keys.ts); move it away and restart: the replica catches up by state transfer`,
+    );
+  }
   const app = opts.app === undefined ? createKvApp() : opts.app.create();
   const params = engineParamsFromConfig(opts.config.params);
   const recovering = records.size > 0;
@@ -313,6 +322,16 @@ function startGauges(metrics: NodeMetrics, transport: TcpTransport, driver: Node
     for (const p of acct.peers) metrics.suspicionScore.set({ peer: String(p.replica) }, p.score);
     metrics.threatLevel.set(THREAT_LEVELS.indexOf(acct.threat.level));
   }, 500);
+}
+
+/** Runs a start-up step; if it throws, the store is closed first (no handle left behind). */
+async function closingOnFailure<T>(storage: Storage, step: () => T): Promise<T> {
+  try {
+    return step();
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
 }
 
 async function openStorage(opts: ReplicaNodeOptions): Promise<Storage> {

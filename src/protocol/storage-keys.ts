@@ -21,3 +21,13 @@ export function protocolNamespace(epoch: number, protocol: string): string {
 export function seqKey(prefix: string, n: number): string {
   return `${prefix}${n.toString().padStart(16, '0')}`;
 }
+
+/** Top-level names of the layout before the engine seam (PBFT's records without a namespace). */
+const LEGACY_NAMES = ['view', 'view/nv', 'stable'];
+const LEGACY_PREFIXES = ['pp/', 'pc/'];
+
+/** A key written by a build before this layout, if the records hold one (they cannot be read safely). */
+export function legacyKey(keys: Iterable<string>): string | undefined {
+  for (const k of keys) if (LEGACY_NAMES.includes(k) || LEGACY_PREFIXES.some((p) => k.startsWith(p))) return k;
+  return undefined;
+}
