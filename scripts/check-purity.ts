@@ -13,7 +13,7 @@ const src = join(root, 'src');
 const LAYERS: Record<string, readonly string[]> = {
   core: [],
   wire: ['core'],
-  protocol: ['core', 'wire'],
+  protocol: ['core', 'wire', 'app'],
   app: ['core', 'wire'],
   crypto: ['core', 'wire'],
   ingress: ['core', 'wire', 'protocol'],

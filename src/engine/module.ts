@@ -11,41 +11,15 @@
 // this interface (imports flow from src/engine down to the protocol folders), the registry's type
 // annotation checks that it fits.
 
-import type { PublicKey, ReplicaId } from '../core/ids.ts';
-import type { HashFn, Signer } from '../core/crypto-port.ts';
-import type { App } from '../app/types.ts';
+import type { HashFn } from '../core/crypto-port.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
-import type { Protocol, ReplicaStatus } from '../protocol/types.ts';
 import type { EngineParams } from '../protocol/params.ts';
+import type { CoreOptions, ProtocolCore } from '../protocol/core.ts';
+
+export type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
 
 export type { EngineParams } from '../protocol/params.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
-import type { SigningDomain } from '../wire/domain.ts';
-
-/** What a protocol core needs to run one replica (the service is built inside from `app`). */
-export interface CoreOptions<P> {
-  readonly id: ReplicaId;
-  readonly n: number;
-  readonly replicaKeys: readonly PublicKey[];
-  readonly signer: Signer;
-  /** What every signature covers: cluster id, epoch, protocol (src/wire/domain.ts). */
-  readonly domain: SigningDomain;
-  readonly hash: HashFn;
-  readonly app: App;
-  readonly params: P;
-  /** Planted bugs, tests only (each module defines its own; unknown names are ignored). */
-  readonly bugs?: Readonly<Record<string, boolean>>;
-  /**
-   * The core's own state invariants, checked after every step (a violation throws: a bug): 'all'
-   * (the simulator and tests), 'cheap' (time bounded by n; the default, what the node runs), 'off'.
-   */
-  readonly checkInvariants?: 'all' | 'cheap' | 'off';
-}
-
-/** A running protocol core: pure handle(input) → output, plus a status snapshot. */
-export interface ProtocolCore extends Protocol {
-  status(): ReplicaStatus;
-}
 
 export interface ProtocolModule<P = EngineParams> {
   /** The name in the config and on the command line. */

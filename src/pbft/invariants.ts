@@ -13,7 +13,9 @@ import { isPrimary } from './context.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
 
-export type InvariantChecks = 'all' | 'cheap' | 'off';
+import type { InvariantChecks } from '../protocol/core.ts';
+
+export type { InvariantChecks };
 
 /**
  * The invariants that do not hold in `st`, one line each (empty when all hold). Slots up to

@@ -1,18 +1,15 @@
 // A PBFT replica: handle(input) → output, pure and deterministic (TOCS '02 §4). The caller makes
 // output.persist durable before anything in output.send / output.replies leaves the process.
 
-import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
-import type { HashFn, Signer } from '../core/crypto-port.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
-import type { App } from '../app/types.ts';
 import type { Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
+import type { CoreOptions, InvariantChecks } from '../protocol/core.ts';
 import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
-import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import { validateParams } from './params.ts';
 import type { PlantedBugs } from './bugs.ts';
@@ -28,31 +25,16 @@ import { handleFetchState, handleStateChunk } from './state-transfer.ts';
 import { handleCommittedProof, handleFetchLog } from './catchup.ts';
 import { onTick } from './tick.ts';
 import { restoreFromRecords } from './recover.ts';
-import type { InvariantChecks } from './invariants.ts';
 import { checkInvariants } from './invariants.ts';
 import { pbftKeys } from './recovery-keys.ts';
 
 export type { PlantedBugs } from './bugs.ts';
-export type { InvariantChecks } from './invariants.ts';
+export type { InvariantChecks } from '../protocol/core.ts';
 export type { ReplicaStatus } from '../protocol/types.ts';
 
-export interface ReplicaOptions {
-  readonly id: ReplicaId;
-  readonly n: number;
-  readonly replicaKeys: readonly PublicKey[];
-  readonly signer: Signer;
-  /** What every signature and reply MAC covers: cluster id, epoch, protocol (src/wire/domain.ts). */
-  readonly domain: SigningDomain;
-  readonly hash: HashFn;
-  readonly app: App;
-  readonly params: PbftParams;
+/** PBFT's options: the common core options, with PBFT's planted bugs by name (tests only). */
+export interface ReplicaOptions extends Omit<CoreOptions<PbftParams>, 'bugs'> {
   readonly bugs?: PlantedBugs;
-  /**
-   * State invariants checked after every handle() (invariants.ts); a violation throws an
-   * AssertionError (a bug in this replica, never a peer's fault). Default 'cheap' (time bounded by
-   * n, what the production node runs); the simulator and the PBFT tests use 'all'.
-   */
-  readonly checkInvariants?: InvariantChecks;
 }
 
 export interface Replica extends Protocol {

@@ -49,13 +49,7 @@ export interface PendingRequest {
   relayedTick: number;
 }
 
-export interface ServiceState {
-  readonly id: ReplicaId;
-  readonly signer: Signer;
-  readonly domain: SigningDomain;
-  readonly hash: HashFn;
-  readonly app: App;
-  readonly params: ServiceParams;
+export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   readonly bugs: ServiceBugs;
   /** The replicated client table (exactly-once, SPEC B2). */
   clients: Map<ClientId, ClientRecord>;

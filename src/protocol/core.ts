@@ -1,0 +1,36 @@
+// What every protocol core is built from and what it offers (src/engine/module.ts builds on it; a
+// protocol folder's own options extend it, e.g. src/pbft/replica.ts).
+
+import type { PublicKey, ReplicaId } from '../core/ids.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
+import type { App } from '../app/types.ts';
+import type { SigningDomain } from '../wire/domain.ts';
+import type { Protocol, ReplicaStatus } from './types.ts';
+
+/**
+ * The core's own state invariants, checked after every step (a violation throws: a bug in this
+ * replica, never a peer's fault): 'all' (the simulator and tests), 'cheap' (time bounded by n; the
+ * default, what the production node runs), 'off'.
+ */
+export type InvariantChecks = 'all' | 'cheap' | 'off';
+
+/** What a protocol core needs to run one replica (the service is built inside from `app`). */
+export interface CoreOptions<P> {
+  readonly id: ReplicaId;
+  readonly n: number;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly signer: Signer;
+  /** What every signature and reply MAC covers: cluster id, epoch, protocol (src/wire/domain.ts). */
+  readonly domain: SigningDomain;
+  readonly hash: HashFn;
+  readonly app: App;
+  readonly params: P;
+  /** Planted bugs, tests only (each module defines its own; unknown names are ignored). */
+  readonly bugs?: Readonly<Record<string, boolean>>;
+  readonly checkInvariants?: InvariantChecks;
+}
+
+/** A running protocol core: pure handle(input) → output, plus a status snapshot. */
+export interface ProtocolCore extends Protocol {
+  status(): ReplicaStatus;
+}
