@@ -3,7 +3,8 @@
 // separate process on 127.0.0.1, prints the endpoints, and stops everything on Ctrl-C.
 
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CLUSTER_FILE, formatConfigErrors, loadClusterConfig } from '../config/index.ts';
@@ -62,6 +63,17 @@ export async function runStart(flags: StartFlags): Promise<number> {
     return 2;
   }
   const config = loaded.value;
+  // Our ports must be free before anything starts: otherwise the health check below could talk to
+  // whoever holds them (another cluster) and report success we did not have.
+  const busy = await firstBusyPort(listenPorts(config, app === undefined ? Number(flags.gatewayPort) : undefined));
+  if (busy !== undefined) {
+    process.stderr.write(
+      `byz start: port ${busy.port} (${busy.what}) on 127.0.0.1 is already in use — another cluster or program holds it.\n` +
+        `  Stop it (see who: ss -ltnp 'sport = :${busy.port}'), or run this cluster elsewhere: byz start --data OTHER_DIR --base-port PORT` +
+        `${busy.what === 'gateway' ? ' (or --gateway-port PORT)' : ''}.\n`,
+    );
+    return 2;
+  }
   const logs = join(data, 'logs');
   mkdirSync(logs, { recursive: true });
   const children: { name: string; proc: ChildProcess; log: string }[] = [];
@@ -77,7 +89,14 @@ export async function runStart(flags: StartFlags): Promise<number> {
   for (const r of config.replicas) launch(`replica-${r.id}`, ['node', '--config', configPath, '--id', String(r.id), '--data', data, ...appArgs]);
   // The gateway speaks the KV store's ops; a user's app is reached with its own client (docs/APPS.md).
   if (app === undefined) launch('gateway', ['gateway', '--config', configPath, '--port', flags.gatewayPort]);
-  const healthy = await waitHealthy(config, 60_000);
+  const healthy = await waitHealthy(config, children, 60_000);
+  const dead = children.filter((c) => c.proc.exitCode !== null || c.proc.signalCode !== null);
+  if (dead.length > 0) {
+    for (const c of dead) process.stderr.write(`byz start: ${c.name} stopped during start-up; last lines of ${rel(c.log)}:\n${tail(c.log)}\n`);
+    stopping = true;
+    await stopAll(children.map((c) => c.proc));
+    return 1;
+  }
   if (app === undefined) printEndpoints(config, flags.gatewayPort, configPath, logs, healthy);
   else printAppEndpoints(config, app.value.name, logs, healthy);
   await new Promise<void>((done) => {
@@ -94,9 +113,39 @@ export async function runStart(flags: StartFlags): Promise<number> {
   return 0;
 }
 
-async function waitHealthy(config: ClusterConfig, timeoutMs: number): Promise<boolean> {
+/** Every port a local cluster listens on, named for the error message. */
+export function listenPorts(config: ClusterConfig, gatewayPort: number | undefined): { port: number; what: string }[] {
+  const out = config.replicas.flatMap((r) => [
+    { port: r.port, what: `replica ${r.id} peers` },
+    { port: r.clientPort, what: `replica ${r.id} clients` },
+    { port: r.httpPort, what: `replica ${r.id} http` },
+  ]);
+  return gatewayPort === undefined ? out : [...out, { port: gatewayPort, what: 'gateway' }];
+}
+
+/** The first of `ports` that cannot be bound on 127.0.0.1 now, if any. */
+export async function firstBusyPort(ports: readonly { port: number; what: string }[]): Promise<{ port: number; what: string } | undefined> {
+  for (const p of ports) {
+    const free = await new Promise<boolean>((done) => {
+      const srv = createServer();
+      srv.once('error', () => done(false));
+      srv.listen(p.port, '127.0.0.1', () => srv.close(() => done(true)));
+    });
+    if (!free) return p;
+  }
+  return undefined;
+}
+
+function tail(log: string): string {
+  const text = existsSync(log) ? readFileSync(log, 'utf8').trim() : '';
+  return text === '' ? '  (empty)' : text.split('\n').slice(-5).map((l) => `  ${l.slice(0, 300)}`).join('\n');
+}
+
+/** Healthy: every replica answers /health, and every process we started is still running. */
+async function waitHealthy(config: ClusterConfig, children: readonly { proc: ChildProcess }[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (children.some((c) => c.proc.exitCode !== null || c.proc.signalCode !== null)) return false;
     const states = await Promise.all(config.replicas.map((r) => fetchOk(`http://${r.host}:${r.httpPort}/health`)));
     if (states.every(Boolean)) return true;
     await new Promise((r) => setTimeout(r, 300));
