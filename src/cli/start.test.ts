@@ -21,8 +21,8 @@ async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; err: strin
   const write = process.stderr.write.bind(process.stderr);
   const out = process.stdout.write.bind(process.stdout);
   let err = '';
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true));
+  process.stdout.write = (() => true);
   try {
     return { value: await fn(), err };
   } finally {
