@@ -7,6 +7,7 @@ import { startReplicaNode } from '../node/node.ts';
 import type { ReplicaNodeOptions } from '../node/node.ts';
 import { loadAppModule } from '../app-loader/load.ts';
 import { createLogger } from '../log/logger.ts';
+import { DEFAULT_STATUS_PORT_LIMITS } from '../http/admission.ts';
 
 export interface NodeFlags {
   readonly config: string;
@@ -16,6 +17,8 @@ export interface NodeFlags {
   readonly durable: boolean;
   /** A user's application module (docs/APPS.md); default: the KV store. */
   readonly app?: string;
+  /** Re-render /metrics at most once per this many ms (docs/LIMITS.md). */
+  readonly metricsCacheMs?: string;
 }
 
 export function registerNode(program: Command): void {
@@ -28,6 +31,7 @@ export function registerNode(program: Command): void {
     .option('--storage <kind>', 'lmdb (durable, default) or memory', 'lmdb')
     .option('--no-durable', 'do not flush LMDB writes before sending (faster, unsafe on power loss)')
     .option('--app <path>', 'replicate your own application module instead of the KV store (docs/APPS.md); every replica must load the same one')
+    .option('--metrics-cache-ms <ms>', `re-render /metrics at most once per <ms> (default ${DEFAULT_STATUS_PORT_LIMITS.metricsCacheMs}; 0 renders every scrape)`)
     .action(async (flags: NodeFlags) => {
       process.exitCode = await runNode(flags);
     });
@@ -41,6 +45,11 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   }
   if (flags.storage !== 'lmdb' && flags.storage !== 'memory') {
     process.stderr.write(`byz node: --storage must be lmdb or memory, got "${flags.storage}"\n`);
+    return 2;
+  }
+  const metricsCacheMs = flags.metricsCacheMs === undefined ? undefined : Number(flags.metricsCacheMs);
+  if (metricsCacheMs !== undefined && (!Number.isSafeInteger(metricsCacheMs) || metricsCacheMs < 0)) {
+    process.stderr.write(`byz node: --metrics-cache-ms must be a whole number of milliseconds ≥ 0, got "${flags.metricsCacheMs}"\n`);
     return 2;
   }
   const configPath = resolve(flags.config);
@@ -73,6 +82,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     dataDir: resolve(flags.data ?? dirname(configPath)),
     storage: flags.storage,
     durable: flags.durable,
+    ...(metricsCacheMs === undefined ? {} : { statusPort: { metricsCacheMs } }),
     ...(process.env.BYZ_SENT_LOG === undefined ? {} : { sentLogPath: process.env.BYZ_SENT_LOG }),
   });
   await new Promise<void>((done) => {

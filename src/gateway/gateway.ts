@@ -8,7 +8,6 @@
 //   GET    /health                                    → 200 | 503 with the client's view of the cluster
 // Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
 
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MAX_OP_BYTES } from '../core/limits.ts';
@@ -17,7 +16,11 @@ import type { KvOp } from '../app/kv-codec.ts';
 import { ByzClientError, keyProblem, utf8OrUndefined } from '../client/index.ts';
 import type { ClientErrorCode, KvClient } from '../client/index.ts';
 import type { Logger } from '../log/logger.ts';
-import { HttpError, parseJsonObject, readBody, sendJson } from './http-io.ts';
+import { HttpError, parseJsonObject, readBody, sendJson } from '../http/io.ts';
+import { createGuardedServer, HTTP_DROP_REASONS } from '../http/serve.ts';
+import type { ErrorAnswer, HttpDropReason, Route } from '../http/serve.ts';
+import { throttledLog } from '../log/throttle.ts';
+import type { ThrottledLog } from '../log/throttle.ts';
 import { weakQuorumSize } from '../core/quorum.ts';
 
 export interface GatewayOptions {
@@ -39,6 +42,8 @@ export interface Gateway {
   readonly port: number;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   readonly url: string;
+  /** Requests answered with an error or refused since start, by reason (src/http/serve.ts). */
+  drops(): Readonly<Record<HttpDropReason, number>>;
   close(): Promise<void>;
 }
 
@@ -48,7 +53,6 @@ export const DEFAULT_GATEWAY_PORT = 8080;
 export const DEFAULT_MAX_BODY_BYTES = 4 * MAX_OP_BYTES;
 
 const KV_ALLOW = 'GET, PUT, DELETE';
-const HEALTH_ALLOW = 'GET, HEAD';
 const PUT_BODY = '{"value": "<string>"} or, for compare-and-swap, {"value": "<string>", "expected": "<string>" | null}';
 
 /** A stored value in a response: text if UTF-8, else base64 under `<field>Base64`. */
@@ -107,10 +111,7 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
 }
 
 async function handleKv(client: KvClient, pathname: string, req: IncomingMessage, res: ServerResponse, maxBody: number): Promise<void> {
-  const method = req.method ?? '';
-  if (method !== 'GET' && method !== 'PUT' && method !== 'DELETE') {
-    throw new HttpError(405, `method ${method} not allowed on /kv/<key>; use ${KV_ALLOW}`, { allow: KV_ALLOW });
-  }
+  const method = req.method;
   const key = keyOf(pathname);
   switch (method) {
     case 'GET': {
@@ -127,13 +128,12 @@ async function handleKv(client: KvClient, pathname: string, req: IncomingMessage
     }
     case 'PUT':
       return putKey(client, key, req, res, maxBody);
+    default: // the route table admits only these methods; kept so the handler stands alone
+      throw new HttpError(405, `method ${method ?? ''} not allowed on /kv/<key>; use ${KV_ALLOW}`, { allow: KV_ALLOW });
   }
 }
 
-function handleHealth(client: KvClient, req: IncomingMessage, res: ServerResponse): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    throw new HttpError(405, `method ${req.method ?? ''} not allowed on /health; use GET`, { allow: HEALTH_ALLOW });
-  }
+function handleHealth(client: KvClient, res: ServerResponse): void {
   const h = client.health();
   const status = h.quorumReachable && !h.closed ? 'ok' : 'unavailable';
   sendJson(res, status === 'ok' ? 200 : 503, {
@@ -148,39 +148,46 @@ function handleHealth(client: KvClient, req: IncomingMessage, res: ServerRespons
   });
 }
 
-function sendError(res: ServerResponse, e: unknown, log: Logger | undefined): void {
-  if (e instanceof HttpError) {
-    sendJson(res, e.status, { error: e.message }, e.headers);
-    return;
-  }
-  if (e instanceof ByzClientError) {
-    const status = STATUS_OF[e.code];
-    if (status >= 500) log?.warn({ code: e.code, msg: e.message }, 'operation failed');
-    sendJson(res, status, { error: e.message, code: e.code }, status === 503 ? { 'retry-after': '1' } : {});
-    return;
-  }
-  log?.error({ err: e }, 'gateway bug');
-  sendJson(res, 500, { error: 'internal error' });
+/** The gateway's answer to a client-library error (HttpError, URIError and bugs: src/http/serve.ts). */
+function clientErrorAnswer(e: unknown, log: ThrottledLog | undefined): ErrorAnswer | undefined {
+  if (!(e instanceof ByzClientError)) return undefined;
+  const status = STATUS_OF[e.code];
+  // Under load every request may fail this way: one line per interval, not one per request.
+  if (status >= 500) log?.log('warn', `op-failed:${e.code}`, { code: e.code, msg: e.message }, 'operation failed');
+  return { status, body: { error: e.message, code: e.code }, ...(status === 503 ? { headers: { 'retry-after': '1' } } : {}) };
+}
+
+/** The gateway's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it. */
+export function gatewayRoutes(client: KvClient, maxBody: number): readonly Route[] {
+  return [
+    {
+      name: 'GET|HEAD /health', path: '/health', methods: ['GET', 'HEAD'], example: '/health',
+      handle: (_req, res) => handleHealth(client, res),
+    },
+    {
+      name: 'GET|PUT|DELETE /kv/<key>', path: '/kv/', methods: ['GET', 'PUT', 'DELETE'], example: '/kv/<key>',
+      handle: async (req, res, pathname) => handleKv(client, pathname, req, res, maxBody),
+    },
+  ];
+}
+
+function zeroDrops(): Record<HttpDropReason, number> {
+  return Object.fromEntries(HTTP_DROP_REASONS.map((r) => [r, 0])) as Record<HttpDropReason, number>;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { client, logger } = opts;
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const host = opts.host ?? DEFAULT_GATEWAY_HOST;
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const { pathname } = new URL(req.url ?? '/', 'http://gateway');
-    if (pathname === '/health') {
-      handleHealth(client, req, res);
-      return;
-    }
-    if (pathname.startsWith('/kv/') || pathname === '/kv') return handleKv(client, pathname, req, res, maxBody);
-    throw new HttpError(404, `no endpoint ${pathname}; use /kv/<key> or /health`);
-  };
-  const server: Server = createServer((req, res) => {
-    handle(req, res).then(
-      () => logger?.debug({ method: req.method, url: req.url, status: res.statusCode }, 'request'),
-      (e: unknown) => sendError(res, e, logger),
-    );
+  const drops = zeroDrops();
+  const warn = logger === undefined ? undefined : throttledLog(logger);
+  const server: Server = createGuardedServer({
+    routes: gatewayRoutes(client, maxBody),
+    onDrop: (reason) => {
+      drops[reason] += 1;
+    },
+    mapError: (e) => clientErrorAnswer(e, warn),
+    ...(logger === undefined ? {} : { logger }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -196,6 +203,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     host,
     port,
     url,
+    drops: () => ({ ...drops }),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -56,6 +56,8 @@ export interface NodeMetrics {
   readonly evidence: Counter<'kind'>;
   /** Threat level 0 low, 1 medium, 2 high, 3 critical (byz_threat_level, SPEC C4). */
   readonly threatLevel: Gauge;
+  /** HTTP requests on the status port answered with an error or refused, by reason (byz_http_drops_total{reason}). */
+  readonly httpDrops: Counter<'reason'>;
   /** The registry in Prometheus text exposition format. */
   render(): Promise<string>;
 }
@@ -91,6 +93,7 @@ export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOpti
     suspicionScore: gauge('byz_suspicion_score', 'Accountability suspicion score of a peer', ['peer']),
     evidence: counter('byz_evidence_total', 'Evidence of misbehaviour recorded, by kind', ['kind']),
     threatLevel: gauge('byz_threat_level', 'Threat level: 0 low, 1 medium, 2 high, 3 critical (more than f replicas implicated)'),
+    httpDrops: counter('byz_http_drops_total', 'Status-port HTTP requests refused or answered with an error, by reason', ['reason']),
     render: () => registry.metrics(),
   };
 }

@@ -1,15 +1,29 @@
 // HTTP endpoints of a replica (SPEC E1, E3): /metrics (Prometheus), /health, /status (JSON), and
 // /evidence (SPEC C1: the evidence this replica holds, as a file `byz evidence verify` checks).
+// Every route goes through the guard of src/http/serve.ts (no handler can throw out of the listener)
+// and the status port's bounds (src/http/admission.ts): cached /metrics, concurrency and per-source
+// rate caps. Refusals and errors are counted in byz_http_drops_total{reason}.
 
-import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { NodeMetrics } from '../metrics/metrics.ts';
+import type { Logger } from '../log/logger.ts';
+import { HttpError } from '../http/io.ts';
+import { createGuardedServer } from '../http/serve.ts';
+import type { Route } from '../http/serve.ts';
+import { cachedRender, DEFAULT_STATUS_PORT_LIMITS, statusPortAdmission } from '../http/admission.ts';
+import type { StatusPortLimits } from '../http/admission.ts';
 
-export interface HttpOptions {
-  readonly host: string;
-  readonly port: number;
+export interface ReplicaHttpStatus {
+  readonly peers: readonly number[];
+  readonly status: string;
+  readonly view: number;
+  readonly lastExecuted: number;
+}
+
+/** What the routes read; every function may throw (the guard answers 500). */
+export interface HttpSources {
   readonly metrics: NodeMetrics;
-  readonly status: () => { peers: readonly number[]; status: string; view: number; lastExecuted: number };
+  readonly status: () => ReplicaHttpStatus;
   /** Peers this replica must reach to be part of a quorum (2f of n−1). */
   readonly quorumPeers: number;
   /**
@@ -21,34 +35,67 @@ export interface HttpOptions {
   readonly evidenceFile: () => string;
 }
 
+export interface HttpOptions extends HttpSources {
+  readonly host: string;
+  readonly port: number;
+  readonly logger?: Logger;
+  /** Default DEFAULT_STATUS_PORT_LIMITS. */
+  readonly limits?: StatusPortLimits;
+  /** Clock for the caps and the metrics cache (tests); default Date.now. */
+  readonly now?: () => number;
+}
+
+const JSON_TYPE = 'application/json';
+
+/** The replica's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it. */
+export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<string>): readonly Route[] {
+  const send = (res: Parameters<Route['handle']>[1], code: number, body: string, type = JSON_TYPE): void => {
+    res.writeHead(code, { 'content-type': type });
+    res.end(body);
+  };
+  const get = ['GET'];
+  return [
+    {
+      name: 'GET /metrics', path: '/metrics', methods: get, example: '/metrics',
+      handle: async (_req, res) => send(res, 200, await renderMetrics(), src.metrics.registry.contentType),
+    },
+    {
+      name: 'GET /health', path: '/health', methods: get, example: '/health',
+      handle: (_req, res) => {
+        const s = src.status();
+        const healthy = s.peers.length >= src.quorumPeers && s.status === 'normal';
+        send(res, healthy ? 200 : 503, JSON.stringify({ healthy, peers: s.peers.length, needPeers: src.quorumPeers, status: s.status, view: s.view }));
+      },
+    },
+    {
+      name: 'GET /status', path: '/status', methods: get, example: '/status',
+      handle: (_req, res) => send(res, 200, JSON.stringify(src.status(), null, 2)),
+    },
+    {
+      name: 'GET /evidence', path: '/evidence', methods: get, example: '/evidence',
+      handle: (_req, res) => send(res, 200, src.evidenceFile()),
+    },
+    {
+      name: 'GET /local/kv/<key>', path: '/local/kv/', methods: get, example: '/local/kv/<key>',
+      handle: (_req, res, pathname) => {
+        if (src.localGet === undefined) throw new HttpError(404, 'this replica runs a user app (--app), not the KV store; /local/kv/<key> is not served');
+        const key = decodeURIComponent(pathname.slice('/local/kv/'.length)); // a URIError is a 400 (the guard)
+        send(res, 200, JSON.stringify({ key, ...src.localGet(key) }));
+      },
+    },
+  ];
+}
+
 export function startHttp(opts: HttpOptions): Promise<Server> {
-  const server = createServer((req, res) => {
-    const send = (code: number, body: string, type = 'application/json'): void => {
-      res.writeHead(code, { 'content-type': type });
-      res.end(body);
-    };
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') return send(405, JSON.stringify({ error: 'only GET is served here' }));
-    if (path === '/metrics') {
-      opts.metrics.render().then(
-        (text) => send(200, text, opts.metrics.registry.contentType),
-        (e: unknown) => send(500, JSON.stringify({ error: String(e) })),
-      );
-      return;
-    }
-    if (path?.startsWith('/local/kv/') === true) {
-      if (opts.localGet === undefined) return send(404, JSON.stringify({ error: 'this replica runs a user app (--app), not the KV store; /local/kv/<key> is not served' }));
-      const key = decodeURIComponent(path.slice('/local/kv/'.length));
-      return send(200, JSON.stringify({ key, ...opts.localGet(key) }));
-    }
-    if (path === '/evidence') return send(200, opts.evidenceFile());
-    const s = opts.status();
-    if (path === '/status') return send(200, JSON.stringify(s, null, 2));
-    if (path === '/health') {
-      const healthy = s.peers.length >= opts.quorumPeers && s.status === 'normal';
-      return send(healthy ? 200 : 503, JSON.stringify({ healthy, peers: s.peers.length, needPeers: opts.quorumPeers, status: s.status, view: s.view }));
-    }
-    send(404, JSON.stringify({ error: `unknown path ${path}; try /health, /status, /metrics, /evidence or /local/kv/<key>` }));
+  const limits = opts.limits ?? DEFAULT_STATUS_PORT_LIMITS;
+  const now = opts.now ?? Date.now;
+  const render = cachedRender(() => opts.metrics.render(), limits.metricsCacheMs, now);
+  const server = createGuardedServer({
+    routes: replicaRoutes(opts, render),
+    onDrop: (reason) => opts.metrics.httpDrops.inc({ reason }),
+    admit: statusPortAdmission(limits, now),
+    now,
+    ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

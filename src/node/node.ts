@@ -43,6 +43,8 @@ import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
 import { createRoundObserver } from './observe.ts';
 import { startHttp } from './http.ts';
+import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/admission.ts';
+import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
 
 export interface ReplicaNodeOptions {
@@ -67,6 +69,8 @@ export interface ReplicaNodeOptions {
   readonly onFatal?: (err: unknown) => void;
   /** A user's application (`--app`, docs/APPS.md; src/app-loader); default: the KV store. */
   readonly app?: { readonly name: string; readonly create: AppFactory };
+  /** Bounds of the HTTP status port (docs/LIMITS.md); default DEFAULT_STATUS_PORT_LIMITS. */
+  readonly statusPort?: Partial<StatusPortLimits>;
 }
 
 export interface ReplicaNode {
@@ -113,7 +117,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     storage: storage.kind,
     accountability: nodeAccountability(core.accountability()),
   });
-  const http = await serveHttp(opts, who, { core, app, params, metrics, status }, async () => {
+  const http = await serveHttp(opts, who, { core, app, params, metrics, status, log }, async () => {
     // Undo what started, so a failed start leaves no handle behind (the process can exit).
     clearInterval(ticker);
     await transport.stop();
@@ -270,11 +274,12 @@ interface HttpParts {
   readonly params: EngineParams;
   readonly metrics: NodeMetrics;
   readonly status: () => NodeStatus;
+  readonly log: Logger;
 }
 
 /** Step 7: /health, /status, /metrics, /evidence and (KV only) /local/kv; `undo` runs if it cannot start. */
 async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpParts, undo: () => Promise<void>): Promise<Server> {
-  const { core, app, params, metrics, status } = parts;
+  const { core, app, params, metrics, status, log } = parts;
   const n = who.keys.length;
   const evidenceFile = (): string =>
     exportEvidenceFile(
@@ -288,8 +293,11 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
   };
   const quorumPeers = quorumConfig(n).quorum - 1; // 2f + 1 including this replica
   const kv = opts.app === undefined ? { localGet } : {};
+  const limits = { ...DEFAULT_STATUS_PORT_LIMITS, ...opts.statusPort };
   try {
-    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, ...kv });
+    const problem = statusPortLimitsProblem(limits);
+    if (problem !== undefined) throw new Error(`status port limits: ${problem}`);
+    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, logger: log, limits, ...kv });
   } catch (e) {
     await undo();
     throw new Error(`cannot serve HTTP on ${who.me.host}:${who.me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);

@@ -1,4 +1,5 @@
-// Small node:http helpers for the gateway: JSON responses and a size-bounded body reader.
+// Small node:http helpers for the HTTP servers (gateway, replica status port): JSON responses, the
+// error type handlers throw, and a size-bounded body reader.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 

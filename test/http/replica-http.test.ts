@@ -1,0 +1,176 @@
+// The replica's HTTP status port under hostile input and failing handlers (issue 16): every route in
+// the route table (replicaRoutes, so a new route is covered automatically) gets malformed URLs, huge
+// heads and bodies, wrong methods and a handler that throws; the server answers each with a 4xx/5xx,
+// counts it, and keeps serving. Also the status port's bounds: cached /metrics, concurrency and
+// per-source caps with throttled warn lines.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { replicaRoutes, startHttp } from '../../src/node/http.ts';
+import type { HttpOptions, HttpSources } from '../../src/node/http.ts';
+import { createNodeMetrics } from '../../src/metrics/metrics.ts';
+import type { NodeMetrics } from '../../src/metrics/metrics.ts';
+import { DEFAULT_STATUS_PORT_LIMITS } from '../../src/http/admission.ts';
+import { HTTP_DROP_REASONS } from '../../src/http/serve.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { concrete, head, hostileRequests, rawStatus } from './raw.ts';
+
+const GENEROUS = { ...DEFAULT_STATUS_PORT_LIMITS, perSourceRate: 1_000_000, perSourceBurst: 1_000_000 };
+
+function healthy(metrics: NodeMetrics): HttpSources {
+  return {
+    metrics,
+    status: () => ({ peers: [1, 2, 3], status: 'normal', view: 0, lastExecuted: 7 }),
+    quorumPeers: 2,
+    localGet: (key) => ({ value: key === 'k' ? 'v' : null, lastExecuted: 7 }),
+    evidenceFile: () => '{"evidence":[]}',
+  };
+}
+
+/** Sources whose every function throws (sync) or rejects (async: /metrics). */
+function failing(metrics: NodeMetrics): HttpSources {
+  const boom = (): never => {
+    throw new Error('boom');
+  };
+  return {
+    metrics: { ...metrics, render: () => Promise.reject(new Error('render failed')) },
+    status: boom,
+    quorumPeers: 2,
+    localGet: boom,
+    evidenceFile: boom,
+  };
+}
+
+async function start(opts: Omit<HttpOptions, 'host' | 'port'>): Promise<{ server: Server; port: number }> {
+  const server = await startHttp({ host: '127.0.0.1', port: 0, ...opts });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+async function drops(metrics: NodeMetrics): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await metrics.registry.getSingleMetric('byz_http_drops_total')?.get())?.values ?? []) out[String(v.labels['reason'])] = v.value;
+  return out;
+}
+
+const stop = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+describe('replica HTTP: every route survives hostile input', () => {
+  const metrics = createNodeMetrics({ replica: 't' });
+  const routes = replicaRoutes(healthy(metrics), () => Promise.resolve(''));
+  let server: Server;
+  let port: number;
+  before(async () => ({ server, port } = await start({ ...healthy(metrics), limits: GENEROUS })));
+  after(() => stop(server));
+
+  it('the route table is what the docs list', () => {
+    assert.deepEqual(routes.map((r) => r.example), ['/metrics', '/health', '/status', '/evidence', '/local/kv/<key>']);
+  });
+
+  for (const route of routes) {
+    it(`${route.name}: serves its example, then refuses every hostile request with a counted 4xx/5xx`, async () => {
+      assert.equal(await rawStatus(port, head('GET', concrete(route.example))), 200);
+      for (const [what, text] of hostileRequests(route)) {
+        const before = Object.values(await drops(metrics)).reduce((a, b) => a + b, 0);
+        const status = await rawStatus(port, text);
+        assert.ok(status >= 400 && status < 500, `${what}: got ${status}`);
+        const after = Object.values(await drops(metrics)).reduce((a, b) => a + b, 0);
+        assert.ok(after > before, `${what}: the refusal is counted`);
+      }
+      assert.equal(await rawStatus(port, head('GET', concrete(route.example))), 200, 'still serving');
+    });
+  }
+
+  it('the malformed percent-encoding of issue 16 is a 400, not a crash', async () => {
+    assert.equal(await rawStatus(port, head('GET', '/local/kv/%E0%A4%A')), 400);
+    assert.ok(((await drops(metrics))['bad-request'] ?? 0) >= 1);
+  });
+
+  it('drop reasons are the declared ones', async () => {
+    for (const reason of Object.keys(await drops(metrics))) assert.ok((HTTP_DROP_REASONS as readonly string[]).includes(reason), reason);
+  });
+});
+
+describe('replica HTTP: a throwing handler on any route is a 500, logged and counted', () => {
+  const metrics = createNodeMetrics({ replica: 't' });
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ name: 't', level: 'info', env: {}, destination: { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) } });
+  let server: Server;
+  let port: number;
+  before(async () => ({ server, port } = await start({ ...failing(metrics), limits: GENEROUS, logger })));
+  after(() => stop(server));
+
+  it('every route answers 500 "internal error" and the server keeps serving', async () => {
+    const routes = replicaRoutes(failing(metrics), () => Promise.reject(new Error('x')));
+    for (const route of routes) {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}${concrete(route.example)}`);
+        assert.equal(res.status, 500, route.name);
+        assert.deepEqual(await res.json(), { error: 'internal error' });
+      }
+    }
+    assert.equal((await drops(metrics))['handler-error'], routes.length * 3);
+    const bugLines = lines.filter((l) => l['level'] === 50);
+    assert.ok(bugLines.length >= 1 && bugLines.length < routes.length * 3, `bug lines are throttled (${bugLines.length})`);
+  });
+});
+
+describe('replica HTTP: the status port is bounded', () => {
+  it('64 concurrent scrapers: one render, the rest shed with 503 + Retry-After, one warn line', async () => {
+    const metrics = createNodeMetrics({ replica: 't' });
+    let renders = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: NodeMetrics = { ...metrics, render: async () => { renders += 1; await gate; return 'byz_x 1\n'; } };
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ name: 't', level: 'info', env: {}, destination: { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) } });
+    const clock = { t: 0 };
+    const { server, port } = await start({ ...healthy(slow), limits: { ...GENEROUS, maxConcurrent: 1, metricsCacheMs: 1000 }, logger, now: () => clock.t });
+    try {
+      const first = fetch(`http://127.0.0.1:${port}/metrics`);
+      while (renders === 0) await new Promise((r) => setImmediate(r));
+      const rest = await Promise.all(Array.from({ length: 63 }, () => fetch(`http://127.0.0.1:${port}/metrics`)));
+      for (const r of rest) {
+        assert.equal(r.status, 503);
+        assert.equal(r.headers.get('retry-after'), '1');
+      }
+      release();
+      assert.equal((await first).status, 200);
+      assert.equal(renders, 1);
+      assert.equal((await drops(metrics))['overloaded'], 63);
+      assert.equal(lines.filter((l) => l['msg'] === 'HTTP request refused (load shedding)').length, 1, 'one warn line, not 63');
+      for (let i = 0; i < 5; i++) assert.equal(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'byz_x 1\n');
+      assert.equal(renders, 1, 'served from the cache inside the window');
+      clock.t = 1000;
+      await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.equal(renders, 2, 're-rendered once the window passed');
+    } finally {
+      release();
+      await stop(server);
+    }
+  });
+
+  it('a source over its rate gets 429 with Retry-After until its bucket refills', async () => {
+    const metrics = createNodeMetrics({ replica: 't' });
+    const clock = { t: 0 };
+    const { server, port } = await start({ ...healthy(metrics), limits: { ...DEFAULT_STATUS_PORT_LIMITS, perSourceRate: 2, perSourceBurst: 3 }, now: () => clock.t });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await fetch(`http://127.0.0.1:${port}/status`)).status);
+      assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+      const limited = await fetch(`http://127.0.0.1:${port}/status`);
+      assert.equal(limited.headers.get('retry-after'), '1');
+      clock.t = 500; // 2/s: one token back
+      assert.equal((await fetch(`http://127.0.0.1:${port}/status`)).status, 200);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/status`)).status, 429);
+      assert.equal((await drops(metrics))['rate-limited'], 4);
+    } finally {
+      await stop(server);
+    }
+  });
+});
