@@ -111,7 +111,7 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
 }
 
 async function handleKv(client: KvClient, pathname: string, req: IncomingMessage, res: ServerResponse, maxBody: number): Promise<void> {
-  const method = req.method;
+  const method = req.method ?? '';
   const key = keyOf(pathname);
   switch (method) {
     case 'GET': {
@@ -129,7 +129,7 @@ async function handleKv(client: KvClient, pathname: string, req: IncomingMessage
     case 'PUT':
       return putKey(client, key, req, res, maxBody);
     default: // the route table admits only these methods; kept so the handler stands alone
-      throw new HttpError(405, `method ${method ?? ''} not allowed on /kv/<key>; use ${KV_ALLOW}`, { allow: KV_ALLOW });
+      throw new HttpError(405, `method ${method} not allowed on /kv/<key>; use ${KV_ALLOW}`, { allow: KV_ALLOW });
   }
 }
 

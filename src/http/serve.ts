@@ -97,7 +97,7 @@ export function guardedListener(opts: GuardOptions): (req: IncomingMessage, res:
     try {
       const { answer: a, reason } = classifyError(e, opts.mapError);
       opts.onDrop(reason);
-      if (reason === 'handler-error') log?.log('error', `bug:${req.method ?? ''}`, { err: e, method: req.method, status: a.status }, 'HTTP handler failed (answered 500; a bug, please report)');
+      if (reason === 'handler-error') log?.log('error', 'handler-error', { err: e, method: req.method, status: a.status }, 'HTTP handler failed (answered 500; a bug, please report)');
       answer(req, res, a);
     } catch {
       res.destroy(); // last resort: never let the failure path itself throw out of the listener

@@ -60,7 +60,7 @@ const stop = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
-describe('replica HTTP: every route survives hostile input', () => {
+describe('replica HTTP: every route survives hostile input', { timeout: 120_000 }, () => {
   const metrics = createNodeMetrics({ replica: 't' });
   const routes = replicaRoutes(healthy(metrics), () => Promise.resolve(''));
   let server: Server;
@@ -96,7 +96,7 @@ describe('replica HTTP: every route survives hostile input', () => {
   });
 });
 
-describe('replica HTTP: a throwing handler on any route is a 500, logged and counted', () => {
+describe('replica HTTP: a throwing handler on any route is a 500, logged and counted', { timeout: 120_000 }, () => {
   const metrics = createNodeMetrics({ replica: 't' });
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({ name: 't', level: 'info', env: {}, destination: { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) } });
@@ -120,7 +120,7 @@ describe('replica HTTP: a throwing handler on any route is a 500, logged and cou
   });
 });
 
-describe('replica HTTP: the status port is bounded', () => {
+describe('replica HTTP: the status port is bounded', { timeout: 120_000 }, () => {
   it('64 concurrent scrapers: one render, the rest shed with 503 + Retry-After, one warn line', async () => {
     const metrics = createNodeMetrics({ replica: 't' });
     let renders = 0;
