@@ -21,8 +21,8 @@ export interface StatusPortLimits {
 export const DEFAULT_STATUS_PORT_LIMITS: StatusPortLimits = {
   metricsCacheMs: 1000,
   maxConcurrent: 16,
-  perSourceRate: 20,
-  perSourceBurst: 40,
+  perSourceRate: 200,
+  perSourceBurst: 400,
   maxSources: 4096,
 };
 

@@ -114,7 +114,7 @@ export function guardedListener(opts: GuardOptions): (req: IncomingMessage, res:
     }
     const pathname = pathnameOf(req.url);
     const r = findRoute(opts.routes, pathname);
-    if (r === undefined) throw new HttpError(404, `unknown path ${pathname}; try ${hint}`);
+    if (r === undefined) throw new HttpError(404, `no endpoint ${pathname}; try ${hint}`);
     const method = req.method ?? '';
     if (!r.methods.includes(method)) {
       const allow = r.methods.join(', ');

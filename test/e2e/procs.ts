@@ -71,8 +71,13 @@ export function makeProcCluster(n = 4, params: Record<string, number> = {}, limi
       ports.release();
     },
     async localGet(id, key) {
-      const res = await fetch(`${http(id)}/local/kv/${encodeURIComponent(key)}`);
-      return (await res.json()) as { value: string | null; lastExecuted: number };
+      for (;;) {
+        const res = await fetch(`${http(id)}/local/kv/${encodeURIComponent(key)}`);
+        // The status port sheds load (429/503 + Retry-After, docs/LIMITS.md): back off and ask again.
+        if (res.status !== 429 && res.status !== 503) return (await res.json()) as { value: string | null; lastExecuted: number };
+        await res.body?.cancel();
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     status: (id) => fetchStatus('127.0.0.1', config.replicas[id]!.httpPort),
   };
