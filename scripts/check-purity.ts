@@ -2,9 +2,9 @@
 // Pure: no node:* modules, async, timers, clocks, randomness, process, Buffer or console.
 // Deterministic (the simulator): the same, except it may use the crypto shell module.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
-import { findCycles, importGraph } from './import-cycles.ts';
+import { findCycles, importGraph, stripComments, tsFiles } from './import-cycles.ts';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const src = join(root, 'src');
@@ -44,22 +44,8 @@ const FORBIDDEN: readonly [RegExp, string][] = [
   [/\brequire\(/, 'uses require'],
 ];
 
-function files(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (p.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
-
-function stripComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-}
-
 const problems: string[] = [];
-for (const file of files(src)) {
+for (const file of tsFiles(src)) {
   const rel = relative(src, file);
   const folder = rel.split('/')[0] ?? '';
   const isTest = file.endsWith('.test.ts');

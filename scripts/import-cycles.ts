@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 /** file → the files it imports (paths relative to the root folder, e.g. 'pbft/normal.ts'). */
 export type ImportGraph = ReadonlyMap<string, readonly string[]>;
 
-function tsFiles(dir: string): string[] {
+/** Every .ts file under dir (tests included), depth-first. */
+export function tsFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -18,7 +19,8 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-function stripComments(text: string): string {
+/** Source text without comments (so commented-out code neither imports nor breaks a rule). */
+export function stripComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 }
 
