@@ -23,7 +23,7 @@ import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
 import type { BreakerState, FlightReport, Session } from './session.ts';
 import { openSession } from './session.ts';
-import { weakQuorumSize } from '../core/quorum.ts';
+import { quorumSize, weakQuorumSize } from '../core/quorum.ts';
 
 export interface ConnectOptions {
   readonly config: ClusterConfig;
@@ -52,8 +52,13 @@ export interface ClientHealth {
   readonly f: number;
   /** Replicas with an open, authenticated connection. */
   readonly connected: readonly number[];
-  /** At least f+1 replicas connected: a result can be accepted. */
+  /** At least f+1 replicas connected: a result can be accepted (the reply quorum). */
   readonly quorumReachable: boolean;
+  /**
+   * At least 2f+1 replicas connected: the cluster can commit an operation (the commit quorum). Every
+   * operation, reads included, is ordered, so this is what "able to serve" means.
+   */
+  readonly commitQuorumReachable: boolean;
   /** The view the client believes current (vouched for by f+1 replicas). */
   readonly view: number;
   /** Operations running or waiting. */
@@ -180,7 +185,12 @@ async function invoke(c: Ctx, bytes: Uint8Array): Promise<Uint8Array> {
 function health(c: Ctx): ClientHealth {
   const connected = c.session.connectedReplicas().map(Number);
   const { n, f } = c.session;
-  return { n, f, connected, quorumReachable: connected.length >= c.need, view: c.session.view(), pending: c.pending, breakers: c.session.breakerStates(), closed: c.closed };
+  return {
+    n, f, connected,
+    quorumReachable: connected.length >= c.need,
+    commitQuorumReachable: connected.length >= quorumSize(f),
+    view: c.session.view(), pending: c.pending, breakers: c.session.breakerStates(), closed: c.closed,
+  };
 }
 
 /** Connects to the cluster's client ports; the first operation waits for f+1 connections. */

@@ -49,6 +49,7 @@ function mergeHealth(all: readonly ClientHealth[]): ClientHealth {
     f: first.f,
     connected: [...connected].sort((a, b) => a - b),
     quorumReachable: all.some((h) => h.quorumReachable),
+    commitQuorumReachable: all.some((h) => h.commitQuorumReachable),
     view: Math.max(...all.map((h) => h.view)),
     pending: all.reduce((sum, h) => sum + h.pending, 0),
     breakers,

@@ -6,6 +6,8 @@
 //   GET    /kv/:key                                   → 200 {"key","value"} | 404 {"error":"not found"}
 //   DELETE /kv/:key                                   → 200 {"key","deleted":true} | 404
 //   GET    /health                                    → 200 | 503 with the client's view of the cluster
+//   GET    /readyz                                    → 200 | 503: can the cluster commit (2f+1 connected)?
+//   GET    /livez                                     → 200 while the gateway process serves
 // Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -21,7 +23,7 @@ import { createGuardedServer, HTTP_DROP_REASONS } from '../http/serve.ts';
 import type { ErrorAnswer, HttpDropReason, Route } from '../http/serve.ts';
 import { throttledLog } from '../log/throttle.ts';
 import type { ThrottledLog } from '../log/throttle.ts';
-import { weakQuorumSize } from '../core/quorum.ts';
+import { quorumSize, weakQuorumSize } from '../core/quorum.ts';
 
 export interface GatewayOptions {
   /** A client or a pool of clients (connectPool) for concurrent requests. */
@@ -133,19 +135,41 @@ async function handleKv(client: KvClient, pathname: string, req: IncomingMessage
   }
 }
 
+/**
+ * Ready: 2f+1 replicas connected, so an operation can commit (every operation, reads included, is
+ * ordered). f+1 connected replicas can vouch for a result but not make one: a gateway that counted
+ * those would say "ok" while every write timed out.
+ */
+function readiness(client: KvClient): { ready: boolean; reason: string } {
+  const h = client.health();
+  const commitQuorum = quorumSize(h.f);
+  if (h.closed) return { ready: false, reason: 'the gateway has closed its client connections' };
+  if (!h.commitQuorumReachable) {
+    return { ready: false, reason: `connected to ${h.connected.length} of ${h.n} replicas; committing needs ${commitQuorum} (2f+1)` };
+  }
+  return { ready: true, reason: `connected to ${h.connected.length} of ${h.n} replicas (commit quorum ${commitQuorum})` };
+}
+
 function handleHealth(client: KvClient, res: ServerResponse): void {
   const h = client.health();
-  const status = h.quorumReachable && !h.closed ? 'ok' : 'unavailable';
-  sendJson(res, status === 'ok' ? 200 : 503, {
-    status,
+  const { ready, reason } = readiness(client);
+  sendJson(res, ready ? 200 : 503, {
+    status: ready ? 'ok' : 'unavailable',
+    reason,
     replicas: h.n,
     faultsTolerated: h.f,
     connected: h.connected,
-    quorum: weakQuorumSize(h.f),
+    commitQuorum: quorumSize(h.f),
+    replyQuorum: weakQuorumSize(h.f),
     view: h.view,
     pending: h.pending,
     breakers: h.breakers,
   });
+}
+
+function handleReady(client: KvClient, res: ServerResponse): void {
+  const { ready, reason } = readiness(client);
+  sendJson(res, ready ? 200 : 503, { ready, reason });
 }
 
 /** The gateway's answer to a client-library error (HttpError, URIError and bugs: src/http/serve.ts). */
@@ -163,6 +187,14 @@ export function gatewayRoutes(client: KvClient, maxBody: number): readonly Route
     {
       name: 'GET|HEAD /health', path: '/health', methods: ['GET', 'HEAD'], example: '/health',
       handle: (_req, res) => handleHealth(client, res),
+    },
+    {
+      name: 'GET|HEAD /readyz', path: '/readyz', methods: ['GET', 'HEAD'], example: '/readyz',
+      handle: (_req, res) => handleReady(client, res),
+    },
+    {
+      name: 'GET|HEAD /livez', path: '/livez', methods: ['GET', 'HEAD'], example: '/livez',
+      handle: (_req, res) => sendJson(res, 200, { alive: true }),
     },
     {
       name: 'GET|PUT|DELETE /kv/<key>', path: '/kv/', methods: ['GET', 'PUT', 'DELETE'], example: '/kv/<key>',

@@ -14,6 +14,7 @@ import type { ByzClientPool } from '../../src/client/index.ts';
 import { startGateway } from '../../src/gateway/gateway.ts';
 import type { Gateway } from '../../src/gateway/gateway.ts';
 import { startCluster } from './cluster.ts';
+import { waitFor } from '../../src/transport/suite.ts';
 import type { TestCluster } from './cluster.ts';
 
 interface Answer {
@@ -150,7 +151,12 @@ describe('HTTP gateway on a live cluster', () => {
     assert.equal(h.status, 200);
     assert.equal(h.body['status'], 'ok');
     assert.deepEqual(h.body['connected'], [0, 1, 2, 3]);
-    assert.equal(h.body['quorum'], 2);
+    assert.equal(h.body['commitQuorum'], 3);
+    assert.equal(h.body['replyQuorum'], 2);
+    const ready = await call(gw, 'GET', '/readyz');
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body['ready'], true);
+    assert.equal((await call(gw, 'GET', '/livez')).status, 200);
   });
 
   it('pool members use distinct keys derived from the gateway key', () => {
@@ -175,6 +181,28 @@ describe('HTTP gateway without a quorum', () => {
       const health = await call(gw, 'GET', '/health');
       assert.equal(health.status, 503);
       assert.equal(health.body['status'], 'unavailable');
+    } finally {
+      await gw.close();
+      await pool.close();
+      await cluster.stop();
+    }
+  });
+
+  it('with 2 of 4 replicas up (f+1, not 2f+1) it is not ready: /health and /readyz say 503, /livez 200', async () => {
+    const cluster = await startCluster({ up: [0, 1] });
+    const pool = await connectPool({ config: cluster.config, seed: cluster.clientSeed, size: 1, opTimeoutMs: 600 });
+    const gw = await startGateway({ client: pool, port: 0 });
+    try {
+      await waitFor(() => pool.health().connected.length === 2, 'the pool connected to replicas 0 and 1', 10_000);
+      assert.equal(pool.health().quorumReachable, true, 'f+1 connected: a reply quorum');
+      const health = await call(gw, 'GET', '/health');
+      assert.equal(health.status, 503);
+      assert.equal(health.body['status'], 'unavailable');
+      assert.match(String(health.body['reason']), /connected to 2 of 4 replicas; committing needs 3 \(2f\+1\)/);
+      const ready = await call(gw, 'GET', '/readyz');
+      assert.equal(ready.status, 503);
+      assert.equal(ready.body['ready'], false);
+      assert.equal((await call(gw, 'GET', '/livez')).status, 200);
     } finally {
       await gw.close();
       await pool.close();

@@ -11,7 +11,7 @@ import type { KvClient } from '../../src/client/index.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { concrete, head, hostileRequests, rawStatus } from './raw.ts';
 
-const HEALTH = { n: 4, f: 1, connected: 4, quorumReachable: true, closed: false, view: 0, pending: 0, breakers: [] };
+const HEALTH = { n: 4, f: 1, connected: [0, 1, 2, 3], quorumReachable: true, commitQuorumReachable: true, closed: false, view: 0, pending: 0, breakers: [] };
 
 function fakeClient(fail: (() => never) | undefined): KvClient {
   // A synchronous throw from the client method, inside the async handler.
@@ -36,7 +36,7 @@ describe('gateway HTTP: every route survives hostile input and a throwing client
   const routes = gatewayRoutes(fakeClient(undefined), 1024);
 
   it('the route table is what docs/CLIENT.md lists', () => {
-    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']]]);
+    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']]]);
   });
 
   it('hostile requests to every route: a counted 4xx each, and the gateway keeps serving', async () => {
@@ -63,7 +63,9 @@ describe('gateway HTTP: every route survives hostile input and a throwing client
     const gw = await startGateway({ client: fakeClient(() => { throw new TypeError('client bug'); }), port: 0, logger });
     try {
       let calls = 0;
-      for (const route of routes) {
+      // /livez answers for the process alone and never consults the client: it stays 200.
+      assert.equal((await fetch(`${gw.url}/livez`)).status, 200);
+      for (const route of routes.filter((r) => r.path !== '/livez')) {
         for (const method of route.methods) {
           const body = method === 'PUT' ? '{"value":"x"}' : undefined;
           const res = await fetch(`${gw.url}${concrete(route.example)}`, { method, ...(body === undefined ? {} : { body }) });
