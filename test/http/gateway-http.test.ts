@@ -25,7 +25,7 @@ function fakeClient(fail: (() => never) | undefined): KvClient {
     get: fail === undefined ? ok(new TextEncoder().encode('v')) : op,
     delete: fail === undefined ? ok(new TextEncoder().encode('v')) : op,
     cas: fail === undefined ? ok({ ok: true, current: null }) as unknown as KvClient['cas'] : op,
-    health: () => (fail === undefined ? HEALTH : fail()) as unknown as ReturnType<KvClient['health']>,
+    health: () => fail === undefined ? HEALTH : fail(),
     close: () => Promise.resolve(),
   };
 }
