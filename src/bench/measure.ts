@@ -74,9 +74,9 @@ export const REPLICA_METRICS = [
   'byz_committed_batches_total',
   'byz_batch_size_sum',
   'byz_batch_size_count',
-  'byz_transport_bytes_out',
-  'byz_transport_bytes_in',
-  'byz_transport_writes',
+  'byz_transport_bytes_out_total',
+  'byz_transport_bytes_in_total',
+  'byz_transport_writes_total',
   'byz_view_changes_total',
   'byz_nodejs_heap_size_used_bytes',
 ] as const;

@@ -116,7 +116,7 @@ export function figures(spec: CaseSpec, w: WindowStats, ws: WindowSamples, exite
   const cpu = a.map((s, i) => ((b[i]!.proc?.cpuSeconds ?? 0) - (s.proc?.cpuSeconds ?? 0)) / parentSec);
   const replicaCores = cpu.reduce((x, y) => x + y, 0);
   const loadgenCores = w.cpuSeconds / childSec;
-  const replicaBytesPerSec = sumDelta(a, b, (s) => s.counters?.byz_transport_bytes_out) / parentSec;
+  const replicaBytesPerSec = sumDelta(a, b, (s) => s.counters?.byz_transport_bytes_out_total) / parentSec;
   const wireBytesPerOp = opsPerSec > 0 ? (replicaBytesPerSec + w.bytesOut / childSec) / opsPerSec : 0;
   const bf = batchFigures(a, b);
   const perOp = (cores: number): number => (opsPerSec > 0 ? round((cores * 1e6) / opsPerSec, 1) : 0);

@@ -8,6 +8,7 @@
 //   GET    /health                                    → 200 | 503 with the client's view of the cluster
 //   GET    /readyz                                    → 200 | 503: can the cluster commit (2f+1 connected)?
 //   GET    /livez                                     → 200 while the gateway process serves
+//   GET    /metrics                                   → Prometheus text (src/gateway/metrics.ts)
 // Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -22,6 +23,8 @@ import { HttpError, parseJsonObject, readBody, sendJson } from '../http/io.ts';
 import { createGuardedServer, HTTP_DROP_REASONS } from '../http/serve.ts';
 import type { ErrorAnswer, HttpDropReason, Route } from '../http/serve.ts';
 import { throttledLog } from '../log/throttle.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import type { ThrottledLog } from '../log/throttle.ts';
 import { quorumSize, weakQuorumSize } from '../core/quorum.ts';
 
@@ -181,8 +184,15 @@ function clientErrorAnswer(e: unknown, log: ThrottledLog | undefined): ErrorAnsw
   return { status, body: { error: e.message, code: e.code }, ...(status === 503 ? { headers: { 'retry-after': '1' } } : {}) };
 }
 
-/** The gateway's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it. */
-export function gatewayRoutes(client: KvClient, maxBody: number): readonly Route[] {
+/**
+ * The gateway's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it.
+ * Each is counted and timed in `metrics`, which also serves GET /metrics.
+ */
+export function gatewayRoutes(client: KvClient, maxBody: number, metrics: GatewayMetrics): readonly Route[] {
+  return [...metrics.instrument(apiRoutes(client, maxBody)), metrics.route];
+}
+
+function apiRoutes(client: KvClient, maxBody: number): readonly Route[] {
   return [
     {
       name: 'GET|HEAD /health', path: '/health', methods: ['GET', 'HEAD'], example: '/health',
@@ -213,8 +223,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const host = opts.host ?? DEFAULT_GATEWAY_HOST;
   const drops = zeroDrops();
   const warn = logger === undefined ? undefined : throttledLog(logger);
+  const metrics = createGatewayMetrics(client, () => drops);
   const server: Server = createGuardedServer({
-    routes: gatewayRoutes(client, maxBody),
+    routes: gatewayRoutes(client, maxBody, metrics),
     onDrop: (reason) => {
       drops[reason] += 1;
     },

@@ -6,6 +6,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** Requests per ordered batch: powers of two up to MAX_BATCH_REQUESTS (4096). */
 export const BATCH_SIZE_BUCKETS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+/** Seconds the core or the disk spends on one round of inputs, 10 µs … 1 s. */
+export const ROUND_SECONDS_BUCKETS: readonly number[] = [
+  0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1,
+];
 /** Request → commit latency in seconds, 0.5 ms … 2 s. */
 export const COMMIT_LATENCY_BUCKETS: readonly number[] = [
   0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2,
@@ -56,6 +60,12 @@ export interface NodeMetrics {
   readonly evidence: Counter<'kind'>;
   /** Threat level 0 low, 1 medium, 2 high, 3 critical (byz_threat_level, SPEC C4). */
   readonly threatLevel: Gauge;
+  /** Seconds the protocol core spent handling one round of inputs (byz_message_processing_seconds). */
+  readonly processing: Histogram;
+  /** Seconds one round's durable writes took to flush (byz_storage_flush_seconds). */
+  readonly storageFlush: Histogram;
+  /** Signature verifications actually computed (cache misses), by result (byz_signature_verifications_total{result}). */
+  readonly signatureVerifications: Counter<'result'>;
   /** HTTP requests on the status port answered with an error or refused, by reason (byz_http_drops_total{reason}). */
   readonly httpDrops: Counter<'reason'>;
   /** The registry in Prometheus text exposition format. */
@@ -65,8 +75,8 @@ export interface NodeMetrics {
 export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOptions = {}): NodeMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ replica: labels.replica });
-  if (opts.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'byz_' });
   const registers = [registry];
+  if (opts.processMetrics === true) processMetrics(registry, 'byz_');
   const counter = <T extends string = never>(name: string, help: string, labelNames: readonly T[] = []): Counter<T> =>
     new Counter<T>({ name, help, labelNames, registers });
   const gauge = <T extends string = never>(name: string, help: string, labelNames: readonly T[] = []): Gauge<T> =>
@@ -93,7 +103,39 @@ export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOpti
     suspicionScore: gauge('byz_suspicion_score', 'Accountability suspicion score of a peer', ['peer']),
     evidence: counter('byz_evidence_total', 'Evidence of misbehaviour recorded, by kind', ['kind']),
     threatLevel: gauge('byz_threat_level', 'Threat level: 0 low, 1 medium, 2 high, 3 critical (more than f replicas implicated)'),
+    processing: histogram('byz_message_processing_seconds', 'Seconds the protocol core spent on one round of inputs (messages, requests, ticks)', ROUND_SECONDS_BUCKETS),
+    storageFlush: histogram('byz_storage_flush_seconds', 'Seconds one round of durable writes took to reach the disk', ROUND_SECONDS_BUCKETS),
+    signatureVerifications: counter('byz_signature_verifications_total', 'Ed25519 verifications computed (signature-cache misses), by result', ['result']),
     httpDrops: counter('byz_http_drops_total', 'Status-port HTTP requests refused or answered with an error, by reason', ['reason']),
     render: () => registry.metrics(),
   };
+}
+
+/** prom-client's gauges that it names *_total (promtool rejects that: only counters end in _total). */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
+ * prom-client's process metrics (CPU, memory, event-loop lag, GC) under `prefix`, minus the three
+ * gauges it names *_total (their breakdown by type, <prefix>nodejs_active_{handles,requests,resources}, stays).
+ */
+export function processMetrics(registry: Registry, prefix: string): void {
+  collectDefaultMetrics({ register: registry, prefix });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`${prefix}${name}`);
+}
+
+/**
+ * A counter whose value is an outside monotonic total, by label value, read at each scrape: prom-client
+ * cannot set a counter, so collect() resets it and adds the current total.
+ */
+export function externalCounter(registry: Registry, name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, total] of Object.entries(read())) this.inc({ [label]: value }, total);
+    },
+  });
 }

@@ -21,6 +21,8 @@ export interface RoundStats {
   readonly inputs: number;
   readonly persistOps: number;
   readonly flushMs: number;
+  /** Milliseconds the core spent handling the round's inputs and ticks. */
+  readonly handleMs: number;
 }
 
 export interface DriverOptions {
@@ -105,11 +107,13 @@ export class NodeDriver<I extends Tickable = Input> {
     this.pendingTicks = 0;
     const inputs = this.inbox.splice(0, this.opts.roundMax);
     const outs: Output[] = [];
+    const h0 = this.now();
     for (let i = 0; i < ticks; i++) outs.push(this.core.handle({ type: 'tick' }));
     for (const input of inputs) outs.push(this.core.handle(input));
+    const t0 = this.now();
+    const handleMs = t0 - h0;
     const persist: PersistOp[] = [];
     for (const o of outs) for (const p of o.persist) persist.push(p);
-    const t0 = this.now();
     if (persist.length > 0) await this.storage.apply(persist);
     const flushMs = this.now() - t0;
     const sends: Send[] = [];
@@ -123,6 +127,6 @@ export class NodeDriver<I extends Tickable = Input> {
       events.push(...o.events);
     }
     this.hooks.release(sends, replies);
-    this.hooks.observe?.(executed, events, { inputs: inputs.length + ticks, persistOps: persist.length, flushMs });
+    this.hooks.observe?.(executed, events, { inputs: inputs.length + ticks, persistOps: persist.length, flushMs, handleMs });
   }
 }

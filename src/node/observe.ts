@@ -10,7 +10,11 @@ export type RoundObserver = (executed: readonly ExecutedBatch[], events: readonl
 /** One observer per node: proposal times by seq (at the primary) feed the commit-latency histogram. */
 export function createRoundObserver(m: NodeMetrics, log: Logger): RoundObserver {
   const proposedAt = new Map<number, number>();
-  return (executed, events) => observeRound(m, log, proposedAt, executed, events);
+  return (executed, events, round) => {
+    m.processing.observe(round.handleMs / 1000);
+    if (round.persistOps > 0) m.storageFlush.observe(round.flushMs / 1000);
+    observeRound(m, log, proposedAt, executed, events);
+  };
 }
 
 function observeRound(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, executed: readonly ExecutedBatch[], events: readonly CoreEvent[]): void {

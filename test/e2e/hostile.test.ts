@@ -94,10 +94,10 @@ test('hostile frames, a wrong-key peer and a client flood are rejected and count
     await good.close();
     await flooder.stop();
     await new Promise((r) => setTimeout(r, 700));
-    const limited = (await metricValue(metrics, 'byz_transport_drops', 'rate-limited')) + (await metricValue(metrics, 'byz_transport_rejections', 'rate-abuse'));
+    const limited = (await metricValue(metrics, 'byz_transport_drops_total', 'rate-limited')) + (await metricValue(metrics, 'byz_transport_rejections_total', 'rate-abuse'));
     assert.ok(limited > 0, 'the flood was rate-limited');
-    assert.ok((await metricValue(metrics, 'byz_transport_rejections', 'wrong-key')) >= 1, 'the impostor was refused');
-    const rejected = (await Promise.all(['bad-handshake', 'oversized-frame', 'malformed-frame', 'handshake-timeout'].map((r) => metricValue(metrics, 'byz_transport_rejections', r)))).reduce((a, b) => a + b, 0);
+    assert.ok((await metricValue(metrics, 'byz_transport_rejections_total', 'wrong-key')) >= 1, 'the impostor was refused');
+    const rejected = (await Promise.all(['bad-handshake', 'oversized-frame', 'malformed-frame', 'handshake-timeout'].map((r) => metricValue(metrics, 'byz_transport_rejections_total', r)))).reduce((a, b) => a + b, 0);
     assert.ok(rejected >= 3, `transport rejections counted: ${rejected}`);
   } finally {
     await c.stopAll();

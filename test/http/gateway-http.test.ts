@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gatewayRoutes, startGateway } from '../../src/gateway/gateway.ts';
+import { createGatewayMetrics } from '../../src/gateway/metrics.ts';
 import type { Gateway } from '../../src/gateway/gateway.ts';
 import { ByzClientError } from '../../src/client/index.ts';
 import type { KvClient } from '../../src/client/index.ts';
@@ -33,10 +34,10 @@ function fakeClient(fail: (() => never) | undefined): KvClient {
 const total = (gw: Gateway): number => Object.values(gw.drops()).reduce((a, b) => a + b, 0);
 
 describe('gateway HTTP: every route survives hostile input and a throwing client', { timeout: 120_000 }, () => {
-  const routes = gatewayRoutes(fakeClient(undefined), 1024);
+  const routes = gatewayRoutes(fakeClient(undefined), 1024, createGatewayMetrics(fakeClient(undefined), () => ({}) as never));
 
   it('the route table is what docs/CLIENT.md lists', () => {
-    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']]]);
+    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']], ['/metrics', ['GET']]]);
   });
 
   it('hostile requests to every route: a counted 4xx each, and the gateway keeps serving', async () => {

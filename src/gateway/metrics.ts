@@ -1,0 +1,58 @@
+// The gateway's Prometheus metrics (issue 15 item 4), served at GET /metrics: requests by route and
+// status, request latency, the HTTP guard's drops, and the cluster as the gateway's client sees it
+// (replicas connected, ready = 2f+1 connected). A registry of its own; process metrics included.
+
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { KvClient } from '../client/index.ts';
+import type { HttpDropReason, Route } from '../http/serve.ts';
+import { cachedRender } from '../http/admission.ts';
+import { externalCounter, processMetrics } from '../metrics/metrics.ts';
+
+/** Gateway request latency in seconds, 1 ms … 10 s (an operation times out at 10 s by default). */
+export const GATEWAY_SECONDS_BUCKETS: readonly number[] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+/** How long a rendered /metrics answer is reused: many scrapers cost one render per second. */
+const RENDER_CACHE_MS = 1000;
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** Wraps each route so every answered request is counted and timed under its route's name. */
+  instrument(routes: readonly Route[]): readonly Route[];
+  /** The GET /metrics route. */
+  readonly route: Route;
+}
+
+export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Record<HttpDropReason, number>>): GatewayMetrics {
+  const registry = new Registry();
+  processMetrics(registry, 'byz_gateway_');
+  const registers = [registry];
+  const requests = new Counter({ name: 'byz_gateway_requests_total', help: 'HTTP requests answered, by route and status code', labelNames: ['route', 'status'], registers });
+  const seconds = new Histogram({ name: 'byz_gateway_request_seconds', help: 'Seconds from request to answer, by route', labelNames: ['route'], buckets: [...GATEWAY_SECONDS_BUCKETS], registers });
+  externalCounter(registry, 'byz_gateway_http_drops_total', 'Requests refused or answered with an error by the HTTP guard, by reason', 'reason', drops);
+  const health = (): ReturnType<KvClient['health']> => client.health();
+  new Gauge({ name: 'byz_gateway_replicas_connected', help: 'Replicas the gateway\'s client has an open, authenticated connection to', registers, collect() { this.set(health().connected.length); } });
+  new Gauge({ name: 'byz_gateway_ready', help: '1 when 2f+1 replicas are connected (the cluster can commit), else 0', registers, collect() { this.set(health().commitQuorumReachable ? 1 : 0); } });
+  new Gauge({ name: 'byz_gateway_pending_operations', help: 'Operations running or queued in the gateway\'s client', registers, collect() { this.set(health().pending); } });
+
+  const instrument = (routes: readonly Route[]): readonly Route[] =>
+    routes.map((r) => ({
+      ...r,
+      handle: (req, res, pathname) => {
+        const t0 = performance.now();
+        res.once('finish', () => {
+          requests.inc({ route: r.name, status: String(res.statusCode) });
+          seconds.observe({ route: r.name }, (performance.now() - t0) / 1000);
+        });
+        return r.handle(req, res, pathname);
+      },
+    }));
+  const render = cachedRender(() => registry.metrics(), RENDER_CACHE_MS);
+  const route: Route = {
+    name: 'GET /metrics', path: '/metrics', methods: ['GET'], example: '/metrics',
+    handle: async (_req, res) => {
+      const body = await render();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(body);
+    },
+  };
+  return { registry, instrument, route };
+}
