@@ -55,6 +55,10 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private bucket: TokenBucket | undefined;
   private abuse: AbuseMeter | undefined;
+  /** When the last bytes arrived (idle eviction; the transport's sweep reads it). */
+  lastActivityAt: number;
+  /** When the frame now partly buffered started arriving; undefined between frames. */
+  private frameStartedAt: number | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -63,6 +67,7 @@ export class Connection {
     private readonly hooks: ConnectionHooks,
   ) {
     this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce: new Uint8Array(randomBytes(NONCE_BYTES)) };
+    this.lastActivityAt = ctx.now();
     this.released = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true); // writes are already coalesced per turn; don't add Nagle's delay
     socket.setKeepAlive(true, KEEPALIVE_MS); // notice a peer that vanished without a FIN
@@ -92,6 +97,23 @@ export class Connection {
     return this.state === 'closed';
   }
 
+  /**
+   * Read deadlines (issue 16): a frame begun must finish within frameTimeoutMs (a slow drip pins a
+   * slot otherwise), and an open client connection silent for clientIdleMs is closed. The transport
+   * calls this from a periodic sweep; a closed connection answers undefined.
+   */
+  expired(now: number): { reason: RejectReason; detail: string } | undefined {
+    if (this.state !== 'open') return undefined; // the handshake has its own timer
+    const l = this.ctx.limits;
+    if (this.frameStartedAt !== undefined && now - this.frameStartedAt > l.frameTimeoutMs) {
+      return { reason: 'slow-frame', detail: `a frame took over ${l.frameTimeoutMs} ms to arrive` };
+    }
+    if (this.peer?.kind === 'client' && now - this.lastActivityAt > l.clientIdleMs) {
+      return { reason: 'idle-timeout', detail: `no frame for ${l.clientIdleMs} ms` };
+    }
+    return undefined;
+  }
+
   private onSocketClose(): void {
     if (this.state === 'closed') return;
     const truncated = this.decoder.bufferedBytes() > 0;
@@ -100,7 +122,10 @@ export class Connection {
 
   private onData(chunk: Uint8Array): void {
     if (this.isClosed()) return;
+    const now = this.ctx.now();
+    this.lastActivityAt = now;
     this.decoder.feed(chunk);
+    let completed = false;
     // A frame handler may close the connection (a refusal, or a message handler stopping us).
     while (!this.isClosed()) {
       const next = this.decoder.next();
@@ -108,9 +133,13 @@ export class Connection {
         this.close(next.error.code === 'oversized' ? 'oversized-frame' : 'malformed-frame', next.error.detail);
         return;
       }
-      if (next.value === undefined) return;
+      if (next.value === undefined) break;
+      completed = true;
       this.onFrame(next.value);
     }
+    // The partial frame left over started now if a frame just completed, else it is the old one.
+    if (this.decoder.bufferedBytes() === 0) this.frameStartedAt = undefined;
+    else if (completed || this.frameStartedAt === undefined) this.frameStartedAt = now;
   }
 
   private onFrame(frame: Uint8Array): void {

@@ -42,6 +42,12 @@ export interface TransportLimits {
   readonly maxPendingHandshakes: number;
   /** A connection that has not completed its handshake after this long is closed. */
   readonly handshakeTimeoutMs: number;
+  /** New inbound connections per source address on the client port (token bucket, before any crypto). */
+  readonly handshakeRate: RateLimit;
+  /** A frame that has started arriving must be complete within this long (slow-drip senders are closed). */
+  readonly frameTimeoutMs: number;
+  /** An authenticated client connection with no frame for this long is closed (it reconnects on demand). */
+  readonly clientIdleMs: number;
   /** Reconnect backoff (exponential with decorrelated jitter): first delay and cap. */
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
@@ -61,6 +67,9 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   maxClientConnections: MAX_CLIENT_CONNECTIONS,
   maxPendingHandshakes: MAX_PENDING_HANDSHAKES,
   handshakeTimeoutMs: 5_000,
+  handshakeRate: { perSecond: 200, burst: 1_000 },
+  frameTimeoutMs: 15_000,
+  clientIdleMs: 300_000,
   reconnectInitialMs: 50,
   reconnectMaxMs: 5_000,
 };
@@ -84,6 +93,10 @@ export function resolveLimits(overrides: Partial<TransportLimits> | undefined): 
     ['maxClientConnections', l.maxClientConnections],
     ['maxPendingHandshakes', l.maxPendingHandshakes],
     ['handshakeTimeoutMs', l.handshakeTimeoutMs],
+    ['handshakeRate.perSecond', l.handshakeRate.perSecond],
+    ['handshakeRate.burst', l.handshakeRate.burst],
+    ['frameTimeoutMs', l.frameTimeoutMs],
+    ['clientIdleMs', l.clientIdleMs],
     ['reconnectInitialMs', l.reconnectInitialMs],
     ['reconnectMaxMs', l.reconnectMaxMs],
   ];

@@ -9,7 +9,10 @@ export type PeerId = { readonly kind: 'replica'; readonly id: ReplicaId } | { re
 
 export type MessageHandler = (from: PeerId, payload: Uint8Array) => void;
 
-/** Why a connection was refused or closed (counted; all of them are a fault of the remote side). */
+/**
+ * Why a connection was refused or closed (counted). All but the two caps are a fault of the remote
+ * side; at a cap the idlest connection is closed to make room (an honest newcomer always gets in).
+ */
 export const REJECT_REASONS = [
   'bad-handshake',
   'unknown-peer',
@@ -20,6 +23,9 @@ export const REJECT_REASONS = [
   'rate-abuse',
   'client-cap',
   'handshake-cap',
+  'handshake-rate',
+  'slow-frame',
+  'idle-timeout',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { replicaId } from '../core/ids.ts';
 import { bytesOf, inbox, textOf, transportSuite, waitConnected, waitFor } from './suite.ts';
-import { newSigner, pingPong, rawPeer, tcpCluster } from './tcp-fixture.ts';
+import { newSigner, pingPong, tcpCluster } from './tcp-fixture.ts';
 
 transportSuite('tcp', (spec) => tcpCluster(spec));
 
@@ -48,39 +48,7 @@ test('tcp: a client reconnects after a replica restarts', async () => {
   }
 });
 
-test('tcp: the client connection cap refuses the extra client and serves the others', async () => {
-  const c = await tcpCluster({ replicas: 1, clients: 1, limits: { maxClientConnections: 1 } });
-  try {
-    await waitConnected(c);
-    const extra = c.makeClient();
-    await extra.transport.start();
-    await waitFor(() => c.replicas[0]!.stats().rejections['client-cap'] >= 1, 'the cap to refuse the second client');
-    assert.deepEqual(c.replicas[0]!.connectedClients(), [c.clients[0]!.id]);
-    const box = inbox(c.replicas[0]!);
-    c.clients[0]!.transport.sendToReplica(replicaId(0), bytesOf('still served'));
-    await waitFor(() => box.length === 1, 'the first client to be served');
-    assert.equal(box[0]!.from.id, c.clients[0]!.id);
-  } finally {
-    await c.stop();
-  }
-});
-
-test('tcp: connections beyond the pending-handshake cap are refused', async () => {
-  const c = await tcpCluster({ replicas: 2, clients: 0, limits: { maxPendingHandshakes: 1 } });
-  try {
-    await waitConnected(c);
-    const addr = c.book.get(replicaId(0))!.client;
-    const silent = await rawPeer(addr);
-    await waitFor(() => silent.frames.length === 1, 'the hello to the first raw peer');
-    const second = await rawPeer(addr);
-    await waitFor(() => second.closed, 'the second connection to be refused');
-    assert.equal(c.replicas[0]!.stats().rejections['handshake-cap'], 1);
-    silent.socket.destroy();
-    await pingPong(c.replicas[0]!, 0, c.replicas[1]!, 1, 'after-cap');
-  } finally {
-    await c.stop();
-  }
-});
+// The caps (eviction of the idlest client / oldest handshake) and read deadlines: tcp-deadlines.test.ts.
 
 test('tcp: a newer connection with the same client key replaces the older one', async () => {
   const c = await tcpCluster({ replicas: 1, clients: 0 });

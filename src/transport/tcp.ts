@@ -26,6 +26,13 @@ import { drain, enqueue, newSendQueue } from './send-queue.ts';
 import { newCounters, snapshot } from './stats.ts';
 import type { NetAddress, TcpRole, TcpTransportOptions, TransportEvent } from './tcp-options.ts';
 import { validateOptions } from './tcp-options.ts';
+import type { TokenBucket } from './rate-limit.ts';
+import { newBucket, take } from './rate-limit.ts';
+
+/** Most source addresses whose new-connection rate is tracked at once. */
+const MAX_TRACKED_SOURCES = 4096;
+/** How often connections are checked against their read deadlines. */
+const SWEEP_MS = 1000;
 
 export interface TcpTransport extends Transport {
   /** Bound listener addresses after start() (port 0 resolved to the real port); empty for a client. */
@@ -65,7 +72,11 @@ class TcpTransportImpl implements TcpTransport {
   private readonly clientSlots = new Map<ClientId, Slot>();
   private readonly dialers = new Map<ReplicaId, Dialer>();
   private readonly sides = new Map<Connection, Side>();
-  private readonly pendingIn = new Set<Connection>();
+  /** Inbound connections still in their handshake, per listener, oldest first (each listener has its own cap). */
+  private readonly pendingIn = { replica: new Set<Connection>(), client: new Set<Connection>() };
+  /** New-connection buckets per source address on the client port (bounded, oldest source forgotten first). */
+  private readonly sourceBuckets = new Map<string, TokenBucket>();
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly live = new Set<Connection>();
   private readonly servers: Server[] = [];
   private readonly bound: { replica?: NetAddress; client?: NetAddress } = {};
@@ -115,6 +126,8 @@ class TcpTransportImpl implements TcpTransport {
       this.bound.replica = await this.listen(role.listen.replicaPort, role.listen.host, 'replica');
       if (role.listen.clientPort !== undefined) this.bound.client = await this.listen(role.listen.clientPort, role.listen.host, 'client');
     }
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
     for (const id of this.replicaSlots.keys()) {
       if (role.kind === 'replica' && id > role.id) continue; // higher ids dial us
       const d = new Dialer(id, {
@@ -171,6 +184,7 @@ class TcpTransportImpl implements TcpTransport {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     if (this.flushHandle !== undefined) clearImmediate(this.flushHandle);
     this.flushHandle = undefined;
     for (const d of this.dialers.values()) d.stop();
@@ -207,11 +221,11 @@ class TcpTransportImpl implements TcpTransport {
   }
 
   private opened(conn: Connection): RejectReason | undefined {
-    this.pendingIn.delete(conn);
+    this.forgetPending(conn);
     const peer = conn.peer!;
     let slot = peer.kind === 'replica' ? this.replicaSlots.get(peer.id)! : this.clientSlots.get(peer.id);
     if (slot === undefined) {
-      if (this.clientSlots.size >= this.limits.maxClientConnections) return 'client-cap';
+      if (this.clientSlots.size >= this.limits.maxClientConnections) this.evictIdlestClient();
       slot = this.newSlot(peer);
       this.clientSlots.set(peer.id as ClientId, slot);
     }
@@ -228,8 +242,52 @@ class TcpTransportImpl implements TcpTransport {
     return undefined;
   }
 
+  /**
+   * At the client cap the client silent longest is closed, not the newcomer: a thousand idle
+   * connections from fresh keys cannot keep an honest client out (issue 16).
+   */
+  private evictIdlestClient(): void {
+    let idlest: Connection | undefined;
+    for (const s of this.clientSlots.values()) {
+      const c = s.conn;
+      if (c !== undefined && (idlest === undefined || c.lastActivityAt < idlest.lastActivityAt)) idlest = c;
+    }
+    idlest?.close('client-cap', 'client cap reached: the idlest client makes room');
+  }
+
+  private forgetPending(conn: Connection): void {
+    this.pendingIn.replica.delete(conn);
+    this.pendingIn.client.delete(conn);
+  }
+
+  /** Read deadlines: slow frames and idle clients (Connection.expired). */
+  private sweep(): void {
+    const now = this.now();
+    for (const conn of this.live) {
+      const e = conn.expired(now);
+      if (e !== undefined) conn.close(e.reason, e.detail);
+    }
+  }
+
+  /** Per-source new-connection rate on the client port, checked before any signature work. */
+  private sourceAllowed(address: string): boolean {
+    let b = this.sourceBuckets.get(address);
+    if (b === undefined) {
+      if (this.sourceBuckets.size >= MAX_TRACKED_SOURCES) this.sourceBuckets.delete(this.sourceBuckets.keys().next().value!);
+      b = newBucket(this.limits.handshakeRate, this.now());
+      this.sourceBuckets.set(address, b);
+    }
+    return take(b, this.now());
+  }
+
+  private refuse(socket: Socket, reason: RejectReason, detail: string): void {
+    this.counters.rejections[reason]++;
+    this.emit({ type: 'rejected', reason, detail, remote: socket.remoteAddress ?? '?' });
+    socket.destroy();
+  }
+
   private closed(conn: Connection, reason: RejectReason | undefined, detail: string): void {
-    this.pendingIn.delete(conn);
+    this.forgetPending(conn);
     if (reason !== undefined) {
       this.counters.rejections[reason]++;
       this.emit({ type: 'rejected', reason, detail, remote: conn.remoteLabel() });
@@ -264,13 +322,17 @@ class TcpTransportImpl implements TcpTransport {
       socket.destroy();
       return;
     }
-    if (this.pendingIn.size >= this.limits.maxPendingHandshakes) {
-      this.counters.rejections['handshake-cap']++;
-      this.emit({ type: 'rejected', reason: 'handshake-cap', detail: 'too many handshakes in progress', remote: socket.remoteAddress ?? '?' });
-      socket.destroy();
+    if (accepts === 'client' && !this.sourceAllowed(socket.remoteAddress ?? '?')) {
+      this.refuse(socket, 'handshake-rate', 'too many new connections from this address');
       return;
     }
-    this.pendingIn.add(this.track(socket, { kind: 'listener', accepts }, 'in'));
+    // Each listener has its own cap, so a client-port flood never delays replicas; at the cap the
+    // oldest handshake is dropped, so a newcomer that completes promptly always gets in.
+    const pending = this.pendingIn[accepts];
+    if (pending.size >= this.limits.maxPendingHandshakes) {
+      pending.values().next().value?.close('handshake-cap', 'handshake cap reached: the oldest handshake in progress makes room');
+    }
+    pending.add(this.track(socket, { kind: 'listener', accepts }, 'in'));
   }
 
   private dial(target: ReplicaId, address: NetAddress): Connection {
