@@ -2,7 +2,9 @@
 // the core decides, only what reaches it. For each input:
 //   message from a quarantined replica → dropped ('quarantined', C3) before the core sees it;
 //   any other verified message → the detector (may find evidence, C1); an `evidence` message is
-//     checked (ingress verified its signatures) and adopted, never passed on; the rest goes to the core;
+//     checked (ingress verified its signatures) and adopted, never passed on; a `pre-prepare-copy`
+//     only feeds the detector; a PREPARE/COMMIT contradicting the pre-prepare held for its slot gets
+//     that pre-prepare copied back to its sender (probe.ts); the rest goes to the core;
 //   symptom (from the shell: ingress rejects on an authenticated link, floods…) → suspicion (C2);
 //   tick → the core, then suspicion decay.
 // The core's output is read too: 'view-change-started' suspects the primary of the view left,
@@ -36,6 +38,8 @@ import type { PeerStatus, SuspicionState } from './suspicion.ts';
 import { addSymptom, createSuspicion, decay, heardFrom, madeProgress, markByzantine, peerStatuses } from './suspicion.ts';
 import type { ThreatAssessment } from './threat.ts';
 import { assessThreat } from './threat.ts';
+import type { ProbeState } from './probe.ts';
+import { newProbe, probe } from './probe.ts';
 import { decodeEvidenceRecord, encodeEvidenceRecord, EVIDENCE_KEY_PREFIX, evidenceKey } from './records.ts';
 
 /** An unprovable symptom the shell observed about a peer (SPEC C2). */
@@ -108,6 +112,8 @@ interface State {
   readonly opts: AccountableOptions;
   readonly params: AccountabilityParams;
   readonly detector: Detector;
+  /** Copies of pre-prepares sent to replicas whose votes contradict them (probe.ts). */
+  readonly probe: ProbeState;
   readonly suspicion: SuspicionState;
   readonly evidence: Map<string, EvidenceEntry>;
   readonly slashing: SlashingRecord[];
@@ -136,6 +142,7 @@ function newState(core: AccountableCore<{ readonly view: View }>, opts: Accounta
   return {
     core, opts, params, suspicion,
     detector: createDetector({ self: opts.id, rules: opts.rules, params }),
+    probe: newProbe(),
     evidence: new Map(),
     slashing: [],
     quarantined: new Set(),
@@ -262,7 +269,11 @@ function onMessage(s: State, out: Output, m: Verified<ReplicaMessage>): void {
     onEvidence(s, out, m);
     return adoptFound(s, out, s.detector.observe(m));
   }
+  // A copy of another replica's pre-prepare (probe.ts) only feeds the detector.
+  if (m.type === 'pre-prepare-copy') return adoptFound(s, out, s.detector.observe(m));
   adoptFound(s, out, s.detector.observe(m));
+  const copy = probe(s.probe, { self: s.opts.id, n: s.opts.n, signer: s.opts.signer, domain: s.opts.domain, detector: s.detector }, m);
+  if (copy !== undefined) out.send.push({ to: from, message: copy });
   if (s.quarantined.has(from)) {
     // This very message completed the proof against its sender (C3).
     s.quarantinedDrops++;

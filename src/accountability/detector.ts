@@ -32,6 +32,8 @@ export interface Detector {
   onStable(seq: Seq): void;
   /** Evidence of this kind against accused is already held (e.g. from a peer): look no further. */
   markReported(accused: ReplicaId, kind: EvidenceKind): void;
+  /** The first statement of signer for slot (evidence.ts slotOf), if remembered. */
+  first(signer: ReplicaId, slot: string): Statement | undefined;
   /** Statements remembered, over all signers (tests: memory stays bounded). */
   size(): number;
 }
@@ -155,6 +157,7 @@ export function createDetector(opts: DetectorOptions): Detector {
     observe: (m) => observe(d, m),
     onStable: (seq) => onStable(d, seq),
     markReported: (accused, kind) => void d.reported.add(`${accused}/${kind}`),
+    first: (signer, slot) => d.signers.get(signer)?.slots.get(slot),
     size: () => [...d.signers.values()].reduce((sum, sg) => sum + sg.slots.size, 0),
   };
 }

@@ -77,6 +77,7 @@ function isReplicaMessage(m: Message): m is ReplicaMessage {
     case 'fetch-log':
     case 'committed-proof':
     case 'evidence':
+    case 'pre-prepare-copy':
       return true;
   }
 }

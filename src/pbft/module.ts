@@ -21,6 +21,7 @@ const MESSAGES: readonly ReplicaMessage['type'][] = [
   'fetch-log',
   'committed-proof',
   'evidence',
+  'pre-prepare-copy',
 ];
 
 export const pbftModule = {

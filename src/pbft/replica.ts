@@ -178,8 +178,9 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
     case 'committed-proof':
       return handleCommittedProof(ctx, m);
     case 'evidence':
-      // SPEC C1: evidence is the accountability layer's business (src/accountability); its wrapper
-      // intercepts it, so the core never acts on it.
+    case 'pre-prepare-copy':
+      // SPEC C1: evidence and the copies that uncover it are the accountability layer's business
+      // (src/accountability); its wrapper intercepts them, so the core never acts on them.
       return drop(ctx, 'unexpected-message', m.replica);
     default:
       return unreachable(m);

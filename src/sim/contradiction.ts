@@ -155,6 +155,7 @@ function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | unde
     case 'fetch-log':
     case 'committed-proof':
     case 'evidence':
+    case 'pre-prepare-copy':
       return undefined;
   }
 }

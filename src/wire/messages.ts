@@ -138,6 +138,19 @@ export interface CommittedProof {
   readonly sig: Signature;
 }
 
+/**
+ * A copy of the primary's signed PRE-PREPARE this replica accepted, sent to a replica whose PREPARE or
+ * COMMIT for the same (view, seq) names another digest: if the primary equivocated, the receiver now
+ * holds two pre-prepares it signed for one slot — evidence (SPEC C1, issue 16 item 4). Sent at most
+ * once per (peer, view, seq); never passed to the protocol core.
+ */
+export interface PrePrepareCopy {
+  readonly type: 'pre-prepare-copy';
+  readonly prePrepare: PrePrepare;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
 /** What an evidence message claims (SPEC C1); `EVIDENCE_KIND_CODES` gives the u32 on the wire. */
 export type EvidenceKind = 'equivocation' | 'invalid-view-change' | 'invalid-new-view';
 
@@ -180,7 +193,8 @@ export type ReplicaMessage =
   | StateChunk
   | FetchLog
   | CommittedProof
-  | EvidenceMessage;
+  | EvidenceMessage
+  | PrePrepareCopy;
 
 export type Message = Request | Reply | ReplicaMessage;
 export type MessageType = Message['type'];
@@ -200,6 +214,7 @@ export const MESSAGE_TAGS = {
   'fetch-log': 11,
   'committed-proof': 12,
   evidence: 13,
+  'pre-prepare-copy': 20,
 } as const satisfies Record<MessageType, number>;
 
 /** Strips the signature: the fields a signature covers. */

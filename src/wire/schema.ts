@@ -195,6 +195,16 @@ export const SCHEMA: Schema = {
       REPLICA, SIG,
     ],
   },
+  'pre-prepare-copy': {
+    name: 'pre-prepare-copy', tag: MESSAGE_TAGS['pre-prepare-copy'],
+    doc: 'A copy of the primary\'s signed pre-prepare the sender accepted, sent to a replica whose prepare or commit ' +
+      'for the same view and sequence number named another digest: if the primary equivocated, the receiver holds ' +
+      'two pre-prepares it signed for one slot (evidence, SPEC C1). At most one per (peer, view, seq).',
+    fields: [
+      { name: 'prePrepare', type: struct('pre-prepare'), doc: 'The primary\'s pre-prepare as the sender accepted it, with its batch' },
+      REPLICA, SIG,
+    ],
+  },
   evidence: {
     name: 'evidence', tag: MESSAGE_TAGS.evidence,
     doc: 'Evidence (SPEC C1): signed messages of replica `accused` proving it misbehaved; sent by the reporter ' +

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { MAX_REPLICAS } from '../../src/core/limits.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../../src/core/ids.ts';
 import type {
-  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, Message, MessageType, NewView, PrePrepare, Prepare,
+  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, Message, MessageType, NewView, PrePrepare, PrePrepareCopy, Prepare,
   PreparedProof, Reply, Request, StateChunk, ViewChange,
 } from '../../src/wire/messages.ts';
 
@@ -108,6 +108,12 @@ export const arbEvidence: fc.Arbitrary<EvidenceMessage> = rec({
   replica: arbReplica, sig: arbSig,
 });
 
+export const arbPrePrepareCopy: fc.Arbitrary<PrePrepareCopy> = rec({
+  type: fc.constant('pre-prepare-copy' as const),
+  prePrepare: arbPrePrepare,
+  replica: arbReplica, sig: arbSig,
+});
+
 /** One arbitrary per message type (the record type forces a new message type to get one). */
 export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>> } = {
   request: arbRequest,
@@ -123,6 +129,7 @@ export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Mess
   'fetch-log': arbFetchLog,
   'committed-proof': arbCommittedProof,
   evidence: arbEvidence,
+  'pre-prepare-copy': arbPrePrepareCopy,
 };
 
 export const arbMessage: fc.Arbitrary<Message> = fc.oneof(...Object.values(arbByType));
