@@ -43,6 +43,11 @@ export function registerGateway(program: Command): void {
 
 export async function runGateway(flags: GatewayFlags): Promise<number> {
   const logger = createLogger({ name: 'byz-gateway' });
+  // A person at a terminal reads plain lines; a log file (byz start's gateway.log) gets JSON lines only.
+  const say = (level: 'info' | 'error', msg: string, fields: Record<string, unknown> = {}): void => {
+    if (process.stderr.isTTY) process.stderr.write(`byz gateway: ${msg}\n`);
+    else logger[level](fields, msg);
+  };
   const started = await startGatewayFromConfig({
     configPath: flags.config,
     host: flags.host,
@@ -53,17 +58,17 @@ export async function runGateway(flags: GatewayFlags): Promise<number> {
     ...(flags.key === undefined ? {} : { keyPath: flags.key }),
   });
   if (!started.ok) {
-    process.stderr.write(`byz gateway: ${started.error.message}\n`);
+    say('error', started.error.message);
     return started.error.kind === 'config' ? 2 : 1;
   }
   const gateway = started.value;
-  process.stderr.write(`byz gateway: listening on ${gateway.url} (try: curl -X PUT ${gateway.url}/kv/a -d '{"value":"1"}')\n`);
+  say('info', `listening on ${gateway.url} (try: curl -X PUT ${gateway.url}/kv/a -d '{"value":"1"}')`, { url: gateway.url });
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       gateway.close().then(done, (e: unknown) => {
-        process.stderr.write(`byz gateway: error while stopping: ${String(e)}\n`);
+        say('error', `error while stopping: ${String(e)}`);
         done();
       });
     };

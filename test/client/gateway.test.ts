@@ -254,19 +254,24 @@ describe('starting the gateway from files', () => {
     ].join('\n');
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'byz', 'gateway', '--config', join(dir, CLUSTER_FILE), '--port', '0', '--pool', '1'], {
       cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, BYZ_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, BYZ_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Not a terminal: every line the gateway prints is a JSON log line (byz start's gateway.log).
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      while (!/listening on http:\/\/\S+ /.test(stderr)) {
-        if (child.exitCode !== null) assert.fail(`byz gateway exited: ${stderr}`);
+      while (!/listening on http:\/\/\S+ /.test(stdout)) {
+        if (child.exitCode !== null) assert.fail(`byz gateway exited: ${stderr}${stdout}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-      assert.ok(url !== undefined, stderr);
+      for (const line of stdout.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), `not a JSON line: ${line}`);
+      assert.equal(stderr, '', 'nothing in plain text');
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      assert.ok(url !== undefined, stdout);
       const gw = { url } as Gateway;
       assert.equal((await call(gw, 'PUT', '/kv/cli', '{"value":"via byz gateway"}')).status, 200);
       assert.equal((await call(gw, 'GET', '/kv/cli')).body['value'], 'via byz gateway');
