@@ -1,0 +1,71 @@
+// Every decoder and parser that reads bytes or text from outside the process (issue 17 item 4): the
+// network (wire messages, frames, handshake), peers' state transfers, clients' ops and results, the
+// disk (durable records), and users (config, evidence files, CLI specs, HTTP bodies). The contract
+// is the same for all: any input returns — a value or a Result error — and never throws, except the
+// error types a target names (an HTTP body parser answers 400 by throwing HttpError).
+
+import { decodeMessage } from '../../src/wire/codec.ts';
+import { FrameDecoder } from '../../src/wire/framing.ts';
+import { decodeAuth, decodeHello } from '../../src/transport/handshake.ts';
+import { decodeKvOp, decodeKvResult } from '../../src/app/kv-codec.ts';
+import { decodeSnapshotRecord, decodeState } from '../../src/service/snapshot.ts';
+import { decodeEvidenceRecord } from '../../src/accountability/records.ts';
+import { decodeStable, decodeViewRecord } from '../../src/pbft/recovery-keys.ts';
+import { decodePreparedProof } from '../../src/pbft/persist.ts';
+import { parseClusterConfig } from '../../src/config/validate.ts';
+import { parseEvidenceFile } from '../../src/accountability/file.ts';
+import { parseScenario } from '../../src/sim/twins/scenario.ts';
+import { parseByzantine } from '../../src/sim/byzantine/spec.ts';
+import { parsePartition, parseReplicaEvents } from '../../src/sim/options.ts';
+import { HttpError, parseJsonObject } from '../../src/http/io.ts';
+import { MAX_MESSAGE_BYTES } from '../../src/core/limits.ts';
+
+export interface FuzzTarget {
+  readonly name: string;
+  /** What the bytes are (the corpus generator and the mutator work on bytes; text targets decode UTF-8). */
+  readonly input: 'bytes' | 'text';
+  run(input: Uint8Array): unknown;
+  /** Errors this target may throw by design (anything else is a bug). */
+  readonly allowed?: readonly (abstract new (...args: never[]) => Error)[];
+}
+
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+const json = (b: Uint8Array): unknown => {
+  try {
+    return JSON.parse(text(b)) as unknown;
+  } catch {
+    return text(b); // not JSON: the parser gets the raw string, as a careless caller might pass
+  }
+};
+
+export const TARGETS: readonly FuzzTarget[] = [
+  { name: 'wire-message', input: 'bytes', run: (b) => decodeMessage(b) },
+  {
+    name: 'frames',
+    input: 'bytes',
+    // The stream cut into chunks at every third byte boundary, as TCP may deliver it.
+    run: (b) => {
+      const d = new FrameDecoder(MAX_MESSAGE_BYTES);
+      const out: unknown[] = [];
+      for (let i = 0; i < b.length; i += 3) out.push(d.push(b.subarray(i, i + 3)));
+      return out;
+    },
+  },
+  { name: 'handshake-hello', input: 'bytes', run: (b) => decodeHello(b) },
+  { name: 'handshake-auth', input: 'bytes', run: (b) => decodeAuth(b) },
+  { name: 'kv-op', input: 'bytes', run: (b) => decodeKvOp(b) },
+  { name: 'kv-result', input: 'bytes', run: (b) => decodeKvResult(b) },
+  { name: 'service-state', input: 'bytes', run: (b) => decodeState(b) },
+  { name: 'snapshot-record', input: 'bytes', run: (b) => decodeSnapshotRecord(b) },
+  { name: 'evidence-record', input: 'bytes', run: (b) => decodeEvidenceRecord(b) },
+  { name: 'pbft-stable-record', input: 'bytes', run: (b) => decodeStable(b) },
+  { name: 'pbft-view-record', input: 'bytes', run: (b) => decodeViewRecord(b) },
+  { name: 'pbft-prepared-proof', input: 'bytes', run: (b) => decodePreparedProof(b) },
+  { name: 'cluster-config', input: 'text', run: (b) => parseClusterConfig(json(b)) },
+  { name: 'evidence-file', input: 'text', run: (b) => parseEvidenceFile(text(b)) },
+  { name: 'twins-scenario', input: 'text', run: (b) => parseScenario(text(b)) },
+  { name: 'byzantine-spec', input: 'text', run: (b) => parseByzantine(text(b)) },
+  { name: 'sim-partition', input: 'text', run: (b) => parsePartition(text(b)) },
+  { name: 'sim-replica-events', input: 'text', run: (b) => parseReplicaEvents(text(b)) },
+  { name: 'http-json-body', input: 'text', run: (b) => parseJsonObject(b, '{"value": "…"}'), allowed: [HttpError] },
+];
