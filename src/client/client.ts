@@ -23,7 +23,7 @@ import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
 import type { BreakerState, FlightReport, Session } from './session.ts';
 import { openSession } from './session.ts';
-import { quorumSize, weakQuorumSize } from '../core/quorum.ts';
+import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
 
 export interface ConnectOptions {
   readonly config: ClusterConfig;
@@ -188,7 +188,7 @@ function health(c: Ctx): ClientHealth {
   return {
     n, f, connected,
     quorumReachable: connected.length >= c.need,
-    commitQuorumReachable: connected.length >= quorumSize(f),
+    commitQuorumReachable: connected.length >= quorumOf(n),
     view: c.session.view(), pending: c.pending, breakers: c.session.breakerStates(), closed: c.closed,
   };
 }

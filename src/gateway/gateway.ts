@@ -6,7 +6,7 @@
 //   GET    /kv/:key                                   → 200 {"key","value"} | 404 {"error":"not found"}
 //   DELETE /kv/:key                                   → 200 {"key","deleted":true} | 404
 //   GET    /health                                    → 200 | 503 with the client's view of the cluster
-//   GET    /readyz                                    → 200 | 503: can the cluster commit (2f+1 connected)?
+//   GET    /readyz                                    → 200 | 503: can the cluster commit (a quorum connected)?
 //   GET    /livez                                     → 200 while the gateway process serves
 //   GET    /metrics                                   → Prometheus text (src/gateway/metrics.ts)
 // Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
@@ -26,7 +26,7 @@ import { throttledLog } from '../log/throttle.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ThrottledLog } from '../log/throttle.ts';
-import { quorumSize, weakQuorumSize } from '../core/quorum.ts';
+import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
 
 export interface GatewayOptions {
   /** A client or a pool of clients (connectPool) for concurrent requests. */
@@ -139,16 +139,16 @@ async function handleKv(client: KvClient, pathname: string, req: IncomingMessage
 }
 
 /**
- * Ready: 2f+1 replicas connected, so an operation can commit (every operation, reads included, is
+^ * Ready: a quorum (2f+1 at n = 3f+1) of replicas connected, so an operation can commit (every operation, reads included, is
  * ordered). f+1 connected replicas can vouch for a result but not make one: a gateway that counted
  * those would say "ok" while every write timed out.
  */
 function readiness(client: KvClient): { ready: boolean; reason: string } {
   const h = client.health();
-  const commitQuorum = quorumSize(h.f);
+  const commitQuorum = quorumOf(h.n);
   if (h.closed) return { ready: false, reason: 'the gateway has closed its client connections' };
   if (!h.commitQuorumReachable) {
-    return { ready: false, reason: `connected to ${h.connected.length} of ${h.n} replicas; committing needs ${commitQuorum} (2f+1)` };
+    return { ready: false, reason: `connected to ${h.connected.length} of ${h.n} replicas; committing needs ${commitQuorum} (the commit quorum)` };
   }
   return { ready: true, reason: `connected to ${h.connected.length} of ${h.n} replicas (commit quorum ${commitQuorum})` };
 }
@@ -162,7 +162,7 @@ function handleHealth(client: KvClient, res: ServerResponse): void {
     replicas: h.n,
     faultsTolerated: h.f,
     connected: h.connected,
-    commitQuorum: quorumSize(h.f),
+    commitQuorum: quorumOf(h.n),
     replyQuorum: weakQuorumSize(h.f),
     view: h.view,
     pending: h.pending,

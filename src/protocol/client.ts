@@ -8,7 +8,7 @@ import { reqNo as toReqNo, replicaId, signature, toHex, view as toView } from '.
 import type { Signer } from '../core/crypto-port.ts';
 import type { Verified } from '../core/verified.ts';
 import { assert } from '../core/assert.ts';
-import { primaryOf, quorumSize, weakQuorumSize } from '../core/quorum.ts';
+import { primaryOf, quorumOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -99,7 +99,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       p.votes.set(reply.replica, key);
       // §4.1: f+1 matching replies from distinct replicas include one from a correct replica.
       // A read-only request (§5.1.3) is answered without ordering, so it needs 2f+1.
-      const needed = p.request.readOnly ? quorumSize(opts.f) : weakQuorumSize(opts.f);
+      const needed = p.request.readOnly ? quorumOf(opts.n) : weakQuorumSize(opts.f);
       let matching = 0;
       for (const v of p.votes.values()) if (v === key) matching++;
       if (matching < needed) return {};

@@ -198,7 +198,7 @@ describe('HTTP gateway without a quorum', () => {
       const health = await call(gw, 'GET', '/health');
       assert.equal(health.status, 503);
       assert.equal(health.body['status'], 'unavailable');
-      assert.match(String(health.body['reason']), /connected to 2 of 4 replicas; committing needs 3 \(2f\+1\)/);
+      assert.match(String(health.body['reason']), /connected to 2 of 4 replicas; committing needs 3 \(the commit quorum\)/);
       const ready = await call(gw, 'GET', '/readyz');
       assert.equal(ready.status, 503);
       assert.equal(ready.body['ready'], false);

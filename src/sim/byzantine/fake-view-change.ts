@@ -15,7 +15,7 @@ import type { PrePrepare, Prepare, PreparedProof, ViewChange } from '../../wire/
 import { batchBytes } from '../../wire/codec.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, createRing, message, otherDigest, resign, signNew } from './util.ts';
-import { quorumSize } from '../../core/quorum.ts';
+import { quorumOf } from '../../core/quorum.ts';
 
 export const FAKE_VIEW_CHANGE_VARIANTS = ['too-few-prepares', 'digest-mismatch', 'stale-certificate', 'forged-pre-prepare'] as const;
 type Variant = (typeof FAKE_VIEW_CHANGE_VARIANTS)[number];
@@ -53,14 +53,14 @@ function create(ctx: BehaviourCtx): Adversary {
 
   const tooFew = (vc: ViewChange): ViewChange => {
     const c = baseCert(vc);
-    return withCert(vc, { prePrepare: c.prePrepare, prepares: c.prepares.slice(0, Math.max(0, quorumSize(ctx.f) - 2)) });
+    return withCert(vc, { prePrepare: c.prePrepare, prepares: c.prepares.slice(0, Math.max(0, quorumOf(ctx.n) - 2)) });
   };
 
   const mismatch = (vc: ViewChange): ViewChange => {
     const c = baseCert(vc);
     const pp = c.prePrepare;
     const mine = signNew<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: otherDigest(ctx.hash, pp.digest, 'fake-vc'), replica: ctx.id });
-    return withCert(vc, { prePrepare: pp, prepares: [mine, ...c.prepares.filter((p) => p.replica !== ctx.id)].slice(0, quorumSize(ctx.f) - 1) });
+    return withCert(vc, { prePrepare: pp, prepares: [mine, ...c.prepares.filter((p) => p.replica !== ctx.id)].slice(0, quorumOf(ctx.n) - 1) });
   };
 
   const stale = (vc: ViewChange): ViewChange => {
