@@ -4,7 +4,8 @@
 //   export function workload(rng): Uint8Array       optional: one op for a simulated client
 //                                                   (required by `byz sim --app`)
 // PATH is a .ts/.mts/.js/.mjs/.cjs file, or a folder with package.json "main" or an index file.
-// TypeScript loads through tsx, which `byz` (bin/byz.mjs) registers. Every problem is returned as
+// TypeScript loads through tsx: from source tsx runs everything; a compiled byz registers the tsx
+// installed next to it on the first .ts app (or says how to install it). Every problem is returned as
 // one message that names what is wrong and how to fix it; nothing here throws at the caller.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import type { App, AppFactory, WorkloadFn } from '../app/types.ts';
 import { describe, guardApp } from '../app/guard.ts';
 import type { GuardedCall } from '../app/guard.ts';
 import { probeApp, probeWorkload } from './probe.ts';
+import { CURRENT_RUNTIME } from '../cli/runtime.ts';
 
 export interface LoadedApp {
   /** The path as given (for messages and replay commands). */
@@ -35,6 +37,26 @@ export interface LoadOptions {
 }
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+const TYPESCRIPT = ['.ts', '.mts'];
+let tsxRegistered = false;
+
+/**
+ * A compiled byz (dist/, src/cli/runtime.ts) has no TypeScript loader of its own: a .ts app module
+ * brings in tsx, resolved from byz's own location (so the user's project's tsx) and registered
+ * once. From source, tsx already runs everything.
+ */
+async function typeScriptLoader(): Promise<Result<true, string>> {
+  if (CURRENT_RUNTIME === 'tsx' || tsxRegistered) return ok(true);
+  let api: { register: () => unknown };
+  try {
+    api = await import('tsx/esm/api');
+  } catch {
+    return err('it is TypeScript, and byz runs compiled JavaScript: install tsx in your project (`npm install --save-dev tsx`) so byz can load it, or compile the app to .js');
+  }
+  api.register();
+  tsxRegistered = true;
+  return ok(true);
+}
 const INDEX_FILES = EXTENSIONS.map((e) => `index${e}`);
 const CONTRACT = 'see docs/APPS.md and examples/counter';
 
@@ -87,13 +109,17 @@ function packageMain(dir: string): Result<string | undefined, string> {
 }
 
 async function importModule(file: string): Promise<Result<Record<string, unknown>, string>> {
+  if (TYPESCRIPT.includes(extname(file))) {
+    const ready = await typeScriptLoader();
+    if (!ready.ok) return err(`cannot import ${file}: ${ready.error}`);
+  }
   try {
     return ok((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     const message = e instanceof Error ? e.message : String(e);
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
-      return err(`cannot import ${file}: this Node cannot load TypeScript by itself; run through \`npx byz\` (it loads TypeScript via tsx) or compile the module to .js (${message})`);
+      return err(`cannot import ${file}: this Node cannot load TypeScript by itself; install tsx next to it (\`npm install --save-dev tsx\`) or compile the module to .js (${message})`);
     }
     return err(`importing ${file} failed: ${message}; fix the module so that \`node ${file}\` loads`);
   }

@@ -7,9 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runInit } from '../cli/init.ts';
 import { fetchStatus, stopAll, waitUntil } from '../cli/procs.ts';
+import { entryArgs } from '../cli/runtime.ts';
+import type { Runtime } from '../cli/runtime.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import { CLIENT_KEY_FILE, parseClusterConfig, serializeClusterConfig } from '../config/index.ts';
 import type { ProcSample, ReplicaCounters } from './measure.ts';
@@ -28,11 +29,11 @@ export interface ClusterSpec {
   readonly profileDir?: string;
   /** Keep the temp folder (logs, data) after stop. */
   readonly keep?: boolean;
-  /** 'tsx' runs src/ through tsx (what `byz` does); 'compiled' runs dist/ (after `npm run build`). */
+  /** 'tsx' runs src/ through tsx, 'compiled' runs dist/ (src/cli/runtime.ts); default: as this process runs. */
   readonly runtime?: Runtime;
 }
 
-export type Runtime = 'tsx' | 'compiled';
+export type { Runtime } from '../cli/runtime.ts';
 
 export interface ReplicaSnapshot {
   readonly proc: ProcSample | undefined;
@@ -49,14 +50,6 @@ export interface BenchCluster {
   /** Replica processes that exited (a crash under load is a result, not something to hide). */
   exited(): number[];
   stop(): Promise<void>;
-}
-
-export const TSX = import.meta.resolve('tsx');
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Node arguments that run a module of src/ (e.g. 'cli/main') under the given runtime. */
-export function entryArgs(runtime: Runtime, module: string): string[] {
-  return runtime === 'tsx' ? ['--import', TSX, join(REPO, 'src', `${module}.ts`)] : [join(REPO, 'dist', `${module}.js`)];
 }
 
 function storageArgs(mode: StorageMode): string[] {
@@ -113,7 +106,7 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs, ...entryArgs(spec.runtime ?? 'tsx', 'cli/main'), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage)];
+    const args = [...nodeArgs, ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage)];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
   });
   const stop = async (): Promise<void> => {

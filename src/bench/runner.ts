@@ -6,7 +6,8 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchCluster, ClusterSpec, ReplicaSnapshot, Runtime } from './cluster.ts';
-import { entryArgs, startBenchCluster } from './cluster.ts';
+import { startBenchCluster } from './cluster.ts';
+import { entryArgs } from '../cli/runtime.ts';
 import type { LoadChildInput, ParentMessage } from './loadgen-main.ts';
 import type { LoadSpec, WindowStats } from './loadgen.ts';
 import type { MachineCpu } from './measure.ts';
@@ -42,7 +43,7 @@ export interface LoadChild {
 /** Forks the load generator and waits until every identity is connected. */
 export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime): Promise<LoadChild> {
   const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec };
-  const entry = entryArgs(runtime, 'bench/loadgen-main');
+  const entry = entryArgs('bench/loadgen-main', runtime);
   const execArgv = [...entry.slice(0, -1), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])];
   const child = fork(entry[entry.length - 1]!, [], { execArgv, env: { ...process.env, BYZ_BENCH_LOAD: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters: { expect: string; resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];

@@ -4,7 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
@@ -13,10 +13,10 @@ import { markdown, writeReport } from '../bench/report.ts';
 import type { SuiteOptions } from '../bench/suites.ts';
 import { CURVE_FRACTIONS, runSuite } from '../bench/suites.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
+import { CURRENT_RUNTIME, PACKAGE_ROOT } from './runtime.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const TSC = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
-export const DEFAULT_RESULTS_DIR = join(REPO, 'bench', 'results');
+// In a checkout, results go to bench/results; an installed package writes to ./bench-results.
+export const DEFAULT_RESULTS_DIR = existsSync(join(PACKAGE_ROOT, 'bench')) ? join(PACKAGE_ROOT, 'bench', 'results') : resolve('bench-results');
 
 export interface BenchFlags {
   readonly quick?: boolean;
@@ -96,7 +96,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
       ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
-      runtime: flags.compiled ? 'compiled' : 'tsx',
+      runtime: flags.compiled ? 'compiled' : CURRENT_RUNTIME,
       progress,
     },
     replicas: flags.replicas ?? [4],
@@ -137,7 +137,7 @@ export function registerBench(program: Command): void {
     .option('--no-curve', 'skip the curve in the full suite')
     .option('--out <dir>', 'results folder', DEFAULT_RESULTS_DIR)
     .option('--name <name>', 'results file name (default: quick, full or custom-<time>)')
-    .option('--compiled', 'build dist/ (npm run build) and run replicas and load generator from it instead of through tsx', false)
+    .option('--compiled', 'from a checkout run through tsx: build dist/ (npm run build) and run replicas and load generator from it (compiled byz always runs dist/)', false)
     .option('--profile <dir>', 'write V8 CPU profiles of every replica and the load generator here')
     .option('--client-tick-ms <ms>', 'load generator: client timer period', positiveInt, 50)
     .option('--client-retransmit-ms <ms>', 'load generator: request retransmission timeout', positiveInt, 2000)
@@ -150,13 +150,14 @@ export function registerBench(program: Command): void {
 /** `npm run build`: tsc emits dist/ even when it reports type errors; a missing entry point is fatal. */
 function buildDist(progress: (line: string) => void): void {
   progress('building dist/ (tsc -p tsconfig.build.json)');
+  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
   try {
-    execFileSync(process.execPath, [TSC, '-p', join(REPO, 'tsconfig.build.json')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [tsc, '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch {
     progress('tsc reported errors; using what it emitted');
   }
   for (const f of ['cli/main.js', 'bench/loadgen-main.js']) {
-    if (!existsSync(join(REPO, 'dist', f))) throw new Error(`the build did not produce dist/${f}`);
+    if (!existsSync(join(PACKAGE_ROOT, 'dist', f))) throw new Error(`the build did not produce dist/${f}`);
   }
 }
 
@@ -164,7 +165,7 @@ export async function runBench(flags: BenchFlags, command: string): Promise<numb
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
   const o = suiteOptions(flags, command, progress);
   try {
-    if (flags.compiled) buildDist(progress);
+    if (flags.compiled && CURRENT_RUNTIME === 'tsx') buildDist(progress);
     const report = await runSuite(o);
     const name = flags.name ?? (o.kind === 'custom' ? `custom-${report.startedAt.replace(/[:.]/g, '-')}` : o.kind);
     const paths = writeReport(report, flags.out, name);

@@ -1,4 +1,4 @@
-// The `byz` command line (bin/byz.mjs imports this file). Each command lives in its own module and
+// The `byz` command line (bin/byz.mjs runs this file: dist/cli/main.js, or main.ts through tsx). Each command lives in its own module and
 // exposes register<Name>(program); add new commands in registerCommands below.
 // Exit codes shared by every command: 0 success, 1 the command ran and failed, 2 bad usage.
 
@@ -15,6 +15,7 @@ import { registerBench } from './bench.ts';
 import { registerEvidence } from './evidence.ts';
 import { registerTwins } from './twins.ts';
 import { runDemo } from '../sim/demo.ts';
+import { packageVersion } from './runtime.ts';
 
 /** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
 function registerDemo(program: Command): void {
@@ -46,6 +47,7 @@ export function registerCommands(program: Command): void {
 export function buildProgram(): Command {
   const program = new Command('byz')
     .description('byzantium: Byzantine-fault-tolerant state machine replication (PBFT)')
+    .version(packageVersion(), '-V, --version', 'print the package version')
     .showHelpAfterError('(run with --help for usage)')
     // Commander errors (unknown flag, missing value) become exit code 2 below; set before the
     // subcommands are added so they inherit it.

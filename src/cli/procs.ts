@@ -3,15 +3,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { entryArgs } from './runtime.ts';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-
-/** Runs `byz <args>` in a child process, stdout/stderr appended to logPath. */
+/**
+ * Runs `byz <args>` in a child process, stdout/stderr appended to logPath. The child runs as this
+ * process does (src/cli/runtime.ts): compiled dist/cli/main.js from a compiled byz, main.ts under
+ * tsx from source.
+ */
 export function spawnByz(args: readonly string[], logPath: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const entry = entryArgs('cli/main');
   const fd = openSync(logPath, 'a');
-  return spawn(process.execPath, ['--import', TSX, MAIN, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  return spawn(process.execPath, [...entry, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
 }
 
 /** SIGKILL and wait for the exit. */
