@@ -5,7 +5,7 @@
 // Results (UTF-8):    "ok V" with the value V, or "err REASON" for a malformed op (never a throw)
 // Snapshot:           "CNT1" ‖ u64 big-endian value (canonical: equal states give equal bytes)
 //
-// In your own project import from the package instead of the relative path.
+// In your own project import from the package instead of the relative path: 'byzantium/app'.
 
 import { defineApp, defineWorkload } from '../../src/app/index.ts';
 import type { App, Digest, HashFn } from '../../src/app/index.ts';

@@ -46,7 +46,7 @@ test('the tarball holds the build, bin, docs and licence only, and every export 
   await run(process.execPath, [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { cwd: ROOT, timeout: 240_000 });
   const packed = JSON.parse(await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], stage)) as { filename: string; files: { path: string }[] }[];
   const paths = packed[0]!.files.map((f) => f.path);
-  assert.deepEqual(packageProblems(JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8')), paths), []);
+  assert.deepEqual(packageProblems(JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8')) as Record<string, unknown>, paths), []);
   assert.ok(existsSync(join(tmp, packed[0]!.filename)));
 });
 
