@@ -4,6 +4,7 @@
 //   - its wire messages (their names; the codec and docs/PROTOCOL.md give their tags and schema);
 //   - its parameters: defaults, validation, and how the cluster config's timing maps onto them;
 //   - its evidence rules (SPEC C1), which the accountability layer and `byz evidence verify` use;
+//   - how a third party checks its decision certificates (the audit trail, `byz audit verify`);
 //   - create and recover: a pure core (handle(input) → output) ordering batches for the service.
 // The node, the simulator, Twins, config validation, evidence verification and the bench look a
 // module up in the registry (registry.ts) by name; none of them imports a protocol folder.
@@ -20,6 +21,7 @@ export type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/cor
 
 export type { EngineParams } from '../protocol/params.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
+import type { CertificateClaim, CertificateContext } from '../protocol/types.ts';
 
 export interface ProtocolModule<P = EngineParams> {
   /** The name in the config and on the command line. */
@@ -39,6 +41,13 @@ export interface ProtocolModule<P = EngineParams> {
   readonly plantedBugs: readonly string[];
   /** State-independent evidence rules (SPEC C1), the same at every replica and for a third party. */
   evidenceRules(cfg: { readonly n: number; readonly params: P; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules;
+  /**
+   * Why `certificate` (ExecutedBatch.committed.certificate) does not prove that the batch with
+   * `claim.digest` was decided at `claim.seq` in `claim.view`, or undefined when it does — checked with
+   * the public keys alone (signatures under ctx.domain, quorum from src/core/quorum.ts). The audit
+   * trail's verifier (src/audit) calls it for the protocol its configuration record names.
+   */
+  verifyCertificate(claim: CertificateClaim, certificate: readonly ReplicaMessage[], ctx: CertificateContext): string | undefined;
   create(opts: CoreOptions<P>): ProtocolCore;
   /** Rebuilds a core from its durable records after a crash (durable before sent, SPEC D2). */
   recover(opts: CoreOptions<P>, records: ReadonlyMap<string, Uint8Array>): ProtocolCore;

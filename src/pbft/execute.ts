@@ -30,7 +30,8 @@ function committedBatch(ctx: Ctx, e: LogEntry, pp: PrePrepare): Committed {
 
 function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
   const st = ctx.st;
-  const result = executeBatch(st.svc, committedBatch(ctx, e, pp));
+  const committed = committedBatch(ctx, e, pp);
+  const result = executeBatch(st.svc, committed);
   for (const r of result.replies) ctx.out.replies.push(r);
   st.lastExecuted = e.seq;
   st.lastProgressTick = st.tick;
@@ -38,7 +39,7 @@ function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
   const digestAfter = e.seq % st.params.checkpointInterval === 0 ? takeCheckpoint(ctx, e.seq) : undefined;
   ctx.out.executed.push(
     digestAfter === undefined
-      ? { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed }
-      : { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, stateDigest: digestAfter },
+      ? { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, committed }
+      : { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, stateDigest: digestAfter, committed },
   );
 }

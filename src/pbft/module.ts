@@ -8,6 +8,7 @@ import { DEFAULT_PARAMS, validateParams } from './params.ts';
 import { createReplica, recoverReplica } from './replica.ts';
 import { pbftEvidenceRules } from './evidence-rules.ts';
 import { PLANTED_BUG_NAMES } from './bugs.ts';
+import { verifyPbftCertificate } from './certificate.ts';
 
 const MESSAGES: readonly ReplicaMessage['type'][] = [
   'pre-prepare',
@@ -35,6 +36,7 @@ export const pbftModule = {
   },
   plantedBugs: PLANTED_BUG_NAMES,
   evidenceRules: pbftEvidenceRules,
+  verifyCertificate: verifyPbftCertificate,
   create: createReplica,
   recover: recoverReplica,
 } as const;

@@ -3,7 +3,9 @@
 // The caller must make output.persist durable before any of output.send / output.replies leave the
 // process (SPEC D2, "durable before sent"); the simulator and the node driver both enforce it.
 
-import type { Digest, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { Digest, PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { VerifyFn } from '../core/crypto-port.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Verified } from '../core/verified.ts';
 import type { EvidenceKind, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
@@ -46,6 +48,8 @@ export interface ExecutedBatch {
   readonly executed: readonly ExecutedRequest[];
   /** State digest after seq, when seq is a checkpoint. */
   readonly stateDigest?: Digest;
+  /** What the protocol decided (full request list, certificate): a reference for the audit trail (src/audit), never a copy. */
+  readonly committed: Committed;
 }
 
 /** A peer as the accountability layer sees it (SPEC C2; docs/ACCOUNTABILITY.md). */
@@ -110,4 +114,19 @@ export interface ReplicaStatus {
   readonly clientTableSize: number;
   readonly pendingRequests: number;
   readonly stateTransfer: boolean;
+}
+
+/** What a certificate is claimed to prove: the batch with `digest` was decided at `seq` in `view`. */
+export interface CertificateClaim {
+  readonly seq: Seq;
+  readonly view: View;
+  readonly digest: Digest;
+}
+
+/** What a third party needs to check a certificate: the keys, a verify function and the signing domain. */
+export interface CertificateContext {
+  readonly n: number;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly verify: VerifyFn;
+  readonly domain: SigningDomain;
 }

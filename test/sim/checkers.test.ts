@@ -21,7 +21,8 @@ function req(client: ClientId, rn: number, op: KvOp = { type: 'get', key: 'k' })
 
 function batch(s: number, d: string, reqs: readonly Request[]): ExecutedBatch {
   const executed: ExecutedRequest[] = reqs.map((request) => ({ request, result: new Uint8Array(0) }));
-  return { view: view(0), seq: seq(s), digest: digest(d.padEnd(64, '0')), executed };
+  const committed = { epoch: 0, seq: seq(s), view: view(0), digest: digest(d.padEnd(64, '0')), requests: reqs, certificate: [] };
+  return { view: view(0), seq: seq(s), digest: digest(d.padEnd(64, '0')), executed, committed };
 }
 
 /** Feeds batches in order (replica, batch) and returns the first violation. */

@@ -181,7 +181,11 @@ test('recovery: from the primary failure to the next new batch; a cascade is one
 test('safety checker: exactly-once still holds across pruning below the durable checkpoints', () => {
   const A = clientId('aa'.repeat(32));
   const req = (n: number) => ({ request: { type: 'request' as const, client: A, reqNo: reqNo(n), op: new Uint8Array(0), readOnly: false, sig: SIG }, result: new Uint8Array(0) });
-  const b = (n: number, r: number): ExecutedBatch => ({ view: view(0), seq: seq(n), digest: D(`b${n}`), executed: [req(r)] });
+  const b = (n: number, r: number): ExecutedBatch => {
+    const executed = [req(r)];
+    const committed = { epoch: 0, seq: seq(n), view: view(0), digest: D(`b${n}`), requests: executed.map((e) => e.request), certificate: [] };
+    return { view: view(0), seq: seq(n), digest: D(`b${n}`), executed, committed };
+  };
   const s = createSafetyChecker(1);
   for (let n = 1; n <= 4; n++) assert.equal(s.onExecuted(replicaId(0), b(n, n), 1).violation, undefined);
   s.onStable(replicaId(0), 3);
