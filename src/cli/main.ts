@@ -13,6 +13,7 @@ import { registerGateway } from './gateway.ts';
 import { registerTour } from './tour.ts';
 import { registerBench } from './bench.ts';
 import { registerEvidence } from './evidence.ts';
+import { registerAudit } from './audit.ts';
 import { registerTwins } from './twins.ts';
 import { runDemo } from '../sim/demo.ts';
 import { packageVersion } from './runtime.ts';
@@ -41,6 +42,7 @@ export function registerCommands(program: Command): void {
   registerStart(program);
   registerBench(program);
   registerEvidence(program);
+  registerAudit(program);
   registerTwins(program);
 }
 

@@ -8,6 +8,7 @@ import type { ReplicaNodeOptions } from '../node/node.ts';
 import { loadAppModule } from '../app-loader/load.ts';
 import { createLogger } from '../log/logger.ts';
 import { DEFAULT_STATUS_PORT_LIMITS } from '../http/admission.ts';
+import { DEFAULT_AUDIT_RETAIN_MB } from '../node/audit.ts';
 
 export interface NodeFlags {
   readonly config: string;
@@ -19,6 +20,12 @@ export interface NodeFlags {
   readonly app?: string;
   /** Re-render /metrics at most once per this many ms (docs/LIMITS.md). */
   readonly metricsCacheMs?: string;
+  /** The audit trail's folder (docs/AUDIT.md); default <data>/replica-<id>/audit. */
+  readonly auditDir?: string;
+  /** Keep about this many MiB of audit segments. */
+  readonly auditRetainMb?: string;
+  /** false with --no-audit. */
+  readonly audit?: boolean;
 }
 
 export function registerNode(program: Command): void {
@@ -31,6 +38,9 @@ export function registerNode(program: Command): void {
     .option('--storage <kind>', 'lmdb (durable, default) or memory', 'lmdb')
     .option('--no-durable', 'do not flush LMDB writes before sending (faster, unsafe on power loss)')
     .option('--app <path>', 'replicate your own application module instead of the KV store (docs/APPS.md); every replica must load the same one')
+    .option('--audit-dir <dir>', 'folder of the audit trail (docs/AUDIT.md; default <data>/replica-<id>/audit)')
+    .option('--audit-retain-mb <mb>', `keep about this many MiB of the newest audit segments, deleting the oldest (default ${DEFAULT_AUDIT_RETAIN_MB})`)
+    .option('--no-audit', 'do not keep an audit trail')
     .option('--metrics-cache-ms <ms>', `re-render /metrics at most once per <ms> (default ${DEFAULT_STATUS_PORT_LIMITS.metricsCacheMs}; 0 renders every scrape)`)
     .action(async (flags: NodeFlags) => {
       process.exitCode = await runNode(flags);
@@ -50,6 +60,11 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   const metricsCacheMs = flags.metricsCacheMs === undefined ? undefined : Number(flags.metricsCacheMs);
   if (metricsCacheMs !== undefined && (!Number.isSafeInteger(metricsCacheMs) || metricsCacheMs < 0)) {
     process.stderr.write(`byz node: --metrics-cache-ms must be a whole number of milliseconds ≥ 0, got "${flags.metricsCacheMs}"\n`);
+    return 2;
+  }
+  const audit = auditOptions(flags);
+  if (typeof audit === 'string') {
+    process.stderr.write(`byz node: ${audit}\n`);
     return 2;
   }
   const configPath = resolve(flags.config);
@@ -82,6 +97,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     dataDir: resolve(flags.data ?? dirname(configPath)),
     storage: flags.storage,
     durable: flags.durable,
+    ...(audit === undefined ? {} : { audit }),
     ...(metricsCacheMs === undefined ? {} : { statusPort: { metricsCacheMs } }),
     ...(process.env.BYZ_SENT_LOG === undefined ? {} : { sentLogPath: process.env.BYZ_SENT_LOG }),
   });
@@ -98,6 +114,24 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     process.on('SIGTERM', stop);
   });
   return 0;
+}
+
+/** --audit-dir / --audit-retain-mb / --no-audit, checked; a string is the error. Undefined: the node's default. */
+export function auditOptions(flags: Pick<NodeFlags, 'auditDir' | 'auditRetainMb' | 'audit'>): ReplicaNodeOptions['audit'] | string {
+  if (flags.audit === false) {
+    if (flags.auditDir !== undefined || flags.auditRetainMb !== undefined) return '--no-audit turns the audit trail off: drop --audit-dir / --audit-retain-mb, or drop --no-audit';
+    return false;
+  }
+  const mb = flags.auditRetainMb === undefined ? undefined : Number(flags.auditRetainMb);
+  if (mb !== undefined && (flags.auditRetainMb!.trim() === '' || !Number.isFinite(mb) || mb < 1 || mb > 1_048_576)) {
+    return `--audit-retain-mb must be a number of MiB from 1 to 1048576 (1 TiB), got "${flags.auditRetainMb}"`;
+  }
+  if (flags.auditDir !== undefined && flags.auditDir.trim() === '') return '--audit-dir must name a folder, got an empty string';
+  if (flags.auditDir === undefined && mb === undefined) return undefined;
+  return {
+    ...(flags.auditDir === undefined ? {} : { dir: resolve(flags.auditDir) }),
+    ...(mb === undefined ? {} : { retainBytes: Math.floor(mb * 1024 * 1024) }),
+  };
 }
 
 /** `--app PATH` loaded and guarded (src/app-loader); a caught throw of the app is logged. A string is the error. */

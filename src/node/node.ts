@@ -42,6 +42,8 @@ import type { Logger } from '../log/logger.ts';
 import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
 import { createRoundObserver } from './observe.ts';
+import type { AuditOptions, NodeAudit } from './audit.ts';
+import { openNodeAudit } from './audit.ts';
 import { startHttp } from './http.ts';
 import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/admission.ts';
 import type { StatusPortLimits } from '../http/admission.ts';
@@ -71,6 +73,8 @@ export interface ReplicaNodeOptions {
   readonly app?: { readonly name: string; readonly create: AppFactory };
   /** Bounds of the HTTP status port (docs/LIMITS.md); default DEFAULT_STATUS_PORT_LIMITS. */
   readonly statusPort?: Partial<StatusPortLimits>;
+  /** The audit trail (docs/AUDIT.md): false turns it off; default on with lmdb storage, off with memory. */
+  readonly audit?: AuditOptions | false;
 }
 
 export interface ReplicaNode {
@@ -102,9 +106,10 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const log = opts.logger ?? createLogger({ name: 'byz-node', replica: String(opts.id) });
   const storage = await openStorage(opts);
   const { core, app, params } = await closingOnFailure(storage, () => recoverCore(opts, who, storage, log));
+  const audit = await closingOnFailure(storage, () => startAudit(opts, who, core, params, log));
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const transport = buildTransport(opts.config, who, log);
-  const driver = startDriver(opts, who, core, storage, transport, metrics, log);
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit);
   const life = { stopping: false };
   routeInbound(who, transport, driver, metrics, life);
   await listen(opts, who, transport, storage);
@@ -122,6 +127,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     clearInterval(ticker);
     await transport.stop();
     await driver.stop();
+    await audit?.flush();
     await storage.close();
   });
   const gauges = startGauges(metrics, transport, driver, core);
@@ -137,6 +143,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await transport.stop();
       await driver.stop();
+      await audit?.flush();
       await storage.close();
       log.info('replica stopped');
     },
@@ -189,6 +196,13 @@ function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, 
   return { core, app, params };
 }
 
+/** Step 2b: the audit trail (docs/AUDIT.md), unless turned off (default off with memory storage). */
+async function startAudit(opts: ReplicaNodeOptions, who: Identity, core: Core, params: EngineParams, log: Logger): Promise<NodeAudit | undefined> {
+  const audit = opts.audit ?? (opts.storage === 'memory' ? false : {});
+  if (audit === false) return undefined;
+  return openNodeAudit(audit, { config: opts.config, id: who.id, keys: who.keys, params, core, log, replicaDir: join(opts.dataDir, `replica-${opts.id}`) });
+}
+
 /** Step 3: TCP to the other replicas and from clients, with the config's limits. */
 function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpTransport {
   const { id, me, keys, signer } = who;
@@ -213,7 +227,7 @@ function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpT
 }
 
 /** Step 4: the driver (group commit, then release: durable before sent, SPEC D2). */
-function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger): NodeDriver<AccountableInput> {
+function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger, audit: NodeAudit | undefined): NodeDriver<AccountableInput> {
   const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
   const fatal = (err: unknown): void => {
@@ -234,7 +248,7 @@ function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storag
       for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
       metrics.messagesOut.inc({ type: 'reply' }, replies.length);
     },
-    observe: createRoundObserver(metrics, log),
+    observe: createRoundObserver(metrics, log, audit),
     fatal,
   }, { inboxMax: 100_000, roundMax: 4096 });
 }
@@ -327,9 +341,9 @@ function startGauges(metrics: NodeMetrics, transport: TcpTransport, driver: Node
 }
 
 /** Runs a start-up step; if it throws, the store is closed first (no handle left behind). */
-async function closingOnFailure<T>(storage: Storage, step: () => T): Promise<T> {
+async function closingOnFailure<T>(storage: Storage, step: () => T | Promise<T>): Promise<T> {
   try {
-    return step();
+    return await step();
   } catch (e) {
     await storage.close();
     throw e;

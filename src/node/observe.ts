@@ -5,15 +5,21 @@ import type { NodeMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RoundStats } from './driver.ts';
 
+type RoundAudit = (executed: readonly ExecutedBatch[], events: readonly CoreEvent[]) => void;
+
 export type RoundObserver = (executed: readonly ExecutedBatch[], events: readonly CoreEvent[], round: RoundStats) => void;
 
-/** One observer per node: proposal times by seq (at the primary) feed the commit-latency histogram. */
-export function createRoundObserver(m: NodeMetrics, log: Logger): RoundObserver {
+/**
+ * One observer per node: proposal times by seq (at the primary) feed the commit-latency histogram;
+ * the audit trail, when on, gets the round's batches and events as one append (src/node/audit.ts).
+ */
+export function createRoundObserver(m: NodeMetrics, log: Logger, audit?: { observe: RoundAudit }): RoundObserver {
   const proposedAt = new Map<number, number>();
   return (executed, events, round) => {
     m.processing.observe(round.handleMs / 1000);
     if (round.persistOps > 0) m.storageFlush.observe(round.flushMs / 1000);
     observeRound(m, log, proposedAt, executed, events);
+    audit?.observe(executed, events);
   };
 }
 
