@@ -4,7 +4,6 @@
 // record a trail starts with. Protocol-neutral: certificates are kept as the protocol's own signed
 // messages, which its module checks (src/engine/module.ts verifyCertificate).
 
-import { toHex } from '../core/ids.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 import type { PublicKey } from '../core/ids.ts';
 import type { CoreEvent, ExecutedBatch } from '../protocol/types.ts';
@@ -21,6 +20,9 @@ export interface AuditConfigInfo {
   readonly replicaKeys: readonly PublicKey[];
   readonly params: { readonly windowSize: number; readonly checkpointInterval: number };
 }
+
+/** Lowercase hex, as src/core/ids.ts toHex spells it; Node's encoder, since this runs once per request on the node's event loop. */
+const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 export function configBody(c: AuditConfigInfo): Omit<AuditConfigBody, 'type' | 'reason'> {
   const n = c.replicaKeys.length;
