@@ -96,13 +96,15 @@ interface State {
 
 export function verifyAuditDir(dir: string, opts: AuditVerifyOptions): Result<AuditSummary, AuditFailure> {
   const suite = opts.suite ?? ed25519Suite;
-  const names = readdirSync(dir).filter((n) => SEGMENT_RE.test(n)).sort();
+  const names = readNames(dir);
+  if (typeof names === 'string') return err({ file: dir, line: 0, problem: names });
   if (names.length === 0) return err({ file: dir, line: 0, problem: 'no segment files (segment-NNNNNNNN.jsonl): not an audit folder, or the trail was never written' });
   const st: State = { prev: GENESIS, prevAt: '', batches: 0, requests: 0, views: 0, checkpoints: 0, evidence: 0, starts: 0, skipped: 0 };
   let tornTail: string | undefined;
   for (const [k, name] of names.entries()) {
     const newest = k === names.length - 1;
-    const text = readFileSync(join(dir, name), 'utf8');
+    const text = readText(join(dir, name));
+    if (text === undefined) return err({ file: name, line: 0, problem: 'cannot be read as a file' });
     const lines = text.split('\n');
     const tail = lines.pop() ?? '';
     if (tail !== '') {
@@ -133,6 +135,22 @@ export function verifyAuditDir(dir: string, opts: AuditVerifyOptions): Result<Au
     head: { index: st.expected - 1, hash: st.prev },
     ...(tornTail === undefined ? {} : { tornTail }),
   });
+}
+
+function readNames(dir: string): string[] | string {
+  try {
+    return readdirSync(dir).filter((n) => SEGMENT_RE.test(n)).sort();
+  } catch (e) {
+    return `cannot list the folder: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** One line: its own hash, its link, then what its body claims. */

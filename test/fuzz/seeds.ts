@@ -18,6 +18,8 @@ import { serializeClusterConfig } from '../../src/config/load.ts';
 import { clientId, digest, publicKey, replicaId, reqNo, seq, signature, view } from '../../src/core/ids.ts';
 import type { Message } from '../../src/wire/messages.ts';
 import { arbByType, arbCheckpoint } from '../wire/arbitraries.ts';
+import { AUDIT_FORMAT, GENESIS, sealRecord } from '../../src/audit/record.ts';
+import { sha256 } from '../../src/crypto/ed25519.ts';
 
 export const CORPUS_DIR = join(import.meta.dirname, 'corpus');
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -67,6 +69,11 @@ function generated(): Record<string, Uint8Array[]> {
     'byzantine-spec': [utf8('0:equivocate,1:double-vote'), utf8('random'), utf8('c:flood')],
     'sim-partition': [utf8('0,1|2,3@100-600'), utf8('0@60-267')],
     'sim-replica-events': [utf8('0@200,1@400')],
+    'audit-record': [
+      sealRecord(sha256, 0, { type: 'config', reason: 'start', format: AUDIT_FORMAT, replica: 1, clusterId: 'c', epoch: 0, protocol: 'pbft', n: 4, f: 1, scheme: 'ed25519', replicaKeys: [hex64('a')], params: { windowSize: 256, checkpointInterval: 64 } }, 't', GENESIS),
+      sealRecord(sha256, 1, { type: 'batch', epoch: 0, seq: 1, view: 0, digest: hex64('d'), executed: 1, requests: [{ client: hex64('c'), reqNo: 1, readOnly: false, op: '00ff', sig: hex64('e').repeat(2) }], certificate: ['0a0b'] }, 't', GENESIS),
+      sealRecord(sha256, 2, { type: 'evidence', accused: 0, kind: 'equivocation', reason: 'r', reporter: 2, message: '00' }, 't', GENESIS),
+    ].map((r) => utf8(r.line)),
     'http-json-body': [utf8('{"value":"1"}'), utf8('{"value":"1","expected":null}')],
   };
 }

@@ -19,6 +19,8 @@ import { parseByzantine } from '../../src/sim/byzantine/spec.ts';
 import { parsePartition, parseReplicaEvents } from '../../src/sim/options.ts';
 import { HttpError, parseJsonObject } from '../../src/http/io.ts';
 import { MAX_MESSAGE_BYTES } from '../../src/core/limits.ts';
+import { parseBody, parseRecordLine } from '../../src/audit/record.ts';
+import { sha256 } from '../../src/crypto/ed25519.ts';
 
 export interface FuzzTarget {
   readonly name: string;
@@ -67,5 +69,14 @@ export const TARGETS: readonly FuzzTarget[] = [
   { name: 'byzantine-spec', input: 'text', run: (b) => parseByzantine(text(b)) },
   { name: 'sim-partition', input: 'text', run: (b) => parsePartition(text(b)) },
   { name: 'sim-replica-events', input: 'text', run: (b) => parseReplicaEvents(text(b)) },
+  {
+    name: 'audit-record',
+    input: 'text',
+    // A line of an audit segment (byz audit verify): the line check, and the body check even when the hash fails.
+    run: (b) => {
+      const v = json(b);
+      return [parseRecordLine(sha256, text(b)), typeof v === 'object' && v !== null && !Array.isArray(v) ? parseBody(v as Record<string, unknown>) : undefined];
+    },
+  },
   { name: 'http-json-body', input: 'text', run: (b) => parseJsonObject(b, '{"value": "…"}'), allowed: [HttpError] },
 ];
