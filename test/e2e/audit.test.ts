@@ -18,11 +18,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const byz = (args: readonly string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
 const OPS = 150;
 
-test('replicas write audit trails that byz audit verify accepts, and one changed byte is caught', { timeout: 180_000 }, async () => {
+test('replicas write audit trails that byz audit verify accepts, and one changed byte is caught', { timeout: 400_000 }, async () => {
   const c = makeProcCluster(4, { checkpointInterval: 16, windowSize: 64 });
   try {
     for (let i = 0; i < 4; i++) c.start(i);
-    await waitUntil('all replicas connected', async () => (await Promise.all([0, 1, 2, 3].map((i) => c.status(i)))).every((s) => s !== undefined && s.peers.length === 3));
+    // Patient: on a box shared with other test suites, four replica processes can take a while to start.
+    await waitUntil('all replicas connected', async () => (await Promise.all([0, 1, 2, 3].map((i) => c.status(i)))).every((s) => s !== undefined && s.peers.length === 3), 180_000);
     const key = loadKeyFile(join(c.dir, CLIENT_KEY_FILE));
     assert.ok(key.ok);
     const pool = await connectPool({ config: c.config, seed: key.value.seed, size: 4, opTimeoutMs: 30_000 });
