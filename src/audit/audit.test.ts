@@ -151,7 +151,7 @@ test('tamper: spacing changed without changing meaning is still caught (lines mu
 });
 
 test('forgery: a resealed last batch with a COMMIT dropped fails its certificate (2f+1)', () => {
-  assertBroken(tampered((l) => l.map((x, i) => (i === 9 ? reseal(x, (o) => { o.certificate = (o.certificate as string[]).slice(0, 2); }) : x))), 10, /certificate does not prove it.*needs 2f\+1 = 3/);
+  assertBroken(tampered((l) => l.map((x, i) => (i === 9 ? reseal(x, (o) => { o.certificate = (o.certificate as string[]).slice(0, 2); }) : x))), 10, /certificate does not prove it.*needs a quorum of 3/);
 });
 
 test('forgery: a resealed last batch with a COMMIT from another seq, or a bad signature, fails', () => {
@@ -253,7 +253,7 @@ test('PBFT certificate check: 2f+1 distinct valid matching COMMITs, nothing less
   const ctx = { n: 4, replicaKeys: keys, verify: ed25519Suite.verify, domain: DOMAIN };
   const cert = b.committed.certificate;
   assert.equal(verifyPbftCertificate(claim, cert, ctx), undefined);
-  assert.match(verifyPbftCertificate(claim, cert.slice(0, 2), ctx) ?? '', /2 matching COMMIT\(s\).*2f\+1 = 3/);
+  assert.match(verifyPbftCertificate(claim, cert.slice(0, 2), ctx) ?? '', /2 matching COMMIT\(s\).*a quorum of 3/);
   assert.match(verifyPbftCertificate(claim, [cert[0]!, cert[1]!, cert[1]!], ctx) ?? '', /second COMMIT from replica 1/);
   assert.match(verifyPbftCertificate({ ...claim, view: view(1) }, cert, ctx) ?? '', /is for view 0/);
   assert.match(verifyPbftCertificate(claim, cert, { ...ctx, domain: signingDomain('elsewhere', 0, 'pbft') }) ?? '', /invalid signature/);

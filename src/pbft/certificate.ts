@@ -4,7 +4,7 @@
 // interface (src/engine/module.ts `verifyCertificate`), without running a replica.
 
 import type { CertificateClaim, CertificateContext } from '../protocol/types.ts';
-import { faultsTolerated, quorumSize } from '../core/quorum.ts';
+import { quorumOf } from '../core/quorum.ts';
 import { signingBytes } from '../wire/codec.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 
@@ -18,8 +18,8 @@ export function verifyPbftCertificate(claim: CertificateClaim, certificate: read
     signers.add(m.replica);
   }
   // §4.2 committed(m, v, n): 2f+1 matching COMMITs from distinct replicas.
-  const need = quorumSize(faultsTolerated(ctx.n));
-  return signers.size >= need ? undefined : `${signers.size} matching COMMIT(s), a PBFT certificate needs 2f+1 = ${need} (n = ${ctx.n})`;
+  const need = quorumOf(ctx.n);
+  return signers.size >= need ? undefined : `${signers.size} matching COMMIT(s), a PBFT certificate needs a quorum of ${need} (n = ${ctx.n})`;
 }
 
 function commitProblem(claim: CertificateClaim, m: ReplicaMessage, ctx: CertificateContext): string | undefined {
