@@ -15,6 +15,7 @@ import { registerBench } from './bench.ts';
 import { registerEvidence } from './evidence.ts';
 import { registerAudit } from './audit.ts';
 import { registerTwins } from './twins.ts';
+import { registerValidate } from './validate.ts';
 import { runDemo } from '../sim/demo.ts';
 import { packageVersion } from './runtime.ts';
 
@@ -44,6 +45,7 @@ export function registerCommands(program: Command): void {
   registerEvidence(program);
   registerAudit(program);
   registerTwins(program);
+  registerValidate(program);
 }
 
 export function buildProgram(): Command {
