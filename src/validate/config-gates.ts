@@ -19,20 +19,23 @@ export function schemaGate(errors: readonly ConfigError[]): Gate {
 }
 
 /**
- * n against f (TOCS '02 §4.1 and §4.2): n ≥ 3f+1 with f ≥ 1; a quorum of 2f+1 intersects any other
- * in at least f+1 replicas (so in a correct one), and n − f replicas still form a quorum (liveness
- * with f down). `f` is the f the replicas use (src/core/quorum.ts faultsTolerated); a test plants a
- * wrong one. n > 3f+1 is safe but buys no extra tolerance: a warning.
+ * n against f (TOCS '02 §4.1 and §4.2): n ≥ 3f+1 with f ≥ 1; two quorums intersect in at least f+1
+ * replicas, so in a correct one (safety), and n − f replicas still form a quorum (liveness with f
+ * down). `f` is the f the replicas use (src/core/quorum.ts faultsTolerated) and `quorum` the quorum
+ * they use (2f+1, quorumSize); tests plant wrong ones. The paper's 2f+1 quorums assume n = 3f+1:
+ * at n = 5 two quorums of 3 share a single replica, which may be the faulty one — so any
+ * n ≠ 3f+1 fails here (byz sim --replicas 5 --byzantine 0:equivocate --seed 3 shows the agreement
+ * violation). A quorum that intersects properly at n > 3f+1 only warns: the extra replicas add
+ * cost, not tolerance.
  */
-export function quorumGate(n: number, f: number): Gate {
-  const q = quorumSize(f);
+export function quorumGate(n: number, f: number, q = quorumSize(f)): Gate {
   const need = 3 * f + 1;
   const measured = `n=${n}, f=${f}, quorum ${q}`;
   const threshold = 'n ≥ 3f+1, f ≥ 1; two quorums share ≥ f+1; n−f ≥ quorum';
   const data = { n, f, quorum: q, weakQuorum: weakQuorumSize(f) };
   if (f < 1) return gate('config.quorum', 'config', 'replicas vs faults', 'fail', measured, threshold, `f=${f}: the cluster tolerates no fault; use n ≥ 4`, data);
   if (n < need) return gate('config.quorum', 'config', 'replicas vs faults', 'fail', measured, threshold, `n=${n} < 3f+1=${need}: f=${f} faulty replicas could break safety; f for n=${n} is at most ${Math.floor((n - 1) / 3)}`, data);
-  if (2 * q - n < f + 1) return gate('config.quorum', 'config', 'replicas vs faults', 'fail', measured, threshold, `two quorums of ${q} among ${n} share only ${2 * q - n} replica(s), need f+1=${f + 1}: conflicting commits possible`, data);
+  if (2 * q - n < f + 1) return gate('config.quorum', 'config', 'replicas vs faults', 'fail', measured, threshold, `two quorums of ${q} among ${n} share only ${Math.max(0, 2 * q - n)} replica(s), need f+1=${f + 1}: one faulty replica can make conflicting commits; use n=3f+1 (4, 7, 10, …)`, data);
   if (n - f < q) return gate('config.quorum', 'config', 'replicas vs faults', 'fail', measured, threshold, `with f=${f} down only ${n - f} replicas are left, fewer than the quorum ${q}: no progress`, data);
   if (n > need) {
     return gate('config.quorum', 'config', 'replicas vs faults', 'warn', measured, threshold, `n=${n} tolerates f=${f}, as n=${need} does: the extra ${n - need} replica(s) add cost, not tolerance (f=${f + 1} needs n=${3 * (f + 1) + 1})`, data);

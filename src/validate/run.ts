@@ -27,9 +27,9 @@ export function defaultPlan(quick: boolean, firstSeed: number, maxRssMiB: number
   return quick
     ? {
         quick,
-        safety: { firstSeed, seeds: 4, ops: 100 },
-        byzantine: { firstSeed, seeds: 4, ops: 100 },
-        cluster: { workers: 8, throughputMs: 3000, crashPhaseMs: 1500, failoverLeadMs: 1000, maxRssMiB, keep },
+        safety: { firstSeed, seeds: 3, ops: 80 },
+        byzantine: { firstSeed, seeds: 3, ops: 80 },
+        cluster: { workers: 8, throughputMs: 2000, crashPhaseMs: 1000, failoverLeadMs: 500, maxRssMiB, keep },
       }
     : {
         quick,
@@ -119,16 +119,22 @@ export async function validate(configPath: string, loaded: Loaded, plan: Validat
   return report(configPath, plan, n, gates, t0);
 }
 
-function report(configPath: string, plan: ValidatePlan, n: number | null, gates: readonly Gate[], t0: number): Report {
+/** GO when no gate failed (warnings and skips do not block); the failed gates' reasons, each prefixed with its id. */
+export function overall(gates: readonly Gate[]): Pick<Report, 'verdict' | 'reasons'> {
   const failed = gates.filter((g) => g.verdict === 'fail');
+  return { verdict: failed.length === 0 ? 'GO' : 'NO-GO', reasons: failed.map((g) => `${g.id}: ${g.reason}`) };
+}
+
+function report(configPath: string, plan: ValidatePlan, n: number | null, gates: readonly Gate[], t0: number): Report {
+  const { verdict, reasons } = overall(gates);
   return {
     config: configPath,
-    verdict: failed.length === 0 ? 'GO' : 'NO-GO',
+    verdict,
     quick: plan.quick,
     n,
     f: n === null ? null : faultsTolerated(n),
     elapsedMs: Math.round(performance.now() - t0),
     gates,
-    reasons: failed.map((g) => `${g.id}: ${g.reason}`),
+    reasons,
   };
 }
