@@ -131,14 +131,29 @@ async function failover(c: Throwaway, pool: ByzClientPool, plan: ClusterPlan, ph
   phase('failover', `kill -9 replica ${oldPrimary} (the primary of view ${oldView})`);
   await c.kill(oldPrimary);
   const killedAt = performance.now();
+  const clock = tickClock(c.config.params.tickMs);
   const committedAfter = (): number | undefined => w.acks.find((a) => a.submittedAt >= killedAt)?.ackedAt;
   phase('failover', 'waiting for the first commit in a new view');
   await waitUntil(() => Promise.resolve(committedAfter() !== undefined), thresholdMs + 10_000).catch(() => undefined);
   const ackedAt = committedAfter();
+  const timerStretch = clock.stop();
   await w.stop();
   const survivor = c.config.replicas.find((r) => r.id !== oldPrimary)!.id;
   const newView = (await c.status(survivor))?.view ?? null;
-  return failoverGate({ oldPrimary, oldView, newView, failoverMs: ackedAt === undefined ? null : ackedAt - killedAt, thresholdMs });
+  return failoverGate({ oldPrimary, oldView, newView, failoverMs: ackedAt === undefined ? null : ackedAt - killedAt, thresholdMs, timerStretch });
+}
+
+/** A timer firing every tickMs, as a replica's ticker does; stop() returns wall time per tick (1 when on time). */
+function tickClock(tickMs: number): { stop(): number } {
+  const t0 = performance.now();
+  let fired = 0;
+  const timer = setInterval(() => fired++, tickMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return fired === 0 ? 1 : (performance.now() - t0) / (fired * tickMs);
+    },
+  };
 }
 
 const connect = (c: Throwaway, plan: ClusterPlan): Promise<ByzClientPool> =>

@@ -28,7 +28,7 @@ export function defaultPlan(quick: boolean, firstSeed: number, maxRssMiB: number
     ? {
         quick,
         safety: { firstSeed, seeds: 3, ops: 80 },
-        byzantine: { firstSeed, seeds: 3, ops: 80 },
+        byzantine: { firstSeed, seeds: 2, ops: 80 },
         cluster: { workers: 8, throughputMs: 2000, crashPhaseMs: 1000, failoverLeadMs: 500, maxRssMiB, keep },
       }
     : {

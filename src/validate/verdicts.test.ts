@@ -82,9 +82,15 @@ test('crash recovery: a lost acknowledged write, no catch-up, a gap in the resta
 
 test('failover: the threshold follows the config, and no commit, no view change or a slow one is NO-GO', () => {
   assert.equal(failoverThresholdMs(DEFAULT_CONFIG_PARAMS), 2 * 4000 + 2 * 400 + 1000);
-  const base = { oldPrimary: 0, oldView: 0, newView: 1, failoverMs: 4700, thresholdMs: 9800 };
+  const base = { oldPrimary: 0, oldView: 0, newView: 1, failoverMs: 4700, thresholdMs: 9800, timerStretch: 1.01 };
   assert.equal(failoverGate(base).verdict, 'pass');
   assert.equal(failoverGate({ ...base, failoverMs: 9900 }).verdict, 'fail');
+  // A machine that fires timers 1.5× late stretches the replicas' tick-counted timeouts as much.
+  const busy = failoverGate({ ...base, failoverMs: 11_200, timerStretch: 1.5 });
+  assert.equal(busy.verdict, 'pass');
+  assert.match(busy.threshold, /^≤ 14\.7 s = .* × 1\.50 timer stretch$/);
+  assert.equal(failoverGate({ ...base, failoverMs: 14_800, timerStretch: 1.5 }).verdict, 'fail');
+  assert.equal(failoverGate({ ...base, failoverMs: 9900, timerStretch: 0.9 }).verdict, 'fail', 'a stretch below 1 does not tighten the threshold');
   assert.equal(failoverGate({ ...base, failoverMs: null }).verdict, 'fail');
   assert.equal(failoverGate({ ...base, newView: 0 }).verdict, 'fail');
 });
