@@ -33,8 +33,8 @@ export function defaultPlan(quick: boolean, firstSeed: number, maxRssMiB: number
       }
     : {
         quick,
-        safety: { firstSeed, seeds: 40, ops: 500 },
-        byzantine: { firstSeed, seeds: 26, ops: 300 },
+        safety: { firstSeed, seeds: 32, ops: 400 },
+        byzantine: { firstSeed, seeds: 13, ops: 250 },
         cluster: { workers: 16, throughputMs: 10_000, crashPhaseMs: 4000, failoverLeadMs: 2000, maxRssMiB, keep },
       };
 }
