@@ -58,12 +58,12 @@ test('the Byzantine sweep runs exactly f adversaries per seed, every behaviour o
     const g = sweepGate('sim.byzantine', plan, 4, r);
     assert.equal(g.verdict, 'pass', g.reason);
     assert.deepEqual(Object.keys(r.behaviours ?? {}).sort(), ['c:bad-signature', 'c:reuse', 'double-vote', 'equivocate']);
-    // Planted: commits on f+1 votes; an equivocating primary then splits the honest replicas.
-    const base = { ...simBase(config, 100), byzantine: byzantineSpecFor(0, 4), bugs: ['commitWithWeakQuorum'] };
+    // Planted: retransmitted requests are executed again (the exactly-once checker sees it).
+    const base = { ...simBase(config, 100), byzantine: byzantineSpecFor(0, 4), bugs: ['reexecuteRetransmissions'] };
     const bad = runSweep(base, 1, 2, new Set(['checkpoint-interval']));
     const caught = sweepGate('sim.byzantine', { firstSeed: 1, seeds: 2, ops: 100 }, 4, bad);
     assert.equal(caught.verdict, 'fail');
-    assert.match(caught.reason, /--byzantine "?0:equivocate,c:bad-signature"?.*--planted-bug commitWithWeakQuorum|--planted-bug commitWithWeakQuorum.*--byzantine/);
+    assert.match(caught.reason, /replay: npx byz sim .*(--byzantine "?0:equivocate,c:bad-signature"?.*--planted-bug reexecuteRetransmissions|--planted-bug reexecuteRetransmissions.*--byzantine "?0:equivocate,c:bad-signature)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
