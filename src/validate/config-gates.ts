@@ -24,7 +24,8 @@ export function schemaGate(errors: readonly ConfigError[]): Gate {
  * down). `f` is the f the replicas use (src/core/quorum.ts faultsTolerated) and `quorum` the quorum
  * they use (2f+1, quorumSize); tests plant wrong ones. The paper's 2f+1 quorums assume n = 3f+1:
  * at n = 5 two quorums of 3 share a single replica, which may be the faulty one — so any
- * n ≠ 3f+1 fails here (byz sim --replicas 5 --byzantine 0:equivocate --seed 3 shows the agreement
+ * n ≠ 3f+1 fails here (byz sim --replicas 5 --byzantine 0:equivocate --ops 100 --delay-ticks 1:2 --seed 1
+ * shows the agreement
  * violation). A quorum that intersects properly at n > 3f+1 only warns: the extra replicas add
  * cost, not tolerance.
  */
