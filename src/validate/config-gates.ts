@@ -3,7 +3,7 @@
 
 import type { ConfigParams } from '../config/index.ts';
 import type { ConfigError } from '../config/index.ts';
-import { quorumSize, weakQuorumSize } from '../core/quorum.ts';
+import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Gate } from './types.ts';
 import { gate } from './types.ts';
 
@@ -21,15 +21,13 @@ export function schemaGate(errors: readonly ConfigError[]): Gate {
 /**
  * n against f (TOCS '02 §4.1 and §4.2): n ≥ 3f+1 with f ≥ 1; two quorums intersect in at least f+1
  * replicas, so in a correct one (safety), and n − f replicas still form a quorum (liveness with f
- * down). `f` is the f the replicas use (src/core/quorum.ts faultsTolerated) and `quorum` the quorum
- * they use (2f+1, quorumSize); tests plant wrong ones. The paper's 2f+1 quorums assume n = 3f+1:
- * at n = 5 two quorums of 3 share a single replica, which may be the faulty one — so any
- * n ≠ 3f+1 fails here (byz sim --replicas 5 --byzantine 0:equivocate --ops 100 --delay-ticks 1:2 --seed 1
- * shows the agreement
- * violation). A quorum that intersects properly at n > 3f+1 only warns: the extra replicas add
- * cost, not tolerance.
+ * down). `f` is the f the replicas use (src/core/quorum.ts faultsTolerated) and `q` the quorum they
+ * use (quorumOf(n) = ⌈(n+f+1)/2⌉, 2f+1 at n = 3f+1); tests plant wrong ones. Quorums of 2f+1 at
+ * n = 5 share a single replica, which may be the faulty one (`byz sim --replicas 5 --byzantine
+ * 0:equivocate --ops 100 --delay-ticks 1:2 --seed 1` broke agreement before quorumOf). A quorum that
+ * intersects properly at n > 3f+1 only warns: the extra replicas add cost, not tolerance.
  */
-export function quorumGate(n: number, f: number, q = quorumSize(f)): Gate {
+export function quorumGate(n: number, f: number, q = quorumOf(n)): Gate {
   const need = 3 * f + 1;
   const measured = `n=${n}, f=${f}, quorum ${q}`;
   const threshold = 'n ≥ 3f+1, f ≥ 1; two quorums share ≥ f+1; n−f ≥ quorum';
