@@ -13,7 +13,7 @@ export type GuardedCall = 'execute' | 'query' | 'restore';
 /** Wraps `app`; `onThrow` (optional) hears of each caught throw, e.g. to log it. */
 export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown) => void): App {
   const caught = (call: GuardedCall, e: unknown): void => onThrow?.(call, e);
-  return {
+  const guarded: App = {
     execute(op: Uint8Array, ctx: ExecContext): Uint8Array {
       try {
         return asBytes(app.execute(op, ctx));
@@ -41,6 +41,9 @@ export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown)
     },
     digest: (hash) => app.digest(hash),
   };
+  // Not guarded either (like snapshot and digest), only passed through when the app has it.
+  if (typeof app.capture === 'function') guarded.capture = (hash) => app.capture!(hash);
+  return guarded;
 }
 
 /** A module written in JavaScript may return anything; the core needs bytes. */

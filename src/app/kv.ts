@@ -12,8 +12,14 @@
 // Snapshot (canonical: equal states give equal bytes):
 //   "BKV1" ‖ u32 count ‖ count × (u32 keyLen ‖ key UTF-8 ‖ u32 valueLen ‖ value)
 // with keys in strictly increasing order of their UTF-8 bytes (unsigned lexicographic).
+//
+// State root (App.capture): the root of a sparse Merkle tree over the entries (merkle.ts), updated
+// in O(log n) per write; `prove` gives membership / non-membership proofs against it.
 
-import type { App, ExecContext } from './types.ts';
+import type { App, ExecContext, StateCapture } from './types.ts';
+import { MerkleDict, rootOf } from './merkle-dict.ts';
+import type { MerkleProof, Node } from './merkle.ts';
+import { leaves } from './merkle.ts';
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
 import {
@@ -100,14 +106,39 @@ function decodeSnapshot(bytes: Uint8Array): Map<string, Entry> | undefined {
 
 const okResult = (value: Uint8Array | null): KvResult => ({ status: 'ok', value });
 
+/** The captured Merkle tree's entries as a canonical snapshot (sorted by key bytes). */
+function encodeTree(tree: Node | undefined): Uint8Array {
+  const entries: Entry[] = [];
+  for (const l of leaves(tree)) entries.push({ keyBytes: l.key, value: l.value });
+  entries.sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
+  return encodeSnapshot(entries);
+}
+
+function captureOf(hash: HashFn, tree: Node | undefined): StateCapture {
+  let bytes: Uint8Array | undefined;
+  return {
+    root: rootOf(hash, tree),
+    encode: () => (bytes ??= encodeTree(tree)),
+  };
+}
+
+/** The KV app with its read proofs (issue 14): a proof about `key` against capture(hash).root. */
+export interface KvApp extends App {
+  capture(hash: HashFn): StateCapture;
+  prove(key: string, hash: HashFn): MerkleProof;
+}
+
 /** Creates an empty key-value store. */
-export function createKvApp(): App {
+export function createKvApp(): KvApp {
   let state = new Map<string, Entry>();
   let cachedSnapshot: Uint8Array | undefined;
+  const dict = new MerkleDict();
 
   const current = (key: string): Uint8Array | null => state.get(key)?.value ?? null;
   const store = (key: string, value: Uint8Array): void => {
-    state.set(key, { keyBytes: encodeUtf8(key), value });
+    const keyBytes = encodeUtf8(key);
+    state.set(key, { keyBytes, value });
+    dict.set(key, keyBytes, value);
     cachedSnapshot = undefined;
   };
 
@@ -125,6 +156,7 @@ export function createKvApp(): App {
       case 'delete': {
         const prev = current(op.key);
         if (prev === null) return { status: 'not-found' };
+        dict.set(op.key, state.get(op.key)!.keyBytes, null);
         state.delete(op.key);
         cachedSnapshot = undefined;
         return okResult(prev);
@@ -169,10 +201,18 @@ export function createKvApp(): App {
       if (next === undefined) return false;
       state = next;
       cachedSnapshot = undefined;
+      dict.clear();
+      for (const [key, e] of next) dict.set(key, e.keyBytes, e.value);
       return true;
     },
     digest(hash: HashFn): Digest {
       return hash(snapshotBytes());
+    },
+    capture(hash: HashFn): StateCapture {
+      return captureOf(hash, dict.tree(hash));
+    },
+    prove(key: string, hash: HashFn): MerkleProof {
+      return dict.prove(hash, encodeUtf8(key));
     },
   };
 }

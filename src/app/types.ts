@@ -20,6 +20,22 @@ export interface App {
   restore(snapshot: Uint8Array): boolean;
   /** Digest of the state; must equal hash(snapshot()). */
   digest(hash: HashFn): Digest;
+  /**
+   * Optional state-root capability (docs/APPS.md): the state as it is now, held without copying
+   * (e.g. a persistent tree), with an authenticated root kept up to date incrementally. When an app
+   * has it, checkpoints commit to `root` (O(changes) per checkpoint) instead of hash(snapshot())
+   * (O(state)). Equal states must give equal roots, and restore(capture.encode()) must give the
+   * captured state back.
+   */
+  capture?(hash: HashFn): StateCapture;
+}
+
+/** A state captured by App.capture: later writes to the app do not change it. */
+export interface StateCapture {
+  /** A commitment to the captured state (a Merkle root for the KV app). */
+  readonly root: Digest;
+  /** The captured state's snapshot() bytes, encoded when asked (persistence, state transfer). */
+  encode(): Uint8Array;
 }
 
 export type AppFactory = () => App;

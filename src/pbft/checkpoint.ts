@@ -6,7 +6,7 @@ import type { Digest, ReplicaId, Seq } from '../core/ids.ts';
 import type { Checkpoint } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, sign } from './context.ts';
-import { takeSnapshot } from '../service/snapshot.ts';
+import { releaseBytes, takeSnapshot } from '../service/snapshot.ts';
 import { persistStable } from './recovery-keys.ts';
 
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
@@ -15,7 +15,9 @@ const MAX_WINDOWS_AHEAD = 16;
 /** Called after executing a checkpoint seq: returns the state digest it signed. */
 export function takeCheckpoint(ctx: Ctx, n: Seq): Digest {
   const st = ctx.st;
-  const { bytes: snapshot, digest: stateDigest } = takeSnapshot(st.svc);
+  // O(changes · log n): the service captures its trees and encodes bytes only if asked (§4.3 digest).
+  const snapshot = takeSnapshot(st.svc);
+  const stateDigest = snapshot.digest;
   st.ownCheckpoints.set(n, { digest: stateDigest, snapshot });
   const cp = sign<Checkpoint>(ctx, { type: 'checkpoint', seq: n, stateDigest, replica: st.id });
   recordCheckpoint(st, cp);
@@ -102,7 +104,8 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
   for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);
   if (st.lastAssigned < n) st.lastAssigned = n;
-  persistStable(ctx.out.persist, st.keys, n, stateDigest, proof, own.snapshot);
+  persistStable(ctx.out.persist, st.keys, n, stateDigest, proof, own.snapshot.bytes);
+  own.snapshot = releaseBytes(own.snapshot); // on disk now; encoded again only if a peer asks
   emit(ctx, { type: 'checkpoint-stable', seq: n, stateDigest });
   // No proposal from here: a caller may be in the middle of installing a view (its O is not logged
   // yet). The dispatcher lets the primary propose after every input, once the step is consistent.

@@ -7,7 +7,7 @@ import { seq as toSeq } from '../core/ids.ts';
 import type { NewView, PrePrepare } from '../wire/messages.ts';
 import type { ReplicaState } from './state.ts';
 import { decodeAs, decodePreparedProof } from './persist.ts';
-import { decodeSnapshotRecord, restoreSnapshot } from '../service/snapshot.ts';
+import { decodeSnapshotRecord, restoreSnapshot, storedSnapshot } from '../service/snapshot.ts';
 import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
 import { decodeStable, decodeViewRecord } from './recovery-keys.ts';
 import { entryFor } from './context.ts';
@@ -71,7 +71,7 @@ function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, snapshot
   st.lastExecuted = rec.seq;
   st.lastAssigned = rec.seq;
   st.stableProof = rec.proof;
-  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: snap.snapshot });
+  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: storedSnapshot(snap.snapshot, rec.stateDigest) });
 }
 
 function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {

@@ -9,7 +9,7 @@ import type { FetchState, StateChunk } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, emit, sendTo, sign } from './context.ts';
 import { checkpointHolders, makeStable } from './checkpoint.ts';
-import { restoreSnapshot } from '../service/snapshot.ts';
+import { restoreSnapshot, storedSnapshot } from '../service/snapshot.ts';
 import { executeReady } from './execute.ts';
 
 /** Chunk size for snapshots; the limit on the wire is MAX_CHUNK_BYTES. */
@@ -72,9 +72,10 @@ export function tickStateTransfer(ctx: Ctx): void {
 export function handleFetchState(ctx: Ctx, m: FetchState): void {
   const own = ctx.st.ownCheckpoints.get(m.seq);
   if (own === undefined || own.digest !== m.stateDigest) return drop(ctx, 'state-unavailable', m.replica);
-  const total = Math.max(1, Math.ceil(own.snapshot.length / CHUNK_BYTES));
+  const bytes = own.snapshot.bytes;
+  const total = Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
   if (m.chunk >= total) return drop(ctx, 'state-unavailable', m.replica, 'chunk index');
-  const data = own.snapshot.subarray(m.chunk * CHUNK_BYTES, (m.chunk + 1) * CHUNK_BYTES);
+  const data = bytes.subarray(m.chunk * CHUNK_BYTES, (m.chunk + 1) * CHUNK_BYTES);
   const reply = sign<StateChunk>(ctx, {
     type: 'state-chunk',
     seq: m.seq,
@@ -127,7 +128,7 @@ function installState(ctx: Ctx, n: Seq, snapshot: Uint8Array): void {
   st.lastExecuted = n;
   st.lastProgressTick = st.tick;
   st.transfer = undefined;
-  st.ownCheckpoints.set(n, { digest: t.stateDigest, snapshot });
+  st.ownCheckpoints.set(n, { digest: t.stateDigest, snapshot: storedSnapshot(snapshot, t.stateDigest) });
   const proof = st.certified?.seq === n ? st.certified.proof : [];
   makeStable(ctx, n, t.stateDigest, proof);
   emit(ctx, { type: 'state-transfer-done', seq: n });

@@ -3,6 +3,7 @@
 
 import type { Digest, ReplicaId, Seq, View } from '../core/ids.ts';
 import type { ServiceState } from '../service/types.ts';
+import type { ServiceSnapshot } from '../service/snapshot.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
 import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, ViewChange } from '../wire/messages.ts';
@@ -126,7 +127,7 @@ export interface ReplicaState {
   /** Checkpoint messages received, per seq and sender. */
   checkpoints: Map<Seq, Map<ReplicaId, Checkpoint>>;
   /** State digests this replica computed at checkpoint seqs it executed, and their snapshots. */
-  ownCheckpoints: Map<Seq, { digest: Digest; snapshot: Uint8Array }>;
+  ownCheckpoints: Map<Seq, { digest: Digest; snapshot: ServiceSnapshot }>;
   /** The 2f+1 checkpoint messages proving the last stable checkpoint (C in VIEW-CHANGE). */
   stableProof: readonly Checkpoint[];
 

@@ -9,6 +9,7 @@ import type { ServiceState } from './types.ts';
 import { requestKey } from './types.ts';
 import { executedAlready, purgeClientUpTo, removePending } from './requests.ts';
 import { lastReply, makeReply } from './reply.ts';
+import { noteClient } from './commitment.ts';
 
 export interface BatchResult {
   /** Requests executed for the first time, in order. */
@@ -42,6 +43,7 @@ function executeOnce(svc: ServiceState, batch: Committed, req: Request, out: Bat
   // An app result larger than a reply may carry is an app bug; every replica replaces it the same way.
   const result = raw.length <= MAX_RESULT_BYTES ? raw : new Uint8Array(0);
   svc.clients.set(req.client, { reqNo: req.reqNo, result, seq: batch.seq });
+  noteClient(svc, req.client);
   purgeClientUpTo(svc, req.client, req.reqNo);
   evictClients(svc);
   out.replies.push(makeReply(svc, batch.view, req.client, req.reqNo, result));
@@ -61,6 +63,7 @@ function evictClients(svc: ServiceState): void {
   order.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [id] of order.slice(0, excess)) {
     svc.clients.delete(id);
+    noteClient(svc, id);
     svc.replyCache.delete(id);
   }
 }

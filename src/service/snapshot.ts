@@ -1,6 +1,7 @@
 // The service state a checkpoint certifies (TOCS '02 §4.3 / §5.3): the application snapshot and the
 // replicated client table, in one canonical encoding — equal replicated states give equal bytes
-// (clients sorted by id), so replicas agree on its digest.
+// (clients sorted by id). The digest a checkpoint signs is the state commitment of commitment.ts,
+// computed incrementally; the bytes are encoded only when persisted or sent.
 
 import type { ClientId, Digest, ReqNo, Seq } from '../core/ids.ts';
 import { clientId, fromHex, reqNo, seq, toHex } from '../core/ids.ts';
@@ -8,6 +9,11 @@ import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import type { ClientRecord, ServiceState } from './types.ts';
+import type { StateCapture } from '../app/types.ts';
+import type { Node } from '../app/merkle.ts';
+import { leaves } from '../app/merkle.ts';
+import { rootOf } from '../app/merkle-dict.ts';
+import { clientDictOf, decodeClientRecord, stateCommitment } from './commitment.ts';
 import { purgeExecuted } from './requests.ts';
 import type { PersistOp } from '../protocol/types.ts';
 import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
@@ -47,36 +53,112 @@ export function decodeState(bytes: Uint8Array): Result<DecodedState, string> {
 }
 
 export interface ServiceSnapshot {
+  /** The canonical state bytes (encodeState), encoded on first use and kept by this object. */
   readonly bytes: Uint8Array;
+  /** The state commitment a checkpoint signs (commitment.ts). */
   readonly digest: Digest;
 }
 
-/** The state after the last executed batch, and its digest (what a checkpoint signs). */
+/** The app's part of a snapshot: its root and its bytes (encoded when asked if the app can). */
+function captureApp(svc: ServiceState): StateCapture {
+  if (svc.app.capture !== undefined) return svc.app.capture(svc.hash);
+  // No state-root capability: the bytes now (the app's state moves on) and their hash, as before.
+  const bytes = svc.app.snapshot();
+  return { root: svc.hash(bytes), encode: () => bytes };
+}
+
+/**
+ * The state after the last executed batch and its commitment (what a checkpoint signs). O(changes
+ * since the last snapshot · log n) for an app with a state root: the app's tree and the client
+ * table's tree are captured (persistent, nothing is copied) and the bytes are only encoded if a
+ * caller reads `bytes` (persisting a stable checkpoint, serving a state transfer).
+ */
 export function takeSnapshot(svc: ServiceState): ServiceSnapshot {
-  const bytes = encodeState(svc.app.snapshot(), svc.clients);
-  return { bytes, digest: svc.hash(bytes) };
+  const app = captureApp(svc);
+  const clientTree = svc.clientDict.tree(svc.hash);
+  const digest = stateCommitment(svc.hash, app.root, rootOf(svc.hash, clientTree));
+  return lazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)));
+}
+
+/** A snapshot whose bytes are already known (read back from disk, or received in a state transfer). */
+export function storedSnapshot(bytes: Uint8Array, digest: Digest): ServiceSnapshot {
+  return { bytes, digest };
+}
+
+/**
+ * The same snapshot without its encoded bytes held (they are encoded again if asked): a stable
+ * checkpoint's bytes go to disk once, and memory keeps only the shared trees.
+ */
+export function releaseBytes(s: ServiceSnapshot): ServiceSnapshot {
+  return s instanceof LazySnapshot ? lazySnapshot(s.digest, s.encode) : s;
+}
+
+class LazySnapshot implements ServiceSnapshot {
+  private cached: Uint8Array | undefined;
+  constructor(
+    readonly digest: Digest,
+    readonly encode: () => Uint8Array,
+  ) {}
+  get bytes(): Uint8Array {
+    return (this.cached ??= this.encode());
+  }
+}
+
+const lazySnapshot = (digest: Digest, encode: () => Uint8Array): ServiceSnapshot => new LazySnapshot(digest, encode);
+
+function clientsOf(tree: Node | undefined): Map<ClientId, ClientRecord> {
+  const out = new Map<ClientId, ClientRecord>();
+  for (const l of leaves(tree)) {
+    const rec = decodeClientRecord(l.value);
+    if (rec !== undefined) out.set(clientId(toHex(l.key)), rec);
+  }
+  return out;
 }
 
 /**
  * Replaces the service state by a snapshot (recovery or state transfer). With `certified`, the
- * bytes must hash to it (a state transfer checks what it fetched against the 2f+1-certified digest,
- * so one lying peer cannot poison it). Returns why it refused, or undefined when installed.
+ * state must commit to it (a state transfer checks what it fetched against the 2f+1-certified
+ * digest, recomputing the roots from the received state, so one lying peer cannot poison it); the
+ * previous state stays when it does not. A record from a build before the state commitment (digest =
+ * hash of the bytes) is accepted too. Returns why it refused, or undefined when installed.
  */
 export function restoreSnapshot(svc: ServiceState, bytes: Uint8Array, certified?: Digest): string | undefined {
-  if (certified !== undefined && svc.hash(bytes) !== certified) return 'snapshot does not match the certified digest';
   const decoded = decodeState(bytes);
   if (!decoded.ok) return decoded.error;
-  if (!svc.app.restore(decoded.value.appSnapshot)) return 'the application refused its snapshot';
-  svc.clients = decoded.value.clients;
+  const { appSnapshot, clients } = decoded.value;
+  const clientDict = clientDictOf(clients);
+  const clientRoot = clientDict.root(svc.hash);
+  const previous = svc.app.capture?.(svc.hash);
+  if (certified !== undefined && previous === undefined) {
+    // Checked before anything is installed: the root of an app without a capture is hash(snapshot).
+    if (stateCommitment(svc.hash, svc.hash(appSnapshot), clientRoot) !== certified && svc.hash(bytes) !== certified) {
+      return MISMATCH;
+    }
+  }
+  if (!svc.app.restore(appSnapshot)) return 'the application refused its snapshot';
+  if (certified !== undefined && previous !== undefined) {
+    const appRoot = svc.app.capture!(svc.hash).root;
+    if (stateCommitment(svc.hash, appRoot, clientRoot) !== certified && svc.hash(bytes) !== certified) {
+      svc.app.restore(previous.encode()); // our own state back: the received one was a lie
+      return MISMATCH;
+    }
+  }
+  svc.clients = clients;
+  svc.clientDict = clientDict;
   svc.replyCache.clear();
   svc.inFlight.clear();
   purgeExecuted(svc);
   return undefined;
 }
 
+const MISMATCH = 'snapshot does not match the certified digest';
+
 /** The durable record of the snapshot at a stable checkpoint n: u64 n ‖ snapshot bytes. */
 export function snapshotRecord(n: Seq, snapshot: Uint8Array): PersistOp {
-  return { op: 'put', key: SERVICE_SNAPSHOT_KEY, value: new ByteWriter().u64(n).raw(snapshot).finish() };
+  const value = new Uint8Array(8 + snapshot.length); // one allocation: the snapshot can be large
+  new DataView(value.buffer).setBigUint64(0, BigInt(n));
+  value.set(snapshot, 8);
+  return { op: 'put', key: SERVICE_SNAPSHOT_KEY, value };
 }
 
 export function decodeSnapshotRecord(bytes: Uint8Array): { readonly seq: Seq; readonly snapshot: Uint8Array } | undefined {

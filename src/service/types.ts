@@ -7,6 +7,7 @@ import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
+import { MerkleDict } from '../app/merkle-dict.ts';
 
 export interface ServiceParams {
   /** Most requests one client may have queued at a replica (SPEC B4). */
@@ -53,6 +54,8 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   readonly bugs: ServiceBugs;
   /** The replicated client table (exactly-once, SPEC B2). */
   clients: Map<ClientId, ClientRecord>;
+  /** The client table as a Merkle tree, kept in step with `clients` (commitment.ts noteClient). */
+  clientDict: MerkleDict;
   /** Replies already sent, re-sent on retransmission (local, not replicated). */
   readonly replyCache: Map<ClientId, Reply>;
   /** Requests waiting to be ordered, FIFO. */
@@ -73,6 +76,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     params: opts.params,
     bugs: opts.bugs ?? {},
     clients: new Map(),
+    clientDict: new MerkleDict(),
     replyCache: new Map(),
     pending: new Map(),
     pendingByClient: new Map(),

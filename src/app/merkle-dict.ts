@@ -1,0 +1,63 @@
+// A mutable handle on the persistent Merkle tree of merkle.ts: writes are buffered (the hash function
+// arrives with the first root or proof asked for), then applied in O(log n) node copies each. A
+// captured tree (`tree`) never changes afterwards, so a checkpoint holds its state for free.
+
+import type { HashFn } from '../core/crypto-port.ts';
+import type { Digest } from '../core/ids.ts';
+import { toHex } from '../core/ids.ts';
+import type { MerkleProof, Node } from './merkle.ts';
+import { insert, keyPath, leaves, nodeHash, proveIn, remove } from './merkle.ts';
+
+interface PendingWrite {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+export class MerkleDict {
+  private current: Node | undefined;
+  private readonly pending = new Map<string, PendingWrite>();
+  private bound: HashFn | undefined;
+
+  /** Records a write (null deletes); `id` names the key for buffering (e.g. the key as a string). */
+  set(id: string, key: Uint8Array, value: Uint8Array | null): void {
+    this.pending.set(id, { key, value });
+  }
+
+  /** Empties the dictionary. */
+  clear(): void {
+    this.current = undefined;
+    this.pending.clear();
+  }
+
+  /** The tree with every buffered write applied: immutable, safe to keep while writes go on. */
+  tree(hash: HashFn): Node | undefined {
+    if (this.bound !== hash) this.rebind(hash);
+    for (const w of this.pending.values()) {
+      const path = keyPath(hash, w.key);
+      this.current = w.value === null ? remove(this.current, path, 0) : insert(this.current, { kind: 'leaf', path, key: w.key, value: w.value }, 0);
+    }
+    this.pending.clear();
+    return this.current;
+  }
+
+  root(hash: HashFn): Digest {
+    return rootOf(hash, this.tree(hash));
+  }
+
+  prove(hash: HashFn, key: Uint8Array): MerkleProof {
+    return proveIn(hash, this.tree(hash), key);
+  }
+
+  /** Another hash function: paths and hashes change, so the tree is rebuilt from its entries. */
+  private rebind(hash: HashFn): void {
+    const old = [...leaves(this.current)];
+    this.bound = hash;
+    this.current = undefined;
+    for (const l of old) this.current = insert(this.current, { kind: 'leaf', path: keyPath(hash, l.key), key: l.key, value: l.value }, 0);
+  }
+}
+
+/** The root digest of a captured tree (hex of 32 bytes; all zeros when empty). */
+export function rootOf(hash: HashFn, tree: Node | undefined): Digest {
+  return toHex(nodeHash(hash, tree)) as Digest;
+}

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { sha256 } from '../crypto/ed25519.ts';
+import type { Digest } from '../core/ids.ts';
+import { MerkleDict, rootOf } from './merkle-dict.ts';
+import { countLeaves } from './merkle.ts';
+import type { MerkleProof } from './merkle.ts';
+import { verifyMerkleProof } from './merkle-proof.ts';
+
+const enc = new TextEncoder();
+const keyArb = fc.constantFrom(...Array.from({ length: 24 }, (_, i) => `k${i}`));
+const opArb = fc.record({ key: keyArb, value: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null, freq: 3 }) });
+
+function build(entries: Iterable<[string, Uint8Array]>): MerkleDict {
+  const d = new MerkleDict();
+  for (const [k, v] of entries) d.set(k, enc.encode(k), v);
+  return d;
+}
+
+test('merkle: root, membership and non-membership proofs agree with a Map model (property)', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 60 }), fc.integer({ min: 1, max: 7 }), (ops, every) => {
+      const d = new MerkleDict();
+      const model = new Map<string, Uint8Array>();
+      ops.forEach((op, i) => {
+        d.set(op.key, enc.encode(op.key), op.value);
+        if (op.value === null) model.delete(op.key);
+        else model.set(op.key, op.value);
+        if (i % every === 0) d.root(sha256); // flush at varying points: the history must not matter
+      });
+      const root = d.root(sha256);
+      // Canonical: the same set built fresh, in another order, gives the same root.
+      assert.equal(build([...model].reverse()).root(sha256), root);
+      assert.equal(countLeaves(d.tree(sha256)), model.size);
+      for (let i = 0; i < 24; i++) {
+        const key = `k${i}`;
+        const verdict = verifyMerkleProof(sha256, root, enc.encode(key), d.prove(sha256, enc.encode(key)));
+        const want = model.get(key);
+        if (want === undefined) assert.deepEqual(verdict, { status: 'absent' });
+        else assert.deepEqual(verdict, { status: 'present', value: want });
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('merkle: the empty dictionary has the all-zero root and proves every key absent', () => {
+  const d = new MerkleDict();
+  const root = d.root(sha256);
+  assert.equal(root, '00'.repeat(32));
+  assert.deepEqual(verifyMerkleProof(sha256, root, enc.encode('x'), d.prove(sha256, enc.encode('x'))), { status: 'absent' });
+});
+
+function flipHex(h: Digest, at: number): Digest {
+  const c = h[at] === '0' ? '1' : '0';
+  return (h.slice(0, at) + c + h.slice(at + 1)) as Digest;
+}
+
+/** Every way of tampering with a proof we try; each must be rejected. */
+function tamperings(p: MerkleProof): [string, MerkleProof][] {
+  const out: [string, MerkleProof][] = [];
+  p.siblings.forEach((_s, i) => out.push([`sibling ${i} flipped`, { ...p, siblings: p.siblings.map((x, j) => (j === i ? flipHex(x, 5) : x)) }]));
+  if (p.siblings.length > 0) out.push(['a sibling dropped', { ...p, siblings: p.siblings.slice(1) }]);
+  out.push(['a sibling added', { ...p, siblings: [...p.siblings, '00'.repeat(32) as Digest] }]);
+  if (p.value !== null) {
+    out.push(['value changed', { ...p, value: Uint8Array.from([...p.value, 1]) }]);
+    out.push(['membership turned into absence', { ...p, value: null }]);
+  }
+  if (p.leaf !== null) {
+    out.push(['leaf value hash flipped', { ...p, leaf: { ...p.leaf, valueHash: flipHex(p.leaf.valueHash, 3) } }]);
+    out.push(['absence turned into membership', { ...p, value: new Uint8Array(1), leaf: null }]);
+    out.push(['leaf dropped', { ...p, leaf: null }]);
+  }
+  if (p.value === null && p.leaf === null) out.push(['absence turned into membership', { ...p, value: new Uint8Array(0) }]);
+  return out;
+}
+
+test('merkle: a tampered proof is rejected with a reason (property)', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(keyArb, { minLength: 1, maxLength: 20 }), keyArb, (keys, probe) => {
+      const d = build(keys.map((k) => [k, enc.encode(`v-${k}`)]));
+      const root = d.root(sha256);
+      const proof = d.prove(sha256, enc.encode(probe));
+      for (const [what, bad] of tamperings(proof)) {
+        const v = verifyMerkleProof(sha256, root, enc.encode(probe), bad);
+        assert.equal(v.status, 'invalid', `${what} was accepted: ${JSON.stringify(v)}`);
+      }
+      // The right proof for another key, or against another root, does not pass either.
+      const other = keys.find((k) => k !== probe);
+      if (other !== undefined) assert.equal(verifyMerkleProof(sha256, root, enc.encode(other), proof).status, 'invalid');
+      assert.equal(verifyMerkleProof(sha256, flipHex(root, 0), enc.encode(probe), proof).status, 'invalid');
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('merkle: the verifier never throws on garbage', () => {
+  fc.assert(
+    fc.property(fc.anything(), fc.anything(), fc.oneof(fc.anything(), fc.constant(undefined), fc.record({ path: fc.string(), valueHash: fc.anything() })), (siblings, value, leaf) => {
+      const v = verifyMerkleProof(sha256, 'ab'.repeat(32) as Digest, enc.encode('k'), { siblings, value, leaf } as unknown as MerkleProof);
+      assert.equal(v.status, 'invalid');
+    }),
+  );
+});
+
+test('merkle: a captured tree keeps its root while writes go on (persistent)', () => {
+  const d = build([['a', enc.encode('1')], ['b', enc.encode('2')]]);
+  const captured = d.tree(sha256);
+  const before = rootOf(sha256, captured);
+  d.set('a', enc.encode('a'), enc.encode('changed'));
+  d.set('c', enc.encode('c'), enc.encode('3'));
+  d.set('b', enc.encode('b'), null);
+  assert.notEqual(d.root(sha256), before);
+  assert.equal(rootOf(sha256, captured), before);
+  assert.equal(countLeaves(captured), 2);
+});
+
+test('merkle: a different hash function rebuilds the tree rather than mixing paths', () => {
+  const d = build([['a', enc.encode('1')], ['b', enc.encode('2')]]);
+  d.root(sha256);
+  const other = (b: Uint8Array): Digest => sha256(Uint8Array.from([...b, 7]));
+  const r = d.root(other);
+  assert.equal(r, build([['b', enc.encode('2')], ['a', enc.encode('1')]]).root(other));
+});

@@ -1,0 +1,163 @@
+// An authenticated dictionary (issue 14 item 1, issue 16 item 2): a sparse Merkle tree over the
+// 256-bit path H(0x02 ‖ key), compressed as in Diem's Jellyfish Merkle tree — a subtree holding no
+// entry is the empty placeholder, a subtree holding one entry is that entry's leaf, a subtree holding
+// two or more is a branch. The shape therefore depends on the set of keys only (equal states give
+// equal roots, whatever the history), and an adversary cannot deepen it without finding hash prefixes.
+//
+//   leaf   = H(0x00 ‖ path ‖ H(value))        branch = H(0x01 ‖ left ‖ right)        empty = 0^32
+//
+// The tree is persistent: a write copies the O(log n) nodes on its path and never changes a node
+// that exists, so a captured root (a checkpoint's state, src/service/snapshot.ts) stays valid at no
+// cost while later writes go on. Writes are buffered and applied when a root, proof or capture is
+// asked for, because the hash function is the replica's (injected, src/core/crypto-port.ts); node
+// hashes are computed once and memoised, so a root costs O(changes · log n) hashes.
+
+import type { HashFn } from '../core/crypto-port.ts';
+import type { Digest } from '../core/ids.ts';
+import { fromHex, toHex } from '../core/ids.ts';
+
+export const HASH_BYTES = 32;
+export const EMPTY_HASH = new Uint8Array(HASH_BYTES);
+const TAG_LEAF = 0x00;
+const TAG_BRANCH = 0x01;
+const TAG_PATH = 0x02;
+
+export interface Leaf {
+  readonly kind: 'leaf';
+  readonly path: Uint8Array;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  hash?: Uint8Array;
+}
+
+export interface Branch {
+  readonly kind: 'branch';
+  readonly left: Node | undefined;
+  readonly right: Node | undefined;
+  hash?: Uint8Array;
+}
+
+export type Node = Leaf | Branch;
+
+/** A hash as bytes (the port returns hex); the verifier (merkle-proof.ts) uses the same rules. */
+export function hashBytes(hash: HashFn, data: Uint8Array): Uint8Array {
+  const out = fromHex(hash(data));
+  if (out === undefined || out.length !== HASH_BYTES) throw new RangeError(`the hash function must return ${HASH_BYTES} bytes as hex`);
+  return out;
+}
+
+function tagged(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  let size = 1;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  out[0] = tag;
+  let off = 1;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+export const keyPath = (hash: HashFn, key: Uint8Array): Uint8Array => hashBytes(hash, tagged(TAG_PATH, key));
+export const leafHash = (hash: HashFn, path: Uint8Array, valueHash: Uint8Array): Uint8Array =>
+  hashBytes(hash, tagged(TAG_LEAF, path, valueHash));
+export const branchHash = (hash: HashFn, left: Uint8Array, right: Uint8Array): Uint8Array =>
+  hashBytes(hash, tagged(TAG_BRANCH, left, right));
+
+/** Bit i of a path, most significant bit of byte 0 first. */
+export function bit(path: Uint8Array, i: number): 0 | 1 {
+  return ((path[i >> 3]! >> (7 - (i & 7))) & 1) as 0 | 1;
+}
+
+export function samePath(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function nodeHash(hash: HashFn, node: Node | undefined): Uint8Array {
+  if (node === undefined) return EMPTY_HASH;
+  if (node.hash === undefined) {
+    node.hash =
+      node.kind === 'leaf'
+        ? leafHash(hash, node.path, hashBytes(hash, node.value))
+        : branchHash(hash, nodeHash(hash, node.left), nodeHash(hash, node.right));
+  }
+  return node.hash;
+}
+
+function branch(left: Node | undefined, right: Node | undefined): Node | undefined {
+  // Canonical shape: a subtree with one leaf is that leaf (collapsing upwards after a delete).
+  if (left === undefined && (right === undefined || right.kind === 'leaf')) return right;
+  if (right === undefined && left !== undefined && left.kind === 'leaf') return left;
+  return { kind: 'branch', left, right };
+}
+
+/** Two leaves whose paths agree on bits [0, depth): the branches down to their first differing bit. */
+function split(a: Leaf, b: Leaf, depth: number): Node {
+  if (depth >= HASH_BYTES * 8) return b; // equal paths: a hash collision; the newer entry wins
+  const ba = bit(a.path, depth);
+  if (ba !== bit(b.path, depth)) return ba === 0 ? { kind: 'branch', left: a, right: b } : { kind: 'branch', left: b, right: a };
+  const below = split(a, b, depth + 1);
+  return ba === 0 ? { kind: 'branch', left: below, right: undefined } : { kind: 'branch', left: undefined, right: below };
+}
+
+export function insert(node: Node | undefined, leaf: Leaf, depth: number): Node {
+  if (node === undefined) return leaf;
+  if (node.kind === 'leaf') return samePath(node.path, leaf.path) ? leaf : split(node, leaf, depth);
+  return bit(leaf.path, depth) === 0
+    ? { kind: 'branch', left: insert(node.left, leaf, depth + 1), right: node.right }
+    : { kind: 'branch', left: node.left, right: insert(node.right, leaf, depth + 1) };
+}
+
+export function remove(node: Node | undefined, path: Uint8Array, depth: number): Node | undefined {
+  if (node === undefined) return undefined;
+  if (node.kind === 'leaf') return samePath(node.path, path) ? undefined : node;
+  if (bit(path, depth) === 0) {
+    const left = remove(node.left, path, depth + 1);
+    return left === node.left ? node : branch(left, node.right);
+  }
+  const right = remove(node.right, path, depth + 1);
+  return right === node.right ? node : branch(node.left, right);
+}
+
+/** Every entry under a node, in path order (for encoding a captured state). */
+export function* leaves(node: Node | undefined): Generator<Leaf> {
+  if (node === undefined) return;
+  if (node.kind === 'leaf') {
+    yield node;
+    return;
+  }
+  yield* leaves(node.left);
+  yield* leaves(node.right);
+}
+
+/** A proof about one key (verified by merkle-proof.ts): siblings from the root down. */
+export interface MerkleProof {
+  readonly siblings: readonly Digest[];
+  /** Membership: the key's value. */
+  readonly value: Uint8Array | null;
+  /** Non-membership ending at another key's leaf: that leaf's path and value hash. */
+  readonly leaf: { readonly path: Digest; readonly valueHash: Digest } | null;
+}
+
+export function proveIn(hash: HashFn, root: Node | undefined, key: Uint8Array): MerkleProof {
+  const path = keyPath(hash, key);
+  const siblings: Digest[] = [];
+  let node = root;
+  let depth = 0;
+  while (node !== undefined && node.kind === 'branch') {
+    const b = bit(path, depth++);
+    siblings.push(toHex(nodeHash(hash, b === 0 ? node.right : node.left)) as Digest);
+    node = b === 0 ? node.left : node.right;
+  }
+  if (node === undefined) return { siblings, value: null, leaf: null };
+  if (samePath(node.path, path)) return { siblings, value: node.value, leaf: null };
+  return { siblings, value: null, leaf: { path: toHex(node.path) as Digest, valueHash: toHex(hashBytes(hash, node.value)) as Digest } };
+}
+
+/** Number of entries (walks the tree: tests and diagnostics only). */
+export function countLeaves(node: Node | undefined): number {
+  if (node === undefined) return 0;
+  return node.kind === 'leaf' ? 1 : countLeaves(node.left) + countLeaves(node.right);
+}
