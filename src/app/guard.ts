@@ -43,7 +43,21 @@ export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown)
   };
   // Not guarded either (like snapshot and digest), only passed through when the app has it.
   if (typeof app.capture === 'function') guarded.capture = (hash) => app.capture!(hash);
+  // Quota hooks: a throw or a non-number counts as "no growth" / "no size change", the same everywhere.
+  if (typeof app.stateBytes === 'function' && typeof app.growth === 'function') {
+    guarded.stateBytes = () => finiteOrZero(() => app.stateBytes!());
+    guarded.growth = (op) => finiteOrZero(() => app.growth!(op));
+  }
   return guarded;
+}
+
+function finiteOrZero(f: () => unknown): number {
+  try {
+    const v = f();
+    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** A module written in JavaScript may return anything; the core needs bytes. */

@@ -125,6 +125,8 @@ function captureOf(hash: HashFn, tree: Node | undefined): StateCapture {
 /** The KV app with its read proofs (issue 14): a proof about `key` against capture(hash).root. */
 export interface KvApp extends App {
   capture(hash: HashFn): StateCapture;
+  stateBytes(): number;
+  growth(op: Uint8Array): number;
   prove(key: string, hash: HashFn): MerkleProof;
 }
 
@@ -133,10 +135,14 @@ export function createKvApp(): KvApp {
   let state = new Map<string, Entry>();
   let cachedSnapshot: Uint8Array | undefined;
   const dict = new MerkleDict();
+  /** Σ key bytes + value bytes (App.stateBytes, for per-client quotas). */
+  let size = 0;
+  const sizeOf = (e: Entry | undefined): number => (e === undefined ? 0 : e.keyBytes.length + e.value.length);
 
   const current = (key: string): Uint8Array | null => state.get(key)?.value ?? null;
   const store = (key: string, value: Uint8Array): void => {
     const keyBytes = encodeUtf8(key);
+    size += keyBytes.length + value.length - sizeOf(state.get(key));
     state.set(key, { keyBytes, value });
     dict.set(key, keyBytes, value);
     cachedSnapshot = undefined;
@@ -157,6 +163,7 @@ export function createKvApp(): KvApp {
         const prev = current(op.key);
         if (prev === null) return { status: 'not-found' };
         dict.set(op.key, state.get(op.key)!.keyBytes, null);
+        size -= sizeOf(state.get(op.key));
         state.delete(op.key);
         cachedSnapshot = undefined;
         return okResult(prev);
@@ -202,7 +209,11 @@ export function createKvApp(): KvApp {
       state = next;
       cachedSnapshot = undefined;
       dict.clear();
-      for (const [key, e] of next) dict.set(key, e.keyBytes, e.value);
+      size = 0;
+      for (const [key, e] of next) {
+        dict.set(key, e.keyBytes, e.value);
+        size += sizeOf(e);
+      }
       return true;
     },
     digest(hash: HashFn): Digest {
@@ -210,6 +221,12 @@ export function createKvApp(): KvApp {
     },
     capture(hash: HashFn): StateCapture {
       return captureOf(hash, dict.tree(hash));
+    },
+    stateBytes: () => size,
+    growth(op: Uint8Array): number {
+      const d = decodeKvOp(op);
+      if (!d.ok || (d.value.type !== 'put' && d.value.type !== 'cas')) return 0;
+      return encodeUtf8(d.value.key).length + d.value.value.length - sizeOf(state.get(d.value.key));
     },
     prove(key: string, hash: HashFn): MerkleProof {
       return dict.prove(hash, encodeUtf8(key));

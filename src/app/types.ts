@@ -28,6 +28,13 @@ export interface App {
    * captured state back.
    */
   capture?(hash: HashFn): StateCapture;
+  /**
+   * Optional, for per-client state quotas (docs/LIMITS.md): the size of the state in bytes, O(1).
+   * Each executed op is charged to its client as the change of stateBytes() it caused.
+   */
+  stateBytes?(): number;
+  /** Optional, with stateBytes: the most bytes `op` could add to the state if executed now (≤ 0: none). */
+  growth?(op: Uint8Array): number;
 }
 
 /** A state captured by App.capture: later writes to the app do not change it. */

@@ -64,6 +64,11 @@ test('suites: quick is n=4 memory and durable; full covers n, payloads, storage 
   assert.deepEqual([...new Set(full.filter((c) => c.group === 'replicas').map((c) => c.n))], [4, 7, 10, 16]);
   assert.deepEqual(full.filter((c) => c.group === 'payload').map((c) => c.payload), [128, 1024]);
   assert.ok(full.some((c) => c.storage === 'durable') && full.some((c) => c.clients === 1 && c.window === 1));
+  const large = suiteCases(options('large-values'));
+  assert.deepEqual(large.map((c) => [c.group, c.n, c.storage, c.payload, c.clients, c.window]), [
+    ['large-values', 4, 'durable', 60_000, 4, 1],
+    ['large-values', 4, 'memory', 60_000, 4, 1],
+  ]);
   const custom = suiteCases(options('custom', { replicas: [4, 7], payloads: [0, 128], rates: [100, 200] }));
   assert.equal(custom.length, 8);
   assert.ok(custom.every((c) => c.mode === 'open' && c.sessions === 16));

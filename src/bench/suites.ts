@@ -11,7 +11,7 @@ import type { BenchReport, CaseResult, CaseSpec, RunFigures, SoakResult } from '
 import type { WindowStats } from './loadgen.ts';
 
 export interface SuiteOptions {
-  readonly kind: 'quick' | 'full' | 'custom';
+  readonly kind: 'quick' | 'full' | 'custom' | 'large-values';
   readonly settings: RunSettings;
   /** custom: the product of these. */
   readonly replicas: readonly number[];
@@ -29,6 +29,9 @@ export interface SuiteOptions {
   readonly soakSec: number;
   readonly command: string;
 }
+
+/** The value size of the large-values suite (`byz bench --large-values`). */
+export const LARGE_VALUE_BYTES = 60_000;
 
 /** Keys the soak cycles over (bounded state). */
 export const SOAK_KEY_SPACE = 4096;
@@ -60,6 +63,10 @@ export function suiteCases(o: SuiteOptions): CaseSpec[] {
         closed('single-client', 4, 'memory', 0, 1, 1),
         closed('single-client', 4, 'durable', 0, 1, 1),
       ];
+    case 'large-values':
+      // Issue 16: four clients writing 60 KB values to fresh keys, so the state grows all the time:
+      // throughput and replica RSS must stay proportionate to the data, not to the state × checkpoints.
+      return [closed('large-values', 4, 'durable', LARGE_VALUE_BYTES, 4, 1), closed('large-values', 4, 'memory', LARGE_VALUE_BYTES, 4, 1)];
     case 'custom': {
       const out: CaseSpec[] = [];
       for (const n of o.replicas)

@@ -5,7 +5,7 @@ import type { MachineInfo, Spread } from './measure.ts';
 
 export interface CaseSpec {
   /** Which sweep the case belongs to (charts and the README group by it). */
-  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve';
+  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve' | 'large-values';
   readonly n: number;
   readonly storage: StorageMode;
   /** Value bytes per put. */

@@ -20,6 +20,7 @@ export const DEFAULT_RESULTS_DIR = existsSync(join(PACKAGE_ROOT, 'bench')) ? joi
 
 export interface BenchFlags {
   readonly quick?: boolean;
+  readonly largeValues?: boolean;
   readonly replicas?: number[];
   readonly payload?: number[];
   readonly storage?: StorageMode[];
@@ -81,7 +82,7 @@ function param(v: string, prev: Record<string, number>): Record<string, number> 
 
 export function suiteOptions(flags: BenchFlags, command: string, progress: (line: string) => void): SuiteOptions {
   const custom = flags.replicas !== undefined || flags.payload !== undefined || flags.storage !== undefined || flags.rate !== undefined;
-  const kind = custom ? 'custom' : flags.quick === true ? 'quick' : 'full';
+  const kind = custom ? 'custom' : flags.quick === true ? 'quick' : flags.largeValues === true ? 'large-values' : 'full';
   const quick = kind === 'quick';
   return {
     kind,
@@ -118,6 +119,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('benchmark real replica processes on 127.0.0.1: throughput, latency, CPU, memory, wire bytes (results in bench/results)')
     .option('--quick', 'a ~1-minute subset: n=4 in memory and durable, 0-byte ops, closed loop, 3 runs of 7 s')
+    .option('--large-values', 'n=4 durable and in memory, 4 clients writing 60 KB values to fresh keys (state grows): throughput and replica RSS')
     .option('--replicas <list>', 'custom sweep: replica counts, e.g. 4,7,10,16', intList(4, 64))
     .option('--payload <list>', 'custom sweep: value bytes per put, e.g. 0,128,1024', intList(0, 60_000))
     .option('--storage <list>', 'custom sweep: memory, durable (flushed LMDB) and/or nosync (LMDB without flush)', storageList)

@@ -5,6 +5,7 @@ import { MAX_OP_BYTES } from '../core/limits.ts';
 import { decodeKvResult, encodeKvOp, KV_MAX_KEY_BYTES } from '../app/kv-codec.ts';
 import type { KvOp, KvResult } from '../app/kv-codec.ts';
 import { ByzClientError } from './errors.ts';
+import { decodeRefusal } from '../service/quota.ts';
 
 /** A value as given by the caller: a string is stored as its UTF-8 bytes. */
 export type Value = string | Uint8Array;
@@ -53,8 +54,10 @@ export function encodeOp(op: KvOp): Uint8Array {
   return bytes;
 }
 
-/** Decodes the agreed result; a malformed result or a bad-op answer is 'rejected'. */
+/** Decodes the agreed result; a quota refusal, a malformed result or a bad-op answer is 'rejected'. */
 export function decodeResult(op: KvOp['type'], bytes: Uint8Array): KvResult {
+  const refused = decodeRefusal(bytes);
+  if (refused !== undefined) throw new ByzClientError('rejected', `the cluster refused the ${op} operation: ${refused}`);
   const r = decodeKvResult(bytes);
   if (!r.ok) throw new ByzClientError('rejected', `the replicas agreed on a malformed ${op} result (${r.error})`);
   if (r.value.status === 'bad-op') throw new ByzClientError('rejected', `the cluster rejected the ${op} operation: ${r.value.reason}`);

@@ -4,7 +4,7 @@
 // what the field must be, so an operator can fix it without reading the code.
 
 import { z } from 'zod';
-import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
+import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
 import { clusterIdProblem } from '../wire/domain.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 
@@ -79,6 +79,11 @@ export const paramsSchema = z.strictObject({
   retransmitMs: intIn(1, 600_000, ' ms').default(400),
   maxPendingPerClient: intIn(1, MAX_PENDING_REQUESTS).default(16),
   maxClients: intIn(1, 10_000_000).default(100_000),
+  // Per-client quotas (src/service/quota.ts, docs/LIMITS.md). The request-bytes quota is at least
+  // one largest op, or a client could never send a full-size one.
+  maxStateBytesPerClient: intIn(1, Number.MAX_SAFE_INTEGER, ' bytes').default(1024 * 1024 * 1024),
+  maxRequestBytesPerWindow: intIn(MAX_OP_BYTES, Number.MAX_SAFE_INTEGER, ' bytes (at least one largest op)').default(256 * 1024 * 1024),
+  quotaWindowSeqs: intIn(1, 100_000_000, ' sequence numbers').default(1024),
   tickMs: intIn(1, 1_000, ' ms').default(10),
 });
 

@@ -234,6 +234,9 @@ export function engineParamsFromConfig(p: ConfigParams): EngineParams {
     retransmitTicks: msToTicks(p.retransmitMs, p.tickMs),
     maxPendingPerClient: p.maxPendingPerClient,
     maxClients: p.maxClients,
+    maxStateBytesPerClient: p.maxStateBytesPerClient,
+    maxRequestBytesPerWindow: p.maxRequestBytesPerWindow,
+    quotaWindowSeqs: p.quotaWindowSeqs,
   };
 }
 

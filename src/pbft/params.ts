@@ -22,9 +22,11 @@ export function validateParams(p: PbftParams): string[] {
   const problems: string[] = [];
   const positive = (name: keyof PbftParams): void => {
     const v = p[name];
-    if (!Number.isSafeInteger(v) || v < 1) problems.push(`${name} must be a positive integer (got ${v})`);
+    if (!Number.isSafeInteger(v) || (v ?? 0) < 1) problems.push(`${name} must be a positive integer (got ${v})`);
   };
   for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) positive(k);
+  // The service's quotas are optional (absent: not enforced).
+  for (const k of ['maxStateBytesPerClient', 'maxRequestBytesPerWindow', 'quotaWindowSeqs'] as const) if (p[k] !== undefined) positive(k);
   if (p.windowSize % p.checkpointInterval !== 0) {
     problems.push(`windowSize (${p.windowSize}) must be a multiple of checkpointInterval (${p.checkpointInterval})`);
   }

@@ -20,4 +20,8 @@ export interface EngineParams {
   readonly maxPendingPerClient: number;
   /** Most clients in the replicated client table; the least recently served one is evicted. */
   readonly maxClients: number;
+  /** Per-client quotas of the service (src/service/quota.ts); absent: not enforced. */
+  readonly maxStateBytesPerClient?: number;
+  readonly maxRequestBytesPerWindow?: number;
+  readonly quotaWindowSeqs?: number;
 }

@@ -24,15 +24,18 @@ export function clientKey(id: ClientId): Uint8Array {
 }
 
 export function encodeClientRecord(rec: ClientRecord): Uint8Array {
-  return new ByteWriter().u64(rec.reqNo).u64(rec.seq).bytes(rec.result).finish();
+  return new ByteWriter().u64(rec.reqNo).u64(rec.seq).u64(rec.stateBytes).u64(rec.windowStart).u64(rec.windowBytes).bytes(rec.result).finish();
 }
 
 export function decodeClientRecord(bytes: Uint8Array): ClientRecord | undefined {
   const r = new ByteReader(bytes);
   const rn = r.u64();
   const s = r.u64();
+  const stateBytes = r.u64();
+  const windowStart = r.u64();
+  const windowBytes = r.u64();
   const result = r.bytes().slice();
-  return r.done ? { reqNo: reqNo(rn), seq: seq(s), result } : undefined;
+  return r.done ? { reqNo: reqNo(rn), seq: seq(s), result, stateBytes, windowStart, windowBytes } : undefined;
 }
 
 /** Records in the committed tree that client `id`'s entry changed (or went away). */

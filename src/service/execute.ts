@@ -10,6 +10,7 @@ import { requestKey } from './types.ts';
 import { executedAlready, purgeClientUpTo, removePending } from './requests.ts';
 import { lastReply, makeReply } from './reply.ts';
 import { noteClient } from './commitment.ts';
+import { chargeOf, charged, encodeRefusal, quotaRefusal } from './quota.ts';
 
 export interface BatchResult {
   /** Requests executed for the first time, in order. */
@@ -39,10 +40,15 @@ function executeOnce(svc: ServiceState, batch: Committed, req: Request, out: Bat
     }
     return;
   }
-  const raw = svc.app.execute(req.op, { seq: batch.seq, client: req.client });
+  const rec = svc.clients.get(req.client);
+  const refusal = quotaRefusal(svc, rec, req.op, batch.seq);
+  const run =
+    refusal !== undefined
+      ? { result: encodeRefusal(refusal), charge: chargeOf(rec) }
+      : charged(svc, rec, req.op, batch.seq, () => svc.app.execute(req.op, { seq: batch.seq, client: req.client }));
   // An app result larger than a reply may carry is an app bug; every replica replaces it the same way.
-  const result = raw.length <= MAX_RESULT_BYTES ? raw : new Uint8Array(0);
-  svc.clients.set(req.client, { reqNo: req.reqNo, result, seq: batch.seq });
+  const result = run.result.length <= MAX_RESULT_BYTES ? run.result : new Uint8Array(0);
+  svc.clients.set(req.client, { reqNo: req.reqNo, result, seq: batch.seq, ...run.charge });
   noteClient(svc, req.client);
   purgeClientUpTo(svc, req.client, req.reqNo);
   evictClients(svc);

@@ -74,7 +74,7 @@ test('a batch skips requests that executed meanwhile or are already in flight', 
   admitRequest(svc, put(4, 1), view(0), 0);
   admitRequest(svc, put(5, 1), view(0), 0);
   markInFlight(svc, [put(4, 1)]);
-  svc.clients.set(client(5), { reqNo: reqNo(1), result: new Uint8Array(0), seq: seq(1) });
+  svc.clients.set(client(5), { reqNo: reqNo(1), result: new Uint8Array(0), seq: seq(1), stateBytes: 0, windowStart: 0, windowBytes: 0 });
   assert.deepEqual(takeBatch(svc, LIMITS).map((r) => r.client), [client(3)]);
   assert.equal(svc.pending.size, 0);
 });

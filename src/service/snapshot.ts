@@ -7,7 +7,7 @@ import type { ClientId, Digest, ReqNo, Seq } from '../core/ids.ts';
 import { clientId, fromHex, reqNo, seq, toHex } from '../core/ids.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
-import { ByteReader, ByteWriter } from '../core/bytes.ts';
+import { ByteReader } from '../core/bytes.ts';
 import type { ClientRecord, ServiceState } from './types.ts';
 import type { StateCapture } from '../app/types.ts';
 import type { Node } from '../app/merkle.ts';
@@ -18,16 +18,38 @@ import { purgeExecuted } from './requests.ts';
 import type { PersistOp } from '../protocol/types.ts';
 import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
 
-const STATE_MAGIC = 0x42595a31; // "BYZ1"
+const STATE_MAGIC = 0x42595a32; // "BYZ2": client records carry the quota accounting (quota.ts)
+const STATE_MAGIC_V1 = 0x42595a31; // "BYZ1": written before the quotas; read with zero accounting
 
+const RECORD_FIXED_BYTES = 32 + 5 * 8 + 4;
+
+/** Canonical state bytes: "BYZ2" ‖ bytes(app snapshot) ‖ u32 count ‖ count × client record, sorted by id. */
 export function encodeState(appSnapshot: Uint8Array, clients: ReadonlyMap<ClientId, ClientRecord>): Uint8Array {
   const ids = [...clients.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const w = new ByteWriter().u32(STATE_MAGIC).bytes(appSnapshot).u32(ids.length);
+  let size = 4 + 4 + appSnapshot.length + 4;
+  for (const id of ids) size += RECORD_FIXED_BYTES + clients.get(id)!.result.length;
+  // One allocation of the exact size: the app snapshot can be hundreds of MB.
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, STATE_MAGIC);
+  v.setUint32(4, appSnapshot.length);
+  out.set(appSnapshot, 8);
+  let pos = 8 + appSnapshot.length;
+  v.setUint32(pos, ids.length);
+  pos += 4;
   for (const id of ids) {
     const rec = clients.get(id)!;
-    w.raw(fromHex(id) ?? new Uint8Array(32)).u64(rec.reqNo).u64(rec.seq).bytes(rec.result);
+    out.set(fromHex(id) ?? new Uint8Array(32), pos);
+    pos += 32;
+    for (const n of [rec.reqNo, rec.seq, rec.stateBytes, rec.windowStart, rec.windowBytes]) {
+      v.setBigUint64(pos, BigInt(n));
+      pos += 8;
+    }
+    v.setUint32(pos, rec.result.length);
+    out.set(rec.result, pos + 4);
+    pos += 4 + rec.result.length;
   }
-  return w.finish();
+  return out;
 }
 
 export interface DecodedState {
@@ -35,9 +57,11 @@ export interface DecodedState {
   readonly clients: Map<ClientId, ClientRecord>;
 }
 
+/** Parses state bytes; the app snapshot is a view into `bytes` (nobody writes into them). */
 export function decodeState(bytes: Uint8Array): Result<DecodedState, string> {
   const r = new ByteReader(bytes);
-  if (r.u32() !== STATE_MAGIC) return err('bad state magic');
+  const magic = r.u32();
+  if (magic !== STATE_MAGIC && magic !== STATE_MAGIC_V1) return err('bad state magic');
   const appSnapshot = r.bytes();
   const count = r.u32();
   const clients = new Map<ClientId, ClientRecord>();
@@ -45,11 +69,15 @@ export function decodeState(bytes: Uint8Array): Result<DecodedState, string> {
     const id = clientId(toHex(r.raw(32)));
     const rn: ReqNo = reqNo(r.u64());
     const s: Seq = seq(r.u64());
+    const v2 = magic === STATE_MAGIC;
+    const stateBytes = v2 ? r.u64() : 0;
+    const windowStart = v2 ? r.u64() : 0;
+    const windowBytes = v2 ? r.u64() : 0;
     const result = r.bytes().slice();
-    clients.set(id, { reqNo: rn, seq: s, result });
+    clients.set(id, { reqNo: rn, seq: s, result, stateBytes, windowStart, windowBytes });
   }
   if (!r.done) return err('truncated or trailing state bytes');
-  return ok({ appSnapshot: appSnapshot.slice(), clients });
+  return ok({ appSnapshot, clients });
 }
 
 export interface ServiceSnapshot {

@@ -14,6 +14,11 @@ export interface ServiceParams {
   readonly maxPendingPerClient: number;
   /** Most clients in the replicated client table; the least recently served ones are evicted. */
   readonly maxClients: number;
+  /** Per-client quotas (quota.ts, docs/LIMITS.md); absent: not enforced. */
+  readonly maxStateBytesPerClient?: number;
+  readonly maxRequestBytesPerWindow?: number;
+  /** The request-bytes window, in sequence numbers (default 1024). */
+  readonly quotaWindowSeqs?: number;
 }
 
 /** Planted bugs of the service (tests only; see src/pbft/bugs.ts for the protocol's). */
@@ -40,6 +45,11 @@ export interface ClientRecord {
   result: Uint8Array;
   /** Sequence number at which it executed (for deterministic eviction). */
   seq: Seq;
+  /** Bytes of app state charged to this client (quota.ts). */
+  stateBytes: number;
+  /** First seq of the request-bytes window, and the op bytes executed in it (quota.ts). */
+  windowStart: number;
+  windowBytes: number;
 }
 
 export interface PendingRequest {
