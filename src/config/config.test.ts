@@ -96,7 +96,7 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   raw.replicas[3]!['host'] = '';
   raw['version'] = 2;
   raw['clusterId'] = 'has space';
-  raw['params'] = { batchTimeoutMS: 5, windowSize: 100, checkpointInterval: 64 };
+  raw['params'] = { batchTimeoutMS: 5, windowSize: 100, checkpointInterval: 64, maxRequestBytesPerWindow: 1000, maxStateBytesPerClient: 0, quotaWindowSeqs: 1.5 };
   raw['limits'] = { maxFrameBytes: 4096, peer: { ratePerSecond: 0, burst: 1 } };
   raw['extra'] = true;
   raw['protocol'] = 'raft';
@@ -112,6 +112,9 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   findError(errors, 'params.windowSize', 'multiple of params.checkpointInterval (64); got 100, try 128');
   findError(errors, 'params.windowSize', 'at least 2 × params.checkpointInterval (128)');
   findError(errors, 'limits.peer.ratePerSecond', 'integer 1–');
+  findError(errors, 'params.maxRequestBytesPerWindow', 'at least one largest op');
+  findError(errors, 'params.maxStateBytesPerClient', 'must be an integer 1–');
+  findError(errors, 'params.quotaWindowSeqs', 'sequence numbers');
   findError(errors, 'extra', 'unknown field (allowed: version, clusterId');
   findError(errors, 'limits.maxFrameBytes', 'must hold a full batch');
   findError(errorsOf([]), '(top level)', 'JSON object');

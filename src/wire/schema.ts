@@ -174,7 +174,7 @@ export const SCHEMA: Schema = {
     doc: 'One chunk of a checkpoint snapshot (§5.3, simplified).',
     fields: [
       { name: 'seq', type: U64, doc: 'Checkpoint sequence number' },
-      { name: 'stateDigest', type: DIGEST, doc: 'Certified digest the assembled snapshot must hash to' },
+      { name: 'stateDigest', type: DIGEST, doc: 'Certified state commitment the assembled snapshot must have (docs/PROTOCOL.md §4a)' },
       { name: 'chunk', type: U32, doc: 'Index of this chunk' },
       { name: 'totalChunks', type: U32, doc: 'Number of chunks in the snapshot' },
       { name: 'data', type: { kind: 'bytes', max: MAX_CHUNK_BYTES }, doc: 'Chunk bytes' },

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { encodeKvResult, decodeKvOp } from '../../src/app/kv-codec.ts';
 import { MAX_OP_BYTES } from '../../src/core/limits.ts';
+import { encodeRefusal } from '../../src/service/quota.ts';
 import { casResult, decodeResult, encodeOp, getResult, keyProblem } from '../../src/client/ops.ts';
 import { ByzClientError, memberSeed } from '../../src/client/index.ts';
 
@@ -30,6 +31,10 @@ describe('client operations', () => {
   it('a bad-op or malformed result is rejected; results map to typed values', () => {
     assert.equal(code(() => decodeResult('put', encodeKvResult({ status: 'bad-op', reason: 'nope' }))), 'rejected: the cluster rejected the put operation: nope');
     assert.match(code(() => decodeResult('get', new Uint8Array(0))), /^rejected: the replicas agreed on a malformed get result/);
+    assert.equal(
+      code(() => decodeResult('put', encodeRefusal('state bytes: over maxStateBytesPerClient 100; delete data first'))),
+      'rejected: the cluster refused the put operation: quota exceeded: state bytes: over maxStateBytesPerClient 100; delete data first',
+    );
     assert.equal(getResult(decodeResult('get', encodeKvResult({ status: 'not-found' }))), null);
     assert.deepEqual(casResult({ status: 'cas-failed', current: null }), { ok: false, current: null });
     assert.match(code(() => getResult({ status: 'cas-failed', current: null })), /^rejected: the cluster answered cas-failed to a get/);
