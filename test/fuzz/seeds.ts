@@ -35,7 +35,7 @@ function generated(): Record<string, Uint8Array[]> {
   const key = publicKey(new Uint8Array(32).fill(3));
   const sig = signature(new Uint8Array(64).fill(5));
   const cp = fc.sample(arbCheckpoint, { numRuns: 2, seed: 3 });
-  const state = encodeState(utf8('app-snapshot'), new Map([[clientId(hex64('a')), { reqNo: reqNo(3), seq: seq(9), result: utf8('r') }]]));
+  const state = encodeState(utf8('app-snapshot'), new Map([[clientId(hex64('a')), { reqNo: reqNo(3), seq: seq(9), result: utf8('r'), stateBytes: 5, windowStart: 0, windowBytes: 7 }]]));
   const config = buildClusterConfig({ clusterId: 'fuzz', host: '127.0.0.1', basePort: 7000, publicKeys: ['1', '2', '3', '4'].map(hex64) });
   const pp = fc.sample(arbByType['pre-prepare'], { numRuns: 1, seed: 1 })[0]!;
   const prepares = fc.sample(arbByType.prepare, { numRuns: 2, seed: 2 });
