@@ -2,6 +2,7 @@
 // Exit codes: 0 = no violation and every op committed; 1 = a violation or unfinished ops (in a sweep:
 // any failing seed); 2 = bad usage, with a message naming the flag and the accepted form.
 
+import { REQUEST_AUTH_MODES, isRequestAuthMode } from '../wire/authenticator.ts';
 import type { Command } from 'commander';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
@@ -48,6 +49,7 @@ export interface RawSimFlags {
   readonly checkpointInterval?: string;
   readonly json?: boolean;
   readonly crypto?: string;
+  readonly requestAuth?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
   readonly byzantine?: string;
@@ -125,6 +127,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!maxTicks.ok) return maxTicks;
   const crypto = raw.crypto ?? d.crypto;
   if (crypto !== 'sim' && crypto !== 'ed25519') return err(`--crypto must be "sim" or "ed25519", got "${crypto}"`);
+  const requestAuth = raw.requestAuth ?? 'signature';
+  if (!isRequestAuthMode(requestAuth)) return err(`--request-auth must be one of ${REQUEST_AUTH_MODES.join(', ')}, got "${requestAuth}"`);
   const partitions = [];
   for (const text of raw.partition ?? []) {
     const p = parsePartition(text);
@@ -172,6 +176,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     restarts: restarts.value,
     checkpointInterval: k.value,
     crypto: crypto satisfies SimCrypto,
+    ...(requestAuth === 'signature' ? {} : { requestAuth }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -210,6 +215,7 @@ export function registerSim(program: Command): void {
     .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
     .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window 4K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
+    .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)

@@ -6,6 +6,8 @@ export const DROP_REASONS = {
   malformed: 'reject',
   oversized: 'reject',
   'bad-signature': 'reject',
+  /** A request authenticator of the wrong size, or ("mac" mode) whose entry for this replica is wrong. */
+  'bad-authenticator': 'reject',
   'non-member': 'reject',
   'sender-mismatch': 'reject',
   'bad-batch-digest': 'reject',

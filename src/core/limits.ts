@@ -15,6 +15,11 @@ export const MAX_ARRAY_ITEMS = 65_536;
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 /** Most replicas in a cluster. */
 export const MAX_REPLICAS = 256;
+/**
+ * Bytes of one entry of a request's MAC authenticator (requestAuth "mac", src/wire/authenticator.ts):
+ * HMAC-SHA-512 truncated to 256 bits (RFC 2104 §5: keep at least half the hash output).
+ */
+export const REQUEST_MAC_BYTES = 32;
 /** Most requests a replica keeps queued waiting to be ordered (primary) or watched (backup). */
 export const MAX_PENDING_REQUESTS = 100_000;
 /** Largest view or sequence number (safe integer range). */

@@ -26,7 +26,7 @@ function sign<M extends Message>(s: Signer, m: Omit<M, 'sig'>): M {
 
 const client = ed25519Suite.signer(seed(9));
 const edRequest = sign<Request>(client, {
-  type: 'request', client: clientId(toHex(client.publicKey)), reqNo: reqNo(1), op: Uint8Array.of(1, 2, 3), readOnly: false,
+  type: 'request', client: clientId(toHex(client.publicKey)), reqNo: reqNo(1), op: Uint8Array.of(1, 2, 3), readOnly: false, auth: new Uint8Array(0),
 });
 
 /** Replica 0 signs two pre-prepares for (0, 1) with different batches; replica 2 reports it. */

@@ -38,7 +38,7 @@ const outcome = (r: { ok: true } | { ok: false; error: string }): string => (r.o
 const prepare = (d: SigningDomain, i: number): Prepare =>
   signedIn(d, replicas[i]!, { type: 'prepare', view: view(0), seq: seq(1), digest: digest('11'.repeat(32)), replica: replicaId(i), sig: NO_SIG });
 const request = (d: SigningDomain, no: number): Request =>
-  signedIn(d, client, { type: 'request', client: cid, reqNo: reqNo(no), op: Uint8Array.of(no), readOnly: false, sig: NO_SIG });
+  signedIn(d, client, { type: 'request', client: cid, reqNo: reqNo(no), op: Uint8Array.of(no), readOnly: false, auth: new Uint8Array(0), sig: NO_SIG });
 function prePrepare(d: SigningDomain, requests: Request[]): PrePrepare {
   return signedIn(d, replicas[0]!, { type: 'pre-prepare', view: view(0), seq: seq(1), digest: suite.hash(batchBytes(requests)), requests, replica: replicaId(0), sig: NO_SIG });
 }

@@ -54,7 +54,7 @@ function macked(macBy: Signer, r: Omit<Reply, 'sig'>, forClient: Signer = client
 const dropOf = (r: { ok: true; value: unknown } | { ok: false; error: string }): string => (r.ok ? 'accepted' : r.error);
 
 const request = (no: number, op = Uint8Array.of(1, no)): Request =>
-  signed(client, { type: 'request', client: cid, reqNo: reqNo(no), op, readOnly: false, sig: NO_SIG });
+  signed(client, { type: 'request', client: cid, reqNo: reqNo(no), op, readOnly: false, auth: new Uint8Array(0), sig: NO_SIG });
 const prepare = (i: number, s = 1, d = digest('11'.repeat(32))): Prepare =>
   signed(replicas[i]!, { type: 'prepare', view: view(0), seq: seq(s), digest: d, replica: replicaId(i), sig: NO_SIG });
 const checkpoint = (i: number): Checkpoint =>
@@ -255,7 +255,7 @@ test('no mutation of a signed message\'s bytes is accepted as a different messag
 test('counters report every ingress drop reason and accepted', () => {
   const c = fresh().counters();
   assert.deepEqual(Object.keys(c).sort((a, b) => a.localeCompare(b)), [
-    'accepted', 'bad-batch-digest', 'bad-signature', 'malformed', 'non-member', 'op-too-large', 'oversized', 'sender-mismatch',
+    'accepted', 'bad-authenticator', 'bad-batch-digest', 'bad-signature', 'malformed', 'non-member', 'op-too-large', 'oversized', 'sender-mismatch',
   ]);
   assert.ok(Object.values(c).every((v) => v === 0));
 });

@@ -18,6 +18,8 @@ import type { CodecError } from '../wire/codec.ts';
 import { TOO_LONG, batchBytes, decodeMessage, signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { Message, MessageType, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { RequestAuthMode } from '../wire/authenticator.ts';
+import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.ts';
 import { validateMessage } from '../wire/validate.ts';
 import { forEachMessage } from '../wire/walk.ts';
 import { createSigCache } from './sig-cache.ts';
@@ -41,6 +43,18 @@ export interface IngressConfig {
    * §3.2, src/crypto/mac.ts), so only it can check them. Without it, every reply is rejected.
    */
   readonly replyAuth?: Signer;
+  /**
+   * How requests are authenticated (the config's `requestAuth`, default "signature"). With "mac"
+   * every request carries an authenticator of n entries (src/wire/authenticator.ts) and a replica
+   * (`self`) checks its own entry: a request sent to it directly needs that MAC and then the client
+   * signature (the MAC first: it is cheap); a request inside a pre-prepare needs the MAC or, failing
+   * that, the signature; a request inside a certificate (prepared or committed proof, new-view,
+   * evidence) is vouched for by the quorum that accepted it and is not checked again.
+   * docs/PROTOCOL.md, "Request authentication", argues the rule.
+   */
+  readonly requestAuth?: RequestAuthMode;
+  /** This replica, for its entry of request authenticators (needed by a replica in "mac" mode). */
+  readonly self?: { readonly id: ReplicaId; readonly signer: Signer };
 }
 
 export interface Ingress {
@@ -58,7 +72,7 @@ export interface Ingress {
 
 /** The drop reasons ingress can produce (all 'reject': the sender is at fault). */
 export const INGRESS_DROPS = [
-  'malformed', 'oversized', 'op-too-large', 'non-member', 'sender-mismatch', 'bad-batch-digest', 'bad-signature',
+  'malformed', 'oversized', 'op-too-large', 'non-member', 'sender-mismatch', 'bad-batch-digest', 'bad-authenticator', 'bad-signature',
 ] as const satisfies readonly DropReason[];
 
 function isReplicaMessage(m: Message): m is ReplicaMessage {
@@ -106,10 +120,15 @@ export function createIngress(cfg: IngressConfig): Ingress {
     return r;
   };
 
-  /** Membership, sender binding and batch digests: cheap checks before any signature (§4.2). */
+  const macMode = cfg.requestAuth === 'mac';
+  const authLength = macMode ? authenticatorBytes(n) : 0;
+  assert(!macMode || cfg.self === undefined || (cfg.self.id >= 0 && cfg.self.id < n), 'ingress: self is not a member');
+
+  /** Membership, sender binding, authenticator shapes and batch digests: cheap checks before any signature (§4.2). */
   const structural = (m: Message, link: ReplicaId | undefined): DropReason | undefined => {
     if (!forEachMessage(m, (x) => x.type === 'request' || x.replica < n)) return 'non-member';
     if (link !== undefined && m.type !== 'request' && m.replica !== link) return 'sender-mismatch';
+    if (!forEachMessage(m, (x) => x.type !== 'request' || x.auth.length === authLength)) return 'bad-authenticator';
     const digestsOk = forEachMessage(m, (x) => x.type !== 'pre-prepare' || hash(batchBytes(x.requests)) === x.digest);
     return digestsOk ? undefined : 'bad-batch-digest';
   };
@@ -119,18 +138,44 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const replyMacOk = (x: Reply): boolean =>
     cfg.replyAuth !== undefined && x.client === ownClient && bytesEqual(cfg.replyAuth.mac(cfg.replicaKeys[x.replica]!, signingBytes(domain, x)), x.sig);
 
-  /** Every signature (a reply's MAC), outermost first; a client signs with the key its ClientId spells. */
-  const signaturesOk = (m: Message): boolean =>
-    forEachMessage(m, (x) => {
+  /** The client signature of a request (a client signs with the key its ClientId spells). */
+  const requestSigOk = (r: Request, bytes: Uint8Array): boolean => cache.verify(publicKey(fromHex(r.client)!), bytes, r.sig);
+  /** This replica's entry of a request's authenticator ("mac" mode; false without `self`). */
+  const ownMacOk = (r: Request, bytes: Uint8Array): boolean =>
+    cfg.self !== undefined && authenticatorEntryOk(cfg.self.signer, publicKey(fromHex(r.client)!), r.auth, cfg.self.id, bytes);
+
+  /** A request inside a bare pre-prepare, "mac" mode: our MAC, or failing that the signature. */
+  const batchedRequestOk = (r: Request): boolean => {
+    const bytes = signingBytes(domain, r);
+    return ownMacOk(r, bytes) || requestSigOk(r, bytes);
+  };
+
+  /** Every signature (a reply's MAC), outermost first; requests by the rule of the mode (IngressConfig.requestAuth). */
+  const signaturesOk = (m: Message): boolean => {
+    if (!macMode) {
+      return forEachMessage(m, (x) => {
+        if (x.type === 'reply') return replyMacOk(x);
+        if (x.type === 'request') return requestSigOk(x, signingBytes(domain, x));
+        return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
+      });
+    }
+    if (m.type === 'pre-prepare' && !m.requests.every(batchedRequestOk)) return false;
+    return forEachMessage(m, (x) => {
       if (x.type === 'reply') return replyMacOk(x);
-      const key = x.type === 'request' ? publicKey(fromHex(x.client)!) : cfg.replicaKeys[x.replica]!;
-      return cache.verify(key, signingBytes(domain, x), x.sig);
+      if (x.type === 'request') return x !== m || requestSigOk(x, signingBytes(domain, x)); // nested: vouched (see requestAuth)
+      return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
     });
+  };
+
+  /** "mac" mode, a request sent to this replica: its own MAC entry first (cheap, before the signature). */
+  const directMacOk = (m: Message): boolean =>
+    !macMode || m.type !== 'request' || cfg.self === undefined || ownMacOk(m, signingBytes(domain, m));
 
   const admit = <T extends Message>(m: Message, want: (m: Message) => m is T, link?: ReplicaId): Result<Verified<T>, DropReason> => {
     if (!want(m)) return count(err('malformed'));
     const reason = structural(m, link);
     if (reason !== undefined) return count(err(reason));
+    if (!directMacOk(m)) return count(err('bad-authenticator'));
     if (!signaturesOk(m)) return count(err('bad-signature'));
     return count(ok(markVerified(m)));
   };

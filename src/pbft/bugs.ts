@@ -19,6 +19,13 @@ export interface PlantedBugs {
    * collection). No history checker can see it (memory only grows); the state invariants do.
    */
   readonly keepLogBelowCheckpoint?: boolean;
+  /**
+   * requestAuth "mac": skip (execute as a no-op) a committed request whose authenticator entry for
+   * this replica is wrong — "an unauthenticated request becomes a no-op" decided locally, so replicas
+   * a faulty client's partial authenticator fooled differently execute different histories
+   * (docs/PROTOCOL.md, "Request authentication").
+   */
+  readonly localMacNoop?: boolean;
 }
 
 export const NO_BUGS: PlantedBugs = {};
@@ -30,4 +37,5 @@ export const PLANTED_BUG_NAMES = [
   'dropPreparedInNewView',
   'sendBeforePersist',
   'keepLogBelowCheckpoint',
+  'localMacNoop',
 ] as const satisfies readonly (keyof PlantedBugs)[];

@@ -86,7 +86,10 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
 
 /** The service's share of the planted bugs (tests only). */
 function serviceBugs(bugs: PlantedBugs | undefined): ServiceBugs {
-  return bugs?.reexecuteRetransmissions === true ? { reexecuteRetransmissions: true } : {};
+  return {
+    ...(bugs?.reexecuteRetransmissions === true ? { reexecuteRetransmissions: true } : {}),
+    ...(bugs?.localMacNoop === true ? { localMacNoop: true } : {}),
+  };
 }
 
 export function createReplica(opts: ReplicaOptions): Replica {

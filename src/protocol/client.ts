@@ -3,7 +3,7 @@
 // it with a transport and a timer. One outstanding request at a time (closed loop), request numbers
 // strictly increase.
 
-import type { ClientId, ReplicaId, ReqNo, View } from '../core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId, ReqNo, View } from '../core/ids.ts';
 import { reqNo as toReqNo, replicaId, signature, toHex, view as toView } from '../core/ids.ts';
 import type { Signer } from '../core/crypto-port.ts';
 import type { Verified } from '../core/verified.ts';
@@ -12,6 +12,8 @@ import { primaryOf, quorumOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
+import type { RequestAuthMode } from '../wire/authenticator.ts';
+import { NO_AUTH, makeAuthenticator } from '../wire/authenticator.ts';
 
 export interface ClientCoreOptions {
   readonly id: ClientId;
@@ -26,6 +28,13 @@ export interface ClientCoreOptions {
   readonly maxRetransmitTicks?: number;
   /** First request number used (default 1); a restarted client must resume above its last one. */
   readonly firstReqNo?: number;
+  /**
+   * The cluster's `requestAuth` (default "signature"). With "mac" each request also carries a MAC
+   * authenticator, one entry per replica (src/wire/authenticator.ts); it needs `replicaKeys`.
+   */
+  readonly requestAuth?: RequestAuthMode;
+  /** Replica public keys in id order (for "mac" authenticators). */
+  readonly replicaKeys?: readonly PublicKey[];
 }
 
 /** A request and the replica it goes to first: the primary the client believes in (§4.1). */
@@ -68,6 +77,8 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
   const ceiling = opts.maxRetransmitTicks ?? base * 16;
   assert(Number.isSafeInteger(base) && base > 0, 'retransmitTicks must be a positive integer');
   assert(opts.n >= 3 * opts.f + 1, 'n must be at least 3f + 1');
+  const macKeys = opts.requestAuth === 'mac' ? opts.replicaKeys : undefined;
+  assert(opts.requestAuth !== 'mac' || (macKeys !== undefined && macKeys.length === opts.n), 'requestAuth "mac" needs the n replica keys');
   let next = opts.firstReqNo ?? 1;
   let pending: Pending | undefined;
   /** Highest view each replica reported in a reply (bounded by n entries). */
@@ -84,9 +95,11 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
     id: opts.id,
     submit(op, readOnly = false) {
       assert(pending === undefined, 'submit while a request is outstanding (closed loop)');
-      const draft: Request = { type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG };
+      const draft: Request = { type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG, auth: NO_AUTH };
       next++;
-      const request: Request = { ...draft, sig: opts.signer.sign(signingBytes(opts.domain, draft)) };
+      const bytes = signingBytes(opts.domain, draft);
+      const auth = macKeys === undefined ? NO_AUTH : makeAuthenticator(opts.signer, macKeys, bytes);
+      const request: Request = { ...draft, sig: opts.signer.sign(bytes), auth };
       pending = { request, votes: new Map(), waited: 0, timeout: base };
       return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
     },

@@ -2,6 +2,9 @@
 // client request number (§4.1); every replica that executes it replies.
 
 import type { ClientId } from '../core/ids.ts';
+import { fromHex, publicKey } from '../core/ids.ts';
+import { authenticatorEntryOk } from '../wire/authenticator.ts';
+import { signingBytes } from '../wire/codec.ts';
 import { MAX_RESULT_BYTES } from '../core/limits.ts';
 import type { Committed, ExecutedRequest } from '../protocol/types.ts';
 import type { Reply, Request } from '../wire/messages.ts';
@@ -26,9 +29,17 @@ export function executeBatch(svc: ServiceState, batch: Committed): BatchResult {
     const key = requestKey(req.client, req.reqNo);
     svc.inFlight.delete(key);
     removePending(svc, key);
+    if (svc.bugs.localMacNoop === true && !ownEntryOk(svc, req)) continue; // planted bug (tests only)
     executeOnce(svc, batch, req, out);
   }
   return out;
+}
+
+/** Planted bug localMacNoop only: whether this replica's authenticator entry of a "mac" request is right. */
+function ownEntryOk(svc: ServiceState, req: Request): boolean {
+  if (req.auth.length === 0) return true;
+  const client = publicKey(fromHex(req.client)!);
+  return authenticatorEntryOk(svc.signer, client, req.auth, svc.id, signingBytes(svc.domain, req));
 }
 
 /** Runs the op unless (client, reqNo) already executed; replies to the client either way (§4.1). */

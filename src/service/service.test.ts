@@ -24,7 +24,7 @@ const client = (i: number): ClientId => clientId(toHex(new Uint8Array(32).fill(i
 
 function put(c: number, n: number, key = `k${c}`): Request {
   const op = encodeKvOp({ type: 'put', key, value: new TextEncoder().encode(`v${n}`) });
-  return { type: 'request', client: client(c), reqNo: reqNo(n), op, readOnly: false, sig: signature(new Uint8Array(64)) };
+  return { type: 'request', client: client(c), reqNo: reqNo(n), op, readOnly: false, auth: new Uint8Array(0), sig: signature(new Uint8Array(64)) };
 }
 
 function committed(n: number, requests: readonly Request[]): Committed {

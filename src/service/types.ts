@@ -25,6 +25,8 @@ export interface ServiceParams {
 export interface ServiceBugs {
   /** Execute a retransmitted request again instead of answering from the client table (breaks §4.1). */
   readonly reexecuteRetransmissions?: boolean;
+  /** Execute a committed request whose authenticator entry for this replica is wrong as a no-op (src/pbft/bugs.ts). */
+  readonly localMacNoop?: boolean;
 }
 
 export interface ServiceOptions {

@@ -4,6 +4,7 @@
 // alone. The normal simulator and Twins both build theirs here (buildCluster); Twins runs a twinned
 // replica as two nodes with the SAME id and signer but separate state, app and disk (Bano et al.).
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
 import type { ClientId, PublicKey, ReplicaId } from '../core/ids.ts';
 import { clientId, replicaId, toHex } from '../core/ids.ts';
 import type { CryptoSuite } from '../core/crypto-port.ts';
@@ -86,7 +87,7 @@ export interface Cluster {
   /** Cores run inside the accountability layer, which hears the symptoms ingress sees. */
   readonly accountable: boolean;
   /** A fresh ingress for a replica (after a restart its caches are gone). */
-  readonly makeIngress: () => Ingress;
+  readonly makeIngress: (id: ReplicaId) => Ingress;
   readonly network: Network;
   /** Stream for client think times. */
   readonly clientPrng: Prng;
@@ -117,6 +118,8 @@ export interface ClusterSpec {
   readonly accountable: boolean;
   /** Ingress keeps a cache of verified signatures. */
   readonly sigCache: boolean;
+  /** The cluster's requestAuth (absent: "signature"). */
+  readonly requestAuth?: RequestAuthMode;
   /** Replicas run as two copies with the same id and key (Twins; Bano et al.); empty otherwise. */
   readonly twins: readonly number[];
   readonly network: Omit<NetworkConfig, 'replicas'>;
@@ -164,6 +167,7 @@ export function createCluster(o: SimOptions): Cluster {
     // With the simulated scheme a verification (two short hashes) costs about what the signature
     // cache's lookup hash does, so the cache is off; every signature is still checked.
     sigCache: o.crypto !== 'sim',
+    ...(o.requestAuth === undefined ? {} : { requestAuth: o.requestAuth }),
     twins: [],
     network: { loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions },
     byzantine: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, o.replicas),
@@ -188,17 +192,19 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const replicaKeys = replicaSigners.map((x) => x.publicKey);
   const domain = defaultDomain(suite.hash, replicaKeys, s.protocol);
   const cache = s.sigCache ? {} : { sigCacheSize: 0 };
-  const makeIngress = (): Ingress => createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache });
+  const requestAuth = s.requestAuth ?? 'signature';
+  const makeIngress = (id: ReplicaId): Ingress =>
+    createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! } });
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
     // A twin's whole identity: the same replica id and the same signer as its copy.
     const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable };
-    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(), up: true, options };
+    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, options };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));
   const othersOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id !== r).map((x) => x.node));
   const clients = clientSigners.map((signer, i): SimClient => {
     const id = clientId(toHex(signer.publicKey));
-    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: s.clientRetransmitTicks });
+    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: s.clientRetransmitTicks, requestAuth, replicaKeys });
     const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cache });
     return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload), nextSubmitTick: 0 };
   });
@@ -246,6 +252,6 @@ export function crashReplica(r: SimReplica): void {
 /** A restart: rebuild the core from the durable records with a fresh application (SPEC D2). */
 export function restartReplica(cluster: Cluster, r: SimReplica): void {
   r.core = recoverCore(r.options, r.disk.records());
-  r.ingress = cluster.makeIngress();
+  r.ingress = cluster.makeIngress(r.id);
   r.up = true;
 }

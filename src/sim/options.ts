@@ -1,6 +1,7 @@
 // Options of one simulated run. Everything here can be written as `byz sim` flags, so every run —
 // including a failing seed of a sweep or a planted-bug test — replays from one printed command.
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { MIN_REPLICAS } from '../core/quorum.ts';
 import { MAX_REPLICAS } from '../core/limits.ts';
@@ -69,6 +70,12 @@ export interface SimOptions {
   /** K, the checkpoint interval (TOCS '02 §4.3); the log window is L = 4K. */
   readonly checkpointInterval: number;
   readonly crypto: SimCrypto;
+  /**
+   * How requests are authenticated (`--request-auth`, the config's `requestAuth`): absent or
+   * "signature" — every replica verifies the client signature; "mac" — MAC authenticators
+   * (src/wire/authenticator.ts, docs/PROTOCOL.md "Request authentication").
+   */
+  readonly requestAuth?: RequestAuthMode;
   /** The run stops here; ops not committed by then are "unfinished". */
   readonly maxTicks: number;
   /** Test-only protocol bugs, given to every replica (`--planted-bug NAME`). */
@@ -235,6 +242,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.restarts.length > 0) args.push(`--restart "${formatReplicaEvents(o.restarts)}"`);
   if (o.checkpointInterval !== d.checkpointInterval) args.push(`--checkpoint-interval ${o.checkpointInterval}`);
   if (o.crypto !== d.crypto) args.push(`--crypto ${o.crypto}`);
+  if (o.requestAuth !== undefined && o.requestAuth !== 'signature') args.push(`--request-auth ${o.requestAuth}`);
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);

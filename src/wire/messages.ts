@@ -13,6 +13,12 @@ export interface Request {
   /** When true the request is a read-only query (SPEC A7); not yet used by PBFT ordering. */
   readonly readOnly: boolean;
   readonly sig: Signature;
+  /**
+   * The MAC authenticator (TOCS '02 §3.2): with `requestAuth: "mac"`, one REQUEST_MAC_BYTES entry per
+   * replica (entry i for replica i, src/wire/authenticator.ts); empty with `"signature"`. Not covered
+   * by `sig` or by the entries themselves (an `unsigned` field), but covered by the batch digest.
+   */
+  readonly auth: Uint8Array;
 }
 
 /** ⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩ — d is the digest of the batch (§4.2, batching §5.1.4). */

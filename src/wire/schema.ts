@@ -12,6 +12,7 @@ import {
   MAX_OP_BYTES,
   MAX_REPLICAS,
   MAX_RESULT_BYTES,
+  REQUEST_MAC_BYTES,
 } from '../core/limits.ts';
 import { assert } from '../core/assert.ts';
 import { DIGEST_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
@@ -89,6 +90,10 @@ export const SCHEMA: Schema = {
       { name: 'reqNo', type: U64, doc: 'Request number t, strictly increasing per client' },
       { name: 'op', type: { kind: 'bytes', max: MAX_OP_BYTES }, doc: 'Operation o for the application' },
       { name: 'readOnly', type: BOOL, doc: 'Read-only query flag' },
+      {
+        name: 'auth', type: { kind: 'bytes', max: MAX_REPLICAS * REQUEST_MAC_BYTES }, unsigned: true,
+        doc: 'MAC authenticator (requestAuth "mac"): n entries of 32 bytes, entry i = HMAC-SHA-512 of signingBytes under the (client, replica i) key, truncated; empty in "signature" mode; not in signingBytes',
+      },
       { name: 'sig', type: { kind: 'signature' }, doc: 'Client signature over signingBytes' },
     ],
   },

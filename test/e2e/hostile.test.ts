@@ -78,7 +78,7 @@ test('hostile frames, a wrong-key peer and a client flood are rejected and count
     // Sign first, then send everything at once: far above the client limit (docs/TRANSPORT.md) however slow signing is.
     const frames: Uint8Array[] = [];
     for (let i = 1; i <= 8000; i++) {
-      const draft: Request = { type: 'request', client: cid, reqNo: reqNo(i), op: encodeKvOp({ type: 'put', key: 'flood', value: new Uint8Array(8) }), readOnly: false, sig: signature(new Uint8Array(64)) };
+      const draft: Request = { type: 'request', client: cid, reqNo: reqNo(i), op: encodeKvOp({ type: 'put', key: 'flood', value: new Uint8Array(8) }), readOnly: false, auth: new Uint8Array(0), sig: signature(new Uint8Array(64)) };
       frames.push(encodeMessage({ ...draft, sig: floodSigner.sign(signingBytes(clusterDomain(c.config), draft)) }));
     }
     for (let i = 0; i < frames.length; i++) {

@@ -73,6 +73,7 @@ export function request(client: { signer: Signer; id: ClientId }, n: number, key
     reqNo: reqNo(n),
     op: encodeKvOp({ type: 'put', key, value: new TextEncoder().encode(value) }),
     readOnly: false,
+    auth: new Uint8Array(0),
   });
 }
 

@@ -46,7 +46,7 @@ const adversary = (name: Parameters<typeof replicaBehaviour>[0], id: number): { 
   return { a: b.create(ctxOf(id)), b };
 };
 
-const request = (no: number, op: string): Request => signNew<Request>({ signer: clientSigner, domain: TEST_DOMAIN }, { type: 'request', client, reqNo: reqNo(no), op: enc.encode(op), readOnly: false });
+const request = (no: number, op: string): Request => signNew<Request>({ signer: clientSigner, domain: TEST_DOMAIN }, { type: 'request', client, reqNo: reqNo(no), op: enc.encode(op), readOnly: false, auth: new Uint8Array(0) });
 const prePrepare = (v: number, n: number, requests: readonly Request[], by = 0): PrePrepare =>
   signNew<PrePrepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'pre-prepare', view: view(v), seq: seq(n), digest: hash(batchBytes(requests)), requests, replica: replicaId(by) });
 const prepare = (v: number, n: number, d: Digest, by: number): Prepare => signNew<Prepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'prepare', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
@@ -261,7 +261,7 @@ test('lying-state: state chunks and committed proofs it serves are wrong but val
 function clientRun(name: string, ticks: number): { bytes: Uint8Array; adv: ClientAdversary }[] {
   const b = CLIENT_BEHAVIOURS.find((x) => x.name === name)!;
   const signer = suite.signer(keys.bytes(32));
-  const adv = b.create({ id: clientId(toHex(signer.publicKey)), signer, domain: TEST_DOMAIN, n: 4, prng: createPrng(5), honestClients: [client] });
+  const adv = b.create({ id: clientId(toHex(signer.publicKey)), signer, domain: TEST_DOMAIN, n: 4, prng: createPrng(5), honestClients: [client], replicaKeys: signers.map((s) => s.publicKey) });
   const out: { bytes: Uint8Array; adv: ClientAdversary }[] = [];
   for (let t = 1; t <= ticks; t++) for (const e of adv.step(t, 0)) out.push({ bytes: e.bytes, adv });
   return out;

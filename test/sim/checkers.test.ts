@@ -16,7 +16,7 @@ const B = clientId('bb'.repeat(32));
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function req(client: ClientId, rn: number, op: KvOp = { type: 'get', key: 'k' }): Request {
-  return { type: 'request', client, reqNo: reqNo(rn), op: encodeKvOp(op), readOnly: false, sig: signature(new Uint8Array(64)) };
+  return { type: 'request', client, reqNo: reqNo(rn), op: encodeKvOp(op), readOnly: false, auth: new Uint8Array(0), sig: signature(new Uint8Array(64)) };
 }
 
 function batch(s: number, d: string, reqs: readonly Request[]): ExecutedBatch {

@@ -180,7 +180,7 @@ test('recovery: from the primary failure to the next new batch; a cascade is one
 
 test('safety checker: exactly-once still holds across pruning below the durable checkpoints', () => {
   const A = clientId('aa'.repeat(32));
-  const req = (n: number) => ({ request: { type: 'request' as const, client: A, reqNo: reqNo(n), op: new Uint8Array(0), readOnly: false, sig: SIG }, result: new Uint8Array(0) });
+  const req = (n: number) => ({ request: { type: 'request' as const, client: A, reqNo: reqNo(n), op: new Uint8Array(0), readOnly: false, auth: new Uint8Array(0), sig: SIG }, result: new Uint8Array(0) });
   const b = (n: number, r: number): ExecutedBatch => {
     const executed = [req(r)];
     const committed = { epoch: 0, seq: seq(n), view: view(0), digest: D(`b${n}`), requests: executed.map((e) => e.request), certificate: [] };

@@ -32,6 +32,7 @@ export const arbRequest: fc.Arbitrary<Request> = rec({
   op: arbBytes,
   readOnly: fc.boolean(),
   sig: arbSig,
+  auth: arbBytes,
 });
 
 export const arbReply: fc.Arbitrary<Reply> = rec({

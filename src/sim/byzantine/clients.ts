@@ -11,7 +11,10 @@
 
 import type { ClientId } from '../../core/ids.ts';
 import { fromHex, reqNo as toReqNo } from '../../core/ids.ts';
-import { MAX_OP_BYTES } from '../../core/limits.ts';
+import { MAX_OP_BYTES, REQUEST_MAC_BYTES } from '../../core/limits.ts';
+import { signature } from '../../core/ids.ts';
+import { NO_AUTH, makeAuthenticator } from '../../wire/authenticator.ts';
+import { signingBytes } from '../../wire/codec.ts';
 import type { Request } from '../../wire/messages.ts';
 import { MESSAGE_TAGS } from '../../wire/messages.ts';
 import { encodeMessage } from '../../wire/codec.ts';
@@ -23,8 +26,10 @@ import { badSig, bump, createRing, signNew } from './util.ts';
 const FLOOD_FRESH_PER_TICK = 2;
 
 function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
-  return signNew<Request>(ctx, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false });
+  return signNew<Request>(ctx, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false, auth: new Uint8Array(0) });
 }
+
+const NO_SIG = signature(new Uint8Array(64));
 
 const toAll = (r: Request): ClientEmission => ({ to: 'all', bytes: encodeMessage(r) });
 
@@ -94,7 +99,7 @@ function skip(ctx: ClientCtx): ClientAdversary {
 /** A request whose op is MAX_OP_BYTES + 1 bytes, encoded by hand (the codec asserts its bounds). */
 export function oversizedRequestBytes(client: ClientId, no: number, fill: number): Uint8Array {
   const opLen = MAX_OP_BYTES + 1;
-  const bytes = new Uint8Array(1 + 32 + 8 + 4 + opLen + 1 + 64);
+  const bytes = new Uint8Array(1 + 32 + 8 + 4 + opLen + 1 + 64 + 4); // … sig, empty auth
   const dv = new DataView(bytes.buffer);
   bytes[0] = MESSAGE_TAGS.request;
   bytes.set(fromHex(client) ?? new Uint8Array(32), 1);
@@ -150,10 +155,45 @@ function flood(ctx: ClientCtx): ClientAdversary {
   };
 }
 
+/**
+ * partial-mac: each request's authenticator (src/wire/authenticator.ts) is right for a random
+ * non-empty proper subset of the replicas and wrong (one bit flipped) for the rest, so some replicas
+ * accept it and others reject it. Two in three are validly signed (the fallback that lets an honest
+ * primary's batch prepare everywhere); one in three is not (no honest primary may propose it).
+ */
+function partialMac(ctx: ClientCtx): ClientAdversary {
+  const counts: Record<string, number> = {};
+  const ops = createWorkload(ctx.prng.fork());
+  let no = 1;
+  return {
+    counts,
+    step(tick) {
+      if (tick % 3 !== 0) return [];
+      const draft: Request = { type: 'request', client: ctx.id, reqNo: toReqNo(no++), op: ops.next(), readOnly: false, sig: NO_SIG, auth: NO_AUTH };
+      const bytes = signingBytes(ctx.domain, draft);
+      const auth = makeAuthenticator(ctx.signer, ctx.replicaKeys, bytes);
+      const good = ctx.prng.int(1, ctx.n - 1); // replicas 0 … good−1 of a random rotation keep their entry
+      const start = ctx.prng.int(0, ctx.n - 1);
+      for (let k = good; k < ctx.n; k++) {
+        const at = ((start + k) % ctx.n) * REQUEST_MAC_BYTES;
+        auth[at] = auth[at]! ^ 1;
+      }
+      const signed: Request = { ...draft, sig: ctx.signer.sign(bytes), auth };
+      if (ctx.prng.chance(1 / 3)) {
+        bump(counts, 'partial authenticators, bad signature');
+        return [toAll(badSig(signed))];
+      }
+      bump(counts, `partial authenticators (valid at ${good} of ${ctx.n}), signed`);
+      return [toAll(signed)];
+    },
+  };
+}
+
 export const CLIENT_BEHAVIOURS: readonly ClientBehaviour[] = [
   { name: 'bad-signature', summary: "requests whose signature does not verify (its own id, or an honest client's id)", create: badSignature },
   { name: 'reuse', summary: 'request numbers used twice with different ops (validly signed)', create: reuse },
   { name: 'skip', summary: 'request numbers that jump ahead, and now and then a stale lower one', create: skip },
   { name: 'oversized', summary: 'ops one byte over MAX_OP_BYTES, and garbage ops of exactly MAX_OP_BYTES', create: oversized },
   { name: 'flood', summary: `${FLOOD_FRESH_PER_TICK} fresh requests per tick to random replicas, plus duplicates and garbage (alias client-flood)`, create: flood },
+  { name: 'partial-mac', summary: 'MAC authenticators valid for only some replicas (TOCS \'02 §3.2, the Aardvark "MAC attack"); a third also badly signed', create: partialMac },
 ];

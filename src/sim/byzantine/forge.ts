@@ -44,7 +44,7 @@ function create(ctx: BehaviourCtx): Adversary {
     if (client === undefined) return undefined;
     bump(counts, "requests forged in a client's name");
     const op = Uint8Array.from([0xff, fakeReqNo & 0xff]);
-    const r = signNew<Request>(ctx, { type: 'request', client, reqNo: reqNo(1_000_000 + fakeReqNo++), op, readOnly: false });
+    const r = signNew<Request>(ctx, { type: 'request', client, reqNo: reqNo(1_000_000 + fakeReqNo++), op, readOnly: false, auth: new Uint8Array(0) });
     return message(ctx.prng.pick(peers), r);
   };
 

@@ -21,7 +21,7 @@ export const REPLICA_BEHAVIOUR_NAMES = [
 export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
 
 /** Behaviours of an extra malicious client (`c:NAME`); it is not part of the honest workload. */
-export const CLIENT_BEHAVIOUR_NAMES = ['bad-signature', 'reuse', 'skip', 'oversized', 'flood'] as const;
+export const CLIENT_BEHAVIOUR_NAMES = ['bad-signature', 'reuse', 'skip', 'oversized', 'flood', 'partial-mac'] as const;
 
 export type ClientBehaviourName = (typeof CLIENT_BEHAVIOUR_NAMES)[number];
 

@@ -83,7 +83,8 @@ export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
     const signer = s.suite.signer(s.prng.bytes(32));
     const id = toHex(signer.publicKey) as ClientId;
     const behaviour = clientBehaviour(name);
-    const adversary = behaviour.create({ id, signer, domain: s.domain, n: s.n, prng: s.prng.fork(), honestClients: s.honestClients });
+    const replicaKeys = s.replicas.map((r) => r.options.signer.publicKey);
+    const adversary = behaviour.create({ id, signer, domain: s.domain, n: s.n, prng: s.prng.fork(), honestClients: s.honestClients, replicaKeys });
     clients.push({ node: s.firstClientNode + i, id, behaviour, adversary, sent: 0, repliesReceived: 0 });
   });
   return {

@@ -4,7 +4,7 @@
 // duplicated, re-addressed, held for some ticks, altered and re-signed with the replica's own key,
 // or raw bytes. It can forge nothing the real replica could not (it holds only its own Signer).
 
-import type { ClientId, ReplicaId } from '../../core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
 import type { Prng } from '../../core/prng.ts';
@@ -80,6 +80,8 @@ export interface ClientCtx {
   readonly prng: Prng;
   /** Ids of the honest workload's clients. */
   readonly honestClients: readonly ClientId[];
+  /** Replica public keys by id (for request authenticators). */
+  readonly replicaKeys: readonly PublicKey[];
 }
 
 /** Bytes a malicious client sends on the request channel. */
