@@ -2,6 +2,7 @@
 // random port range, the config's params overridden, `byz node` per replica (optionally under
 // `node --cpu-prof`), and snapshots of each replica's CPU, memory and counters.
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ export interface ClusterSpec {
   readonly params: Readonly<Record<string, number>>;
   /** The config's "protocol" (default: the registry's default). */
   readonly protocol?: string;
+  /** The config's "requestAuth" (default "signature"). */
+  readonly requestAuth?: RequestAuthMode;
   /** Write a V8 CPU profile of every replica into this folder (on a clean stop). */
   readonly profileDir?: string;
   /** Keep the temp folder (logs, data) after stop. */
@@ -63,15 +66,16 @@ function storageArgs(mode: StorageMode): string[] {
   }
 }
 
-function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>, protocol: string | undefined): ClusterConfig {
+function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>, protocol: string | undefined, requestAuth: RequestAuthMode | undefined): ClusterConfig {
   // Ports base … base+2·100+n (n ≤ 100): above Linux's ephemeral range (32768–60999, where the
   // load generator's own connections live) and clear of the e2e tests' 20000–59999.
   const basePort = 61_000 + Math.floor(Math.random() * 43) * 100;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(`bench: byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; protocol?: string };
+  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; protocol?: string; requestAuth?: string };
   raw.params = { ...raw.params, ...params };
   if (protocol !== undefined) raw.protocol = protocol;
+  if (requestAuth !== undefined) raw.requestAuth = requestAuth;
   const parsed = parseClusterConfig(raw);
   if (!parsed.ok) throw new Error(`bench: invalid params ${JSON.stringify(params)}: ${parsed.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   writeFileSync(join(dir, 'cluster.json'), serializeClusterConfig(parsed.value));
@@ -101,7 +105,7 @@ function logTails(dir: string, n: number): string {
 
 async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'byz-bench-'));
-  const config = writeConfig(dir, spec.n, spec.params, spec.protocol);
+  const config = writeConfig(dir, spec.n, spec.params, spec.protocol, spec.requestAuth);
   const configPath = join(dir, 'cluster.json');
   const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => {

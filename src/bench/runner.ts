@@ -3,6 +3,7 @@
 // from the load generator (ops, latency, its CPU and bytes) and from the replicas (/proc CPU and
 // peak RSS, /metrics counters for bytes and batches), both taken over the same window.
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { BenchCluster, ClusterSpec, ReplicaSnapshot, Runtime } from './cluster.ts';
@@ -23,6 +24,8 @@ export interface RunSettings {
   readonly params: Readonly<Record<string, number>>;
   /** The ordering protocol the replicas run (the config's "protocol"). */
   readonly protocol: string;
+  /** How replicas authenticate requests (the config's "requestAuth"). */
+  readonly requestAuth?: RequestAuthMode;
   readonly keySpace: number;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
@@ -180,7 +183,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
 }
 
 export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
-  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
+  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
 }
 
 /** One measurement window on a running cluster with a running load generator. */

@@ -2,6 +2,8 @@
 // Progress goes to stderr; the summary (targets and cases as Markdown tables) to stdout; results
 // to bench/results/<name>.json, .md and .svg. Exit codes: 0 done, 1 a run failed, 2 bad usage.
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
+import { REQUEST_AUTH_MODES, isRequestAuthMode } from '../wire/authenticator.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,10 +45,16 @@ export interface BenchFlags {
   readonly clientRetransmitMs: number;
   readonly compiled: boolean;
   readonly protocol: string;
+  readonly requestAuth: RequestAuthMode;
 }
 
 function protocolName(v: string): string {
   if (findProtocol(v) === undefined) throw new InvalidArgumentError(`must be one of ${PROTOCOL_NAMES.join(', ')}`);
+  return v;
+}
+
+function requestAuthMode(v: string): RequestAuthMode {
+  if (!isRequestAuthMode(v)) throw new InvalidArgumentError(`must be one of ${REQUEST_AUTH_MODES.join(', ')}`);
   return v;
 }
 
@@ -93,6 +101,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       fresh: flags.fresh,
       params: flags.param,
       protocol: flags.protocol,
+      requestAuth: flags.requestAuth,
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
@@ -132,6 +141,7 @@ export function registerBench(program: Command): void {
     .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 2)', nonNegativeInt)
     .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
     .option('--protocol <name>', `ordering protocol the replicas run: ${PROTOCOL_NAMES.join(', ')}`, protocolName, DEFAULT_PROTOCOL)
+    .option('--request-auth <mode>', 'how replicas authenticate requests (the config\'s requestAuth): signature or mac', requestAuthMode, 'signature')
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)

@@ -248,7 +248,10 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const ingress = createIngress({ n, replicaKeys: keys, verify: ed25519Suite.verify, hash: sha256, domain, replyAuth: signer });
   const retransmitTicks = Math.max(1, Math.ceil(opts.retransmitMs / opts.tickMs));
   const newCore = (first: number): ClientCore =>
-    createClientCore({ id, signer, domain, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first });
+    createClientCore({
+      id, signer, domain, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first,
+      requestAuth: opts.config.requestAuth, replicaKeys: keys,
+    });
   const st: State = {
     n,
     transport: clientTransport(opts, signer, keys),

@@ -53,6 +53,8 @@ test('a generated config is valid, fills defaults, and exposes keys and ticks', 
   assert.deepEqual(parsed.value.params, DEFAULT_CONFIG_PARAMS);
   assert.deepEqual(parsed.value.limits, DEFAULT_CONFIG_LIMITS);
   assert.equal(parsed.value.protocol, 'pbft', 'a config that names no protocol runs PBFT');
+  assert.equal(parsed.value.requestAuth, 'signature', 'a config that names no requestAuth verifies client signatures');
+  assert.equal(parseClusterConfig({ ...raw, requestAuth: 'mac' }).ok, true);
   assert.deepEqual(replicaPublicKeys(c)[2], publicKeyFromSeed(seedOf(3)));
   const ticks = engineParamsFromConfig(c.params);
   assert.deepEqual(validateParams(ticks), []);
@@ -100,6 +102,7 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   raw['limits'] = { maxFrameBytes: 4096, peer: { ratePerSecond: 0, burst: 1 } };
   raw['extra'] = true;
   raw['protocol'] = 'raft';
+  raw['requestAuth'] = 'hmac';
   const errors = errorsOf(raw);
   findError(errors, 'replicas[0].httpPort', 'must be an integer 1–65535 (got 70000)');
   findError(errors, 'replicas[1].id', 'must be 1');
@@ -108,6 +111,7 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   findError(errors, 'version', 'must be 1');
   findError(errors, 'clusterId', '1–64 characters');
   findError(errors, 'protocol', 'unknown protocol "raft"; this build has "pbft"');
+  findError(errors, 'requestAuth', 'must be "signature" (every replica verifies each client signature) or "mac" (MAC authenticators, docs/PROTOCOL.md); got "hmac"');
   findError(errors, 'params.batchTimeoutMS', 'did you mean "batchTimeoutMs"');
   findError(errors, 'params.windowSize', 'multiple of params.checkpointInterval (64); got 100, try 128');
   findError(errors, 'params.windowSize', 'at least 2 × params.checkpointInterval (128)');

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
 import { clusterIdProblem } from '../wire/domain.ts';
+import { REQUEST_AUTH_MODES } from '../wire/authenticator.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 
 /** The only config file version this build understands. */
@@ -117,6 +118,18 @@ export const clusterConfigSchema = z.strictObject({
     .optional(),
   /** The ordering protocol (src/engine/registry.ts lists what this build has; checked in validate.ts). */
   protocol: z.string({ error: expect('a protocol name such as "pbft"') }).default(DEFAULT_PROTOCOL),
+  /**
+   * How replicas authenticate client requests (docs/PROTOCOL.md, "Request authentication"):
+   * "signature" — every replica verifies the client's Ed25519 signature (third parties can check
+   * every ordered request); "mac" — one MAC per replica, the signature verified once, by the replica
+   * that proposes the request.
+   */
+  requestAuth: z
+    .enum(REQUEST_AUTH_MODES, {
+      error: (iss) =>
+        `must be "signature" (every replica verifies each client signature) or "mac" (MAC authenticators, docs/PROTOCOL.md); got ${show(iss.input)}`,
+    })
+    .default('signature'),
   replicas: z
     .array(replicaSchema, { error: expect('an array of replicas') })
     .min(MIN_REPLICAS, {

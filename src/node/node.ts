@@ -2,6 +2,7 @@
 // runs named steps in order (identity, storage, core, transport, driver, inbound routing, listen,
 // ticks, HTTP, gauges); stop() shuts it down in reverse order (Lodestar habit).
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
@@ -157,6 +158,8 @@ interface Identity {
   readonly keys: readonly PublicKey[];
   readonly signer: Signer;
   readonly domain: SigningDomain;
+  /** The config's requestAuth (ingress checks requests by it). */
+  readonly requestAuth: RequestAuthMode;
 }
 
 type Core = ReplicaCore;
@@ -171,7 +174,7 @@ function checkIdentity(opts: ReplicaNodeOptions): Identity {
   if (!bytesEqual(signer.publicKey, keys[opts.id]!)) {
     throw new Error(`the key file of replica ${opts.id} does not match replicas[${opts.id}].publicKey in the config`);
   }
-  return { id: replicaId(opts.id), me, keys, signer, domain: clusterDomain(opts.config) };
+  return { id: replicaId(opts.id), me, keys, signer, domain: clusterDomain(opts.config), requestAuth: opts.config.requestAuth };
 }
 
 /** Step 2: the PBFT core inside the accountability layer, fresh or recovered from the durable records. */
@@ -264,7 +267,10 @@ function countedVerify(metrics: NodeMetrics): VerifyFn {
 
 /** Step 5: what arrives goes through ingress into the driver; rejections are counted drops. */
 function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }): void {
-  const ingress = createIngress({ n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain });
+  const ingress = createIngress({
+    n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain,
+    requestAuth: who.requestAuth, self: { id: who.id, signer: who.signer },
+  });
   transport.onMessage((from, payload) => {
     if (life.stopping) return;
     const input = admit(ingress, from, payload);
