@@ -120,6 +120,18 @@ test('targets: a measured case is compared, a missing one says so', () => {
   assert.equal(t.find((x) => x.what.startsWith('n=4 durable'))?.met, undefined);
 });
 
+test('core bench, requestAuth mac: the request is verified once (by the primary), each replica checks one MAC entry', () => {
+  const sig = runCoreBench({ n: 4, clients: 1, ops: 20, payload: 8, crypto: 'sim' });
+  const mac = runCoreBench({ n: 4, clients: 1, ops: 20, payload: 8, crypto: 'sim', requestAuth: 'mac' });
+  assert.equal(mac.ops, 20);
+  // Signature mode: all 4 replicas verify the request; mac mode: the primary only (3 fewer).
+  assert.equal(sig.cryptoPerOp.replicas.verifies - mac.cryptoPerOp.replicas.verifies, 3);
+  // Each replica checks its own authenticator entry (one MAC each); the client computes 4 entries.
+  assert.equal(mac.cryptoPerOp.replicas.macs - sig.cryptoPerOp.replicas.macs, 4);
+  assert.equal(mac.cryptoPerOp.clients.macs - sig.cryptoPerOp.clients.macs, 4);
+  assert.equal(mac.cryptoPerOp.clients.signs, 1, 'the client still signs');
+});
+
 test('core bench: every op commits; PBFT message pattern and crypto counts per op', () => {
   const r = runCoreBench({ n: 4, clients: 1, ops: 20, payload: 8, crypto: 'sim' });
   assert.equal(r.ops, 20);

@@ -4,6 +4,7 @@
 // into: core handle() time (includes the core's own signing, hashing and execution), ingress time
 // (decode + signature checks), encode time and client time (sign + verify replies).
 
+import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { replicaId, clientId, toHex } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import type { CryptoSuite, Signer } from '../core/crypto-port.ts';
@@ -72,6 +73,8 @@ export interface CoreBenchOptions {
   readonly params?: Partial<EngineParams>;
   /** The protocol module to run, by registry name (default: the registry's default). */
   readonly protocol?: string;
+  /** How replicas authenticate requests (default "signature"; docs/PROTOCOL.md §5.1). */
+  readonly requestAuth?: RequestAuthMode;
 }
 
 export interface CoreBenchResult {
@@ -154,17 +157,22 @@ function makeWorld(o: CoreBenchOptions): World {
   const replicas = signers.map((signer, i) =>
     module.create({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: createKvApp(), params }),
   );
-  const mkIngress = (s: CryptoSuite, replyAuth?: Signer): Ingress =>
-    createIngress({ n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, ...(replyAuth === undefined ? {} : { replyAuth }) });
+  const requestAuth = o.requestAuth ?? 'signature';
+  const mkIngress = (s: CryptoSuite, replyAuth?: Signer, self?: number): Ingress =>
+    createIngress({
+      n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, requestAuth,
+      ...(replyAuth === undefined ? {} : { replyAuth }),
+      ...(self === undefined ? {} : { self: { id: replicaId(self), signer: signers[self]! } }),
+    });
   const clientSigners = Array.from({ length: o.clients }, (_, i) => clientSuite.signer(seed(2, i)));
   const clients = clientSigners.map((signer) =>
-    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, domain, n: o.n, f, retransmitTicks: 1_000_000 }),
+    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, domain, n: o.n, f, retransmitTicks: 1_000_000, requestAuth, replicaKeys: keys }),
   );
   return {
     replicaCrypto,
     clientCrypto,
     replicas,
-    ingress: replicas.map(() => mkIngress(suite)),
+    ingress: replicas.map((_, i) => mkIngress(suite, undefined, i)),
     clientIngress: clientSigners.map((signer) => mkIngress(clientSuite, signer)),
     clients,
     byId: new Map(clients.map((c, i) => [c.id as string, i])),
