@@ -39,6 +39,7 @@ function putBatch(svc: ServiceState, keys: readonly string[], fill: number): voi
     reqNo: reqNo(nextSeq * 1000 + i),
     op: encodeKvOp({ type: 'put', key, value: new Uint8Array(valueBytes).fill(fill) }),
     readOnly: false,
+    auth: new Uint8Array(0),
     sig: signature(new Uint8Array(64)),
   }));
   executeBatch(svc, { epoch: 0, seq: seq(nextSeq++), view: view(0), digest: '00' as Digest, requests, certificate: [] });

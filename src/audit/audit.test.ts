@@ -35,7 +35,7 @@ function sign<M extends Message>(s: Signer, m: Omit<M, 'sig'>): M {
 }
 
 const request = (n: number): Request =>
-  sign<Request>(client, { type: 'request', client: clientId(toHex(client.publicKey)), reqNo: reqNo(n), op: new TextEncoder().encode(`op-${n}`), readOnly: false });
+  sign<Request>(client, { type: 'request', client: clientId(toHex(client.publicKey)), reqNo: reqNo(n), op: new TextEncoder().encode(`op-${n}`), readOnly: false, auth: new Uint8Array(0) });
 
 const commit = (r: number, v: number, s: number, d: string): Commit =>
   sign<Commit>(replicas[r]!, { type: 'commit', view: view(v), seq: seq(s), digest: digest(d), replica: replicaId(r) });

@@ -33,7 +33,7 @@ export function configBody(c: AuditConfigInfo): Omit<AuditConfigBody, 'type' | '
   };
 }
 
-const auditRequest = (r: Request): AuditRequest => ({ client: r.client, reqNo: r.reqNo, readOnly: r.readOnly, op: toHex(r.op), sig: toHex(r.sig) });
+const auditRequest = (r: Request): AuditRequest => ({ client: r.client, reqNo: r.reqNo, readOnly: r.readOnly, op: toHex(r.op), auth: toHex(r.auth), sig: toHex(r.sig) });
 
 export function batchBody(b: ExecutedBatch): AuditBody {
   const c = b.committed;

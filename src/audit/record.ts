@@ -21,6 +21,8 @@ export interface AuditRequest {
   readonly readOnly: boolean;
   /** Hex of the operation bytes. */
   readonly op: string;
+  /** Hex of the request's MAC authenticator (empty in requestAuth "signature"; the batch digest covers it). */
+  readonly auth: string;
   /** Hex of the client's signature. */
   readonly sig: string;
 }
@@ -122,10 +124,10 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 
 function parseRequest(v: unknown, at: string): Result<AuditRequest, string> {
-  if (!isObj(v) || !isHex(v.client, 32) || !isNat(v.reqNo) || !isBool(v.readOnly) || !isHex(v.op) || !isHex(v.sig, 64)) {
-    return err(`${at} is not { client, reqNo, readOnly, op, sig }`);
+  if (!isObj(v) || !isHex(v.client, 32) || !isNat(v.reqNo) || !isBool(v.readOnly) || !isHex(v.op) || !isHex(v.auth) || !isHex(v.sig, 64)) {
+    return err(`${at} is not { client, reqNo, readOnly, op, auth, sig }`);
   }
-  return ok({ client: v.client, reqNo: v.reqNo, readOnly: v.readOnly, op: v.op, sig: v.sig });
+  return ok({ client: v.client, reqNo: v.reqNo, readOnly: v.readOnly, op: v.op, auth: v.auth, sig: v.sig });
 }
 
 function parseConfig(v: Obj): Result<AuditBody, string> {

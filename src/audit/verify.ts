@@ -231,7 +231,7 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
   if (b.executed > b.requests.length) return `batch seq ${b.seq}: executed ${b.executed} of ${b.requests.length} requests`;
   const requests: Request[] = [];
   for (const [k, r] of b.requests.entries()) {
-    const req: Request = { type: 'request', client: clientId(r.client), reqNo: reqNo(r.reqNo), readOnly: r.readOnly, op: fromHex(r.op)!, sig: signature(fromHex(r.sig)!) };
+    const req: Request = { type: 'request', client: clientId(r.client), reqNo: reqNo(r.reqNo), readOnly: r.readOnly, op: fromHex(r.op)!, auth: fromHex(r.auth)!, sig: signature(fromHex(r.sig)!) };
     const v = s.ingress.requestDecoded(req);
     if (!v.ok) return `batch seq ${b.seq}: requests[${k}] is not a valid signed client request (${v.error})`;
     requests.push(req);

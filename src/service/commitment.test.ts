@@ -23,7 +23,7 @@ function service(params: ServiceParams = PARAMS, app: App = createKvApp()): Serv
 }
 const client = (i: number): ClientId => clientId(toHex(new Uint8Array(32).fill(i)));
 function req(c: number, n: number, op: KvOp): Request {
-  return { type: 'request', client: client(c), reqNo: reqNo(n), op: encodeKvOp(op), readOnly: false, sig: signature(new Uint8Array(64)) };
+  return { type: 'request', client: client(c), reqNo: reqNo(n), op: encodeKvOp(op), readOnly: false, auth: new Uint8Array(0), sig: signature(new Uint8Array(64)) };
 }
 const put = (c: number, n: number, key: string, bytes = 4): Request => req(c, n, { type: 'put', key, value: new Uint8Array(bytes).fill(n) });
 const del = (c: number, n: number, key: string): Request => req(c, n, { type: 'delete', key });

@@ -71,7 +71,7 @@ function generated(): Record<string, Uint8Array[]> {
     'sim-replica-events': [utf8('0@200,1@400')],
     'audit-record': [
       sealRecord(sha256, 0, { type: 'config', reason: 'start', format: AUDIT_FORMAT, replica: 1, clusterId: 'c', epoch: 0, protocol: 'pbft', n: 4, f: 1, scheme: 'ed25519', replicaKeys: [hex64('a')], params: { windowSize: 256, checkpointInterval: 64 } }, 't', GENESIS),
-      sealRecord(sha256, 1, { type: 'batch', epoch: 0, seq: 1, view: 0, digest: hex64('d'), executed: 1, requests: [{ client: hex64('c'), reqNo: 1, readOnly: false, op: '00ff', sig: hex64('e').repeat(2) }], certificate: ['0a0b'] }, 't', GENESIS),
+      sealRecord(sha256, 1, { type: 'batch', epoch: 0, seq: 1, view: 0, digest: hex64('d'), executed: 1, requests: [{ client: hex64('c'), reqNo: 1, readOnly: false, op: '00ff', auth: '', sig: hex64('e').repeat(2) }], certificate: ['0a0b'] }, 't', GENESIS),
       sealRecord(sha256, 2, { type: 'evidence', accused: 0, kind: 'equivocation', reason: 'r', reporter: 2, message: '00' }, 't', GENESIS),
     ].map((r) => utf8(r.line)),
     'http-json-body': [utf8('{"value":"1"}'), utf8('{"value":"1","expected":null}')],
