@@ -53,6 +53,7 @@ const options = (kind: SuiteOptions['kind'], extra: Partial<SuiteOptions> = {}):
   openSessions: 16,
   curveFractions: [],
   soakSec: 0,
+  failoverKills: 0,
   command: 'test',
   ...extra,
 });

@@ -52,6 +52,10 @@ export interface BenchCluster {
   snapshot(): Promise<ReplicaSnapshot[]>;
   /** Replica processes that exited (a crash under load is a result, not something to hide). */
   exited(): number[];
+  /** kill -9 of replica i (resolves once it is gone); the failover case's fault. */
+  kill9(i: number): Promise<void>;
+  /** Starts replica i again from its data folder (after kill9). */
+  restart(i: number): void;
   stop(): Promise<void>;
 }
 
@@ -108,11 +112,12 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const config = writeConfig(dir, spec.n, spec.params, spec.protocol, spec.requestAuth);
   const configPath = join(dir, 'cluster.json');
   const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
-  const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => {
+  const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
     const args = [...nodeArgs, ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage)];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
-  });
+  };
+  const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));
   const stop = async (): Promise<void> => {
     await stopAll(procs, 15_000);
     if (spec.keep !== true) rmSync(dir, { recursive: true, force: true });
@@ -134,13 +139,25 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
     configPath,
     clientKeyPath: join(dir, CLIENT_KEY_FILE),
     config,
-    pids: procs.map((p) => p.pid ?? -1),
+    get pids() {
+      return procs.map((p) => p.pid ?? -1);
+    },
     async snapshot() {
       return Promise.all(
         config.replicas.map(async (r, i) => ({ proc: sampleProc(procs[i]?.pid ?? -1), counters: await scrapeReplica(host, r.httpPort) })),
       );
     },
     exited: () => procs.flatMap((p, i) => (p.exitCode !== null || p.signalCode !== null ? [i] : [])),
+    async kill9(i) {
+      const p = procs[i];
+      if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await gone;
+    },
+    restart(i) {
+      procs[i] = spawnReplica(i);
+    },
     stop,
   };
 }

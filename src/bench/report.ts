@@ -92,8 +92,15 @@ export function markdown(r: BenchReport): string {
     '',
     casesTable(r.cases),
     '',
+    ...(r.failover === undefined ? [] : ['## Failover: kill -9 of the primary → first commit in the new view', '', failoverTable(r.failover), '']),
     ...(r.failures.length === 0 ? [] : ['## Failed', '', ...r.failures.map((f) => `- ${f.case}: ${f.error.replace(/\n/g, ' / ')}`), '']),
   ].join('\n');
+}
+
+function failoverTable(rows: NonNullable<BenchReport['failover']>): string {
+  const head = '| n | storage | kills | p50 ms | max ms | failed | each (ms) | load average after |\n|---|---|---|---|---|---|---|---|';
+  const body = rows.map((f) => `| ${f.n} | ${f.storage} | ${f.failoverMs.length + f.failedKills} | ${f.p50} | ${f.max} | ${f.failedKills} | ${f.failoverMs.join(', ')} | ${f.loadAvg.join(' ')} |`);
+  return [head, ...body].join('\n');
 }
 
 function charts(r: BenchReport): Record<string, string> {

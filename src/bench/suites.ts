@@ -7,11 +7,12 @@ import type { StorageMode } from './cluster.ts';
 import { machineInfo, round, sampleProc } from './measure.ts';
 import type { RunSettings } from './runner.ts';
 import { measureWindow, runCase, summarize, withCluster, describeCase } from './runner.ts';
-import type { BenchReport, CaseResult, CaseSpec, RunFigures, SoakResult } from './types.ts';
+import type { BenchReport, CaseResult, CaseSpec, FailoverResult, RunFigures, SoakResult } from './types.ts';
 import type { WindowStats } from './loadgen.ts';
+import { runFailover } from './failover.ts';
 
 export interface SuiteOptions {
-  readonly kind: 'quick' | 'full' | 'custom' | 'large-values';
+  readonly kind: 'quick' | 'full' | 'custom' | 'large-values' | 'failover';
   readonly settings: RunSettings;
   /** custom: the product of these. */
   readonly replicas: readonly number[];
@@ -27,6 +28,8 @@ export interface SuiteOptions {
   readonly curveFractions: readonly number[];
   /** Seconds of the memory soak at 80% of peak (0: none). */
   readonly soakSec: number;
+  /** kill -9s of the primary per replica count in the failover case (0: none). */
+  readonly failoverKills: number;
   readonly command: string;
 }
 
@@ -67,6 +70,8 @@ export function suiteCases(o: SuiteOptions): CaseSpec[] {
       // Issue 16: four clients writing 60 KB values to fresh keys, so the state grows all the time:
       // throughput and replica RSS must stay proportionate to the data, not to the state × checkpoints.
       return [closed('large-values', 4, 'durable', LARGE_VALUE_BYTES, 4, 1), closed('large-values', 4, 'memory', LARGE_VALUE_BYTES, 4, 1)];
+    case 'failover':
+      return [];
     case 'custom': {
       const out: CaseSpec[] = [];
       for (const n of o.replicas)
@@ -198,6 +203,13 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       if (o.soakSec > 0) soak = await runSoak(o, Math.max(1, Math.round(peak * 0.8)));
     });
   }
+  const failover: FailoverResult[] = [];
+  if (o.failoverKills > 0) {
+    for (const n of o.replicas) {
+      const spec = closed('failover', n, o.storages[0] ?? 'durable', 0, o.clients, o.window);
+      await attempt(`failover n=${n}`, async () => void failover.push(await runFailover(spec, s, o.failoverKills)));
+    }
+  }
   const unhealthy = cases.flatMap((c) => (c.runs.some((r) => r.exited.length > 0) ? [describeCase(c.spec)] : []));
   if (unhealthy.length > 0) s.progress(`WARNING: replicas exited during: ${unhealthy.join('; ')}`);
   return {
@@ -223,6 +235,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     cases,
     failures,
     ...(soak === undefined ? {} : { soak }),
+    ...(failover.length === 0 ? {} : { failover }),
     loadAvgAtEnd: round(loadavg()[0] ?? 0),
   };
 }

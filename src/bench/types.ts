@@ -5,7 +5,7 @@ import type { MachineInfo, Spread } from './measure.ts';
 
 export interface CaseSpec {
   /** Which sweep the case belongs to (charts and the README group by it). */
-  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve' | 'large-values';
+  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve' | 'large-values' | 'failover';
   readonly n: number;
   readonly storage: StorageMode;
   /** Value bytes per put. */
@@ -122,6 +122,20 @@ export interface BenchReport {
   /** Cases that could not be measured, with the reason. */
   readonly failures: readonly { readonly case: string; readonly error: string }[];
   readonly soak?: SoakResult;
+  /** kill -9 of the primary → first commit in the new view (--failover). */
+  readonly failover?: readonly FailoverResult[];
   /** Load average (1 min) sampled at the end: other work on the box makes every figure worse. */
   readonly loadAvgAtEnd: number;
+}
+
+/** The failover case (src/bench/failover.ts) for one replica count. */
+export interface FailoverResult {
+  readonly n: number;
+  readonly storage: StorageMode;
+  /** ms from kill -9 of the primary to the first commit in the new view, one per kill. */
+  readonly failoverMs: readonly number[];
+  readonly p50: number;
+  readonly max: number;
+  readonly failedKills: number;
+  readonly loadAvg: readonly number[];
 }

@@ -46,6 +46,7 @@ export interface BenchFlags {
   readonly compiled: boolean;
   readonly protocol: string;
   readonly requestAuth: RequestAuthMode;
+  readonly failover?: number;
 }
 
 function protocolName(v: string): string {
@@ -90,7 +91,8 @@ function param(v: string, prev: Record<string, number>): Record<string, number> 
 
 export function suiteOptions(flags: BenchFlags, command: string, progress: (line: string) => void): SuiteOptions {
   const custom = flags.replicas !== undefined || flags.payload !== undefined || flags.storage !== undefined || flags.rate !== undefined;
-  const kind = custom ? 'custom' : flags.quick === true ? 'quick' : flags.largeValues === true ? 'large-values' : 'full';
+  const failover = flags.failover ?? 0;
+  const kind = failover > 0 ? 'failover' : custom ? 'custom' : flags.quick === true ? 'quick' : flags.largeValues === true ? 'large-values' : 'full';
   const quick = kind === 'quick';
   return {
     kind,
@@ -109,9 +111,9 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       runtime: flags.compiled ? 'compiled' : CURRENT_RUNTIME,
       progress,
     },
-    replicas: flags.replicas ?? [4],
+    replicas: flags.replicas ?? (kind === 'failover' ? [4, 7] : [4]),
     payloads: flags.payload ?? [0],
-    storages: flags.storage ?? ['memory'],
+    storages: flags.storage ?? [kind === 'failover' ? 'durable' : 'memory'],
     clients: flags.clients,
     window: flags.window,
     rates: flags.rate ?? [],
@@ -119,6 +121,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
     // The curve and the soak belong to the full suite; elsewhere only when asked for.
     curveFractions: (flags.curve ?? kind === 'full') ? CURVE_FRACTIONS : [],
     soakSec: flags.soak ?? (kind === 'full' ? 300 : 0),
+    failoverKills: failover,
     command,
   };
 }
@@ -145,6 +148,7 @@ export function registerBench(program: Command): void {
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)
+    .option('--failover <kills>', 'kill -9 the primary this many times under load per replica count (default 4,7; durable) and time the first commit in the new view; only that runs (--replicas, --storage, --clients, --window choose the cluster and load)', positiveInt)
     .option('--curve', 'add the latency-vs-throughput curve (open loop at 10%…115% of the n=4 peak; on in the full suite)')
     .option('--no-curve', 'skip the curve in the full suite')
     .option('--out <dir>', 'results folder', DEFAULT_RESULTS_DIR)

@@ -76,7 +76,12 @@ export const paramsSchema = z.strictObject({
   batchTimeoutMs: intIn(1, 60_000, ' ms').default(20),
   windowSize: intIn(2, 1_000_000).default(256),
   checkpointInterval: intIn(1, 500_000).default(64),
+  /** Upper bound of the adaptive request (view-change) timeout. */
   requestTimeoutMs: intIn(1, 600_000, ' ms').default(4_000),
+  /** Lower bound of the adaptive request timeout; absent: min(100 ms, requestTimeoutMs). Equal to requestTimeoutMs: no adaptation. */
+  minRequestTimeoutMs: intIn(1, 600_000, ' ms').optional(),
+  /** The adaptive request timeout is this multiple of the smoothed request→commit latency. */
+  timeoutLatencyFactor: intIn(1, 64).default(4),
   retransmitMs: intIn(1, 600_000, ' ms').default(400),
   maxPendingPerClient: intIn(1, MAX_PENDING_REQUESTS).default(16),
   maxClients: intIn(1, 10_000_000).default(100_000),

@@ -158,7 +158,11 @@ function checkParams(rawParams: unknown, rawLimits: unknown): ConfigError[] {
   if (w !== undefined && k !== undefined && w < 2 * k) {
     out.push({ path: 'params.windowSize', message: `must be at least 2 × params.checkpointInterval (${2 * k}) so the window can advance; got ${w}` });
   }
-  for (const field of ['batchTimeoutMs', 'requestTimeoutMs', 'retransmitMs'] as const) {
+  const { minRequestTimeoutMs: lo, requestTimeoutMs: hi } = p;
+  if (lo !== undefined && hi !== undefined && lo > hi) {
+    out.push({ path: 'params.minRequestTimeoutMs', message: `must not exceed params.requestTimeoutMs (${hi}), the upper bound of the adaptive timeout; got ${lo} (make them equal to turn adaptation off)` });
+  }
+  for (const field of ['batchTimeoutMs', 'requestTimeoutMs', 'minRequestTimeoutMs', 'retransmitMs'] as const) {
     const v = p[field];
     if (v !== undefined && tickMs !== undefined && v < tickMs) {
       out.push({ path: `params.${field}`, message: `must be at least params.tickMs (${tickMs}); got ${v}` });
@@ -217,6 +221,9 @@ export function clusterDomain(config: ClusterConfig): SigningDomain {
   return signingDomain(config.clusterId, INITIAL_EPOCH, config.protocol);
 }
 
+/** The adaptive request timeout's lower bound when the config gives none (fast failover on a LAN, TOCS '02 §4.4). */
+export const DEFAULT_MIN_REQUEST_TIMEOUT_MS = 100;
+
 /** Converts milliseconds to ticks, rounding up, at least 1. */
 export function msToTicks(ms: number, tickMs: number): number {
   return Math.max(1, Math.ceil(ms / tickMs));
@@ -231,6 +238,8 @@ export function engineParamsFromConfig(p: ConfigParams): EngineParams {
     windowSize: p.windowSize,
     checkpointInterval: p.checkpointInterval,
     requestTimeoutTicks: msToTicks(p.requestTimeoutMs, p.tickMs),
+    minRequestTimeoutTicks: msToTicks(p.minRequestTimeoutMs ?? Math.min(DEFAULT_MIN_REQUEST_TIMEOUT_MS, p.requestTimeoutMs), p.tickMs),
+    timeoutLatencyFactor: p.timeoutLatencyFactor,
     retransmitTicks: msToTicks(p.retransmitMs, p.tickMs),
     maxPendingPerClient: p.maxPendingPerClient,
     maxClients: p.maxClients,

@@ -10,6 +10,8 @@ import type { Ctx } from './context.ts';
 import { isCommitted } from './state.ts';
 import type { LogEntry } from './state.ts';
 import { takeCheckpoint } from './checkpoint.ts';
+import { requestKey } from '../service/types.ts';
+import { addLatencySample, noteClientProgress } from './timeout.ts';
 
 export function executeReady(ctx: Ctx): void {
   const st = ctx.st;
@@ -30,9 +32,11 @@ function committedBatch(ctx: Ctx, e: LogEntry, pp: PrePrepare): Committed {
 
 function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
   const st = ctx.st;
+  sampleLatency(ctx, e, pp);
   const committed = committedBatch(ctx, e, pp);
   const result = executeBatch(st.svc, committed);
   for (const r of result.replies) ctx.out.replies.push(r);
+  noteClientProgress(st, result.executed.map((x) => x.request.client));
   st.lastExecuted = e.seq;
   st.lastProgressTick = st.tick;
   st.failedViewChanges = 0;
@@ -42,4 +46,20 @@ function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
       ? { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, committed }
       : { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, stateDigest: digestAfter, committed },
   );
+}
+
+/**
+ * One latency sample per batch (timeout.ts): ticks since the oldest of its requests arrived here —
+ * the wait the request timer measures (§4.4) — or, when this replica queued none of them (clients
+ * send to the primary first, so a backup mostly sees requests inside pre-prepares), since the
+ * batch's slot was created here, the protocol's share of that wait.
+ */
+function sampleLatency(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
+  const st = ctx.st;
+  let oldest = e.createdTick;
+  for (const req of pp.requests) {
+    const p = st.svc.pending.get(requestKey(req.client, req.reqNo));
+    if (p !== undefined && p.arrivedTick < oldest) oldest = p.arrivedTick;
+  }
+  addLatencySample(st.latency, st.tick - oldest);
 }

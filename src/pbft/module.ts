@@ -3,8 +3,7 @@
 // TOCS 20(4), 2002.
 
 import type { ReplicaMessage } from '../wire/messages.ts';
-import type { PbftParams } from './params.ts';
-import { DEFAULT_PARAMS, validateParams } from './params.ts';
+import { DEFAULT_PARAMS, pbftParamsFromEngine, validateParams } from './params.ts';
 import { createReplica, recoverReplica } from './replica.ts';
 import { pbftEvidenceRules } from './evidence-rules.ts';
 import { PLANTED_BUG_NAMES } from './bugs.ts';
@@ -32,7 +31,7 @@ export const pbftModule = {
   params: {
     defaults: DEFAULT_PARAMS,
     validate: validateParams,
-    fromEngine: (e: PbftParams): PbftParams => e,
+    fromEngine: pbftParamsFromEngine,
   },
   plantedBugs: PLANTED_BUG_NAMES,
   evidenceRules: pbftEvidenceRules,

@@ -98,6 +98,7 @@ function checkCommitted(ctx: Ctx, e: LogEntry): void {
   if (matching < st.quorum) return;
   e.phase = 'committed';
   e.lastActivity = st.tick;
+  st.lastCommitTick = st.tick;
   executeReady(ctx);
 }
 

@@ -2,9 +2,17 @@
 
 import type { EngineParams } from '../protocol/params.ts';
 
-/** PBFT takes the protocol-neutral parameters as they are (L = windowSize, K = checkpointInterval). */
-export type PbftParams = EngineParams;
+/**
+ * PBFT takes the protocol-neutral parameters as they are (L = windowSize, K = checkpointInterval),
+ * with the adaptive-timeout ones always present (src/pbft/timeout.ts): requestTimeoutTicks is the
+ * upper bound of the request timeout, minRequestTimeoutTicks its lower bound.
+ */
+export type PbftParams = EngineParams & {
+  readonly minRequestTimeoutTicks: number;
+  readonly timeoutLatencyFactor: number;
+};
 
+/** With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate. */
 export const DEFAULT_PARAMS: PbftParams = {
   batchMaxRequests: 256,
   batchMaxBytes: 1024 * 1024,
@@ -12,17 +20,32 @@ export const DEFAULT_PARAMS: PbftParams = {
   windowSize: 256,
   checkpointInterval: 64,
   requestTimeoutTicks: 400,
+  minRequestTimeoutTicks: 10,
+  timeoutLatencyFactor: 4,
   retransmitTicks: 40,
   maxPendingPerClient: 16,
   maxClients: 100_000,
 };
 
-/** Returns a list of problems (empty when the parameters are usable). */
-export function validateParams(p: PbftParams): string[] {
+/** Most a timeout may be multiplied by the latency estimate (a larger factor is a typo, not a tuning). */
+export const MAX_TIMEOUT_LATENCY_FACTOR = 64;
+
+/** The engine's parameters with PBFT's defaults for the optional ones. */
+export function pbftParamsFromEngine(e: EngineParams): PbftParams {
+  return {
+    ...e,
+    minRequestTimeoutTicks: e.minRequestTimeoutTicks ?? Math.min(DEFAULT_PARAMS.minRequestTimeoutTicks, e.requestTimeoutTicks),
+    timeoutLatencyFactor: e.timeoutLatencyFactor ?? DEFAULT_PARAMS.timeoutLatencyFactor,
+  };
+}
+
+/** Returns a list of problems (empty when the parameters are usable); absent optional ones take PBFT's defaults. */
+export function validateParams(e: EngineParams): string[] {
+  const p = pbftParamsFromEngine(e);
   const problems: string[] = [];
   const positive = (name: keyof PbftParams): void => {
     const v = p[name];
-    if (!Number.isSafeInteger(v) || (v ?? 0) < 1) problems.push(`${name} must be a positive integer (got ${v})`);
+    if (!Number.isSafeInteger(v) || v === undefined || v < 1) problems.push(`${name} must be a positive integer (got ${v})`);
   };
   for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) positive(k);
   // The service's quotas are optional (absent: not enforced).
@@ -32,6 +55,14 @@ export function validateParams(p: PbftParams): string[] {
   }
   if (p.windowSize < 2 * p.checkpointInterval) {
     problems.push(`windowSize (${p.windowSize}) must be at least 2 × checkpointInterval (${p.checkpointInterval}) so the window can move`);
+  }
+  if (p.minRequestTimeoutTicks > p.requestTimeoutTicks) {
+    problems.push(
+      `minRequestTimeoutTicks (${p.minRequestTimeoutTicks}) must not exceed requestTimeoutTicks (${p.requestTimeoutTicks}), the upper bound of the adaptive timeout; make them equal to turn adaptation off`,
+    );
+  }
+  if (p.timeoutLatencyFactor > MAX_TIMEOUT_LATENCY_FACTOR) {
+    problems.push(`timeoutLatencyFactor (${p.timeoutLatencyFactor}) must be at most ${MAX_TIMEOUT_LATENCY_FACTOR}`);
   }
   return problems;
 }

@@ -10,8 +10,8 @@ import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
-import type { PbftParams } from './params.ts';
-import { validateParams } from './params.ts';
+import type { EngineParams } from '../protocol/params.ts';
+import { pbftParamsFromEngine, validateParams } from './params.ts';
 import type { PlantedBugs } from './bugs.ts';
 import type { Ctx } from './context.ts';
 import { drop, primary } from './context.ts';
@@ -27,13 +27,14 @@ import { onTick } from './tick.ts';
 import { restoreFromRecords } from './recover.ts';
 import { checkInvariants } from './invariants.ts';
 import { pbftKeys } from './recovery-keys.ts';
+import { emptyEstimate } from './timeout.ts';
 
 export type { PlantedBugs } from './bugs.ts';
 export type { InvariantChecks } from '../protocol/core.ts';
 export type { ReplicaStatus } from '../protocol/types.ts';
 
 /** PBFT's options: the common core options, with PBFT's planted bugs by name (tests only). */
-export interface ReplicaOptions extends Omit<CoreOptions<PbftParams>, 'bugs'> {
+export interface ReplicaOptions extends Omit<CoreOptions<EngineParams>, 'bugs'> {
   readonly bugs?: PlantedBugs;
 }
 
@@ -55,7 +56,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     n: opts.n,
     f: q.f,
     quorum: weak ? q.weak : q.quorum,
-    params: opts.params,
+    params: pbftParamsFromEngine(opts.params),
     replicaKeys: opts.replicaKeys,
     signer: opts.signer,
     domain: opts.domain,
@@ -77,9 +78,12 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined },
     peerViews: new Map(),
     failedViewChanges: 0,
+    latency: emptyEstimate(),
+    clientProgressTick: new Map(),
     transfer: undefined,
     certified: undefined,
     lastProgressTick: 0,
+    lastCommitTick: 0,
     lastFetchLogTick: 0,
   };
 }

@@ -1,7 +1,7 @@
 // Replica state as plain data (TOCS '02 §4: the log, the view, watermarks); the client table and
 // request queue are the service's (st.svc, src/service).
 
-import type { Digest, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { ClientId, Digest, ReplicaId, Seq, View } from '../core/ids.ts';
 import type { ServiceState } from '../service/types.ts';
 import type { ServiceSnapshot } from '../service/snapshot.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
@@ -93,6 +93,14 @@ export interface StateTransfer {
   lastRequestTick: number;
 }
 
+/** This replica's estimate of request→commit latency, in ticks (timeout.ts). */
+export interface LatencyEstimate {
+  /** Up at once, down slowly; undefined before the first sample. */
+  ticks: number | undefined;
+  /** Samples taken (status, tests). */
+  samples: number;
+}
+
 export interface ReplicaState {
   readonly id: ReplicaId;
   readonly n: number;
@@ -139,9 +147,15 @@ export interface ReplicaState {
   peerViews: Map<ReplicaId, View>;
   /** Successive view changes without progress, for the exponential timeout (§4.5.2). */
   failedViewChanges: number;
+  /** Smoothed request→commit latency, which sets the request timeout (timeout.ts). */
+  readonly latency: LatencyEstimate;
+  /** Per client with queued requests: tick one of its requests last executed (request timer, timeout.ts). */
+  readonly clientProgressTick: Map<ClientId, number>;
   transfer: StateTransfer | undefined;
   /** The highest checkpoint known stable through 2f+1 matching messages (may be above lastExecuted). */
   certified: { seq: Seq; stateDigest: Digest; proof: readonly Checkpoint[] } | undefined;
+  /** Tick when a slot last became committed here through 2f+1 COMMITs (request timer, view-change.ts). */
+  lastCommitTick: number;
   /** Tick when lastExecuted last advanced (drives log catch-up). */
   lastProgressTick: number;
   lastFetchLogTick: number;

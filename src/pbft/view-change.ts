@@ -17,14 +17,10 @@ import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
 import { persistNewView, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
+import { requestWaitingSince, viewChangeTimeout } from './timeout.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
   return { n: st.n, quorum: st.quorum, windowSize: st.params.windowSize, checkpointInterval: st.params.checkpointInterval };
-}
-
-/** Timeout for a view change: doubles with each successive one that fails (§4.5.2). */
-export function viewChangeTimeout(st: ReplicaState): number {
-  return st.params.requestTimeoutTicks * 2 ** Math.min(st.failedViewChanges, 10);
 }
 
 /**
@@ -44,10 +40,25 @@ export function tickViewChange(ctx: Ctx): void {
     return;
   }
   if (isPrimary(st)) return;
-  const oldest = st.svc.pending.values().next().value;
-  const waitingSince = oldest?.arrivedTick ?? stalledSince(st);
+  const waitingSince = requestWaitingSince(st) ?? stalledSince(st);
   if (waitingSince === undefined) return;
-  if (st.tick - Math.max(waitingSince, since) >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
+  if (st.tick - Math.max(waitingSince, since) < viewChangeTimeout(st)) return;
+  if (st.tick - st.lastCommitTick < viewChangeTimeout(st) && behindOwnHole(st)) return;
+  startViewChange(ctx, toView(st.view + 1));
+}
+
+/**
+ * The replica is missing a batch the cluster has moved past: its next sequence number is not
+ * committed here, yet a later slot of the current view committed with 2f+1 COMMITs. The wait is
+ * then this replica's own loss, which log catch-up repairs, not the primary's fault; while such
+ * commits keep arriving the timer does not fire (commits above the hole are bounded by the window L,
+ * so a primary that leaves a hole everywhere is still suspected once the window fills).
+ */
+function behindOwnHole(st: ReplicaState): boolean {
+  const next = st.log.get(toSeq(st.lastExecuted + 1));
+  if (next !== undefined && isCommitted(next.phase)) return false;
+  for (const e of st.log.values()) if (e.seq > st.lastExecuted + 1 && isCommitted(e.phase) && e.prePrepare?.view === st.view) return true;
+  return false;
 }
 
 /**

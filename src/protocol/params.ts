@@ -12,8 +12,18 @@ export interface EngineParams {
   readonly windowSize: number;
   /** A checkpoint of the service state every K sequence numbers (TOCS '02 §4.3). */
   readonly checkpointInterval: number;
-  /** A replica waiting this long for a request to execute suspects the leader (TOCS '02 §4.4). */
+  /**
+   * A replica waiting this long for a request to execute suspects the leader (TOCS '02 §4.4). A
+   * protocol that adapts its timeout to measured latency takes this as the upper bound.
+   */
   readonly requestTimeoutTicks: number;
+  /**
+   * Lower bound of an adaptive request timeout (absent: the protocol's default). Equal to
+   * requestTimeoutTicks, it turns adaptation off.
+   */
+  readonly minRequestTimeoutTicks?: number;
+  /** An adaptive request timeout is this multiple of the smoothed request→commit latency (absent: the protocol's default). */
+  readonly timeoutLatencyFactor?: number;
   /** Own protocol messages for an unfinished sequence number are re-sent after this many ticks. */
   readonly retransmitTicks: number;
   /** Most requests one client may have queued at a replica (SPEC B4). */

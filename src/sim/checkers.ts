@@ -16,7 +16,7 @@
 import type { ClientId, Digest, ReplicaId, Seq } from '../core/ids.ts';
 import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
 
-export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability';
+export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability' | 'left-behind';
 
 export interface Violation {
   readonly checker: CheckerName;

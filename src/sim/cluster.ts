@@ -135,13 +135,17 @@ export interface ClusterSpec {
 export function simParams(o: SimOptions): EngineParams {
   const worst = o.delayMax * (o.reorder ? 3 : 1);
   const defaults = protocolModule(o.protocol).params.defaults;
+  const retransmitTicks = Math.max(defaults.retransmitTicks, 8 * worst);
   return {
     ...defaults,
     checkpointInterval: o.checkpointInterval,
     windowSize: 4 * o.checkpointInterval,
     batchTimeoutTicks: 2 * o.delayMax,
-    retransmitTicks: Math.max(defaults.retransmitTicks, 8 * worst),
+    retransmitTicks,
     requestTimeoutTicks: Math.max(defaults.requestTimeoutTicks, 80 * worst),
+    // The adaptive timeout's floor (src/pbft/timeout.ts): several round trips of the slowest link,
+    // and two retransmission periods, so that one lost message is not taken for a dead primary.
+    minRequestTimeoutTicks: Math.max(defaults.minRequestTimeoutTicks ?? 1, 16 * worst, 2 * retransmitTicks),
   };
 }
 
