@@ -235,3 +235,26 @@ test('clusterId is optional: without it the id is derived from the replica keys,
   assert.deepEqual([d.clusterId, d.epoch, d.protocol], ['test', 0, 'pbft']);
   for (const bad of ['', 'x'.repeat(65), 'ü', 7]) findError(errorsOf({ ...rawOf(goodConfig()), clusterId: bad }), 'clusterId', bad === 7 ? 'a cluster name' : '1–64 characters');
 });
+
+test('adaptive request timeout: bounds in ms become ticks, a floor above the ceiling is refused by name', () => {
+  const raw = rawOf(goodConfig());
+  raw['params'] = { tickMs: 10, requestTimeoutMs: 2000, minRequestTimeoutMs: 120, timeoutLatencyFactor: 3 };
+  const r = parseClusterConfig(raw);
+  assert.ok(r.ok);
+  const t = engineParamsFromConfig(r.value.params);
+  assert.equal(t.requestTimeoutTicks, 200);
+  assert.equal(t.minRequestTimeoutTicks, 12);
+  assert.equal(t.timeoutLatencyFactor, 3);
+  assert.deepEqual(validateParams(t), []);
+  // Absent floor: 100 ms, or the ceiling when that is lower.
+  raw['params'] = { tickMs: 10, requestTimeoutMs: 50 };
+  const low = parseClusterConfig(raw);
+  assert.ok(low.ok);
+  assert.equal(engineParamsFromConfig(low.value.params).minRequestTimeoutTicks, 5);
+  raw['params'] = { requestTimeoutMs: 300, minRequestTimeoutMs: 500 };
+  findError(errorsOf(raw), 'params.minRequestTimeoutMs', 'must not exceed params.requestTimeoutMs (300)');
+  raw['params'] = { timeoutLatencyFactor: 0 };
+  findError(errorsOf(raw), 'params.timeoutLatencyFactor', '1–64');
+  // The core says the same of ticks.
+  assert.match(validateParams({ ...t, minRequestTimeoutTicks: 300 }).join(), /minRequestTimeoutTicks \(300\) must not exceed requestTimeoutTicks \(200\)/);
+});

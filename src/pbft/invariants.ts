@@ -11,6 +11,8 @@ import { checkServiceBounds, checkServiceQueues } from '../service/invariants.ts
 import { requestKey } from '../service/types.ts';
 import { isPrimary } from './context.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
+import { baseTimeout } from './timeout.ts';
+import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
 import { isCommitted } from './state.ts';
 
 import type { InvariantChecks } from '../protocol/core.ts';
@@ -33,7 +35,17 @@ export function checkInvariants(st: ReplicaState, level: InvariantChecks, settle
   return bad;
 }
 
+/** The request timer's state (timeout.ts): the base timeout within its bounds, the per-client map bounded. */
+function checkTimer(st: ReplicaState, bad: string[]): void {
+  const t = baseTimeout(st);
+  const p = st.params;
+  if (t < p.minRequestTimeoutTicks || t > p.requestTimeoutTicks) bad.push(`request timeout ${t} outside [${p.minRequestTimeoutTicks}, ${p.requestTimeoutTicks}]`);
+  // Entries are made only for clients with queued requests (at most MAX_PENDING_REQUESTS of them).
+  if (st.clientProgressTick.size > MAX_PENDING_REQUESTS) bad.push(`${st.clientProgressTick.size} client timer entries (> ${MAX_PENDING_REQUESTS})`);
+}
+
 function checkCheap(st: ReplicaState, bad: string[]): void {
+  checkTimer(st, bad);
   const h = st.lowWatermark;
   const k = st.params.checkpointInterval;
   // §4.3: h is the last stable checkpoint: a multiple of K this replica has executed (or fetched).
