@@ -9,6 +9,7 @@
 //   GET    /readyz                                    → 200 | 503: can the cluster commit (a quorum connected)?
 //   GET    /livez                                     → 200 while the gateway process serves
 //   GET    /metrics                                   → Prometheus text (src/gateway/metrics.ts)
+//   GET    /status, /dashboard, /dashboard/events      → the live status page (src/gateway/status.ts)
 // Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -27,6 +28,9 @@ import { createGatewayMetrics } from './metrics.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ThrottledLog } from '../log/throttle.ts';
 import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
+import { gatewayStatus } from './status.ts';
+import type { GatewayStatus } from './status.ts';
+import type { StatusPoller } from '../status/poller.ts';
 
 export interface GatewayOptions {
   /** A client or a pool of clients (connectPool) for concurrent requests. */
@@ -39,6 +43,8 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
   /** Close the client when the gateway closes (default false). */
   readonly ownsClient?: boolean;
+  /** Polls the replicas' /status for the status page (closed with the gateway); default: none. */
+  readonly poller?: StatusPoller;
   readonly logger?: Logger;
 }
 
@@ -188,8 +194,10 @@ function clientErrorAnswer(e: unknown, log: ThrottledLog | undefined): ErrorAnsw
  * The gateway's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it.
  * Each is counted and timed in `metrics`, which also serves GET /metrics.
  */
-export function gatewayRoutes(client: KvClient, maxBody: number, metrics: GatewayMetrics): readonly Route[] {
-  return [...metrics.instrument(apiRoutes(client, maxBody)), metrics.route];
+export function gatewayRoutes(client: KvClient, maxBody: number, metrics: GatewayMetrics, status: GatewayStatus = gatewayStatus(client)): readonly Route[] {
+  // The event stream is not timed: it lasts as long as the page stays open.
+  const [page, events] = status.page.routes;
+  return [...metrics.instrument([...apiRoutes(client, maxBody), status.route, page]), events, metrics.route];
 }
 
 function apiRoutes(client: KvClient, maxBody: number): readonly Route[] {
@@ -224,8 +232,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const drops = zeroDrops();
   const warn = logger === undefined ? undefined : throttledLog(logger);
   const metrics = createGatewayMetrics(client, () => drops);
+  const status = gatewayStatus(client, opts.poller);
   const server: Server = createGuardedServer({
-    routes: gatewayRoutes(client, maxBody, metrics),
+    routes: gatewayRoutes(client, maxBody, metrics, status),
     onDrop: (reason) => {
       drops[reason] += 1;
     },
@@ -248,6 +257,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     url,
     drops: () => ({ ...drops }),
     async close() {
+      status.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;

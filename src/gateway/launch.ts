@@ -4,7 +4,10 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
-import { CLIENT_KEY_FILE, formatConfigErrors, loadClusterConfig, loadKeyFile } from '../config/index.ts';
+import { CLIENT_KEY_FILE, clusterDomain, formatConfigErrors, loadClusterConfig, loadKeyFile } from '../config/index.ts';
+import type { ClusterConfig } from '../config/index.ts';
+import { startStatusPoller } from '../status/poller.ts';
+import type { StatusPoller } from '../status/poller.ts';
 import { connectPool, DEFAULT_POOL_SIZE } from '../client/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { startGateway } from './gateway.ts';
@@ -30,7 +33,14 @@ export interface GatewayLaunchError {
   readonly message: string;
 }
 
-/** Loads config and key, connects the client pool and listens; close() also closes the pool. */
+/** Polls every replica's status port (replicas[i].httpPort) for the live status page. */
+function pollReplicas(config: ClusterConfig): StatusPoller {
+  const d = clusterDomain(config);
+  const targets = config.replicas.map((r, id) => ({ id, host: r.host, httpPort: r.httpPort }));
+  return startStatusPoller(targets, { clusterId: d.clusterId, protocol: d.protocol, epoch: d.epoch, n: config.replicas.length });
+}
+
+/** Loads config and key, connects the client pool and listens; close() also closes the pool and the poller. */
 export async function startGatewayFromConfig(opts: GatewayLaunchOptions): Promise<Result<Gateway, GatewayLaunchError>> {
   const configPath = resolve(opts.configPath);
   const config = loadClusterConfig(configPath);
@@ -50,10 +60,12 @@ export async function startGatewayFromConfig(opts: GatewayLaunchOptions): Promis
   } catch (e) {
     return err({ kind: 'config', message: e instanceof Error ? e.message : String(e) });
   }
+  const poller = pollReplicas(config.value);
   try {
     const gateway = await startGateway({
       client: pool,
       ownsClient: true,
+      poller,
       ...(opts.host === undefined ? {} : { host: opts.host }),
       ...(opts.port === undefined ? {} : { port: opts.port }),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
@@ -61,6 +73,7 @@ export async function startGatewayFromConfig(opts: GatewayLaunchOptions): Promis
     });
     return ok(gateway);
   } catch (e) {
+    poller.close();
     await pool.close();
     return err({ kind: 'start', message: `cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 8080}: ${e instanceof Error ? e.message : String(e)}` });
   }

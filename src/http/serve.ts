@@ -76,9 +76,17 @@ function pathnameOf(url: string | undefined): string {
   return q === -1 ? raw : raw.slice(0, q);
 }
 
+/** The drop reason of a handler's HttpError: a 503 is a handler shedding load (a cap), not a bug. */
+function httpErrorReason(status: number): HttpDropReason {
+  if (status === 405) return 'bad-method';
+  if (status === 404) return 'not-found';
+  if (status === 503) return 'overloaded';
+  return status >= 500 ? 'handler-error' : 'bad-request';
+}
+
 /** What an error thrown by a handler becomes. */
 export function classifyError(e: unknown, mapError: GuardOptions['mapError']): { answer: ErrorAnswer; reason: HttpDropReason } {
-  if (e instanceof HttpError) return { answer: { status: e.status, body: { error: e.message }, headers: e.headers }, reason: e.status === 405 ? 'bad-method' : e.status === 404 ? 'not-found' : e.status >= 500 ? 'handler-error' : 'bad-request' };
+  if (e instanceof HttpError) return { answer: { status: e.status, body: { error: e.message }, headers: e.headers }, reason: httpErrorReason(e.status) };
   if (e instanceof URIError) return { answer: { status: 400, body: { error: `malformed percent-encoding in the URL (${e.message})` } }, reason: 'bad-request' };
   const mapped = mapError?.(e);
   if (mapped !== undefined) return { answer: mapped, reason: mapped.status >= 500 ? 'unavailable' : 'bad-request' };

@@ -1,5 +1,6 @@
-// HTTP endpoints of a replica (SPEC E1, E3): /metrics (Prometheus), /health, /status (JSON), and
-// /evidence (SPEC C1: the evidence this replica holds, as a file `byz evidence verify` checks).
+// HTTP endpoints of a replica (SPEC E1, E3): /metrics (Prometheus), /health, /status (JSON),
+// /evidence (SPEC C1: the evidence this replica holds, as a file `byz evidence verify` checks), and
+// the live status page /dashboard with its event stream /dashboard/events (src/status).
 // Every route goes through the guard of src/http/serve.ts (no handler can throw out of the listener)
 // and the status port's bounds (src/http/admission.ts): cached /metrics, concurrency and per-source
 // rate caps. Refusals and errors are counted in byz_http_drops_total{reason}.
@@ -12,6 +13,10 @@ import { createGuardedServer } from '../http/serve.ts';
 import type { Route } from '../http/serve.ts';
 import { cachedRender, DEFAULT_STATUS_PORT_LIMITS, statusPortAdmission } from '../http/admission.ts';
 import type { StatusPortLimits } from '../http/admission.ts';
+import { statusPage } from '../status/page.ts';
+import type { StatusPage } from '../status/page.ts';
+import { localView, parseStatus } from '../status/view.ts';
+import type { ClusterIdentity, CommitCounters, Timed } from '../status/view.ts';
 
 export interface ReplicaHttpStatus {
   readonly peers: readonly number[];
@@ -33,6 +38,8 @@ export interface HttpSources {
   readonly localGet?: (key: string) => { value: string | null; lastExecuted: number };
   /** The evidence file (docs/ACCOUNTABILITY.md) of what this replica holds. */
   readonly evidenceFile: () => string;
+  /** This replica's id and cluster, shown by /status and the status page (default: replica 0 of 4, unnamed). */
+  readonly identity?: ClusterIdentity & { readonly self: number };
 }
 
 export interface HttpOptions extends HttpSources {
@@ -46,9 +53,45 @@ export interface HttpOptions extends HttpSources {
 }
 
 const JSON_TYPE = 'application/json';
+/** Live status pages (event streams) open at once on one status port; each holds one of the port's concurrent-request slots. */
+export const MAX_REPLICA_STATUS_STREAMS = 4;
+
+async function sumOf(metric: { get(): Promise<{ values: readonly { value: number; metricName?: string }[] }> }, suffix = ''): Promise<number> {
+  const { values } = await metric.get();
+  return values.filter((v) => suffix === '' || (v.metricName ?? '').endsWith(suffix)).reduce((a, v) => a + v.value, 0);
+}
+
+/** The counters the status page computes commit rate and latency from (rates are deltas of these). */
+async function commitCounters(m: NodeMetrics): Promise<CommitCounters> {
+  return {
+    ops: await sumOf(m.committedOps),
+    latencySumSeconds: await sumOf(m.commitLatency, '_sum'),
+    latencyCount: await sumOf(m.commitLatency, '_count'),
+  };
+}
+
+/** GET /status: the node's status, its protocol and epoch, and its commit counters. */
+async function statusJson(src: HttpSources): Promise<Record<string, unknown>> {
+  const s = src.status();
+  const id = src.identity;
+  return { ...s, ...(id === undefined ? {} : { protocol: id.protocol, epoch: id.epoch }), commits: await commitCounters(src.metrics) };
+}
+
+/** This replica's live page: its own /status, and the replicas it has connections to. */
+function replicaStatusPage(src: HttpSources, now: () => number): StatusPage {
+  const self = src.identity?.self ?? 0;
+  const n = src.identity?.n ?? 4;
+  let prev: Timed | undefined;
+  return statusPage(async () => {
+    const cur = { at: now(), sample: parseStatus(await statusJson(src), n) };
+    const view = localView(self, n, src.identity, prev, cur);
+    prev = cur;
+    return view;
+  }, MAX_REPLICA_STATUS_STREAMS);
+}
 
 /** The replica's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it. */
-export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<string>): readonly Route[] {
+export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<string>, page: StatusPage = replicaStatusPage(src, Date.now)): readonly Route[] {
   const send = (res: Parameters<Route['handle']>[1], code: number, body: string, type = JSON_TYPE): void => {
     res.writeHead(code, { 'content-type': type });
     res.end(body);
@@ -69,7 +112,7 @@ export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<str
     },
     {
       name: 'GET /status', path: '/status', methods: get, example: '/status',
-      handle: (_req, res) => send(res, 200, JSON.stringify(src.status(), null, 2)),
+      handle: async (_req, res) => send(res, 200, JSON.stringify(await statusJson(src), null, 2)),
     },
     {
       name: 'GET /evidence', path: '/evidence', methods: get, example: '/evidence',
@@ -83,6 +126,7 @@ export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<str
         send(res, 200, JSON.stringify({ key, ...src.localGet(key) }));
       },
     },
+    ...page.routes,
   ];
 }
 
@@ -90,13 +134,20 @@ export function startHttp(opts: HttpOptions): Promise<Server> {
   const limits = opts.limits ?? DEFAULT_STATUS_PORT_LIMITS;
   const now = opts.now ?? Date.now;
   const render = cachedRender(() => opts.metrics.render(), limits.metricsCacheMs, now);
+  const page = replicaStatusPage(opts, Date.now);
   const server = createGuardedServer({
-    routes: replicaRoutes(opts, render),
+    routes: replicaRoutes(opts, render, page),
     onDrop: (reason) => opts.metrics.httpDrops.inc({ reason }),
     admit: statusPortAdmission(limits, now),
     now,
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   });
+  // close() also ends the open event streams: server.close() alone waits for them forever.
+  const close = server.close.bind(server);
+  server.close = (done) => {
+    page.events.close();
+    return close(done);
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -326,7 +326,8 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
   try {
     const problem = statusPortLimitsProblem(limits);
     if (problem !== undefined) throw new Error(`status port limits: ${problem}`);
-    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, logger: log, limits, ...kv });
+    const identity = { self: Number(who.id), clusterId: who.domain.clusterId, protocol: who.domain.protocol, epoch: who.domain.epoch, n };
+    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, identity, logger: log, limits, ...kv });
   } catch (e) {
     await undo();
     throw new Error(`cannot serve HTTP on ${who.me.host}:${who.me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);

@@ -37,7 +37,7 @@ describe('gateway HTTP: every route survives hostile input and a throwing client
   const routes = gatewayRoutes(fakeClient(undefined), 1024, createGatewayMetrics(fakeClient(undefined), () => ({}) as never));
 
   it('the route table is what docs/CLIENT.md lists', () => {
-    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']], ['/metrics', ['GET']]]);
+    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']], ['/status', ['GET']], ['/dashboard', ['GET']], ['/dashboard/events', ['GET']], ['/metrics', ['GET']]]);
   });
 
   it('hostile requests to every route: a counted 4xx each, and the gateway keeps serving', async () => {
@@ -64,9 +64,11 @@ describe('gateway HTTP: every route survives hostile input and a throwing client
     const gw = await startGateway({ client: fakeClient(() => { throw new TypeError('client bug'); }), port: 0, logger });
     try {
       let calls = 0;
-      // /livez answers for the process alone and never consults the client: it stays 200.
+      // /livez answers for the process alone and never consults the client: it stays 200; so does
+      // the status page's static HTML (its event stream consults the client).
       assert.equal((await fetch(`${gw.url}/livez`)).status, 200);
-      for (const route of routes.filter((r) => r.path !== '/livez')) {
+      assert.equal((await fetch(`${gw.url}/dashboard`)).status, 200);
+      for (const route of routes.filter((r) => r.path !== '/livez' && r.path !== '/dashboard')) {
         for (const method of route.methods) {
           const body = method === 'PUT' ? '{"value":"x"}' : undefined;
           const res = await fetch(`${gw.url}${concrete(route.example)}`, { method, ...(body === undefined ? {} : { body }) });

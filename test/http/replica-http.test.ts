@@ -69,7 +69,7 @@ describe('replica HTTP: every route survives hostile input', { timeout: 120_000 
   after(() => stop(server));
 
   it('the route table is what the docs list', () => {
-    assert.deepEqual(routes.map((r) => r.example), ['/metrics', '/health', '/status', '/evidence', '/local/kv/<key>']);
+    assert.deepEqual(routes.map((r) => r.example), ['/metrics', '/health', '/status', '/evidence', '/local/kv/<key>', '/dashboard', '/dashboard/events']);
   });
 
   for (const route of routes) {
@@ -106,7 +106,9 @@ describe('replica HTTP: a throwing handler on any route is a 500, logged and cou
   after(() => stop(server));
 
   it('every route answers 500 "internal error" and the server keeps serving', async () => {
-    const routes = replicaRoutes(failing(metrics), () => Promise.reject(new Error('x')));
+    // The page itself (static HTML) consults no source; its event stream does.
+    const routes = replicaRoutes(failing(metrics), () => Promise.reject(new Error('x'))).filter((r) => r.path !== '/dashboard');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard`)).status, 200);
     for (const route of routes) {
       for (let i = 0; i < 3; i++) {
         const res = await fetch(`http://127.0.0.1:${port}${concrete(route.example)}`);
