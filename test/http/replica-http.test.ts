@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { replicaRoutes, startHttp } from '../../src/node/http.ts';
+import { MAX_REPLICA_STATUS_STREAMS, replicaRoutes, startHttp } from '../../src/node/http.ts';
 import type { HttpOptions, HttpSources } from '../../src/node/http.ts';
 import { createNodeMetrics } from '../../src/metrics/metrics.ts';
 import type { NodeMetrics } from '../../src/metrics/metrics.ts';
@@ -174,5 +174,30 @@ describe('replica HTTP: the status port is bounded', { timeout: 120_000 }, () =>
     } finally {
       await stop(server);
     }
+  });
+});
+
+describe('replica HTTP: the live status page', { timeout: 60_000 }, () => {
+  it('streams the replica\'s view; at most MAX_REPLICA_STATUS_STREAMS open (503 beyond, counted); close() ends open streams', async () => {
+    const metrics = createNodeMetrics({ replica: 't' });
+    const { server, port } = await start({ ...healthy(metrics), identity: { self: 0, clusterId: 'c', protocol: 'pbft', epoch: 0, n: 4 }, limits: GENEROUS });
+    const streams: Response[] = [];
+    for (let i = 0; i < MAX_REPLICA_STATUS_STREAMS; i++) streams.push(await fetch(`http://127.0.0.1:${port}/dashboard/events`));
+    const reader = streams[0]!.body!.getReader();
+    let text = '';
+    while (!text.includes('\n\ndata: ')) text += new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
+    const view = JSON.parse(text.slice(text.indexOf('data: ') + 6).split('\n')[0]!) as { source: string; protocol: string; replicas: { id: number; up: boolean; view: number | null }[] };
+    assert.equal(view.source, 'replica 0');
+    assert.equal(view.protocol, 'pbft');
+    assert.deepEqual(view.replicas.map((r) => r.up), [true, true, true, true], 'itself, and peers 1-3 connected');
+    const refused = await fetch(`http://127.0.0.1:${port}/dashboard/events`);
+    assert.equal(refused.status, 503);
+    await refused.body?.cancel();
+    assert.equal((await drops(metrics))['overloaded'], 1);
+    const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Record<string, unknown>;
+    assert.deepEqual([status['protocol'], status['epoch'], status['commits']], ['pbft', 0, { ops: 0, latencySumSeconds: 0, latencyCount: 0 }]);
+    // Shutdown as the node does it: server.close() alone, which would wait for open streams forever.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of streams.slice(1)) await s.body?.cancel().catch(() => undefined);
   });
 });
