@@ -170,6 +170,7 @@ function printEndpoints(config: ClusterConfig, gatewayPort: string, configPath: 
     healthy ? `byzantium: ${n} replicas (f=${f}) are up and connected.` : `byzantium: started ${n} replicas, but not all report healthy yet; check ${rel(logs)}`,
     ...config.replicas.map((r) => `  replica ${r.id}  peers ${r.host}:${r.port}  clients :${r.clientPort}  http://${r.host}:${r.httpPort}/status  /metrics`),
     `  gateway    http://127.0.0.1:${gatewayPort}/kv/<key>`,
+    `  status     http://127.0.0.1:${gatewayPort}/dashboard   (live status page; each replica's at its /dashboard)`,
     '',
     'Try:',
     `  curl -X PUT localhost:${gatewayPort}/kv/a -d '{"value":"1"}'`,
