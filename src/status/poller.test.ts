@@ -1,5 +1,5 @@
 // The gateway's replica poller against dead and hostile replicas: a silent one (accepts, never
-// answers), one that drips an endless body, one answering garbage or a huge JSON, one refusing
+// answers), one sending an oversized, never-ending body, one answering garbage or a huge JSON, one refusing
 // connections. Each is shown down with a reason, never more than one poll in flight per replica, and
 // an honest replica next to them is shown up with its fields.
 
@@ -40,18 +40,17 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 test('poller: hostile and dead replicas are shown down with a reason; one poll in flight each; an honest one is up', { timeout: 60_000 }, async () => {
   const honest = await serve((_req, res) => res.end(JSON.stringify(HONEST)));
   const silent = await serve(() => undefined); // never answers
-  const drip = await serve((_req, res) => {
+  const huge = await serve((_req, res) => {
     res.writeHead(200);
-    const t = setInterval(() => res.write('x'.repeat(1024)), 5);
-    res.on('close', () => clearInterval(t));
+    res.write('x'.repeat(64 * 1024)); // and never ends: only the size cap ends this poll
   });
   const garbage = await serve((_req, res) => res.end('{"view": 1,,,'));
   const refused = await serve(() => undefined);
   const refusedPort = refused.port;
   await new Promise<void>((r) => refused.server.close(() => r()));
-  const servers = [honest, silent, drip, garbage];
-  const targets = [honest.port, silent.port, drip.port, garbage.port, refusedPort].map((httpPort, id) => ({ id, host: '127.0.0.1', httpPort }));
-  const poller = startStatusPoller(targets, { clusterId: 'c', protocol: 'pbft', epoch: 0, n: 5 }, { intervalMs: 50, timeoutMs: 300, maxBackoffMs: 400, maxBodyBytes: 16 * 1024 });
+  const servers = [honest, silent, huge, garbage];
+  const targets = [honest.port, silent.port, huge.port, garbage.port, refusedPort].map((httpPort, id) => ({ id, host: '127.0.0.1', httpPort }));
+  const poller = startStatusPoller(targets, { clusterId: 'c', protocol: 'pbft', epoch: 0, n: 5 }, { intervalMs: 50, timeoutMs: 1000, maxBackoffMs: 400, maxBodyBytes: 16 * 1024 });
   try {
     await until(() => {
       const v = poller.view();
