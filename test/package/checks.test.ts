@@ -10,7 +10,7 @@ const PKG = {
   bin: { byz: 'bin/byz.mjs' },
   exports: { '.': { types: './dist/client/index.d.ts', default: './dist/client/index.js' }, './package.json': './package.json' },
 };
-const GOOD = ['LICENSE', 'README.md', 'package.json', 'bin/byz.mjs', 'docs/CLIENT.md', 'dist/cli/main.js', 'dist/client/index.js', 'dist/client/index.d.ts'];
+const GOOD = ['LICENSE', 'README.md', 'package.json', 'bin/byz.mjs', 'docs/CLIENT.md', 'dist/cli/main.js', 'dist/status/page.html', 'dist/client/index.js', 'dist/client/index.d.ts'];
 
 test('a good file list passes', () => {
   assert.deepEqual(packageProblems(PKG, GOOD), []);

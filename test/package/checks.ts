@@ -2,7 +2,7 @@
 // checks.test.ts can show each one catching a planted mistake without packing anything.
 
 /** What may ship: the compiled build, the bin, the docs, the manifest, the readme and the licence. */
-const ALLOWED = /^(dist\/.+\.(js|d\.ts)|bin\/byz\.mjs|docs\/[^/]+\.md|package\.json|README\.md|LICENSE)$/;
+const ALLOWED = /^(dist\/.+\.(js|d\.ts)|dist\/status\/page\.html|bin\/byz\.mjs|docs\/[^/]+\.md|package\.json|README\.md|LICENSE)$/;
 /** Test code that must never ship, even inside dist/. */
 const TEST_CODE = /\.(test|long)\.|(^|\/)(suite|tcp-fixture)\.(js|d\.ts)$/;
 
@@ -31,7 +31,8 @@ export function packageProblems(pkg: Manifest, paths: readonly string[]): string
   for (const field of ['main', 'types', 'bin', 'exports'] as const) {
     for (const t of targets(pkg[field])) if (!have.has(t)) problems.push(`package.json "${field}" names ${t}, which the tarball lacks`);
   }
-  for (const f of ['LICENSE', 'README.md', 'dist/cli/main.js']) if (!have.has(f)) problems.push(`missing: ${f}`);
+  // dist/status/page.html: read at runtime by the status page (scripts/copy-assets.mjs puts it there).
+  for (const f of ['LICENSE', 'README.md', 'dist/cli/main.js', 'dist/status/page.html']) if (!have.has(f)) problems.push(`missing: ${f}`);
   return problems;
 }
 

@@ -44,6 +44,7 @@ test('the tarball holds the build, bin, docs and licence only, and every export 
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin']) cpSync(join(ROOT, f), join(stage, f), { recursive: true });
   for (const f of readdirSync(join(ROOT, 'docs')).filter((d) => d.endsWith('.md'))) cpSync(join(ROOT, 'docs', f), join(stage, 'docs', f));
   await run(process.execPath, [TSC, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { cwd: ROOT, timeout: 240_000 });
+  await run(process.execPath, [join(ROOT, 'scripts', 'copy-assets.mjs'), join(stage, 'dist')], { cwd: ROOT });
   const packed = JSON.parse(await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], stage)) as { filename: string; files: { path: string }[] }[];
   const paths = packed[0]!.files.map((f) => f.path);
   assert.deepEqual(packageProblems(JSON.parse(readFileSync(join(stage, 'package.json'), 'utf8')) as Record<string, unknown>, paths), []);
@@ -115,6 +116,10 @@ test('byz start from the package runs compiled replicas and gateway; the client 
     writeFileSync(join(app, 'client.mjs'), CLIENT_RUN);
     const r = await run(process.execPath, ['client.mjs'], { cwd: app, timeout: 60_000 });
     assert.equal(r.stdout.trim(), 'read back: from the package');
+    // The status page is read from the package at runtime (dist/status/page.html, scripts/copy-assets.mjs).
+    const page = await fetch(`http://127.0.0.1:${ports.base + 290}/dashboard`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
   } finally {
     starter.kill('SIGINT');
     await exited;
