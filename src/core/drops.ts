@@ -35,6 +35,13 @@ export const DROP_REASONS = {
   'state-unavailable': 'ignore',
   'bad-state-chunk': 'reject',
   'unexpected-message': 'ignore',
+  // HotStuff (Jolteon, FC '22 §4; src/hotstuff)
+  /** A proposal from a replica that is not the round's leader, or with an invalid QC or TC. */
+  'invalid-proposal': 'reject',
+  /** A vote or timeout whose round, block or certificate does not hold. */
+  'invalid-vote': 'reject',
+  /** A vote or timeout for a round this replica has left. */
+  'stale-round': 'ignore',
   // accountability (SPEC C1–C3)
   /** Every message from a replica with evidence against it (C3). */
   quarantined: 'ignore',

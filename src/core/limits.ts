@@ -47,3 +47,5 @@ export const MAX_NESTING_DEPTH = 5;
 export const MAX_EVIDENCE_ITEMS = 2;
 /** Default number of verified signatures ingress remembers (so a signature is checked once). */
 export const SIG_CACHE_ENTRIES = 16_384;
+/** Most blocks in one HotStuff catch-up answer (hs-blocks). */
+export const MAX_FETCH_BLOCKS = 64;

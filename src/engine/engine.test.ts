@@ -9,10 +9,10 @@ import { DEFAULT_PROTOCOL, findProtocol, protocolModule, PROTOCOL_NAMES } from '
 import { startReplicaCore } from './replica.ts';
 
 test('the registry has PBFT as the default protocol and names what it has when asked for another', () => {
-  assert.deepEqual(PROTOCOL_NAMES, ['pbft']);
+  assert.deepEqual(PROTOCOL_NAMES, ['pbft', 'hotstuff']);
   assert.equal(DEFAULT_PROTOCOL, 'pbft');
   assert.equal(findProtocol('raft'), undefined);
-  assert.throws(() => protocolModule('raft'), /unknown protocol "raft": this build has "pbft"/);
+  assert.throws(() => protocolModule('raft'), /unknown protocol "raft": this build has "pbft", "hotstuff"/);
 });
 
 test('every module declares wire messages the codec knows, usable default parameters and its planted bugs', () => {

@@ -3,8 +3,9 @@
 
 import type { ProtocolModule } from './module.ts';
 import { pbftModule } from '../pbft/module.ts';
+import { hotstuffModule } from '../hotstuff/module.ts';
 
-const MODULES: readonly ProtocolModule[] = [pbftModule];
+const MODULES: readonly ProtocolModule[] = [pbftModule, hotstuffModule];
 
 /** The protocol a config or command line gets when it names none. */
 export const DEFAULT_PROTOCOL = 'pbft';

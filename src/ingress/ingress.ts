@@ -92,6 +92,12 @@ function isReplicaMessage(m: Message): m is ReplicaMessage {
     case 'committed-proof':
     case 'evidence':
     case 'pre-prepare-copy':
+    case 'hs-proposal':
+    case 'hs-vote':
+    case 'hs-timeout':
+    case 'hs-fetch':
+    case 'hs-blocks':
+    case 'hs-tc':
       return true;
   }
 }
@@ -129,7 +135,7 @@ export function createIngress(cfg: IngressConfig): Ingress {
     if (!forEachMessage(m, (x) => x.type === 'request' || x.replica < n)) return 'non-member';
     if (link !== undefined && m.type !== 'request' && m.replica !== link) return 'sender-mismatch';
     if (!forEachMessage(m, (x) => x.type !== 'request' || x.auth.length === authLength)) return 'bad-authenticator';
-    const digestsOk = forEachMessage(m, (x) => x.type !== 'pre-prepare' || hash(batchBytes(x.requests)) === x.digest);
+    const digestsOk = forEachMessage(m, (x) => (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') || hash(batchBytes(x.requests)) === x.digest);
     return digestsOk ? undefined : 'bad-batch-digest';
   };
 

@@ -189,6 +189,15 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
       // SPEC C1: evidence and the copies that uncover it are the accountability layer's business
       // (src/accountability); its wrapper intercepts them, so the core never acts on them.
       return drop(ctx, 'unexpected-message', m.replica);
+    case 'hs-proposal':
+    case 'hs-vote':
+    case 'hs-timeout':
+    case 'hs-fetch':
+    case 'hs-blocks':
+    case 'hs-tc':
+      // Another protocol's messages (src/hotstuff); the signing domain names the protocol, so an
+      // honest peer of this cluster never sends them.
+      return drop(ctx, 'unexpected-message', m.replica);
     default:
       return unreachable(m);
   }

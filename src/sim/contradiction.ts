@@ -14,11 +14,14 @@
 //                    prepared certificate for n of view ≥ v (of digest d when the view is v), unless
 //                    its stable checkpoint is ≥ n (§4.4: P holds every request prepared at i with
 //                    sequence number above h; a commit is sent only once prepared).
+// HotStuff (Jolteon, FC '22 §4): never two votes or two proposals for one round, never a vote or a
+// proposal for a round below one it already voted or proposed in, never a vote for a round it has
+// timed out in (a replica that times out round r stops voting in r), timeouts in non-decreasing rounds.
 // What a replica sent at or below its durable stable checkpoint is forgotten (bounded memory): no
 // later message may concern it.
 
 import type { Digest, ReplicaId } from '../core/ids.ts';
-import type { Checkpoint, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
+import type { Checkpoint, HsProposal, HsTimeout, HsVote, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import type { Violation } from './checkers.ts';
 
 type NormalKind = 'pre-prepare' | 'prepare' | 'commit';
@@ -34,6 +37,8 @@ interface Sent {
   readonly checkpoints: Map<number, Digest>;
   /** Durable stable checkpoint (what it sent at or below is forgotten). */
   stable: number;
+  /** HotStuff: its latest vote, latest proposal (by fingerprint) and highest timeout round. */
+  readonly hs: { vote: { round: number; blockId: Digest } | undefined; proposal: { round: number; fp: number } | undefined; timeoutRound: number };
 }
 
 export interface ContradictionChecker {
@@ -138,6 +143,33 @@ function checkpoint(c: Check, cp: Checkpoint): Violation | undefined {
   return undefined;
 }
 
+/** Jolteon's voting rule: one vote per round, rounds increase, none in a round it timed out in. */
+function hsVote(c: Check, v: HsVote): Violation | undefined {
+  const last = c.t.hs.vote;
+  if (last !== undefined && v.round < last.round) return bad(c, `voted in round ${v.round} after voting in round ${last.round}`);
+  if (last !== undefined && v.round === last.round && v.blockId !== last.blockId) {
+    return bad(c, `sent two different votes for round ${v.round}: ${short(last.blockId)}… and ${short(v.blockId)}…`);
+  }
+  if (v.round <= c.t.hs.timeoutRound) return bad(c, `voted in round ${v.round} after its timeout for round ${c.t.hs.timeoutRound}`);
+  c.t.hs.vote = { round: v.round, blockId: v.blockId };
+  return undefined;
+}
+
+function hsProposal(c: Check, p: HsProposal, bytes: Uint8Array): Violation | undefined {
+  const last = c.t.hs.proposal;
+  const fp = fingerprint(bytes);
+  if (last !== undefined && p.round < last.round) return bad(c, `proposed in round ${p.round} after proposing in round ${last.round}`);
+  if (last !== undefined && p.round === last.round && fp !== last.fp) return bad(c, `sent two different proposals for round ${p.round}`);
+  c.t.hs.proposal = { round: p.round, fp };
+  return undefined;
+}
+
+function hsTimeout(c: Check, t: HsTimeout): Violation | undefined {
+  if (t.round < c.t.hs.timeoutRound) return bad(c, `sent a timeout for round ${t.round} after one for round ${c.t.hs.timeoutRound}`);
+  c.t.hs.timeoutRound = t.round;
+  return undefined;
+}
+
 function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | undefined {
   switch (m.type) {
     case 'pre-prepare':
@@ -156,7 +188,16 @@ function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | unde
     case 'committed-proof':
     case 'evidence':
     case 'pre-prepare-copy':
+    case 'hs-fetch':
+    case 'hs-blocks':
+    case 'hs-tc':
       return undefined;
+    case 'hs-vote':
+      return hsVote(c, m);
+    case 'hs-proposal':
+      return hsProposal(c, m, bytes);
+    case 'hs-timeout':
+      return hsTimeout(c, m);
   }
 }
 
@@ -166,7 +207,7 @@ export function createContradictionChecker(agreed: (seq: number) => Digest | und
   const track = (r: ReplicaId): Sent => {
     let t = replicas.get(r);
     if (t === undefined) {
-      t = { bySeq: new Map(), maxViewChange: -1, newViews: new Map(), checkpoints: new Map(), stable: 0 };
+      t = { bySeq: new Map(), maxViewChange: -1, newViews: new Map(), checkpoints: new Map(), stable: 0, hs: { vote: undefined, proposal: undefined, timeoutRound: -1 } };
       replicas.set(r, t);
     }
     return t;

@@ -8,7 +8,7 @@ import { MESSAGE_TAGS } from './messages.ts';
 import { batchBytes, decodeMessage, decodeWithDepth, encodeMessage, signingBytes } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type { FieldType } from './schema.ts';
-import { arbByType, arbMessage, arbNewView, arbPrePrepare, arbRequest } from '../../test/wire/arbitraries.ts';
+import { arbByType, arbHsProposal, arbMessage, arbNewView, arbPrePrepare, arbRequest } from '../../test/wire/arbitraries.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const SIG = signature(new Uint8Array(64).fill(7));
@@ -98,7 +98,7 @@ test('trailing bytes are rejected', () => {
 test('empty, oversized and unknown tags are rejected with their own codes', () => {
   assert.equal(decodeErr(new Uint8Array(0)).code, 'empty');
   assert.equal(decodeErr(new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(1)).code, 'oversized');
-  for (const tag of [0, 14, 99, 255]) assert.equal(decodeErr(Uint8Array.of(tag, 0, 0, 0)).code, 'unknown-tag');
+  for (const tag of [0, 21, 99, 255]) assert.equal(decodeErr(Uint8Array.of(tag, 0, 0, 0)).code, 'unknown-tag');
 });
 
 test('non-canonical values are rejected: bool byte 2, u64 above 2^53-1, replica id ≥ MAX_REPLICAS', () => {
@@ -222,10 +222,10 @@ test('signingBytes = domain ‖ tag ‖ fields, and changes when any signed fiel
   );
 });
 
-test('except for a pre-prepare, signingBytes = domain ‖ wire bytes without the trailing signature (and a request\'s authenticator)', () => {
+test('except for a pre-prepare or hs-proposal, signingBytes = domain ‖ wire bytes without the trailing signature (and a request\'s authenticator)', () => {
   fc.assert(
     fc.property(arbMessage, (m) => {
-      fc.pre(m.type !== 'pre-prepare');
+      fc.pre(m.type !== 'pre-prepare' && m.type !== 'hs-proposal');
       const domain = prefixOf(m);
       // A request's `auth` (u32 length ‖ entries, just before sig) is an unsigned field.
       const wire = encodeMessage(m.type === 'request' ? { ...m, auth: new Uint8Array(0) } : m);
@@ -241,6 +241,15 @@ test('pre-prepare: the signature covers the digest but not the request bodies', 
     fc.property(arbPrePrepare, fc.array(arbRequest, { maxLength: 3 }), (pp, other) => {
       assert.deepEqual(signingBytes(TEST_DOMAIN, { ...pp, requests: other }), signingBytes(TEST_DOMAIN, pp));
       assert.notDeepEqual(signingBytes(TEST_DOMAIN, { ...pp, digest: digest('f'.repeat(64)) }), signingBytes(TEST_DOMAIN, { ...pp, digest: digest('e'.repeat(64)) }));
+    }),
+    { numRuns: 50 },
+  );
+});
+
+test('hs-proposal: the signature covers the digest but not the request bodies', () => {
+  fc.assert(
+    fc.property(arbHsProposal, fc.array(arbRequest, { maxLength: 3 }), (p, other) => {
+      assert.deepEqual(signingBytes(TEST_DOMAIN, { ...p, requests: other }), signingBytes(TEST_DOMAIN, p));
     }),
     { numRuns: 50 },
   );

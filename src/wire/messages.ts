@@ -188,6 +188,78 @@ export interface EvidenceMessage {
   readonly sig: Signature;
 }
 
+// HotStuff (Jolteon: Gelashvili et al., "Jolteon and Ditto", FC '22 §4; DiemBFT v4). A block is a
+// signed proposal; its id is the SHA-256 of its signed content (src/hotstuff/block.ts).
+
+/** A quorum certificate: 2f+1 votes for one block of one round (the genesis QC has round 0, no votes). */
+export interface HsQc {
+  readonly round: number;
+  readonly blockId: Digest;
+  readonly votes: readonly HsVote[];
+}
+
+/** ⟨PROPOSE, B⟩σL — block B = (epoch, round, height, QC of its parent, TC, batch) by leader L (Jolteon §4). */
+export interface HsProposal {
+  readonly type: 'hs-proposal';
+  readonly epoch: number;
+  readonly round: number;
+  /** Parent's height + 1; a committed block executes at sequence number = its height. */
+  readonly height: number;
+  /** B.qc: certifies the parent block (qc.blockId). */
+  readonly qc: HsQc;
+  /** B.tc: the timeout certificate of round − 1 when qc.round ≠ round − 1, else empty. */
+  readonly tc: readonly HsTimeout[];
+  readonly digest: Digest;
+  /** The batch; the signature covers `digest`, not the bodies (as a pre-prepare's). */
+  readonly requests: readonly Request[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨VOTE, r, id⟩σi — sent to the leader of round r + 1 (Jolteon §4, voting rule). */
+export interface HsVote {
+  readonly type: 'hs-vote';
+  readonly round: number;
+  readonly blockId: Digest;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** ⟨TIMEOUT, r, qc_high⟩σi — replica i gives up on round r (Jolteon §4, pacemaker). */
+export interface HsTimeout {
+  readonly type: 'hs-timeout';
+  readonly round: number;
+  readonly highQc: HsQc;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** A timeout certificate sent to a replica still in an older round (the paper's sync: rounds advance together). */
+export interface HsTc {
+  readonly type: 'hs-tc';
+  readonly round: number;
+  readonly timeouts: readonly HsTimeout[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** Asks a peer for the block with this id and up to count − 1 of its ancestors (catch-up). */
+export interface HsFetch {
+  readonly type: 'hs-fetch';
+  readonly blockId: Digest;
+  readonly count: number;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** Blocks answering an hs-fetch, child first; each is checked against the id asked for. */
+export interface HsBlocks {
+  readonly type: 'hs-blocks';
+  readonly blocks: readonly HsProposal[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
 export type ReplicaMessage =
   | PrePrepare
   | Prepare
@@ -200,7 +272,13 @@ export type ReplicaMessage =
   | FetchLog
   | CommittedProof
   | EvidenceMessage
-  | PrePrepareCopy;
+  | PrePrepareCopy
+  | HsProposal
+  | HsVote
+  | HsTimeout
+  | HsFetch
+  | HsBlocks
+  | HsTc;
 
 export type Message = Request | Reply | ReplicaMessage;
 export type MessageType = Message['type'];
@@ -220,6 +298,12 @@ export const MESSAGE_TAGS = {
   'fetch-log': 11,
   'committed-proof': 12,
   evidence: 13,
+  'hs-proposal': 14,
+  'hs-vote': 15,
+  'hs-timeout': 16,
+  'hs-fetch': 17,
+  'hs-blocks': 18,
+  'hs-tc': 19,
   'pre-prepare-copy': 20,
 } as const satisfies Record<MessageType, number>;
 

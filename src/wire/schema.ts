@@ -8,6 +8,7 @@ import {
   MAX_BATCH_REQUESTS,
   MAX_CHUNK_BYTES,
   MAX_EVIDENCE_ITEMS,
+  MAX_FETCH_BLOCKS,
   MAX_NESTING_DEPTH,
   MAX_OP_BYTES,
   MAX_REPLICAS,
@@ -16,11 +17,11 @@ import {
 } from '../core/limits.ts';
 import { assert } from '../core/assert.ts';
 import { DIGEST_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
-import type { Message, MessageType, PreparedProof } from './messages.ts';
+import type { HsQc, Message, MessageType, PreparedProof } from './messages.ts';
 import { MESSAGE_TAGS } from './messages.ts';
 
 /** A record the schema describes: every message type, plus the untagged prepared-proof record. */
-export type StructName = MessageType | 'prepared-proof';
+export type StructName = MessageType | 'prepared-proof' | 'hs-qc';
 
 export type FieldType =
   /** Unsigned 32-bit integer, big-endian. */
@@ -62,7 +63,9 @@ export interface StructSpec<N extends string = string> {
 
 type FieldsOf<S extends StructName> = S extends MessageType
   ? Exclude<keyof Extract<Message, { readonly type: S }>, 'type'> & string
-  : keyof PreparedProof;
+  : S extends 'hs-qc'
+    ? keyof HsQc
+    : keyof PreparedProof;
 
 export type Schema = { readonly [S in StructName]: StructSpec<FieldsOf<S>> };
 
@@ -228,6 +231,73 @@ export const SCHEMA: Schema = {
       SIG,
     ],
   },
+  'hs-proposal': {
+    name: 'hs-proposal', tag: MESSAGE_TAGS['hs-proposal'],
+    doc: 'HotStuff ⟨PROPOSE, B⟩σL: leader L of round r proposes block B extending the block its QC certifies (Jolteon, FC \'22 §4).',
+    fields: [
+      { name: 'epoch', type: U64, doc: 'Configuration epoch of the block' },
+      { name: 'round', type: U64, doc: 'Round r of the block' },
+      { name: 'height', type: U64, doc: 'Parent\'s height + 1 (the sequence number it executes at)' },
+      { name: 'qc', type: struct('hs-qc'), doc: 'QC certifying the parent block' },
+      { name: 'tc', type: array('hs-timeout', MAX_REPLICAS), doc: 'Timeout certificate for round r − 1 when qc.round ≠ r − 1, else empty' },
+      { name: 'digest', type: DIGEST, doc: 'SHA-256 of batchBytes(requests)' },
+      { name: 'requests', type: array('request', MAX_BATCH_REQUESTS), unsigned: true, doc: 'The batch, in execution order' },
+      REPLICA, SIG,
+    ],
+  },
+  'hs-vote': {
+    name: 'hs-vote', tag: MESSAGE_TAGS['hs-vote'],
+    doc: 'HotStuff ⟨VOTE, r, id⟩σi for block id of round r, sent to the leader of round r + 1 (Jolteon §4).',
+    fields: [
+      { name: 'round', type: U64, doc: 'Round r of the block voted for' },
+      { name: 'blockId', type: DIGEST, doc: 'Id of the block (SHA-256 of its signed content)' },
+      REPLICA, SIG,
+    ],
+  },
+  'hs-timeout': {
+    name: 'hs-timeout', tag: MESSAGE_TAGS['hs-timeout'],
+    doc: 'HotStuff ⟨TIMEOUT, r, qc_high⟩σi: replica i gives up on round r; 2f+1 form a timeout certificate (Jolteon §4).',
+    fields: [
+      { name: 'round', type: U64, doc: 'Round r timed out' },
+      { name: 'highQc', type: struct('hs-qc'), doc: 'The highest QC replica i holds' },
+      REPLICA, SIG,
+    ],
+  },
+  'hs-fetch': {
+    name: 'hs-fetch', tag: MESSAGE_TAGS['hs-fetch'],
+    doc: 'HotStuff catch-up: ask for a block by id and up to count − 1 of its ancestors.',
+    fields: [
+      { name: 'blockId', type: DIGEST, doc: 'Id of the newest block wanted' },
+      { name: 'count', type: U32, doc: 'How many blocks, newest first' },
+      REPLICA, SIG,
+    ],
+  },
+  'hs-blocks': {
+    name: 'hs-blocks', tag: MESSAGE_TAGS['hs-blocks'],
+    doc: 'HotStuff catch-up answer: blocks, child first; the receiver checks each id against what it asked for.',
+    fields: [
+      { name: 'blocks', type: array('hs-proposal', MAX_FETCH_BLOCKS), doc: 'The blocks, with their batches' },
+      REPLICA, SIG,
+    ],
+  },
+  'hs-tc': {
+    name: 'hs-tc', tag: MESSAGE_TAGS['hs-tc'],
+    doc: 'HotStuff: a timeout certificate (2f+1 timeouts of one round), sent to a replica whose timeout shows it is in an older round.',
+    fields: [
+      { name: 'round', type: U64, doc: 'Round r the certificate times out' },
+      { name: 'timeouts', type: array('hs-timeout', MAX_REPLICAS), doc: 'The 2f+1 timeouts of round r' },
+      REPLICA, SIG,
+    ],
+  },
+  'hs-qc': {
+    name: 'hs-qc', tag: undefined,
+    doc: 'A HotStuff quorum certificate: 2f+1 votes for one block (Jolteon §4); the genesis QC has round 0 and no votes.',
+    fields: [
+      { name: 'round', type: U64, doc: 'Round of the certified block' },
+      { name: 'blockId', type: DIGEST, doc: 'Id of the certified block' },
+      { name: 'votes', type: array('hs-vote', MAX_REPLICAS), doc: 'The votes, one per replica' },
+    ],
+  },
   'prepared-proof': {
     name: 'prepared-proof', tag: undefined,
     doc: 'A prepared certificate (§4.4); only occurs inside a view-change, has no tag and no signature.',
@@ -244,7 +314,7 @@ export const TAG_TO_TYPE: ReadonlyMap<number, MessageType> = new Map(
 );
 
 /** Every record name, in tag order with untagged records last (the docs use this order). */
-export const STRUCT_NAMES: readonly StructName[] = [...TAG_TO_TYPE.values(), 'prepared-proof'];
+export const STRUCT_NAMES: readonly StructName[] = [...TAG_TO_TYPE.values(), 'prepared-proof', 'hs-qc'];
 
 /** Fewest bytes an encoded value of this type can take (used to reject counts before allocating). */
 export function minEncodedSize(t: FieldType): number {

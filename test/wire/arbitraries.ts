@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { MAX_REPLICAS } from '../../src/core/limits.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../../src/core/ids.ts';
 import type {
-  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, Message, MessageType, NewView, PrePrepare, PrePrepareCopy, Prepare,
-  PreparedProof, Reply, Request, StateChunk, ViewChange,
+  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, HsBlocks, HsFetch, HsProposal, HsQc, HsTc, HsTimeout, HsVote,
+  Message, MessageType, NewView, PrePrepare, PrePrepareCopy, Prepare, PreparedProof, Reply, Request, StateChunk, ViewChange,
 } from '../../src/wire/messages.ts';
 
 /** Plain-prototype records, like decoded messages (fc.record defaults to null-prototype objects). */
@@ -115,6 +115,37 @@ export const arbPrePrepareCopy: fc.Arbitrary<PrePrepareCopy> = rec({
   replica: arbReplica, sig: arbSig,
 });
 
+export const arbHsVote: fc.Arbitrary<HsVote> = rec({
+  type: fc.constant('hs-vote' as const), round: arbU64, blockId: arbDigest, replica: arbReplica, sig: arbSig,
+});
+
+export const arbHsQc: fc.Arbitrary<HsQc> = rec({ round: arbU64, blockId: arbDigest, votes: fc.array(arbHsVote, { maxLength: 3 }) });
+
+export const arbHsTimeout: fc.Arbitrary<HsTimeout> = rec({
+  type: fc.constant('hs-timeout' as const), round: arbU64, highQc: arbHsQc, replica: arbReplica, sig: arbSig,
+});
+
+export const arbHsProposal: fc.Arbitrary<HsProposal> = rec({
+  type: fc.constant('hs-proposal' as const),
+  epoch: arbU64, round: arbU64, height: arbU64, qc: arbHsQc,
+  tc: fc.array(arbHsTimeout, { maxLength: 2 }),
+  digest: arbDigest,
+  requests: fc.array(arbRequest, { maxLength: 2 }),
+  replica: arbReplica, sig: arbSig,
+});
+
+export const arbHsFetch: fc.Arbitrary<HsFetch> = rec({
+  type: fc.constant('hs-fetch' as const), blockId: arbDigest, count: arbU32, replica: arbReplica, sig: arbSig,
+});
+
+export const arbHsBlocks: fc.Arbitrary<HsBlocks> = rec({
+  type: fc.constant('hs-blocks' as const), blocks: fc.array(arbHsProposal, { maxLength: 2 }), replica: arbReplica, sig: arbSig,
+});
+
+export const arbHsTc: fc.Arbitrary<HsTc> = rec({
+  type: fc.constant('hs-tc' as const), round: arbU64, timeouts: fc.array(arbHsTimeout, { maxLength: 2 }), replica: arbReplica, sig: arbSig,
+});
+
 /** One arbitrary per message type (the record type forces a new message type to get one). */
 export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>> } = {
   request: arbRequest,
@@ -131,6 +162,12 @@ export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Mess
   'committed-proof': arbCommittedProof,
   evidence: arbEvidence,
   'pre-prepare-copy': arbPrePrepareCopy,
+  'hs-proposal': arbHsProposal,
+  'hs-vote': arbHsVote,
+  'hs-timeout': arbHsTimeout,
+  'hs-fetch': arbHsFetch,
+  'hs-blocks': arbHsBlocks,
+  'hs-tc': arbHsTc,
 };
 
 export const arbMessage: fc.Arbitrary<Message> = fc.oneof(...Object.values(arbByType));

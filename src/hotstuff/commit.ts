@@ -1,0 +1,108 @@
+// The 2-chain commit rule (Jolteon, FC '22 §4): a block B commits when its direct child — the block of
+// round B.round + 1 whose QC certifies B — is itself certified; B's uncommitted ancestors commit with
+// it. Committed blocks go to the service in height order (sequence number = height), each with the QC
+// that certifies it as its certificate, the way PBFT hands over a batch with its commits.
+
+import { AssertionError } from '../core/assert.ts';
+import { seq as toSeq, view as toView } from '../core/ids.ts';
+import type { Committed } from '../protocol/types.ts';
+import type { HsQc } from '../wire/messages.ts';
+import { executeBatch } from '../service/execute.ts';
+import { snapshotRecord, takeSnapshot } from '../service/snapshot.ts';
+import type { Ctx } from './context.ts';
+import type { Block } from './state.ts';
+import { snapRecord } from './keys.ts';
+import { want } from './want.ts';
+
+/** A QC for block C: commits C's parent B when C.round = B.round + 1 (or C itself with the one-chain bug). */
+export function commitOnQc(ctx: Ctx, qc: HsQc): void {
+  const st = ctx.st;
+  if (qc.round === 0) return;
+  const c = st.blocks.get(qc.blockId);
+  if (c === undefined) {
+    if (qc.round > st.committedRound) waitFor(ctx, qc.blockId, qc.blockId);
+    return;
+  }
+  if (ctx.bugs.commitOnOneChain === true) return commitChain(ctx, c, qc, c.id);
+  commitCertified(ctx, c);
+}
+
+/** Retries the commit that waited for fetched blocks (fetch.ts calls it after storing blocks). */
+export function retryCommit(ctx: Ctx): void {
+  const st = ctx.st;
+  const target = st.commitTarget;
+  if (target === undefined) return;
+  const c = st.blocks.get(target);
+  if (c === undefined) return;
+  st.commitTarget = undefined;
+  commitCertified(ctx, c);
+}
+
+/** C is certified: its parent B commits when C is B's direct child (consecutive rounds). */
+function commitCertified(ctx: Ctx, c: Block): void {
+  const st = ctx.st;
+  if (c.parentId === undefined || c.proposal === undefined || c.height - 1 <= st.committedHeight) return;
+  const b = st.blocks.get(c.parentId);
+  if (b === undefined) return waitFor(ctx, c.parentId, c.id);
+  if (c.round === b.round + 1) commitChain(ctx, b, c.proposal.qc, c.id);
+}
+
+function waitFor(ctx: Ctx, missing: Block['id'], certified: Block['id']): void {
+  ctx.st.commitTarget = certified;
+  want(ctx.st, missing);
+}
+
+/** Commits top and every uncommitted ancestor, lowest first; waits (fetching) when one is missing. */
+function commitChain(ctx: Ctx, top: Block, topQc: HsQc, certified: Block['id']): void {
+  const st = ctx.st;
+  if (top.height <= st.committedHeight) return;
+  const chain: { block: Block; qc: HsQc }[] = [];
+  let cur: Block = top;
+  let qc = topQc;
+  while (cur.height > st.committedHeight) {
+    chain.push({ block: cur, qc });
+    if (cur.parentId === undefined || cur.proposal === undefined) break;
+    const parent = st.blocks.get(cur.parentId);
+    if (parent === undefined) return waitFor(ctx, cur.parentId, certified);
+    qc = cur.proposal.qc;
+    cur = parent;
+  }
+  if (cur.height !== st.committedHeight || cur.id !== st.committedId) {
+    throw new AssertionError(`replica ${st.id}: committed chain forks at height ${cur.height} (${cur.id.slice(0, 12)}… vs ${st.committedId.slice(0, 12)}…)`);
+  }
+  for (let i = chain.length - 1; i >= 0; i--) executeBlock(ctx, chain[i]!.block, chain[i]!.qc);
+}
+
+function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
+  const st = ctx.st;
+  const p = b.proposal;
+  if (p === undefined) return;
+  const committed: Committed = {
+    epoch: st.epoch, seq: toSeq(b.height), view: toView(b.round), digest: b.id, requests: p.requests, certificate: qc.votes,
+  };
+  const result = executeBatch(st.svc, committed);
+  for (const r of result.replies) ctx.out.replies.push(r);
+  st.committedHeight = b.height;
+  st.committedId = b.id;
+  st.committedRound = b.round;
+  const snap = b.height % st.params.checkpointInterval === 0 ? takeSnapshot(st.svc) : undefined;
+  if (snap !== undefined) {
+    ctx.out.persist.push(snapshotRecord(toSeq(b.height), snap.bytes), snapRecord(st.keys, b.height, b.id, b.round));
+    st.snapshotHeight = b.height;
+  }
+  ctx.out.executed.push(
+    snap === undefined
+      ? { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed }
+      : { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, stateDigest: snap.digest },
+  );
+  prune(ctx);
+}
+
+/** Keeps windowSize committed blocks below the last committed one (to serve catch-up); drops older ones and dead forks. */
+function prune(ctx: Ctx): void {
+  const st = ctx.st;
+  const keepFrom = st.committedHeight - st.params.windowSize;
+  for (const [id, b] of st.blocks) {
+    if (b.height < keepFrom || (b.height <= st.committedHeight && b.height > 0 && id !== st.committedId && b.round > st.committedRound)) st.blocks.delete(id);
+  }
+}

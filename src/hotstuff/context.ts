@@ -1,0 +1,66 @@
+// Per-step context: the state, the output being built, and helpers to sign, send and persist.
+
+import type { ReplicaId, Signature } from '../core/ids.ts';
+import { signature } from '../core/ids.ts';
+import type { DropReason } from '../core/drops.ts';
+import type { Output } from '../protocol/types.ts';
+import type { Message, ReplicaMessage, Request } from '../wire/messages.ts';
+import { signingBytes } from '../wire/codec.ts';
+import type { HsState } from './state.ts';
+import type { HotStuffBugs } from './bugs.ts';
+import { safetyRecord } from './keys.ts';
+import type { SafetyRecord } from './keys.ts';
+import { encodeSafety } from './keys.ts';
+
+export interface Ctx {
+  readonly st: HsState;
+  readonly out: Output;
+  readonly bugs: HotStuffBugs;
+}
+
+const NO_SIG = signature(new Uint8Array(64));
+
+export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
+  const draft = { ...unsigned, sig: NO_SIG } as unknown as M;
+  const sig: Signature = ctx.st.signer.sign(signingBytes(ctx.st.domain, draft));
+  return { ...draft, sig };
+}
+
+export function broadcast(ctx: Ctx, message: ReplicaMessage): void {
+  ctx.out.send.push({ to: 'all', message });
+}
+
+export function sendTo(ctx: Ctx, to: ReplicaId, message: ReplicaMessage | Request): void {
+  if (to === ctx.st.id) return;
+  ctx.out.send.push({ to, message });
+}
+
+export function drop(ctx: Ctx, reason: DropReason, from?: ReplicaId, detail?: string): void {
+  if (from === undefined) ctx.out.events.push(detail === undefined ? { type: 'drop', reason } : { type: 'drop', reason, detail });
+  else ctx.out.events.push(detail === undefined ? { type: 'drop', reason, from } : { type: 'drop', reason, from, detail });
+}
+
+export function safetyOf(st: HsState): SafetyRecord {
+  return {
+    lastVotedRound: st.lastVotedRound,
+    highestTimeoutRound: st.highestTimeoutRound,
+    lockedRound: st.lockedRound,
+    lastProposedRound: st.lastProposedRound,
+    highQc: st.highQc,
+  };
+}
+
+/**
+ * Writes the safety state when it changed (SPEC D2): called before a vote, timeout or proposal is
+ * queued, so the record is in this step's persist ops, durable before any send of the step leaves.
+ * With the planted bug voteBeforePersist, the last voted round is left out of the record.
+ */
+export function persistSafety(ctx: Ctx): void {
+  const st = ctx.st;
+  const rec = ctx.bugs.voteBeforePersist === true ? { ...safetyOf(st), lastVotedRound: st.highestTimeoutRound } : safetyOf(st);
+  const bytes = encodeSafety(rec);
+  const fp: string = st.hash(bytes);
+  if (fp === st.persistedSafety) return;
+  st.persistedSafety = fp;
+  ctx.out.persist.push(safetyRecord(st.keys, rec));
+}

@@ -1,0 +1,50 @@
+// HotStuff's parameters, in ticks and counts (the core never reads a clock).
+
+import type { EngineParams } from '../protocol/params.ts';
+
+export interface HotStuffParams extends EngineParams {
+  /**
+   * A round's timer (Jolteon, FC '22 §4, pacemaker): a replica with work to do that sees no new QC
+   * for this long times the round out; doubled on each consecutive timeout, up to 2^maxBackoff.
+   */
+  readonly roundTimeoutTicks: number;
+  readonly maxBackoff: number;
+}
+
+export const DEFAULT_PARAMS: HotStuffParams = {
+  batchMaxRequests: 256,
+  batchMaxBytes: 1024 * 1024,
+  batchTimeoutTicks: 2,
+  windowSize: 256,
+  checkpointInterval: 64,
+  requestTimeoutTicks: 400,
+  retransmitTicks: 40,
+  maxPendingPerClient: 16,
+  maxClients: 100_000,
+  roundTimeoutTicks: 100,
+  maxBackoff: 6,
+};
+
+/**
+ * From the cluster's protocol-neutral parameters: a round times out after a quarter of the request
+ * timeout (a round is one proposal, PBFT's request timer covers a whole view change); windowSize is
+ * how many committed blocks a replica keeps to serve catch-up, checkpointInterval how often it
+ * snapshots the service.
+ */
+export function fromEngine(e: EngineParams): HotStuffParams {
+  return { ...e, roundTimeoutTicks: Math.max(4, Math.floor(e.requestTimeoutTicks / 4)), maxBackoff: DEFAULT_PARAMS.maxBackoff };
+}
+
+export function validateParams(p: HotStuffParams): string[] {
+  const problems: string[] = [];
+  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof HotStuffParams)[]) {
+    const v = p[k];
+    const min = k === 'maxBackoff' ? 0 : 1;
+    if (!Number.isSafeInteger(v) || v < min) problems.push(`${k} must be an integer ≥ ${min} (got ${v})`);
+  }
+  if (p.maxBackoff > 20) problems.push(`maxBackoff must be at most 20 (got ${p.maxBackoff})`);
+  if (p.windowSize < p.checkpointInterval) {
+    problems.push(`windowSize (${p.windowSize}) must be at least checkpointInterval (${p.checkpointInterval}): blocks since the last snapshot must stay servable`);
+  }
+  return problems;
+}

@@ -1,0 +1,189 @@
+// A HotStuff replica (Jolteon: Gelashvili et al., "Jolteon and Ditto: Network-Adaptive Efficient
+// Consensus with Asynchronous Fallback", FC '22 §4; DiemBFT v4): handle(input) → output, pure and
+// deterministic. The caller makes output.persist durable before output.send / output.replies leave.
+
+import { AssertionError, unreachable } from '../core/assert.ts';
+import { digest as toDigest, seq as toSeq, view as toView } from '../core/ids.ts';
+import { quorumConfig } from '../core/quorum.ts';
+import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
+import type { Input, Output, ReplicaStatus } from '../protocol/types.ts';
+import { emptyOutput } from '../protocol/types.ts';
+import { createServiceState } from '../service/types.ts';
+import { decodeSnapshotRecord, restoreSnapshot } from '../service/snapshot.ts';
+import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
+import type { ReplicaMessage } from '../wire/messages.ts';
+import type { HotStuffParams } from './params.ts';
+import { validateParams } from './params.ts';
+import type { HotStuffBugs } from './bugs.ts';
+import type { HsState } from './state.ts';
+import type { Ctx } from './context.ts';
+import { drop } from './context.ts';
+import { encodeSafety } from './keys.ts';
+import { decodeSafety, decodeSnap, hotstuffKeys } from './keys.ts';
+import { genesisBlock, genesisQc, leaderOf } from './block.ts';
+import { handleProposal, handleVote, retransmit } from './vote.ts';
+import { handleTc, handleTimeout, onTickTimer } from './pacemaker.ts';
+import { handleBlocks, handleFetch, refetch } from './fetch.ts';
+import { maybePropose } from './propose.ts';
+import { handleRequest } from './requests.ts';
+import { checkInvariants } from './invariants.ts';
+
+export type HotStuffOptions = CoreOptions<HotStuffParams>;
+
+export interface HotStuffReplica extends ProtocolCore {
+  invariantViolations(level: InvariantChecks): string[];
+}
+
+function bugsOf(opts: HotStuffOptions): HotStuffBugs {
+  const b = opts.bugs ?? {};
+  return { commitOnOneChain: b.commitOnOneChain === true, voteBeforePersist: b.voteBeforePersist === true, weakQuorum: b.weakQuorum === true };
+}
+
+export function initialState(opts: HotStuffOptions): HsState {
+  const q = quorumConfig(opts.n);
+  const problems = validateParams(opts.params);
+  if (problems.length > 0) throw new RangeError(`invalid HotStuff parameters: ${problems.join('; ')}`);
+  if (opts.replicaKeys.length !== opts.n) throw new RangeError(`replicaKeys has ${opts.replicaKeys.length} keys for n=${opts.n}`);
+  if (!Number.isInteger(opts.id) || opts.id < 0 || opts.id >= opts.n) throw new RangeError(`replica id ${opts.id} not in 0..${opts.n - 1}`);
+  const genesis = genesisBlock(opts.hash);
+  const svc = createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params });
+  return {
+    id: opts.id, n: opts.n, f: q.f, quorum: bugsOf(opts).weakQuorum === true ? q.weak : q.quorum, weak: q.weak,
+    params: opts.params, replicaKeys: opts.replicaKeys, signer: opts.signer, domain: opts.domain, hash: opts.hash,
+    epoch: opts.domain.epoch, keys: hotstuffKeys(opts.domain.epoch), svc,
+    tick: 0, round: 1, roundStartTick: 0, consecutiveTimeouts: 0,
+    lastVotedRound: 0, highestTimeoutRound: 0, lockedRound: 0, lastProposedRound: 0, highQc: genesisQc(opts.hash), lastTc: undefined,
+    blocks: new Map([[genesis.id, genesis]]),
+    committedId: genesis.id, committedHeight: 0, committedRound: 0, snapshotHeight: 0,
+    commitTarget: undefined, missing: new Map(), fetchCursor: opts.id,
+    votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, persistedSafety: '',
+  };
+}
+
+export function createHotStuff(opts: HotStuffOptions): HotStuffReplica {
+  return wrap(initialState(opts), opts);
+}
+
+/** Corrupt records are a storage failure, not hostile input: recovery refuses to guess. */
+function corrupt(what: string): never {
+  throw new AssertionError(`corrupt durable record: ${what}`);
+}
+
+/**
+ * Rebuilds a replica after a crash (SPEC D2): the safety state (it never votes again in a round it
+ * voted or timed out in, never proposes twice in a round), and the service from its last snapshot;
+ * the blocks above the snapshot are fetched from peers, checked by id (fetch.ts).
+ */
+export function recoverHotStuff(opts: HotStuffOptions, records: ReadonlyMap<string, Uint8Array>): HotStuffReplica {
+  const st = initialState(opts);
+  const safety = records.get(st.keys.safety);
+  if (safety !== undefined) {
+    const s = decodeSafety(safety) ?? corrupt(st.keys.safety);
+    st.lastVotedRound = s.lastVotedRound;
+    st.highestTimeoutRound = s.highestTimeoutRound;
+    st.lockedRound = s.lockedRound;
+    st.lastProposedRound = s.lastProposedRound;
+    st.highQc = s.highQc;
+    st.persistedSafety = st.hash(encodeSafety(s));
+    // Back in the round after everything it signed; a QC or TC from peers moves it on.
+    st.round = Math.max(s.lastVotedRound, s.highestTimeoutRound, s.lastProposedRound, s.highQc.round) + 1;
+  }
+  const snap = records.get(st.keys.snap);
+  const svcSnap = records.get(SERVICE_SNAPSHOT_KEY);
+  if (snap !== undefined) {
+    const s = decodeSnap(snap) ?? corrupt(st.keys.snap);
+    const rec = (svcSnap === undefined ? undefined : decodeSnapshotRecord(svcSnap)) ?? corrupt(SERVICE_SNAPSHOT_KEY);
+    if (rec.seq !== s.height) corrupt(`${SERVICE_SNAPSHOT_KEY} is for seq ${rec.seq}, ${st.keys.snap} for height ${s.height}`);
+    const refused = restoreSnapshot(st.svc, rec.snapshot);
+    if (refused !== undefined) corrupt(`snapshot: ${refused}`);
+    st.blocks.clear();
+    st.blocks.set(s.blockId, { id: s.blockId, round: s.round, height: s.height, parentId: undefined, proposal: undefined });
+    st.committedId = toDigest(s.blockId);
+    st.committedHeight = s.height;
+    st.committedRound = s.round;
+    st.snapshotHeight = s.height;
+  }
+  const w = wrap(st, opts);
+  const bad = checkInvariants(st, opts.checkInvariants ?? 'cheap');
+  if (bad.length > 0) throw new AssertionError(`replica ${st.id} invariant violated after recovery: ${bad.join('; ')}`);
+  return w;
+}
+
+function wrap(st: HsState, opts: HotStuffOptions): HotStuffReplica {
+  const bugs = bugsOf(opts);
+  const level = opts.checkInvariants ?? 'cheap';
+  return {
+    handle(input: Input): Output {
+      const ctx: Ctx = { st, out: emptyOutput(), bugs };
+      dispatch(ctx, input);
+      const bad = checkInvariants(st, level);
+      if (bad.length > 0) {
+        const when = input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`;
+        throw new AssertionError(`replica ${st.id} invariant violated ${when}: ${bad.join('; ')}`);
+      }
+      return ctx.out;
+    },
+    invariantViolations: (l) => checkInvariants(st, l),
+    status(): ReplicaStatus {
+      return {
+        id: st.id, view: toView(st.round), status: 'normal', primary: leaderOf(st, st.round),
+        lastExecuted: toSeq(st.committedHeight), lowWatermark: toSeq(st.snapshotHeight), stableCheckpoint: toSeq(st.snapshotHeight),
+        logSize: st.blocks.size, clientTableSize: st.svc.clients.size, pendingRequests: st.svc.pending.size, stateTransfer: st.missing.size > 0,
+      };
+    },
+  };
+}
+
+function dispatch(ctx: Ctx, input: Input): void {
+  switch (input.type) {
+    case 'tick':
+      ctx.st.tick++;
+      onTickTimer(ctx);
+      retransmit(ctx);
+      break;
+    case 'request':
+      handleRequest(ctx, input.request);
+      break;
+    case 'message':
+      dispatchMessage(ctx, input.message);
+      break;
+    default:
+      return unreachable(input);
+  }
+  maybePropose(ctx);
+  refetch(ctx);
+}
+
+function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
+  if (m.replica === ctx.st.id) return drop(ctx, 'from-self', m.replica);
+  switch (m.type) {
+    case 'hs-proposal':
+      return handleProposal(ctx, m);
+    case 'hs-vote':
+      return handleVote(ctx, m);
+    case 'hs-timeout':
+      return handleTimeout(ctx, m);
+    case 'hs-fetch':
+      return handleFetch(ctx, m);
+    case 'hs-blocks':
+      return handleBlocks(ctx, m);
+    case 'hs-tc':
+      return handleTc(ctx, m);
+    case 'evidence':
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+    case 'checkpoint':
+    case 'view-change':
+    case 'new-view':
+    case 'fetch-state':
+    case 'state-chunk':
+    case 'fetch-log':
+    case 'committed-proof':
+    case 'pre-prepare-copy':
+      // Evidence is the accountability layer's (it intercepts it); the rest are PBFT's.
+      return drop(ctx, 'unexpected-message', m.replica);
+    default:
+      return unreachable(m);
+  }
+}

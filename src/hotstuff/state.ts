@@ -1,0 +1,84 @@
+// A HotStuff replica's state as plain data (Jolteon, FC '22 §4): the block tree above the last
+// committed block, the round and its timer (the pacemaker), the votes and timeouts being collected,
+// and the safety state of the safety rules; the client table and request queue are the service's.
+
+import type { Digest, PublicKey, ReplicaId } from '../core/ids.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
+import type { ServiceState } from '../service/types.ts';
+import type { SigningDomain } from '../wire/domain.ts';
+import type { HsProposal, HsQc, HsTimeout, HsVote } from '../wire/messages.ts';
+import type { HotStuffParams } from './params.ts';
+import type { HotStuffKeys } from './keys.ts';
+
+/** A block in the tree: the genesis block (no proposal) or a proposal whose id is known. */
+export interface Block {
+  readonly id: Digest;
+  readonly round: number;
+  readonly height: number;
+  /** The parent's id (the block the proposal's QC certifies); the genesis block has none. */
+  readonly parentId: Digest | undefined;
+  readonly proposal: HsProposal | undefined;
+}
+
+export interface HsState {
+  readonly id: ReplicaId;
+  readonly n: number;
+  readonly f: number;
+  /** 2f + 1 (f + 1 with the weakQuorum planted bug). */
+  readonly quorum: number;
+  /** f + 1: timeouts from this many replicas make a replica join their round (Bracha-style). */
+  readonly weak: number;
+  readonly params: HotStuffParams;
+  readonly replicaKeys: readonly PublicKey[];
+  readonly signer: Signer;
+  readonly domain: SigningDomain;
+  readonly hash: HashFn;
+  readonly epoch: number;
+  readonly keys: HotStuffKeys;
+  readonly svc: ServiceState;
+
+  tick: number;
+  /** The current round r_cur (pacemaker). */
+  round: number;
+  /** Tick the round timer last started (round entered, or last timeout sent). */
+  roundStartTick: number;
+  /** Timeouts since the last QC formed or was learnt (exponential backoff). */
+  consecutiveTimeouts: number;
+
+  // The safety state (persisted, keys.ts): Jolteon's r_vote, the highest timed-out round, the lock
+  // (the highest certified block's round, aptos' one_chain_round), the last round proposed in, qc_high.
+  lastVotedRound: number;
+  highestTimeoutRound: number;
+  lockedRound: number;
+  lastProposedRound: number;
+  highQc: HsQc;
+  /** The TC of round − 1 when the round was entered by a timeout certificate (a leader proposes with it). */
+  lastTc: { readonly round: number; readonly timeouts: readonly HsTimeout[] } | undefined;
+
+  /** Blocks by id: the last committed one and its kept ancestors (to serve catch-up), and all above. */
+  readonly blocks: Map<Digest, Block>;
+  /** The last executed block: sequence number = its height. */
+  committedId: Digest;
+  committedHeight: number;
+  committedRound: number;
+  /** Height of the last service snapshot (svc/snapshot). */
+  snapshotHeight: number;
+  /** A certified block whose 2-chain commit waits for missing ancestors. */
+  commitTarget: Digest | undefined;
+  /** Blocks wanted (by id) and the tick they were last asked for. */
+  readonly missing: Map<Digest, number>;
+  /** Rotates the peer asked for a missing block (the id check means no one peer is trusted). */
+  fetchCursor: number;
+
+  /** The latest vote each replica sent this replica as a next leader (bounded by n). */
+  readonly votes: Map<ReplicaId, HsVote>;
+  /** The latest timeout of each replica (bounded by n; a TC is 2f+1 of one round). */
+  readonly timeouts: Map<ReplicaId, HsTimeout>;
+  /** Its own last vote and proposal, re-sent each retransmit period while the round has not moved on. */
+  lastVote: { readonly vote: HsVote; sentTick: number } | undefined;
+  lastProposal: { readonly proposal: HsProposal; sentTick: number } | undefined;
+  /** When this replica last sent each lagging replica its TC (bounded by n). */
+  readonly tcSentTick: Map<ReplicaId, number>;
+  /** The safety record last written (to write it again only when it changed). */
+  persistedSafety: string;
+}

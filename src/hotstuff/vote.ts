@@ -1,0 +1,89 @@
+// Proposals and votes (Jolteon, FC '22 §4). Voting rule: replica i votes for block B of round r iff
+//   r > r_vote (it never voted or timed out in r or later), and
+//   B.round = B.qc.round + 1, or B.round = B.tc.round + 1 and B.qc.round ≥ max{hqc rounds in B.tc};
+// and B extends a block i knows at height B.height − 1. The vote goes to the leader of r + 1, who
+// forms a QC from 2f + 1 votes for one block and enters r + 1 (pipelining: its proposal carries it).
+
+import type { HsProposal, HsQc, HsVote } from '../wire/messages.ts';
+import type { Ctx } from './context.ts';
+import { drop, persistSafety, sendTo, sign } from './context.ts';
+import { blockOf, leaderOf, proposalFault, tcHighRound } from './block.ts';
+import { processQc, processTc } from './pacemaker.ts';
+import { want } from './want.ts';
+
+export function handleProposal(ctx: Ctx, p: HsProposal): void {
+  const st = ctx.st;
+  const fault = proposalFault(st, p);
+  if (fault !== undefined) return drop(ctx, 'invalid-proposal', p.replica, fault);
+  processQc(ctx, p.qc);
+  if (p.tc.length > 0) processTc(ctx, p.tc, p.round - 1);
+  const b = blockOf(st.hash, p);
+  const parent = st.blocks.get(p.qc.blockId);
+  if (parent === undefined) {
+    if (p.height > st.committedHeight) {
+      st.blocks.set(b.id, b);
+      want(st, p.qc.blockId);
+    }
+    return;
+  }
+  if (p.height !== parent.height + 1) return drop(ctx, 'invalid-proposal', p.replica, `height ${p.height} after ${parent.height}`);
+  if (p.height <= st.committedHeight) return drop(ctx, 'stale-round', p.replica);
+  st.blocks.set(b.id, b);
+  if (p.round !== st.round || !safeToVote(ctx, p)) return;
+  st.lastVotedRound = p.round;
+  const v = sign<HsVote>(ctx, { type: 'hs-vote', round: p.round, blockId: b.id, replica: st.id });
+  persistSafety(ctx);
+  const next = leaderOf(st, p.round + 1);
+  st.lastVote = { vote: v, sentTick: st.tick };
+  if (next === st.id) collectVote(ctx, v);
+  else sendTo(ctx, next, v);
+}
+
+/**
+ * Retransmission: a lost vote or proposal would cost the round a whole timeout. While this replica is
+ * still in the round, it re-sends its vote to the next leader, and a leader its proposal to all, once
+ * per retransmit period (the same signed messages: nothing new is said).
+ */
+export function retransmit(ctx: Ctx): void {
+  const st = ctx.st;
+  const period = st.params.retransmitTicks;
+  const v = st.lastVote;
+  if (v !== undefined && v.vote.round === st.round && st.highestTimeoutRound < v.vote.round && st.tick - v.sentTick >= period) {
+    v.sentTick = st.tick;
+    sendTo(ctx, leaderOf(st, v.vote.round + 1), v.vote);
+  }
+  const p = st.lastProposal;
+  if (p !== undefined && p.proposal.round === st.round && st.tick - p.sentTick >= period) {
+    p.sentTick = st.tick;
+    ctx.out.send.push({ to: 'all', message: p.proposal });
+  }
+}
+
+/** Jolteon's voting rule (aptos-core safety-rules two-chain: safe_to_vote, last_voted_round). */
+function safeToVote(ctx: Ctx, p: HsProposal): boolean {
+  const st = ctx.st;
+  if (p.round <= st.lastVotedRound) return false;
+  if (p.round === p.qc.round + 1) return true;
+  return p.tc.length > 0 && p.tc[0]!.round + 1 === p.round && p.qc.round >= tcHighRound(p.tc);
+}
+
+export function handleVote(ctx: Ctx, v: HsVote): void {
+  const st = ctx.st;
+  if (leaderOf(st, v.round + 1) !== st.id) return drop(ctx, 'invalid-vote', v.replica, `not the leader of round ${v.round + 1}`);
+  if (v.round + 1 < st.round) return drop(ctx, 'stale-round', v.replica);
+  collectVote(ctx, v);
+}
+
+function collectVote(ctx: Ctx, v: HsVote): void {
+  const st = ctx.st;
+  const old = st.votes.get(v.replica);
+  if (old !== undefined && old.round > v.round) return;
+  if (old !== undefined && old.round === v.round && old.blockId !== v.blockId) return drop(ctx, 'conflicting-vote', v.replica);
+  st.votes.set(v.replica, v);
+  const same = [...st.votes.values()].filter((x) => x.round === v.round && x.blockId === v.blockId);
+  if (same.length < st.quorum || st.highQc.round >= v.round) return;
+  const votes = same.sort((a, b) => a.replica - b.replica).slice(0, st.quorum);
+  const qc: HsQc = { round: v.round, blockId: v.blockId, votes };
+  want(st, v.blockId);
+  processQc(ctx, qc);
+}
