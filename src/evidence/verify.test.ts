@@ -146,7 +146,7 @@ test('evidence files record their signing domain, and verification uses it', () 
   }
   // Another protocol: its rules come from the registry, and this build has no such protocol.
   const other = verifyEvidenceFile(JSON.stringify({ ...file, domain: { clusterId: TEST_CLUSTER_ID, epoch: 0, protocol: 'other' } }));
-  assert.ok(!other.ok && /signed under protocol 'other', which this build does not have \(pbft\)/.test(other.error), other.ok ? '' : other.error);
+  assert.ok(!other.ok && /signed under protocol 'other', which this build does not have \(pbft, hotstuff\)/.test(other.error), other.ok ? '' : other.error);
   const elsewhere = verifyEvidenceFile(text, { clusterId: 'my-cluster' });
   assert.ok(!elsewhere.ok && /signed in cluster 'test-cluster', not this cluster \('my-cluster'\)/.test(elsewhere.error));
   const { domain: _, ...noDomain } = file;
