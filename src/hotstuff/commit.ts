@@ -92,8 +92,8 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
   }
   ctx.out.executed.push(
     snap === undefined
-      ? { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed }
-      : { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, stateDigest: snap.digest },
+      ? { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, committed }
+      : { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, stateDigest: snap.digest, committed },
   );
   prune(ctx);
 }

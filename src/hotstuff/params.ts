@@ -40,7 +40,7 @@ export function validateParams(p: HotStuffParams): string[] {
   for (const k of Object.keys(DEFAULT_PARAMS) as (keyof HotStuffParams)[]) {
     const v = p[k];
     const min = k === 'maxBackoff' ? 0 : 1;
-    if (!Number.isSafeInteger(v) || v < min) problems.push(`${k} must be an integer ≥ ${min} (got ${v})`);
+    if (!Number.isSafeInteger(v) || v === undefined || v < min) problems.push(`${k} must be an integer ≥ ${min} (got ${v})`);
   }
   if (p.maxBackoff > 20) problems.push(`maxBackoff must be at most 20 (got ${p.maxBackoff})`);
   if (p.windowSize < p.checkpointInterval) {
