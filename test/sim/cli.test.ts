@@ -100,7 +100,7 @@ test('bad values are rejected with a message naming the flag and the accepted fo
   assert.match(parseError({ partition: ['0,1|1,2@1-2'] }), /^--partition: replica 1 is in two groups/);
   assert.match(parseError({ partition: ['0|1@5-5'] }), /^--partition: the window must be T1-T2/);
   assert.match(parseError({ plantedBug: ['nope'] }), /^--planted-bug must be one of/);
-  assert.match(parseError({ protocol: 'raft' }), /^--protocol must be one of pbft, got "raft"/);
+  assert.match(parseError({ protocol: 'raft' }), /^--protocol must be one of pbft, hotstuff, got "raft"/);
   assert.match(parseError({ protocol: 'pbft', plantedBug: ['nope'] }), /\(protocol pbft\)/);
   assert.match(parseError({ checkpointInterval: '1' }), /^--checkpoint-interval must be an integer in \[2, 4096\]/);
 });
