@@ -11,9 +11,8 @@
 
 import type { Signer } from '../core/crypto-port.ts';
 import type { ReplicaId } from '../core/ids.ts';
-import { signature } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
-import { signingBytes } from '../wire/codec.ts';
+import { signMessage } from '../protocol/emit.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PrePrepareCopy, ReplicaMessage } from '../wire/messages.ts';
 import type { Detector } from './detector.ts';
@@ -46,6 +45,5 @@ export function probe(p: ProbeState, c: ProbeContext, m: ReplicaMessage): PrePre
   if (p.sent.has(key)) return undefined;
   p.sent.add(key);
   if (p.sent.size > MAX_COPIES_REMEMBERED) p.sent.delete(p.sent.values().next().value!);
-  const draft: PrePrepareCopy = { type: 'pre-prepare-copy', prePrepare: held, replica: c.self, sig: signature(new Uint8Array(64)) };
-  return { ...draft, sig: c.signer.sign(signingBytes(c.domain, draft)) };
+  return signMessage<PrePrepareCopy>(c.signer, c.domain, { type: 'pre-prepare-copy', prePrepare: held, replica: c.self });
 }

@@ -1,11 +1,10 @@
 // Per-step context: the state, the output being built, and helpers to sign and emit.
 
-import type { ReplicaId, Seq, Signature } from '../core/ids.ts';
-import { signature } from '../core/ids.ts';
+import type { ReplicaId, Seq } from '../core/ids.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { CoreEvent, Output } from '../protocol/types.ts';
 import type { Message, ReplicaMessage, Request } from '../wire/messages.ts';
-import { signingBytes } from '../wire/codec.ts';
+import { dropEvent, signMessage } from '../protocol/emit.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
 import type { PlantedBugs } from './bugs.ts';
@@ -16,13 +15,9 @@ export interface Ctx {
   readonly bugs: PlantedBugs;
 }
 
-const NO_SIG = signature(new Uint8Array(64));
-
 /** Signs the canonical encoding of a message (everything but its signature), SPEC B1. */
 export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
-  const draft = { ...unsigned, sig: NO_SIG } as unknown as M;
-  const sig: Signature = ctx.st.signer.sign(signingBytes(ctx.st.domain, draft));
-  return { ...draft, sig };
+  return signMessage<M>(ctx.st.signer, ctx.st.domain, unsigned);
 }
 
 export function broadcast(ctx: Ctx, message: ReplicaMessage): void {
@@ -35,15 +30,7 @@ export function sendTo(ctx: Ctx, to: ReplicaId, message: ReplicaMessage | Reques
 }
 
 export function drop(ctx: Ctx, reason: DropReason, from?: ReplicaId, detail?: string): void {
-  const ev: CoreEvent =
-    from === undefined
-      ? detail === undefined
-        ? { type: 'drop', reason }
-        : { type: 'drop', reason, detail }
-      : detail === undefined
-        ? { type: 'drop', reason, from }
-        : { type: 'drop', reason, from, detail };
-  ctx.out.events.push(ev);
+  ctx.out.events.push(dropEvent(reason, from, detail));
 }
 
 export function emit(ctx: Ctx, ev: CoreEvent): void {
