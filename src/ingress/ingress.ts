@@ -23,6 +23,7 @@ import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.
 import { validateMessage } from '../wire/validate.ts';
 import { forEachMessage } from '../wire/walk.ts';
 import { createSigCache } from './sig-cache.ts';
+import type { SigCacheStats } from './sig-cache.ts';
 
 export interface IngressConfig {
   /** Number of replicas; ids 0 … n−1 are members. */
@@ -68,6 +69,8 @@ export interface Ingress {
   reply(bytes: Uint8Array): Result<Verified<Reply>, DropReason>;
   /** Drops by reason, plus 'accepted'. */
   counters(): Readonly<Record<string, number>>;
+  /** The signature cache's lookups so far (hits answered without a verify). */
+  signatureCache(): SigCacheStats;
 }
 
 /** The drop reasons ingress can produce (all 'reject': the sender is at fault). */
@@ -220,5 +223,6 @@ export function createIngress(cfg: IngressConfig): Ingress {
       return d.ok ? admit(d.value, isReply) : count(err(d.error));
     },
     counters: () => ({ ...counts }),
+    signatureCache: () => cache.stats(),
   };
 }

@@ -28,6 +28,7 @@ test('a verified triple is answered from the cache; other data, key or signature
   assert.equal(c.verify(key(1), data(6), sig(5)), false);
   assert.equal(c.verify(key(1), data(6), sig(5)), false);
   assert.equal(v.calls(), 5, 'failures are not cached');
+  assert.deepEqual(c.stats(), { hits: 1, misses: 5 }, 'every lookup is counted once: a hit or a computed verify');
 });
 
 test('eviction is least-recently-used and the size stays bounded', () => {

@@ -13,11 +13,20 @@ export interface SigCache {
   /** verify(key, data, sig), answered from the cache when this triple verified before. */
   verify(key: PublicKey, data: Uint8Array, sig: Signature): boolean;
   readonly size: () => number;
+  /** Lookups since creation: answered from the cache (hit) or by verify() (miss; failures included). */
+  readonly stats: () => SigCacheStats;
+}
+
+export interface SigCacheStats {
+  readonly hits: number;
+  readonly misses: number;
 }
 
 export function createSigCache(capacity: number, hash: HashFn, verify: VerifyFn): SigCache {
   assert(Number.isSafeInteger(capacity) && capacity >= 0, 'signature cache capacity must be a non-negative integer');
   const seen = new Map<Digest, true>();
+  let hits = 0;
+  let misses = 0;
 
   const cacheKey = (key: PublicKey, data: Uint8Array, sig: Signature): Digest => {
     // Fixed-width key and signature first, so the concatenation is unambiguous.
@@ -31,18 +40,24 @@ export function createSigCache(capacity: number, hash: HashFn, verify: VerifyFn)
 
   return {
     verify(key, data, sig) {
-      if (capacity === 0) return verify(key, data, sig);
+      if (capacity === 0) {
+        misses++;
+        return verify(key, data, sig);
+      }
       const k = cacheKey(key, data, sig);
       if (seen.has(k)) {
+        hits++;
         seen.delete(k); // refresh: most recently used goes last
         seen.set(k, true);
         return true;
       }
+      misses++;
       if (!verify(key, data, sig)) return false; // failures are not cached: they cost the sender, not us
       if (seen.size >= capacity) seen.delete(seen.keys().next().value!);
       seen.set(k, true);
       return true;
     },
     size: () => seen.size,
+    stats: () => ({ hits, misses }),
   };
 }

@@ -139,3 +139,25 @@ export function externalCounter(registry: Registry, name: string, help: string, 
     },
   });
 }
+
+/**
+ * The ingress signature cache (seed 003's cache_hit_ratio): lookups by result as a counter, and the
+ * lifetime hit ratio as a gauge (for a recent ratio use the counter:
+ * rate(…{result="hit"}[5m]) / rate(…[5m]) summed over result).
+ */
+export function signatureCacheMetrics(registry: Registry, read: () => { readonly hits: number; readonly misses: number }): void {
+  externalCounter(registry, 'byz_signature_cache_lookups_total', 'Signature checks by the ingress cache: hit (verified before, no Ed25519 verify) or miss', 'result', () => {
+    const s = read();
+    return { hit: s.hits, miss: s.misses };
+  });
+  new Gauge({
+    name: 'byz_signature_cache_hit_ratio',
+    help: 'Share of signature checks since start answered by the ingress cache (0 before the first check)',
+    registers: [registry],
+    collect() {
+      const s = read();
+      const total = s.hits + s.misses;
+      this.set(total === 0 ? 0 : s.hits / total);
+    },
+  });
+}

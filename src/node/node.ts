@@ -37,7 +37,7 @@ import { createTcpTransport } from '../transport/tcp.ts';
 import type { TcpTransport } from '../transport/tcp.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { NodeMetrics } from '../metrics/metrics.ts';
-import { createNodeMetrics } from '../metrics/metrics.ts';
+import { createNodeMetrics, signatureCacheMetrics } from '../metrics/metrics.ts';
 import type { VerifyFn } from '../core/crypto-port.ts';
 import type { Logger } from '../log/logger.ts';
 import { createLogger } from '../log/logger.ts';
@@ -271,6 +271,7 @@ function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver
     n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain,
     requestAuth: who.requestAuth, self: { id: who.id, signer: who.signer },
   });
+  signatureCacheMetrics(metrics.registry, () => ingress.signatureCache());
   transport.onMessage((from, payload) => {
     if (life.stopping) return;
     const input = admit(ingress, from, payload);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNodeMetrics } from '../../src/metrics/metrics.ts';
+import { createNodeMetrics, signatureCacheMetrics } from '../../src/metrics/metrics.ts';
 import { registerTransportTraffic } from '../../src/node/transport-metrics.ts';
 import type { TransportStats } from '../../src/transport/port.ts';
 import { startGateway } from '../../src/gateway/gateway.ts';
@@ -55,6 +55,7 @@ const STATS: TransportStats = {
 async function replicaExposition(): Promise<string> {
   const m = createNodeMetrics({ replica: '0' }, { processMetrics: true });
   registerTransportTraffic(m.registry, () => STATS);
+  signatureCacheMetrics(m.registry, () => ({ hits: 3, misses: 1 }));
   m.committedOps.inc(3);
   m.messagesIn.inc({ type: 'prepare' });
   m.messagesDropped.inc({ reason: 'bad-signature' });
@@ -65,6 +66,12 @@ async function replicaExposition(): Promise<string> {
 }
 
 describe('metrics lint (promtool check metrics)', () => {
+  it('the signature cache is counted (seed 003 cache_hit_ratio)', async () => {
+    const text = await replicaExposition();
+    assert.match(text, /byz_signature_cache_lookups_total\{result="hit",replica="0"\} 3/);
+    assert.match(text, /byz_signature_cache_hit_ratio\{replica="0"\} 0\.75/);
+  });
+
   it('a replica\'s exposition passes', { skip: PROMTOOL ? false : MISSING }, async () => {
     const r = promtool(await replicaExposition());
     assert.equal(r.status, 0, r.out);
