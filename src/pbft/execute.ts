@@ -11,7 +11,7 @@ import { isCommitted } from './state.ts';
 import type { LogEntry } from './state.ts';
 import { takeCheckpoint } from './checkpoint.ts';
 import { requestKey } from '../service/types.ts';
-import { addLatencySample, noteClientProgress } from './timeout.ts';
+import { addLatencySample, latencyBucketTicks, noteClientProgress } from './timeout.ts';
 
 export function executeReady(ctx: Ctx): void {
   const st = ctx.st;
@@ -61,5 +61,5 @@ function sampleLatency(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
     const p = st.svc.pending.get(requestKey(req.client, req.reqNo));
     if (p !== undefined && p.arrivedTick < oldest) oldest = p.arrivedTick;
   }
-  addLatencySample(st.latency, st.tick - oldest);
+  addLatencySample(st.latency, st.tick - oldest, st.tick, latencyBucketTicks(st.params));
 }

@@ -95,10 +95,14 @@ export interface StateTransfer {
 
 /** This replica's estimate of request→commit latency, in ticks (timeout.ts). */
 export interface LatencyEstimate {
-  /** Up at once, down slowly; undefined before the first sample. */
+  /** The largest sample in the window; undefined before the first sample. */
   ticks: number | undefined;
   /** Samples taken (status, tests). */
   samples: number;
+  /** The largest sample per bucket, oldest first (at most LATENCY_WINDOW_BUCKETS). */
+  buckets: number[];
+  /** The tick the newest bucket opened. */
+  bucketStart: number;
 }
 
 export interface ReplicaState {

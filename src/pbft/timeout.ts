@@ -1,37 +1,66 @@
 // The request timeout follows measured commit latency (TOCS '02 §4.4 leaves the timer's value to
 // the implementation; §4.5.2 asks only that it double across failed view changes). A fixed timeout
 // has to be set for the slowest network the cluster may meet, and a dead primary then costs that
-// long; instead each replica keeps an estimate E of request→commit latency in ticks that follows a
-// rise at once and a fall slowly (each sample below E moves it 1/8 of the way down) — a request that
-// waits behind a full pipeline takes several batch latencies, so the estimate tracks recent peaks,
-// not the mean, and a tail sample does not trigger a view change against a correct primary — and
+// long; instead each replica keeps an estimate E of request→commit latency in ticks: the largest
+// sample seen over a sliding window of LATENCY_WINDOW_BUCKETS buckets, each half the upper-bound
+// timeout wide (16 s with the defaults). A request that waits behind a full pipeline, a
+// checkpoint, a GC pause or a busy CPU takes several batch latencies; a peak that came once in
+// the window will come again, so it must not trigger a view change against a correct primary
+// (an estimate that decayed per sample forgot a peak within a second under load, and loaded
+// clusters changed view 10–17 times in 10 s — bench/README.md). Then
 //
 //   timeout = clamp(k · E, minRequestTimeoutTicks, requestTimeoutTicks) · 2^failed
 //
 // where failed counts consecutive view changes without progress (§4.5.2's doubling, capped, reset
 // when a batch executes). Until MIN_LATENCY_SAMPLES batches have been measured the timeout is the
-// upper bound (too little measured yet). Samples are local and ticks are inputs, so the core stays deterministic. A Byzantine primary
-// can at most slow commits to just under the current timeout, which raises it (to the upper bound
-// at worst) — no worse than the fixed timeout this replaces.
+// upper bound (too little measured yet). Samples are local and ticks are inputs, so the core stays
+// deterministic. A Byzantine primary can at most slow commits to just under the current timeout,
+// which raises it (to the upper bound at worst) — no worse than the fixed timeout this replaces.
 
 import type { ClientId } from '../core/ids.ts';
 import type { LatencyEstimate, ReplicaState } from './state.ts';
+import type { PbftParams } from './params.ts';
 
 /** Doubling stops here (2^10 × the base timeout). */
 export const MAX_TIMEOUT_DOUBLINGS = 10;
 
 export function emptyEstimate(): LatencyEstimate {
-  return { ticks: undefined, samples: 0 };
+  return { ticks: undefined, samples: 0, buckets: [], bucketStart: 0 };
 }
 
-/** A sample below the estimate moves it this fraction of the way down (a rise is taken whole). */
-export const LATENCY_DECAY = 1 / 8;
+/** The window of the estimate, in buckets (each requestTimeoutTicks / 2 wide). */
+export const LATENCY_WINDOW_BUCKETS = 8;
 
-/** Adds one sample: ticks from a request's arrival at this replica to the execution of its batch. */
-export function addLatencySample(est: LatencyEstimate, ticks: number): void {
+/** The width of one bucket of the estimate's window: half the upper-bound timeout. */
+export function latencyBucketTicks(p: PbftParams): number {
+  return Math.max(1, Math.ceil(p.requestTimeoutTicks / 2));
+}
+
+/**
+ * Adds one sample taken at tick `now` (ticks from a request's arrival at this replica to the
+ * execution of its batch); `bucketTicks` is the width of a bucket. E = the largest sample in the
+ * last LATENCY_WINDOW_BUCKETS buckets.
+ */
+export function addLatencySample(est: LatencyEstimate, ticks: number, now: number, bucketTicks: number): void {
   const s = Math.max(0, ticks);
+  const width = Math.max(1, bucketTicks);
   est.samples++;
-  est.ticks = est.ticks === undefined || s >= est.ticks ? s : est.ticks + (s - est.ticks) * LATENCY_DECAY;
+  if (est.buckets.length === 0) {
+    est.buckets.push(s);
+    est.bucketStart = now;
+  } else if (now - est.bucketStart >= width) {
+    // A new bucket; the ones in between had no sample, and buckets that fell out of the window go
+    // (a gap longer than the window empties it).
+    const elapsed = Math.floor((now - est.bucketStart) / width);
+    for (let i = 1; i < Math.min(elapsed, LATENCY_WINDOW_BUCKETS); i++) est.buckets.push(0);
+    est.buckets.push(s);
+    while (est.buckets.length > LATENCY_WINDOW_BUCKETS) est.buckets.shift();
+    est.bucketStart += elapsed * width;
+  } else {
+    const last = est.buckets.length - 1;
+    est.buckets[last] = Math.max(est.buckets[last]!, s);
+  }
+  est.ticks = Math.max(...est.buckets);
 }
 
 /**

@@ -2,7 +2,7 @@
 // across failed view changes (TOCS '02 §4.5.2), and the per-client timer restart (§4.4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addLatencySample, baseTimeout, emptyEstimate, MIN_LATENCY_SAMPLES, viewChangeTimeout, MAX_TIMEOUT_DOUBLINGS } from '../../src/pbft/timeout.ts';
+import { addLatencySample, baseTimeout, emptyEstimate, LATENCY_WINDOW_BUCKETS, latencyBucketTicks, MIN_LATENCY_SAMPLES, viewChangeTimeout, MAX_TIMEOUT_DOUBLINGS } from '../../src/pbft/timeout.ts';
 import { initialState } from '../../src/pbft/replica.ts';
 import { replicaId } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
@@ -17,27 +17,42 @@ function state(params: Partial<typeof DEFAULT_PARAMS> = {}): ReplicaState {
   return initialState({ id: replicaId(1), n: 4, replicaKeys: keys, signer: signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: { ...DEFAULT_PARAMS, ...params } });
 }
 
-test('the estimate takes a rise at once and a fall by 1/8', () => {
+test('the estimate is the largest sample in the window, and forgets a peak only when it leaves the window', () => {
   const e = emptyEstimate();
-  addLatencySample(e, 10);
+  const W = 100; // bucket width in ticks
+  addLatencySample(e, 10, 0, W);
   assert.equal(e.ticks, 10);
-  addLatencySample(e, 2);
-  assert.equal(e.ticks, 9);
-  addLatencySample(e, 30);
-  assert.equal(e.ticks, 30);
-  addLatencySample(e, -5); // a clock never runs backwards; a negative sample counts as 0
-  assert.equal(e.ticks, 30 - 30 / 8);
+  addLatencySample(e, 2, 5, W);
+  assert.equal(e.ticks, 10, 'a lower sample in the same bucket does not lower it');
+  addLatencySample(e, 30, 50, W);
+  assert.equal(e.ticks, 30, 'a rise is taken at once');
+  // Many low samples over the next 7 buckets: the peak (bucket 0) stays in the window.
+  for (let t = 100; t < 100 * LATENCY_WINDOW_BUCKETS; t += 10) addLatencySample(e, 3, t, W);
+  assert.equal(e.ticks, 30, 'a peak within the window is remembered however many samples follow');
+  addLatencySample(e, 3, 100 * LATENCY_WINDOW_BUCKETS, W);
+  assert.equal(e.ticks, 3, 'once its bucket leaves the window the peak is forgotten');
+  addLatencySample(e, -5, 100 * LATENCY_WINDOW_BUCKETS + 1, W); // a negative sample counts as 0
+  assert.equal(e.ticks, 3);
+  addLatencySample(e, 1, 100 * (3 * LATENCY_WINDOW_BUCKETS), W);
+  assert.equal(e.ticks, 1, 'a gap longer than the window empties it');
+  assert.ok(e.buckets.length <= LATENCY_WINDOW_BUCKETS, 'bounded');
+});
+
+test('the bucket width is half the upper-bound timeout', () => {
+  assert.equal(latencyBucketTicks({ ...DEFAULT_PARAMS, requestTimeoutTicks: 400 }), 200);
+  assert.equal(latencyBucketTicks({ ...DEFAULT_PARAMS, requestTimeoutTicks: 1 }), 1);
 });
 
 test('timeout = clamp(k·E, min, max), the ceiling until enough samples, doubling per failed view change', () => {
   const st = state({ requestTimeoutTicks: 400, minRequestTimeoutTicks: 10, timeoutLatencyFactor: 4 });
-  for (let i = 0; i < MIN_LATENCY_SAMPLES - 1; i++) addLatencySample(st.latency, 5);
+  const add = (ticks: number, now: number): void => addLatencySample(st.latency, ticks, now, latencyBucketTicks(st.params));
+  for (let i = 0; i < MIN_LATENCY_SAMPLES - 1; i++) add(5, i);
   assert.equal(baseTimeout(st), 400, 'too few samples: the upper bound');
-  addLatencySample(st.latency, 5);
+  add(5, 10);
   assert.equal(baseTimeout(st), 20);
-  for (let i = 0; i < 40; i++) addLatencySample(st.latency, 1);
+  for (let i = 0; i < 40; i++) add(1, 200 * LATENCY_WINDOW_BUCKETS + i);
   assert.equal(baseTimeout(st), 10, 'clamped to the floor');
-  addLatencySample(st.latency, 1000);
+  add(1000, 200 * LATENCY_WINDOW_BUCKETS + 50);
   assert.equal(baseTimeout(st), 400, 'clamped to the ceiling');
   st.latency.ticks = 5;
   st.failedViewChanges = 2;
@@ -48,7 +63,7 @@ test('timeout = clamp(k·E, min, max), the ceiling until enough samples, doublin
 
 test('equal bounds turn adaptation off', () => {
   const st = state({ requestTimeoutTicks: 100, minRequestTimeoutTicks: 100 });
-  for (let i = 0; i < 50; i++) addLatencySample(st.latency, 1);
+  for (let i = 0; i < 50; i++) addLatencySample(st.latency, 1, i, latencyBucketTicks(st.params));
   assert.equal(baseTimeout(st), 100);
 });
 
