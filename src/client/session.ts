@@ -24,11 +24,19 @@ import type { PeerId } from '../transport/port.ts';
 import type { Logger } from '../log/logger.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 
+/** Floor of the adaptive first retransmission, in client ticks (a timer tick is its granularity). */
+export const MIN_RETRANSMIT_TICKS = 2;
+
 export interface SessionOptions {
   readonly config: ClusterConfig;
   readonly seed: Uint8Array;
   readonly tickMs: number;
   readonly retransmitMs: number;
+  /**
+   * The first retransmission follows measured latency (src/protocol/rto.ts) between
+   * MIN_RETRANSMIT_TICKS ticks and retransmitMs (default true); false: always after retransmitMs.
+   */
+  readonly adaptiveRetransmit?: boolean;
   readonly breakerThreshold: number;
   readonly breakerResetMs: number;
   readonly firstReqNo?: number;
@@ -250,6 +258,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const newCore = (first: number): ClientCore =>
     createClientCore({
       id, signer, domain, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first,
+      ...(opts.adaptiveRetransmit === false ? {} : { minRetransmitTicks: Math.min(MIN_RETRANSMIT_TICKS, retransmitTicks) }),
       requestAuth: opts.config.requestAuth, replicaKeys: keys,
     });
   const st: State = {

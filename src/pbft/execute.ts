@@ -52,7 +52,9 @@ function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
  * One latency sample per batch (timeout.ts): ticks since the oldest of its requests arrived here —
  * the wait the request timer measures (§4.4) — or, when this replica queued none of them (clients
  * send to the primary first, so a backup mostly sees requests inside pre-prepares), since the
- * batch's slot was created here, the protocol's share of that wait.
+ * batch's slot was created here, the protocol's share of that wait. A wait is counted from the
+ * last view change at the latest: the failover itself is not a latency of the new view (else each
+ * failover would raise the next one's timeout to the upper bound for the estimate's window).
  */
 function sampleLatency(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
   const st = ctx.st;
@@ -61,5 +63,6 @@ function sampleLatency(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
     const p = st.svc.pending.get(requestKey(req.client, req.reqNo));
     if (p !== undefined && p.arrivedTick < oldest) oldest = p.arrivedTick;
   }
+  oldest = Math.max(oldest, st.viewChange.startedTick);
   addLatencySample(st.latency, st.tick - oldest, st.tick, latencyBucketTicks(st.params));
 }

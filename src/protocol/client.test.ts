@@ -106,6 +106,33 @@ test('retransmits to all replicas after the timeout, doubling up to the ceiling'
   assert.deepEqual(again, [10, 30], 'the timeout starts afresh for the next request');
 });
 
+test('minRetransmitTicks: the first broadcast follows the measured latency (RTO), then the usual schedule', () => {
+  const c = createClientCore({ id, signer, domain: TEST_DOMAIN, n: 4, f: 1, retransmitTicks: 40, maxRetransmitTicks: 160, minRetransmitTicks: 2 });
+  const firstBroadcast = (): number => {
+    for (let t = 1; t <= 400; t++) if (c.onTick().length > 0) return t;
+    return -1;
+  };
+  const answerAfter = (ticks: number): void => {
+    const { request } = c.submit(new Uint8Array([1]));
+    for (let t = 0; t < ticks; t++) assert.deepEqual(c.onTick(), []);
+    c.onReply(reply(0, request.reqNo, 'x'));
+    assert.ok(c.onReply(reply(1, request.reqNo, 'x')).accepted !== undefined);
+  };
+  // No sample yet: retransmitTicks.
+  c.submit(new Uint8Array([1]));
+  assert.equal(firstBroadcast(), 40);
+  const req0 = c.outstanding()!;
+  c.onReply(reply(0, req0.reqNo, 'x'));
+  c.onReply(reply(1, req0.reqNo, 'x'));
+  // Answers that take 3 ticks: RTO = SRTT + 4·RTTVAR converges towards 3 (Karn: the request above, retransmitted, was no sample).
+  for (let i = 0; i < 30; i++) answerAfter(3);
+  c.submit(new Uint8Array([2]));
+  const fired: number[] = [];
+  for (let t = 1; t <= 200; t++) if (c.onTick().length > 0) fired.push(t);
+  assert.ok(fired[0]! >= 3 && fired[0]! <= 5, `first broadcast after the RTO (~3 ticks), not 40: ${fired[0]}`);
+  assert.deepEqual(fired.slice(1, 3).map((t, i) => t - fired[i]!), [40, 80], 'then retransmitTicks, doubling');
+});
+
 test('the believed view is the one f+1 replicas report, so one faulty replica cannot redirect', () => {
   const c = client(4, 1);
   const { request } = c.submit(new Uint8Array([1]));

@@ -14,6 +14,7 @@ import { signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { NO_AUTH, makeAuthenticator } from '../wire/authenticator.ts';
+import { addRtoSample, emptyRto, rtoTicks } from './rto.ts';
 
 export interface ClientCoreOptions {
   readonly id: ClientId;
@@ -26,6 +27,11 @@ export interface ClientCoreOptions {
   readonly retransmitTicks?: number;
   /** Ceiling of the doubling retransmit timeout (default 16 × retransmitTicks). */
   readonly maxRetransmitTicks?: number;
+  /**
+   * Set: the first retransmission comes after the measured latency's RTO (src/protocol/rto.ts),
+   * between this floor and retransmitTicks, instead of always after retransmitTicks.
+   */
+  readonly minRetransmitTicks?: number;
   /** First request number used (default 1); a restarted client must resume above its last one. */
   readonly firstReqNo?: number;
   /**
@@ -68,6 +74,8 @@ interface Pending {
   readonly votes: Map<ReplicaId, string>;
   waited: number;
   timeout: number;
+  /** Sent to every replica at least once (its latency is no RTO sample: Karn's rule). */
+  retransmitted: boolean;
 }
 
 const NO_SIG = signature(new Uint8Array(64));
@@ -76,6 +84,10 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
   const base = opts.retransmitTicks ?? 50;
   const ceiling = opts.maxRetransmitTicks ?? base * 16;
   assert(Number.isSafeInteger(base) && base > 0, 'retransmitTicks must be a positive integer');
+  const floor = opts.minRetransmitTicks;
+  assert(floor === undefined || (Number.isSafeInteger(floor) && floor > 0 && floor <= base), 'minRetransmitTicks must be a positive integer ≤ retransmitTicks');
+  const rto = emptyRto();
+  const firstTimeout = (): number => (floor === undefined ? base : rtoTicks(rto, floor, base));
   assert(opts.n >= 3 * opts.f + 1, 'n must be at least 3f + 1');
   const macKeys = opts.requestAuth === 'mac' ? opts.replicaKeys : undefined;
   assert(opts.requestAuth !== 'mac' || (macKeys !== undefined && macKeys.length === opts.n), 'requestAuth "mac" needs the n replica keys');
@@ -100,7 +112,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       const bytes = signingBytes(opts.domain, draft);
       const auth = macKeys === undefined ? NO_AUTH : makeAuthenticator(opts.signer, macKeys, bytes);
       const request: Request = { ...draft, sig: opts.signer.sign(bytes), auth };
-      pending = { request, votes: new Map(), waited: 0, timeout: base };
+      pending = { request, votes: new Map(), waited: 0, timeout: firstTimeout(), retransmitted: false };
       return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
     },
     onReply(reply) {
@@ -117,6 +129,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       for (const v of p.votes.values()) if (v === key) matching++;
       if (matching < needed) return {};
       pending = undefined;
+      if (!p.retransmitted) addRtoSample(rto, p.waited);
       return { accepted: { reqNo: p.request.reqNo, result: reply.result } };
     },
     onTick() {
@@ -126,7 +139,9 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       if (p.waited < p.timeout) return [];
       // §4.1: no result in time → broadcast to all replicas; back off so a slow cluster is not flooded.
       p.waited = 0;
-      p.timeout = Math.min(p.timeout * 2, ceiling);
+      // After an early (measured) first broadcast the schedule goes on from retransmitTicks.
+      p.timeout = floor !== undefined && !p.retransmitted ? base : Math.min(p.timeout * 2, ceiling);
+      p.retransmitted = true;
       return [p.request];
     },
     outstanding: () => pending?.request,
