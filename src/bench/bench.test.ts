@@ -6,7 +6,7 @@ import { slope, suiteCases } from './suites.ts';
 import type { SuiteOptions } from './suites.ts';
 import { runCoreBench } from './core-bench.ts';
 import { messageComplexity } from './sim-bench.ts';
-import { figures, summarize } from './runner.ts';
+import { clusterSpecOf, figures, summarize } from './runner.ts';
 import type { ReplicaSnapshot } from './cluster.ts';
 import type { CaseSpec } from './types.ts';
 import { targets } from './report.ts';
@@ -155,4 +155,11 @@ test('message complexity from the simulator grows with n and is deterministic', 
   assert.ok(a.ok && c.ok);
   assert.deepEqual(a, b);
   assert.ok(c.replicaMessagesPerBatch > a.replicaMessagesPerBatch);
+});
+
+test('bench settings: --no-audit reaches the cluster spec (replicas get byz node --no-audit)', () => {
+  const base = { n: 4, storage: 'durable', payload: 0, mode: 'closed', clients: 1, window: 1, group: 'storage' } as unknown as Parameters<typeof clusterSpecOf>[0];
+  const settings = { params: {}, protocol: 'pbft', runtime: 'tsx' } as unknown as Parameters<typeof clusterSpecOf>[1];
+  assert.equal(clusterSpecOf(base, settings).audit, undefined, 'default: the node decides (on with LMDB)');
+  assert.equal(clusterSpecOf(base, { ...settings, audit: false }).audit, false);
 });

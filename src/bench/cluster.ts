@@ -28,6 +28,8 @@ export interface ClusterSpec {
   readonly protocol?: string;
   /** The config's "requestAuth" (default "signature"). */
   readonly requestAuth?: RequestAuthMode;
+  /** false: replicas run without the audit trail (`byz node --no-audit`; on by default with LMDB). */
+  readonly audit?: boolean;
   /** Write a V8 CPU profile of every replica into this folder (on a clean stop). */
   readonly profileDir?: string;
   /** Keep the temp folder (logs, data) after stop. */
@@ -114,7 +116,7 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
   const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs, ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage)];
+    const args = [...nodeArgs, ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : [])];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
   };
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));

@@ -26,6 +26,8 @@ export interface RunSettings {
   readonly protocol: string;
   /** How replicas authenticate requests (the config's "requestAuth"). */
   readonly requestAuth?: RequestAuthMode;
+  /** false: replicas run without the audit trail (docs/AUDIT.md). */
+  readonly audit?: boolean;
   readonly keySpace: number;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
@@ -183,7 +185,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
 }
 
 export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
-  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
+  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), ...(s.audit === false ? { audit: false } : {}), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
 }
 
 /** One measurement window on a running cluster with a running load generator. */

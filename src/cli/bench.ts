@@ -46,6 +46,7 @@ export interface BenchFlags {
   readonly compiled: boolean;
   readonly protocol: string;
   readonly requestAuth: RequestAuthMode;
+  readonly audit: boolean;
   readonly failover?: number;
 }
 
@@ -104,6 +105,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       params: flags.param,
       protocol: flags.protocol,
       requestAuth: flags.requestAuth,
+      ...(flags.audit ? {} : { audit: false }),
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
@@ -145,6 +147,7 @@ export function registerBench(program: Command): void {
     .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
     .option('--protocol <name>', `ordering protocol the replicas run: ${PROTOCOL_NAMES.join(', ')}`, protocolName, DEFAULT_PROTOCOL)
     .option('--request-auth <mode>', 'how replicas authenticate requests (the config\'s requestAuth): signature or mac', requestAuthMode, 'signature')
+    .option('--no-audit', 'replicas run without the audit trail (byz node --no-audit; it is on by default with durable storage)')
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)
