@@ -113,10 +113,12 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'byz-bench-'));
   const config = writeConfig(dir, spec.n, spec.params, spec.protocol, spec.requestAuth);
   const configPath = join(dir, 'cluster.json');
-  const nodeArgs = spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`];
+  // Profiles are named by replica (bench/profile-table.ts tells the primary of view 0 from backups).
+  const nodeArgs = (i: number): string[] =>
+    spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`, `--cpu-prof-name=replica-${i}.${Date.now()}.cpuprofile`];
   const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs, ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : [])];
+    const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : [])];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
   };
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));

@@ -49,7 +49,7 @@ export interface LoadChild {
 export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime): Promise<LoadChild> {
   const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec };
   const entry = entryArgs('bench/loadgen-main', runtime);
-  const execArgv = [...entry.slice(0, -1), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])];
+  const execArgv = [...entry.slice(0, -1), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=loadgen.${Date.now()}.cpuprofile`])];
   const child = fork(entry[entry.length - 1]!, [], { execArgv, env: { ...process.env, BYZ_BENCH_LOAD: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters: { expect: string; resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
   let dead: Error | undefined;
