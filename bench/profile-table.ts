@@ -25,6 +25,7 @@ interface CallFrame {
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: CallFrame;
+  readonly children?: readonly number[];
 }
 interface CpuProfile {
   readonly nodes: readonly ProfileNode[];
@@ -67,13 +68,32 @@ function emptyShares(): Shares {
   return { crypto: 0, codec: 0, sockets: 0, core: 0, service: 0, app: 0, storage: 0, 'metrics+logs': 0, GC: 0, other: 0, startup: 0, idle: 0 };
 }
 
-/** Microseconds of self time per category over the whole profile. */
+const LOADING = / node:internal\/modules\//;
+
+/**
+ * Microseconds of self time per category over the whole profile. Anything called while a module
+ * loads (a file read, a module's top-level code) is start-up, whatever the frame itself is.
+ */
 function timeByCategory(p: CpuProfile): Shares {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const category = new Map<number, Category>();
+  const categoryOfNode = (id: number): Category => {
+    const known = category.get(id);
+    if (known !== undefined) return known;
+    let loading = false;
+    for (let a: number | undefined = id; a !== undefined && !loading; a = parent.get(a)) {
+      const f = byId.get(a)?.callFrame;
+      loading = f !== undefined && LOADING.test(`${f.functionName} ${f.url}`);
+    }
+    const c = loading ? 'startup' : categoryOf(byId.get(id)!.callFrame);
+    category.set(id, c);
+    return c;
+  };
   const out = emptyShares();
   for (let i = 0; i < p.samples.length; i++) {
-    const node = byId.get(p.samples[i]!);
-    if (node !== undefined) out[categoryOf(node.callFrame)] += p.timeDeltas[i] ?? 0;
+    if (byId.has(p.samples[i]!)) out[categoryOfNode(p.samples[i]!)] += p.timeDeltas[i] ?? 0;
   }
   return out;
 }
