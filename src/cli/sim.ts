@@ -41,6 +41,8 @@ export interface RawSimFlags {
   readonly seeds?: string;
   readonly loss?: string;
   readonly dup?: string;
+  readonly corrupt?: string;
+  readonly queueMax?: string;
   readonly reorder?: boolean;
   readonly delayTicks?: string;
   readonly partition?: readonly string[];
@@ -121,6 +123,10 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!loss.ok) return loss;
   const dup = prob('--dup', raw.dup, d.dup);
   if (!dup.ok) return dup;
+  const corrupt = prob('--corrupt', raw.corrupt, 0);
+  if (!corrupt.ok) return corrupt;
+  const queueMax = raw.queueMax === undefined ? undefined : int('--queue-max', raw.queueMax, 0, 1, 1_000_000);
+  if (queueMax !== undefined && !queueMax.ok) return queueMax;
   const del = delay(raw.delayTicks);
   if (!del.ok) return del;
   const maxTicks = int('--max-ticks', raw.maxTicks, d.maxTicks, 1, 1_000_000_000);
@@ -168,6 +174,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     seed: seed.value,
     loss: loss.value,
     dup: dup.value,
+    ...(corrupt.value > 0 ? { corrupt: corrupt.value } : {}),
+    ...(queueMax === undefined ? {} : { queueMax: queueMax.value }),
     reorder: raw.reorder === true,
     delayMin: del.value[0],
     delayMax: del.value[1],
@@ -208,6 +216,8 @@ export function registerSim(program: Command): void {
     .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing unset network options and a fault scenario per seed')
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
+    .option('--corrupt <p>', 'probability a message copy arrives with one bit flipped, in [0, 1) (receivers must drop it, never crash)')
+    .option('--queue-max <n>', 'most messages in flight on one link; more are lost (bounded link queues that overflow)')
     .option('--reorder', 'let later messages overtake earlier ones (links are FIFO otherwise)')
     .option('--delay-ticks <min:max>', 'one-way latency range in ticks (default 1:5)')
     .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)

@@ -173,7 +173,11 @@ export function createCluster(o: SimOptions): Cluster {
     sigCache: o.crypto !== 'sim',
     ...(o.requestAuth === undefined ? {} : { requestAuth: o.requestAuth }),
     twins: [],
-    network: { loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions },
+    network: {
+      loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions,
+      ...(o.corrupt === undefined ? {} : { corrupt: o.corrupt }),
+      ...(o.queueMax === undefined ? {} : { queueMax: o.queueMax }),
+    },
     byzantine: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, o.replicas),
   });
 }

@@ -1,5 +1,9 @@
 // Simulated network: encoded bytes between nodes, with seeded latency, loss, duplication,
-// reordering and partitions (SPEC G1). Nodes 0..R-1 are replica nodes (R = n, or more when Twins
+// reordering, partitions (SPEC G1), corruption and bounded link queues (seed 004).
+// Corruption flips one random bit of a copy: the receiver's ingress must turn it into a counted
+// drop (decode, then authenticate), never a crash or a wrong state. A bounded queue holds at most
+// queueMax copies in flight per link; a copy sent to a full link is lost ('queue-full'), as a
+// sender's bounded send queue drops under a slow receiver. Nodes 0..R-1 are replica nodes (R = n, or more when Twins
 // runs a replica as two copies), R.. are clients. Partitions cut replica↔replica links only;
 // clients reach every replica node (see options.ts).
 
@@ -30,6 +34,10 @@ export interface NetworkConfig {
   readonly delayMin: number;
   readonly delayMax: number;
   readonly partitions: readonly PartitionSpec[];
+  /** Probability that a copy arrives with one bit flipped, in [0, 1) (default 0). */
+  readonly corrupt?: number;
+  /** Most copies in flight on one link (from → to); absent: unbounded. */
+  readonly queueMax?: number;
   /** More cuts, decided by the runner tick by tick (Twins: the round's partition and leader rule). */
   readonly cut?: (a: NodeId, b: NodeId, t: number) => boolean;
 }
@@ -39,6 +47,8 @@ export interface NetworkStats {
   sent: number;
   /** Extra copies created by duplication. */
   duplicated: number;
+  /** Copies delivered with a bit flipped. */
+  corrupted: number;
   /** Copies handed to a receiver that accepted them (after ingress). */
   delivered: number;
   /** Copies lost, by reason: loss, partition, or the receiver's ingress drop reason ("ingress:…"). */
@@ -64,7 +74,11 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
   const queue = createHeap<Envelope>((a, b) => a.deliverAt < b.deliverAt || (a.deliverAt === b.deliverAt && a.id < b.id));
   /** Per-link latest delivery tick, to keep links FIFO when reordering is off. */
   const linkTail = new Map<number, number>();
-  const stats: NetworkStats = { sent: 0, duplicated: 0, delivered: 0, dropped: {} };
+  const stats: NetworkStats = { sent: 0, duplicated: 0, corrupted: 0, delivered: 0, dropped: {} };
+  const corrupt = cfg.corrupt ?? 0;
+  /** Copies in flight per link (only kept when queues are bounded). */
+  const linkLoad = new Map<number, number>();
+  const linkOf = (from: NodeId, to: NodeId): number => from * 65_536 + to;
   let nextId = 0;
   const groupOf = cfg.partitions.map((p) => {
     const g = new Map<NodeId, number>();
@@ -95,18 +109,44 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
     return d;
   };
 
+  /** A copy of `bytes` with one bit flipped (the prng is drawn only when corruption is on). */
+  const maybeCorrupt = (bytes: Uint8Array): Uint8Array => {
+    if (corrupt === 0 || bytes.length === 0 || !prng.chance(corrupt)) return bytes;
+    stats.corrupted++;
+    const out = bytes.slice();
+    const at = prng.int(0, out.length - 1);
+    out[at] = out[at]! ^ (1 << prng.int(0, 7));
+    return out;
+  };
+
   const enqueue = (from: NodeId, to: NodeId, channel: Channel, bytes: Uint8Array, now: number): void => {
     if (prng.chance(cfg.loss)) {
       countDrop('loss');
       return;
     }
+    const link = linkOf(from, to);
+    if (cfg.queueMax !== undefined) {
+      const load = linkLoad.get(link) ?? 0;
+      if (load >= cfg.queueMax) {
+        countDrop('queue-full');
+        return;
+      }
+      linkLoad.set(link, load + 1);
+    }
     let deliverAt = now + latency();
     if (!cfg.reorder) {
-      const link = from * 65_536 + to;
       deliverAt = Math.max(deliverAt, linkTail.get(link) ?? 0);
       linkTail.set(link, deliverAt);
     }
-    queue.push({ id: nextId++, from, to, channel, bytes, sentAt: now, deliverAt });
+    queue.push({ id: nextId++, from, to, channel, bytes: maybeCorrupt(bytes), sentAt: now, deliverAt });
+  };
+
+  const leftLink = (e: Envelope): void => {
+    if (cfg.queueMax === undefined) return;
+    const link = linkOf(e.from, e.to);
+    const load = (linkLoad.get(link) ?? 1) - 1;
+    if (load <= 0) linkLoad.delete(link);
+    else linkLoad.set(link, load);
   };
 
   return {
@@ -126,6 +166,7 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
       const due: Envelope[] = [];
       for (let top = queue.peek(); top !== undefined && top.deliverAt <= now; top = queue.peek()) {
         queue.pop();
+        leftLink(top);
         // A link that is cut when the message arrives loses it too (it was in flight on that link).
         if (isCut(top.from, top.to, top.deliverAt)) countDrop('partition');
         else due.push(top);

@@ -53,6 +53,10 @@ export interface SimOptions {
   readonly loss: number;
   /** Probability that a message is sent twice, in [0, 1). */
   readonly dup: number;
+  /** Probability that a message copy arrives with one bit flipped, in [0, 1) (`--corrupt`; absent: 0). */
+  readonly corrupt?: number;
+  /** Most message copies in flight on one link; more are lost (`--queue-max`; absent: unbounded). */
+  readonly queueMax?: number;
   /** When off, each link is FIFO; when on, some messages get extra delay and are overtaken. */
   readonly reorder: boolean;
   /** One-way latency in ticks, drawn uniformly from [delayMin, delayMax]. */
@@ -135,6 +139,8 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (!isInt(o.seed, 0, 0xffffffff)) p.push(`--seed must be an integer in [0, 4294967295], got ${o.seed}`);
   if (!isProb(o.loss)) p.push(`--loss must be a number in [0, 1), got ${o.loss}`);
   if (!isProb(o.dup)) p.push(`--dup must be a number in [0, 1), got ${o.dup}`);
+  if (o.corrupt !== undefined && !isProb(o.corrupt)) p.push(`--corrupt must be a number in [0, 1), got ${o.corrupt}`);
+  if (o.queueMax !== undefined && !isInt(o.queueMax, 1, 1_000_000)) p.push(`--queue-max must be an integer in [1, 1000000], got ${o.queueMax}`);
   if (!isInt(o.delayMin, 1, MAX_SIM_DELAY) || !isInt(o.delayMax, o.delayMin, MAX_SIM_DELAY)) {
     p.push(`--delay-ticks must be MIN:MAX with integers 1 ≤ MIN ≤ MAX ≤ ${MAX_SIM_DELAY}, got ${o.delayMin}:${o.delayMax}`);
   }
@@ -235,6 +241,8 @@ export function replayCommand(o: SimOptions): string {
   const args = ['npx byz sim', ...(o.protocol === d.protocol ? [] : [`--protocol ${o.protocol}`]), `--replicas ${o.replicas}`, `--clients ${o.clients}`, `--ops ${o.ops}`, `--seed ${o.seed}`];
   if (o.loss !== d.loss) args.push(`--loss ${o.loss}`);
   if (o.dup !== d.dup) args.push(`--dup ${o.dup}`);
+  if (o.corrupt !== undefined && o.corrupt > 0) args.push(`--corrupt ${o.corrupt}`);
+  if (o.queueMax !== undefined) args.push(`--queue-max ${o.queueMax}`);
   if (o.reorder) args.push('--reorder');
   if (o.delayMin !== d.delayMin || o.delayMax !== d.delayMax) args.push(`--delay-ticks ${o.delayMin}:${o.delayMax}`);
   for (const p of o.partitions) args.push(`--partition "${formatPartition(p)}"`);

@@ -108,6 +108,8 @@ export interface SimSummary {
   readonly messages: {
     readonly sent: number;
     readonly duplicated: number;
+    /** Copies delivered with a bit flipped (`--corrupt`; absent when none). */
+    readonly corrupted?: number;
     readonly delivered: number;
     readonly inFlightAtEnd: number;
     readonly dropped: Readonly<Record<string, number>>;
@@ -184,6 +186,7 @@ export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChec
     messages: {
       sent: net.sent,
       duplicated: net.duplicated,
+      ...(net.corrupted > 0 ? { corrupted: net.corrupted } : {}),
       delivered: net.delivered,
       inFlightAtEnd: cluster.network.inFlight(),
       dropped: sorted(net.dropped),
@@ -256,7 +259,7 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
     ['ops', `${s.ops.committed}/${s.ops.target} committed, ${s.ops.submitted} submitted, ${s.ops.unfinished} unfinished`],
     ['sequence numbers', `${s.seqs} used, ${s.batches} batches, mean batch ${s.meanBatchSize}`],
     ['latency', `mean ${s.latencyTicks.mean} ticks, max ${s.latencyTicks.max}`],
-    ['messages', `${s.messages.sent} sent, ${s.messages.duplicated} duplicated, ${s.messages.delivered} delivered, ${s.messages.inFlightAtEnd} in flight at end`],
+    ['messages', `${s.messages.sent} sent, ${s.messages.duplicated} duplicated, ${s.messages.corrupted === undefined ? '' : `${s.messages.corrupted} corrupted, `}${s.messages.delivered} delivered, ${s.messages.inFlightAtEnd} in flight at end`],
     ['dropped (network)', counts(s.messages.dropped)],
     ['dropped (replicas)', counts(s.coreDrops)],
     ['views', `final view ${s.views.final}, ${s.views.viewChangesStarted} view changes started, ${s.views.newViews} new views installed`],

@@ -109,3 +109,40 @@ test('heap pops in comparator order', () => {
   for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x);
   assert.deepEqual(out, [...xs].sort((a, b) => a - b));
 });
+
+test('--corrupt flips one bit of about the configured share of copies, and is counted', () => {
+  const net = createNetwork({ ...base, corrupt: 0.1 }, createPrng(6));
+  const payload = new Uint8Array(32).fill(0xaa);
+  for (let i = 0; i < 2000; i++) net.send(0, 1, 'replica', payload, 0);
+  const got = drain(net, 100);
+  const flipped = got.filter((e) => e.bytes.some((b, i) => b !== payload[i]));
+  assert.equal(flipped.length, net.stats().corrupted);
+  assert.ok(flipped.length > 120 && flipped.length < 280, `corrupted ${flipped.length}`);
+  for (const e of flipped) {
+    let bits = 0;
+    for (let i = 0; i < 32; i++) for (let x = e.bytes[i]! ^ payload[i]!; x !== 0; x &= x - 1) bits++;
+    assert.equal(bits, 1, 'exactly one bit flipped');
+  }
+  assert.ok(payload.every((b) => b === 0xaa), "the sender's bytes are never changed");
+});
+
+test('--queue-max bounds the copies in flight per link; the rest are lost as queue-full', () => {
+  const net = createNetwork({ ...base, delayMin: 5, delayMax: 5, queueMax: 3 }, createPrng(7));
+  for (let i = 0; i < 10; i++) net.send(0, 1, 'replica', new Uint8Array([i]), 0);
+  net.send(0, 2, 'replica', new Uint8Array([1]), 0);
+  assert.equal(net.inFlight(), 4, '3 on link 0→1, 1 on link 0→2');
+  assert.equal(net.stats().dropped['queue-full'], 7);
+  assert.equal(drain(net, 5).length, 4);
+  net.send(0, 1, 'replica', new Uint8Array([9]), 6);
+  assert.equal(net.inFlight(), 1, 'delivered copies free their link');
+});
+
+test('without --corrupt the prng draws are those of before (seeded runs replay unchanged)', () => {
+  const a = createNetwork(base, createPrng(8));
+  const b = createNetwork({ ...base, corrupt: 0 }, createPrng(8));
+  for (let i = 0; i < 100; i++) {
+    a.send(0, 1, 'replica', new Uint8Array([i]), i);
+    b.send(0, 1, 'replica', new Uint8Array([i]), i);
+  }
+  assert.deepEqual(drain(a, 1000).map((e) => e.deliverAt), drain(b, 1000).map((e) => e.deliverAt));
+});
