@@ -258,3 +258,20 @@ test('adaptive request timeout: bounds in ms become ticks, a floor above the cei
   // The core says the same of ticks.
   assert.match(validateParams({ ...t, minRequestTimeoutTicks: 300 }).join(), /minRequestTimeoutTicks \(300\) must not exceed requestTimeoutTicks \(200\)/);
 });
+
+test('slo: defaults, a given objective, and mistakes named by field', () => {
+  const raw = rawOf(goodConfig());
+  const plain = parseClusterConfig(raw);
+  assert.ok(plain.ok);
+  assert.deepEqual(plain.value.slo, { availability: 0.999, latencyMs: 1000, windowMinutes: 60 });
+  raw['slo'] = { availability: 0.99, latencyMs: 250 };
+  const given = parseClusterConfig(raw);
+  assert.ok(given.ok);
+  assert.deepEqual(given.value.slo, { availability: 0.99, latencyMs: 250, windowMinutes: 60 });
+  raw['slo'] = { availability: 1 };
+  findError(errorsOf(raw), 'slo.availability', 'no error budget');
+  raw['slo'] = { latencyMs: 0 };
+  findError(errorsOf(raw), 'slo.latencyMs', '1–600000 ms');
+  raw['slo'] = { latency: 5 };
+  findError(errorsOf(raw), 'slo.latency', 'did you mean "latencyMs"');
+});

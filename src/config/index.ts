@@ -6,6 +6,7 @@ export {
   MAX_CONFIG_CLIENTS,
   DEFAULT_CONFIG_PARAMS,
   DEFAULT_CONFIG_LIMITS,
+  DEFAULT_SLO,
   clusterConfigSchema,
 } from './schema.ts';
 export type {
@@ -15,6 +16,7 @@ export type {
   ClientEntry,
   ConfigParams,
   ConfigLimits,
+  SloConfig,
   RateLimit,
 } from './schema.ts';
 export {

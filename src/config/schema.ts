@@ -109,6 +109,24 @@ export const limitsSchema = z.strictObject({
   sendQueueMax: intIn(1, 1_000_000).default(10_000),
 });
 
+/**
+ * Service level objectives of the client-visible service (issue 18 item 5; docs/OPERATIONS.md): an
+ * operation is good when it got an answer that is not a server error within latencyMs; the error
+ * budget is the share of bad operations the availability target allows over the window.
+ */
+export const sloSchema = z.strictObject({
+  /** Share of operations that must be good, e.g. 0.999 ("three nines"). */
+  availability: z
+    .number({ error: expect('a share such as 0.999') })
+    .min(0.5, { error: expect('a share from 0.5 to 0.99999 such as 0.999') })
+    .max(0.99999, { error: expect('a share from 0.5 to 0.99999 such as 0.999 (1 leaves no error budget at all)') })
+    .default(0.999),
+  /** An answer slower than this counts against the budget. */
+  latencyMs: intIn(1, 600_000, ' ms').default(1000),
+  /** The window the budget is spent over (the gateway keeps one-minute buckets). */
+  windowMinutes: intIn(5, 10_080, ' minutes').default(60),
+});
+
 export const clusterConfigSchema = z.strictObject({
   version: z.literal(CONFIG_VERSION, {
     error: (iss) => (iss.input === undefined ? `is required: must be ${CONFIG_VERSION}` : `must be ${CONFIG_VERSION} (the only config version this build understands; got ${show(iss.input)})`),
@@ -149,6 +167,7 @@ export const clusterConfigSchema = z.strictObject({
     .optional(),
   params: paramsSchema.prefault({}),
   limits: limitsSchema.prefault({}),
+  slo: sloSchema.prefault({}),
 });
 
 export type ReplicaConfig = z.output<typeof replicaSchema>;
@@ -156,6 +175,7 @@ export type ClientEntry = z.output<typeof clientEntrySchema>;
 export type ConfigParams = z.output<typeof paramsSchema>;
 export type RateLimit = z.output<typeof rateSchema>;
 export type ConfigLimits = z.output<typeof limitsSchema>;
+export type SloConfig = z.output<typeof sloSchema>;
 /** A validated config: the cluster id is always set (given, or derived from the keys in validate.ts). */
 export type ClusterConfig = Omit<z.output<typeof clusterConfigSchema>, 'clusterId'> & { readonly clusterId: string };
 /** What may be written in the file (params, limits and their fields are optional). */
@@ -164,13 +184,15 @@ export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
 /** Default params and limits, as a config file would spell them out. */
 export const DEFAULT_CONFIG_PARAMS: ConfigParams = paramsSchema.parse({});
 export const DEFAULT_CONFIG_LIMITS: ConfigLimits = limitsSchema.parse({});
+export const DEFAULT_SLO: SloConfig = sloSchema.parse({});
 
 /** Field names allowed in each object of the file, for "unknown field; did you mean …" hints. */
-export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate', readonly string[]>> = {
+export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate' | 'slo', readonly string[]>> = {
   root: Object.keys(clusterConfigSchema.shape),
   replica: Object.keys(replicaSchema.shape),
   client: Object.keys(clientEntrySchema.shape),
   params: Object.keys(paramsSchema.shape),
   limits: Object.keys(limitsSchema.shape),
   rate: Object.keys(rateSchema.shape),
+  slo: Object.keys(sloSchema.shape),
 };

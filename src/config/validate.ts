@@ -73,6 +73,7 @@ function knownFieldsAt(path: readonly Seg[]): readonly string[] {
   if (a === 'params' && path.length === 1) return KNOWN_FIELDS.params;
   if (a === 'limits' && path.length === 1) return KNOWN_FIELDS.limits;
   if (a === 'limits' && (b === 'peer' || b === 'client')) return KNOWN_FIELDS.rate;
+  if (a === 'slo' && path.length === 1) return KNOWN_FIELDS.slo;
   return [];
 }
 

@@ -31,6 +31,8 @@ import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
 import { gatewayStatus } from './status.ts';
 import type { GatewayStatus } from './status.ts';
 import type { StatusPoller } from '../status/poller.ts';
+import type { SloTracker } from './slo.ts';
+import type { SloConfig } from '../config/index.ts';
 
 export interface GatewayOptions {
   /** A client or a pool of clients (connectPool) for concurrent requests. */
@@ -45,6 +47,8 @@ export interface GatewayOptions {
   readonly ownsClient?: boolean;
   /** Polls the replicas' /status for the status page (closed with the gateway); default: none. */
   readonly poller?: StatusPoller;
+  /** The service level objectives (the config's `slo`; default DEFAULT_SLO): /metrics and /health report the error budget. */
+  readonly slo?: SloConfig;
   readonly logger?: Logger;
 }
 
@@ -159,8 +163,9 @@ function readiness(client: KvClient): { ready: boolean; reason: string } {
   return { ready: true, reason: `connected to ${h.connected.length} of ${h.n} replicas (commit quorum ${commitQuorum})` };
 }
 
-function handleHealth(client: KvClient, res: ServerResponse): void {
+function handleHealth(client: KvClient, slo: SloTracker, res: ServerResponse): void {
   const h = client.health();
+  const s = slo.state();
   const { ready, reason } = readiness(client);
   sendJson(res, ready ? 200 : 503, {
     status: ready ? 'ok' : 'unavailable',
@@ -173,6 +178,13 @@ function handleHealth(client: KvClient, res: ServerResponse): void {
     view: h.view,
     pending: h.pending,
     breakers: h.breakers,
+    // The error budget (src/gateway/slo.ts): reported, not a reason for 503 — a slow cluster that
+    // can commit is still ready; the alert rules page on the burn rate.
+    slo: {
+      availability: s.availability, latencyMs: s.latencyMs, windowMinutes: s.windowMinutes,
+      operations: s.total, bad: s.bad, budgetRemaining: s.budgetRemaining, burnRate: s.burnRate,
+      budgetExhausted: s.budgetRemaining <= 0,
+    },
   });
 }
 
@@ -197,14 +209,14 @@ function clientErrorAnswer(e: unknown, log: ThrottledLog | undefined): ErrorAnsw
 export function gatewayRoutes(client: KvClient, maxBody: number, metrics: GatewayMetrics, status: GatewayStatus = gatewayStatus(client)): readonly Route[] {
   // The event stream is not timed: it lasts as long as the page stays open.
   const [page, events] = status.page.routes;
-  return [...metrics.instrument([...apiRoutes(client, maxBody), status.route, page]), events, metrics.route];
+  return [...metrics.instrument([...apiRoutes(client, maxBody, metrics.slo), status.route, page]), events, metrics.route];
 }
 
-function apiRoutes(client: KvClient, maxBody: number): readonly Route[] {
+function apiRoutes(client: KvClient, maxBody: number, slo: SloTracker): readonly Route[] {
   return [
     {
       name: 'GET|HEAD /health', path: '/health', methods: ['GET', 'HEAD'], example: '/health',
-      handle: (_req, res) => handleHealth(client, res),
+      handle: (_req, res) => handleHealth(client, slo, res),
     },
     {
       name: 'GET|HEAD /readyz', path: '/readyz', methods: ['GET', 'HEAD'], example: '/readyz',
@@ -231,7 +243,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const host = opts.host ?? DEFAULT_GATEWAY_HOST;
   const drops = zeroDrops();
   const warn = logger === undefined ? undefined : throttledLog(logger);
-  const metrics = createGatewayMetrics(client, () => drops);
+  const metrics = createGatewayMetrics(client, () => drops, opts.slo);
   const status = gatewayStatus(client, opts.poller);
   const server: Server = createGuardedServer({
     routes: gatewayRoutes(client, maxBody, metrics, status),

@@ -66,6 +66,7 @@ export async function startGatewayFromConfig(opts: GatewayLaunchOptions): Promis
       client: pool,
       ownsClient: true,
       poller,
+      slo: config.value.slo,
       ...(opts.host === undefined ? {} : { host: opts.host }),
       ...(opts.port === undefined ? {} : { port: opts.port }),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),

@@ -1,12 +1,17 @@
 // The gateway's Prometheus metrics (issue 15 item 4), served at GET /metrics: requests by route and
 // status, request latency, the HTTP guard's drops, and the cluster as the gateway's client sees it
-// (replicas connected, ready = 2f+1 connected). A registry of its own; process metrics included.
+// (replicas connected, ready = 2f+1 connected), and the error budget of the KV operations
+// (slo.ts). A registry of its own; process metrics included.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { KvClient } from '../client/index.ts';
 import type { HttpDropReason, Route } from '../http/serve.ts';
 import { cachedRender } from '../http/admission.ts';
 import { externalCounter, processMetrics } from '../metrics/metrics.ts';
+import type { SloConfig } from '../config/index.ts';
+import { DEFAULT_SLO } from '../config/index.ts';
+import type { SloTracker } from './slo.ts';
+import { createSloTracker } from './slo.ts';
 
 /** Gateway request latency in seconds, 1 ms … 10 s (an operation times out at 10 s by default). */
 export const GATEWAY_SECONDS_BUCKETS: readonly number[] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
@@ -19,9 +24,14 @@ export interface GatewayMetrics {
   instrument(routes: readonly Route[]): readonly Route[];
   /** The GET /metrics route. */
   readonly route: Route;
+  /** The error budget of the KV operations (counted by `instrument`). */
+  readonly slo: SloTracker;
 }
 
-export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Record<HttpDropReason, number>>): GatewayMetrics {
+/** The routes whose answers are the service the SLO is about: the KV operations. */
+const isServiceRoute = (r: Route): boolean => r.path.startsWith('/kv/');
+
+export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Record<HttpDropReason, number>>, sloConfig: SloConfig = DEFAULT_SLO): GatewayMetrics {
   const registry = new Registry();
   processMetrics(registry, 'byz_gateway_');
   const registers = [registry];
@@ -33,14 +43,30 @@ export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Rec
   new Gauge({ name: 'byz_gateway_ready', help: '1 when 2f+1 replicas are connected (the cluster can commit), else 0', registers, collect() { this.set(health().commitQuorumReachable ? 1 : 0); } });
   new Gauge({ name: 'byz_gateway_pending_operations', help: 'Operations running or queued in the gateway\'s client', registers, collect() { this.set(health().pending); } });
 
+  const slo = createSloTracker(sloConfig);
+  const sloRequests = new Counter({ name: 'byz_gateway_slo_requests_total', help: 'KV operations answered, by SLO outcome: good (no server error, within the latency target) or bad', labelNames: ['outcome'], registers });
+  new Gauge({ name: 'byz_gateway_slo_objective', help: 'The availability target (config slo.availability)', registers, collect() { this.set(sloConfig.availability); } });
+  new Gauge({ name: 'byz_gateway_slo_latency_target_seconds', help: 'An answer slower than this is bad (config slo.latencyMs)', registers, collect() { this.set(sloConfig.latencyMs / 1000); } });
+  new Gauge({ name: 'byz_gateway_error_budget_remaining', help: 'Share of the error budget left over the SLO window (1 untouched, 0 spent, negative overspent)', registers, collect() { this.set(slo.state().budgetRemaining); } });
+  new Gauge({
+    name: 'byz_gateway_error_budget_burn_rate', help: 'Bad share of operations ÷ the share the SLO allows, over the SLO window and the last 5 minutes (1 = spending exactly the budget)', labelNames: ['window'], registers,
+    collect() {
+      const s = slo.state();
+      this.set({ window: 'slo' }, s.burnRate.window);
+      this.set({ window: '5m' }, s.burnRate.short);
+    },
+  });
+
   const instrument = (routes: readonly Route[]): readonly Route[] =>
     routes.map((r) => ({
       ...r,
       handle: (req, res, pathname) => {
         const t0 = performance.now();
         res.once('finish', () => {
+          const ms = performance.now() - t0;
           requests.inc({ route: r.name, status: String(res.statusCode) });
-          seconds.observe({ route: r.name }, (performance.now() - t0) / 1000);
+          seconds.observe({ route: r.name }, ms / 1000);
+          if (isServiceRoute(r)) sloRequests.inc({ outcome: slo.record(res.statusCode, ms) });
         });
         return r.handle(req, res, pathname);
       },
@@ -54,5 +80,5 @@ export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Rec
       res.end(body);
     },
   };
-  return { registry, instrument, route };
+  return { registry, instrument, route, slo };
 }

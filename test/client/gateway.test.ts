@@ -181,6 +181,14 @@ describe('HTTP gateway without a quorum', () => {
       const health = await call(gw, 'GET', '/health');
       assert.equal(health.status, 503);
       assert.equal(health.body['status'], 'unavailable');
+      // Both KV answers were server errors: the error budget (src/gateway/slo.ts) counts them.
+      const slo = health.body['slo'] as Record<string, unknown>;
+      assert.equal(slo['operations'], 2);
+      assert.equal(slo['bad'], 2);
+      assert.equal(slo['budgetExhausted'], true);
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      assert.match(metrics, /byz_gateway_slo_requests_total\{outcome="bad"\} 2/);
+      assert.match(metrics, /byz_gateway_error_budget_remaining -99[89]/, "all bad at a 0.1% budget: 999 budgets overspent");
     } finally {
       await gw.close();
       await pool.close();
