@@ -6,11 +6,12 @@
 //  - a bulkhead runs one operation at a time (the PBFT client core has one outstanding request)
 //    and bounds how many wait behind it; more are refused with 'overloaded';
 //  - a timeout bounds every operation, queueing included;
-//  - a retry with exponential backoff and decorrelated jitter waits until f+1 replicas are
-//    connected before the request is signed (a request is never re-submitted under a new number);
+//  - a retry with backoff (exponential by default, or linear or fibonacci; jittered: backoff.ts)
+//    waits until f+1 replicas are connected before the request is signed (a request is never
+//    re-submitted under a new number);
 //  - a circuit breaker per replica (session.ts) skips a failing primary and broadcasts at once.
 
-import { ExponentialBackoff, TimeoutStrategy, bulkhead, handleType, isBulkheadRejectedError, retry, timeout } from 'cockatiel';
+import { TimeoutStrategy, bulkhead, handleType, isBulkheadRejectedError, retry, timeout } from 'cockatiel';
 import type { BulkheadPolicy, RetryPolicy, TimeoutPolicy } from 'cockatiel';
 import type { ClientId } from '../core/ids.ts';
 import type { ClusterConfig } from '../config/index.ts';
@@ -23,6 +24,8 @@ import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
 import type { BreakerState, FlightReport, Session } from './session.ts';
 import { openSession } from './session.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { DEFAULT_BACKOFF, backoffProblems, createBackoff } from './backoff.ts';
 import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
 
 export interface ConnectOptions {
@@ -41,6 +44,8 @@ export interface ConnectOptions {
   readonly breakerThreshold?: number;
   /** How long a skipped replica stays skipped before it is tried again, ms (default 5 000). */
   readonly breakerResetMs?: number;
+  /** How an operation waits for f+1 connected replicas (default DEFAULT_BACKOFF: exponential 20–500 ms, jittered). */
+  readonly retryBackoff?: BackoffOptions;
   /** First request number (default: the wall clock in microseconds). */
   readonly firstReqNo?: number;
   readonly transportLimits?: Partial<TransportLimits>;
@@ -199,6 +204,9 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
   const maxQueued = opts.maxQueuedOps ?? DEFAULT_MAX_QUEUED_OPS;
   if (!Number.isSafeInteger(opTimeoutMs) || opTimeoutMs < 1) throw new ByzClientError('bad-request', `opTimeoutMs must be a positive integer (got ${opTimeoutMs})`);
   if (opts.seed.length !== 32) throw new ByzClientError('bad-request', `the client key must be a 32-byte seed (got ${opts.seed.length} bytes)`);
+  const backoff = opts.retryBackoff ?? DEFAULT_BACKOFF;
+  const problems = backoffProblems(backoff);
+  if (problems.length > 0) throw new ByzClientError('bad-request', problems.join('; '));
   const session = await openSession({
     config: opts.config,
     seed: opts.seed,
@@ -219,7 +227,7 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
     deadline: timeout(opTimeoutMs, TimeoutStrategy.Aggressive),
     waitForQuorum: retry(handleType(TooFewConnected), {
       maxAttempts: Number.MAX_SAFE_INTEGER,
-      backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 }),
+      backoff: createBackoff(backoff),
     }),
     closer: new AbortController(),
     closed: false,
