@@ -2,9 +2,15 @@
 // state (not a wire message: the wire format is src/wire/codec.ts).
 
 export class ByteWriter {
-  private buf = new Uint8Array(256);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   private len = 0;
+
+  /** `capacity`: the bytes expected (growing by doubling and copying otherwise). */
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(Math.max(16, capacity));
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;

@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { CryptoSuite, HashFn, Signer } from '../core/crypto-port.ts';
-import { digest, publicKey, signature, toHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
+import { digest, fromHex, publicKey, signature, toHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
 import type { Digest, PublicKey, Signature } from '../core/ids.ts';
 import { sodiumEd25519 } from './sodium.ts';
 import { createMac, opensslSharedSecret } from './mac.ts';
@@ -67,9 +67,12 @@ export function generateSeed(): Uint8Array {
 /** SHA-256 as 64 lowercase hex characters (crypto.hash: one call, no Hash object per digest). */
 export const sha256: HashFn = (data: Uint8Array): Digest => digest(hash('sha256', data, 'hex'));
 
-/** Raw SHA-256 bytes (32). */
+/**
+ * Raw SHA-256 bytes (32). Through hex: Node's one-shot hash allocates a Buffer for 'buffer' output,
+ * and that plus a copy costs about twice the hex string and its parse (0.9 vs 0.47 µs).
+ */
 export function sha256Bytes(data: Uint8Array): Uint8Array {
-  return plain(hash('sha256', data, 'buffer'));
+  return fromHex(hash('sha256', data, 'hex'))!;
 }
 
 const publicKeyCache = new Map<string, KeyObject>();

@@ -6,8 +6,13 @@ import { decodeMessage, encodeMessage } from '../wire/codec.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 
 export function encodePreparedProof(cert: PreparedProof): Uint8Array {
-  const w = new ByteWriter().bytes(encodeMessage(cert.prePrepare)).u32(cert.prepares.length);
-  for (const p of cert.prepares) w.bytes(encodeMessage(p));
+  const pp = encodeMessage(cert.prePrepare);
+  const prepares = cert.prepares.map((p) => encodeMessage(p));
+  // Sized up front: a pre-prepare carries its batch, and growing from 256 bytes by doubling was 5%
+  // of a simulator run.
+  const size = 4 + pp.length + 4 + prepares.reduce((a, p) => a + 4 + p.length, 0);
+  const w = new ByteWriter(size).bytes(pp).u32(prepares.length);
+  for (const p of prepares) w.bytes(p);
   return w.finish();
 }
 
