@@ -1,67 +1,52 @@
-// The `byz` command line (bin/byz.mjs runs this file: dist/cli/main.js, or main.ts through tsx). Each command lives in its own module and
-// exposes register<Name>(program); add new commands in registerCommands below.
+// The `byz` command line (bin/byz.mjs runs this file: dist/cli/main.js, or main.ts through tsx).
+// Commands live in their own modules, listed in commands.ts and imported only when they run: `byz
+// --help` and a mistyped command import none of them, `byz get` only the client commands.
 // Exit codes shared by every command: 0 success, 1 the command ran and failed, 2 bad usage.
 
 import { Command, CommanderError } from 'commander';
-import { registerSim } from './sim.ts';
-import { registerKeygen } from './keygen.ts';
-import { registerInit } from './init.ts';
-import { registerNode } from './node.ts';
-import { registerStart } from './start.ts';
-import { registerClientCommands } from './client-commands.ts';
-import { registerGateway } from './gateway.ts';
-import { registerTour } from './tour.ts';
-import { registerBench } from './bench.ts';
-import { registerEvidence } from './evidence.ts';
-import { registerAudit } from './audit.ts';
-import { registerTwins } from './twins.ts';
-import { registerValidate } from './validate.ts';
-import { runDemo } from '../sim/demo.ts';
+import { COMMANDS, commandEntry } from './commands.ts';
 import { packageVersion } from './runtime.ts';
 
-/** `byz demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals). */
-function registerDemo(program: Command): void {
-  program
-    .command('sim-demo')
-    .description('narrate a deterministic simulation of a 4-replica cluster: batches, a partition, a view change')
-    .action(() => {
-      const summary = runDemo((line) => process.stdout.write(`${line}\n`));
-      process.exitCode = summary.ok ? 0 : 1;
-    });
+function baseProgram(): Command {
+  return (
+    new Command('byz')
+      .description('byzantium: Byzantine-fault-tolerant state machine replication (PBFT)')
+      .version(packageVersion(), '-V, --version', 'print the package version')
+      .showHelpAfterError('(run with --help for usage)')
+      // Commander errors (unknown flag, missing value) become exit code 2 below; set before the
+      // subcommands are added so they inherit it.
+      .exitOverride()
+  );
 }
 
-/** Every command of `byz`; a new command module exports register<Name>(program) and is added here. */
-export function registerCommands(program: Command): void {
-  registerSim(program);
-  registerDemo(program);
-  registerKeygen(program);
-  registerInit(program);
-  registerNode(program);
-  registerClientCommands(program);
-  registerGateway(program);
-  registerTour(program);
-  registerStart(program);
-  registerBench(program);
-  registerEvidence(program);
-  registerAudit(program);
-  registerTwins(program);
-  registerValidate(program);
+/** The command a command line names: its first argument that is not an option (`help CMD`: CMD). */
+function commandName(argv: readonly string[]): string | undefined {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
 }
 
-export function buildProgram(): Command {
-  const program = new Command('byz')
-    .description('byzantium: Byzantine-fault-tolerant state machine replication (PBFT)')
-    .version(packageVersion(), '-V, --version', 'print the package version')
-    .showHelpAfterError('(run with --help for usage)')
-    // Commander errors (unknown flag, missing value) become exit code 2 below; set before the
-    // subcommands are added so they inherit it.
-    .exitOverride();
-  registerCommands(program);
+/**
+ * The program for this command line: the named command's module registers it; with no known
+ * command (`--help`, `--version`, a typo) every command is listed from the table, unloaded.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const program = baseProgram();
+  const entry = commandEntry(commandName(argv) ?? '');
+  if (entry !== undefined) {
+    (await entry.load())(program);
+    return program;
+  }
+  for (const c of COMMANDS) c.names.forEach((name, i) => program.command(name).description(c.summaries[i] ?? ''));
   return program;
 }
 
+/** Every command, registered from its module (tests; `byz` itself loads only the one it runs). */
+export async function registerCommands(program: Command): Promise<void> {
+  for (const c of COMMANDS) (await c.load())(program);
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync([...argv]);
   } catch (e) {
