@@ -9,6 +9,8 @@ export { MAX_OP_BYTES, MAX_RESULT_BYTES } from '../core/limits.ts';
 export { guardApp } from './guard.ts';
 export type { GuardedCall } from './guard.ts';
 export { createKvApp } from './kv.ts';
+export type { KvApp } from './kv.ts';
+export type { MerkleProof } from './merkle.ts';
 
 import type { AppFactory, WorkloadFn } from './types.ts';
 

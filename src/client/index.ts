@@ -9,6 +9,10 @@ export type { ClientErrorCode } from './errors.ts';
 export { keyProblem, toBytes, utf8OrUndefined } from './ops.ts';
 export type { CasResult, PutResult, Value } from './ops.ts';
 export type { BreakerState } from './session.ts';
+export { BACKOFF_KINDS, DEFAULT_BACKOFF } from './backoff.ts';
+export type { BackoffKind, BackoffOptions } from './backoff.ts';
+export type { RateLimit, TransportLimits } from '../transport/limits.ts';
+export type { PublicKey } from '../core/ids.ts';
 // What connect() needs, so a client program imports one module (`byzantium` / `byzantium/client`).
 export { loadClusterConfig, loadKeyFile, formatConfigErrors, CLIENT_KEY_FILE, CLUSTER_FILE } from '../config/index.ts';
 export type { ClusterConfig, ConfigError, KeyMaterial } from '../config/index.ts';

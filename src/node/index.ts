@@ -6,6 +6,15 @@
 
 export { startReplicaNode } from './node.ts';
 export type { NodeAccountability, NodeStatus, ReplicaNode, ReplicaNodeOptions } from './node.ts';
+export type { AuditOptions } from './audit.ts';
+export type { NodeMetrics } from '../metrics/metrics.ts';
+export type { StatusPortLimits } from '../http/admission.ts';
+export type { PeerStatus } from '../accountability/suspicion.ts';
+export type { SlashingRecord } from '../accountability/accountable.ts';
+export type { ThreatAssessment } from '../accountability/threat.ts';
+export type { ReplicaId, View } from '../core/ids.ts';
+export type { PeerState, ThreatLevel } from '../protocol/types.ts';
+export type { EvidenceKind } from '../wire/messages.ts';
 export {
   CLIENT_KEY_FILE,
   CLUSTER_FILE,
