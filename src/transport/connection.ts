@@ -2,6 +2,9 @@
 // States: hello → auth → open → closed. Frames are decoded one at a time so the frame limit can
 // rise from the handshake size to the peer's limit exactly at the auth frame, even when the peer's
 // first payloads arrive in the same chunk. Every failure closes the socket with a counted reason.
+// With encryption on (ctx.encryption) the hellos carry X25519 keys, the auth signatures cover them,
+// and every payload frame after the handshake is sealed (channel.ts): a frame that does not open
+// under the next counter closes the connection as 'bad-ciphertext'.
 
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -9,8 +12,11 @@ import type { PublicKey } from '../core/ids.ts';
 import type { Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { Result } from '../core/result.ts';
 import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame } from '../wire/framing.ts';
+import { AEAD_TAG_BYTES } from './aead.ts';
+import type { Ephemeral, LinkKeys } from './channel.ts';
+import { deriveLinkKeys, newEphemeral } from './channel.ts';
 import type { Hello, HandshakeError, HandshakeSide } from './handshake.ts';
-import { HANDSHAKE_MAX_FRAME_BYTES, NONCE_BYTES, decodeAuth, decodeHello, encodeHello, signAuth, verifyAuth } from './handshake.ts';
+import { HANDSHAKE_MAX_FRAME_BYTES, NONCE_BYTES, decodeAuth, decodeHello, encodeHello, signAuth, transcript, verifyAuth } from './handshake.ts';
 import type { TransportLimits } from './limits.ts';
 import type { PeerId, RejectReason } from './port.ts';
 import type { AbuseMeter, TokenBucket } from './rate-limit.ts';
@@ -29,6 +35,8 @@ export interface ConnectionContext {
   readonly limits: TransportLimits;
   readonly counters: Counters;
   readonly now: () => number;
+  /** Seal payload frames (docs/TRANSPORT.md, "Encryption"); both sides must agree. */
+  readonly encryption: boolean;
 }
 
 export interface ConnectionHooks {
@@ -51,6 +59,9 @@ export class Connection {
   readonly released: Promise<void>;
   private remote: HandshakeSide | undefined;
   private readonly own: HandshakeSide;
+  private readonly ephemeral: Ephemeral | undefined;
+  /** Link keys once the handshake completed with encryption on. */
+  private link: LinkKeys | undefined;
   private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
   private timer: NodeJS.Timeout | undefined;
   private bucket: TokenBucket | undefined;
@@ -66,7 +77,10 @@ export class Connection {
     private readonly ctx: ConnectionContext,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce: new Uint8Array(randomBytes(NONCE_BYTES)) };
+    this.ephemeral = ctx.encryption ? newEphemeral() : undefined;
+    const nonce = new Uint8Array(randomBytes(NONCE_BYTES));
+    const eph = this.ephemeral === undefined ? {} : { ephemeral: this.ephemeral.publicKey };
+    this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce, ...eph };
     this.lastActivityAt = ctx.now();
     this.released = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true); // writes are already coalesced per turn; don't add Nagle's delay
@@ -75,7 +89,12 @@ export class Connection {
     socket.on('error', () => undefined); // 'close' always follows; handled there
     socket.on('close', () => this.onSocketClose());
     this.timer = setTimeout(() => this.close('handshake-timeout', 'handshake not completed in time'), ctx.limits.handshakeTimeoutMs);
-    socket.write(encodeFrame(encodeHello(this.own.peer, this.own.publicKey, this.own.nonce)));
+    socket.write(encodeFrame(encodeHello(this.own.peer, this.own.publicKey, this.own.nonce, this.own.ephemeral)));
+  }
+
+  /** The wire form of an outgoing payload: sealed under the next send counter when encrypted. */
+  seal(payload: Uint8Array): Uint8Array {
+    return this.link === undefined ? payload : this.link.send.seal(payload);
   }
 
   /** Remote address for logs. */
@@ -161,7 +180,7 @@ export class Connection {
   }
 
   private onHello(frame: Uint8Array): void {
-    const hello = decodeHello(frame);
+    const hello = decodeHello(frame, this.ctx.encryption);
     if (!hello.ok) {
       this.close(hello.error.code, hello.error.detail);
       return;
@@ -171,7 +190,8 @@ export class Connection {
       this.close(checked.error.code, checked.error.detail);
       return;
     }
-    this.remote = { peer: hello.value.peer, publicKey: hello.value.publicKey, nonce: hello.value.nonce };
+    const h = hello.value;
+    this.remote = { peer: h.peer, publicKey: h.publicKey, nonce: h.nonce, ...(h.ephemeral === undefined ? {} : { ephemeral: h.ephemeral }) };
     this.socket.write(encodeFrame(signAuth(this.ctx.clusterId, this.ctx.signer, this.own, this.remote)));
     this.state = 'auth';
   }
@@ -188,11 +208,23 @@ export class Connection {
       this.close(verified.error.code, verified.error.detail);
       return;
     }
+    if (this.ephemeral !== undefined) {
+      // Only now, with the peer proven, is the X25519 work done (a flood of hellos can't cause it).
+      const shared = this.ephemeral.agree(remote.ephemeral ?? new Uint8Array(0));
+      if (shared === undefined) {
+        this.close('bad-handshake', 'the X25519 key in the hello is not usable');
+        return;
+      }
+      const dialer = this.direction === 'out';
+      const dialerTranscript = dialer ? transcript(this.ctx.clusterId, this.own, remote) : transcript(this.ctx.clusterId, remote, this.own);
+      this.link = deriveLinkKeys(shared, dialerTranscript, dialer);
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const limits = this.ctx.limits;
     const fromClient = remote.peer.kind === 'client';
-    this.decoder.setMaxFrameBytes(fromClient ? limits.maxClientFrameBytes : limits.maxFrameBytes);
+    const overhead = this.link === undefined ? 0 : AEAD_TAG_BYTES;
+    this.decoder.setMaxFrameBytes((fromClient ? limits.maxClientFrameBytes : limits.maxFrameBytes) + overhead);
     const now = this.ctx.now();
     this.bucket = newBucket(fromClient ? limits.clientRate : limits.replicaRate, now);
     this.abuse = newAbuseMeter(limits.abuseDrops, limits.abuseWindowMs, now);
@@ -202,10 +234,16 @@ export class Connection {
     if (refusal !== undefined) this.close(refusal, 'refused after handshake');
   }
 
-  private onPayload(frame: Uint8Array): void {
+  private onPayload(wire: Uint8Array): void {
     const counters = this.ctx.counters;
     counters.framesIn++;
-    counters.bytesIn += FRAME_HEADER_BYTES + frame.length;
+    counters.bytesIn += FRAME_HEADER_BYTES + wire.length;
+    // Every frame is opened, in order, before the rate limit: the counters must stay in step.
+    const frame = this.link === undefined ? wire : this.link.receive.open(wire);
+    if (frame === undefined) {
+      this.close('bad-ciphertext', 'a frame failed authentication (altered, replayed, reordered, dropped or under another key)');
+      return;
+    }
     const now = this.ctx.now();
     if (!take(this.bucket!, now)) {
       counters.drops['rate-limited']++;

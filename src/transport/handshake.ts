@@ -7,6 +7,11 @@
 //   signed transcript = "byzantium-handshake-v1" ‖ u16 BE len(clusterId) ‖ clusterId (UTF-8)
 //           ‖ other side's nonce ‖ own nonce ‖ own identity ‖ other side's identity
 //   identity = role u8 ‖ replica id u32 BE ‖ public key (32)
+// With link encryption on (docs/TRANSPORT.md, "Encryption") the hello is version 2 and ends with a
+// fresh X25519 public key (32 bytes, 103 in all); the transcript's tag is "byzantium-handshake-v2"
+// and it ends with ‖ other side's X25519 key ‖ own X25519 key, so each signature also vouches for
+// the key exchange (signed Diffie-Hellman, channel.ts). Each side insists on its own setting: a
+// hello of the other version is refused, so encryption can't be stripped by an on-path attacker.
 // Binding the other side's identity as well as both nonces stops a relay: a signature made for one
 // connection (to a different peer) does not verify on another.
 
@@ -18,9 +23,14 @@ import type { Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { PeerId } from './port.ts';
 
 export const HANDSHAKE_VERSION = 1;
+/** The hello version of an encrypted link (carries an X25519 key). */
+export const ENCRYPTED_HANDSHAKE_VERSION = 2;
 export const HANDSHAKE_TAG = 'byzantium-handshake-v1';
+export const ENCRYPTED_HANDSHAKE_TAG = 'byzantium-handshake-v2';
 export const NONCE_BYTES = 32;
+export const EPHEMERAL_KEY_BYTES = 32;
 export const HELLO_BYTES = 3 + 4 + PUBLIC_KEY_BYTES + NONCE_BYTES;
+export const ENCRYPTED_HELLO_BYTES = HELLO_BYTES + EPHEMERAL_KEY_BYTES;
 export const AUTH_BYTES = 1 + SIGNATURE_BYTES;
 /** Frame limit while a connection is in its handshake. */
 export const HANDSHAKE_MAX_FRAME_BYTES = 128;
@@ -36,6 +46,8 @@ export interface Hello {
   readonly peer: PeerId;
   readonly publicKey: PublicKey;
   readonly nonce: Uint8Array;
+  /** The X25519 public key of an encrypted link's hello (version 2). */
+  readonly ephemeral?: Uint8Array;
 }
 
 export type HandshakeError =
@@ -45,34 +57,46 @@ export type HandshakeError =
 
 const bad = (detail: string): Result<never, HandshakeError> => err({ code: 'bad-handshake', detail });
 
-export function encodeHello(peer: PeerId, key: PublicKey, nonce: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HELLO_BYTES);
+/** A version 1 hello, or version 2 (encrypted link) when an X25519 key is given. */
+export function encodeHello(peer: PeerId, key: PublicKey, nonce: Uint8Array, ephemeral?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ephemeral === undefined ? HELLO_BYTES : ENCRYPTED_HELLO_BYTES);
   out[0] = KIND_HELLO;
-  out[1] = HANDSHAKE_VERSION;
+  out[1] = ephemeral === undefined ? HANDSHAKE_VERSION : ENCRYPTED_HANDSHAKE_VERSION;
   out.set(encodeIdentity(peer, key), 2);
   out.set(nonce, 2 + 1 + 4 + PUBLIC_KEY_BYTES);
+  if (ephemeral !== undefined) out.set(ephemeral, HELLO_BYTES);
   return out;
 }
 
-export function decodeHello(frame: Uint8Array): Result<Hello, HandshakeError> {
-  if (frame.length !== HELLO_BYTES) return bad(`hello must be ${HELLO_BYTES} bytes, got ${frame.length}`);
+/** Decodes a hello of the version this side speaks (2 when `encrypted`, else 1). */
+export function decodeHello(frame: Uint8Array, encrypted = false): Result<Hello, HandshakeError> {
   if (frame[0] !== KIND_HELLO) return bad(`expected a hello frame, got kind ${frame[0]}`);
-  const version = frame[1]!;
-  if (version !== HANDSHAKE_VERSION) return bad(`unsupported handshake version ${version}`);
+  const version = frame[1];
+  const want = encrypted ? ENCRYPTED_HANDSHAKE_VERSION : HANDSHAKE_VERSION;
+  if (version !== want) return bad(versionMismatch(version, encrypted));
+  const size = encrypted ? ENCRYPTED_HELLO_BYTES : HELLO_BYTES;
+  if (frame.length !== size) return bad(`hello must be ${size} bytes, got ${frame.length}`);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const role = frame[2]!;
   const id = view.getUint32(3, false);
   const key = publicKey(frame.slice(7, 7 + PUBLIC_KEY_BYTES));
   const nonce = frame.slice(7 + PUBLIC_KEY_BYTES, HELLO_BYTES);
+  const eph = encrypted ? { ephemeral: frame.slice(HELLO_BYTES, ENCRYPTED_HELLO_BYTES) } : {};
   switch (role) {
     case ROLE_REPLICA:
-      return ok({ version, peer: { kind: 'replica', id: replicaId(id) }, publicKey: key, nonce });
+      return ok({ version, peer: { kind: 'replica', id: replicaId(id) }, publicKey: key, nonce, ...eph });
     case ROLE_CLIENT:
       if (id !== 0) return bad('a client hello must carry replica id 0');
-      return ok({ version, peer: { kind: 'client', id: clientIdOf(key) }, publicKey: key, nonce });
+      return ok({ version, peer: { kind: 'client', id: clientIdOf(key) }, publicKey: key, nonce, ...eph });
     default:
       return bad(`unknown role ${role}`);
   }
+}
+
+function versionMismatch(version: number | undefined, encrypted: boolean): string {
+  if (version === HANDSHAKE_VERSION) return 'the peer has transport encryption off and this side has it on (transportEncryption must agree on every replica and client)';
+  if (version === ENCRYPTED_HANDSHAKE_VERSION) return 'the peer has transport encryption on and this side has it off (transportEncryption must agree on every replica and client)';
+  return `unsupported handshake version ${version} (this side speaks ${encrypted ? ENCRYPTED_HANDSHAKE_VERSION : HANDSHAKE_VERSION})`;
 }
 
 export function encodeAuth(sig: Signature): Uint8Array {
@@ -102,11 +126,14 @@ export interface HandshakeSide {
   readonly peer: PeerId;
   readonly publicKey: PublicKey;
   readonly nonce: Uint8Array;
+  /** X25519 public key of an encrypted link; both sides have one or neither. */
+  readonly ephemeral?: Uint8Array;
 }
 
 /** The bytes `own` signs (and `other` later verifies) on one connection. */
 export function transcript(clusterId: Uint8Array, own: HandshakeSide, other: HandshakeSide): Uint8Array {
-  const tag = new TextEncoder().encode(HANDSHAKE_TAG);
+  const encrypted = own.ephemeral !== undefined && other.ephemeral !== undefined;
+  const tag = new TextEncoder().encode(encrypted ? ENCRYPTED_HANDSHAKE_TAG : HANDSHAKE_TAG);
   const parts = [
     tag,
     new Uint8Array([clusterId.length >> 8, clusterId.length & 0xff]),
@@ -115,6 +142,7 @@ export function transcript(clusterId: Uint8Array, own: HandshakeSide, other: Han
     own.nonce,
     encodeIdentity(own.peer, own.publicKey),
     encodeIdentity(other.peer, other.publicKey),
+    ...(encrypted ? [other.ephemeral, own.ephemeral] : []),
   ];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;

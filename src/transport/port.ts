@@ -26,6 +26,7 @@ export const REJECT_REASONS = [
   'handshake-rate',
   'slow-frame',
   'idle-timeout',
+  'bad-ciphertext',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -9,7 +9,9 @@ import type { Signer } from '../core/crypto-port.ts';
 import { ed25519Suite, generateSeed } from '../crypto/ed25519.ts';
 import { FrameDecoder, encodeFrame } from '../wire/framing.ts';
 import type { HandshakeSide } from './handshake.ts';
-import { NONCE_BYTES, clientIdOf, decodeHello, encodeHello, signAuth } from './handshake.ts';
+import { NONCE_BYTES, clientIdOf, decodeHello, encodeHello, signAuth, transcript } from './handshake.ts';
+import type { LinkKeys } from './channel.ts';
+import { deriveLinkKeys, newEphemeral } from './channel.ts';
 import type { TransportLimits } from './limits.ts';
 import type { PeerId, Transport } from './port.ts';
 import type { SuiteCluster, SuiteSpec } from './suite.ts';
@@ -35,6 +37,8 @@ export interface TcpCluster extends SuiteCluster {
 export interface TcpSpec extends Omit<SuiteSpec, 'limits'> {
   readonly limits?: Partial<TransportLimits>;
   readonly now?: () => number;
+  /** Link encryption on every transport of the cluster (default off). */
+  readonly encryption?: boolean;
 }
 
 const FAST: Partial<TransportLimits> = { reconnectInitialMs: 10, reconnectMaxMs: 200 };
@@ -55,6 +59,7 @@ export async function tcpCluster(spec: TcpSpec): Promise<TcpCluster> {
     limits,
     onEvent: (e: TransportEvent) => events.push(e),
     ...(spec.now === undefined ? {} : { now: spec.now }),
+    encryption: spec.encryption ?? false,
   };
   const makeReplica = (id: number, ports = { replica: 0, client: 0 }): TcpTransport => {
     const t = createTcpTransport({
@@ -102,8 +107,11 @@ export interface RawPeer {
   readonly frames: Uint8Array[];
   closed: boolean;
   send(bytes: Uint8Array): void;
-  /** Sends hello + auth as `identity` signed by `signer`, after the remote's hello arrives. */
-  handshake(identity: PeerId, signer: Signer, opts?: { badSignature?: boolean; clusterId?: string }): Promise<void>;
+  /**
+   * Sends hello + auth as `identity` signed by `signer`, after the remote's hello arrives. With
+   * `encrypted` it speaks the version 2 hello and returns the link keys (as the dialer).
+   */
+  handshake(identity: PeerId, signer: Signer, opts?: { badSignature?: boolean; clusterId?: string; encrypted?: boolean }): Promise<LinkKeys | undefined>;
 }
 
 export async function rawPeer(address: NetAddress): Promise<RawPeer> {
@@ -121,14 +129,27 @@ export async function rawPeer(address: NetAddress): Promise<RawPeer> {
     send: (bytes) => socket.write(bytes),
     async handshake(identity, signer, opts = {}) {
       await waitFor(() => peer.frames.length >= 1, 'the remote hello');
-      const hello = decodeHello(peer.frames[0]!);
-      if (!hello.ok) throw new Error('remote sent a bad hello');
-      const own: HandshakeSide = { peer: identity, publicKey: signer.publicKey, nonce: new Uint8Array(NONCE_BYTES).fill(7) };
-      const other: HandshakeSide = { peer: hello.value.peer, publicKey: hello.value.publicKey, nonce: hello.value.nonce };
-      socket.write(encodeFrame(encodeHello(own.peer, own.publicKey, own.nonce)));
-      const auth = signAuth(new TextEncoder().encode(opts.clusterId ?? CLUSTER_ID), signer, own, other);
+      const encrypted = opts.encrypted === true;
+      const hello = decodeHello(peer.frames[0]!, encrypted);
+      if (!hello.ok) throw new Error(`remote sent a bad hello: ${hello.error.detail}`);
+      const eph = encrypted ? newEphemeral() : undefined;
+      const own: HandshakeSide = {
+        peer: identity,
+        publicKey: signer.publicKey,
+        nonce: new Uint8Array(NONCE_BYTES).fill(7),
+        ...(eph === undefined ? {} : { ephemeral: eph.publicKey }),
+      };
+      const h = hello.value;
+      const other: HandshakeSide = { peer: h.peer, publicKey: h.publicKey, nonce: h.nonce, ...(h.ephemeral === undefined ? {} : { ephemeral: h.ephemeral }) };
+      socket.write(encodeFrame(encodeHello(own.peer, own.publicKey, own.nonce, own.ephemeral)));
+      const cluster = new TextEncoder().encode(opts.clusterId ?? CLUSTER_ID);
+      const auth = signAuth(cluster, signer, own, other);
       if (opts.badSignature === true) auth[10] = auth[10]! ^ 0xff;
       socket.write(encodeFrame(auth));
+      if (eph === undefined || h.ephemeral === undefined) return undefined;
+      const shared = eph.agree(h.ephemeral);
+      if (shared === undefined) throw new Error('remote X25519 key unusable');
+      return deriveLinkKeys(shared, transcript(cluster, own, other), true);
     },
   };
   socket.on('data', (chunk: Uint8Array) => {

@@ -57,6 +57,12 @@ export interface TcpTransportOptions {
   /** Milliseconds, integer, monotonic; drives the rate limits (default performance.now). */
   readonly now?: () => number;
   readonly onEvent?: (event: TransportEvent) => void;
+  /**
+   * Encrypt and integrity-protect every link (docs/TRANSPORT.md, "Encryption"); every replica and
+   * client of a cluster must agree. Default false here; the cluster config's transportEncryption
+   * decides for the node and the client library (on whenever an address is not loopback).
+   */
+  readonly encryption?: boolean;
 }
 
 /** Throws on a configuration error; returns the key table by replica id. */

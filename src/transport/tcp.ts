@@ -106,6 +106,7 @@ class TcpTransportImpl implements TcpTransport {
       limits: this.limits,
       counters: this.counters,
       now: this.now,
+      encryption: opts.encryption ?? false,
     };
     this.hooks = {
       checkHello: (conn, hello) => this.checkHello(conn, hello),
@@ -364,7 +365,7 @@ class TcpTransportImpl implements TcpTransport {
         this.awaitDrain(slot, conn);
         continue;
       }
-      const frames = drain(slot.queue);
+      const frames = drain(slot.queue).map((p) => conn.seal(p));
       const bytes = encodeFrames(frames);
       conn.socket.write(bytes);
       this.counters.writes++;
