@@ -84,7 +84,9 @@ async function withCluster(factory: TransportFactory, spec: SuiteSpec, body: (c:
   }
 }
 
-export function transportSuite(name: string, factory: TransportFactory): void {
+/** frameOverheadBytes: wire bytes a transport adds to each payload besides the prefix (a link's AEAD tag). */
+export function transportSuite(name: string, factory: TransportFactory, wire: { readonly frameOverheadBytes?: number } = {}): void {
+  const overhead = wire.frameOverheadBytes ?? 0;
   void test(`${name}: delivery both ways between replicas and between client and replica`, () =>
     withCluster(factory, { replicas: 3, clients: 1 }, async (c) => {
       const [r0, r1] = [c.replicas[0]!, c.replicas[1]!];
@@ -131,7 +133,7 @@ export function transportSuite(name: string, factory: TransportFactory): void {
       let bytes = 0;
       for (let i = 0; i < 100; i++) {
         const p = bytesOf(`frame ${i}`);
-        bytes += 4 + p.length;
+        bytes += 4 + overhead + p.length;
         r1.sendToReplica(replicaId(0), p);
       }
       assert.equal(r1.stats().queuedFrames, 100);
