@@ -12,7 +12,7 @@ import { runInit } from '../cli/init.ts';
 import { fetchStatus, stopAll, waitUntil } from '../cli/procs.ts';
 import { entryArgs } from '../cli/runtime.ts';
 import type { Runtime } from '../cli/runtime.ts';
-import type { ClusterConfig } from '../config/index.ts';
+import type { ClusterConfig, TransportEncryptionMode } from '../config/index.ts';
 import { CLIENT_KEY_FILE, parseClusterConfig, serializeClusterConfig } from '../config/index.ts';
 import type { ProcSample, ReplicaCounters } from './measure.ts';
 import { sampleProc, scrapeReplica } from './measure.ts';
@@ -30,6 +30,8 @@ export interface ClusterSpec {
   readonly requestAuth?: RequestAuthMode;
   /** false: replicas run without the audit trail (`byz node --no-audit`; on by default with LMDB). */
   readonly audit?: boolean;
+  /** The config's "transportEncryption" (default "auto", which is off on loopback). */
+  readonly encryption?: TransportEncryptionMode;
   /** Write a V8 CPU profile of every replica into this folder (on a clean stop). */
   readonly profileDir?: string;
   /** Keep the temp folder (logs, data) after stop. */
@@ -72,16 +74,17 @@ function storageArgs(mode: StorageMode): string[] {
   }
 }
 
-function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>, protocol: string | undefined, requestAuth: RequestAuthMode | undefined): ClusterConfig {
+function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>, protocol: string | undefined, requestAuth: RequestAuthMode | undefined, encryption?: TransportEncryptionMode): ClusterConfig {
   // Ports base … base+2·100+n (n ≤ 100): above Linux's ephemeral range (32768–60999, where the
   // load generator's own connections live) and clear of the e2e tests' 20000–59999.
   const basePort = 61_000 + Math.floor(Math.random() * 43) * 100;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(`bench: byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; protocol?: string; requestAuth?: string };
+  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; protocol?: string; requestAuth?: string; transportEncryption?: string };
   raw.params = { ...raw.params, ...params };
   if (protocol !== undefined) raw.protocol = protocol;
   if (requestAuth !== undefined) raw.requestAuth = requestAuth;
+  if (encryption !== undefined) raw.transportEncryption = encryption;
   const parsed = parseClusterConfig(raw);
   if (!parsed.ok) throw new Error(`bench: invalid params ${JSON.stringify(params)}: ${parsed.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   writeFileSync(join(dir, 'cluster.json'), serializeClusterConfig(parsed.value));
@@ -111,7 +114,7 @@ function logTails(dir: string, n: number): string {
 
 async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'byz-bench-'));
-  const config = writeConfig(dir, spec.n, spec.params, spec.protocol, spec.requestAuth);
+  const config = writeConfig(dir, spec.n, spec.params, spec.protocol, spec.requestAuth, spec.encryption);
   const configPath = join(dir, 'cluster.json');
   // Profiles are named by replica (bench/profile-table.ts tells the primary of view 0 from backups).
   const nodeArgs = (i: number): string[] =>

@@ -3,6 +3,7 @@
 // from the load generator (ops, latency, its CPU and bytes) and from the replicas (/proc CPU and
 // peak RSS, /metrics counters for bytes and batches), both taken over the same window.
 
+import type { TransportEncryptionMode } from '../config/index.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -28,6 +29,8 @@ export interface RunSettings {
   readonly requestAuth?: RequestAuthMode;
   /** false: replicas run without the audit trail (docs/AUDIT.md). */
   readonly audit?: boolean;
+  /** The config's "transportEncryption" (default "auto": off on the loopback bench cluster). */
+  readonly encryption?: TransportEncryptionMode;
   readonly keySpace: number;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
@@ -185,7 +188,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
 }
 
 export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
-  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), ...(s.audit === false ? { audit: false } : {}), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
+  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), ...(s.encryption === undefined ? {} : { encryption: s.encryption }), ...(s.audit === false ? { audit: false } : {}), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
 }
 
 /** One measurement window on a running cluster with a running load generator. */

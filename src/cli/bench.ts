@@ -2,6 +2,8 @@
 // Progress goes to stderr; the summary (targets and cases as Markdown tables) to stdout; results
 // to bench/results/<name>.json, .md and .svg. Exit codes: 0 done, 1 a run failed, 2 bad usage.
 
+import type { TransportEncryptionMode } from '../config/index.ts';
+import { TRANSPORT_ENCRYPTION_MODES } from '../config/index.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { REQUEST_AUTH_MODES, isRequestAuthMode } from '../wire/authenticator.ts';
 import { execFileSync } from 'node:child_process';
@@ -47,12 +49,19 @@ export interface BenchFlags {
   readonly protocol: string;
   readonly requestAuth: RequestAuthMode;
   readonly audit: boolean;
+  readonly encryption: TransportEncryptionMode;
   readonly failover?: number;
 }
 
 function protocolName(v: string): string {
   if (findProtocol(v) === undefined) throw new InvalidArgumentError(`must be one of ${PROTOCOL_NAMES.join(', ')}`);
   return v;
+}
+
+function encryptionMode(v: string): TransportEncryptionMode {
+  const mode = TRANSPORT_ENCRYPTION_MODES.find((m) => m === v);
+  if (mode === undefined) throw new InvalidArgumentError(`must be one of ${TRANSPORT_ENCRYPTION_MODES.join(', ')}`);
+  return mode;
 }
 
 function requestAuthMode(v: string): RequestAuthMode {
@@ -106,6 +115,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       protocol: flags.protocol,
       requestAuth: flags.requestAuth,
       ...(flags.audit ? {} : { audit: false }),
+      encryption: flags.encryption,
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
@@ -148,6 +158,7 @@ export function registerBench(program: Command): void {
     .option('--protocol <name>', `ordering protocol the replicas run: ${PROTOCOL_NAMES.join(', ')}`, protocolName, DEFAULT_PROTOCOL)
     .option('--request-auth <mode>', 'how replicas authenticate requests (the config\'s requestAuth): signature or mac', requestAuthMode, 'signature')
     .option('--no-audit', 'replicas run without the audit trail (byz node --no-audit; it is on by default with durable storage)')
+    .option('--encryption <mode>', 'link encryption (the config\'s transportEncryption): auto (off here: the bench cluster is on loopback), on or off', encryptionMode, 'auto')
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)

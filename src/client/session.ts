@@ -15,7 +15,7 @@ import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import type { ClusterConfig } from '../config/index.ts';
-import { replicaPublicKeys, clusterDomain } from '../config/index.ts';
+import { replicaPublicKeys, clusterDomain, linkEncryption } from '../config/index.ts';
 import { clientIdOf } from '../transport/handshake.ts';
 import type { TransportLimits } from '../transport/limits.ts';
 import { createTcpTransport } from '../transport/tcp.ts';
@@ -127,6 +127,7 @@ function clientTransport(opts: SessionOptions, signer: Signer, keys: readonly Pu
     },
     limits: { reconnectMaxMs: 1000, ...opts.transportLimits },
     onEvent: (ev) => logger?.debug({ ev }, 'client transport'),
+    encryption: linkEncryption(config),
   });
 }
 

@@ -9,7 +9,7 @@ import { publicKeyFromSeed } from '../crypto/ed25519.ts';
 import { validateParams } from '../pbft/params.ts';
 import { buildClusterConfig, portLayout } from './layout.ts';
 import { loadClusterConfig, loadKeyFile, loadReplicaKey, replicaKeyFile, serializeClusterConfig, writeKeyFile } from './load.ts';
-import { DEFAULT_CONFIG_LIMITS, DEFAULT_CONFIG_PARAMS, paramsSchema } from './schema.ts';
+import { DEFAULT_CONFIG_LIMITS, DEFAULT_CONFIG_PARAMS, isLoopbackHost, linkEncryption, paramsSchema } from './schema.ts';
 import type { ClusterConfig } from './schema.ts';
 import { clusterDomain, formatConfigErrors, parseClusterConfig, engineParamsFromConfig, replicaPublicKeys } from './validate.ts';
 import { sha256 } from '../crypto/ed25519.ts';
@@ -274,4 +274,25 @@ test('slo: defaults, a given objective, and mistakes named by field', () => {
   findError(errorsOf(raw), 'slo.latencyMs', '1–600000 ms');
   raw['slo'] = { latency: 5 };
   findError(errorsOf(raw), 'slo.latency', 'did you mean "latencyMs"');
+test('transportEncryption: auto by default (off on loopback, on elsewhere), on/off forced, a clear error otherwise', () => {
+  const raw = rawOf(goodConfig());
+  delete raw['transportEncryption'];
+  const parsed = parseClusterConfig(raw);
+  assert.ok(parsed.ok);
+  assert.equal(parsed.value.transportEncryption, 'auto');
+  assert.equal(linkEncryption(parsed.value), false, 'every host is 127.0.0.1');
+  const lan = rawOf(goodConfig());
+  lan.replicas[3]!['host'] = '10.0.0.4';
+  const onLan = parseClusterConfig(lan);
+  assert.ok(onLan.ok);
+  assert.equal(linkEncryption(onLan.value), true, 'one host off loopback turns it on');
+  for (const [mode, expected] of [['on', true], ['off', false]] as const) {
+    const forced = parseClusterConfig({ ...lan, transportEncryption: mode });
+    assert.ok(forced.ok);
+    assert.equal(linkEncryption(forced.value), expected, mode);
+  }
+  for (const host of ['localhost', '::1', '127.3.2.1']) assert.ok(isLoopbackHost(host), host);
+  for (const host of ['0.0.0.0', 'example.com', '128.0.0.1', '127.0.0.1.evil.com']) assert.ok(!isLoopbackHost(host), host);
+  findError(errorsOf({ ...raw, transportEncryption: true }), 'transportEncryption', 'must be "auto"');
+  findError(errorsOf({ ...raw, transportEncryption: 'tls' }), 'transportEncryption', 'docs/TRANSPORT.md');
 });

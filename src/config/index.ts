@@ -8,6 +8,9 @@ export {
   DEFAULT_CONFIG_LIMITS,
   DEFAULT_SLO,
   clusterConfigSchema,
+  TRANSPORT_ENCRYPTION_MODES,
+  isLoopbackHost,
+  linkEncryption,
 } from './schema.ts';
 export type {
   ClusterConfig,
@@ -18,6 +21,7 @@ export type {
   ConfigLimits,
   SloConfig,
   RateLimit,
+  TransportEncryptionMode,
 } from './schema.ts';
 export {
   parseClusterConfig,

@@ -9,6 +9,9 @@ import { clusterIdProblem } from '../wire/domain.ts';
 import { REQUEST_AUTH_MODES } from '../wire/authenticator.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 
+/** Values of the config's transportEncryption. */
+export const TRANSPORT_ENCRYPTION_MODES = ['auto', 'on', 'off'] as const;
+
 /** The only config file version this build understands. */
 export const CONFIG_VERSION = 1;
 /** Smallest cluster: n = 3f + 1 with f ≥ 1 (TOCS '02 §2). */
@@ -153,6 +156,16 @@ export const clusterConfigSchema = z.strictObject({
         `must be "signature" (every replica verifies each client signature) or "mac" (MAC authenticators, docs/PROTOCOL.md); got ${show(iss.input)}`,
     })
     .default('signature'),
+  /**
+   * Link encryption (docs/TRANSPORT.md, "Encryption"): "auto" — on when any replica host is not a
+   * loopback address, off when all are; "on"/"off" force it. Every replica and client must agree.
+   */
+  transportEncryption: z
+    .enum(TRANSPORT_ENCRYPTION_MODES, {
+      error: (iss) =>
+        `must be "auto" (encrypt unless every replica host is loopback), "on" or "off" (docs/TRANSPORT.md, "Encryption"); got ${show(iss.input)}`,
+    })
+    .default('auto'),
   replicas: z
     .array(replicaSchema, { error: expect('an array of replicas') })
     .min(MIN_REPLICAS, {
@@ -176,6 +189,7 @@ export type ConfigParams = z.output<typeof paramsSchema>;
 export type RateLimit = z.output<typeof rateSchema>;
 export type ConfigLimits = z.output<typeof limitsSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
+export type TransportEncryptionMode = (typeof TRANSPORT_ENCRYPTION_MODES)[number];
 /** A validated config: the cluster id is always set (given, or derived from the keys in validate.ts). */
 export type ClusterConfig = Omit<z.output<typeof clusterConfigSchema>, 'clusterId'> & { readonly clusterId: string };
 /** What may be written in the file (params, limits and their fields are optional). */
@@ -196,3 +210,22 @@ export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'para
   rate: Object.keys(rateSchema.shape),
   slo: Object.keys(sloSchema.shape),
 };
+
+const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);
+
+/** 127.0.0.0/8, ::1 and "localhost": traffic that never leaves the machine. */
+export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
+/** Whether links are encrypted: "on", or "auto" with any replica host off loopback. */
+export function linkEncryption(config: Pick<ClusterConfig, 'transportEncryption' | 'replicas'>): boolean {
+  switch (config.transportEncryption) {
+    case 'on':
+      return true;
+    case 'off':
+      return false;
+    case 'auto':
+      return config.replicas.some((r) => !isLoopbackHost(r.host));
+    default:
+      return config.transportEncryption satisfies never;
+  }
+}

@@ -23,7 +23,7 @@ import type { Ingress } from '../ingress/ingress.ts';
 import { createKvApp, decodeKvResult, encodeKvOp } from '../app/kv.ts';
 import { openSync, writeSync } from 'node:fs';
 import type { ClusterConfig } from '../config/index.ts';
-import { engineParamsFromConfig, replicaPublicKeys, clusterDomain } from '../config/index.ts';
+import { engineParamsFromConfig, replicaPublicKeys, clusterDomain, linkEncryption } from '../config/index.ts';
 import type { ReplicaStatus } from '../protocol/types.ts';
 import type { AccountabilityStatus, AccountableInput } from '../accountability/accountable.ts';
 import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
@@ -132,7 +132,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     await storage.close();
   });
   const gauges = startGauges(metrics, transport, driver, core);
-  log.info({ replicaPort: who.me.port, clientPort: who.me.clientPort, httpPort: who.me.httpPort }, 'replica started');
+  log.info({ replicaPort: who.me.port, transportEncryption: linkEncryption(opts.config), clientPort: who.me.clientPort, httpPort: who.me.httpPort }, 'replica started');
   return {
     id: who.id,
     metrics,
@@ -226,6 +226,7 @@ function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpT
       clientRate: { perSecond: config.limits.client.ratePerSecond, burst: config.limits.client.burst },
     },
     onEvent: (ev) => log.debug({ ev }, 'transport'),
+    encryption: linkEncryption(config),
   });
 }
 

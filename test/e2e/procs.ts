@@ -27,8 +27,8 @@ export interface ProcCluster {
   status(id: number): Promise<{ view: number; lastExecuted: number; status: string; peers: number[] } | undefined>;
 }
 
-/** A fresh cluster in a temp dir, on a random port range, with test-friendly timeouts. */
-export function makeProcCluster(n = 4, params: Record<string, number> = {}, limits: Record<string, unknown> = {}): ProcCluster {
+/** A fresh cluster in a temp dir, on a random port range, with test-friendly timeouts; `top` sets top-level fields. */
+export function makeProcCluster(n = 4, params: Record<string, number> = {}, limits: Record<string, unknown> = {}, top: Record<string, unknown> = {}): ProcCluster {
   const dir = mkdtempSync(join(tmpdir(), 'byz-e2e-'));
   const ports = claimPortBlock();
   const basePort = ports.base;
@@ -37,7 +37,7 @@ export function makeProcCluster(n = 4, params: Record<string, number> = {}, limi
   const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; limits: Record<string, unknown> };
   raw.params = { ...raw.params, tickMs: 10, requestTimeoutMs: 800, retransmitMs: 200, batchTimeoutMs: 10, ...params };
   raw.limits = { ...raw.limits, ...limits };
-  const parsed = parseClusterConfig(raw);
+  const parsed = parseClusterConfig({ ...raw, ...top });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
   const configPath = join(dir, 'cluster.json');
   writeFileSync(configPath, serializeClusterConfig(parsed.value));
