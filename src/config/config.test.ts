@@ -274,6 +274,8 @@ test('slo: defaults, a given objective, and mistakes named by field', () => {
   findError(errorsOf(raw), 'slo.latencyMs', '1–600000 ms');
   raw['slo'] = { latency: 5 };
   findError(errorsOf(raw), 'slo.latency', 'did you mean "latencyMs"');
+});
+
 test('transportEncryption: auto by default (off on loopback, on elsewhere), on/off forced, a clear error otherwise', () => {
   const raw = rawOf(goodConfig());
   delete raw['transportEncryption'];
