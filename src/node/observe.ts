@@ -4,6 +4,7 @@ import type { CoreEvent, ExecutedBatch } from '../protocol/types.ts';
 import type { NodeMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RoundStats } from './driver.ts';
+import { refusalKind } from '../service/quota.ts';
 
 type RoundAudit = (executed: readonly ExecutedBatch[], events: readonly CoreEvent[]) => void;
 
@@ -30,6 +31,10 @@ function observeRound(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
     m.committedBatches.inc();
     m.committedOps.inc(b.executed.length);
     m.batchSize.observe(b.executed.length);
+    for (const e of b.executed) {
+      const kind = refusalKind(e.result);
+      if (kind !== undefined) m.quotaRefusals.inc({ reason: kind });
+    }
     const t = proposedAt.get(b.seq);
     if (t !== undefined) {
       m.commitLatency.observe((now - t) / 1000);

@@ -12,7 +12,7 @@ import type { ServiceParams, ServiceState } from './types.ts';
 import { createServiceState } from './types.ts';
 import { executeBatch } from './execute.ts';
 import { decodeState, encodeState, releaseBytes, restoreSnapshot, takeSnapshot } from './snapshot.ts';
-import { decodeRefusal } from './quota.ts';
+import { decodeRefusal, refusalKind } from './quota.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const suite = createSimSuite();
@@ -130,7 +130,8 @@ test('quota: a client may not own more than maxStateBytesPerClient; deleting fre
   assert.equal(refusalOf(svc, del(1, 4, 'a'), 5), undefined);
   assert.equal(svc.clients.get(client(1))?.stateBytes, 0);
   // Retransmission of a refused request: answered from the client table, the same refusal.
-  const again = executeBatch(svc, committed(6, [put(2, 1, 'b', 60)]));
+  assert.equal(refusalKind(executeBatch(svc, committed(6, [put(1, 5, 'c', 200)])).replies[0]!.result), 'state-bytes', 'the metric label');
+  const again = executeBatch(svc, committed(7, [put(2, 1, 'b', 60)]));
   assert.equal(again.executed.length, 0);
 });
 
@@ -139,6 +140,9 @@ test('quota: request bytes per window of sequence numbers', () => {
   assert.equal(refusalOf(svc, put(1, 1, 'a', 40), 1), undefined);
   assert.match(refusalOf(svc, put(1, 2, 'a', 60), 2) ?? '', /request bytes: \d+ executed since seq 0 \+ \d+ would exceed maxRequestBytesPerWindow 100 per 10 sequence numbers/);
   assert.equal(refusalOf(svc, put(1, 3, 'a', 40), 10), undefined, 'a new window starts at seq 10');
+  const out = executeBatch(svc, committed(11, [put(1, 4, 'a', 90)]));
+  assert.equal(refusalKind(out.replies[0]!.result), 'request-bytes', 'the metric label');
+  assert.equal(refusalKind(executeBatch(svc, committed(12, [put(2, 1, 'a', 1)])).replies[0]!.result), undefined, 'an app result');
 });
 
 test('quota: the decision uses replicated data only — two replicas refuse the same requests and agree on the digest', () => {

@@ -70,6 +70,18 @@ export function encodeRefusal(reason: string): Uint8Array {
   return out;
 }
 
+/** Which quota a result refused (the metric label of byz_quota_refusals_total), or undefined. */
+export type QuotaKind = 'request-bytes' | 'state-bytes';
+
+export function refusalKind(result: Uint8Array): QuotaKind | undefined {
+  if (result[0] !== REFUSAL_MAGIC[0]) return undefined; // the common case, without decoding
+  const reason = decodeRefusal(result);
+  if (reason === undefined) return undefined;
+  if (reason.startsWith('quota exceeded: request bytes:')) return 'request-bytes';
+  if (reason.startsWith('quota exceeded: state bytes:')) return 'state-bytes';
+  return undefined;
+}
+
 /** The reason of a refusal result, or undefined if `result` is the app's. */
 export function decodeRefusal(result: Uint8Array): string | undefined {
   if (result.length < REFUSAL_MAGIC.length) return undefined;
