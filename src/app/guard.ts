@@ -43,12 +43,22 @@ export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown)
   };
   // Not guarded either (like snapshot and digest), only passed through when the app has it.
   if (typeof app.capture === 'function') guarded.capture = (hash) => app.capture!(hash);
+  // A throw or a non-true answer means "not read-only": the op is then only ever ordered.
+  if (typeof app.isReadOnly === 'function') guarded.isReadOnly = (op) => readOnlyOrFalse(() => app.isReadOnly!(op));
   // Quota hooks: a throw or a non-number counts as "no growth" / "no size change", the same everywhere.
   if (typeof app.stateBytes === 'function' && typeof app.growth === 'function') {
     guarded.stateBytes = () => finiteOrZero(() => app.stateBytes!());
     guarded.growth = (op) => finiteOrZero(() => app.growth!(op));
   }
   return guarded;
+}
+
+function readOnlyOrFalse(f: () => unknown): boolean {
+  try {
+    return f() === true;
+  } catch {
+    return false;
+  }
 }
 
 function finiteOrZero(f: () => unknown): number {

@@ -200,6 +200,10 @@ export function createKvApp(): KvApp {
       }
       return encodeKvResult(apply(decoded.value));
     },
+    isReadOnly(op: Uint8Array): boolean {
+      const decoded = decodeKvOp(op);
+      return decoded.ok && decoded.value.type === 'get';
+    },
     snapshot(): Uint8Array {
       return snapshotBytes().slice();
     },

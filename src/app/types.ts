@@ -14,6 +14,12 @@ export interface App {
   execute(op: Uint8Array, ctx: ExecContext): Uint8Array;
   /** Answers a read without changing state. */
   query(op: Uint8Array): Uint8Array;
+  /**
+   * Optional: whether `op` is read-only, i.e. `query(op)` answers it without changing state (TOCS '02
+   * §5.1.3, docs/APPS.md). Replicas answer a request flagged read-only without ordering it only when
+   * this says true; an app without it has no unordered reads (every read is ordered). Deterministic.
+   */
+  isReadOnly?(op: Uint8Array): boolean;
   /** Canonical bytes of the whole state: equal states give equal bytes. */
   snapshot(): Uint8Array;
   /** Replaces the state by a snapshot; returns false if the bytes are not a valid snapshot. */

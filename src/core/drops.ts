@@ -25,6 +25,8 @@ export const DROP_REASONS = {
   'digest-mismatch': 'reject',
   'stale-request': 'ignore',
   'request-queue-full': 'ignore',
+  /** A request flagged read-only whose op the app does not declare read-only (TOCS '02 §5.1.3): never run unordered. */
+  'not-read-only': 'reject',
   'invalid-batch': 'reject',
   // view change, checkpoints, state transfer (TOCS '02 §4.3–4.4, §5.3)
   'invalid-view-change': 'reject',

@@ -6,12 +6,14 @@ import type { Request } from '../wire/messages.ts';
 import { unreachable } from '../core/assert.ts';
 import { view as toView } from '../core/ids.ts';
 import { admitRequest } from '../service/requests.ts';
+import { answerRead } from '../service/read.ts';
 import type { Ctx } from './context.ts';
 import { drop, sendTo } from './context.ts';
 import { leaderOf } from './block.ts';
 
 export function handleRequest(ctx: Ctx, req: Request): void {
   const st = ctx.st;
+  if (req.readOnly) return handleRead(ctx, req);
   const a = admitRequest(st.svc, req, toView(st.round), st.tick);
   switch (a.kind) {
     case 'stale':
@@ -42,4 +44,11 @@ function relay(ctx: Ctx, req: Request): void {
   const next = leaderOf(st, st.round + 1);
   sendTo(ctx, now, req);
   if (next !== now) sendTo(ctx, next, req);
+}
+
+/** TOCS '02 §5.1.3: a read-only request is answered at once from the last executed state, never ordered or relayed. */
+function handleRead(ctx: Ctx, req: Request): void {
+  const a = answerRead(ctx.st.svc, req, toView(ctx.st.round));
+  if (a.kind === 'reply') ctx.out.replies.push(a.reply);
+  else drop(ctx, 'not-read-only');
 }

@@ -6,11 +6,13 @@
 import type { Request } from '../wire/messages.ts';
 import { unreachable } from '../core/assert.ts';
 import { admitRequest } from '../service/requests.ts';
+import { answerRead } from '../service/read.ts';
 import type { Ctx } from './context.ts';
 import { drop, isPrimary, primary, sendTo } from './context.ts';
 
 export function handleRequest(ctx: Ctx, req: Request): void {
   const st = ctx.st;
+  if (req.readOnly) return handleRead(ctx, req);
   const a = admitRequest(st.svc, req, st.view, st.tick);
   switch (a.kind) {
     case 'stale':
@@ -39,4 +41,11 @@ export function handleRequest(ctx: Ctx, req: Request): void {
     default:
       return unreachable(a);
   }
+}
+
+/** TOCS '02 §5.1.3: a read-only request is answered at once from the last executed state, never ordered or relayed. */
+function handleRead(ctx: Ctx, req: Request): void {
+  const a = answerRead(ctx.st.svc, req, ctx.st.view);
+  if (a.kind === 'reply') ctx.out.replies.push(a.reply);
+  else drop(ctx, 'not-read-only');
 }

@@ -6,7 +6,7 @@ import { createSimSuite } from '../crypto/sim.ts';
 import { clientId, replicaId, reqNo, signature, toHex, view } from '../core/ids.ts';
 import type { ReqNo } from '../core/ids.ts';
 import { markVerified } from '../core/verified.ts';
-import type { Reply } from '../wire/messages.ts';
+import type { Reply, Request } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
 import { signingDomain } from '../wire/domain.ts';
@@ -148,4 +148,28 @@ test('submitting while a request is outstanding is a caller bug', () => {
   const c = client();
   c.submit(new Uint8Array([1]));
   assert.throws(() => c.submit(new Uint8Array([2])), /outstanding/);
+});
+
+test('a read-only request with no 2f+1 matching replies in time is retransmitted as an ordered request (§5.1.3)', () => {
+  const c = client(4, 1, 10);
+  const { request } = c.submit(new Uint8Array([1]), true);
+  c.onReply(reply(0, request.reqNo, 'A'));
+  c.onReply(reply(1, request.reqNo, 'B'));
+  c.onReply(reply(2, request.reqNo, 'A'));
+  let resent: Request[] = [];
+  for (let t = 1; t <= 10 && resent.length === 0; t++) resent = c.onTick();
+  assert.equal(resent.length, 1);
+  const ordered = resent[0]!;
+  assert.equal(ordered.readOnly, false);
+  assert.equal(ordered.reqNo, request.reqNo, 'the number was never used by the client table');
+  assert.notDeepEqual(ordered.sig, request.sig, 'signed again: the flag is covered');
+  assert.equal(c.onReply(reply(3, request.reqNo, 'A')).accepted, undefined, 'votes start afresh');
+  assert.ok(c.onReply(reply(0, request.reqNo, 'A')).accepted !== undefined, 'f+1 suffice for an ordered request');
+});
+
+test('planted bug weakReadQuorum: a read-only result is accepted on f+1 replies', () => {
+  const c = createClientCore({ id, signer, domain: TEST_DOMAIN, n: 4, f: 1, weakReadQuorum: true });
+  const { request } = c.submit(new Uint8Array([1]), true);
+  c.onReply(reply(0, request.reqNo, 'A'));
+  assert.ok(c.onReply(reply(1, request.reqNo, 'A')).accepted !== undefined);
 });

@@ -41,6 +41,8 @@ export interface ClientCoreOptions {
   readonly requestAuth?: RequestAuthMode;
   /** Replica public keys in id order (for "mac" authenticators). */
   readonly replicaKeys?: readonly PublicKey[];
+  /** Planted bug (tests only): accept a read-only result on f+1 matching replies instead of 2f+1 (§5.1.3). */
+  readonly weakReadQuorum?: boolean;
 }
 
 /** A request and the replica it goes to first: the primary the client believes in (§4.1). */
@@ -103,15 +105,18 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
     return toView(sorted[opts.f] ?? 0);
   };
 
+  const sign = (draft: Request): Request => {
+    const bytes = signingBytes(opts.domain, { ...draft, sig: NO_SIG, auth: NO_AUTH });
+    const auth = macKeys === undefined ? NO_AUTH : makeAuthenticator(opts.signer, macKeys, bytes);
+    return { ...draft, sig: opts.signer.sign(bytes), auth };
+  };
+
   return {
     id: opts.id,
     submit(op, readOnly = false) {
       assert(pending === undefined, 'submit while a request is outstanding (closed loop)');
-      const draft: Request = { type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG, auth: NO_AUTH };
+      const request = sign({ type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG, auth: NO_AUTH });
       next++;
-      const bytes = signingBytes(opts.domain, draft);
-      const auth = macKeys === undefined ? NO_AUTH : makeAuthenticator(opts.signer, macKeys, bytes);
-      const request: Request = { ...draft, sig: opts.signer.sign(bytes), auth };
       pending = { request, votes: new Map(), waited: 0, timeout: firstTimeout(), retransmitted: false };
       return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
     },
@@ -123,13 +128,23 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       const key = toHex(reply.result);
       p.votes.set(reply.replica, key);
       // §4.1: f+1 matching replies from distinct replicas include one from a correct replica.
-      // A read-only request (§5.1.3) is answered without ordering, so it needs 2f+1.
-      const needed = p.request.readOnly ? quorumOf(opts.n) : weakQuorumSize(opts.f);
+      // A read-only request (§5.1.3) is answered without ordering, each replica from the state it has
+      // executed so far, so it needs a quorum (quorumOf: 2f+1) — "the client waits for 2f+1 replies
+      // from different replicas with the same result". Why a quorum: a completed write was executed
+      // by the f+1 replicas whose replies the client accepted; 2f+1 matching replies intersect them,
+      // so with no faulty replica the matching value includes the write. f+1 would not: they could
+      // all come from replicas that have not executed it yet (the planted bug weakReadQuorum; the
+      // simulator's linearizability checker catches it). The paper's proof also asks read-write
+      // operations for 2f+1 replies (its tentative execution); writes here complete on f+1, so a
+      // faulty replica that answered a write can make a later read miss it — docs/PROTOCOL.md
+      // "Read-only requests" says what holds; `ordered` reads avoid it.
+      const needed = p.request.readOnly && opts.weakReadQuorum !== true ? quorumOf(opts.n) : weakQuorumSize(opts.f);
       let matching = 0;
       for (const v of p.votes.values()) if (v === key) matching++;
       if (matching < needed) return {};
       pending = undefined;
-      if (!p.retransmitted) addRtoSample(rto, p.waited);
+      // An unordered read's wait says nothing about the ordered path's round trip: not a sample.
+      if (!p.retransmitted && !p.request.readOnly) addRtoSample(rto, p.waited);
       return { accepted: { reqNo: p.request.reqNo, result: reply.result } };
     },
     onTick() {
@@ -137,8 +152,16 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       if (p === undefined) return [];
       p.waited++;
       if (p.waited < p.timeout) return [];
-      // §4.1: no result in time → broadcast to all replicas; back off so a slow cluster is not flooded.
       p.waited = 0;
+      if (p.request.readOnly) {
+        // §5.1.3: no 2f+1 matching replies in time (concurrent writes, a slow or faulty replica) →
+        // "the client retransmits the request as a regular read-write request". Same request number:
+        // a read-only request never enters the client table, so the number is still unused.
+        const ordered = sign({ ...p.request, readOnly: false });
+        pending = { request: ordered, votes: new Map(), waited: 0, timeout: base, retransmitted: true };
+        return [ordered];
+      }
+      // §4.1: no result in time → broadcast to all replicas; back off so a slow cluster is not flooded.
       // After an early (measured) first broadcast the schedule goes on from retransmitTicks.
       p.timeout = floor !== undefined && !p.retransmitted ? base : Math.min(p.timeout * 2, ceiling);
       p.retransmitted = true;
