@@ -48,6 +48,6 @@ test('an op flagged read-only that is not (put) is refused and never runs', () =
 
 test('an app that declares no read-only ops has no unordered reads', () => {
   const kv = createKvApp();
-  const app: App = { execute: kv.execute, query: kv.query, snapshot: kv.snapshot, restore: kv.restore, digest: kv.digest };
+  const app: App = { execute: (op, ctx) => kv.execute(op, ctx), query: (op) => kv.query(op), snapshot: () => kv.snapshot(), restore: (b) => kv.restore(b), digest: (h) => kv.digest(h) };
   assert.equal(answerRead(service(app), req(1, { type: 'get', key: 'a' }, true), view(0)).kind, 'not-read-only');
 });
