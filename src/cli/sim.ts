@@ -52,6 +52,7 @@ export interface RawSimFlags {
   readonly json?: boolean;
   readonly crypto?: string;
   readonly requestAuth?: string;
+  readonly reads?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
   readonly byzantine?: string;
@@ -133,6 +134,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!maxTicks.ok) return maxTicks;
   const crypto = raw.crypto ?? d.crypto;
   if (crypto !== 'sim' && crypto !== 'ed25519') return err(`--crypto must be "sim" or "ed25519", got "${crypto}"`);
+  const reads = raw.reads === undefined ? undefined : Number(raw.reads);
+  if (reads !== undefined && !(Number.isFinite(reads) && reads >= 0 && reads <= 1)) return err(`--reads must be a number in [0, 1] (the share of ops sent as read-only requests), got "${raw.reads}"`);
   const requestAuth = raw.requestAuth ?? 'signature';
   if (!isRequestAuthMode(requestAuth)) return err(`--request-auth must be one of ${REQUEST_AUTH_MODES.join(', ')}, got "${requestAuth}"`);
   const partitions = [];
@@ -185,6 +188,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     checkpointInterval: k.value,
     crypto: crypto satisfies SimCrypto,
     ...(requestAuth === 'signature' ? {} : { requestAuth }),
+    ...(reads === undefined || reads === 0 ? {} : { reads }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -226,6 +230,7 @@ export function registerSim(program: Command): void {
     .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window 4K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
+    .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)

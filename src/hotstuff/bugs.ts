@@ -7,6 +7,8 @@ export interface HotStuffBugs {
   readonly voteBeforePersist?: boolean;
   /** Form QCs and TCs from f+1 messages instead of 2f+1 (breaks quorum intersection). */
   readonly weakQuorum?: boolean;
+  /** A client bug planted through the simulator's clients: read-only results on f+1 replies (src/pbft/bugs.ts). */
+  readonly weakReadQuorum?: boolean;
 }
 
-export const PLANTED_BUG_NAMES = ['commitOnOneChain', 'voteBeforePersist', 'weakQuorum'] as const satisfies readonly (keyof HotStuffBugs)[];
+export const PLANTED_BUG_NAMES = ['commitOnOneChain', 'voteBeforePersist', 'weakQuorum', 'weakReadQuorum'] as const satisfies readonly (keyof HotStuffBugs)[];

@@ -26,6 +26,12 @@ export interface PlantedBugs {
    * (docs/PROTOCOL.md, "Request authentication").
    */
   readonly localMacNoop?: boolean;
+  /**
+   * A client bug, planted through the simulator's clients (src/protocol/client.ts): accept a
+   * read-only result on f+1 matching replies instead of 2f+1 (breaks TOCS '02 §5.1.3); run with
+   * `--reads` so there are unordered reads.
+   */
+  readonly weakReadQuorum?: boolean;
 }
 
 export const NO_BUGS: PlantedBugs = {};
@@ -38,4 +44,5 @@ export const PLANTED_BUG_NAMES = [
   'sendBeforePersist',
   'keepLogBelowCheckpoint',
   'localMacNoop',
+  'weakReadQuorum',
 ] as const satisfies readonly (keyof PlantedBugs)[];

@@ -114,6 +114,8 @@ export interface ClusterSpec {
   readonly makeApp: AppFactory;
   /** The clients' ops: the app's own workload, or (absent) the KV mix. */
   readonly workload: WorkloadFn | undefined;
+  /** Share of client ops sent as unordered read-only requests (`--reads`); absent: none. */
+  readonly reads?: number;
   readonly clientRetransmitTicks: number;
   readonly accountable: boolean;
   /** Ingress keeps a cache of verified signatures. */
@@ -166,6 +168,7 @@ export function createCluster(o: SimOptions): Cluster {
     bugs: { ...bugsOf(o) },
     makeApp: o.app?.create ?? createKvApp,
     workload: o.app?.workload,
+    ...(o.reads === undefined ? {} : { reads: o.reads }),
     clientRetransmitTicks: clientRetransmitTicks(o),
     accountable: true,
     // With the simulated scheme a verification (two short hashes) costs about what the signature
@@ -212,9 +215,10 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const othersOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id !== r).map((x) => x.node));
   const clients = clientSigners.map((signer, i): SimClient => {
     const id = clientId(toHex(signer.publicKey));
-    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: s.clientRetransmitTicks, requestAuth, replicaKeys });
+    const weakReadQuorum = s.bugs['weakReadQuorum'] === true;
+    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: s.clientRetransmitTicks, requestAuth, replicaKeys, weakReadQuorum });
     const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cache });
-    return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload), nextSubmitTick: 0 };
+    return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload, s.reads), nextSubmitTick: 0 };
   });
   const byzantine = createByzantineRuntime({
     spec: s.byzantine,

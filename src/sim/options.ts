@@ -93,6 +93,11 @@ export interface SimOptions {
   readonly allowUnsafe?: boolean;
   /** The application and its workload (`--app PATH`); absent: the KV store and its workload. */
   readonly app?: SimApp;
+  /**
+   * Share of client ops that are unordered read-only requests (`--reads P`, TOCS '02 §5.1.3), in
+   * [0, 1]; absent or 0: none (the KV workload then draws exactly what it drew before reads existed).
+   */
+  readonly reads?: number;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -150,6 +155,8 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
+  if (o.reads !== undefined && !(Number.isFinite(o.reads) && o.reads >= 0 && o.reads <= 1)) p.push(`--reads must be a number in [0, 1], got ${o.reads}`);
+  if (o.reads !== undefined && o.reads > 0 && o.app !== undefined) p.push('--reads works with the KV workload only; drop --app or --reads');
   if (findProtocol(o.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${o.protocol}`);
   const bugNames = plantedBugNames(o.protocol);
   for (const b of o.bugs) if (!bugNames.includes(b)) p.push(`--planted-bug must be one of ${bugNames.join(', ')}, got ${b}`);
@@ -252,6 +259,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.crypto !== d.crypto) args.push(`--crypto ${o.crypto}`);
   if (o.requestAuth !== undefined && o.requestAuth !== 'signature') args.push(`--request-auth ${o.requestAuth}`);
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
+  if (o.reads !== undefined && o.reads > 0) args.push(`--reads ${o.reads}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
   if (o.allowUnsafe === true) args.push('--allow-unsafe');

@@ -85,7 +85,7 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
   const ctx: StepCtx = {
     cluster,
     safety,
-    lin: createLinearizabilityChecker(cluster.makeApp()),
+    lin: createLinearizabilityChecker(cluster.makeApp(), (options.reads ?? 0) > 0 ? cluster.makeApp : undefined),
     contra: createContradictionChecker((seq) => safety.agreed(seq)),
     contraScope: 'honest',
     liveness,

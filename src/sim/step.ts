@@ -239,11 +239,15 @@ export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]
   }
   for (const req of c.core.onTick()) broadcast(ctx, c, req);
   if (c.core.outstanding() !== undefined || !ctx.submitting() || tick < c.nextSubmitTick) return;
-  const sentReq = c.core.submit(c.workload.next());
+  const op = c.workload.next();
+  const readOnly = c.workload.lastReadOnly();
+  const sentReq = c.core.submit(op, readOnly);
   ctx.counters.submitted++;
   ctx.counters.submitTick.set(c.index, tick);
   ctx.liveness?.onSubmit(c.index, tick);
-  ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick));
+  ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick, readOnly ? op : undefined));
+  // TOCS '02 §5.1.3: a read-only request is multicast to all replicas; others go to the primary (§4.1).
+  if (readOnly) return broadcast(ctx, c, sentReq.request);
   const bytes = encodeMessage(sentReq.request);
   for (const to of ctx.cluster.copiesOf[sentReq.to] ?? []) network.send(c.node, to, 'request', bytes, tick);
 }

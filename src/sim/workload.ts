@@ -12,13 +12,18 @@ export const WORKLOAD_VALUES = 6;
 export interface Workload {
   /** The next op for this client, encoded for a request. */
   next(): Uint8Array;
+  /** Whether the op `next` returned last goes as an unordered read-only request (`--reads`, §5.1.3). */
+  lastReadOnly(): boolean;
 }
 
 const encoder = new TextEncoder();
 
-/** The KV mix, or `app`'s own workload (`--app`, docs/APPS.md) drawing from the same stream. */
-export function createWorkload(prng: Prng, app?: WorkloadFn): Workload {
-  if (app !== undefined) return { next: () => app(prng) };
+/**
+ * The KV mix, or `app`'s own workload (`--app`, docs/APPS.md) drawing from the same stream. With
+ * `reads` > 0, that share of ops are gets sent read-only; the rest is the usual mix (its gets ordered).
+ */
+export function createWorkload(prng: Prng, app?: WorkloadFn, reads = 0): Workload {
+  if (app !== undefined) return { next: () => app(prng), lastReadOnly: () => false };
   const key = (): string => `k${prng.int(0, WORKLOAD_KEYS - 1)}`;
   const value = (): Uint8Array => encoder.encode(`v${prng.int(0, WORKLOAD_VALUES - 1)}`);
   const draw = (): KvOp => {
@@ -29,5 +34,11 @@ export function createWorkload(prng: Prng, app?: WorkloadFn): Workload {
     const expected = prng.chance(0.25) ? null : value();
     return { type: 'cas', key: key(), expected, value: value() };
   };
-  return { next: () => encodeKvOp(draw()) };
+  let readOnly = false;
+  const next = (): Uint8Array => {
+    // No draw at all when reads are off, so every seed replays as it did before `--reads`.
+    readOnly = reads > 0 && prng.next() < reads;
+    return encodeKvOp(readOnly ? { type: 'get', key: key() } : draw());
+  };
+  return { next, lastReadOnly: () => readOnly };
 }

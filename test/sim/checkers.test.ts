@@ -158,3 +158,53 @@ test('linearizability flags a request ordered before its client submitted it (re
   assert.equal(v?.checker, 'linearizability');
   assert.match(v.detail, /before its client submitted it/);
 });
+
+// ---- unordered read-only requests (TOCS '02 §5.1.3) -------------------------------------------
+
+/** A puts x=1 (seq 1) and x=2 (seq 2), with the read checker on. */
+function readScenario() {
+  const lin = createLinearizabilityChecker(createKvApp(), createKvApp);
+  const safety = createSafetyChecker();
+  const order = (b: ExecutedBatch): Violation | undefined => {
+    const { first } = safety.onExecuted(replicaId(0), b, 1);
+    return first === undefined ? undefined : lin.onOrdered(first, 1);
+  };
+  const [p1, p2] = kvResult([put('x', '1'), put('x', '2')]);
+  return { lin, order, p1: p1!, p2: p2! };
+}
+
+const value = (v: string): Uint8Array => encodeKvResult({ status: 'ok', value: enc(v) });
+const notFound = encodeKvResult({ status: 'not-found' });
+const READ_X = encodeKvOp(get('x'));
+
+test('linearizability: a read after a completed write must see it; a read concurrent with writes may see any state in its window', () => {
+  const { lin, order, p1, p2 } = readScenario();
+  lin.onSubmit(A, reqNo(1), 1);
+  assert.equal(lin.onSubmit(B, reqNo(1), 1, READ_X), undefined, 'B reads while x=1 is not ordered yet');
+  assert.equal(order(batch(1, 'c1', [req(A, 1, put('x', '1'))])), undefined);
+  assert.equal(lin.onAccepted(B, reqNo(1), notFound, 3), undefined, 'concurrent: the initial state is fine');
+  assert.equal(lin.onAccepted(A, reqNo(1), p1, 4), undefined);
+  lin.onSubmit(B, reqNo(2), 5, READ_X);
+  const stale = lin.onAccepted(B, reqNo(2), notFound, 6);
+  assert.equal(stale?.checker, 'linearizability', 'x=1 completed before the read began');
+  assert.match(stale.detail, /read-only .*#2: client accepted .* which no state between position 0/);
+  lin.onSubmit(B, reqNo(3), 7, READ_X);
+  lin.onSubmit(A, reqNo(2), 7);
+  assert.equal(order(batch(2, 'c2', [req(A, 2, put('x', '2'))])), undefined);
+  assert.equal(lin.onAccepted(B, reqNo(3), value('2'), 8), undefined, 'x=2 ordered, not yet completed: may be seen');
+  lin.onSubmit(B, reqNo(4), 9, READ_X);
+  assert.equal(lin.onAccepted(B, reqNo(4), value('1'), 10)?.checker, 'linearizability', 'an earlier read saw x=2: a later one may not go back');
+  lin.onSubmit(B, reqNo(5), 11, READ_X);
+  assert.match(lin.onAccepted(B, reqNo(5), value('3'), 12)?.detail ?? '', /no state/, 'a value no state had');
+  assert.equal(lin.onAccepted(A, reqNo(2), p2, 13), undefined);
+});
+
+test('linearizability: a read that fell back to an ordered request is checked against its place in the order', () => {
+  const { lin, order, p1 } = readScenario();
+  lin.onSubmit(A, reqNo(1), 1);
+  lin.onSubmit(B, reqNo(1), 1, READ_X);
+  order(batch(1, 'd1', [req(A, 1, put('x', '1'))]));
+  order(batch(2, 'd2', [req(B, 1, get('x'))]));
+  assert.equal(lin.onAccepted(A, reqNo(1), p1, 3), undefined);
+  assert.match(lin.onAccepted(B, reqNo(1), notFound, 4)?.detail ?? '', /replaying the committed order/);
+});
