@@ -1,6 +1,9 @@
 // The client library (SPEC D4, issue #4 item 6): connect(), then put/get/delete/cas against the
-// replicated key-value store. Each operation is ordered by the cluster (reads too, so they are
-// linearizable) and accepted once f+1 replicas sent matching replies, each MACed for this client (TOCS '02 §4.1, §3.2).
+// replicated key-value store. Writes are ordered by the cluster and accepted once f+1 replicas sent
+// matching replies, each MACed for this client (TOCS '02 §4.1, §3.2). A get is by default a read-only
+// request (§5.1.3): multicast, answered by each replica from its executed state without ordering, and
+// accepted on 2f+1 matching replies, else retransmitted as an ordered request; `orderedReads` orders
+// every get instead (docs/CLIENT.md, docs/PROTOCOL.md "Read-only requests").
 //
 // Resilience (cockatiel; docs/CLIENT.md):
 //  - a bulkhead runs one operation at a time (the PBFT client core has one outstanding request)
@@ -50,6 +53,11 @@ export interface ConnectOptions {
   readonly firstReqNo?: number;
   readonly transportLimits?: Partial<TransportLimits>;
   readonly logger?: Logger;
+  /**
+   * Order every get through the protocol like a write (default false: a get is a read-only request,
+   * TOCS '02 §5.1.3, falling back to an ordered one when 2f+1 replicas do not agree in time).
+   */
+  readonly orderedReads?: boolean;
 }
 
 export interface ClientHealth {
@@ -113,6 +121,8 @@ interface Ctx {
   readonly deadline: TimeoutPolicy;
   readonly waitForQuorum: RetryPolicy;
   readonly closer: AbortController;
+  /** Gets go as ordered requests (ConnectOptions.orderedReads). */
+  readonly orderedReads: boolean;
   closed: boolean;
   pending: number;
 }
@@ -140,7 +150,7 @@ function timedOut(c: Ctx, r: FlightReport): ByzClientError {
 }
 
 /** Waits for f+1 connections (retry with backoff and jitter), then runs the request. */
-async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: ByzClientError }): Promise<Uint8Array> {
+async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: ByzClientError }, readOnly: boolean): Promise<Uint8Array> {
   await c.waitForQuorum.execute(() => {
     if (c.closed) throw closedError();
     if (c.session.connectedReplicas().length < c.need) throw new TooFewConnected();
@@ -154,7 +164,7 @@ async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: 
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await c.session.submit(op, signal);
+    return await c.session.submit(op, signal, readOnly);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -163,16 +173,17 @@ async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: 
 /** One KV operation: the agreed result decoded and interpreted. */
 async function execute<T>(c: Ctx, op: KvOp, interpret: (r: KvResult) => T): Promise<T> {
   if (c.closed) throw closedError();
-  return interpret(decodeResult(op.type, await invoke(c, encodeOp(op))));
+  const readOnly = op.type === 'get' && !c.orderedReads;
+  return interpret(decodeResult(op.type, await invoke(c, encodeOp(op), readOnly)));
 }
 
 /** One operation of any app: bounded queue, deadline, then the agreed result bytes (f+1 matching replies). */
-async function invoke(c: Ctx, bytes: Uint8Array): Promise<Uint8Array> {
+async function invoke(c: Ctx, bytes: Uint8Array, readOnly = false): Promise<Uint8Array> {
   if (c.closed) throw closedError();
   const fail: { error?: ByzClientError } = {};
   c.pending++;
   try {
-    return await c.deadline.execute(({ signal }) => c.serial.execute(({ signal: s }) => run(c, bytes, s, fail), signal), c.closer.signal);
+    return await c.deadline.execute(({ signal }) => c.serial.execute(({ signal: s }) => run(c, bytes, s, fail, readOnly), signal), c.closer.signal);
   } catch (e) {
     if (c.closed) throw closedError();
     if (e instanceof ByzClientError) throw e;
@@ -230,6 +241,7 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
       backoff: createBackoff(backoff),
     }),
     closer: new AbortController(),
+    orderedReads: opts.orderedReads === true,
     closed: false,
     pending: 0,
   };

@@ -68,7 +68,7 @@ export interface Session {
    * Sends op and resolves with the result f+1 replicas agreed on. Aborting the signal gives up on
    * the request (listeners registered on the signal before this call still see it in report()).
    */
-  submit(op: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+  submit(op: Uint8Array, signal: AbortSignal, readOnly?: boolean): Promise<Uint8Array>;
   /** The request in flight, if any. */
   report(): FlightReport | undefined;
   /** Payload bytes this session wrote to and read from replicas (frame prefixes included). */
@@ -80,7 +80,10 @@ interface Flight {
   readonly reqNo: ReqNo;
   readonly primary: ReplicaId;
   readonly view: number;
-  readonly bytes: Uint8Array;
+  /** The request's wire bytes; replaced when a read-only request falls back to an ordered one (§5.1.3). */
+  bytes: Uint8Array;
+  /** Whether it went out read-only (bytes are re-encoded when the core falls back to ordered). */
+  readonly readOnly: boolean;
   readonly repliedBy: Set<number>;
   broadcast: boolean;
   /** Ends the primary-first phase: success once a result arrives, failure when it did not. */
@@ -199,14 +202,15 @@ function onTick(st: State): void {
     // §4.1: no result in time → the request goes to every replica (the core backs off).
     fl.endPhase?.(false);
     fl.endPhase = undefined;
+    if (req.readOnly !== fl.readOnly) fl.bytes = encodeMessage(req); // the read-only request came back ordered
     broadcast(st, fl);
   }
 }
 
-function submit(st: State, op: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+function submit(st: State, op: Uint8Array, signal: AbortSignal, readOnly: boolean): Promise<Uint8Array> {
   if (st.stopped || signal.aborted) return Promise.reject(new Error('session stopped or aborted'));
   const view = st.core.lastSeenView();
-  const { request, to } = st.core.submit(op, false);
+  const { request, to } = st.core.submit(op, readOnly);
   st.lastReqNo = request.reqNo;
   return new Promise<Uint8Array>((resolve, reject) => {
     const finish = (ok: boolean): void => {
@@ -226,6 +230,7 @@ function submit(st: State, op: Uint8Array, signal: AbortSignal): Promise<Uint8Ar
       primary: to,
       view,
       bytes: encodeMessage(request),
+      readOnly,
       repliedBy: new Set(),
       broadcast: false,
       endPhase: undefined,
@@ -237,7 +242,9 @@ function submit(st: State, op: Uint8Array, signal: AbortSignal): Promise<Uint8Ar
     };
     st.flight = fl;
     signal.addEventListener('abort', onAbort, { once: true });
-    sendFirst(st, fl);
+    // TOCS '02 §5.1.3: a read-only request is multicast to all replicas at once.
+    if (readOnly) broadcast(st, fl);
+    else sendFirst(st, fl);
   });
 }
 
@@ -288,7 +295,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       const t = st.transport.stats();
       return { bytesOut: t.bytesOut, bytesIn: t.bytesIn };
     },
-    submit: (op, signal) => submit(st, op, signal),
+    submit: (op, signal, readOnly = false) => submit(st, op, signal, readOnly),
     async stop() {
       if (st.stopped) return;
       st.stopped = true;
