@@ -68,8 +68,8 @@ export interface ClientHealth {
   /** At least f+1 replicas connected: a result can be accepted (the reply quorum). */
   readonly quorumReachable: boolean;
   /**
-   * At least 2f+1 replicas connected: the cluster can commit an operation (the commit quorum). Every
-   * operation, reads included, is ordered, so this is what "able to serve" means.
+   * At least 2f+1 replicas connected: the cluster can commit an operation (the commit quorum), and an
+   * unordered read can get its 2f+1 matching replies, so this is what "able to serve" means.
    */
   readonly commitQuorumReachable: boolean;
   /** The view the client believes current (vouched for by f+1 replicas). */

@@ -1,6 +1,6 @@
 // HTTP gateway (SPEC D6, issue #4 item 7): a JSON front end for the replicated key-value store,
-// built on the client library. Every operation, reads included, is ordered by the cluster, so
-// answers are linearizable. Endpoints and status codes are listed in docs/CLIENT.md:
+// built on the client library. Writes are ordered by the cluster; a GET is the library's default
+// read-only request (TOCS '02 §5.1.3, docs/PROTOCOL.md §5.2: 2f+1 matching replies, else ordered). Endpoints and status codes are listed in docs/CLIENT.md:
 //   PUT    /kv/:key  {"value": "..."}                 → 200 {"key","value"}
 //   PUT    /kv/:key  {"value": "...", "expected": …}  → 200, or 409 {"error","current"} (compare-and-swap)
 //   GET    /kv/:key                                   → 200 {"key","value"} | 404 {"error":"not found"}
@@ -149,8 +149,8 @@ async function handleKv(client: KvClient, pathname: string, req: IncomingMessage
 }
 
 /**
-^ * Ready: a quorum (2f+1 at n = 3f+1) of replicas connected, so an operation can commit (every operation, reads included, is
- * ordered). f+1 connected replicas can vouch for a result but not make one: a gateway that counted
+^ * Ready: a quorum (2f+1 at n = 3f+1) of replicas connected, so an operation can commit (and an unordered read
+ * can get its 2f+1 matching replies). f+1 connected replicas can vouch for a result but not make one: a gateway that counted
  * those would say "ok" while every write timed out.
  */
 function readiness(client: KvClient): { ready: boolean; reason: string } {

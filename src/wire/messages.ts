@@ -10,7 +10,7 @@ export interface Request {
   readonly client: ClientId;
   readonly reqNo: ReqNo;
   readonly op: Uint8Array;
-  /** When true the request is a read-only query (SPEC A7); not yet used by PBFT ordering. */
+  /** When true the request is a read-only query (SPEC A7): answered without ordering (TOCS '02 §5.1.3, src/service/read.ts). */
   readonly readOnly: boolean;
   readonly sig: Signature;
   /**
