@@ -73,7 +73,11 @@ export function blsVerifyAggregate(publicKeys: readonly Uint8Array[], message: U
   if (publicKeys.length === 0) return false;
   const seen = new Set(publicKeys.map((k) => Buffer.from(k).toString('hex')));
   if (seen.size !== publicKeys.length) return false;
-  return safe(() => publicKeys.every(validKey) && bls.verify(aggregate, bls.hash(message, BLS_SIG_DST), bls.aggregatePublicKeys([...publicKeys])));
+  return safe(() => {
+    const points = publicKeys.map(keyPoint);
+    if (points.some((p) => p === undefined)) return false;
+    return bls.verify(aggregate, bls.hash(message, BLS_SIG_DST), bls.aggregatePublicKeys(points as G1Point[]));
+  });
 }
 
 /** A compact certificate: which replicas signed (bit i of byte ⌊i/8⌋ for replica i) and their aggregate. */
@@ -113,12 +117,27 @@ export function blsVerifyCertificate(keys: readonly Uint8Array[], message: Uint8
   return signing.length >= needed && blsVerifyAggregate(signing, message, cert.signature);
 }
 
-function validKey(publicKey: Uint8Array): boolean {
-  if (publicKey.length !== BLS_PUBLIC_KEY_BYTES) return false;
+type G1Point = ReturnType<typeof G1.fromBytes>;
+
+/** Decoded, subgroup-checked keys by hex (decoding dominates verification otherwise); bounded. */
+const decoded = new Map<string, G1Point>();
+const DECODED_MAX = 4096;
+
+/** The key's point if it is a valid, non-identity G1 point (the identity would make any signature "verify" for it). */
+function keyPoint(publicKey: Uint8Array): G1Point | undefined {
+  if (publicKey.length !== BLS_PUBLIC_KEY_BYTES) return undefined;
+  const hex = Buffer.from(publicKey).toString('hex');
+  const hit = decoded.get(hex);
+  if (hit !== undefined) return hit;
   const p = G1.fromBytes(publicKey);
   p.assertValidity();
-  return !p.is0(); // the identity would make any signature "verify" for it
+  if (p.is0()) return undefined;
+  if (decoded.size >= DECODED_MAX) decoded.clear();
+  decoded.set(hex, p);
+  return p;
 }
+
+const validKey = (publicKey: Uint8Array): boolean => keyPoint(publicKey) !== undefined;
 
 function safe(f: () => boolean): boolean {
   try {
