@@ -1,9 +1,10 @@
 // The client library (SPEC D4, issue #4 item 6): connect(), then put/get/delete/cas against the
 // replicated key-value store. Writes are ordered by the cluster and accepted once f+1 replicas sent
-// matching replies, each MACed for this client (TOCS '02 §4.1, §3.2). A get is by default a read-only
-// request (§5.1.3): multicast, answered by each replica from its executed state without ordering, and
-// accepted on 2f+1 matching replies, else retransmitted as an ordered request; `orderedReads` orders
-// every get instead (docs/CLIENT.md, docs/PROTOCOL.md "Read-only requests").
+// matching replies, each MACed for this client (TOCS '02 §4.1, §3.2). A get is ordered like a write
+// by default; with `orderedReads: false` it is a read-only request (§5.1.3): multicast, answered by
+// each replica from its executed state without ordering, accepted on 2f+1 matching replies, else
+// retransmitted as an ordered request — faster, but linearizable only while no replica is faulty,
+// since writes complete on f+1 replies (docs/CLIENT.md, docs/PROTOCOL.md "Read-only requests").
 //
 // Resilience (cockatiel; docs/CLIENT.md):
 //  - a bulkhead runs one operation at a time (the PBFT client core has one outstanding request)
@@ -54,8 +55,10 @@ export interface ConnectOptions {
   readonly transportLimits?: Partial<TransportLimits>;
   readonly logger?: Logger;
   /**
-   * Order every get through the protocol like a write (default false: a get is a read-only request,
-   * TOCS '02 §5.1.3, falling back to an ordered one when 2f+1 replicas do not agree in time).
+   * Order every get through the protocol like a write (default true: linearizable against up to f
+   * faulty replicas). false: a get is a read-only request (TOCS '02 §5.1.3) answered without ordering
+   * on 2f+1 matching replies, falling back to an ordered one when they do not agree in time —
+   * linearizable only while no replica is faulty (writes complete on f+1 replies; PROTOCOL.md §5.2).
    */
   readonly orderedReads?: boolean;
 }
@@ -241,7 +244,7 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
       backoff: createBackoff(backoff),
     }),
     closer: new AbortController(),
-    orderedReads: opts.orderedReads === true,
+    orderedReads: opts.orderedReads !== false,
     closed: false,
     pending: 0,
   };

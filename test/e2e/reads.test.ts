@@ -19,7 +19,7 @@ test('unordered reads: read-your-writes under concurrent writes and a killed rep
     await waitUntil('all replicas connected', async () => (await Promise.all([0, 1, 2, 3].map((i) => c.status(i)))).every((s) => s !== undefined && s.peers.length === 3));
     const key = loadKeyFile(join(c.dir, CLIENT_KEY_FILE));
     assert.ok(key.ok);
-    const pool = await connectPool({ config: c.config, seed: key.value.seed, size: 6, opTimeoutMs: 30_000 });
+    const pool = await connectPool({ config: c.config, seed: key.value.seed, size: 6, opTimeoutMs: 30_000, orderedReads: false });
     const stale: string[] = [];
     let done = 0;
     const worker = async (w: number): Promise<void> => {
