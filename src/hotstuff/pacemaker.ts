@@ -110,18 +110,36 @@ export function handleTimeout(ctx: Ctx, t: HsTimeout): void {
 }
 
 /**
- * A timeout of an older round: its sender missed the TC that moved this replica on, and its peers
- * resend only their timeouts of the new round, so it would wait alone. Send it the TC (at most once
- * per retransmit period per replica; Jolteon's replicas exchange the highest TC for this, §4).
+ * A timeout of an older round: its sender missed the QC or TC that moved this replica on, and its
+ * peers resend only their timeouts of the new round, so it would wait alone (Jolteon, FC '22 §4: a
+ * replica enters r + 1 on a QC or a TC of r; DiemBFT v4 and aptos-core answer a message from behind
+ * with the sender's sync info, the highest QC and TC). At most once per retransmit period per replica:
+ * - the TC of round ≥ t.round, if this replica holds one;
+ * - else its qc_high of round ≥ t.round, carried by a timeout of qc_high's round. This replica has left
+ *   that round (a QC of r moves it to r + 1) and never votes in it again, so the timeout gives up
+ *   nothing (r_vote is already ≥ it); it is never below a timeout it sent (one timeout round only grows).
+ *   Without it, a QC formed by the next leader that then has nothing to propose reaches nobody: the
+ *   others time out that round forever (seed 17 of `byz sim --protocol hotstuff --seeds 20` stalled so).
  */
 function helpLaggard(ctx: Ctx, t: HsTimeout): void {
   const st = ctx.st;
   const tc = st.lastTc;
-  if (tc === undefined || tc.round < t.round) return;
+  const viaTc = tc !== undefined && tc.round >= t.round;
+  const viaQc = st.highQc.round >= t.round && st.highQc.round >= st.highestTimeoutRound;
+  if (!viaTc && !viaQc) return;
   const last = st.tcSentTick.get(t.replica);
   if (last !== undefined && st.tick - last < st.params.retransmitTicks) return;
   st.tcSentTick.set(t.replica, st.tick);
-  sendTo(ctx, t.replica, sign<HsTc>(ctx, { type: 'hs-tc', round: tc.round, timeouts: tc.timeouts, replica: st.id }));
+  if (viaTc) {
+    sendTo(ctx, t.replica, sign<HsTc>(ctx, { type: 'hs-tc', round: tc.round, timeouts: tc.timeouts, replica: st.id }));
+    return;
+  }
+  const round = st.highQc.round;
+  st.highestTimeoutRound = round;
+  st.lastVotedRound = Math.max(st.lastVotedRound, round);
+  const sync = sign<HsTimeout>(ctx, { type: 'hs-timeout', round, highQc: st.highQc, replica: st.id });
+  persistSafety(ctx);
+  sendTo(ctx, t.replica, sync);
 }
 
 export function handleTc(ctx: Ctx, m: HsTc): void {
