@@ -94,6 +94,7 @@ export function sendTimeout(ctx: Ctx, round: number): void {
   const t = sign<HsTimeout>(ctx, { type: 'hs-timeout', round, highQc: st.highQc, replica: st.id });
   persistSafety(ctx);
   broadcast(ctx, t);
+  st.lastTimeout = { timeout: t, sentTick: st.tick };
   collectTimeout(ctx, t);
 }
 

@@ -56,7 +56,7 @@ export function initialState(opts: HotStuffOptions): HsState {
     blocks: new Map([[genesis.id, genesis]]),
     committedId: genesis.id, committedHeight: 0, committedRound: 0, snapshotHeight: 0,
     commitTarget: undefined, missing: new Map(), fetchCursor: opts.id,
-    votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, persistedSafety: '',
+    votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, lastTimeout: undefined, persistedSafety: '',
   };
 }
 

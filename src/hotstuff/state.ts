@@ -77,6 +77,8 @@ export interface HsState {
   /** Its own last vote and proposal, re-sent each retransmit period while the round has not moved on. */
   lastVote: { readonly vote: HsVote; sentTick: number } | undefined;
   lastProposal: { readonly proposal: HsProposal; sentTick: number } | undefined;
+  /** This replica's timeout of its current round, re-broadcast each retransmit period (vote.ts retransmit). */
+  lastTimeout: { readonly timeout: HsTimeout; sentTick: number } | undefined;
   /** When this replica last sent each lagging replica its TC (bounded by n). */
   readonly tcSentTick: Map<ReplicaId, number>;
   /** The safety record last written (to write it again only when it changed). */

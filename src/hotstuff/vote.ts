@@ -40,9 +40,13 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
 }
 
 /**
- * Retransmission: a lost vote or proposal would cost the round a whole timeout. While this replica is
- * still in the round, it re-sends its vote to the next leader, and a leader its proposal to all, once
- * per retransmit period (the same signed messages: nothing new is said).
+ * Retransmission: a lost vote, proposal or timeout would cost the round a whole (backed-off) timeout.
+ * While this replica is still in the round, it re-sends its vote to the next leader, a leader its
+ * proposal to all, and a replica that timed the round out its timeout to all, once per retransmit
+ * period (the same signed messages: nothing new is said). The timeout's resend matters most: Jolteon
+ * (FC '22 §4) moves a replica on only with 2f + 1 timeouts of its round (a TC), and at n = 3f + 1 with
+ * f crashed every live replica's timeout is needed; without the resend one lost timeout left the next
+ * leader behind for a doubled round timer while the others timed out the round it would propose in.
  */
 export function retransmit(ctx: Ctx): void {
   const st = ctx.st;
@@ -56,6 +60,11 @@ export function retransmit(ctx: Ctx): void {
   if (p !== undefined && p.proposal.round === st.round && st.tick - p.sentTick >= period) {
     p.sentTick = st.tick;
     ctx.out.send.push({ to: 'all', message: p.proposal });
+  }
+  const t = st.lastTimeout;
+  if (t !== undefined && t.timeout.round === st.round && st.tick - t.sentTick >= period) {
+    t.sentTick = st.tick;
+    ctx.out.send.push({ to: 'all', message: t.timeout });
   }
 }
 
