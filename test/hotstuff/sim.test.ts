@@ -41,3 +41,14 @@ test('hotstuff planted bug commitOnOneChain (commit on a one-chain, not Jolteon\
   assert.equal(s.violations[0]?.checker, 'agreement');
   assert.match(s.replay, /--protocol hotstuff .*--planted-bug commitOnOneChain/);
 });
+
+test('hotstuff planted bug weakQuorum (QCs and TCs of f+1, not 2f+1) is caught by the agreement checker', () => {
+  // n=7 split 3 | 4 for a while: with quorums of f+1 = 3 each side certifies a 2-chain with its own
+  // consecutive leaders (0, 1, 2 and 3, 4, 5, 6) and commits a different block at the same height;
+  // with 2f+1 = 5 neither side can, and the same schedule commits every op cleanly once it heals.
+  const o = { replicas: 7, ops: 200, partitions: [{ groups: [[0, 1, 2], [3, 4, 5, 6]], from: 60, to: 3000 }] };
+  clean(o);
+  const s = runSimulation({ ...base, ...o, bugs: ['weakQuorum'] });
+  assert.equal(s.violations[0]?.checker, 'agreement', s.replay);
+  assert.match(s.violations[0]?.detail ?? '', /^seq \d+: replica \d executed batch/);
+});
