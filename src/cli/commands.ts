@@ -37,6 +37,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['bench'], summaries: ['benchmark real replica processes on 127.0.0.1: throughput, latency, CPU, memory, wire bytes (results in bench/results)'], load: async () => (await import('./bench.ts')).registerBench },
   { names: ['evidence'], summaries: ['work with evidence of Byzantine behaviour (SPEC C1)'], load: async () => (await import('./evidence.ts')).registerEvidence },
   { names: ['audit'], summaries: ["work with a replica's audit trail (docs/AUDIT.md)"], load: async () => (await import('./audit.ts')).registerAudit },
+  { names: ['proof'], summaries: ['work with proofs of reads and writes (docs/PROTOCOL.md §4b)'], load: async () => (await import('./proof.ts')).registerProof },
   { names: ['twins'], summaries: ['Twins: run twinned replicas (same id and key) through systematic and random partition/leader scenarios'], load: async () => (await import('./twins.ts')).registerTwins },
   {
     names: ['validate'],
