@@ -133,6 +133,13 @@ import { defineApp, MAX_OP_BYTES } from 'byzantium/app';
 import type { App, HashFn } from 'byzantium/app';
 import { startReplicaNode, runInit, loadReplicaKey } from 'byzantium/node';
 import type { ReplicaNode, ReplicaNodeOptions } from 'byzantium/node';
+import { verify, PROOF_FORMAT } from 'byzantium/light-client';
+import type { Trust, Verdict } from 'byzantium/light-client';
+
+export function checkProof(proof: unknown, trust: Trust): Verdict | typeof PROOF_FORMAT {
+  const v = verify(proof, trust);
+  return v.ok && v.proven.kind === 'read' ? PROOF_FORMAT : v;
+}
 
 export default defineApp((): App => {
   let n = 0;
