@@ -6,7 +6,9 @@ import { verifyProof } from './verify.ts';
 import { nobleCrypto } from './noble.ts';
 
 export type { Trust, Verdict, Proven, LightCrypto } from './verify.ts';
-export type { ProofFile, Claim, ReadClaim, WriteClaim, StateCertificate, CertSignature, MerkleProofJson } from './format.ts';
+export type { ProofFile, Claim, ReadClaim, WriteClaim, StateCertificate, CertSignature, MerkleProofJson, Parsed } from './format.ts';
+export type { VerifyFn } from '../core/crypto-port.ts';
+export type { PublicKey, Signature } from '../core/ids.ts';
 export { PROOF_FORMAT, parseProof } from './format.ts';
 export { verifyProof } from './verify.ts';
 export { nobleCrypto } from './noble.ts';
