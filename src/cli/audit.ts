@@ -65,7 +65,7 @@ function summaryText(s: AuditSummary, config: string): string {
 }
 
 export function registerAudit(program: Command, io: CliIo = processIo): void {
-  const audit = program.command('audit').description("work with a replica's audit trail (docs/AUDIT.md)");
+  const audit = program.command('audit');
   audit
     .command('verify')
     .argument('<dir>', "a replica's audit folder (default <data>/replica-<id>/audit)")

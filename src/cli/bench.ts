@@ -141,7 +141,6 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('benchmark real replica processes on 127.0.0.1: throughput, latency, CPU, memory, wire bytes (results in bench/results)')
     .option('--quick', 'a ~1-minute subset: n=4 in memory and durable, 0-byte ops, closed loop, 3 runs of 7 s')
     .option('--large-values', 'n=4 durable and in memory, 4 clients writing 60 KB values to fresh keys (state grows): throughput and replica RSS')
     .option('--replicas <list>', 'custom sweep: replica counts, e.g. 4,7,10,16', intList(4, 64))

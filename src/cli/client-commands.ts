@@ -135,15 +135,11 @@ export function registerClientCommands(program: Command, io: CliIo = processIo):
     process.exitCode = await runClientCommand(cmd, command.opts<ClientFlags>(), io);
   };
   withClientOptions(program.command('put').argument('<key>').argument('<value>'))
-    .description('store VALUE under KEY (ordered by the cluster)')
     .action((key: string, value: string, _o: unknown, command: Command) => run({ op: 'put', key, value }, command));
   withClientOptions(program.command('get').argument('<key>'))
-    .description('print the value of KEY (a linearizable read, ordered by the cluster); exit 1 if absent')
     .action((key: string, _o: unknown, command: Command) => run({ op: 'get', key }, command));
   withClientOptions(program.command('del').argument('<key>'))
-    .description('delete KEY; exit 1 if it was absent')
     .action((key: string, _o: unknown, command: Command) => run({ op: 'del', key }, command));
   withClientOptions(program.command('cas').argument('<key>').argument('<expected>').argument('<new>'))
-    .description('set KEY to NEW only if it holds EXPECTED; exit 1 if it does not')
     .action((key: string, expected: string, value: string, _o: unknown, command: Command) => run({ op: 'cas', key, expected, value }, command));
 }

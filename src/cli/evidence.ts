@@ -58,7 +58,7 @@ export function runEvidenceVerify(file: string, flags: VerifyFlags, io: CliIo): 
 }
 
 export function registerEvidence(program: Command, io: CliIo = processIo): void {
-  const evidence = program.command('evidence').description('work with evidence of Byzantine behaviour (SPEC C1)');
+  const evidence = program.command('evidence');
   evidence
     .command('verify')
     .argument('<file>', 'an evidence file (JSON, from /evidence or byz sim --evidence-out)')

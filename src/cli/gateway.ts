@@ -29,7 +29,6 @@ const intIn = (min: number, max: number) => (value: string): number => {
 export function registerGateway(program: Command): void {
   program
     .command('gateway')
-    .description('serve the key-value store over HTTP: PUT/GET/DELETE /kv/<key>, GET /health, /readyz, /livez, /metrics')
     .option('--config <file>', 'cluster config', DEFAULT_CLIENT_CONFIG)
     .option('--key <file>', `client private key the pool keys are derived from (default: ${CLIENT_KEY_FILE} next to the config)`)
     .option('--host <host>', 'address to listen on', DEFAULT_GATEWAY_HOST)

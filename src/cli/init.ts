@@ -145,7 +145,6 @@ function describe(s: InitSummary): string {
 export function registerInit(program: Command, io: CliIo = processIo): void {
   program
     .command('init')
-    .description('create a cluster directory: cluster.json and one private key per replica (+ client.key)')
     .option('-n, --replicas <n>', `number of replicas (≥ ${MIN_REPLICAS})`, parseIntArg, DEFAULT_INIT.replicas)
     .requiredOption('-d, --dir <dir>', 'directory to write the cluster into')
     .option('--host <host>', 'host every replica listens on', DEFAULT_INIT.host)

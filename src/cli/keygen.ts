@@ -48,7 +48,6 @@ interface KeygenFlags {
 export function registerKeygen(program: Command, io: CliIo = processIo): void {
   program
     .command('keygen')
-    .description('write a new Ed25519 private key (mode 0600) and print its public key')
     .option('-o, --out <file>', 'where to write the private key', DEFAULT_KEY_FILE)
     .option('-f, --force', 'overwrite an existing key file', false)
     .action((_flags: unknown, cmd: Command) => {

@@ -31,7 +31,6 @@ export interface NodeFlags {
 export function registerNode(program: Command): void {
   program
     .command('node')
-    .description('run one replica of the cluster described by --config')
     .requiredOption('--config <file>', 'cluster config written by `byz init`')
     .requiredOption('--id <n>', 'replica id (its key is replica-<id>.key next to the config)')
     .option('--data <dir>', 'data folder (default: the config folder; the replica uses <dir>/replica-<id>)')

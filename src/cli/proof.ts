@@ -71,7 +71,7 @@ export function runProofVerify(file: string, flags: VerifyFlags, io: CliIo): num
 }
 
 export function registerProof(program: Command, io: CliIo = processIo): void {
-  const proof = program.command('proof').description('work with proofs of reads and writes (docs/PROTOCOL.md §4b)');
+  const proof = program.command('proof');
   proof
     .command('verify')
     .argument('<file>', 'a proof file (JSON)')

@@ -1,14 +1,12 @@
-// `byz sim-demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that heals).
+// `byz sim-demo`: a narrated simulation of a 4-replica cluster (primary, batches, a partition that
+// heals, a view change). Its summary lives in src/cli/commands.ts.
 
 import type { Command } from 'commander';
 import { runDemo } from '../sim/demo.ts';
 
 export function registerSimDemo(program: Command): void {
-  program
-    .command('sim-demo')
-    .description('narrate a deterministic simulation of a 4-replica cluster: batches, a partition, a view change')
-    .action(() => {
-      const summary = runDemo((line) => process.stdout.write(`${line}\n`));
-      process.exitCode = summary.ok ? 0 : 1;
-    });
+  program.command('sim-demo').action(() => {
+    const summary = runDemo((line) => process.stdout.write(`${line}\n`));
+    process.exitCode = summary.ok ? 0 : 1;
+  });
 }

@@ -211,7 +211,6 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 export function registerSim(program: Command): void {
   program
     .command('sim')
-    .description('run a deterministic simulation of a PBFT cluster (or a sweep of seeds with --seeds)')
     .option('--protocol <name>', `ordering protocol: ${PROTOCOL_NAMES.join(', ')}`, DEFAULT_PROTOCOL)
     .option('--replicas <n>', 'number of replicas, n ≥ 4', String(DEFAULT_SIM_OPTIONS.replicas))
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))

@@ -27,7 +27,6 @@ export interface StartFlags {
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run a local cluster: 4 replica processes + HTTP gateway on 127.0.0.1 (data kept in --data)')
     .option('--data <dir>', 'data folder (cluster config, keys, replica state, logs)', 'data')
     .option('--replicas <n>', 'replicas in a NEW cluster (an existing one keeps its size)', '4')
     .option('--base-port <port>', 'first replica port of a NEW cluster', '7000')

@@ -19,7 +19,6 @@ const CLIENTS = 16;
 export function registerTour(program: Command): void {
   program
     .command('demo')
-    .description('a scripted tour of a real 4-replica cluster: load, kill -9 of the primary, view change, restart and catch-up')
     .option('--ops <n>', 'operations to run', String(OPS))
     .action(async (flags: { ops: string }) => {
       const ops = Number(flags.ops);

@@ -142,7 +142,6 @@ export function registerTwins(program: Command): void {
   const c = DEFAULT_TWINS_CONFIG;
   program
     .command('twins')
-    .description('Twins: run twinned replicas (same id and key) through systematic and random partition/leader scenarios')
     .option('--rounds <r>', `rounds of the systematic enumeration, 0 for none (default ${d.rounds})`)
     .option('--random <n>', 'random scenarios per family, after the systematic ones (default 0)')
     .option('--seed <s>', `network/workload seed; first seed of the random scenarios (default ${d.seed})`)

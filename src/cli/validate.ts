@@ -52,7 +52,6 @@ export async function runValidate(flags: ValidateFlags): Promise<number> {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('go / no-go readiness report for a cluster config: config lint, simulator sweeps, a throwaway local cluster (crash recovery, failover, throughput, memory)')
     .option('--config <file>', 'the cluster.json to validate (required)')
     .option('--json', 'print the report as one JSON object')
     .option('--quick', 'small sweeps and short loads (tests, CI; about a minute) instead of the full run (a few minutes)')
