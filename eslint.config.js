@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', '*.js', 'bin/**', 'scripts/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', '*.js', 'bin/**', 'scripts/*.mjs', 'docs/api/**'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -13,6 +13,7 @@ import type { PeerState } from '../protocol/types.ts';
 import type { AccountabilityParams, Symptom } from './params.ts';
 import { MAX_SCORE } from './params.ts';
 
+/** A peer as this replica sees it: suspicion score and state (SPEC C2). */
 export interface PeerStatus {
   readonly replica: ReplicaId;
   readonly score: number;

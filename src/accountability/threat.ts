@@ -12,6 +12,7 @@ import type { PeerStatus } from './suspicion.ts';
 
 export type { ThreatLevel } from '../protocol/types.ts';
 
+/** The threat level (SPEC C4) and the reasons for it, in words. */
 export interface ThreatAssessment {
   readonly level: ThreatLevel;
   readonly reasons: readonly string[];

@@ -19,6 +19,7 @@ import type { GuardedCall } from '../app/guard.ts';
 import { probeApp, probeWorkload } from './probe.ts';
 import { CURRENT_RUNTIME } from '../cli/runtime.ts';
 
+/** An app module loaded from a file, as `--app PATH` loads it. */
 export interface LoadedApp {
   /** The path as given (for messages and replay commands). */
   readonly path: string;
@@ -31,6 +32,7 @@ export interface LoadedApp {
   readonly workload?: WorkloadFn;
 }
 
+/** Options of loadAppModule. */
 export interface LoadOptions {
   /** Hears of each throw the guard caught (the node logs them). */
   readonly onThrow?: (call: GuardedCall, error: unknown) => void;

@@ -8,6 +8,7 @@
 
 import type { App, ExecContext } from './types.ts';
 
+/** The app calls whose throws {@link guardApp} catches. */
 export type GuardedCall = 'execute' | 'query' | 'restore';
 
 /** Wraps `app`; `onThrow` (optional) hears of each caught throw, e.g. to log it. */

@@ -127,6 +127,7 @@ export interface KvApp extends App {
   capture(hash: HashFn): StateCapture;
   stateBytes(): number;
   growth(op: Uint8Array): number;
+  /** A Merkle proof of `key`'s value (or its absence) against `capture(hash).root`. */
   prove(key: string, hash: HashFn): MerkleProof;
 }
 

@@ -4,11 +4,13 @@
 import type { ClientId, Digest, Seq } from '../core/ids.ts';
 import type { HashFn } from '../core/crypto-port.ts';
 
+/** Where an op runs: its sequence number in the total order and the client that sent it. */
 export interface ExecContext {
   readonly seq: Seq;
   readonly client: ClientId;
 }
 
+/** A replicated state machine (docs/APPS.md): every replica runs the same ops in the same order through it, so it must be deterministic. */
 export interface App {
   /** Applies an ordered op; must be deterministic (no clock, randomness or I/O) and never throw on bad ops. */
   execute(op: Uint8Array, ctx: ExecContext): Uint8Array;
@@ -51,6 +53,7 @@ export interface StateCapture {
   encode(): Uint8Array;
 }
 
+/** Makes a fresh app in its initial state (a replica calls it once at start, the simulator once per replica). */
 export type AppFactory = () => App;
 
 /**

@@ -22,6 +22,7 @@ import { processIo } from './keygen.ts';
 import type { CliIo } from './keygen.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 
+/** What {@link runInit} makes: how many replicas, where, on which addresses. */
 export interface InitOptions {
   readonly replicas: number;
   readonly dir: string;
@@ -32,6 +33,7 @@ export interface InitOptions {
   readonly clusterId?: string;
 }
 
+/** What {@link runInit} wrote: the files and the config. */
 export interface InitSummary {
   readonly configPath: string;
   readonly replicaKeyFiles: readonly string[];
@@ -40,6 +42,7 @@ export interface InitSummary {
   readonly config: ClusterConfig;
 }
 
+/** Defaults of `byz init`: 4 replicas on 127.0.0.1, ports from 7000. */
 export const DEFAULT_INIT = { replicas: 4, host: '127.0.0.1', basePort: 7000 } as const;
 
 function existingClusterFiles(dir: string, n: number): string[] {
@@ -82,6 +85,7 @@ function checkFlags(opts: InitOptions): ConfigError[] {
   return out;
 }
 
+/** Creates a cluster directory as `byz init` does: cluster.json and one private key per replica plus client.key (mode 0600); refuses to overwrite unless `force`. */
 export function runInit(opts: InitOptions): Result<InitSummary, ConfigError[]> {
   const n = opts.replicas;
   if (!Number.isSafeInteger(n) || n < MIN_REPLICAS || n > MAX_REPLICAS) {

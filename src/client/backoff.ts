@@ -7,9 +7,12 @@
 import { DelegateBackoff, ExponentialBackoff, decorrelatedJitterGenerator, noJitterGenerator } from 'cockatiel';
 import type { IBackoffFactory, IRetryBackoffContext } from 'cockatiel';
 
+/** The retry backoff sequences a client can use ({@link BackoffOptions.kind}). */
 export const BACKOFF_KINDS = ['exponential', 'linear', 'fibonacci'] as const;
+/** One of {@link BACKOFF_KINDS}. */
 export type BackoffKind = (typeof BACKOFF_KINDS)[number];
 
+/** How long a client waits between tries while fewer than f+1 replicas are connected (ConnectOptions.retryBackoff). */
 export interface BackoffOptions {
   readonly kind: BackoffKind;
   /** First delay, ms. */
@@ -20,6 +23,7 @@ export interface BackoffOptions {
   readonly jitter?: boolean;
 }
 
+/** Default retry backoff: exponential from 20 ms up to 500 ms, with jitter. */
 export const DEFAULT_BACKOFF: BackoffOptions = { kind: 'exponential', initialMs: 20, maxMs: 500, jitter: true };
 
 type Ctx = IRetryBackoffContext<unknown>;

@@ -32,6 +32,7 @@ import type { BackoffOptions } from './backoff.ts';
 import { DEFAULT_BACKOFF, backoffProblems, createBackoff } from './backoff.ts';
 import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
 
+/** What {@link connect} needs: the cluster config and the client's key, and optional tuning. */
 export interface ConnectOptions {
   readonly config: ClusterConfig;
   /** The client's 32-byte Ed25519 seed; its public key is the client id. */
@@ -52,7 +53,9 @@ export interface ConnectOptions {
   readonly retryBackoff?: BackoffOptions;
   /** First request number (default: the wall clock in microseconds). */
   readonly firstReqNo?: number;
+  /** Overrides of the connection limits (frame and queue sizes, rates; docs/TRANSPORT.md). */
   readonly transportLimits?: Partial<TransportLimits>;
+  /** Where the client logs (default: none). */
   readonly logger?: Logger;
   /**
    * Order every get through the protocol like a write (default true: linearizable against up to f
@@ -63,6 +66,7 @@ export interface ConnectOptions {
   readonly orderedReads?: boolean;
 }
 
+/** A snapshot of what the client can reach, from {@link KvClient.health}. */
 export interface ClientHealth {
   readonly n: number;
   readonly f: number;
@@ -93,7 +97,9 @@ export interface KvClient {
   delete(key: string): Promise<Uint8Array | null>;
   /** Sets key to value only if it holds `expected` (null: only if absent). */
   cas(key: string, expected: Value | null, value: Value): Promise<CasResult>;
+  /** What the client can reach now (connections, quorums, view, breakers); no network traffic. */
   health(): ClientHealth;
+  /** Closes the connections; operations still running or queued fail with code `closed`. */
   close(): Promise<void>;
 }
 
@@ -107,7 +113,9 @@ export interface ByzClient extends KvClient {
   invoke(op: Uint8Array): Promise<Uint8Array>;
 }
 
+/** Default deadline of one operation, ms ({@link ConnectOptions.opTimeoutMs}). */
 export const DEFAULT_OP_TIMEOUT_MS = 10_000;
+/** Default number of operations that may wait behind the running one ({@link ConnectOptions.maxQueuedOps}). */
 export const DEFAULT_MAX_QUEUED_OPS = 64;
 
 class TooFewConnected extends Error {}

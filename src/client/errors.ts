@@ -11,8 +11,10 @@
  * - overloaded: too many operations were already queued on this client.
  */
 export const CLIENT_ERROR_CODES = ['no-quorum', 'timeout', 'rejected', 'closed', 'bad-request', 'overloaded'] as const;
+/** Why an operation failed: one of {@link CLIENT_ERROR_CODES}. */
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
+/** The one error class the client throws; `code` says why, the message says it in words. */
 export class ByzClientError extends Error {
   readonly code: ClientErrorCode;
 
@@ -23,4 +25,5 @@ export class ByzClientError extends Error {
   }
 }
 
+/** Whether `e` is a {@link ByzClientError}. */
 export const isByzClientError = (e: unknown): e is ByzClientError => e instanceof ByzClientError;

@@ -10,11 +10,13 @@ import { decodeRefusal } from '../service/quota.ts';
 /** A value as given by the caller: a string is stored as its UTF-8 bytes. */
 export type Value = string | Uint8Array;
 
+/** The result of a put. */
 export interface PutResult {
   /** The value the key held before, or null if it was absent. */
   readonly previous: Uint8Array | null;
 }
 
+/** The result of a compare-and-swap: applied (with the value replaced) or not (with the value found). */
 export type CasResult =
   /** The key held `expected` and now holds the new value. */
   | { readonly ok: true; readonly previous: Uint8Array | null }
@@ -24,6 +26,7 @@ export type CasResult =
 const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** A value's bytes: a string's UTF-8 encoding, or the bytes themselves. */
 export const toBytes = (v: Value): Uint8Array => (typeof v === 'string' ? encoder.encode(v) : v);
 
 /** The bytes as a string if they are valid UTF-8, else undefined. */

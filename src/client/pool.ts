@@ -12,6 +12,7 @@ import type { BreakerState } from './session.ts';
 import { connect } from './client.ts';
 import type { ByzClient, ClientHealth, ConnectOptions, KvClient } from './client.ts';
 
+/** What {@link connectPool} needs: {@link ConnectOptions} and the number of member clients. */
 export interface PoolOptions extends Omit<ConnectOptions, 'firstReqNo'> {
   /** Number of member clients, 1–64 (default 4). */
   readonly size?: number;
@@ -23,7 +24,9 @@ export interface ByzClientPool extends KvClient {
   readonly ids: readonly ClientId[];
 }
 
+/** Default number of member clients of a pool. */
 export const DEFAULT_POOL_SIZE = 4;
+/** Most member clients a pool may have. */
 export const MAX_POOL_SIZE = 64;
 
 /** The seed of pool member `index`: sha256(seed ‖ index as 4 bytes big-endian). */
@@ -57,6 +60,7 @@ function mergeHealth(all: readonly ClientHealth[]): ClientHealth {
   };
 }
 
+/** Connects `size` clients whose seeds derive from one seed ({@link memberSeed}) and spreads operations over them, so independent operations run concurrently. */
 export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
   const size = opts.size ?? DEFAULT_POOL_SIZE;
   if (!Number.isSafeInteger(size) || size < 1 || size > MAX_POOL_SIZE) {

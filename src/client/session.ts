@@ -55,6 +55,7 @@ export interface FlightReport {
   readonly broadcast: boolean;
 }
 
+/** A replica's circuit breaker as the client sees it: closed (in use), open (skipped as first target after consecutive failures), half-open (being tried again), isolated (held open). */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 
 export interface Session {

@@ -12,13 +12,17 @@ import { parseClusterConfig } from './validate.ts';
 import type { ConfigError } from './validate.ts';
 import type { ClusterConfig } from './schema.ts';
 
+/** File name of the cluster config in a cluster directory (`byz init`). */
 export const CLUSTER_FILE = 'cluster.json';
+/** File name of the client key in a cluster directory (`byz init`). */
 export const CLIENT_KEY_FILE = 'client.key';
 /** Largest cluster.json read (a 256-replica config with a large client list fits easily). */
 export const MAX_CONFIG_FILE_BYTES = 16 * 1024 * 1024;
 
+/** File name of replica `id`'s private key in a cluster directory (`byz init`). */
 export const replicaKeyFile = (id: number): string => `replica-${id}.key`;
 
+/** A key pair as read from a key file. */
 export interface KeyMaterial {
   /** The 32-byte private seed. */
   readonly seed: Uint8Array;
@@ -73,6 +77,7 @@ export function loadClusterConfig(path: string): Result<ClusterConfig, ConfigErr
   return parseClusterConfig(raw);
 }
 
+/** The text of a cluster.json for `config` (pretty-printed JSON, trailing newline); parseClusterConfig reads it back. */
 export function serializeClusterConfig(config: ClusterConfig): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }

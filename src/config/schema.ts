@@ -183,10 +183,14 @@ export const clusterConfigSchema = z.strictObject({
   slo: sloSchema.prefault({}),
 });
 
+/** One replica of a cluster config: its id, host, ports and public key. */
 export type ReplicaConfig = z.output<typeof replicaSchema>;
+/** One allowed client of a cluster config: its public key and an optional name. */
 export type ClientEntry = z.output<typeof clientEntrySchema>;
+/** Protocol parameters of a cluster config (timers, batching, checkpoints; docs/OPERATIONS.md), defaults filled in. */
 export type ConfigParams = z.output<typeof paramsSchema>;
 export type RateLimit = z.output<typeof rateSchema>;
+/** Resource limits of a cluster config (docs/LIMITS.md), defaults filled in. */
 export type ConfigLimits = z.output<typeof limitsSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
 export type TransportEncryptionMode = (typeof TRANSPORT_ENCRYPTION_MODES)[number];
@@ -195,8 +199,9 @@ export type ClusterConfig = Omit<z.output<typeof clusterConfigSchema>, 'clusterI
 /** What may be written in the file (params, limits and their fields are optional). */
 export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
 
-/** Default params and limits, as a config file would spell them out. */
+/** Default protocol parameters, as a config file would spell them out. */
 export const DEFAULT_CONFIG_PARAMS: ConfigParams = paramsSchema.parse({});
+/** Default resource limits, as a config file would spell them out. */
 export const DEFAULT_CONFIG_LIMITS: ConfigLimits = limitsSchema.parse({});
 export const DEFAULT_SLO: SloConfig = sloSchema.parse({});
 

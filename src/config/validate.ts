@@ -25,6 +25,7 @@ import {
 } from './schema.ts';
 import type { ClusterConfig, ConfigParams } from './schema.ts';
 
+/** One problem with a cluster config, a key file or a command-line value. */
 export interface ConfigError {
   /** Where the problem is: a field path such as `replicas[2].port`, or the file name. */
   readonly path: string;

@@ -3,6 +3,7 @@
 
 import type { Digest, PublicKey, Signature } from './ids.ts';
 
+/** The cluster's hash function (SHA-256 in a real node): bytes in, a 32-byte digest out. */
 export type HashFn = (data: Uint8Array) => Digest;
 
 export interface Signer {
@@ -16,6 +17,7 @@ export interface Signer {
   mac(peer: PublicKey, data: Uint8Array): Signature;
 }
 
+/** Checks a signature (Ed25519 in a real node) by public key over the signed bytes; true only if it is valid. */
 export type VerifyFn = (key: PublicKey, data: Uint8Array, sig: Signature) => boolean;
 
 export interface CryptoSuite {

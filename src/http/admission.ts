@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Refusal } from './serve.ts';
 
+/** Bounds of a replica's or gateway's HTTP status port (docs/LIMITS.md). */
 export interface StatusPortLimits {
   /** /metrics is re-rendered at most once per this many ms; scrapes in between get the cached text. */
   readonly metricsCacheMs: number;

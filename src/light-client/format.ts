@@ -7,6 +7,7 @@ import type { Digest } from '../core/ids.ts';
 import { fromHex } from '../core/ids.ts';
 import { MAX_REPLICAS } from '../core/limits.ts';
 
+/** The `format` field of a proof file of this version (docs/PROTOCOL.md §4b). */
 export const PROOF_FORMAT = 'byzantium-proof/1';
 /** Most sibling hashes a Merkle proof can carry (256-bit paths). */
 const MAX_DEPTH = 256;
@@ -29,6 +30,7 @@ export interface StateCertificate {
 export interface ReadClaim { readonly kind: 'read'; readonly key: string; readonly merkle: MerkleProofJson }
 /** A write: client's latest reply (reqNo, result) in the client table under clientRoot. */
 export interface WriteClaim { readonly kind: 'write'; readonly client: string; readonly reqNo: number; readonly result: string; readonly merkle: MerkleProofJson }
+/** What a proof file claims: a read or a write. */
 export type Claim = ReadClaim | WriteClaim;
 
 /** A Merkle proof as JSON: bytes as lowercase hex. */
@@ -38,6 +40,7 @@ export interface MerkleProofJson {
   readonly leaf: { readonly path: string; readonly valueHash: string } | null;
 }
 
+/** A proof file (docs/PROTOCOL.md §4b): the cluster it is about, a state certificate and a claim about that state. */
 export interface ProofFile {
   readonly format: typeof PROOF_FORMAT;
   readonly cluster: { readonly clusterId: string; readonly epoch: number; readonly protocol: string };
@@ -45,6 +48,7 @@ export interface ProofFile {
   readonly claim: Claim;
 }
 
+/** A parsed value, or why the input is not one (never a throw: a proof file is hostile input). */
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 const bad = <T>(reason: string): Parsed<T> => ({ ok: false, reason: `malformed proof: ${reason}` });
 

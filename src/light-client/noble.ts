@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { digest, toHex } from '../core/ids.ts';
 import type { LightCrypto } from './verify.ts';
 
+/** SHA-256 and Ed25519 from the noble libraries (pure JavaScript): the light client's crypto in Node and in browsers. */
 export const nobleCrypto: LightCrypto = {
   hash: (data) => digest(toHex(sha256(data))),
   verify: (key, data, sig) => {

@@ -32,6 +32,7 @@ export interface Trust {
   readonly replicaKeys: readonly string[];
 }
 
+/** The hash and signature check the light client uses ({@link nobleCrypto} in Node and browsers). */
 export interface LightCrypto {
   readonly hash: HashFn;
   readonly verify: VerifyFn;
@@ -43,6 +44,7 @@ export type Proven =
   | { readonly kind: 'read'; readonly key: string; readonly present: false }
   | { readonly kind: 'write'; readonly client: string; readonly reqNo: number; readonly result: Uint8Array };
 
+/** The result of {@link verifyProof}: what the proof proves and who signed it, or why it was rejected. */
 export type Verdict =
   | { readonly ok: true; readonly seq: number; readonly signers: readonly number[]; readonly proven: Proven; readonly cluster: ProofFile['cluster'] }
   | { readonly ok: false; readonly reason: string };

@@ -6,12 +6,14 @@ import { pino } from 'pino';
 import type { DestinationStream, LevelWithSilent, Logger } from 'pino';
 
 export type { Logger } from 'pino';
+/** A pino log level, or `silent`. */
 export type LogLevel = LevelWithSilent;
 
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const LOG_LEVEL_ENV = 'BYZ_LOG_LEVEL';
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
+/** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Component name, logged as `name`. */
   readonly name: string;
@@ -40,6 +42,7 @@ export function resolveLogLevel(level: LogLevel | undefined, env: Readonly<Recor
   return fromEnv;
 }
 
+/** A pino logger: JSON lines (or short human lines with `pretty`) at the level from the option, BYZ_LOG_LEVEL or `info`. */
 export function createLogger(opts: LoggerOptions): Logger {
   const level = resolveLogLevel(opts.level, opts.env ?? process.env);
   const base: Record<string, unknown> = { pid: process.pid, hostname: hostname() };

@@ -24,6 +24,7 @@ export interface NodeMetricOptions {
   readonly processMetrics?: boolean;
 }
 
+/** The Prometheus metrics of one replica (docs/METRICS.md), in their own registry. */
 export interface NodeMetrics {
   readonly registry: Registry;
   /** Client operations executed (byz_committed_ops_total). */

@@ -50,6 +50,7 @@ import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/adm
 import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
 
+/** What {@link startReplicaNode} needs: the cluster, which replica this is and its key, where its data lives, and optional parts. */
 export interface ReplicaNodeOptions {
   readonly config: ClusterConfig;
   readonly id: number;
@@ -78,13 +79,17 @@ export interface ReplicaNodeOptions {
   readonly audit?: AuditOptions | false;
 }
 
+/** A running replica: its id, metrics and status, and a way to stop it. */
 export interface ReplicaNode {
   readonly id: ReplicaId;
   readonly metrics: NodeMetrics;
+  /** The replica's state now (view, sequence numbers, peers, accountability), as its /status page shows it. */
   status(): NodeStatus;
+  /** Stops the replica: closes its connections, flushes its audit trail and closes its storage. */
   stop(): Promise<void>;
 }
 
+/** A replica's status: the protocol's view of itself plus the node's connections, storage and accountability. */
 export interface NodeStatus extends ReplicaStatus {
   readonly peers: number[];
   readonly clients: number;
@@ -94,6 +99,7 @@ export interface NodeStatus extends ReplicaStatus {
   readonly accountability: NodeAccountability;
 }
 
+/** What a replica knows about its peers' behaviour (SPEC C1–C4). */
 export interface NodeAccountability {
   readonly threat: AccountabilityStatus['threat'];
   readonly peers: AccountabilityStatus['peers'];
@@ -102,6 +108,7 @@ export interface NodeAccountability {
   readonly quarantinedDrops: number;
 }
 
+/** Starts one replica in this process: recovers its state from storage, listens on its port, connects to its peers. */
 export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<ReplicaNode> {
   const who = checkIdentity(opts);
   const log = opts.logger ?? createLogger({ name: 'byz-node', replica: String(opts.id) });

@@ -12,6 +12,7 @@ import {
   MAX_PENDING_HANDSHAKES,
 } from '../core/limits.ts';
 
+/** A token bucket: a sustained rate and a burst. */
 export interface RateLimit {
   /** Sustained frames per second. */
   readonly perSecond: number;
@@ -19,6 +20,7 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+/** Bounds of a connection (SPEC B4; docs/TRANSPORT.md lists them and their defaults). */
 export interface TransportLimits {
   /** Largest frame accepted from (and sent to) a replica, and accepted by a client from a replica. */
   readonly maxFrameBytes: number;

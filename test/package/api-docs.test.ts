@@ -1,6 +1,7 @@
 // The API reference (issue 15 item 1): TypeDoc documents every public entry point of package.json
-// "exports" without a warning (a public type that is not exported, a broken {@link}), and a planted
-// broken link makes the check fail — so the reference cannot silently rot.
+// "exports" without a warning (a public type that is not exported, an exported symbol without a doc
+// comment, a broken {@link}), and a planted broken link and a planted undocumented export make the
+// check fail — so the reference cannot silently rot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,9 +20,10 @@ test('npm run docs:api -- --check: every exported entry point documents without 
   assert.match(r.stdout, new RegExp(`API reference: ${typed.size} entry points, no warnings`));
 });
 
-test('a planted broken {@link} fails the check, naming the link', () => {
+test('a planted broken {@link} and an undocumented export fail the check, naming each', () => {
   const dir = join(root, 'test', 'package', 'fixtures', 'api-docs');
   const r = run('--check', '--entry', join(dir, 'broken.ts'), '--tsconfig', join(dir, 'tsconfig.json'));
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /NoSuchThing/);
+  assert.match(r.stdout + r.stderr, /undocumented .*does not have any documentation/);
 });
