@@ -1,7 +1,11 @@
 // Which ingress rejection on an authenticated replica link is which suspicion symptom (SPEC C2).
-// The link is authenticated (the transport handshake, or the simulator's sender), so a message that
-// fails ingress there is the peer's fault — but not provable to a third party (no valid signature
-// binds the peer to those bytes), hence suspicion and not evidence.
+// A message that fails ingress is the peer's fault only if nobody else can have changed its bytes:
+// the link must authenticate every frame (an encrypted link seals each frame with an AEAD bound to
+// the peer's key, docs/TRANSPORT.md; the simulator's links unless --corrupt flips bits on them). A
+// plain TCP link authenticates the peer once, at the handshake: a flipped bit or an on-path attacker
+// injecting bytes looks exactly like a lying sender, so there a rejection is counted, never blamed.
+// Even on an integrity-protected link it is not provable to a third party (no valid signature binds
+// the peer to those bytes), hence suspicion and not evidence.
 
 import type { DropReason } from '../core/drops.ts';
 import type { Symptom } from './params.ts';
@@ -16,7 +20,10 @@ const BY_REASON: Partial<Readonly<Record<DropReason, Symptom>>> = {
   'sender-mismatch': 'sender-mismatch',
 };
 
-/** The symptom for an ingress drop of a message received on a peer's own link, if it is one. */
-export function symptomOfIngressDrop(reason: DropReason): Symptom | undefined {
-  return BY_REASON[reason];
+/**
+ * The symptom for an ingress drop of a message received on a peer's own link, if it is one: only
+ * when `linkIntegrity` (every frame authenticated, see above); undefined on a plain link.
+ */
+export function symptomOfIngressDrop(reason: DropReason, linkIntegrity: boolean): Symptom | undefined {
+  return linkIntegrity ? BY_REASON[reason] : undefined;
 }

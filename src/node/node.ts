@@ -119,7 +119,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const transport = buildTransport(opts.config, who, log);
   const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit);
   const life = { stopping: false };
-  routeInbound(who, transport, driver, metrics, life);
+  routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config));
   await listen(opts, who, transport, storage);
   const ticker = setInterval(() => driver.push({ type: 'tick' }), opts.config.params.tickMs);
   const status = (): NodeStatus => ({
@@ -274,7 +274,7 @@ function countedVerify(metrics: NodeMetrics): VerifyFn {
 }
 
 /** Step 5: what arrives goes through ingress into the driver; rejections are counted drops. */
-function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }): void {
+function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }, linkIntegrity: boolean): void {
   const ingress = createIngress({
     n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain,
     requestAuth: who.requestAuth, self: { id: who.id, signer: who.signer },
@@ -285,8 +285,9 @@ function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver
     const input = admit(ingress, from, payload);
     if (typeof input === 'string') {
       metrics.messagesDropped.inc({ reason: input });
-      // On a replica's authenticated link a rejected message is that replica's fault (SPEC C2).
-      const symptom = from.kind === 'replica' ? symptomOfIngressDrop(input) : undefined;
+      // On a replica's link that authenticates every frame (encrypted), a rejected message is that
+      // replica's fault (SPEC C2); on a plain TCP link anyone on the path could have sent the bytes.
+      const symptom = from.kind === 'replica' ? symptomOfIngressDrop(input, linkIntegrity) : undefined;
       if (symptom !== undefined && from.kind === 'replica') driver.push({ type: 'symptom', replica: from.id, symptom });
       return;
     }

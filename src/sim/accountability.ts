@@ -20,9 +20,9 @@ import type { SigningDomain } from '../wire/domain.ts';
 import type { Violation } from './checkers.ts';
 import type { SimCore } from './core.ts';
 
-/** The symptom input for an ingress drop on `from`'s link (the simulator's links are authenticated). */
-export function symptomInput(from: ReplicaId, reason: DropReason): AccountableInput | undefined {
-  const symptom = symptomOfIngressDrop(reason);
+/** The symptom input for an ingress drop on `from`'s link (authenticated; integrity unless --corrupt). */
+export function symptomInput(from: ReplicaId, reason: DropReason, linkIntegrity: boolean): AccountableInput | undefined {
+  const symptom = symptomOfIngressDrop(reason, linkIntegrity);
   return symptom === undefined ? undefined : { type: 'symptom', replica: from, symptom };
 }
 

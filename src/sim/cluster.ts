@@ -86,6 +86,8 @@ export interface Cluster {
   readonly clientByKey: ReadonlyMap<ClientId, SimClient>;
   /** Cores run inside the accountability layer, which hears the symptoms ingress sees. */
   readonly accountable: boolean;
+  /** Nothing changes a message on its link (no --corrupt): an ingress rejection is its sender's doing. */
+  readonly linkIntegrity: boolean;
   /** A fresh ingress for a replica (after a restart its caches are gone). */
   readonly makeIngress: (id: ReplicaId) => Ingress;
   readonly network: Network;
@@ -246,6 +248,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
     clients,
     clientByKey: new Map(clients.map((c) => [c.core.id, c] as const)),
     accountable: s.accountable,
+    linkIntegrity: (s.network.corrupt ?? 0) === 0,
     makeIngress,
     network: createNetwork({ replicas: replicas.length, ...s.network }, netPrng),
     clientPrng,

@@ -51,7 +51,7 @@ function groupByReceiver(envs: readonly Envelope[]): Map<NodeId, Envelope[]> {
 
 /** Decodes and verifies what arrived for a replica node (ingress), dropping bad bytes with their reason. */
 function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): AccountableInput[] {
-  const { network: net, replicas, accountable } = ctx.cluster;
+  const { network: net, replicas, accountable, linkIntegrity } = ctx.cluster;
   const inputs: AccountableInput[] = [];
   for (const e of envs) {
     if (e.channel === 'request') {
@@ -65,8 +65,9 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
       if (v.ok) inputs.push({ type: 'message', message: v.value });
       else {
         net.countDrop(`ingress:${v.error}`);
-        // The simulator's links are authenticated: what fails ingress on one is its sender's fault (C2).
-        const symptom = accountable ? symptomInput(from, v.error) : undefined;
+        // The simulator's links are authenticated: what fails ingress on one is its sender's fault
+        // (C2) — unless bits are flipped on the way (--corrupt), when nobody can tell who changed them.
+        const symptom = accountable ? symptomInput(from, v.error, linkIntegrity) : undefined;
         if (symptom !== undefined) inputs.push(symptom);
       }
     } else {

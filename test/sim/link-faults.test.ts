@@ -24,6 +24,16 @@ for (const seed of [1, 2, 3]) {
   });
 }
 
+test('--corrupt: a rejected message on a link that flips bits is counted, never blamed on its sender (no suspicion)', () => {
+  // Before link integrity was taken into account this exact run ended with all three other replicas
+  // suspected and threat level "critical" (docs/SIMULATOR.md, "Corrupted links and blame").
+  const s = runSimulation(opts({ seed: 3, corrupt: 0.05, queueMax: 5, loss: 0.02 }));
+  assert.deepEqual(s.violations, []);
+  const ingressDrops = Object.entries(s.messages.dropped).filter(([k]) => k.startsWith('ingress:')).reduce((a, [, v]) => a + v, 0);
+  assert.ok(ingressDrops > 100, `ingress dropped ${ingressDrops} corrupted copies`);
+  assert.equal(s.threat?.level, 'low', `threat ${JSON.stringify(s.threat)}`);
+});
+
 test('--queue-max 3 with loss: links overflow, the run still commits every op with no violation', () => {
   const s = runSimulation(opts({ seed: 4, queueMax: 3, loss: 0.02 }));
   assert.deepEqual(s.violations, []);
