@@ -39,6 +39,12 @@ export function netnsUnavailable(): string | undefined {
   const r = ip(['netns', 'add', probe]);
   if (!r.ok) return `this kernel or sandbox refuses \`ip netns add\`: ${r.out}`;
   ip(['netns', 'del', probe]);
+  const link = ip(['link', 'add', probe.slice(0, 15), 'type', 'veth', 'peer', 'name', `bzp${process.pid}`.slice(0, 15)]);
+  if (!link.ok) return `this kernel or sandbox refuses veth pairs (\`ip link add … type veth\`): ${link.out}`;
+  ip(['link', 'del', probe.slice(0, 15)]);
+  const br = ip(['link', 'add', probe.slice(0, 15), 'type', 'bridge']);
+  if (!br.ok) return `this kernel or sandbox refuses bridges (\`ip link add … type bridge\`): ${br.out}`;
+  ip(['link', 'del', probe.slice(0, 15)]);
   return undefined;
 }
 
