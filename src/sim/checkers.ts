@@ -10,18 +10,25 @@
 //                     client table) is the same (§4.3): executing one history gives one state. The
 //                     application is what makes it hold, so this is how a non-deterministic app
 //                     (`--app`, docs/APPS.md) is caught even when its replies still match.
+//   forensics       — when agreement breaks (only possible beyond f), the two decisions' commit
+//                     certificates name the culprits (src/accountability/forensics.ts): at least
+//                     f+1, each with equivocation evidence, and no honest replica (judgeForensics).
 // Linearizability of what clients observed is in linearizability.ts, "durable before sent" in
 // contradiction.ts, liveness in liveness.ts; 'assertion' is the core's own assertion failing (step.ts).
 
 import type { ClientId, Digest, ReplicaId, Seq } from '../core/ids.ts';
-import type { ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
+import type { Committed, ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
+import { forensics } from '../accountability/forensics.ts';
+import type { ForensicReport } from '../accountability/forensics.ts';
 
-export type CheckerName = 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability' | 'left-behind';
+export type CheckerName = 'forensics' | 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability' | 'left-behind';
 
 export interface Violation {
   readonly checker: CheckerName;
   readonly tick: number;
   readonly detail: string;
+  /** An agreement violation's forensics: who signed both conflicting decisions. */
+  readonly forensics?: ForensicReport;
 }
 
 /** The agreed history, built from the first replica to execute each seq. */
@@ -32,6 +39,8 @@ export interface HistoryEntry {
   readonly firstReplica: ReplicaId;
   /** The first replica's state digest after seq, when seq is a checkpoint. */
   readonly stateDigest?: Digest;
+  /** What the first replica's protocol decided (its commit certificate), for forensics. */
+  readonly committed: Committed;
 }
 
 export interface SafetyChecker {
@@ -105,8 +114,12 @@ const sameRequests = (a: readonly ExecutedRequest[], b: readonly ExecutedRequest
 /** §4.2: the batch at a seq is the one the first replica to execute it executed. */
 function agreement(agreed: HistoryEntry, r: ReplicaId, b: ExecutedBatch, tick: number): Violation | undefined {
   if (agreed.digest !== b.digest) {
-    const detail = `seq ${b.seq}: replica ${r} executed batch ${short(b.digest)} but replica ${agreed.firstReplica} executed ${short(agreed.digest)}`;
-    return { checker: 'agreement', tick, detail };
+    const report = forensics(agreed.committed, b.committed);
+    const blame = report.resolved
+      ? `forensics: replicas ${report.culprits.map((e) => e.accused).join(', ')} signed COMMITs for both (equivocation evidence)`
+      : `forensics unresolved: ${report.reason}`;
+    const detail = `seq ${b.seq}: replica ${r} executed batch ${short(b.digest)} but replica ${agreed.firstReplica} executed ${short(agreed.digest)}; ${blame}`;
+    return { checker: 'agreement', tick, detail, forensics: report };
   }
   if (!sameRequests(agreed.executed, b.executed)) {
     const detail = `seq ${b.seq}: replica ${r} executed ${b.executed.length} request(s) of the batch, replica ${agreed.firstReplica} executed ${agreed.executed.length} (histories diverge)`;
@@ -179,7 +192,7 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
         const violation = agreement(agreed, r, b, tick);
         return violation === undefined ? {} : { violation };
       }
-      const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r, ...(b.stateDigest === undefined ? {} : { stateDigest: b.stateDigest }) };
+      const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r, committed: b.committed, ...(b.stateDigest === undefined ? {} : { stateDigest: b.stateDigest }) };
       history.set(b.seq, first);
       highest = Math.max(highest, b.seq);
       return { first };
@@ -197,4 +210,19 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
     agreed: (s) => history.get(s)?.digest,
     lastExecuted: (r) => replicas.get(r)?.lastExecuted ?? 0,
   };
+}
+
+/**
+ * Judges an agreement violation's forensics (CCS '21 accountable safety): a resolved report must
+ * name at least f+1 replicas and only Byzantine ones; an unresolved one is not judged (its reason is
+ * in the agreement violation's detail).
+ */
+export function judgeForensics(v: Violation, f: number, isHonest: (id: number) => boolean): Violation | undefined {
+  const report = v.forensics;
+  if (report === undefined || !report.resolved) return undefined;
+  const named = report.culprits.map((e) => e.accused);
+  const framed = named.filter((id) => isHonest(id));
+  if (framed.length > 0) return { checker: 'forensics', tick: v.tick, detail: `seq ${report.seq}: forensics named honest replica(s) ${framed.join(', ')} (SPEC C5)` };
+  if (named.length < f + 1) return { checker: 'forensics', tick: v.tick, detail: `seq ${report.seq}: forensics named ${named.length} culprit(s) (${named.join(', ') || 'none'}), fewer than f+1 = ${f + 1}` };
+  return undefined;
 }

@@ -8,6 +8,7 @@
 
 import type { ReplicaId, ReqNo } from '../core/ids.ts';
 import { replicaId } from '../core/ids.ts';
+import { faultsTolerated } from '../core/quorum.ts';
 import type { CoreEvent, Destination, Output } from '../protocol/types.ts';
 import type { ReplicaMessage, Request } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
@@ -15,6 +16,7 @@ import type { AccountableInput } from '../accountability/accountable.ts';
 import type { Cluster, SimClient, SimReplica } from './cluster.ts';
 import { crashReplica } from './cluster.ts';
 import { checkEvidenceEvent, symptomInput } from './accountability.ts';
+import { judgeForensics } from './checkers.ts';
 import type { Envelope, NodeId } from './network.ts';
 import type { StepCtx } from './step-ctx.ts';
 import type { RunCounters } from './summary.ts';
@@ -147,6 +149,7 @@ function observe(ctx: StepCtx, id: ReplicaId, out: Output, honest: boolean): voi
     if (!honest) continue;
     const { first, violation } = ctx.safety.onExecuted(id, batch, tick);
     ctx.record(violation);
+    if (violation !== undefined) ctx.record(judgeForensics(violation, faultsTolerated(ctx.cluster.replicaKeys.length), (x) => ctx.cluster.isHonest(x)));
     if (first === undefined) continue;
     if (first.executed.length > 0) ctx.counters.batches++;
     ctx.counters.requestsOrdered += first.executed.length;

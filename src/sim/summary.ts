@@ -232,7 +232,7 @@ export function buildSummary(o: SimOptions, cluster: Cluster, safety: SafetyChec
  */
 export function checkersRun(livenessChecked: boolean): string[] {
   const liveness = livenessChecked ? ['liveness'] : [];
-  return ['agreement', 'prefix', 'exactly-once', 'state-digest', 'linearizability', 'contradiction', ...liveness, 'accountability', 'assertion'];
+  return ['agreement', 'forensics', 'prefix', 'exactly-once', 'state-digest', 'linearizability', 'contradiction', ...liveness, 'accountability', 'assertion'];
 }
 
 const counts = (r: Readonly<Record<string, number>>): string => {
