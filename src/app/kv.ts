@@ -19,7 +19,7 @@
 import type { App, ExecContext, StateCapture } from './types.ts';
 import { MerkleDict, rootOf } from './merkle-dict.ts';
 import type { MerkleProof, Node } from './merkle.ts';
-import { leaves } from './merkle.ts';
+import { leaves, proveIn } from './merkle.ts';
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
 import {
@@ -119,6 +119,8 @@ function captureOf(hash: HashFn, tree: Node | undefined): StateCapture {
   return {
     root: rootOf(hash, tree),
     encode: () => (bytes ??= encodeTree(tree)),
+    // The captured tree never changes (persistent), so a proof against this root stays valid.
+    prove: (key) => proveIn(hash, tree, key),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import type { ClientId, Digest, Seq } from '../core/ids.ts';
 import type { HashFn } from '../core/crypto-port.ts';
+import type { MerkleProof } from './merkle.ts';
 
 /** Where an op runs: its sequence number in the total order and the client that sent it. */
 export interface ExecContext {
@@ -51,6 +52,12 @@ export interface StateCapture {
   readonly root: Digest;
   /** The captured state's snapshot() bytes, encoded when asked (persistence, state transfer). */
   encode(): Uint8Array;
+  /**
+   * Optional: a Merkle proof (src/app/merkle.ts) of `key`'s value, or its absence, in the captured
+   * state against `root`, for read proofs a light client checks (docs/PROTOCOL.md §4b). Only an app
+   * whose root is such a tree can have it (the KV app: key = the key's UTF-8 bytes).
+   */
+  prove?(key: Uint8Array): MerkleProof;
 }
 
 /** Makes a fresh app in its initial state (a replica calls it once at start, the simulator once per replica). */

@@ -276,6 +276,25 @@ test('slo: defaults, a given objective, and mistakes named by field', () => {
   findError(errorsOf(raw), 'slo.latency', 'did you mean "latencyMs"');
 });
 
+test('proofs.retainCheckpoints: 4 by default, a given policy, and mistakes named by field', () => {
+  const raw = rawOf(goodConfig());
+  const plain = parseClusterConfig(raw);
+  assert.ok(plain.ok);
+  assert.deepEqual(plain.value.proofs, { retainCheckpoints: 4 });
+  raw['proofs'] = { retainCheckpoints: 16 };
+  const given = parseClusterConfig(raw);
+  assert.ok(given.ok);
+  assert.equal(given.value.proofs.retainCheckpoints, 16);
+  raw['proofs'] = { retainCheckpoints: 0 };
+  findError(errorsOf(raw), 'proofs.retainCheckpoints', 'an integer 1–256 checkpoints (kept for proofs) (got 0)');
+  raw['proofs'] = { retainCheckpoints: 1000 };
+  findError(errorsOf(raw), 'proofs.retainCheckpoints', '1–256');
+  raw['proofs'] = { retainCheckpoint: 3 };
+  findError(errorsOf(raw), 'proofs.retainCheckpoint', 'did you mean "retainCheckpoints"');
+  raw['proofs'] = { keep: 3 };
+  findError(errorsOf(raw), 'proofs.keep', 'allowed: retainCheckpoints');
+});
+
 test('transportEncryption: auto by default (off on loopback, on elsewhere), on/off forced, a clear error otherwise', () => {
   const raw = rawOf(goodConfig());
   delete raw['transportEncryption'];

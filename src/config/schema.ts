@@ -130,6 +130,19 @@ export const sloSchema = z.strictObject({
   windowMinutes: intIn(5, 10_080, ' minutes').default(60),
 });
 
+/** Most certified checkpoints a replica may keep for proofs (each holds the trees changed since the one before). */
+export const MAX_RETAINED_CHECKPOINTS = 256;
+
+/**
+ * Proofs a third party can check (docs/PROTOCOL.md §4b): how many stable checkpoints a replica keeps,
+ * with their 2f+1 signed CHECKPOINTs and captured state trees, past log garbage collection, to
+ * answer proof queries at (src/node/proofs.ts). More makes older writes provable, at the memory of
+ * the state changed between the oldest kept and the live state.
+ */
+export const proofsSchema = z.strictObject({
+  retainCheckpoints: intIn(1, MAX_RETAINED_CHECKPOINTS, ' checkpoints (kept for proofs)').default(4),
+});
+
 export const clusterConfigSchema = z.strictObject({
   version: z.literal(CONFIG_VERSION, {
     error: (iss) => (iss.input === undefined ? `is required: must be ${CONFIG_VERSION}` : `must be ${CONFIG_VERSION} (the only config version this build understands; got ${show(iss.input)})`),
@@ -181,6 +194,7 @@ export const clusterConfigSchema = z.strictObject({
   params: paramsSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   slo: sloSchema.prefault({}),
+  proofs: proofsSchema.prefault({}),
 });
 
 /** One replica of a cluster config: its id, host, ports and public key. */
@@ -193,6 +207,8 @@ export type RateLimit = z.output<typeof rateSchema>;
 /** Resource limits of a cluster config (docs/LIMITS.md), defaults filled in. */
 export type ConfigLimits = z.output<typeof limitsSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
+/** The proof retention policy of a cluster config, default filled in. */
+export type ProofsConfig = z.output<typeof proofsSchema>;
 export type TransportEncryptionMode = (typeof TRANSPORT_ENCRYPTION_MODES)[number];
 /** A validated config: the cluster id is always set (given, or derived from the keys in validate.ts). */
 export type ClusterConfig = Omit<z.output<typeof clusterConfigSchema>, 'clusterId'> & { readonly clusterId: string };
@@ -206,7 +222,7 @@ export const DEFAULT_CONFIG_LIMITS: ConfigLimits = limitsSchema.parse({});
 export const DEFAULT_SLO: SloConfig = sloSchema.parse({});
 
 /** Field names allowed in each object of the file, for "unknown field; did you mean …" hints. */
-export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate' | 'slo', readonly string[]>> = {
+export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate' | 'slo' | 'proofs', readonly string[]>> = {
   root: Object.keys(clusterConfigSchema.shape),
   replica: Object.keys(replicaSchema.shape),
   client: Object.keys(clientEntrySchema.shape),
@@ -214,6 +230,7 @@ export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'para
   limits: Object.keys(limitsSchema.shape),
   rate: Object.keys(rateSchema.shape),
   slo: Object.keys(sloSchema.shape),
+  proofs: Object.keys(proofsSchema.shape),
 };
 
 const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);

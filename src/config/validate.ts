@@ -75,6 +75,7 @@ function knownFieldsAt(path: readonly Seg[]): readonly string[] {
   if (a === 'limits' && path.length === 1) return KNOWN_FIELDS.limits;
   if (a === 'limits' && (b === 'peer' || b === 'client')) return KNOWN_FIELDS.rate;
   if (a === 'slo' && path.length === 1) return KNOWN_FIELDS.slo;
+  if (a === 'proofs' && path.length === 1) return KNOWN_FIELDS.proofs;
   return [];
 }
 

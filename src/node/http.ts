@@ -17,6 +17,8 @@ import { statusPage } from '../status/page.ts';
 import type { StatusPage } from '../status/page.ts';
 import { localView, parseStatus } from '../status/view.ts';
 import type { ClusterIdentity, CommitCounters, Timed } from '../status/view.ts';
+import type { CertifiedStates } from './proofs.ts';
+import { proofRoutes } from './proof-routes.ts';
 
 export interface ReplicaHttpStatus {
   readonly peers: readonly number[];
@@ -40,6 +42,8 @@ export interface HttpSources {
   readonly evidenceFile: () => string;
   /** This replica's id and cluster, shown by /status and the status page (default: replica 0 of 4, unnamed). */
   readonly identity?: ClusterIdentity & { readonly self: number };
+  /** Certified states kept for proofs (src/node/proofs.ts): /proof/kv/<key> and /proof/client/<id>; absent: not served. */
+  readonly proofs?: CertifiedStates;
 }
 
 export interface HttpOptions extends HttpSources {
@@ -126,6 +130,7 @@ export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<str
         send(res, 200, JSON.stringify({ key, ...src.localGet(key) }));
       },
     },
+    ...(src.proofs === undefined ? [] : proofRoutes(src.proofs, (res, body) => send(res, 200, body))),
     ...page.routes,
   ];
 }

@@ -43,12 +43,14 @@ import type { Logger } from '../log/logger.ts';
 import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
 import { createRoundObserver } from './observe.ts';
+import type { RoundObserver } from './observe.ts';
 import type { AuditOptions, NodeAudit } from './audit.ts';
 import { openNodeAudit } from './audit.ts';
 import { startHttp } from './http.ts';
 import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/admission.ts';
 import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
+import { CertifiedStates } from './proofs.ts';
 
 /** What {@link startReplicaNode} needs: the cluster, which replica this is and its key, where its data lives, and optional parts. */
 export interface ReplicaNodeOptions {
@@ -117,7 +119,8 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const audit = await closingOnFailure(storage, () => startAudit(opts, who, core, params, log));
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const transport = buildTransport(opts.config, who, log);
-  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit);
+  const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain);
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs);
   const life = { stopping: false };
   routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config));
   await listen(opts, who, transport, storage);
@@ -130,7 +133,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     storage: storage.kind,
     accountability: nodeAccountability(core.accountability()),
   });
-  const http = await serveHttp(opts, who, { core, app, params, metrics, status, log }, async () => {
+  const http = await serveHttp(opts, who, { core, app, params, metrics, status, log, proofs }, async () => {
     // Undo what started, so a failed start leaves no handle behind (the process can exit).
     clearInterval(ticker);
     await transport.stop();
@@ -238,7 +241,7 @@ function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpT
 }
 
 /** Step 4: the driver (group commit, then release: durable before sent, SPEC D2). */
-function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger, audit: NodeAudit | undefined): NodeDriver<AccountableInput> {
+function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger, audit: NodeAudit | undefined, proofs: CertifiedStates): NodeDriver<AccountableInput> {
   const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
   const fatal = (err: unknown): void => {
@@ -259,9 +262,17 @@ function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storag
       for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
       metrics.messagesOut.inc({ type: 'reply' }, replies.length);
     },
-    observe: createRoundObserver(metrics, log, audit),
+    observe: keepCertified(createRoundObserver(metrics, log, audit), proofs),
     fatal,
   }, { inboxMax: 100_000, roundMax: 4096 });
+}
+
+/** The observer, and each stable checkpoint's certified state kept for proofs (src/node/proofs.ts). */
+function keepCertified(observe: RoundObserver, proofs: CertifiedStates): RoundObserver {
+  return (executed, events, round) => {
+    observe(executed, events, round);
+    for (const ev of events) if (ev.type === 'checkpoint-stable' && ev.certified !== undefined) proofs.add(ev.certified);
+  };
 }
 
 /** Ed25519 verify that counts what it computes (the ingress signature cache answers the rest). */
@@ -314,11 +325,12 @@ interface HttpParts {
   readonly metrics: NodeMetrics;
   readonly status: () => NodeStatus;
   readonly log: Logger;
+  readonly proofs: CertifiedStates;
 }
 
 /** Step 7: /health, /status, /metrics, /evidence and (KV only) /local/kv; `undo` runs if it cannot start. */
 async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpParts, undo: () => Promise<void>): Promise<Server> {
-  const { core, app, params, metrics, status, log } = parts;
+  const { core, app, params, metrics, status, log, proofs } = parts;
   const n = who.keys.length;
   const evidenceFile = (): string =>
     exportEvidenceFile(
@@ -337,7 +349,7 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
     const problem = statusPortLimitsProblem(limits);
     if (problem !== undefined) throw new Error(`status port limits: ${problem}`);
     const identity = { self: Number(who.id), clusterId: who.domain.clusterId, protocol: who.domain.protocol, epoch: who.domain.epoch, n };
-    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, identity, logger: log, limits, ...kv });
+    return await startHttp({ host: who.me.host, port: who.me.httpPort, metrics, status, quorumPeers, evidenceFile, identity, logger: log, limits, proofs, ...kv });
   } catch (e) {
     await undo();
     throw new Error(`cannot serve HTTP on ${who.me.host}:${who.me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);

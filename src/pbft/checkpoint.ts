@@ -106,7 +106,10 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   if (st.lastAssigned < n) st.lastAssigned = n;
   persistStable(ctx.out.persist, st.keys, n, stateDigest, proof, own.snapshot.bytes);
   own.snapshot = releaseBytes(own.snapshot); // on disk now; encoded again only if a peer asks
-  emit(ctx, { type: 'checkpoint-stable', seq: n, stateDigest });
+  // The certificate and the roots it covers, for proofs a light client checks (docs/PROTOCOL.md §4b):
+  // the node keeps a few past this GC (src/node/proofs.ts). No roots: a snapshot read back or received.
+  const roots = own.snapshot.roots;
+  emit(ctx, { type: 'checkpoint-stable', seq: n, stateDigest, ...(roots === undefined ? {} : { certified: { seq: n, stateDigest, certificate: proof, roots } }) });
   // No proposal from here: a caller may be in the middle of installing a view (its O is not logged
   // yet). The dispatcher lets the primary propose after every input, once the step is consistent.
 }

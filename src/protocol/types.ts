@@ -3,7 +3,8 @@
 // The caller must make output.persist durable before any of output.send / output.replies leave the
 // process (SPEC D2, "durable before sent"); the simulator and the node driver both enforce it.
 
-import type { Digest, PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { ClientId, Digest, PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
+import type { MerkleProof } from '../app/merkle.ts';
 import type { VerifyFn } from '../core/crypto-port.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
@@ -52,6 +53,32 @@ export interface ExecutedBatch {
   readonly committed: Committed;
 }
 
+/**
+ * The two roots a state digest commits to (docs/PROTOCOL.md §4a) and Merkle proofs against them, over
+ * a captured (immutable) state: later writes do not change what these answer.
+ */
+export interface StateRoots {
+  readonly appRoot: Digest;
+  readonly clientRoot: Digest;
+  /** A proof of an app key against appRoot; absent for an app without a Merkle state root. */
+  readonly proveApp?: (key: Uint8Array) => MerkleProof;
+  /** A proof of a client's entry in the client table (its last request and result) against clientRoot. */
+  readonly proveClient: (id: ClientId) => MerkleProof;
+}
+
+/**
+ * A state certified by a quorum (docs/PROTOCOL.md §4b): for PBFT the 2f+1 matching signed CHECKPOINT
+ * messages of a stable checkpoint (TOCS '02 §4.3), the roots their digest commits to, and proofs
+ * against them. The node keeps a few past log GC to answer proof queries (src/node/proofs.ts).
+ */
+export interface CertifiedState {
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  /** The signed protocol messages that certify (seq, stateDigest). */
+  readonly certificate: readonly ReplicaMessage[];
+  readonly roots: StateRoots;
+}
+
 /** A peer as the accountability layer sees it (SPEC C2; docs/ACCOUNTABILITY.md). */
 export type PeerState = 'active' | 'suspected' | 'byzantine' | 'offline';
 
@@ -62,7 +89,8 @@ export type CoreEvent =
   | { readonly type: 'drop'; readonly reason: DropReason; readonly from?: ReplicaId; readonly detail?: string }
   | { readonly type: 'view-change-started'; readonly view: View }
   | { readonly type: 'new-view-installed'; readonly view: View; readonly primary: ReplicaId }
-  | { readonly type: 'checkpoint-stable'; readonly seq: Seq; readonly stateDigest: Digest }
+  /** `certified`: what proofs about this state need (absent when the replica holds no roots for it, e.g. right after a state transfer). */
+  | { readonly type: 'checkpoint-stable'; readonly seq: Seq; readonly stateDigest: Digest; readonly certified?: CertifiedState }
   | { readonly type: 'state-transfer-started'; readonly seq: Seq; readonly from: ReplicaId }
   | { readonly type: 'state-transfer-done'; readonly seq: Seq }
   | { readonly type: 'batch-proposed'; readonly seq: Seq; readonly size: number }

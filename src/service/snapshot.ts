@@ -13,9 +13,10 @@ import type { StateCapture } from '../app/types.ts';
 import type { Node } from '../app/merkle.ts';
 import { leaves } from '../app/merkle.ts';
 import { rootOf } from '../app/merkle-dict.ts';
-import { clientDictOf, decodeClientRecord, stateCommitment } from './commitment.ts';
+import { clientDictOf, clientKey, decodeClientRecord, stateCommitment } from './commitment.ts';
+import { proveIn } from '../app/merkle.ts';
 import { purgeExecuted } from './requests.ts';
-import type { PersistOp } from '../protocol/types.ts';
+import type { PersistOp, StateRoots } from '../protocol/types.ts';
 import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
 
 const STATE_MAGIC = 0x42595a32; // "BYZ2": client records carry the quota accounting (quota.ts)
@@ -85,6 +86,8 @@ export interface ServiceSnapshot {
   readonly bytes: Uint8Array;
   /** The state commitment a checkpoint signs (commitment.ts). */
   readonly digest: Digest;
+  /** The roots the digest commits to, with proofs against them (held for a snapshot taken here, not for one read back or received). */
+  readonly roots?: StateRoots;
 }
 
 /** The app's part of a snapshot: its root and its bytes (encoded when asked if the app can). */
@@ -104,8 +107,16 @@ function captureApp(svc: ServiceState): StateCapture {
 export function takeSnapshot(svc: ServiceState): ServiceSnapshot {
   const app = captureApp(svc);
   const clientTree = svc.clientDict.tree(svc.hash);
-  const digest = stateCommitment(svc.hash, app.root, rootOf(svc.hash, clientTree));
-  return lazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)));
+  const clientRoot = rootOf(svc.hash, clientTree);
+  const digest = stateCommitment(svc.hash, app.root, clientRoot);
+  const hash = svc.hash;
+  const roots: StateRoots = {
+    appRoot: app.root,
+    clientRoot,
+    proveClient: (id) => proveIn(hash, clientTree, clientKey(id)),
+    ...(app.prove === undefined ? {} : { proveApp: app.prove.bind(app) }),
+  };
+  return new LazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)), roots);
 }
 
 /** A snapshot whose bytes are already known (read back from disk, or received in a state transfer). */
@@ -118,7 +129,7 @@ export function storedSnapshot(bytes: Uint8Array, digest: Digest): ServiceSnapsh
  * checkpoint's bytes go to disk once, and memory keeps only the shared trees.
  */
 export function releaseBytes(s: ServiceSnapshot): ServiceSnapshot {
-  return s instanceof LazySnapshot ? lazySnapshot(s.digest, s.encode) : s;
+  return s instanceof LazySnapshot ? new LazySnapshot(s.digest, s.encode, s.roots) : s;
 }
 
 class LazySnapshot implements ServiceSnapshot {
@@ -126,13 +137,12 @@ class LazySnapshot implements ServiceSnapshot {
   constructor(
     readonly digest: Digest,
     readonly encode: () => Uint8Array,
+    readonly roots: StateRoots,
   ) {}
   get bytes(): Uint8Array {
     return (this.cached ??= this.encode());
   }
 }
-
-const lazySnapshot = (digest: Digest, encode: () => Uint8Array): ServiceSnapshot => new LazySnapshot(digest, encode);
 
 function clientsOf(tree: Node | undefined): Map<ClientId, ClientRecord> {
   const out = new Map<ClientId, ClientRecord>();

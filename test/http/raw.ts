@@ -29,7 +29,7 @@ export function head(method: string, path: string, extra: readonly string[] = []
 
 /** A route's example with its placeholder filled in: '/kv/<key>' → '/kv/k'. */
 export function concrete(example: string): string {
-  return example.replace(/<[a-z]+>/g, 'k');
+  return example.replace(/<id>/g, 'ab'.repeat(32)).replace(/<[a-z]+>/g, 'k');
 }
 
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];

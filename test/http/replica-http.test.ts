@@ -16,6 +16,28 @@ import { DEFAULT_STATUS_PORT_LIMITS } from '../../src/http/admission.ts';
 import { HTTP_DROP_REASONS } from '../../src/http/serve.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { concrete, head, hostileRequests, rawStatus } from './raw.ts';
+import { CertifiedStates } from '../../src/node/proofs.ts';
+import type { StateRoots } from '../../src/protocol/types.ts';
+import { digest, reqNo, seq } from '../../src/core/ids.ts';
+import { encodeClientRecord } from '../../src/service/commitment.ts';
+import { TEST_DOMAIN } from '../domain.ts';
+
+/** A store holding one certified state whose proofs are empty (or throw): enough to serve (or fail) the routes. */
+function proofStore(fail = false): CertifiedStates {
+  const boom = (): never => {
+    throw new Error('boom');
+  };
+  const record = encodeClientRecord({ reqNo: reqNo(1), seq: seq(1), result: new Uint8Array(0), stateBytes: 0, windowStart: 0, windowBytes: 0 });
+  const roots: StateRoots = {
+    appRoot: digest('00'.repeat(32)),
+    clientRoot: digest('00'.repeat(32)),
+    proveApp: fail ? boom : () => ({ siblings: [], value: null, leaf: null }),
+    proveClient: fail ? boom : () => ({ siblings: [], value: record, leaf: null }),
+  };
+  const store = new CertifiedStates(2, TEST_DOMAIN);
+  store.add({ seq: seq(4), stateDigest: digest('00'.repeat(32)), certificate: [], roots });
+  return store;
+}
 
 const GENEROUS = { ...DEFAULT_STATUS_PORT_LIMITS, perSourceRate: 1_000_000, perSourceBurst: 1_000_000 };
 
@@ -26,6 +48,7 @@ function healthy(metrics: NodeMetrics): HttpSources {
     quorumPeers: 2,
     localGet: (key) => ({ value: key === 'k' ? 'v' : null, lastExecuted: 7 }),
     evidenceFile: () => '{"evidence":[]}',
+    proofs: proofStore(),
   };
 }
 
@@ -40,6 +63,7 @@ function failing(metrics: NodeMetrics): HttpSources {
     quorumPeers: 2,
     localGet: boom,
     evidenceFile: boom,
+    proofs: proofStore(true),
   };
 }
 
@@ -69,7 +93,7 @@ describe('replica HTTP: every route survives hostile input', { timeout: 120_000 
   after(() => stop(server));
 
   it('the route table is what the docs list', () => {
-    assert.deepEqual(routes.map((r) => r.example), ['/metrics', '/health', '/status', '/evidence', '/local/kv/<key>', '/dashboard', '/dashboard/events']);
+    assert.deepEqual(routes.map((r) => r.example), ['/metrics', '/health', '/status', '/evidence', '/local/kv/<key>', '/proof/kv/<key>', '/proof/client/<id>', '/dashboard', '/dashboard/events']);
   });
 
   for (const route of routes) {

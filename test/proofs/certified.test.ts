@@ -1,0 +1,87 @@
+// Replicas produce proofs (issue 14 items 2–3, docs/PROTOCOL.md §4b): a stable checkpoint's event
+// carries its 2f+1 signed CHECKPOINTs and the captured roots; the node's store keeps the newest
+// `retainCheckpoints` of them past log GC, and the proofs it builds pass the light client's verifier
+// (src/light-client/verify.ts, unchanged) — also for a state older than the live one, and not when
+// tampered with. PBFT replicas wired by hand (test/pbft/harness.ts), checkpoint interval 4.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toHex } from '../../src/core/ids.ts';
+import type { CertifiedState } from '../../src/protocol/types.ts';
+import { verifyProof } from '../../src/light-client/verify.ts';
+import type { Trust } from '../../src/light-client/verify.ts';
+import { CertifiedStates } from '../../src/node/proofs.ts';
+import { deliverRequest, flood, makeClient, makeCluster, request, suite } from '../pbft/harness.ts';
+import { TEST_DOMAIN } from '../domain.ts';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+const crypto = { hash: suite.hash, verify: suite.verify };
+
+/** 12 writes (k0..k3 rewritten three times) by one client: checkpoints 4, 8 and 12 become stable. */
+function run(): { certified: CertifiedState[]; trust: Trust; client: ReturnType<typeof makeClient> } {
+  const c = makeCluster(4, { checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 });
+  const client = makeClient();
+  for (let i = 1; i <= 12; i++) flood(c, 0, deliverRequest(c, 0, request(client, i, `k${i % 4}`, `v${i}`)));
+  const certified = c.outputs[1]!.flatMap((o) => o.events).flatMap((e) => (e.type === 'checkpoint-stable' && e.certified !== undefined ? [e.certified] : []));
+  const trust: Trust = { clusterId: TEST_DOMAIN.clusterId, epoch: TEST_DOMAIN.epoch, protocol: TEST_DOMAIN.protocol, replicaKeys: c.keys.map((k) => toHex(k)) };
+  return { certified, trust, client };
+}
+
+test('every stable checkpoint carries its certificate and roots; the store keeps the newest retainCheckpoints of them', () => {
+  const { certified } = run();
+  assert.deepEqual(certified.map((s) => s.seq), [4, 8, 12]);
+  for (const s of certified) assert.ok(s.certificate.length >= 3, '2f+1 = 3 signed CHECKPOINTs');
+  const store = new CertifiedStates(2, TEST_DOMAIN);
+  for (const s of certified) store.add(s);
+  assert.deepEqual(store.seqs(), [8, 12], 'the oldest is dropped beyond the policy');
+  store.add(certified[1]!);
+  assert.deepEqual(store.seqs(), [8, 12], 'an older or repeated state is not added again');
+});
+
+test('a read proof from the store verifies with the light client: the value at the newest retained checkpoint, or absence', () => {
+  const { certified, trust } = run();
+  const store = new CertifiedStates(2, TEST_DOMAIN);
+  for (const s of certified) store.add(s);
+  const r = store.readProof('k1');
+  assert.ok(r.ok);
+  const v = verifyProof(JSON.parse(JSON.stringify(r.proof)), trust, crypto);
+  assert.ok(v.ok, v.ok ? '' : v.reason);
+  assert.equal(v.seq, 12);
+  assert.ok(v.proven.kind === 'read' && v.proven.present && dec(v.proven.value) === 'v9', 'k1 was last written by request 9');
+  const absent = store.readProof('never-written');
+  assert.ok(absent.ok);
+  const va = verifyProof(absent.proof, trust, crypto);
+  assert.ok(va.ok && va.proven.kind === 'read' && !va.proven.present);
+  // What a lying replica or gateway would hand out: another value under the same certificate.
+  const forged = JSON.parse(JSON.stringify(r.proof)) as { claim: { merkle: { value: string } } };
+  forged.claim.merkle.value = toHex(enc('v1'));
+  const vf = verifyProof(forged, trust, crypto);
+  assert.ok(!vf.ok && vf.reason.startsWith('tampered'), vf.ok ? 'accepted' : vf.reason);
+});
+
+test('write proofs: the client entry at the newest retained state holding the request; older ones after GC, none once dropped', () => {
+  const { certified, trust, client } = run();
+  const store = new CertifiedStates(2, TEST_DOMAIN);
+  for (const s of certified) store.add(s);
+  const last = store.writeProof(client.id, 12);
+  assert.ok(last.ok);
+  const v = verifyProof(last.proof, trust, crypto);
+  assert.ok(v.ok && v.proven.kind === 'write' && v.proven.reqNo === 12 && v.seq === 12, v.ok ? '' : v.reason);
+  // Request 8 is the entry of the state at 8, whose trees stayed as they were while 9–12 executed.
+  const older = store.writeProof(client.id, 8);
+  assert.ok(older.ok);
+  const vo = verifyProof(older.proof, trust, crypto);
+  assert.ok(vo.ok && vo.proven.kind === 'write' && vo.proven.reqNo === 8 && vo.seq === 8, vo.ok ? '' : vo.reason);
+  const dropped = store.writeProof(client.id, 4);
+  assert.ok(!dropped.ok && dropped.status === 404 && /no retained/.test(dropped.reason), JSON.stringify(dropped));
+  const future = store.writeProof(client.id, 13);
+  assert.ok(!future.ok && /not certified yet/.test(future.reason), JSON.stringify(future));
+});
+
+test('nothing certified yet, or no retention: a clear answer, not a throw', () => {
+  const store = new CertifiedStates(1, TEST_DOMAIN);
+  const r = store.readProof('k');
+  assert.ok(!r.ok && r.status === 404 && /no certified checkpoint yet/.test(r.reason));
+  assert.throws(() => new CertifiedStates(0, TEST_DOMAIN), /retainCheckpoints must be a positive integer/);
+});
