@@ -1,10 +1,14 @@
 // `byz put KEY VALUE`, `byz get KEY`, `byz del KEY`, `byz cas KEY EXPECTED NEW`: one operation on
 // the cluster's key-value store through the client library (docs/CLIENT.md).
 // Options: --config FILE (default data/cluster/cluster.json, where `npm start` writes the cluster),
-// --key FILE (default client.key next to the config), --timeout MS, --json.
+// --key FILE (default client.key next to the config), --timeout MS, --json; get and put take
+// --prove FILE: write a proof file (docs/PROTOCOL.md §4b) that `byz proof verify` checks — get: the
+// value at the newest certified checkpoint; put: the request's result, once a checkpoint after it is
+// stable (waits up to --timeout).
 // Exit codes: 0 done; 1 not found, compare-and-swap not applied, or the cluster failed (no quorum,
 // timeout, rejected); 2 bad usage (arguments, config or key file, key too long).
 
+import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
@@ -22,6 +26,8 @@ export interface ClientFlags {
   readonly key?: string;
   readonly timeout: number;
   readonly json?: boolean;
+  /** get / put: write a proof file here. */
+  readonly prove?: string;
 }
 
 export type ClientCommand =
@@ -53,8 +59,29 @@ function show(field: string, bytes: Uint8Array | null): { text: string; json: Re
   return { text: `(binary, ${bytes.length} bytes, base64) ${b64}`, json: { [`${field}Base64`]: b64 } };
 }
 
-async function perform(client: ByzClient, cmd: ClientCommand): Promise<Outcome> {
+/** Writes the proof file (JSON, indented: a person can read it); returns the line that says so. */
+function saveProof(file: string, proof: unknown, seq: number, signers: readonly number[]): string {
+  writeFileSync(file, `${JSON.stringify(proof, null, 2)}\n`);
+  return `proof written to ${file}: certified at checkpoint ${seq} by replicas ${signers.join(', ')}`;
+}
+
+async function performProven(client: ByzClient, cmd: ClientCommand & { op: 'get' | 'put' }, file: string): Promise<Outcome & { note: string }> {
   const key = cmd.key;
+  if (cmd.op === 'put') {
+    const r = await client.putWithProof(key, cmd.value);
+    const note = saveProof(file, r.proof.proof, r.proof.seq, r.proof.signers);
+    return { code: 0, text: 'OK', note, json: { key, value: cmd.value, ...show('previous', r.result.previous).json, proof: file, reqNo: r.proof.reqNo, seq: r.proof.seq } };
+  }
+  const r = await client.getWithProof(key);
+  const note = saveProof(file, r.proof, r.seq, r.signers);
+  if (r.value === null) return { code: 1, note, text: `key ${JSON.stringify(key)} not found at checkpoint ${r.seq} (the proof of its absence is in ${file})`, json: { key, error: 'not found', proof: file, seq: r.seq } };
+  const s = show('value', r.value);
+  return { code: 0, note, text: s.text, json: { key, ...s.json, proof: file, seq: r.seq } };
+}
+
+async function perform(client: ByzClient, cmd: ClientCommand, prove: string | undefined): Promise<Outcome & { note?: string }> {
+  const key = cmd.key;
+  if (prove !== undefined && (cmd.op === 'get' || cmd.op === 'put')) return performProven(client, cmd, prove);
   switch (cmd.op) {
     case 'put': {
       const r = await client.put(key, cmd.value);
@@ -104,7 +131,8 @@ export async function runClientCommand(cmd: ClientCommand, flags: ClientFlags, i
   let client: ByzClient | undefined;
   try {
     client = await connect({ config: loaded.config, seed: loaded.seed, opTimeoutMs: flags.timeout });
-    const out = await perform(client, cmd);
+    const out = await perform(client, cmd, flags.prove);
+    if (out.note !== undefined && flags.json !== true) io.err(`${out.note}\n`);
     if (flags.json === true) io.out(`${JSON.stringify(out.json)}\n`);
     else if (out.code === 0) io.out(`${out.text}\n`);
     if (out.code !== 0) io.err(`${name}: ${out.text}\n`);
@@ -134,9 +162,10 @@ export function registerClientCommands(program: Command, io: CliIo = processIo):
   const run = async (cmd: ClientCommand, command: Command): Promise<void> => {
     process.exitCode = await runClientCommand(cmd, command.opts<ClientFlags>(), io);
   };
-  withClientOptions(program.command('put').argument('<key>').argument('<value>'))
+  const prove = (cmd: Command, what: string): Command => cmd.option('--prove <file>', what);
+  prove(withClientOptions(program.command('put').argument('<key>').argument('<value>')), 'also write a proof file that the request executed with its result (waits for the next stable checkpoint, up to --timeout)')
     .action((key: string, value: string, _o: unknown, command: Command) => run({ op: 'put', key, value }, command));
-  withClientOptions(program.command('get').argument('<key>'))
+  prove(withClientOptions(program.command('get').argument('<key>')), 'read with a proof: the value at the newest certified checkpoint, and a proof file `byz proof verify` checks')
     .action((key: string, _o: unknown, command: Command) => run({ op: 'get', key }, command));
   withClientOptions(program.command('del').argument('<key>'))
     .action((key: string, _o: unknown, command: Command) => run({ op: 'del', key }, command));

@@ -25,12 +25,14 @@ import type { Logger } from '../log/logger.ts';
 import { MAX_OP_BYTES } from '../core/limits.ts';
 import { ByzClientError } from './errors.ts';
 import type { CasResult, PutResult, Value } from './ops.ts';
-import { casResult, decodeResult, deleteResult, encodeOp, getResult, putResult, toBytes } from './ops.ts';
+import { casResult, decodeResult, deleteResult, encodeOp, getResult, keyProblem, putResult, toBytes } from './ops.ts';
 import type { BreakerState, FlightReport, Session } from './session.ts';
 import { openSession } from './session.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { DEFAULT_BACKOFF, backoffProblems, createBackoff } from './backoff.ts';
 import { quorumOf, weakQuorumSize } from '../core/quorum.ts';
+import { fetchReadProof, fetchWriteProof } from './proofs.ts';
+import type { ProvenRead, ProvenWrite } from './proofs.ts';
 
 /** What {@link connect} needs: the cluster config and the client's key, and optional tuning. */
 export interface ConnectOptions {
@@ -93,6 +95,13 @@ export interface KvClient {
   put(key: string, value: Value): Promise<PutResult>;
   /** The value of key, or null if it is absent. */
   get(key: string): Promise<Uint8Array | null>;
+  /**
+   * key's value (or absence) with a proof file that anyone with the cluster's public keys can check
+   * (docs/PROTOCOL.md §4b): asked of every replica's status port, checked by the light client. The
+   * value is the one at the newest certified checkpoint, which may be older than the latest write;
+   * fails with `no-proof` before the first checkpoint is stable.
+   */
+  getWithProof(key: string): Promise<ProvenRead>;
   /** Removes key; resolves with the removed value, or null if the key was absent. */
   delete(key: string): Promise<Uint8Array | null>;
   /** Sets key to value only if it holds `expected` (null: only if absent). */
@@ -111,6 +120,14 @@ export interface ByzClient extends KvClient {
    * the result that f+1 replicas agree on, undecoded. Limits and errors as for the KV operations.
    */
   invoke(op: Uint8Array): Promise<Uint8Array>;
+  /**
+   * put, then a proof that this request executed with its result (the client-table entry at a
+   * certified checkpoint, docs/PROTOCOL.md §4b), waiting up to `waitMs` (default the op timeout)
+   * for a checkpoint after the write to become stable. The proof exists only until this client's
+   * next request executes, so do not send more on this client before it resolves; a cluster that
+   * executes nothing more makes no new checkpoint (no-proof after waitMs).
+   */
+  putWithProof(key: string, value: Value, opts?: { readonly waitMs?: number }): Promise<{ readonly result: PutResult; readonly proof: ProvenWrite }>;
 }
 
 /** Default deadline of one operation, ms ({@link ConnectOptions.opTimeoutMs}). */
@@ -161,7 +178,7 @@ function timedOut(c: Ctx, r: FlightReport): ByzClientError {
 }
 
 /** Waits for f+1 connections (retry with backoff and jitter), then runs the request. */
-async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: ByzClientError }, readOnly: boolean): Promise<Uint8Array> {
+async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: ByzClientError; reqNo?: number }, readOnly: boolean): Promise<Uint8Array> {
   await c.waitForQuorum.execute(() => {
     if (c.closed) throw closedError();
     if (c.session.connectedReplicas().length < c.need) throw new TooFewConnected();
@@ -175,7 +192,9 @@ async function run(c: Ctx, op: Uint8Array, signal: AbortSignal, fail: { error?: 
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await c.session.submit(op, signal, readOnly);
+    const result = c.session.submit(op, signal, readOnly);
+    fail.reqNo = c.session.lastReqNo(); // submit numbered the request synchronously
+    return await result;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -189,9 +208,8 @@ async function execute<T>(c: Ctx, op: KvOp, interpret: (r: KvResult) => T): Prom
 }
 
 /** One operation of any app: bounded queue, deadline, then the agreed result bytes (f+1 matching replies). */
-async function invoke(c: Ctx, bytes: Uint8Array, readOnly = false): Promise<Uint8Array> {
+async function invoke(c: Ctx, bytes: Uint8Array, readOnly = false, fail: { error?: ByzClientError; reqNo?: number } = {}): Promise<Uint8Array> {
   if (c.closed) throw closedError();
-  const fail: { error?: ByzClientError } = {};
   c.pending++;
   try {
     return await c.deadline.execute(({ signal }) => c.serial.execute(({ signal: s }) => run(c, bytes, s, fail, readOnly), signal), c.closer.signal);
@@ -208,6 +226,36 @@ async function invoke(c: Ctx, bytes: Uint8Array, readOnly = false): Promise<Uint
     c.pending--;
   }
 }
+
+/** put, then its write proof once a checkpoint after it is stable (polled until `waitMs` has passed). */
+async function putWithProof(c: Ctx, config: ClusterConfig, key: string, value: Value, waitMs: number): Promise<{ result: PutResult; proof: ProvenWrite }> {
+  if (c.closed) throw closedError();
+  const sent: { error?: ByzClientError; reqNo?: number } = {};
+  const result = putResult(decodeResult('put', await invoke(c, encodeOp({ type: 'put', key, value: toBytes(value) }), false, sent)));
+  const reqNo = sent.reqNo ?? 0;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return { result, proof: await fetchWriteProof(config, c.session.id, reqNo, Math.max(1, Math.min(2_000, deadline - Date.now()))) };
+    } catch (e) {
+      if (!(e instanceof ByzClientError) || Date.now() + PROOF_POLL_MS > deadline) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new ByzClientError('no-proof', `the write executed (request ${reqNo}) but no certified checkpoint proved it within ${waitMs} ms: a write is provable once a checkpoint after it is stable (every params.checkpointInterval = ${config.params.checkpointInterval} sequence numbers; an idle cluster makes none). Last answer: ${why}`);
+      }
+      await new Promise((r) => setTimeout(r, PROOF_POLL_MS));
+    }
+  }
+}
+
+/** The key, or a bad-request error naming what is wrong with it (as for the other operations). */
+function checkedKey(key: string): string {
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new ByzClientError('bad-request', problem);
+  return key;
+}
+
+/** How often putWithProof asks again for the write proof. */
+const PROOF_POLL_MS = 200;
 
 function health(c: Ctx): ClientHealth {
   const connected = c.session.connectedReplicas().map(Number);
@@ -260,6 +308,11 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
     id: session.id,
     put: (key, value) => execute(c, { type: 'put', key, value: toBytes(value) }, putResult),
     get: (key) => execute(c, { type: 'get', key }, getResult),
+    getWithProof: async (key) => {
+      if (c.closed) throw closedError();
+      return fetchReadProof(opts.config, checkedKey(key), opTimeoutMs);
+    },
+    putWithProof: (key, value, o) => putWithProof(c, opts.config, key, value, o?.waitMs ?? opTimeoutMs),
     delete: (key) => execute(c, { type: 'delete', key }, deleteResult),
     cas: (key, expected, value) => execute(c, { type: 'cas', key, expected: expected === null ? null : toBytes(expected), value: toBytes(value) }, casResult),
     invoke: (op) => (op.length > MAX_OP_BYTES ? Promise.reject(new ByzClientError('bad-request', `op too large: ${op.length} bytes, at most ${MAX_OP_BYTES}`)) : invoke(c, op)),

@@ -2,6 +2,8 @@
 // a message that says what happened in words an operator can act on.
 
 /**
+ * - no-proof:   no replica gave a valid proof of what was asked (none certified yet: proofs exist at
+ *               stable checkpoints; or the answers did not verify); docs/CLIENT.md "Proofs".
  * - no-quorum:  fewer than f+1 replicas were reachable, so no result could be trusted.
  * - timeout:    replicas were reachable but f+1 matching replies did not arrive in time; the
  *               operation may still take effect later.
@@ -10,7 +12,7 @@
  * - bad-request: the operation was refused locally (key or value too large, bad argument).
  * - overloaded: too many operations were already queued on this client.
  */
-export const CLIENT_ERROR_CODES = ['no-quorum', 'timeout', 'rejected', 'closed', 'bad-request', 'overloaded'] as const;
+export const CLIENT_ERROR_CODES = ['no-quorum', 'timeout', 'rejected', 'closed', 'bad-request', 'overloaded', 'no-proof'] as const;
 /** Why an operation failed: one of {@link CLIENT_ERROR_CODES}. */
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 

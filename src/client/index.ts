@@ -2,6 +2,8 @@
 
 export { connect, DEFAULT_OP_TIMEOUT_MS, DEFAULT_MAX_QUEUED_OPS } from './client.ts';
 export type { ByzClient, ClientHealth, ConnectOptions, KvClient } from './client.ts';
+export { fetchReadProof, fetchWriteProof, trustOf, MAX_PROOF_BYTES } from './proofs.ts';
+export type { ProvenRead, ProvenWrite } from './proofs.ts';
 export { connectPool, memberSeed, DEFAULT_POOL_SIZE, MAX_POOL_SIZE } from './pool.ts';
 export type { ByzClientPool, PoolOptions } from './pool.ts';
 export { ByzClientError, CLIENT_ERROR_CODES, isByzClientError } from './errors.ts';

@@ -92,6 +92,8 @@ export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
     ids: members.map((m) => m.id),
     put: (key, value) => onLeastBusy((m) => m.put(key, value)),
     get: (key) => onLeastBusy((m) => m.get(key)),
+    // A proof query goes to the replicas' status ports, not through a member's session.
+    getWithProof: (key) => members[0]!.getWithProof(key),
     delete: (key) => onLeastBusy((m) => m.delete(key)),
     cas: (key, expected, value) => onLeastBusy((m) => m.cas(key, expected, value)),
     health: () => mergeHealth(members.map((m) => m.health())),

@@ -72,6 +72,8 @@ export interface Session {
   submit(op: Uint8Array, signal: AbortSignal, readOnly?: boolean): Promise<Uint8Array>;
   /** The request in flight, if any. */
   report(): FlightReport | undefined;
+  /** The number of the last request submitted (0 before the first). */
+  lastReqNo(): number;
   /** Payload bytes this session wrote to and read from replicas (frame prefixes included). */
   traffic(): { readonly bytesOut: number; readonly bytesIn: number };
   stop(): Promise<void>;
@@ -292,6 +294,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     view: () => st.core.lastSeenView(),
     breakerStates: () => st.breakers.map((b) => BREAKER_STATES[b.state]),
     report: () => report(st),
+    lastReqNo: () => st.lastReqNo,
     traffic: () => {
       const t = st.transport.stats();
       return { bytesOut: t.bytesOut, bytesIn: t.bytesIn };

@@ -4,6 +4,8 @@
 //   PUT    /kv/:key  {"value": "..."}                 → 200 {"key","value"}
 //   PUT    /kv/:key  {"value": "...", "expected": …}  → 200, or 409 {"error","current"} (compare-and-swap)
 //   GET    /kv/:key                                   → 200 {"key","value"} | 404 {"error":"not found"}
+//   GET    /kv/:key?proof=1                           → 200 a proof file (docs/PROTOCOL.md §4b) of the value or absence at the newest
+//                                                       certified checkpoint, checked here and checkable by the caller (503 no-proof: none yet)
 //   DELETE /kv/:key                                   → 200 {"key","deleted":true} | 404
 //   GET    /health                                    → 200 | 503 with the client's view of the cluster
 //   GET    /readyz                                    → 200 | 503: can the cluster commit (a quorum connected)?
@@ -82,6 +84,8 @@ const STATUS_OF: Readonly<Record<ClientErrorCode, number>> = {
   timeout: 503,
   closed: 503,
   overloaded: 503,
+  // No replica holds a certified state with the proof yet (the next checkpoint brings one).
+  'no-proof': 503,
   'bad-request': 400,
   // The replicas refused an op this gateway built: an upstream failure, not the caller's.
   rejected: 502,
@@ -125,11 +129,25 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
   else sendJson(res, 409, { error: 'compare-and-swap failed: the key does not hold "expected"', key, ...valueJson('current', r.current) });
 }
 
+/** Whether a GET asks for a proof: `?proof=1` (or `true`); `0`, `false` or no parameter: a plain read. */
+function wantsProof(req: IncomingMessage): boolean {
+  const raw = new URL(req.url ?? '/', 'http://gateway').searchParams.get('proof');
+  if (raw === null || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new HttpError(400, 'proof must be 1 (answer with a proof file, docs/PROTOCOL.md §4b) or 0');
+}
+
 async function handleKv(client: KvClient, pathname: string, req: IncomingMessage, res: ServerResponse, maxBody: number): Promise<void> {
   const method = req.method ?? '';
   const key = keyOf(pathname);
   switch (method) {
     case 'GET': {
+      if (wantsProof(req)) {
+        // The proof file itself, so the caller can check it (`byz proof verify`, the light client)
+        // without trusting this gateway: it names the value, or proves the key absent.
+        sendJson(res, 200, (await client.getWithProof(key)).proof);
+        return;
+      }
       const v = await client.get(key);
       if (v === null) sendJson(res, 404, { error: 'not found', key });
       else sendJson(res, 200, { key, ...valueJson('value', v) });
