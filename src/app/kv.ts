@@ -119,9 +119,16 @@ function captureOf(hash: HashFn, tree: Node | undefined): StateCapture {
   return {
     root: rootOf(hash, tree),
     encode: () => (bytes ??= encodeTree(tree)),
-    // The captured tree never changes (persistent), so a proof against this root stays valid.
-    prove: (key) => proveIn(hash, tree, key),
+    prove: treeProver(hash, tree),
   };
+}
+
+/**
+ * Proofs against a captured tree, which never changes (persistent), so they stay valid while writes
+ * go on. Made outside captureOf so that a kept prover holds the tree only, not the encoded bytes.
+ */
+function treeProver(hash: HashFn, tree: Node | undefined): (key: Uint8Array) => MerkleProof {
+  return (key) => proveIn(hash, tree, key);
 }
 
 /** The KV app with its read proofs (issue 14): a proof about `key` against capture(hash).root. */

@@ -55,9 +55,11 @@ export interface StateCapture {
   /**
    * Optional: a Merkle proof (src/app/merkle.ts) of `key`'s value, or its absence, in the captured
    * state against `root`, for read proofs a light client checks (docs/PROTOCOL.md §4b). Only an app
-   * whose root is such a tree can have it (the KV app: key = the key's UTF-8 bytes).
+   * whose root is such a tree can have it (the KV app: key = the key's UTF-8 bytes). Called
+   * without `this` and kept for a few checkpoints (proofs.retainCheckpoints): it should hold the
+   * captured tree only, not encoded bytes.
    */
-  prove?(key: Uint8Array): MerkleProof;
+  readonly prove?: (key: Uint8Array) => MerkleProof;
 }
 
 /** Makes a fresh app in its initial state (a replica calls it once at start, the simulator once per replica). */

@@ -9,6 +9,7 @@ import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import { ByteReader } from '../core/bytes.ts';
 import type { ClientRecord, ServiceState } from './types.ts';
+import type { HashFn } from '../core/crypto-port.ts';
 import type { StateCapture } from '../app/types.ts';
 import type { Node } from '../app/merkle.ts';
 import { leaves } from '../app/merkle.ts';
@@ -109,14 +110,22 @@ export function takeSnapshot(svc: ServiceState): ServiceSnapshot {
   const clientTree = svc.clientDict.tree(svc.hash);
   const clientRoot = rootOf(svc.hash, clientTree);
   const digest = stateCommitment(svc.hash, app.root, clientRoot);
-  const hash = svc.hash;
-  const roots: StateRoots = {
-    appRoot: app.root,
+  const roots = stateRoots(svc.hash, app.root, clientRoot, clientTree, app.prove);
+  return new LazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)), roots);
+}
+
+/**
+ * The roots and provers a certified checkpoint keeps for proofs (src/node/proofs.ts). A function of
+ * its own so the provers' closures hold the trees only — not the capture, whose encoded bytes can
+ * be as large as the state.
+ */
+function stateRoots(hash: HashFn, appRoot: Digest, clientRoot: Digest, clientTree: Node | undefined, proveApp: StateCapture['prove']): StateRoots {
+  return {
+    appRoot,
     clientRoot,
     proveClient: (id) => proveIn(hash, clientTree, clientKey(id)),
-    ...(app.prove === undefined ? {} : { proveApp: app.prove.bind(app) }),
+    ...(proveApp === undefined ? {} : { proveApp }),
   };
-  return new LazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)), roots);
 }
 
 /** A snapshot whose bytes are already known (read back from disk, or received in a state transfer). */
