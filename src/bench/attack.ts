@@ -79,20 +79,21 @@ async function watch(c: BenchCluster, honest: readonly number[], attacker: numbe
   return w;
 }
 
-/** Waits for the honest replicas to execute the same prefix, then reads every tracked put back on each. */
-async function lostWrites(c: BenchCluster, honest: readonly number[], writes: Halted['writes']): Promise<number> {
+/** Waits for the honest replicas to execute the same prefix (up to 60 s). */
+async function converged(c: BenchCluster, honest: readonly number[]): Promise<void> {
   const deadline = performance.now() + 60_000;
   while (performance.now() < deadline) {
     const s = await Promise.all(honest.map((r) => statusOf(c, r)));
-    if (s.every((x) => x !== undefined && x.lastExecuted === s[0]!.lastExecuted)) break;
+    if (s.every((x) => x !== undefined && x.lastExecuted === s[0]!.lastExecuted)) return;
     await sleep(200);
   }
+}
+
+/** Acknowledged puts that do not read back (missing, or another value) on each honest replica, counted per replica and put. */
+export async function lostWrites(honest: readonly number[], writes: Halted['writes'], read: (replica: number, key: string) => Promise<string | null | undefined>): Promise<number> {
   let lost = 0;
   for (const r of honest) {
-    for (const [key, value] of writes) {
-      const got = await localGet(c, r, key);
-      if (got !== value) lost++;
-    }
+    for (const [key, value] of writes) if ((await read(r, key)) !== value) lost++;
   }
   return lost;
 }
@@ -147,7 +148,8 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
     const w = await watching;
     const halted = await load.request<Halted>({ type: 'halt' }, 'halted');
     const did = a.kind === 'replica' ? ((await statusOf(cluster, a.replica))?.testBehaviour?.did ?? {}) : (halted.malicious?.did ?? {});
-    const lost = await lostWrites(cluster, honest, halted.writes);
+    await converged(cluster, honest);
+    const lost = await lostWrites(honest, halted.writes, (r, key) => localGet(cluster, r, key));
     const res: AttackResult = {
       attack: a.label,
       attacker: attackerText,
@@ -158,6 +160,7 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
       ...(w.recoveryMs === undefined ? {} : { recoveryMs: w.recoveryMs }),
       recoveryApplies: attacker !== undefined && before.primary === attacker,
       writesChecked: halted.writes.length,
+      honestReplicas: honest.length,
       writesLost: lost,
       did,
       loadAvg: loadavg().map((x) => round(x, 2)),

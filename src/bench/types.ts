@@ -162,6 +162,8 @@ export interface AttackResult {
   readonly recoveryApplies: boolean;
   /** Acknowledged puts of the attack window read back on every honest replica (a sample), and how many were missing or different. */
   readonly writesChecked: number;
+  /** Honest replicas each put was read back on; writesLost counts (replica, put) pairs that failed. */
+  readonly honestReplicas: number;
   readonly writesLost: number;
   /** What the attacker did, by kind (its behaviour's counters). */
   readonly did: Readonly<Record<string, number>>;
