@@ -43,11 +43,13 @@ test('the attack table shows ratios, detection with its cause, recovery only whe
     ratio: { opsPerSec: 0.8, p50: 1.5, p99: 2 }, recoveryApplies: true, writesChecked: 300, honestReplicas: 3, writesLost: 0, did: {}, loadAvg: [2, 2, 2], ...over,
   });
   const table = attackTable([
-    row({ detectionMs: 637.4, detectedBy: 'evidence (equivocation) at replica 1', recoveryMs: 3384 }),
+    row({ detectionMs: 637.4, detectedBy: 'evidence (equivocation) at replica 1', recoveryMs: 3384, did: { 'equivocating pre-prepares': 6 } }),
     row({ attack: 'c:flood', attacker: '4 malicious clients', recoveryApplies: false, writesLost: 2 }),
     row({ attack: 'slow@0' }),
   ]).split('\n');
-  assert.equal(table.length, 5);
+  assert.equal(table.length, 11);
+  assert.equal(table[8], '- equivocate@0: equivocating pre-prepares 6');
+  assert.equal(table[9], '- c:flood: nothing counted');
   assert.match(table[2]!, /^\| equivocate@0 \| replica 0 \(primary of view 0\) \| 1000 \| 800 \| 0\.8 \| 1\.5 \| 2 \| 637 \(evidence \(equivocation\) at replica 1\) \| 3384 \| 0 of 300 × 3 replicas \|/);
   assert.match(table[3]!, /\| none \| n\/a \| 2 of 300 × 3 replicas \|/);
   assert.match(table[4]!, /\| none \| none in window \|/);

@@ -121,8 +121,7 @@ function maliciousOf(a: AttackSpec): MaliciousSpec | undefined {
 }
 
 export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): Promise<AttackResult> {
-  const attackerText = a.kind === 'replica' ? `replica ${a.replica}${a.replica === 0 ? ' (primary of view 0)' : ''}` : `${MALICIOUS_CLIENTS} malicious clients`;
-  s.progress(`attack ${a.label}: ${attackerText}; n=${spec.n} ${spec.storage}, closed loop ${spec.clients}×${spec.window}, ${s.durationSec} s fault-free then ${s.durationSec} s attacked`);
+  s.progress(`attack ${a.label}: ${a.kind === 'replica' ? `replica ${a.replica}` : `${MALICIOUS_CLIENTS} malicious clients`}; n=${spec.n} ${spec.storage}, closed loop ${spec.clients}×${spec.window}, ${s.durationSec} s fault-free then ${s.durationSec} s attacked`);
   const cluster = await startBenchCluster({ ...clusterSpecOf(spec, s), replicaArgs: behaviourArgs(a) });
   let load: LoadChild | undefined;
   try {
@@ -134,6 +133,9 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
     const honest = cluster.config.replicas.map((_, i) => i).filter((i) => i !== attacker);
     const before = await statusOf(cluster, honest[0]!);
     if (before === undefined) throw new Error(`replica ${honest[0]} did not answer /status before the attack`);
+    // The role at the moment the attack starts (a view change in the fault-free window moves the primary).
+    const attackerText =
+      a.kind === 'replica' ? `replica ${a.replica} (${before.primary === a.replica ? 'primary' : 'backup'} of view ${before.view})` : `${MALICIOUS_CLIENTS} malicious clients`;
     const t0 = performance.now();
     await load.request({ type: 'attack' }, 'attacking'); // tracks acknowledged puts; starts malicious clients
     if (a.kind === 'replica') cluster.signal(a.replica, 'SIGUSR2');

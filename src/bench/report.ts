@@ -110,7 +110,8 @@ export function attackTable(rows: NonNullable<BenchReport['attacks']>): string {
     const recovery = a.recoveryApplies ? (a.recoveryMs === undefined ? 'none in window' : ms(a.recoveryMs)) : 'n/a';
     return `| ${a.attack} | ${a.attacker} | ${a.baseline.opsPerSec} | ${a.attacked.opsPerSec} | ${a.ratio.opsPerSec} | ${a.ratio.p50} | ${a.ratio.p99} | ${detection} | ${recovery} | ${a.writesLost} of ${a.writesChecked} × ${a.honestReplicas} replicas | ${a.loadAvg.join(' ')} |`;
   });
-  return [head, ...body].join('\n');
+  const did = rows.map((a) => `- ${a.attack}: ${Object.entries(a.did).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing counted'}`);
+  return [head, ...body, '', 'What each attacker did (its behaviour\'s counters):', '', ...did].join('\n');
 }
 
 function charts(r: BenchReport): Record<string, string> {
