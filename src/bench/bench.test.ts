@@ -54,6 +54,7 @@ const options = (kind: SuiteOptions['kind'], extra: Partial<SuiteOptions> = {}):
   curveFractions: [],
   soakSec: 0,
   failoverKills: 0,
+  attacks: [],
   command: 'test',
   ...extra,
 });

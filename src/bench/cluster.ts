@@ -38,6 +38,8 @@ export interface ClusterSpec {
   readonly keep?: boolean;
   /** 'tsx' runs src/ through tsx, 'compiled' runs dist/ (src/cli/runtime.ts); default: as this process runs. */
   readonly runtime?: Runtime;
+  /** Extra `byz node` arguments by replica id (`byz bench --attack`: the attacker's test behaviour). */
+  readonly replicaArgs?: Readonly<Record<number, readonly string[]>>;
 }
 
 export type { Runtime } from '../cli/runtime.ts';
@@ -58,6 +60,8 @@ export interface BenchCluster {
   exited(): number[];
   /** kill -9 of replica i (resolves once it is gone); the failover case's fault. */
   kill9(i: number): Promise<void>;
+  /** Sends replica i a signal (SIGUSR2 arms a test behaviour started with --behaviour-start signal). */
+  signal(i: number, sig: NodeJS.Signals): void;
   /** Starts replica i again from its data folder (after kill9). */
   restart(i: number): void;
   stop(): Promise<void>;
@@ -121,7 +125,7 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
     spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`, `--cpu-prof-name=replica-${i}.${Date.now()}.cpuprofile`];
   const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : [])];
+    const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : []), ...(spec.replicaArgs?.[i] ?? [])];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
   };
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));
@@ -161,6 +165,9 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
       const gone = new Promise((r) => p.once('exit', r));
       p.kill('SIGKILL');
       await gone;
+    },
+    signal(i, sig) {
+      procs[i]?.kill(sig);
     },
     restart(i) {
       procs[i] = spawnReplica(i);

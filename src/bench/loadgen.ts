@@ -56,8 +56,15 @@ export interface LoadGen {
   /** Ends the window and returns what was measured since beginWindow. */
   endWindow(): WindowStats;
   setRate(rate: number): void;
+  /** Starts remembering acknowledged puts (up to MAX_TRACKED: the write check of `byz bench --attack`). */
+  track(): void;
+  /** The acknowledged puts remembered since track(): key and value. */
+  tracked(): readonly (readonly [string, string])[];
   stop(): Promise<void>;
 }
+
+/** Acknowledged puts remembered for the write check (a uniform sample when there are more). */
+export const MAX_TRACKED = 300;
 
 interface Counters {
   hist: Histogram;
@@ -98,12 +105,26 @@ async function waitConnected(sessions: readonly Session[], n: number, timeoutMs:
 export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, log: (s: string) => void): Promise<LoadGen> {
   const sessions = await openAll(config, seed, spec, log);
   const value = new Uint8Array(spec.payload).fill(0x61);
+  const valueText = 'a'.repeat(spec.payload);
   let opNo = 0;
   // Fresh keys carry a per-process prefix, so a second load generator on the same cluster does not overwrite.
   const prefix = `${process.pid.toString(36)}-`;
-  const nextOp = (): Uint8Array => {
+  const nextOp = (): { key: string; op: Uint8Array } => {
     const k = opNo++;
-    return encodeKvOp({ type: 'put', key: spec.keySpace > 0 ? `k${k % spec.keySpace}` : `${prefix}${k}`, value });
+    const key = spec.keySpace > 0 ? `k${k % spec.keySpace}` : `${prefix}${k}`;
+    return { key, op: encodeKvOp({ type: 'put', key, value }) };
+  };
+  // Reservoir sample of the puts acknowledged since track() (keys cycling over a key space are
+  // rewritten with the same value, so a sampled key still reads back as that value).
+  let tracking: { seen: number; sample: [string, string][] } | undefined;
+  const acked = (key: string): void => {
+    if (tracking === undefined) return;
+    const i = tracking.seen++;
+    if (tracking.sample.length < MAX_TRACKED) tracking.sample.push([key, valueText]);
+    else {
+      const j = Math.floor(Math.random() * (i + 1));
+      if (j < MAX_TRACKED) tracking.sample[j] = [key, valueText];
+    }
   };
   const traffic = (): { bytesOut: number; bytesIn: number } => {
     let out = 0;
@@ -138,9 +159,11 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
   // One signal per identity (never aborted): submit() registers a listener on it per operation.
   const signals = new Map(sessions.map((s) => [s, new AbortController().signal] as const));
   const run = (s: Session, dueAt: number): void => {
-    s.submit(nextOp(), signals.get(s)!).then(
+    const { key, op } = nextOp();
+    s.submit(op, signals.get(s)!).then(
       () => {
         record(dueAt);
+        acked(key);
         next(s);
       },
       (e: unknown) => {
@@ -213,6 +236,10 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
       issued = 0;
       clock0 = performance.now();
     },
+    track() {
+      tracking = { seen: 0, sample: [] };
+    },
+    tracked: () => tracking?.sample ?? [],
     async stop() {
       stopping = true;
       if (pacer !== undefined) clearInterval(pacer);

@@ -84,15 +84,10 @@ export function markdown(r: BenchReport): string {
     `machine: ${m.cpuModel} × ${m.cores} cores, ${Math.round(m.totalMemBytes / 2 ** 30)} GiB, Node ${m.node}; load average ${m.loadAvgAtStart} at start, ${r.loadAvgAtEnd} at end`,
     `${r.settings.runs} runs of ${r.settings.durationSec} s after ${r.settings.warmupSec} s warm-up; medians with (min–max)`,
     '',
-    '## Targets (issue #6)',
-    '',
-    targetsTable(r),
-    '',
-    '## Cases',
-    '',
-    casesTable(r.cases),
-    '',
+    // A failover- or attack-only run measures no throughput case: no empty tables.
+    ...(r.cases.length === 0 && (r.failover !== undefined || r.attacks !== undefined) ? [] : ['## Targets (issue #6)', '', targetsTable(r), '', '## Cases', '', casesTable(r.cases), '']),
     ...(r.failover === undefined ? [] : ['## Failover: kill -9 of the primary → first commit in the new view', '', failoverTable(r.failover), '']),
+    ...(r.attacks === undefined ? [] : ['## Under attack: each attack against a fault-free window on the same processes', '', attackTable(r.attacks), '']),
     ...(r.failures.length === 0 ? [] : ['## Failed', '', ...r.failures.map((f) => `- ${f.case}: ${f.error.replace(/\n/g, ' / ')}`), '']),
   ].join('\n');
 }
@@ -101,6 +96,22 @@ function failoverTable(rows: NonNullable<BenchReport['failover']>): string {
   const head = '| n | storage | kills | p50 ms | max ms | failed | each (ms) | load average after |\n|---|---|---|---|---|---|---|---|';
   const body = rows.map((f) => `| ${f.n} | ${f.storage} | ${f.failoverMs.length + f.failedKills} | ${f.p50} | ${f.max} | ${f.failedKills} | ${f.failoverMs.join(', ')} | ${f.loadAvg.join(' ')} |`);
   return [head, ...body].join('\n');
+}
+
+const ms = (x: number | undefined): string => (x === undefined ? '—' : String(Math.round(x)));
+
+/** The attack table (bench/README.md quotes it): ratios to the fault-free window, detection, recovery, lost writes. */
+export function attackTable(rows: NonNullable<BenchReport['attacks']>): string {
+  const head =
+    '| attack | attacker | fault-free ops/s | attacked ops/s | throughput ratio | p50 ratio | p99 ratio | detection ms (how) | recovery ms | acknowledged puts lost (of sampled × honest replicas) | load average after |\n' +
+    '|---|---|---|---|---|---|---|---|---|---|---|';
+  const body = rows.map((a) => {
+    const detection = a.detectionMs === undefined ? 'none' : `${ms(a.detectionMs)} (${a.detectedBy ?? '?'})`;
+    const recovery = a.recoveryApplies ? (a.recoveryMs === undefined ? 'none in window' : ms(a.recoveryMs)) : 'n/a';
+    return `| ${a.attack} | ${a.attacker} | ${a.baseline.opsPerSec} | ${a.attacked.opsPerSec} | ${a.ratio.opsPerSec} | ${a.ratio.p50} | ${a.ratio.p99} | ${detection} | ${recovery} | ${a.writesLost} of ${a.writesChecked} × ${a.honestReplicas} replicas | ${a.loadAvg.join(' ')} |`;
+  });
+  const did = rows.map((a) => `- ${a.attack}: ${Object.entries(a.did).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing counted'}`);
+  return [head, ...body, '', 'What each attacker did (its behaviour\'s counters):', '', ...did].join('\n');
 }
 
 function charts(r: BenchReport): Record<string, string> {

@@ -12,6 +12,7 @@ import { startBenchCluster } from './cluster.ts';
 import { entryArgs } from '../cli/runtime.ts';
 import type { LoadChildInput, ParentMessage } from './loadgen-main.ts';
 import type { LoadSpec, WindowStats } from './loadgen.ts';
+import type { MaliciousSpec } from './malicious.ts';
 import type { MachineCpu } from './measure.ts';
 import { round, sampleMachineCpu, spread } from './measure.ts';
 import type { CaseResult, CaseSpec, FigureName, RunFigures } from './types.ts';
@@ -49,8 +50,8 @@ export interface LoadChild {
 }
 
 /** Forks the load generator and waits until every identity is connected. */
-export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime): Promise<LoadChild> {
-  const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec };
+export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime, malicious?: MaliciousSpec): Promise<LoadChild> {
+  const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec, ...(malicious === undefined ? {} : { malicious }) };
   const entry = entryArgs('bench/loadgen-main', runtime);
   const execArgv = [...entry.slice(0, -1), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=loadgen.${Date.now()}.cpuprofile`])];
   const child = fork(entry[entry.length - 1]!, [], { execArgv, env: { ...process.env, BYZ_BENCH_LOAD: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

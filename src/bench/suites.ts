@@ -7,12 +7,14 @@ import type { StorageMode } from './cluster.ts';
 import { machineInfo, round, sampleProc } from './measure.ts';
 import type { RunSettings } from './runner.ts';
 import { measureWindow, runCase, summarize, withCluster, describeCase } from './runner.ts';
-import type { BenchReport, CaseResult, CaseSpec, FailoverResult, RunFigures, SoakResult } from './types.ts';
+import type { AttackResult, BenchReport, CaseResult, CaseSpec, FailoverResult, RunFigures, SoakResult } from './types.ts';
 import type { WindowStats } from './loadgen.ts';
 import { runFailover } from './failover.ts';
+import type { AttackSpec } from './attack-spec.ts';
+import { runAttack } from './attack.ts';
 
 export interface SuiteOptions {
-  readonly kind: 'quick' | 'full' | 'custom' | 'large-values' | 'failover';
+  readonly kind: 'quick' | 'full' | 'custom' | 'large-values' | 'failover' | 'attack';
   readonly settings: RunSettings;
   /** custom: the product of these. */
   readonly replicas: readonly number[];
@@ -30,6 +32,8 @@ export interface SuiteOptions {
   readonly soakSec: number;
   /** kill -9s of the primary per replica count in the failover case (0: none). */
   readonly failoverKills: number;
+  /** --attack: each against a fault-free window on the same cluster (only these run). */
+  readonly attacks: readonly AttackSpec[];
   readonly command: string;
 }
 
@@ -71,6 +75,7 @@ export function suiteCases(o: SuiteOptions): CaseSpec[] {
       // throughput and replica RSS must stay proportionate to the data, not to the state × checkpoints.
       return [closed('large-values', 4, 'durable', LARGE_VALUE_BYTES, 4, 1), closed('large-values', 4, 'memory', LARGE_VALUE_BYTES, 4, 1)];
     case 'failover':
+    case 'attack':
       return [];
     case 'custom': {
       const out: CaseSpec[] = [];
@@ -210,6 +215,11 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       await attempt(`failover n=${n}`, async () => void failover.push(await runFailover(spec, s, o.failoverKills)));
     }
   }
+  const attacks: AttackResult[] = [];
+  for (const a of o.attacks) {
+    const spec = closed('attack', o.replicas[0] ?? 4, o.storages[0] ?? 'memory', o.payloads[0] ?? 0, o.clients, o.window);
+    await attempt(`attack ${a.label}`, async () => void attacks.push(await runAttack(spec, s, a)));
+  }
   const unhealthy = cases.flatMap((c) => (c.runs.some((r) => r.exited.length > 0) ? [describeCase(c.spec)] : []));
   if (unhealthy.length > 0) s.progress(`WARNING: replicas exited during: ${unhealthy.join('; ')}`);
   return {
@@ -236,6 +246,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     failures,
     ...(soak === undefined ? {} : { soak }),
     ...(failover.length === 0 ? {} : { failover }),
+    ...(attacks.length === 0 ? {} : { attacks }),
     loadAvgAtEnd: round(loadavg()[0] ?? 0),
   };
 }

@@ -5,7 +5,7 @@ import type { MachineInfo, Spread } from './measure.ts';
 
 export interface CaseSpec {
   /** Which sweep the case belongs to (charts and the README group by it). */
-  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve' | 'large-values' | 'failover';
+  readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve' | 'large-values' | 'failover' | 'attack';
   readonly n: number;
   readonly storage: StorageMode;
   /** Value bytes per put. */
@@ -124,6 +124,8 @@ export interface BenchReport {
   readonly soak?: SoakResult;
   /** kill -9 of the primary → first commit in the new view (--failover). */
   readonly failover?: readonly FailoverResult[];
+  /** Each attack against a fault-free baseline on the same cluster (--attack). */
+  readonly attacks?: readonly AttackResult[];
   /** Load average (1 min) sampled at the end: other work on the box makes every figure worse. */
   readonly loadAvgAtEnd: number;
 }
@@ -137,5 +139,33 @@ export interface FailoverResult {
   readonly p50: number;
   readonly max: number;
   readonly failedKills: number;
+  readonly loadAvg: readonly number[];
+}
+
+/** One attack (src/bench/attack.ts): a fault-free window, then the attack switched on, on the same processes. */
+export interface AttackResult {
+  /** `equivocate@0`, `c:flood`, … */
+  readonly attack: string;
+  /** Who attacks: "replica 0 (primary of view 0)" or "4 malicious clients". */
+  readonly attacker: string;
+  readonly baseline: RunFigures;
+  readonly attacked: RunFigures;
+  /** Attacked ÷ baseline: throughput, p50 and p99 latency. */
+  readonly ratio: { readonly opsPerSec: number; readonly p50: number; readonly p99: number };
+  /** ms from switching the attack on to the first evidence or non-active suspicion state at an honest replica (absent: none seen; clients are never accused). */
+  readonly detectionMs?: number;
+  /** What the detection was: "evidence (equivocation) at replica 3", "suspected at replica 1", … */
+  readonly detectedBy?: string;
+  /** ms from switching on to the first commit in a view led by an honest primary (absent: the attacker did not lead, or no recovery in the window). */
+  readonly recoveryMs?: number;
+  /** Whether a recovery applies (the attacker led the view when the attack began). */
+  readonly recoveryApplies: boolean;
+  /** Acknowledged puts of the attack window read back on every honest replica (a sample), and how many were missing or different. */
+  readonly writesChecked: number;
+  /** Honest replicas each put was read back on; writesLost counts (replica, put) pairs that failed. */
+  readonly honestReplicas: number;
+  readonly writesLost: number;
+  /** What the attacker did, by kind (its behaviour's counters). */
+  readonly did: Readonly<Record<string, number>>;
   readonly loadAvg: readonly number[];
 }

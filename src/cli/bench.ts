@@ -16,6 +16,7 @@ import type { StorageMode } from '../bench/cluster.ts';
 import { markdown, writeReport } from '../bench/report.ts';
 import type { SuiteOptions } from '../bench/suites.ts';
 import { CURVE_FRACTIONS, runSuite } from '../bench/suites.ts';
+import { ATTACK_SYNTAX, parseAttacks } from '../bench/attack-spec.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { CURRENT_RUNTIME, PACKAGE_ROOT } from './runtime.ts';
 
@@ -51,6 +52,7 @@ export interface BenchFlags {
   readonly audit: boolean;
   readonly encryption: TransportEncryptionMode;
   readonly failover?: number;
+  readonly attack?: string;
 }
 
 function protocolName(v: string): string {
@@ -66,6 +68,12 @@ function encryptionMode(v: string): TransportEncryptionMode {
 
 function requestAuthMode(v: string): RequestAuthMode {
   if (!isRequestAuthMode(v)) throw new InvalidArgumentError(`must be one of ${REQUEST_AUTH_MODES.join(', ')}`);
+  return v;
+}
+
+function attackList(v: string): string {
+  const parsed = parseAttacks(v, 4);
+  if (typeof parsed === 'string' && !/is not in a cluster/.test(parsed)) throw new InvalidArgumentError(parsed);
   return v;
 }
 
@@ -102,7 +110,9 @@ function param(v: string, prev: Record<string, number>): Record<string, number> 
 export function suiteOptions(flags: BenchFlags, command: string, progress: (line: string) => void): SuiteOptions {
   const custom = flags.replicas !== undefined || flags.payload !== undefined || flags.storage !== undefined || flags.rate !== undefined;
   const failover = flags.failover ?? 0;
-  const kind = failover > 0 ? 'failover' : custom ? 'custom' : flags.quick === true ? 'quick' : flags.largeValues === true ? 'large-values' : 'full';
+  const attacks = flags.attack === undefined ? [] : parseAttacks(flags.attack, flags.replicas?.[0] ?? 4);
+  if (typeof attacks === 'string') throw new InvalidArgumentError(attacks);
+  const kind = attacks.length > 0 ? 'attack' : failover > 0 ? 'failover' : custom ? 'custom' : flags.quick === true ? 'quick' : flags.largeValues === true ? 'large-values' : 'full';
   const quick = kind === 'quick';
   return {
     kind,
@@ -134,6 +144,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
     curveFractions: (flags.curve ?? kind === 'full') ? CURVE_FRACTIONS : [],
     soakSec: flags.soak ?? (kind === 'full' ? 300 : 0),
     failoverKills: failover,
+    attacks,
     command,
   };
 }
@@ -162,6 +173,7 @@ export function registerBench(program: Command): void {
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)
     .option('--failover <kills>', 'kill -9 the primary this many times under load per replica count (default 4,7; durable) and time the first commit in the new view; only that runs (--replicas, --storage, --clients, --window choose the cluster and load)', positiveInt)
+    .option('--attack <list>', `each attack against a fault-free window on the same cluster (n=4 in memory unless --replicas/--storage say otherwise; only that runs): ${ATTACK_SYNTAX}`, attackList)
     .option('--curve', 'add the latency-vs-throughput curve (open loop at 10%…115% of the n=4 peak; on in the full suite)')
     .option('--no-curve', 'skip the curve in the full suite')
     .option('--out <dir>', 'results folder', DEFAULT_RESULTS_DIR)
@@ -192,7 +204,13 @@ function buildDist(progress: (line: string) => void): void {
 
 export async function runBench(flags: BenchFlags, command: string): Promise<number> {
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
-  const o = suiteOptions(flags, command, progress);
+  let o: SuiteOptions;
+  try {
+    o = suiteOptions(flags, command, progress);
+  } catch (e) {
+    progress(`byz bench: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   try {
     if (flags.compiled && CURRENT_RUNTIME === 'tsx') buildDist(progress);
     const report = await runSuite(o);

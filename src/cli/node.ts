@@ -1,6 +1,7 @@
 // `byz node --config FILE --id N`: runs one replica until SIGINT/SIGTERM (SPEC D1, D5).
 
 import { dirname, resolve } from 'node:path';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { formatConfigErrors, loadClusterConfig, loadReplicaKey } from '../config/index.ts';
 import { startReplicaNode } from '../node/node.ts';
@@ -9,6 +10,7 @@ import { loadAppModule } from '../app-loader/load.ts';
 import { createLogger } from '../log/logger.ts';
 import { DEFAULT_STATUS_PORT_LIMITS } from '../http/admission.ts';
 import { DEFAULT_AUDIT_RETAIN_MB } from '../node/audit.ts';
+import { testBehaviourOf } from '../node/behaviour.ts';
 
 export interface NodeFlags {
   readonly config: string;
@@ -26,6 +28,12 @@ export interface NodeFlags {
   readonly auditRetainMb?: string;
   /** false with --no-audit. */
   readonly audit?: boolean;
+  /** TEST ONLY: a Byzantine behaviour of the simulator's library (src/node/behaviour.ts). */
+  readonly behaviour?: string;
+  /** TEST ONLY: armed (default) or signal (SIGUSR2 arms it). */
+  readonly behaviourStart?: string;
+  /** TEST ONLY: the acknowledgement --behaviour needs. */
+  readonly unsafeTestBehaviour?: boolean;
 }
 
 export function registerNode(program: Command): void {
@@ -41,6 +49,9 @@ export function registerNode(program: Command): void {
     .option('--audit-retain-mb <mb>', `keep about this many MiB of the newest audit segments, deleting the oldest (default ${DEFAULT_AUDIT_RETAIN_MB})`)
     .option('--no-audit', 'do not keep an audit trail')
     .option('--metrics-cache-ms <ms>', `re-render /metrics at most once per <ms> (default ${DEFAULT_STATUS_PORT_LIMITS.metricsCacheMs}; 0 renders every scrape)`)
+    .addOption(new Option('--behaviour <name>', 'TEST ONLY: make this replica Byzantine with a behaviour of `byz sim --list-behaviours` (needs --unsafe-test-behaviour)').hideHelp())
+    .addOption(new Option('--behaviour-start <when>', 'TEST ONLY: armed (default) or signal (SIGUSR2 arms the behaviour)').hideHelp())
+    .addOption(new Option('--unsafe-test-behaviour', 'TEST ONLY: confirm --behaviour (or BYZ_UNSAFE_TEST_BEHAVIOUR=1)').hideHelp())
     .action(async (flags: NodeFlags) => {
       process.exitCode = await runNode(flags);
     });
@@ -64,6 +75,11 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   const audit = auditOptions(flags);
   if (typeof audit === 'string') {
     process.stderr.write(`byz node: ${audit}\n`);
+    return 2;
+  }
+  const testBehaviour = testBehaviourOf(flags, process.env);
+  if (typeof testBehaviour === 'string') {
+    process.stderr.write(`byz node: ${testBehaviour}\n`);
     return 2;
   }
   const configPath = resolve(flags.config);
@@ -99,11 +115,15 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     ...(audit === undefined ? {} : { audit }),
     ...(metricsCacheMs === undefined ? {} : { statusPort: { metricsCacheMs } }),
     ...(process.env.BYZ_SENT_LOG === undefined ? {} : { sentLogPath: process.env.BYZ_SENT_LOG }),
+    ...(testBehaviour === undefined ? {} : { testBehaviour }),
   });
+  const arm = (): void => node.armBehaviour();
+  if (testBehaviour?.start === 'signal') process.on('SIGUSR2', arm);
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('SIGUSR2', arm);
       node.stop().then(done, (e: unknown) => {
         process.stderr.write(`byz node: error while stopping: ${String(e)}\n`);
         done();

@@ -7,6 +7,7 @@
 export { startReplicaNode } from './node.ts';
 export type { NodeAccountability, NodeStatus, ReplicaNode, ReplicaNodeOptions } from './node.ts';
 export type { AuditOptions } from './audit.ts';
+export type { BehaviourStart, TestBehaviour } from './behaviour.ts';
 export type { NodeMetrics } from '../metrics/metrics.ts';
 export type { StatusPortLimits } from '../http/admission.ts';
 export type { PeerStatus } from '../accountability/suspicion.ts';

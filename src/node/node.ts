@@ -51,6 +51,8 @@ import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/adm
 import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
 import { CertifiedStates } from './proofs.ts';
+import type { BehaviourShell, TestBehaviour } from './behaviour.ts';
+import { createBehaviourShell, emit } from './behaviour.ts';
 
 /** What {@link startReplicaNode} needs: the cluster, which replica this is and its key, where its data lives, and optional parts. */
 export interface ReplicaNodeOptions {
@@ -79,6 +81,11 @@ export interface ReplicaNodeOptions {
   readonly statusPort?: Partial<StatusPortLimits>;
   /** The audit trail (docs/AUDIT.md): false turns it off; default on with lmdb storage, off with memory. */
   readonly audit?: AuditOptions | false;
+  /**
+   * TEST ONLY (issue 18): run this replica with a Byzantine behaviour of the simulator's library on
+   * what it sends (src/node/behaviour.ts). Never set it on a replica you rely on.
+   */
+  readonly testBehaviour?: TestBehaviour;
 }
 
 /** A running replica: its id, metrics and status, and a way to stop it. */
@@ -89,6 +96,8 @@ export interface ReplicaNode {
   status(): NodeStatus;
   /** Stops the replica: closes its connections, flushes its audit trail and closes its storage. */
   stop(): Promise<void>;
+  /** TEST ONLY: starts the test behaviour (ReplicaNodeOptions.testBehaviour with start "signal"); a no-op without one. */
+  armBehaviour(): void;
 }
 
 /** A replica's status: the protocol's view of itself plus the node's connections, storage and accountability. */
@@ -99,6 +108,8 @@ export interface NodeStatus extends ReplicaStatus {
   readonly storage: string;
   /** SPEC C1–C4: threat level, peers' suspicion states, evidence held, quarantined replicas. */
   readonly accountability: NodeAccountability;
+  /** TEST ONLY: the Byzantine behaviour this replica runs (absent on an honest replica). */
+  readonly testBehaviour?: { readonly name: string; readonly armed: boolean; readonly did: Readonly<Record<string, number>> };
 }
 
 /** What a replica knows about its peers' behaviour (SPEC C1–C4). */
@@ -120,7 +131,8 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const transport = buildTransport(opts.config, who, log);
   const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain);
-  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs);
+  const behaviour = startBehaviour(opts, who, core, params, log);
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour);
   const life = { stopping: false };
   routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config));
   await listen(opts, who, transport, storage);
@@ -132,6 +144,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     inboxDepth: driver.depth,
     storage: storage.kind,
     accountability: nodeAccountability(core.accountability()),
+    ...(behaviour === undefined ? {} : { testBehaviour: { name: behaviour.name, armed: behaviour.armed, did: behaviour.counts() } }),
   });
   const http = await serveHttp(opts, who, { core, app, params, metrics, status, log, proofs }, async () => {
     // Undo what started, so a failed start leaves no handle behind (the process can exit).
@@ -147,6 +160,11 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     id: who.id,
     metrics,
     status,
+    armBehaviour() {
+      if (behaviour === undefined || behaviour.armed) return;
+      behaviour.arm();
+      log.warn({ behaviour: behaviour.name }, 'TEST BEHAVIOUR ARMED: this replica is now Byzantine on purpose');
+    },
     async stop(): Promise<void> {
       life.stopping = true;
       clearInterval(gauges);
@@ -240,8 +258,20 @@ function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpT
   });
 }
 
+/** Step 3b (TEST ONLY): the Byzantine behaviour around the core's output, if one was asked for. */
+function startBehaviour(opts: ReplicaNodeOptions, who: Identity, core: Core, params: EngineParams, log: Logger): BehaviourShell | undefined {
+  const b = opts.testBehaviour;
+  if (b === undefined) return undefined;
+  const { n, f } = quorumConfig(who.keys.length);
+  log.warn({ behaviour: b.name, start: b.start }, `TEST BEHAVIOUR: this replica runs "${b.name}" (Byzantine on purpose)${b.start === 'signal' ? ' once it gets SIGUSR2' : ''}`);
+  return createBehaviourShell(b, { id: who.id, n, f, signer: who.signer, domain: who.domain, hash: sha256, params, status: () => core.status() });
+}
+
 /** Step 4: the driver (group commit, then release: durable before sent, SPEC D2). */
-function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger, audit: NodeAudit | undefined, proofs: CertifiedStates): NodeDriver<AccountableInput> {
+function startDriver(
+  opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger,
+  audit: NodeAudit | undefined, proofs: CertifiedStates, behaviour: BehaviourShell | undefined,
+): NodeDriver<AccountableInput> {
   const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
   const fatal = (err: unknown): void => {
@@ -249,9 +279,17 @@ function startDriver(opts: ReplicaNodeOptions, who: Identity, core: Core, storag
     if (opts.onFatal !== undefined) opts.onFatal(err);
     else process.exit(1);
   };
-  return new NodeDriver<AccountableInput>(core, storage, {
+  const wrapped = behaviour === undefined ? core : { handle: (input: AccountableInput | { readonly type: 'tick' }) => behaviour.handle(core, input) };
+  return new NodeDriver<AccountableInput>(wrapped, storage, {
     release: (sends, replies) => {
       if (sentLog !== undefined && sends.length > 0) writeSync(sentLog, sends.map((s) => toHex(encodeMessage(s.message))).join('\n') + '\n');
+      if (behaviour !== undefined) {
+        for (const e of behaviour.release(sends, replies)) {
+          const copies = emit(e, who.id, n, transport);
+          metrics.messagesOut.inc({ type: e.kind === 'message' ? e.message.type : e.kind }, copies);
+        }
+        return;
+      }
       for (const s of sends) {
         const bytes = encodeMessage(s.message);
         metrics.messagesOut.inc({ type: s.message.type }, s.to === 'all' ? n - 1 : 1);

@@ -17,7 +17,8 @@ export interface ProcCluster {
   readonly configPath: string;
   readonly config: ClusterConfig;
   readonly procs: (ChildProcess | undefined)[];
-  start(id: number): void;
+  /** Starts replica id; `extraArgs` are added to `byz node` (e.g. a test behaviour). */
+  start(id: number, extraArgs?: readonly string[]): void;
   kill9(id: number): Promise<void>;
   stopAll(): Promise<void>;
   sentLog(id: number): string;
@@ -55,8 +56,8 @@ export function makeProcCluster(n = 4, params: Record<string, number> = {}, limi
       if (!existsSync(file)) return '(no output file)';
       return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
     },
-    start(id) {
-      procs[id] = spawnByz(['node', '--config', configPath, '--id', String(id)], join(dir, `replica-${id}.out`), {
+    start(id, extraArgs = []) {
+      procs[id] = spawnByz(['node', '--config', configPath, '--id', String(id), ...extraArgs], join(dir, `replica-${id}.out`), {
         BYZ_SENT_LOG: cluster.sentLog(id),
         BYZ_LOG_LEVEL: 'warn',
       });
