@@ -99,6 +99,11 @@ export interface TimeoutState {
 export interface StateTransfer {
   readonly seq: Seq;
   readonly stateDigest: Digest;
+  /**
+   * The 2f+1 checkpoints certifying (seq, stateDigest), kept with the transfer: st.certified may
+   * be cleared or replaced while it runs (a stable checkpoint reached otherwise, a new view).
+   */
+  readonly proof: readonly Checkpoint[];
   /** Replicas that sent a matching checkpoint, asked in turn. */
   readonly sources: readonly ReplicaId[];
   sourceIndex: number;
