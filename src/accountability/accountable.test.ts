@@ -132,7 +132,12 @@ test('a view change leaving a view suspects its primary (timeout-as-primary)', (
     const x = c.pool.shift()!;
     if (x.to !== 0) deliverOne(c, x);
   }
-  tickReplica(c, 2, SMALL_PARAMS.requestTimeoutTicks);
+  // Backups 1–3 time out; their TIMEOUTs form a certificate (docs/PROTOCOL.md §9) and they leave view 0.
+  for (const b of [1, 2, 3]) tickReplica(c, b, SMALL_PARAMS.requestTimeoutTicks);
+  while (c.pool.length > 0) {
+    const x = c.pool.shift()!;
+    if (x.to !== 0 && x.m.type === 'timeout') deliverOne(c, x);
+  }
   assert.equal(c.replicas[2]!.status().status, 'view-change');
   const p0 = c.replicas[2]!.accountability().peers.find((p) => p.replica === 0)!;
   assert.equal(p0.score, 30 - Math.floor(SMALL_PARAMS.requestTimeoutTicks / 50));

@@ -181,6 +181,8 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
     case 'fetch-log':
     case 'committed-proof':
     case 'pre-prepare-copy':
+    case 'timeout':
+    case 'timeout-cert':
       // Evidence is the accountability layer's (it intercepts it); the rest are PBFT's.
       return drop(ctx, 'unexpected-message', m.replica);
     default:

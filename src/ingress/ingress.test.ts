@@ -8,13 +8,15 @@ import type { PublicKey } from '../core/ids.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../core/ids.ts';
 import { MAX_MESSAGE_BYTES, MAX_OP_BYTES } from '../core/limits.ts';
 import type {
-  Checkpoint, Message, NewView, PrePrepare, Prepare, Reply, Request, ViewChange,
+  Checkpoint, Message, NewView, PrePrepare, Prepare, Reply, Request, Timeout, TimeoutCert, ViewChange,
 } from '../wire/messages.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
 import { createIngress } from './ingress.ts';
 import type { Ingress } from './ingress.ts';
-import { TEST_DOMAIN } from '../../test/domain.ts';
+import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
+import { INITIAL_EPOCH, signingDomain } from '../wire/domain.ts';
+import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
 
 // --- Ed25519 signers (src/crypto) and a node:crypto verify that counts its calls ---------------
 
@@ -197,6 +199,22 @@ test('every nested signature is verified: checkpoint, prepare, pre-prepare, requ
     const resigned = signed(replicas[3]!, v);
     assert.equal(dropOf(ing.replicaMessage(encodeMessage(resigned))), 'bad-signature', `variant ${i}`);
   }
+});
+
+test('TIMEOUT and timeout certificates (docs/PROTOCOL.md §9): authenticated, nested TIMEOUTs included, bound to the link and the epoch', () => {
+  const ing = fresh();
+  const timeout = (i: number, v = 1): Timeout => signed(replicas[i]!, { type: 'timeout', view: view(v), replica: replicaId(i), sig: NO_SIG });
+  const cert = (ts: Timeout[], by = 3): TimeoutCert => signed(replicas[by]!, { type: 'timeout-cert', view: view(1), timeouts: ts, replica: replicaId(by), sig: NO_SIG });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(timeout(2)), replicaId(2))), 'accepted');
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage({ ...timeout(2), view: view(2) }))), 'bad-signature', 'tampered view');
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(timeout(2)), replicaId(1))), 'sender-mismatch', 'a TIMEOUT is not forwarded bare');
+  const other = createIngress({ n: N, replicaKeys, verify, hash, domain: signingDomain(TEST_CLUSTER_ID, INITIAL_EPOCH + 1, DEFAULT_PROTOCOL) });
+  assert.equal(dropOf(other.replicaMessage(encodeMessage(timeout(2)))), 'bad-signature', 'signed for another epoch');
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(cert([timeout(0), timeout(1), timeout(2)])), replicaId(3))), 'accepted');
+  const forged = { ...timeout(1), replica: replicaId(0) };
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(cert([timeout(0), forged, timeout(2)])))), 'bad-signature', 'a nested TIMEOUT forged by the forwarder');
+  const outsider = signed(replicas[N]!, { type: 'timeout', view: view(1), replica: replicaId(N), sig: NO_SIG });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(cert([timeout(0), timeout(1), outsider])))), 'non-member');
 });
 
 test('the signature cache: a signature seen before is not verified again', () => {

@@ -101,6 +101,8 @@ function isReplicaMessage(m: Message): m is ReplicaMessage {
     case 'hs-fetch':
     case 'hs-blocks':
     case 'hs-tc':
+    case 'timeout':
+    case 'timeout-cert':
       return true;
   }
 }

@@ -32,6 +32,12 @@ export interface PlantedBugs {
    * `--reads` so there are unordered reads.
    */
   readonly weakReadQuorum?: boolean;
+  /**
+   * On its request timer, a replica goes straight to the view change for v+1 (PBFT as published,
+   * §4.4) instead of sending a TIMEOUT and waiting for a timeout certificate: a replica that times
+   * out alone is left out of the protocol (docs/PROTOCOL.md §9; the left-behind checker sees it).
+   */
+  readonly loneViewChange?: boolean;
 }
 
 export const NO_BUGS: PlantedBugs = {};
@@ -45,4 +51,5 @@ export const PLANTED_BUG_NAMES = [
   'keepLogBelowCheckpoint',
   'localMacNoop',
   'weakReadQuorum',
+  'loneViewChange',
 ] as const satisfies readonly (keyof PlantedBugs)[];

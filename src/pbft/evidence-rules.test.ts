@@ -4,7 +4,7 @@ import { replicaId, seq } from '../core/ids.ts';
 import type { NewView, ViewChange } from '../wire/messages.ts';
 import { pbftEvidenceRules } from './evidence-rules.ts';
 import type { PlantedBugs } from './bugs.ts';
-import { deliver, deliverRequest, flood, makeClient, makeCluster, request, sent, signAs, suite, tick } from '../../test/pbft/harness.ts';
+import { deliver, deliverRequest, flood, makeClient, makeCluster, request, sent, signAs, suite, timeOut } from '../../test/pbft/harness.ts';
 import type { TestCluster } from '../../test/accountability/fixture.ts';
 import { deliverOne, makeTestCluster, SMALL_PARAMS, submit, tickReplica } from '../../test/accountability/fixture.ts';
 import { certificate, checkpoint, prePrepare, signers, stateDigest, viewChange } from '../../test/accountability/build.ts';
@@ -84,7 +84,7 @@ function newViewWith(bugs: PlantedBugs): NewView | undefined {
   const r = request(makeClient(51), 1, 'k', 'v');
   for (const b of [1, 2, 3]) deliverRequest(c, b, r);
   flood(c, 0, deliverRequest(c, 0, r), new Set(), (_s, _d, m) => m.type !== 'commit');
-  const vcs = [1, 2, 3].flatMap((b) => tick(c, b, SMALL_PARAMS.requestTimeoutTicks).flatMap((o) => sent(o, 'view-change')));
+  const vcs = timeOut(c, [1, 2, 3], SMALL_PARAMS.requestTimeoutTicks);
   const outs = vcs.filter((vc) => vc.replica !== 1).map((vc) => deliver(c, 1, vc));
   return outs.flatMap((o) => sent(o, 'new-view'))[0];
 }

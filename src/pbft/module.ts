@@ -22,6 +22,8 @@ const MESSAGES: readonly ReplicaMessage['type'][] = [
   'committed-proof',
   'evidence',
   'pre-prepare-copy',
+  'timeout',
+  'timeout-cert',
 ];
 
 export const pbftModule = {

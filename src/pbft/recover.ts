@@ -4,7 +4,7 @@
 
 import { AssertionError } from '../core/assert.ts';
 import { seq as toSeq } from '../core/ids.ts';
-import type { NewView, PrePrepare } from '../wire/messages.ts';
+import type { NewView, PrePrepare, TimeoutCert } from '../wire/messages.ts';
 import type { ReplicaState } from './state.ts';
 import { decodeAs, decodePreparedProof } from './persist.ts';
 import { decodeSnapshotRecord, restoreSnapshot, storedSnapshot } from '../service/snapshot.ts';
@@ -26,6 +26,12 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
     const rec = decodeViewRecord(vr) ?? corrupt(k.view);
     st.view = rec.view;
     st.status = rec.status;
+  }
+  const tc = records.get(k.timeoutCert);
+  if (tc !== undefined) {
+    const m = decodeAs<TimeoutCert>(tc, 'timeout-cert') ?? corrupt(k.timeoutCert);
+    // Only the certificate of the view change the replica is in is re-sent (docs/PROTOCOL.md §9).
+    if (m.view === st.view && st.status === 'view-change') st.timeouts.cert = m;
   }
   const nv = records.get(k.newView);
   if (nv !== undefined) {

@@ -2,6 +2,8 @@
 // p/<epoch>/pbft/:
 //   view         → current view and status (written before any message of that view is sent)
 //   view/nv      → the NEW-VIEW this replica sent as primary
+//   view/tc      → the timeout certificate that moved this replica into its view change (re-sent after
+//                  a restart so that the others follow it, docs/PROTOCOL.md §9)
 //   pp/<seq>     → the pre-prepare accepted for seq (never accept another in the same view)
 //   pc/<seq>     → the prepared certificate for seq (must reach every later VIEW-CHANGE, §4.4)
 //   stable       → last stable checkpoint: seq, state digest and its 2f+1 proof (the snapshot itself
@@ -10,7 +12,7 @@
 import type { Digest, Seq, View } from '../core/ids.ts';
 import { digest as digestOf, fromHex, seq as toSeq, toHex, view as toView } from '../core/ids.ts';
 import type { PersistOp } from '../protocol/types.ts';
-import type { Checkpoint, NewView, PrePrepare, PreparedProof } from '../wire/messages.ts';
+import type { Checkpoint, NewView, PrePrepare, PreparedProof, TimeoutCert } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import { snapshotRecord } from '../service/snapshot.ts';
 import { decodeAs, encodePreparedProof } from './persist.ts';
@@ -21,6 +23,7 @@ import { protocolNamespace, seqKey } from '../protocol/storage-keys.ts';
 export interface PbftKeys {
   readonly view: string;
   readonly newView: string;
+  readonly timeoutCert: string;
   readonly prePreparePrefix: string;
   readonly preparedPrefix: string;
   readonly stable: string;
@@ -28,7 +31,7 @@ export interface PbftKeys {
 
 export function pbftKeys(epoch: number): PbftKeys {
   const ns = protocolNamespace(epoch, 'pbft');
-  return { view: `${ns}view`, newView: `${ns}view/nv`, prePreparePrefix: `${ns}pp/`, preparedPrefix: `${ns}pc/`, stable: `${ns}stable` };
+  return { view: `${ns}view`, newView: `${ns}view/nv`, timeoutCert: `${ns}view/tc`, prePreparePrefix: `${ns}pp/`, preparedPrefix: `${ns}pc/`, stable: `${ns}stable` };
 }
 
 export { seqKey };
@@ -38,6 +41,11 @@ export { seqKey };
 /** The view and status, before any message of that view leaves (§4.4–4.5). */
 export function persistView(out: PersistOp[], keys: PbftKeys, v: View, status: 'normal' | 'view-change'): void {
   out.push({ op: 'put', key: keys.view, value: encodeViewRecord(v, status) });
+}
+
+/** The timeout certificate for the view change being entered (written with its view record, §9). */
+export function persistTimeoutCert(out: PersistOp[], keys: PbftKeys, tc: TimeoutCert): void {
+  out.push({ op: 'put', key: keys.timeoutCert, value: encodeMessage(tc) });
 }
 
 /** The NEW-VIEW this replica sent as primary (its pre-prepares bind it, §4.4). */

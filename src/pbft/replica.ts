@@ -21,6 +21,7 @@ import { handleCommit, handlePrePrepare, handlePrepare } from './normal.ts';
 import { maybePropose } from './propose.ts';
 import { handleCheckpoint } from './checkpoint.ts';
 import { handleViewChange, handleNewView } from './view-change.ts';
+import { handleTimeout, handleTimeoutCert } from './view-timeout.ts';
 import { handleFetchState, handleStateChunk } from './state-transfer.ts';
 import { handleCommittedProof, handleFetchLog } from './catchup.ts';
 import { onTick } from './tick.ts';
@@ -76,6 +77,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     ownCheckpoints: new Map(),
     stableProof: [],
     viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined },
+    timeouts: { received: new Map(), own: undefined, cert: undefined },
     peerViews: new Map(),
     failedViewChanges: 0,
     latency: emptyEstimate(),
@@ -176,6 +178,10 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
       return handleViewChange(ctx, m);
     case 'new-view':
       return handleNewView(ctx, m);
+    case 'timeout':
+      return handleTimeout(ctx, m);
+    case 'timeout-cert':
+      return handleTimeoutCert(ctx, m);
     case 'fetch-state':
       return handleFetchState(ctx, m);
     case 'state-chunk':

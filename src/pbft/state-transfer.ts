@@ -26,6 +26,7 @@ export function startStateTransfer(ctx: Ctx): void {
   st.transfer = {
     seq: target.seq,
     stateDigest: target.stateDigest,
+    proof: target.proof,
     sources,
     sourceIndex: 0,
     chunks: [],
@@ -91,6 +92,12 @@ export function handleFetchState(ctx: Ctx, m: FetchState): void {
 export function handleStateChunk(ctx: Ctx, m: StateChunk): void {
   const t = ctx.st.transfer;
   if (t === undefined || m.seq !== t.seq || m.stateDigest !== t.stateDigest) return drop(ctx, 'unexpected-message', m.replica);
+  if (t.seq <= ctx.st.lastExecuted) {
+    // Execution (log catch-up, a new view's checkpoint) got there first: installing the snapshot now
+    // would take the service back.
+    ctx.st.transfer = undefined;
+    return drop(ctx, 'unexpected-message', m.replica, 'state transfer overtaken by execution');
+  }
   if (m.replica !== t.sources[t.sourceIndex % t.sources.length]) return drop(ctx, 'unexpected-message', m.replica);
   if (m.totalChunks < 1 || m.totalChunks > MAX_CHUNKS || m.chunk >= m.totalChunks) {
     drop(ctx, 'bad-state-chunk', m.replica);
@@ -129,8 +136,7 @@ function installState(ctx: Ctx, n: Seq, snapshot: Uint8Array): void {
   st.lastProgressTick = st.tick;
   st.transfer = undefined;
   st.ownCheckpoints.set(n, { digest: t.stateDigest, snapshot: storedSnapshot(snapshot, t.stateDigest) });
-  const proof = st.certified?.seq === n ? st.certified.proof : [];
-  makeStable(ctx, n, t.stateDigest, proof);
+  makeStable(ctx, n, t.stateDigest, t.proof);
   emit(ctx, { type: 'state-transfer-done', seq: n });
   executeReady(ctx);
 }

@@ -6,7 +6,7 @@ import type { ServiceState } from '../service/types.ts';
 import type { ServiceSnapshot } from '../service/snapshot.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
-import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, ViewChange } from '../wire/messages.ts';
+import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Timeout, TimeoutCert, ViewChange } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import type { PbftKeys } from './recovery-keys.ts';
@@ -82,9 +82,28 @@ export interface ViewChangeState {
   sentNewView: NewView | undefined;
 }
 
+/** TIMEOUTs and timeout certificates (view-timeout.ts, docs/PROTOCOL.md §9). */
+export interface TimeoutState {
+  /** The latest (highest-view) TIMEOUT from each replica, this one's included: bounded by n. */
+  readonly received: Map<ReplicaId, Timeout>;
+  /** This replica's outstanding TIMEOUT: its view, the tick it was last sent, how often it was re-sent (doubling). */
+  own: { view: View; sentTick: number; resends: number } | undefined;
+  /**
+   * The timeout certificate by which this replica entered its current view change (signed by this
+   * replica as forwarder), re-sent with its VIEW-CHANGE and persisted with the view record so that
+   * a restarted replica can bring the others along; undefined when it joined otherwise.
+   */
+  cert: TimeoutCert | undefined;
+}
+
 export interface StateTransfer {
   readonly seq: Seq;
   readonly stateDigest: Digest;
+  /**
+   * The 2f+1 checkpoints certifying (seq, stateDigest), kept with the transfer: st.certified may
+   * be cleared or replaced while it runs (a stable checkpoint reached otherwise, a new view).
+   */
+  readonly proof: readonly Checkpoint[];
   /** Replicas that sent a matching checkpoint, asked in turn. */
   readonly sources: readonly ReplicaId[];
   sourceIndex: number;
@@ -147,6 +166,7 @@ export interface ReplicaState {
   readonly svc: ServiceState;
 
   viewChange: ViewChangeState;
+  timeouts: TimeoutState;
   /** Highest view seen in each peer's normal-case messages (bounded by n; view synchronisation). */
   peerViews: Map<ReplicaId, View>;
   /** Successive view changes without progress, for the exponential timeout (§4.5.2). */

@@ -7,7 +7,7 @@ import { broadcast, isPrimary, sign } from './context.ts';
 import { maybePropose } from './propose.ts';
 import { sendCommit, sendPrepareFor } from './slot.ts';
 import { commitSent, isCommitted } from './state.ts';
-import { tickViewChange } from './view-change.ts';
+import { tickViewChange } from './view-timeout.ts';
 import { tickCatchUp } from './catchup.ts';
 import { startStateTransfer, tickStateTransfer } from './state-transfer.ts';
 

@@ -84,6 +84,14 @@ export function viewChangeTimeout(st: ReplicaState): number {
 }
 
 /**
+ * The wait before this replica re-sends a TIMEOUT that has not yet led to a view change: the
+ * view-change timeout, doubled once more per earlier send (§4.5.2's doubling, capped; docs/PROTOCOL.md §9).
+ */
+export function timeoutResendWait(st: ReplicaState, sends: number): number {
+  return baseTimeout(st) * 2 ** Math.min(st.failedViewChanges + sends, MAX_TIMEOUT_DOUBLINGS);
+}
+
+/**
  * When the request timer started (§4.4): a backup "starts a timer when it receives a request and
  * the timer is not already running … stops the timer when it is no longer waiting to execute the
  * request, but restarts it if at that point it is waiting to execute some other request". Per

@@ -1,11 +1,12 @@
-// View changes (TOCS '02 §4.4, liveness §4.5.2): a backup whose watched request does not execute in
-// time moves to view v+1 and sends VIEW-CHANGE; the new primary gathers 2f+1 and sends NEW-VIEW
-// with the re-issued pre-prepares; backups recompute it before accepting.
+// View changes (TOCS '02 §4.4, liveness §4.5.2): a replica that holds a timeout certificate for
+// v+1 (2f+1 TIMEOUTs, view-timeout.ts, docs/PROTOCOL.md §9) moves to view v+1 and sends VIEW-CHANGE;
+// the new primary gathers 2f+1 and sends NEW-VIEW with the re-issued pre-prepares; backups
+// recompute it before accepting.
 
 import type { ReplicaId, View } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import { primaryOf, weakQuorumSize } from '../core/quorum.ts';
-import type { Checkpoint, NewView, PrePrepare, ViewChange } from '../wire/messages.ts';
+import type { Checkpoint, NewView, PrePrepare, TimeoutCert, ViewChange } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, entryFor, isPrimary, primary, sendTo, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
@@ -15,66 +16,19 @@ import type { NewViewPlan, QuorumParams } from './view-validate.ts';
 import { maybePropose } from './propose.ts';
 import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
-import { persistNewView, persistView } from './recovery-keys.ts';
+import { persistNewView, persistTimeoutCert, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
-import { requestWaitingSince, viewChangeTimeout } from './timeout.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
   return { n: st.n, quorum: st.quorum, windowSize: st.params.windowSize, checkpointInterval: st.params.checkpointInterval };
 }
 
 /**
- * On tick: a watched request waited too long (normal status), or the view change itself did.
- * §4.5.2: the timer of a view change starts only once the replica holds 2f+1 VIEW-CHANGE messages
- * for the view; before that it keeps re-sending its own, and does not move on to v+2 — otherwise a
- * minority cut off from the rest (or waiting for a partitioned peer) climbs views on its own and
- * the healed cluster has to chase it through exponentially growing timeouts.
+ * Enters the view change for v: persist the view (and the timeout certificate that justifies it,
+ * when there is one), then send VIEW-CHANGE — durable before sent. `cert` is this replica's
+ * forwarding of 2f+1 TIMEOUTs for v (docs/PROTOCOL.md §9); it goes to everyone with the VIEW-CHANGE.
  */
-export function tickViewChange(ctx: Ctx): void {
-  const st = ctx.st;
-  const since = st.viewChange.startedTick;
-  if (st.status === 'view-change') {
-    const q = st.viewChange.quorumTick;
-    if (q !== undefined && st.tick - q >= viewChangeTimeout(st)) startViewChange(ctx, toView(st.view + 1));
-    else if ((st.tick - since) % st.params.retransmitTicks === 0) resendViewChange(ctx);
-    return;
-  }
-  if (isPrimary(st)) return;
-  const waitingSince = requestWaitingSince(st) ?? stalledSince(st);
-  if (waitingSince === undefined) return;
-  if (st.tick - Math.max(waitingSince, since) < viewChangeTimeout(st)) return;
-  if (st.tick - st.lastCommitTick < viewChangeTimeout(st) && behindOwnHole(st)) return;
-  startViewChange(ctx, toView(st.view + 1));
-}
-
-/**
- * The replica is missing a batch the cluster has moved past: its next sequence number is not
- * committed here, yet a later slot of the current view committed with 2f+1 COMMITs. The wait is
- * then this replica's own loss, which log catch-up repairs, not the primary's fault; while such
- * commits keep arriving the timer does not fire (commits above the hole are bounded by the window L,
- * so a primary that leaves a hole everywhere is still suspected once the window fills).
- */
-function behindOwnHole(st: ReplicaState): boolean {
-  const next = st.log.get(toSeq(st.lastExecuted + 1));
-  if (next !== undefined && isCommitted(next.phase)) return false;
-  for (const e of st.log.values()) if (e.seq > st.lastExecuted + 1 && isCommitted(e.phase) && e.prePrepare?.view === st.view) return true;
-  return false;
-}
-
-/**
- * A request the backup holds only inside an accepted pre-prepare is not pending, yet it waits too:
- * if a batch of the current view was accepted and nothing executed since the last progress, the
- * primary is as suspect as if the request were pending (§4.4 — an equivocating primary makes its
- * batches never prepare; found by Twins). Returns the tick the wait counts from.
- */
-function stalledSince(st: ReplicaState): number | undefined {
-  for (const e of st.log.values()) {
-    if (e.seq > st.lastExecuted && e.prePrepare?.view === st.view && !isCommitted(e.phase)) return Math.max(st.lastProgressTick, e.createdTick);
-  }
-  return undefined;
-}
-
-export function startViewChange(ctx: Ctx, v: View): void {
+export function startViewChange(ctx: Ctx, v: View, cert?: TimeoutCert): void {
   const st = ctx.st;
   if (v <= st.view && st.status === 'view-change') return;
   if (st.status === 'view-change') st.failedViewChanges++;
@@ -87,9 +41,13 @@ export function startViewChange(ctx: Ctx, v: View): void {
   for (const [n, e] of st.log) {
     if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   }
+  st.timeouts.cert = cert;
+  st.timeouts.own = undefined;
   persistView(ctx.out.persist, st.keys, v, 'view-change');
+  if (cert !== undefined) persistTimeoutCert(ctx.out.persist, st.keys, cert);
   const vc = buildViewChange(ctx, v);
   st.viewChange.received.set(st.id, vc);
+  if (cert !== undefined) broadcast(ctx, cert);
   broadcast(ctx, vc);
   emit(ctx, { type: 'view-change-started', view: v });
   noteViewChangeQuorum(st);
@@ -125,14 +83,19 @@ function buildViewChange(ctx: Ctx, v: View): ViewChange {
   });
 }
 
-/** Re-sends our VIEW-CHANGE (rebuilt after a restart: signing is deterministic, so it is the same message). */
-function resendViewChange(ctx: Ctx): void {
+/**
+ * Re-sends our VIEW-CHANGE (rebuilt after a restart: signing is deterministic, so it is the same
+ * message), and the timeout certificate we entered it by, so a replica that missed it follows.
+ */
+export function resendViewChange(ctx: Ctx): void {
   const st = ctx.st;
   let own = st.viewChange.received.get(st.id);
   if (own === undefined || own.newView !== st.view) {
     own = buildViewChange(ctx, st.view);
     st.viewChange.received.set(st.id, own);
   }
+  const cert = st.timeouts.cert;
+  if (cert !== undefined && cert.view === st.view) broadcast(ctx, cert);
   broadcast(ctx, own);
 }
 
@@ -228,6 +191,9 @@ function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
   st.status = 'normal';
   st.viewChange.startedTick = st.tick;
   for (const [id, vc] of st.viewChange.received) if (vc.newView <= nv.view) st.viewChange.received.delete(id);
+  for (const [id, t] of st.timeouts.received) if (t.view <= nv.view) st.timeouts.received.delete(id);
+  st.timeouts.own = undefined;
+  st.timeouts.cert = undefined;
   for (const [n, e] of st.log) if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   persistView(ctx.out.persist, st.keys, nv.view, 'normal');
   adoptCheckpoint(ctx, plan);

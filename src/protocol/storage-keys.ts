@@ -3,7 +3,7 @@
 //   svc/snapshot                  the service state at the last stable checkpoint (src/service/snapshot.ts)
 //   acct/evidence/<accused>/<kind> evidence this replica holds (src/accountability/records.ts)
 //   p/<epoch>/<protocol>/<name>   a protocol's safety state in one configuration epoch; PBFT's
-//                                 names are in src/pbft/recovery-keys.ts (view, view/nv, pp/<seq>,
+//                                 names are in src/pbft/recovery-keys.ts (view, view/nv, view/tc, pp/<seq>,
 //                                 pc/<seq>, stable); HotStuff's in src/hotstuff/keys.ts (safety, snap)
 // The service's keys are not per epoch: the replicated state outlives a change of protocol or
 // membership; a protocol's are, so a new epoch starts from a clean safety state.

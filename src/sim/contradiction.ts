@@ -191,6 +191,9 @@ function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | unde
     case 'hs-fetch':
     case 'hs-blocks':
     case 'hs-tc':
+    case 'timeout':
+    case 'timeout-cert':
+      // A TIMEOUT commits its sender to nothing (docs/PROTOCOL.md §9): nothing can contradict it.
       return undefined;
     case 'hs-vote':
       return hsVote(c, m);

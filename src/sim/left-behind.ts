@@ -8,8 +8,9 @@
 // replica that is up and not in normal status in that view is out; its measure is how many sequence
 // numbers the cluster executed since it went out (progress, not time: a replica is not blamed for
 // an idle cluster). Out for more than `boundSeqs` is a violation. Opt-in (tests and scenarios):
-// PBFT as built lets a lone replica sit out until the next cluster-wide view change (docs/PROTOCOL.md,
-// "A replica alone in a view change"), which this checker reports.
+// PBFT as published lets a lone replica sit out until the next cluster-wide view change, which this
+// checker reports (the planted bug loneViewChange); TIMEOUT and the timeout certificate
+// (docs/PROTOCOL.md §9, "A replica alone in a view change") keep it in.
 
 import type { ReplicaStatus } from '../protocol/types.ts';
 import type { Violation } from './checkers.ts';

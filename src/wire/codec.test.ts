@@ -98,7 +98,7 @@ test('trailing bytes are rejected', () => {
 test('empty, oversized and unknown tags are rejected with their own codes', () => {
   assert.equal(decodeErr(new Uint8Array(0)).code, 'empty');
   assert.equal(decodeErr(new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(1)).code, 'oversized');
-  for (const tag of [0, 21, 99, 255]) assert.equal(decodeErr(Uint8Array.of(tag, 0, 0, 0)).code, 'unknown-tag');
+  for (const tag of [0, 23, 99, 255]) assert.equal(decodeErr(Uint8Array.of(tag, 0, 0, 0)).code, 'unknown-tag');
 });
 
 test('non-canonical values are rejected: bool byte 2, u64 above 2^53-1, replica id ≥ MAX_REPLICAS', () => {

@@ -234,6 +234,28 @@ export interface HsTimeout {
   readonly sig: Signature;
 }
 
+/**
+ * ⟨TIMEOUT, v, i⟩σi — PBFT replica i's request timer expired before view v (v = its view + 1). It
+ * carries no state and commits i to nothing: i keeps voting in v − 1, and moves to view v (with a
+ * state-carrying VIEW-CHANGE) only on 2f+1 of these for v — a timeout certificate (docs/PROTOCOL.md §9;
+ * BFT-SMaRt's STOP, Jolteon's TC, TOCS '02 §4.5.2's f+1 join). The epoch is in the signing prefix.
+ */
+export interface Timeout {
+  readonly type: 'timeout';
+  readonly view: number;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** 2f+1 TIMEOUTs for view v from distinct replicas (a timeout certificate), forwarded by `replica`. */
+export interface TimeoutCert {
+  readonly type: 'timeout-cert';
+  readonly view: number;
+  readonly timeouts: readonly Timeout[];
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
 /** A timeout certificate sent to a replica still in an older round (the paper's sync: rounds advance together). */
 export interface HsTc {
   readonly type: 'hs-tc';
@@ -278,7 +300,9 @@ export type ReplicaMessage =
   | HsTimeout
   | HsFetch
   | HsBlocks
-  | HsTc;
+  | HsTc
+  | Timeout
+  | TimeoutCert;
 
 export type Message = Request | Reply | ReplicaMessage;
 export type MessageType = Message['type'];
@@ -305,6 +329,8 @@ export const MESSAGE_TAGS = {
   'hs-blocks': 18,
   'hs-tc': 19,
   'pre-prepare-copy': 20,
+  timeout: 21,
+  'timeout-cert': 22,
 } as const satisfies Record<MessageType, number>;
 
 /** Strips the signature: the fields a signature covers. */

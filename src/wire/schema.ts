@@ -263,6 +263,23 @@ export const SCHEMA: Schema = {
       REPLICA, SIG,
     ],
   },
+  timeout: {
+    name: 'timeout', tag: MESSAGE_TAGS.timeout,
+    doc: 'PBFT ⟨TIMEOUT, v, i⟩σi: replica i\'s request timer expired in view v − 1. Stateless: i keeps voting in v − 1; ' +
+      '2f+1 for v (a timeout certificate) move the replicas to the view change for v, f+1 make a replica send its own ' +
+      '(docs/PROTOCOL.md §9; BFT-SMaRt STOP, Jolteon TC, TOCS \'02 §4.5.2).',
+    fields: [{ name: 'view', type: U64, doc: 'The view v the sender would move to' }, REPLICA, SIG],
+  },
+  'timeout-cert': {
+    name: 'timeout-cert', tag: MESSAGE_TAGS['timeout-cert'],
+    doc: 'PBFT timeout certificate: 2f+1 TIMEOUTs for view v from distinct replicas, forwarded by a replica that ' +
+      'holds them; a receiver in an older view joins the view change for v (docs/PROTOCOL.md §9).',
+    fields: [
+      { name: 'view', type: U64, doc: 'The view v timed into' },
+      { name: 'timeouts', type: array('timeout', MAX_REPLICAS), doc: 'The 2f+1 TIMEOUTs for v, each signed by its sender' },
+      REPLICA, SIG,
+    ],
+  },
   'hs-fetch': {
     name: 'hs-fetch', tag: MESSAGE_TAGS['hs-fetch'],
     doc: 'HotStuff catch-up: ask for a block by id and up to count − 1 of its ancestors.',

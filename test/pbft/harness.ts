@@ -9,7 +9,7 @@ import type { Signer } from '../../src/core/crypto-port.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { encodeKvOp } from '../../src/app/kv-codec.ts';
 import type { Output, Send } from '../../src/protocol/types.ts';
-import type { Message, ReplicaMessage, Request } from '../../src/wire/messages.ts';
+import type { Message, ReplicaMessage, Request, Timeout, ViewChange } from '../../src/wire/messages.ts';
 import { signingBytes } from '../../src/wire/codec.ts';
 import { createReplica } from '../../src/pbft/replica.ts';
 import type { Replica, PlantedBugs } from '../../src/pbft/replica.ts';
@@ -121,4 +121,20 @@ export function sent<T extends ReplicaMessage['type']>(out: Output, type: T): Ex
 
 export function drops(out: Output): string[] {
   return out.events.flatMap((e) => (e.type === 'drop' ? [e.reason] : []));
+}
+
+/**
+ * The replicas in `backups` tick `ticks` times (their request timers expire: each sends TIMEOUT) and
+ * then hear each other's TIMEOUTs, so each holds the 2f+1 of a timeout certificate when there are
+ * enough of them (docs/PROTOCOL.md §9). Returns the VIEW-CHANGEs they sent, in order.
+ */
+export function timeOut(c: Cluster, backups: readonly number[], ticks: number): ViewChange[] {
+  const outs: Output[] = [];
+  const timeouts: [number, Timeout][] = [];
+  for (const b of backups) for (const o of tick(c, b, ticks)) {
+    outs.push(o);
+    for (const t of sent(o, 'timeout')) timeouts.push([b, t]);
+  }
+  for (const [from, t] of timeouts) for (const b of backups) if (b !== from) outs.push(deliver(c, b, t));
+  return outs.flatMap((o) => sent(o, 'view-change'));
 }

@@ -3,13 +3,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { replicaId } from '../../src/core/ids.ts';
+import { replicaId, view } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import type { PersistOp } from '../../src/protocol/types.ts';
 import { SERVICE_SNAPSHOT_KEY } from '../../src/protocol/storage-keys.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import { recoverReplica } from '../../src/pbft/replica.ts';
-import { deliverRequest, flood, makeClient, makeCluster, request, suite } from './harness.ts';
+import { deliver, deliverRequest, flood, makeClient, makeCluster, request, rid, sent, signAs, suite } from './harness.ts';
+import type { Timeout } from '../../src/wire/messages.ts';
+import { pbftKeys } from '../../src/pbft/recovery-keys.ts';
 import type { Cluster } from './harness.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 
@@ -64,4 +66,30 @@ test('recovery refuses a stable checkpoint whose service snapshot is missing or 
   snap[snap.length - 1] = (snap[snap.length - 1] ?? 0) ^ 1;
   tampered.set(SERVICE_SNAPSHOT_KEY, snap);
   assert.throws(() => recover(c, 1, tampered), /corrupt durable record: stable snapshot/);
+});
+
+test('a replica restarted into its persisted view change re-sends the timeout certificate, and the others follow it (docs/PROTOCOL.md §9)', () => {
+  const c = run();
+  const t = (i: number): Timeout => signAs<Timeout>(c.signers[i]!, { type: 'timeout', view: view(1), replica: rid(i) });
+  // Replica 1 hears TIMEOUT(1) from 2 and 3: it joins (f+1), its own completes the certificate.
+  deliver(c, 1, t(2));
+  const out = deliver(c, 1, t(3));
+  assert.equal(sent(out, 'view-change')[0]?.newView, 1);
+  const tcKey = pbftKeys(0).timeoutCert;
+  assert.ok(out.persist.some((op) => op.op === 'put' && op.key === tcKey), 'the certificate is persisted with the view record, before anything leaves');
+  // Nobody else heard anything: replicas 0, 2, 3 stay in view 0. Replica 1 crashes and restarts.
+  const r = recover(c, 1, records(c, 1));
+  assert.deepEqual([r.status().view, r.status().status], [1, 'view-change']);
+  let certs: ReturnType<typeof sent<'timeout-cert'>> = [];
+  for (let i = 0; i < DEFAULT_PARAMS.retransmitTicks && certs.length === 0; i++) certs = sent(r.handle({ type: 'tick' }), 'timeout-cert');
+  assert.equal(certs.length, 1, 'the TC is re-sent with the VIEW-CHANGE');
+  assert.deepEqual(certs[0]!.timeouts.map((x) => [x.view, x.replica]), [[1, 1], [1, 2], [1, 3]]);
+  const joined = sent(deliver(c, 0, certs[0]!), 'view-change');
+  assert.equal(joined[0]?.newView, 1, 'replica 0 joins the view change by the certificate');
+  // Without the certificate record, the restarted replica has nothing to show (and says nothing).
+  const without = records(c, 1);
+  without.delete(tcKey);
+  const bare = recover(c, 1, without);
+  const outs = Array.from({ length: DEFAULT_PARAMS.retransmitTicks }, () => bare.handle({ type: 'tick' }));
+  assert.deepEqual(outs.flatMap((o) => sent(o, 'timeout-cert')), []);
 });

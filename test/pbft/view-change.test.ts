@@ -5,11 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seq, view } from '../../src/core/ids.ts';
-import type { NewView, PrePrepare, ViewChange } from '../../src/wire/messages.ts';
+import type { NewView, PrePrepare, Timeout, TimeoutCert, ViewChange } from '../../src/wire/messages.ts';
 import { batchBytes } from '../../src/wire/codec.ts';
-import type { Output } from '../../src/protocol/types.ts';
 import type { Cluster } from './harness.ts';
-import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick } from './harness.ts';
+import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick, timeOut } from './harness.ts';
 
 const TIMEOUT = 50;
 
@@ -29,13 +28,9 @@ function preparedButNotCommitted(): { c: Cluster; digests: string[] } {
   return { c, digests };
 }
 
-/** Backups 1–3 time out and send VIEW-CHANGE for view 1; returns them. */
+/** Backups 1–3 time out, exchange TIMEOUTs (a certificate for view 1) and send VIEW-CHANGE; returns them. */
 function viewChanges(c: Cluster): ViewChange[] {
-  const vcs: ViewChange[] = [];
-  for (const b of [1, 2, 3]) {
-    const outs: Output[] = tick(c, b, TIMEOUT);
-    vcs.push(...outs.flatMap((o) => sent(o, 'view-change')));
-  }
+  const vcs = timeOut(c, [1, 2, 3], TIMEOUT);
   assert.equal(vcs.length, 3);
   return vcs;
 }
@@ -102,41 +97,71 @@ test('§4.5.2 a replica that sees f+1 view changes for a higher view joins it', 
   assert.equal(c.replicas[0]!.status().view, 1);
 });
 
-test('§4.5.2 the view-change timer starts at 2f+1 VIEW-CHANGEs: a minority re-sends instead of climbing views', () => {
+test('§9 a minority of TIMEOUTs moves nobody: they keep voting in view 0, re-send TIMEOUT(1) with doubling, never ask for view 2', () => {
   const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
   const r = request(makeClient(41), 1, 'k', 'v');
   // Replicas 1 and 2 hold a request the (silent) primary never orders; replica 3 hears nothing.
   for (const b of [1, 2]) deliverRequest(c, b, r);
-  const vc1 = tick(c, 1, TIMEOUT).flatMap((o) => sent(o, 'view-change'));
-  const vc2 = tick(c, 2, TIMEOUT).flatMap((o) => sent(o, 'view-change'));
-  assert.equal(vc1[0]?.newView, 1);
-  deliver(c, 1, vc2[0]!);
-  deliver(c, 2, vc1[0]);
-  // Two of four in view 1: far past the timeout they still ask for view 1, and never for view 2.
-  const later = [1, 2].flatMap((b) => tick(c, b, 8 * TIMEOUT)).flatMap((o) => sent(o, 'view-change'));
-  assert.ok(later.length > 0, 'the VIEW-CHANGE is re-sent');
-  assert.ok(later.every((vc) => vc.newView === 1), `views asked for: ${[...new Set(later.map((vc) => vc.newView))].join()}`);
-  for (const b of [1, 2]) assert.equal(c.replicas[b]!.status().view, 1);
-  // Replica 3 joins (f+1 VIEW-CHANGEs for a higher view); with 2f+1 the timer runs, and the new
-  // primary 1 sent NEW-VIEW, so nobody has to time out again.
-  const joined = [vc1[0], vc2[0]!].flatMap((vc) => sent(deliver(c, 3, vc), 'view-change'));
-  assert.equal(joined[0]?.newView, 1);
-  const nv = sent(deliver(c, 1, joined[0]), 'new-view');
-  assert.equal(nv.length, 1);
-  assert.equal(c.replicas[1]!.status().status, 'normal');
+  const t1 = tick(c, 1, TIMEOUT).flatMap((o) => sent(o, 'timeout'));
+  const t2 = tick(c, 2, TIMEOUT).flatMap((o) => sent(o, 'timeout'));
+  assert.deepEqual([t1.length, t1[0]?.view], [1, 1]);
+  assert.deepEqual(sent(deliver(c, 1, t2[0]!), 'view-change'), [], 'f+1 TIMEOUTs are no certificate');
+  deliver(c, 2, t1[0]!);
+  for (const b of [1, 2]) assert.deepEqual([c.replicas[b]!.status().view, c.replicas[b]!.status().status], [0, 'normal']);
+  // Far past the timeout: still view 0, TIMEOUT(1) re-sent with the timer doubling each time
+  // (after 2, 4 timeouts: at most 2 more in 7 timeouts), and never a VIEW-CHANGE.
+  const later = tick(c, 1, 7 * TIMEOUT);
+  const again = later.flatMap((o) => sent(o, 'timeout'));
+  assert.ok(again.length >= 1 && again.length <= 2, `re-sent ${again.length} times`);
+  assert.ok(again.every((t) => t.view === 1));
+  assert.deepEqual(later.flatMap((o) => sent(o, 'view-change')), []);
+  // Replica 3 joins on f+1 TIMEOUTs for view 1 (§4.5.2); its TIMEOUT completes the certificate at 1,
+  // which enters the view change, forwards the certificate, and the others follow it.
+  // Replica 3's own TIMEOUT completes a certificate there as well: it moves to view 1 at once.
+  const outs3 = [t1[0]!, t2[0]!].map((t) => deliver(c, 3, t));
+  const joined = outs3.flatMap((o) => sent(o, 'timeout'));
+  assert.deepEqual(joined.map((t) => t.view), [1]);
+  assert.equal(outs3.flatMap((o) => sent(o, 'view-change'))[0]?.newView, 1);
+  const out = deliver(c, 1, joined[0]!);
+  const cert = sent(out, 'timeout-cert');
+  assert.equal(cert.length, 1);
+  assert.equal(cert[0]!.timeouts.length, 3);
+  assert.equal(sent(out, 'view-change')[0]?.newView, 1);
+  for (const b of [0, 2]) {
+    assert.equal(sent(deliver(c, b, cert[0]!), 'view-change')[0]?.newView, 1, `replica ${b} joins by the certificate`);
+    assert.deepEqual([c.replicas[b]!.status().view, c.replicas[b]!.status().status], [1, 'view-change']);
+  }
 });
 
-test('§4.5.2 with 2f+1 VIEW-CHANGEs and no NEW-VIEW (the new primary is dead), the timer moves on to v+2', () => {
+test('§9 a timeout certificate with too few or mixed TIMEOUTs is dropped, and moves nobody', () => {
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT });
+  const t = (i: number, v: number): Timeout => signAs<Timeout>(c.signers[i]!, { type: 'timeout', view: view(v), replica: rid(i) });
+  const cert = (ts: Timeout[]): TimeoutCert => signAs<TimeoutCert>(c.signers[1]!, { type: 'timeout-cert', view: view(1), timeouts: ts, replica: rid(1) });
+  for (const bad of [[t(1, 1), t(2, 1)], [t(1, 1), t(2, 1), t(2, 1)], [t(1, 1), t(2, 1), t(3, 2)]]) {
+    assert.deepEqual(drops(deliver(c, 0, cert(bad))), ['invalid-view-change']);
+    assert.deepEqual([c.replicas[0]!.status().view, c.replicas[0]!.status().status], [0, 'normal']);
+  }
+  assert.equal(sent(deliver(c, 0, cert([t(1, 1), t(2, 1), t(3, 1)])), 'view-change').length, 1);
+});
+
+test('§4.5.2 with 2f+1 VIEW-CHANGEs and no NEW-VIEW (the new primary is dead), the timer sends TIMEOUT(2), and a certificate moves on to v+2', () => {
   const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
   const r = request(makeClient(42), 1, 'k', 'v');
   for (const b of [0, 2, 3]) deliverRequest(c, b, r);
-  // Primary 0 and replica 1 (primary of view 1) are both unreachable; 0 still sends a VIEW-CHANGE.
-  const vcs = [0, 2, 3].flatMap((b) => (b === 0 ? [] : tick(c, b, TIMEOUT)).flatMap((o) => sent(o, 'view-change')));
+  // Primary 0 and replica 1 (primary of view 1) are both unreachable; 0 still takes part.
+  const t0 = signAs<Timeout>(c.signers[0]!, { type: 'timeout', view: view(1), replica: rid(0) });
+  for (const b of [2, 3]) deliver(c, b, t0);
+  const vcs = timeOut(c, [2, 3], TIMEOUT);
   assert.equal(vcs.length, 2);
-  deliver(c, 2, vcs[1]!);
-  deliver(c, 3, vcs[0]!);
+  for (const vc of vcs) deliver(c, 5 - vc.replica, vc);
   const own0 = signAs<ViewChange>(c.signers[0]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [], replica: rid(0) });
   for (const b of [2, 3]) deliver(c, b, own0);
-  const next = [2, 3].flatMap((b) => tick(c, b, 2 * TIMEOUT + 1)).flatMap((o) => sent(o, 'view-change'));
-  assert.ok(next.some((vc) => vc.newView === 2), 'moved on to view 2');
+  const next = [2, 3].flatMap((b) => tick(c, b, 2 * TIMEOUT + 1));
+  assert.deepEqual(next.flatMap((o) => sent(o, 'view-change')).filter((vc) => vc.newView === 2), [], 'no VIEW-CHANGE without a certificate');
+  const t2 = next.flatMap((o) => sent(o, 'timeout'));
+  assert.ok(t2.length >= 2 && t2.every((t) => t.view === 2), 'TIMEOUT for view 2');
+  const t02 = signAs<Timeout>(c.signers[0]!, { type: 'timeout', view: view(2), replica: rid(0) });
+  deliver(c, 2, t2.find((t) => t.replica === 3)!);
+  const moved = sent(deliver(c, 2, t02), 'view-change');
+  assert.equal(moved[0]?.newView, 2, 'moved on to view 2');
 });

@@ -40,8 +40,12 @@ for (const n of [4, 7]) {
       const r = failover(o);
       assert.ok(r.ok, `seed ${seed}: ${r.detail}`);
       // The timer runs from a request's arrival (or its client's last progress), and the view change
-      // needs a round or two after it: the adaptive timeout plus a few retransmission periods.
-      assert.ok(r.ticks > 0 && r.ticks < p.requestTimeoutTicks / 2, `seed ${seed}: failover took ${r.ticks} ticks (fixed timeout ${p.requestTimeoutTicks})`);
+      // needs a round or two after it: the adaptive timeout, the TIMEOUT exchange (docs/PROTOCOL.md
+      // §9), plus a few retransmission periods. Before TIMEOUTs the bound was half the fixed
+      // timeout; with them n=7 seed 1 takes 219 ticks (175 before): the NEW-VIEW reaches two
+      // backups late, they drop the first view-1 prepares as wrong-view, and the batch waits one
+      // retransmission period (seeds 1–12 at n=4 and 7: 22 of 24 runs within +10 ticks of before, 2 such outliers of +41 and +44).
+      assert.ok(r.ticks > 0 && r.ticks < 0.6 * p.requestTimeoutTicks, `seed ${seed}: failover took ${r.ticks} ticks (fixed timeout ${p.requestTimeoutTicks})`);
       seen.push(r.ticks);
     }
     t.diagnostic(`n=${n} failover ticks by seed: ${seen.join(', ')}`);

@@ -127,9 +127,15 @@ function loneCommitMoment(base: SimOptions): { tick: number; replica: number } |
   return undefined;
 }
 
-/** Cut every replica link at the next tick (commits in flight are lost) and crash the primary and X. */
+/**
+ * Cut every replica link at the next tick (commits in flight are lost) and crash the primary and X.
+ * The replicas time out alone while cut off; with TIMEOUTs (docs/PROTOCOL.md §9) they would stay in
+ * view 0 and, once healed, finish s there by re-sending their commits — no view change would
+ * decide s. The planted loneViewChange (PBFT as published: VIEW-CHANGE on the first expiry) puts
+ * each of them in the view change for 1 while cut off, so the NEW-VIEW must carry s over.
+ */
 function loneCommitScenario(seed: number, bugs: SimOptions['bugs']): SimOptions {
-  const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 7, seed, ops: 400, clients: 8, bugs, maxTicks: 20_000 };
+  const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 7, seed, ops: 400, clients: 8, bugs: [...bugs, 'loneViewChange'], maxTicks: 20_000 };
   const at = loneCommitMoment({ ...base, bugs: [] });
   assert.ok(at !== undefined, `seed ${seed}: no moment found`);
   const crashes = at.replica === 0 ? [{ replica: 0, at: at.tick + 1 }] : [{ replica: 0, at: at.tick + 1 }, { replica: at.replica, at: at.tick + 1 }];
@@ -145,7 +151,7 @@ test('a NEW-VIEW that drops prepared certificates is caught by the agreement che
     const s = runSimulation(loneCommitScenario(seed, ['dropPreparedInNewView']));
     assert.equal(s.violations[0]?.checker, 'agreement', `seed ${seed}: ${JSON.stringify(s.violations)}\n${s.replay}`);
     assert.match(s.violations[0].detail, /^seq \d+: replica \d executed batch .* but replica \d executed /);
-    assert.match(s.replay, /--partition "0\|1\|2\|3\|4\|5\|6@\d+-\d+" --crash "0@\d+(,\d@\d+)?" .*--planted-bug dropPreparedInNewView/);
+    assert.match(s.replay, /--partition "0\|1\|2\|3\|4\|5\|6@\d+-\d+" --crash "0@\d+(,\d@\d+)?" .*--planted-bug dropPreparedInNewView --planted-bug loneViewChange/);
   }
 });
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { MAX_REPLICAS } from '../../src/core/limits.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../../src/core/ids.ts';
 import type {
-  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, HsBlocks, HsFetch, HsProposal, HsQc, HsTc, HsTimeout, HsVote,
+  Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, HsBlocks, HsFetch, HsProposal, HsQc, HsTc, HsTimeout, HsVote, Timeout, TimeoutCert,
   Message, MessageType, NewView, PrePrepare, PrePrepareCopy, Prepare, PreparedProof, Reply, Request, StateChunk, ViewChange,
 } from '../../src/wire/messages.ts';
 
@@ -146,6 +146,14 @@ export const arbHsTc: fc.Arbitrary<HsTc> = rec({
   type: fc.constant('hs-tc' as const), round: arbU64, timeouts: fc.array(arbHsTimeout, { maxLength: 2 }), replica: arbReplica, sig: arbSig,
 });
 
+export const arbTimeout: fc.Arbitrary<Timeout> = rec({
+  type: fc.constant('timeout' as const), view: arbU64, replica: arbReplica, sig: arbSig,
+});
+
+export const arbTimeoutCert: fc.Arbitrary<TimeoutCert> = rec({
+  type: fc.constant('timeout-cert' as const), view: arbU64, timeouts: fc.array(arbTimeout, { maxLength: 3 }), replica: arbReplica, sig: arbSig,
+});
+
 /** One arbitrary per message type (the record type forces a new message type to get one). */
 export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>> } = {
   request: arbRequest,
@@ -168,6 +176,8 @@ export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Mess
   'hs-fetch': arbHsFetch,
   'hs-blocks': arbHsBlocks,
   'hs-tc': arbHsTc,
+  timeout: arbTimeout,
+  'timeout-cert': arbTimeoutCert,
 };
 
 export const arbMessage: fc.Arbitrary<Message> = fc.oneof(...Object.values(arbByType));
