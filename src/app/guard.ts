@@ -44,6 +44,17 @@ export function guardApp(app: App, onThrow?: (call: GuardedCall, error: unknown)
   };
   // Not guarded either (like snapshot and digest), only passed through when the app has it.
   if (typeof app.capture === 'function') guarded.capture = (hash) => app.capture!(hash);
+  // Guarded like restore: a throw or a non-true answer refuses the entries.
+  if (typeof app.restoreEntries === 'function') {
+    guarded.restoreEntries = (entries) => {
+      try {
+        return (app.restoreEntries!(entries) as unknown) === true;
+      } catch (e) {
+        caught('restore', e); // the same hook: restoring a state
+        return false;
+      }
+    };
+  }
   // A throw or a non-true answer means "not read-only": the op is then only ever ordered.
   if (typeof app.isReadOnly === 'function') guarded.isReadOnly = (op) => readOnlyOrFalse(() => app.isReadOnly!(op));
   // Quota hooks: a throw or a non-number counts as "no growth" / "no size change", the same everywhere.

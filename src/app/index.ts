@@ -2,7 +2,7 @@
 // implements, and the helpers to write one. `byz node|start|sim --app PATH` load a module whose
 // default export is an AppFactory (src/app-loader).
 
-export type { App, AppFactory, ExecContext, StateCapture, WorkloadFn, WorkloadRng } from './types.ts';
+export type { App, AppFactory, ExecContext, StateCapture, StateEntry, WorkloadFn, WorkloadRng } from './types.ts';
 export type { HashFn } from '../core/crypto-port.ts';
 export type { ClientId, Digest, Seq } from '../core/ids.ts';
 export { MAX_OP_BYTES, MAX_RESULT_BYTES } from '../core/limits.ts';

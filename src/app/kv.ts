@@ -16,10 +16,10 @@
 // State root (App.capture): the root of a sparse Merkle tree over the entries (merkle.ts), updated
 // in O(log n) per write; `prove` gives membership / non-membership proofs against it.
 
-import type { App, ExecContext, StateCapture } from './types.ts';
+import type { App, ExecContext, StateCapture, StateEntry } from './types.ts';
 import { MerkleDict, rootOf } from './merkle-dict.ts';
 import type { MerkleProof, Node } from './merkle.ts';
-import { leaves, proveIn } from './merkle.ts';
+import { diffTrees, leaves, proveIn } from './merkle.ts';
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
 import {
@@ -104,6 +104,18 @@ function decodeSnapshot(bytes: Uint8Array): Map<string, Entry> | undefined {
   return r.remaining() === 0 ? map : undefined;
 }
 
+/** Entries (App.restoreEntries) as the state map; undefined for a bad key, a null value or a repeated key. */
+function entriesMap(entries: Iterable<StateEntry>): Map<string, Entry> | undefined {
+  const map = new Map<string, Entry>();
+  for (const e of entries) {
+    if (e.value === null || e.key.length > KV_MAX_KEY_BYTES) return undefined;
+    const key = decodeUtf8(e.key);
+    if (key === undefined || map.has(key)) return undefined;
+    map.set(key, { keyBytes: e.key, value: e.value }); // the caller hands over fresh arrays (restoreEntries)
+  }
+  return map;
+}
+
 const okResult = (value: Uint8Array | null): KvResult => ({ status: 'ok', value });
 
 /** The captured Merkle tree's entries as a canonical snapshot (sorted by key bytes). */
@@ -114,18 +126,32 @@ function encodeTree(tree: Node | undefined): Uint8Array {
   return encodeSnapshot(entries);
 }
 
-function captureOf(hash: HashFn, tree: Node | undefined): StateCapture {
-  let bytes: Uint8Array | undefined;
-  return {
-    root: rootOf(hash, tree),
-    encode: () => (bytes ??= encodeTree(tree)),
-    prove: treeProver(hash, tree),
-  };
+/** A captured tree: its root, its bytes on demand, and its changes since another KV capture. */
+class KvCapture implements StateCapture {
+  private bytes: Uint8Array | undefined;
+  readonly root: Digest;
+  /** Proofs against the captured tree (a property: called without `this`, holds the tree only). */
+  readonly prove: (key: Uint8Array) => MerkleProof;
+  constructor(
+    hash: HashFn,
+    private readonly tree: Node | undefined,
+  ) {
+    this.root = rootOf(hash, tree);
+    this.prove = treeProver(hash, tree);
+  }
+  encode(): Uint8Array {
+    return (this.bytes ??= encodeTree(this.tree));
+  }
+  /** O(changes · log n) for captures of one app: the persistent trees share what did not change. */
+  changesSince(base: StateCapture | undefined): Iterable<StateEntry> | undefined {
+    if (base === undefined) return diffTrees(undefined, this.tree);
+    return base instanceof KvCapture ? diffTrees(base.tree, this.tree) : undefined;
+  }
 }
 
 /**
  * Proofs against a captured tree, which never changes (persistent), so they stay valid while writes
- * go on. Made outside captureOf so that a kept prover holds the tree only, not the encoded bytes.
+ * go on. Made outside KvCapture so that a kept prover holds the tree only, not the encoded bytes.
  */
 function treeProver(hash: HashFn, tree: Node | undefined): (key: Uint8Array) => MerkleProof {
   return (key) => proveIn(hash, tree, key);
@@ -187,6 +213,18 @@ export function createKvApp(): KvApp {
     }
   }
 
+  function install(next: Map<string, Entry>): true {
+    state = next;
+    cachedSnapshot = undefined;
+    dict.clear();
+    size = 0;
+    for (const [key, e] of next) {
+      dict.set(key, e.keyBytes, e.value);
+      size += sizeOf(e);
+    }
+    return true;
+  }
+
   function snapshotBytes(): Uint8Array {
     if (cachedSnapshot === undefined) {
       const entries = [...state.values()];
@@ -219,22 +257,17 @@ export function createKvApp(): KvApp {
     },
     restore(snapshot: Uint8Array): boolean {
       const next = decodeSnapshot(snapshot);
-      if (next === undefined) return false;
-      state = next;
-      cachedSnapshot = undefined;
-      dict.clear();
-      size = 0;
-      for (const [key, e] of next) {
-        dict.set(key, e.keyBytes, e.value);
-        size += sizeOf(e);
-      }
-      return true;
+      return next !== undefined && install(next);
+    },
+    restoreEntries(entries: Iterable<StateEntry>): boolean {
+      const next = entriesMap(entries);
+      return next !== undefined && install(next);
     },
     digest(hash: HashFn): Digest {
       return hash(snapshotBytes());
     },
     capture(hash: HashFn): StateCapture {
-      return captureOf(hash, dict.tree(hash));
+      return new KvCapture(hash, dict.tree(hash));
     },
     stateBytes: () => size,
     growth(op: Uint8Array): number {

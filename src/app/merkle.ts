@@ -144,6 +144,38 @@ export function* leaves(node: Node | undefined): Generator<Leaf> {
   yield* leaves(node.right);
 }
 
+/** One entry that differs between two trees: its new value, or null when it is gone. */
+export interface TreeChange {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+/**
+ * The entries that differ from tree `a` to tree `b` (incremental checkpoint persistence, issue 16
+ * item 2). Both trees branch on the same path bits at the same depth, so they are walked together;
+ * a subtree the two share (the same node: the persistent tree copies only the paths a write
+ * touched) is skipped without looking inside, so when `b` was derived from `a` by k writes this
+ * costs O(k · log n). Unrelated trees (e.g. after a state transfer) cost O(|a| + |b|).
+ */
+export function* diffTrees(a: Node | undefined, b: Node | undefined): Generator<TreeChange> {
+  if (a === b) return;
+  if (a?.kind === 'branch' && b?.kind === 'branch') {
+    yield* diffTrees(a.left, b.left);
+    yield* diffTrees(a.right, b.right);
+    return;
+  }
+  // One side is a single leaf or empty: the other side's entries under this prefix are the changes.
+  const before = new Map<string, Leaf>();
+  for (const l of leaves(a)) before.set(toHex(l.path), l);
+  for (const l of leaves(b)) {
+    const p = toHex(l.path);
+    const old = before.get(p);
+    before.delete(p);
+    if (old !== l) yield { key: l.key, value: l.value };
+  }
+  for (const l of before.values()) yield { key: l.key, value: null };
+}
+
 /** A proof about one key (verified by merkle-proof.ts): siblings from the root down. */
 export interface MerkleProof {
   readonly siblings: readonly Digest[];

@@ -44,6 +44,14 @@ export interface App {
   stateBytes?(): number;
   /** Optional, with stateBytes: the most bytes `op` could add to the state if executed now (≤ 0: none). */
   growth?(op: Uint8Array): number;
+  /**
+   * Optional, with capture().changesSince (incremental checkpoint persistence): replaces the state
+   * by the given entries (each key once, no null values; any order) and returns true, or returns
+   * false (state unchanged) when they are not a valid state. A restart rebuilds the state from the
+   * entries changesSince wrote; the checkpoint's root is checked afterwards. The arrays are the
+   * app's to keep (the caller never reuses them).
+   */
+  restoreEntries?(entries: Iterable<StateEntry>): boolean;
 }
 
 /** A state captured by App.capture: later writes to the app do not change it. */
@@ -60,6 +68,21 @@ export interface StateCapture {
    * captured tree only, not encoded bytes.
    */
   readonly prove?: (key: Uint8Array) => MerkleProof;
+  /**
+   * Optional, with App.restoreEntries (incremental checkpoint persistence, docs/STORAGE.md): the
+   * state as key/value entries that differ from `base`, an earlier capture of the same app (value
+   * null: the key is gone), or every entry when `base` is undefined. Returns undefined when it
+   * cannot tell (e.g. `base` came from another app); the replica then writes every entry again.
+   * O(changes) is the point: a replica writes only these to disk at each stable checkpoint.
+   */
+  changesSince?(base: StateCapture | undefined): Iterable<StateEntry> | undefined;
+}
+
+/** One key/value entry of an app's state (StateCapture.changesSince, App.restoreEntries). */
+export interface StateEntry {
+  readonly key: Uint8Array;
+  /** null: the key is absent (only in changesSince). */
+  readonly value: Uint8Array | null;
 }
 
 /** Makes a fresh app in its initial state (a replica calls it once at start, the simulator once per replica). */

@@ -8,6 +8,7 @@ import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, sign } from './context.ts';
 import { releaseBytes, takeSnapshot } from '../service/snapshot.ts';
 import { persistStable } from './recovery-keys.ts';
+import { persistServiceState } from '../service/state-records.ts';
 
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
 const MAX_WINDOWS_AHEAD = 16;
@@ -104,7 +105,10 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
   for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);
   if (st.lastAssigned < n) st.lastAssigned = n;
-  persistStable(ctx.out.persist, st.keys, n, stateDigest, proof, own.snapshot.bytes);
+  // One batch, one transaction: the proof, the state it certifies (only what changed since the last
+  // stable checkpoint when the app reports changes, state-records.ts) and the log GC.
+  persistStable(ctx.out.persist, st.keys, n, stateDigest, proof);
+  persistServiceState(st.svc, ctx.out.persist, n, own.snapshot);
   own.snapshot = releaseBytes(own.snapshot); // on disk now; encoded again only if a peer asks
   // The certificate and the roots it covers, for proofs a light client checks (docs/PROTOCOL.md §4b):
   // the node keeps a few past this GC (src/node/proofs.ts). No roots: a snapshot read back or received.

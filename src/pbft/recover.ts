@@ -7,8 +7,7 @@ import { seq as toSeq } from '../core/ids.ts';
 import type { NewView, PrePrepare, TimeoutCert } from '../wire/messages.ts';
 import type { ReplicaState } from './state.ts';
 import { decodeAs, decodePreparedProof } from './persist.ts';
-import { decodeSnapshotRecord, restoreSnapshot, storedSnapshot } from '../service/snapshot.ts';
-import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
+import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
 import { decodeStable, decodeViewRecord } from './recovery-keys.ts';
 import { entryFor } from './context.ts';
 import { installPrePrepare } from './slot.ts';
@@ -20,7 +19,7 @@ function corrupt(what: string): never {
 
 export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string, Uint8Array>): void {
   const k = st.keys;
-  restoreStable(st, records.get(k.stable), records.get(SERVICE_SNAPSHOT_KEY));
+  restoreStable(st, records.get(k.stable), records);
   const vr = records.get(k.view);
   if (vr !== undefined) {
     const rec = decodeViewRecord(vr) ?? corrupt(k.view);
@@ -61,23 +60,23 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
   }
 }
 
-/** The last stable checkpoint: PBFT's proof record and the service's snapshot record, written together. */
-function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, snapshotBytes: Uint8Array | undefined): void {
+/** The last stable checkpoint: PBFT's proof record and the service's state records, written together. */
+function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, records: ReadonlyMap<string, Uint8Array>): void {
   if (bytes === undefined) {
-    if (snapshotBytes !== undefined) corrupt(`${SERVICE_SNAPSHOT_KEY} without ${st.keys.stable}`);
+    if (hasServiceState(records)) corrupt(`a service state without ${st.keys.stable}`);
     return;
   }
   const rec = decodeStable(bytes) ?? corrupt(st.keys.stable);
   if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('stable checkpoint does not match its proof');
-  const snap = (snapshotBytes === undefined ? undefined : decodeSnapshotRecord(snapshotBytes)) ?? corrupt(SERVICE_SNAPSHOT_KEY);
-  if (snap.seq !== rec.seq) corrupt(`${SERVICE_SNAPSHOT_KEY} is for seq ${snap.seq}, the stable checkpoint for ${rec.seq}`);
-  const refused = restoreSnapshot(st.svc, snap.snapshot, rec.stateDigest);
-  if (refused !== undefined) corrupt(`stable snapshot: ${refused}`);
+  const restored = restoreServiceState(st.svc, records, rec.stateDigest);
+  if (!restored.ok) corrupt(`stable state: ${restored.error}`);
+  const snap = restored.value ?? corrupt(`${st.keys.stable} without the service state it certifies`);
+  if (snap.seq !== rec.seq) corrupt(`the service state is for seq ${snap.seq}, the stable checkpoint for ${rec.seq}`);
   st.lowWatermark = rec.seq;
   st.lastExecuted = rec.seq;
   st.lastAssigned = rec.seq;
   st.stableProof = rec.proof;
-  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: storedSnapshot(snap.snapshot, rec.stateDigest) });
+  st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: snap.snapshot });
 }
 
 function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {

@@ -6,15 +6,14 @@
 //                  a restart so that the others follow it, docs/PROTOCOL.md §9)
 //   pp/<seq>     → the pre-prepare accepted for seq (never accept another in the same view)
 //   pc/<seq>     → the prepared certificate for seq (must reach every later VIEW-CHANGE, §4.4)
-//   stable       → last stable checkpoint: seq, state digest and its 2f+1 proof (the snapshot itself
-//                  is the service's record, svc/snapshot, written in the same transaction)
+//   stable       → last stable checkpoint: seq, state digest and its 2f+1 proof (the state itself is
+//                  the service's records, src/service/state-records.ts, written in the same transaction)
 
 import type { Digest, Seq, View } from '../core/ids.ts';
 import { digest as digestOf, fromHex, seq as toSeq, toHex, view as toView } from '../core/ids.ts';
 import type { PersistOp } from '../protocol/types.ts';
 import type { Checkpoint, NewView, PrePrepare, PreparedProof, TimeoutCert } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
-import { snapshotRecord } from '../service/snapshot.ts';
 import { decodeAs, encodePreparedProof } from './persist.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import { protocolNamespace, seqKey } from '../protocol/storage-keys.ts';
@@ -64,13 +63,13 @@ export function persistPrepared(out: PersistOp[], keys: PbftKeys, cert: Prepared
 }
 
 /**
- * A stable checkpoint (§4.3): its proof, the service snapshot it certifies (the service's record),
- * and garbage collection of the log records at or below it — one transaction.
+ * A stable checkpoint (§4.3): its proof and garbage collection of the log records at or below it.
+ * The caller puts the service's records of the state it certifies (persistServiceState) into the
+ * same batch: one transaction.
  */
-export function persistStable(out: PersistOp[], keys: PbftKeys, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[], snapshot: Uint8Array): void {
+export function persistStable(out: PersistOp[], keys: PbftKeys, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[]): void {
   out.push(
     { op: 'put', key: keys.stable, value: encodeStable(n, stateDigest, proof) },
-    snapshotRecord(n, snapshot),
     { op: 'delete-range', from: seqKey(keys.prePreparePrefix, 0), to: seqKey(keys.prePreparePrefix, n + 1) },
     { op: 'delete-range', from: seqKey(keys.preparedPrefix, 0), to: seqKey(keys.preparedPrefix, n + 1) },
   );

@@ -9,7 +9,7 @@ import type { FetchState, StateChunk } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, emit, sendTo, sign } from './context.ts';
 import { checkpointHolders, makeStable } from './checkpoint.ts';
-import { restoreSnapshot, storedSnapshot } from '../service/snapshot.ts';
+import { restoreSnapshot, storedSnapshot, takeSnapshot } from '../service/snapshot.ts';
 import { executeReady } from './execute.ts';
 
 /** Chunk size for snapshots; the limit on the wire is MAX_CHUNK_BYTES. */
@@ -135,7 +135,10 @@ function installState(ctx: Ctx, n: Seq, snapshot: Uint8Array): void {
   st.lastExecuted = n;
   st.lastProgressTick = st.tick;
   st.transfer = undefined;
-  st.ownCheckpoints.set(n, { digest: t.stateDigest, snapshot: storedSnapshot(snapshot, t.stateDigest) });
+  // The installed state's trees (so the stable checkpoint below is persisted from them, and the
+  // received bytes are not held); the bytes only for a state certified under the old digest.
+  const live = takeSnapshot(st.svc);
+  st.ownCheckpoints.set(n, { digest: t.stateDigest, snapshot: live.digest === t.stateDigest ? live : storedSnapshot(snapshot, t.stateDigest) });
   makeStable(ctx, n, t.stateDigest, t.proof);
   emit(ctx, { type: 'state-transfer-done', seq: n });
   executeReady(ctx);

@@ -1,6 +1,11 @@
 // Every key name of a replica's durable store, in one place (the store is a dumb ordered KV store,
 // src/storage; a round's records are written in one transaction before its messages leave).
-//   svc/snapshot                  the service state at the last stable checkpoint (src/service/snapshot.ts)
+//   svc/snapshot                  the service state at the last stable checkpoint, whole (src/service/snapshot.ts),
+//                                 for an app without incremental persistence
+//   svc/state                     or, incrementally (src/service/state-records.ts): the checkpoint's seq and
+//                                 digest, with one record per entry under
+//   svc/app/<hex H(key)>            an app state entry (App.restoreEntries)
+//   svc/client/<hex client id>      a client-table record
 //   acct/evidence/<accused>/<kind> evidence this replica holds (src/accountability/records.ts)
 //   p/<epoch>/<protocol>/<name>   a protocol's safety state in one configuration epoch; PBFT's
 //                                 names are in src/pbft/recovery-keys.ts (view, view/nv, view/tc, pp/<seq>,
@@ -9,6 +14,16 @@
 // membership; a protocol's are, so a new epoch starts from a clean safety state.
 
 export const SERVICE_SNAPSHOT_KEY = 'svc/snapshot';
+
+/** Incremental service state (src/service/state-records.ts): the marker, written last in the same apply. */
+export const SERVICE_STATE_KEY = 'svc/state';
+export const SERVICE_APP_ENTRY_PREFIX = 'svc/app/';
+export const SERVICE_CLIENT_PREFIX = 'svc/client/';
+
+/** The record of an app entry whose key hashes to `keyHashHex` (fixed width: app keys can be long). */
+export const serviceAppEntryKey = (keyHashHex: string): string => `${SERVICE_APP_ENTRY_PREFIX}${keyHashHex}`;
+/** The record of the client whose id (hex of its public key) is `id`. */
+export const serviceClientKey = (id: string): string => `${SERVICE_CLIENT_PREFIX}${id}`;
 
 export const EVIDENCE_KEY_PREFIX = 'acct/evidence/';
 

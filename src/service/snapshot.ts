@@ -89,6 +89,14 @@ export interface ServiceSnapshot {
   readonly digest: Digest;
   /** The roots the digest commits to, with proofs against them (held for a snapshot taken here, not for one read back or received). */
   readonly roots?: StateRoots;
+  /** The captured trees, when taken from a live state (what state-records.ts diffs to persist incrementally). */
+  readonly trees?: CapturedTrees;
+}
+
+/** The app's capture and the client table's tree at a checkpoint (both persistent: nothing copied). */
+export interface CapturedTrees {
+  readonly app: StateCapture;
+  readonly clients: Node | undefined;
 }
 
 /** The app's part of a snapshot: its root and its bytes (encoded when asked if the app can). */
@@ -111,7 +119,7 @@ export function takeSnapshot(svc: ServiceState): ServiceSnapshot {
   const clientRoot = rootOf(svc.hash, clientTree);
   const digest = stateCommitment(svc.hash, app.root, clientRoot);
   const roots = stateRoots(svc.hash, app.root, clientRoot, clientTree, app.prove);
-  return new LazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)), roots);
+  return new LazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)), roots, { app, clients: clientTree });
 }
 
 /**
@@ -138,7 +146,7 @@ export function storedSnapshot(bytes: Uint8Array, digest: Digest): ServiceSnapsh
  * checkpoint's bytes go to disk once, and memory keeps only the shared trees.
  */
 export function releaseBytes(s: ServiceSnapshot): ServiceSnapshot {
-  return s instanceof LazySnapshot ? new LazySnapshot(s.digest, s.encode, s.roots) : s;
+  return s instanceof LazySnapshot ? new LazySnapshot(s.digest, s.encode, s.roots, s.trees) : s;
 }
 
 class LazySnapshot implements ServiceSnapshot {
@@ -147,6 +155,7 @@ class LazySnapshot implements ServiceSnapshot {
     readonly digest: Digest,
     readonly encode: () => Uint8Array,
     readonly roots: StateRoots,
+    readonly trees: CapturedTrees,
   ) {}
   get bytes(): Uint8Array {
     return (this.cached ??= this.encode());
@@ -190,12 +199,17 @@ export function restoreSnapshot(svc: ServiceState, bytes: Uint8Array, certified?
       return MISMATCH;
     }
   }
+  installClients(svc, clients, clientDict);
+  return undefined;
+}
+
+/** Installs a restored client table (with its tree) and drops what referred to the old state. */
+export function installClients(svc: ServiceState, clients: Map<ClientId, ClientRecord>, clientDict = clientDictOf(clients)): void {
   svc.clients = clients;
   svc.clientDict = clientDict;
   svc.replyCache.clear();
   svc.inFlight.clear();
   purgeExecuted(svc);
-  return undefined;
 }
 
 const MISMATCH = 'snapshot does not match the certified digest';

@@ -4,7 +4,8 @@
 
 import type { ClientId, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
-import type { App } from '../app/types.ts';
+import type { App, StateCapture } from '../app/types.ts';
+import type { Node } from '../app/merkle.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { MerkleDict } from '../app/merkle-dict.ts';
@@ -76,6 +77,18 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   readonly pendingByClient: Map<ClientId, Map<string, PendingRequest>>;
   /** Keys of requests in proposals the protocol accepted but has not committed yet. */
   readonly inFlight: Set<string>;
+  /**
+   * The state the durable per-entry records hold (state-records.ts): the next stable checkpoint
+   * writes only what changed since. Undefined: unknown (nothing written incrementally yet), so
+   * the next one writes every entry.
+   */
+  persisted: PersistedState | undefined;
+}
+
+/** The trees of the last stable checkpoint written incrementally (local, not replicated). */
+export interface PersistedState {
+  readonly app: StateCapture;
+  readonly clients: Node | undefined;
 }
 
 export function createServiceState(opts: ServiceOptions): ServiceState {
@@ -93,6 +106,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     pending: new Map(),
     pendingByClient: new Map(),
     inFlight: new Set(),
+    persisted: undefined,
   };
 }
 

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { replicaId, view } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import type { PersistOp } from '../../src/protocol/types.ts';
-import { SERVICE_SNAPSHOT_KEY } from '../../src/protocol/storage-keys.ts';
+import { SERVICE_APP_ENTRY_PREFIX, SERVICE_CLIENT_PREFIX, SERVICE_STATE_KEY } from '../../src/protocol/storage-keys.ts';
+import { encodeMarker } from '../../src/service/state-records.ts';
+import { digest, seq, toHex } from '../../src/core/ids.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import { recoverReplica } from '../../src/pbft/replica.ts';
 import { deliver, deliverRequest, flood, makeClient, makeCluster, request, rid, sent, signAs, suite } from './harness.ts';
@@ -42,7 +44,9 @@ function recover(c: Cluster, i: number, recs: ReadonlyMap<string, Uint8Array>): 
 
 test('every durable key is the service\'s (svc/) or PBFT\'s in epoch 0 (p/00000000/pbft/)', () => {
   const recs = records(run(), 1);
-  assert.ok(recs.has(SERVICE_SNAPSHOT_KEY), 'the stable checkpoint wrote the service snapshot');
+  assert.ok(recs.has(SERVICE_STATE_KEY), 'the stable checkpoint wrote the service state marker');
+  assert.equal([...recs.keys()].filter((k) => k.startsWith(SERVICE_APP_ENTRY_PREFIX)).length, 1, 'one record per KV entry (one key)');
+  assert.equal([...recs.keys()].filter((k) => k.startsWith(SERVICE_CLIENT_PREFIX)).length, 1, 'one record per client');
   for (const k of recs.keys()) assert.ok(k.startsWith('svc/') || k.startsWith('p/00000000/pbft/'), `unexpected key ${k}`);
   assert.ok([...recs.keys()].some((k) => k.startsWith('p/00000000/pbft/pp/')), 'pre-prepares above the checkpoint are logged');
 });
@@ -56,16 +60,24 @@ test('a restarted replica comes back at its stable checkpoint with the service s
   assert.equal(s.clientTableSize, 1);
 });
 
-test('recovery refuses a stable checkpoint whose service snapshot is missing or for another seq', () => {
+test('recovery refuses a stable checkpoint whose service state is missing, altered or for another seq', () => {
   const c = run();
   const missing = records(c, 1);
-  missing.delete(SERVICE_SNAPSHOT_KEY);
-  assert.throws(() => recover(c, 1, missing), /corrupt durable record: svc\/snapshot/);
+  missing.delete(SERVICE_STATE_KEY);
+  assert.throws(() => recover(c, 1, missing), /corrupt durable record: .*without the service state/);
+  const entryKey = [...records(c, 1).keys()].find((k) => k.startsWith(SERVICE_APP_ENTRY_PREFIX))!;
   const tampered = records(c, 1);
-  const snap = tampered.get(SERVICE_SNAPSHOT_KEY)!.slice();
-  snap[snap.length - 1] = (snap[snap.length - 1] ?? 0) ^ 1;
-  tampered.set(SERVICE_SNAPSHOT_KEY, snap);
-  assert.throws(() => recover(c, 1, tampered), /corrupt durable record: stable snapshot/);
+  const entry = tampered.get(entryKey)!.slice();
+  entry[entry.length - 1] = (entry[entry.length - 1] ?? 0) ^ 1;
+  tampered.set(entryKey, entry);
+  assert.throws(() => recover(c, 1, tampered), /corrupt durable record: stable state: the entries under svc\/ do not add up/);
+  const lost = records(c, 1);
+  lost.delete(entryKey);
+  assert.throws(() => recover(c, 1, lost), /do not add up/, 'a missing entry is caught by the digest');
+  const otherSeq = records(c, 1);
+  const marker = otherSeq.get(SERVICE_STATE_KEY)!;
+  otherSeq.set(SERVICE_STATE_KEY, encodeMarker(seq(8), digest(toHex(marker.subarray(8)))));
+  assert.throws(() => recover(c, 1, otherSeq), /the service state is for seq 8, the stable checkpoint for 4/);
 });
 
 test('a replica restarted into its persisted view change re-sends the timeout certificate, and the others follow it (docs/PROTOCOL.md §9)', () => {
