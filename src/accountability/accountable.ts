@@ -4,7 +4,8 @@
 //   any other verified message → the detector (may find evidence, C1); an `evidence` message is
 //     checked (ingress verified its signatures) and adopted, never passed on; a `pre-prepare-copy`
 //     only feeds the detector; a PREPARE/COMMIT contradicting the pre-prepare held for its slot gets
-//     that pre-prepare copied back to its sender (probe.ts); the rest goes to the core;
+//     that pre-prepare copied back to its sender, a HotStuff VOTE naming another block than the
+//     proposal held for its round an HS-FETCH of that block (probe.ts); the rest goes to the core;
 //   symptom (from the shell: ingress rejects on an authenticated link, floods…) → suspicion (C2);
 //   tick → the core, then suspicion decay.
 // The core's output is read too: 'view-change-started' suspects the primary of the view left,
@@ -65,7 +66,7 @@ export interface AccountableOptions {
   readonly signer: Signer;
   /** The signing domain evidence messages are signed under (the core's: src/wire/domain.ts). */
   readonly domain: SigningDomain;
-  /** Accepted for symmetry with the core's options; the current checks do not need it. */
+  /** HotStuff block ids are hashes of signed proposals: the vote probe (probe.ts) needs it. */
   readonly hash?: HashFn;
   /** The protocol's state-independent rules (src/pbft/evidence-rules.ts). */
   readonly rules: EvidenceRules;
@@ -272,7 +273,8 @@ function onMessage(s: State, out: Output, m: Verified<ReplicaMessage>): void {
   // A copy of another replica's pre-prepare (probe.ts) only feeds the detector.
   if (m.type === 'pre-prepare-copy') return adoptFound(s, out, s.detector.observe(m));
   adoptFound(s, out, s.detector.observe(m));
-  const copy = probe(s.probe, { self: s.opts.id, n: s.opts.n, signer: s.opts.signer, domain: s.opts.domain, detector: s.detector }, m);
+  const pc = { self: s.opts.id, n: s.opts.n, signer: s.opts.signer, domain: s.opts.domain, detector: s.detector };
+  const copy = probe(s.probe, s.opts.hash === undefined ? pc : { ...pc, hash: s.opts.hash }, m);
   if (copy !== undefined) out.send.push({ to: from, message: copy });
   if (s.quarantined.has(from)) {
     // This very message completed the proof against its sender (C3).

@@ -57,7 +57,7 @@ interface DetectorState {
 
 const isStatement = (m: Message): m is Statement =>
   m.type === 'pre-prepare' || m.type === 'prepare' || m.type === 'commit' || m.type === 'checkpoint' ||
-  m.type === 'view-change' || m.type === 'new-view';
+  m.type === 'view-change' || m.type === 'new-view' || m.type === 'hs-proposal' || m.type === 'hs-vote';
 
 /** Statements of seqs at or below the stable checkpoint concern nothing this replica still decides. */
 function belowStable(s: Statement, stable: number): boolean {
@@ -70,6 +70,9 @@ function belowStable(s: Statement, stable: number): boolean {
       return s.seq < stable;
     case 'view-change':
     case 'new-view':
+    // HotStuff rounds are not sequence numbers: its statements leave by the per-signer cap only.
+    case 'hs-proposal':
+    case 'hs-vote':
       return false;
   }
 }

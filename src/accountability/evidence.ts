@@ -3,7 +3,10 @@
 //   equivocation — two messages signed by the accused, same kind and slot, different content:
 //     PRE-PREPAREs / PREPAREs / COMMITs for one (view, seq) with different digests (TOCS '02 §4.2),
 //     CHECKPOINTs for one seq with different state digests (§4.3), NEW-VIEWs for one view that differ
-//     (§4.4). Never two VIEW-CHANGEs: an honest replica re-signs a rebuilt one for the same view
+//     (§4.4); HotStuff PROPOSALs of one round that differ (Jolteon, FC '22 §4: the leader proposes once
+//     per round) and VOTEs of one round for different blocks (a replica votes at most once per
+//     round, r > r_vote). Never two TIMEOUTs: an honest replica answering a laggard signs a timeout
+//     of an old round again (src/hotstuff/pacemaker.ts helpLaggard). Never two VIEW-CHANGEs: an honest replica re-signs a rebuilt one for the same view
 //     when its prepared set or stable checkpoint changed (src/pbft/view-change.ts, resendViewChange).
 //   invalid-view-change / invalid-new-view — one message signed by the accused that the injected
 //     protocol rules reject from its content alone (§4.4), whatever the checker's state.
@@ -19,14 +22,14 @@ import { MAX_EVIDENCE_ITEMS } from '../core/limits.ts';
 import { signedContent, signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type {
-  Checkpoint, Commit, EvidenceKind, EvidenceMessage, NewView, PrePrepare, Prepare, Unsigned, ViewChange,
+  Checkpoint, Commit, EvidenceKind, EvidenceMessage, HsProposal, HsVote, NewView, PrePrepare, Prepare, Unsigned, ViewChange,
 } from '../wire/messages.ts';
 import { EVIDENCE_KIND_CODES } from '../wire/messages.ts';
 
 export type { EvidenceKind } from '../wire/messages.ts';
 
 /** A signed statement a replica can be held to. */
-export type Statement = PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView;
+export type Statement = PrePrepare | Prepare | Commit | Checkpoint | ViewChange | NewView | HsProposal | HsVote;
 
 /** The evidence record: what is claimed, against whom, and the accused's offending signed messages. */
 export interface Evidence {
@@ -74,6 +77,9 @@ export function slotOf(s: Statement): string | undefined {
       return `checkpoint/${s.seq}`;
     case 'new-view':
       return `new-view/${s.view}`;
+    case 'hs-proposal':
+    case 'hs-vote':
+      return `${s.type}/${s.round}`;
     case 'view-change':
       return undefined;
   }
@@ -99,6 +105,15 @@ export function conflictOf(a: Statement, b: Statement): string | undefined {
     case 'new-view':
       if (bytesEqual(signedContent(a), signedContent(b))) return undefined;
       return `signed two different new-views for view ${a.view} (TOCS '02 §4.4)`;
+    case 'hs-proposal':
+      // A block's id is the hash of its signed content (src/hotstuff/block.ts): other content, other block.
+      if (bytesEqual(signedContent(a), signedContent(b))) return undefined;
+      return `signed two different HotStuff proposals for round ${a.round} (Jolteon, FC '22 §4: one proposal per round)`;
+    case 'hs-vote': {
+      const id = (b as HsVote).blockId;
+      if (a.blockId === id) return undefined;
+      return `signed two HotStuff votes for round ${a.round} for blocks ${short(a.blockId)} and ${short(id)} (Jolteon, FC '22 §4: one vote per round)`;
+    }
     case 'view-change':
       return undefined;
   }
@@ -143,7 +158,7 @@ export function checkEvidence(e: Evidence, rules: EvidenceRules): Result<Evidenc
 export function evidenceFromMessage(m: EvidenceMessage): Result<Evidence, string> {
   const kind = evidenceKindOf(m.kind);
   if (kind === undefined) return err(`unknown evidence kind code ${m.kind}`);
-  const messages: Statement[] = [...m.prePrepares, ...m.prepares, ...m.commits, ...m.checkpoints, ...m.viewChanges, ...m.newViews];
+  const messages: Statement[] = [...m.prePrepares, ...m.prepares, ...m.commits, ...m.checkpoints, ...m.viewChanges, ...m.newViews, ...m.hsProposals, ...m.hsVotes];
   return ok({ kind, accused: m.accused, messages });
 }
 
@@ -169,9 +184,11 @@ export function unsignedEvidenceMessage(e: Evidence, reporter: ReplicaId): Unsig
     checkpoints: of('checkpoint'),
     viewChanges: of('view-change'),
     newViews: of('new-view'),
+    hsProposals: of('hs-proposal'),
+    hsVotes: of('hs-vote'),
     replica: reporter,
   };
-  for (const arr of [out.prePrepares, out.prepares, out.commits, out.checkpoints, out.viewChanges, out.newViews]) {
+  for (const arr of [out.prePrepares, out.prepares, out.commits, out.checkpoints, out.viewChanges, out.newViews, out.hsProposals, out.hsVotes]) {
     assert(arr.length <= MAX_EVIDENCE_ITEMS, `evidence carries more than ${MAX_EVIDENCE_ITEMS} messages of one type`);
   }
   return out;

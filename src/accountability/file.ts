@@ -1,5 +1,5 @@
 // The evidence file (SPEC C1): a self-contained JSON export any third party can check with
-// `byz evidence verify FILE` (src/evidence/verify.ts). Format 'byzantium-evidence/2':
+// `byz evidence verify FILE` (src/evidence/verify.ts). Format 'byzantium-evidence/3':
 //   { format, scheme: 'ed25519' | 'sim', n, replicaKeys: [hex public key of replica i],
 //     domain: { clusterId, epoch, protocol },
 //     params?: { windowSize, checkpointInterval },
@@ -8,7 +8,9 @@
 // the cluster's protocol constants the view-change rules depend on (defaults when absent). `domain`
 // is the signing domain the messages were signed under (src/wire/domain.ts): the verifier checks
 // every signature under it, so evidence from one cluster, epoch or protocol proves nothing in
-// another. Format /1 predates signing domains; its signatures cannot be checked by this build.
+// another. Format /1 predates signing domains; its signatures cannot be checked by this build. Format
+// /2 predates HotStuff evidence: its evidence messages lack the hsProposals / hsVotes arrays, so this
+// build cannot decode them (export the evidence again from a current replica).
 
 import type { PublicKey } from '../core/ids.ts';
 import { toHex } from '../core/ids.ts';
@@ -21,8 +23,9 @@ import type { DomainInfo } from '../wire/domain.ts';
 import { clusterIdProblem, protocolNameProblem } from '../wire/domain.ts';
 import { EVIDENCE_KINDS } from './evidence.ts';
 
-export const EVIDENCE_FILE_FORMAT = 'byzantium-evidence/2';
+export const EVIDENCE_FILE_FORMAT = 'byzantium-evidence/3';
 const OLD_FORMAT = 'byzantium-evidence/1';
+const PRE_HOTSTUFF_FORMAT = 'byzantium-evidence/2';
 
 /** Signature scheme of the keys: real Ed25519, or the simulator's scheme (verifiable only with its suite). */
 export type SignatureScheme = 'ed25519' | 'sim';
@@ -127,6 +130,7 @@ export function parseEvidenceFile(text: string): Result<EvidenceFile, string> {
   }
   if (!isObj(v)) return err('not a JSON object');
   if (v.format === OLD_FORMAT) return err(`format '${OLD_FORMAT}' predates signing domains (cluster, epoch, protocol); this build checks '${EVIDENCE_FILE_FORMAT}' — export the evidence again from a current replica`);
+  if (v.format === PRE_HOTSTUFF_FORMAT) return err(`format '${PRE_HOTSTUFF_FORMAT}' encodes evidence messages without the HotStuff arrays (hsProposals, hsVotes); this build checks '${EVIDENCE_FILE_FORMAT}' — export the evidence again from a current replica`);
   if (v.format !== EVIDENCE_FILE_FORMAT) return err(`format is not '${EVIDENCE_FILE_FORMAT}'`);
   if (v.scheme !== 'ed25519' && v.scheme !== 'sim') return err("scheme is not 'ed25519' or 'sim'");
   const n = v.n;

@@ -2,8 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { replicaId } from '../core/ids.ts';
 import type { Verified } from '../core/verified.ts';
-import type { ReplicaMessage } from '../wire/messages.ts';
+import type { Digest } from '../core/ids.ts';
+import type { HsBlocks, HsProposal, HsVote, ReplicaMessage, Request } from '../wire/messages.ts';
+import { batchBytes, signedContent } from '../wire/codec.ts';
+import { genesisQc } from '../hotstuff/block.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
+import { signAs, suite } from '../../test/pbft/harness.ts';
 import { commit, prePrepare, prepare, req, rulesFor, signers } from '../../test/accountability/build.ts';
 import { createDetector } from './detector.ts';
 import { DEFAULT_ACCOUNTABILITY_PARAMS } from './params.ts';
@@ -52,4 +56,32 @@ test('the copy completes the proof at the receiver: its detector finds the equiv
   const copy = probe(a.p, a.ctx, prepare(2, 0, 1, ppB.digest))!;
   const found = b.observe(verified(copy));
   assert.deepEqual(found.map((e) => [e.accused, e.kind]), [[0, 'equivocation']]);
+});
+
+// HotStuff (Jolteon, FC '22 §4): votes go to the next leader, which holds the one proposal of the
+// round it was sent; a vote naming another block makes it fetch that block from the voter.
+function hsProposal(leader: number, round: number, requests: readonly Request[]): HsProposal {
+  return signAs<HsProposal>(signers[leader]!, {
+    type: 'hs-proposal', epoch: 0, round, height: 1, qc: genesisQc(suite.hash), tc: [], digest: suite.hash(batchBytes(requests)), requests, replica: replicaId(leader),
+  });
+}
+const hsVote = (by: number, round: number, blockId: Digest): HsVote => signAs<HsVote>(signers[by]!, { type: 'hs-vote', round, blockId, replica: replicaId(by) });
+
+test('hotstuff: a vote naming another block than the leader\'s proposal held for its round gets an hs-fetch of that block, once per (voter, round)', () => {
+  const { detector, ctx, p } = setup(2);
+  const hs = { ...ctx, hash: suite.hash };
+  const held = hsProposal(1, 1, [req(1)]);
+  const other = hsProposal(1, 1, [req(2)]);
+  detector.observe(verified(held));
+  const otherId = suite.hash(signedContent(other));
+  const f = probe(p, hs, hsVote(3, 1, otherId));
+  assert.equal(f?.type, 'hs-fetch');
+  assert.deepEqual(f?.type === 'hs-fetch' ? [f.blockId, f.count, f.replica] : [], [otherId, 1, 2]);
+  assert.equal(probe(p, hs, hsVote(3, 1, otherId)), undefined, 'once per (voter, round)');
+  assert.equal(probe(p, hs, hsVote(0, 1, suite.hash(signedContent(held)))), undefined, 'a vote for the held block');
+  assert.equal(probe(p, hs, hsVote(0, 2, otherId)), undefined, 'no proposal held for round 2');
+  assert.equal(probe(p, ctx, hsVote(0, 1, otherId)), undefined, 'without the hash function nothing is probed');
+  // The voter's answer (its stored proposal inside hs-blocks) completes the proof at the prober.
+  const answer = signAs<HsBlocks>(signers[3]!, { type: 'hs-blocks', blocks: [other], replica: replicaId(3) });
+  assert.deepEqual(detector.observe(verified(answer)).map((e) => [e.accused, e.kind]), [[1, 'equivocation']]);
 });

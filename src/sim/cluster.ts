@@ -183,7 +183,7 @@ export function createCluster(o: SimOptions): Cluster {
       ...(o.corrupt === undefined ? {} : { corrupt: o.corrupt }),
       ...(o.queueMax === undefined ? {} : { queueMax: o.queueMax }),
     },
-    byzantine: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, o.replicas),
+    byzantine: o.byzantine === undefined ? undefined : resolveByzantine(o.byzantine, o.seed, o.replicas, o.protocol),
   });
 }
 

@@ -160,7 +160,7 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (findProtocol(o.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${o.protocol}`);
   const bugNames = plantedBugNames(o.protocol);
   for (const b of o.bugs) if (!bugNames.includes(b)) p.push(`--planted-bug must be one of ${bugNames.join(', ')}, got ${b}`);
-  if (o.byzantine !== undefined) p.push(...validateByzantine(o.byzantine, o.replicas, o.allowUnsafe === true));
+  if (o.byzantine !== undefined) p.push(...validateByzantine(o.byzantine, o.replicas, o.allowUnsafe === true, o.protocol));
   return p;
 }
 

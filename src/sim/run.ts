@@ -63,7 +63,7 @@ export function runSimulation(options: SimOptions, observer: SimObserver = {}): 
 
 /** The options with `--byzantine random` made concrete for the seed (so the replay names the adversaries). */
 export function resolveSimOptions(o: SimOptions): SimOptions {
-  return o.byzantine?.kind === 'random' ? { ...o, byzantine: resolveByzantine(o.byzantine, o.seed, o.replicas) } : o;
+  return o.byzantine?.kind === 'random' ? { ...o, byzantine: resolveByzantine(o.byzantine, o.seed, o.replicas, o.protocol) } : o;
 }
 
 export function createSimulation(given: SimOptions, observer: SimObserver = {}): Simulation {

@@ -64,7 +64,7 @@ export function drawSweepOptions(base: SimOptions, seed: number, fixed: Readonly
 export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { options: SimOptions; scenario: ScenarioKind | 'fixed' } {
   const drawn = drawHonestRun(base, seed, fixed);
   if (base.byzantine === undefined) return drawn;
-  const byzantine = resolveByzantine(base.byzantine, seed, base.replicas);
+  const byzantine = resolveByzantine(base.byzantine, seed, base.replicas, base.protocol);
   const options = drawn.scenario === 'fixed' ? drawn.options : withinFaultBudget(drawn.options, byzantine);
   return { options: { ...options, byzantine }, scenario: drawn.scenario };
 }

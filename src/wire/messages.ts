@@ -169,8 +169,8 @@ export const EVIDENCE_KIND_CODES = {
 
 /**
  * Evidence (SPEC C1): signed messages of replica `accused` that prove it misbehaved — two
- * conflicting messages for one slot, or one VIEW-CHANGE / NEW-VIEW invalid from its content alone
- * (TOCS '02 §4.4). Sent by the reporter `replica`; every nested message keeps its own signature,
+ * conflicting messages for one slot (PBFT's, or HotStuff's two proposals / two votes of one round),
+ * or one VIEW-CHANGE / NEW-VIEW invalid from its content alone (TOCS '02 §4.4). Sent by the reporter `replica`; every nested message keeps its own signature,
  * so a third party can check the proof with the public keys alone (docs/ACCOUNTABILITY.md).
  */
 export interface EvidenceMessage {
@@ -184,6 +184,10 @@ export interface EvidenceMessage {
   readonly checkpoints: readonly Checkpoint[];
   readonly viewChanges: readonly ViewChange[];
   readonly newViews: readonly NewView[];
+  /** HotStuff proposals signed by the accused (two for one round: Jolteon FC '22 §4, one proposal per round). */
+  readonly hsProposals: readonly HsProposal[];
+  /** HotStuff votes signed by the accused (two for one round naming different blocks: one vote per round). */
+  readonly hsVotes: readonly HsVote[];
   readonly replica: ReplicaId;
   readonly sig: Signature;
 }

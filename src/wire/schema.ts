@@ -216,7 +216,8 @@ export const SCHEMA: Schema = {
   evidence: {
     name: 'evidence', tag: MESSAGE_TAGS.evidence,
     doc: 'Evidence (SPEC C1): signed messages of replica `accused` proving it misbehaved; sent by the reporter ' +
-      '`replica`. Kinds: 1 = equivocation (two conflicting messages for one slot), 2 = invalid-view-change, ' +
+      '`replica`. Kinds: 1 = equivocation (two conflicting messages for one slot: PBFT pre-prepares, prepares, commits, ' +
+      'checkpoints or new-views; HotStuff proposals or votes of one round), 2 = invalid-view-change, ' +
       '3 = invalid-new-view (one message invalid from its content alone, §4.4). See docs/ACCOUNTABILITY.md.',
     fields: [
       { name: 'accused', type: { kind: 'replica' }, doc: 'The replica whose signed messages are the proof' },
@@ -227,6 +228,8 @@ export const SCHEMA: Schema = {
       { name: 'checkpoints', type: array('checkpoint', MAX_EVIDENCE_ITEMS), doc: 'Checkpoints signed by the accused' },
       { name: 'viewChanges', type: array('view-change', MAX_EVIDENCE_ITEMS), doc: 'View-changes signed by the accused' },
       { name: 'newViews', type: array('new-view', MAX_EVIDENCE_ITEMS), doc: 'New-views signed by the accused' },
+      { name: 'hsProposals', type: array('hs-proposal', MAX_EVIDENCE_ITEMS), doc: 'HotStuff proposals signed by the accused' },
+      { name: 'hsVotes', type: array('hs-vote', MAX_EVIDENCE_ITEMS), doc: 'HotStuff votes signed by the accused' },
       { name: 'replica', type: { kind: 'replica' }, doc: 'Id of the reporting (sending) replica' },
       SIG,
     ],

@@ -64,7 +64,7 @@ function generated(): Record<string, Uint8Array[]> {
     'pbft-view-record': [encodeViewRecord(view(3), 'normal'), encodeViewRecord(view(4), 'view-change')],
     'pbft-prepared-proof': [encodePreparedProof({ prePrepare: pp, prepares })],
     'cluster-config': config.ok ? [utf8(serializeClusterConfig(config.value))] : [],
-    'evidence-file': [utf8('{"format":"byzantium-evidence/2","scheme":"ed25519","evidence":[]}')],
+    'evidence-file': [utf8('{"format":"byzantium-evidence/3","scheme":"ed25519","evidence":[]}')],
     'twins-scenario': [utf8('0,1|2,3 0|1,2,3 -'), utf8('0|1,2,3')],
     'byzantine-spec': [utf8('0:equivocate,1:double-vote'), utf8('random'), utf8('c:flood')],
     'sim-partition': [utf8('0,1|2,3@100-600'), utf8('0@60-267')],

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { runSimulation } from '../../src/sim/run.ts';
 import type { SimOptions } from '../../src/sim/options.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
+import { parseByzantine } from '../../src/sim/byzantine/spec.ts';
 
 const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, protocol: 'hotstuff', replicas: 4, clients: 4, ops: 200 };
 
@@ -51,4 +52,23 @@ test('hotstuff planted bug weakQuorum (QCs and TCs of f+1, not 2f+1) is caught b
   const s = runSimulation({ ...base, ...o, bugs: ['weakQuorum'] });
   assert.equal(s.violations[0]?.checker, 'agreement', s.replay);
   assert.match(s.violations[0]?.detail ?? '', /^seq \d+: replica \d executed batch/);
+});
+
+test('hotstuff planted bug voteBeforePersist (last voted round not durable) is caught by the contradiction checker once a leader equivocates', () => {
+  // n=7, leader 1 of round 1 equivocates (src/sim/byzantine/hotstuff.ts): replicas 0, 2, 3 get block X,
+  // 4, 5, 6 block Y, neither reaches 2f+1 = 5 votes, and the leader's re-send at +40 ticks swaps the
+  // halves. Replica 3 votes X, crashes at 20 and is back at 30 in round 1: under the bug it forgot
+  // its vote and votes Y when the swapped re-send arrives (Jolteon §4: one vote per round, SPEC D2).
+  const byzantine = parseByzantine('1:equivocate');
+  assert.ok(byzantine.ok);
+  const o = { replicas: 7, ops: 40, crashes: [{ replica: 3, at: 20 }], restarts: [{ replica: 3, at: 30 }] };
+  const s = runSimulation({ ...base, ...o, byzantine: byzantine.value, bugs: ['voteBeforePersist'] });
+  assert.equal(s.violations[0]?.checker, 'contradiction', s.replay);
+  assert.match(s.violations[0]?.detail ?? '', /^replica 3 sent two different votes for round 1: /);
+  // Without the bug the same run is clean (its evidence is against the leader only); with the bug
+  // but an honest leader there is no second block of round 1 to vote for, so nothing shows.
+  const fixed = runSimulation({ ...base, ...o, byzantine: byzantine.value });
+  assert.deepEqual(fixed.violations, [], fixed.replay);
+  assert.deepEqual((fixed.evidence ?? []).map((e) => e.accused), [1]);
+  clean({ ...o, bugs: ['voteBeforePersist'] });
 });

@@ -95,19 +95,6 @@ export const arbCommittedProof: fc.Arbitrary<CommittedProof> = rec({
   prePrepare: arbPrePrepare, commits: fc.array(arbCommit, { maxLength: 3 }), replica: arbReplica, sig: arbSig,
 });
 
-/** Evidence: up to 2 messages of each type (MAX_EVIDENCE_ITEMS); the kind is any u32, as on the wire. */
-export const arbEvidence: fc.Arbitrary<EvidenceMessage> = rec({
-  type: fc.constant('evidence' as const),
-  accused: arbReplica,
-  kind: fc.oneof(fc.constantFrom(1, 2, 3), arbU32),
-  prePrepares: fc.array(arbPrePrepare, { maxLength: 2 }),
-  prepares: fc.array(arbPrepare, { maxLength: 2 }),
-  commits: fc.array(arbCommit, { maxLength: 2 }),
-  checkpoints: fc.array(arbCheckpoint, { maxLength: 2 }),
-  viewChanges: fc.array(arbViewChange, { maxLength: 1 }),
-  newViews: fc.array(arbNewView, { maxLength: 1 }),
-  replica: arbReplica, sig: arbSig,
-});
 
 export const arbPrePrepareCopy: fc.Arbitrary<PrePrepareCopy> = rec({
   type: fc.constant('pre-prepare-copy' as const),
@@ -152,6 +139,22 @@ export const arbTimeout: fc.Arbitrary<Timeout> = rec({
 
 export const arbTimeoutCert: fc.Arbitrary<TimeoutCert> = rec({
   type: fc.constant('timeout-cert' as const), view: arbU64, timeouts: fc.array(arbTimeout, { maxLength: 3 }), replica: arbReplica, sig: arbSig,
+});
+
+/** Evidence: up to 2 messages of each type (MAX_EVIDENCE_ITEMS); the kind is any u32, as on the wire. */
+export const arbEvidence: fc.Arbitrary<EvidenceMessage> = rec({
+  type: fc.constant('evidence' as const),
+  accused: arbReplica,
+  kind: fc.oneof(fc.constantFrom(1, 2, 3), arbU32),
+  prePrepares: fc.array(arbPrePrepare, { maxLength: 2 }),
+  prepares: fc.array(arbPrepare, { maxLength: 2 }),
+  commits: fc.array(arbCommit, { maxLength: 2 }),
+  checkpoints: fc.array(arbCheckpoint, { maxLength: 2 }),
+  viewChanges: fc.array(arbViewChange, { maxLength: 1 }),
+  newViews: fc.array(arbNewView, { maxLength: 1 }),
+  hsProposals: fc.array(arbHsProposal, { maxLength: 2 }),
+  hsVotes: fc.array(arbHsVote, { maxLength: 2 }),
+  replica: arbReplica, sig: arbSig,
 });
 
 /** One arbitrary per message type (the record type forces a new message type to get one). */

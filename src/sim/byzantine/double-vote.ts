@@ -13,6 +13,7 @@ import type { Digest, ReplicaId } from '../../core/ids.ts';
 import type { Commit, Prepare } from '../../wire/messages.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, halves, message, otherDigest, peersOf, signNew } from './util.ts';
+import { hotstuffDoubleVote } from './hotstuff.ts';
 
 interface Slot {
   readonly view: number;
@@ -131,8 +132,9 @@ function create(ctx: BehaviourCtx): Adversary {
 
 export const doubleVote: Behaviour = {
   name: 'double-vote',
-  summary: 'conflicting PREPAREs/COMMITs: each peer gets votes for the digest it announced for the slot (a made-up one for the second half when all agree)',
+  summary: 'conflicting PREPAREs/COMMITs: each peer gets votes for the digest it announced for the slot (a made-up one for the second half when all agree); ' +
+    'HotStuff: a second vote for a made-up block with each vote',
   provable: true,
   role: 'any',
-  create,
+  create: (ctx) => (ctx.domain.protocol === 'hotstuff' ? hotstuffDoubleVote(ctx) : create(ctx)),
 };

@@ -8,6 +8,7 @@ import type { Commit, PrePrepare, Request } from '../../wire/messages.ts';
 import { batchBytes } from '../../wire/codec.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, halves, message, resign, targets } from './util.ts';
+import { hotstuffEquivocate } from './hotstuff.ts';
 
 /** Alternatives remembered at most (pruned below the stable checkpoint past this). */
 const MAX_REMEMBERED = 1024;
@@ -78,8 +79,9 @@ function create(ctx: BehaviourCtx): Adversary {
 
 export const equivocate: Behaviour = {
   name: 'equivocate',
-  summary: 'as primary: a different pre-prepare for the same slot to each half of the backups (batch reordered or cut short), with matching COMMITs',
+  summary: 'as primary: a different pre-prepare for the same slot to each half of the backups (batch reordered or cut short), with matching COMMITs; ' +
+    'HotStuff: as leader, two proposals for one round, one to each half (swapped on each re-send)',
   provable: true,
   role: 'primary',
-  create,
+  create: (ctx) => (ctx.domain.protocol === 'hotstuff' ? hotstuffEquivocate(ctx) : create(ctx)),
 };

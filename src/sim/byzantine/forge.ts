@@ -54,7 +54,7 @@ function create(ctx: BehaviourCtx): Adversary {
     const real = votes.length === 0 ? undefined : ctx.prng.pick(votes);
     if (real === undefined) return undefined;
     const accused = real.replica;
-    const base = { type: 'evidence', accused, kind: EVIDENCE_KIND_CODES.equivocation, prePrepares: [], checkpoints: [], viewChanges: [], newViews: [], replica: ctx.id } as const;
+    const base = { type: 'evidence', accused, kind: EVIDENCE_KIND_CODES.equivocation, prePrepares: [], checkpoints: [], viewChanges: [], newViews: [], hsProposals: [], hsVotes: [], replica: ctx.id } as const;
     const prepares: Prepare[] = [];
     const commits: Commit[] = [];
     const variant = ctx.prng.int(0, 2);

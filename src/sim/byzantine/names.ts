@@ -20,6 +20,18 @@ export const REPLICA_BEHAVIOUR_NAMES = [
 
 export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
 
+/**
+ * The replica behaviours that mean something under HotStuff (Jolteon): the rest rewrite PBFT's
+ * messages (pre-prepares, view changes, checkpoints, state transfer) and would pass HotStuff's through
+ * untouched, so `--protocol hotstuff` refuses them rather than run an "attack" that does nothing.
+ */
+const HOTSTUFF_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = ['equivocate', 'double-vote', 'withhold', 'withhold-half', 'slow'];
+
+/** The replica behaviours a protocol supports (by registry name; PBFT: every one). */
+export function behavioursFor(protocol: string): readonly ReplicaBehaviourName[] {
+  return protocol === 'hotstuff' ? HOTSTUFF_BEHAVIOUR_NAMES : REPLICA_BEHAVIOUR_NAMES;
+}
+
 /** Behaviours of an extra malicious client (`c:NAME`); it is not part of the honest workload. */
 export const CLIENT_BEHAVIOUR_NAMES = ['bad-signature', 'reuse', 'skip', 'oversized', 'flood', 'partial-mac'] as const;
 

@@ -2,7 +2,7 @@
 
 import type { Behaviour, ClientBehaviour } from './types.ts';
 import type { ClientBehaviourName, ReplicaBehaviourName } from './names.ts';
-import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES } from './names.ts';
+import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES, behavioursFor } from './names.ts';
 import { equivocate } from './equivocate.ts';
 import { doubleVote } from './double-vote.ts';
 import { forge } from './forge.ts';
@@ -45,6 +45,7 @@ export function listBehaviours(): string {
   const width = Math.max(...REPLICA_BEHAVIOURS.map((b) => b.name.length), ...CLIENT_BEHAVIOURS.map((b) => b.name.length + 2));
   const lines = ['Byzantine replicas (--byzantine "R:NAME,…"; role = where it shows, * = its lie yields evidence):'];
   for (const b of REPLICA_BEHAVIOURS) lines.push(`  ${b.name.padEnd(width)}  ${b.provable ? '*' : ' '} [${ROLE_TEXT[b.role]}] ${b.summary}`);
+  lines.push(`  With --protocol hotstuff (primary = leader of a round): ${behavioursFor('hotstuff').join(', ')}.`);
   lines.push('', 'Malicious clients (--byzantine "c:NAME", extra clients outside the workload; repeatable):');
   for (const b of CLIENT_BEHAVIOURS) lines.push(`  ${`c:${b.name}`.padEnd(width)}  ${b.summary}`);
   lines.push('', '--byzantine random: up to f replicas with a behaviour each (and maybe a malicious client), drawn from the seed.');

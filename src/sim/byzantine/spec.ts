@@ -5,7 +5,7 @@ import { createPrng } from '../../core/prng.ts';
 import type { Result } from '../../core/result.ts';
 import { err, ok } from '../../core/result.ts';
 import type { ClientBehaviourName, ReplicaBehaviourName } from './names.ts';
-import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES, clientBehaviourOf, isReplicaBehaviour } from './names.ts';
+import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES, behavioursFor, clientBehaviourOf, isReplicaBehaviour } from './names.ts';
 import { faultsTolerated } from '../../core/quorum.ts';
 
 export interface ByzantineReplicaSpec {
@@ -57,9 +57,15 @@ export function formatByzantine(s: ByzantineSpec): string {
   return [...s.replicas.map((r) => `${r.replica}:${r.behaviour}`), ...s.clients.map((c) => `c:${c}`)].join(',');
 }
 
-/** Problems with a spec at n replicas (each names --byzantine or --allow-unsafe). */
-export function validateByzantine(s: ByzantineSpec, n: number, allowUnsafe: boolean): string[] {
+/** Problems with a spec at n replicas under a protocol (each names --byzantine, --protocol or --allow-unsafe). */
+export function validateByzantine(s: ByzantineSpec, n: number, allowUnsafe: boolean, protocol = 'pbft'): string[] {
   if (s.kind === 'random') return [];
+  const supported = behavioursFor(protocol);
+  const unsupported = s.replicas.filter((r) => !supported.includes(r.behaviour)).map((r) => r.behaviour);
+  if (unsupported.length > 0) {
+    return [`--byzantine: ${[...new Set(unsupported)].join(', ')} ${unsupported.length === 1 ? 'is' : 'are'} not supported with --protocol ${protocol}; ` +
+      `its replica behaviours are ${supported.join(', ')} (see byz sim --list-behaviours)`];
+  }
   const f = faultsTolerated(n);
   const shown = formatByzantine(s);
   const seen = new Set<number>();
@@ -85,10 +91,10 @@ export const byzantineIds = (s: ByzantineSpec | undefined): ReadonlySet<number> 
 
 /**
  * `random` made concrete for a seed: 1..f distinct replicas (uniformly), a behaviour each
- * (uniformly), and with probability 1/2 one malicious client. A stream of its own, so drawing it
+ * (uniformly, among those the protocol supports), and with probability 1/2 one malicious client. A stream of its own, so drawing it
  * changes nothing else of the run. A fixed spec is returned as it is.
  */
-export function resolveByzantine(s: ByzantineSpec, seed: number, n: number): ByzantineSpec & { readonly kind: 'fixed' } {
+export function resolveByzantine(s: ByzantineSpec, seed: number, n: number, protocol = 'pbft'): ByzantineSpec & { readonly kind: 'fixed' } {
   if (s.kind === 'fixed') return s;
   const p = createPrng((Math.imul(seed, 0x2545f491) ^ 0xb7e15162) >>> 0);
   const f = faultsTolerated(n);
@@ -96,7 +102,7 @@ export function resolveByzantine(s: ByzantineSpec, seed: number, n: number): Byz
   const replicas: ByzantineReplicaSpec[] = [];
   for (let k = p.int(1, f); k > 0; k--) {
     const replica = ids.splice(p.int(0, ids.length - 1), 1)[0]!;
-    replicas.push({ replica, behaviour: p.pick(REPLICA_BEHAVIOUR_NAMES) });
+    replicas.push({ replica, behaviour: p.pick(behavioursFor(protocol)) });
   }
   replicas.sort((a, b) => a.replica - b.replica);
   const clients = p.chance(0.5) ? [p.pick(CLIENT_BEHAVIOUR_NAMES)] : [];
