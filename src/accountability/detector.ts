@@ -3,17 +3,20 @@
 // prepared certificates and O, prepares, commits, checkpoints in checkpoint proofs, view-changes in
 // V (src/wire/walk.ts) — and remembers the first statement per (signer, slot). A later statement
 // of the same signer and slot with other content is equivocation. Every VIEW-CHANGE and NEW-VIEW,
-// nested ones included, also goes through the protocol's state-independent rules.
+// nested ones included, also goes through the protocol's state-independent rules, and every
+// VIEW-CHANGE is held against its signer's remembered COMMITs (amnesia.ts: a VIEW-CHANGE that hides
+// what a COMMIT of an earlier view proves its signer prepared; caught when the COMMIT came first).
 // Memory is bounded: slots at or below the stable checkpoint are forgotten, and each signer has a
 // cap (AccountabilityParams.maxStatementsPerSigner / maxNewViewsPerSigner), oldest first.
 
 import type { ReplicaId, Seq } from '../core/ids.ts';
 import { toHex } from '../core/ids.ts';
 import type { Verified } from '../core/verified.ts';
-import type { Message, ReplicaMessage } from '../wire/messages.ts';
+import type { Message, ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import { forEachMessage } from '../wire/walk.ts';
 import type { Evidence, EvidenceKind, EvidenceRules, Statement } from './evidence.ts';
 import { conflictOf, slotOf } from './evidence.ts';
+import { amnesiaFault } from './amnesia.ts';
 import type { AccountabilityParams } from './params.ts';
 
 export interface DetectorOptions {
@@ -130,8 +133,17 @@ function checkRules(d: DetectorState, s: Statement, out: Evidence[]): void {
   if (d.checked.has(key)) return;
   const fault = s.type === 'view-change' ? d.opts.rules.viewChangeFault(s) : d.opts.rules.newViewFault(s);
   if (fault !== undefined) return report(d, out, { kind, accused: s.replica, messages: [s] });
+  if (s.type === 'view-change') checkAmnesia(d, s, out);
   d.checked.add(key);
   if (d.checked.size > d.opts.params.checkedCacheSize) d.checked.delete(d.checked.values().next().value!);
+}
+
+/** Amnesia: a remembered COMMIT of this VIEW-CHANGE's signer whose prepared certificate it hides. */
+function checkAmnesia(d: DetectorState, vc: ViewChange, out: Evidence[]): void {
+  if (d.reported.has(`${vc.replica}/amnesia`)) return;
+  for (const s of d.signers.get(vc.replica)?.slots.values() ?? []) {
+    if (s.type === 'commit' && amnesiaFault(s, vc) !== undefined) return report(d, out, { kind: 'amnesia', accused: vc.replica, messages: [s, vc] });
+  }
 }
 
 function observe(d: DetectorState, m: Verified<ReplicaMessage>): Evidence[] {

@@ -10,6 +10,8 @@
 //     when its prepared set or stable checkpoint changed (src/pbft/view-change.ts, resendViewChange).
 //   invalid-view-change / invalid-new-view — one message signed by the accused that the injected
 //     protocol rules reject from its content alone (§4.4), whatever the checker's state.
+//   amnesia — a COMMIT and a VIEW-CHANGE for a later view signed by the accused, the VIEW-CHANGE
+//     hiding the prepared certificate the COMMIT proves it had (§4.2, §4.4; amnesia.ts).
 // These checks assume the signatures were verified (ingress did, or src/evidence/verify.ts does).
 
 import type { ReplicaId } from '../core/ids.ts';
@@ -25,6 +27,7 @@ import type {
   Checkpoint, Commit, EvidenceKind, EvidenceMessage, HsProposal, HsVote, NewView, PrePrepare, Prepare, Unsigned, ViewChange,
 } from '../wire/messages.ts';
 import { EVIDENCE_KIND_CODES } from '../wire/messages.ts';
+import { amnesiaFault } from './amnesia.ts';
 
 export type { EvidenceKind } from '../wire/messages.ts';
 
@@ -55,7 +58,7 @@ export interface EvidenceVerdict {
   readonly reason: string;
 }
 
-export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view'];
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia'];
 
 export function evidenceKindOf(code: number): EvidenceKind | undefined {
   return EVIDENCE_KINDS.find((k) => EVIDENCE_KIND_CODES[k] === code);
@@ -129,6 +132,14 @@ function checkEquivocation(e: Evidence): Result<string, string> {
   return reason === undefined ? err(`the two ${a.type}s do not conflict`) : ok(reason);
 }
 
+function checkAmnesia(e: Evidence): Result<string, string> {
+  const commit = e.messages.find((m): m is Commit => m.type === 'commit');
+  const vc = e.messages.find((m): m is ViewChange => m.type === 'view-change');
+  if (e.messages.length !== 2 || commit === undefined || vc === undefined) return err('amnesia needs exactly one commit and one view-change');
+  const fault = amnesiaFault(commit, vc);
+  return fault === undefined ? err('the view-change is consistent with the commit') : ok(fault);
+}
+
 function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> {
   const m = e.messages[0];
   if (e.messages.length !== 1 || m === undefined) return err(`${e.kind} needs exactly 1 message, got ${e.messages.length}`);
@@ -142,6 +153,18 @@ function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> 
   return fault === undefined ? err('the new-view is valid') : ok(`signed an invalid new-view for view ${m.view}: ${fault}`);
 }
 
+function proofOf(e: Evidence, rules: EvidenceRules): Result<string, string> {
+  switch (e.kind) {
+    case 'equivocation':
+      return checkEquivocation(e);
+    case 'amnesia':
+      return checkAmnesia(e);
+    case 'invalid-view-change':
+    case 'invalid-new-view':
+      return checkSingle(e, rules);
+  }
+}
+
 /**
  * Checks a proof's structure, assuming every signature in it was verified: all messages signed by
  * the accused and, per kind, a real conflict or a rule violation. Pure and state-independent.
@@ -150,7 +173,7 @@ export function checkEvidence(e: Evidence, rules: EvidenceRules): Result<Evidenc
   for (const m of e.messages) {
     if (m.replica !== e.accused) return err(`a ${m.type} in the proof is signed by replica ${m.replica}, not the accused ${e.accused}`);
   }
-  const r = e.kind === 'equivocation' ? checkEquivocation(e) : checkSingle(e, rules);
+  const r = proofOf(e, rules);
   return r.ok ? ok({ accused: e.accused, kind: e.kind, reason: r.value }) : r;
 }
 

@@ -12,14 +12,19 @@
 //
 // Different views v1 < v2: an honest replica may commit d1 in v1 and, following a NEW-VIEW built
 // from VIEW-CHANGEs that hid d1's prepared certificate, d2 in v2 — its two COMMITs are not a
-// contradiction. The culprits then are the replicas whose VIEW-CHANGE for a view in (v1, v2] omitted
-// the certificate they had (Sheng et al. §5, PBFT); naming them needs the VIEW-CHANGE messages of
-// those views, which the decisions alone do not carry. That case is reported unresolved, naming why.
+// contradiction. The culprits are the replicas whose COMMIT is in the view-v1 certificate and whose
+// VIEW-CHANGE for a view in (v1, v2] omitted the certificate that COMMIT proves they had (Sheng et
+// al. §5, PBFT): amnesia evidence (amnesia.ts). Every NEW-VIEW that moved the cluster off d1 was built
+// from 2f+1 VIEW-CHANGEs, which meet the 2f+1 committers in at least f+1 replicas; unless a forged
+// prepared certificate of a view between carried another digest, each of those hid d1's. So given
+// the VIEW-CHANGEs of those views (the NEW-VIEWs carry them; the caller collects them), forensics
+// names at least f+1; without them the case is reported unresolved, naming why.
 //
 // Pure: the messages are assumed signature-checked by the caller (as checkEvidence assumes).
 
 import type { Committed } from '../protocol/types.ts';
-import type { Commit } from '../wire/messages.ts';
+import type { Commit, ViewChange } from '../wire/messages.ts';
+import { amnesiaFault } from './amnesia.ts';
 import type { Evidence } from './evidence.ts';
 import { checkEvidence } from './evidence.ts';
 import type { EvidenceRules } from './evidence.ts';
@@ -31,35 +36,43 @@ export type ForensicReport =
 
 const commitsOf = (c: Committed): Commit[] => c.certificate.filter((m): m is Commit => m.type === 'commit' && m.seq === c.seq && m.view === c.view && m.digest === c.digest);
 
-/** Rules for evidence kinds that need none here (only equivocation is produced). */
+/** Rules for evidence kinds that need none here (only equivocation and amnesia are produced). */
 const NO_RULES: EvidenceRules = { viewChangeFault: () => undefined, newViewFault: () => undefined };
 
 /**
  * Blame for two decisions at one seq with different digests: equivocation evidence against every
- * replica whose COMMIT is in both certificates (same view), each proof re-checked with
- * checkEvidence; or an unresolved report saying why.
+ * replica whose COMMIT is in both certificates (same view), or amnesia evidence against every signer
+ * of the lower view's certificate whose VIEW-CHANGE (among `viewChanges`) for a view up to the
+ * higher one hid it (different views); each proof re-checked with checkEvidence. Or an unresolved
+ * report saying why.
  */
-export function forensics(a: Committed, b: Committed): ForensicReport {
+export function forensics(a: Committed, b: Committed, viewChanges: readonly ViewChange[] = []): ForensicReport {
   if (a.seq !== b.seq) return { resolved: false, seq: a.seq, reason: `the decisions are for different sequence numbers (${a.seq}, ${b.seq})` };
   if (a.digest === b.digest) return { resolved: false, seq: a.seq, reason: 'the decisions agree (same digest): nothing to blame' };
-  if (a.view !== b.view) {
-    const [lo, hi] = a.view < b.view ? [a.view, b.view] : [b.view, a.view];
-    return {
-      resolved: false,
-      seq: a.seq,
-      reason: `decided in views ${lo} and ${hi}: the culprits hid a prepared certificate in a VIEW-CHANGE for a view in (${lo}, ${hi}], and those messages are not part of the decisions`,
-    };
-  }
+  if (a.view !== b.view) return acrossViews(a.view < b.view ? [a, b] : [b, a], viewChanges);
   const inB = new Map(commitsOf(b).map((m) => [m.replica, m] as const));
-  const culprits: Evidence[] = [];
-  const named = new Set<number>();
-  for (const ca of commitsOf(a)) {
+  return resolvedOrNot(a, commitsOf(a).map((ca) => {
     const cb = inB.get(ca.replica);
-    if (cb === undefined || named.has(ca.replica)) continue;
-    named.add(ca.replica);
-    const e: Evidence = { kind: 'equivocation', accused: ca.replica, messages: [ca, cb] };
-    if (checkEvidence(e, NO_RULES).ok) culprits.push(e);
-  }
-  culprits.sort((x, y) => x.accused - y.accused);
-  return { resolved: true, seq: a.seq, view: a.view, culprits };
+    return cb === undefined ? undefined : { kind: 'equivocation', accused: ca.replica, messages: [ca, cb] };
+  }), 'no replica signed COMMITs in both certificates');
+}
+
+function acrossViews([lo, hi]: readonly [Committed, Committed], viewChanges: readonly ViewChange[]): ForensicReport {
+  const between = viewChanges.filter((vc) => vc.newView > lo.view && vc.newView <= hi.view);
+  const found = commitsOf(lo).map((c): Evidence | undefined => {
+    const vc = between.find((m) => m.replica === c.replica && amnesiaFault(c, m) !== undefined);
+    return vc === undefined ? undefined : { kind: 'amnesia', accused: c.replica, messages: [c, vc] };
+  });
+  const why =
+    `decided in views ${lo.view} and ${hi.view}, and none of the ${between.length} VIEW-CHANGE(s) known for views in (${lo.view}, ${hi.view}] ` +
+    `from a signer of the view-${lo.view} certificate hides its prepared certificate (the culprits' VIEW-CHANGEs are missing, or a forged certificate of a view between carried another digest)`;
+  return resolvedOrNot(lo, found, why);
+}
+
+/** The checked evidence, one per accused in replica order, or unresolved with `why` when there is none. */
+function resolvedOrNot(at: Committed, candidates: readonly (Evidence | undefined)[], why: string): ForensicReport {
+  const culprits = new Map<number, Evidence>();
+  for (const e of candidates) if (e !== undefined && !culprits.has(e.accused) && checkEvidence(e, NO_RULES).ok) culprits.set(e.accused, e);
+  if (culprits.size === 0) return { resolved: false, seq: at.seq, reason: why };
+  return { resolved: true, seq: at.seq, view: at.view, culprits: [...culprits.values()].sort((x, y) => x.accused - y.accused) };
 }

@@ -57,6 +57,7 @@ export interface RawSimFlags {
   readonly plantedBug?: readonly string[];
   readonly byzantine?: string;
   readonly allowUnsafe?: boolean;
+  readonly accountability?: boolean;
   readonly listBehaviours?: boolean;
   /** A user's application module (docs/APPS.md); loaded by `withApp`. */
   readonly app?: string;
@@ -167,6 +168,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   const adversaries = {
     ...(byzantine === undefined ? {} : { byzantine }),
     ...(raw.allowUnsafe === true ? { allowUnsafe: true } : {}),
+    ...(raw.accountability === false ? { noAccountability: true } : {}),
   };
   const options: SimOptions = {
     ...adversaries,
@@ -234,6 +236,7 @@ export function registerSim(program: Command): void {
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)
     .option('--allow-unsafe', 'allow more than f Byzantine replicas (to show that the checkers catch the broken safety)')
+    .option('--no-accountability', 'run the replicas without the accountability layer (no evidence, no quarantine): what an attack does undefended')
     .option('--list-behaviours', 'list the Byzantine behaviours (one line each) and exit')
     .option('--app <path>', 'replicate your own application module instead of the KV store (docs/APPS.md); it must export a workload')
     .option('--json', 'print the summary as one JSON object')

@@ -11,12 +11,15 @@
 //                     application is what makes it hold, so this is how a non-deterministic app
 //                     (`--app`, docs/APPS.md) is caught even when its replies still match.
 //   forensics       — when agreement breaks (only possible beyond f), the two decisions' commit
-//                     certificates name the culprits (src/accountability/forensics.ts): at least
-//                     f+1, each with equivocation evidence, and no honest replica (judgeForensics).
+//                     certificates — and across views the VIEW-CHANGEs sent for the views between —
+//                     name the culprits (src/accountability/forensics.ts): at least f+1, each with
+//                     equivocation or amnesia evidence, and no honest replica (judgeForensics).
 // Linearizability of what clients observed is in linearizability.ts, "durable before sent" in
 // contradiction.ts, liveness in liveness.ts; 'assertion' is the core's own assertion failing (step.ts).
 
 import type { ClientId, Digest, ReplicaId, Seq } from '../core/ids.ts';
+import { bytesEqual } from '../core/ids.ts';
+import type { ViewChange } from '../wire/messages.ts';
 import type { Committed, ExecutedBatch, ExecutedRequest } from '../protocol/types.ts';
 import { forensics } from '../accountability/forensics.ts';
 import type { ForensicReport } from '../accountability/forensics.ts';
@@ -62,6 +65,11 @@ export interface SafetyChecker {
    * (bounded memory in long runs; needs the replica count given at creation).
    */
   onStable(replica: ReplicaId, seq: number): void;
+  /**
+   * A VIEW-CHANGE some replica (honest or not) sent: kept (bounded) so that an agreement violation
+   * across views can name the replicas whose VIEW-CHANGEs hid a committed batch (forensics).
+   */
+  onViewChange(vc: ViewChange): void;
   /** Highest seq executed by any replica. */
   highestSeq(): number;
   /** The digest agreed at seq (first executed there), if any replica executed it. */
@@ -112,11 +120,11 @@ const sameRequests = (a: readonly ExecutedRequest[], b: readonly ExecutedRequest
   a.length === b.length && a.every((x, i) => x.request.client === b[i]!.request.client && x.request.reqNo === b[i]!.request.reqNo);
 
 /** §4.2: the batch at a seq is the one the first replica to execute it executed. */
-function agreement(agreed: HistoryEntry, r: ReplicaId, b: ExecutedBatch, tick: number): Violation | undefined {
+function agreement(agreed: HistoryEntry, r: ReplicaId, b: ExecutedBatch, tick: number, viewChanges: readonly ViewChange[]): Violation | undefined {
   if (agreed.digest !== b.digest) {
-    const report = forensics(agreed.committed, b.committed);
+    const report = forensics(agreed.committed, b.committed, viewChanges);
     const blame = report.resolved
-      ? `forensics: replicas ${report.culprits.map((e) => e.accused).join(', ')} signed COMMITs for both (equivocation evidence)`
+      ? `forensics: replicas ${report.culprits.map((e) => e.accused).join(', ')} (${[...new Set(report.culprits.map((e) => e.kind))].join(', ')} evidence)`
       : `forensics unresolved: ${report.reason}`;
     const detail = `seq ${b.seq}: replica ${r} executed batch ${short(b.digest)} but replica ${agreed.firstReplica} executed ${short(agreed.digest)}; ${blame}`;
     return { checker: 'agreement', tick, detail, forensics: report };
@@ -159,6 +167,7 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
   const history = new Map<number, HistoryEntry>();
   const replicas = new Map<ReplicaId, ReplicaTrack>();
   let highest = 0;
+  const viewChanges = createViewChangeArchive();
   /** History at or below this seq has been dropped. */
   let historyLow = 0;
 
@@ -189,7 +198,7 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
       if (once !== undefined) return { violation: once };
       const agreed = history.get(b.seq);
       if (agreed !== undefined) {
-        const violation = agreement(agreed, r, b, tick);
+        const violation = agreement(agreed, r, b, tick, viewChanges.all());
         return violation === undefined ? {} : { violation };
       }
       const first: HistoryEntry = { seq: b.seq, digest: b.digest, executed: b.executed, firstReplica: r, committed: b.committed, ...(b.stateDigest === undefined ? {} : { stateDigest: b.stateDigest }) };
@@ -200,6 +209,7 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
     onReplicaReset(r, s) {
       resetTo(track(r), s);
     },
+    onViewChange: (vc) => viewChanges.add(vc),
     onStable(r, s) {
       const t = track(r);
       if (s <= t.floor) return;
@@ -209,6 +219,25 @@ export function createSafetyChecker(replicaCount = 0): SafetyChecker {
     highestSeq: () => highest,
     agreed: (s) => history.get(s)?.digest,
     lastExecuted: (r) => replicas.get(r)?.lastExecuted ?? 0,
+  };
+}
+
+/** Distinct VIEW-CHANGEs kept per (replica, view), and (replica, view) pairs kept in all; the oldest go first. */
+const VIEW_CHANGES_PER_SLOT = 4;
+const VIEW_CHANGE_SLOTS = 4096;
+
+function createViewChangeArchive(): { add(vc: ViewChange): void; all(): ViewChange[] } {
+  const slots = new Map<string, ViewChange[]>();
+  return {
+    add(vc) {
+      const key = `${vc.replica}/${vc.newView}`;
+      const kept = slots.get(key) ?? [];
+      if (kept.length >= VIEW_CHANGES_PER_SLOT || kept.some((k) => bytesEqual(k.sig, vc.sig))) return;
+      kept.push(vc);
+      slots.set(key, kept);
+      if (slots.size > VIEW_CHANGE_SLOTS) slots.delete(slots.keys().next().value as string);
+    },
+    all: () => [...slots.values()].flat(),
   };
 }
 

@@ -158,7 +158,7 @@ export function clientRetransmitTicks(o: SimOptions): number {
   return 20 + 12 * o.delayMax * (o.reorder ? 3 : 1);
 }
 
-/** The normal simulator's cluster: n replicas, every core inside the accountability layer. */
+/** The normal simulator's cluster: n replicas, every core inside the accountability layer (unless --no-accountability). */
 export function createCluster(o: SimOptions): Cluster {
   return buildCluster({
     protocol: o.protocol,
@@ -172,7 +172,7 @@ export function createCluster(o: SimOptions): Cluster {
     workload: o.app?.workload,
     ...(o.reads === undefined ? {} : { reads: o.reads }),
     clientRetransmitTicks: clientRetransmitTicks(o),
-    accountable: true,
+    accountable: o.noAccountability !== true,
     // With the simulated scheme a verification (two short hashes) costs about what the signature
     // cache's lookup hash does, so the cache is off; every signature is still checked.
     sigCache: o.crypto !== 'sim',

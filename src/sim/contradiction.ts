@@ -20,6 +20,7 @@
 // What a replica sent at or below its durable stable checkpoint is forgotten (bounded memory): no
 // later message may concern it.
 
+import { amnesiaFault } from '../accountability/amnesia.ts';
 import type { Digest, ReplicaId } from '../core/ids.ts';
 import type { Checkpoint, HsProposal, HsTimeout, HsVote, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import type { Violation } from './checkers.ts';
@@ -96,20 +97,13 @@ function normal(c: Check, kind: NormalKind, m: { view: number; seq: number; dige
 const viewOrder = (c: Check, kind: string, v: number): Violation | undefined =>
   v < c.t.maxViewChange ? bad(c, `sent a ${kind} for view ${v} after its view-change/new-view for view ${c.t.maxViewChange}`) : undefined;
 
-/** §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for. */
+/** §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for (the amnesia rule). */
 function preparedKept(c: Check, vc: ViewChange): Violation | undefined {
   for (const [n, rec] of c.t.bySeq) {
-    if (n <= vc.stableSeq) continue;
     let committed: { view: number; digest: Digest } | undefined;
     for (const [v, d] of rec.commit) if (v < vc.newView && (committed === undefined || v > committed.view)) committed = { view: v, digest: d };
-    if (committed === undefined) continue;
-    const cert = vc.prepared.find((p) => p.prePrepare.seq === n)?.prePrepare;
-    if (cert !== undefined && (cert.view > committed.view || (cert.view === committed.view && cert.digest === committed.digest))) continue;
-    const has = cert === undefined ? 'none' : `one of view ${cert.view} (${short(cert.digest)}…)`;
-    return bad(
-      c,
-      `sent COMMIT(view ${committed.view}, seq ${n}, ${short(committed.digest)}…) but its VIEW-CHANGE for view ${vc.newView} (stable seq ${vc.stableSeq}) carries no prepared certificate for seq ${n} of view ≥ ${committed.view}: it has ${has} — the prepared certificate was not durable before the commit left`,
-    );
+    const fault = committed === undefined ? undefined : amnesiaFault({ ...committed, seq: n }, vc);
+    if (fault !== undefined) return bad(c, `${fault} — the prepared certificate was not durable before the commit left`);
   }
   return undefined;
 }

@@ -91,6 +91,13 @@ export interface SimOptions {
   readonly byzantine?: ByzantineSpec;
   /** Allows more than f Byzantine replicas (`--allow-unsafe`): only to show the checkers catch it. */
   readonly allowUnsafe?: boolean;
+  /**
+   * Run every core bare, without the accountability layer (`--no-accountability`): no evidence, no
+   * quarantine. Shows what an attack does when nothing defends against it (with --allow-unsafe, e.g.
+   * the amnesia colluders, whom the layer otherwise quarantines first); forensics still judges the
+   * outcome from the signed messages.
+   */
+  readonly noAccountability?: boolean;
   /** The application and its workload (`--app PATH`); absent: the KV store and its workload. */
   readonly app?: SimApp;
   /**
@@ -263,6 +270,7 @@ export function replayCommand(o: SimOptions): string {
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
   if (o.allowUnsafe === true) args.push('--allow-unsafe');
+  if (o.noAccountability === true) args.push('--no-accountability');
   if (o.app !== undefined) args.push(`--app ${JSON.stringify(o.app.path)}`);
   return args.join(' ');
 }

@@ -219,6 +219,7 @@ function release(ctx: StepCtx, r: SimReplica, out: Output, honest: boolean): voi
 
 function sent(ctx: StepCtx, id: ReplicaId, honest: boolean, m: ReplicaMessage, bytes: Uint8Array): void {
   const c = ctx.counters;
+  if (m.type === 'view-change') ctx.safety.onViewChange(m);
   if (!honest) {
     if (ctx.contraScope === 'twins' && c.twinConflict === undefined) c.twinConflict = ctx.contra.onSent(id, m, bytes, ctx.tick())?.detail;
     return;

@@ -35,6 +35,40 @@ test('f+1 colluders break agreement; forensics names exactly them, with equivoca
   assert.ok(resolved > 0, 'at least one run broke agreement in one view and was resolved');
 });
 
+const AMNESIA = ['0:amnesia,1:amnesia', '0:amnesia,2:amnesia', '1:amnesia,2:amnesia'];
+const amnesia = (spec: string, seed: number, accountable: boolean): SimOptions => {
+  const byz = parseByzantine(spec);
+  assert.ok(byz.ok);
+  return { ...DEFAULT_SIM_OPTIONS, ops: 40, seed, byzantine: byz.value, allowUnsafe: true, ...(accountable ? {} : { noAccountability: true }) };
+};
+
+test('amnesia colluders break agreement across views when undefended; forensics names exactly them, with amnesia evidence', () => {
+  let acrossViews = 0;
+  for (const spec of AMNESIA) {
+    const colluders = spec.split(',').map((x) => Number(x.split(':')[0]));
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const s = runSimulation(amnesia(spec, seed, false));
+      assert.deepEqual(s.violations.filter((v) => v.checker === 'forensics'), [], `${spec} seed ${seed}`);
+      for (const v of s.violations.filter((x) => x.checker === 'agreement')) {
+        assert.ok(v.forensics?.resolved === true, `${spec} seed ${seed}: ${v.detail}`);
+        assert.deepEqual(v.forensics.culprits.map((e) => `${e.kind}:${e.accused}`), colluders.map((r) => `amnesia:${r}`));
+        acrossViews++;
+      }
+    }
+  }
+  assert.ok(acrossViews > 0, 'at least one run broke agreement across views');
+});
+
+test('with the accountability layer, amnesia is caught online: honest replicas hold amnesia evidence against both colluders', () => {
+  for (const spec of AMNESIA) {
+    const colluders = spec.split(',').map((x) => Number(x.split(':')[0]));
+    const s = runSimulation(amnesia(spec, 1, true));
+    assert.deepEqual(s.violations.filter((v) => v.checker === 'agreement' || v.checker === 'forensics'), [], spec);
+    const accused = new Set((s.evidence ?? []).filter((e) => e.kind === 'amnesia').map((e) => e.accused));
+    assert.deepEqual([...accused].sort((a, b) => a - b), colluders, `${spec}: ${JSON.stringify(s.evidence)}`);
+  }
+});
+
 const commit = (r: number, d: string): Commit => ({ type: 'commit', view: view(0), seq: seq(1), digest: digest(d.repeat(64)), replica: replicaId(r), sig: signature(new Uint8Array(64)) });
 const violationNaming = (ids: readonly number[]): Violation => ({
   checker: 'agreement',

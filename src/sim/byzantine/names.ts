@@ -16,6 +16,7 @@ export const REPLICA_BEHAVIOUR_NAMES = [
   'bad-new-view',
   'bad-checkpoint',
   'lying-state',
+  'amnesia',
 ] as const;
 
 export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];

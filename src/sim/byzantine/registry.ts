@@ -15,10 +15,11 @@ import { fakeViewChange } from './fake-view-change.ts';
 import { badNewView } from './bad-new-view.ts';
 import { badCheckpoint } from './bad-checkpoint.ts';
 import { lyingState } from './lying-state.ts';
+import { amnesia } from './amnesia.ts';
 import { CLIENT_BEHAVIOURS } from './clients.ts';
 
 const ALL: readonly Behaviour[] = [
-  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, flood, fakeViewChange, badNewView, badCheckpoint, lyingState,
+  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia,
 ];
 
 /** Replica behaviours in the order of REPLICA_BEHAVIOUR_NAMES. */

@@ -1,6 +1,7 @@
 // The glue that puts what Byzantine nodes emit on the network: the release of a Byzantine
 // replica's step (its adversary decides what leaves) and a malicious client's tick. Nothing here
-// reaches the checkers; only the recovery tracker hears of the pre-prepares a liar sends.
+// reaches the checkers; only the recovery tracker hears of the pre-prepares a liar sends, and the
+// forensics archive of its VIEW-CHANGEs (signed statements it can be held to).
 
 import { encodeMessage } from '../../wire/codec.ts';
 import type { Output } from '../../protocol/types.ts';
@@ -32,6 +33,7 @@ function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): vo
     channel = m.type === 'request' ? 'request' : 'replica';
     bytes = encodeMessage(m);
     if (m.type === 'pre-prepare') ctx.recovery.onPrePrepareSent(m.seq);
+    else if (m.type === 'view-change') ctx.safety.onViewChange(m);
   }
   for (const to of targets(e.to, r.id, n)) {
     network.send(r.node, to, channel, bytes, tick);
@@ -41,7 +43,8 @@ function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): vo
 
 /**
  * The release of a Byzantine replica's step (its persist records are on its disk already): the
- * adversary turns the core's sends and replies into what leaves. Nothing here reaches the checkers.
+ * adversary turns the core's sends and replies into what leaves. Nothing here reaches the checkers
+ * (but the forensics archive, above).
  */
 export function releaseByzantine(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, held: readonly Output[]): void {
   const io = { tick: ctx.tick(), sends: held.flatMap((o) => o.send), replies: held.flatMap((o) => o.replies) };
