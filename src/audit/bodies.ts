@@ -49,7 +49,7 @@ export type EvidenceLookup = (accused: number, kind: EvidenceKind) => Uint8Array
 function eventBody(ev: CoreEvent, evidence: EvidenceLookup): AuditBody | undefined {
   switch (ev.type) {
     case 'new-view-installed':
-      return { type: 'view', view: ev.view, primary: ev.primary };
+      return { type: 'view', view: ev.view, primary: ev.primary, ...(ev.newView === undefined ? {} : { newView: toHex(encodeMessage(ev.newView)) }) };
     case 'checkpoint-stable':
       return { type: 'checkpoint', seq: ev.seq, stateDigest: ev.stateDigest };
     case 'evidence': {

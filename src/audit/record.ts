@@ -62,8 +62,11 @@ export type AuditBody =
     }
   /** A checkpoint became stable at this replica (its own statement: the trail keeps no CHECKPOINT proof). */
   | { readonly type: 'checkpoint'; readonly seq: number; readonly stateDigest: string }
-  /** This replica installed a new view (its own statement). */
-  | { readonly type: 'view'; readonly view: number; readonly primary: number }
+  /**
+   * This replica installed a new view (its own statement); `newView` (PBFT): hex of the signed
+   * NEW-VIEW it installed, whose VIEW-CHANGEs forensics across views needs (docs/ACCOUNTABILITY.md).
+   */
+  | { readonly type: 'view'; readonly view: number; readonly primary: number; readonly newView?: string }
   /** Evidence this replica holds (SPEC C1): `message` is the hex of the signed evidence message. */
   | { readonly type: 'evidence'; readonly accused: number; readonly kind: string; readonly reason: string; readonly reporter: number; readonly message: string }
   /** Records this replica could not write (the disk was too slow and its buffer full): a hole, said out loud. */
@@ -168,7 +171,8 @@ export function parseBody(v: Obj): Result<AuditBody, string> {
     case 'checkpoint':
       return isNat(v.seq) && isHex(v.stateDigest, 32) ? ok({ type: 'checkpoint', seq: v.seq, stateDigest: v.stateDigest }) : err('checkpoint record: not { seq, stateDigest }');
     case 'view':
-      return isNat(v.view) && isNat(v.primary) ? ok({ type: 'view', view: v.view, primary: v.primary }) : err('view record: not { view, primary }');
+      if (!isNat(v.view) || !isNat(v.primary) || (v.newView !== undefined && !isHex(v.newView))) return err('view record: not { view, primary, newView? }');
+      return ok({ type: 'view', view: v.view, primary: v.primary, ...(v.newView === undefined ? {} : { newView: v.newView }) });
     case 'evidence':
       return isNat(v.accused) && isStr(v.kind) && isStr(v.reason) && isNat(v.reporter) && isHex(v.message)
         ? ok({ type: 'evidence', accused: v.accused, kind: v.kind, reason: v.reason, reporter: v.reporter, message: v.message })

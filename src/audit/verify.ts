@@ -189,7 +189,7 @@ function checkBody(b: AuditBody, st: State, opts: AuditVerifyOptions, suite: Cry
       return undefined;
     case 'view':
       st.views++;
-      return b.primary < st.setup!.cfg.n ? undefined : `view record: primary ${b.primary} is not a replica (n = ${st.setup!.cfg.n})`;
+      return b.primary < st.setup!.cfg.n ? checkNewView(b, st) : `view record: primary ${b.primary} is not a replica (n = ${st.setup!.cfg.n})`;
     case 'evidence':
       return checkEvidenceRecord(b, st, suite);
     case 'gap':
@@ -250,6 +250,15 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
   st.requests += b.requests.length;
   st.firstSeq ??= b.seq;
   st.lastSeq = b.seq;
+  return undefined;
+}
+
+/** A view record's NEW-VIEW, when it carries one: every signature in it, and its view and primary. */
+function checkNewView(b: Extract<AuditBody, { type: 'view' }>, st: State): string | undefined {
+  if (b.newView === undefined) return undefined;
+  const m = st.setup!.ingress.replicaMessage(fromHex(b.newView)!);
+  if (!m.ok) return `view record ${b.view}: its NEW-VIEW is rejected by ingress (${m.error})`;
+  if (m.value.type !== 'new-view' || m.value.view !== b.view || m.value.replica !== b.primary) return `view record ${b.view}: its message is not the NEW-VIEW of view ${b.view} by replica ${b.primary}`;
   return undefined;
 }
 

@@ -200,7 +200,7 @@ function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
   st.svc.inFlight.clear();
   for (const pp of nv.prePrepares) acceptReissued(ctx, pp);
   st.lastAssigned = toSeq(Math.max(plan.maxS, st.lowWatermark, st.lastExecuted));
-  emit(ctx, { type: 'new-view-installed', view: nv.view, primary: primary(st) });
+  emit(ctx, { type: 'new-view-installed', view: nv.view, primary: primary(st), newView: nv });
   executeReady(ctx);
   maybePropose(ctx);
 }

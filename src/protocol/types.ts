@@ -9,7 +9,7 @@ import type { VerifyFn } from '../core/crypto-port.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Verified } from '../core/verified.ts';
-import type { EvidenceKind, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { EvidenceKind, NewView, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
 
 export type Input =
   /** One unit of virtual time. Timeouts are counted in ticks; the core never reads a clock. */
@@ -88,7 +88,8 @@ export type ThreatLevel = 'low' | 'medium' | 'high' | 'critical';
 export type CoreEvent =
   | { readonly type: 'drop'; readonly reason: DropReason; readonly from?: ReplicaId; readonly detail?: string }
   | { readonly type: 'view-change-started'; readonly view: View }
-  | { readonly type: 'new-view-installed'; readonly view: View; readonly primary: ReplicaId }
+  /** `newView`: the NEW-VIEW installed (PBFT), kept in the audit trail for forensics across views. */
+  | { readonly type: 'new-view-installed'; readonly view: View; readonly primary: ReplicaId; readonly newView?: NewView }
   /** `certified`: what proofs about this state need (absent when the replica holds no roots for it, e.g. right after a state transfer). */
   | { readonly type: 'checkpoint-stable'; readonly seq: Seq; readonly stateDigest: Digest; readonly certified?: CertifiedState }
   | { readonly type: 'state-transfer-started'; readonly seq: Seq; readonly from: ReplicaId }
