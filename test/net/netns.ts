@@ -5,7 +5,9 @@
 //
 //   root ns: bridge bz<pid> 10.199.K.254/24 ── veth bz<pid>a<i> ═══ eth0 10.199.K.(i+1)/24 in ns byz<pid>-<i>
 //
-// Needs root and iproute2 (Debian package `iproute2`; scripts/system-deps.sh installs it).
+// Needs root and iproute2 (Debian package `iproute2`; scripts/system-deps.sh installs it). Degraded
+// links need `tc` (iproute2: tbf bandwidth limits) and iptables (random packet loss, and the DNAT that
+// sends a replica's inbound links through the delay relay of relay.ts — this kernel has no netem).
 // `netnsUnavailable()` says why the tests must skip; `cleanup()` deletes every namespace, veth and
 // bridge this process made (also run on exit), so a failed test leaves nothing behind.
 
@@ -19,10 +21,11 @@ import { entryArgs } from '../../src/cli/runtime.ts';
 import { fetchStatus, kill9, stopAll } from '../../src/cli/procs.ts';
 import { parseClusterConfig, serializeClusterConfig } from '../../src/config/index.ts';
 import type { ClusterConfig } from '../../src/config/index.ts';
+import { startRelay } from './relay.ts';
+import type { Relay, RelayFaults } from './relay.ts';
 
 function ip(args: readonly string[]): { ok: boolean; out: string } {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error === undefined ? '' : String(r.error)}`.trim() };
+  return run('ip', args);
 }
 
 function must(args: readonly string[]): void {
@@ -48,6 +51,27 @@ export function netnsUnavailable(): string | undefined {
   return undefined;
 }
 
+function tc(ns: string | undefined, args: readonly string[]): { ok: boolean; out: string } {
+  return ns === undefined ? run('tc', args) : run('ip', ['netns', 'exec', ns, 'tc', ...args]);
+}
+
+function run(cmd: string, args: readonly string[]): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error === undefined ? '' : String(r.error)}`.trim() };
+}
+
+function iptables(ns: string, args: readonly string[]): void {
+  const r = run('ip', ['netns', 'exec', ns, 'iptables', ...args]);
+  if (!r.ok) throw new Error(`iptables ${args.join(' ')} in ${ns}: ${r.out}`);
+}
+
+/** Why degraded-link tests cannot run here (beyond netnsUnavailable), or undefined when they can. */
+export function linkFaultsUnavailable(): string | undefined {
+  if (spawnSync('tc', ['-V']).error !== undefined) return 'the `tc` command is missing (install the Debian package iproute2)';
+  if (spawnSync('iptables', ['-V']).error !== undefined) return 'the `iptables` command is missing (install the Debian package iptables; scripts/system-deps.sh does when run as root)';
+  return undefined;
+}
+
 export interface NetCluster {
   readonly dir: string;
   readonly config: ClusterConfig;
@@ -58,6 +82,19 @@ export interface NetCluster {
   kill9(i: number): Promise<void>;
   /** Takes replica i's link down (it can reach nobody and nobody reaches it) or back up. */
   link(i: number, up: boolean): void;
+  /** Limits replica i's link to `kbit` kbit/s each way (tc tbf on both ends of its veth); undefined lifts it. */
+  bandwidth(i: number, kbit: number | undefined): void;
+  /** Drops each packet to and from replica i with probability p (iptables statistic); 0 stops it. */
+  loss(i: number, p: number): void;
+  /** Packets the loss rules of replica i have dropped so far (iptables counters). */
+  lost(i: number): number;
+  /**
+   * Sends every connection to replica i's replica port through a relay on the bridge (iptables DNAT
+   * in the other replicas' namespaces): call before the replicas start. Replicas dial only lower ids
+   * (src/transport/tcp.ts), so for i = 0 that is every link to it. Returns the relay, whose delay and
+   * jitter can change at any time.
+   */
+  viaRelay(i: number, faults: RelayFaults): Promise<Relay>;
   status(i: number): ReturnType<typeof fetchStatus>;
   sentLog(i: number): string;
   outputTail(i: number): string;
@@ -74,6 +111,14 @@ export function cleanup(): void {
   made.links.clear();
 }
 process.once('exit', cleanup);
+// A run stopped by a signal (a long run cut short) kills what runs inside the namespaces, then deletes them.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const ns of made.namespaces) for (const pid of run('ip', ['netns', 'pids', ns]).out.split('\n').filter((x) => /^\d+$/.test(x))) process.kill(Number(pid), 'SIGKILL');
+    cleanup();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
 
 /** n replicas, one namespace each, on a fresh /24; the config uses fixed ports (every replica has its own address). */
 export function makeNetCluster(n: number, params: Record<string, number>): NetCluster {
@@ -114,6 +159,7 @@ export function makeNetCluster(n: number, params: Record<string, number>): NetCl
   const procs: (ChildProcess | undefined)[] = Array.from({ length: n }, () => undefined);
   const out = (i: number): string => join(dir, `replica-${i}.out`);
   const sentLog = (i: number): string => join(dir, `sent-${i}.log`);
+  const relays: Relay[] = [];
 
   return {
     dir,
@@ -135,6 +181,30 @@ export function makeNetCluster(n: number, params: Record<string, number>): NetCl
     link(i, up) {
       must(['link', 'set', hostSide(i), up ? 'up' : 'down']);
     },
+    bandwidth(i, kbit) {
+      for (const [where, dev] of [[undefined, hostSide(i)], [ns(i), 'eth0']] as const) {
+        const r = kbit === undefined ? tc(where, ['qdisc', 'del', 'dev', dev, 'root']) : tc(where, ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '32kb', 'latency', '400ms']);
+        if (!r.ok && kbit !== undefined) throw new Error(`tc tbf on ${dev}: ${r.out}`);
+      }
+    },
+    loss(i, p) {
+      for (const chain of ['INPUT', 'OUTPUT']) {
+        iptables(ns(i), ['-F', chain]);
+        if (p > 0) iptables(ns(i), ['-A', chain, '-m', 'statistic', '--mode', 'random', '--probability', String(p), '-j', 'DROP']);
+      }
+    },
+    lost(i) {
+      const r = run('ip', ['netns', 'exec', ns(i), 'iptables', '-L', '-v', '-n', '-x']);
+      return r.out.split('\n').filter((l) => /\bDROP\b.*statistic/.test(l)).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0] ?? 0), 0);
+    },
+    async viaRelay(i, faults) {
+      const relay = await startRelay(`${subnet}.254`, 7300 + i, { host: `${subnet}.${i + 1}`, port: 7000 }, faults);
+      relays.push(relay);
+      for (let j = 0; j < n; j++) {
+        if (j !== i) iptables(ns(j), ['-t', 'nat', '-A', 'OUTPUT', '-p', 'tcp', '-d', `${subnet}.${i + 1}`, '--dport', '7000', '-j', 'DNAT', '--to-destination', `${subnet}.254:${relay.port}`]);
+      }
+      return relay;
+    },
     status: (i) => fetchStatus(`${subnet}.${i + 1}`, 7200),
     sentLog,
     outputTail(i) {
@@ -143,6 +213,7 @@ export function makeNetCluster(n: number, params: Record<string, number>): NetCl
     },
     async stop() {
       await stopAll(procs, 5000);
+      await Promise.all(relays.map((r) => r.close()));
       cleanup();
       rmSync(dir, { recursive: true, force: true });
     },
