@@ -1,12 +1,16 @@
 // `byz proof verify FILE --config cluster.json`: checks a proof file (docs/PROTOCOL.md §4b) with the
 // cluster's public keys alone, through the light client (src/light-client) a browser runs too.
 // Exit codes: 0 the proof holds (prints what it proves); 1 it does not (names why); 2 bad usage.
+// `byz proof trust --config cluster.json`: prints the trust anchor (cluster id, epoch, protocol,
+// replica keys) as the light client takes it, and its SHA-256 fingerprint — what the gateway's
+// proof-checking page (GET /verify) shows, to compare before believing a page's verdict.
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadClusterConfig, replicaPublicKeys } from '../config/index.ts';
-import { INITIAL_EPOCH } from '../wire/domain.ts';
+import { createHash } from 'node:crypto';
+import { loadClusterConfig } from '../config/index.ts';
 import { toHex } from '../core/ids.ts';
+import { trustOf } from '../client/proofs.ts';
 import { verify } from '../light-client/index.ts';
 import type { Proven, Trust } from '../light-client/index.ts';
 import type { CliIo } from './keygen.ts';
@@ -37,8 +41,25 @@ function loadTrust(configPath: string, io: CliIo): Trust | undefined {
     io.err(`${configPath}: ${cfg.error.map((e) => `${e.path}: ${e.message}`).join('; ')}\n`);
     return undefined;
   }
-  const replicaKeys = replicaPublicKeys(cfg.value).map((k) => toHex(k));
-  return { clusterId: cfg.value.clusterId, epoch: INITIAL_EPOCH, protocol: cfg.value.protocol, replicaKeys };
+  return trustOf(cfg.value);
+}
+
+/** The trust anchor as compact JSON and the SHA-256 of that text (what the /verify page computes over its text box). */
+export function trustFingerprint(trust: Trust): { readonly json: string; readonly sha256: string } {
+  const json = JSON.stringify(trust);
+  return { json, sha256: createHash('sha256').update(json).digest('hex') };
+}
+
+export function runProofTrust(flags: VerifyFlags, io: CliIo): number {
+  if (flags.config === undefined) {
+    io.err('byz proof trust needs --config cluster.json: the cluster whose trust anchor to print\n');
+    return 2;
+  }
+  const trust = loadTrust(flags.config, io);
+  if (trust === undefined) return 2;
+  const fp = trustFingerprint(trust);
+  io.out(flags.json === true ? `${JSON.stringify({ trust, sha256: fp.sha256 }, null, 2)}\n` : `${fp.json}\nfingerprint (SHA-256 of the line above): ${fp.sha256}\n`);
+  return 0;
 }
 
 /** Runs the check; returns the exit code. */
@@ -80,5 +101,13 @@ export function registerProof(program: Command, io: CliIo = processIo): void {
     .option('--json', 'print the verdict as JSON')
     .action((file: string, flags: VerifyFlags) => {
       process.exitCode = runProofVerify(file, flags, io);
+    });
+  proof
+    .command('trust')
+    .description("print the cluster's trust anchor for the light client and its fingerprint (compare it with what a gateway's /verify page shows)")
+    .option('--config <file>', 'the cluster config you trust (required)')
+    .option('--json', 'print it as JSON')
+    .action((flags: VerifyFlags) => {
+      process.exitCode = runProofTrust(flags, io);
     });
 }

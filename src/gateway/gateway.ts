@@ -14,6 +14,8 @@
 //   GET    /status, /dashboard, /dashboard/events      → the live status page (src/gateway/status.ts)
 // Bad requests get a 4xx that says what to fix; no quorum or a timeout gets 503 with Retry-After.
 
+import { verifyPageRoutes } from './verify-page.ts';
+import type { Trust } from '../light-client/verify.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MAX_OP_BYTES } from '../core/limits.ts';
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   readonly poller?: StatusPoller;
   /** The service level objectives (the config's `slo`; default DEFAULT_SLO): /metrics and /health report the error budget. */
   readonly slo?: SloConfig;
+  /** The cluster's trust anchor the proof-checking page (GET /verify) offers; absent: the reader pastes one. */
+  readonly trust?: Trust;
   readonly logger?: Logger;
 }
 
@@ -224,10 +228,10 @@ function clientErrorAnswer(e: unknown, log: ThrottledLog | undefined): ErrorAnsw
  * The gateway's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it.
  * Each is counted and timed in `metrics`, which also serves GET /metrics.
  */
-export function gatewayRoutes(client: KvClient, maxBody: number, metrics: GatewayMetrics, status: GatewayStatus = gatewayStatus(client)): readonly Route[] {
+export function gatewayRoutes(client: KvClient, maxBody: number, metrics: GatewayMetrics, status: GatewayStatus = gatewayStatus(client), trust?: Trust): readonly Route[] {
   // The event stream is not timed: it lasts as long as the page stays open.
   const [page, events] = status.page.routes;
-  return [...metrics.instrument([...apiRoutes(client, maxBody, metrics.slo), status.route, page]), events, metrics.route];
+  return [...metrics.instrument([...apiRoutes(client, maxBody, metrics.slo), status.route, page, ...verifyPageRoutes(trust)]), events, metrics.route];
 }
 
 function apiRoutes(client: KvClient, maxBody: number, slo: SloTracker): readonly Route[] {
@@ -264,7 +268,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const metrics = createGatewayMetrics(client, () => drops, opts.slo);
   const status = gatewayStatus(client, opts.poller);
   const server: Server = createGuardedServer({
-    routes: gatewayRoutes(client, maxBody, metrics, status),
+    routes: gatewayRoutes(client, maxBody, metrics, status, opts.trust),
     onDrop: (reason) => {
       drops[reason] += 1;
     },

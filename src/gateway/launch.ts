@@ -1,6 +1,7 @@
 // Starts a gateway from files: the cluster config, and the client key (default client.key next to
 // the config) from which the pool members' keys are derived (src/client/pool.ts).
 
+import { trustOf } from '../client/proofs.ts';
 import { dirname, join, resolve } from 'node:path';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
@@ -67,6 +68,7 @@ export async function startGatewayFromConfig(opts: GatewayLaunchOptions): Promis
       ownsClient: true,
       poller,
       slo: config.value.slo,
+      trust: trustOf(config.value),
       ...(opts.host === undefined ? {} : { host: opts.host }),
       ...(opts.port === undefined ? {} : { port: opts.port }),
       ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),

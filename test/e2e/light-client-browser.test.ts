@@ -4,7 +4,7 @@
 // `chromium`, puppeteer-core, as test/e2e/status-page.test.ts) verifies a proof made with real
 // Ed25519 signatures: an honest proof is accepted with its value, a tampered one (what a lying
 // gateway would hand out) is rejected with the reason. Skips, saying why, when Chromium is missing.
-// Not built yet: the gateway serving this page itself.
+// The gateway serves such a page itself: test/e2e/verify-page.test.ts.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

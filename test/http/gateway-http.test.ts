@@ -38,11 +38,11 @@ describe('gateway HTTP: every route survives hostile input and a throwing client
   const routes = gatewayRoutes(fakeClient(undefined), 1024, createGatewayMetrics(fakeClient(undefined), () => ({}) as never));
 
   it('the route table is what docs/CLIENT.md lists', () => {
-    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']], ['/status', ['GET']], ['/dashboard', ['GET']], ['/dashboard/events', ['GET']], ['/metrics', ['GET']]]);
+    assert.deepEqual(routes.map((r) => [r.example, r.methods]), [['/health', ['GET', 'HEAD']], ['/readyz', ['GET', 'HEAD']], ['/livez', ['GET', 'HEAD']], ['/kv/<key>', ['GET', 'PUT', 'DELETE']], ['/status', ['GET']], ['/dashboard', ['GET']], ['/verify', ['GET']], ['/verify/light-client.js', ['GET']], ['/verify/trust.json', ['GET']], ['/dashboard/events', ['GET']], ['/metrics', ['GET']]]);
   });
 
   it('hostile requests to every route: a counted 4xx each, and the gateway keeps serving', async () => {
-    const gw = await startGateway({ client: fakeClient(undefined), port: 0, maxBodyBytes: 1024 });
+    const gw = await startGateway({ client: fakeClient(undefined), port: 0, maxBodyBytes: 1024, trust: { clusterId: 't', epoch: 0, protocol: 'pbft', replicaKeys: [] } });
     try {
       for (const route of routes) {
         for (const [what, text] of hostileRequests(route)) {
@@ -65,11 +65,13 @@ describe('gateway HTTP: every route survives hostile input and a throwing client
     const gw = await startGateway({ client: fakeClient(() => { throw new TypeError('client bug'); }), port: 0, logger });
     try {
       let calls = 0;
-      // /livez answers for the process alone and never consults the client: it stays 200; so does
-      // the status page's static HTML (its event stream consults the client).
-      assert.equal((await fetch(`${gw.url}/livez`)).status, 200);
-      assert.equal((await fetch(`${gw.url}/dashboard`)).status, 200);
-      for (const route of routes.filter((r) => r.path !== '/livez' && r.path !== '/dashboard')) {
+      // /livez answers for the process alone and never consults the client: it stays 200; so do
+      // the status page's static HTML (its event stream consults the client) and the proof-checking
+      // page with its script and trust anchor (the browser fetches proofs through /kv).
+      const noClient = ['/livez', '/dashboard', '/verify', '/verify/light-client.js'];
+      for (const path of noClient) assert.equal((await fetch(`${gw.url}${path}`)).status, 200, path);
+      assert.equal((await fetch(`${gw.url}/verify/trust.json`)).status, 404, 'started without a trust anchor');
+      for (const route of routes.filter((r) => !noClient.includes(r.path) && r.path !== '/verify/trust.json')) {
         for (const method of route.methods) {
           const body = method === 'PUT' ? '{"value":"x"}' : undefined;
           const res = await fetch(`${gw.url}${concrete(route.example)}`, { method, ...(body === undefined ? {} : { body }) });

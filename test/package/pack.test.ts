@@ -120,6 +120,10 @@ test('byz start from the package runs compiled replicas and gateway; the client 
     const page = await fetch(`http://127.0.0.1:${ports.base + 290}/dashboard`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
+    // So is the light client's browser bundle behind the gateway's proof-checking page (GET /verify).
+    const bundle = await fetch(`http://127.0.0.1:${ports.base + 290}/verify/light-client.js`);
+    assert.equal(bundle.status, 200);
+    assert.match(await bundle.text(), /byzLightClient/);
   } finally {
     starter.kill('SIGINT');
     await exited;
