@@ -75,3 +75,13 @@ test('a trail edited after the fact (its NEW-VIEWs stripped) does not verify, an
     cleanup();
   }
 });
+
+test('byz audit forensics: fewer than two folders, or one that is not a folder, is a usage error (exit 2) naming it', async () => {
+  const { runAuditForensics } = await import('../cli/audit.ts');
+  const errs: string[] = [];
+  const io = { out: () => undefined, err: (s: string) => void errs.push(s) };
+  assert.equal(runAuditForensics([tmpdir()], { config: 'x.json' }, io), 2);
+  assert.match(errs.pop() ?? '', /give at least two audit folders/);
+  assert.equal(runAuditForensics([tmpdir(), '/no/such/folder'], { config: 'x.json' }, io), 2);
+  assert.match(errs.pop() ?? '', /\/no\/such\/folder: not a folder/);
+});

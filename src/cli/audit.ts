@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatConfigErrors, loadClusterConfig, replicaPublicKeys } from '../config/index.ts';
 import { verifyAuditDir } from '../audit/verify.ts';
-import type { AuditSummary } from '../audit/verify.ts';
+import type { AuditFailure, AuditSummary, AuditVerifyOptions } from '../audit/verify.ts';
 import { forensicsOfTrails } from '../audit/forensics.ts';
 import type { Divergence, TrailForensics } from '../audit/forensics.ts';
 import { encodeMessage } from '../wire/codec.ts';
@@ -33,22 +33,28 @@ const isDir = (p: string): boolean => {
   }
 };
 
+/** The trust anchor of a verification (the config's id and keys), or undefined once the problem is said. */
+function trustAnchor(flags: VerifyFlags, io: CliIo): AuditVerifyOptions | undefined {
+  const cfg = loadClusterConfig(flags.config);
+  if (cfg.ok) return { replicaKeys: replicaPublicKeys(cfg.value), clusterId: cfg.value.clusterId };
+  io.err(`${formatConfigErrors(cfg.error, flags.config)}\n`);
+  return undefined;
+}
+
+const where = (e: AuditFailure): string => `${e.file} line ${e.line}${e.index === undefined ? '' : ` (record ${e.index})`}: ${e.problem}`;
+
 /** Runs the check; returns the exit code. */
 export function runAuditVerify(dir: string, flags: VerifyFlags, io: CliIo): number {
   if (!isDir(dir)) {
     io.err(`byz audit verify: ${dir} is not a folder (pass a replica's audit folder, by default <data>/replica-<id>/audit)\n`);
     return 2;
   }
-  const cfg = loadClusterConfig(flags.config);
-  if (!cfg.ok) {
-    io.err(`${formatConfigErrors(cfg.error, flags.config)}\n`);
-    return 2;
-  }
-  const r = verifyAuditDir(dir, { replicaKeys: replicaPublicKeys(cfg.value), clusterId: cfg.value.clusterId });
+  const anchor = trustAnchor(flags, io);
+  if (anchor === undefined) return 2;
+  const r = verifyAuditDir(dir, anchor);
   if (!r.ok) {
-    const e = r.error;
-    if (flags.json === true) io.out(`${JSON.stringify({ valid: false, ...e }, null, 2)}\n`);
-    io.err(`BROKEN: ${e.file} line ${e.line}${e.index === undefined ? '' : ` (record ${e.index})`}: ${e.problem}\n`);
+    if (flags.json === true) io.out(`${JSON.stringify({ valid: false, ...r.error }, null, 2)}\n`);
+    io.err(`BROKEN: ${where(r.error)}\n`);
     return 1;
   }
   if (flags.json === true) io.out(`${JSON.stringify({ valid: true, ...r.value }, null, 2)}\n`);
@@ -63,15 +69,11 @@ export function runAuditForensics(dirs: readonly string[], flags: VerifyFlags, i
     io.err(`byz audit forensics: ${missing.length > 0 ? `${missing.join(', ')}: not a folder` : 'give at least two audit folders'} (each replica's <data>/replica-<id>/audit)\n`);
     return 2;
   }
-  const cfg = loadClusterConfig(flags.config);
-  if (!cfg.ok) {
-    io.err(`${formatConfigErrors(cfg.error, flags.config)}\n`);
-    return 2;
-  }
-  const r = forensicsOfTrails(dirs, { replicaKeys: replicaPublicKeys(cfg.value), clusterId: cfg.value.clusterId });
+  const anchor = trustAnchor(flags, io);
+  if (anchor === undefined) return 2;
+  const r = forensicsOfTrails(dirs, anchor);
   if (!r.ok) {
-    const e = r.error;
-    io.err(`BROKEN: ${e.dir}: ${e.file} line ${e.line}${e.index === undefined ? '' : ` (record ${e.index})`}: ${e.problem} — forensics needs trails that verify (byz audit verify)\n`);
+    io.err(`BROKEN: ${r.error.dir}: ${where(r.error)} — forensics needs trails that verify (byz audit verify)\n`);
     return 1;
   }
   if (flags.json === true) io.out(`${JSON.stringify(forensicsJson(r.value), null, 2)}\n`);
