@@ -1,5 +1,6 @@
 // PBFT normal-case operation (Castro & Liskov TOCS '02 §4.2): pre-prepare, prepare, commit.
 
+import { defer } from './deferred.ts';
 import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, entryFor, inWindow, isPrimary, primary } from './context.ts';
@@ -104,6 +105,9 @@ function checkCommitted(ctx: Ctx, e: LogEntry): void {
 
 /** A message of another view: dropped, but one from a higher view may show that we were left behind. */
 function wrongView(ctx: Ctx, m: PrePrepare | Prepare | Commit): void {
+  const st = ctx.st;
+  // A vote of the view this replica is changing into, ahead of its NEW-VIEW: kept, handled once it is installed.
+  if (m.view === st.view && st.status === 'view-change' && defer(st.deferred, st.view, m)) return;
   drop(ctx, 'wrong-view', m.replica);
-  if (m.view > ctx.st.view) noteHigherView(ctx, m.replica, m.view);
+  if (m.view > st.view) noteHigherView(ctx, m.replica, m.view);
 }

@@ -1,6 +1,7 @@
 // A PBFT replica: handle(input) → output, pure and deterministic (TOCS '02 §4). The caller makes
 // output.persist durable before anything in output.send / output.replies leaves the process.
 
+import { newDeferred, takeDeferred } from './deferred.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
@@ -79,6 +80,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined },
     timeouts: { received: new Map(), own: undefined, cert: undefined },
     peerViews: new Map(),
+    deferred: newDeferred(),
     failedViewChanges: 0,
     latency: emptyEstimate(),
     clientProgressTick: new Map(),
@@ -156,11 +158,19 @@ function dispatch(ctx: Ctx, input: Input): void {
       return maybePropose(ctx);
     case 'message':
       dispatchMessage(ctx, input.message);
+      replayDeferred(ctx);
       // An executed batch or a moved window may let the primary close the next batch at once.
       return maybePropose(ctx);
     default:
       return unreachable(input);
   }
+}
+
+/** Once the view being entered is installed, its votes that arrived before NEW-VIEW are handled (deferred.ts). */
+function replayDeferred(ctx: Ctx): void {
+  const st = ctx.st;
+  if (st.status !== 'normal' || st.deferred.view !== st.view) return;
+  for (const m of takeDeferred(st.deferred, st.view)) dispatchMessage(ctx, m);
 }
 
 function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {

@@ -1,6 +1,7 @@
 // Replica state as plain data (TOCS '02 §4: the log, the view, watermarks); the client table and
 // request queue are the service's (st.svc, src/service).
 
+import type { DeferredState } from './deferred.ts';
 import type { ClientId, Digest, ReplicaId, Seq, View } from '../core/ids.ts';
 import type { ServiceState } from '../service/types.ts';
 import type { ServiceSnapshot } from '../service/snapshot.ts';
@@ -169,6 +170,8 @@ export interface ReplicaState {
   timeouts: TimeoutState;
   /** Highest view seen in each peer's normal-case messages (bounded by n; view synchronisation). */
   peerViews: Map<ReplicaId, View>;
+  /** Normal-case messages of the view being entered, handled once it is installed (deferred.ts). */
+  readonly deferred: DeferredState;
   /** Successive view changes without progress, for the exponential timeout (§4.5.2). */
   failedViewChanges: number;
   /** Smoothed request→commit latency, which sets the request timeout (timeout.ts). */

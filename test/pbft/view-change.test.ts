@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { seq, view } from '../../src/core/ids.ts';
 import type { NewView, PrePrepare, Timeout, TimeoutCert, ViewChange } from '../../src/wire/messages.ts';
 import { batchBytes } from '../../src/wire/codec.ts';
+import { MAX_DEFERRED_PER_SENDER } from '../../src/pbft/deferred.ts';
 import type { Cluster } from './harness.ts';
 import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick, timeOut } from './harness.ts';
 
@@ -55,6 +56,29 @@ test('§4.4 requests prepared in view 0 keep their sequence numbers in view 1 an
     assert.deepEqual(executed, [[1, digests[0]], [2, digests[1]]], `replica ${b}`);
     assert.equal(c.replicas[b]!.status().view, 1);
   }
+});
+
+test('§4.4 votes of the view being entered that arrive before its NEW-VIEW are kept and counted once it is installed (no retransmission wait)', () => {
+  const { c, digests } = preparedButNotCommitted();
+  const nv = newViewFrom(c, viewChanges(c));
+  const prepares2 = sent(deliver(c, 2, nv), 'prepare'); // replica 2 installs view 1 first and prepares
+  assert.deepEqual(prepares2.map((p) => [p.view, p.seq]), [[1, 1], [1, 2]]);
+  // Replica 3 is still changing into view 1: the view-1 prepares are kept, not dropped as wrong-view.
+  for (const p of prepares2) assert.deepEqual(drops(deliver(c, 3, p)), []);
+  assert.equal(c.replicas[3]!.status().status, 'view-change');
+  const out = deliver(c, 3, nv);
+  // Its own prepare and replica 2's kept one make 2f: prepared at once, so it commits both.
+  assert.deepEqual(sent(out, 'commit').map((m) => [m.view, m.seq, m.digest]), [[1, 1, digests[0]], [1, 2, digests[1]]]);
+});
+
+test('§4.4 the kept votes are bounded per sender; the rest are dropped as wrong-view', () => {
+  const { c } = preparedButNotCommitted();
+  const nv = newViewFrom(c, viewChanges(c));
+  const [p] = sent(deliver(c, 2, nv), 'prepare');
+  assert.ok(p !== undefined);
+  const results = Array.from({ length: MAX_DEFERRED_PER_SENDER + 3 }, (_, k) => drops(deliver(c, 3, signAs<typeof p>(c.signers[2]!, { ...p, seq: seq(10 + k) }))));
+  assert.equal(results.filter((d) => d.length === 0).length, MAX_DEFERRED_PER_SENDER);
+  assert.deepEqual(results.slice(MAX_DEFERRED_PER_SENDER), [['wrong-view'], ['wrong-view'], ['wrong-view']]);
 });
 
 test('§4.4 a NEW-VIEW that omits a prepared certificate or reorders requests is rejected', () => {
