@@ -87,6 +87,7 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
   let closing = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let pushing = false;
+  let up = false;
 
   const post = (w: Worker, m: ToWorker): void => w.postMessage(m);
   const handle = (w: Worker, m: FromWorker, started: (port: number | Error) => void): void => {
@@ -130,7 +131,7 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
     w.on('exit', (code) => {
       started(new Error(`the status-port worker exited (code ${code}) before listening`));
       if (current === w) current = undefined;
-      if (!closing) restart(code);
+      if (!closing && up) restart(code); // a first start that fails is the caller's error, not restarted
     });
     return w;
   };
@@ -174,6 +175,7 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
     await current?.terminate();
     throw first;
   }
+  up = true;
   config = { ...config, port: first };
   const pusher = setInterval(push, pushMs);
   return {
