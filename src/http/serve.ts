@@ -8,8 +8,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from '../log/logger.ts';
 import { throttledLog } from '../log/throttle.ts';
+import type { LineSink } from '../log/throttle.ts';
 import { HttpError, sendJson } from './io.ts';
 
 /** Why a request got an error answer (counted per server; `byz_http_drops_total{reason}` on a replica). */
@@ -48,7 +48,7 @@ export interface ErrorAnswer {
 export interface GuardOptions {
   readonly routes: readonly Route[];
   readonly onDrop: (reason: HttpDropReason) => void;
-  readonly logger?: Logger;
+  readonly logger?: LineSink;
   /** Maps errors the guard does not know (checked after HttpError and URIError). */
   readonly mapError?: (e: unknown) => ErrorAnswer | undefined;
   /** Admission before routing (caps): a refusal is answered and counted, the handler never runs. */

@@ -3,7 +3,11 @@
 // `suppressed`, the number of lines left out since the previous one. No timers: a trailing count is
 // reported with the next occurrence (or lost if there is none), which is enough to see a flood.
 
-import type { Logger } from './logger.ts';
+/** Where lines go: a pino Logger, or a thread's forwarder (src/node/http-worker.ts). */
+export interface LineSink {
+  warn(fields: Readonly<Record<string, unknown>>, msg: string): void;
+  error(fields: Readonly<Record<string, unknown>>, msg: string): void;
+}
 
 export const DEFAULT_LOG_INTERVAL_MS = 10_000;
 
@@ -24,7 +28,7 @@ interface KeyState {
 }
 
 /** Keys are a fixed set chosen by the caller (reasons, route names), never input; so the map stays small. */
-export function throttledLog(logger: Logger, opts: ThrottleOptions = {}): ThrottledLog {
+export function throttledLog(logger: LineSink, opts: ThrottleOptions = {}): ThrottledLog {
   const intervalMs = opts.intervalMs ?? DEFAULT_LOG_INTERVAL_MS;
   const now = opts.now ?? Date.now;
   const keys = new Map<string, KeyState>();

@@ -69,6 +69,8 @@ export interface NodeMetrics {
   readonly signatureVerifications: Counter<'result'>;
   /** HTTP requests on the status port answered with an error or refused, by reason (byz_http_drops_total{reason}). */
   readonly httpDrops: Counter<'reason'>;
+  /** Restarts of the status port's worker thread after it died (byz_http_worker_restarts_total; src/node/http-host.ts). */
+  readonly httpWorkerRestarts: Counter;
   /** Requests refused by a per-client quota, by quota (byz_quota_refusals_total{reason}: request-bytes, state-bytes). */
   readonly quotaRefusals: Counter<'reason'>;
   /** The registry in Prometheus text exposition format. */
@@ -110,6 +112,7 @@ export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOpti
     storageFlush: histogram('byz_storage_flush_seconds', 'Seconds one round of durable writes took to reach the disk', ROUND_SECONDS_BUCKETS),
     signatureVerifications: counter('byz_signature_verifications_total', 'Ed25519 verifications computed (signature-cache misses), by result', ['result']),
     httpDrops: counter('byz_http_drops_total', 'Status-port HTTP requests refused or answered with an error, by reason', ['reason']),
+    httpWorkerRestarts: counter('byz_http_worker_restarts_total', 'Restarts of the status-port worker thread after it died (the replica kept ordering)', []),
     quotaRefusals: counter('byz_quota_refusals_total', 'Client requests refused by a per-client quota (answered with a refusal, not run), by reason', ['reason']),
     render: () => registry.metrics(),
   };

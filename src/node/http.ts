@@ -1,24 +1,27 @@
 // HTTP endpoints of a replica (SPEC E1, E3): /metrics (Prometheus), /health, /status (JSON),
-// /evidence (SPEC C1: the evidence this replica holds, as a file `byz evidence verify` checks), and
-// the live status page /dashboard with its event stream /dashboard/events (src/status).
-// Every route goes through the guard of src/http/serve.ts (no handler can throw out of the listener)
-// and the status port's bounds (src/http/admission.ts): cached /metrics, concurrency and per-source
-// rate caps. Refusals and errors are counted in byz_http_drops_total{reason}.
+// /evidence (SPEC C1: the evidence this replica holds, as a file `byz evidence verify` checks), the
+// proof routes, and the live status page /dashboard with its event stream /dashboard/events.
+// The port is served by a worker thread (issue 16: a flood of status-port requests must not cost the
+// consensus event loop): src/node/http-worker.ts owns the socket, parsing, the guard (no handler can
+// throw out of the listener) and the caps (src/http/admission.ts); this module is the main thread's
+// side — it takes the /status snapshots the worker is pushed and answers its asks (the /metrics text,
+// rendered at most once per metricsCacheMs and only when a scrape asks; the evidence file; proofs;
+// local reads). Refusals and errors are counted in byz_http_drops_total{reason}.
 
-import type { Server } from 'node:http';
 import type { NodeMetrics } from '../metrics/metrics.ts';
 import type { Logger } from '../log/logger.ts';
-import { HttpError } from '../http/io.ts';
-import { createGuardedServer } from '../http/serve.ts';
-import type { Route } from '../http/serve.ts';
-import { cachedRender, DEFAULT_STATUS_PORT_LIMITS, statusPortAdmission } from '../http/admission.ts';
+import { DEFAULT_STATUS_PORT_LIMITS } from '../http/admission.ts';
 import type { StatusPortLimits } from '../http/admission.ts';
-import { statusPage } from '../status/page.ts';
-import type { StatusPage } from '../status/page.ts';
-import { localView, parseStatus } from '../status/view.ts';
-import type { ClusterIdentity, CommitCounters, Timed } from '../status/view.ts';
+import type { ClusterIdentity, CommitCounters } from '../status/view.ts';
 import type { CertifiedStates } from './proofs.ts';
-import { proofRoutes } from './proof-routes.ts';
+import { answerProof } from './proof-routes.ts';
+import { boundedBody, DEFAULT_REPLY_TIMEOUT_MS } from './http-messages.ts';
+import type { Ask, Reply } from './http-messages.ts';
+import { startStatusWorker } from './http-host.ts';
+import type { StatusPort } from './http-host.ts';
+
+export type { StatusPort } from './http-host.ts';
+export { MAX_REPLICA_STATUS_STREAMS } from './http-routes.ts';
 
 export interface ReplicaHttpStatus {
   readonly peers: readonly number[];
@@ -27,7 +30,7 @@ export interface ReplicaHttpStatus {
   readonly lastExecuted: number;
 }
 
-/** What the routes read; every function may throw (the guard answers 500). */
+/** What the routes read (on the main thread); every function may throw (the worker answers 500). */
 export interface HttpSources {
   readonly metrics: NodeMetrics;
   readonly status: () => ReplicaHttpStatus;
@@ -52,13 +55,19 @@ export interface HttpOptions extends HttpSources {
   readonly logger?: Logger;
   /** Default DEFAULT_STATUS_PORT_LIMITS. */
   readonly limits?: StatusPortLimits;
-  /** Clock for the caps and the metrics cache (tests); default Date.now. */
-  readonly now?: () => number;
+  /** How long the worker waits for this thread's answer before a 503; default DEFAULT_REPLY_TIMEOUT_MS. */
+  readonly replyTimeoutMs?: number;
+  /** Tests: a shared clock (sharedClock()) for the caps, the /metrics cache and the log throttle; default Date.now. */
+  readonly clock?: SharedArrayBuffer;
 }
 
-const JSON_TYPE = 'application/json';
-/** Live status pages (event streams) open at once on one status port; each holds one of the port's concurrent-request slots. */
-export const MAX_REPLICA_STATUS_STREAMS = 4;
+/** A clock the worker reads (tests): set(t) moves it for the caps and the /metrics cache. */
+export function sharedClock(t = 0): { readonly buffer: SharedArrayBuffer; set(t: number): void } {
+  const buffer = new SharedArrayBuffer(8);
+  const view = new Float64Array(buffer);
+  view[0] = t;
+  return { buffer, set: (at) => void (view[0] = at) };
+}
 
 async function sumOf(metric: { get(): Promise<{ values: readonly { value: number; metricName?: string }[] }> }, suffix = ''): Promise<number> {
   const { values } = await metric.get();
@@ -81,83 +90,44 @@ async function statusJson(src: HttpSources): Promise<Record<string, unknown>> {
   return { ...s, ...(id === undefined ? {} : { protocol: id.protocol, epoch: id.epoch }), commits: await commitCounters(src.metrics) };
 }
 
-/** This replica's live page: its own /status, and the replicas it has connections to. */
-function replicaStatusPage(src: HttpSources, now: () => number): StatusPage {
-  const self = src.identity?.self ?? 0;
-  const n = src.identity?.n ?? 4;
-  let prev: Timed | undefined;
-  return statusPage(async () => {
-    const cur = { at: now(), sample: parseStatus(await statusJson(src), n) };
-    const view = localView(self, n, src.identity, prev, cur);
-    prev = cur;
-    return view;
-  }, MAX_REPLICA_STATUS_STREAMS);
+/** The main thread's answer to one of the worker's asks. */
+async function answer(src: HttpSources, a: Ask): Promise<Reply> {
+  switch (a.kind) {
+    case 'metrics':
+      return boundedBody(await src.metrics.render());
+    case 'evidence':
+      return boundedBody(src.evidenceFile());
+    case 'local-kv':
+      if (src.localGet === undefined) return { ok: false, status: 404, message: 'this replica runs a user app (--app), not the KV store; /local/kv/<key> is not served' };
+      return boundedBody(JSON.stringify({ key: a.key, ...src.localGet(a.key) }));
+    case 'proof-kv':
+    case 'proof-client':
+      if (src.proofs === undefined) return { ok: false, status: 404, message: 'this replica keeps no certified states for proofs' };
+      return answerProof(src.proofs, a);
+  }
 }
 
-/** The replica's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it. */
-export function replicaRoutes(src: HttpSources, renderMetrics: () => Promise<string>, page: StatusPage = replicaStatusPage(src, Date.now)): readonly Route[] {
-  const send = (res: Parameters<Route['handle']>[1], code: number, body: string, type = JSON_TYPE): void => {
-    res.writeHead(code, { 'content-type': type });
-    res.end(body);
-  };
-  const get = ['GET'];
-  return [
-    {
-      name: 'GET /metrics', path: '/metrics', methods: get, example: '/metrics',
-      handle: async (_req, res) => send(res, 200, await renderMetrics(), src.metrics.registry.contentType),
+/** Starts the status port's worker on host:port; resolves once it listens. */
+export function startHttp(opts: HttpOptions): Promise<StatusPort> {
+  return startStatusWorker({
+    config: {
+      host: opts.host,
+      port: opts.port,
+      limits: opts.limits ?? DEFAULT_STATUS_PORT_LIMITS,
+      quorumPeers: opts.quorumPeers,
+      identity: opts.identity,
+      localKv: opts.localGet !== undefined,
+      proofs: opts.proofs !== undefined,
+      metricsContentType: opts.metrics.registry.contentType,
+      replyTimeoutMs: opts.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS,
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     },
-    {
-      name: 'GET /health', path: '/health', methods: get, example: '/health',
-      handle: (_req, res) => {
-        const s = src.status();
-        const healthy = s.peers.length >= src.quorumPeers && s.status === 'normal';
-        send(res, healthy ? 200 : 503, JSON.stringify({ healthy, peers: s.peers.length, needPeers: src.quorumPeers, status: s.status, view: s.view }));
-      },
+    status: () => statusJson(opts),
+    answer: (a) => answer(opts, a),
+    onDrops: (counts) => {
+      for (const [reason, n] of Object.entries(counts)) opts.metrics.httpDrops.inc({ reason }, n);
     },
-    {
-      name: 'GET /status', path: '/status', methods: get, example: '/status',
-      handle: async (_req, res) => send(res, 200, JSON.stringify(await statusJson(src), null, 2)),
-    },
-    {
-      name: 'GET /evidence', path: '/evidence', methods: get, example: '/evidence',
-      handle: (_req, res) => send(res, 200, src.evidenceFile()),
-    },
-    {
-      name: 'GET /local/kv/<key>', path: '/local/kv/', methods: get, example: '/local/kv/<key>',
-      handle: (_req, res, pathname) => {
-        if (src.localGet === undefined) throw new HttpError(404, 'this replica runs a user app (--app), not the KV store; /local/kv/<key> is not served');
-        const key = decodeURIComponent(pathname.slice('/local/kv/'.length)); // a URIError is a 400 (the guard)
-        send(res, 200, JSON.stringify({ key, ...src.localGet(key) }));
-      },
-    },
-    ...(src.proofs === undefined ? [] : proofRoutes(src.proofs, (res, body) => send(res, 200, body))),
-    ...page.routes,
-  ];
-}
-
-export function startHttp(opts: HttpOptions): Promise<Server> {
-  const limits = opts.limits ?? DEFAULT_STATUS_PORT_LIMITS;
-  const now = opts.now ?? Date.now;
-  const render = cachedRender(() => opts.metrics.render(), limits.metricsCacheMs, now);
-  const page = replicaStatusPage(opts, Date.now);
-  const server = createGuardedServer({
-    routes: replicaRoutes(opts, render, page),
-    onDrop: (reason) => opts.metrics.httpDrops.inc({ reason }),
-    admit: statusPortAdmission(limits, now),
-    now,
+    onRestart: () => opts.metrics.httpWorkerRestarts.inc(),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
-  });
-  // close() also ends the open event streams: server.close() alone waits for them forever.
-  const close = server.close.bind(server);
-  server.close = (done) => {
-    page.events.close();
-    return close(done);
-  };
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
   });
 }

@@ -3,7 +3,6 @@
 // ticks, HTTP, gauges); stop() shuts it down in reverse order (Lodestar habit).
 
 import type { RequestAuthMode } from '../wire/authenticator.ts';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import type { Signer } from '../core/crypto-port.ts';
@@ -47,6 +46,7 @@ import type { RoundObserver } from './observe.ts';
 import type { AuditOptions, NodeAudit } from './audit.ts';
 import { openNodeAudit } from './audit.ts';
 import { startHttp } from './http.ts';
+import type { StatusPort } from './http.ts';
 import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/admission.ts';
 import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
@@ -169,7 +169,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
       life.stopping = true;
       clearInterval(gauges);
       clearInterval(ticker);
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close(); // stops the status-port worker and frees the port
       await transport.stop();
       await driver.stop();
       await audit?.flush();
@@ -366,8 +366,8 @@ interface HttpParts {
   readonly proofs: CertifiedStates;
 }
 
-/** Step 7: /health, /status, /metrics, /evidence and (KV only) /local/kv; `undo` runs if it cannot start. */
-async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpParts, undo: () => Promise<void>): Promise<Server> {
+/** Step 7: the status port (a worker thread, src/node/http-host.ts): /health, /status, /metrics, /evidence, proofs and (KV only) /local/kv; `undo` runs if it cannot start. */
+async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpParts, undo: () => Promise<void>): Promise<StatusPort> {
   const { core, app, params, metrics, status, log, proofs } = parts;
   const n = who.keys.length;
   const evidenceFile = (): string =>

@@ -4,7 +4,8 @@
 // 404 when no retained certified state holds what was asked (yet), 400 for a malformed query. The
 // input is hostile: the key is bounded like a KV key, the id must be 32 bytes of hex, reqNo an
 // integer; failures are HttpErrors, so the guard answers and counts them (byz_http_drops_total),
-// and the status port's caps bound the work (src/http/admission.ts). Nobody trusts these answers: a
+// and the status port's caps bound the work (src/http/admission.ts). The input is checked in the
+// status-port worker thread; only a well-formed query reaches the main thread (answerProof). Nobody trusts these answers: a
 // client checks each proof with the light client.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +14,8 @@ import { clientId } from '../core/ids.ts';
 import { HttpError } from '../http/io.ts';
 import type { Route } from '../http/serve.ts';
 import type { CertifiedStates, ProofAnswer } from './proofs.ts';
+import { boundedBody } from './http-messages.ts';
+import type { Ask, Reply } from './http-messages.ts';
 
 const KV_PREFIX = '/proof/kv/';
 const CLIENT_PREFIX = '/proof/client/';
@@ -37,22 +40,27 @@ function idOf(pathname: string): string {
   return id.toLowerCase();
 }
 
-function answer(res: ServerResponse, a: ProofAnswer, send: (res: ServerResponse, body: string) => void): void {
-  if (!a.ok) throw new HttpError(a.status, a.reason);
-  send(res, JSON.stringify(a.proof));
+/** The main thread's side: the proof `ask` names, from the certified states (a 404 when none holds it). */
+export function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>): Reply {
+  const a: ProofAnswer = ask.kind === 'proof-kv' ? proofs.readProof(ask.key) : proofs.writeProof(clientId(ask.id), ask.reqNo);
+  if (!a.ok) return { ok: false, status: a.status, message: a.reason };
+  return boundedBody(JSON.stringify(a.proof));
 }
 
-/** The two proof routes over `proofs`; `send` writes a 200 JSON body. */
-export function proofRoutes(proofs: CertifiedStates, send: (res: ServerResponse, body: string) => void): Route[] {
+/**
+ * The two proof routes, served by the status-port worker: it checks the hostile input here and asks
+ * the main thread (`ask`) for the proof; `send` writes a 200 JSON body.
+ */
+export function proofRoutes(ask: (a: Ask) => Promise<string>, send: (res: ServerResponse, body: string) => void): Route[] {
   const get = ['GET'];
   return [
     {
       name: 'GET /proof/kv/<key>', path: KV_PREFIX, methods: get, example: '/proof/kv/<key>',
-      handle: (_req, res, pathname) => answer(res, proofs.readProof(keyOf(pathname)), send),
+      handle: async (_req, res, pathname) => send(res, await ask({ kind: 'proof-kv', key: keyOf(pathname) })),
     },
     {
       name: 'GET /proof/client/<id>', path: CLIENT_PREFIX, methods: get, example: '/proof/client/<id>',
-      handle: (req, res, pathname) => answer(res, proofs.writeProof(clientId(idOf(pathname)), reqNoOf(req)), send),
+      handle: async (req, res, pathname) => send(res, await ask({ kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(req) })),
     },
   ];
 }
