@@ -5,12 +5,15 @@
 // acknowledged write is read back on every replica, each restarted replica voted again after its
 // restart, and nothing any replica signed across its lives breaks Jolteon's rules (FC '22 §4: one vote
 // and one proposal per round, rounds only grow, no vote in a round it timed out in — the simulator's
-// contradiction checker, src/sim/contradiction.ts, run over the sent-message logs).
+// contradiction checker, src/sim/contradiction.ts, run over the sent-message logs); and `byz audit
+// verify` accepts every replica's audit trail.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectPool } from '../../src/client/index.ts';
 import { CLIENT_KEY_FILE, loadKeyFile } from '../../src/config/index.ts';
 import { stopAll } from '../../src/cli/procs.ts';
@@ -19,6 +22,8 @@ import type { ProcCluster } from './procs.ts';
 import { hsSentCheck } from './hs-sent.ts';
 import { auditBatches } from './audit-batches.ts';
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const byz = (args: readonly string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
 const OPS = 800;
 const ALL = [0, 1, 2, 3];
 
@@ -119,6 +124,12 @@ test('HotStuff: kill -9 of the leader and of a backup under load; restarts from 
       }
     }
     assert.ok(compared > 0, 'the trails overlap');
+    // Each trail checks out with the cluster's keys alone (docs/AUDIT.md; HotStuff: block headers, QCs, parent links).
+    for (const r of ALL) {
+      const v = byz(['audit', 'verify', join(c.dir, `replica-${r}`, 'audit'), '--config', c.configPath, '--json']);
+      assert.equal(v.status, 0, `replica ${r}: ${v.stderr}`);
+      assert.ok((JSON.parse(v.stdout) as { batches: number }).batches > 0);
+    }
   } finally {
     await c.stopAll();
   }
