@@ -12,7 +12,8 @@ import { executeBatch } from '../service/execute.ts';
 import { snapshotRecord, takeSnapshot } from '../service/snapshot.ts';
 import type { Ctx } from './context.ts';
 import type { Block } from './state.ts';
-import { snapRecord } from './keys.ts';
+import { reputationRecord, snapRecord } from './keys.ts';
+import { entryOf, noteCommitted } from './reputation.ts';
 import { want } from './want.ts';
 
 /** A QC for block C: commits C's parent B when C.round = B.round + 1 (or C itself with the one-chain bug). */
@@ -82,13 +83,15 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
     epoch: st.epoch, seq: toSeq(b.height), view: toView(b.round), digest: b.id, requests: p.requests, certificate: [headerOf(p), ...qc.votes],
   };
   const result = executeBatch(st.svc, committed);
+  const rep = entryOf(committed);
+  if (rep !== undefined) noteCommitted(st.reputation, rep, st.n);
   for (const r of result.replies) ctx.out.replies.push(r);
   st.committedHeight = b.height;
   st.committedId = b.id;
   st.committedRound = b.round;
   const snap = b.height % st.params.checkpointInterval === 0 ? takeSnapshot(st.svc) : undefined;
   if (snap !== undefined) {
-    ctx.out.persist.push(snapshotRecord(toSeq(b.height), snap.bytes), snapRecord(st.keys, b.height, b.id, b.round));
+    ctx.out.persist.push(snapshotRecord(toSeq(b.height), snap.bytes), snapRecord(st.keys, b.height, b.id, b.round), reputationRecord(st.keys, st.reputation));
     st.snapshotHeight = b.height;
   }
   ctx.out.executed.push(

@@ -17,6 +17,10 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
   if (fault !== undefined) return drop(ctx, 'invalid-proposal', p.replica, fault);
   processQc(ctx, p.qc);
   if (p.tc.length > 0) processTc(ctx, p.tc, p.round - 1);
+  // Its QC and TC hold whoever sent them; the block is voted on only from the round's leader. Who that
+  // is depends on committed history (reputation.ts): a replica behind in committing may name another
+  // leader for a while, so this is not a fault of the sender.
+  if (p.replica !== leaderOf(st, p.round)) return drop(ctx, 'wrong-view', p.replica, `replica ${p.replica} is not the leader of round ${p.round} here`);
   const b = blockOf(st.hash, p);
   const parent = st.blocks.get(p.qc.blockId);
   if (parent === undefined) {
@@ -78,7 +82,8 @@ function safeToVote(ctx: Ctx, p: HsProposal): boolean {
 
 export function handleVote(ctx: Ctx, v: HsVote): void {
   const st = ctx.st;
-  if (leaderOf(st, v.round + 1) !== st.id) return drop(ctx, 'invalid-vote', v.replica, `not the leader of round ${v.round + 1}`);
+  // Not a fault of the voter: leaders follow committed history, which it may hold further than this replica (reputation.ts).
+  if (leaderOf(st, v.round + 1) !== st.id) return drop(ctx, 'wrong-view', v.replica, `not the leader of round ${v.round + 1} here`);
   if (v.round + 1 < st.round) return drop(ctx, 'stale-round', v.replica);
   collectVote(ctx, v);
 }
