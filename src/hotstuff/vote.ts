@@ -17,10 +17,6 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
   if (fault !== undefined) return drop(ctx, 'invalid-proposal', p.replica, fault);
   processQc(ctx, p.qc);
   if (p.tc.length > 0) processTc(ctx, p.tc, p.round - 1);
-  // Its QC and TC hold whoever sent them; the block is voted on only from the round's leader. Who that
-  // is depends on committed history (reputation.ts): a replica behind in committing may name another
-  // leader for a while, so this is not a fault of the sender.
-  if (p.replica !== leaderOf(st, p.round)) return drop(ctx, 'wrong-view', p.replica, `replica ${p.replica} is not the leader of round ${p.round} here`);
   const b = blockOf(st.hash, p);
   const parent = st.blocks.get(p.qc.blockId);
   if (parent === undefined) {
@@ -33,6 +29,11 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
   if (p.height !== parent.height + 1) return drop(ctx, 'invalid-proposal', p.replica, `height ${p.height} after ${parent.height}`);
   if (p.height <= st.committedHeight) return drop(ctx, 'stale-round', p.replica);
   st.blocks.set(b.id, b);
+  // The block is kept whoever proposed it (its id is its hash; a QC may certify it, and a replica behind
+  // must not fetch each block), but voted on only from the round's leader. Who that is depends on
+  // committed history (reputation.ts): a replica behind in committing may name another leader for a
+  // while, so this is not a fault of the sender.
+  if (p.replica !== leaderOf(st, p.round)) return drop(ctx, 'wrong-view', p.replica, `replica ${p.replica} is not the leader of round ${p.round} here`);
   if (p.round !== st.round || !safeToVote(ctx, p)) return;
   st.lastVotedRound = p.round;
   const v = sign<HsVote>(ctx, { type: 'hs-vote', round: p.round, blockId: b.id, replica: st.id });
