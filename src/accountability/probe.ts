@@ -21,7 +21,7 @@ import { primaryOf } from '../core/quorum.ts';
 import { signMessage } from '../protocol/emit.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { signedContent } from '../wire/codec.ts';
-import type { HsFetch, HsVote, PrePrepareCopy, ReplicaMessage } from '../wire/messages.ts';
+import type { HsFetch, HsProposal, HsVote, PrePrepareCopy, ReplicaMessage } from '../wire/messages.ts';
 import type { Detector } from './detector.ts';
 
 /** Copies remembered (peer, view, seq) so that each is sent once; oldest forgotten first. */
@@ -51,13 +51,21 @@ function once(p: ProbeState, key: string): boolean {
   return true;
 }
 
+function heldProposal(c: ProbeContext, round: number): HsProposal | undefined {
+  for (let r = 0; r < c.n; r++) {
+    const m = c.detector.first(r as ReplicaId, `hs-proposal/${round}`);
+    if (m?.type === 'hs-proposal') return m;
+  }
+  return undefined;
+}
+
 /** The fetch to send a voter whose vote names another block than the leader's proposal held for its round. */
 function probeVote(p: ProbeState, c: ProbeContext, v: HsVote): HsFetch | undefined {
   if (c.hash === undefined) return undefined;
-  const leader = primaryOf(v.round, c.n) as ReplicaId;
-  if (leader === c.self) return undefined;
-  const held = c.detector.first(leader, `hs-proposal/${v.round}`);
-  if (held?.type !== 'hs-proposal' || c.hash(signedContent(held)) === v.blockId) return undefined;
+  // The round's leader follows committed history under leader reputation (src/hotstuff/reputation.ts),
+  // which this layer does not hold: any proposal held for the round, from whoever signed it, will do.
+  const held = heldProposal(c, v.round);
+  if (held === undefined || held.replica === c.self || c.hash(signedContent(held)) === v.blockId) return undefined;
   if (!once(p, `${v.replica}/hs/${v.round}`)) return undefined;
   return signMessage<HsFetch>(c.signer, c.domain, { type: 'hs-fetch', blockId: v.blockId, count: 1, replica: c.self });
 }

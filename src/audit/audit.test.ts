@@ -249,8 +249,8 @@ test('a segment cut short that is not the newest is caught', async () => {
 
 test('PBFT certificate check: 2f+1 distinct valid matching COMMITs, nothing less', () => {
   const b = executedBatch(3);
-  const claim = { seq: b.seq, view: b.view, digest: b.digest };
-  const ctx = { n: 4, replicaKeys: keys, verify: ed25519Suite.verify, domain: DOMAIN };
+  const claim = { seq: b.seq, view: b.view, digest: b.digest, batchDigest: b.digest };
+  const ctx = { n: 4, replicaKeys: keys, verify: ed25519Suite.verify, hash, domain: DOMAIN };
   const cert = b.committed.certificate;
   assert.equal(verifyPbftCertificate(claim, cert, ctx), undefined);
   assert.match(verifyPbftCertificate(claim, cert.slice(0, 2), ctx) ?? '', /2 matching COMMIT\(s\).*a quorum of 3/);
@@ -258,4 +258,5 @@ test('PBFT certificate check: 2f+1 distinct valid matching COMMITs, nothing less
   assert.match(verifyPbftCertificate({ ...claim, view: view(1) }, cert, ctx) ?? '', /is for view 0/);
   assert.match(verifyPbftCertificate(claim, cert, { ...ctx, domain: signingDomain('elsewhere', 0, 'pbft') }) ?? '', /invalid signature/);
   assert.match(verifyPbftCertificate(claim, [...cert.slice(0, 2), { ...commit(3, 0, 3, b.digest), replica: replicaId(7) }], ctx) ?? '', /not a member/);
+  assert.match(verifyPbftCertificate({ ...claim, batchDigest: hash(batchBytes([])) }, cert, ctx) ?? '', /its requests hash to .*, not to its digest/);
 });

@@ -13,7 +13,7 @@ import { clientId, digest, fromHex, reqNo, seq, signature, toHex, view } from '.
 import { faultsTolerated } from '../core/quorum.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
-import type { ProtocolModule } from '../engine/module.ts';
+import type { CertifiedBatch, ProtocolModule } from '../engine/module.ts';
 import { findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { evidenceRulesFor } from '../engine/replica.ts';
 import { ed25519Suite } from '../crypto/index.ts';
@@ -80,6 +80,8 @@ interface State {
   prev: string;
   setup?: Setup;
   lastSeq?: number | undefined;
+  /** The last batch of this run, for the module's link check (HotStuff: a block extends the one below it). */
+  lastBatch?: CertifiedBatch | undefined;
   prevAt: string;
   batches: number;
   requests: number;
@@ -221,6 +223,7 @@ function checkConfig(cfg: AuditConfigBody, st: State, opts: AuditVerifyOptions, 
     // A restarted replica may execute again what it executed before the crash (log catch-up).
     st.starts++;
     st.lastSeq = undefined;
+    st.lastBatch = undefined;
   }
   return undefined;
 }
@@ -236,7 +239,6 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
     if (!v.ok) return `batch seq ${b.seq}: requests[${k}] is not a valid signed client request (${v.error})`;
     requests.push(req);
   }
-  if (suite.hash(batchBytes(requests)) !== b.digest) return `batch seq ${b.seq}: its requests do not hash to its digest ${b.digest.slice(0, 16)}…`;
   const messages: ReplicaMessage[] = [];
   for (const [k, hex] of b.certificate.entries()) {
     const d = decodeMessage(fromHex(hex)!);
@@ -244,8 +246,14 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
     messages.push(d.value);
   }
   const domain = domainOf(s, b.epoch);
-  const problem = s.module.verifyCertificate({ seq: seq(b.seq), view: view(b.view), digest: digest(b.digest) }, messages, { n: s.cfg.n, replicaKeys: s.keys, verify: suite.verify, domain });
+  // The module says how the agreed digest covers the requests (PBFT: it is their hash; HotStuff: the block id).
+  const claim = { seq: seq(b.seq), view: view(b.view), digest: digest(b.digest), batchDigest: suite.hash(batchBytes(requests)) };
+  const problem = s.module.verifyCertificate(claim, messages, { n: s.cfg.n, replicaKeys: s.keys, verify: suite.verify, hash: suite.hash, domain });
   if (problem !== undefined) return `batch seq ${b.seq}: the certificate does not prove it (${s.cfg.protocol}): ${problem}`;
+  const batch: CertifiedBatch = { claim, certificate: messages };
+  const link = st.lastBatch === undefined ? undefined : s.module.linkFault?.(st.lastBatch, batch);
+  if (link !== undefined) return `batch seq ${b.seq} does not extend the batch before it (${s.cfg.protocol}): ${link}`;
+  st.lastBatch = batch;
   st.batches++;
   st.requests += b.requests.length;
   st.firstSeq ??= b.seq;

@@ -23,6 +23,12 @@ export type { EngineParams } from '../protocol/params.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { CertificateClaim, CertificateContext } from '../protocol/types.ts';
 
+/** A decided batch as a third party sees it: the claim and the certificate that proves it. */
+export interface CertifiedBatch {
+  readonly claim: CertificateClaim;
+  readonly certificate: readonly ReplicaMessage[];
+}
+
 export interface ProtocolModule<P = EngineParams> {
   /** The name in the config and on the command line. */
   readonly name: string;
@@ -48,6 +54,13 @@ export interface ProtocolModule<P = EngineParams> {
    * trail's verifier (src/audit) calls it for the protocol its configuration record names.
    */
   verifyCertificate(claim: CertificateClaim, certificate: readonly ReplicaMessage[], ctx: CertificateContext): string | undefined;
+  /**
+   * Optional: why the batch at seq n + 1 does not extend the batch at seq n, both certificates already
+   * checked (HotStuff: the block's header names its parent), or undefined. The audit verifier calls it
+   * for consecutive batches within a run; a protocol whose certificates fix the order by seq alone (PBFT)
+   * has none.
+   */
+  linkFault?(prev: CertifiedBatch, next: CertifiedBatch): string | undefined;
   create(opts: CoreOptions<P>): ProtocolCore;
   /** Rebuilds a core from its durable records after a crash (durable before sent, SPEC D2). */
   recover(opts: CoreOptions<P>, records: ReadonlyMap<string, Uint8Array>): ProtocolCore;

@@ -5,7 +5,7 @@
 
 import type { Digest, ReplicaId } from '../core/ids.ts';
 import type { HashFn } from '../core/crypto-port.ts';
-import { primaryOf } from '../core/quorum.ts';
+import { reputationLeader } from './reputation.ts';
 import type { HsProposal, HsQc, HsTimeout } from '../wire/messages.ts';
 import { signedContent } from '../wire/codec.ts';
 import type { Block, HsState } from './state.ts';
@@ -33,9 +33,9 @@ export function blockOf(hash: HashFn, p: HsProposal): Block {
   return { id: blockId(hash, p), round: p.round, height: p.height, parentId: p.qc.blockId, proposal: p };
 }
 
-/** Round-robin leader rotation: the leader of round r is r mod n (as PBFT's primary of view v). */
+/** The leader of round r: chosen by reputation from committed history, round-robin until there is enough (reputation.ts). */
 export function leaderOf(st: HsState, round: number): ReplicaId {
-  return primaryOf(round, st.n) as ReplicaId;
+  return reputationLeader(st.reputation, st.n, round) as ReplicaId;
 }
 
 /** At most one message per replica, from a member. */
@@ -79,11 +79,13 @@ export function tcHighRound(timeouts: readonly HsTimeout[]): number {
 /**
  * Why a proposal is malformed whatever the receiver's state, or undefined (Jolteon §4: the leader of
  * round r proposes a block extending a certified block, with a QC of round r − 1 or a TC of r − 1).
+ * Whether its proposer leads round r is checked apart (vote.ts): with leader reputation it depends on
+ * the committed history the receiver holds, and a block fetched by id needs no leader check.
  */
 export function proposalFault(st: HsState, p: HsProposal): string | undefined {
   if (p.epoch !== st.epoch) return `epoch ${p.epoch} is not ${st.epoch}`;
   if (p.round < 1 || p.height < 1) return 'round or height 0';
-  if (p.replica !== leaderOf(st, p.round)) return `replica ${p.replica} is not the leader of round ${p.round}`;
+  if (p.replica >= st.n) return `replica ${p.replica} is not a member`;
   if (p.qc.round >= p.round) return `QC round ${p.qc.round} not below the block's round ${p.round}`;
   const qf = qcFault(st, p.qc);
   if (qf !== undefined) return qf;

@@ -1,17 +1,19 @@
 // The 2-chain commit rule (Jolteon, FC '22 §4): a block B commits when its direct child — the block of
 // round B.round + 1 whose QC certifies B — is itself certified; B's uncommitted ancestors commit with
 // it. Committed blocks go to the service in height order (sequence number = height), each with the QC
-// that certifies it as its certificate, the way PBFT hands over a batch with its commits.
+// that certifies it, after the block's header, as its certificate (certificate.ts), the way PBFT hands
+// over a batch with its commits.
 
 import { AssertionError } from '../core/assert.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { Committed } from '../protocol/types.ts';
-import type { HsQc } from '../wire/messages.ts';
+import type { HsProposal, HsQc } from '../wire/messages.ts';
 import { executeBatch } from '../service/execute.ts';
 import { snapshotRecord, takeSnapshot } from '../service/snapshot.ts';
 import type { Ctx } from './context.ts';
 import type { Block } from './state.ts';
-import { snapRecord } from './keys.ts';
+import { reputationRecord, snapRecord } from './keys.ts';
+import { entryOf, noteCommitted } from './reputation.ts';
 import { want } from './want.ts';
 
 /** A QC for block C: commits C's parent B when C.round = B.round + 1 (or C itself with the one-chain bug). */
@@ -78,16 +80,18 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
   const p = b.proposal;
   if (p === undefined) return;
   const committed: Committed = {
-    epoch: st.epoch, seq: toSeq(b.height), view: toView(b.round), digest: b.id, requests: p.requests, certificate: qc.votes,
+    epoch: st.epoch, seq: toSeq(b.height), view: toView(b.round), digest: b.id, requests: p.requests, certificate: [headerOf(p), ...qc.votes],
   };
   const result = executeBatch(st.svc, committed);
+  const rep = entryOf(committed);
+  if (rep !== undefined) noteCommitted(st.reputation, rep, st.n);
   for (const r of result.replies) ctx.out.replies.push(r);
   st.committedHeight = b.height;
   st.committedId = b.id;
   st.committedRound = b.round;
   const snap = b.height % st.params.checkpointInterval === 0 ? takeSnapshot(st.svc) : undefined;
   if (snap !== undefined) {
-    ctx.out.persist.push(snapshotRecord(toSeq(b.height), snap.bytes), snapRecord(st.keys, b.height, b.id, b.round));
+    ctx.out.persist.push(snapshotRecord(toSeq(b.height), snap.bytes), snapRecord(st.keys, b.height, b.id, b.round), reputationRecord(st.keys, st.reputation));
     st.snapshotHeight = b.height;
   }
   ctx.out.executed.push(
@@ -96,6 +100,15 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
       : { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, stateDigest: snap.digest, committed },
   );
   prune(ctx);
+}
+
+/**
+ * The block's header for a third party (src/hotstuff/certificate.ts): its signed proposal without the
+ * batch — the block id and the signature cover the batch's digest, not the requests — so the audit
+ * trail keeps each request once.
+ */
+function headerOf(p: HsProposal): HsProposal {
+  return p.requests.length === 0 ? p : { ...p, requests: [] };
 }
 
 /** Keeps windowSize committed blocks below the last committed one (to serve catch-up); drops older ones and dead forks. */

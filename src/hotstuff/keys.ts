@@ -6,6 +6,9 @@
 //             proposal, so it is durable before they leave (SPEC D2)
 //   snap    → the height and id of the block the service snapshot (svc/snapshot) was taken after,
 //             written in the same step as the snapshot
+//   reputation → the leader-reputation entries (reputation.ts) as of that snapshot, written with it,
+//             so a restarted replica chooses the leaders the others choose (blocks above the
+//             snapshot are fetched and committed again, adding theirs)
 
 import type { Digest } from '../core/ids.ts';
 import { digest as toDigest, fromHex, toHex } from '../core/ids.ts';
@@ -14,15 +17,17 @@ import { protocolNamespace } from '../protocol/storage-keys.ts';
 import type { PersistOp } from '../protocol/types.ts';
 import type { HsQc, HsVote } from '../wire/messages.ts';
 import { decodeMessage, encodeMessage } from '../wire/codec.ts';
+import type { ReputationEntry } from './reputation.ts';
 
 export interface HotStuffKeys {
   readonly safety: string;
   readonly snap: string;
+  readonly reputation: string;
 }
 
 export function hotstuffKeys(epoch: number): HotStuffKeys {
   const ns = protocolNamespace(epoch, 'hotstuff');
-  return { safety: `${ns}safety`, snap: `${ns}snap` };
+  return { safety: `${ns}safety`, snap: `${ns}snap`, reputation: `${ns}reputation` };
 }
 
 export interface SafetyRecord {
@@ -65,6 +70,32 @@ export function safetyRecord(keys: HotStuffKeys, s: SafetyRecord): PersistOp {
 
 export function snapRecord(keys: HotStuffKeys, height: number, blockId: Digest, round: number): PersistOp {
   return { op: 'put', key: keys.snap, value: new ByteWriter().u64(height).raw(fromHex(blockId)!).u64(round).finish() };
+}
+
+export function reputationRecord(keys: HotStuffKeys, entries: readonly ReputationEntry[]): PersistOp {
+  const w = new ByteWriter().u32(entries.length);
+  for (const e of entries) {
+    w.u64(e.round).u32(e.active.length);
+    for (const r of e.active) w.u32(r);
+  }
+  return { op: 'put', key: keys.reputation, value: w.finish() };
+}
+
+/** The entries, or undefined when the bytes are not a reputation record of replicas below n. */
+export function decodeReputation(bytes: Uint8Array, n: number): ReputationEntry[] | undefined {
+  const r = new ByteReader(bytes);
+  const count = r.u32();
+  const out: ReputationEntry[] = [];
+  for (let i = 0; i < count && r.ok; i++) {
+    const round = r.u64();
+    const k = r.u32();
+    if (k > n) return undefined;
+    const active: number[] = [];
+    for (let j = 0; j < k && r.ok; j++) active.push(r.u32());
+    if (active.some((x) => x >= n)) return undefined;
+    out.push({ round, active });
+  }
+  return r.ok && r.done ? out : undefined;
 }
 
 export function decodeSnap(bytes: Uint8Array): { readonly height: number; readonly blockId: Digest; readonly round: number } | undefined {

@@ -1,7 +1,7 @@
 // HotStuff as a protocol module (src/engine/module.ts describes the shape; src/engine/registry.ts lists
 // the modules): Jolteon, the two-chain HotStuff of Gelashvili et al., FC '22 (DiemBFT v4).
 
-import { verifyHotStuffCertificate } from './certificate.ts';
+import { hotstuffLinkFault, verifyHotStuffCertificate } from './certificate.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import { DEFAULT_PARAMS, fromEngine, validateParams } from './params.ts';
 import { createHotStuff, recoverHotStuff } from './replica.ts';
@@ -18,6 +18,7 @@ export const hotstuffModule = {
   plantedBugs: PLANTED_BUG_NAMES,
   evidenceRules: hotstuffEvidenceRules,
   verifyCertificate: verifyHotStuffCertificate,
+  linkFault: hotstuffLinkFault,
   create: createHotStuff,
   recover: recoverHotStuff,
 } as const;

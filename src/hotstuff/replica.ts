@@ -19,7 +19,7 @@ import type { HsState } from './state.ts';
 import type { Ctx } from './context.ts';
 import { drop } from './context.ts';
 import { encodeSafety } from './keys.ts';
-import { decodeSafety, decodeSnap, hotstuffKeys } from './keys.ts';
+import { decodeReputation, decodeSafety, decodeSnap, hotstuffKeys } from './keys.ts';
 import { genesisBlock, genesisQc, leaderOf } from './block.ts';
 import { handleProposal, handleVote, retransmit } from './vote.ts';
 import { handleTc, handleTimeout, onTickTimer } from './pacemaker.ts';
@@ -54,7 +54,7 @@ export function initialState(opts: HotStuffOptions): HsState {
     tick: 0, round: 1, roundStartTick: 0, consecutiveTimeouts: 0,
     lastVotedRound: 0, highestTimeoutRound: 0, lockedRound: 0, lastProposedRound: 0, highQc: genesisQc(opts.hash), lastTc: undefined,
     blocks: new Map([[genesis.id, genesis]]),
-    committedId: genesis.id, committedHeight: 0, committedRound: 0, snapshotHeight: 0,
+    committedId: genesis.id, committedHeight: 0, committedRound: 0, reputation: [], snapshotHeight: 0,
     commitTarget: undefined, missing: new Map(), fetchCursor: opts.id,
     votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, lastTimeout: undefined, persistedSafety: '',
   };
@@ -102,6 +102,9 @@ export function recoverHotStuff(opts: HotStuffOptions, records: ReadonlyMap<stri
     st.committedHeight = s.height;
     st.committedRound = s.round;
     st.snapshotHeight = s.height;
+    // Written with the snapshot (absent in stores from before leader reputation: round-robin until it fills).
+    const rep = records.get(st.keys.reputation);
+    if (rep !== undefined) st.reputation.push(...(decodeReputation(rep, st.n) ?? corrupt(st.keys.reputation)));
   }
   const w = wrap(st, opts);
   const bad = checkInvariants(st, opts.checkInvariants ?? 'cheap');

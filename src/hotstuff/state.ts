@@ -9,6 +9,7 @@ import type { SigningDomain } from '../wire/domain.ts';
 import type { HsProposal, HsQc, HsTimeout, HsVote } from '../wire/messages.ts';
 import type { HotStuffParams } from './params.ts';
 import type { HotStuffKeys } from './keys.ts';
+import type { ReputationEntry } from './reputation.ts';
 
 /** A block in the tree: the genesis block (no proposal) or a proposal whose id is known. */
 export interface Block {
@@ -61,6 +62,8 @@ export interface HsState {
   committedId: Digest;
   committedHeight: number;
   committedRound: number;
+  /** The last committed blocks' proposers and QC signers, oldest first (leader reputation, reputation.ts). */
+  readonly reputation: ReputationEntry[];
   /** Height of the last service snapshot (svc/snapshot). */
   snapshotHeight: number;
   /** A certified block whose 2-chain commit waits for missing ancestors. */

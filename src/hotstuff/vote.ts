@@ -29,6 +29,11 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
   if (p.height !== parent.height + 1) return drop(ctx, 'invalid-proposal', p.replica, `height ${p.height} after ${parent.height}`);
   if (p.height <= st.committedHeight) return drop(ctx, 'stale-round', p.replica);
   st.blocks.set(b.id, b);
+  // The block is kept whoever proposed it (its id is its hash; a QC may certify it, and a replica behind
+  // must not fetch each block), but voted on only from the round's leader. Who that is depends on
+  // committed history (reputation.ts): a replica behind in committing may name another leader for a
+  // while, so this is not a fault of the sender.
+  if (p.replica !== leaderOf(st, p.round)) return drop(ctx, 'wrong-view', p.replica, `replica ${p.replica} is not the leader of round ${p.round} here`);
   if (p.round !== st.round || !safeToVote(ctx, p)) return;
   st.lastVotedRound = p.round;
   const v = sign<HsVote>(ctx, { type: 'hs-vote', round: p.round, blockId: b.id, replica: st.id });
@@ -78,7 +83,8 @@ function safeToVote(ctx: Ctx, p: HsProposal): boolean {
 
 export function handleVote(ctx: Ctx, v: HsVote): void {
   const st = ctx.st;
-  if (leaderOf(st, v.round + 1) !== st.id) return drop(ctx, 'invalid-vote', v.replica, `not the leader of round ${v.round + 1}`);
+  // Not a fault of the voter: leaders follow committed history, which it may hold further than this replica (reputation.ts).
+  if (leaderOf(st, v.round + 1) !== st.id) return drop(ctx, 'wrong-view', v.replica, `not the leader of round ${v.round + 1} here`);
   if (v.round + 1 < st.round) return drop(ctx, 'stale-round', v.replica);
   collectVote(ctx, v);
 }

@@ -10,6 +10,8 @@ import type { ReplicaMessage } from '../wire/messages.ts';
 
 /** Why `certificate` does not prove `claim`, or undefined when it does. Strict: every message must be a valid matching COMMIT. */
 export function verifyPbftCertificate(claim: CertificateClaim, certificate: readonly ReplicaMessage[], ctx: CertificateContext): string | undefined {
+  // §4.2: the pre-prepare's digest is the batch's (batching, §5.1.4).
+  if (claim.batchDigest !== claim.digest) return `its requests hash to ${claim.batchDigest.slice(0, 16)}…, not to its digest ${claim.digest.slice(0, 16)}…`;
   const signers = new Set<number>();
   for (const [i, m] of certificate.entries()) {
     const problem = commitProblem(claim, m, ctx);

@@ -5,7 +5,7 @@
 
 import type { ClientId, Digest, PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
 import type { MerkleProof } from '../app/merkle.ts';
-import type { VerifyFn } from '../core/crypto-port.ts';
+import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Verified } from '../core/verified.ts';
@@ -145,17 +145,24 @@ export interface ReplicaStatus {
   readonly stateTransfer: boolean;
 }
 
-/** What a certificate is claimed to prove: the batch with `digest` was decided at `seq` in `view`. */
+/**
+ * What a certificate is claimed to prove: the batch with `digest` was decided at `seq` in `view`.
+ * `batchDigest` is the hash of the batch's requests (batchBytes) as the checker computed it from the
+ * requests it holds; the protocol's module says how `digest` covers them (PBFT: they are equal; HotStuff:
+ * `digest` is the block id, and the block header in the certificate carries `batchDigest`).
+ */
 export interface CertificateClaim {
   readonly seq: Seq;
   readonly view: View;
   readonly digest: Digest;
+  readonly batchDigest: Digest;
 }
 
-/** What a third party needs to check a certificate: the keys, a verify function and the signing domain. */
+/** What a third party needs to check a certificate: the keys, a verify and a hash function, the signing domain. */
 export interface CertificateContext {
   readonly n: number;
   readonly replicaKeys: readonly PublicKey[];
   readonly verify: VerifyFn;
+  readonly hash: HashFn;
   readonly domain: SigningDomain;
 }

@@ -25,7 +25,7 @@ export interface ProcCluster {
   /** The last lines a replica process printed (for failure messages). */
   outputTail(id: number, lines?: number): string;
   localGet(id: number, key: string): Promise<{ value: string | null; lastExecuted: number }>;
-  status(id: number): Promise<{ view: number; lastExecuted: number; status: string; peers: number[] } | undefined>;
+  status(id: number): Promise<{ view: number; primary: number; lastExecuted: number; status: string; peers: number[] } | undefined>;
 }
 
 /** A fresh cluster in a temp dir, on a random port range, with test-friendly timeouts; `top` sets top-level fields. */
