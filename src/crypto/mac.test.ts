@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { publicKey } from '../core/ids.ts';
 import { ed25519Signer, opensslSigner } from './ed25519.ts';
 import { createSimSuite } from './sim.ts';
+import { opensslHmacSha512 } from './mac.ts';
+import { sodiumEd25519 } from './sodium.ts';
 
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const data = new TextEncoder().encode('a reply');
@@ -59,4 +61,32 @@ test('the simulated suite MACs symmetrically between its own keys only', () => {
   assert.deepEqual(c.mac(r.publicKey, data), r.mac(c.publicKey, data));
   const stranger = other.signer(new Uint8Array(32).fill(3));
   assert.notDeepEqual(stranger.mac(r.publicKey, data), r.mac(stranger.publicKey, data));
+});
+
+test('the libsodium HMAC-SHA-512 with precomputed pads gives createHmac\'s bytes, for any key and data', (t) => {
+  const sodium = sodiumEd25519;
+  if (sodium === undefined) return t.skip('sodium-native is not loaded here');
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 4 }), (key, msgs) => {
+      const keyed = sodium.hmacSha512(key);
+      const reference = opensslHmacSha512(key);
+      for (const m of msgs) assert.deepEqual(keyed(m), reference(m), 'the keyed state is reused across messages');
+    }),
+    { numRuns: 60 },
+  );
+  for (const len of [0, 32, 127, 128, 129, 200]) {
+    const key = Uint8Array.from({ length: len }, (_, i) => i * 7);
+    assert.deepEqual(sodium.hmacSha512(key)(data), opensslHmacSha512(key)(data), `a ${len}-byte key`);
+  }
+});
+
+test('a MAC cache hit depends on the peer key\'s bytes, not on the array object or its offset', () => {
+  const r = ed25519Signer(new Uint8Array(32).fill(4));
+  const c = ed25519Signer(new Uint8Array(32).fill(5)).publicKey;
+  const first = r.mac(c, data);
+  const backing = new Uint8Array(40);
+  backing.set(c, 3);
+  assert.deepEqual(r.mac(publicKey(backing.subarray(3, 35)), data), first, 'a view into a larger buffer');
+  backing[3] = backing[3]! ^ 1;
+  assert.notDeepEqual(r.mac(publicKey(backing.subarray(3, 35)), data), first, 'changed bytes, another key');
 });
