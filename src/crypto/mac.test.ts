@@ -82,11 +82,15 @@ test('the libsodium HMAC-SHA-512 with precomputed pads gives createHmac\'s bytes
 
 test('a MAC cache hit depends on the peer key\'s bytes, not on the array object or its offset', () => {
   const r = ed25519Signer(new Uint8Array(32).fill(4));
-  const c = ed25519Signer(new Uint8Array(32).fill(5)).publicKey;
-  const first = r.mac(c, data);
-  const backing = new Uint8Array(40);
-  backing.set(c, 3);
-  assert.deepEqual(r.mac(publicKey(backing.subarray(3, 35)), data), first, 'a view into a larger buffer');
-  backing[3] = backing[3]! ^ 1;
-  assert.notDeepEqual(r.mac(publicKey(backing.subarray(3, 35)), data), first, 'changed bytes, another key');
+  const a = ed25519Signer(new Uint8Array(32).fill(5)).publicKey;
+  const b = ed25519Signer(new Uint8Array(32).fill(6)).publicKey;
+  const backing = new Uint8Array(64);
+  backing.set(a, 0);
+  backing.set(b, 32);
+  const viewA = publicKey(backing.subarray(0, 32));
+  const viewB = publicKey(backing.subarray(32, 64));
+  assert.deepEqual(r.mac(viewA, data), r.mac(a, data), 'a view at offset 0');
+  assert.deepEqual(r.mac(viewB, data), r.mac(b, data), 'a view at offset 32 is b, not a cached a');
+  backing[32] = backing[32]! ^ 1;
+  assert.notDeepEqual(r.mac(publicKey(backing.subarray(32, 64)), data), r.mac(b, data), 'changed bytes, another key');
 });
