@@ -128,7 +128,7 @@ export function ed25519Signer(seed: Uint8Array): Signer {
   return {
     publicKey: own,
     sign: (data: Uint8Array): Signature => signature(sodium.sign(data, secretKey)),
-    mac: createMac(own, (peer) => sodium.sharedSecret(secretKey, peer), seed),
+    mac: createMac(own, (peer) => sodium.sharedSecret(secretKey, peer), seed, sodium.hmacSha512),
   };
 }
 

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { publicKey } from '../core/ids.ts';
 import { ed25519Signer, opensslSigner } from './ed25519.ts';
 import { createSimSuite } from './sim.ts';
+import { opensslHmacSha512 } from './mac.ts';
+import { sodiumEd25519 } from './sodium.ts';
 
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const data = new TextEncoder().encode('a reply');
@@ -59,4 +61,36 @@ test('the simulated suite MACs symmetrically between its own keys only', () => {
   assert.deepEqual(c.mac(r.publicKey, data), r.mac(c.publicKey, data));
   const stranger = other.signer(new Uint8Array(32).fill(3));
   assert.notDeepEqual(stranger.mac(r.publicKey, data), r.mac(stranger.publicKey, data));
+});
+
+test('the libsodium HMAC-SHA-512 with precomputed pads gives createHmac\'s bytes, for any key and data', (t) => {
+  const sodium = sodiumEd25519;
+  if (sodium === undefined) return t.skip('sodium-native is not loaded here');
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 4 }), (key, msgs) => {
+      const keyed = sodium.hmacSha512(key);
+      const reference = opensslHmacSha512(key);
+      for (const m of msgs) assert.deepEqual(keyed(m), reference(m), 'the keyed state is reused across messages');
+    }),
+    { numRuns: 60 },
+  );
+  for (const len of [0, 32, 127, 128, 129, 200]) {
+    const key = Uint8Array.from({ length: len }, (_, i) => i * 7);
+    assert.deepEqual(sodium.hmacSha512(key)(data), opensslHmacSha512(key)(data), `a ${len}-byte key`);
+  }
+});
+
+test('a MAC cache hit depends on the peer key\'s bytes, not on the array object or its offset', () => {
+  const r = ed25519Signer(new Uint8Array(32).fill(4));
+  const a = ed25519Signer(new Uint8Array(32).fill(5)).publicKey;
+  const b = ed25519Signer(new Uint8Array(32).fill(6)).publicKey;
+  const backing = new Uint8Array(64);
+  backing.set(a, 0);
+  backing.set(b, 32);
+  const viewA = publicKey(backing.subarray(0, 32));
+  const viewB = publicKey(backing.subarray(32, 64));
+  assert.deepEqual(r.mac(viewA, data), r.mac(a, data), 'a view at offset 0');
+  assert.deepEqual(r.mac(viewB, data), r.mac(b, data), 'a view at offset 32 is b, not a cached a');
+  backing[32] = backing[32]! ^ 1;
+  assert.notDeepEqual(r.mac(publicKey(backing.subarray(32, 64)), data), r.mac(b, data), 'changed bytes, another key');
 });
