@@ -70,3 +70,16 @@ test('sim verify never throws and accepts only the signer output', () => {
   );
   assert.throws(() => suite.signer(new Uint8Array(16)), RangeError);
 });
+
+test('simulated MACs: both ends agree, a third signer cannot reproduce one, and the kept key changes nothing', () => {
+  const suite = createSimSuite();
+  const a = suite.signer(new Uint8Array(32).fill(1));
+  const b = suite.signer(new Uint8Array(32).fill(2));
+  const c = suite.signer(new Uint8Array(32).fill(3));
+  const data = new TextEncoder().encode('reply');
+  const first = a.mac(b.publicKey, data);
+  assert.deepEqual(b.mac(a.publicKey, data), first);
+  assert.deepEqual(a.mac(b.publicKey, data), first); // second call: the kept key
+  assert.notDeepEqual(c.mac(b.publicKey, data), first);
+  assert.notDeepEqual(c.mac(a.publicKey, data), first);
+});

@@ -20,6 +20,9 @@ const SIG_TAG = encoder.encode('byz-sim-sig');
 const SIG2_TAG = encoder.encode('byz-sim-sig2');
 const MAC_TAG = encoder.encode('byz-sim-mac');
 
+/** Most per-peer MAC keys one simulated signer keeps (a hostile peer set cannot grow it without bound). */
+const MAC_KEYS_MAX = 4096;
+
 /** The hash input, reused across calls (grown when needed): a fresh array per signature was 8% of a simulator run. */
 let scratch = new Uint8Array(4096);
 
@@ -65,11 +68,21 @@ export function createSimSuite(): CryptoSuite {
       const pub = simPublicKey(own);
       registry.set(toHex(pub), own);
       // MAC key: both seeds, in public-key order, so the two ends agree and nobody else can (the registry is the harness's).
-      const mac = (peer: PublicKey, data: Uint8Array): Signature => {
-        const other = registry.get(toHex(peer)) ?? new Uint8Array(SEED_BYTES);
-        const [lo, hi] = toHex(pub) < toHex(peer) ? [own, other] : [other, own];
-        return simSign(tagged(MAC_TAG, lo, hi), data);
+      // Kept per peer once the peer is registered (issue 17 item 5: the key's hash and three hex
+      // conversions were paid on every MAC); an unregistered peer's key is derived afresh each time.
+      const pubHex = toHex(pub);
+      const macKeys = new Map<string, Uint8Array>();
+      const macKey = (peer: PublicKey): Uint8Array => {
+        const peerHex = toHex(peer);
+        const hit = macKeys.get(peerHex);
+        if (hit !== undefined) return hit;
+        const other = registry.get(peerHex);
+        const [lo, hi] = pubHex < peerHex ? [own, other ?? new Uint8Array(SEED_BYTES)] : [other ?? new Uint8Array(SEED_BYTES), own];
+        const key = tagged(MAC_TAG, lo, hi);
+        if (other !== undefined && macKeys.size < MAC_KEYS_MAX) macKeys.set(peerHex, key);
+        return key;
       };
+      const mac = (peer: PublicKey, data: Uint8Array): Signature => simSign(macKey(peer), data);
       return { publicKey: pub, sign: (data: Uint8Array): Signature => simSign(own, data), mac };
     },
   };
