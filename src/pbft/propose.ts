@@ -9,7 +9,8 @@ import type { Ctx } from './context.ts';
 import { broadcast, emit, entryFor, inWindow, isPrimary, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
-import { fullBatchWaiting, oldestPendingTick, takeBatch } from '../service/requests.ts';
+import { fullBatchWaiting, oldestPendingTick } from '../service/requests.ts';
+import { takeBatch } from '../service/scheduler.ts';
 import type { BatchLimits } from '../service/requests.ts';
 import { installPrePrepare } from './slot.ts';
 

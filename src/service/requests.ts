@@ -106,19 +106,3 @@ export function fullBatchWaiting(svc: ServiceState, limits: BatchLimits): boolea
 export function oldestPendingTick(svc: ServiceState): number | undefined {
   return svc.pending.values().next().value?.arrivedTick;
 }
-
-/** Takes the next batch from the queue, FIFO, skipping requests in flight or executed meanwhile. */
-export function takeBatch(svc: ServiceState, limits: BatchLimits): Request[] {
-  const batch: Request[] = [];
-  let bytes = 0;
-  for (const p of svc.pending.values()) {
-    if (batch.length >= limits.maxRequests) break;
-    if (batch.length > 0 && bytes + p.request.op.length > limits.maxBytes) break;
-    removePending(svc, p.key);
-    if (svc.inFlight.has(p.key)) continue; // already in a proposal (e.g. re-issued in a new view)
-    if (executedAlready(svc, p.request)) continue; // executed meanwhile
-    batch.push(p.request);
-    bytes += p.request.op.length;
-  }
-  return batch;
-}

@@ -71,7 +71,7 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   clientDict: MerkleDict;
   /** Replies already sent, re-sent on retransmission (local, not replicated). */
   readonly replyCache: Map<ClientId, Reply>;
-  /** Requests waiting to be ordered, FIFO. */
+  /** Requests waiting to be ordered, in arrival order (batches take them round-robin by client, scheduler.ts). */
   readonly pending: Map<string, PendingRequest>;
   /** The same requests by client (bounded by maxPendingPerClient each). */
   readonly pendingByClient: Map<ClientId, Map<string, PendingRequest>>;

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { clientId, replicaId, reqNo, signature, toHex } from '../core/ids.ts';
+import type { ClientId } from '../core/ids.ts';
+import { createSimSuite } from '../crypto/sim.ts';
+import { createKvApp } from '../app/kv.ts';
+import type { Request } from '../wire/messages.ts';
+import type { ServiceState } from './types.ts';
+import { createServiceState } from './types.ts';
+import { admitRequest, markInFlight } from './requests.ts';
+import type { BatchLimits } from './requests.ts';
+import { takeBatch } from './scheduler.ts';
+import { view } from '../core/ids.ts';
+import { TEST_DOMAIN } from '../../test/domain.ts';
+
+const suite = createSimSuite();
+
+function service(): ServiceState {
+  return createServiceState({ id: replicaId(0), signer: suite.signer(new Uint8Array(32).fill(1)), domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: { maxPendingPerClient: 10_000, maxClients: 1000 }, bugs: {} });
+}
+
+const client = (i: number): ClientId => clientId(toHex(new Uint8Array(32).fill(i)));
+
+function req(c: number, n: number, bytes = 8): Request {
+  return { type: 'request', client: client(c), reqNo: reqNo(n), op: new Uint8Array(bytes), readOnly: false, auth: new Uint8Array(0), sig: signature(new Uint8Array(64)) };
+}
+
+function drain(svc: ServiceState, limits: BatchLimits, max: number): Request[][] {
+  const batches: Request[][] = [];
+  while (svc.pending.size > 0 && batches.length < max) batches.push(takeBatch(svc, limits));
+  return batches;
+}
+
+test('property: one client submitting 100× the others cannot keep anyone out of the next k batches', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 16 }), fc.boolean(), (others, each, maxRequests, floodFirst) => {
+      const svc = service();
+      const flood = (): void => {
+        for (let n = 1; n <= 100 * each; n++) admitRequest(svc, req(1, n), view(0), 0);
+      };
+      if (floodFirst) flood();
+      for (let c = 2; c <= others + 1; c++) for (let n = 1; n <= each; n++) admitRequest(svc, req(c, n), view(0), 0);
+      if (!floodFirst) flood();
+      // Every client is in each round, so k = ⌈clients / maxRequests⌉ batches serve everyone once.
+      const k = Math.ceil((others + 1) / maxRequests);
+      const first = drain(svc, { maxRequests, maxBytes: 1 << 20 }, k).flat();
+      for (let c = 2; c <= others + 1; c++) assert.ok(first.some((r) => r.client === client(c)), `client ${c} served within ${k} batches`);
+    }),
+  );
+});
+
+test('property: every queued request is proposed exactly once, each client\'s in FIFO order', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3000 })), { maxLength: 200 }), fc.integer({ min: 1, max: 8 }), (arrivals, maxRequests) => {
+      const svc = service();
+      const next = new Map<number, number>();
+      for (const [c, bytes] of arrivals) {
+        const n = (next.get(c) ?? 0) + 1;
+        next.set(c, n);
+        admitRequest(svc, req(c, n, bytes), view(0), 0);
+      }
+      const out = drain(svc, { maxRequests, maxBytes: 4096 }, 10_000);
+      for (const b of out) {
+        assert.ok(b.length >= 1 && b.length <= maxRequests);
+        const bytes = b.reduce((s, r) => s + r.op.length, 0);
+        assert.ok(b.length === 1 || bytes <= 4096, 'byte limit holds unless a single request exceeds it');
+      }
+      const flat = out.flat();
+      assert.equal(flat.length, arrivals.length);
+      for (const [c, count] of next) assert.deepEqual(flat.filter((r) => r.client === client(c)).map((r) => Number(r.reqNo)), [...Array(count).keys()].map((i) => i + 1));
+    }),
+  );
+});
+
+test('a client of huge ops gets about one per batch; small-op clients still fill the rest', () => {
+  const svc = service();
+  for (let n = 1; n <= 20; n++) admitRequest(svc, req(1, n, 60_000), view(0), 0);
+  for (let c = 2; c <= 5; c++) admitRequest(svc, req(c, 1, 100), view(0), 0);
+  const first = takeBatch(svc, { maxRequests: 64, maxBytes: 64 * 1024 });
+  assert.deepEqual(first.map((r) => r.client), [client(1), client(2), client(3), client(4), client(5)]);
+  // FIFO (the old takeBatch) would have closed a batch on each 60 KB op until client 1's 20 were out.
+});
+
+test('round-robin carries over batches: the next batch starts with the clients served least recently', () => {
+  const svc = service();
+  for (let c = 1; c <= 4; c++) for (let n = 1; n <= 3; n++) admitRequest(svc, req(c, n), view(0), 0);
+  const order = drain(svc, { maxRequests: 3, maxBytes: 1 << 20 }, 10).map((b) => b.map((r) => `${toClientNo(r)}:${r.reqNo}`).join(' '));
+  assert.deepEqual(order, ['1:1 2:1 3:1', '4:1 1:2 2:2', '3:2 4:2 1:3', '2:3 3:3 4:3']);
+});
+
+test('in-flight and executed requests are dropped from the queue, not proposed', () => {
+  const svc = service();
+  admitRequest(svc, req(1, 1), view(0), 0);
+  admitRequest(svc, req(1, 2), view(0), 0);
+  admitRequest(svc, req(2, 1), view(0), 0);
+  markInFlight(svc, [req(1, 1)]);
+  assert.deepEqual(takeBatch(svc, { maxRequests: 10, maxBytes: 1 << 20 }).map((r) => `${toClientNo(r)}:${r.reqNo}`), ['1:2', '2:1']);
+  assert.equal(svc.pending.size, 0);
+  assert.equal(svc.pendingByClient.size, 0);
+});
+
+function toClientNo(r: Request): number {
+  for (let i = 1; i <= 255; i++) if (client(i) === r.client) return i;
+  return -1;
+}
