@@ -9,7 +9,8 @@ import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { Committed } from '../protocol/types.ts';
 import type { HsProposal, HsQc } from '../wire/messages.ts';
 import { executeBatch } from '../service/execute.ts';
-import { snapshotRecord, takeSnapshot } from '../service/snapshot.ts';
+import { takeSnapshot } from '../service/snapshot.ts';
+import { persistServiceState } from '../service/state-records.ts';
 import type { Ctx } from './context.ts';
 import type { Block } from './state.ts';
 import { reputationRecord, snapRecord } from './keys.ts';
@@ -91,7 +92,10 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
   st.committedRound = b.round;
   const snap = b.height % st.params.checkpointInterval === 0 ? takeSnapshot(st.svc) : undefined;
   if (snap !== undefined) {
-    ctx.out.persist.push(snapshotRecord(toSeq(b.height), snap.bytes), snapRecord(st.keys, b.height, b.id, b.round), reputationRecord(st.keys, st.reputation));
+    // Per-entry records + marker (or the whole snapshot for an app without entries), in the same
+    // apply as the snap record, exactly as PBFT persists its stable checkpoint (state-records.ts).
+    persistServiceState(st.svc, ctx.out.persist, toSeq(b.height), snap);
+    ctx.out.persist.push(snapRecord(st.keys, b.height, b.id, b.round), reputationRecord(st.keys, st.reputation));
     st.snapshotHeight = b.height;
   }
   ctx.out.executed.push(

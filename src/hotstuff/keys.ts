@@ -4,7 +4,7 @@
 //             SafetyData): last voted round, highest timeout round, locked (one-chain) round, last
 //             proposed round, and the highest QC — written in the step of any vote, timeout or
 //             proposal, so it is durable before they leave (SPEC D2)
-//   snap    → the height and id of the block the service snapshot (svc/snapshot) was taken after,
+//   snap    → the height and id of the block the service state (svc/state + entries, or svc/snapshot) was taken after,
 //             written in the same step as the snapshot
 //   reputation → the leader-reputation entries (reputation.ts) as of that snapshot, written with it,
 //             so a restarted replica chooses the leaders the others choose (blocks above the

@@ -9,8 +9,7 @@ import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/cor
 import type { Input, Output, ReplicaStatus } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import { createServiceState } from '../service/types.ts';
-import { decodeSnapshotRecord, restoreSnapshot } from '../service/snapshot.ts';
-import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
+import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { HotStuffParams } from './params.ts';
 import { validateParams } from './params.ts';
@@ -89,13 +88,13 @@ export function recoverHotStuff(opts: HotStuffOptions, records: ReadonlyMap<stri
     st.round = Math.max(s.lastVotedRound, s.highestTimeoutRound, s.lastProposedRound, s.highQc.round) + 1;
   }
   const snap = records.get(st.keys.snap);
-  const svcSnap = records.get(SERVICE_SNAPSHOT_KEY);
+  if (snap === undefined && hasServiceState(records)) corrupt(`a service state without ${st.keys.snap}`);
   if (snap !== undefined) {
     const s = decodeSnap(snap) ?? corrupt(st.keys.snap);
-    const rec = (svcSnap === undefined ? undefined : decodeSnapshotRecord(svcSnap)) ?? corrupt(SERVICE_SNAPSHOT_KEY);
-    if (rec.seq !== s.height) corrupt(`${SERVICE_SNAPSHOT_KEY} is for seq ${rec.seq}, ${st.keys.snap} for height ${s.height}`);
-    const refused = restoreSnapshot(st.svc, rec.snapshot);
-    if (refused !== undefined) corrupt(`snapshot: ${refused}`);
+    const restored = restoreServiceState(st.svc, records);
+    if (!restored.ok) corrupt(`snapshot: ${restored.error}`);
+    const rec = restored.value ?? corrupt(`${st.keys.snap} without the service state it names`);
+    if (rec.seq !== s.height) corrupt(`the service state is for seq ${rec.seq}, ${st.keys.snap} for height ${s.height}`);
     st.blocks.clear();
     st.blocks.set(s.blockId, { id: s.blockId, round: s.round, height: s.height, parentId: undefined, proposal: undefined });
     st.committedId = toDigest(s.blockId);

@@ -64,7 +64,7 @@ export interface HsState {
   committedRound: number;
   /** The last committed blocks' proposers and QC signers, oldest first (leader reputation, reputation.ts). */
   readonly reputation: ReputationEntry[];
-  /** Height of the last service snapshot (svc/snapshot). */
+  /** Height of the last service snapshot (persisted by src/service/state-records.ts). */
   snapshotHeight: number;
   /** A certified block whose 2-chain commit waits for missing ancestors. */
   commitTarget: Digest | undefined;
