@@ -20,6 +20,7 @@ import type { Adversary, Behaviour, BehaviourCtx, ClientAdversary, Emission } fr
 import { replicaBehaviour, CLIENT_BEHAVIOURS } from '../../src/sim/byzantine/registry.ts';
 import { otherDigest, signNew } from '../../src/sim/byzantine/util.ts';
 import { slowHoldTicks } from '../../src/sim/byzantine/slow.ts';
+import { slowAdaptiveHoldTicks } from '../../src/sim/byzantine/slow-adaptive.ts';
 import { oversizedRequestBytes } from '../../src/sim/byzantine/clients.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 
@@ -134,6 +135,19 @@ test('slow holds every message for just under the view-change timeout; a crash l
   const { a } = adversary('slow', 0);
   const hold = slowHoldTicks({ params: DEFAULT_PARAMS });
   assert.ok(hold < DEFAULT_PARAMS.requestTimeoutTicks && hold > DEFAULT_PARAMS.requestTimeoutTicks / 2);
+  const pp = prePrepare(0, 1, [request(1, 'a')]);
+  assert.deepEqual(a.release(io(10, pp)), []);
+  assert.deepEqual(a.release(io(9 + hold)), []);
+  assert.deepEqual(toPeer(a.release(io(10 + hold)), 1), [pp]);
+  a.release(io(20, pp));
+  a.crashed?.();
+  assert.deepEqual(a.release(io(20 + hold)), []);
+});
+
+test('slow-adaptive holds every message for just under the smallest adaptive timeout (Aardvark §4.3)', () => {
+  const { a } = adversary('slow-adaptive', 0);
+  const hold = slowAdaptiveHoldTicks({ params: DEFAULT_PARAMS });
+  assert.ok(hold < DEFAULT_PARAMS.minRequestTimeoutTicks && hold >= 1);
   const pp = prePrepare(0, 1, [request(1, 'a')]);
   assert.deepEqual(a.release(io(10, pp)), []);
   assert.deepEqual(a.release(io(9 + hold)), []);

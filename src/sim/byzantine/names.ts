@@ -11,6 +11,7 @@ export const REPLICA_BEHAVIOUR_NAMES = [
   'withhold',
   'withhold-half',
   'slow',
+  'slow-adaptive',
   'flood',
   'fake-view-change',
   'bad-new-view',

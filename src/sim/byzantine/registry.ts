@@ -10,6 +10,7 @@ import { replay } from './replay.ts';
 import { tamper } from './tamper.ts';
 import { withhold, withholdHalf } from './withhold.ts';
 import { slow } from './slow.ts';
+import { slowAdaptive } from './slow-adaptive.ts';
 import { flood } from './flood.ts';
 import { fakeViewChange } from './fake-view-change.ts';
 import { badNewView } from './bad-new-view.ts';
@@ -19,7 +20,7 @@ import { amnesia } from './amnesia.ts';
 import { CLIENT_BEHAVIOURS } from './clients.ts';
 
 const ALL: readonly Behaviour[] = [
-  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia,
+  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, slowAdaptive, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia,
 ];
 
 /** Replica behaviours in the order of REPLICA_BEHAVIOUR_NAMES. */
