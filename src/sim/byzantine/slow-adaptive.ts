@@ -8,7 +8,7 @@
 // commits take that long each. A crash loses what it held.
 
 import type { Adversary, Behaviour, BehaviourCtx } from './types.ts';
-import { bump, createHoldQueue, passthrough } from './util.ts';
+import { holdingAdversary } from './slow.ts';
 import { protocolModule } from '../../engine/registry.ts';
 
 /** How close to the backups' smallest adaptive timeout the hold goes (Aardvark's "just under"). */
@@ -22,22 +22,7 @@ export function slowAdaptiveHoldTicks(ctx: Pick<BehaviourCtx, 'params'>): number
   return Math.max(1, Math.floor(SLOW_ADAPTIVE_FRACTION * floor));
 }
 
-function create(ctx: BehaviourCtx): Adversary {
-  const counts: Record<string, number> = {};
-  const held = createHoldQueue();
-  const hold = slowAdaptiveHoldTicks(ctx);
-  return {
-    counts,
-    release(io) {
-      for (const e of passthrough(io)) held.push(io.tick + hold, e);
-      if (io.sends.length + io.replies.length > 0) bump(counts, 'messages and replies delayed under the adaptive timeout', io.sends.length + io.replies.length);
-      return held.due(io.tick);
-    },
-    crashed() {
-      held.clear();
-    },
-  };
-}
+const create = (ctx: BehaviourCtx): Adversary => holdingAdversary(slowAdaptiveHoldTicks(ctx), 'messages and replies delayed under the adaptive timeout');
 
 export const slowAdaptive: Behaviour = {
   name: 'slow-adaptive',

@@ -10,15 +10,15 @@ export function slowHoldTicks(ctx: Pick<BehaviourCtx, 'params'>): number {
   return Math.max(1, ctx.params.requestTimeoutTicks - Math.ceil(ctx.params.retransmitTicks / 2));
 }
 
-function create(ctx: BehaviourCtx): Adversary {
+/** An adversary that holds every message and reply for `hold` ticks (counted as `what`); a crash loses what it held. */
+export function holdingAdversary(hold: number, what: string): Adversary {
   const counts: Record<string, number> = {};
   const held = createHoldQueue();
-  const hold = slowHoldTicks(ctx);
   return {
     counts,
     release(io) {
       for (const e of passthrough(io)) held.push(io.tick + hold, e);
-      if (io.sends.length + io.replies.length > 0) bump(counts, 'messages and replies delayed', io.sends.length + io.replies.length);
+      if (io.sends.length + io.replies.length > 0) bump(counts, what, io.sends.length + io.replies.length);
       return held.due(io.tick);
     },
     crashed() {
@@ -26,6 +26,8 @@ function create(ctx: BehaviourCtx): Adversary {
     },
   };
 }
+
+const create = (ctx: BehaviourCtx): Adversary => holdingAdversary(slowHoldTicks(ctx), 'messages and replies delayed');
 
 export const slow: Behaviour = {
   name: 'slow',
