@@ -69,12 +69,27 @@ export async function verifyConverged(c: NetCluster, n: number, acked: ReadonlyM
   assert.ok(acked.size > 0);
   for (const i of all) {
     for (const [k, v] of acked) {
-      const res = await fetch(`http://${c.host(i)}:7200/local/kv/${encodeURIComponent(k)}`);
-      const body = (await res.json()) as { value: string | null };
+      const body = await readLocal(`http://${c.host(i)}:7200/local/kv/${encodeURIComponent(k)}`);
       // The last acknowledged put of a key is what every replica holds (each writer is sequential).
       assert.equal(body.value, v, `replica ${i}: key ${k}`);
     }
     const { contradictions } = contradictionsInFile(c.sentLog(i));
     assert.deepEqual(contradictions, [], `replica ${i} signed conflicting messages`);
+  }
+}
+
+/**
+ * One local read, retried: a read-back of hundreds of keys after a long fault run met one transient
+ * `fetch failed` (a connection reset) in a 300-cycle run; the check is about the value, not that socket.
+ */
+async function readLocal(url: string, attempts = 5): Promise<{ value: string | null }> {
+  for (let a = 1; ; a++) {
+    try {
+      const res = await fetch(url);
+      return (await res.json()) as { value: string | null };
+    } catch (e) {
+      if (a >= attempts) throw new Error(`GET ${url} failed ${attempts} times; last: ${String(e)} (cause: ${String((e as { cause?: unknown }).cause)})`);
+      await new Promise((r) => setTimeout(r, 500 * a));
+    }
   }
 }

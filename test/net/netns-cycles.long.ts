@@ -4,7 +4,8 @@
 // 0.5–3 s — with at most f = 1 replica faulty at a time and writes acknowledged through every cycle.
 // At the end every acknowledged write is on every replica, the replicas agree on their last executed
 // seq, and no replica signed two conflicting messages. Progress on stderr every 10 cycles. Seeded by
-// BYZ_NET_SEED (default 1), printed so a failing run can be repeated.
+// BYZ_NET_SEED (default 1), printed so a failing run can be repeated. Replicas run the compiled dist/
+// (built by `npm ci`/`npm run build`; faster restarts) unless BYZ_NET_RUNTIME=tsx.
 
 import { test } from 'node:test';
 import { makeNetCluster, netnsUnavailable } from './netns.ts';
@@ -17,6 +18,7 @@ import type { NetCluster } from './netns.ts';
 const N = 4;
 const CYCLES = Number(process.env['BYZ_NET_CYCLES'] ?? 1000);
 const SEED = Number(process.env['BYZ_NET_SEED'] ?? 1);
+const RUNTIME = process.env['BYZ_NET_RUNTIME'] === 'tsx' ? 'tsx' : 'compiled';
 const skip = process.env['BYZ_LONG'] === undefined ? 'set BYZ_LONG=1 (npm run test:long) to run the long namespaced fault cycles' : netnsUnavailable();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -32,7 +34,7 @@ async function caughtUp(c: NetCluster, i: number, what: string): Promise<void> {
 
 test(`namespaced replicas: ${CYCLES} randomized kill -9 / link-cut cycles lose no acknowledged write`, { skip: skip ?? false, timeout: Infinity }, async () => {
   const prng = createPrng(SEED);
-  const c = makeNetCluster(N, { tickMs: 10, requestTimeoutMs: 800, retransmitMs: 200, batchTimeoutMs: 10, checkpointInterval: 16, windowSize: 64 });
+  const c = makeNetCluster(N, { tickMs: 10, requestTimeoutMs: 800, retransmitMs: 200, batchTimeoutMs: 10, checkpointInterval: 16, windowSize: 64 }, RUNTIME);
   let load: Load | undefined;
   const started = Date.now();
   const counts = { kills: 0, cuts: 0, primary: 0 };
