@@ -62,7 +62,7 @@ function show(field: string, bytes: Uint8Array | null): { text: string; json: Re
 /** Writes the proof file (JSON, indented: a person can read it); returns the line that says so. */
 function saveProof(file: string, proof: unknown, seq: number, signers: readonly number[]): string {
   writeFileSync(file, `${JSON.stringify(proof, null, 2)}\n`);
-  return `proof written to ${file}: certified at checkpoint ${seq} by replicas ${signers.join(', ')}`;
+  return `proof written to ${file}: certified at seq ${seq} by replicas ${signers.join(', ')}`;
 }
 
 async function performProven(client: ByzClient, cmd: ClientCommand & { op: 'get' | 'put' }, file: string): Promise<Outcome & { note: string }> {

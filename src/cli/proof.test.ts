@@ -33,7 +33,7 @@ function run(text: string, clusterId: string | null = 'proof-test'): { code: num
 test('byz proof verify: a read proof verifies and prints the value and the signers', () => {
   const r = run(JSON.stringify(fx.readProof('colour'), null, 2));
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^VALID: key "colour" = "blue"\n {2}certified at checkpoint 64 of cluster proof-test, epoch 0, by replicas 0, 1, 2 \(2f\+1 of 4\)/);
+  assert.match(r.out, /^VALID: key "colour" = "blue"\n {2}certified at seq 64 of cluster proof-test, epoch 0, by replicas 0, 1, 2 \(2f\+1 of 4\)/);
 });
 
 test('byz proof verify: a write proof prints the request number and result', () => {

@@ -87,7 +87,7 @@ export function runProofVerify(file: string, flags: VerifyFlags, io: CliIo): num
     return 0;
   }
   io.out(`VALID: ${describe(v.proven)}\n`);
-  io.out(`  certified at checkpoint ${v.seq} of cluster ${v.cluster.clusterId}, epoch ${v.cluster.epoch}, by replicas ${v.signers.join(', ')} (2f+1 of ${trust.replicaKeys.length})\n`);
+  io.out(`  certified at seq ${v.seq} of cluster ${v.cluster.clusterId}, epoch ${v.cluster.epoch}, by replicas ${v.signers.join(', ')} (2f+1 of ${trust.replicaKeys.length})\n`);
   return 0;
 }
 

@@ -98,8 +98,8 @@ export interface KvClient {
   /**
    * key's value (or absence) with a proof file that anyone with the cluster's public keys can check
    * (docs/PROTOCOL.md §4b): asked of every replica's status port, checked by the light client. The
-   * value is the one at the newest certified checkpoint, which may be older than the latest write;
-   * fails with `no-proof` before the first checkpoint is stable.
+   * value is the one at the proof's seq: certified on demand by 2f+1 matching shares (§4c; the last
+   * write on an idle cluster) or at the newest certified checkpoint, which may be older than it.
    */
   getWithProof(key: string): Promise<ProvenRead>;
   /** Removes key; resolves with the removed value, or null if the key was absent. */
@@ -121,11 +121,10 @@ export interface ByzClient extends KvClient {
    */
   invoke(op: Uint8Array): Promise<Uint8Array>;
   /**
-   * put, then a proof that this request executed with its result (the client-table entry at a
-   * certified checkpoint, docs/PROTOCOL.md §4b), waiting up to `waitMs` (default the op timeout)
-   * for a checkpoint after the write to become stable. The proof exists only until this client's
-   * next request executes, so do not send more on this client before it resolves; a cluster that
-   * executes nothing more makes no new checkpoint (no-proof after waitMs).
+   * put, then a proof that this request executed with its result (the client-table entry in a
+   * certified state, docs/PROTOCOL.md §4b–c), waiting up to `waitMs` (default the op timeout) for
+   * 2f+1 matching shares or a stable checkpoint after the write. The proof exists only until this
+   * client's next request executes, so do not send more on this client before it resolves.
    */
   putWithProof(key: string, value: Value, opts?: { readonly waitMs?: number }): Promise<{ readonly result: PutResult; readonly proof: ProvenWrite }>;
 }
@@ -227,7 +226,7 @@ async function invoke(c: Ctx, bytes: Uint8Array, readOnly = false, fail: { error
   }
 }
 
-/** put, then its write proof once a checkpoint after it is stable (polled until `waitMs` has passed). */
+/** put, then its write proof once 2f+1 shares or a stable checkpoint certify it (polled until `waitMs` has passed). */
 async function putWithProof(c: Ctx, config: ClusterConfig, key: string, value: Value, waitMs: number): Promise<{ result: PutResult; proof: ProvenWrite }> {
   if (c.closed) throw closedError();
   const sent: { error?: ByzClientError; reqNo?: number } = {};
@@ -240,7 +239,7 @@ async function putWithProof(c: Ctx, config: ClusterConfig, key: string, value: V
     } catch (e) {
       if (!(e instanceof ByzClientError) || Date.now() + PROOF_POLL_MS > deadline) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new ByzClientError('no-proof', `the write executed (request ${reqNo}) but no certified checkpoint proved it within ${waitMs} ms: a write is provable once a checkpoint after it is stable (every params.checkpointInterval = ${config.params.checkpointInterval} sequence numbers; an idle cluster makes none). Last answer: ${why}`);
+        throw new ByzClientError('no-proof', `the write executed (request ${reqNo}) but nothing certified it within ${waitMs} ms: a write is provable once 2f+1 replicas sign the same executed state after it (on demand, when they are in step) or a checkpoint after it is stable (every params.checkpointInterval = ${config.params.checkpointInterval} sequence numbers). Last answer: ${why}`);
       }
       await new Promise((r) => setTimeout(r, PROOF_POLL_MS));
     }

@@ -11,7 +11,7 @@ import { replicaPublicKeys } from '../config/index.ts';
 import { toHex } from '../core/ids.ts';
 import { MAX_OP_BYTES } from '../core/limits.ts';
 import { INITIAL_EPOCH } from '../wire/domain.ts';
-import { verifyProof } from '../light-client/index.ts';
+import { mergeShares, verifyProof } from '../light-client/index.ts';
 import { ed25519Suite } from '../crypto/index.ts';
 import type { ProofFile, Proven, Trust } from '../light-client/index.ts';
 import { ByzClientError } from './errors.ts';
@@ -67,8 +67,10 @@ async function boundedText(res: Response, max: number): Promise<string> {
   return new TextDecoder().decode(all);
 }
 
-/** One replica's answer to `path`, checked: a valid proof of what `wanted` accepts, or why not. */
-async function ask(host: string, port: number, path: string, trust: Trust, wanted: (p: Proven) => boolean, signal: AbortSignal): Promise<Answer> {
+type Fetched = { readonly ok: true; readonly json: unknown } | { readonly ok: false; readonly why: string };
+
+/** One replica's answer to `path` as parsed JSON (unchecked), or why there is none. */
+async function fetchProofJson(host: string, port: number, path: string, signal: AbortSignal): Promise<Fetched> {
   try {
     const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`, { signal });
     const text = await boundedText(res, MAX_PROOF_BYTES);
@@ -82,27 +84,62 @@ async function ask(host: string, port: number, path: string, trust: Trust, wante
       }
       return { ok: false, why: `HTTP ${res.status}: ${reason}` };
     }
-    const proof: unknown = JSON.parse(text);
-    // The light client's rules (verify.ts) with the Ed25519 the replicas use (src/crypto), faster than @noble's.
-    const v = verifyProof(proof, trust, ed25519Suite);
-    if (!v.ok) return { ok: false, why: `invalid proof: ${v.reason}` };
-    if (!wanted(v.proven)) return { ok: false, why: 'a valid proof of something else than what was asked' };
-    return { ok: true, proof: proof as ProofFile, seq: v.seq, signers: v.signers, proven: v.proven };
+    return { ok: true, json: JSON.parse(text) as unknown };
   } catch (e) {
     return { ok: false, why: e instanceof Error ? e.message : String(e) };
   }
 }
 
-/** Asks every replica at once; the valid answer at the highest checkpoint, or a no-proof error listing why each failed. */
+/** One replica's answer to `path`, checked: a valid proof of what `wanted` accepts, or why not. */
+async function ask(host: string, port: number, path: string, trust: Trust, wanted: (p: Proven) => boolean, signal: AbortSignal): Promise<Answer> {
+  const got = await fetchProofJson(host, port, path, signal);
+  if (!got.ok) return got;
+  // The light client's rules (verify.ts) with the Ed25519 the replicas use (src/crypto), faster than @noble's.
+  const v = verifyProof(got.json, trust, ed25519Suite);
+  if (!v.ok) return { ok: false, why: `invalid proof: ${v.reason}` };
+  if (!wanted(v.proven)) return { ok: false, why: 'a valid proof of something else than what was asked' };
+  return { ok: true, proof: got.json as ProofFile, seq: v.seq, signers: v.signers, proven: v.proven };
+}
+
+/** Tries at asking for shares when they do not match yet (replicas a few seqs apart), and the pause between. */
+const SHARE_TRIES = 3;
+const SHARE_RETRY_MS = 50;
+
+/**
+ * An on-demand certificate (docs/PROTOCOL.md §4c): every replica's share at its last executed state
+ * (`?share=1`), each checked alone, merged once 2f+1 match. Matches when the replicas have executed
+ * the same prefix — at once on an idle cluster, where no new checkpoint would come.
+ */
+async function fromShares(config: ClusterConfig, path: string, wanted: (p: Proven) => boolean, signal: AbortSignal): Promise<Answer> {
+  const trust = trustOf(config);
+  const sep = path.includes('?') ? '&' : '?';
+  let why = '';
+  for (let t = 1; t <= SHARE_TRIES && !signal.aborted; t++) {
+    const got = await Promise.all(config.replicas.map((r) => fetchProofJson(r.host, r.httpPort, `${path}${sep}share=1`, signal)));
+    const shares = got.filter((g): g is Extract<Fetched, { ok: true }> => g.ok).map((g) => g.json);
+    const m = mergeShares(shares, trust, ed25519Suite);
+    if (m.ok && wanted(m.verdict.proven)) return { ok: true, proof: m.proof, seq: m.verdict.seq, signers: m.verdict.signers, proven: m.verdict.proven };
+    const failed = got.map((g, i) => (g.ok ? '' : `replica ${i}: ${g.why}`)).filter((x) => x !== '');
+    why = `${m.ok ? 'the merged shares prove something else than what was asked' : m.reason}${failed.length === 0 ? '' : `; ${failed.join('; ')}`}`;
+    if (t < SHARE_TRIES) await new Promise((r) => setTimeout(r, SHARE_RETRY_MS));
+  }
+  return { ok: false, why: `on-demand certificate: ${why}` };
+}
+
+/**
+ * Asks every replica at once for a proof at its newest certified checkpoint and, at the same time,
+ * for shares of an on-demand certificate at the executed state (§4c); the valid answer at the
+ * highest seq, or a no-proof error listing why each failed.
+ */
 async function best(config: ClusterConfig, path: string, wanted: (p: Proven) => boolean, timeoutMs: number, what: string): Promise<Extract<Answer, { ok: true }>> {
   const trust = trustOf(config);
   const signal = AbortSignal.timeout(timeoutMs);
-  const answers = await Promise.all(config.replicas.map((r) => ask(r.host, r.httpPort, path, trust, wanted, signal)));
+  const [shared, ...answers] = await Promise.all([fromShares(config, path, wanted, signal), ...config.replicas.map((r) => ask(r.host, r.httpPort, path, trust, wanted, signal))]);
   let top: Extract<Answer, { ok: true }> | undefined;
-  for (const a of answers) if (a.ok && (top === undefined || a.seq > top.seq)) top = a;
+  for (const a of [shared, ...answers]) if (a.ok && (top === undefined || a.seq > top.seq)) top = a;
   if (top !== undefined) return top;
   const why = answers.map((a, i) => `replica ${i}: ${a.ok ? 'ok' : a.why}`).join('; ');
-  throw new ByzClientError('no-proof', `no replica gave a valid proof of ${what} (${why})`);
+  throw new ByzClientError('no-proof', `no replica gave a valid proof of ${what} (${why}; ${shared.ok ? '' : shared.why})`);
 }
 
 /** A read proof of `key` at the newest certified checkpoint any replica holds, checked by the light client. */
@@ -113,7 +150,7 @@ export async function fetchReadProof(config: ClusterConfig, key: string, timeout
   return { proof: a.proof, key, value, seq: a.seq, signers: a.signers };
 }
 
-/** A write proof of `client`'s request `reqNo`, checked by the light client (no-proof until a checkpoint after it is stable). */
+/** A write proof of `client`'s request `reqNo`, checked by the light client (no-proof until shares or a checkpoint after it certify it). */
 export async function fetchWriteProof(config: ClusterConfig, client: ClientId, reqNo: number, timeoutMs: number): Promise<ProvenWrite> {
   const wanted = (p: Proven): boolean => p.kind === 'write' && p.client === client && p.reqNo === reqNo;
   const a = await best(config, `/proof/client/${client}?reqNo=${reqNo}`, wanted, timeoutMs, `request ${reqNo} of client ${client.slice(0, 16)}…`);

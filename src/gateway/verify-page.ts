@@ -56,7 +56,7 @@ async function check() {
   if (!v.ok) { out.textContent = 'INVALID: ' + v.reason; out.className = 'bad'; return; }
   const p = v.proven;
   const what = p.kind !== 'read' ? p.kind : p.present ? p.key + ' = ' + new TextDecoder().decode(p.value) : p.key + ' is absent';
-  out.textContent = 'VALID: ' + what + ' (certified at checkpoint ' + v.seq + ' by replicas ' + v.signers.join(', ') + ')';
+  out.textContent = 'VALID: ' + what + ' (certified at seq ' + v.seq + ' by replicas ' + v.signers.join(', ') + ')';
   out.className = 'ok';
 }
 $('check').addEventListener('click', () => { check().catch((e) => { $('out').textContent = 'Error: ' + e.message; $('out').className = 'bad'; }); });

@@ -10,7 +10,9 @@ export type { ProofFile, Claim, ReadClaim, WriteClaim, StateCertificate, CertSig
 export type { VerifyFn } from '../core/crypto-port.ts';
 export type { PublicKey, Signature } from '../core/ids.ts';
 export { PROOF_FORMAT, parseProof } from './format.ts';
-export { verifyProof } from './verify.ts';
+export { verifyProof, verifyShare } from './verify.ts';
+export { mergeShares } from './merge.ts';
+export type { Merged } from './merge.ts';
 export { nobleCrypto } from './noble.ts';
 
 /** verifyProof with the bundled crypto (@noble): the one call a browser page needs. */

@@ -53,6 +53,19 @@ const reject = (reason: string): Verdict => ({ ok: false, reason });
 
 /** Checks `input` (a JSON-parsed proof file) against `trust`; never throws on hostile input. */
 export function verifyProof(input: unknown, trust: Trust, crypto: LightCrypto): Verdict {
+  return verifyWith(input, trust, crypto, quorumOf(trust.replicaKeys.length));
+}
+
+/**
+ * Checks a share of an on-demand certificate (docs/PROTOCOL.md §4c): every rule of verifyProof, with
+ * one valid signature enough. A share proves nothing alone; a client merges 2f+1 matching shares into
+ * a proof file that verifyProof accepts ({@link mergeShares}).
+ */
+export function verifyShare(input: unknown, trust: Trust, crypto: LightCrypto): Verdict {
+  return verifyWith(input, trust, crypto, 1);
+}
+
+function verifyWith(input: unknown, trust: Trust, crypto: LightCrypto, need: number): Verdict {
   const parsed = parseProof(input);
   if (!parsed.ok) return reject(parsed.reason);
   const p = parsed.value;
@@ -62,7 +75,7 @@ export function verifyProof(input: unknown, trust: Trust, crypto: LightCrypto): 
   if (stateCommitment(crypto.hash, digest(c.appRoot.toLowerCase()), digest(c.clientRoot.toLowerCase())) !== c.stateDigest.toLowerCase()) {
     return reject('mismatched: appRoot and clientRoot do not hash to the certified stateDigest');
   }
-  const signers = checkSignatures(c, trust, crypto);
+  const signers = checkSignatures(c, trust, crypto, need);
   if (typeof signers === 'string') return reject(signers);
   const proven = checkClaim(p.claim, c, crypto.hash);
   if (typeof proven === 'string') return reject(proven);
@@ -79,7 +92,7 @@ function replayProblem(got: ProofFile['cluster'], trust: Trust): string | undefi
 }
 
 /** The ids of the 2f+1 (or more) distinct members whose signatures verify, or why not. */
-function checkSignatures(c: StateCertificate, trust: Trust, crypto: LightCrypto): number[] | string {
+function checkSignatures(c: StateCertificate, trust: Trust, crypto: LightCrypto, need: number): number[] | string {
   const n = trust.replicaKeys.length;
   const domain = signingDomain(trust.clusterId, trust.epoch, trust.protocol);
   const seen = new Set<number>();
@@ -93,8 +106,7 @@ function checkSignatures(c: StateCertificate, trust: Trust, crypto: LightCrypto)
     if (!crypto.verify(publicKey(key), signingBytes(domain, msg), signature(sig))) return `forged: replica ${s.replica}'s signature does not verify over checkpoint ${c.seq}`;
     seen.add(s.replica);
   }
-  const need = quorumOf(n);
-  if (seen.size < need) return `truncated: ${seen.size} valid signature(s), a certificate needs 2f+1 = ${need} of n = ${n}`;
+  if (seen.size < need) return need === 1 ? 'truncated: no signature (a share carries one)' : `truncated: ${seen.size} valid signature(s), a certificate needs 2f+1 = ${need} of n = ${n}`;
   return [...seen].sort((a, b) => a - b);
 }
 

@@ -51,6 +51,9 @@ import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/adm
 import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
 import { CertifiedStates } from './proofs.ts';
+import type { ShareSource } from './proofs.ts';
+import { signMessage } from '../protocol/emit.ts';
+import type { Checkpoint } from '../wire/messages.ts';
 import type { BehaviourShell, TestBehaviour } from './behaviour.ts';
 import { createBehaviourShell, emit } from './behaviour.ts';
 
@@ -130,7 +133,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const audit = await closingOnFailure(storage, () => startAudit(opts, who, core, params, log));
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const transport = buildTransport(opts.config, who, log);
-  const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain);
+  const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
   const behaviour = startBehaviour(opts, who, core, params, log);
   const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour);
   const life = { stopping: false };
@@ -191,6 +194,16 @@ interface Identity {
 }
 
 type Core = ReplicaCore;
+
+/** Signs shares of on-demand certificates over the core's executed state (docs/PROTOCOL.md §4c). */
+function shareSource(who: Identity, core: Core): ShareSource {
+  return {
+    id: who.id,
+    executed: () => core.status().lastExecuted,
+    state: () => core.executedState(),
+    sign: (unsigned) => signMessage<Checkpoint>(who.signer, who.domain, unsigned),
+  };
+}
 type ReplicaConfig = ClusterConfig['replicas'][number];
 
 /** Step 1: the id is in the config and the key file matches the config's public key. */

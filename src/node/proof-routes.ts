@@ -1,6 +1,8 @@
 // The replica's proof queries on its HTTP status port (issue 14 items 2–3, docs/PROTOCOL.md §4b):
 //   GET /proof/kv/<key>                    → 200 a read proof file (value or absence) at the newest retained certified checkpoint
 //   GET /proof/client/<id>[?reqNo=N]       → 200 a write proof file: the client's last request and result (request N)
+//   either with ?share=1                   → 200 the same at this replica's last executed state, signed by it alone:
+//                                            a share of an on-demand certificate a client merges (§4c)
 // 404 when no retained certified state holds what was asked (yet), 400 for a malformed query. The
 // input is hostile: the key is bounded like a KV key, the id must be 32 bytes of hex, reqNo an
 // integer; failures are HttpErrors, so the guard answers and counts them (byz_http_drops_total),
@@ -27,8 +29,18 @@ function keyOf(pathname: string): string {
   return key;
 }
 
+const paramsOf = (req: IncomingMessage): URLSearchParams => new URL(req.url ?? '/', 'http://replica').searchParams;
+
+/** ?share=1: a share of an on-demand certificate (docs/PROTOCOL.md §4c); absent or 0: a certified checkpoint's proof. */
+function shareOf(req: IncomingMessage): boolean {
+  const raw = paramsOf(req).get('share');
+  if (raw === null || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new HttpError(400, 'share must be 1 (a share of an on-demand certificate, signed by this replica alone) or 0');
+}
+
 function reqNoOf(req: IncomingMessage): number | undefined {
-  const raw = new URL(req.url ?? '/', 'http://replica').searchParams.get('reqNo');
+  const raw = paramsOf(req).get('reqNo');
   if (raw === null) return undefined;
   if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new HttpError(400, 'reqNo must be a non-negative integer (the request number the write proof is for)');
   return Number(raw);
@@ -42,7 +54,10 @@ function idOf(pathname: string): string {
 
 /** The main thread's side: the proof `ask` names, from the certified states (a 404 when none holds it). */
 export function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>): Reply {
-  const a: ProofAnswer = ask.kind === 'proof-kv' ? proofs.readProof(ask.key) : proofs.writeProof(clientId(ask.id), ask.reqNo);
+  const a: ProofAnswer =
+    ask.kind === 'proof-kv'
+      ? ask.share ? proofs.readShare(ask.key) : proofs.readProof(ask.key)
+      : ask.share ? proofs.writeShare(clientId(ask.id), ask.reqNo) : proofs.writeProof(clientId(ask.id), ask.reqNo);
   if (!a.ok) return { ok: false, status: a.status, message: a.reason };
   return boundedBody(JSON.stringify(a.proof));
 }
@@ -56,11 +71,11 @@ export function proofRoutes(ask: (a: Ask) => Promise<string>, send: (res: Server
   return [
     {
       name: 'GET /proof/kv/<key>', path: KV_PREFIX, methods: get, example: '/proof/kv/<key>',
-      handle: async (_req, res, pathname) => send(res, await ask({ kind: 'proof-kv', key: keyOf(pathname) })),
+      handle: async (req, res, pathname) => send(res, await ask({ kind: 'proof-kv', key: keyOf(pathname), share: shareOf(req) })),
     },
     {
       name: 'GET /proof/client/<id>', path: CLIENT_PREFIX, methods: get, example: '/proof/client/<id>',
-      handle: async (req, res, pathname) => send(res, await ask({ kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(req) })),
+      handle: async (req, res, pathname) => send(res, await ask({ kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(req), share: shareOf(req) })),
     },
   ];
 }

@@ -5,7 +5,7 @@ import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
-import type { Protocol, ReplicaStatus } from './types.ts';
+import type { ExecutedState, Protocol, ReplicaStatus } from './types.ts';
 
 /**
  * The core's own state invariants, checked after every step (a violation throws: a bug in this
@@ -33,4 +33,10 @@ export interface CoreOptions<P> {
 /** A running protocol core: pure handle(input) → output, plus a status snapshot. */
 export interface ProtocolCore extends Protocol {
   status(): ReplicaStatus;
+  /**
+   * The state after the last executed sequence number, for on-demand certificate shares
+   * (docs/PROTOCOL.md §4c); undefined while that state is not whole (a state transfer or catch-up
+   * is under way) or the app has no state root to prove against. Reads only: the core is unchanged.
+   */
+  executedState(): ExecutedState | undefined;
 }

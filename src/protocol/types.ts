@@ -67,16 +67,24 @@ export interface StateRoots {
 }
 
 /**
+ * The state after the last executed sequence number (a committed prefix, so the same at every correct
+ * replica that executed it), its digest (what a CHECKPOINT ⟨seq, digest⟩ signs, §4a) and its roots.
+ * A replica signs a share of an on-demand certificate over it (docs/PROTOCOL.md §4c).
+ */
+export interface ExecutedState {
+  readonly seq: Seq;
+  readonly stateDigest: Digest;
+  readonly roots: StateRoots;
+}
+
+/**
  * A state certified by a quorum (docs/PROTOCOL.md §4b): for PBFT the 2f+1 matching signed CHECKPOINT
  * messages of a stable checkpoint (TOCS '02 §4.3), the roots their digest commits to, and proofs
  * against them. The node keeps a few past log GC to answer proof queries (src/node/proofs.ts).
  */
-export interface CertifiedState {
-  readonly seq: Seq;
-  readonly stateDigest: Digest;
+export interface CertifiedState extends ExecutedState {
   /** The signed protocol messages that certify (seq, stateDigest). */
   readonly certificate: readonly ReplicaMessage[];
-  readonly roots: StateRoots;
 }
 
 /** A peer as the accountability layer sees it (SPEC C2; docs/ACCOUNTABILITY.md). */

@@ -17,7 +17,7 @@ import { rootOf } from '../app/merkle-dict.ts';
 import { clientDictOf, clientKey, decodeClientRecord, stateCommitment } from './commitment.ts';
 import { proveIn } from '../app/merkle.ts';
 import { purgeExecuted } from './requests.ts';
-import type { PersistOp, StateRoots } from '../protocol/types.ts';
+import type { ExecutedState, PersistOp, StateRoots } from '../protocol/types.ts';
 import { SERVICE_SNAPSHOT_KEY } from '../protocol/storage-keys.ts';
 
 const STATE_MAGIC = 0x42595a32; // "BYZ2": client records carry the quota accounting (quota.ts)
@@ -120,6 +120,18 @@ export function takeSnapshot(svc: ServiceState): ServiceSnapshot {
   const digest = stateCommitment(svc.hash, app.root, clientRoot);
   const roots = stateRoots(svc.hash, app.root, clientRoot, clientTree, app.prove);
   return new LazySnapshot(digest, () => encodeState(app.encode(), clientsOf(clientTree)), roots, { app, clients: clientTree });
+}
+
+/**
+ * The state after `executed` (the last executed sequence number) with its digest and roots: what a
+ * replica signs a share of an on-demand certificate over (docs/PROTOCOL.md §4c). The same capture a
+ * checkpoint takes, so at a checkpoint's seq the digest is the checkpoint's. Undefined for an app
+ * without a state root (its capture would copy the whole state on every call).
+ */
+export function executedStateOf(svc: ServiceState, executed: Seq): ExecutedState | undefined {
+  if (svc.app.capture === undefined) return undefined;
+  const s = takeSnapshot(svc);
+  return s.roots === undefined ? undefined : { seq: executed, stateDigest: s.digest, roots: s.roots };
 }
 
 /**

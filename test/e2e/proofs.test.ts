@@ -61,7 +61,7 @@ test('byz get/put --prove write proofs that byz proof verify accepts (and a tamp
     }
     assert.equal(got.status, 0, got.stderr);
     assert.equal(got.stdout.trim(), 'blue');
-    assert.match(got.stderr, /proof written to .*: certified at checkpoint \d+ by replicas/);
+    assert.match(got.stderr, /proof written to .*: certified at seq \d+ by replicas/);
     const ok = byz(['proof', 'verify', file, '--config', c.configPath]);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /VALID: key "colour" = "blue"/);

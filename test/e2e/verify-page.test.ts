@@ -58,7 +58,7 @@ test('the gateway\'s /verify page checks proofs in the browser: honest VALID, ta
       await page.waitForFunction(`document.getElementById('out').textContent !== ''`, { timeout: 30_000 });
       return text('out');
     };
-    assert.match(await check('colour'), /^VALID: colour = blue \(certified at checkpoint 64 by replicas 0, 1, 2\)$/);
+    assert.match(await check('colour'), /^VALID: colour = blue \(certified at seq 64 by replicas 0, 1, 2\)$/);
     assert.match(await check('tampered'), /^INVALID: tampered: the read proof for "colour" is invalid/);
     const other = makeFixture(ed25519Suite, 4, { colour: 'blue' }, 'another-cluster');
     await setValue('trust', JSON.stringify(other.trust));
