@@ -102,6 +102,13 @@ export interface KvClient {
    * write on an idle cluster) or at the newest certified checkpoint, which may be older than it.
    */
   getWithProof(key: string): Promise<ProvenRead>;
+  /**
+   * put, then a proof that this request executed with its result (the client-table entry in a
+   * certified state, docs/PROTOCOL.md §4b–c), waiting up to `waitMs` (default the op timeout) for
+   * 2f+1 matching shares or a stable checkpoint after the write. The proof exists only until this
+   * client's next request executes, so do not send more on this client before it resolves.
+   */
+  putWithProof(key: string, value: Value, opts?: { readonly waitMs?: number }): Promise<{ readonly result: PutResult; readonly proof: ProvenWrite }>;
   /** Removes key; resolves with the removed value, or null if the key was absent. */
   delete(key: string): Promise<Uint8Array | null>;
   /** Sets key to value only if it holds `expected` (null: only if absent). */
@@ -120,13 +127,6 @@ export interface ByzClient extends KvClient {
    * the result that f+1 replicas agree on, undecoded. Limits and errors as for the KV operations.
    */
   invoke(op: Uint8Array): Promise<Uint8Array>;
-  /**
-   * put, then a proof that this request executed with its result (the client-table entry in a
-   * certified state, docs/PROTOCOL.md §4b–c), waiting up to `waitMs` (default the op timeout) for
-   * 2f+1 matching shares or a stable checkpoint after the write. The proof exists only until this
-   * client's next request executes, so do not send more on this client before it resolves.
-   */
-  putWithProof(key: string, value: Value, opts?: { readonly waitMs?: number }): Promise<{ readonly result: PutResult; readonly proof: ProvenWrite }>;
 }
 
 /** Default deadline of one operation, ms ({@link ConnectOptions.opTimeoutMs}). */

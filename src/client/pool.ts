@@ -76,15 +76,21 @@ export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
   // Operations each member is running or queueing, counted here: asking every member for its
   // health() on every operation costs O(size) allocations per call.
   const busy = members.map(() => 0);
-  /** Runs op on the least busy member (ties: the lowest index). */
-  const onLeastBusy = async <T>(op: (m: ByzClient) => Promise<T>): Promise<T> => {
-    let best = 0;
-    for (let i = 1; i < busy.length; i++) if (busy[i]! < busy[best]!) best = i;
+  // Members holding a write for its proof: the proof is the member's client-table entry, which its
+  // next request would replace (docs/PROTOCOL.md §4b), so nothing else is sent on it meanwhile.
+  const held = members.map(() => false);
+  /** Runs op on the least busy member not held (ties: the lowest index); `hold`: none else uses it until op ends. */
+  const onLeastBusy = async <T>(op: (m: ByzClient) => Promise<T>, hold = false): Promise<T> => {
+    let best = -1;
+    for (let i = 0; i < busy.length; i++) if (!held[i] && (best < 0 || busy[i]! < busy[best]!)) best = i;
+    if (best < 0) throw new ByzClientError('overloaded', `all ${size} clients of the pool are holding writes for their proofs; retry later (or a larger pool)`);
     busy[best]!++;
+    if (hold) held[best] = true;
     try {
       return await op(members[best]!);
     } finally {
       busy[best]!--;
+      if (hold) held[best] = false;
     }
   };
   return {
@@ -94,6 +100,7 @@ export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
     get: (key) => onLeastBusy((m) => m.get(key)),
     // A proof query goes to the replicas' status ports, not through a member's session.
     getWithProof: (key) => members[0]!.getWithProof(key),
+    putWithProof: (key, value, opts) => onLeastBusy((m) => m.putWithProof(key, value, opts), true),
     delete: (key) => onLeastBusy((m) => m.delete(key)),
     cas: (key, expected, value) => onLeastBusy((m) => m.cas(key, expected, value)),
     health: () => mergeHealth(members.map((m) => m.health())),

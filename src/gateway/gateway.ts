@@ -2,10 +2,11 @@
 // built on the client library. Writes are ordered by the cluster; a GET is the library's default
 // read-only request (TOCS '02 §5.1.3, docs/PROTOCOL.md §5.2: 2f+1 matching replies, else ordered). Endpoints and status codes are listed in docs/CLIENT.md:
 //   PUT    /kv/:key  {"value": "..."}                 → 200 {"key","value"}
+//   PUT    /kv/:key?proof=1  {"value": "..."}         → 200 {"key","value","proof"}: a proof file of the write's result (§4b–c)
 //   PUT    /kv/:key  {"value": "...", "expected": …}  → 200, or 409 {"error","current"} (compare-and-swap)
 //   GET    /kv/:key                                   → 200 {"key","value"} | 404 {"error":"not found"}
 //   GET    /kv/:key?proof=1                           → 200 a proof file (docs/PROTOCOL.md §4b) of the value or absence at the newest
-//                                                       certified checkpoint, checked here and checkable by the caller (503 no-proof: none yet)
+//                                                       certified seq, checked here and checkable by the caller (503 no-proof: none yet)
 //   DELETE /kv/:key                                   → 200 {"key","deleted":true} | 404
 //   GET    /health                                    → 200 | 503 with the client's view of the cluster
 //   GET    /readyz                                    → 200 | 503: can the cluster commit (a quorum connected)?
@@ -119,12 +120,20 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
   const value = body['value'];
   if (typeof value !== 'string') throw new HttpError(400, `"value" must be a string; send ${PUT_BODY}`);
   const encoder = new TextEncoder();
+  const proof = wantsProof(req);
   if (!('expected' in body)) {
     checkOpSize({ type: 'put', key, value: encoder.encode(value) });
+    if (proof) {
+      // The pool holds the member until the write is certified (its next request would replace it).
+      const r = await client.putWithProof(key, value);
+      sendJson(res, 200, { key, value, proof: r.proof.proof });
+      return;
+    }
     await client.put(key, value);
     sendJson(res, 200, { key, value });
     return;
   }
+  if (proof) throw new HttpError(400, 'proof=1 is for a plain put; a compare-and-swap (with "expected") has no write proof here');
   const expected = body['expected'];
   if (typeof expected !== 'string' && expected !== null) throw new HttpError(400, `"expected" must be a string or null; send ${PUT_BODY}`);
   checkOpSize({ type: 'cas', key, expected: expected === null ? null : encoder.encode(expected), value: encoder.encode(value) });
@@ -133,7 +142,7 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
   else sendJson(res, 409, { error: 'compare-and-swap failed: the key does not hold "expected"', key, ...valueJson('current', r.current) });
 }
 
-/** Whether a GET asks for a proof: `?proof=1` (or `true`); `0`, `false` or no parameter: a plain read. */
+/** Whether a GET or PUT asks for a proof: `?proof=1` (or `true`); `0`, `false` or no parameter: none. */
 function wantsProof(req: IncomingMessage): boolean {
   const raw = new URL(req.url ?? '/', 'http://gateway').searchParams.get('proof');
   if (raw === null || raw === '0' || raw === 'false') return false;

@@ -25,6 +25,7 @@ function fakeClient(fail: (() => never) | undefined): KvClient {
     put: fail === undefined ? (ok({ previous: null })) : op,
     get: fail === undefined ? ok(new TextEncoder().encode('v')) : op,
     getWithProof: fail === undefined ? ok({ proof: { format: 'byzantium-proof/1' } }) as unknown as KvClient['getWithProof'] : op,
+    putWithProof: fail === undefined ? ok({ result: { previous: null }, proof: { proof: { format: 'byzantium-proof/1' } } }) as unknown as KvClient['putWithProof'] : op,
     delete: fail === undefined ? ok(new TextEncoder().encode('v')) : op,
     cas: fail === undefined ? ok({ ok: true, current: null }) as unknown as KvClient['cas'] : op,
     health: () => fail === undefined ? HEALTH : fail(),
