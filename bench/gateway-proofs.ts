@@ -1,9 +1,10 @@
 // `npx tsx bench/gateway-proofs.ts [--writers 4] [--reads 200] [--rounds 2]`: read latency through the
 // HTTP gateway, plain `GET /kv/<key>` (an ordered read, the gateway's default) against
-// `GET /kv/<key>?proof=1` (the gateway asks every replica's status port for a proof, checks each
-// with the light client's rules and answers the proof file; docs/PROTOCOL.md §4b), at n=4 replica
-// processes (memory storage) with `writers` closed-loop clients writing meanwhile, so checkpoints keep
-// coming. Sequential reads, alternating per round. Prints a Markdown table, the proof size and the
+// `GET /kv/<key>?proof=1` (the gateway asks every replica's status port for a proof and for its share,
+// checks each with the light client's rules and answers the proof file; docs/PROTOCOL.md §4b–c), at
+// n=4 replica processes (memory storage) with `writers` closed-loop clients writing meanwhile, so
+// checkpoints keep coming (`--writers 0`: an idle cluster, proofs from shares alone). Sequential
+// reads, alternating per round. Prints a Markdown table, the proof size and the
 // load average (a shared machine: compare the rows of one run, not runs).
 
 import { loadavg } from 'node:os';
@@ -46,7 +47,9 @@ try {
   if (!key.ok) throw new Error(`client key: ${key.error.message}`);
   const seed = new Uint8Array(key.value.seed);
   seed[0] = (seed[0]! + 77) & 0xff; // the writers are not the gateway's pool
-  const load = await connectPool({ config: cluster.config, seed, size: writers });
+  // --writers 0: an idle cluster, where the proofs come from replicas' shares (docs/PROTOCOL.md §4c).
+  const load = await connectPool({ config: cluster.config, seed, size: Math.max(1, writers) });
+  if (writers === 0) for (let k = 0; k < 16; k++) await load.put(`hot-${k}`, 'v0');
   let stop = false;
   let writes = 0;
   const writer = async (w: number): Promise<void> => {
@@ -59,7 +62,7 @@ try {
   const gw = await startGatewayFromConfig({ configPath: cluster.configPath, port: 0 });
   if (!gw.ok) throw new Error(gw.error.message);
   const url = gw.value.url;
-  // Warm up, and wait for the first certified checkpoint (64 sequence numbers by default).
+  // Warm up, and wait for the first proof (shares, or the first certified checkpoint).
   for (let tries = 0; ; tries++) {
     const res = await fetch(`${url}/kv/hot-0?proof=1`);
     await res.text();
