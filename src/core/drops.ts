@@ -44,6 +44,8 @@ export const DROP_REASONS = {
   'invalid-vote': 'reject',
   /** A vote or timeout for a round this replica has left. */
   'stale-round': 'ignore',
+  /** A block fetch beyond what this replica serves one peer per retransmit period (src/hotstuff/fetch.ts). */
+  'fetch-budget': 'ignore',
   // accountability (SPEC C1–C3)
   /** Every message from a replica with evidence against it (C3). */
   quarantined: 'ignore',

@@ -16,6 +16,7 @@ import type { Block } from './state.ts';
 import { reputationRecord, snapRecord } from './keys.ts';
 import { entryOf, noteCommitted } from './reputation.ts';
 import { want } from './want.ts';
+import type { WantHint } from './want.ts';
 
 /** A QC for block C: commits C's parent B when C.round = B.round + 1 (or C itself with the one-chain bug). */
 export function commitOnQc(ctx: Ctx, qc: HsQc): void {
@@ -23,7 +24,7 @@ export function commitOnQc(ctx: Ctx, qc: HsQc): void {
   if (qc.round === 0) return;
   const c = st.blocks.get(qc.blockId);
   if (c === undefined) {
-    if (qc.round > st.committedRound) waitFor(ctx, qc.blockId, qc.blockId);
+    if (qc.round > st.committedRound) waitFor(ctx, qc.blockId, qc.blockId, { round: qc.round });
     return;
   }
   if (ctx.bugs.commitOnOneChain === true) return commitChain(ctx, c, qc, c.id);
@@ -46,13 +47,13 @@ function commitCertified(ctx: Ctx, c: Block): void {
   const st = ctx.st;
   if (c.parentId === undefined || c.proposal === undefined || c.height - 1 <= st.committedHeight) return;
   const b = st.blocks.get(c.parentId);
-  if (b === undefined) return waitFor(ctx, c.parentId, c.id);
+  if (b === undefined) return waitFor(ctx, c.parentId, c.id, { round: c.proposal.qc.round, height: c.height - 1 });
   if (c.round === b.round + 1) commitChain(ctx, b, c.proposal.qc, c.id);
 }
 
-function waitFor(ctx: Ctx, missing: Block['id'], certified: Block['id']): void {
+function waitFor(ctx: Ctx, missing: Block['id'], certified: Block['id'], hint: WantHint): void {
   ctx.st.commitTarget = certified;
-  want(ctx.st, missing);
+  want(ctx.st, missing, hint);
 }
 
 /** Commits top and every uncommitted ancestor, lowest first; waits (fetching) when one is missing. */
@@ -66,7 +67,7 @@ function commitChain(ctx: Ctx, top: Block, topQc: HsQc, certified: Block['id']):
     chain.push({ block: cur, qc });
     if (cur.parentId === undefined || cur.proposal === undefined) break;
     const parent = st.blocks.get(cur.parentId);
-    if (parent === undefined) return waitFor(ctx, cur.parentId, certified);
+    if (parent === undefined) return waitFor(ctx, cur.parentId, certified, { round: cur.proposal.qc.round, height: cur.height - 1 });
     qc = cur.proposal.qc;
     cur = parent;
   }

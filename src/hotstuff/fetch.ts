@@ -12,42 +12,75 @@ import { drop, sendTo, sign } from './context.ts';
 import { blockOf, proposalFault } from './block.ts';
 import { retryCommit } from './commit.ts';
 import { want } from './want.ts';
+import type { Want } from './state.ts';
 
 /** Most request bytes in one answer (the message bound is far above; this keeps answers small). */
 const MAX_ANSWER_OP_BYTES = 4 * 1024 * 1024;
 
-/** Asks two peers in turn for block id (its hash check means either may answer). */
-function requestBlock(ctx: Ctx, id: Digest): void {
-  const st = ctx.st;
-  st.missing.set(id, st.tick);
-  const m = sign<HsFetch>(ctx, { type: 'hs-fetch', blockId: id, count: MAX_FETCH_BLOCKS, replica: st.id });
-  for (let i = 0; i < 2; i++) {
-    st.fetchCursor = (st.fetchCursor + 1) % st.n;
-    if (st.fetchCursor === st.id) st.fetchCursor = (st.fetchCursor + 1) % st.n;
-    sendTo(ctx, replicaId(st.fetchCursor), m);
-  }
+/**
+ * Most blocks served to one peer per retransmit period: four full answers. An honest replica asks for
+ * one block chain at a time (below) and spreads its asks over its peers; a peer asking for more is
+ * refused (counted), so no peer can make this replica ship blocks without bound.
+ */
+export const FETCH_BUDGET_BLOCKS = 4 * MAX_FETCH_BLOCKS;
+
+/** Whether want a is asked before want b: the one asked longest ago, then the highest round (unknown: highest). */
+function before(a: Want, b: Want): boolean {
+  if (a.asked !== b.asked) return a.asked < b.asked;
+  return (a.round ?? Infinity) > (b.round ?? Infinity);
 }
 
-/** Asks for what is missing: new wants at once, old ones again each retransmit period (end of every step). */
+/** Asks the next peer in turn for block id and the ancestors this replica lacks (the id check means any may answer). */
+function requestBlock(ctx: Ctx, id: Digest, w: Want): void {
+  const st = ctx.st;
+  w.asked = st.tick;
+  const count = w.height === undefined ? MAX_FETCH_BLOCKS : Math.max(1, Math.min(MAX_FETCH_BLOCKS, w.height - st.committedHeight));
+  st.fetchCursor = (st.fetchCursor + 1) % st.n;
+  if (st.fetchCursor === st.id) st.fetchCursor = (st.fetchCursor + 1) % st.n;
+  sendTo(ctx, replicaId(st.fetchCursor), sign<HsFetch>(ctx, { type: 'hs-fetch', blockId: id, count, replica: st.id }));
+}
+
+/**
+ * Asks for what is missing, at the end of every step: ONE ask in flight at a time (an ask is in flight
+ * for a retransmit period, or until its block arrives), to one peer, for the want asked longest ago.
+ * An answer carries the block and up to count − 1 ancestors, so one chain of asks fills a gap of any
+ * length, MAX_FETCH_BLOCKS blocks per round trip. Asking for every want at once, of two peers, and
+ * again every retransmit period stalled real clusters: a replica restarted from disk gets the proposals
+ * its peers queued for it while it was down, interleaved from three leaders, and each one whose parent
+ * had not arrived yet was a want (test/hotstuff/catch-up.test.ts, test/e2e/hotstuff-kill.test.ts).
+ * A want of a round at or below the last committed block's is dropped: it is committed already or on
+ * a dead fork.
+ */
 export function refetch(ctx: Ctx): void {
   const st = ctx.st;
-  for (const [id, last] of [...st.missing]) {
-    if (st.blocks.has(id)) st.missing.delete(id);
-    else if (st.tick - last >= st.params.retransmitTicks) requestBlock(ctx, id);
+  let inFlight = false;
+  let next: { id: Digest; w: Want } | undefined;
+  for (const [id, w] of st.missing) {
+    if (st.blocks.has(id) || (w.round !== undefined && w.round <= st.committedRound)) st.missing.delete(id);
+    else if (st.tick - w.asked < st.params.retransmitTicks) inFlight = true;
+    else if (next === undefined || before(w, next.w)) next = { id, w };
   }
+  if (!inFlight && next !== undefined) requestBlock(ctx, next.id, next.w);
 }
 
+/** Answers with block m.blockId and its ancestors, child first, within the peer's budget for this retransmit period. */
 export function handleFetch(ctx: Ctx, m: HsFetch): void {
   const st = ctx.st;
+  const served = st.served.get(m.replica);
+  const fresh = served === undefined || st.tick - served.since >= st.params.retransmitTicks;
+  const used = fresh ? 0 : served.blocks;
+  const room = Math.min(m.count, MAX_FETCH_BLOCKS, FETCH_BUDGET_BLOCKS - used);
+  if (room <= 0) return drop(ctx, 'fetch-budget', m.replica, `${used} blocks served to replica ${m.replica} this retransmit period`);
   const blocks: HsProposal[] = [];
   let bytes = 0;
   let cur = st.blocks.get(m.blockId);
-  while (cur?.proposal !== undefined && blocks.length < Math.min(m.count, MAX_FETCH_BLOCKS) && bytes < MAX_ANSWER_OP_BYTES) {
+  while (cur?.proposal !== undefined && blocks.length < room && bytes < MAX_ANSWER_OP_BYTES) {
     blocks.push(cur.proposal);
     for (const r of cur.proposal.requests) bytes += r.op.length;
     cur = cur.parentId === undefined ? undefined : st.blocks.get(cur.parentId);
   }
   if (blocks.length === 0) return drop(ctx, 'state-unavailable', m.replica);
+  st.served.set(m.replica, { since: fresh ? st.tick : served.since, blocks: used + blocks.length });
   sendTo(ctx, m.replica, sign<HsBlocks>(ctx, { type: 'hs-blocks', blocks, replica: st.id }));
 }
 
@@ -63,7 +96,7 @@ export function handleBlocks(ctx: Ctx, m: HsBlocks): void {
     st.missing.delete(b.id);
     st.blocks.set(b.id, b);
     stored++;
-    if (b.parentId !== undefined && b.height - 1 > st.committedHeight) want(st, b.parentId);
+    if (b.parentId !== undefined && b.height - 1 > st.committedHeight) want(st, b.parentId, { round: p.qc.round, height: b.height - 1 });
   }
   if (stored === 0) return drop(ctx, 'unexpected-message', m.replica);
   retryCommit(ctx);

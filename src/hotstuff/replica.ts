@@ -55,7 +55,7 @@ export function initialState(opts: HotStuffOptions): HsState {
     lastVotedRound: 0, highestTimeoutRound: 0, lockedRound: 0, lastProposedRound: 0, highQc: genesisQc(opts.hash), lastTc: undefined,
     blocks: new Map([[genesis.id, genesis]]),
     committedId: genesis.id, committedHeight: 0, committedRound: 0, reputation: [], snapshotHeight: 0,
-    commitTarget: undefined, missing: new Map(), fetchCursor: opts.id,
+    commitTarget: undefined, missing: new Map(), served: new Map(), fetchCursor: opts.id,
     votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, lastTimeout: undefined, persistedSafety: '',
   };
 }

@@ -21,6 +21,17 @@ export interface Block {
   readonly proposal: HsProposal | undefined;
 }
 
+/**
+ * A block wanted by id (fetch.ts): the round and height its certifier or child claims for it when known
+ * (the round orders the asks and retires a want once the committed block is that old; the height sizes
+ * the ask), and the tick it was last asked for (−∞: not yet).
+ */
+export interface Want {
+  readonly round: number | undefined;
+  readonly height: number | undefined;
+  asked: number;
+}
+
 export interface HsState {
   readonly id: ReplicaId;
   readonly n: number;
@@ -68,8 +79,10 @@ export interface HsState {
   snapshotHeight: number;
   /** A certified block whose 2-chain commit waits for missing ancestors. */
   commitTarget: Digest | undefined;
-  /** Blocks wanted (by id) and the tick they were last asked for. */
-  readonly missing: Map<Digest, number>;
+  /** Blocks wanted, by id (bounded by MAX_FETCH_BLOCKS); one of them is asked for at a time (fetch.ts). */
+  readonly missing: Map<Digest, Want>;
+  /** Blocks served to each peer since the start of its current retransmit period (fetch.ts; bounded by n). */
+  readonly served: Map<ReplicaId, { since: number; blocks: number }>;
   /** Rotates the peer asked for a missing block (the id check means no one peer is trusted). */
   fetchCursor: number;
 

@@ -22,7 +22,7 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
   if (parent === undefined) {
     if (p.height > st.committedHeight) {
       st.blocks.set(b.id, b);
-      want(st, p.qc.blockId);
+      want(st, p.qc.blockId, { round: p.qc.round, height: p.height - 1 });
     }
     return;
   }
@@ -99,6 +99,6 @@ function collectVote(ctx: Ctx, v: HsVote): void {
   if (same.length < st.quorum || st.highQc.round >= v.round) return;
   const votes = same.sort((a, b) => a.replica - b.replica).slice(0, st.quorum);
   const qc: HsQc = { round: v.round, blockId: v.blockId, votes };
-  want(st, v.blockId);
+  want(st, v.blockId, { round: v.round });
   processQc(ctx, qc);
 }
