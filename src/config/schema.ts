@@ -159,11 +159,15 @@ export const overloadSchema = z.strictObject({
   /** On congestion the capacity becomes decrease × min(capacity, executed rate). */
   decrease: numberIn(0.05, 0.99, '0.8').default(0.8),
   /** Without congestion the capacity grows by this many requests/s per second. */
-  increasePerSecond: intIn(1, 10_000_000, ' requests/s per second').default(200),
+  increasePerSecond: intIn(1, 10_000_000, ' requests/s per second').default(50),
   /** The capacity never drops below this. */
   minCapacity: intIn(1, 10_000_000, ' requests/s').default(50),
-  /** Every client may send at least this many requests/s, whatever the capacity (the floor of its fair share). */
-  minClientRate: intIn(1, 10_000_000, ' requests/s').default(10),
+  /**
+   * Every client may send at least this many requests/s, whatever the capacity (the floor of its fair
+   * share). A client with at most minClientRate × latencyTargetMs / 1000 requests outstanding sends
+   * no faster than this while the replica is congested, so it is never throttled.
+   */
+  minClientRate: intIn(1, 10_000_000, ' requests/s').default(4),
   /** A client's bucket holds this many seconds of its rate (and at least minBurst requests). */
   burstSeconds: numberIn(0.01, 60, '0.5').default(0.5),
   minBurst: intIn(1, 100_000, ' requests').default(32),

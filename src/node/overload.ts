@@ -41,6 +41,8 @@ export interface OverloadStatus {
   /** Each client's fair share, requests/s; null while every demand fits. */
   readonly clientSharePerSecond: number | null;
   readonly trackedClients: number;
+  /** Of drops.throttled: over a client's bucket, and relays over a peer's bucket. */
+  readonly throttledBy: { readonly clients: number; readonly peers: number };
   readonly drops: Readonly<Record<'throttled' | 'shed-oversized' | 'read-only-mode', number>>;
 }
 
@@ -170,6 +172,7 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
         capacityPerSecond: adm.capacity === Infinity ? null : Math.round(adm.capacity),
         clientSharePerSecond: adm.share === Infinity ? null : Math.round(adm.share * 10) / 10,
         trackedClients: adm.clients.size,
+        throttledBy: { ...adm.throttled },
         drops: { ...drops },
       };
     },

@@ -6,7 +6,7 @@
 // below its share is never limited, and a flooder keeps only its share: its excess is dropped
 // before it costs a verification, an ordering slot and an execution at every replica (Aardvark,
 // NSDI '09 §4.1: per-client fair queues, "a flood costs the flooder"). A peer replica relays client
-// requests to the primary (TOCS '02 §4.1); its relays are bounded by the whole capacity.
+// requests to the primary (TOCS '02 §4.1); its relays are bounded by twice the capacity (peerRate).
 // Pure: times are milliseconds passed in; the tables are bounded.
 
 import type { Bucket } from './bucket.ts';
@@ -51,12 +51,14 @@ export interface AdmissionState {
   shedHeavy: boolean;
   readonly clients: Map<string, Entry>;
   readonly peers: Map<number, Entry>;
+  /** Requests/s executed in the last period (a peer's relays are bounded by twice the larger of this and the capacity). */
+  executedRate: number;
   /** Requests refused by a bucket so far, clients and peers. */
   throttled: { clients: number; peers: number };
 }
 
 export function createAdmission(params: AdmissionParams): AdmissionState {
-  return { params, capacity: Infinity, share: Infinity, pressure: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
+  return { params, capacity: Infinity, share: Infinity, executedRate: 0, pressure: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
 }
 
 /** The rate (requests/s) a client's bucket refills at now. */
@@ -66,9 +68,13 @@ export function clientRate(st: AdmissionState, heavy: boolean): number {
   return Math.max(st.params.minClientRate, share);
 }
 
-/** The rate at which one peer's relayed requests are admitted: the whole capacity. */
+/**
+ * The rate at which one peer's relayed requests are admitted: twice the larger of the capacity and
+ * what the cluster executes. An honest peer relays only what its own admission let in (after a view
+ * change, a client's requests may all reach the primary as relays), so only a faulty peer meets it.
+ */
 export function peerRate(st: AdmissionState): number {
-  return st.capacity === Infinity ? Infinity : Math.max(st.params.capacity.minCapacity, st.capacity);
+  return st.capacity === Infinity ? Infinity : 2 * Math.max(st.params.capacity.minCapacity, st.capacity, st.executedRate);
 }
 
 const burstOf = (p: AdmissionParams, rate: number): number => (rate === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(p.minBurst, rate * p.burstSeconds));
@@ -114,6 +120,7 @@ export function endPeriod(st: AdmissionState, sample: LoadSample): void {
   st.pressure = pressureOf(sample, p.capacity);
   st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity);
   const perSecond = 1000 / sample.periodMs;
+  st.executedRate = sample.executed * perSecond;
   const demands: number[] = [];
   for (const e of st.clients.values()) if (e.seen > 0) demands.push(e.seen * perSecond);
   st.share = st.capacity === Infinity ? Infinity : maxMinShare(st.capacity, demands);
