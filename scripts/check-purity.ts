@@ -24,10 +24,11 @@ const LAYERS: Record<string, readonly string[]> = {
   engine: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'pbft', 'hotstuff'],
   sim: ['core', 'wire', 'protocol', 'app', 'service', 'accountability', 'ingress', 'crypto', 'engine'],
   'light-client': ['core', 'wire', 'protocol', 'app', 'service'],
+  overload: [],
 };
 /** Protocol modules: reached only through src/engine's registry (by name), never imported by the shells. */
 const PROTOCOL_FOLDERS = new Set(['pbft', 'hotstuff']);
-const PURE = new Set(['core', 'wire', 'protocol', 'app', 'ingress', 'accountability', 'service', 'pbft', 'hotstuff', 'engine', 'light-client']);
+const PURE = new Set(['core', 'wire', 'protocol', 'app', 'ingress', 'accountability', 'service', 'pbft', 'hotstuff', 'engine', 'light-client', 'overload']);
 const DETERMINISTIC = new Set(['sim']);
 
 const FORBIDDEN: readonly [RegExp, string][] = [

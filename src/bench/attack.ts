@@ -36,6 +36,21 @@ interface Status {
   readonly lastExecuted: number;
   readonly accountability: { readonly evidence: readonly { accused: number; kind: string }[]; readonly peers: readonly { replica: number; state: string }[] };
   readonly testBehaviour?: { readonly did: Readonly<Record<string, number>> };
+  /** Adaptive admission and degradation (src/node/overload.ts); absent on an older replica. */
+  readonly overload?: {
+    readonly level: string;
+    readonly capacityPerSecond: number | null;
+    readonly drops: Readonly<Record<string, number>>;
+    readonly throttledBy?: { readonly clients: number; readonly peers: number };
+  };
+}
+
+/** One line of each honest replica's admission state (level, capacity, drops so far), for the progress log. */
+async function overloadLine(c: BenchCluster, honest: readonly number[]): Promise<string> {
+  const all = await Promise.all(honest.map(async (r) => [r, (await statusOf(c, r))?.overload] as const));
+  return all
+    .map(([r, o]) => (o === undefined ? `r${r} ?` : `r${r} ${o.level} cap ${o.capacityPerSecond ?? '∞'} drops ${Object.entries(o.drops).map(([k, v]) => `${k}=${v}`).join(' ')} (clients ${o.throttledBy?.clients ?? '?'}, peers ${o.throttledBy?.peers ?? '?'})`))
+    .join('; ');
 }
 
 async function statusOf(c: BenchCluster, r: number): Promise<Status | undefined> {
@@ -133,6 +148,7 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
     const honest = cluster.config.replicas.map((_, i) => i).filter((i) => i !== attacker);
     const before = await statusOf(cluster, honest[0]!);
     if (before === undefined) throw new Error(`replica ${honest[0]} did not answer /status before the attack`);
+    s.progress(`  admission after the fault-free window: ${await overloadLine(cluster, honest)}`);
     // The role at the moment the attack starts (a view change in the fault-free window moves the primary).
     const attackerText =
       a.kind === 'replica' ? `replica ${a.replica} (${before.primary === a.replica ? 'primary' : 'backup'} of view ${before.view})` : `${MALICIOUS_CLIENTS} malicious clients`;
@@ -148,6 +164,7 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
       done.stop = true;
     }
     const w = await watching;
+    s.progress(`  admission after the attacked window: ${await overloadLine(cluster, honest)}`);
     const halted = await load.request<Halted>({ type: 'halt' }, 'halted');
     const did = a.kind === 'replica' ? ((await statusOf(cluster, a.replica))?.testBehaviour?.did ?? {}) : (halted.malicious?.did ?? {});
     await converged(cluster, honest);

@@ -317,3 +317,19 @@ test('transportEncryption: auto by default (off on loopback, on elsewhere), on/o
   findError(errorsOf({ ...raw, transportEncryption: true }), 'transportEncryption', 'must be "auto"');
   findError(errorsOf({ ...raw, transportEncryption: 'tls' }), 'transportEncryption', 'docs/TRANSPORT.md');
 });
+
+test('overload: defaults filled in; every bad field named with how to fix it', () => {
+  const parsed = parseClusterConfig(rawOf(goodConfig()));
+  assert.ok(parsed.ok);
+  assert.equal(parsed.value.overload.enabled, true);
+  assert.equal(parsed.value.overload.maxLevel, 'read-only');
+  const raw = rawOf(goodConfig());
+  raw['overload'] = { decrease: 1.5, maxLevel: 'panic', periodMs: 0, relaxedPressure: 0.5, readOnlyPressure: 0.4, minClientRat: 3 };
+  const errors = errorsOf(raw);
+  findError(errors, 'overload.decrease', 'a number 0.05–0.99 such as 0.8 (got 1.5)');
+  findError(errors, 'overload.maxLevel', 'must be one of "normal", "shedding", "relaxed", "read-only"; got "panic"');
+  findError(errors, 'overload.periodMs', 'integer 10–60000 ms');
+  findError(errors, 'overload.relaxedPressure', 'must be above overload.sheddingPressure (1); got 0.5');
+  findError(errors, 'overload.readOnlyPressure', 'must be above overload.relaxedPressure (0.5); got 0.4');
+  findError(errors, 'overload.minClientRat', 'did you mean "minClientRate"');
+});

@@ -7,6 +7,8 @@ export {
   DEFAULT_CONFIG_PARAMS,
   DEFAULT_CONFIG_LIMITS,
   DEFAULT_SLO,
+  DEFAULT_OVERLOAD,
+  OVERLOAD_LEVELS,
   clusterConfigSchema,
   TRANSPORT_ENCRYPTION_MODES,
   isLoopbackHost,
@@ -20,6 +22,7 @@ export type {
   ConfigParams,
   ConfigLimits,
   SloConfig,
+  OverloadConfig,
   RateLimit,
   TransportEncryptionMode,
 } from './schema.ts';

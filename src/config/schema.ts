@@ -130,6 +130,67 @@ export const sloSchema = z.strictObject({
   windowMinutes: intIn(5, 10_080, ' minutes').default(60),
 });
 
+/** A number field in [min, max] (fractions allowed), e.g. a factor or a pressure. */
+function numberIn(min: number, max: number, example: string): z.ZodNumber {
+  const e = { error: expect(`a number ${min}–${max} such as ${example}`) };
+  return z.number(e).min(min, e).max(max, e);
+}
+
+/** Names of the degradation levels (src/overload/levels.ts), for maxLevel. */
+export const OVERLOAD_LEVELS = ['normal', 'shedding', 'relaxed', 'read-only'] as const;
+
+/**
+ * Adaptive admission and degradation levels (issue 18 items 3–4; docs/OPERATIONS.md, "Overload"):
+ * per-client and per-peer token buckets checked before a request is authenticated, whose rates
+ * follow the capacity measured every periodMs (AIMD on commit latency, pending requests and inbox
+ * depth), and named levels entered and left by the same pressure.
+ */
+export const overloadSchema = z.strictObject({
+  /** false: no adaptive buckets and no levels (the transport's fixed limits.client / limits.peer still apply). */
+  enabled: z.boolean({ error: expect('true or false') }).default(true),
+  /** The control period: how often load is measured and rates and level are decided. */
+  periodMs: intIn(10, 60_000, ' ms').default(250),
+  /** Congested when requests take longer than this from arrival to execution (mean over a period). */
+  latencyTargetMs: intIn(1, 600_000, ' ms').default(1_000),
+  /** Congested when more requests than this are pending at the replica. */
+  pendingHigh: intIn(1, 10_000_000, ' requests').default(4_096),
+  /** Congested when more inputs than this wait in the node's inbox (it holds at most 100,000). */
+  inboxHigh: intIn(1, 100_000, ' inputs').default(10_000),
+  /** On congestion the capacity becomes decrease × min(capacity, executed rate). */
+  decrease: numberIn(0.05, 0.99, '0.8').default(0.8),
+  /** Without congestion the capacity grows by this many requests/s per second. */
+  increasePerSecond: intIn(1, 10_000_000, ' requests/s per second').default(50),
+  /** The capacity never drops below this. */
+  minCapacity: intIn(1, 10_000_000, ' requests/s').default(50),
+  /**
+   * Every client may send at least this many requests/s, whatever the capacity (the floor of its fair
+   * share). A client with at most minClientRate × latencyTargetMs / 1000 requests outstanding sends
+   * no faster than this while the replica is congested, so it is never throttled.
+   */
+  minClientRate: intIn(1, 10_000_000, ' requests/s').default(4),
+  /** A client's bucket holds this many seconds of its rate (and at least minBurst requests). */
+  burstSeconds: numberIn(0.01, 60, '0.5').default(0.5),
+  minBurst: intIn(1, 100_000, ' requests').default(32),
+  /** While shedding, a client that asked for more than its fair share gets this fraction of it. */
+  heavyFactor: numberIn(0.01, 1, '0.5').default(0.5),
+  /** Pressure (the largest of latency / latencyTargetMs, pending / pendingHigh, inbox / inboxHigh) that enters each level. */
+  sheddingPressure: numberIn(0.1, 1_000, '1').default(1),
+  relaxedPressure: numberIn(0.1, 1_000, '2').default(2),
+  readOnlyPressure: numberIn(0.1, 1_000, '8').default(8),
+  /** A level is left when the pressure stays below exitRatio × the level's pressure for exitPeriods periods. */
+  exitRatio: numberIn(0.05, 0.99, '0.7').default(0.7),
+  enterPeriods: intIn(1, 10_000, ' periods').default(4),
+  exitPeriods: intIn(1, 10_000, ' periods').default(20),
+  /** The highest level a replica may enter ("normal": never degrade). */
+  maxLevel: z
+    .enum(OVERLOAD_LEVELS, { error: (iss) => `must be one of ${OVERLOAD_LEVELS.map((l) => `"${l}"`).join(', ')}; got ${show(iss.input)}` })
+    .default('read-only'),
+  /** Shedding and above refuse requests larger than this (encoded bytes). */
+  shedRequestBytes: intIn(256, MAX_MESSAGE_BYTES, ' bytes').default(16 * 1024),
+  /** Relaxed and above deliver one timer tick per this many tick periods (longer timeouts, bigger batches). */
+  relaxedTickStretch: intIn(1, 100).default(2),
+});
+
 /** Most certified checkpoints a replica may keep for proofs (each holds the trees changed since the one before). */
 export const MAX_RETAINED_CHECKPOINTS = 256;
 
@@ -195,6 +256,7 @@ export const clusterConfigSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   slo: sloSchema.prefault({}),
   proofs: proofsSchema.prefault({}),
+  overload: overloadSchema.prefault({}),
 });
 
 /** One replica of a cluster config: its id, host, ports and public key. */
@@ -207,6 +269,8 @@ export type RateLimit = z.output<typeof rateSchema>;
 /** Resource limits of a cluster config (docs/LIMITS.md), defaults filled in. */
 export type ConfigLimits = z.output<typeof limitsSchema>;
 export type SloConfig = z.output<typeof sloSchema>;
+/** Adaptive admission and degradation levels of a cluster config, defaults filled in. */
+export type OverloadConfig = z.output<typeof overloadSchema>;
 /** The proof retention policy of a cluster config, default filled in. */
 export type ProofsConfig = z.output<typeof proofsSchema>;
 export type TransportEncryptionMode = (typeof TRANSPORT_ENCRYPTION_MODES)[number];
@@ -220,9 +284,10 @@ export const DEFAULT_CONFIG_PARAMS: ConfigParams = paramsSchema.parse({});
 /** Default resource limits, as a config file would spell them out. */
 export const DEFAULT_CONFIG_LIMITS: ConfigLimits = limitsSchema.parse({});
 export const DEFAULT_SLO: SloConfig = sloSchema.parse({});
+export const DEFAULT_OVERLOAD: OverloadConfig = overloadSchema.parse({});
 
 /** Field names allowed in each object of the file, for "unknown field; did you mean …" hints. */
-export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate' | 'slo' | 'proofs', readonly string[]>> = {
+export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'params' | 'limits' | 'rate' | 'slo' | 'proofs' | 'overload', readonly string[]>> = {
   root: Object.keys(clusterConfigSchema.shape),
   replica: Object.keys(replicaSchema.shape),
   client: Object.keys(clientEntrySchema.shape),
@@ -231,6 +296,7 @@ export const KNOWN_FIELDS: Readonly<Record<'root' | 'replica' | 'client' | 'para
   rate: Object.keys(rateSchema.shape),
   slo: Object.keys(sloSchema.shape),
   proofs: Object.keys(proofsSchema.shape),
+  overload: Object.keys(overloadSchema.shape),
 };
 
 const LOOPBACK_HOSTS = new Set(['localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']);

@@ -19,6 +19,7 @@ import {
   intIn,
   KNOWN_FIELDS,
   limitsSchema,
+  overloadSchema,
   paramsSchema,
   portSchema,
   publicKeyHexSchema,
@@ -76,6 +77,7 @@ function knownFieldsAt(path: readonly Seg[]): readonly string[] {
   if (a === 'limits' && (b === 'peer' || b === 'client')) return KNOWN_FIELDS.rate;
   if (a === 'slo' && path.length === 1) return KNOWN_FIELDS.slo;
   if (a === 'proofs' && path.length === 1) return KNOWN_FIELDS.proofs;
+  if (a === 'overload' && path.length === 1) return KNOWN_FIELDS.overload;
   return [];
 }
 
@@ -190,8 +192,22 @@ function checkProtocol(rawProtocol: unknown): ConfigError[] {
   return [{ path: 'protocol', message: `unknown protocol ${JSON.stringify(rawProtocol)}; this build has ${PROTOCOL_NAMES.map((p) => JSON.stringify(p)).join(', ')}` }];
 }
 
+/** The levels' pressures must climb: shedding < relaxed < read-only (src/overload/levels.ts). */
+function checkOverload(rawOverload: unknown): ConfigError[] {
+  const o = validFields(overloadSchema, rawOverload);
+  const out: ConfigError[] = [];
+  const { sheddingPressure: shed, relaxedPressure: relax, readOnlyPressure: ro } = o;
+  if (shed !== undefined && relax !== undefined && relax <= shed) {
+    out.push({ path: 'overload.relaxedPressure', message: `must be above overload.sheddingPressure (${shed}); got ${relax} (levels are entered in order: shedding, relaxed, read-only)` });
+  }
+  if (relax !== undefined && ro !== undefined && ro <= relax) {
+    out.push({ path: 'overload.readOnlyPressure', message: `must be above overload.relaxedPressure (${relax}); got ${ro} (set overload.maxLevel to "relaxed" to never go read-only)` });
+  }
+  return out;
+}
+
 function checkCross(raw: Record<string, unknown>): ConfigError[] {
-  return [...checkProtocol(raw['protocol']), ...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits'])];
+  return [...checkProtocol(raw['protocol']), ...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits']), ...checkOverload(raw['overload'])];
 }
 
 /** Sort key grouping errors by top-level field, then by array index (the sort is stable). */

@@ -46,6 +46,14 @@ export const DROP_REASONS = {
   'stale-round': 'ignore',
   /** A block fetch beyond what this replica serves one peer per retransmit period (src/hotstuff/fetch.ts). */
   'fetch-budget': 'ignore',
+  // adaptive admission and degradation levels (node shell, src/node/overload.ts; issue 18 items 3–4):
+  // dropped before authentication; the client retransmits with backoff (docs/OPERATIONS.md, "Overload")
+  /** Over the sender's adaptive token bucket (a client's fair share, or a peer's relays over the capacity). */
+  throttled: 'ignore',
+  /** Larger than overload.shedRequestBytes while the replica is shedding. */
+  'shed-oversized': 'ignore',
+  /** A request to be ordered while the replica is read-only. */
+  'read-only-mode': 'ignore',
   // accountability (SPEC C1–C3)
   /** Every message from a replica with evidence against it (C3). */
   quarantined: 'ignore',

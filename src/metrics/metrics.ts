@@ -73,6 +73,12 @@ export interface NodeMetrics {
   readonly httpWorkerRestarts: Counter;
   /** Requests refused by a per-client quota, by quota (byz_quota_refusals_total{reason}: request-bytes, state-bytes). */
   readonly quotaRefusals: Counter<'reason'>;
+  /** Degradation level 0 normal, 1 shedding, 2 relaxed, 3 read-only (byz_overload_level; docs/OPERATIONS.md, "Overload"). */
+  readonly overloadLevel: Gauge;
+  /** The last control period's pressure, ≥ 1 congested (byz_overload_pressure). */
+  readonly overloadPressure: Gauge;
+  /** Requests/s adaptive admission lets in, −1 while unbounded (byz_admission_capacity). */
+  readonly admissionCapacity: Gauge;
   /** The registry in Prometheus text exposition format. */
   render(): Promise<string>;
 }
@@ -114,6 +120,9 @@ export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOpti
     httpDrops: counter('byz_http_drops_total', 'Status-port HTTP requests refused or answered with an error, by reason', ['reason']),
     httpWorkerRestarts: counter('byz_http_worker_restarts_total', 'Restarts of the status-port worker thread after it died (the replica kept ordering)', []),
     quotaRefusals: counter('byz_quota_refusals_total', 'Client requests refused by a per-client quota (answered with a refusal, not run), by reason', ['reason']),
+    overloadLevel: gauge('byz_overload_level', 'Degradation level: 0 normal, 1 shedding, 2 relaxed, 3 read-only'),
+    overloadPressure: gauge('byz_overload_pressure', 'Load over its marks in the last control period (largest of latency/target, pending/pendingHigh, inbox/inboxHigh); 1 or more is congested'),
+    admissionCapacity: gauge('byz_admission_capacity', 'Requests per second adaptive admission lets in, -1 while unbounded'),
     render: () => registry.metrics(),
   };
 }

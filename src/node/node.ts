@@ -56,6 +56,8 @@ import { signMessage } from '../protocol/emit.ts';
 import type { Checkpoint } from '../wire/messages.ts';
 import type { BehaviourShell, TestBehaviour } from './behaviour.ts';
 import { createBehaviourShell, emit } from './behaviour.ts';
+import type { Overload, OverloadStatus } from './overload.ts';
+import { createOverload } from './overload.ts';
 
 /** What {@link startReplicaNode} needs: the cluster, which replica this is and its key, where its data lives, and optional parts. */
 export interface ReplicaNodeOptions {
@@ -111,6 +113,8 @@ export interface NodeStatus extends ReplicaStatus {
   readonly storage: string;
   /** SPEC C1–C4: threat level, peers' suspicion states, evidence held, quarantined replicas. */
   readonly accountability: NodeAccountability;
+  /** Adaptive admission and the degradation level (docs/OPERATIONS.md, "Overload"). */
+  readonly overload: OverloadStatus;
   /** TEST ONLY: the Byzantine behaviour this replica runs (absent on an honest replica). */
   readonly testBehaviour?: { readonly name: string; readonly armed: boolean; readonly did: Readonly<Record<string, number>> };
 }
@@ -135,11 +139,15 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const transport = buildTransport(opts.config, who, log);
   const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
   const behaviour = startBehaviour(opts, who, core, params, log);
-  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour);
+  const overload = createOverload(opts.config.overload, Date.now());
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload);
   const life = { stopping: false };
-  routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config));
+  routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config), overload);
   await listen(opts, who, transport, storage);
-  const ticker = setInterval(() => driver.push({ type: 'tick' }), opts.config.params.tickMs);
+  const ticker = setInterval(() => {
+    if (overload.tickDue()) driver.push({ type: 'tick' });
+  }, opts.config.params.tickMs);
+  const control = startOverloadControl(opts.config.overload.periodMs, overload, driver, core, metrics, log);
   const status = (): NodeStatus => ({
     ...core.status(),
     peers: transport.connectedReplicas().map(Number),
@@ -147,11 +155,13 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     inboxDepth: driver.depth,
     storage: storage.kind,
     accountability: nodeAccountability(core.accountability()),
+    overload: overload.status(),
     ...(behaviour === undefined ? {} : { testBehaviour: { name: behaviour.name, armed: behaviour.armed, did: behaviour.counts() } }),
   });
   const http = await serveHttp(opts, who, { core, app, params, metrics, status, log, proofs }, async () => {
     // Undo what started, so a failed start leaves no handle behind (the process can exit).
     clearInterval(ticker);
+    clearInterval(control);
     await transport.stop();
     await driver.stop();
     await audit?.flush();
@@ -172,6 +182,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
       life.stopping = true;
       clearInterval(gauges);
       clearInterval(ticker);
+      clearInterval(control);
       await http.close(); // stops the status-port worker and frees the port
       await transport.stop();
       await driver.stop();
@@ -283,7 +294,7 @@ function startBehaviour(opts: ReplicaNodeOptions, who: Identity, core: Core, par
 /** Step 4: the driver (group commit, then release: durable before sent, SPEC D2). */
 function startDriver(
   opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger,
-  audit: NodeAudit | undefined, proofs: CertifiedStates, behaviour: BehaviourShell | undefined,
+  audit: NodeAudit | undefined, proofs: CertifiedStates, behaviour: BehaviourShell | undefined, overload: Overload,
 ): NodeDriver<AccountableInput> {
   const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
@@ -313,15 +324,16 @@ function startDriver(
       for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
       metrics.messagesOut.inc({ type: 'reply' }, replies.length);
     },
-    observe: keepCertified(createRoundObserver(metrics, log, audit), proofs),
+    observe: keepCertified(createRoundObserver(metrics, log, audit), proofs, overload),
     fatal,
   }, { inboxMax: 100_000, roundMax: 4096 });
 }
 
-/** The observer, and each stable checkpoint's certified state kept for proofs (src/node/proofs.ts). */
-function keepCertified(observe: RoundObserver, proofs: CertifiedStates): RoundObserver {
+/** The observer, each stable checkpoint's certified state kept for proofs (src/node/proofs.ts), and the executed requests timed for admission. */
+function keepCertified(observe: RoundObserver, proofs: CertifiedStates, overload: Overload): RoundObserver {
   return (executed, events, round) => {
     observe(executed, events, round);
+    overload.executed(executed, Date.now());
     for (const ev of events) if (ev.type === 'checkpoint-stable' && ev.certified !== undefined) proofs.add(ev.certified);
   };
 }
@@ -336,7 +348,9 @@ function countedVerify(metrics: NodeMetrics): VerifyFn {
 }
 
 /** Step 5: what arrives goes through ingress into the driver; rejections are counted drops. */
-function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }, linkIntegrity: boolean): void {
+function routeInbound(
+  who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }, linkIntegrity: boolean, overload: Overload,
+): void {
   const ingress = createIngress({
     n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain,
     requestAuth: who.requestAuth, self: { id: who.id, signer: who.signer },
@@ -344,6 +358,13 @@ function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver
   signatureCacheMetrics(metrics.registry, () => ingress.signatureCache());
   transport.onMessage((from, payload) => {
     if (life.stopping) return;
+    // Cheap checks first (size, level, the sender's bucket), then authentication (issue 18 item 3).
+    const now = Date.now();
+    const refused = overload.before(from, payload, now);
+    if (refused !== undefined) {
+      metrics.messagesDropped.inc({ reason: refused });
+      return;
+    }
     const input = admit(ingress, from, payload);
     if (typeof input === 'string') {
       metrics.messagesDropped.inc({ reason: input });
@@ -351,6 +372,11 @@ function routeInbound(who: Identity, transport: TcpTransport, driver: NodeDriver
       // replica's fault (SPEC C2); on a plain TCP link anyone on the path could have sent the bytes.
       const symptom = from.kind === 'replica' ? symptomOfIngressDrop(input, linkIntegrity) : undefined;
       if (symptom !== undefined && from.kind === 'replica') driver.push({ type: 'symptom', replica: from.id, symptom });
+      return;
+    }
+    const throttled = input.type === 'request' ? overload.after(from, input.request, now) : undefined;
+    if (throttled !== undefined) {
+      metrics.messagesDropped.inc({ reason: throttled });
       return;
     }
     metrics.messagesIn.inc({ type: input.type === 'message' ? input.message.type : input.type });
@@ -405,6 +431,18 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
     await undo();
     throw new Error(`cannot serve HTTP on ${who.me.host}:${who.me.httpPort} (replicas[${opts.id}].httpPort): ${String(e)}`);
   }
+}
+
+/** Step 5b: the overload control period (src/node/overload.ts): measure, decide, log a level change, set the gauges. */
+function startOverloadControl(periodMs: number, overload: Overload, driver: NodeDriver<AccountableInput>, core: Core, metrics: NodeMetrics, log: Logger): NodeJS.Timeout {
+  return setInterval(() => {
+    const change = overload.period({ nowMs: Date.now(), pending: core.status().pendingRequests, inbox: driver.depth });
+    if (change !== undefined) log.warn({ from: change.from, to: change.to, pressure: change.pressure }, `overload level ${change.from} → ${change.to}`);
+    const s = overload.status();
+    metrics.overloadLevel.set(overload.levelIndex());
+    metrics.overloadPressure.set(s.pressure);
+    metrics.admissionCapacity.set(s.capacityPerSecond ?? -1);
+  }, periodMs);
 }
 
 /** Step 8: transport, queue and accountability gauges, refreshed every 500 ms. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { toHex } from '../../src/core/ids.ts';
 import { generateSeed, publicKeyFromSeed } from '../../src/crypto/ed25519.ts';
 import { buildClusterConfig, formatConfigErrors, parseClusterConfig } from '../../src/config/index.ts';
-import type { ClusterConfig, ConfigParams } from '../../src/config/index.ts';
+import type { ClusterConfig, ConfigParams, OverloadConfig } from '../../src/config/index.ts';
 import { startReplicaNode } from '../../src/node/node.ts';
 import type { ReplicaNode, ReplicaNodeOptions } from '../../src/node/node.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -29,7 +29,7 @@ export const FAST_PARAMS: Partial<ConfigParams> = { tickMs: 10, requestTimeoutMs
 
 const silent = createLogger({ name: 'test', level: 'silent' });
 
-function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Partial<ConfigParams>): ClusterConfig {
+function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Partial<ConfigParams>, overload: Partial<OverloadConfig> = {}): ClusterConfig {
   const built = buildClusterConfig({
     clusterId: 'client-test',
     host: '127.0.0.1',
@@ -37,7 +37,7 @@ function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Part
     publicKeys: seeds.map((s) => toHex(publicKeyFromSeed(s))),
   });
   if (!built.ok) throw new Error(formatConfigErrors(built.error));
-  const parsed = parseClusterConfig({ ...built.value, params: { ...built.value.params, ...params } });
+  const parsed = parseClusterConfig({ ...built.value, params: { ...built.value.params, ...params }, overload });
   if (!parsed.ok) throw new Error(formatConfigErrors(parsed.error));
   return parsed.value;
 }
@@ -60,14 +60,16 @@ async function portsFree(ports: readonly number[]): Promise<boolean> {
 const inUse = (e: unknown): boolean => typeof e === 'object' && e !== null && 'code' in e && e.code === 'EADDRINUSE';
 
 /** Starts the replicas listed in `up` (default all 4). */
-export async function startCluster(opts: { params?: Partial<ConfigParams>; up?: readonly number[]; app?: ReplicaNodeOptions['app'] } = {}): Promise<TestCluster> {
+export async function startCluster(
+  opts: { params?: Partial<ConfigParams>; overload?: Partial<OverloadConfig>; up?: readonly number[]; app?: ReplicaNodeOptions['app'] } = {},
+): Promise<TestCluster> {
   const seeds = Array.from({ length: 4 }, () => generateSeed());
   const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
   const fatal: unknown[] = [];
   for (let attempt = 0; ; attempt++) {
     // A block no other test process holds, below the kernel's ephemeral range (test/ports.ts).
     const ports = claimPortBlock();
-    const config = makeConfig(seeds, ports.base, opts.params ?? FAST_PARAMS);
+    const config = makeConfig(seeds, ports.base, opts.params ?? FAST_PARAMS, opts.overload);
     if (!(await portsFree(config.replicas.flatMap((r) => [r.port, r.clientPort, r.httpPort]))) && attempt < 20) {
       ports.release();
       continue;

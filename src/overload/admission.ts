@@ -1,0 +1,138 @@
+// Adaptive admission (issue 18 item 3): per-client and per-peer token buckets the node shell checks
+// BEFORE a request's signature or MAC is verified, whose rates follow measured capacity. Each
+// control period the shell hands in a LoadSample; the capacity estimate moves by AIMD
+// (capacity.ts) and every client's rate becomes the max-min fair share of it by the demands
+// measured in the period (fair-share.ts), never below `minClientRate`. So a client sending at or
+// below its share is never limited, and a flooder keeps only its share: its excess is dropped
+// before it costs a verification, an ordering slot and an execution at every replica (Aardvark,
+// NSDI '09 §4.1: per-client fair queues, "a flood costs the flooder"). A peer replica relays client
+// requests to the primary (TOCS '02 §4.1); its relays are bounded by twice the capacity (peerRate).
+// Pure: times are milliseconds passed in; the tables are bounded.
+
+import type { Bucket } from './bucket.ts';
+import { newBucket, takeToken } from './bucket.ts';
+import type { CapacityParams, LoadSample } from './capacity.ts';
+import { nextCapacity, pressureOf } from './capacity.ts';
+import { maxMinShare } from './fair-share.ts';
+
+export interface AdmissionParams {
+  readonly capacity: CapacityParams;
+  /** A client may always send this many requests/s (an honest client at a normal rate is never limited). */
+  readonly minClientRate: number;
+  /** A bucket holds this many seconds of its rate, and at least minBurst requests. */
+  readonly burstSeconds: number;
+  readonly minBurst: number;
+  /** While shedding (levels.ts), a client that asked for more than its share gets its share × this. */
+  readonly heavyFactor: number;
+  /** Most clients tracked at once (the least recently added idle ones go first). */
+  readonly maxTracked: number;
+  /** A bucket idle this many periods is forgotten (it would be full again anyway). */
+  readonly idlePeriods: number;
+}
+
+interface Entry {
+  readonly bucket: Bucket;
+  /** Requests seen (admitted or not) in the current period: the client's demand. */
+  seen: number;
+  idle: number;
+  /** Asked for more than its share in the last period. */
+  heavy: boolean;
+}
+
+export interface AdmissionState {
+  readonly params: AdmissionParams;
+  /** Aggregate requests/s this replica admits (Infinity: no limit in force). */
+  capacity: number;
+  /** Each client's rate by max-min fairness (Infinity: the demands fit). */
+  share: number;
+  /** The last period's pressure (capacity.ts: ≥ 1 is congested). */
+  pressure: number;
+  /** Set by the degradation level (shedding and above): heavy clients get heavyFactor × share. */
+  shedHeavy: boolean;
+  readonly clients: Map<string, Entry>;
+  readonly peers: Map<number, Entry>;
+  /** Requests/s executed in the last period (a peer's relays are bounded by twice the larger of this and the capacity). */
+  executedRate: number;
+  /** Requests refused by a bucket so far, clients and peers. */
+  throttled: { clients: number; peers: number };
+}
+
+export function createAdmission(params: AdmissionParams): AdmissionState {
+  return { params, capacity: Infinity, share: Infinity, executedRate: 0, pressure: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
+}
+
+/** The rate (requests/s) a client's bucket refills at now. */
+export function clientRate(st: AdmissionState, heavy: boolean): number {
+  if (st.share === Infinity) return Infinity;
+  const share = st.shedHeavy && heavy ? st.share * st.params.heavyFactor : st.share;
+  return Math.max(st.params.minClientRate, share);
+}
+
+/**
+ * The rate at which one peer's relayed requests are admitted: twice the larger of the capacity and
+ * what the cluster executes. An honest peer relays only what its own admission let in (after a view
+ * change, a client's requests may all reach the primary as relays), so only a faulty peer meets it.
+ */
+export function peerRate(st: AdmissionState): number {
+  return st.capacity === Infinity ? Infinity : 2 * Math.max(st.params.capacity.minCapacity, st.capacity, st.executedRate);
+}
+
+const burstOf = (p: AdmissionParams, rate: number): number => (rate === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(p.minBurst, rate * p.burstSeconds));
+
+function entry<K>(table: Map<K, Entry>, key: K, p: AdmissionParams, nowMs: number): Entry {
+  const e = table.get(key);
+  if (e !== undefined) return e;
+  if (table.size >= p.maxTracked) {
+    const oldest = table.keys().next();
+    if (oldest.done !== true) table.delete(oldest.value);
+  }
+  const fresh: Entry = { bucket: newBucket(p.minBurst, nowMs), seen: 0, idle: 0, heavy: false };
+  table.set(key, fresh);
+  return fresh;
+}
+
+/** One request from this client (its authenticated id): true to admit it, false to drop it unverified. */
+export function admitClient(st: AdmissionState, client: string, nowMs: number): boolean {
+  const e = entry(st.clients, client, st.params, nowMs);
+  e.seen++;
+  const rate = clientRate(st, e.heavy);
+  if (takeToken(e.bucket, nowMs, rate, burstOf(st.params, rate))) return true;
+  st.throttled.clients++;
+  return false;
+}
+
+/** One request relayed by a peer replica: true to admit it, false to drop it unverified. */
+export function admitPeer(st: AdmissionState, peer: number, nowMs: number): boolean {
+  const e = entry(st.peers, peer, st.params, nowMs);
+  e.seen++;
+  const rate = peerRate(st);
+  if (takeToken(e.bucket, nowMs, rate, burstOf(st.params, rate))) return true;
+  st.throttled.peers++;
+  return false;
+}
+
+/**
+ * Ends a control period: the pressure and capacity from the sample, then each client's share by
+ * the demands seen in the period; clients over their share are marked heavy; idle entries go.
+ */
+export function endPeriod(st: AdmissionState, sample: LoadSample): void {
+  const p = st.params;
+  st.pressure = pressureOf(sample, p.capacity);
+  st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity);
+  const perSecond = 1000 / sample.periodMs;
+  st.executedRate = sample.executed * perSecond;
+  const demands: number[] = [];
+  for (const e of st.clients.values()) if (e.seen > 0) demands.push(e.seen * perSecond);
+  st.share = st.capacity === Infinity ? Infinity : maxMinShare(st.capacity, demands);
+  settle(st.clients, p, (e) => e.seen * perSecond > st.share);
+  settle(st.peers, p, () => false);
+}
+
+function settle<K>(table: Map<K, Entry>, p: AdmissionParams, heavy: (e: Entry) => boolean): void {
+  for (const [key, e] of table) {
+    e.heavy = heavy(e);
+    e.idle = e.seen > 0 ? 0 : e.idle + 1;
+    e.seen = 0;
+    if (e.idle >= p.idlePeriods) table.delete(key);
+  }
+}

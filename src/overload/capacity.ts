@@ -1,0 +1,54 @@
+// The measured load of one control period and the capacity estimate it drives (issue 18 item 3):
+// AIMD (Jacobson, SIGCOMM '88; Chiu & Jain '89) on the aggregate rate of requests this replica
+// admits. When the period was congested — requests took longer than the latency target from
+// arrival to execution, or the pending queue or the node's inbox ran over their marks — the
+// capacity drops to a fraction of the smaller of itself and what the cluster actually executed in
+// the period (multiplicative decrease, towards measured capacity and compounding while congestion
+// lasts); otherwise it grows by a fixed rate per second (additive increase). Unbounded (Infinity) until the first congested period: an idle or healthy replica
+// limits nobody.
+
+/** What the shell measured over one control period. */
+export interface LoadSample {
+  /** Length of the period (ms, > 0). */
+  readonly periodMs: number;
+  /** Requests executed at this replica in the period. */
+  readonly executed: number;
+  /** Mean ms from a request's arrival here to its execution, of requests executed in the period; undefined if none was timed. */
+  readonly meanLatencyMs: number | undefined;
+  /** Requests pending (received, not yet executed) at this replica at the end of the period. */
+  readonly pending: number;
+  /** Inputs waiting in the node's inbox (work not yet handed to the core) at the end of the period. */
+  readonly inbox: number;
+}
+
+/** The marks of congestion and the AIMD constants (config `overload`, docs/OPERATIONS.md). */
+export interface CapacityParams {
+  readonly latencyTargetMs: number;
+  readonly pendingHigh: number;
+  readonly inboxHigh: number;
+  /** Multiplicative decrease: capacity = decrease × min(capacity, executed rate) (0 < decrease < 1). */
+  readonly decrease: number;
+  /** Additive increase, requests/s gained per second of uncongested operation. */
+  readonly increasePerSecond: number;
+  /** The capacity never drops below this (requests/s). */
+  readonly minCapacity: number;
+}
+
+/**
+ * How far over its marks the replica is: the largest of latency / target, pending / pendingHigh and
+ * inbox / inboxHigh. Below 1 the period was not congested.
+ */
+export function pressureOf(s: LoadSample, p: CapacityParams): number {
+  const latency = s.meanLatencyMs === undefined ? 0 : s.meanLatencyMs / p.latencyTargetMs;
+  return Math.max(latency, s.pending / p.pendingHigh, s.inbox / p.inboxHigh);
+}
+
+/** The capacity estimate (requests/s, Infinity = unbounded) after one period with this pressure. */
+export function nextCapacity(capacity: number, s: LoadSample, pressure: number, p: CapacityParams): number {
+  if (pressure >= 1) {
+    const executedPerSecond = (s.executed * 1000) / s.periodMs;
+    return Math.max(p.minCapacity, p.decrease * Math.min(capacity, executedPerSecond));
+  }
+  if (capacity === Infinity) return Infinity;
+  return capacity + (p.increasePerSecond * s.periodMs) / 1000;
+}

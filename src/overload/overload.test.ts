@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newBucket, takeToken } from './bucket.ts';
+import { maxMinShare } from './fair-share.ts';
+import type { CapacityParams, LoadSample } from './capacity.ts';
+import { nextCapacity, pressureOf } from './capacity.ts';
+import type { AdmissionParams } from './admission.ts';
+import { admitClient, admitPeer, createAdmission, endPeriod } from './admission.ts';
+import type { LevelParams } from './levels.ts';
+import { createLevels, effectsOf, stepLevel } from './levels.ts';
+
+const CAP: CapacityParams = { latencyTargetMs: 100, pendingHigh: 1000, inboxHigh: 1000, decrease: 0.5, increasePerSecond: 100, minCapacity: 10 };
+const ADM: AdmissionParams = { capacity: CAP, minClientRate: 5, burstSeconds: 0.1, minBurst: 2, heavyFactor: 0.5, maxTracked: 100, idlePeriods: 4 };
+const sample = (over: Partial<LoadSample> = {}): LoadSample => ({ periodMs: 1000, executed: 400, meanLatencyMs: 10, pending: 0, inbox: 0, ...over });
+
+test('bucket: a burst, then the refill rate; a lowered burst applies at once', () => {
+  const b = newBucket(3, 0);
+  assert.deepEqual([1, 2, 3, 4].map(() => takeToken(b, 0, 10, 3)), [true, true, true, false]);
+  assert.equal(takeToken(b, 50, 10, 3), false, '50 ms at 10/s is half a token');
+  assert.equal(takeToken(b, 100, 10, 3), true);
+  assert.equal(takeToken(b, 10_000, 10, 1), true, 'refilled, capped at the new burst of 1');
+  assert.equal(takeToken(b, 10_000, 10, 1), false);
+  assert.equal(takeToken(b, 5_000, 10, 1), false, 'time going back refills nothing');
+  assert.equal(takeToken(b, 5_000, Infinity, 1), true, 'an infinite rate always admits');
+});
+
+test('max-min fair share: small demands are met in full, the rest split what is left', () => {
+  assert.equal(maxMinShare(100, [10, 20, 30]), Infinity, 'the demands fit');
+  assert.equal(maxMinShare(100, [10, 10, 1000, 1000]), 40);
+  assert.equal(maxMinShare(90, [30, 30, 30]), Infinity);
+  assert.equal(maxMinShare(60, [30, 30, 30]), 20);
+  assert.equal(maxMinShare(0, [1]), 0);
+  assert.equal(maxMinShare(50, []), Infinity);
+});
+
+test('capacity: unbounded until congested, then AIMD towards the executed rate', () => {
+  assert.equal(pressureOf(sample(), CAP), 0.1);
+  assert.equal(pressureOf(sample({ pending: 3000 }), CAP), 3);
+  assert.equal(pressureOf(sample({ meanLatencyMs: undefined, inbox: 500 }), CAP), 0.5);
+  let c = nextCapacity(Infinity, sample(), 0.1, CAP);
+  assert.equal(c, Infinity, 'healthy: no limit');
+  c = nextCapacity(c, sample({ meanLatencyMs: 300 }), 3, CAP);
+  assert.equal(c, 200, 'congested: decrease × executed (400/s)');
+  c = nextCapacity(c, sample({ meanLatencyMs: 300 }), 3, CAP);
+  assert.equal(c, 100, 'still congested: compounds (decrease × min(capacity, executed))');
+  c = nextCapacity(c, sample({ periodMs: 500 }), 0.5, CAP);
+  assert.equal(c, 150, 'healthy: + increasePerSecond × period');
+  assert.equal(nextCapacity(12, sample({ executed: 0 }), 2, CAP), 10, 'never below minCapacity');
+});
+
+test('admission: a flooding client keeps its fair share; a normal client is never limited', () => {
+  const st = createAdmission(ADM);
+  let t = 0;
+  const flooderOk: number[] = [];
+  const honestOk: number[] = [];
+  for (let period = 0; period < 10; period++) {
+    let f = 0;
+    let h = 0;
+    // One second: the flooder sends 1000 requests, the honest client 20, evenly spread.
+    for (let ms = 0; ms < 1000; ms++, t++) {
+      if (admitClient(st, 'flooder', t)) f++;
+      if (ms % 50 === 0 && admitClient(st, 'honest', t)) h++;
+    }
+    flooderOk.push(f);
+    honestOk.push(h);
+    // Congested while more than 150/s is admitted (latency over target), else healthy.
+    endPeriod(st, sample({ executed: f + h, meanLatencyMs: f + h > 150 ? 300 : 50 }));
+  }
+  assert.equal(flooderOk[0], 1000, 'no limit before the first congested period');
+  assert.deepEqual(honestOk, Array.from({ length: 10 }, () => 20), 'the honest client got every request through, every period');
+  // AIMD: a sawtooth around the congestion mark (150/s in all), from 1000/s unthrottled.
+  assert.ok(flooderOk[1]! < 600 && flooderOk[2]! < 300, `halved while congested: ${flooderOk.join(', ')}`);
+  for (const f of flooderOk.slice(3)) assert.ok(f <= 210, `the flooder is held near its share (admitted ${f}/s)`);
+  const mean = flooderOk.slice(3).reduce((a, b) => a + b, 0) / 7;
+  assert.ok(mean < 150, `on average below the mark: ${mean}`);
+  assert.ok(st.throttled.clients > 5000, 'the flood was dropped');
+  assert.ok(st.share < 200 && st.share >= ADM.minClientRate);
+});
+
+test('admission: heavy clients get less while shedding; minClientRate is a floor; peers get twice the capacity', () => {
+  const st = createAdmission(ADM);
+  for (let i = 0; i < 100; i++) admitClient(st, 'heavy', i);
+  admitClient(st, 'light', 0);
+  endPeriod(st, sample({ periodMs: 100, executed: 4, meanLatencyMs: 500 })); // 40/s executed → capacity 20
+  assert.equal(st.capacity, 20);
+  assert.equal(st.share, 10, 'light asked 10/s, heavy 1000/s: max-min share of 20 is 10');
+  const count = (key: string, from: number): number => {
+    let n = 0;
+    for (let ms = 0; ms < 1000; ms++) if (admitClient(st, key, from + ms)) n++;
+    return n;
+  };
+  const plain = count('heavy', 1000);
+  st.shedHeavy = true;
+  const shed = count('heavy', 3000);
+  assert.ok(plain >= 10 && plain <= 12, `heavy at its share: ${plain}`);
+  assert.ok(shed >= 5 && shed <= 7, `heavy while shedding: half (the floor is 5): ${shed}`);
+  let peer = 0;
+  for (let ms = 0; ms < 1000; ms++) if (admitPeer(st, 1, 5000 + ms)) peer++;
+  assert.ok(peer >= 80 && peer <= 82, `a peer relays at twice the larger of capacity and executed rate (40/s): ${peer}`);
+});
+
+test('admission: tables stay bounded; idle clients are forgotten', () => {
+  const st = createAdmission({ ...ADM, maxTracked: 3, idlePeriods: 2 });
+  for (const c of ['a', 'b', 'c', 'd']) admitClient(st, c, 0);
+  assert.deepEqual([...st.clients.keys()], ['b', 'c', 'd']);
+  endPeriod(st, sample());
+  admitClient(st, 'd', 1);
+  endPeriod(st, sample());
+  assert.deepEqual([...st.clients.keys()], ['b', 'c', 'd'], 'idle one period: kept');
+  endPeriod(st, sample());
+  assert.deepEqual([...st.clients.keys()], ['d'], 'idle two periods: forgotten');
+});
+
+const LV: LevelParams = { thresholds: { shedding: 1, relaxed: 2, 'read-only': 4 }, exitRatio: 0.5, enterPeriods: 2, exitPeriods: 3, maxLevel: 'read-only' };
+
+test('levels: entered after enterPeriods in a row, one at a time, left with hysteresis', () => {
+  const st = createLevels();
+  const run = (pressures: number[]): string[] =>
+    pressures.map((p) => {
+      const c = stepLevel(st, p, LV);
+      return c === undefined ? st.level : `${c.from}→${c.to}`;
+    });
+  assert.deepEqual(run([1.5, 0.9, 1.5, 1.5]), ['normal', 'normal', 'normal', 'normal→shedding'], 'a dip resets the count');
+  assert.deepEqual(run([9, 9, 9, 9]), ['shedding', 'shedding→relaxed', 'relaxed', 'relaxed→read-only'], 'one level per enterPeriods');
+  assert.deepEqual(run([2.5, 2.5, 2.5, 2.5]), ['read-only', 'read-only', 'read-only', 'read-only'], 'between exit mark (2) and threshold (4): stays');
+  assert.deepEqual(run([1.9, 1.9, 1.9]), ['read-only', 'read-only', 'read-only→relaxed']);
+  assert.deepEqual(run([0.1, 0.1, 0.1, 0.1, 0.1, 0.1]), ['relaxed', 'relaxed', 'relaxed→shedding', 'shedding', 'shedding', 'shedding→normal']);
+  assert.equal(stepLevel(st, 0, LV), undefined, 'normal is the floor');
+});
+
+test('levels: maxLevel caps the ladder; each level keeps the effects below it', () => {
+  const st = createLevels();
+  for (let i = 0; i < 20; i++) stepLevel(st, 100, { ...LV, maxLevel: 'shedding' });
+  assert.equal(st.level, 'shedding');
+  const p = { shedRequestBytes: 4096, relaxedTickStretch: 3 };
+  assert.deepEqual(effectsOf('normal', p), { shedBytes: undefined, shedHeavy: false, tickStretch: 1, readOnly: false });
+  assert.deepEqual(effectsOf('shedding', p), { shedBytes: 4096, shedHeavy: true, tickStretch: 1, readOnly: false });
+  assert.deepEqual(effectsOf('relaxed', p), { shedBytes: 4096, shedHeavy: true, tickStretch: 3, readOnly: false });
+  assert.deepEqual(effectsOf('read-only', p), { shedBytes: 4096, shedHeavy: true, tickStretch: 3, readOnly: true });
+});
