@@ -322,7 +322,7 @@ test('overload: defaults filled in; every bad field named with how to fix it', (
   const parsed = parseClusterConfig(rawOf(goodConfig()));
   assert.ok(parsed.ok);
   assert.equal(parsed.value.overload.enabled, true);
-  assert.equal(parsed.value.overload.maxLevel, 'read-only');
+  assert.equal(parsed.value.overload.maxLevel, 'shedding');
   const raw = rawOf(goodConfig());
   raw['overload'] = { decrease: 1.5, maxLevel: 'panic', periodMs: 0, relaxedPressure: 0.5, readOnlyPressure: 0.4, minClientRat: 3 };
   const errors = errorsOf(raw);

@@ -181,10 +181,14 @@ export const overloadSchema = z.strictObject({
   exitRatio: numberIn(0.05, 0.99, '0.7').default(0.7),
   enterPeriods: intIn(1, 10_000, ' periods').default(4),
   exitPeriods: intIn(1, 10_000, ' periods').default(20),
-  /** The highest level a replica may enter ("normal": never degrade). */
+  /**
+   * The highest level a replica may enter ("normal": never degrade). Default "shedding": relaxed and
+   * read-only change the protocol's timing or refuse writes on one replica's own measurements (a
+   * loaded host can look overloaded), so they are opt-in.
+   */
   maxLevel: z
     .enum(OVERLOAD_LEVELS, { error: (iss) => `must be one of ${OVERLOAD_LEVELS.map((l) => `"${l}"`).join(', ')}; got ${show(iss.input)}` })
-    .default('read-only'),
+    .default('shedding'),
   /** Shedding and above refuse requests larger than this (encoded bytes). */
   shedRequestBytes: intIn(256, MAX_MESSAGE_BYTES, ' bytes').default(16 * 1024),
   /** Relaxed and above deliver one timer tick per this many tick periods (longer timeouts, bigger batches). */

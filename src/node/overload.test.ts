@@ -24,7 +24,7 @@ function request(client: typeof A, no: number, opBytes = 8, readOnly = false): R
 const batch = (reqs: readonly Request[]): ExecutedBatch => ({ executed: reqs.map((request) => ({ request, result: new Uint8Array(0) })) }) as unknown as ExecutedBatch;
 
 /** Congested on every timed request (target 1 ms), one level per period. */
-const HOT: OverloadConfig = { ...DEFAULT_OVERLOAD, latencyTargetMs: 1, enterPeriods: 1, exitPeriods: 2, shedRequestBytes: 256, relaxedTickStretch: 3, minClientRate: 1, minBurst: 1, minCapacity: 1, burstSeconds: 0.01 };
+const HOT: OverloadConfig = { ...DEFAULT_OVERLOAD, latencyTargetMs: 1, enterPeriods: 1, exitPeriods: 2, shedRequestBytes: 256, relaxedTickStretch: 3, maxLevel: 'read-only', minClientRate: 1, minBurst: 1, minCapacity: 1, burstSeconds: 0.01 };
 
 /** One timed request executed 100 ms after arrival, then the period ends: pressure 100. */
 function hotPeriod(o: ReturnType<typeof createOverload>, t: number, no: number, checked = false): ReturnType<ReturnType<typeof createOverload>['period']> {
