@@ -27,6 +27,7 @@ const client = async (): Promise<Register> => (await import('./client-commands.t
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'sim', args: '[options]', summary: 'run a deterministic simulation of a PBFT cluster (or a sweep of seeds with --seeds)', load: async () => (await import('./sim.ts')).registerSim },
   { name: 'sim-demo', args: '', summary: 'narrate a deterministic simulation of a 4-replica cluster: batches, a partition, a view change', load: async () => (await import('./sim-demo.ts')).registerSimDemo },
+  { name: 'explore', args: '[options]', summary: 'explore message schedules of a small simulated cluster systematically (PCT or random walk), every checker on each schedule', load: async () => (await import('./explore.ts')).registerExplore },
   { name: 'keygen', args: '[options]', summary: 'write a new Ed25519 private key (mode 0600) and print its public key', load: async () => (await import('./keygen.ts')).registerKeygen },
   { name: 'init', args: '[options]', summary: 'create a cluster directory: cluster.json and one private key per replica (+ client.key)', load: async () => (await import('./init.ts')).registerInit },
   { name: 'node', args: '[options]', summary: 'run one replica of the cluster described by --config', load: async () => (await import('./node.ts')).registerNode },

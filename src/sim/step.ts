@@ -51,8 +51,12 @@ function groupByReceiver(envs: readonly Envelope[]): Map<NodeId, Envelope[]> {
   return m;
 }
 
-/** Decodes and verifies what arrived for a replica node (ingress), dropping bad bytes with their reason. */
-function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): AccountableInput[] {
+/**
+ * Decodes and verifies what arrived for a replica node (ingress), dropping bad bytes with their
+ * reason; then one tick of virtual time unless `clock` is false (the schedule explorer delivers one
+ * message at a time and advances time as a separate choice, src/sim/explore).
+ */
+function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], clock: boolean): AccountableInput[] {
   const { network: net, replicas, accountable, linkIntegrity } = ctx.cluster;
   const inputs: AccountableInput[] = [];
   for (const e of envs) {
@@ -78,21 +82,22 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[]): 
     }
     net.countDelivered();
   }
-  inputs.push({ type: 'tick' });
+  if (clock) inputs.push({ type: 'tick' });
   return inputs;
 }
 
 /**
  * One replica step: handle every input, stage its persist records, flush, then release the sends
  * (SPEC D2). With `crash` set the crash strikes after handle() and before the flush: the staged
- * writes and every send and reply of the step are lost, and the replica goes down.
+ * writes and every send and reply of the step are lost, and the replica goes down. With `clock`
+ * false the step has no tick (the explorer's message delivery).
  */
-export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean): void {
+export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean, clock = true): void {
   // A Byzantine replica runs the honest core too; its adversary sees the inputs and rewrites the release.
   const byz = ctx.cluster.byzantine.replicas.get(r.id);
   const honest = ctx.cluster.isHonest(r.id);
   const held: Output[] = [];
-  for (const input of replicaInputs(ctx, r, envs)) {
+  for (const input of replicaInputs(ctx, r, envs, clock)) {
     if (input.type !== 'symptom') byz?.adversary.observe?.(input, ctx.tick());
     ctx.observer.onInput?.(r.name, input, ctx.tick());
     const out = handleOrReport(ctx, r, input);
@@ -229,7 +234,8 @@ function sent(ctx: StepCtx, id: ReplicaId, honest: boolean, m: ReplicaMessage, b
   else if (m.type === 'new-view') for (const pp of m.prePrepares) ctx.recovery.onPrePrepareSent(pp.seq);
 }
 
-export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]): void {
+/** A client's replies, then (with `clock`, the default) its tick: retransmissions on timeout; then its next op when idle. */
+export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[], clock = true): void {
   const { network } = ctx.cluster;
   const tick = ctx.tick();
   for (const e of envs) {
@@ -242,7 +248,7 @@ export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]
       if (accepted !== undefined) onAccepted(ctx, c, accepted.reqNo, accepted.result);
     }
   }
-  for (const req of c.core.onTick()) broadcast(ctx, c, req);
+  if (clock) for (const req of c.core.onTick()) broadcast(ctx, c, req);
   if (c.core.outstanding() !== undefined || !ctx.submitting() || tick < c.nextSubmitTick) return;
   const op = c.workload.next();
   const readOnly = c.workload.lastReadOnly();
