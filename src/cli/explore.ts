@@ -41,6 +41,7 @@ export interface RawExploreFlags {
   readonly steps?: string;
   readonly tickEvery?: string;
   readonly completionSteps?: string;
+  readonly crashes?: string;
   readonly stopAfter?: string;
   readonly choices?: string;
   readonly choicesOut?: string;
@@ -89,6 +90,8 @@ export function parseExploreFlags(raw: RawExploreFlags, choicesText?: string): R
   if (!tickEvery.ok) return tickEvery;
   const completionSteps = int('--completion-steps', raw.completionSteps, DEFAULT_BOUNDS.completionSteps, 0, 100_000_000);
   if (!completionSteps.ok) return completionSteps;
+  const crashes = int('--crashes', raw.crashes, DEFAULT_BOUNDS.crashes, 0, 1000);
+  if (!crashes.ok) return crashes;
   const stopAfter = int('--stop-after', raw.stopAfter, 1, 0, 100_000_000);
   if (!stopAfter.ok) return stopAfter;
   let choices: number[] | undefined;
@@ -103,7 +106,7 @@ export function parseExploreFlags(raw: RawExploreFlags, choicesText?: string): R
       depth: depth.value,
       schedules: schedules.value,
       seed: seed.value,
-      bounds: { steps: steps.value, tickEvery: tickEvery.value, completionSteps: completionSteps.value },
+      bounds: { steps: steps.value, tickEvery: tickEvery.value, completionSteps: completionSteps.value, crashes: crashes.value },
       stopAfter: stopAfter.value,
     },
     choices,
@@ -139,6 +142,7 @@ export function registerExplore(program: Command): void {
     .option('--steps <k>', `steps of the explored prefix; PCT's k (default ${b.steps})`)
     .option('--tick-every <t>', `the clock may tick after t deliveries since its last tick (default ${b.tickEvery})`)
     .option('--completion-steps <m>', `most steps of the fair completion after the prefix (default ${b.completionSteps})`)
+    .option('--crashes <c>', 'crashes the explorer may place in the prefix (an up replica, at most f down at once; restarts are choices too) (default 0)')
     .option('--stop-after <n>', 'stop after n failing schedules; 0 runs them all (default 1)')
     .option('--choices <file>', 'replay the choice list in FILE (as --choices-out writes it) instead of exploring')
     .option('--choices-out <file>', 'write the first failing schedule\'s choice list to FILE')
@@ -182,7 +186,7 @@ function replayChoices(cmd: ExploreCommand, choices: readonly number[]): number 
 
 export function formatSchedule(r: ScheduleResult): string {
   const lines = [
-    `schedule: ${r.steps} steps, ${r.deliveries} deliveries, ${r.ticks} ticks, ${r.threads} threads (links + clock); ${r.committed} ops committed${r.finished ? '' : ' (unfinished)'}, ${r.newViews} new views; digest ${r.digest}`,
+    `schedule: ${r.steps} steps, ${r.deliveries} deliveries, ${r.ticks} ticks, ${r.threads} threads (links, clock, crashes, restarts); ${r.committed} ops committed${r.finished ? '' : ' (unfinished)'}, ${r.newViews} new views; digest ${r.digest}`,
   ];
   const v = r.violation;
   lines.push(v === undefined ? 'no violation' : `violation: ${v.checker} at tick ${v.tick}: ${v.detail}`);
@@ -220,11 +224,11 @@ export function formatCampaign(r: ExploreResult, o: ExploreOptions, seconds: num
   const how = o.strategy === 'pct' ? `PCT d=${o.depth}` : 'random walk';
   const bugs = s.bugs.length === 0 ? '' : `, planted ${s.bugs.join('+')}`;
   const lines = [
-    `explore ${s.protocol} n=${s.replicas}, ${s.clients} clients, ${s.ops} ops, sim seed ${s.seed}${bugs}: ${how}, k=${o.bounds.steps} steps, tick after ${o.bounds.tickEvery} deliveries, schedules ${o.seed}..${o.seed + r.schedules - 1}`,
+    `explore ${s.protocol} n=${s.replicas}, ${s.clients} clients, ${s.ops} ops, sim seed ${s.seed}${bugs}: ${how}, k=${o.bounds.steps} steps, tick after ${o.bounds.tickEvery} deliveries${o.bounds.crashes > 0 ? `, ${o.bounds.crashes} crash(es)` : ''}, schedules ${o.seed}..${o.seed + r.schedules - 1}`,
     `${r.schedules} schedules in ${seconds.toFixed(1)} s (${(r.schedules / Math.max(seconds, 1e-9)).toFixed(1)} schedules/s, ${Math.round(r.deliveries / Math.max(seconds, 1e-9))} deliveries/s); ${r.failures.length} violating, ${r.unfinished} unfinished, ${r.withViewChange} with a view change`,
   ];
   if (r.pctBound !== undefined) {
-    lines.push(`PCT bound: each schedule hits a given depth-${o.depth} bug with probability ≥ 1/(n·k^(d−1)) = ${r.pctBound.toExponential(2)} (n=${r.threads} links + clock, k=${o.bounds.steps})`);
+    lines.push(`PCT bound: each schedule hits a given depth-${o.depth} bug with probability ≥ 1/(n·k^(d−1)) = ${r.pctBound.toExponential(2)} (n=${r.threads} threads: links, clock, crashes, restarts; k=${o.bounds.steps})`);
   }
   for (const f of r.failures) {
     lines.push('', `schedule ${f.schedule} (seed ${f.scheduleSeed}): ${f.violation.checker} at tick ${f.violation.tick}: ${f.violation.detail}`, `  replay: ${f.replay}`, `  digest ${f.digest}`);

@@ -42,7 +42,7 @@ export interface ExploreResult {
   readonly withViewChange: number;
   readonly steps: number;
   readonly deliveries: number;
-  /** Most threads (links + clock) one schedule used: PCT's n. */
+  /** Most threads (links, clock, crashes, restarts) enabled in one schedule: PCT's n. */
   readonly threads: number;
   /** PCT's lower bound per schedule for a bug of depth d, 1/(n·k^(d−1)) (undefined for random). */
   readonly pctBound: number | undefined;
@@ -65,7 +65,7 @@ export function strategyFor(o: ExploreOptions, scheduleSeed: number): Strategy {
 export function exploreReplayCommand(o: ExploreOptions, scheduleSeed: number): string {
   const sim = replayCommand(o.sim).replace(/^npx byz sim/, 'npx byz explore');
   const d = o.strategy === 'pct' ? ` --depth ${o.depth}` : '';
-  return `${sim} --strategy ${o.strategy}${d} --steps ${o.bounds.steps} --tick-every ${o.bounds.tickEvery} --completion-steps ${o.bounds.completionSteps} --explore-seed ${scheduleSeed} --schedules 1`;
+  return `${sim} --strategy ${o.strategy}${d} --steps ${o.bounds.steps} --tick-every ${o.bounds.tickEvery} --completion-steps ${o.bounds.completionSteps}${o.bounds.crashes > 0 ? ` --crashes ${o.bounds.crashes}` : ''} --explore-seed ${scheduleSeed} --schedules 1`;
 }
 
 export function pctBound(threads: number, steps: number, depth: number): number {

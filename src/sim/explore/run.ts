@@ -6,7 +6,11 @@
 //   tick     virtual time advances for every node (timers, client retransmissions and submissions,
 //            malicious clients), tick by tick until some node sends something: the next timer fires.
 //            Enabled after `tickEvery` deliveries since the last one, and whenever nothing waits.
-// The first `steps` steps are the explored prefix. After it the run completes fairly: the oldest
+//   crash    (with a crash budget) an up honest replica crashes between two steps, keeping what it
+//            flushed; at most f are down at once;
+//   restart  a crashed replica is rebuilt from its disk, as `byz sim --restart` does.
+// The first `steps` steps are the explored prefix. After it the crashed replicas restart and the
+// run completes fairly: the oldest
 // waiting copy is delivered first and the clock advances only when nothing waits, until every op
 // commits or `completionSteps` pass. Every safety checker of the simulator (agreement, prefix,
 // exactly-once, state digests, linearizability, durable-before-sent contradictions, evidence
@@ -17,7 +21,7 @@
 import type { Violation } from '../checkers.ts';
 import { createSafetyChecker } from '../checkers.ts';
 import type { Cluster } from '../cluster.ts';
-import { createCluster } from '../cluster.ts';
+import { crashReplica, createCluster, restartReplica } from '../cluster.ts';
 import { createContradictionChecker } from '../contradiction.ts';
 import { createLinearizabilityChecker } from '../linearizability.ts';
 import type { Envelope } from '../network.ts';
@@ -30,6 +34,7 @@ import { newCounters } from '../summary.ts';
 import type { SchedulableNetwork } from './pool.ts';
 import { createSchedulableNetwork } from './pool.ts';
 import type { Action, Strategy } from './strategy.ts';
+import { threadOf } from './strategy.ts';
 
 export interface ScheduleBounds {
   /** k: steps of the explored prefix. */
@@ -38,9 +43,11 @@ export interface ScheduleBounds {
   readonly tickEvery: number;
   /** Most steps of the fair completion after the prefix. */
   readonly completionSteps: number;
+  /** Crashes the prefix may choose (each of an up honest replica, at most f down at once); 0: none. */
+  readonly crashes: number;
 }
 
-export const DEFAULT_BOUNDS: ScheduleBounds = { steps: 400, tickEvery: 2, completionSteps: 20_000 };
+export const DEFAULT_BOUNDS: ScheduleBounds = { steps: 400, tickEvery: 2, completionSteps: 20_000, crashes: 0 };
 
 /** Most ticks one "advance at quiescence" runs while nothing is sent (a stuck cluster). */
 const MAX_IDLE_TICKS = 5_000;
@@ -54,7 +61,7 @@ export interface ScheduleResult {
   readonly steps: number;
   readonly deliveries: number;
   readonly ticks: number;
-  /** Distinct links that carried a copy in the prefix, plus the clock: PCT's n. */
+  /** Distinct threads enabled in the prefix (links, the clock, crashes, restarts): PCT's n. */
   readonly threads: number;
   readonly committed: number;
   /** Every op committed. */
@@ -72,6 +79,9 @@ interface World {
   readonly ops: number;
   time: number;
   sinceTick: number;
+  /** Crashes chosen so far, and the replica nodes down because of one (restart is enabled for them). */
+  crashes: number;
+  readonly crashed: Set<number>;
   deliveries: number;
   hash: number;
 }
@@ -92,7 +102,7 @@ function createWorld(given: SimOptions): World {
   const cluster: Cluster = { ...createCluster(options), network: net };
   const counters = newCounters();
   const safety = createSafetyChecker(cluster.n - cluster.byzantine.replicas.size);
-  const state = { time: 0, sinceTick: 0, deliveries: 0, hash: 0x811c9dc5 };
+  const state = { time: 0, sinceTick: 0, deliveries: 0, hash: 0x811c9dc5, crashes: 0, crashed: new Set<number>() };
   const ctx: StepCtx = {
     cluster,
     safety,
@@ -113,11 +123,39 @@ function createWorld(given: SimOptions): World {
 
 const over = (w: World): boolean => w.ctx.counters.violations.length > 0 || w.ctx.counters.committed >= w.ops;
 
-/** The enabled actions: every ready link in link order, then the clock when it may tick. */
-function enabled(w: World, tickEvery: number): Action[] {
+/**
+ * The enabled actions: every ready link in link order, then the clock when it may tick, then a crash
+ * of each up honest replica while crashes remain and fewer than f are down, then a restart of each
+ * crashed one.
+ */
+function enabled(w: World, b: ScheduleBounds): Action[] {
   const actions: Action[] = w.net.readyLinks().map((link) => ({ kind: 'deliver', link }));
-  if (actions.length === 0 || w.sinceTick >= tickEvery) actions.push({ kind: 'tick' });
+  if (actions.length === 0 || w.sinceTick >= b.tickEvery) actions.push({ kind: 'tick' });
+  const { replicas, f } = w.cluster;
+  const down = replicas.filter((r) => !r.up).length;
+  if (w.crashes < b.crashes && down < f) for (const r of replicas) if (r.up && w.cluster.isHonest(r.id)) actions.push({ kind: 'crash', replica: r.node });
+  for (const r of replicas) if (!r.up && w.crashed.has(r.node)) actions.push({ kind: 'restart', replica: r.node });
   return actions;
+}
+
+/** A crash between two steps: the replica's disk keeps what it flushed (everything it released). */
+function crash(w: World, node: number): void {
+  const r = w.cluster.replicas[node]!;
+  crashReplica(r);
+  w.crashes++;
+  w.crashed.add(node);
+  w.ctx.counters.crashes++;
+  w.hash = mix(w.hash, 0xfe);
+}
+
+/** A restart from the disk, as `byz sim --restart` does (src/sim/run.ts): the checkers accept its replay. */
+function restart(w: World, node: number): void {
+  const r = w.cluster.replicas[node]!;
+  restartReplica(w.cluster, r);
+  w.crashed.delete(node);
+  w.ctx.counters.restarts++;
+  if (!w.cluster.byzantine.isByzantine(r.id)) w.ctx.safety.onReplicaReset(r.id, r.core.status().lastExecuted);
+  w.hash = mix(w.hash, 0xfd);
 }
 
 /** Hands one copy to its receiver, which handles it without a tick. */
@@ -154,26 +192,37 @@ function advance(w: World): void {
 }
 
 function apply(w: World, a: Action): void {
-  if (a.kind === 'tick') return advance(w);
-  const e = w.net.takeHead(a.link);
-  if (e !== undefined) deliver(w, e);
+  switch (a.kind) {
+    case 'tick':
+      return advance(w);
+    case 'crash':
+      return crash(w, a.replica);
+    case 'restart':
+      return restart(w, a.replica);
+    case 'deliver': {
+      const e = w.net.takeHead(a.link);
+      if (e !== undefined) deliver(w, e);
+    }
+  }
 }
 
 /** Runs one schedule: `strategy` decides the prefix, then the fair completion. Deterministic. */
 export function runSchedule(options: SimOptions, strategy: Strategy, bounds: ScheduleBounds = DEFAULT_BOUNDS): ScheduleResult {
   const w = createWorld(options);
   const choices: number[] = [];
-  const threads = new Set<number>([-1]);
+  const threads = new Set<number>();
   let steps = 0;
   advance(w); // time 1: the clients submit their first ops
   while (steps < bounds.steps && !over(w)) {
-    const actions = enabled(w, bounds.tickEvery);
+    const actions = enabled(w, bounds);
     const i = strategy.choose(actions, ++steps);
     choices.push(i);
     const a = actions[i]!;
-    if (a.kind === 'deliver') threads.add(a.link);
+    for (const x of actions) threads.add(threadOf(x));
     apply(w, a);
   }
+  // The completion starts with every crashed replica restarted.
+  for (const node of [...w.crashed]) if (!over(w)) restart(w, node);
   for (let done = 0; done < bounds.completionSteps && !over(w); done++, steps++) {
     const e = w.net.takeOldest();
     if (e === undefined) advance(w);

@@ -16,8 +16,12 @@ import type { Prng } from '../../core/prng.ts';
 import { createPrng } from '../../core/prng.ts';
 import type { LinkId } from './pool.ts';
 
-/** An enabled action: deliver the head of a link, or advance the clock (one tick; at quiescence, to the next event). */
-export type Action = { readonly kind: 'deliver'; readonly link: LinkId } | { readonly kind: 'tick' };
+/** An enabled action: deliver the head of a link, advance the clock to the next timer, crash or restart a replica. */
+export type Action =
+  | { readonly kind: 'deliver'; readonly link: LinkId }
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'crash'; readonly replica: number }
+  | { readonly kind: 'restart'; readonly replica: number };
 
 export interface Strategy {
   /** The index in `actions` (non-empty) of the action for step `step` (1, 2, …). */
@@ -27,9 +31,20 @@ export interface Strategy {
 export type StrategyName = 'pct' | 'random';
 export const STRATEGY_NAMES: readonly StrategyName[] = ['pct', 'random'];
 
-/** The clock's key among the priorities (links are ≥ 0). */
-const CLOCK = -1;
-const keyOf = (a: Action): number => (a.kind === 'tick' ? CLOCK : a.link);
+/** An action's "thread" for the priorities: its link (≥ 0), the clock (−1), a replica's crash or restart (< −1). */
+export function threadOf(a: Action): number {
+  switch (a.kind) {
+    case 'deliver':
+      return a.link;
+    case 'tick':
+      return -1;
+    case 'crash':
+      return -2 - a.replica;
+    case 'restart':
+      return -100_000 - a.replica;
+  }
+}
+const keyOf = threadOf;
 
 export interface PctOptions {
   readonly seed: number;
