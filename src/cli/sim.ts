@@ -53,6 +53,7 @@ export interface RawSimFlags {
   readonly crypto?: string;
   readonly requestAuth?: string;
   readonly reads?: string;
+  readonly slowPrimaryPercent?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
   readonly byzantine?: string;
@@ -137,6 +138,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (crypto !== 'sim' && crypto !== 'ed25519') return err(`--crypto must be "sim" or "ed25519", got "${crypto}"`);
   const reads = raw.reads === undefined ? undefined : Number(raw.reads);
   if (reads !== undefined && !(Number.isFinite(reads) && reads >= 0 && reads <= 1)) return err(`--reads must be a number in [0, 1] (the share of ops sent as read-only requests), got "${raw.reads}"`);
+  const slowPrimary = raw.slowPrimaryPercent === undefined ? undefined : int('--slow-primary-percent', raw.slowPrimaryPercent, 0, 0, 100);
+  if (slowPrimary !== undefined && !slowPrimary.ok) return slowPrimary;
   const requestAuth = raw.requestAuth ?? 'signature';
   if (!isRequestAuthMode(requestAuth)) return err(`--request-auth must be one of ${REQUEST_AUTH_MODES.join(', ')}, got "${requestAuth}"`);
   const partitions = [];
@@ -191,6 +194,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     crypto: crypto satisfies SimCrypto,
     ...(requestAuth === 'signature' ? {} : { requestAuth }),
     ...(reads === undefined || reads === 0 ? {} : { reads }),
+    ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -232,6 +236,7 @@ export function registerSim(program: Command): void {
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
+    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the best throughput of recent views; 0 turns it off (default 90)')
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)
