@@ -8,6 +8,8 @@
 //   - the expectation is the best period of the last n views and of this one — learnt from what this
 //     cluster actually did, never a configured absolute rate (§4.3: "the maximum throughput
 //     observed during the last n views");
+//   - the primary is suspected after SLOW_PERIODS_TO_SUSPECT consecutive checked periods under the
+//     bar (one can be a burst of lost messages);
 //   - a period is checked only when a client request was queued at this backup during it: clients
 //     send to the primary and re-send to all replicas only when no reply comes in time (TOCS '02
 //     §4.1), so an idle system, or one whose clients are served in time, is never judged;
@@ -19,7 +21,7 @@
 //     rate just above the bar, and a primary that was slow from the first view — when no faster
 //     view is known yet — is eventually replaced and the next one shows what the cluster can do.
 //
-// A period below the requirement makes this backup suspect the primary exactly as an expired request
+// Two such periods makes this backup suspect the primary exactly as an expired request
 // timer does (view-timeout.ts: a TIMEOUT for the next view; 2f+1 of them change the view). Pure:
 // ticks are inputs, the state is plain data, nothing is persisted (a restarted replica learns anew).
 
@@ -31,7 +33,7 @@ import type { Request } from '../wire/messages.ts';
 import { requestKey } from '../service/types.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, loaded: false, viewBest: 0, checks: 0, history: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, loaded: false, viewBest: 0, checks: 0, strikes: 0, history: [] };
 }
 
 /**
@@ -66,14 +68,24 @@ export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
   return verdict;
 }
 
+/**
+ * Consecutive checked periods under the bar before the backup suspects the primary: one short period
+ * can be a burst of lost messages (a client waits a retransmission timeout), two in a row are the
+ * primary's doing far more often.
+ */
+export const SLOW_PERIODS_TO_SUSPECT = 2;
+
 /** The period that just ended, against the requirement; a checked period raises the next one's. */
 function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
   const sp = st.slowPrimary;
-  if (!waitedOn(sp) || isPrimary(st) || inGrace(st)) return 'ok';
   const required = requiredThroughput(st);
-  if (required === undefined) return 'ok';
+  if (!waitedOn(sp) || isPrimary(st) || inGrace(st) || required === undefined) {
+    sp.strikes = 0;
+    return 'ok';
+  }
   sp.checks++;
-  return sp.executed < required ? 'slow' : 'ok';
+  sp.strikes = sp.executed < required ? sp.strikes + 1 : 0;
+  return sp.strikes >= SLOW_PERIODS_TO_SUSPECT ? 'slow' : 'ok';
 }
 
 /**
@@ -122,4 +134,5 @@ function enterView(st: ReplicaState, v: View, since: number): void {
   sp.loaded = false;
   sp.viewBest = 0;
   sp.checks = 0;
+  sp.strikes = 0;
 }

@@ -141,6 +141,8 @@ export interface SlowPrimaryState {
   viewBest: number;
   /** Loaded periods checked in this view after its grace period; each raises the requirement. */
   checks: number;
+  /** Consecutive checked periods under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
+  strikes: number;
   /** The viewBest of each of the last n views watched (those with a complete period), newest last. */
   readonly history: number[];
 }

@@ -131,7 +131,7 @@ export interface ClusterSpec {
 }
 
 /** The simulator's slow-primary check period, in retransmission periods (long enough to hold several batches' latency). */
-export const SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS = 4;
+export const SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS = 8;
 
 /**
  * Protocol parameters for a simulation: the defaults, with timers stretched when the network is

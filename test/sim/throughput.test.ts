@@ -17,7 +17,7 @@ function byz(text: string): NonNullable<SimOptions['byzantine']> {
   return r.value;
 }
 
-const ATTACKED: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 4, ops: 300, seed: 3, byzantine: byz('0:slow-adaptive') };
+const ATTACKED: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 4, ops: 600, seed: 3, byzantine: byz('0:slow-adaptive') };
 
 test('the judgement: committed ops per tick against the reference, failing under the floor', () => {
   const ref = { ops: { target: 100, submitted: 100, committed: 100, unfinished: 0 }, ticks: 1000 };
@@ -29,7 +29,7 @@ test('the judgement: committed ops per tick against the reference, failing under
   assert.match(slow.violation?.detail ?? '', /0\.50× the fault-free reference's 100\.00 \(100 ops in 1000 ticks\), under the floor 0\.5×/);
   const unfinished = judgeThroughput({ ops: { ...ref.ops, committed: 40 }, ticks: 1000 }, ref);
   assert.equal(unfinished.ratio, 0.4, 'ops that never committed count against the run');
-  assert.deepEqual(referenceOptions(ATTACKED), { ...DEFAULT_SIM_OPTIONS, replicas: 4, ops: 300, seed: 3 }, 'the reference drops the adversaries only');
+  assert.deepEqual(referenceOptions(ATTACKED), { ...DEFAULT_SIM_OPTIONS, replicas: 4, ops: 600, seed: 3 }, 'the reference drops the adversaries only');
 });
 
 test('slow-adaptive without the detector: every safety checker passes, the throughput checker fails it (~0.2×)', () => {
