@@ -5,7 +5,7 @@
 //               duplication and reordering, and with a 1–20 tick delay: view changes on and off;
 //   slow-adaptive — primary 0 holding every message at 0.9 × the adaptive timeout's floor:
 //               throughput as a share of the fault-free reference (src/sim/throughput.ts), on and off.
-// Usage: npx tsx bench/slow-primary.ts [--seeds N] [--ops K]. Virtual time only: no figure here
+// Usage: npx tsx bench/slow-primary.ts [--seeds N] [--ops K] [--attack-ops K] (defaults 50, 300, 600). Virtual time only: no figure here
 // depends on the machine.
 import { runSimulation } from '../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../src/sim/options.ts';
@@ -24,6 +24,7 @@ function arg(name: string, fallback: number): number {
 
 const seeds = arg('--seeds', 50);
 const ops = arg('--ops', 300);
+const attackOps = arg('--attack-ops', 600);
 const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 4, ops };
 const off = (o: SimOptions): SimOptions => ({ ...o, slowPrimaryPercent: 0 });
 const same = (a: SimSummary, b: SimSummary): boolean => JSON.stringify({ ...a, replay: '' }) === JSON.stringify({ ...b, replay: '' });
@@ -66,7 +67,7 @@ const ratios = { on: [] as number[], off: [] as number[] };
 let failOn = 0;
 let failOff = 0;
 for (let s = 1; s <= seeds; s++) {
-  const o: SimOptions = { ...base, seed: s, byzantine: byz.value };
+  const o: SimOptions = { ...base, ops: attackOps, seed: s, byzantine: byz.value };
   const ref = runSimulation(referenceOptions(o));
   const jOn = judgeThroughput(runSimulation(o), ref);
   const jOff = judgeThroughput(runSimulation(off(o)), ref);
@@ -80,6 +81,6 @@ const stats = (xs: number[]): string => {
   const q = (p: number): string => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(2);
   return `min ${q(0)} p50 ${q(0.5)} max ${(s[s.length - 1] ?? 0).toFixed(2)}`;
 };
-console.log(`slow-adaptive (0:slow-adaptive), throughput / fault-free reference over ${seeds} seeds:`);
+console.log(`slow-adaptive (0:slow-adaptive), ${attackOps} ops, throughput / fault-free reference over ${seeds} seeds:`);
 console.log(`  detector on:  ${stats(ratios.on)}; under the 0.5 floor: ${failOn}/${seeds}`);
 console.log(`  detector off: ${stats(ratios.off)}; under the 0.5 floor: ${failOff}/${seeds}`);
