@@ -17,10 +17,12 @@ import {
   parseReplicaEvents,
   validateSimOptions,
 } from '../sim/options.ts';
-import { createSimulation } from '../sim/run.ts';
+import { createSimulation, runSimulation } from '../sim/run.ts';
 import { simEvidenceFile } from '../sim/accountability.ts';
 import { writeFileSync } from 'node:fs';
 import { formatSummary } from '../sim/summary.ts';
+import type { ThroughputReport } from '../sim/throughput.ts';
+import { judgeThroughput, referenceOptions, THROUGHPUT_FLOOR } from '../sim/throughput.ts';
 import type { DrawnOption, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
@@ -53,6 +55,8 @@ export interface RawSimFlags {
   readonly crypto?: string;
   readonly requestAuth?: string;
   readonly reads?: string;
+  readonly slowPrimaryPercent?: string;
+  readonly throughputFloor?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
   readonly byzantine?: string;
@@ -70,6 +74,8 @@ export interface SimCommand {
   readonly seeds?: number;
   /** Options given on the command line (a sweep draws the others per seed). */
   readonly fixed: ReadonlySet<DrawnOption>;
+  /** `--throughput-floor F`: also run the fault-free reference and fail under F × its rate (src/sim/throughput.ts). */
+  readonly throughputFloor?: number;
 }
 
 const MAX_SWEEP_SEEDS = 1_000_000;
@@ -137,6 +143,13 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (crypto !== 'sim' && crypto !== 'ed25519') return err(`--crypto must be "sim" or "ed25519", got "${crypto}"`);
   const reads = raw.reads === undefined ? undefined : Number(raw.reads);
   if (reads !== undefined && !(Number.isFinite(reads) && reads >= 0 && reads <= 1)) return err(`--reads must be a number in [0, 1] (the share of ops sent as read-only requests), got "${raw.reads}"`);
+  const slowPrimary = raw.slowPrimaryPercent === undefined ? undefined : int('--slow-primary-percent', raw.slowPrimaryPercent, 0, 0, 100);
+  if (slowPrimary !== undefined && !slowPrimary.ok) return slowPrimary;
+  const throughputFloor = raw.throughputFloor === undefined ? undefined : Number(raw.throughputFloor);
+  if (throughputFloor !== undefined && !(Number.isFinite(throughputFloor) && throughputFloor > 0 && throughputFloor <= 1)) {
+    return err(`--throughput-floor must be a number in (0, 1] (the share of the fault-free reference's throughput a run must reach, e.g. ${THROUGHPUT_FLOOR}), got "${raw.throughputFloor}"`);
+  }
+  if (throughputFloor !== undefined && seeds !== undefined) return err('--throughput-floor judges one run against its fault-free reference; drop --seeds');
   const requestAuth = raw.requestAuth ?? 'signature';
   if (!isRequestAuthMode(requestAuth)) return err(`--request-auth must be one of ${REQUEST_AUTH_MODES.join(', ')}, got "${requestAuth}"`);
   const partitions = [];
@@ -191,6 +204,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     crypto: crypto satisfies SimCrypto,
     ...(requestAuth === 'signature' ? {} : { requestAuth }),
     ...(reads === undefined || reads === 0 ? {} : { reads }),
+    ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -204,7 +218,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.partition !== undefined) fixed.add('partitions');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
-  const cmd = { options, json: raw.json === true, fixed };
+  const cmd = { options, json: raw.json === true, fixed, ...(throughputFloor === undefined ? {} : { throughputFloor }) };
   return ok(seeds === undefined ? cmd : { ...cmd, seeds: seeds.value });
 }
 
@@ -232,6 +246,8 @@ export function registerSim(program: Command): void {
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
+    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the best throughput of recent views; 0 turns it off (default 90)')
+    .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}, e.g. "0:equivocate,3:withhold,c:flood"`)
@@ -282,14 +298,21 @@ function runOne(cmd: SimCommand, evidenceOut: string | undefined): number {
     // each step advances virtual time by one tick
   }
   const s = sim.summary();
-  process.stdout.write(cmd.json ? `${JSON.stringify(s)}\n` : `${formatSummary(s, cmd.options)}\n`);
+  const judged = cmd.throughputFloor === undefined ? undefined : judgeThroughput(s, runSimulation(referenceOptions(cmd.options)), cmd.throughputFloor);
+  process.stdout.write(cmd.json ? `${JSON.stringify(judged === undefined ? s : { ...s, throughput: judged })}\n` : `${formatSummary(s, cmd.options)}\n`);
+  if (judged !== undefined && !cmd.json) process.stdout.write(`${formatThroughput(judged)}\n`);
   if (evidenceOut !== undefined) {
     const { cluster } = sim;
     const honest = cluster.replicas.filter((r) => !cluster.byzantine.isByzantine(r.id));
     writeFileSync(evidenceOut, simEvidenceFile(cluster.suite, cluster.params, cluster.replicaKeys, cluster.domain, honest));
     process.stderr.write(`evidence: ${s.evidence?.length ?? 0} record(s) written to ${evidenceOut}\n`);
   }
-  return s.ok ? 0 : 1;
+  return s.ok && judged?.violation === undefined ? 0 : 1;
+}
+
+function formatThroughput(j: ThroughputReport): string {
+  const verdict = j.violation === undefined ? 'ok' : `VIOLATION: ${j.violation.detail}`;
+  return `throughput          ${j.ratio.toFixed(2)}× the fault-free reference (${j.rate.toFixed(2)} vs ${j.referenceRate.toFixed(2)} ops/1000 ticks, floor ${j.floor}): ${verdict}`;
 }
 
 function sweep(cmd: SimCommand, count: number): number {

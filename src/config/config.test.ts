@@ -259,6 +259,27 @@ test('adaptive request timeout: bounds in ms become ticks, a floor above the cei
   assert.match(validateParams({ ...t, minRequestTimeoutTicks: 300 }).join(), /minRequestTimeoutTicks \(300\) must not exceed requestTimeoutTicks \(200\)/);
 });
 
+test('slow-primary detector: defaults, ms become ticks, 0 turns it off, out-of-range values are named', () => {
+  const raw = rawOf(goodConfig());
+  const d = parseClusterConfig(raw);
+  assert.ok(d.ok);
+  const t = engineParamsFromConfig(d.value.params);
+  assert.deepEqual([t.slowPrimaryPercent, t.slowPrimaryRaisePercent, t.slowPrimaryPeriodTicks, t.slowPrimaryGraceTicks], [90, 1, 100, 200]);
+  raw['params'] = { tickMs: 5, slowPrimaryPercent: 0, slowPrimaryRaisePercent: 0, slowPrimaryPeriodMs: 250, slowPrimaryGraceMs: 1000 };
+  const off = parseClusterConfig(raw);
+  assert.ok(off.ok);
+  const o = engineParamsFromConfig(off.value.params);
+  assert.deepEqual([o.slowPrimaryPercent, o.slowPrimaryRaisePercent, o.slowPrimaryPeriodTicks, o.slowPrimaryGraceTicks], [0, 0, 50, 200]);
+  assert.deepEqual(validateParams(o), []);
+  raw['params'] = { slowPrimaryPercent: 101 };
+  findError(errorsOf(raw), 'params.slowPrimaryPercent', '0–100');
+  raw['params'] = { slowPrimaryPeriodMs: 0 };
+  findError(errorsOf(raw), 'params.slowPrimaryPeriodMs', '1–600000');
+  // The core says the same of ticks, naming the field and what 0 means.
+  assert.match(validateParams({ ...t, slowPrimaryPercent: 150 }).join(), /slowPrimaryPercent must be an integer from 0 to 100 \(got 150\); 0 turns the slow-primary detector off/);
+  assert.match(validateParams({ ...t, slowPrimaryGraceTicks: 0 }).join(), /slowPrimaryGraceTicks must be a positive integer/);
+});
+
 test('slo: defaults, a given objective, and mistakes named by field', () => {
   const raw = rawOf(goodConfig());
   const plain = parseClusterConfig(raw);

@@ -85,6 +85,17 @@ export const paramsSchema = z.strictObject({
   minRequestTimeoutMs: intIn(1, 600_000, ' ms').optional(),
   /** The adaptive request timeout is this multiple of the smoothed request→commit latency. */
   timeoutLatencyFactor: intIn(1, 64).default(4),
+  /**
+   * The slow-primary detector (Aardvark NSDI '09 §4.3; src/pbft/slow-primary.ts, docs/PROTOCOL.md
+   * §10): a backup votes the primary out when, in a period with a client request queued at it, the
+   * primary executed under slowPrimaryPercent % (0: off) of the best period of recent views, the
+   * bar raised slowPrimaryRaisePercent points per checked period; no check for slowPrimaryGraceMs
+   * after a NEW-VIEW.
+   */
+  slowPrimaryPercent: intIn(0, 100, ' %').default(90),
+  slowPrimaryRaisePercent: intIn(0, 100, ' percentage points').default(1),
+  slowPrimaryPeriodMs: intIn(1, 600_000, ' ms').default(1_000),
+  slowPrimaryGraceMs: intIn(1, 600_000, ' ms').default(2_000),
   retransmitMs: intIn(1, 600_000, ' ms').default(400),
   maxPendingPerClient: intIn(1, MAX_PENDING_REQUESTS).default(16),
   maxClients: intIn(1, 10_000_000).default(100_000),

@@ -12,6 +12,7 @@ import type { LogEntry } from './state.ts';
 import { takeCheckpoint } from './checkpoint.ts';
 import { requestKey } from '../service/types.ts';
 import { addLatencySample, latencyBucketTicks, noteClientProgress } from './timeout.ts';
+import { noteExecuting } from './slow-primary.ts';
 
 export function executeReady(ctx: Ctx): void {
   const st = ctx.st;
@@ -33,6 +34,7 @@ function committedBatch(ctx: Ctx, e: LogEntry, pp: PrePrepare): Committed {
 function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
   const st = ctx.st;
   sampleLatency(ctx, e, pp);
+  noteExecuting(st, pp.requests);
   const committed = committedBatch(ctx, e, pp);
   const result = executeBatch(st.svc, committed);
   for (const r of result.replies) ctx.out.replies.push(r);

@@ -42,6 +42,10 @@ function checkTimer(st: ReplicaState, bad: string[]): void {
   if (t < p.minRequestTimeoutTicks || t > p.requestTimeoutTicks) bad.push(`request timeout ${t} outside [${p.minRequestTimeoutTicks}, ${p.requestTimeoutTicks}]`);
   // Entries are made only for clients with queued requests (at most MAX_PENDING_REQUESTS of them).
   if (st.clientProgressTick.size > MAX_PENDING_REQUESTS) bad.push(`${st.clientProgressTick.size} client timer entries (> ${MAX_PENDING_REQUESTS})`);
+  // The slow-primary detector (slow-primary.ts) remembers the last n views only.
+  const sp = st.slowPrimary;
+  if (sp.history.length > st.n) bad.push(`slow-primary history of ${sp.history.length} views (> n = ${st.n})`);
+  if (sp.resent > sp.executed) bad.push(`slow-primary period: ${sp.resent} re-sent of ${sp.executed} executed`);
 }
 
 function checkCheap(st: ReplicaState, bad: string[]): void {

@@ -10,9 +10,17 @@ import type { EngineParams } from '../protocol/params.ts';
 export type PbftParams = EngineParams & {
   readonly minRequestTimeoutTicks: number;
   readonly timeoutLatencyFactor: number;
+  readonly slowPrimaryPercent: number;
+  readonly slowPrimaryRaisePercent: number;
+  readonly slowPrimaryPeriodTicks: number;
+  readonly slowPrimaryGraceTicks: number;
 };
 
-/** With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate. */
+/**
+ * With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate;
+ * a slow primary is one under 90 % (+1 point per checked second) of the best second of recent views,
+ * checked from 2 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3: 90 %, 1 % raises, a grace period).
+ */
 export const DEFAULT_PARAMS: PbftParams = {
   batchMaxRequests: 256,
   batchMaxBytes: 1024 * 1024,
@@ -22,6 +30,10 @@ export const DEFAULT_PARAMS: PbftParams = {
   requestTimeoutTicks: 400,
   minRequestTimeoutTicks: 10,
   timeoutLatencyFactor: 4,
+  slowPrimaryPercent: 90,
+  slowPrimaryRaisePercent: 1,
+  slowPrimaryPeriodTicks: 100,
+  slowPrimaryGraceTicks: 200,
   retransmitTicks: 40,
   maxPendingPerClient: 16,
   maxClients: 100_000,
@@ -36,8 +48,15 @@ export function pbftParamsFromEngine(e: EngineParams): PbftParams {
     ...e,
     minRequestTimeoutTicks: e.minRequestTimeoutTicks ?? Math.min(DEFAULT_PARAMS.minRequestTimeoutTicks, e.requestTimeoutTicks),
     timeoutLatencyFactor: e.timeoutLatencyFactor ?? DEFAULT_PARAMS.timeoutLatencyFactor,
+    slowPrimaryPercent: e.slowPrimaryPercent ?? DEFAULT_PARAMS.slowPrimaryPercent,
+    slowPrimaryRaisePercent: e.slowPrimaryRaisePercent ?? DEFAULT_PARAMS.slowPrimaryRaisePercent,
+    slowPrimaryPeriodTicks: e.slowPrimaryPeriodTicks ?? DEFAULT_PARAMS.slowPrimaryPeriodTicks,
+    slowPrimaryGraceTicks: e.slowPrimaryGraceTicks ?? DEFAULT_PARAMS.slowPrimaryGraceTicks,
   };
 }
+
+/** Parameters that are percentages in [0, 100] rather than positive counts. */
+const PERCENT_PARAMS: readonly (keyof PbftParams)[] = ['slowPrimaryPercent', 'slowPrimaryRaisePercent'];
 
 /** Returns a list of problems (empty when the parameters are usable); absent optional ones take PBFT's defaults. */
 export function validateParams(e: EngineParams): string[] {
@@ -47,7 +66,12 @@ export function validateParams(e: EngineParams): string[] {
     const v = p[name];
     if (!Number.isSafeInteger(v) || v === undefined || v < 1) problems.push(`${name} must be a positive integer (got ${v})`);
   };
-  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) positive(k);
+  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) if (!PERCENT_PARAMS.includes(k)) positive(k);
+  // Percentages, where 0 means off (the detector, or the raise).
+  for (const k of PERCENT_PARAMS) {
+    const v = p[k];
+    if (!Number.isSafeInteger(v) || v === undefined || v < 0 || v > 100) problems.push(`${k} must be an integer from 0 to 100 (got ${v}); 0 turns ${k === 'slowPrimaryPercent' ? 'the slow-primary detector' : 'the raise'} off`);
+  }
   // The service's quotas are optional (absent: not enforced).
   for (const k of ['maxStateBytesPerClient', 'maxRequestBytesPerWindow', 'quotaWindowSeqs'] as const) if (p[k] !== undefined) positive(k);
   if (p.windowSize % p.checkpointInterval !== 0) {

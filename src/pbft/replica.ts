@@ -30,6 +30,7 @@ import { onTick } from './tick.ts';
 import { restoreFromRecords } from './recover.ts';
 import { checkInvariants } from './invariants.ts';
 import { pbftKeys } from './recovery-keys.ts';
+import { emptySlowPrimary } from './slow-primary.ts';
 import { emptyEstimate } from './timeout.ts';
 
 export type { PlantedBugs } from './bugs.ts';
@@ -86,6 +87,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     deferred: newDeferred(),
     failedViewChanges: 0,
     latency: emptyEstimate(),
+    slowPrimary: emptySlowPrimary(),
     clientProgressTick: new Map(),
     transfer: undefined,
     certified: undefined,

@@ -125,6 +125,28 @@ export interface LatencyEstimate {
   bucketStart: number;
 }
 
+/** What a replica measured of the primaries' throughput (slow-primary.ts, Aardvark NSDI '09 §4.3). */
+export interface SlowPrimaryState {
+  /** The view these measurements are of; when the replica's view moves on, its best goes to history. */
+  view: View;
+  /** Tick the current check period opened. */
+  periodStart: number;
+  /** Requests executed here in the current period. */
+  executed: number;
+  /** …of which this replica had queued, because their clients re-sent them to all (§4.1). */
+  resent: number;
+  /** A client request was queued at this replica at some tick of the period (clients re-send to all when no reply comes, §4.1). */
+  loaded: boolean;
+  /** Most requests executed in one complete period of this view (0 before the first). */
+  viewBest: number;
+  /** Loaded periods checked in this view after its grace period; each raises the requirement. */
+  checks: number;
+  /** Consecutive checked periods under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
+  strikes: number;
+  /** The viewBest of each of the last n views watched (those with a complete period), newest last. */
+  readonly history: number[];
+}
+
 export interface ReplicaState {
   readonly id: ReplicaId;
   readonly n: number;
@@ -176,6 +198,8 @@ export interface ReplicaState {
   failedViewChanges: number;
   /** Smoothed request→commit latency, which sets the request timeout (timeout.ts). */
   readonly latency: LatencyEstimate;
+  /** The primaries' measured throughput, to replace a slow one (slow-primary.ts). */
+  readonly slowPrimary: SlowPrimaryState;
   /** Per client with queued requests: tick one of its requests last executed (request timer, timeout.ts). */
   readonly clientProgressTick: Map<ClientId, number>;
   transfer: StateTransfer | undefined;

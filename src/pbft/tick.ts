@@ -7,7 +7,8 @@ import { broadcast, isPrimary, sign } from './context.ts';
 import { maybePropose } from './propose.ts';
 import { sendCommit, sendPrepareFor } from './slot.ts';
 import { commitSent, isCommitted } from './state.ts';
-import { tickViewChange } from './view-timeout.ts';
+import { suspectPrimary, tickViewChange } from './view-timeout.ts';
+import { tickSlowPrimary } from './slow-primary.ts';
 import { tickCatchUp } from './catchup.ts';
 import { startStateTransfer, tickStateTransfer } from './state-transfer.ts';
 
@@ -19,6 +20,7 @@ export function onTick(ctx: Ctx): void {
     retransmit(ctx);
   }
   tickViewChange(ctx);
+  if (tickSlowPrimary(st) === 'slow') suspectPrimary(ctx);
   tickCatchUp(ctx);
   if (st.transfer !== undefined) tickStateTransfer(ctx);
   else if (st.certified !== undefined && st.tick - st.lastProgressTick >= st.params.retransmitTicks) startStateTransfer(ctx);

@@ -45,6 +45,17 @@ export function tickViewChange(ctx: Ctx): void {
   sendTimeout(ctx, nextTimeoutView(st));
 }
 
+/**
+ * The slow-primary detector judged the primary too slow (slow-primary.ts, Aardvark NSDI '09 §4.3):
+ * suspect it exactly as an expired request timer does — a TIMEOUT for the next view — unless one of
+ * ours is still outstanding (its own timer re-sends it).
+ */
+export function suspectPrimary(ctx: Ctx): void {
+  const st = ctx.st;
+  if (st.status !== 'normal' || isPrimary(st) || outstanding(st) !== undefined) return;
+  sendTimeout(ctx, nextTimeoutView(st));
+}
+
 /** This replica's TIMEOUT still outstanding: one for a view above ours, with no progress since it went out. */
 function outstanding(st: ReplicaState): ReplicaState['timeouts']['own'] {
   const own = st.timeouts.own;

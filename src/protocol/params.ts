@@ -24,6 +24,17 @@ export interface EngineParams {
   readonly minRequestTimeoutTicks?: number;
   /** An adaptive request timeout is this multiple of the smoothed request→commit latency (absent: the protocol's default). */
   readonly timeoutLatencyFactor?: number;
+  /**
+   * The slow-primary detector (Aardvark, NSDI '09 §4.3; src/pbft/slow-primary.ts), absent: the
+   * protocol's defaults. A backup expects the primary to execute at least slowPrimaryPercent % of the
+   * best per-period throughput seen in recent views (0 turns the detector off), the requirement
+   * raised by slowPrimaryRaisePercent points per checked period, measured over periods of
+   * slowPrimaryPeriodTicks, not checked for slowPrimaryGraceTicks after a NEW-VIEW.
+   */
+  readonly slowPrimaryPercent?: number;
+  readonly slowPrimaryRaisePercent?: number;
+  readonly slowPrimaryPeriodTicks?: number;
+  readonly slowPrimaryGraceTicks?: number;
   /** Own protocol messages for an unfinished sequence number are re-sent after this many ticks. */
   readonly retransmitTicks: number;
   /** Most requests one client may have queued at a replica (SPEC B4). */

@@ -24,7 +24,7 @@ import type { Committed, ExecutedBatch, ExecutedRequest } from '../protocol/type
 import { forensics } from '../accountability/forensics.ts';
 import type { ForensicReport } from '../accountability/forensics.ts';
 
-export type CheckerName = 'forensics' | 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability' | 'left-behind';
+export type CheckerName = 'forensics' | 'agreement' | 'prefix' | 'exactly-once' | 'state-digest' | 'linearizability' | 'contradiction' | 'liveness' | 'assertion' | 'accountability' | 'left-behind' | 'throughput';
 
 export interface Violation {
   readonly checker: CheckerName;

@@ -130,6 +130,9 @@ export interface ClusterSpec {
   readonly byzantine: ByzantineSetup['spec'];
 }
 
+/** The simulator's slow-primary check period, in retransmission periods (long enough to hold several batches' latency). */
+export const SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS = 8;
+
 /**
  * Protocol parameters for a simulation: the defaults, with timers stretched when the network is
  * slow so that latency alone does not trigger retransmissions and view changes, and a batch that
@@ -150,6 +153,11 @@ export function simParams(o: SimOptions): EngineParams {
     // The adaptive timeout's floor (src/pbft/timeout.ts): several round trips of the slowest link,
     // and two retransmission periods, so that one lost message is not taken for a dead primary.
     minRequestTimeoutTicks: Math.max(defaults.minRequestTimeoutTicks ?? 1, 16 * worst, 2 * retransmitTicks),
+    // The slow-primary detector (src/pbft/slow-primary.ts) on the simulator's scale: a check period
+    // of SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS retransmission periods, and one period of grace.
+    slowPrimaryPeriodTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,
+    slowPrimaryGraceTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,
+    ...(o.slowPrimaryPercent === undefined ? {} : { slowPrimaryPercent: o.slowPrimaryPercent }),
   };
 }
 

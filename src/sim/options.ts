@@ -105,6 +105,11 @@ export interface SimOptions {
    * [0, 1]; absent or 0: none (the KV workload then draws exactly what it drew before reads existed).
    */
   readonly reads?: number;
+  /**
+   * The slow-primary detector's requirement in percent (`--slow-primary-percent N`, the config's
+   * params.slowPrimaryPercent; src/pbft/slow-primary.ts); 0 turns it off. Absent: the protocol's default.
+   */
+  readonly slowPrimaryPercent?: number;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -163,6 +168,7 @@ export function validateSimOptions(o: SimOptions): string[] {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
   if (o.reads !== undefined && !(Number.isFinite(o.reads) && o.reads >= 0 && o.reads <= 1)) p.push(`--reads must be a number in [0, 1], got ${o.reads}`);
+  if (o.slowPrimaryPercent !== undefined && !isInt(o.slowPrimaryPercent, 0, 100)) p.push(`--slow-primary-percent must be an integer in [0, 100] (0 turns the detector off), got ${o.slowPrimaryPercent}`);
   if (o.reads !== undefined && o.reads > 0 && o.app !== undefined) p.push('--reads works with the KV workload only; drop --app or --reads');
   if (findProtocol(o.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${o.protocol}`);
   const bugNames = plantedBugNames(o.protocol);
@@ -267,6 +273,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.requestAuth !== undefined && o.requestAuth !== 'signature') args.push(`--request-auth ${o.requestAuth}`);
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
   if (o.reads !== undefined && o.reads > 0) args.push(`--reads ${o.reads}`);
+  if (o.slowPrimaryPercent !== undefined) args.push(`--slow-primary-percent ${o.slowPrimaryPercent}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
   if (o.allowUnsafe === true) args.push('--allow-unsafe');

@@ -197,3 +197,26 @@ test('byz sim exits 2 on bad usage, naming the flag', () => {
   assert.equal(restart.status, 2);
   assert.match(restart.stderr, /--restart: replica 1 restarts at tick 50 but is not crashed then/);
 });
+
+test('--slow-primary-percent and --throughput-floor: parsed, replayed, and mistakes named', () => {
+  const c = parse({ slowPrimaryPercent: '0', throughputFloor: '0.5', byzantine: '0:slow-adaptive' });
+  assert.equal(c.options.slowPrimaryPercent, 0);
+  assert.equal(c.throughputFloor, 0.5);
+  assert.match(replayCommand(c.options), /--slow-primary-percent 0/);
+  assert.equal(parse({}).throughputFloor, undefined);
+  assert.match(parseError({ slowPrimaryPercent: '101' }), /--slow-primary-percent must be an integer in \[0, 100\]/);
+  assert.match(parseError({ throughputFloor: '2' }), /--throughput-floor must be a number in \(0, 1\]/);
+  assert.match(parseError({ throughputFloor: '0.5', seeds: '3' }), /--throughput-floor judges one run .*drop --seeds/);
+  assert.match(validateSimOptions({ ...DEFAULT_SIM_OPTIONS, slowPrimaryPercent: -1 }).join(), /--slow-primary-percent must be an integer in \[0, 100\]/);
+});
+
+test('byz sim --throughput-floor fails a slow-adaptive primary with the detector off (exit 1) and passes it with the detector', () => {
+  const run = (extra: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--replicas', '4', '--seed', '3', '--ops', '600', '--byzantine', '0:slow-adaptive', '--throughput-floor', '0.5', ...extra], { cwd: root, encoding: 'utf8' });
+  const off = run(['--slow-primary-percent', '0']);
+  assert.equal(off.status, 1, off.stderr);
+  assert.match(off.stdout, /throughput +0\.\d\d× the fault-free reference .*VIOLATION/);
+  const on = run([]);
+  assert.equal(on.status, 0, on.stdout + on.stderr);
+  assert.match(on.stdout, /throughput +0\.\d\d× the fault-free reference .*: ok/);
+});

@@ -1,0 +1,138 @@
+// The slow-primary detector (docs/PROTOCOL.md §10). Aardvark (Clement et al., NSDI '09 §4.3,
+// "adaptive view change"): a primary that delays every batch to just under the request timeout is
+// never suspected by timeouts (src/sim/byzantine/slow-adaptive.ts cuts throughput to ~0.2× with no
+// view change), so each backup also watches the primary's throughput and votes it out when it falls
+// below a fraction of what the cluster has shown it can do:
+//
+//   - throughput is counted per check period (slowPrimaryPeriodTicks): requests executed here;
+//   - the expectation is the best period of the last n views and of this one — learnt from what this
+//     cluster actually did, never a configured absolute rate (§4.3: "the maximum throughput
+//     observed during the last n views");
+//   - the primary is suspected after SLOW_PERIODS_TO_SUSPECT consecutive checked periods under the
+//     bar (one can be a burst of lost messages);
+//   - a period is checked only when a client request was queued at this backup during it: clients
+//     send to the primary and re-send to all replicas only when no reply comes in time (TOCS '02
+//     §4.1), so an idle system, or one whose clients are served in time, is never judged;
+//   - no check for slowPrimaryGraceTicks after a NEW-VIEW (§4.3's grace period, during which the
+//     new primary's peak is measured);
+//   - the requirement starts at slowPrimaryPercent % of the expectation and rises by
+//     slowPrimaryRaisePercent points per checked period of the view, up to 100 % (§4.3: "periodically
+//     raises the level of minimal acceptable throughput"), so that a primary cannot settle at a fixed
+//     rate just above the bar, and a primary that was slow from the first view — when no faster
+//     view is known yet — is eventually replaced and the next one shows what the cluster can do.
+//
+// Two such periods makes this backup suspect the primary exactly as an expired request
+// timer does (view-timeout.ts: a TIMEOUT for the next view; 2f+1 of them change the view). Pure:
+// ticks are inputs, the state is plain data, nothing is persisted (a restarted replica learns anew).
+
+import type { View } from '../core/ids.ts';
+import { view as toView } from '../core/ids.ts';
+import { isPrimary } from './context.ts';
+import type { ReplicaState, SlowPrimaryState } from './state.ts';
+import type { Request } from '../wire/messages.ts';
+import { requestKey } from '../service/types.ts';
+
+export function emptySlowPrimary(): SlowPrimaryState {
+  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, loaded: false, viewBest: 0, checks: 0, strikes: 0, history: [] };
+}
+
+/**
+ * Before a batch executes here: count its requests toward the current period, and how many of them
+ * were queued at this replica — sent to it by a client that got no reply in time (§4.1).
+ */
+export function noteExecuting(st: ReplicaState, requests: readonly Request[]): void {
+  const sp = st.slowPrimary;
+  sp.executed += requests.length;
+  for (const r of requests) if (st.svc.pending.has(requestKey(r.client, r.reqNo))) sp.resent++;
+}
+
+/** The verdict of one tick: 'slow' when a period just ended below the requirement. */
+export type SlowPrimaryVerdict = 'ok' | 'slow';
+
+/**
+ * On tick (normal status): note whether a client request is queued here, and at the end of each
+ * period judge it (Aardvark §4.3). A new view first moves the old view's best to the history.
+ */
+export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
+  const sp = st.slowPrimary;
+  if (st.params.slowPrimaryPercent === 0 || st.status !== 'normal') return 'ok';
+  if (sp.view !== st.view) enterView(st, st.view, st.viewChange.startedTick);
+  if (st.svc.pending.size > 0) sp.loaded = true;
+  if (st.tick - sp.periodStart < st.params.slowPrimaryPeriodTicks) return 'ok';
+  const verdict = judgePeriod(st);
+  sp.viewBest = Math.max(sp.viewBest, sp.executed);
+  sp.periodStart = st.tick;
+  sp.executed = 0;
+  sp.resent = 0;
+  sp.loaded = false;
+  return verdict;
+}
+
+/**
+ * Consecutive checked periods under the bar before the backup suspects the primary: one short period
+ * can be a burst of lost messages (a client waits a retransmission timeout), two in a row are the
+ * primary's doing far more often.
+ */
+export const SLOW_PERIODS_TO_SUSPECT = 2;
+
+/** The period that just ended, against the requirement; a checked period raises the next one's. */
+function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
+  const sp = st.slowPrimary;
+  const required = requiredThroughput(st);
+  if (!waitedOn(sp) || isPrimary(st) || inGrace(st) || required === undefined) {
+    sp.strikes = 0;
+    return 'ok';
+  }
+  sp.checks++;
+  sp.strikes = sp.executed < required ? sp.strikes + 1 : 0;
+  return sp.strikes >= SLOW_PERIODS_TO_SUSPECT ? 'slow' : 'ok';
+}
+
+/**
+ * Clients were waiting on the primary during the period: a request was queued here at some tick, and
+ * at least half the requests executed had been re-sent here by their clients (a lost message makes a
+ * few clients re-send; a primary slower than the clients' patience makes all of them).
+ */
+function waitedOn(sp: SlowPrimaryState): boolean {
+  return sp.loaded && 2 * sp.resent >= sp.executed;
+}
+
+/** The period began within slowPrimaryGraceTicks of the NEW-VIEW that installed this view. */
+function inGrace(st: ReplicaState): boolean {
+  return st.slowPrimary.periodStart - st.viewChange.startedTick < st.params.slowPrimaryGraceTicks;
+}
+
+/** The best complete period of the last n views and of this one; undefined before any. */
+export function expectedThroughput(sp: SlowPrimaryState): number | undefined {
+  const best = Math.max(sp.viewBest, ...sp.history);
+  return best > 0 ? best : undefined;
+}
+
+/** The requirement's percentage now: slowPrimaryPercent, raised per checked period, at most 100. */
+export function requiredPercent(st: ReplicaState): number {
+  const p = st.params;
+  return Math.min(100, p.slowPrimaryPercent + p.slowPrimaryRaisePercent * st.slowPrimary.checks);
+}
+
+/** Requests the primary must have executed in a period (a fraction of the expectation); undefined: no expectation yet. */
+export function requiredThroughput(st: ReplicaState): number | undefined {
+  const expected = expectedThroughput(st.slowPrimary);
+  return expected === undefined ? undefined : (expected * requiredPercent(st)) / 100;
+}
+
+/** The replica is in view v since `since`: the old view's best joins the history (the last n views kept). */
+function enterView(st: ReplicaState, v: View, since: number): void {
+  const sp = st.slowPrimary;
+  if (sp.viewBest > 0) {
+    sp.history.push(sp.viewBest);
+    while (sp.history.length > st.n) sp.history.shift();
+  }
+  sp.view = v;
+  sp.periodStart = since;
+  sp.executed = 0;
+  sp.resent = 0;
+  sp.loaded = false;
+  sp.viewBest = 0;
+  sp.checks = 0;
+  sp.strikes = 0;
+}

@@ -1,0 +1,141 @@
+// The slow-primary detector's rule (src/pbft/slow-primary.ts; Aardvark, Clement et al. NSDI '09
+// §4.3): it fires on two consecutive checked periods under the bar, not when no client waits (idle, or served in time), not
+// during the grace period after a NEW-VIEW, and its bar rises per checked period; a slow verdict
+// sends a TIMEOUT exactly like an expired request timer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initialState } from '../../src/pbft/replica.ts';
+import { replicaId, view as toView } from '../../src/core/ids.ts';
+import { createKvApp } from '../../src/app/kv.ts';
+import { TEST_DOMAIN } from '../domain.ts';
+import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
+import type { PbftParams } from '../../src/pbft/params.ts';
+import { expectedThroughput, requiredPercent, SLOW_PERIODS_TO_SUSPECT, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
+import type { SlowPrimaryVerdict } from '../../src/pbft/slow-primary.ts';
+import { onTick } from '../../src/pbft/tick.ts';
+import { emptyOutput } from '../../src/protocol/types.ts';
+import { suite, seedFor } from './harness.ts';
+import type { ReplicaState } from '../../src/pbft/state.ts';
+
+const PERIOD = 10;
+const GRACE = 20;
+
+/** Replica `id` of 4 (replica 0 is view 0's primary), with a short period and grace. */
+function state(id = 1, params: Partial<PbftParams> = {}): ReplicaState {
+  const signers = [0, 1, 2, 3].map((i) => suite.signer(seedFor(i)));
+  const keys = signers.map((s) => s.publicKey);
+  const p = { ...DEFAULT_PARAMS, slowPrimaryPeriodTicks: PERIOD, slowPrimaryGraceTicks: GRACE, ...params };
+  return initialState({ id: replicaId(id), n: 4, replicaKeys: keys, signer: signers[id]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params: p });
+}
+
+/**
+ * Runs one period ending at `end`: `executed` requests executed here, `resent` of them re-sent here
+ * by their clients, and (when `waiting`) a client request queued here during it.
+ */
+function period(st: ReplicaState, end: number, executed: number, resent: number, waiting = true): SlowPrimaryVerdict {
+  const sp = st.slowPrimary;
+  sp.executed = executed;
+  sp.resent = resent;
+  sp.loaded = waiting;
+  st.tick = end;
+  return tickSlowPrimary(st);
+}
+
+test('two consecutive periods under the best one of the view, with clients waiting, are slow; at or above the bar is not', () => {
+  const st = state();
+  assert.equal(SLOW_PERIODS_TO_SUSPECT, 2);
+  assert.equal(period(st, 10, 100, 0), 'ok', 'grace: the period [0, 10) is not judged');
+  assert.equal(period(st, 20, 100, 0), 'ok', 'grace');
+  assert.equal(st.slowPrimary.viewBest, 100, 'grace periods are measured: the peak the next ones are held to');
+  assert.equal(period(st, 30, 90, 90), 'ok', '90 of an expected 100 meets the 90 % bar');
+  assert.equal(st.slowPrimary.checks, 1);
+  assert.equal(period(st, 40, 90, 90), 'ok', 'under the bar (risen to 91 %) once: a strike');
+  assert.equal(period(st, 50, 100, 100), 'ok', 'a good period clears the strike');
+  assert.equal(period(st, 60, 20, 20), 'ok');
+  assert.equal(period(st, 70, 20, 20), 'slow', 'the second in a row');
+});
+
+test('no expectation without waiting clients: an idle system, or clients served before they re-send, is never judged', () => {
+  const st = state();
+  period(st, 10, 100, 0);
+  period(st, 20, 100, 0);
+  assert.equal(period(st, 30, 0, 0, false), 'ok', 'idle: nothing queued here, nothing executed');
+  assert.equal(period(st, 40, 10, 4, true), 'ok', 'a few clients re-sent (lost messages): under half of what executed');
+  assert.equal(period(st, 50, 10, 0, false), 'ok', 'light load served in time');
+  assert.equal(st.slowPrimary.checks, 0, 'none of these raised the bar');
+  assert.equal(period(st, 60, 10, 5, true), 'ok', 'half re-sent: clients are waiting on the primary (a strike)');
+  assert.equal(period(st, 70, 0, 0, true), 'slow', 'a request queued here and nothing executed');
+  assert.equal(period(st, 80, 0, 0, true), 'slow');
+  assert.equal(period(st, 90, 10, 1, true), 'ok', 'clients served again');
+  assert.equal(period(st, 100, 0, 0, true), 'ok', 'an unchecked period in between cleared the strikes');
+});
+
+test('no check in the grace period after a NEW-VIEW; the old view\'s best becomes history for the new one', () => {
+  const st = state(2);
+  period(st, 10, 80, 0);
+  period(st, 20, 100, 0);
+  // View 1 (primary 1) installed at tick 25.
+  st.view = toView(1);
+  st.viewChange.startedTick = 25;
+  assert.equal(period(st, 30, 0, 5), 'ok', 'entering the view opens a period at the NEW-VIEW; not over yet');
+  assert.deepEqual(st.slowPrimary.history, [100]);
+  assert.equal(period(st, 35, 5, 5), 'ok', 'in grace: [25, 35) is not judged');
+  assert.equal(period(st, 45, 5, 5), 'ok', 'in grace: [35, 45) begins 10 ticks after the NEW-VIEW');
+  assert.equal(period(st, 55, 5, 5), 'ok', 'after grace, held to the best of recent views: a strike');
+  assert.equal(period(st, 65, 5, 5), 'slow');
+  assert.equal(expectedThroughput(st.slowPrimary), 100);
+});
+
+test('the bar rises by slowPrimaryRaisePercent per checked period up to 100 %, so a primary cannot settle just above it', () => {
+  const st = state();
+  period(st, 10, 100, 0);
+  period(st, 20, 100, 0);
+  const verdicts: SlowPrimaryVerdict[] = [];
+  for (let t = 30; t <= 130; t += 10) verdicts.push(period(st, t, 95, 95));
+  // 90, 91, …, 95 % pass; 96 % fails on the 7th check, 97 % on the 8th.
+  assert.deepEqual(verdicts.slice(0, 8), ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'slow']);
+  for (let i = 0; i < 20; i++) period(st, 140 + 10 * i, 100, 100);
+  assert.equal(requiredPercent(st), 100, 'capped at the best seen');
+  const flat = state(1, { slowPrimaryRaisePercent: 0 });
+  period(flat, 10, 100, 0);
+  period(flat, 20, 100, 0);
+  for (let t = 30; t <= 200; t += 10) assert.equal(period(flat, t, 91, 91), 'ok', 'no raise: 91 % passes forever');
+});
+
+test('the primary never judges itself, and slowPrimaryPercent 0 turns the detector off', () => {
+  const primary = state(0);
+  period(primary, 10, 100, 0);
+  period(primary, 20, 100, 0);
+  assert.equal(period(primary, 30, 1, 1), 'ok');
+  assert.equal(period(primary, 40, 1, 1), 'ok');
+  const off = state(1, { slowPrimaryPercent: 0 });
+  period(off, 10, 100, 0);
+  period(off, 20, 100, 0);
+  assert.equal(period(off, 30, 1, 1), 'ok');
+  assert.equal(period(off, 40, 1, 1), 'ok');
+});
+
+test('a slow verdict on tick sends a TIMEOUT for the next view, as an expired request timer does (once while outstanding)', () => {
+  const st = state();
+  const ctx = { st, out: emptyOutput(), bugs: {} };
+  st.slowPrimary.history.push(100);
+  st.slowPrimary.periodStart = GRACE;
+  st.slowPrimary.loaded = true;
+  st.slowPrimary.strikes = SLOW_PERIODS_TO_SUSPECT - 1;
+  st.tick = GRACE + PERIOD - 1; // onTick advances to the period's end
+  onTick(ctx);
+  const timeouts = ctx.out.send.filter((s) => s.message.type === 'timeout');
+  assert.equal(timeouts.length, 1, 'one broadcast TIMEOUT');
+  assert.deepEqual(timeouts[0]!.message.type === 'timeout' ? [timeouts[0]!.message.view, timeouts[0]!.to] : [], [1, 'all']);
+  assert.equal(st.timeouts.own?.view, 1);
+  const again = { st, out: emptyOutput(), bugs: {} };
+  st.slowPrimary.loaded = true;
+  for (let i = 0; i < PERIOD; i++) onTick(again);
+  assert.equal(again.out.send.filter((s) => s.message.type === 'timeout').length, 0, 'outstanding: not sent again by the detector');
+});
+
+test('invalid detector parameters are refused with the parameter named', () => {
+  assert.throws(() => state(1, { slowPrimaryPercent: 101 }), /slowPrimaryPercent must be an integer from 0 to 100 \(got 101\)/);
+  assert.throws(() => state(1, { slowPrimaryRaisePercent: -1 }), /slowPrimaryRaisePercent must be an integer from 0 to 100/);
+  assert.throws(() => state(1, { slowPrimaryPeriodTicks: 0 }), /slowPrimaryPeriodTicks must be a positive integer/);
+});
