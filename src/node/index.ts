@@ -6,6 +6,7 @@
 
 export { startReplicaNode } from './node.ts';
 export type { NodeAccountability, NodeStatus, ReplicaNode, ReplicaNodeOptions } from './node.ts';
+export type { OverloadStatus } from './overload.ts';
 export type { AuditOptions } from './audit.ts';
 export type { BehaviourStart, TestBehaviour } from './behaviour.ts';
 export type { NodeMetrics } from '../metrics/metrics.ts';
