@@ -91,7 +91,8 @@ export const paramsSchema = z.strictObject({
    * primary executed under slowPrimaryPercent % (0: off) of the best period of recent views, the
    * bar raised slowPrimaryRaisePercent points per checked period; no check for slowPrimaryGraceMs
    * after a NEW-VIEW. Default 0 (off) on real processes until it is measured there: in one test run
-   * it replaced an honest primary while a backup was down. The simulator's default is 90.
+   * a fault-free cluster changed view while a backup was down, which it may have caused. The
+   * simulator's default is 90.
    */
   slowPrimaryPercent: intIn(0, 100, ' %').default(0),
   slowPrimaryRaisePercent: intIn(0, 100, ' percentage points').default(1),
