@@ -164,3 +164,28 @@ test('bench settings: --no-audit reaches the cluster spec (replicas get byz node
   assert.equal(clusterSpecOf(base, settings).audit, undefined, 'default: the node decides (on with LMDB)');
   assert.equal(clusterSpecOf(base, { ...settings, audit: false }).audit, false);
 });
+
+test('bench settings: --app reaches the cluster spec (replicas get byz node --app)', () => {
+  const base = { n: 4, storage: 'memory', payload: 0, mode: 'closed', clients: 1, window: 1, group: 'storage' } as unknown as Parameters<typeof clusterSpecOf>[0];
+  const settings = { params: {}, protocol: 'pbft', runtime: 'tsx' } as unknown as Parameters<typeof clusterSpecOf>[1];
+  assert.equal(clusterSpecOf(base, settings).app, undefined, 'default: the built-in KV store');
+  assert.equal(clusterSpecOf(base, { ...settings, app: '/abs/kv-plain.ts' }).app, '/abs/kv-plain.ts');
+});
+
+test('bench/apps: kv-plain is the KV store without a state root; kv.ts is the built-in one, loaded as --app loads it', async () => {
+  const { loadAppModule } = await import('../app-loader/load.ts');
+  const { encodeKvOp } = await import('../app/kv.ts');
+  const { sha256 } = await import('../crypto/ed25519.ts');
+  const plain = await loadAppModule('bench/apps/kv-plain.ts');
+  const kv = await loadAppModule('bench/apps/kv.ts');
+  assert.ok(plain.ok && kv.ok, 'both load');
+  const a = plain.value.create();
+  const b = kv.value.create();
+  assert.equal('capture' in a, false, 'no state root: checkpoints hash the snapshot');
+  assert.equal('capture' in b, true);
+  const ctx = { seq: 1, client: 'c' } as unknown as Parameters<typeof a.execute>[1];
+  const put = encodeKvOp({ type: 'put', key: 'k1', value: Uint8Array.of(1, 2) });
+  assert.deepEqual(a.execute(put, ctx), b.execute(put, ctx), 'same results for the load generator');
+  assert.deepEqual(a.snapshot(), b.snapshot(), 'same state');
+  assert.equal(a.digest(sha256), b.digest(sha256));
+});

@@ -30,6 +30,8 @@ export interface ClusterSpec {
   readonly requestAuth?: RequestAuthMode;
   /** false: replicas run without the audit trail (`byz node --no-audit`; on by default with LMDB). */
   readonly audit?: boolean;
+  /** `byz node --app PATH` (an absolute path): the app module every replica runs; default the built-in KV store. */
+  readonly app?: string;
   /** The config's "transportEncryption" (default "auto", which is off on loopback). */
   readonly encryption?: TransportEncryptionMode;
   /** Write a V8 CPU profile of every replica into this folder (on a clean stop). */
@@ -125,7 +127,7 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
     spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`, `--cpu-prof-name=replica-${i}.${Date.now()}.cpuprofile`];
   const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : []), ...(spec.replicaArgs?.[i] ?? [])];
+    const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : []), ...(spec.app === undefined ? [] : ['--app', spec.app]), ...(spec.replicaArgs?.[i] ?? [])];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
   };
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));

@@ -83,6 +83,7 @@ export function markdown(r: BenchReport): string {
     `${r.startedAt} – ${r.finishedAt}, commit ${r.gitCommit.slice(0, 12)}${r.gitDirty ? ' (with uncommitted changes)' : ''}`,
     `machine: ${m.cpuModel} × ${m.cores} cores, ${Math.round(m.totalMemBytes / 2 ** 30)} GiB, Node ${m.node}; load average ${m.loadAvgAtStart} at start, ${r.loadAvgAtEnd} at end`,
     `${r.settings.runs} runs of ${r.settings.durationSec} s after ${r.settings.warmupSec} s warm-up; medians with (min–max)`,
+    ...(r.settings.app === undefined ? [] : [`app: ${r.settings.app}`]),
     '',
     // A failover- or attack-only run measures no throughput case: no empty tables.
     ...(r.cases.length === 0 && (r.failover !== undefined || r.attacks !== undefined) ? [] : ['## Targets (issue #6)', '', targetsTable(r), '', '## Cases', '', casesTable(r.cases), '']),

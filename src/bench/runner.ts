@@ -30,6 +30,8 @@ export interface RunSettings {
   readonly requestAuth?: RequestAuthMode;
   /** false: replicas run without the audit trail (docs/AUDIT.md). */
   readonly audit?: boolean;
+  /** An app module the replicas run (`byz node --app`, an absolute path); default the built-in KV store. */
+  readonly app?: string;
   /** The config's "transportEncryption" (default "auto": off on the loopback bench cluster). */
   readonly encryption?: TransportEncryptionMode;
   readonly keySpace: number;
@@ -189,7 +191,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
 }
 
 export function clusterSpecOf(spec: CaseSpec, s: RunSettings): ClusterSpec {
-  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), ...(s.encryption === undefined ? {} : { encryption: s.encryption }), ...(s.audit === false ? { audit: false } : {}), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
+  return { n: spec.n, storage: spec.storage, params: s.params, protocol: s.protocol, ...(s.requestAuth === undefined ? {} : { requestAuth: s.requestAuth }), ...(s.encryption === undefined ? {} : { encryption: s.encryption }), ...(s.audit === false ? { audit: false } : {}), ...(s.app === undefined ? {} : { app: s.app }), runtime: s.runtime, ...(s.profileDir === undefined ? {} : { profileDir: s.profileDir }) };
 }
 
 /** One measurement window on a running cluster with a running load generator. */

@@ -112,6 +112,8 @@ export interface BenchReport {
     readonly params: Readonly<Record<string, number>>;
     /** The protocol the replicas ran (absent in results from before the engine seam). */
     readonly protocol?: string;
+    /** The app module the replicas ran (`--app`); absent: the built-in KV store. */
+    readonly app?: string;
     readonly keySpace: number;
     readonly clientTickMs: number;
     readonly clientRetransmitMs: number;

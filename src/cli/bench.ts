@@ -51,8 +51,14 @@ export interface BenchFlags {
   readonly requestAuth: RequestAuthMode;
   readonly audit: boolean;
   readonly encryption: TransportEncryptionMode;
+  readonly app?: string;
   readonly failover?: number;
   readonly attack?: string;
+}
+
+function appPath(v: string): string {
+  if (v.trim() === '' || !existsSync(resolve(v))) throw new InvalidArgumentError(`must name an app module file or folder (docs/APPS.md), e.g. bench/apps/kv-plain.ts; "${v}" does not exist`);
+  return v;
 }
 
 function protocolName(v: string): string {
@@ -125,6 +131,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       protocol: flags.protocol,
       requestAuth: flags.requestAuth,
       ...(flags.audit ? {} : { audit: false }),
+      ...(flags.app === undefined ? {} : { app: resolve(flags.app) }),
       encryption: flags.encryption,
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
@@ -169,6 +176,7 @@ export function registerBench(program: Command): void {
     .option('--request-auth <mode>', 'how replicas authenticate requests (the config\'s requestAuth): signature or mac', requestAuthMode, 'signature')
     .option('--no-audit', 'replicas run without the audit trail (byz node --no-audit; it is on by default with durable storage)')
     .option('--encryption <mode>', 'link encryption (the config\'s transportEncryption): auto (off here: the bench cluster is on loopback), on or off', encryptionMode, 'auto')
+    .option('--app <path>', 'replicas run this app module (byz node --app, docs/APPS.md) instead of the built-in KV store; the load generator sends KV puts, so the app must take them (bench/apps/)', appPath)
     .option('--param <name=value>', 'override a config param (repeatable), e.g. --param batchTimeoutMs=5', param, {})
     .option('--key-space <n>', 'puts cycle over this many keys (0, the default: every put writes a new key; the soak uses 4096)', nonNegativeInt, 0)
     .option('--soak <s>', 'seconds of the memory soak at 80% of the n=4 peak (full suite default 300; 0: skip)', nonNegativeInt)

@@ -10,6 +10,7 @@ import type { ClusterConfig } from '../config/index.ts';
 import { replicaPublicKeys } from '../config/index.ts';
 import { toHex } from '../core/ids.ts';
 import { MAX_OP_BYTES } from '../core/limits.ts';
+import { quorumConfig } from '../core/quorum.ts';
 import { INITIAL_EPOCH } from '../wire/domain.ts';
 import { mergeShares, verifyProof } from '../light-client/index.ts';
 import { ed25519Suite } from '../crypto/index.ts';
@@ -104,24 +105,46 @@ async function ask(host: string, port: number, path: string, trust: Trust, wante
 /** Tries at asking for shares when they do not match yet (replicas a few seqs apart), and the pause between. */
 const SHARE_TRIES = 3;
 const SHARE_RETRY_MS = 50;
+/** How far past the (f+1)-th highest share a target may be: f lying replicas cannot push it further. */
+const SHARE_TARGET_SPREAD = 32;
+
+/**
+ * The seq to ask every replica's share at when their current shares did not match: one past the
+ * highest valid share, so that each replica still has it ahead and captures the state right after
+ * it; but at most SHARE_TARGET_SPREAD past the (f+1)-th highest, which some honest replica reached,
+ * so that f replicas signing shares at made-up high seqs cannot send the others waiting for nothing.
+ */
+export function shareTarget(seqs: readonly number[], f: number): number | undefined {
+  if (seqs.length === 0) return undefined;
+  const sorted = [...seqs].sort((a, b) => b - a);
+  const honest = sorted[Math.min(f, sorted.length - 1)]!;
+  return Math.min(sorted[0]!, honest + SHARE_TARGET_SPREAD) + 1;
+}
 
 /**
  * An on-demand certificate (docs/PROTOCOL.md §4c): every replica's share at its last executed state
- * (`?share=1`), each checked alone, merged once 2f+1 match. Matches when the replicas have executed
- * the same prefix — at once on an idle cluster, where no new checkpoint would come.
+ * (`?share=1`), each checked alone, merged once 2f+1 match. Matches at once on an idle cluster, where
+ * no new checkpoint would come. On a busy one the replicas are a few seqs apart, so the next tries ask
+ * for shares at one seq ahead of all of them (`&at=N`, shareTarget), which each replica captures as it
+ * executes it.
  */
 async function fromShares(config: ClusterConfig, path: string, wanted: (p: Proven) => boolean, signal: AbortSignal): Promise<Answer> {
   const trust = trustOf(config);
+  const f = quorumConfig(config.replicas.length).f;
   const sep = path.includes('?') ? '&' : '?';
   let why = '';
+  let at: number | undefined;
   for (let t = 1; t <= SHARE_TRIES && !signal.aborted; t++) {
-    const got = await Promise.all(config.replicas.map((r) => fetchProofJson(r.host, r.httpPort, `${path}${sep}share=1`, signal)));
+    const query = `${path}${sep}share=1${at === undefined ? '' : `&at=${at}`}`;
+    const got = await Promise.all(config.replicas.map((r) => fetchProofJson(r.host, r.httpPort, query, signal)));
     const shares = got.filter((g): g is Extract<Fetched, { ok: true }> => g.ok).map((g) => g.json);
     const m = mergeShares(shares, trust, ed25519Suite);
     if (m.ok && wanted(m.verdict.proven)) return { ok: true, proof: m.proof, seq: m.verdict.seq, signers: m.verdict.signers, proven: m.verdict.proven };
     const failed = got.map((g, i) => (g.ok ? '' : `replica ${i}: ${g.why}`)).filter((x) => x !== '');
-    why = `${m.ok ? 'the merged shares prove something else than what was asked' : m.reason}${failed.length === 0 ? '' : `; ${failed.join('; ')}`}`;
-    if (t < SHARE_TRIES) await new Promise((r) => setTimeout(r, SHARE_RETRY_MS));
+    why = `${m.ok ? 'the merged shares prove something else than what was asked' : m.reason}${at === undefined ? '' : ` (asked at seq ${at})`}${failed.length === 0 ? '' : `; ${failed.join('; ')}`}`;
+    const next = m.ok ? undefined : shareTarget(m.seqs, f);
+    if (next !== undefined && (at === undefined || next > at)) at = next;
+    else if (t < SHARE_TRIES) await new Promise((r) => setTimeout(r, SHARE_RETRY_MS));
   }
   return { ok: false, why: `on-demand certificate: ${why}` };
 }

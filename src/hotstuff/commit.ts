@@ -99,11 +99,12 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
     ctx.out.persist.push(snapRecord(st.keys, b.height, b.id, b.round), reputationRecord(st.keys, st.reputation));
     st.snapshotHeight = b.height;
   }
-  ctx.out.executed.push(
-    snap === undefined
-      ? { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, committed }
-      : { view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed, stateDigest: snap.digest, committed },
-  );
+  ctx.out.executed.push({
+    view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed,
+    ...(snap === undefined ? {} : { stateDigest: snap.digest }),
+    committed,
+    ...(result.state === undefined ? {} : { state: result.state }),
+  });
   prune(ctx);
 }
 

@@ -10,7 +10,7 @@ import type { Input, Output, ReplicaStatus } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
-import { executedStateOf } from '../service/snapshot.ts';
+import { executedStateOf, requestCapture } from '../service/snapshot.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { HotStuffParams } from './params.ts';
 import { validateParams } from './params.ts';
@@ -128,6 +128,7 @@ function wrap(st: HsState, opts: HotStuffOptions): HotStuffReplica {
     },
     invariantViolations: (l) => checkInvariants(st, l),
     executedState: () => (st.missing.size === 0 ? executedStateOf(st.svc, toSeq(st.committedHeight)) : undefined),
+    captureAt: (at) => requestCapture(st.svc, at, toSeq(st.committedHeight)),
     status(): ReplicaStatus {
       return {
         id: st.id, view: toView(st.round), status: 'normal', primary: leaderOf(st, st.round),

@@ -11,7 +11,10 @@ import type { LightCrypto, Trust, Verdict } from './verify.ts';
 import { verifyProof, verifyShare } from './verify.ts';
 
 /** A proof file merged from 2f+1 shares and its verdict, or why the shares do not make one. */
-export type Merged = { readonly ok: true; readonly proof: ProofFile; readonly verdict: Extract<Verdict, { ok: true }> } | { readonly ok: false; readonly reason: string };
+export type Merged =
+  | { readonly ok: true; readonly proof: ProofFile; readonly verdict: Extract<Verdict, { ok: true }> }
+  /** `seqs`: the seq of each valid share (one per share), for asking again at a seq they all reach. */
+  | { readonly ok: false; readonly reason: string; readonly seqs: readonly number[] };
 
 /** What two shares must agree on to be merged: the certified state and the claim, not the signatures. */
 function stateKey(p: ProofFile): string {
@@ -24,12 +27,14 @@ export function mergeShares(shares: readonly unknown[], trust: Trust, crypto: Li
   const need = quorumOf(trust.replicaKeys.length);
   const groups = new Map<string, { base: ProofFile; seq: number; sigs: Map<number, CertSignature> }>();
   const invalid: string[] = [];
+  const seqs: number[] = [];
   for (const share of shares) {
     const v = verifyShare(share, trust, crypto);
     if (!v.ok) {
       invalid.push(v.reason);
       continue;
     }
+    seqs.push(v.seq);
     const p = share as ProofFile;
     const key = stateKey(p);
     let g = groups.get(key);
@@ -50,5 +55,6 @@ export function mergeShares(shares: readonly unknown[], trust: Trust, crypto: Li
   return {
     ok: false,
     reason: `no state has 2f+1 = ${need} matching shares (${seen === '' ? 'no valid share' : seen}${invalid.length === 0 ? '' : `; ${invalid.length} invalid: ${invalid.slice(0, 3).join('; ')}`})`,
+    seqs,
   };
 }

@@ -37,8 +37,8 @@ export type Ask =
   | { readonly kind: 'metrics' }
   | { readonly kind: 'evidence' }
   | { readonly kind: 'local-kv'; readonly key: string }
-  | { readonly kind: 'proof-kv'; readonly key: string; readonly share: boolean }
-  | { readonly kind: 'proof-client'; readonly id: string; readonly reqNo: number | undefined; readonly share: boolean };
+  | { readonly kind: 'proof-kv'; readonly key: string; readonly share: boolean; readonly at: number | undefined }
+  | { readonly kind: 'proof-client'; readonly id: string; readonly reqNo: number | undefined; readonly share: boolean; readonly at: number | undefined };
 
 /** The main thread's answer: a body, an HTTP error to pass on (e.g. a proof's 404), or a bug (500). */
 export type Reply =

@@ -103,7 +103,7 @@ async function answer(src: HttpSources, a: Ask): Promise<Reply> {
     case 'proof-kv':
     case 'proof-client':
       if (src.proofs === undefined) return { ok: false, status: 404, message: 'this replica keeps no certified states for proofs' };
-      return answerProof(src.proofs, a);
+      return await answerProof(src.proofs, a);
   }
 }
 

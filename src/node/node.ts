@@ -12,7 +12,7 @@ import { protocolModule } from '../engine/registry.ts';
 import type { ReplicaCore } from '../engine/replica.ts';
 import { startReplicaCore } from '../engine/replica.ts';
 import { legacyKey } from '../protocol/storage-keys.ts';
-import { bytesEqual, replicaId, toHex } from '../core/ids.ts';
+import { bytesEqual, replicaId, seq, toHex } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
@@ -213,6 +213,7 @@ function shareSource(who: Identity, core: Core): ShareSource {
     executed: () => core.status().lastExecuted,
     state: () => core.executedState(),
     sign: (unsigned) => signMessage<Checkpoint>(who.signer, who.domain, unsigned),
+    captureAt: (at) => core.captureAt(seq(at)),
   };
 }
 type ReplicaConfig = ClusterConfig['replicas'][number];
@@ -335,6 +336,7 @@ function keepCertified(observe: RoundObserver, proofs: CertifiedStates, overload
     observe(executed, events, round);
     overload.executed(executed, Date.now());
     for (const ev of events) if (ev.type === 'checkpoint-stable' && ev.certified !== undefined) proofs.add(ev.certified);
+    proofs.captured(executed.flatMap((b) => (b.state === undefined ? [] : [b.state])));
   };
 }
 

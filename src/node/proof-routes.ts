@@ -3,6 +3,8 @@
 //   GET /proof/client/<id>[?reqNo=N]       → 200 a write proof file: the client's last request and result (request N)
 //   either with ?share=1                   → 200 the same at this replica's last executed state, signed by it alone:
 //                                            a share of an on-demand certificate a client merges (§4c)
+//   ?share=1&at=N                          → the share at exactly seq N: at once if kept, else after N executes
+//                                            (N at most MAX_SHARE_AHEAD ahead; waits up to SHARE_WAIT_MS)
 // 404 when no retained certified state holds what was asked (yet), 400 for a malformed query. The
 // input is hostile: the key is bounded like a KV key, the id must be 32 bytes of hex, reqNo an
 // integer; failures are HttpErrors, so the guard answers and counts them (byz_http_drops_total),
@@ -39,6 +41,15 @@ function shareOf(req: IncomingMessage): boolean {
   throw new HttpError(400, 'share must be 1 (a share of an on-demand certificate, signed by this replica alone) or 0');
 }
 
+/** ?at=N (with share=1): the seq the share must be at (§4c: replicas of a busy cluster are a few seqs apart). */
+function atOf(req: IncomingMessage, share: boolean): number | undefined {
+  const raw = paramsOf(req).get('at');
+  if (raw === null) return undefined;
+  if (!share) throw new HttpError(400, 'at=N asks for a share at seq N: it goes with share=1');
+  if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new HttpError(400, 'at must be a non-negative integer (the seq the share is asked at)');
+  return Number(raw);
+}
+
 function reqNoOf(req: IncomingMessage): number | undefined {
   const raw = paramsOf(req).get('reqNo');
   if (raw === null) return undefined;
@@ -53,11 +64,11 @@ function idOf(pathname: string): string {
 }
 
 /** The main thread's side: the proof `ask` names, from the certified states (a 404 when none holds it). */
-export function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>): Reply {
+export async function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>): Promise<Reply> {
   const a: ProofAnswer =
     ask.kind === 'proof-kv'
-      ? ask.share ? proofs.readShare(ask.key) : proofs.readProof(ask.key)
-      : ask.share ? proofs.writeShare(clientId(ask.id), ask.reqNo) : proofs.writeProof(clientId(ask.id), ask.reqNo);
+      ? ask.share ? await proofs.readShare(ask.key, ask.at) : proofs.readProof(ask.key)
+      : ask.share ? await proofs.writeShare(clientId(ask.id), ask.reqNo, ask.at) : proofs.writeProof(clientId(ask.id), ask.reqNo);
   if (!a.ok) return { ok: false, status: a.status, message: a.reason };
   return boundedBody(JSON.stringify(a.proof));
 }
@@ -71,11 +82,17 @@ export function proofRoutes(ask: (a: Ask) => Promise<string>, send: (res: Server
   return [
     {
       name: 'GET /proof/kv/<key>', path: KV_PREFIX, methods: get, example: '/proof/kv/<key>',
-      handle: async (req, res, pathname) => send(res, await ask({ kind: 'proof-kv', key: keyOf(pathname), share: shareOf(req) })),
+      handle: async (req, res, pathname) => {
+        const share = shareOf(req);
+        send(res, await ask({ kind: 'proof-kv', key: keyOf(pathname), share, at: atOf(req, share) }));
+      },
     },
     {
       name: 'GET /proof/client/<id>', path: CLIENT_PREFIX, methods: get, example: '/proof/client/<id>',
-      handle: async (req, res, pathname) => send(res, await ask({ kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(req), share: shareOf(req) })),
+      handle: async (req, res, pathname) => {
+        const share = shareOf(req);
+        send(res, await ask({ kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(req), share, at: atOf(req, share) }));
+      },
     },
   ];
 }

@@ -32,6 +32,8 @@ export interface ShareSource {
   /** The state after it (ReplicaCore.executedState), undefined when none can be shared now. */
   state(): ExecutedState | undefined;
   sign(unsigned: Omit<Checkpoint, 'sig'>): Checkpoint;
+  /** Asks the core to capture the state right after `seq` when it executes (ReplicaCore.captureAt). */
+  captureAt(seq: number): void;
 }
 
 interface Share {
@@ -39,11 +41,37 @@ interface Share {
   readonly checkpoint: Checkpoint;
 }
 
+/** States captured at seqs clients asked for or while shares are in demand, kept newest last. */
+const CAPTURED_KEPT = 32;
+/**
+ * While shares are in demand (one was asked for in the last SHARE_DEMAND_MS), the core is asked to
+ * capture each of the next CAPTURE_AHEAD seqs, so that a replica that executes past the seq a client
+ * then asks every replica for (one past the highest share it saw) still has that state.
+ */
+const CAPTURE_AHEAD = 8;
+const SHARE_DEMAND_MS = 2000;
+/** Share asks waiting for their seq at once; more are refused (each holds a timer). */
+const MAX_WAITING = 64;
+/** The farthest ahead of the executed seq a share may be asked for (a busy cluster's replicas are a few apart). */
+export const MAX_SHARE_AHEAD = 256;
+/** How long a share ask waits for its seq to execute. */
+export const SHARE_WAIT_MS = 1000;
+
+interface Waiter {
+  readonly seq: number;
+  readonly done: (s: Share | string) => void;
+}
+
 /** The certified states a replica keeps for proofs, newest last, at most `retain` of them. */
 export class CertifiedStates {
   private readonly states: CertifiedState[] = [];
   /** The share of the current executed state, signed at most once per executed seq. */
   private share: Share | undefined;
+  /** States captured at asked-for seqs (captured()), signed when first asked, newest last. */
+  private readonly atSeq: { state: ExecutedState; checkpoint?: Checkpoint }[] = [];
+  private readonly waiting = new Set<Waiter>();
+  /** Until when (Date.now ms) shares are in demand: the next seqs are captured as they execute. */
+  private demandUntil = 0;
 
   constructor(
     readonly retain: number,
@@ -81,18 +109,94 @@ export class CertifiedStates {
     return this.share;
   }
 
-  /** A read proof of `key` signed by this replica alone, at its last executed state (a share, §4c). */
-  readShare(key: string): ProofAnswer {
-    const s = this.currentShare();
+  /**
+   * States the core captured at asked-for seqs (ExecutedBatch.state), once per driver round: kept
+   * for shares at a given seq, and every waiting ask whose seq has executed is answered.
+   */
+  captured(states: readonly ExecutedState[]): void {
+    for (const state of states) {
+      this.atSeq.push({ state });
+      if (this.atSeq.length > CAPTURED_KEPT) this.atSeq.shift();
+    }
+    if (this.shares === undefined) return;
+    if (this.demandUntil > 0) this.captureAhead(false);
+    if (this.waiting.size === 0) return;
+    const executed = this.shares.executed();
+    for (const w of this.waiting) if (w.seq <= executed) w.done(this.keptShare(w.seq) ?? this.passed(w.seq, executed));
+  }
+
+  /**
+   * A share at exactly `seq` (§4c), or at the executed seq when undefined: replicas of a busy cluster
+   * are a few seqs apart, so a client asks all of them for the state after one seq past the highest
+   * share it saw. Answered at once when it was captured (asked for, or captured while shares are in
+   * demand: captureAhead) or is the executed seq; else, when `seq` is ahead by at most
+   * MAX_SHARE_AHEAD, the core is asked to capture it and the answer waits up to SHARE_WAIT_MS.
+   */
+  private shareAt(seq: number | undefined): Share | string | Promise<Share | string> {
+    if (this.shares !== undefined) this.captureAhead(true);
+    if (seq === undefined || this.shares === undefined) return this.currentShare();
+    const kept = this.keptShare(seq);
+    if (kept !== undefined) return kept;
+    const executed = this.shares.executed();
+    if (seq === executed) {
+      const s = this.currentShare();
+      return typeof s === 'string' || s.state.seq === seq ? s : this.passed(seq, executed);
+    }
+    if (seq < executed) return this.passed(seq, executed);
+    if (seq > executed + MAX_SHARE_AHEAD) return `seq ${seq} is more than ${MAX_SHARE_AHEAD} ahead of this replica (executed ${executed}): ask for a share at a seq the replicas are about to execute`;
+    if (this.waiting.size >= MAX_WAITING) return `${MAX_WAITING} share asks are waiting already: retry later`;
+    this.shares.captureAt(seq);
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        seq,
+        done: (s) => {
+          clearTimeout(timer);
+          this.waiting.delete(w);
+          resolve(s);
+        },
+      };
+      const timer = setTimeout(() => w.done(`seq ${seq} did not execute here within ${SHARE_WAIT_MS} ms (executed ${this.shares?.executed() ?? '?'})`), SHARE_WAIT_MS);
+      this.waiting.add(w);
+    });
+  }
+
+  /** Asks the core to capture the next CAPTURE_AHEAD seqs while shares are in demand (`asked`: one was just asked for). */
+  private captureAhead(asked: boolean): void {
+    const now = Date.now();
+    if (asked) this.demandUntil = now + SHARE_DEMAND_MS;
+    else if (now > this.demandUntil) {
+      this.demandUntil = 0;
+      return;
+    }
+    const executed = this.shares?.executed();
+    if (executed === undefined) return;
+    for (let i = 1; i <= CAPTURE_AHEAD; i++) this.shares?.captureAt(executed + i);
+  }
+
+  /** The captured state at `seq`, signed (once). */
+  private keptShare(seq: number): Share | undefined {
+    const k = this.atSeq.find((c) => c.state.seq === seq);
+    if (k === undefined || this.shares === undefined) return undefined;
+    k.checkpoint ??= this.shares.sign({ type: 'checkpoint', seq: k.state.seq, stateDigest: k.state.stateDigest, replica: this.shares.id });
+    return { state: k.state, checkpoint: k.checkpoint };
+  }
+
+  private passed(seq: number, executed: number): string {
+    return `this replica executed past seq ${seq} (executed ${executed}) without keeping its state: ask at a seq ahead of every replica`;
+  }
+
+  /** A read proof of `key` signed by this replica alone, at its last executed state or at `at` (a share, §4c). */
+  async readShare(key: string, at?: number): Promise<ProofAnswer> {
+    const s = await this.shareAt(at);
     if (typeof s === 'string') return none(s);
     if (s.state.roots.proveApp === undefined) return none('the app this replica runs has no Merkle state root, so it has no read proofs (docs/APPS.md)');
     const proof = s.state.roots.proveApp(new TextEncoder().encode(key));
     return { ok: true, proof: buildProof(this.domain, shareRoots(s), readClaim(key, proof)) };
   }
 
-  /** A write proof of the client's entry (request `reqNo` when given) signed by this replica alone, at its last executed state (§4c). */
-  writeShare(client: ClientId, reqNo?: number): ProofAnswer {
-    const s = this.currentShare();
+  /** A write proof of the client's entry (request `reqNo` when given) signed by this replica alone, at its last executed state or at `at` (§4c). */
+  async writeShare(client: ClientId, reqNo?: number, at?: number): Promise<ProofAnswer> {
+    const s = await this.shareAt(at);
     if (typeof s === 'string') return none(s);
     const proof = s.state.roots.proveClient(client);
     const rec = proof.value === null ? undefined : decodeClientRecord(proof.value);

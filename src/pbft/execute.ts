@@ -43,11 +43,12 @@ function executeEntry(ctx: Ctx, e: LogEntry, pp: PrePrepare): void {
   st.lastProgressTick = st.tick;
   st.failedViewChanges = 0;
   const digestAfter = e.seq % st.params.checkpointInterval === 0 ? takeCheckpoint(ctx, e.seq) : undefined;
-  ctx.out.executed.push(
-    digestAfter === undefined
-      ? { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, committed }
-      : { view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed, stateDigest: digestAfter, committed },
-  );
+  ctx.out.executed.push({
+    view: pp.view, seq: e.seq, digest: pp.digest, executed: result.executed,
+    ...(digestAfter === undefined ? {} : { stateDigest: digestAfter }),
+    committed,
+    ...(result.state === undefined ? {} : { state: result.state }),
+  });
 }
 
 /**

@@ -3,13 +3,14 @@
 
 import { newDeferred, takeDeferred } from './deferred.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
+import type { Seq } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
 import type { ExecutedState, Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
 import type { CoreOptions, InvariantChecks } from '../protocol/core.ts';
 import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
-import { executedStateOf } from '../service/snapshot.ts';
+import { executedStateOf, requestCapture } from '../service/snapshot.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { EngineParams } from '../protocol/params.ts';
@@ -46,6 +47,8 @@ export interface Replica extends Protocol {
   status(): ReplicaStatus;
   /** The state after the last executed seq (on-demand certificate shares, docs/PROTOCOL.md §4c). */
   executedState(): ExecutedState | undefined;
+  /** Captures the state right after seq when it executes (ProtocolCore.captureAt). */
+  captureAt(seq: Seq): void;
   /** The invariants that do not hold now, at the given level (empty when all hold). */
   invariantViolations(level: InvariantChecks): string[];
 }
@@ -131,6 +134,7 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
     },
     invariantViolations: (l) => checkInvariants(st, l),
     executedState: () => (st.transfer === undefined ? executedStateOf(st.svc, st.lastExecuted) : undefined),
+    captureAt: (at) => requestCapture(st.svc, at, st.lastExecuted),
     status(): ReplicaStatus {
       return {
         id: st.id,

@@ -1,7 +1,7 @@
 // What every protocol core is built from and what it offers (src/engine/module.ts builds on it; a
 // protocol folder's own options extend it, e.g. src/pbft/replica.ts).
 
-import type { PublicKey, ReplicaId } from '../core/ids.ts';
+import type { PublicKey, ReplicaId, Seq } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -39,4 +39,10 @@ export interface ProtocolCore extends Protocol {
    * is under way) or the app has no state root to prove against. Reads only: the core is unchanged.
    */
   executedState(): ExecutedState | undefined;
+  /**
+   * Asks for the state right after `seq` to be captured when it executes, reported as that
+   * ExecutedBatch's `state` (on-demand certificate shares at a given seq, docs/PROTOCOL.md §4c).
+   * An observation: nothing the core decides, sends or persists changes; ignored once `seq` executed.
+   */
+  captureAt(seq: Seq): void;
 }

@@ -49,6 +49,8 @@ export interface ExecutedBatch {
   readonly executed: readonly ExecutedRequest[];
   /** State digest after seq, when seq is a checkpoint. */
   readonly stateDigest?: Digest;
+  /** The state after seq, when the shell asked for it (ProtocolCore.captureAt; on-demand certificate shares, docs/PROTOCOL.md §4c). */
+  readonly state?: ExecutedState;
   /** What the protocol decided (full request list, certificate): a reference for the audit trail (src/audit), never a copy. */
   readonly committed: Committed;
 }

@@ -6,7 +6,7 @@ import { fromHex, publicKey } from '../core/ids.ts';
 import { authenticatorEntryOk } from '../wire/authenticator.ts';
 import { signingBytes } from '../wire/codec.ts';
 import { MAX_RESULT_BYTES } from '../core/limits.ts';
-import type { Committed, ExecutedRequest } from '../protocol/types.ts';
+import type { Committed, ExecutedRequest, ExecutedState } from '../protocol/types.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import type { ServiceState } from './types.ts';
 import { requestKey } from './types.ts';
@@ -14,12 +14,15 @@ import { executedAlready, purgeClientUpTo, removePending } from './requests.ts';
 import { lastReply, makeReply } from './reply.ts';
 import { noteClient } from './commitment.ts';
 import { chargeOf, charged, encodeRefusal, quotaRefusal } from './quota.ts';
+import { capturedAfter } from './snapshot.ts';
 
 export interface BatchResult {
   /** Requests executed for the first time, in order. */
   readonly executed: ExecutedRequest[];
   /** Replies to send: fresh ones, and cached ones for requests that had executed already. */
   readonly replies: Reply[];
+  /** The state after the batch, when the shell asked for it (snapshot.ts requestCapture). */
+  state?: ExecutedState;
 }
 
 /** Executes a committed batch; the protocol calls it in sequence order, exactly once per sequence number. */
@@ -32,6 +35,8 @@ export function executeBatch(svc: ServiceState, batch: Committed): BatchResult {
     if (svc.bugs.localMacNoop === true && !ownEntryOk(svc, req)) continue; // planted bug (tests only)
     executeOnce(svc, batch, req, out);
   }
+  const state = capturedAfter(svc, batch.seq);
+  if (state !== undefined) out.state = state;
   return out;
 }
 

@@ -134,6 +134,27 @@ export function executedStateOf(svc: ServiceState, executed: Seq): ExecutedState
   return s.roots === undefined ? undefined : { seq: executed, stateDigest: s.digest, roots: s.roots };
 }
 
+/** Most seqs a shell may have asked to capture at once (requestCapture): the oldest ask is dropped. */
+export const MAX_CAPTURE_TARGETS = 16;
+
+/**
+ * Asks for the state right after `seq` to be captured when it executes (executeBatch reports it as
+ * the batch's `state`): a share of an on-demand certificate at a seq every replica reaches, when the
+ * replicas of a busy cluster are a few seqs apart (docs/PROTOCOL.md §4c). Ignored when `seq` has
+ * executed already; bounded. An observation: it changes nothing the protocol decides or sends.
+ */
+export function requestCapture(svc: ServiceState, seq: Seq, executed: Seq): void {
+  if (seq <= executed || svc.app.capture === undefined) return;
+  svc.captureAt.add(seq);
+  if (svc.captureAt.size > MAX_CAPTURE_TARGETS) svc.captureAt.delete(Math.min(...svc.captureAt));
+}
+
+/** The state after `seq` when a shell asked for it (requestCapture), taken once; else undefined. */
+export function capturedAfter(svc: ServiceState, seq: Seq): ExecutedState | undefined {
+  if (svc.captureAt.size === 0 || !svc.captureAt.delete(seq)) return undefined;
+  return executedStateOf(svc, seq);
+}
+
 /**
  * The roots and provers a certified checkpoint keeps for proofs (src/node/proofs.ts). A function of
  * its own so the provers' closures hold the trees only — not the capture, whose encoded bytes can

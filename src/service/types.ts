@@ -83,6 +83,12 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
    * the next one writes every entry.
    */
   persisted: PersistedState | undefined;
+  /**
+   * Sequence numbers whose state the shell asked to be captured right after they execute (on-demand
+   * certificate shares at a given seq, docs/PROTOCOL.md §4c; snapshot.ts requestCapture). Local, not
+   * replicated: an observation that changes nothing the protocol decides, sends or persists.
+   */
+  readonly captureAt: Set<number>;
 }
 
 /** The trees of the last stable checkpoint written incrementally (local, not replicated). */
@@ -107,6 +113,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     pendingByClient: new Map(),
     inFlight: new Set(),
     persisted: undefined,
+    captureAt: new Set(),
   };
 }
 
