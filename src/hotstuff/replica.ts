@@ -129,6 +129,7 @@ function wrap(st: HsState, opts: HotStuffOptions): HotStuffReplica {
     invariantViolations: (l) => checkInvariants(st, l),
     executedState: () => (st.missing.size === 0 ? executedStateOf(st.svc, toSeq(st.committedHeight)) : undefined),
     captureAt: (at) => requestCapture(st.svc, at, toSeq(st.committedHeight)),
+    certifiedStable: () => undefined, // no certified checkpoints (docs/HOTSTUFF.md): shares only (§4c)
     status(): ReplicaStatus {
       return {
         id: st.id, view: toView(st.round), status: 'normal', primary: leaderOf(st, st.round),

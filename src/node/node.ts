@@ -138,6 +138,8 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const transport = buildTransport(opts.config, who, log);
   const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
+  const recovered = core.certifiedStable(); // after a restart: the stable checkpoint read back, proofs at once
+  if (recovered !== undefined) proofs.add(recovered);
   const behaviour = startBehaviour(opts, who, core, params, log);
   const overload = createOverload(opts.config.overload, Date.now());
   const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload);

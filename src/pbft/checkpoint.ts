@@ -4,6 +4,8 @@
 
 import type { Digest, ReplicaId, Seq } from '../core/ids.ts';
 import type { Checkpoint } from '../wire/messages.ts';
+import type { CertifiedState } from '../protocol/types.ts';
+import type { ReplicaState } from './state.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, sign } from './context.ts';
 import { releaseBytes, takeSnapshot } from '../service/snapshot.ts';
@@ -125,4 +127,18 @@ export function checkpointHolders(ctx: Ctx, n: Seq, d: Digest): ReplicaId[] {
     if (cp.stateDigest === d && cp.replica !== ctx.st.id) out.push(cp.replica);
   }
   return out.sort((a, b) => a - b);
+}
+
+/**
+ * The last stable checkpoint as a certified state for proofs (docs/PROTOCOL.md §4b): its 2f+1 signed
+ * CHECKPOINTs and the roots of the state kept for it — also after a restart, when the state was
+ * rebuilt from its per-entry records (a snapshot read back whole or received in a state transfer has
+ * no roots, and gives none).
+ */
+export function certifiedStableOf(st: ReplicaState): CertifiedState | undefined {
+  if (st.lowWatermark === 0 || st.transfer !== undefined) return undefined;
+  const own = st.ownCheckpoints.get(st.lowWatermark);
+  const roots = own?.snapshot.roots;
+  if (own === undefined || roots === undefined || st.stableProof.some((cp) => cp.stateDigest !== own.digest)) return undefined;
+  return { seq: st.lowWatermark, stateDigest: own.digest, certificate: st.stableProof, roots };
 }

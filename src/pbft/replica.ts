@@ -6,11 +6,12 @@ import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { Seq } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
-import type { ExecutedState, Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
+import type { CertifiedState, ExecutedState, Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
 import type { CoreOptions, InvariantChecks } from '../protocol/core.ts';
 import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { executedStateOf, requestCapture } from '../service/snapshot.ts';
+import { certifiedStableOf } from './checkpoint.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { EngineParams } from '../protocol/params.ts';
@@ -49,6 +50,8 @@ export interface Replica extends Protocol {
   executedState(): ExecutedState | undefined;
   /** Captures the state right after seq when it executes (ProtocolCore.captureAt). */
   captureAt(seq: Seq): void;
+  /** The last stable checkpoint's certified state, when its roots are known (ProtocolCore.certifiedStable). */
+  certifiedStable(): CertifiedState | undefined;
   /** The invariants that do not hold now, at the given level (empty when all hold). */
   invariantViolations(level: InvariantChecks): string[];
 }
@@ -135,6 +138,7 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
     invariantViolations: (l) => checkInvariants(st, l),
     executedState: () => (st.transfer === undefined ? executedStateOf(st.svc, st.lastExecuted) : undefined),
     captureAt: (at) => requestCapture(st.svc, at, st.lastExecuted),
+    certifiedStable: () => certifiedStableOf(st),
     status(): ReplicaStatus {
       return {
         id: st.id,

@@ -5,7 +5,7 @@ import type { PublicKey, ReplicaId, Seq } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
-import type { ExecutedState, Protocol, ReplicaStatus } from './types.ts';
+import type { CertifiedState, ExecutedState, Protocol, ReplicaStatus } from './types.ts';
 
 /**
  * The core's own state invariants, checked after every step (a violation throws: a bug in this
@@ -45,4 +45,12 @@ export interface ProtocolCore extends Protocol {
    * An observation: nothing the core decides, sends or persists changes; ignored once `seq` executed.
    */
   captureAt(seq: Seq): void;
+  /**
+   * The last stable checkpoint's certified state (2f+1 signed CHECKPOINTs and the roots they cover,
+   * docs/PROTOCOL.md §4b) when this core holds its roots — after a restart, the one it recovered from
+   * disk, so a restarted replica answers checkpoint proofs at once. Undefined for a protocol without
+   * certified checkpoints (HotStuff), before the first, or when its roots are unknown (a state transfer
+   * or an app without a state root). Reads only.
+   */
+  certifiedStable(): CertifiedState | undefined;
 }

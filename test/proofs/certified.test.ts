@@ -6,7 +6,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../../src/core/ids.ts';
+import { replicaId, toHex } from '../../src/core/ids.ts';
+import { createKvApp } from '../../src/app/kv.ts';
+import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
+import { recoverReplica } from '../../src/pbft/replica.ts';
 import type { CertifiedState } from '../../src/protocol/types.ts';
 import { verifyProof } from '../../src/light-client/verify.ts';
 import type { Trust } from '../../src/light-client/verify.ts';
@@ -84,4 +87,33 @@ test('nothing certified yet, or no retention: a clear answer, not a throw', () =
   const r = store.readProof('k');
   assert.ok(!r.ok && r.status === 404 && /no certified checkpoint yet/.test(r.reason));
   assert.throws(() => new CertifiedStates(0, TEST_DOMAIN), /retainCheckpoints must be a positive integer/);
+});
+
+test('a restarted replica has its stable checkpoint\'s certified state at once: the same proof as before the restart', () => {
+  const c = makeCluster(4, { checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 });
+  const client = makeClient();
+  for (let i = 1; i <= 10; i++) flood(c, 0, deliverRequest(c, 0, request(client, i, `k${i % 4}`, `v${i}`)));
+  const trust: Trust = { clusterId: TEST_DOMAIN.clusterId, epoch: TEST_DOMAIN.epoch, protocol: TEST_DOMAIN.protocol, replicaKeys: c.keys.map((k) => toHex(k)) };
+  const live = c.replicas[1]!.certifiedStable();
+  assert.equal(live?.seq, 8, 'the live replica: its last stable checkpoint');
+  const recs = new Map<string, Uint8Array>();
+  for (const out of c.outputs[1]!) {
+    for (const op of out.persist) {
+      if (op.op === 'put') recs.set(op.key, op.value);
+      else if (op.op === 'delete') recs.delete(op.key);
+      else for (const k of [...recs.keys()]) if (k >= op.from && k < op.to) recs.delete(k);
+    }
+  }
+  const params = { ...DEFAULT_PARAMS, checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 };
+  const back = recoverReplica({ id: replicaId(1), n: 4, replicaKeys: c.keys, signer: c.signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params }, recs);
+  const recovered = back.certifiedStable();
+  assert.ok(recovered !== undefined, 'recovered from the per-entry records, with its roots');
+  assert.equal(recovered.seq, 8);
+  assert.equal(recovered.stateDigest, live.stateDigest);
+  const store = new CertifiedStates(2, TEST_DOMAIN);
+  store.add(recovered);
+  const a = store.readProof('k1');
+  assert.ok(a.ok, a.ok ? '' : a.reason);
+  const v = verifyProof(a.proof, trust, crypto);
+  assert.ok(v.ok && v.seq === 8 && v.proven.kind === 'read' && v.proven.present && dec(v.proven.value) === 'v5', 'k1 = v5 at seq 8');
 });
