@@ -1,5 +1,5 @@
-// Bounds on a status port (issue 16): a concurrency cap (503) and a per-source token bucket (429),
-// checked before any handler runs, and a cached, single-flight render for expensive pages such as
+// Bounds on a status port (issue 16): a concurrency cap (503) and a per-source token bucket (429;
+// a request takes its route's `cost` in tokens, 1 unless the answer is large), checked before any handler runs, and a cached, single-flight render for expensive pages such as
 // /metrics — so a crowd of scrapers costs one render per interval on the consensus event loop.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -42,17 +42,19 @@ interface Bucket {
 }
 
 /** Admission for a status port: concurrency cap, then the source's token bucket. */
-export function statusPortAdmission(limits: StatusPortLimits, now: () => number = Date.now): (req: IncomingMessage, res: ServerResponse) => Refusal | undefined {
+export function statusPortAdmission(limits: StatusPortLimits, now: () => number = Date.now): (req: IncomingMessage, res: ServerResponse, cost?: number) => Refusal | undefined {
   let inFlight = 0;
   const buckets = new Map<string, Bucket>();
-  const take = (source: string): boolean => {
+  /** Takes `cost` tokens (Route.cost; at most the burst, so every route stays reachable). */
+  const take = (source: string, cost: number): boolean => {
     const t = now();
     const b = buckets.get(source) ?? { tokens: limits.perSourceBurst, at: t };
     buckets.delete(source); // re-insert: Map order is least recently seen first
     b.tokens = Math.min(limits.perSourceBurst, b.tokens + ((t - b.at) * limits.perSourceRate) / 1000);
     b.at = t;
-    const ok = b.tokens >= 1;
-    if (ok) b.tokens -= 1;
+    const need = Math.min(Math.max(1, cost), limits.perSourceBurst);
+    const ok = b.tokens >= need;
+    if (ok) b.tokens -= need;
     buckets.set(source, b);
     if (buckets.size > limits.maxSources) {
       const oldest = buckets.keys().next().value;
@@ -60,12 +62,13 @@ export function statusPortAdmission(limits: StatusPortLimits, now: () => number 
     }
     return ok;
   };
-  return (req, res) => {
+  return (req, res, cost = 1) => {
     if (inFlight >= limits.maxConcurrent) {
       return { reason: 'overloaded', status: 503, message: `too many requests in progress (at most ${limits.maxConcurrent}); retry later`, headers: { 'retry-after': '1' } };
     }
-    if (!take(req.socket.remoteAddress ?? 'unknown')) {
-      return { reason: 'rate-limited', status: 429, message: `too many requests from your address (at most ${limits.perSourceRate}/s, burst ${limits.perSourceBurst}); retry later`, headers: { 'retry-after': '1' } };
+    if (!take(req.socket.remoteAddress ?? 'unknown', cost)) {
+      const what = cost > 1 ? ` (this route costs ${cost} of them)` : '';
+      return { reason: 'rate-limited', status: 429, message: `too many requests from your address (at most ${limits.perSourceRate} request tokens/s, burst ${limits.perSourceBurst}${what}); retry later`, headers: { 'retry-after': '1' } };
     }
     inFlight += 1;
     res.once('close', () => {

@@ -36,6 +36,12 @@ export interface Route {
   /** A concrete path this route serves: the 404 hint lists them, and tests send hostile input to each. */
   readonly example: string;
   readonly handle: (req: IncomingMessage, res: ServerResponse, pathname: string) => void | Promise<void>;
+  /**
+   * Tokens of the source's rate budget one request takes (default 1): a route whose answer costs far
+   * more than the others (the /metrics text, ~20 KB) costs more, so a crowd of scrapers gets its
+   * 429s early instead of the port's whole budget in large answers.
+   */
+  readonly cost?: number;
 }
 
 /** An answer for a domain error the handlers may throw (e.g. the gateway's client errors). */
@@ -52,7 +58,7 @@ export interface GuardOptions {
   /** Maps errors the guard does not know (checked after HttpError and URIError). */
   readonly mapError?: (e: unknown) => ErrorAnswer | undefined;
   /** Admission before routing (caps): a refusal is answered and counted, the handler never runs. */
-  readonly admit?: (req: IncomingMessage, res: ServerResponse) => Refusal | undefined;
+  readonly admit?: (req: IncomingMessage, res: ServerResponse, cost: number) => Refusal | undefined;
   /** Clock of the log throttle (tests); default Date.now. */
   readonly now?: () => number;
 }
@@ -113,15 +119,15 @@ export function guardedListener(opts: GuardOptions): (req: IncomingMessage, res:
   };
   const hint = opts.routes.map((r) => r.example).join(', ');
   const route = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
-    const refusal = opts.admit?.(req, res);
+    const pathname = pathnameOf(req.url);
+    const r = findRoute(opts.routes, pathname);
+    const refusal = opts.admit?.(req, res, r?.cost ?? 1);
     if (refusal !== undefined) {
       opts.onDrop(refusal.reason);
       log?.log('warn', `shed:${refusal.reason}`, { reason: refusal.reason, status: refusal.status }, 'HTTP request refused (load shedding)');
       answer(req, res, { status: refusal.status, body: { error: refusal.message }, ...(refusal.headers === undefined ? {} : { headers: refusal.headers }) });
       return;
     }
-    const pathname = pathnameOf(req.url);
-    const r = findRoute(opts.routes, pathname);
     if (r === undefined) throw new HttpError(404, `no endpoint ${pathname}; try ${hint}`);
     const method = req.method ?? '';
     if (!r.methods.includes(method)) {

@@ -66,12 +66,20 @@ function health(view: PortView): { healthy: boolean; body: string } {
   return { healthy, body: JSON.stringify({ healthy, peers, needPeers: view.quorumPeers, status, view: s['view'] }) };
 }
 
+/**
+ * A /metrics scrape takes this many of its source's rate tokens (Route.cost): the text is ~20 KB
+ * against ~0.3 KB for /status, so at the default 200 tokens/s one address scrapes at most 10 times a
+ * second sustained — Prometheus scrapes every 15 s — and 64 looping scrapers (bench/hostile.ts
+ * `metrics-scrapers`) get 429s instead of the port's budget in large answers.
+ */
+export const METRICS_SCRAPE_COST = 20;
+
 /** The replica's routes, in one table: the guard, the 404 hint, docs and the hostile-input test use it. */
 export function replicaRoutes(view: PortView, page: StatusPage = replicaStatusPage(view)): readonly Route[] {
   const get = ['GET'];
   return [
     {
-      name: 'GET /metrics', path: '/metrics', methods: get, example: '/metrics',
+      name: 'GET /metrics', path: '/metrics', methods: get, example: '/metrics', cost: METRICS_SCRAPE_COST,
       handle: async (_req, res) => send(res, 200, await view.metrics(), view.metricsContentType),
     },
     {

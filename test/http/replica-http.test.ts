@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_REPLICA_STATUS_STREAMS, sharedClock, startHttp } from '../../src/node/http.ts';
 import type { HttpOptions, HttpSources, StatusPort } from '../../src/node/http.ts';
-import { replicaRoutes } from '../../src/node/http-routes.ts';
+import { METRICS_SCRAPE_COST, replicaRoutes } from '../../src/node/http-routes.ts';
 import type { Route } from '../../src/http/serve.ts';
 import { createNodeMetrics } from '../../src/metrics/metrics.ts';
 import type { NodeMetrics } from '../../src/metrics/metrics.ts';
@@ -205,6 +205,22 @@ describe('replica HTTP: the status port is bounded', { timeout: 120_000 }, () =>
       assert.equal((await fetch(`http://127.0.0.1:${port}/status`)).status, 200);
       assert.equal((await fetch(`http://127.0.0.1:${port}/status`)).status, 429);
       await eventually(async () => (await drops(metrics))['rate-limited'] === 4);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('a /metrics scrape costs METRICS_SCRAPE_COST tokens: scrapers get 429 early while a cheap route still fits', async () => {
+    const metrics = createNodeMetrics({ replica: 't' });
+    const clock = sharedClock();
+    const burst = 2 * METRICS_SCRAPE_COST + 5;
+    const { server, port } = await start({ ...healthy(metrics), limits: { ...DEFAULT_STATUS_PORT_LIMITS, perSourceRate: 1, perSourceBurst: burst }, clock: clock.buffer });
+    try {
+      const get = async (path: string): Promise<number> => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
+      assert.deepEqual([await get('/metrics'), await get('/metrics'), await get('/metrics')], [200, 200, 429], `${burst} tokens: two scrapes`);
+      const refused = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(refused, /this route costs 20/);
+      assert.equal(await get('/status'), 200, 'the 5 tokens left still answer /status');
     } finally {
       await stop(server);
     }
