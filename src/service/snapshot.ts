@@ -134,7 +134,7 @@ export function executedStateOf(svc: ServiceState, executed: Seq): ExecutedState
   return s.roots === undefined ? undefined : { seq: executed, stateDigest: s.digest, roots: s.roots };
 }
 
-/** Most seqs a shell may have asked to capture at once (requestCapture): the oldest ask is dropped. */
+/** Most seqs a shell may have asked to capture at once (requestCapture): the one farthest ahead is dropped. */
 export const MAX_CAPTURE_TARGETS = 16;
 
 /**
@@ -144,9 +144,12 @@ export const MAX_CAPTURE_TARGETS = 16;
  * executed already; bounded. An observation: it changes nothing the protocol decides or sends.
  */
 export function requestCapture(svc: ServiceState, seq: Seq, executed: Seq): void {
+  for (const s of svc.captureAt) if (s <= executed) svc.captureAt.delete(s); // passed without executing here (a state transfer)
   if (seq <= executed || svc.app.capture === undefined) return;
   svc.captureAt.add(seq);
-  if (svc.captureAt.size > MAX_CAPTURE_TARGETS) svc.captureAt.delete(Math.min(...svc.captureAt));
+  // Past the bound the farthest ask goes: the near ones are the ones about to be needed, and asks far
+  // ahead (which a hostile status-port client may send) cannot push them out.
+  if (svc.captureAt.size > MAX_CAPTURE_TARGETS) svc.captureAt.delete(Math.max(...svc.captureAt));
 }
 
 /** The state after `seq` when a shell asked for it (requestCapture), taken once; else undefined. */
