@@ -22,16 +22,12 @@ import { primaryOf } from '../core/quorum.ts';
 import type { Cluster } from './cluster.ts';
 import { clientRetransmitTicks, createCluster, restartReplica } from './cluster.ts';
 import type { SimOptions } from './options.ts';
-import type { Violation } from './checkers.ts';
-import { createSafetyChecker } from './checkers.ts';
-import { createLinearizabilityChecker } from './linearizability.ts';
-import { createContradictionChecker } from './contradiction.ts';
 import { createLivenessChecker } from './liveness.ts';
-import { createRecoveryTracker } from './recovery.ts';
 import type { FaultSchedule } from './faults.ts';
 import { createFaultSchedule, reachable } from './faults.ts';
 import type { SimSummary } from './summary.ts';
-import { buildSummary, newCounters } from './summary.ts';
+import { buildSummary } from './summary.ts';
+import { checkedStepCtx } from './checked-ctx.ts';
 import type { SimObserver, StepCtx } from './step.ts';
 import { stepNodes } from './step.ts';
 import { byzantineReport } from './byzantine/runtime.ts';
@@ -70,11 +66,9 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
   const options = resolveSimOptions(given);
   const cluster = createCluster(options);
   const faults = createFaultSchedule(options);
-  const counters = newCounters();
   let tick = 0;
   let done = false;
   const byz = cluster.byzantine;
-  const safety = createSafetyChecker(cluster.n - byz.replicas.size);
   const liveness = createLivenessChecker({
     f: cluster.f,
     loss: options.loss,
@@ -82,22 +76,8 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     clientRetransmitTicks: clientRetransmitTicks(options),
     lastEventTick: faults.lastEventTick,
   });
-  const ctx: StepCtx = {
-    cluster,
-    safety,
-    lin: createLinearizabilityChecker(cluster.makeApp(), (options.reads ?? 0) > 0 ? cluster.makeApp : undefined),
-    contra: createContradictionChecker((seq) => safety.agreed(seq)),
-    contraScope: 'honest',
-    liveness,
-    recovery: createRecoveryTracker(),
-    counters,
-    observer,
-    record: (v: Violation | undefined): void => {
-      if (v !== undefined && counters.violations.length === 0) counters.violations.push(v);
-    },
-    tick: () => tick,
-    submitting: () => counters.submitted < options.ops,
-  };
+  const ctx = checkedStepCtx({ cluster, options, observer, tick: () => tick, liveness });
+  const counters = ctx.counters;
   const isolation = { primary: -1 };
 
   const step = (): boolean => {

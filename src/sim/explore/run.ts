@@ -19,18 +19,14 @@
 // so an unfinished run is counted and reported, not judged.
 
 import type { Violation } from '../checkers.ts';
-import { createSafetyChecker } from '../checkers.ts';
 import type { Cluster } from '../cluster.ts';
 import { crashReplica, createCluster, restartReplica } from '../cluster.ts';
-import { createContradictionChecker } from '../contradiction.ts';
-import { createLinearizabilityChecker } from '../linearizability.ts';
 import type { Envelope } from '../network.ts';
 import type { SimOptions } from '../options.ts';
-import { createRecoveryTracker } from '../recovery.ts';
 import { resolveSimOptions } from '../run.ts';
+import { checkedStepCtx } from '../checked-ctx.ts';
 import type { StepCtx } from '../step.ts';
 import { stepClient, stepNodes, stepReplica } from '../step.ts';
-import { newCounters } from '../summary.ts';
 import type { SchedulableNetwork } from './pool.ts';
 import { createSchedulableNetwork } from './pool.ts';
 import type { Action, Strategy } from './strategy.ts';
@@ -100,24 +96,8 @@ function createWorld(given: SimOptions): World {
   const options = resolveSimOptions(given);
   const net = createSchedulableNetwork();
   const cluster: Cluster = { ...createCluster(options), network: net };
-  const counters = newCounters();
-  const safety = createSafetyChecker(cluster.n - cluster.byzantine.replicas.size);
   const state = { time: 0, sinceTick: 0, deliveries: 0, hash: 0x811c9dc5, crashes: 0, crashed: new Set<number>() };
-  const ctx: StepCtx = {
-    cluster,
-    safety,
-    lin: createLinearizabilityChecker(cluster.makeApp(), (options.reads ?? 0) > 0 ? cluster.makeApp : undefined),
-    contra: createContradictionChecker((seq) => safety.agreed(seq)),
-    contraScope: 'honest',
-    recovery: createRecoveryTracker(),
-    counters,
-    observer: {},
-    record: (v) => {
-      if (v !== undefined && counters.violations.length === 0) counters.violations.push(v);
-    },
-    tick: () => state.time,
-    submitting: () => counters.submitted < options.ops,
-  };
+  const ctx = checkedStepCtx({ cluster, options, observer: {}, tick: () => state.time });
   return Object.assign(state, { ctx, net, cluster, ops: options.ops });
 }
 
