@@ -10,6 +10,9 @@ import { clusterSpecOf, figures, summarize } from './runner.ts';
 import type { ReplicaSnapshot } from './cluster.ts';
 import type { CaseSpec } from './types.ts';
 import { targets } from './report.ts';
+import { loadAppModule } from '../app-loader/load.ts';
+import { encodeKvOp } from '../app/kv.ts';
+import { sha256 } from '../crypto/ed25519.ts';
 import type { BenchReport } from './types.ts';
 
 test('spread: median of odd and even counts, min and max', () => {
@@ -173,9 +176,6 @@ test('bench settings: --app reaches the cluster spec (replicas get byz node --ap
 });
 
 test('bench/apps: kv-plain is the KV store without a state root; kv.ts is the built-in one, loaded as --app loads it', async () => {
-  const { loadAppModule } = await import('../app-loader/load.ts');
-  const { encodeKvOp } = await import('../app/kv.ts');
-  const { sha256 } = await import('../crypto/ed25519.ts');
   const plain = await loadAppModule('bench/apps/kv-plain.ts');
   const kv = await loadAppModule('bench/apps/kv.ts');
   assert.ok(plain.ok && kv.ok, 'both load');

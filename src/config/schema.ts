@@ -90,9 +90,8 @@ export const paramsSchema = z.strictObject({
    * §10): a backup votes the primary out when, in a period with a client request queued at it, the
    * primary executed under slowPrimaryPercent % (0: off) of the best period of recent views, the
    * bar raised slowPrimaryRaisePercent points per checked period; no check for slowPrimaryGraceMs
-   * after a NEW-VIEW. Default 0 (off) on real processes until it is measured there: in one test run
-   * a fault-free cluster changed view while a backup was down, which it may have caused. The
-   * simulator's default is 90.
+   * after a NEW-VIEW. Default 0 (off) on real processes: measured there with 90 it still replaced an
+   * honest primary (bench/README.md "Under attack", session 10). The simulator's default is 90.
    */
   slowPrimaryPercent: intIn(0, 100, ' %').default(0),
   slowPrimaryRaisePercent: intIn(0, 100, ' percentage points').default(1),

@@ -1,6 +1,7 @@
-// Bounds on a status port (issue 16): a concurrency cap (503) and a per-source token bucket (429;
-// a request takes its route's `cost` in tokens, 1 unless the answer is large), checked before any handler runs, and a cached, single-flight render for expensive pages such as
-// /metrics — so a crowd of scrapers costs one render per interval on the consensus event loop.
+// Bounds on a status port (issue 16): a concurrency cap (503) and a per-source token bucket (429; a
+// request takes its route's `cost` in tokens, 1 unless the answer is large), checked before any
+// handler runs, and a cached, single-flight render for expensive pages such as /metrics — so a crowd
+// of scrapers costs one render per interval on the consensus event loop.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Refusal } from './serve.ts';

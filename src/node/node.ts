@@ -338,7 +338,7 @@ function keepCertified(observe: RoundObserver, proofs: CertifiedStates, overload
     observe(executed, events, round);
     overload.executed(executed, Date.now());
     for (const ev of events) if (ev.type === 'checkpoint-stable' && ev.certified !== undefined) proofs.add(ev.certified);
-    proofs.captured(executed.flatMap((b) => (b.state === undefined ? [] : [b.state])));
+    proofs.captured(executed);
   };
 }
 

@@ -110,11 +110,13 @@ export class CertifiedStates {
   }
 
   /**
-   * States the core captured at asked-for seqs (ExecutedBatch.state), once per driver round: kept
-   * for shares at a given seq, and every waiting ask whose seq has executed is answered.
+   * The round's executed batches, once per driver round: the states the core captured at asked-for
+   * seqs (ExecutedBatch.state) are kept for shares at a given seq, and every waiting ask whose seq
+   * has executed is answered.
    */
-  captured(states: readonly ExecutedState[]): void {
-    for (const state of states) {
+  captured(batches: readonly { readonly state?: ExecutedState }[]): void {
+    for (const { state } of batches) {
+      if (state === undefined) continue;
       this.atSeq.push({ state });
       if (this.atSeq.length > CAPTURED_KEPT) this.atSeq.shift();
     }

@@ -65,7 +65,7 @@ test('the same seq captured on 2f+1 replicas gives matching shares that merge in
   write(c, client, 1, 6);
   const shares = [0, 1, 2].map((r) => {
     const store = new CertifiedStates(2, TEST_DOMAIN, source(c, r, () => 6));
-    store.captured([capturedBy(c, r).get(5)!]);
+    store.captured([{ state: capturedBy(c, r).get(5)! }]);
     return store;
   });
   return Promise.all(shares.map((s) => s.writeShare(client.id, 5, 5))).then((answers) => {
@@ -99,7 +99,7 @@ test('a share asked ahead waits for its seq; one passed, too far ahead or never 
   c.replicas[1]!.captureAt(seq(6));
   write(c, client, 5, 7);
   executed = 7;
-  store.captured([...capturedBy(c, 1).values()]);
+  store.captured([...capturedBy(c, 1).values()].map((state) => ({ state })));
   const a = await pending;
   assert.ok(a.ok, a.ok ? '' : a.reason);
   const v = verifyShare(a.proof, trust, crypto);
