@@ -319,6 +319,7 @@ function handle(s: State, input: AccountableInput): Output {
       decay(s.suspicion, s.tick);
       break;
     case 'request':
+    case 'peers':
       runCore(s, out, input);
       break;
     case 'message':

@@ -94,8 +94,8 @@ export function markdown(r: BenchReport): string {
 }
 
 function failoverTable(rows: NonNullable<BenchReport['failover']>): string {
-  const head = '| n | storage | kills | p50 ms | max ms | failed | each (ms) | load average after |\n|---|---|---|---|---|---|---|---|';
-  const body = rows.map((f) => `| ${f.n} | ${f.storage} | ${f.failoverMs.length + f.failedKills} | ${f.p50} | ${f.max} | ${f.failedKills} | ${f.failoverMs.join(', ')} | ${f.loadAvg.join(' ')} |`);
+  const head = '| n | storage | kills | p50 ms | max ms | failed | each (ms) | new view seen after (ms) | load average after |\n|---|---|---|---|---|---|---|---|---|';
+  const body = rows.map((f) => `| ${f.n} | ${f.storage} | ${f.failoverMs.length + f.failedKills} | ${f.p50} | ${f.max} | ${f.failedKills} | ${f.failoverMs.join(', ')} | ${f.newViewMs.join(', ')} | ${f.loadAvg.join(' ')} |`);
   return [head, ...body].join('\n');
 }
 

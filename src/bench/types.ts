@@ -138,6 +138,8 @@ export interface FailoverResult {
   readonly storage: StorageMode;
   /** ms from kill -9 of the primary to the first commit in the new view, one per kill. */
   readonly failoverMs: readonly number[];
+  /** ms from the kill to the first poll that saw a survivor in the new view (normal status), one per kill. */
+  readonly newViewMs: readonly number[];
   readonly p50: number;
   readonly max: number;
   readonly failedKills: number;

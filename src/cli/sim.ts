@@ -56,6 +56,7 @@ export interface RawSimFlags {
   readonly requestAuth?: string;
   readonly reads?: string;
   readonly slowPrimaryPercent?: string;
+  readonly leaderLinkGrace?: string;
   readonly throughputFloor?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
@@ -145,6 +146,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (reads !== undefined && !(Number.isFinite(reads) && reads >= 0 && reads <= 1)) return err(`--reads must be a number in [0, 1] (the share of ops sent as read-only requests), got "${raw.reads}"`);
   const slowPrimary = raw.slowPrimaryPercent === undefined ? undefined : int('--slow-primary-percent', raw.slowPrimaryPercent, 0, 0, 100);
   if (slowPrimary !== undefined && !slowPrimary.ok) return slowPrimary;
+  const linkGrace = raw.leaderLinkGrace === undefined ? undefined : int('--leader-link-grace', raw.leaderLinkGrace, 0, 0, 1_000_000);
+  if (linkGrace !== undefined && !linkGrace.ok) return linkGrace;
   const throughputFloor = raw.throughputFloor === undefined ? undefined : Number(raw.throughputFloor);
   if (throughputFloor !== undefined && !(Number.isFinite(throughputFloor) && throughputFloor > 0 && throughputFloor <= 1)) {
     return err(`--throughput-floor must be a number in (0, 1] (the share of the fault-free reference's throughput a run must reach, e.g. ${THROUGHPUT_FLOOR}), got "${raw.throughputFloor}"`);
@@ -205,6 +208,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     ...(requestAuth === 'signature' ? {} : { requestAuth }),
     ...(reads === undefined || reads === 0 ? {} : { reads }),
     ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
+    ...(linkGrace === undefined ? {} : { leaderLinkGraceTicks: linkGrace.value }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -246,6 +250,7 @@ export function registerSim(program: Command): void {
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
+    .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
     .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the best throughput of recent views; 0 turns it off (default 90)')
     .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')

@@ -69,6 +69,20 @@ export function hasWork(ctx: Ctx): boolean {
   return top === undefined ? st.highQc.round > st.committedRound : needsDescendants(st, top);
 }
 
+/**
+ * The round's leader is one this replica has no link to (a crashed process closes its sockets), and
+ * the round has run for the link grace without a timeout of ours: time it out now rather than after
+ * the whole round timer, so a dead replica's turns as leader cost the grace, not a timeout each
+ * (src/protocol/leader-link.ts; a TC still needs 2f + 1 timeouts).
+ */
+function leaderUnlinked(ctx: Ctx): boolean {
+  const st = ctx.st;
+  const grace = st.params.leaderLinkGraceTicks;
+  if (grace <= 0 || st.linked === undefined || st.highestTimeoutRound >= st.round) return false;
+  const leader = leaderOf(st, st.round);
+  return leader !== st.id && !st.linked.has(leader) && st.tick - st.roundStartTick >= grace;
+}
+
 function roundTimeout(ctx: Ctx): number {
   const st = ctx.st;
   return st.params.roundTimeoutTicks * 2 ** Math.min(st.consecutiveTimeouts, st.params.maxBackoff);
@@ -80,7 +94,7 @@ export function onTickTimer(ctx: Ctx): void {
     st.roundStartTick = st.tick;
     return;
   }
-  if (st.tick - st.roundStartTick < roundTimeout(ctx)) return;
+  if (st.tick - st.roundStartTick < roundTimeout(ctx) && !leaderUnlinked(ctx)) return;
   st.roundStartTick = st.tick;
   if (st.highestTimeoutRound < st.round) st.consecutiveTimeouts++;
   sendTimeout(ctx, st.round);

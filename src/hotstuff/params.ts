@@ -9,6 +9,8 @@ export interface HotStuffParams extends EngineParams {
    */
   readonly roundTimeoutTicks: number;
   readonly maxBackoff: number;
+  /** A round whose leader this replica has no link to times out after this many ticks (0: off; leader-link.ts). */
+  readonly leaderLinkGraceTicks: number;
 }
 
 export const DEFAULT_PARAMS: HotStuffParams = {
@@ -23,6 +25,7 @@ export const DEFAULT_PARAMS: HotStuffParams = {
   maxClients: 100_000,
   roundTimeoutTicks: 100,
   maxBackoff: 6,
+  leaderLinkGraceTicks: 5,
 };
 
 /**
@@ -32,14 +35,19 @@ export const DEFAULT_PARAMS: HotStuffParams = {
  * snapshots the service.
  */
 export function fromEngine(e: EngineParams): HotStuffParams {
-  return { ...e, roundTimeoutTicks: Math.max(4, Math.floor(e.requestTimeoutTicks / 4)), maxBackoff: DEFAULT_PARAMS.maxBackoff };
+  return {
+    ...e,
+    roundTimeoutTicks: Math.max(4, Math.floor(e.requestTimeoutTicks / 4)),
+    maxBackoff: DEFAULT_PARAMS.maxBackoff,
+    leaderLinkGraceTicks: e.leaderLinkGraceTicks ?? DEFAULT_PARAMS.leaderLinkGraceTicks,
+  };
 }
 
 export function validateParams(p: HotStuffParams): string[] {
   const problems: string[] = [];
   for (const k of Object.keys(DEFAULT_PARAMS) as (keyof HotStuffParams)[]) {
     const v = p[k];
-    const min = k === 'maxBackoff' ? 0 : 1;
+    const min = k === 'maxBackoff' || k === 'leaderLinkGraceTicks' ? 0 : 1;
     if (!Number.isSafeInteger(v) || v === undefined || v < min) problems.push(`${k} must be an integer ≥ ${min} (got ${v})`);
   }
   if (p.maxBackoff > 20) problems.push(`maxBackoff must be at most 20 (got ${p.maxBackoff})`);

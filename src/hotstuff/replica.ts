@@ -51,7 +51,7 @@ export function initialState(opts: HotStuffOptions): HsState {
     id: opts.id, n: opts.n, f: q.f, quorum: bugsOf(opts).weakQuorum === true ? q.weak : q.quorum, weak: q.weak,
     params: opts.params, replicaKeys: opts.replicaKeys, signer: opts.signer, domain: opts.domain, hash: opts.hash,
     epoch: opts.domain.epoch, keys: hotstuffKeys(opts.domain.epoch), svc,
-    tick: 0, round: 1, roundStartTick: 0, consecutiveTimeouts: 0,
+    tick: 0, round: 1, roundStartTick: 0, consecutiveTimeouts: 0, linked: undefined,
     lastVotedRound: 0, highestTimeoutRound: 0, lockedRound: 0, lastProposedRound: 0, highQc: genesisQc(opts.hash), lastTc: undefined,
     blocks: new Map([[genesis.id, genesis]]),
     committedId: genesis.id, committedHeight: 0, committedRound: 0, reputation: [], snapshotHeight: 0,
@@ -152,6 +152,9 @@ function dispatch(ctx: Ctx, input: Input): void {
       break;
     case 'message':
       dispatchMessage(ctx, input.message);
+      break;
+    case 'peers':
+      ctx.st.linked = new Set(input.connected);
       break;
     default:
       return unreachable(input);

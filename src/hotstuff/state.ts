@@ -56,6 +56,8 @@ export interface HsState {
   roundStartTick: number;
   /** Timeouts since the last QC formed or was learnt (exponential backoff). */
   consecutiveTimeouts: number;
+  /** The replicas linked to this one at the shell's last 'peers' input (src/protocol/leader-link.ts). */
+  linked: ReadonlySet<ReplicaId> | undefined;
 
   // The safety state (persisted, keys.ts): Jolteon's r_vote, the highest timed-out round, the lock
   // (the highest certified block's round, aptos' one_chain_round), the last round proposed in, qc_high.

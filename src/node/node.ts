@@ -128,6 +128,21 @@ export interface NodeAccountability {
   readonly quarantinedDrops: number;
 }
 
+/**
+ * Tells the core which replicas it is linked to whenever that set changes (Input 'peers',
+ * src/protocol/leader-link.ts: a primary whose process died is suspected after a short grace
+ * instead of a request timeout). Checked once per tick period; a push the full inbox refused is
+ * tried again at the next period.
+ */
+function linkWatcher(transport: TcpTransport, driver: { push(input: { readonly type: 'peers'; readonly connected: readonly ReplicaId[] }): boolean }): () => void {
+  let last = '';
+  return () => {
+    const connected = transport.connectedReplicas();
+    const key = connected.join(',');
+    if (key !== last && driver.push({ type: 'peers', connected })) last = key;
+  };
+}
+
 /** Starts one replica in this process: recovers its state from storage, listens on its port, connects to its peers. */
 export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<ReplicaNode> {
   const who = checkIdentity(opts);
@@ -146,7 +161,9 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const life = { stopping: false };
   routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config), overload);
   await listen(opts, who, transport, storage);
+  const links = linkWatcher(transport, driver);
   const ticker = setInterval(() => {
+    links();
     if (overload.tickDue()) driver.push({ type: 'tick' });
   }, opts.config.params.tickMs);
   const control = startOverloadControl(opts.config.overload.periodMs, overload, driver, core, metrics, log);

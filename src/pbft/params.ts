@@ -14,12 +14,14 @@ export type PbftParams = EngineParams & {
   readonly slowPrimaryRaisePercent: number;
   readonly slowPrimaryPeriodTicks: number;
   readonly slowPrimaryGraceTicks: number;
+  readonly leaderLinkGraceTicks: number;
 };
 
 /**
  * With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate;
  * a slow primary is one under 90 % (+1 point per checked second) of the best second of recent views,
- * checked from 2 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3: 90 %, 1 % raises, a grace period).
+ * checked from 2 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3: 90 %, 1 % raises, a grace period);
+ * a primary whose link went down is suspected after 50 ms (src/protocol/leader-link.ts).
  */
 export const DEFAULT_PARAMS: PbftParams = {
   batchMaxRequests: 256,
@@ -34,6 +36,7 @@ export const DEFAULT_PARAMS: PbftParams = {
   slowPrimaryRaisePercent: 1,
   slowPrimaryPeriodTicks: 100,
   slowPrimaryGraceTicks: 200,
+  leaderLinkGraceTicks: 5,
   retransmitTicks: 40,
   maxPendingPerClient: 16,
   maxClients: 100_000,
@@ -52,11 +55,14 @@ export function pbftParamsFromEngine(e: EngineParams): PbftParams {
     slowPrimaryRaisePercent: e.slowPrimaryRaisePercent ?? DEFAULT_PARAMS.slowPrimaryRaisePercent,
     slowPrimaryPeriodTicks: e.slowPrimaryPeriodTicks ?? DEFAULT_PARAMS.slowPrimaryPeriodTicks,
     slowPrimaryGraceTicks: e.slowPrimaryGraceTicks ?? DEFAULT_PARAMS.slowPrimaryGraceTicks,
+    leaderLinkGraceTicks: e.leaderLinkGraceTicks ?? DEFAULT_PARAMS.leaderLinkGraceTicks,
   };
 }
 
 /** Parameters that are percentages in [0, 100] rather than positive counts. */
 const PERCENT_PARAMS: readonly (keyof PbftParams)[] = ['slowPrimaryPercent', 'slowPrimaryRaisePercent'];
+/** Counts where 0 turns the rule off. */
+const OFF_AT_ZERO: readonly (keyof PbftParams)[] = ['leaderLinkGraceTicks'];
 
 /** Returns a list of problems (empty when the parameters are usable); absent optional ones take PBFT's defaults. */
 export function validateParams(e: EngineParams): string[] {
@@ -66,7 +72,11 @@ export function validateParams(e: EngineParams): string[] {
     const v = p[name];
     if (!Number.isSafeInteger(v) || v === undefined || v < 1) problems.push(`${name} must be a positive integer (got ${v})`);
   };
-  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) if (!PERCENT_PARAMS.includes(k)) positive(k);
+  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) if (!PERCENT_PARAMS.includes(k) && !OFF_AT_ZERO.includes(k)) positive(k);
+  for (const k of OFF_AT_ZERO) {
+    const v = p[k];
+    if (!Number.isSafeInteger(v) || v === undefined || v < 0) problems.push(`${k} must be a non-negative integer (got ${v}); 0 turns it off`);
+  }
   // Percentages, where 0 means off (the detector, or the raise).
   for (const k of PERCENT_PARAMS) {
     const v = p[k];

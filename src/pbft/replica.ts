@@ -34,6 +34,7 @@ import { checkInvariants } from './invariants.ts';
 import { pbftKeys } from './recovery-keys.ts';
 import { emptySlowPrimary } from './slow-primary.ts';
 import { emptyEstimate } from './timeout.ts';
+import { emptyLeaderLink, notePeers } from '../protocol/leader-link.ts';
 
 export type { PlantedBugs } from './bugs.ts';
 export type { InvariantChecks } from '../protocol/core.ts';
@@ -94,6 +95,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     failedViewChanges: 0,
     latency: emptyEstimate(),
     slowPrimary: emptySlowPrimary(),
+    leaderLink: emptyLeaderLink(),
     clientProgressTick: new Map(),
     transfer: undefined,
     certified: undefined,
@@ -175,6 +177,8 @@ function dispatch(ctx: Ctx, input: Input): void {
       replayDeferred(ctx);
       // An executed batch or a moved window may let the primary close the next batch at once.
       return maybePropose(ctx);
+    case 'peers':
+      return notePeers(ctx.st.leaderLink, input.connected, primary(ctx.st), ctx.st.tick);
     default:
       return unreachable(input);
   }

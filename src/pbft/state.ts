@@ -11,6 +11,7 @@ import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, T
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import type { PbftKeys } from './recovery-keys.ts';
+import type { LeaderLink } from '../protocol/leader-link.ts';
 import { unreachable } from '../core/assert.ts';
 
 /**
@@ -200,6 +201,8 @@ export interface ReplicaState {
   readonly latency: LatencyEstimate;
   /** The primaries' measured throughput, to replace a slow one (slow-primary.ts). */
   readonly slowPrimary: SlowPrimaryState;
+  /** The link to the primary, from the shell's 'peers' input (src/protocol/leader-link.ts). */
+  readonly leaderLink: LeaderLink;
   /** Per client with queued requests: tick one of its requests last executed (request timer, timeout.ts). */
   readonly clientProgressTick: Map<ClientId, number>;
   transfer: StateTransfer | undefined;

@@ -3,7 +3,8 @@
 
 import type { Checkpoint } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
-import { broadcast, isPrimary, sign } from './context.ts';
+import { broadcast, isPrimary, primary, sign } from './context.ts';
+import { leaderLinkExpired } from '../protocol/leader-link.ts';
 import { maybePropose } from './propose.ts';
 import { sendCommit, sendPrepareFor } from './slot.ts';
 import { commitSent, isCommitted } from './state.ts';
@@ -20,7 +21,7 @@ export function onTick(ctx: Ctx): void {
     retransmit(ctx);
   }
   tickViewChange(ctx);
-  if (tickSlowPrimary(st) === 'slow') suspectPrimary(ctx);
+  if (tickSlowPrimary(st) === 'slow' || leaderLinkExpired(st.leaderLink, primary(st), st.tick, st.params.leaderLinkGraceTicks)) suspectPrimary(ctx);
   tickCatchUp(ctx);
   if (st.transfer !== undefined) tickStateTransfer(ctx);
   else if (st.certified !== undefined && st.tick - st.lastProgressTick >= st.params.retransmitTicks) startStateTransfer(ctx);

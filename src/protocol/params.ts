@@ -35,6 +35,12 @@ export interface EngineParams {
   readonly slowPrimaryRaisePercent?: number;
   readonly slowPrimaryPeriodTicks?: number;
   readonly slowPrimaryGraceTicks?: number;
+  /**
+   * A replica whose link to the current leader goes down (the shell's `peers` input) suspects the
+   * leader once the link has stayed down this many ticks, as an expired request timer would
+   * (src/protocol/leader-link.ts); absent: the protocol's default; 0: links are ignored.
+   */
+  readonly leaderLinkGraceTicks?: number;
   /** Own protocol messages for an unfinished sequence number are re-sent after this many ticks. */
   readonly retransmitTicks: number;
   /** Most requests one client may have queued at a replica (SPEC B4). */

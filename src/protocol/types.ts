@@ -17,7 +17,14 @@ export type Input =
   /** A client request that passed ingress (signature checked, op size bounded). */
   | { readonly type: 'request'; readonly request: Verified<Request> }
   /** A replica message that passed ingress (all signatures inside it checked, sender is a member). */
-  | { readonly type: 'message'; readonly message: Verified<ReplicaMessage> };
+  | { readonly type: 'message'; readonly message: Verified<ReplicaMessage> }
+  /**
+   * The replicas this one has a live authenticated link to, given by the shell whenever the set
+   * changes (the simulator: the replicas that are up). A hint for liveness only (leader-link.ts):
+   * a core may suspect a leader it lost its link to sooner than its timers would, never decide
+   * anything for safety on it.
+   */
+  | { readonly type: 'peers'; readonly connected: readonly ReplicaId[] };
 
 /** A key/value write for the replica's own durable log; keys are ASCII, ordered bytewise. */
 export type PersistOp =

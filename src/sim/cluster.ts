@@ -53,6 +53,8 @@ export interface SimReplica {
   ingress: Ingress;
   /** False from a crash (or a core that threw) until the restart. */
   up: boolean;
+  /** Which replicas were up at the last 'peers' input its core got (step.ts); reset by a restart. */
+  links: string | undefined;
   /** Everything the core is built from, to rebuild it on restart. */
   readonly options: SimCoreOptions;
 }
@@ -158,6 +160,7 @@ export function simParams(o: SimOptions): EngineParams {
     slowPrimaryPeriodTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,
     slowPrimaryGraceTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,
     ...(o.slowPrimaryPercent === undefined ? {} : { slowPrimaryPercent: o.slowPrimaryPercent }),
+    ...(o.leaderLinkGraceTicks === undefined ? {} : { leaderLinkGraceTicks: o.leaderLinkGraceTicks }),
   };
 }
 
@@ -219,7 +222,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
     // A twin's whole identity: the same replica id and the same signer as its copy.
     const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable };
-    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, options };
+    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));
   const othersOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id !== r).map((x) => x.node));
@@ -277,4 +280,5 @@ export function restartReplica(cluster: Cluster, r: SimReplica): void {
   r.core = recoverCore(r.options, r.disk.records());
   r.ingress = cluster.makeIngress(r.id);
   r.up = true;
+  r.links = undefined;
 }

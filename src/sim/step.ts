@@ -59,6 +59,8 @@ function groupByReceiver(envs: readonly Envelope[]): Map<NodeId, Envelope[]> {
 function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], clock: boolean): AccountableInput[] {
   const { network: net, replicas, accountable, linkIntegrity } = ctx.cluster;
   const inputs: AccountableInput[] = [];
+  const links = linkInput(replicas, r);
+  if (links !== undefined) inputs.push(links);
   for (const e of envs) {
     if (e.channel === 'request') {
       const v = r.ingress.request(e.bytes);
@@ -84,6 +86,21 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], c
   }
   if (clock) inputs.push({ type: 'tick' });
   return inputs;
+}
+
+/**
+ * The replicas a replica is linked to, when that changed since its core last heard: the ones that are
+ * up (a crashed process's connections close at once, as on a real host; a partition leaves TCP
+ * connections open, so it does not count). src/protocol/leader-link.ts.
+ */
+function linkInput(replicas: readonly SimReplica[], r: SimReplica): AccountableInput | undefined {
+  let key = '';
+  for (const o of replicas) key += o.up ? '1' : '0';
+  if (key === r.links) return undefined;
+  r.links = key;
+  const connected = new Set<ReplicaId>();
+  for (const o of replicas) if (o.up && o.id !== r.id) connected.add(o.id);
+  return { type: 'peers', connected: [...connected].sort((a, b) => a - b) };
 }
 
 /**

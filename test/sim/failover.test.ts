@@ -31,11 +31,21 @@ function failover(o: SimOptions): { ticks: number; ok: boolean; detail: string }
   return { ticks: firstCommit - CRASH_AT, ok: s.ok && firstCommit > 0, detail: JSON.stringify({ ok: s.ok, views: s.views, ops: s.ops }) };
 }
 
+const crashed = (n: number, seed: number, leaderLinkGraceTicks?: number): SimOptions => ({
+  ...DEFAULT_SIM_OPTIONS,
+  replicas: n,
+  clients: 8,
+  ops: 900,
+  seed,
+  crashes: [{ replica: 0, at: CRASH_AT }],
+  ...(leaderLinkGraceTicks === undefined ? {} : { leaderLinkGraceTicks }),
+});
+
 for (const n of [4, 7]) {
-  test(`n=${n}: a crashed primary is replaced within a fraction of the fixed timeout, safely, across seeds`, (t) => {
+  test(`n=${n}: with links ignored, a crashed primary is replaced within a fraction of the fixed timeout, safely, across seeds`, (t) => {
     const seen: number[] = [];
     for (let seed = 1; seed <= 6; seed++) {
-      const o: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: n, clients: 8, ops: 900, seed, crashes: [{ replica: 0, at: CRASH_AT }] };
+      const o = crashed(n, seed, 0);
       const p = simParams(o);
       const r = failover(o);
       assert.ok(r.ok, `seed ${seed}: ${r.detail}`);
@@ -48,6 +58,18 @@ for (const n of [4, 7]) {
       assert.ok(r.ticks > 0 && r.ticks < 0.6 * p.requestTimeoutTicks, `seed ${seed}: failover took ${r.ticks} ticks (fixed timeout ${p.requestTimeoutTicks})`);
       seen.push(r.ticks);
     }
-    t.diagnostic(`n=${n} failover ticks by seed: ${seen.join(', ')}`);
+    t.diagnostic(`n=${n} failover ticks by seed (timers only): ${seen.join(', ')}`);
+  });
+
+  test(`n=${n}: a primary whose links closed is suspected after the grace: failover is faster than by the timer, safely`, (t) => {
+    const seen: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      const fast = failover(crashed(n, seed));
+      const slow = failover(crashed(n, seed, 0));
+      assert.ok(fast.ok, `seed ${seed}: ${fast.detail}`);
+      assert.ok(fast.ticks > 0 && fast.ticks < slow.ticks, `seed ${seed}: ${fast.ticks} ticks with the link rule, ${slow.ticks} without`);
+      seen.push(`${fast.ticks}/${slow.ticks}`);
+    }
+    t.diagnostic(`n=${n} failover ticks by seed, link rule / timers only: ${seen.join(', ')}`);
   });
 }

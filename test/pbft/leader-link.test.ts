@@ -1,0 +1,86 @@
+// A backup that loses its link to the primary (Input 'peers', src/protocol/leader-link.ts) suspects
+// it after the grace, once per loss, by the same TIMEOUT an expired request timer sends; a view
+// change still needs 2f+1 of them (docs/PROTOCOL.md §9).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Output } from '../../src/protocol/types.ts';
+import { emptyLeaderLink, leaderLinkExpired, notePeers } from '../../src/protocol/leader-link.ts';
+import { deliver, makeCluster, rid, sent, tick } from './harness.ts';
+import type { Cluster } from './harness.ts';
+
+const GRACE = 5;
+const links = (c: Cluster, to: number, ids: readonly number[]): void => {
+  c.replicas[to]!.handle({ type: 'peers', connected: ids.map(rid) });
+};
+const timeouts = (outs: readonly Output[]): number => outs.reduce((k, o) => k + sent(o, 'timeout').length, 0);
+
+test('the rule: a loss counts only after the link was up, fires once after the grace, and a reconnect cancels it', () => {
+  const l = emptyLeaderLink();
+  notePeers(l, [rid(2)], rid(0), 0);
+  assert.equal(l.lost, undefined, 'never linked to the leader: left to the timers');
+  notePeers(l, [rid(0), rid(2)], rid(0), 1);
+  notePeers(l, [rid(2)], rid(0), 10);
+  assert.deepEqual(l.lost, { leader: rid(0), tick: 10 });
+  assert.equal(leaderLinkExpired(l, rid(0), 14, GRACE), false, 'within the grace');
+  assert.equal(leaderLinkExpired(l, rid(0), 15, GRACE), true);
+  assert.equal(leaderLinkExpired(l, rid(0), 16, GRACE), false, 'once per loss');
+  notePeers(l, [rid(0), rid(2)], rid(0), 20);
+  notePeers(l, [rid(2)], rid(0), 21);
+  notePeers(l, [rid(0), rid(2)], rid(0), 23);
+  assert.equal(leaderLinkExpired(l, rid(0), 40, GRACE), false, 'back within the grace: nothing');
+  notePeers(l, [rid(2)], rid(0), 50);
+  assert.equal(leaderLinkExpired(l, rid(1), 60, GRACE), false, 'the leader changed since: not this one');
+  assert.equal(leaderLinkExpired(l, rid(0), 60, 0), false, 'grace 0: off');
+});
+
+test('a backup whose link to the primary closes sends one TIMEOUT for the next view after the grace', () => {
+  const c = makeCluster(4, { leaderLinkGraceTicks: GRACE });
+  links(c, 1, [0, 2, 3]);
+  tick(c, 1, 3);
+  links(c, 1, [2, 3]);
+  assert.equal(timeouts(tick(c, 1, GRACE - 1)), 0, 'not within the grace');
+  const fired = tick(c, 1, 1);
+  const t = sent(fired[0]!, 'timeout');
+  assert.equal(t.length, 1);
+  assert.equal(t[0]!.view, 1);
+  assert.equal(timeouts(tick(c, 1, 50)), 0, 'once per loss (the timer path re-sends only with requests waiting)');
+});
+
+test('no TIMEOUT when the link comes back within the grace, or for a backup that never reached the primary, or when turned off', () => {
+  const flap = makeCluster(4, { leaderLinkGraceTicks: GRACE });
+  links(flap, 1, [0, 2, 3]);
+  links(flap, 1, [2, 3]);
+  tick(flap, 1, 2);
+  links(flap, 1, [0, 2, 3]);
+  assert.equal(timeouts(tick(flap, 1, 50)), 0);
+
+  const never = makeCluster(4, { leaderLinkGraceTicks: GRACE });
+  links(never, 2, [1, 3]);
+  assert.equal(timeouts(tick(never, 2, 50)), 0);
+
+  const off = makeCluster(4, { leaderLinkGraceTicks: 0 });
+  links(off, 1, [0, 2, 3]);
+  links(off, 1, [2, 3]);
+  assert.equal(timeouts(tick(off, 1, 50)), 0);
+});
+
+test('one backup alone that lost the primary does not change the view: 2f+1 TIMEOUTs are needed', () => {
+  const c = makeCluster(4, { leaderLinkGraceTicks: GRACE });
+  links(c, 1, [0, 2, 3]);
+  links(c, 1, [2, 3]);
+  const out = tick(c, 1, GRACE).find((o) => sent(o, 'timeout').length > 0)!;
+  const t = sent(out, 'timeout')[0]!;
+  for (const r of [2, 3]) {
+    const o = deliver(c, r, t);
+    assert.equal(sent(o, 'timeout').length + sent(o, 'view-change').length, 0, `replica ${r} neither joins nor changes view on one TIMEOUT`);
+    assert.equal(c.replicas[r]!.status().view, 0);
+  }
+  assert.equal(c.replicas[1]!.status().status, 'normal', 'the suspecting backup keeps voting in its view');
+});
+
+test('the primary does not suspect itself when a backup link closes', () => {
+  const c = makeCluster(4, { leaderLinkGraceTicks: GRACE });
+  links(c, 0, [1, 2, 3]);
+  links(c, 0, [2, 3]);
+  assert.equal(timeouts(tick(c, 0, 20)), 0, 'the primary does not suspect itself');
+});
