@@ -97,6 +97,9 @@ function writeConfig(dir: string, n: number, params: Readonly<Record<string, num
   return parsed.value;
 }
 
+/** The replicas' log level in a bench (their logs are replica-N.log in the cluster's temp dir, kept when this is set); default warn. */
+export const BENCH_LOG_LEVEL_ENV = 'BYZ_BENCH_LOG_LEVEL';
+
 /** Starts the cluster; a failed start (a port taken meanwhile, a crash) is retried once on new ports. */
 export async function startBenchCluster(spec: ClusterSpec): Promise<BenchCluster> {
   try {
@@ -128,12 +131,13 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
   const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
     const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : []), ...(spec.app === undefined ? [] : ['--app', spec.app]), ...(spec.replicaArgs?.[i] ?? [])];
-    return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: 'warn' } });
+    return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: process.env[BENCH_LOG_LEVEL_ENV] ?? 'warn' } });
   };
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));
   const stop = async (): Promise<void> => {
     await stopAll(procs, 15_000);
-    if (spec.keep !== true) rmSync(dir, { recursive: true, force: true });
+    // Asked-for logs are kept with the cluster's directory (`byz-bench-*` in the temp dir).
+    if (spec.keep !== true && process.env[BENCH_LOG_LEVEL_ENV] === undefined) rmSync(dir, { recursive: true, force: true });
   };
   const host = '127.0.0.1';
   try {

@@ -160,7 +160,7 @@ function makeWorld(o: CoreBenchOptions): World {
   const requestAuth = o.requestAuth ?? 'signature';
   const mkIngress = (s: CryptoSuite, replyAuth?: Signer, self?: number): Ingress =>
     createIngress({
-      n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, requestAuth,
+      n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, requestAuth, certifiedRequests: 'trust',
       ...(replyAuth === undefined ? {} : { replyAuth }),
       ...(self === undefined ? {} : { self: { id: replicaId(self), signer: signers[self]! } }),
     });

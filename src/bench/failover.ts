@@ -79,6 +79,7 @@ export async function runFailover(spec: CaseSpec, s: RunSettings, kills: number)
     for (let k = 0; k < kills; k++) {
       const before = await settled(cluster, 60_000);
       if (before === undefined) throw new Error('the cluster did not settle (one view, all replicas executing) within 60 s');
+      const killedAt = Date.now();
       const r = await killPrimary(cluster, before);
       cluster.restart(before.primary);
       if (r === undefined) failed++;
@@ -87,7 +88,7 @@ export async function runFailover(spec: CaseSpec, s: RunSettings, kills: number)
         viewTimes.push(round(r.viewMs, 1));
       }
       const what = r === undefined ? `no new-view commit within ${GIVE_UP_MS} ms` : `new view after ${round(r.viewMs, 1)} ms, first new-view commit after ${round(r.commitMs, 1)} ms`;
-      s.progress(`  kill ${k + 1}/${kills}: primary ${before.primary} of view ${before.view}: ${what}`);
+      s.progress(`  kill ${k + 1}/${kills} at ${new Date(killedAt).toISOString()}: primary ${before.primary} of view ${before.view}: ${what}`);
     }
     const sorted = [...times].sort((a, b) => a - b);
     const p50 = sorted.length === 0 ? 0 : sorted[Math.floor((sorted.length - 1) / 2)]!;

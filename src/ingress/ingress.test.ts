@@ -201,6 +201,27 @@ test('every nested signature is verified: checkpoint, prepare, pre-prepare, requ
   }
 });
 
+test('certifiedRequests "trust": a request inside a certificate is vouched for; one in a fresh batch is still checked', () => {
+  const trusting = createIngress({ n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN, sigCacheSize: 0, certifiedRequests: 'trust' });
+  const flip = (r: Request): Request => ({ ...r, sig: signature(Uint8Array.from(r.sig).fill(r.sig[5]! ^ 0x80, 5, 6)) });
+  const badReq = flip(request(9));
+  const good = viewChange(3);
+  const vc = signed(replicas[3]!, { ...good, prepared: [{ ...good.prepared[0]!, prePrepare: prePrepare([badReq]) }] });
+  assert.equal(dropOf(trusting.replicaMessage(encodeMessage(vc))), 'accepted', 'in a prepared proof: vouched for by its quorum');
+  assert.equal(dropOf(fresh(0).replicaMessage(encodeMessage(vc))), 'bad-signature', 'the default checks it (evidence and audit verifiers)');
+  verifyCalls = 0;
+  assert.equal(dropOf(trusting.replicaMessage(encodeMessage(good))), 'accepted');
+  const trusted = verifyCalls;
+  verifyCalls = 0;
+  assert.equal(dropOf(fresh(0).replicaMessage(encodeMessage(good))), 'accepted');
+  assert.equal(verifyCalls, trusted + good.prepared[0]!.prePrepare.requests.length, 'trusting skips exactly the nested requests\' verifies');
+  assert.equal(dropOf(trusting.replicaMessage(encodeMessage(prePrepare([request(1), badReq])))), 'bad-signature', 'a fresh batch is always checked');
+  assert.equal(dropOf(trusting.request(encodeMessage(badReq))), 'bad-signature', 'a direct request is always checked');
+  // The batch digest still binds a certificate's bodies: a swapped request is caught without any signature.
+  const swapped = { ...vc, prepared: [{ ...vc.prepared[0]!, prePrepare: { ...vc.prepared[0]!.prePrepare, requests: [request(8)] } }] };
+  assert.equal(dropOf(trusting.replicaMessage(encodeMessage(swapped))), 'bad-batch-digest');
+});
+
 test('TIMEOUT and timeout certificates (docs/PROTOCOL.md §9): authenticated, nested TIMEOUTs included, bound to the link and the epoch', () => {
   const ing = fresh();
   const timeout = (i: number, v = 1): Timeout => signed(replicas[i]!, { type: 'timeout', view: view(v), replica: replicaId(i), sig: NO_SIG });

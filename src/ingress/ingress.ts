@@ -48,12 +48,22 @@ export interface IngressConfig {
    * How requests are authenticated (the config's `requestAuth`, default "signature"). With "mac"
    * every request carries an authenticator of n entries (src/wire/authenticator.ts) and a replica
    * (`self`) checks its own entry: a request sent to it directly needs that MAC and then the client
-   * signature (the MAC first: it is cheap); a request inside a pre-prepare needs the MAC or, failing
+   * signature (the MAC first: it is cheap); a request in a pre-prepare or hs-proposal batch needs the MAC or, failing
    * that, the signature; a request inside a certificate (prepared or committed proof, new-view,
    * evidence) is vouched for by the quorum that accepted it and is not checked again.
    * docs/PROTOCOL.md, "Request authentication", argues the rule.
    */
   readonly requestAuth?: RequestAuthMode;
+  /**
+   * Requests inside a certificate (a view-change's prepared proofs, a new-view, a committed proof, a
+   * pre-prepare copy, fetched HotStuff blocks, evidence): 'trust' skips their client signatures in
+   * "signature" mode too — at least f+1 honest replicas authenticated each before voting for its
+   * batch, and the batch digests are still checked — which is what makes a view change under load
+   * cheap (thousands of requests ride in its prepared proofs); 'check' (the default) verifies them,
+   * as a third party reading evidence or an audit trail must. "mac" mode always trusts them.
+   * docs/PROTOCOL.md §5.1.
+   */
+  readonly certifiedRequests?: 'check' | 'trust';
   /** This replica, for its entry of request authenticators (needed by a replica in "mac" mode). */
   readonly self?: { readonly id: ReplicaId; readonly signer: Signer };
 }
@@ -161,22 +171,26 @@ export function createIngress(cfg: IngressConfig): Ingress {
     return ownMacOk(r, bytes) || requestSigOk(r, bytes);
   };
 
-  /** Every signature (a reply's MAC), outermost first; requests by the rule of the mode (IngressConfig.requestAuth). */
-  const signaturesOk = (m: Message): boolean => {
-    if (!macMode) {
-      return forEachMessage(m, (x) => {
-        if (x.type === 'reply') return replyMacOk(x);
-        if (x.type === 'request') return requestSigOk(x, signingBytes(domain, x));
-        return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
-      });
-    }
-    if (m.type === 'pre-prepare' && !m.requests.every(batchedRequestOk)) return false;
-    return forEachMessage(m, (x) => {
+  const trustCertified = macMode || cfg.certifiedRequests === 'trust';
+  /**
+   * A request: sent directly (depth 0: the signature; "mac" mode checked the own entry first), in
+   * the fresh batch of a proposal — a pre-prepare's or an hs-proposal's own requests, depth 1 —
+   * (the signature; "mac": the own entry or the signature), or deeper, inside a certificate
+   * (vouched for when trustCertified, see IngressConfig.certifiedRequests).
+   */
+  const requestOk = (top: Message, x: Request, depth: number): boolean => {
+    if (depth === 0) return requestSigOk(x, signingBytes(domain, x));
+    if (depth === 1 && (top.type === 'pre-prepare' || top.type === 'hs-proposal')) return macMode ? batchedRequestOk(x) : requestSigOk(x, signingBytes(domain, x));
+    return trustCertified || requestSigOk(x, signingBytes(domain, x));
+  };
+
+  /** Every signature (a reply's MAC), outermost first; requests by requestOk. */
+  const signaturesOk = (m: Message): boolean =>
+    forEachMessage(m, (x, depth) => {
       if (x.type === 'reply') return replyMacOk(x);
-      if (x.type === 'request') return x !== m || requestSigOk(x, signingBytes(domain, x)); // nested: vouched (see requestAuth)
+      if (x.type === 'request') return requestOk(m, x, depth);
       return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
     });
-  };
 
   /** "mac" mode, a request sent to this replica: its own MAC entry first (cheap, before the signature). */
   const directMacOk = (m: Message): boolean =>

@@ -9,7 +9,7 @@ import type { HashFn, Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../core/ids.ts';
 import { REQUEST_MAC_BYTES } from '../core/limits.ts';
-import type { Commit, CommittedProof, Message, PrePrepare, Request } from '../wire/messages.ts';
+import type { Commit, CommittedProof, HsProposal, Message, PrePrepare, Request } from '../wire/messages.ts';
 import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
 import { NO_AUTH, authenticatorEntryOk, makeAuthenticator } from '../wire/authenticator.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
@@ -101,4 +101,18 @@ test('a request inside a committed certificate is vouched for by the quorum ("ma
   const forged = request(4, [0], true);
   assert.equal(dropOf(at(3).replicaMessage(encodeMessage(proofOf(forged)), from)), 'accepted');
   assert.equal(dropOf(at(3, 'signature').replicaMessage(encodeMessage(proofOf({ ...forged, auth: NO_AUTH })), from)), 'bad-signature');
+});
+
+test('an hs-proposal\'s own batch is checked as a pre-prepare\'s: a forged request is refused in "mac" mode too', () => {
+  const proposal = (requests: Request[]): HsProposal =>
+    signed(replicas[0]!, {
+      type: 'hs-proposal', epoch: 0, round: 1, height: 1, qc: { round: 0, blockId: digest('00'.repeat(32)), votes: [] }, tc: [],
+      digest: hash(batchBytes(requests)), requests, replica: replicaId(0), sig: NO_SIG,
+    });
+  const from: ReplicaId = replicaId(0);
+  assert.equal(dropOf(at(1).replicaMessage(encodeMessage(proposal([request(1), request(2)])), from)), 'accepted');
+  assert.equal(dropOf(at(1).replicaMessage(encodeMessage(proposal([request(3, [0])])), from)), 'accepted', 'a partial authenticator falls back to the signature');
+  // Wrong MAC and wrong signature: before, a proposal's requests counted as nested and passed unchecked.
+  assert.equal(dropOf(at(1).replicaMessage(encodeMessage(proposal([request(1), request(4, [0], true)])), from)), 'bad-signature');
+  assert.equal(dropOf(at(1, 'signature').replicaMessage(encodeMessage(proposal([{ ...request(5, [], true), auth: NO_AUTH }])), from)), 'bad-signature');
 });

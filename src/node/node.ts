@@ -134,12 +134,14 @@ export interface NodeAccountability {
  * instead of a request timeout). Checked once per tick period; a push the full inbox refused is
  * tried again at the next period.
  */
-function linkWatcher(transport: TcpTransport, driver: { push(input: { readonly type: 'peers'; readonly connected: readonly ReplicaId[] }): boolean }): () => void {
+function linkWatcher(transport: TcpTransport, driver: { push(input: { readonly type: 'peers'; readonly connected: readonly ReplicaId[] }): boolean }, log: Logger): () => void {
   let last = '';
   return () => {
     const connected = transport.connectedReplicas();
     const key = connected.join(',');
-    if (key !== last && driver.push({ type: 'peers', connected })) last = key;
+    if (key === last || !driver.push({ type: 'peers', connected })) return;
+    last = key;
+    log.info({ connected }, 'replica links changed');
   };
 }
 
@@ -161,7 +163,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const life = { stopping: false };
   routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config), overload);
   await listen(opts, who, transport, storage);
-  const links = linkWatcher(transport, driver);
+  const links = linkWatcher(transport, driver, log);
   const ticker = setInterval(() => {
     links();
     if (overload.tickDue()) driver.push({ type: 'tick' });
@@ -374,7 +376,7 @@ function routeInbound(
 ): void {
   const ingress = createIngress({
     n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain,
-    requestAuth: who.requestAuth, self: { id: who.id, signer: who.signer },
+    requestAuth: who.requestAuth, self: { id: who.id, signer: who.signer }, certifiedRequests: 'trust',
   });
   signatureCacheMetrics(metrics.registry, () => ingress.signatureCache());
   transport.onMessage((from, payload) => {

@@ -218,7 +218,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const cache = s.sigCache ? {} : { sigCacheSize: 0 };
   const requestAuth = s.requestAuth ?? 'signature';
   const makeIngress = (id: ReplicaId): Ingress =>
-    createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! } });
+    createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! }, certifiedRequests: 'trust' });
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
     // A twin's whole identity: the same replica id and the same signer as its copy.
     const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable };
