@@ -222,10 +222,13 @@ test('signingBytes = domain ‖ tag ‖ fields, and changes when any signed fiel
   );
 });
 
-test('except for a pre-prepare or hs-proposal, signingBytes = domain ‖ wire bytes without the trailing signature (and a request\'s authenticator)', () => {
+/** Messages that carry a batch of requests, themselves or nested (their bodies are not signed). */
+const BATCH_CARRIERS: readonly Message['type'][] = ['pre-prepare', 'hs-proposal', 'view-change', 'new-view', 'committed-proof', 'pre-prepare-copy', 'evidence', 'hs-blocks'];
+
+test('except for messages that carry a batch, signingBytes = domain ‖ wire bytes without the trailing signature (and a request\'s authenticator)', () => {
   fc.assert(
     fc.property(arbMessage, (m) => {
-      fc.pre(m.type !== 'pre-prepare' && m.type !== 'hs-proposal');
+      fc.pre(!BATCH_CARRIERS.includes(m.type));
       const domain = prefixOf(m);
       // A request's `auth` (u32 length ‖ entries, just before sig) is an unsigned field.
       const wire = encodeMessage(m.type === 'request' ? { ...m, auth: new Uint8Array(0) } : m);
@@ -255,13 +258,17 @@ test('hs-proposal: the signature covers the digest but not the request bodies', 
   );
 });
 
-test('a pre-prepare nested in a new-view is signed whole, bodies included', () => {
+test('a pre-prepare nested in a new-view is signed with its digest and signature, not its bodies (the digest binds them)', () => {
   fc.assert(
     fc.property(arbNewView, arbRequest, (nv, r) => {
       fc.pre(nv.prePrepares.length > 0);
       const [first, ...rest] = nv.prePrepares;
-      const nv2: NewView = { ...nv, prePrepares: [{ ...first!, requests: [...first!.requests, r] }, ...rest] };
-      assert.notDeepEqual(signingBytes(TEST_DOMAIN, nv2), signingBytes(TEST_DOMAIN, nv));
+      const withBody: NewView = { ...nv, prePrepares: [{ ...first!, requests: [...first!.requests, r] }, ...rest] };
+      assert.deepEqual(signingBytes(TEST_DOMAIN, withBody), signingBytes(TEST_DOMAIN, nv));
+      const otherDigest: NewView = { ...nv, prePrepares: [{ ...first!, digest: digest(first!.digest === 'e'.repeat(64) ? 'f'.repeat(64) : 'e'.repeat(64)) }, ...rest] };
+      assert.notDeepEqual(signingBytes(TEST_DOMAIN, otherDigest), signingBytes(TEST_DOMAIN, nv));
+      const otherSig: NewView = { ...nv, prePrepares: [{ ...first!, sig: signature(first!.sig.map((b) => b ^ 1)) }, ...rest] };
+      assert.notDeepEqual(signingBytes(TEST_DOMAIN, otherSig), signingBytes(TEST_DOMAIN, nv), 'a nested signature is signed');
     }),
     { numRuns: 50 },
   );

@@ -36,20 +36,31 @@ type Rec = Readonly<Record<string, unknown>>;
 // ---------------------------------------------------------------------------------------------
 // Encoding: compute the exact size, allocate once, write through a DataView.
 
-/** Whether field f is written: signing bytes leave out the outer signature and `unsigned` fields. */
-const written = (f: FieldSpec, signing: boolean): boolean => !signing || (f.name !== 'sig' && f.unsigned !== true);
+/**
+ * What an encoding writes: everything (the wire), a message's signing bytes (no outer signature, no
+ * `unsigned` field), or a message nested in signing bytes (its signature, but no `unsigned` field:
+ * a nested batch is bound by the digest its pre-prepare or proposal signs, so a VIEW-CHANGE or
+ * NEW-VIEW signature need not cover thousands of request bodies).
+ */
+type Mode = 'wire' | 'signing' | 'nested-signing';
 
-function sizeOf(v: unknown, t: FieldType): number {
+/** Whether field f is written in this mode. */
+const written = (f: FieldSpec, mode: Mode): boolean =>
+  mode === 'wire' || (f.unsigned !== true && (mode === 'nested-signing' || f.name !== 'sig'));
+/** The mode of the messages nested in one encoded in `mode`. */
+const inner = (mode: Mode): Mode => (mode === 'wire' ? 'wire' : 'nested-signing');
+
+function sizeOf(v: unknown, t: FieldType, mode: Mode = 'wire'): number {
   switch (t.kind) {
     case 'bytes':
       return 4 + (v as Uint8Array).length;
     case 'array': {
       let s = 4;
-      for (const x of v as readonly unknown[]) s += sizeOf(x, t.of);
+      for (const x of v as readonly unknown[]) s += sizeOf(x, t.of, mode);
       return s;
     }
     case 'struct':
-      return structSize(v as Rec, SCHEMA[t.of], false);
+      return structSize(v as Rec, SCHEMA[t.of], inner(mode));
     case 'u32':
     case 'u64':
     case 'bool':
@@ -61,9 +72,9 @@ function sizeOf(v: unknown, t: FieldType): number {
   }
 }
 
-function structSize(v: Rec, spec: StructSpec, signing: boolean): number {
+function structSize(v: Rec, spec: StructSpec, mode: Mode): number {
   let s = 0;
-  for (const f of spec.fields) if (written(f, signing)) s += sizeOf(v[f.name], f.type);
+  for (const f of spec.fields) if (written(f, mode)) s += sizeOf(v[f.name], f.type, mode);
   return s;
 }
 
@@ -92,7 +103,7 @@ function writeRaw(w: Writer, b: Uint8Array): void {
   w.pos += b.length;
 }
 
-function writeField(w: Writer, v: unknown, t: FieldType): void {
+function writeField(w: Writer, v: unknown, t: FieldType, mode: Mode = 'wire'): void {
   switch (t.kind) {
     case 'u32':
       return writeU32(w, v as number, 0xffffffff);
@@ -119,16 +130,16 @@ function writeField(w: Writer, v: unknown, t: FieldType): void {
     case 'array': {
       const items = v as readonly unknown[];
       writeU32(w, items.length, t.max);
-      for (const x of items) writeField(w, x, t.of);
+      for (const x of items) writeField(w, x, t.of, mode);
       return;
     }
     case 'struct':
-      return writeStruct(w, v as Rec, SCHEMA[t.of], false);
+      return writeStruct(w, v as Rec, SCHEMA[t.of], inner(mode));
   }
 }
 
-function writeStruct(w: Writer, v: Rec, spec: StructSpec, signing: boolean): void {
-  for (const f of spec.fields) if (written(f, signing)) writeField(w, v[f.name], f.type);
+function writeStruct(w: Writer, v: Rec, spec: StructSpec, mode: Mode): void {
+  for (const f of spec.fields) if (written(f, mode)) writeField(w, v[f.name], f.type, mode);
 }
 
 function newWriter(size: number): Writer {
@@ -139,9 +150,9 @@ function newWriter(size: number): Writer {
 /** Canonical wire bytes of a message. Asserts (a bug, not bad input) if m breaks the schema's bounds. */
 export function encodeMessage(m: Message): Uint8Array {
   const spec: StructSpec = SCHEMA[m.type];
-  const w = newWriter(1 + structSize(m as unknown as Rec, spec, false));
+  const w = newWriter(1 + structSize(m as unknown as Rec, spec, 'wire'));
   w.buf[w.pos++] = MESSAGE_TAGS[m.type];
-  writeStruct(w, m as unknown as Rec, spec, false);
+  writeStruct(w, m as unknown as Rec, spec, 'wire');
   assert(w.pos === w.buf.length, 'encode: size mismatch');
   return w.buf;
 }
@@ -149,10 +160,10 @@ export function encodeMessage(m: Message): Uint8Array {
 /** prefix ‖ tag ‖ every field but the outer `sig` (and `unsigned` fields), in wire encoding. */
 function prefixedContent(prefix: Uint8Array, m: Message): Uint8Array {
   const spec: StructSpec = SCHEMA[m.type];
-  const w = newWriter(prefix.length + 1 + structSize(m as unknown as Rec, spec, true));
+  const w = newWriter(prefix.length + 1 + structSize(m as unknown as Rec, spec, 'signing'));
   writeRaw(w, prefix);
   w.buf[w.pos++] = MESSAGE_TAGS[m.type];
-  writeStruct(w, m as unknown as Rec, spec, true);
+  writeStruct(w, m as unknown as Rec, spec, 'signing');
   assert(w.pos === w.buf.length, 'signingBytes: size mismatch');
   return w.buf;
 }
@@ -164,7 +175,9 @@ export const isClientMessage = (m: Message): boolean => m.type === 'request' || 
  * The bytes a signature covers: the domain's prefix (src/wire/domain.ts: cluster, epoch, protocol;
  * for requests and replies cluster and "client") ‖ tag ‖ every field but the outer `sig`, in wire
  * encoding. For a pre-prepare the request bodies are left out too: the signed digest covers them
- * (TOCS '02 §4.2, batching §5.1.4). Nested messages are included whole, signatures and all.
+ * (TOCS '02 §4.2, batching §5.1.4). Nested messages are included with their signatures, and without
+ * their `unsigned` fields: a nested pre-prepare's or proposal's batch is bound by its digest, which
+ * ingress checks against the bodies at every depth (docs/PROTOCOL.md §3).
  */
 export function signingBytes(domain: SigningDomain, m: Message): Uint8Array {
   return prefixedContent(isClientMessage(m) ? domain.clientPrefix : domain.replicaPrefix, m);

@@ -18,6 +18,9 @@ test('n=7: 60 seeds × 300 ops with crashes, restarts, partitions and cascading 
   assert.equal(r.failures.length, 0, report);
   assert.equal(r.opsCommitted, 60 * 300);
   assert.deepEqual(Object.keys(r.scenarios).sort(), [...SCENARIO_KINDS].sort(), 'every scenario ran');
-  assert.ok(r.runsWithViewChange >= 15 && r.runsWithStateTransfer >= 15 && r.runsWithRestart >= 4, JSON.stringify(r));
+  // Restarts: a run that finished before its scheduled restart tick has none; since a crashed
+  // replica's closed links make the others suspect it at once (src/protocol/leader-link.ts), runs
+  // end sooner and 3 of these 60 seeds still restart (4 before). crash-restart.test.ts covers restarts.
+  assert.ok(r.runsWithViewChange >= 15 && r.runsWithStateTransfer >= 15 && r.runsWithRestart >= 3, JSON.stringify(r));
   assert.ok(r.livenessMargin < 1);
 });
