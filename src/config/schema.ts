@@ -102,7 +102,7 @@ export const paramsSchema = z.strictObject({
    * back, instead of waiting for a request timeout (src/protocol/leader-link.ts, docs/PROTOCOL.md
    * §9): a killed primary's sockets close at once. 0: links are ignored (timers only).
    */
-  leaderLinkGraceMs: intIn(0, 600_000, ' ms').default(50),
+  leaderLinkGraceMs: intIn(0, 600_000, ' ms').default(20),
   retransmitMs: intIn(1, 600_000, ' ms').default(400),
   maxPendingPerClient: intIn(1, MAX_PENDING_REQUESTS).default(16),
   maxClients: intIn(1, 10_000_000).default(100_000),

@@ -21,7 +21,7 @@ export type PbftParams = EngineParams & {
  * With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate;
  * a slow primary is one under 90 % (+1 point per checked second) of the best second of recent views,
  * checked from 2 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3: 90 %, 1 % raises, a grace period);
- * a primary whose link went down is suspected after 50 ms (src/protocol/leader-link.ts).
+ * a primary whose link went down is suspected after 5 ticks (src/protocol/leader-link.ts; the node's config default is 20 ms).
  */
 export const DEFAULT_PARAMS: PbftParams = {
   batchMaxRequests: 256,
