@@ -244,6 +244,7 @@ function readEvent(s: State, ev: CoreEvent): void {
     case 'evidence':
     case 'peer-state':
     case 'threat-level':
+    case 'leader-suspected':
       return;
     default:
       return unreachable(ev);

@@ -5,6 +5,8 @@
 
 import type { HsQc, HsTc, HsTimeout } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
+import type { SuspicionReason } from '../protocol/types.ts';
+import { view as toView } from '../core/ids.ts';
 import { broadcast, drop, persistSafety, sendTo, sign } from './context.ts';
 import { leaderOf, qcFault, tcFault, tcHighRound } from './block.ts';
 import { commitOnQc } from './commit.ts';
@@ -94,14 +96,15 @@ export function onTickTimer(ctx: Ctx): void {
     st.roundStartTick = st.tick;
     return;
   }
-  if (st.tick - st.roundStartTick < roundTimeout(ctx) && !leaderUnlinked(ctx)) return;
+  const expired = st.tick - st.roundStartTick >= roundTimeout(ctx);
+  if (!expired && !leaderUnlinked(ctx)) return;
   st.roundStartTick = st.tick;
   if (st.highestTimeoutRound < st.round) st.consecutiveTimeouts++;
-  sendTimeout(ctx, st.round);
+  sendTimeout(ctx, st.round, expired ? 'round-timeout' : 'link-lost');
 }
 
 /** ⟨TIMEOUT, r, qc_high⟩: after it, never vote in r (r_vote ≥ r, Jolteon's timeout rule). */
-export function sendTimeout(ctx: Ctx, round: number): void {
+export function sendTimeout(ctx: Ctx, round: number, reason: SuspicionReason): void {
   const st = ctx.st;
   st.highestTimeoutRound = Math.max(st.highestTimeoutRound, round);
   st.lastVotedRound = Math.max(st.lastVotedRound, round);
@@ -109,6 +112,7 @@ export function sendTimeout(ctx: Ctx, round: number): void {
   persistSafety(ctx);
   broadcast(ctx, t);
   st.lastTimeout = { timeout: t, sentTick: st.tick };
+  ctx.out.events.push({ type: 'leader-suspected', view: toView(round), reason });
   collectTimeout(ctx, t);
 }
 
@@ -174,7 +178,7 @@ function collectTimeout(ctx: Ctx, t: HsTimeout): void {
   const same = [...st.timeouts.values()].filter((x) => x.round === t.round).sort((a, b) => a.replica - b.replica);
   if (same.length >= st.weak && st.highestTimeoutRound < t.round) {
     enterRound(ctx, t.round);
-    if (st.round === t.round) sendTimeout(ctx, t.round);
+    if (st.round === t.round) sendTimeout(ctx, t.round, 'joined');
     return;
   }
   if (same.length >= st.quorum && t.round >= st.round) {

@@ -39,6 +39,8 @@ export interface NodeMetrics {
   readonly view: Gauge;
   /** View changes started (byz_view_changes_total). */
   readonly viewChanges: Counter;
+  /** TIMEOUTs this replica sent against the leader, by why (byz_leader_suspicions_total{reason}; SuspicionReason). */
+  readonly leaderSuspicions: Counter<'reason'>;
   /** Sequence number of the last stable checkpoint (byz_stable_checkpoint). */
   readonly stableCheckpoint: Gauge;
   /** Checkpoints that became stable (byz_checkpoints_total). */
@@ -103,6 +105,7 @@ export function createNodeMetrics(labels: NodeMetricLabels, opts: NodeMetricOpti
     commitLatency: histogram('byz_commit_latency_seconds', 'Seconds from request arrival to commit', COMMIT_LATENCY_BUCKETS),
     view: gauge('byz_view', 'Current view'),
     viewChanges: counter('byz_view_changes_total', 'View changes started'),
+    leaderSuspicions: counter('byz_leader_suspicions_total', 'TIMEOUTs this replica sent against the leader, by reason (request-timeout, view-change-timeout, slow-primary, link-lost, joined, round-timeout)', ['reason']),
     stableCheckpoint: gauge('byz_stable_checkpoint', 'Sequence number of the last stable checkpoint'),
     checkpoints: counter('byz_checkpoints_total', 'Checkpoints that became stable'),
     messagesIn: counter('byz_messages_in_total', 'Messages received, by type', ['type']),

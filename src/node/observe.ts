@@ -52,6 +52,10 @@ function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
     case 'batch-proposed':
       proposedAt.set(ev.seq, now);
       return;
+    case 'leader-suspected':
+      m.leaderSuspicions.inc({ reason: ev.reason });
+      log.info({ view: ev.view, reason: ev.reason }, 'leader suspected');
+      return;
     case 'view-change-started':
       m.viewChanges.inc();
       log.warn({ view: ev.view }, 'view change started');

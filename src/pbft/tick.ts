@@ -21,7 +21,8 @@ export function onTick(ctx: Ctx): void {
     retransmit(ctx);
   }
   tickViewChange(ctx);
-  if (tickSlowPrimary(st) === 'slow' || leaderLinkExpired(st.leaderLink, primary(st), st.tick, st.params.leaderLinkGraceTicks)) suspectPrimary(ctx);
+  if (tickSlowPrimary(st) === 'slow') suspectPrimary(ctx, 'slow-primary');
+  if (leaderLinkExpired(st.leaderLink, primary(st), st.tick, st.params.leaderLinkGraceTicks)) suspectPrimary(ctx, 'link-lost');
   tickCatchUp(ctx);
   if (st.transfer !== undefined) tickStateTransfer(ctx);
   else if (st.certified !== undefined && st.tick - st.lastProgressTick >= st.params.retransmitTicks) startStateTransfer(ctx);

@@ -15,7 +15,8 @@ import { seq as toSeq, view as toView } from '../core/ids.ts';
 import { weakQuorumSize } from '../core/quorum.ts';
 import type { Timeout, TimeoutCert } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
-import { broadcast, drop, isPrimary, sign } from './context.ts';
+import type { SuspicionReason } from '../protocol/types.ts';
+import { broadcast, drop, emit, isPrimary, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
 import { requestWaitingSince, timeoutResendWait, viewChangeTimeout } from './timeout.ts';
@@ -33,7 +34,7 @@ export function tickViewChange(ctx: Ctx): void {
   const since = st.viewChange.startedTick;
   if (st.status === 'view-change') {
     const q = st.viewChange.quorumTick;
-    if (q !== undefined && timerExpired(st, q)) sendTimeout(ctx, nextTimeoutView(st));
+    if (q !== undefined && timerExpired(st, q)) sendTimeout(ctx, nextTimeoutView(st), 'view-change-timeout');
     if ((st.tick - since) % st.params.retransmitTicks === 0) resendViewChange(ctx);
     return;
   }
@@ -42,18 +43,18 @@ export function tickViewChange(ctx: Ctx): void {
   if (waitingSince === undefined) return;
   if (!timerExpired(st, Math.max(waitingSince, since))) return;
   if (st.tick - st.lastCommitTick < viewChangeTimeout(st) && behindOwnHole(st)) return;
-  sendTimeout(ctx, nextTimeoutView(st));
+  sendTimeout(ctx, nextTimeoutView(st), 'request-timeout');
 }
 
 /**
- * The slow-primary detector judged the primary too slow (slow-primary.ts, Aardvark NSDI '09 §4.3):
- * suspect it exactly as an expired request timer does — a TIMEOUT for the next view — unless one of
- * ours is still outstanding (its own timer re-sends it).
+ * The slow-primary detector judged the primary too slow (slow-primary.ts, Aardvark NSDI '09 §4.3),
+ * or the link to it closed (leader-link.ts): suspect it exactly as an expired request timer does — a
+ * TIMEOUT for the next view — unless one of ours is still outstanding (its own timer re-sends it).
  */
-export function suspectPrimary(ctx: Ctx): void {
+export function suspectPrimary(ctx: Ctx, reason: 'slow-primary' | 'link-lost'): void {
   const st = ctx.st;
   if (st.status !== 'normal' || isPrimary(st) || outstanding(st) !== undefined) return;
-  sendTimeout(ctx, nextTimeoutView(st));
+  sendTimeout(ctx, nextTimeoutView(st), reason);
 }
 
 /** This replica's TIMEOUT still outstanding: one for a view above ours, with no progress since it went out. */
@@ -77,7 +78,7 @@ function nextTimeoutView(st: ReplicaState): View {
 }
 
 /** Signs and sends TIMEOUT(w) to all (durable state: none, it commits us to nothing), then counts it. */
-function sendTimeout(ctx: Ctx, w: View): void {
+function sendTimeout(ctx: Ctx, w: View, reason: SuspicionReason): void {
   const st = ctx.st;
   if (ctx.bugs.loneViewChange === true) return startViewChange(ctx, w); // planted bug (tests only)
   const prev = outstanding(st);
@@ -85,6 +86,7 @@ function sendTimeout(ctx: Ctx, w: View): void {
   const t = sign<Timeout>(ctx, { type: 'timeout', view: w, replica: st.id });
   st.timeouts.received.set(st.id, t);
   broadcast(ctx, t);
+  emit(ctx, { type: 'leader-suspected', view: w, reason });
   afterTimeouts(ctx);
 }
 
@@ -119,7 +121,7 @@ function afterTimeouts(ctx: Ctx): void {
   }
   const joined = views.find((w) => byView.get(w)!.length >= weakQuorumSize(st.f));
   const own = outstanding(st);
-  if (joined !== undefined && (own === undefined || own.view < joined)) sendTimeout(ctx, joined);
+  if (joined !== undefined && (own === undefined || own.view < joined)) sendTimeout(ctx, joined, 'joined');
 }
 
 function forwardCert(ctx: Ctx, view: View, timeouts: readonly Timeout[]): TimeoutCert {

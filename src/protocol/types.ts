@@ -102,8 +102,22 @@ export type PeerState = 'active' | 'suspected' | 'byzantine' | 'offline';
 /** The cluster's threat level relative to f (SPEC C4; docs/ACCOUNTABILITY.md). */
 export type ThreatLevel = 'low' | 'medium' | 'high' | 'critical';
 
+/**
+ * Why a replica suspected the leader (sent a TIMEOUT; issue 18: telling a spurious view change from
+ * a deserved one): its request timer expired ('request-timeout'; PBFT §4.4), its view-change timer
+ * did ('view-change-timeout'; §4.5.2), the slow-primary detector judged the primary too slow
+ * ('slow-primary'; Aardvark §4.3), its link to the leader closed ('link-lost'; leader-link.ts),
+ * f+1 others suspected it ('joined'; §4.5.2's join rule), or HotStuff's round timer expired
+ * ('round-timeout'; Jolteon's pacemaker).
+ */
+export type SuspicionReason = 'request-timeout' | 'view-change-timeout' | 'slow-primary' | 'link-lost' | 'joined' | 'round-timeout';
+
+export const SUSPICION_REASONS: readonly SuspicionReason[] = ['request-timeout', 'view-change-timeout', 'slow-primary', 'link-lost', 'joined', 'round-timeout'];
+
 export type CoreEvent =
   | { readonly type: 'drop'; readonly reason: DropReason; readonly from?: ReplicaId; readonly detail?: string }
+  /** This replica sent a TIMEOUT for `view` (PBFT) or round `view` (HotStuff), and why. */
+  | { readonly type: 'leader-suspected'; readonly view: View; readonly reason: SuspicionReason }
   | { readonly type: 'view-change-started'; readonly view: View }
   /** `newView`: the NEW-VIEW installed (PBFT), kept in the audit trail for forensics across views. */
   | { readonly type: 'new-view-installed'; readonly view: View; readonly primary: ReplicaId; readonly newView?: NewView }

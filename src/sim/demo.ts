@@ -54,6 +54,7 @@ export function runDemo(print: (line: string) => void, options: SimOptions = DEM
         print(`${at(tick)} replica ${r} caught up to seq ${ev.seq}`);
         return;
       case 'drop':
+      case 'leader-suspected':
       case 'evidence':
       case 'peer-state':
       case 'threat-level':

@@ -202,6 +202,7 @@ function countEvent(c: RunCounters, ev: CoreEvent, honest: boolean): void {
       c.stateTransfers++;
       return;
     case 'batch-proposed':
+    case 'leader-suspected':
     case 'evidence':
     case 'peer-state':
     case 'threat-level':

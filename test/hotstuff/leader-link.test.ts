@@ -4,7 +4,7 @@
 // replica's every turn as leader cost a round timeout before; the simulator's runs must stay clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSimulation } from '../../src/sim/run.ts';
+import { createSimulation, runSimulation } from '../../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
 import type { SimOptions } from '../../src/sim/options.ts';
 
@@ -29,4 +29,18 @@ test('a crashed replica\'s turns as leader cost the link grace, not a round time
     seen.push(`${fast.ticks}/${slow.ticks}`);
   }
   t.diagnostic(`ticks to commit 300 ops with replica 2 crashed at tick 60, link rule / round timer only: ${seen.join(', ')}`);
+});
+
+test('the suspicions say why: link-lost with the rule, round-timeout without it', () => {
+  const reasons = (o: SimOptions): Set<string> => {
+    const seen = new Set<string>();
+    const sim = createSimulation(o, { onCoreEvent: (_r, ev) => { if (ev.type === 'leader-suspected') seen.add(ev.reason); } });
+    while (sim.step()) {
+      /* run to the end */
+    }
+    return seen;
+  };
+  assert.ok(reasons(crashed(1)).has('link-lost'));
+  const slow = reasons(crashed(1, 0));
+  assert.ok(!slow.has('link-lost') && slow.has('round-timeout'), [...slow].join(','));
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Output } from '../../src/protocol/types.ts';
 import { emptyLeaderLink, leaderLinkExpired, notePeers } from '../../src/protocol/leader-link.ts';
-import { deliver, makeCluster, rid, sent, tick } from './harness.ts';
+import { deliver, deliverRequest, makeClient, makeCluster, request, rid, sent, tick } from './harness.ts';
 import type { Cluster } from './harness.ts';
 
 const GRACE = 5;
@@ -13,6 +13,7 @@ const links = (c: Cluster, to: number, ids: readonly number[]): void => {
   c.replicas[to]!.handle({ type: 'peers', connected: ids.map(rid) });
 };
 const timeouts = (outs: readonly Output[]): number => outs.reduce((k, o) => k + sent(o, 'timeout').length, 0);
+const suspicions = (outs: readonly Output[]): string[] => outs.flatMap((o) => o.events.flatMap((e) => (e.type === 'leader-suspected' ? [`${e.reason}@${e.view}`] : [])));
 
 test('the rule: a loss counts only after the link was up, fires once after the grace, and a reconnect cancels it', () => {
   const l = emptyLeaderLink();
@@ -43,6 +44,7 @@ test('a backup whose link to the primary closes sends one TIMEOUT for the next v
   const t = sent(fired[0]!, 'timeout');
   assert.equal(t.length, 1);
   assert.equal(t[0]!.view, 1);
+  assert.deepEqual(suspicions(fired), ['link-lost@1'], 'the event says why (byz_leader_suspicions_total{reason})');
   assert.equal(timeouts(tick(c, 1, 50)), 0, 'once per loss (the timer path re-sends only with requests waiting)');
 });
 
@@ -83,4 +85,16 @@ test('the primary does not suspect itself when a backup link closes', () => {
   links(c, 0, [1, 2, 3]);
   links(c, 0, [2, 3]);
   assert.equal(timeouts(tick(c, 0, 20)), 0, 'the primary does not suspect itself');
+});
+
+test('every suspicion says why: a request timer, f+1 others (joined)', () => {
+  const c = makeCluster(4, { leaderLinkGraceTicks: 0, requestTimeoutTicks: 20, minRequestTimeoutTicks: 20 });
+  deliverRequest(c, 1, request(makeClient(), 1, 'k', 'v'));
+  const outs = tick(c, 1, 25);
+  assert.deepEqual(suspicions(outs), ['request-timeout@1']);
+  const t1 = sent(outs.find((o) => sent(o, 'timeout').length > 0)!, 'timeout')[0]!;
+  deliverRequest(c, 2, request(makeClient(), 1, 'k', 'v'));
+  const t2 = sent(tick(c, 2, 25).find((o) => sent(o, 'timeout').length > 0)!, 'timeout')[0]!;
+  deliver(c, 3, t1);
+  assert.deepEqual(suspicions([deliver(c, 3, t2)]), ['joined@1'], 'f+1 TIMEOUTs: replica 3 joins, and says so');
 });
