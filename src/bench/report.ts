@@ -87,7 +87,7 @@ export function markdown(r: BenchReport): string {
     '',
     // A failover- or attack-only run measures no throughput case: no empty tables.
     ...(r.cases.length === 0 && (r.failover !== undefined || r.attacks !== undefined) ? [] : ['## Targets (issue #6)', '', targetsTable(r), '', '## Cases', '', casesTable(r.cases), '']),
-    ...(r.failover === undefined ? [] : ['## Failover: kill -9 of the primary → first commit in the new view', '', failoverTable(r.failover), '']),
+    ...(r.failover === undefined ? [] : ['## Failover: kill -9 of the primary → first commit in the new view (HotStuff: of a replica → the longest commit stall after it)', '', failoverTable(r.failover), '']),
     ...(r.attacks === undefined ? [] : ['## Under attack: each attack against a fault-free window on the same processes', '', attackTable(r.attacks), '']),
     ...(r.failures.length === 0 ? [] : ['## Failed', '', ...r.failures.map((f) => `- ${f.case}: ${f.error.replace(/\n/g, ' / ')}`), '']),
   ].join('\n');
