@@ -54,7 +54,7 @@ function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
       return;
     case 'leader-suspected':
       m.leaderSuspicions.inc({ reason: ev.reason });
-      log.info({ view: ev.view, reason: ev.reason }, 'leader suspected');
+      log.info({ view: ev.view, reason: ev.reason, ...(ev.detail === undefined ? {} : { detail: ev.detail }) }, 'leader suspected');
       return;
     case 'view-change-started':
       m.viewChanges.inc();

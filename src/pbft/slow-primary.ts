@@ -33,7 +33,7 @@ import type { Request } from '../wire/messages.ts';
 import { requestKey } from '../service/types.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, loaded: false, viewBest: 0, checks: 0, strikes: 0, history: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, loaded: false, viewBest: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
 }
 
 /**
@@ -83,8 +83,13 @@ function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
     sp.strikes = 0;
     return 'ok';
   }
+  const percent = requiredPercent(st);
   sp.checks++;
   sp.strikes = sp.executed < required ? sp.strikes + 1 : 0;
+  if (sp.strikes > 0) {
+    const best = expectedThroughput(sp) ?? 0;
+    sp.lastShortfall = `executed ${sp.executed} requests in the period, under ${Math.ceil(required)} (${percent} % of the best period, ${best}; check ${sp.checks} of this view)`;
+  }
   return sp.strikes >= SLOW_PERIODS_TO_SUSPECT ? 'slow' : 'ok';
 }
 

@@ -144,6 +144,8 @@ export interface SlowPrimaryState {
   checks: number;
   /** Consecutive checked periods under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
   strikes: number;
+  /** The last period judged under the bar, in words (for the suspicion's log line and event). */
+  lastShortfall: string | undefined;
   /** The viewBest of each of the last n views watched (those with a complete period), newest last. */
   readonly history: number[];
 }

@@ -21,7 +21,7 @@ export function onTick(ctx: Ctx): void {
     retransmit(ctx);
   }
   tickViewChange(ctx);
-  if (tickSlowPrimary(st) === 'slow') suspectPrimary(ctx, 'slow-primary');
+  if (tickSlowPrimary(st) === 'slow') suspectPrimary(ctx, 'slow-primary', st.slowPrimary.lastShortfall);
   if (leaderLinkExpired(st.leaderLink, primary(st), st.tick, st.params.leaderLinkGraceTicks)) suspectPrimary(ctx, 'link-lost');
   tickCatchUp(ctx);
   if (st.transfer !== undefined) tickStateTransfer(ctx);

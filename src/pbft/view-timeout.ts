@@ -51,10 +51,10 @@ export function tickViewChange(ctx: Ctx): void {
  * or the link to it closed (leader-link.ts): suspect it exactly as an expired request timer does — a
  * TIMEOUT for the next view — unless one of ours is still outstanding (its own timer re-sends it).
  */
-export function suspectPrimary(ctx: Ctx, reason: 'slow-primary' | 'link-lost'): void {
+export function suspectPrimary(ctx: Ctx, reason: 'slow-primary' | 'link-lost', detail?: string): void {
   const st = ctx.st;
   if (st.status !== 'normal' || isPrimary(st) || outstanding(st) !== undefined) return;
-  sendTimeout(ctx, nextTimeoutView(st), reason);
+  sendTimeout(ctx, nextTimeoutView(st), reason, detail);
 }
 
 /** This replica's TIMEOUT still outstanding: one for a view above ours, with no progress since it went out. */
@@ -78,7 +78,7 @@ function nextTimeoutView(st: ReplicaState): View {
 }
 
 /** Signs and sends TIMEOUT(w) to all (durable state: none, it commits us to nothing), then counts it. */
-function sendTimeout(ctx: Ctx, w: View, reason: SuspicionReason): void {
+function sendTimeout(ctx: Ctx, w: View, reason: SuspicionReason, detail?: string): void {
   const st = ctx.st;
   if (ctx.bugs.loneViewChange === true) return startViewChange(ctx, w); // planted bug (tests only)
   const prev = outstanding(st);
@@ -86,7 +86,7 @@ function sendTimeout(ctx: Ctx, w: View, reason: SuspicionReason): void {
   const t = sign<Timeout>(ctx, { type: 'timeout', view: w, replica: st.id });
   st.timeouts.received.set(st.id, t);
   broadcast(ctx, t);
-  emit(ctx, { type: 'leader-suspected', view: w, reason });
+  emit(ctx, { type: 'leader-suspected', view: w, reason, ...(detail === undefined ? {} : { detail }) });
   afterTimeouts(ctx);
 }
 

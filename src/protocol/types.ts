@@ -116,8 +116,8 @@ export const SUSPICION_REASONS: readonly SuspicionReason[] = ['request-timeout',
 
 export type CoreEvent =
   | { readonly type: 'drop'; readonly reason: DropReason; readonly from?: ReplicaId; readonly detail?: string }
-  /** This replica sent a TIMEOUT for `view` (PBFT) or round `view` (HotStuff), and why. */
-  | { readonly type: 'leader-suspected'; readonly view: View; readonly reason: SuspicionReason }
+  /** This replica sent a TIMEOUT for `view` (PBFT) or round `view` (HotStuff), and why (`detail`: the slow-primary detector's numbers). */
+  | { readonly type: 'leader-suspected'; readonly view: View; readonly reason: SuspicionReason; readonly detail?: string }
   | { readonly type: 'view-change-started'; readonly view: View }
   /** `newView`: the NEW-VIEW installed (PBFT), kept in the audit trail for forensics across views. */
   | { readonly type: 'new-view-installed'; readonly view: View; readonly primary: ReplicaId; readonly newView?: NewView }

@@ -128,6 +128,9 @@ test('a slow verdict on tick sends a TIMEOUT for the next view, as an expired re
   assert.equal(timeouts.length, 1, 'one broadcast TIMEOUT');
   assert.deepEqual(timeouts[0]!.message.type === 'timeout' ? [timeouts[0]!.message.view, timeouts[0]!.to] : [], [1, 'all']);
   assert.equal(st.timeouts.own?.view, 1);
+  const ev = ctx.out.events.find((e) => e.type === 'leader-suspected');
+  assert.ok(ev?.type === 'leader-suspected' && ev.reason === 'slow-primary', 'the suspicion says why');
+  assert.match(ev.detail ?? '', /^executed 0 requests in the period, under 90 \(90 % of the best period, 100; check 1 of this view\)$/);
   const again = { st, out: emptyOutput(), bugs: {} };
   st.slowPrimary.loaded = true;
   for (let i = 0; i < PERIOD; i++) onTick(again);
