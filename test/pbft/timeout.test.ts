@@ -8,7 +8,10 @@ import { replicaId } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
-import { suite, seedFor } from './harness.ts';
+import { makeClient, request, suite, seedFor } from './harness.ts';
+import { handleRequest } from '../../src/pbft/requests.ts';
+import { onTick } from '../../src/pbft/tick.ts';
+import { emptyOutput } from '../../src/protocol/types.ts';
 import type { ReplicaState } from '../../src/pbft/state.ts';
 
 function state(params: Partial<typeof DEFAULT_PARAMS> = {}): ReplicaState {
@@ -71,4 +74,20 @@ test('invalid bounds are refused with the parameter named', () => {
   assert.throws(() => state({ requestTimeoutTicks: 50, minRequestTimeoutTicks: 60 }), /minRequestTimeoutTicks \(60\) must not exceed requestTimeoutTicks \(50\)/);
   assert.throws(() => state({ timeoutLatencyFactor: 0 }), /timeoutLatencyFactor must be a positive integer/);
   assert.throws(() => state({ timeoutLatencyFactor: 65 }), /timeoutLatencyFactor \(65\) must be at most 64/);
+});
+
+test('a TIMEOUT is not sent again for the same view within a timeout, even when other batches execute meanwhile', () => {
+  const st = state({ requestTimeoutTicks: 20, minRequestTimeoutTicks: 20, leaderLinkGraceTicks: 0 });
+  const ctx = { st, out: emptyOutput(), bugs: {} };
+  handleRequest(ctx, request(makeClient(), 1, 'k', 'v'));
+  const sentAt: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const c = { st, out: emptyOutput(), bugs: {} };
+    // Other clients' batches execute every tick (a loaded cluster) while this request stays queued.
+    st.lastProgressTick = st.tick;
+    onTick(c);
+    if (c.out.send.some((s) => s.message.type === 'timeout')) sentAt.push(st.tick);
+  }
+  assert.ok(sentAt.length >= 2, `the request timer still fires (${sentAt.join(', ')})`);
+  for (let i = 1; i < sentAt.length; i++) assert.ok(sentAt[i]! - sentAt[i - 1]! >= 20, `re-sent after ${sentAt[i]! - sentAt[i - 1]!} ticks (${sentAt.join(', ')})`);
 });
