@@ -31,6 +31,8 @@ export const DROP_REASONS = {
   // view change, checkpoints, state transfer (TOCS '02 §4.3–4.4, §5.3)
   'invalid-view-change': 'reject',
   'invalid-new-view': 'reject',
+  /** A VIEW-CHANGE to this new primary naming a batch by digest alone that no replica sent it (src/pbft/vc-batches.ts). */
+  'view-change-without-batch': 'reject',
   'stale-view-change': 'ignore',
   'stale-checkpoint': 'ignore',
   'invalid-checkpoint': 'reject',

@@ -13,6 +13,7 @@ import type {
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
 import { createIngress } from './ingress.ts';
+import { withoutBatches } from '../wire/omit.ts';
 import type { Ingress } from './ingress.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
 import { INITIAL_EPOCH, signingDomain } from '../wire/domain.ts';
@@ -179,6 +180,37 @@ test('a pre-prepare whose digest is not the batch digest is rejected, also when 
     prePrepares: [signed(replicas[1]!, { ...prePrepare([request(1)], 1, 1), requests: [] })], replica: replicaId(1), sig: NO_SIG,
   });
   assert.equal(dropOf(ing.replicaMessage(encodeMessage(nv))), 'bad-batch-digest');
+});
+
+test('a pre-prepare may leave its batch out inside a VIEW-CHANGE or evidence (d alone is read), nowhere it is executed (src/wire/omit.ts)', () => {
+  const ing = fresh();
+  const whole = viewChange(3);
+  const lean = withoutBatches(whole);
+  assert.equal(lean.prepared[0]!.prePrepare.requests.length, 0);
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(lean))), 'accepted', 'same signature: the batch is not signed');
+  const pp = whole.prepared[0]!.prePrepare;
+  const bodyless = { ...pp, requests: [] };
+  const nv: NewView = signed(replicas[1]!, {
+    type: 'new-view', view: view(1), viewChanges: [viewChange(0), viewChange(2), viewChange(3)].map(withoutBatches),
+    prePrepares: [signed(replicas[1]!, prePrepare([request(1), request(2)], 1, 1))], replica: replicaId(1), sig: NO_SIG,
+  });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(nv))), 'accepted', "V's view-changes without batches, O whole");
+  const ev = (prePrepares: PrePrepare[]): Message => signed(replicas[2]!, {
+    type: 'evidence', accused: replicaId(0), kind: 1, prePrepares, prepares: [], commits: [], checkpoints: [], viewChanges: [lean],
+    newViews: [], hsProposals: [], hsVotes: [], replica: replicaId(2), sig: NO_SIG,
+  });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(ev([bodyless])))), 'accepted');
+  // Where the batch is executed or re-issued, a missing one is a bad digest.
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(bodyless))), 'bad-batch-digest', 'a bare pre-prepare');
+  const copy: Message = signed(replicas[2]!, { type: 'pre-prepare-copy', prePrepare: bodyless, replica: replicaId(2), sig: NO_SIG });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(copy))), 'bad-batch-digest', 'a pre-prepare copy');
+  const proof: Message = signed(replicas[2]!, { type: 'committed-proof', prePrepare: bodyless, commits: [], replica: replicaId(2), sig: NO_SIG });
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(proof))), 'bad-batch-digest', 'a committed proof');
+  const leanO = { ...nv, prePrepares: [{ ...nv.prePrepares[0]!, requests: [] }] };
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(signed(replicas[1]!, leanO)))), 'bad-batch-digest', "NEW-VIEW's O");
+  // A body that is present must still match its digest.
+  const swapped = { ...whole, prepared: [{ ...whole.prepared[0]!, prePrepare: { ...pp, requests: [request(8)] } }] };
+  assert.equal(dropOf(ing.replicaMessage(encodeMessage(swapped))), 'bad-batch-digest');
 });
 
 test('every nested signature is verified: checkpoint, prepare, pre-prepare, request in a view-change', () => {

@@ -1,7 +1,8 @@
 // Ingress: the only door into a protocol core. decode → bound → authenticate → Verified<T>
 // (src/core/verified.ts). Everything a message carries is checked here, nested messages included:
 // membership of every replica id, every pre-prepare's batch digest, every signature (TOCS '02 §4:
-// all messages are signed, and certificates are only as good as the signatures inside them).
+// all messages are signed, and certificates are only as good as the signatures inside them). A
+// pre-prepare inside a VIEW-CHANGE or evidence may leave its batch out (src/wire/omit.ts).
 // Semantic checks (quorum sizes, digests matching across messages, views) belong to the core.
 
 import { assert } from '../core/assert.ts';
@@ -22,6 +23,7 @@ import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.ts';
 import { validateMessage } from '../wire/validate.ts';
 import { forEachMessage } from '../wire/walk.ts';
+import { mayOmitBatch } from '../wire/omit.ts';
 import { createSigCache } from './sig-cache.ts';
 import type { SigCacheStats } from './sig-cache.ts';
 
@@ -150,7 +152,11 @@ export function createIngress(cfg: IngressConfig): Ingress {
     if (!forEachMessage(m, (x) => x.type === 'request' || x.replica < n)) return 'non-member';
     if (link !== undefined && m.type !== 'request' && m.replica !== link) return 'sender-mismatch';
     if (!forEachMessage(m, (x) => x.type !== 'request' || x.auth.length === authLength)) return 'bad-authenticator';
-    const digestsOk = forEachMessage(m, (x) => (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') || hash(batchBytes(x.requests)) === x.digest);
+    const digestsOk = forEachMessage(m, (x, _depth, parent) => {
+      if (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') return true;
+      if (x.type === 'pre-prepare' && x.requests.length === 0 && mayOmitBatch(parent)) return true; // bodyless: d alone is read
+      return hash(batchBytes(x.requests)) === x.digest;
+    });
     return digestsOk ? undefined : 'bad-batch-digest';
   };
 

@@ -1,7 +1,8 @@
 // View changes (TOCS '02 §4.4, liveness §4.5.2): a replica that holds a timeout certificate for
 // v+1 (2f+1 TIMEOUTs, view-timeout.ts, docs/PROTOCOL.md §9) moves to view v+1 and sends VIEW-CHANGE;
 // the new primary gathers 2f+1 and sends NEW-VIEW with the re-issued pre-prepares; backups
-// recompute it before accepting.
+// recompute it before accepting. Batches travel once: whole to the new primary in VIEW-CHANGE, and
+// in NEW-VIEW's O to the backups; elsewhere digests stand for them (vc-batches.ts).
 
 import type { ReplicaId, View } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
@@ -18,6 +19,8 @@ import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
 import { persistNewView, persistTimeoutCert, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
+import { sendViewChange, withBatches } from './vc-batches.ts';
+import { withoutBatches } from '../wire/omit.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
   return { n: st.n, quorum: st.quorum, windowSize: st.params.windowSize, checkpointInterval: st.params.checkpointInterval };
@@ -48,7 +51,7 @@ export function startViewChange(ctx: Ctx, v: View, cert?: TimeoutCert): void {
   const vc = buildViewChange(ctx, v);
   st.viewChange.received.set(st.id, vc);
   if (cert !== undefined) broadcast(ctx, cert);
-  broadcast(ctx, vc);
+  sendViewChange(ctx, vc);
   emit(ctx, { type: 'view-change-started', view: v });
   noteViewChangeQuorum(st);
   maybeSendNewView(ctx);
@@ -96,7 +99,7 @@ export function resendViewChange(ctx: Ctx): void {
   }
   const cert = st.timeouts.cert;
   if (cert !== undefined && cert.view === st.view) broadcast(ctx, cert);
-  broadcast(ctx, own);
+  sendViewChange(ctx, own);
 }
 
 export function handleViewChange(ctx: Ctx, vc: ViewChange): void {
@@ -110,7 +113,10 @@ export function handleViewChange(ctx: Ctx, vc: ViewChange): void {
   if (!validViewChange(quorumParams(st), vc)) return drop(ctx, 'invalid-view-change', vc.replica);
   const old = st.viewChange.received.get(vc.replica);
   if (old !== undefined && old.newView >= vc.newView) return drop(ctx, 'duplicate', vc.replica);
-  st.viewChange.received.set(vc.replica, vc);
+  // The new primary needs the batches it may re-issue in O (vc-batches.ts).
+  const kept = primaryOf(vc.newView, st.n) === st.id ? withBatches(st, vc) : vc;
+  if (kept === undefined) return drop(ctx, 'view-change-without-batch', vc.replica);
+  st.viewChange.received.set(vc.replica, kept);
   joinHigherViews(ctx);
   noteViewChangeQuorum(st);
   maybeSendNewView(ctx);
@@ -167,7 +173,8 @@ function buildNewView(ctx: Ctx, chosen: readonly ViewChange[]): NewView {
   const prePrepares = batches.map((b) =>
     sign<PrePrepare>(ctx, { type: 'pre-prepare', view: st.view, seq: b.seq, digest: b.digest, requests: b.requests, replica: st.id }),
   );
-  return sign<NewView>(ctx, { type: 'new-view', view: st.view, viewChanges: chosen, prePrepares, replica: st.id });
+  // V names batches by digest: O carries the ones re-issued (§4.4). The signature is the same either way.
+  return sign<NewView>(ctx, { type: 'new-view', view: st.view, viewChanges: chosen.map(withoutBatches), prePrepares, replica: st.id });
 }
 
 /** Planted bug (tests only): O ignores prepared certificates, so prepared batches are lost. */

@@ -8,16 +8,16 @@ import { SCHEMA } from './schema.ts';
 
 type Rec = Readonly<Record<string, unknown>>;
 
-/** Return false to stop the walk. */
-export type MessageVisitor = (m: Message, depth: number) => boolean;
+/** Return false to stop the walk. `parent` is the message m is nested in (undefined for the outermost). */
+export type MessageVisitor = (m: Message, depth: number, parent: Message | undefined) => boolean;
 
-function visitField(v: unknown, t: FieldType, depth: number, fn: MessageVisitor): boolean {
+function visitField(v: unknown, t: FieldType, depth: number, parent: Message | undefined, fn: MessageVisitor): boolean {
   switch (t.kind) {
     case 'array':
-      for (const x of v as readonly unknown[]) if (!visitField(x, t.of, depth, fn)) return false;
+      for (const x of v as readonly unknown[]) if (!visitField(x, t.of, depth, parent, fn)) return false;
       return true;
     case 'struct':
-      return visitStruct(v as Rec, SCHEMA[t.of], depth + 1, fn);
+      return visitStruct(v as Rec, SCHEMA[t.of], depth + 1, parent, fn);
     case 'u32':
     case 'u64':
     case 'bool':
@@ -30,9 +30,14 @@ function visitField(v: unknown, t: FieldType, depth: number, fn: MessageVisitor)
   }
 }
 
-function visitStruct(v: Rec, spec: StructSpec, depth: number, fn: MessageVisitor): boolean {
-  if (spec.tag !== undefined && !fn(v as unknown as Message, depth)) return false;
-  for (const f of spec.fields) if (!visitField(v[f.name], f.type, depth, fn)) return false;
+function visitStruct(v: Rec, spec: StructSpec, depth: number, parent: Message | undefined, fn: MessageVisitor): boolean {
+  // A struct without a tag (a prepared certificate, a QC) is not a message: its fields keep our parent.
+  let self = parent;
+  if (spec.tag !== undefined) {
+    self = v as unknown as Message;
+    if (!fn(self, depth, parent)) return false;
+  }
+  for (const f of spec.fields) if (!visitField(v[f.name], f.type, depth, self, fn)) return false;
   return true;
 }
 
@@ -41,5 +46,5 @@ function visitStruct(v: Rec, spec: StructSpec, depth: number, fn: MessageVisitor
  * Returns false if fn stopped the walk. m must be structurally valid (decoded or validated).
  */
 export function forEachMessage(m: Message, fn: MessageVisitor): boolean {
-  return visitStruct(m as unknown as Rec, SCHEMA[m.type], 0, fn);
+  return visitStruct(m as unknown as Rec, SCHEMA[m.type], 0, undefined, fn);
 }

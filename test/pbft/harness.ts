@@ -116,7 +116,22 @@ export function flood(c: Cluster, from: number, out: Output, cut: ReadonlySet<nu
 export const rid = (i: number): ReplicaId => replicaId(i);
 
 export function sent<T extends ReplicaMessage['type']>(out: Output, type: T): Extract<ReplicaMessage, { type: T }>[] {
-  return out.send.map((s) => s.message).filter((m): m is Extract<ReplicaMessage, { type: T }> => m.type === type);
+  const ms = out.send.map((s) => s.message).filter((m): m is Extract<ReplicaMessage, { type: T }> => m.type === type);
+  return type === 'view-change' ? wholeCopies(ms) : ms;
+}
+
+/**
+ * A VIEW-CHANGE goes whole to its new primary and without batches to the rest (src/pbft/vc-batches.ts):
+ * one message per signature, the copy with its batches.
+ */
+function wholeCopies<M extends ReplicaMessage>(ms: M[]): M[] {
+  const size = (m: M): number => (m.type === 'view-change' ? m.prepared.reduce((a, p) => a + p.prePrepare.requests.length, 0) : 0);
+  const best = new Map<string, M>();
+  for (const m of ms) {
+    const cur = best.get(toHex(m.sig));
+    if (cur === undefined || size(m) > size(cur)) best.set(toHex(m.sig), m);
+  }
+  return [...best.values()];
 }
 
 export function drops(out: Output): string[] {

@@ -9,6 +9,7 @@ import type { NewView, PrePrepare, Timeout, TimeoutCert, ViewChange } from '../.
 import { batchBytes } from '../../src/wire/codec.ts';
 import { MAX_DEFERRED_PER_SENDER } from '../../src/pbft/deferred.ts';
 import type { Cluster } from './harness.ts';
+import type { Output } from '../../src/protocol/types.ts';
 import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick, timeOut } from './harness.ts';
 
 const TIMEOUT = 50;
@@ -188,4 +189,58 @@ test('§4.5.2 with 2f+1 VIEW-CHANGEs and no NEW-VIEW (the new primary is dead), 
   deliver(c, 2, t2.find((t) => t.replica === 3)!);
   const moved = sent(deliver(c, 2, t02), 'view-change');
   assert.equal(moved[0]?.newView, 2, 'moved on to view 2');
+});
+
+/** Backups 1–3 time out and exchange TIMEOUTs; every VIEW-CHANGE send, with its destination. */
+function viewChangeSends(c: Cluster): { from: number; to: number | 'all'; vc: ViewChange }[] {
+  const outs = [1, 2, 3].map((b) => tick(c, b, TIMEOUT));
+  const timeouts = outs.flat().flatMap((o) => sent(o, 'timeout'));
+  const all: { from: number; to: number | 'all'; vc: ViewChange }[] = [];
+  const note = (from: number, o: Output): void => {
+    for (const s of o.send) if (s.message.type === 'view-change') all.push({ from, to: s.to, vc: s.message });
+  };
+  for (const [i, os] of outs.entries()) for (const o of os) note(i + 1, o);
+  for (const t of timeouts) for (const b of [1, 2, 3]) if (b !== t.replica) note(b, deliver(c, b, t));
+  return all;
+}
+const batchRequests = (vc: ViewChange): number => vc.prepared.reduce((a, p) => a + p.prePrepare.requests.length, 0);
+
+test('§4.4 batches travel once: VIEW-CHANGE whole to the new primary only, NEW-VIEW names V\'s batches by digest and carries them in O', () => {
+  const { c, digests } = preparedButNotCommitted();
+  const sends = viewChangeSends(c);
+  for (const from of [2, 3]) {
+    const mine = sends.filter((s) => s.from === from);
+    const byNumber = (a: number | 'all', b: number | 'all'): number => Number(a) - Number(b);
+    assert.deepEqual(mine.map((s) => s.to).sort(byNumber), [0, 1, from === 2 ? 3 : 2].sort(byNumber), `replica ${from} sends one copy per replica`);
+    for (const s of mine) assert.equal(batchRequests(s.vc), s.to === 1 ? 2 : 0, `replica ${from} → ${s.to}`);
+    assert.ok(mine.every((s) => s.vc.prepared.map((p) => p.prePrepare.digest).join() === digests.join()), 'the digests travel to everyone');
+  }
+  assert.ok(sends.filter((s) => s.from === 1).every((s) => batchRequests(s.vc) === 0), 'the new primary sends its own without batches');
+  const whole = sends.filter((s) => s.to === 1).map((s) => s.vc);
+  const nv = newViewFrom(c, whole);
+  assert.ok(nv.viewChanges.every((vc) => batchRequests(vc) === 0), "V's certificates carry digests only");
+  assert.deepEqual(nv.prePrepares.map((pp) => pp.requests.length), [1, 1], 'O carries the batches');
+  for (const b of [2, 3]) assert.deepEqual(drops(deliver(c, b, nv)), [], `replica ${b} accepts the NEW-VIEW`);
+  for (const b of [2, 3]) assert.equal(c.replicas[b]!.status().view, 1);
+});
+
+test('§4.4 a new primary fills a VIEW-CHANGE\'s missing batches from what it holds, and drops one naming a batch it never saw', () => {
+  // Replica 1 (primary of view 1) never sees the view-0 batches; 2 and 3 prepare them.
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
+  const r = request(makeClient(31), 1, 'k', 'v');
+  for (const b of [1, 2, 3]) deliverRequest(c, b, r);
+  flood(c, 0, deliverRequest(c, 0, r), new Set([1]), (_s, _d, m) => m.type !== 'commit');
+  const sends = viewChangeSends(c);
+  const copy = (from: number, whole: boolean): ViewChange => {
+    const s = sends.find((x) => x.from === from && (batchRequests(x.vc) > 0) === whole);
+    assert.ok(s !== undefined, `replica ${from}'s ${whole ? 'whole' : 'lean'} copy`);
+    return s.vc;
+  };
+  assert.deepEqual(drops(deliver(c, 1, copy(2, false))), ['view-change-without-batch'], 'no replica gave it the batch');
+  assert.deepEqual(drops(deliver(c, 1, copy(3, true))), []);
+  const out = deliver(c, 1, copy(2, false));
+  assert.deepEqual(drops(out), [], "filled from replica 3's VIEW-CHANGE");
+  const nv = sent(out, 'new-view')[0];
+  assert.ok(nv !== undefined, 'the quorum (its own, 3 and 2) makes a NEW-VIEW');
+  assert.deepEqual(nv.prePrepares.map((pp) => pp.requests.length), [1], 'O re-issues the batch whole');
 });

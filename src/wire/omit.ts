@@ -1,0 +1,27 @@
+// Batches a pre-prepare may travel without (TOCS '02 §4.4: VIEW-CHANGE's P and NEW-VIEW's V name
+// batches by digest; a replica fetches the requests it lacks). A pre-prepare's signature covers
+// ⟨PRE-PREPARE, v, n, d⟩ and not its batch (§4.2, the `unsigned` requests field), so one whose
+// batch is left out is still a signed, checkable pre-prepare for d. Where only d is read — a
+// prepared certificate inside a VIEW-CHANGE, and evidence — the batch may be omitted ("bodyless":
+// no requests, though d is not the null batch's digest); everywhere a batch is executed or
+// re-issued (a bare pre-prepare, NEW-VIEW's O, a committed proof, a pre-prepare copy) it may not.
+// Ingress applies this rule (src/ingress/ingress.ts); PBFT's view change uses it
+// (src/pbft/view-change.ts, docs/PROTOCOL.md §4).
+
+import type { Message, PrePrepare, ViewChange } from './messages.ts';
+
+/** Whether a pre-prepare nested directly in `parent` may leave out its batch. */
+export function mayOmitBatch(parent: Message | undefined): boolean {
+  return parent?.type === 'view-change' || parent?.type === 'evidence';
+}
+
+/** The VIEW-CHANGE with its prepared certificates' batches left out (same signature). */
+export function withoutBatches(vc: ViewChange): ViewChange {
+  if (vc.prepared.every((p) => p.prePrepare.requests.length === 0)) return vc;
+  const prepared = vc.prepared.map((p) => ({ ...p, prePrepare: omitBatch(p.prePrepare) }));
+  return { ...vc, prepared };
+}
+
+function omitBatch(pp: PrePrepare): PrePrepare {
+  return pp.requests.length === 0 ? pp : { ...pp, requests: [] };
+}
