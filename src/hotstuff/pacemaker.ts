@@ -6,6 +6,7 @@
 import type { HsQc, HsTc, HsTimeout } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import type { SuspicionReason } from '../protocol/types.ts';
+import type { ReplicaId } from '../core/ids.ts';
 import { view as toView } from '../core/ids.ts';
 import { broadcast, drop, persistSafety, sendTo, sign } from './context.ts';
 import { leaderOf, qcFault, tcFault, tcHighRound } from './block.ts';
@@ -72,17 +73,20 @@ export function hasWork(ctx: Ctx): boolean {
 }
 
 /**
- * The round's leader is one this replica has no link to (a crashed process closes its sockets), and
- * the round has run for the link grace without a timeout of ours: time it out now rather than after
- * the whole round timer, so a dead replica's turns as leader cost the grace, not a timeout each
- * (src/protocol/leader-link.ts; a TC still needs 2f + 1 timeouts).
+ * The round cannot end in a QC because a replica it needs is one this replica has no link to (a
+ * crashed process closes its sockets): the round's leader, who proposes, or the next round's, who
+ * collects the round's votes (FC '22 §4: votes of r go to the leader of r + 1). After the link grace
+ * without a timeout of ours, time the round out rather than wait the whole round timer, so a dead
+ * replica's turns cost the grace, not a timeout each — two rounds per turn, the one it leads and the
+ * one before (src/protocol/leader-link.ts; a TC still needs 2f + 1 timeouts).
  */
 function leaderUnlinked(ctx: Ctx): boolean {
   const st = ctx.st;
   const grace = st.params.leaderLinkGraceTicks;
-  if (grace <= 0 || st.linked === undefined || st.highestTimeoutRound >= st.round) return false;
-  const leader = leaderOf(st, st.round);
-  return leader !== st.id && !st.linked.has(leader) && st.tick - st.roundStartTick >= grace;
+  if (grace <= 0 || st.linked === undefined || st.highestTimeoutRound >= st.round || st.tick - st.roundStartTick < grace) return false;
+  const linked = st.linked;
+  const unlinked = (r: ReplicaId): boolean => r !== st.id && !linked.has(r);
+  return unlinked(leaderOf(st, st.round)) || unlinked(leaderOf(st, st.round + 1));
 }
 
 function roundTimeout(ctx: Ctx): number {

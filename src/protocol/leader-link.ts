@@ -11,9 +11,9 @@
 // without closing its sockets (power loss, a cut cable) is still found by the timer.
 //
 // PBFT keeps one primary per view and reacts to the moment its link goes down (below). HotStuff's
-// leader rotates every round, so its pacemaker asks instead whether the round's leader is linked at
-// all (src/hotstuff/pacemaker.ts): each later turn of a dead replica then costs the grace, not a
-// round timeout.
+// leader rotates every round, so its pacemaker asks instead whether the round's leader, and the next
+// round's (who collects the round's votes), are linked at all (src/hotstuff/pacemaker.ts): each later
+// turn of a dead replica then costs the grace, not a round timeout.
 
 import type { ReplicaId } from '../core/ids.ts';
 
