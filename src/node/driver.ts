@@ -23,6 +23,10 @@ export interface RoundStats {
   readonly flushMs: number;
   /** Milliseconds the core spent handling the round's inputs and ticks. */
   readonly handleMs: number;
+  /** Milliseconds the round's oldest input waited in the inbox before the round began (0 without inputs). */
+  readonly waitedMs: number;
+  /** Inputs still waiting in the inbox when the round began (after taking its own). */
+  readonly queued: number;
 }
 
 export interface DriverOptions {
@@ -39,6 +43,8 @@ const isTick = (x: Tickable): x is Tick => x.type === 'tick';
 
 export class NodeDriver<I extends Tickable = Input> {
   private readonly inbox: I[] = [];
+  /** When each inbox entry was queued (performance.now()), same order. */
+  private readonly queuedAt: number[] = [];
   private running = false;
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
@@ -66,6 +72,7 @@ export class NodeDriver<I extends Tickable = Input> {
         return false;
       }
       this.inbox.push(input);
+      this.queuedAt.push(this.now());
     }
     this.schedule();
     return true;
@@ -106,8 +113,11 @@ export class NodeDriver<I extends Tickable = Input> {
     const ticks = this.pendingTicks;
     this.pendingTicks = 0;
     const inputs = this.inbox.splice(0, this.opts.roundMax);
+    const oldest = this.queuedAt.splice(0, inputs.length)[0];
+    const queued = this.inbox.length;
     const outs: Output[] = [];
     const h0 = this.now();
+    const waitedMs = oldest === undefined ? 0 : h0 - oldest;
     for (let i = 0; i < ticks; i++) outs.push(this.core.handle({ type: 'tick' }));
     for (const input of inputs) outs.push(this.core.handle(input));
     const t0 = this.now();
@@ -127,6 +137,6 @@ export class NodeDriver<I extends Tickable = Input> {
       events.push(...o.events);
     }
     this.hooks.release(sends, replies);
-    this.hooks.observe?.(executed, events, { inputs: inputs.length + ticks, persistOps: persist.length, flushMs, handleMs });
+    this.hooks.observe?.(executed, events, { inputs: inputs.length + ticks, persistOps: persist.length, flushMs, handleMs, waitedMs, queued });
   }
 }

@@ -24,7 +24,7 @@ test('observer: quota refusals count in byz_quota_refusals_total by quota; app r
     Uint8Array.from([0xff, 0x42]),
     new Uint8Array(0),
   ];
-  observe([batch(results)], [], { inputs: 1, persistOps: 0, flushMs: 0, handleMs: 0 });
+  observe([batch(results)], [], { inputs: 1, persistOps: 0, flushMs: 0, handleMs: 0, waitedMs: 0, queued: 0 });
   const text = await m.render();
   assert.match(text, /^byz_quota_refusals_total\{reason="request-bytes",replica="r0"\} 1$/m);
   assert.match(text, /^byz_quota_refusals_total\{reason="state-bytes",replica="r0"\} 2$/m);

@@ -19,14 +19,14 @@ export function createRoundObserver(m: NodeMetrics, log: Logger, audit?: { obser
   return (executed, events, round) => {
     m.processing.observe(round.handleMs / 1000);
     if (round.persistOps > 0) m.storageFlush.observe(round.flushMs / 1000);
-    observeRound(m, log, proposedAt, executed, events);
+    observeRound(m, log, proposedAt, executed, events, round);
     audit?.observe(executed, events);
   };
 }
 
-function observeRound(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, executed: readonly ExecutedBatch[], events: readonly CoreEvent[]): void {
+function observeRound(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, executed: readonly ExecutedBatch[], events: readonly CoreEvent[], round: RoundStats): void {
   const now = performance.now();
-  for (const ev of events) observeEvent(m, log, proposedAt, ev, now);
+  for (const ev of events) observeEvent(m, log, proposedAt, ev, now, round);
   for (const b of executed) {
     m.committedBatches.inc();
     m.committedOps.inc(b.executed.length);
@@ -44,7 +44,13 @@ function observeRound(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
   if (proposedAt.size > 100_000) proposedAt.clear();
 }
 
-function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, ev: CoreEvent, now: number): void {
+/** What a view change's log lines say about the round it happened in: how long its input waited, how much was queued behind it, the round's own cost. */
+function roundLog(r: RoundStats): Record<string, number> {
+  const ms = (x: number): number => Math.round(x * 10) / 10;
+  return { waitedMs: ms(r.waitedMs), queued: r.queued, inputs: r.inputs, handleMs: ms(r.handleMs), flushMs: ms(r.flushMs) };
+}
+
+function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, number>, ev: CoreEvent, now: number, round: RoundStats): void {
   switch (ev.type) {
     case 'drop':
       m.messagesDropped.inc({ reason: ev.reason });
@@ -58,11 +64,11 @@ function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
       return;
     case 'view-change-started':
       m.viewChanges.inc();
-      log.warn({ view: ev.view }, 'view change started');
+      log.warn({ view: ev.view, round: roundLog(round) }, 'view change started');
       return;
     case 'new-view-installed':
       m.view.set(ev.view);
-      log.info({ view: ev.view, primary: ev.primary }, 'new view installed');
+      log.info({ view: ev.view, primary: ev.primary, round: roundLog(round) }, 'new view installed');
       return;
     case 'checkpoint-stable':
       m.checkpoints.inc();
