@@ -1,9 +1,10 @@
 // State transfer (TOCS '02 §5.3, simplified to whole-checkpoint transfer): a replica behind the
 // cluster's stable checkpoint fetches that checkpoint's snapshot in chunks from one replica that
 // signed it, checks the assembled bytes against the 2f+1-certified digest, and asks the next
-// signer if they do not match — a single lying peer cannot poison it.
+// signer if they do not match — a single lying peer cannot poison it. Linked signers are asked
+// first, and the wait for a chunk doubles each time the transfer moves on (slow links).
 
-import type { Seq } from '../core/ids.ts';
+import type { ReplicaId, Seq } from '../core/ids.ts';
 import { MAX_CHUNK_BYTES } from '../core/limits.ts';
 import type { FetchState, StateChunk } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
@@ -11,6 +12,8 @@ import { drop, emit, sendTo, sign } from './context.ts';
 import { checkpointHolders, makeStable } from './checkpoint.ts';
 import { restoreSnapshot, storedSnapshot, takeSnapshot } from '../service/snapshot.ts';
 import { executeReady } from './execute.ts';
+import type { StateTransfer } from './state.ts';
+import { unlinked } from '../protocol/leader-link.ts';
 
 /** Chunk size for snapshots; the limit on the wire is MAX_CHUNK_BYTES. */
 export const CHUNK_BYTES = Math.min(256 * 1024, MAX_CHUNK_BYTES);
@@ -21,7 +24,7 @@ export function startStateTransfer(ctx: Ctx): void {
   const target = st.certified;
   if (target === undefined || target.seq <= st.lastExecuted) return;
   if (st.transfer !== undefined && st.transfer.seq >= target.seq) return;
-  const sources = checkpointHolders(ctx, target.seq, target.stateDigest);
+  const sources = linkedFirst(st, checkpointHolders(ctx, target.seq, target.stateDigest));
   if (sources.length === 0) return;
   st.transfer = {
     seq: target.seq,
@@ -36,6 +39,25 @@ export function startStateTransfer(ctx: Ctx): void {
   emit(ctx, { type: 'state-transfer-started', seq: target.seq, from: sources[0]! });
   requestChunk(ctx, 0);
 }
+
+/**
+ * The replicas this one is linked to first (Input 'peers'): a crashed signer of the checkpoint would
+ * otherwise cost a whole chunk wait before the next one is asked. The order among each group is by id.
+ */
+function linkedFirst(st: Ctx['st'], holders: readonly ReplicaId[]): ReplicaId[] {
+  const away = (r: ReplicaId): boolean => unlinked(st.leaderLink, r);
+  return [...holders.filter((r) => !away(r)), ...holders.filter(away)];
+}
+
+/**
+ * How long to wait for a chunk before moving to the next source: the retransmission period, doubled
+ * per move up to MAX_CHUNK_BACKOFF doublings, so that a link slower than the period (a long round
+ * trip, a lossy or thin link) still delivers a chunk instead of every source being dropped in turn.
+ */
+function chunkWaitTicks(st: Ctx['st'], t: StateTransfer): number {
+  return st.params.retransmitTicks * 2 ** Math.min(t.sourceIndex, MAX_CHUNK_BACKOFF);
+}
+const MAX_CHUNK_BACKOFF = 5;
 
 function requestChunk(ctx: Ctx, chunk: number): void {
   const t = ctx.st.transfer;
@@ -66,7 +88,7 @@ export function tickStateTransfer(ctx: Ctx): void {
     startStateTransfer(ctx);
     return;
   }
-  if (st.tick - t.lastRequestTick >= st.params.retransmitTicks) rotateSource(ctx);
+  if (st.tick - t.lastRequestTick >= chunkWaitTicks(st, t)) rotateSource(ctx);
 }
 
 /** Serve a chunk of a checkpoint snapshot this replica holds. */

@@ -106,8 +106,9 @@ export interface StateTransfer {
    * be cleared or replaced while it runs (a stable checkpoint reached otherwise, a new view).
    */
   readonly proof: readonly Checkpoint[];
-  /** Replicas that sent a matching checkpoint, asked in turn. */
+  /** Replicas that sent a matching checkpoint, asked in turn (linked ones first, state-transfer.ts). */
   readonly sources: readonly ReplicaId[];
+  /** How many times the transfer moved to the next source; each move doubles the wait for a chunk. */
   sourceIndex: number;
   chunks: (Uint8Array | undefined)[];
   totalChunks: number;

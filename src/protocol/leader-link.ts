@@ -58,3 +58,12 @@ export function leaderLinkExpired(l: LeaderLink, leader: ReplicaId, tick: number
   l.suspected = true;
   return true;
 }
+
+/**
+ * Whether `replica` is one this replica has no link to (false before the first 'peers' input). Used
+ * for a leader the replica may never have reached: PBFT's primary of the view being changed to
+ * (src/pbft/view-timeout.ts) and the source of a state transfer.
+ */
+export function unlinked(l: LeaderLink, replica: ReplicaId): boolean {
+  return l.connected !== undefined && !l.connected.has(replica);
+}

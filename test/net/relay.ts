@@ -22,19 +22,39 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** Forwards src→dst with a delay that keeps order: each chunk leaves at max(previous chunk, now + delay + jitter). */
+/**
+ * Forwards src→dst with a delay that keeps order: each chunk is due at max(previous chunk, now +
+ * delay + jitter), and one FIFO per direction writes the due chunks in arrival order. (A timer per
+ * chunk does not keep order: Node computes a timer's expiry from the event loop's cached clock, so
+ * under load a later chunk's timer could fire first — reordering the byte stream, which the
+ * encrypted transport then rejects, and every link through the relay flapped.)
+ */
 function pipeDelayed(src: Socket, dst: Socket, faults: () => RelayFaults, carried: (bytes: number) => void): void {
+  const queue: { due: number; chunk: Buffer }[] = [];
   let last = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  const pump = (): void => {
+    timer = undefined;
+    while (queue.length > 0 && queue[0]!.due <= Date.now()) {
+      const { chunk } = queue.shift()!;
+      if (!dst.destroyed) dst.write(chunk);
+    }
+    const next = queue[0];
+    if (next !== undefined) timer = setTimeout(pump, Math.max(1, next.due - Date.now()));
+    else if (closed) dst.destroy(); // the source closed: after its last chunk
+  };
   src.on('data', (chunk: Buffer) => {
     carried(chunk.length);
     const f = faults();
-    const at = Math.max(last, Date.now() + f.delayMs + Math.random() * f.jitterMs);
-    last = at;
-    setTimeout(() => {
-      if (!dst.destroyed) dst.write(chunk);
-    }, at - Date.now());
+    last = Math.max(last, Date.now() + f.delayMs + Math.random() * f.jitterMs);
+    queue.push({ due: last, chunk });
+    if (timer === undefined) timer = setTimeout(pump, Math.max(1, last - Date.now()));
   });
-  src.on('close', () => setTimeout(() => dst.destroy(), Math.max(0, last - Date.now())));
+  src.on('close', () => {
+    closed = true;
+    if (timer === undefined) dst.destroy();
+  });
   src.on('error', () => dst.destroy());
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Output } from '../../src/protocol/types.ts';
 import { emptyLeaderLink, leaderLinkExpired, notePeers } from '../../src/protocol/leader-link.ts';
-import { deliver, deliverRequest, makeClient, makeCluster, request, rid, sent, tick } from './harness.ts';
+import { deliver, deliverRequest, makeClient, makeCluster, request, rid, sent, tick, timeOut } from './harness.ts';
 import type { Cluster } from './harness.ts';
 
 const GRACE = 5;
@@ -97,4 +97,18 @@ test('every suspicion says why: a request timer, f+1 others (joined)', () => {
   const t2 = sent(tick(c, 2, 25).find((o) => sent(o, 'timeout').length > 0)!, 'timeout')[0]!;
   deliver(c, 3, t1);
   assert.deepEqual(suspicions([deliver(c, 3, t2)]), ['joined@1'], 'f+1 TIMEOUTs: replica 3 joins, and says so');
+});
+
+test('a view change whose new primary is unlinked moves on after the grace (2f+1 VIEW-CHANGEs in), not after the view-change timeout', () => {
+  for (const linkedToNew of [false, true]) {
+    const c = makeCluster(4, { leaderLinkGraceTicks: GRACE, requestTimeoutTicks: 50, retransmitTicks: 1000 });
+    const r = request(makeClient(31), 1, 'k', 'v');
+    for (const b of [1, 2, 3]) deliverRequest(c, b, r); // the backups watch it; primary 0 never orders it
+    links(c, 2, linkedToNew ? [0, 1, 3] : [0, 3]); // replica 1 leads view 1
+    const vcs = timeOut(c, [1, 2, 3], 50);
+    for (const vc of vcs) if (vc.replica !== 2) deliver(c, 2, vc);
+    assert.deepEqual([c.replicas[2]!.status().status, c.replicas[2]!.status().view], ['view-change', 1]);
+    const said = suspicions(tick(c, 2, GRACE + 1));
+    assert.deepEqual(said, linkedToNew ? [] : ['link-lost@2'], linkedToNew ? 'a linked new primary gets the view-change timer' : 'an unlinked one only the grace');
+  }
 });
