@@ -12,7 +12,7 @@ import { drop, sendTo, sign } from './context.ts';
 import { blockOf, proposalFault } from './block.ts';
 import { retryCommit } from './commit.ts';
 import { want } from './want.ts';
-import type { Want } from './state.ts';
+import type { HsState, Want } from './state.ts';
 
 /** Most request bytes in one answer (the message bound is far above; this keeps answers small). */
 const MAX_ANSWER_OP_BYTES = 4 * 1024 * 1024;
@@ -30,14 +30,29 @@ function before(a: Want, b: Want): boolean {
   return (a.round ?? Infinity) > (b.round ?? Infinity);
 }
 
-/** Asks the next peer in turn for block id and the ancestors this replica lacks (the id check means any may answer). */
+/** Asks the next linked peer in turn for block id and the ancestors this replica lacks (the id check means any may answer). */
 function requestBlock(ctx: Ctx, id: Digest, w: Want): void {
   const st = ctx.st;
   w.asked = st.tick;
   const count = w.height === undefined ? MAX_FETCH_BLOCKS : Math.max(1, Math.min(MAX_FETCH_BLOCKS, w.height - st.committedHeight));
-  st.fetchCursor = (st.fetchCursor + 1) % st.n;
-  if (st.fetchCursor === st.id) st.fetchCursor = (st.fetchCursor + 1) % st.n;
+  st.fetchCursor = nextPeer(ctx.st);
   sendTo(ctx, replicaId(st.fetchCursor), sign<HsFetch>(ctx, { type: 'hs-fetch', blockId: id, count, replica: st.id }));
+}
+
+/**
+ * The next peer after the cursor, skipping this replica and the replicas it has no link to (input
+ * 'peers': an ask sent to a dead process costs a whole retransmit period); with no linked peer at
+ * all, simply the next one.
+ */
+export function nextPeer(st: Pick<HsState, 'n' | 'id' | 'fetchCursor' | 'linked'>): number {
+  let first: number | undefined;
+  for (let k = 1; k <= st.n; k++) {
+    const r = (st.fetchCursor + k) % st.n;
+    if (r === st.id) continue;
+    first ??= r;
+    if (st.linked === undefined || st.linked.has(replicaId(r))) return r;
+  }
+  return first ?? st.fetchCursor;
 }
 
 /**

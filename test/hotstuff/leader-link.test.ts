@@ -9,6 +9,7 @@ import { createSimulation, runSimulation } from '../../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
 import type { SimOptions } from '../../src/sim/options.ts';
 import { createHotStuff } from '../../src/hotstuff/replica.ts';
+import { nextPeer } from '../../src/hotstuff/fetch.ts';
 import { DEFAULT_PARAMS as HS_DEFAULTS } from '../../src/hotstuff/params.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { replicaId, reqNo } from '../../src/core/ids.ts';
@@ -79,4 +80,16 @@ test('a round times out on the grace when the leader who would collect its votes
   assert.deepEqual(suspicions([0, 1]), ['1:link-lost'], 'the next leader (2) is unlinked');
   assert.deepEqual(suspicions([0, 2]), ['1:link-lost'], "the round's leader (1) is unlinked");
   assert.deepEqual(suspicions([1, 2]), [], 'replica 0 leads neither round: the round timer decides');
+});
+
+test('block fetches go round the linked peers only (an ask to a dead process costs a retransmit period), or round everyone when none is linked', () => {
+  const walk = (linked: number[] | undefined, steps: number): number[] => {
+    const st = { n: 4, id: replicaId(3), fetchCursor: 3, linked: linked === undefined ? undefined : new Set(linked.map(replicaId)) };
+    const seen: number[] = [];
+    for (let i = 0; i < steps; i++) seen.push((st.fetchCursor = nextPeer(st)));
+    return seen;
+  };
+  assert.deepEqual(walk([0, 2], 4), [0, 2, 0, 2], 'replica 1 unlinked: skipped');
+  assert.deepEqual(walk(undefined, 4), [0, 1, 2, 0], 'no peers input yet: every peer in turn');
+  assert.deepEqual(walk([], 3), [0, 1, 2], 'nobody linked: every peer in turn');
 });
