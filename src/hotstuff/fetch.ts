@@ -12,6 +12,7 @@ import { drop, sendTo, sign } from './context.ts';
 import { blockOf, proposalFault } from './block.ts';
 import { retryCommit } from './commit.ts';
 import { want } from './want.ts';
+import { unlinked } from '../protocol/leader-link.ts';
 import type { HsState, Want } from './state.ts';
 
 /** Most request bytes in one answer (the message bound is far above; this keeps answers small). */
@@ -35,7 +36,7 @@ function requestBlock(ctx: Ctx, id: Digest, w: Want): void {
   const st = ctx.st;
   w.asked = st.tick;
   const count = w.height === undefined ? MAX_FETCH_BLOCKS : Math.max(1, Math.min(MAX_FETCH_BLOCKS, w.height - st.committedHeight));
-  st.fetchCursor = nextPeer(ctx.st);
+  st.fetchCursor = nextPeer(st);
   sendTo(ctx, replicaId(st.fetchCursor), sign<HsFetch>(ctx, { type: 'hs-fetch', blockId: id, count, replica: st.id }));
 }
 
@@ -50,7 +51,7 @@ export function nextPeer(st: Pick<HsState, 'n' | 'id' | 'fetchCursor' | 'linked'
     const r = (st.fetchCursor + k) % st.n;
     if (r === st.id) continue;
     first ??= r;
-    if (st.linked === undefined || st.linked.has(replicaId(r))) return r;
+    if (!unlinked(st.linked, replicaId(r))) return r;
   }
   return first ?? st.fetchCursor;
 }

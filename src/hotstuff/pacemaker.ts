@@ -12,6 +12,7 @@ import { broadcast, drop, persistSafety, sendTo, sign } from './context.ts';
 import { leaderOf, qcFault, tcFault, tcHighRound } from './block.ts';
 import { commitOnQc } from './commit.ts';
 import { needsDescendants } from './chain.ts';
+import { unlinked } from '../protocol/leader-link.ts';
 
 /** Learns a QC (from a proposal, a timeout or own votes): qc_high, the lock, the 2-chain commit rule, the round. */
 export function processQc(ctx: Ctx, qc: HsQc): void {
@@ -83,10 +84,9 @@ export function hasWork(ctx: Ctx): boolean {
 function leaderUnlinked(ctx: Ctx): boolean {
   const st = ctx.st;
   const grace = st.params.leaderLinkGraceTicks;
-  if (grace <= 0 || st.linked === undefined || st.highestTimeoutRound >= st.round || st.tick - st.roundStartTick < grace) return false;
-  const linked = st.linked;
-  const unlinked = (r: ReplicaId): boolean => r !== st.id && !linked.has(r);
-  return unlinked(leaderOf(st, st.round)) || unlinked(leaderOf(st, st.round + 1));
+  if (grace <= 0 || st.highestTimeoutRound >= st.round || st.tick - st.roundStartTick < grace) return false;
+  const away = (r: ReplicaId): boolean => r !== st.id && unlinked(st.linked, r);
+  return away(leaderOf(st, st.round)) || away(leaderOf(st, st.round + 1));
 }
 
 function roundTimeout(ctx: Ctx): number {

@@ -45,7 +45,7 @@ export function startStateTransfer(ctx: Ctx): void {
  * otherwise cost a whole chunk wait before the next one is asked. The order among each group is by id.
  */
 function linkedFirst(st: Ctx['st'], holders: readonly ReplicaId[]): ReplicaId[] {
-  const away = (r: ReplicaId): boolean => unlinked(st.leaderLink, r);
+  const away = (r: ReplicaId): boolean => unlinked(st.leaderLink.connected, r);
   return [...holders.filter((r) => !away(r)), ...holders.filter(away)];
 }
 

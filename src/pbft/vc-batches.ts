@@ -8,8 +8,7 @@
 import type { Digest, ReplicaId, Seq } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
 import type { PrePrepare, ViewChange } from '../wire/messages.ts';
-import { batchBytes } from '../wire/codec.ts';
-import { withoutBatches } from '../wire/omit.ts';
+import { isBodyless, withoutBatches } from '../wire/omit.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, sendTo } from './context.ts';
 import type { ReplicaState } from './state.ts';
@@ -24,8 +23,7 @@ export function sendViewChange(ctx: Ctx, vc: ViewChange): void {
 
 /** The VIEW-CHANGE with every batch present, or undefined if one is unknown here. */
 export function withBatches(st: ReplicaState, vc: ViewChange): ViewChange | undefined {
-  const nullDigest = st.hash(batchBytes([]));
-  const bodyless = (pp: PrePrepare): boolean => pp.requests.length === 0 && pp.digest !== nullDigest;
+  const bodyless = (pp: PrePrepare): boolean => isBodyless(pp, st.hash);
   if (!vc.prepared.some((p) => bodyless(p.prePrepare))) return vc;
   const prepared = [];
   for (const p of vc.prepared) {

@@ -58,7 +58,7 @@ export function tickViewChange(ctx: Ctx): void {
 function newPrimaryUnlinked(st: ReplicaState, quorumTick: number): boolean {
   const grace = st.params.leaderLinkGraceTicks;
   if (grace <= 0 || isPrimary(st) || outstanding(st) !== undefined) return false;
-  return unlinked(st.leaderLink, primary(st)) && st.tick - quorumTick >= grace;
+  return unlinked(st.leaderLink.connected, primary(st)) && st.tick - quorumTick >= grace;
 }
 
 /**

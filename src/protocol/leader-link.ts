@@ -60,10 +60,11 @@ export function leaderLinkExpired(l: LeaderLink, leader: ReplicaId, tick: number
 }
 
 /**
- * Whether `replica` is one this replica has no link to (false before the first 'peers' input). Used
- * for a leader the replica may never have reached: PBFT's primary of the view being changed to
- * (src/pbft/view-timeout.ts) and the source of a state transfer.
+ * Whether `replica` is one this replica has no link to, given the replicas linked at the last 'peers'
+ * input (false before the first one). Used for replicas it may never have reached: PBFT's primary of
+ * the view being changed to (src/pbft/view-timeout.ts) and a state transfer's sources; HotStuff's
+ * leaders of this round and the next (src/hotstuff/pacemaker.ts) and its block-fetch peers.
  */
-export function unlinked(l: LeaderLink, replica: ReplicaId): boolean {
-  return l.connected !== undefined && !l.connected.has(replica);
+export function unlinked(connected: ReadonlySet<ReplicaId> | undefined, replica: ReplicaId): boolean {
+  return connected !== undefined && !connected.has(replica);
 }

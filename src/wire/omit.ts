@@ -1,5 +1,6 @@
 // Batches a pre-prepare may travel without (TOCS '02 §4.4: VIEW-CHANGE's P and NEW-VIEW's V name
-// batches by digest; a replica fetches the requests it lacks). A pre-prepare's signature covers
+// batches by digest, and the paper's replica fetches requests it lacks; here the new primary gets
+// them whole instead, src/pbft/vc-batches.ts). A pre-prepare's signature covers
 // ⟨PRE-PREPARE, v, n, d⟩ and not its batch (§4.2, the `unsigned` requests field), so one whose
 // batch is left out is still a signed, checkable pre-prepare for d. Where only d is read — a
 // prepared certificate inside a VIEW-CHANGE, and evidence — the batch may be omitted ("bodyless":
@@ -8,11 +9,18 @@
 // Ingress applies this rule (src/ingress/ingress.ts); PBFT's view change uses it
 // (src/pbft/view-change.ts, docs/PROTOCOL.md §4).
 
+import type { HashFn } from '../core/crypto-port.ts';
 import type { Message, PrePrepare, ViewChange } from './messages.ts';
+import { batchBytes } from './codec.ts';
 
 /** Whether a pre-prepare nested directly in `parent` may leave out its batch. */
 export function mayOmitBatch(parent: Message | undefined): boolean {
   return parent?.type === 'view-change' || parent?.type === 'evidence';
+}
+
+/** Whether pp travels without its batch: no requests, yet a digest other than the null batch's. */
+export function isBodyless(pp: PrePrepare, hash: HashFn): boolean {
+  return pp.requests.length === 0 && pp.digest !== hash(batchBytes([]));
 }
 
 /** The VIEW-CHANGE with its prepared certificates' batches left out (same signature). */
