@@ -1,6 +1,7 @@
 // Replica state as plain data (TOCS '02 §4: the log, the view, watermarks); the client table and
 // request queue are the service's (st.svc, src/service).
 
+import type { StateTransfer } from '../service/transfer.ts';
 import type { DeferredState } from './deferred.ts';
 import type { ClientId, Digest, ReplicaId, Seq, View } from '../core/ids.ts';
 import type { ServiceState } from '../service/types.ts';
@@ -96,23 +97,6 @@ export interface TimeoutState {
    * a restarted replica can bring the others along; undefined when it joined otherwise.
    */
   cert: TimeoutCert | undefined;
-}
-
-export interface StateTransfer {
-  readonly seq: Seq;
-  readonly stateDigest: Digest;
-  /**
-   * The 2f+1 checkpoints certifying (seq, stateDigest), kept with the transfer: st.certified may
-   * be cleared or replaced while it runs (a stable checkpoint reached otherwise, a new view).
-   */
-  readonly proof: readonly Checkpoint[];
-  /** Replicas that sent a matching checkpoint, asked in turn (linked ones first, state-transfer.ts). */
-  readonly sources: readonly ReplicaId[];
-  /** How many times the transfer moved to the next source; each move doubles the wait for a chunk. */
-  sourceIndex: number;
-  chunks: (Uint8Array | undefined)[];
-  totalChunks: number;
-  lastRequestTick: number;
 }
 
 /** This replica's estimate of request→commit latency, in ticks (timeout.ts). */
