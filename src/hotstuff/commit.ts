@@ -16,6 +16,8 @@ import type { Block } from './state.ts';
 import { reputationRecord, snapRecord } from './keys.ts';
 import { entryOf, noteCommitted } from './reputation.ts';
 import { want } from './want.ts';
+import { takeCheckpoint } from './checkpoint.ts';
+import { transferCovers } from './transfer.ts';
 import type { WantHint } from './want.ts';
 
 /** A QC for block C: commits C's parent B when C.round = B.round + 1 (or C itself with the one-chain bug). */
@@ -67,7 +69,11 @@ function commitChain(ctx: Ctx, top: Block, topQc: HsQc, certified: Block['id']):
     chain.push({ block: cur, qc });
     if (cur.parentId === undefined || cur.proposal === undefined) break;
     const parent = st.blocks.get(cur.parentId);
-    if (parent === undefined) return waitFor(ctx, cur.parentId, certified, { round: cur.proposal.qc.round, height: cur.height - 1 });
+    if (parent === undefined) {
+      // Gone from the peers (more than a window behind)? Then a checkpoint's state fills the gap.
+      if (transferCovers(ctx, chain.map((c) => c.block))) return void (st.commitTarget = certified);
+      return waitFor(ctx, cur.parentId, certified, { round: cur.proposal.qc.round, height: cur.height - 1 });
+    }
     qc = cur.proposal.qc;
     cur = parent;
   }
@@ -98,6 +104,7 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
     persistServiceState(st.svc, ctx.out.persist, toSeq(b.height), snap);
     ctx.out.persist.push(snapRecord(st.keys, b.height, b.id, b.round), reputationRecord(st.keys, st.reputation));
     st.snapshotHeight = b.height;
+    takeCheckpoint(ctx, b.height, snap, true);
   }
   ctx.out.executed.push({
     view: committed.view, seq: committed.seq, digest: b.id, executed: result.executed,

@@ -18,7 +18,7 @@ export interface Ctx {
 }
 
 /** Signs the canonical encoding of a message (everything but its signature), SPEC B1. */
-export function sign<M extends Message>(ctx: Ctx, unsigned: Omit<M, 'sig'>): M {
+export function sign<M extends Message>(ctx: Pick<Ctx, 'st'>, unsigned: Omit<M, 'sig'>): M {
   return signMessage<M>(ctx.st.signer, ctx.st.domain, unsigned);
 }
 

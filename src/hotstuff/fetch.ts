@@ -72,11 +72,16 @@ export function refetch(ctx: Ctx): void {
   let inFlight = false;
   let next: { id: Digest; w: Want } | undefined;
   for (const [id, w] of st.missing) {
-    if (st.blocks.has(id) || (w.round !== undefined && w.round <= st.committedRound)) st.missing.delete(id);
+    if (st.blocks.has(id) || (w.round !== undefined && w.round <= st.committedRound) || belowTransfer(st, w)) st.missing.delete(id);
     else if (st.tick - w.asked < st.params.retransmitTicks) inFlight = true;
     else if (next === undefined || before(w, next.w)) next = { id, w };
   }
   if (!inFlight && next !== undefined) requestBlock(ctx, next.id, next.w);
+}
+
+/** A want at or below the height a state transfer under way installs (transfer.ts): that state replaces it. */
+function belowTransfer(st: HsState, w: Want): boolean {
+  return st.transfer !== undefined && w.height !== undefined && w.height <= st.transfer.seq;
 }
 
 /** Answers with block m.blockId and its ancestors, child first, within the peer's budget for this retransmit period. */
@@ -95,9 +100,23 @@ export function handleFetch(ctx: Ctx, m: HsFetch): void {
     for (const r of cur.proposal.requests) bytes += r.op.length;
     cur = cur.parentId === undefined ? undefined : st.blocks.get(cur.parentId);
   }
-  if (blocks.length === 0) return drop(ctx, 'state-unavailable', m.replica);
+  if (blocks.length === 0) return unavailable(ctx, m, used, fresh ? st.tick : served.since);
   st.served.set(m.replica, { since: fresh ? st.tick : served.since, blocks: used + blocks.length });
   sendTo(ctx, m.replica, sign<HsBlocks>(ctx, { type: 'hs-blocks', blocks, replica: st.id }));
+}
+
+/**
+ * A block this replica does not hold (pruned, or never seen): the asker may be more than a window
+ * behind, so it gets this replica's own signed checkpoints, already signed (no work for a flood, and
+ * each counts against the asker's budget); f+1 alike from its peers tell it which state to fetch
+ * (checkpoint.ts, transfer.ts).
+ */
+function unavailable(ctx: Ctx, m: HsFetch, used: number, since: number): void {
+  const st = ctx.st;
+  drop(ctx, 'state-unavailable', m.replica);
+  if (st.own.length === 0) return;
+  st.served.set(m.replica, { since, blocks: used + st.own.length });
+  for (const o of st.own) sendTo(ctx, m.replica, o.signed);
 }
 
 /** Stores each block whose id was asked for (its parent becomes wanted in turn), then retries the commit. */

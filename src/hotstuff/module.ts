@@ -8,7 +8,7 @@ import { createHotStuff, recoverHotStuff } from './replica.ts';
 import { hotstuffEvidenceRules } from './evidence-rules.ts';
 import { PLANTED_BUG_NAMES } from './bugs.ts';
 
-const MESSAGES: readonly ReplicaMessage['type'][] = ['hs-proposal', 'hs-vote', 'hs-timeout', 'hs-fetch', 'hs-blocks', 'hs-tc', 'evidence'];
+const MESSAGES: readonly ReplicaMessage['type'][] = ['hs-proposal', 'hs-vote', 'hs-timeout', 'hs-fetch', 'hs-blocks', 'hs-tc', 'checkpoint', 'fetch-state', 'state-chunk', 'evidence'];
 
 export const hotstuffModule = {
   name: 'hotstuff',

@@ -51,8 +51,10 @@ export function validateParams(p: HotStuffParams): string[] {
     if (!Number.isSafeInteger(v) || v === undefined || v < min) problems.push(`${k} must be an integer ≥ ${min} (got ${v})`);
   }
   if (p.maxBackoff > 20) problems.push(`maxBackoff must be at most 20 (got ${p.maxBackoff})`);
-  if (p.windowSize < p.checkpointInterval) {
-    problems.push(`windowSize (${p.windowSize}) must be at least checkpointInterval (${p.checkpointInterval}): blocks since the last snapshot must stay servable`);
+  if (p.windowSize < 2 * p.checkpointInterval) {
+    // Blocks since the last snapshot stay servable, and a replica whose next block every peer pruned
+    // sees a checkpoint at least half a window above it (transfer.ts).
+    problems.push(`windowSize (${p.windowSize}) must be at least 2 × checkpointInterval (${2 * p.checkpointInterval})`);
   }
   return problems;
 }

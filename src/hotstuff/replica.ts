@@ -6,7 +6,7 @@ import { AssertionError, unreachable } from '../core/assert.ts';
 import { digest as toDigest, seq as toSeq, view as toView } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
-import type { Input, Output, ReplicaStatus } from '../protocol/types.ts';
+import type { CertifiedState, Input, Output, ReplicaStatus } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
@@ -24,6 +24,9 @@ import { genesisBlock, genesisQc, leaderOf } from './block.ts';
 import { handleProposal, handleVote, retransmit } from './vote.ts';
 import { handleTc, handleTimeout, onTickTimer } from './pacemaker.ts';
 import { handleBlocks, handleFetch, refetch } from './fetch.ts';
+import { retryCommit } from './commit.ts';
+import { handleCheckpoint, ownCheckpoint } from './checkpoint.ts';
+import { handleFetchState, handleStateChunk, tickTransfer } from './transfer.ts';
 import { maybePropose } from './propose.ts';
 import { handleRequest } from './requests.ts';
 import { checkInvariants } from './invariants.ts';
@@ -56,7 +59,8 @@ export function initialState(opts: HotStuffOptions): HsState {
     blocks: new Map([[genesis.id, genesis]]),
     committedId: genesis.id, committedHeight: 0, committedRound: 0, reputation: [], snapshotHeight: 0,
     commitTarget: undefined, missing: new Map(), served: new Map(), fetchCursor: opts.id,
-    votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, lastTimeout: undefined, persistedSafety: '',
+    votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, lastTimeout: undefined,
+    checkpoints: new Map(), own: [], stable: undefined, target: undefined, transfer: undefined, anchor: undefined, persistedSafety: '',
   };
 }
 
@@ -105,6 +109,8 @@ export function recoverHotStuff(opts: HotStuffOptions, records: ReadonlyMap<stri
     // Written with the snapshot (absent in stores from before leader reputation: round-robin until it fills).
     const rep = records.get(st.keys.reputation);
     if (rep !== undefined) st.reputation.push(...(decodeReputation(rep, st.n) ?? corrupt(st.keys.reputation)));
+    // Its checkpoint at the snapshot, to serve replicas behind (signing again gives the same bytes: Ed25519 is deterministic).
+    if (s.height > 0) ownCheckpoint(st, s.height, rec.snapshot);
   }
   const w = wrap(st, opts);
   const bad = checkInvariants(st, opts.checkInvariants ?? 'cheap');
@@ -127,17 +133,26 @@ function wrap(st: HsState, opts: HotStuffOptions): HotStuffReplica {
       return ctx.out;
     },
     invariantViolations: (l) => checkInvariants(st, l),
-    executedState: () => (st.missing.size === 0 ? executedStateOf(st.svc, toSeq(st.committedHeight)) : undefined),
+    executedState: () => (st.missing.size === 0 && st.transfer === undefined ? executedStateOf(st.svc, toSeq(st.committedHeight)) : undefined),
     captureAt: (at) => requestCapture(st.svc, at, toSeq(st.committedHeight)),
-    certifiedStable: () => undefined, // no certified checkpoints (docs/HOTSTUFF.md): shares only (§4c)
+    certifiedStable: () => certifiedStableOf(st),
     status(): ReplicaStatus {
       return {
         id: st.id, view: toView(st.round), status: 'normal', primary: leaderOf(st, st.round),
         lastExecuted: toSeq(st.committedHeight), lowWatermark: toSeq(st.snapshotHeight), stableCheckpoint: toSeq(st.snapshotHeight),
-        logSize: st.blocks.size, clientTableSize: st.svc.clients.size, pendingRequests: st.svc.pending.size, stateTransfer: st.missing.size > 0,
+        logSize: st.blocks.size, clientTableSize: st.svc.clients.size, pendingRequests: st.svc.pending.size, stateTransfer: st.missing.size > 0 || st.transfer !== undefined,
       };
     },
   };
+}
+
+/** Its highest checkpoint 2f+1 signed, with the roots proofs need (docs/PROTOCOL.md §4b), when it holds them. */
+function certifiedStableOf(st: HsState): CertifiedState | undefined {
+  const s = st.stable;
+  const own = s === undefined ? undefined : st.own.find((o) => o.height === s.height);
+  const roots = own?.snapshot.roots;
+  if (s === undefined || own === undefined || roots === undefined || st.transfer !== undefined) return undefined;
+  return { seq: toSeq(s.height), stateDigest: own.digest, certificate: s.proof, roots };
 }
 
 function dispatch(ctx: Ctx, input: Input): void {
@@ -146,6 +161,7 @@ function dispatch(ctx: Ctx, input: Input): void {
       ctx.st.tick++;
       onTickTimer(ctx);
       retransmit(ctx);
+      if (tickTransfer(ctx)) retryCommit(ctx);
       break;
     case 'request':
       handleRequest(ctx, input.request);
@@ -178,15 +194,19 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
       return handleBlocks(ctx, m);
     case 'hs-tc':
       return handleTc(ctx, m);
+    case 'checkpoint':
+      return handleCheckpoint(ctx, m);
+    case 'fetch-state':
+      return handleFetchState(ctx, m);
+    case 'state-chunk':
+      if (handleStateChunk(ctx, m)) retryCommit(ctx);
+      return;
     case 'evidence':
     case 'pre-prepare':
     case 'prepare':
     case 'commit':
-    case 'checkpoint':
     case 'view-change':
     case 'new-view':
-    case 'fetch-state':
-    case 'state-chunk':
     case 'fetch-log':
     case 'committed-proof':
     case 'pre-prepare-copy':

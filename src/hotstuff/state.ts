@@ -2,11 +2,13 @@
 // committed block, the round and its timer (the pacemaker), the votes and timeouts being collected,
 // and the safety state of the safety rules; the client table and request queue are the service's.
 
-import type { Digest, PublicKey, ReplicaId } from '../core/ids.ts';
+import type { Digest, PublicKey, ReplicaId, Seq } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { ServiceState } from '../service/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
-import type { HsProposal, HsQc, HsTimeout, HsVote } from '../wire/messages.ts';
+import type { Checkpoint, HsProposal, HsQc, HsTimeout, HsVote } from '../wire/messages.ts';
+import type { ServiceSnapshot } from '../service/snapshot.ts';
+import type { StateTransfer } from '../service/transfer.ts';
 import type { HotStuffParams } from './params.ts';
 import type { HotStuffKeys } from './keys.ts';
 import type { ReputationEntry } from './reputation.ts';
@@ -30,6 +32,21 @@ export interface Want {
   readonly round: number | undefined;
   readonly height: number | undefined;
   asked: number;
+}
+
+/** A snapshot this replica took (or installed) at a checkpoint height, with its signed CHECKPOINT (checkpoint.ts). */
+export interface OwnCheckpoint {
+  readonly height: number;
+  readonly digest: Digest;
+  readonly snapshot: ServiceSnapshot;
+  readonly signed: Checkpoint;
+}
+
+/** The committed block at a state transfer's height, learnt from its child on the certified chain (transfer.ts). */
+export interface Anchor {
+  readonly height: number;
+  readonly blockId: Digest;
+  readonly round: number;
 }
 
 export interface HsState {
@@ -99,6 +116,17 @@ export interface HsState {
   lastTimeout: { readonly timeout: HsTimeout; sentTick: number } | undefined;
   /** When this replica last sent each lagging replica its TC (bounded by n). */
   readonly tcSentTick: Map<ReplicaId, number>;
+  /** Signed checkpoints by height and signer (checkpoint.ts; each signer's two highest). */
+  readonly checkpoints: Map<number, Map<ReplicaId, Checkpoint>>;
+  /** Its last snapshots at checkpoint heights, oldest first (served to replicas behind). */
+  readonly own: OwnCheckpoint[];
+  /** Its highest own checkpoint that 2f+1 signed: the certificate proofs use (docs/PROTOCOL.md §4b). */
+  stable: { readonly height: number; readonly proof: readonly Checkpoint[] } | undefined;
+  /** The highest checkpoint above its committed height that f+1 replicas signed alike: what a state transfer fetches. */
+  target: { readonly seq: Seq; readonly stateDigest: Digest; readonly proof: readonly Checkpoint[] } | undefined;
+  /** The state transfer under way (transfer.ts), and the committed block at its height. */
+  transfer: StateTransfer | undefined;
+  anchor: Anchor | undefined;
   /** The safety record last written (to write it again only when it changed). */
   persistedSafety: string;
 }

@@ -98,15 +98,25 @@ export function chunkOf(bytes: Uint8Array, m: FetchState, id: ReplicaId): Omit<S
  * the next source on a malformed one.
  */
 export function acceptChunk(port: TransferPort, t: StateTransfer, m: StateChunk): Uint8Array | undefined {
-  if (m.replica !== currentSource(t)) return void port.drop('unexpected-message', m.replica);
+  if (m.replica !== currentSource(t)) {
+    port.drop('unexpected-message', m.replica);
+    return undefined;
+  }
   if (m.totalChunks < 1 || m.totalChunks > MAX_CHUNKS || m.chunk >= m.totalChunks) {
     port.drop('bad-state-chunk', m.replica);
-    return void rotateSource(port, t);
+    rotateSource(port, t);
+    return undefined;
   }
   if (t.totalChunks === 0) t.totalChunks = m.totalChunks;
-  if (m.totalChunks !== t.totalChunks || m.chunk !== t.chunks.length) return void port.drop('unexpected-message', m.replica);
+  if (m.totalChunks !== t.totalChunks || m.chunk !== t.chunks.length) {
+    port.drop('unexpected-message', m.replica);
+    return undefined;
+  }
   t.chunks.push(m.data.slice());
-  if (t.chunks.length < t.totalChunks) return void requestChunk(port, t, t.chunks.length);
+  if (t.chunks.length < t.totalChunks) {
+    requestChunk(port, t, t.chunks.length);
+    return undefined;
+  }
   const size = t.chunks.reduce((s, c) => s + c.length, 0);
   const snapshot = new Uint8Array(size);
   let off = 0;

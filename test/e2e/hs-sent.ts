@@ -6,11 +6,13 @@ import { fromHex } from '../../src/core/ids.ts';
 import { decodeMessage } from '../../src/wire/codec.ts';
 import { createContradictionChecker } from '../../src/sim/contradiction.ts';
 
-export function hsSentCheck(logText: string): { messages: number; votes: number; violations: string[] } {
+/** `stateFetches`: FETCH-STATEs sent (a state transfer, src/hotstuff/transfer.ts). */
+export function hsSentCheck(logText: string): { messages: number; votes: number; stateFetches: number; violations: string[] } {
   const checker = createContradictionChecker(() => undefined);
   const violations: string[] = [];
   let messages = 0;
   let votes = 0;
+  let stateFetches = 0;
   for (const line of logText.split('\n')) {
     const bytes = line.length === 0 ? undefined : fromHex(line);
     if (bytes === undefined) continue; // empty, or a line cut short by kill -9
@@ -19,8 +21,9 @@ export function hsSentCheck(logText: string): { messages: number; votes: number;
     const m = d.value;
     messages++;
     if (m.type === 'hs-vote') votes++;
+    if (m.type === 'fetch-state') stateFetches++;
     const v = checker.onSent(m.replica, m, bytes, 0);
     if (v !== undefined) violations.push(JSON.stringify(v));
   }
-  return { messages, votes, violations };
+  return { messages, votes, stateFetches, violations };
 }

@@ -19,7 +19,7 @@ test('--protocol hotstuff refuses a PBFT-only behaviour, naming the supported on
   assert.ok(spec.ok);
   const problems = validateSimOptions({ ...DEFAULT_SIM_OPTIONS, replicas: 7, protocol: 'hotstuff', byzantine: spec.value });
   assert.deepEqual(problems, [
-    '--byzantine: forge is not supported with --protocol hotstuff; its replica behaviours are equivocate, double-vote, withhold, withhold-half, slow (see byz sim --list-behaviours)',
+    '--byzantine: forge is not supported with --protocol hotstuff; its replica behaviours are equivocate, double-vote, withhold, withhold-half, slow, lying-state (see byz sim --list-behaviours)',
   ]);
   assert.deepEqual(validateSimOptions({ ...DEFAULT_SIM_OPTIONS, replicas: 7, protocol: 'pbft', byzantine: spec.value }), []);
   for (let seed = 1; seed <= 30; seed++) {

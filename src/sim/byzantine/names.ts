@@ -24,10 +24,11 @@ export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
 
 /**
  * The replica behaviours that mean something under HotStuff (Jolteon): the rest rewrite PBFT's
- * messages (pre-prepares, view changes, checkpoints, state transfer) and would pass HotStuff's through
- * untouched, so `--protocol hotstuff` refuses them rather than run an "attack" that does nothing.
+ * messages (pre-prepares, view changes, log catch-up) and would pass HotStuff's through untouched, so
+ * `--protocol hotstuff` refuses them rather than run an "attack" that does nothing. lying-state
+ * rewrites state chunks, which both protocols send (src/service/transfer.ts).
  */
-const HOTSTUFF_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = ['equivocate', 'double-vote', 'withhold', 'withhold-half', 'slow'];
+const HOTSTUFF_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = ['equivocate', 'double-vote', 'withhold', 'withhold-half', 'slow', 'lying-state'];
 
 /** The replica behaviours a protocol supports (by registry name; PBFT: every one). */
 export function behavioursFor(protocol: string): readonly ReplicaBehaviourName[] {
