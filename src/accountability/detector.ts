@@ -12,7 +12,7 @@
 import type { ReplicaId, Seq } from '../core/ids.ts';
 import { toHex } from '../core/ids.ts';
 import type { Verified } from '../core/verified.ts';
-import type { Message, ReplicaMessage, ViewChange } from '../wire/messages.ts';
+import type { HsProposal, Message, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import { forEachMessage } from '../wire/walk.ts';
 import type { Evidence, EvidenceKind, EvidenceRules, Statement } from './evidence.ts';
 import { conflictOf, slotOf } from './evidence.ts';
@@ -124,14 +124,29 @@ function checkSlot(d: DetectorState, s: Statement, out: Evidence[]): void {
   if (conflictOf(first, s) !== undefined) report(d, out, { kind: 'equivocation', accused: s.replica, messages: [first, s] });
 }
 
-/** Runs the rules once per distinct signed VIEW-CHANGE / NEW-VIEW (retransmissions are common). */
+/** The statements the protocol's rules judge alone, and the evidence kind each gives. */
+type Ruled = ViewChange | NewView | HsProposal;
+const RULE_KIND = { 'view-change': 'invalid-view-change', 'new-view': 'invalid-new-view', 'hs-proposal': 'invalid-proposal' } as const satisfies Record<Ruled['type'], EvidenceKind>;
+
+function isRuled(s: Statement): s is Ruled {
+  return s.type === 'view-change' || s.type === 'new-view' || s.type === 'hs-proposal';
+}
+
+/** Why the rules reject a ruled statement. */
+function ruleFault(rules: EvidenceRules, s: Ruled): string | undefined {
+  if (s.type === 'view-change') return rules.viewChangeFault(s);
+  if (s.type === 'new-view') return rules.newViewFault(s);
+  return rules.proposalFault(s);
+}
+
+/** Runs the rules once per distinct signed VIEW-CHANGE / NEW-VIEW / HotStuff proposal (retransmissions are common). */
 function checkRules(d: DetectorState, s: Statement, out: Evidence[]): void {
-  if (s.type !== 'view-change' && s.type !== 'new-view') return;
-  const kind: EvidenceKind = s.type === 'view-change' ? 'invalid-view-change' : 'invalid-new-view';
+  if (!isRuled(s)) return;
+  const kind = RULE_KIND[s.type];
   if (d.reported.has(`${s.replica}/${kind}`)) return;
   const key = `${s.replica}/${toHex(s.sig)}`;
   if (d.checked.has(key)) return;
-  const fault = s.type === 'view-change' ? d.opts.rules.viewChangeFault(s) : d.opts.rules.newViewFault(s);
+  const fault = ruleFault(d.opts.rules, s);
   if (fault !== undefined) return report(d, out, { kind, accused: s.replica, messages: [s] });
   if (s.type === 'view-change') checkAmnesia(d, s, out);
   d.checked.add(key);

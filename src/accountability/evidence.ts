@@ -8,8 +8,10 @@
 //     round, r > r_vote). Never two TIMEOUTs: an honest replica answering a laggard signs a timeout
 //     of an old round again (src/hotstuff/pacemaker.ts helpLaggard). Never two VIEW-CHANGEs: an honest replica re-signs a rebuilt one for the same view
 //     when its prepared set or stable checkpoint changed (src/pbft/view-change.ts, resendViewChange).
-//   invalid-view-change / invalid-new-view — one message signed by the accused that the injected
-//     protocol rules reject from its content alone (§4.4), whatever the checker's state.
+//   invalid-view-change / invalid-new-view / invalid-proposal — one message signed by the accused that
+//     the injected protocol rules reject from its content alone (§4.4; HotStuff: a proposal whose QC or
+//     TC is no certificate, or that enters its round without one of the round before, FC '22 §4),
+//     whatever the checker's state.
 //   amnesia — a COMMIT and a VIEW-CHANGE for a later view signed by the accused, the VIEW-CHANGE
 //     hiding the prepared certificate the COMMIT proves it had (§4.2, §4.4; amnesia.ts).
 // These checks assume the signatures were verified (ingress did, or src/evidence/verify.ts does).
@@ -49,6 +51,7 @@ export interface Evidence {
 export interface EvidenceRules {
   viewChangeFault(vc: ViewChange): string | undefined;
   newViewFault(nv: NewView): string | undefined;
+  proposalFault(p: HsProposal): string | undefined;
 }
 
 /** What a valid proof establishes. */
@@ -58,7 +61,7 @@ export interface EvidenceVerdict {
   readonly reason: string;
 }
 
-export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia'];
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia', 'invalid-proposal'];
 
 export function evidenceKindOf(code: number): EvidenceKind | undefined {
   return EVIDENCE_KINDS.find((k) => EVIDENCE_KIND_CODES[k] === code);
@@ -148,6 +151,11 @@ function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> 
     const fault = rules.viewChangeFault(m);
     return fault === undefined ? err('the view-change is valid') : ok(`signed an invalid view-change for view ${m.newView}: ${fault}`);
   }
+  if (e.kind === 'invalid-proposal') {
+    if (m.type !== 'hs-proposal') return err(`invalid-proposal needs an hs-proposal, got a ${m.type}`);
+    const fault = rules.proposalFault(m);
+    return fault === undefined ? err('the proposal is valid') : ok(`signed an invalid proposal for round ${m.round}: ${fault}`);
+  }
   if (m.type !== 'new-view') return err(`invalid-new-view needs a new-view, got a ${m.type}`);
   const fault = rules.newViewFault(m);
   return fault === undefined ? err('the new-view is valid') : ok(`signed an invalid new-view for view ${m.view}: ${fault}`);
@@ -161,6 +169,7 @@ function proofOf(e: Evidence, rules: EvidenceRules): Result<string, string> {
       return checkAmnesia(e);
     case 'invalid-view-change':
     case 'invalid-new-view':
+    case 'invalid-proposal':
       return checkSingle(e, rules);
   }
 }

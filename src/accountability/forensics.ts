@@ -37,7 +37,7 @@ export type ForensicReport =
 const commitsOf = (c: Committed): Commit[] => c.certificate.filter((m): m is Commit => m.type === 'commit' && m.seq === c.seq && m.view === c.view && m.digest === c.digest);
 
 /** Rules for evidence kinds that need none here (only equivocation and amnesia are produced). */
-const NO_RULES: EvidenceRules = { viewChangeFault: () => undefined, newViewFault: () => undefined };
+const NO_RULES: EvidenceRules = { viewChangeFault: () => undefined, newViewFault: () => undefined, proposalFault: () => undefined };
 
 /**
  * Blame for two decisions at one seq with different digests: equivocation evidence against every

@@ -38,8 +38,20 @@ export function leaderOf(st: HsState, round: number): ReplicaId {
   return reputationLeader(st.reputation, st.n, round) as ReplicaId;
 }
 
+/**
+ * What the certificate and proposal rules read: cluster size, quorum (2f + 1, or the planted bug's
+ * weak one), the hash (the genesis id), and the epoch when judging a message received (evidence rules
+ * judge a message of any epoch: signing another epoch's block is not a lie).
+ */
+export interface RulesCtx {
+  readonly n: number;
+  readonly quorum: number;
+  readonly hash: HashFn;
+  readonly epoch?: number;
+}
+
 /** At most one message per replica, from a member. */
-function distinctMembers(st: HsState, ids: readonly ReplicaId[]): boolean {
+function distinctMembers(st: RulesCtx, ids: readonly ReplicaId[]): boolean {
   const seen = new Set<number>();
   for (const r of ids) {
     if (r >= st.n || seen.has(r)) return false;
@@ -49,7 +61,7 @@ function distinctMembers(st: HsState, ids: readonly ReplicaId[]): boolean {
 }
 
 /** Why qc is not a quorum certificate, or undefined when it is (the genesis QC is one). */
-export function qcFault(st: HsState, qc: HsQc): string | undefined {
+export function qcFault(st: RulesCtx, qc: HsQc): string | undefined {
   if (qc.round === 0) return qc.blockId === genesisId(st.hash) && qc.votes.length === 0 ? undefined : 'a round-0 QC that is not the genesis QC';
   if (qc.votes.length < st.quorum) return `a QC with ${qc.votes.length} < ${st.quorum} votes`;
   if (!distinctMembers(st, qc.votes.map((v) => v.replica))) return 'a QC with two votes of one replica';
@@ -58,7 +70,7 @@ export function qcFault(st: HsState, qc: HsQc): string | undefined {
 }
 
 /** Why timeouts are not a timeout certificate for round, or undefined when they are. */
-export function tcFault(st: HsState, timeouts: readonly HsTimeout[], round: number): string | undefined {
+export function tcFault(st: RulesCtx, timeouts: readonly HsTimeout[], round: number): string | undefined {
   if (timeouts.length < st.quorum) return `a TC with ${timeouts.length} < ${st.quorum} timeouts`;
   if (!distinctMembers(st, timeouts.map((t) => t.replica))) return 'a TC with two timeouts of one replica';
   for (const t of timeouts) {
@@ -82,8 +94,8 @@ export function tcHighRound(timeouts: readonly HsTimeout[]): number {
  * Whether its proposer leads round r is checked apart (vote.ts): with leader reputation it depends on
  * the committed history the receiver holds, and a block fetched by id needs no leader check.
  */
-export function proposalFault(st: HsState, p: HsProposal): string | undefined {
-  if (p.epoch !== st.epoch) return `epoch ${p.epoch} is not ${st.epoch}`;
+export function proposalFault(st: RulesCtx, p: HsProposal): string | undefined {
+  if (st.epoch !== undefined && p.epoch !== st.epoch) return `epoch ${p.epoch} is not ${st.epoch}`;
   if (p.round < 1 || p.height < 1) return 'round or height 0';
   if (p.replica >= st.n) return `replica ${p.replica} is not a member`;
   if (p.qc.round >= p.round) return `QC round ${p.qc.round} not below the block's round ${p.round}`;

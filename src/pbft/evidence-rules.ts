@@ -62,5 +62,6 @@ export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
       const plan = checkNewView(q, nv, cfg.hash, cfg.bugs?.dropPreparedInNewView === true);
       return typeof plan === 'string' ? `${plan} (§4.4: backups recompute O from V)` : undefined;
     },
+    proposalFault: () => 'PBFT replicas sign no HotStuff proposal',
   };
 }

@@ -11,7 +11,7 @@ import { DEFAULT_SIM_OPTIONS, MAX_CHECKPOINT_INTERVAL, MIN_CHECKPOINT_INTERVAL }
 import type { DrawnOption, SweepFailure, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
-import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES } from '../sim/byzantine/names.ts';
+import { CLIENT_BEHAVIOUR_NAMES, behavioursFor } from '../sim/byzantine/names.ts';
 import type { Gate } from './types.ts';
 import { gate } from './types.ts';
 
@@ -39,13 +39,14 @@ export function runSafetySweep(config: ClusterConfig, plan: SweepPlan, progress:
 /**
  * The adversaries of Byzantine-sweep run i: exactly f replicas (a window of ids that moves with i,
  * so the primary of view 0 is among them in some runs), behaviours taken from the library in turn
- * so that every behaviour runs, and one malicious client, also in turn.
+ * so that every behaviour of the protocol runs, and one malicious client, also in turn.
  */
-export function byzantineSpecFor(i: number, n: number): ByzantineSpec {
+export function byzantineSpecFor(i: number, n: number, protocol = 'pbft'): ByzantineSpec {
   const f = faultsTolerated(n);
+  const names = behavioursFor(protocol);
   const replicas = Array.from({ length: f }, (_, j) => ({
     replica: (i + j) % n,
-    behaviour: REPLICA_BEHAVIOUR_NAMES[(i * f + j) % REPLICA_BEHAVIOUR_NAMES.length]!,
+    behaviour: names[(i * f + j) % names.length]!,
   })).sort((a, b) => a.replica - b.replica);
   return { kind: 'fixed', replicas, clients: [CLIENT_BEHAVIOUR_NAMES[i % CLIENT_BEHAVIOUR_NAMES.length]!] };
 }
@@ -56,7 +57,7 @@ export function runByzantineSweep(config: ClusterConfig, plan: SweepPlan, progre
   const parts: SweepResult[] = [];
   let failures = 0;
   for (let i = 0; i < plan.seeds; i++) {
-    const r = runSweep({ ...base, byzantine: byzantineSpecFor(i, base.replicas) }, plan.firstSeed + i, 1, FIXED);
+    const r = runSweep({ ...base, byzantine: byzantineSpecFor(i, base.replicas, base.protocol) }, plan.firstSeed + i, 1, FIXED);
     failures += r.failures.length;
     parts.push(r);
     progress(i + 1, plan.seeds, failures);

@@ -8,7 +8,7 @@ import { runValidate } from '../cli/validate.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import { DEFAULT_CONFIG_PARAMS } from '../config/index.ts';
 import { faultsTolerated } from '../core/quorum.ts';
-import { REPLICA_BEHAVIOUR_NAMES } from '../sim/byzantine/names.ts';
+import { behavioursFor } from '../sim/byzantine/names.ts';
 import { validateByzantine } from '../sim/byzantine/spec.ts';
 import { runSweep } from '../sim/sweep.ts';
 import { crashGate, failoverGate, failoverThresholdMs, memoryGate, throughputGate } from './cluster-gates.ts';
@@ -41,13 +41,13 @@ test('the Byzantine sweep runs exactly f adversaries per seed, every behaviour o
   for (const n of [4, 7, 10]) {
     const f = faultsTolerated(n);
     const seen = new Set<string>();
-    for (let i = 0; i < REPLICA_BEHAVIOUR_NAMES.length; i++) {
+    for (let i = 0; i < behavioursFor('pbft').length; i++) {
       const spec = byzantineSpecFor(i, n);
       assert.equal(spec.kind === 'fixed' ? spec.replicas.length : -1, f);
       assert.deepEqual(validateByzantine(spec, n, false), []);
       if (spec.kind === 'fixed') for (const r of spec.replicas) seen.add(r.behaviour);
     }
-    assert.equal(seen.size, REPLICA_BEHAVIOUR_NAMES.length, `n=${n}: every behaviour`);
+    assert.equal(seen.size, behavioursFor('pbft').length, `n=${n}: every behaviour`);
   }
   const { dir, config } = initConfig(4);
   try {

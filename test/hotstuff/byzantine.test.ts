@@ -19,7 +19,7 @@ test('--protocol hotstuff refuses a PBFT-only behaviour, naming the supported on
   assert.ok(spec.ok);
   const problems = validateSimOptions({ ...DEFAULT_SIM_OPTIONS, replicas: 7, protocol: 'hotstuff', byzantine: spec.value });
   assert.deepEqual(problems, [
-    '--byzantine: forge is not supported with --protocol hotstuff; its replica behaviours are equivocate, double-vote, withhold, withhold-half, slow, lying-state (see byz sim --list-behaviours)',
+    '--byzantine: forge is not supported with --protocol hotstuff; its replica behaviours are equivocate, double-vote, withhold, withhold-half, slow, lying-state, bad-proposal (see byz sim --list-behaviours)',
   ]);
   assert.deepEqual(validateSimOptions({ ...DEFAULT_SIM_OPTIONS, replicas: 7, protocol: 'pbft', byzantine: spec.value }), []);
   for (let seed = 1; seed <= 30; seed++) {
@@ -59,5 +59,25 @@ test('hotstuff n=4: a silent replica, one silent to half its peers, a slow leade
     const s = byzSweep(spec, { replicas: 4, seeds: 3, ops: 100, fixed: ['partitions', 'faults'], base: hotstuff });
     assert.equal(s.result.failures.length, 0, report(s.result.failures));
     for (const r of s.runs) assert.deepEqual(r.evidence ?? [], [], r.replay);
+  }
+});
+
+test('hotstuff bad-proposal (a QC one vote short, a stale TC, a forged QC vote): every checker passes; each provable one ends in invalid-proposal evidence against the leader, none against anyone else', () => {
+  for (const [replicas, spec] of [[4, '1:bad-proposal'], [7, '2:bad-proposal']] as const) {
+    const s = byzSweep(spec, { replicas, seeds: 3, ops: 100, fixed: ['partitions', 'faults'], base: hotstuff });
+    assert.equal(s.result.failures.length, 0, report(s.result.failures));
+    let proven = 0;
+    for (const r of s.runs) {
+      const liar = Number(spec.split(':')[0]);
+      const did = r.byzantine?.replicas.find((x) => x.replica === liar)?.did ?? {};
+      const provable = Object.entries(did).filter(([k]) => k.startsWith('invalid proposals')).reduce((a, [, v]) => a + v, 0);
+      const held = (r.evidence ?? []).filter((e) => e.accused === liar && e.kind === 'invalid-proposal' && e.heldBy.length > 0);
+      if (provable > 0) {
+        assert.ok(held.length > 0, `no invalid-proposal evidence against ${liar} after ${provable} invalid proposals: ${r.replay}`);
+        proven++;
+      }
+      for (const e of r.evidence ?? []) assert.equal(e.accused, liar, `evidence against honest replica ${e.accused}: ${r.replay}`);
+    }
+    assert.ok(proven > 0, `${spec}: no run exercised a provable variant`);
   }
 });

@@ -13,7 +13,7 @@ import type { Signer } from '../../src/core/crypto-port.ts';
 import { ed25519Suite } from '../../src/crypto/index.ts';
 import { batchBytes, encodeMessage, signingBytes } from '../../src/wire/codec.ts';
 import { signingDomain } from '../../src/wire/domain.ts';
-import type { HsProposal, HsVote, Message, Request } from '../../src/wire/messages.ts';
+import type { HsProposal, HsQc, HsTimeout, HsVote, Message, Request } from '../../src/wire/messages.ts';
 import type { Evidence } from '../../src/accountability/evidence.ts';
 import { checkEvidence, signEvidence } from '../../src/accountability/evidence.ts';
 import { exportEvidenceFile } from '../../src/accountability/file.ts';
@@ -29,7 +29,7 @@ const DOMAIN = signingDomain('hs-evidence-test', 0, 'hotstuff');
 const signers = Array.from({ length: 4 }, (_, i) => ed25519Suite.signer(new Uint8Array(32).fill(i + 11)));
 const keys = signers.map((s) => s.publicKey);
 const hash = ed25519Suite.hash;
-const rules = hotstuffEvidenceRules();
+const rules = hotstuffEvidenceRules({ n: 4, hash });
 
 function sign<M extends Message>(s: Signer, m: Omit<M, 'sig'>): M {
   const draft = { ...m, sig: signature(new Uint8Array(64)) } as unknown as M;
@@ -72,6 +72,37 @@ test('not equivocation: the same proposal or vote twice (a re-send), other round
   rejects(eq(1, [a, vote(1, 1, idOf(2))]), /one type/);
 });
 
+/** Leader 1's signed proposal of `round` with the given QC and TC (extending the QC's block). */
+function proposalWith(round: number, qc: HsQc, tc: readonly HsTimeout[] = [], epoch = 0): HsProposal {
+  return sign<HsProposal>(signers[1]!, {
+    type: 'hs-proposal', epoch, round, height: 2, qc, tc, digest: hash(batchBytes([])), requests: [], replica: replicaId(1),
+  });
+}
+const qcOf = (round: number, block: Digest, by: readonly number[]): HsQc => ({ round, blockId: block, votes: by.map((r) => vote(r, round, block)) });
+const timeout = (by: number, round: number): HsTimeout => sign<HsTimeout>(signers[by]!, { type: 'hs-timeout', round, highQc: genesisQc(hash), replica: replicaId(by) });
+const invalid = (p: HsProposal): Evidence => ({ kind: 'invalid-proposal', accused: replicaId(1), messages: [p] });
+
+test('a proposal whose QC or TC is no certificate, or that enters its round without one, is evidence against its leader (FC \'22 §4)', () => {
+  const holds = (p: HsProposal, pattern: RegExp): void => {
+    const v = checkEvidence(invalid(p), rules);
+    assert.ok(v.ok, v.ok ? '' : v.error);
+    assert.match(v.value.reason, pattern);
+  };
+  holds(proposalWith(2, qcOf(1, idOf(1), [0, 2])), /signed an invalid proposal for round 2: a QC with 2 < 3 votes/);
+  holds(proposalWith(2, qcOf(1, idOf(1), [0, 2, 2])), /two votes of one replica/);
+  holds(proposalWith(3, qcOf(1, idOf(1), [0, 2, 3]), [timeout(0, 1), timeout(2, 1), timeout(3, 1)]), /a TC for round 2 holding a timeout for round 1/);
+  holds(proposalWith(3, qcOf(1, idOf(1), [0, 2, 3])), /round 3 entered without a QC or TC of round 2/);
+  // Not evidence: a valid proposal (whatever its epoch: signing another epoch's block is no lie), or one signed by another.
+  for (const p of [proposalWith(2, qcOf(1, idOf(1), [0, 2, 3])), proposalWith(3, qcOf(1, idOf(1), [0, 2, 3]), [timeout(0, 2), timeout(2, 2), timeout(3, 2)], 5)]) {
+    const r = checkEvidence(invalid(p), rules);
+    assert.ok(!r.ok);
+    assert.match(r.error, /the proposal is valid/);
+  }
+  const r = checkEvidence({ ...invalid(proposalWith(2, qcOf(1, idOf(1), [0, 2]))), accused: replicaId(2) }, rules);
+  assert.ok(!r.ok);
+  assert.match(r.error, /signed by replica 1, not the accused 2/);
+});
+
 function file(e: Evidence, flipNested = false): string {
   const message = encodeMessage(signEvidence(e, replicaId(0), signers[0]!, DOMAIN));
   if (flipNested) {
@@ -99,6 +130,9 @@ test('byz evidence verify checks HotStuff evidence with the public keys alone, a
   assert.match(ok.out, /protocol hotstuff .*\n.*replica 2: equivocation — signed two HotStuff votes for round 3/);
   const props = eq(1, [proposal(), sign<HsProposal>(signers[1]!, { ...proposal(), height: 2 })]);
   assert.equal(verify(file(props)).code, 0);
+  const weak = verify(file(invalid(proposalWith(2, qcOf(1, idOf(1), [0, 2])))));
+  assert.equal(weak.code, 0, weak.err);
+  assert.match(weak.out, /replica 1: invalid-proposal — signed an invalid proposal for round 2: a QC with 2 < 3 votes/);
   const bad = verify(file(votes, true));
   assert.equal(bad.code, 1);
   assert.match(bad.err, /INVALID: records\[0\]: rejected by ingress/);

@@ -18,6 +18,7 @@ export const REPLICA_BEHAVIOUR_NAMES = [
   'bad-checkpoint',
   'lying-state',
   'amnesia',
+  'bad-proposal',
 ] as const;
 
 export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
@@ -28,11 +29,15 @@ export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
  * `--protocol hotstuff` refuses them rather than run an "attack" that does nothing. lying-state
  * rewrites state chunks, which both protocols send (src/service/transfer.ts).
  */
-const HOTSTUFF_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = ['equivocate', 'double-vote', 'withhold', 'withhold-half', 'slow', 'lying-state'];
+const HOTSTUFF_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = ['equivocate', 'double-vote', 'withhold', 'withhold-half', 'slow', 'lying-state', 'bad-proposal'];
 
-/** The replica behaviours a protocol supports (by registry name; PBFT: every one). */
+/** The behaviours that rewrite HotStuff's messages only (PBFT refuses them likewise). */
+const HOTSTUFF_ONLY: readonly ReplicaBehaviourName[] = ['bad-proposal'];
+const PBFT_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = REPLICA_BEHAVIOUR_NAMES.filter((b) => !HOTSTUFF_ONLY.includes(b));
+
+/** The replica behaviours a protocol supports (by registry name). */
 export function behavioursFor(protocol: string): readonly ReplicaBehaviourName[] {
-  return protocol === 'hotstuff' ? HOTSTUFF_BEHAVIOUR_NAMES : REPLICA_BEHAVIOUR_NAMES;
+  return protocol === 'hotstuff' ? HOTSTUFF_BEHAVIOUR_NAMES : PBFT_BEHAVIOUR_NAMES;
 }
 
 /** Behaviours of an extra malicious client (`c:NAME`); it is not part of the honest workload. */

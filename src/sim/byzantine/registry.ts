@@ -17,10 +17,11 @@ import { badNewView } from './bad-new-view.ts';
 import { badCheckpoint } from './bad-checkpoint.ts';
 import { lyingState } from './lying-state.ts';
 import { amnesia } from './amnesia.ts';
+import { badProposal } from './bad-proposal.ts';
 import { CLIENT_BEHAVIOURS } from './clients.ts';
 
 const ALL: readonly Behaviour[] = [
-  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, slowAdaptive, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia,
+  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, slowAdaptive, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia, badProposal,
 ];
 
 /** Replica behaviours in the order of REPLICA_BEHAVIOUR_NAMES. */
