@@ -27,8 +27,8 @@ export interface MessageComplexity {
 }
 
 /** A fault-free simulation with `clients` closed-loop clients; counts what the network carried. */
-export function messageComplexity(n: number, clients: number, ops: number, seed = 1): MessageComplexity {
-  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, replicas: n, clients, ops, seed, crypto: 'sim', delayMin: 1, delayMax: 1 });
+export function messageComplexity(n: number, clients: number, ops: number, seed = 1, protocol = DEFAULT_SIM_OPTIONS.protocol): MessageComplexity {
+  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, protocol, replicas: n, clients, ops, seed, crypto: 'sim', delayMin: 1, delayMax: 1 });
   const net = sim.cluster.network;
   const count: Record<Channel, { messages: number; bytes: number }> = { replica: { messages: 0, bytes: 0 }, request: { messages: 0, bytes: 0 }, reply: { messages: 0, bytes: 0 } };
   const send = net.send.bind(net);
