@@ -5,6 +5,7 @@
 // state to fetch when the blocks it lacks are gone (transfer.ts): at least one correct replica
 // executed the committed chain to that state, and correct replicas' states at a height are equal.
 
+import type { DropReason } from '../core/drops.ts';
 import type { Digest, ReplicaId } from '../core/ids.ts';
 import { seq as toSeq } from '../core/ids.ts';
 import type { ServiceSnapshot } from '../service/snapshot.ts';
@@ -40,16 +41,24 @@ export function ownCheckpoint(st: HsState, height: number, snap: ServiceSnapshot
   return own;
 }
 
-export function handleCheckpoint(ctx: Ctx, cp: Checkpoint): void {
+/** Records a peer's checkpoint; true when it gave a new transfer target (the caller walks the commit chain again). */
+export function handleCheckpoint(ctx: Ctx, cp: Checkpoint): boolean {
   const st = ctx.st;
-  if (cp.seq <= 0 || cp.seq % st.params.checkpointInterval !== 0) return drop(ctx, 'invalid-checkpoint', cp.replica, `height ${cp.seq}`);
+  if (cp.seq <= 0 || cp.seq % st.params.checkpointInterval !== 0) return refuse(ctx, 'invalid-checkpoint', cp, `height ${cp.seq}`);
   if (cp.seq < (st.own[0]?.height ?? 0) || (cp.seq <= st.committedHeight && !st.own.some((o) => o.height === cp.seq))) {
-    return drop(ctx, 'stale-checkpoint', cp.replica);
+    return refuse(ctx, 'stale-checkpoint', cp);
   }
   const old = st.checkpoints.get(cp.seq)?.get(cp.replica);
-  if (old !== undefined) return drop(ctx, old.stateDigest === cp.stateDigest ? 'duplicate' : 'invalid-checkpoint', cp.replica);
+  if (old !== undefined) return refuse(ctx, old.stateDigest === cp.stateDigest ? 'duplicate' : 'invalid-checkpoint', cp);
   record(st, cp);
+  const target = st.target;
   noteCheckpoint(ctx, cp);
+  return st.target !== target;
+}
+
+function refuse(ctx: Ctx, reason: DropReason, cp: Checkpoint, detail?: string): false {
+  drop(ctx, reason, cp.replica, detail);
+  return false;
 }
 
 function record(st: HsState, cp: Checkpoint): void {

@@ -14,7 +14,7 @@ import { persistServiceState } from '../service/state-records.ts';
 import type { Ctx } from './context.ts';
 import type { Block } from './state.ts';
 import { reputationRecord, snapRecord } from './keys.ts';
-import { entryOf, noteCommitted } from './reputation.ts';
+import { entryOf, noteCommitted, reputationKept } from './reputation.ts';
 import { want } from './want.ts';
 import { takeCheckpoint } from './checkpoint.ts';
 import { transferCovers } from './transfer.ts';
@@ -93,6 +93,7 @@ function executeBlock(ctx: Ctx, b: Block, qc: HsQc): void {
   const result = executeBatch(st.svc, committed);
   const rep = entryOf(committed);
   if (rep !== undefined) noteCommitted(st.reputation, rep, st.n);
+  if (st.backfill !== undefined && ++st.backfill.noted >= reputationKept(st.n)) st.backfill = undefined; // the window filled from blocks above
   for (const r of result.replies) ctx.out.replies.push(r);
   st.committedHeight = b.height;
   st.committedId = b.id;

@@ -9,8 +9,10 @@ import { MAX_FETCH_BLOCKS } from '../core/limits.ts';
 import type { HsBlocks, HsFetch, HsProposal } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, sendTo, sign } from './context.ts';
-import { blockOf, proposalFault } from './block.ts';
-import { retryCommit } from './commit.ts';
+import { blockId, blockOf, proposalFault } from './block.ts';
+import { proposalEntry, reputationKept } from './reputation.ts';
+import { reputationRecord } from './keys.ts';
+import { commitOnQc, retryCommit } from './commit.ts';
 import { want } from './want.ts';
 import { unlinked } from '../protocol/leader-link.ts';
 import type { HsState, Want } from './state.ts';
@@ -77,6 +79,47 @@ export function refetch(ctx: Ctx): void {
     else if (next === undefined || before(w, next.w)) next = { id, w };
   }
   if (!inFlight && next !== undefined) requestBlock(ctx, next.id, next.w);
+  askHistory(ctx);
+}
+
+/**
+ * The backfill (state.ts Backfill): asks the next linked peer, once per retransmit period, for the
+ * committed block at the anchor and its ancestors, as many as leader reputation keeps.
+ */
+function askHistory(ctx: Ctx): void {
+  const st = ctx.st;
+  const b = st.backfill;
+  if (b === undefined || st.tick - b.asked < st.params.retransmitTicks) return;
+  b.asked = st.tick;
+  st.fetchCursor = nextPeer(st);
+  const count = Math.min(MAX_FETCH_BLOCKS, reputationKept(st.n), b.height);
+  sendTo(ctx, replicaId(st.fetchCursor), sign<HsFetch>(ctx, { type: 'hs-fetch', blockId: b.anchorId, count, replica: st.id }));
+}
+
+/**
+ * An answer to the backfill's ask: the blocks from the anchor down, each checked against the id its
+ * child names (the first against the anchor's), so no peer is trusted; their entries go below the
+ * ones noted since. A peer that pruned some of them gives fewer: the window fills as blocks commit.
+ */
+function fillHistory(ctx: Ctx, blocks: readonly HsProposal[]): void {
+  const st = ctx.st;
+  const b = st.backfill!;
+  const chain: HsProposal[] = [];
+  let want = b.anchorId;
+  for (const p of blocks) {
+    if (blockId(st.hash, p) !== want || p.height !== b.height - chain.length) break;
+    chain.push(p);
+    want = p.qc.blockId;
+  }
+  const entries = chain.reverse().map(proposalEntry);
+  const since = b.noted === 0 ? [] : st.reputation.slice(-b.noted);
+  st.reputation.length = 0;
+  st.reputation.push(...entries, ...since);
+  const keep = reputationKept(st.n);
+  if (st.reputation.length > keep) st.reputation.splice(0, st.reputation.length - keep);
+  st.backfill = undefined;
+  // The record kept with the snapshot is the history up to its height: written now when that is the anchor.
+  if (st.snapshotHeight === b.height && b.noted === 0) ctx.out.persist.push(reputationRecord(st.keys, st.reputation));
 }
 
 /** A want at or below the height a state transfer under way installs (transfer.ts): that state replaces it. */
@@ -119,10 +162,19 @@ function unavailable(ctx: Ctx, m: HsFetch, used: number, since: number): void {
   for (const o of st.own) sendTo(ctx, m.replica, o.signed);
 }
 
-/** Stores each block whose id was asked for (its parent becomes wanted in turn), then retries the commit. */
+/**
+ * Stores each block whose id was asked for (its parent becomes wanted in turn), then retries the
+ * commit and applies the 2-chain rule to the QCs the stored blocks carry (they are verified QCs like
+ * any other, FC '22 §4): a replica behind commits what its peers committed from the chain it fetches,
+ * so its committed history — and the leaders it names from it (reputation.ts) — catches up even when
+ * no new 2-chain forms (a cluster with exactly 2f + 1 live replicas needs this one's votes, and it
+ * votes only for the leaders its history names).
+ */
 export function handleBlocks(ctx: Ctx, m: HsBlocks): void {
   const st = ctx.st;
-  let stored = 0;
+  const first = m.blocks[0];
+  if (st.backfill !== undefined && first !== undefined && blockId(st.hash, first) === st.backfill.anchorId) return fillHistory(ctx, m.blocks);
+  const got: HsProposal[] = [];
   for (const p of m.blocks) {
     const b = blockOf(st.hash, p);
     if (!st.missing.has(b.id)) continue;
@@ -130,9 +182,14 @@ export function handleBlocks(ctx: Ctx, m: HsBlocks): void {
     if (fault !== undefined) return drop(ctx, 'invalid-proposal', m.replica, fault);
     st.missing.delete(b.id);
     st.blocks.set(b.id, b);
-    stored++;
+    got.push(p);
     if (b.parentId !== undefined && b.height - 1 > st.committedHeight) want(st, b.parentId, { round: p.qc.round, height: b.height - 1 });
   }
-  if (stored === 0) return drop(ctx, 'unexpected-message', m.replica);
+  if (got.length === 0) return drop(ctx, 'unexpected-message', m.replica);
   retryCommit(ctx);
+  const before = st.committedHeight;
+  for (const p of got.sort((a, b) => b.qc.round - a.qc.round)) {
+    if (st.committedHeight !== before) break;
+    commitOnQc(ctx, p.qc);
+  }
 }

@@ -30,6 +30,7 @@ import { handleFetchState, handleStateChunk, tickTransfer } from './transfer.ts'
 import { maybePropose } from './propose.ts';
 import { handleRequest } from './requests.ts';
 import { checkInvariants } from './invariants.ts';
+import { reputationKept } from './reputation.ts';
 
 export type HotStuffOptions = CoreOptions<HotStuffParams>;
 
@@ -60,7 +61,7 @@ export function initialState(opts: HotStuffOptions): HsState {
     committedId: genesis.id, committedHeight: 0, committedRound: 0, reputation: [], snapshotHeight: 0,
     commitTarget: undefined, missing: new Map(), served: new Map(), fetchCursor: opts.id,
     votes: new Map(), timeouts: new Map(), tcSentTick: new Map(), lastVote: undefined, lastProposal: undefined, lastTimeout: undefined,
-    checkpoints: new Map(), own: [], stable: undefined, target: undefined, transfer: undefined, anchor: undefined, persistedSafety: '',
+    checkpoints: new Map(), own: [], stable: undefined, target: undefined, transfer: undefined, anchor: undefined, backfill: undefined, persistedSafety: '',
   };
 }
 
@@ -109,6 +110,9 @@ export function recoverHotStuff(opts: HotStuffOptions, records: ReadonlyMap<stri
     // Written with the snapshot (absent in stores from before leader reputation: round-robin until it fills).
     const rep = records.get(st.keys.reputation);
     if (rep !== undefined) st.reputation.push(...(decodeReputation(rep, st.n) ?? corrupt(st.keys.reputation)));
+    // Fewer entries than the blocks committed below the snapshot hold (a state transfer installed it):
+    // fetch that history, or this replica names other leaders than its peers (reputation.ts backfill).
+    if (st.reputation.length < Math.min(reputationKept(st.n), s.height)) st.backfill = { anchorId: toDigest(s.blockId), height: s.height, asked: -Infinity, noted: 0 };
     // Its checkpoint at the snapshot, to serve replicas behind (signing again gives the same bytes: Ed25519 is deterministic).
     if (s.height > 0) ownCheckpoint(st, s.height, rec.snapshot);
   }
@@ -195,7 +199,9 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
     case 'hs-tc':
       return handleTc(ctx, m);
     case 'checkpoint':
-      return handleCheckpoint(ctx, m);
+      // A new target may be what a commit walk stuck on pruned blocks was waiting for (transfer.ts).
+      if (handleCheckpoint(ctx, m)) retryCommit(ctx);
+      return;
     case 'fetch-state':
       return handleFetchState(ctx, m);
     case 'state-chunk':

@@ -16,6 +16,7 @@
 
 import { primaryOf } from '../core/quorum.ts';
 import type { Committed } from '../protocol/types.ts';
+import type { HsProposal } from '../wire/messages.ts';
 
 /** Committed blocks the choice looks at. */
 export function reputationWindow(n: number): number {
@@ -35,15 +36,24 @@ export interface ReputationEntry {
 /** The entry of a committed block, from its certificate's header (commit.ts: [header, ...votes]); undefined if it has none. */
 export function entryOf(c: Committed): ReputationEntry | undefined {
   const h = c.certificate[0];
-  if (h?.type !== 'hs-proposal') return undefined;
-  const active = new Set<number>([h.replica, ...h.qc.votes.map((v) => v.replica)]);
-  return { round: h.round, active: [...active].sort((a, b) => a - b) };
+  return h?.type === 'hs-proposal' ? proposalEntry(h) : undefined;
+}
+
+/** The entry of a committed block from its proposal: its round, its proposer and the signers of the QC it carries. */
+export function proposalEntry(p: HsProposal): ReputationEntry {
+  const active = new Set<number>([p.replica, ...p.qc.votes.map((v) => v.replica)]);
+  return { round: p.round, active: [...active].sort((a, b) => a - b) };
+}
+
+/** Entries kept: what later rounds can still need. */
+export function reputationKept(n: number): number {
+  return reputationWindow(n) + EXCLUDE_ROUNDS;
 }
 
 /** Appends a committed block's entry, keeping what later rounds can still need (bounded). */
 export function noteCommitted(entries: ReputationEntry[], e: ReputationEntry, n: number): void {
   entries.push(e);
-  const keep = reputationWindow(n) + EXCLUDE_ROUNDS;
+  const keep = reputationKept(n);
   if (entries.length > keep) entries.splice(0, entries.length - keep);
 }
 

@@ -49,6 +49,18 @@ export interface Anchor {
   readonly round: number;
 }
 
+/**
+ * The committed blocks below `anchorId` (the last committed block when its history was lost: a state
+ * transfer installed it, or a restart read a short reputation record) whose entries leader reputation
+ * needs; `noted`: entries appended since (blocks committed above it), `asked`: the tick of the last ask.
+ */
+export interface Backfill {
+  readonly anchorId: Digest;
+  readonly height: number;
+  asked: number;
+  noted: number;
+}
+
 export interface HsState {
   readonly id: ReplicaId;
   readonly n: number;
@@ -127,6 +139,8 @@ export interface HsState {
   /** The state transfer under way (transfer.ts), and the committed block at its height. */
   transfer: StateTransfer | undefined;
   anchor: Anchor | undefined;
+  /** Committed history fetched for leader reputation after a state transfer or a short record (reputation.ts backfill). */
+  backfill: Backfill | undefined;
   /** The safety record last written (to write it again only when it changed). */
   persistedSafety: string;
 }

@@ -121,13 +121,14 @@ function install(ctx: Ctx, t: StateTransfer, bytes: Uint8Array): void {
   st.committedHeight = a.height;
   st.committedRound = a.round;
   st.snapshotHeight = a.height;
-  // The committed history leader reputation reads has a gap now: round-robin until it fills again
-  // (docs/HOTSTUFF.md, leader reputation: a liveness cost only).
+  // The committed history leader reputation reads is gone below the anchor: fetched again (backfill,
+  // fetch.ts), or this replica names other leaders than its peers until it has committed a window.
   st.reputation.length = 0;
   const live = takeSnapshot(st.svc);
   const snap = live.digest === t.stateDigest ? live : storedSnapshot(bytes, t.stateDigest);
   persistServiceState(st.svc, ctx.out.persist, toSeq(a.height), snap);
   ctx.out.persist.push(snapRecord(st.keys, a.height, a.blockId, a.round), reputationRecord(st.keys, st.reputation));
   takeCheckpoint(ctx, a.height, snap, false);
+  st.backfill = { anchorId: a.blockId, height: a.height, asked: -Infinity, noted: 0 };
   ctx.out.events.push({ type: 'state-transfer-done', seq: t.seq });
 }

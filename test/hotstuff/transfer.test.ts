@@ -52,3 +52,17 @@ test('hotstuff: a peer answering the state transfer with lying chunks does not p
     assert.ok(top[1]! >= Math.max(top[2]!, top[3]!) - 2, `replica 1 executed to ${top[1]}, the others to ${top.join(', ')} (${s.replay})`);
   }
 });
+
+test('hotstuff: with exactly 2f+1 replicas up, the one that installed a checkpoint fetches its leader-reputation history, and the cluster goes on', () => {
+  // Replica 2 crashes at tick 1,400, before replica 1 (down since tick 100) is back at 1,500: replicas
+  // 0, 1 and 3 need each other's votes, and replica 1 votes only for the leaders its committed history
+  // names (src/hotstuff/reputation.ts). Without the history below the installed state (backfill,
+  // src/hotstuff/fetch.ts) it named other leaders than 0 and 3, and no op committed after tick ~1,400.
+  for (const seed of [1, 2, 3]) {
+    const { s, top } = run({ seed, ops: 800, checkpointInterval: 8, crashes: [{ replica: 1, at: 100 }, { replica: 2, at: 1400 }] });
+    assert.deepEqual(s.violations, [], s.replay);
+    assert.equal(s.ops.committed, 800, s.replay);
+    assert.equal(s.stateTransfers, 1, s.replay);
+    assert.ok(top[1]! >= Math.max(top[0]!, top[3]!) - 2, `replica 1 executed to ${top[1]}, the others to ${top.join(', ')} (${s.replay})`);
+  }
+});
