@@ -17,7 +17,7 @@ import type { FetchState, StateChunk } from '../wire/messages.ts';
 import { restoreSnapshot, storedSnapshot, takeSnapshot } from '../service/snapshot.ts';
 import { persistServiceState } from '../service/state-records.ts';
 import type { StateTransfer, TransferPort } from '../service/transfer.ts';
-import { acceptChunk, beginTransfer, chunkOf, chunkOverdue, requestChunk, rotateSource } from '../service/transfer.ts';
+import { acceptChunk, beginTransfer, chunkOverdue, requestChunk, rotateSource, serveChunk } from '../service/transfer.ts';
 import type { Ctx } from './context.ts';
 import { drop, sendTo, sign } from './context.ts';
 import { holders, takeCheckpoint } from './checkpoint.ts';
@@ -30,6 +30,7 @@ function portOf(ctx: Ctx): TransferPort {
     tick: ctx.st.tick,
     retransmitTicks: ctx.st.params.retransmitTicks,
     fetch: (to, m) => sendTo(ctx, to, sign<FetchState>(ctx, m)),
+    answer: (to, m) => sendTo(ctx, to, sign<StateChunk>(ctx, m)),
     drop: (reason, from, detail) => drop(ctx, reason, from, detail),
   };
 }
@@ -73,10 +74,7 @@ export function tickTransfer(ctx: Ctx): boolean {
 /** Serves a chunk of one of its own snapshots. */
 export function handleFetchState(ctx: Ctx, m: FetchState): void {
   const own = ctx.st.own.find((o) => o.height === m.seq && o.digest === m.stateDigest);
-  if (own === undefined) return drop(ctx, 'state-unavailable', m.replica);
-  const chunk = chunkOf(own.snapshot.bytes, m, ctx.st.id);
-  if (chunk === undefined) return drop(ctx, 'state-unavailable', m.replica, 'chunk index');
-  sendTo(ctx, m.replica, sign<StateChunk>(ctx, chunk));
+  serveChunk(portOf(ctx), own?.snapshot.bytes, m);
 }
 
 /** Takes a chunk of the running transfer; true when the state is installed (the caller retries the commit). */

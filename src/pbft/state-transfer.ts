@@ -11,7 +11,7 @@ import { drop, emit, sendTo, sign } from './context.ts';
 import { checkpointHolders, makeStable } from './checkpoint.ts';
 import { restoreSnapshot, storedSnapshot, takeSnapshot } from '../service/snapshot.ts';
 import type { TransferPort } from '../service/transfer.ts';
-import { acceptChunk, beginTransfer, chunkOf, chunkOverdue, requestChunk, rotateSource } from '../service/transfer.ts';
+import { acceptChunk, beginTransfer, chunkOverdue, requestChunk, rotateSource, serveChunk } from '../service/transfer.ts';
 import { executeReady } from './execute.ts';
 
 function portOf(ctx: Ctx): TransferPort {
@@ -20,6 +20,7 @@ function portOf(ctx: Ctx): TransferPort {
     tick: ctx.st.tick,
     retransmitTicks: ctx.st.params.retransmitTicks,
     fetch: (to, m) => sendTo(ctx, to, sign<FetchState>(ctx, m)),
+    answer: (to, m) => sendTo(ctx, to, sign<StateChunk>(ctx, m)),
     drop: (reason, from, detail) => drop(ctx, reason, from, detail),
   };
 }
@@ -52,10 +53,7 @@ export function tickStateTransfer(ctx: Ctx): void {
 /** Serve a chunk of a checkpoint snapshot this replica holds. */
 export function handleFetchState(ctx: Ctx, m: FetchState): void {
   const own = ctx.st.ownCheckpoints.get(m.seq);
-  if (own === undefined || own.digest !== m.stateDigest) return drop(ctx, 'state-unavailable', m.replica);
-  const chunk = chunkOf(own.snapshot.bytes, m, ctx.st.id);
-  if (chunk === undefined) return drop(ctx, 'state-unavailable', m.replica, 'chunk index');
-  sendTo(ctx, m.replica, sign<StateChunk>(ctx, chunk));
+  serveChunk(portOf(ctx), own === undefined || own.digest !== m.stateDigest ? undefined : own.snapshot.bytes, m);
 }
 
 export function handleStateChunk(ctx: Ctx, m: StateChunk): void {

@@ -38,6 +38,8 @@ export interface TransferPort {
   readonly tick: number;
   readonly retransmitTicks: number;
   fetch(to: ReplicaId, m: Omit<FetchState, 'sig'>): void;
+  /** Signs and sends a STATE-CHUNK (serving another replica's transfer). */
+  answer(to: ReplicaId, m: Omit<StateChunk, 'sig'>): void;
   drop(reason: DropReason, from: ReplicaId, detail?: string): void;
 }
 
@@ -84,12 +86,16 @@ export function chunkOverdue(t: StateTransfer, tick: number, retransmitTicks: nu
   return tick - t.lastRequestTick >= retransmitTicks * 2 ** Math.min(t.sourceIndex, MAX_CHUNK_BACKOFF);
 }
 
-/** The chunk of `bytes` (a snapshot this replica holds with the asked digest) a FETCH-STATE asks for, unsigned; undefined past the end. */
-export function chunkOf(bytes: Uint8Array, m: FetchState, id: ReplicaId): Omit<StateChunk, 'sig'> | undefined {
+/**
+ * Answers a FETCH-STATE with the chunk it asks for of `bytes`: the snapshot this replica holds at the
+ * asked seq with the asked digest (undefined: it holds none, a counted drop).
+ */
+export function serveChunk(port: TransferPort, bytes: Uint8Array | undefined, m: FetchState): void {
+  if (bytes === undefined) return port.drop('state-unavailable', m.replica);
   const total = Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
-  if (m.chunk >= total) return undefined;
+  if (m.chunk >= total) return port.drop('state-unavailable', m.replica, 'chunk index');
   const data = bytes.subarray(m.chunk * CHUNK_BYTES, (m.chunk + 1) * CHUNK_BYTES);
-  return { type: 'state-chunk', seq: m.seq, stateDigest: m.stateDigest, chunk: m.chunk, totalChunks: total, data, replica: id };
+  port.answer(m.replica, { type: 'state-chunk', seq: m.seq, stateDigest: m.stateDigest, chunk: m.chunk, totalChunks: total, data, replica: port.id });
 }
 
 /**
