@@ -33,15 +33,21 @@ export function commitOnQc(ctx: Ctx, qc: HsQc): void {
   commitCertified(ctx, c);
 }
 
-/** Retries the commit that waited for fetched blocks (fetch.ts calls it after storing blocks). */
+/**
+ * Retries the commit that waited for fetched blocks or a state transfer (fetch.ts, transfer.ts), then
+ * the one qc_high gives: one target is kept, and a walk for a lower QC may have replaced a higher one
+ * while both waited (a restarted replica's QCs arrive in any order). On a cluster gone idle nothing
+ * brings qc_high again, so a commit it gives would otherwise wait for the next write.
+ */
 export function retryCommit(ctx: Ctx): void {
   const st = ctx.st;
   const target = st.commitTarget;
-  if (target === undefined) return;
-  const c = st.blocks.get(target);
-  if (c === undefined) return;
-  st.commitTarget = undefined;
-  commitCertified(ctx, c);
+  const c = target === undefined ? undefined : st.blocks.get(target);
+  if (c !== undefined) {
+    st.commitTarget = undefined;
+    commitCertified(ctx, c);
+  }
+  if (st.commitTarget === undefined) commitOnQc(ctx, st.highQc);
 }
 
 /** C is certified: its parent B commits when C is B's direct child (consecutive rounds). */
