@@ -43,10 +43,10 @@ export function retryCommit(ctx: Ctx): void {
   const st = ctx.st;
   const target = st.commitTarget;
   const c = target === undefined ? undefined : st.blocks.get(target);
-  if (c !== undefined) {
-    st.commitTarget = undefined;
-    commitCertified(ctx, c);
-  }
+  st.commitTarget = undefined;
+  if (c !== undefined) commitCertified(ctx, c);
+  // Absent: still being fetched (qc_high's walk asks again if it needs it), or gone — pruned, or below
+  // a state transfer's height, where waiting for it would block every later commit.
   if (st.commitTarget === undefined) commitOnQc(ctx, st.highQc);
 }
 

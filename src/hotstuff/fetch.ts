@@ -187,9 +187,11 @@ export function handleBlocks(ctx: Ctx, m: HsBlocks): void {
   }
   if (got.length === 0) return drop(ctx, 'unexpected-message', m.replica);
   retryCommit(ctx);
+  // Highest first; stop at the first that commits or waits for ancestors (the walk resumes when they come).
   const before = st.committedHeight;
   for (const p of got.sort((a, b) => b.qc.round - a.qc.round)) {
-    if (st.committedHeight !== before) break;
+    const waiting = st.commitTarget;
     commitOnQc(ctx, p.qc);
+    if (st.committedHeight !== before || st.commitTarget !== waiting) break;
   }
 }
