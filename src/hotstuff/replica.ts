@@ -26,7 +26,7 @@ import { handleTc, handleTimeout, onTickTimer } from './pacemaker.ts';
 import { handleBlocks, handleFetch, refetch } from './fetch.ts';
 import { retryCommit } from './commit.ts';
 import { handleCheckpoint, ownCheckpoint } from './checkpoint.ts';
-import { handleFetchState, handleStateChunk, tickTransfer } from './transfer.ts';
+import { handleFetchState, handleStateChunk, maybeTransfer, tickTransfer } from './transfer.ts';
 import { maybePropose } from './propose.ts';
 import { handleRequest } from './requests.ts';
 import { checkInvariants } from './invariants.ts';
@@ -165,7 +165,7 @@ function dispatch(ctx: Ctx, input: Input): void {
       ctx.st.tick++;
       onTickTimer(ctx);
       retransmit(ctx);
-      if (tickTransfer(ctx)) retryCommit(ctx);
+      if (tickTransfer(ctx) && !maybeTransfer(ctx)) retryCommit(ctx);
       break;
     case 'request':
       handleRequest(ctx, input.request);
@@ -200,7 +200,7 @@ function dispatchMessage(ctx: Ctx, m: ReplicaMessage): void {
       return handleTc(ctx, m);
     case 'checkpoint':
       // A new target may be what a commit walk stuck on pruned blocks was waiting for (transfer.ts).
-      if (handleCheckpoint(ctx, m)) retryCommit(ctx);
+      if (handleCheckpoint(ctx, m) && !maybeTransfer(ctx)) retryCommit(ctx);
       return;
     case 'fetch-state':
       return handleFetchState(ctx, m);

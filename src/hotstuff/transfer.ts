@@ -22,7 +22,7 @@ import type { Ctx } from './context.ts';
 import { drop, sendTo, sign } from './context.ts';
 import { holders, takeCheckpoint } from './checkpoint.ts';
 import { reputationRecord, snapRecord } from './keys.ts';
-import type { Anchor, Block } from './state.ts';
+import type { Anchor, Block, HsState } from './state.ts';
 
 function portOf(ctx: Ctx): TransferPort {
   return {
@@ -41,17 +41,41 @@ function portOf(ctx: Ctx): TransferPort {
  * height's child is on the chain, or one started now — so the walk waits for it instead of fetching.
  */
 export function transferCovers(ctx: Ctx, chain: readonly Block[]): boolean {
+  const running = ctx.st.transfer;
+  if (maybeTransfer(ctx, chain.find((b) => b.height === (ctx.st.target?.seq ?? -1) + 1))) return true;
+  return running !== undefined && chain.some((b) => b.height === running.seq + 1);
+}
+
+/**
+ * Starts a transfer to the target when it is newer than any under way and half a window above the
+ * committed height, and the committed block one above its height is known: `child` (from a commit
+ * walk), or found below qc_high (committedChild). Also called when a new target comes (replica.ts).
+ */
+export function maybeTransfer(ctx: Ctx, child?: Block): boolean {
   const st = ctx.st;
-  const childAt = (h: number): Block | undefined => chain.find((b) => b.height === h + 1);
-  const running = st.transfer;
   const t = st.target;
-  const newer = t !== undefined && (running === undefined || t.seq > running.seq) && t.seq - st.committedHeight >= st.params.windowSize / 2;
-  const child = newer ? childAt(t.seq) : undefined;
-  if (t !== undefined && child?.proposal !== undefined) {
-    const tr = beginTransfer(t, holders(st, t.seq, t.stateDigest), st.linked, st.tick);
-    if (tr !== undefined) return start(ctx, tr, { height: t.seq, blockId: child.proposal.qc.blockId, round: child.proposal.qc.round });
+  if (t === undefined || (st.transfer !== undefined && t.seq <= st.transfer.seq) || t.seq - st.committedHeight < st.params.windowSize / 2) return false;
+  const c = child?.proposal !== undefined ? child : committedChild(st, t.seq);
+  if (c?.proposal === undefined) return false;
+  const tr = beginTransfer(t, holders(st, t.seq, t.stateDigest), st.linked, st.tick);
+  return tr !== undefined && start(ctx, tr, { height: t.seq, blockId: c.proposal.qc.blockId, round: c.proposal.qc.round });
+}
+
+/**
+ * The block at height h + 1 on the committed chain, when the blocks held prove it committed: walking
+ * down from qc_high's block, each block is certified (by qc_high, then by its child's QC), and a
+ * certified block whose parent is of the round before commits that parent and every ancestor (2-chain,
+ * FC '22 §4). Undefined if no such pair lies at or above h + 1, or a block on the way is missing.
+ */
+function committedChild(st: HsState, h: number): Block | undefined {
+  let cur = st.blocks.get(st.highQc.blockId);
+  let committed = false;
+  while (cur !== undefined && cur.height > h + 1) {
+    const parent = cur.parentId === undefined ? undefined : st.blocks.get(cur.parentId);
+    if (parent !== undefined && parent.height >= h + 1 && cur.round === parent.round + 1) committed = true;
+    cur = parent;
   }
-  return running !== undefined && childAt(running.seq) !== undefined;
+  return committed && cur?.height === h + 1 ? cur : undefined;
 }
 
 function start(ctx: Ctx, t: StateTransfer, anchor: Anchor): true {
@@ -62,11 +86,15 @@ function start(ctx: Ctx, t: StateTransfer, anchor: Anchor): true {
   return true;
 }
 
-/** On tick: asks the next source when the current one is silent; true when a newer target calls for a new walk. */
+/**
+ * On tick: asks the next source when the current one is silent. True when a target calls for a look
+ * for its anchor (the caller tries maybeTransfer, then the commit walk): a newer one than the transfer
+ * under way, or, once per retransmit period, one no transfer has started for yet.
+ */
 export function tickTransfer(ctx: Ctx): boolean {
   const st = ctx.st;
   const t = st.transfer;
-  if (t === undefined) return false;
+  if (t === undefined) return st.target !== undefined && st.target.seq > st.committedHeight && st.tick % st.params.retransmitTicks === 0;
   if (chunkOverdue(t, st.tick, st.params.retransmitTicks)) rotateSource(portOf(ctx), t);
   return st.target !== undefined && st.target.seq > t.seq;
 }

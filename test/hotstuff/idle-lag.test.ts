@@ -52,9 +52,9 @@ function pump(reps: readonly SimReplica[], maxTicks: number, done: () => boolean
 }
 
 /** A run that commits every op (clients then stop); with `crashAt`, replica 3 crashes then and is restarted from its disk after the run. */
-function afterRun(seed: number, crashAt?: number): { reps: readonly SimReplica[]; roundTimeout: number; retransmitTicks: number } {
+function afterRun(seed: number, crashAt?: number, checkpointInterval = 16, ops = 120): { reps: readonly SimReplica[]; roundTimeout: number; retransmitTicks: number } {
   const crashes = crashAt === undefined ? [] : [{ replica: DOWN, at: crashAt }];
-  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, protocol: 'hotstuff', replicas: 4, clients: 4, ops: 120, seed, checkpointInterval: 16, crashes });
+  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, protocol: 'hotstuff', replicas: 4, clients: 4, ops, seed, checkpointInterval, crashes });
   while (sim.step()) {
     // one tick per step
   }
@@ -86,6 +86,19 @@ test('hotstuff idle cluster: a replica restarted behind after the last write cat
     const top = (): number => Math.max(...[0, 1, 2].map((i) => reps[i]!.core.status().lastExecuted));
     const before = reps[DOWN]!.core.status().lastExecuted;
     assert.ok(before < top(), `seed ${seed}: replica 3 starts behind (${before} < ${top()})`);
+    const bound = 4 * ROUNDS * roundTimeout;
+    const run = pump(reps, bound, () => even(reps));
+    assert.ok(even(reps), `seed ${seed}: replica 3 executed ${reps[DOWN]!.core.status().lastExecuted} of ${top()} after ${run.ticks} idle ticks (bound ${bound})`);
+  }
+});
+
+test('hotstuff idle cluster: a replica restarted more than a window behind after the last write installs a checkpoint and catches up without any new request', () => {
+  // checkpointInterval 4: a 16-block window; replica 3 is down from tick 100 to the end of a 400-op run.
+  for (const seed of [1, 2, 3]) {
+    const { reps, roundTimeout } = afterRun(seed, 100, 4, 400);
+    const top = (): number => Math.max(...[0, 1, 2].map((i) => reps[i]!.core.status().lastExecuted));
+    const before = reps[DOWN]!.core.status().lastExecuted;
+    assert.ok(before + 16 < top(), `seed ${seed}: replica 3 starts more than a window behind (${before}, the others ${top()})`);
     const bound = 4 * ROUNDS * roundTimeout;
     const run = pump(reps, bound, () => even(reps));
     assert.ok(even(reps), `seed ${seed}: replica 3 executed ${reps[DOWN]!.core.status().lastExecuted} of ${top()} after ${run.ticks} idle ticks (bound ${bound})`);
