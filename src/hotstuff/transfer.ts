@@ -62,20 +62,21 @@ export function maybeTransfer(ctx: Ctx, child?: Block): boolean {
 }
 
 /**
- * The block at height h + 1 on the committed chain, when the blocks held prove it committed: walking
- * down from qc_high's block, each block is certified (by qc_high, then by its child's QC), and a
- * certified block whose parent is of the round before commits that parent and every ancestor (2-chain,
- * FC '22 §4). Undefined if no such pair lies at or above h + 1, or a block on the way is missing.
+ * The block at height h + 1 on the chain down from qc_high's block, when the blocks held prove the one
+ * at height h committed: each block on the way is certified (by qc_high, then by its child's QC), and
+ * a certified block whose QC is of the round before its own commits its parent and every ancestor
+ * (2-chain, FC '22 §4) — the parent's round is the QC's, so the parent need not be held. Undefined if
+ * no such block lies at or above h + 1, or a block on the way is missing.
  */
 function committedChild(st: HsState, h: number): Block | undefined {
   let cur = st.blocks.get(st.highQc.blockId);
   let committed = false;
-  while (cur !== undefined && cur.height > h + 1) {
-    const parent = cur.parentId === undefined ? undefined : st.blocks.get(cur.parentId);
-    if (parent !== undefined && parent.height >= h + 1 && cur.round === parent.round + 1) committed = true;
-    cur = parent;
+  while (cur?.proposal !== undefined && cur.height >= h + 1) {
+    if (cur.round === cur.proposal.qc.round + 1) committed = true;
+    if (cur.height === h + 1) return committed ? cur : undefined;
+    cur = cur.parentId === undefined ? undefined : st.blocks.get(cur.parentId);
   }
-  return committed && cur?.height === h + 1 ? cur : undefined;
+  return undefined;
 }
 
 function start(ctx: Ctx, t: StateTransfer, anchor: Anchor): true {
