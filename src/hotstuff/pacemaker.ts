@@ -129,12 +129,15 @@ export function handleTimeout(ctx: Ctx, t: HsTimeout): void {
     helpLaggard(ctx, t);
     return drop(ctx, 'stale-round', t.replica);
   }
+  // Same round, but its qc_high is below this replica's: it formed a TC from timeouts that carried an
+  // older QC, and the QC that commits the last block reaches it no other way on an idle cluster.
+  if (t.highQc.round < st.highQc.round) helpLaggard(ctx, t);
   collectTimeout(ctx, t);
 }
 
 /**
- * A timeout of an older round: its sender missed the QC or TC that moved this replica on, and its
- * peers resend only their timeouts of the new round, so it would wait alone (Jolteon, FC '22 §4: a
+ * A timeout of an older round, or of this round with an older qc_high: its sender missed the QC or TC
+ * that moved this replica on, and its peers resend only their timeouts of the new round, so it would wait alone (Jolteon, FC '22 §4: a
  * replica enters r + 1 on a QC or a TC of r; DiemBFT v4 and aptos-core answer a message from behind
  * with the sender's sync info, the highest QC and TC). At most once per retransmit period per replica:
  * - the TC of round ≥ t.round, if this replica holds one;
@@ -148,7 +151,7 @@ function helpLaggard(ctx: Ctx, t: HsTimeout): void {
   const st = ctx.st;
   const tc = st.lastTc;
   const viaTc = tc !== undefined && tc.round >= t.round;
-  const viaQc = st.highQc.round >= t.round && st.highQc.round >= st.highestTimeoutRound;
+  const viaQc = (st.highQc.round >= t.round || st.highQc.round > t.highQc.round) && st.highQc.round >= st.highestTimeoutRound;
   if (!viaTc && !viaQc) return;
   const last = st.tcSentTick.get(t.replica);
   if (last !== undefined && st.tick - last < st.params.retransmitTicks) return;
