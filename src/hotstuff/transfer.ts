@@ -5,8 +5,9 @@
 // - the state: the snapshot's digest is one f+1 replicas signed alike at that height (checkpoint.ts),
 //   and the received bytes must hash to it (src/service/transfer.ts, snapshot.ts restoreSnapshot);
 // - the committed block at that height (which the blocks above must extend): the parent named by the
-//   block one higher on the chain being committed — a chain of ids from a block 2f+1 votes certify,
-//   each id the hash of the signed block (Jolteon's 2-chain rule commits every ancestor with it).
+//   block one higher on a chain of ids down from a block 2f+1 votes certify (the chain a commit walk
+//   follows, or the one below qc_high), each id the hash of the signed block, with a 2-chain at or
+//   above it proving it committed (Jolteon's 2-chain rule commits every ancestor with it).
 // A transfer starts only when the checkpoint is at least half a window above the committed height:
 // closer than that, the peers still hold the blocks and fetching them (fetch.ts) is cheaper. With
 // windowSize ≥ 2 · checkpointInterval (params.ts), a replica whose next block every peer has pruned
