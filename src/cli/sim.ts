@@ -251,7 +251,7 @@ export function registerSim(program: Command): void {
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
-    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the best throughput of recent views; 0 turns it off (default 90)')
+    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % (rising to 75) of the highest median throughput of recent views; 0 turns it off (default 60)')
     .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)

@@ -95,6 +95,7 @@ export const paramsSchema = z.strictObject({
    */
   slowPrimaryPercent: intIn(0, 100, ' %').default(0),
   slowPrimaryRaisePercent: intIn(0, 100, ' percentage points').default(1),
+  slowPrimaryMaxPercent: intIn(0, 100, ' %').default(75),
   slowPrimaryPeriodMs: intIn(1, 600_000, ' ms').default(1_000),
   slowPrimaryGraceMs: intIn(1, 600_000, ' ms').default(2_000),
   /**

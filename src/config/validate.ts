@@ -261,6 +261,7 @@ export function engineParamsFromConfig(p: ConfigParams): EngineParams {
     timeoutLatencyFactor: p.timeoutLatencyFactor,
     slowPrimaryPercent: p.slowPrimaryPercent,
     slowPrimaryRaisePercent: p.slowPrimaryRaisePercent,
+    slowPrimaryMaxPercent: p.slowPrimaryMaxPercent,
     slowPrimaryPeriodTicks: msToTicks(p.slowPrimaryPeriodMs, p.tickMs),
     slowPrimaryGraceTicks: msToTicks(p.slowPrimaryGraceMs, p.tickMs),
     leaderLinkGraceTicks: p.leaderLinkGraceMs === 0 ? 0 : msToTicks(p.leaderLinkGraceMs, p.tickMs),

@@ -123,15 +123,15 @@ export interface SlowPrimaryState {
   resent: number;
   /** A client request was queued at this replica at some tick of the period (clients re-send to all when no reply comes, §4.1). */
   loaded: boolean;
-  /** Most requests executed in one complete period of this view (0 before the first). */
-  viewBest: number;
+  /** Requests executed in each complete period of this view that executed any, the last SLOW_PRIMARY_SAMPLES, oldest first. */
+  readonly periods: number[];
   /** Loaded periods checked in this view after its grace period; each raises the requirement. */
   checks: number;
   /** Consecutive checked periods under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
   strikes: number;
   /** The last period judged under the bar, in words (for the suspicion's log line and event). */
   lastShortfall: string | undefined;
-  /** The viewBest of each of the last n views watched (those with a complete period), newest last. */
+  /** The median period of each of the last n views watched (those with SLOW_PRIMARY_MIN_SAMPLES periods), newest last. */
   readonly history: number[];
 }
 

@@ -27,12 +27,14 @@ export interface EngineParams {
   /**
    * The slow-primary detector (Aardvark, NSDI '09 §4.3; src/pbft/slow-primary.ts), absent: the
    * protocol's defaults. A backup expects the primary to execute at least slowPrimaryPercent % of the
-   * best per-period throughput seen in recent views (0 turns the detector off), the requirement
-   * raised by slowPrimaryRaisePercent points per checked period, measured over periods of
-   * slowPrimaryPeriodTicks, not checked for slowPrimaryGraceTicks after a NEW-VIEW.
+   * highest median per-period throughput of recent views (0 turns the detector off), the requirement
+   * raised by slowPrimaryRaisePercent points per checked period up to slowPrimaryMaxPercent (100
+   * while no earlier view is known), measured over periods of slowPrimaryPeriodTicks, not checked
+   * for slowPrimaryGraceTicks after a NEW-VIEW.
    */
   readonly slowPrimaryPercent?: number;
   readonly slowPrimaryRaisePercent?: number;
+  readonly slowPrimaryMaxPercent?: number;
   readonly slowPrimaryPeriodTicks?: number;
   readonly slowPrimaryGraceTicks?: number;
   /**

@@ -1,6 +1,6 @@
 // The slow-primary detector's rule (src/pbft/slow-primary.ts; Aardvark, Clement et al. NSDI '09
 // §4.3): it fires on two consecutive checked periods under the bar, not when no client waits (idle, or served in time), not
-// during the grace period after a NEW-VIEW, and its bar rises per checked period; a slow verdict
+// during the grace period after a NEW-VIEW; its expectation is a median period and its bar rises per checked period; a slow verdict
 // sends a TIMEOUT exactly like an expired request timer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { createKvApp } from '../../src/app/kv.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import type { PbftParams } from '../../src/pbft/params.ts';
-import { expectedThroughput, requiredPercent, SLOW_PERIODS_TO_SUSPECT, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
+import { expectedThroughput, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
 import type { SlowPrimaryVerdict } from '../../src/pbft/slow-primary.ts';
 import { onTick } from '../../src/pbft/tick.ts';
 import { emptyOutput } from '../../src/protocol/types.ts';
@@ -41,65 +41,99 @@ function period(st: ReplicaState, end: number, executed: number, resent: number,
   return tickSlowPrimary(st);
 }
 
-test('two consecutive periods under the best one of the view, with clients waiting, are slow; at or above the bar is not', () => {
+test('two consecutive periods under the bar, with clients waiting, are slow; at or above the bar is not', () => {
   const st = state();
   assert.equal(SLOW_PERIODS_TO_SUSPECT, 2);
   assert.equal(period(st, 10, 100, 0), 'ok', 'grace: the period [0, 10) is not judged');
   assert.equal(period(st, 20, 100, 0), 'ok', 'grace');
-  assert.equal(st.slowPrimary.viewBest, 100, 'grace periods are measured: the peak the next ones are held to');
-  assert.equal(period(st, 30, 90, 90), 'ok', '90 of an expected 100 meets the 90 % bar');
+  assert.deepEqual(st.slowPrimary.periods, [100, 100], 'grace periods are measured');
+  assert.equal(period(st, 30, 10, 10), 'ok', `no expectation before ${SLOW_PRIMARY_MIN_SAMPLES} periods: not judged`);
+  assert.equal(st.slowPrimary.checks, 0);
+  assert.equal(expectedThroughput(st.slowPrimary), 100, 'the median of 100, 100, 10');
+  assert.equal(period(st, 40, 60, 60), 'ok', '60 of an expected 100 meets the 60 % bar');
   assert.equal(st.slowPrimary.checks, 1);
-  assert.equal(period(st, 40, 90, 90), 'ok', 'under the bar (risen to 91 %) once: a strike');
-  assert.equal(period(st, 50, 100, 100), 'ok', 'a good period clears the strike');
-  assert.equal(period(st, 60, 20, 20), 'ok');
-  assert.equal(period(st, 70, 20, 20), 'slow', 'the second in a row');
+  assert.equal(period(st, 50, 60, 60), 'ok', 'under the bar (risen to 61 %) once: a strike');
+  assert.equal(period(st, 60, 100, 100), 'ok', 'a good period clears the strike');
+  assert.equal(period(st, 70, 20, 20), 'ok');
+  assert.equal(period(st, 80, 20, 20), 'slow', 'the second in a row');
+});
+
+test('the expectation is a median: one fast period does not raise it (the best period would replace an honest primary)', () => {
+  const st = state();
+  for (const [t, x] of [[10, 100], [20, 100], [30, 100], [40, 300]] as const) period(st, t, x, 0);
+  assert.equal(expectedThroughput(st.slowPrimary), 100, 'the lower middle of 100, 100, 100, 300');
+  for (let t = 50; t <= 100; t += 10) assert.equal(period(st, t, 70, 70), 'ok', 'an honest 70 %, period after period');
+  assert.equal(st.slowPrimary.checks, 6);
+  assert.equal(expectedThroughput(st.slowPrimary), 70, 'the view\'s own median follows what its primary sustains');
+  // Only the last SLOW_PRIMARY_SAMPLES periods of the view are kept.
+  for (let i = 0; i < 2 * SLOW_PRIMARY_SAMPLES; i++) period(st, 110 + 10 * i, 50 + i, 0);
+  assert.equal(st.slowPrimary.periods.length, SLOW_PRIMARY_SAMPLES);
+  assert.equal(st.slowPrimary.periods[0], 50 + SLOW_PRIMARY_SAMPLES);
 });
 
 test('no expectation without waiting clients: an idle system, or clients served before they re-send, is never judged', () => {
   const st = state();
-  period(st, 10, 100, 0);
-  period(st, 20, 100, 0);
-  assert.equal(period(st, 30, 0, 0, false), 'ok', 'idle: nothing queued here, nothing executed');
-  assert.equal(period(st, 40, 10, 4, true), 'ok', 'a few clients re-sent (lost messages): under half of what executed');
-  assert.equal(period(st, 50, 10, 0, false), 'ok', 'light load served in time');
+  for (const t of [10, 20, 30]) period(st, t, 100, 0);
+  assert.equal(period(st, 40, 0, 0, false), 'ok', 'idle: nothing queued here, nothing executed');
+  assert.deepEqual(st.slowPrimary.periods, [100, 100, 100], 'a period that executed nothing is no sample');
+  assert.equal(period(st, 50, 10, 4, true), 'ok', 'a few clients re-sent (lost messages): under half of what executed');
+  assert.equal(period(st, 60, 10, 0, false), 'ok', 'light load served in time');
   assert.equal(st.slowPrimary.checks, 0, 'none of these raised the bar');
-  assert.equal(period(st, 60, 10, 5, true), 'ok', 'half re-sent: clients are waiting on the primary (a strike)');
-  assert.equal(period(st, 70, 0, 0, true), 'slow', 'a request queued here and nothing executed');
-  assert.equal(period(st, 80, 0, 0, true), 'slow');
-  assert.equal(period(st, 90, 10, 1, true), 'ok', 'clients served again');
-  assert.equal(period(st, 100, 0, 0, true), 'ok', 'an unchecked period in between cleared the strikes');
+  assert.equal(period(st, 70, 10, 5, true), 'ok', 'half re-sent: clients are waiting on the primary (a strike)');
+  assert.equal(period(st, 80, 0, 0, true), 'slow', 'a request queued here and nothing executed');
+  assert.equal(period(st, 90, 0, 0, true), 'slow');
+  assert.equal(period(st, 100, 10, 1, true), 'ok', 'clients served again');
+  assert.equal(period(st, 110, 0, 0, true), 'ok', 'an unchecked period in between cleared the strikes');
 });
 
-test('no check in the grace period after a NEW-VIEW; the old view\'s best becomes history for the new one', () => {
+test('no check in the grace period after a NEW-VIEW; the old view\'s median becomes history for the new one', () => {
   const st = state(2);
-  period(st, 10, 80, 0);
-  period(st, 20, 100, 0);
-  // View 1 (primary 1) installed at tick 25.
+  for (const [t, x] of [[10, 80], [20, 100], [30, 120]] as const) period(st, t, x, 0);
+  // View 1 (primary 1) installed at tick 35.
   st.view = toView(1);
-  st.viewChange.startedTick = 25;
-  assert.equal(period(st, 30, 0, 5), 'ok', 'entering the view opens a period at the NEW-VIEW; not over yet');
-  assert.deepEqual(st.slowPrimary.history, [100]);
-  assert.equal(period(st, 35, 5, 5), 'ok', 'in grace: [25, 35) is not judged');
-  assert.equal(period(st, 45, 5, 5), 'ok', 'in grace: [35, 45) begins 10 ticks after the NEW-VIEW');
-  assert.equal(period(st, 55, 5, 5), 'ok', 'after grace, held to the best of recent views: a strike');
-  assert.equal(period(st, 65, 5, 5), 'slow');
+  st.viewChange.startedTick = 35;
+  assert.equal(period(st, 40, 0, 5), 'ok', 'entering the view opens a period at the NEW-VIEW; not over yet');
+  assert.deepEqual(st.slowPrimary.history, [100], 'the median of 80, 100, 120');
+  assert.deepEqual(st.slowPrimary.periods, []);
+  assert.equal(period(st, 45, 5, 5), 'ok', 'in grace: [35, 45) is not judged');
+  assert.equal(period(st, 55, 5, 5), 'ok', 'in grace: [45, 55) begins 10 ticks after the NEW-VIEW');
+  assert.equal(period(st, 65, 5, 5), 'ok', 'after grace, held to the median of recent views: a strike');
+  assert.equal(period(st, 75, 5, 5), 'slow');
   assert.equal(expectedThroughput(st.slowPrimary), 100);
+  // A view with fewer than SLOW_PRIMARY_MIN_SAMPLES periods leaves no median.
+  st.view = toView(2);
+  st.viewChange.startedTick = 80;
+  period(st, 85, 0, 0);
+  assert.deepEqual(st.slowPrimary.history, [100, 5]);
+  st.view = toView(3);
+  period(st, 90, 500, 0);
+  st.view = toView(4);
+  period(st, 95, 0, 0);
+  assert.deepEqual(st.slowPrimary.history, [100, 5], 'one period of view 3 (a burst of backlog, say) is no figure');
 });
 
-test('the bar rises by slowPrimaryRaisePercent per checked period up to 100 %, so a primary cannot settle just above it', () => {
+test('the bar rises per checked period: to 100 % of the view\'s own median in the first view, to slowPrimaryMaxPercent once an earlier view is known', () => {
   const st = state();
-  period(st, 10, 100, 0);
-  period(st, 20, 100, 0);
+  st.slowPrimary.history.push(100);
   const verdicts: SlowPrimaryVerdict[] = [];
-  for (let t = 30; t <= 130; t += 10) verdicts.push(period(st, t, 95, 95));
-  // 90, 91, …, 95 % pass; 96 % fails on the 7th check, 97 % on the 8th.
+  period(st, 30, 65, 65); // grace
+  for (let t = 40; t <= 130; t += 10) verdicts.push(period(st, t, 65, 65));
+  // Held to the earlier view's 100 (its own median, 65, is lower): 60, 61, …, 65 % pass; 66 % fails
+  // on the 7th check, 67 % on the 8th.
   assert.deepEqual(verdicts.slice(0, 8), ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'slow']);
-  for (let i = 0; i < 20; i++) period(st, 140 + 10 * i, 100, 100);
-  assert.equal(requiredPercent(st), 100, 'capped at the best seen');
+  const first = state();
+  for (const t of [10, 20, 30]) period(first, t, 100, 0);
+  for (let i = 0; i < 60; i++) period(first, 40 + 10 * i, 100, 100);
+  assert.equal(requiredPercent(first), 100, 'no earlier view: up to 100 % of this one\'s median (a first primary slow from the start is replaced)');
+  const later = state(2);
+  later.slowPrimary.history.push(100);
+  for (const t of [10, 20, 30]) period(later, t, 100, 0);
+  for (let i = 0; i < 60; i++) period(later, 40 + 10 * i, 76, 76);
+  assert.equal(requiredPercent(later), DEFAULT_PARAMS.slowPrimaryMaxPercent, 'capped once an earlier view is known');
+  assert.equal(later.slowPrimary.strikes, 0, 'an honest primary at 76 % of the median is never replaced');
   const flat = state(1, { slowPrimaryRaisePercent: 0 });
-  period(flat, 10, 100, 0);
-  period(flat, 20, 100, 0);
-  for (let t = 30; t <= 200; t += 10) assert.equal(period(flat, t, 91, 91), 'ok', 'no raise: 91 % passes forever');
+  for (const t of [10, 20, 30]) period(flat, t, 100, 0);
+  for (let t = 40; t <= 200; t += 10) assert.equal(period(flat, t, 61, 61), 'ok', 'no raise: 61 % passes forever');
 });
 
 test('the primary never judges itself, and slowPrimaryPercent 0 turns the detector off', () => {
@@ -130,7 +164,7 @@ test('a slow verdict on tick sends a TIMEOUT for the next view, as an expired re
   assert.equal(st.timeouts.own?.view, 1);
   const ev = ctx.out.events.find((e) => e.type === 'leader-suspected');
   assert.ok(ev?.type === 'leader-suspected' && ev.reason === 'slow-primary', 'the suspicion says why');
-  assert.match(ev.detail ?? '', /^executed 0 requests in the period, under 90 \(90 % of the best period, 100; check 1 of this view\)$/);
+  assert.match(ev.detail ?? '', /^executed 0 requests in the period, under 60 \(60 % of the expected 100, the highest median period of recent views; check 1 of this view\)$/);
   const again = { st, out: emptyOutput(), bugs: {} };
   st.slowPrimary.loaded = true;
   for (let i = 0; i < PERIOD; i++) onTick(again);
@@ -141,4 +175,5 @@ test('invalid detector parameters are refused with the parameter named', () => {
   assert.throws(() => state(1, { slowPrimaryPercent: 101 }), /slowPrimaryPercent must be an integer from 0 to 100 \(got 101\)/);
   assert.throws(() => state(1, { slowPrimaryRaisePercent: -1 }), /slowPrimaryRaisePercent must be an integer from 0 to 100/);
   assert.throws(() => state(1, { slowPrimaryPeriodTicks: 0 }), /slowPrimaryPeriodTicks must be a positive integer/);
+  assert.throws(() => state(1, { slowPrimaryMaxPercent: 120 }), /slowPrimaryMaxPercent must be an integer from 0 to 100 \(got 120\); under slowPrimaryPercent/);
 });

@@ -212,7 +212,7 @@ test('--slow-primary-percent and --throughput-floor: parsed, replayed, and mista
 
 test('byz sim --throughput-floor fails a slow-adaptive primary with the detector off (exit 1) and passes it with the detector', () => {
   const run = (extra: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--replicas', '4', '--seed', '3', '--ops', '600', '--byzantine', '0:slow-adaptive', '--throughput-floor', '0.5', ...extra], { cwd: root, encoding: 'utf8' });
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--replicas', '4', '--seed', '3', '--ops', '600', '--byzantine', '0:slow-adaptive@1500', '--throughput-floor', '0.5', ...extra], { cwd: root, encoding: 'utf8' });
   const off = run(['--slow-primary-percent', '0']);
   assert.equal(off.status, 1, off.stderr);
   assert.match(off.stdout, /throughput +0\.\d\d× the fault-free reference .*VIOLATION/);

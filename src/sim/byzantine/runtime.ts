@@ -15,6 +15,7 @@ import type { ByzantineSpec } from './spec.ts';
 import { formatByzantine } from './spec.ts';
 import type { Adversary, Behaviour, ClientAdversary, ClientBehaviour } from './types.ts';
 import { clientBehaviour, replicaBehaviour } from './registry.ts';
+import { passthrough } from './util.ts';
 
 export interface ByzantineReplica {
   readonly id: ReplicaId;
@@ -69,7 +70,7 @@ export interface ByzantineSetup {
 export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
   const replicas = new Map<ReplicaId, ByzantineReplica>();
   const clients: ByzantineClient[] = [];
-  for (const { replica, behaviour: name } of s.spec?.replicas ?? []) {
+  for (const { replica, behaviour: name, from } of s.spec?.replicas ?? []) {
     const r = s.replicas[replica];
     if (r === undefined) continue;
     const behaviour = replicaBehaviour(name);
@@ -77,7 +78,7 @@ export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
       id: r.id, n: s.n, f: s.f, signer: r.options.signer, domain: r.options.domain, hash: s.suite.hash, prng: s.prng.fork(), params: s.params,
       status: () => r.core.status(), clients: s.honestClients,
     });
-    replicas.set(r.id, { id: r.id, behaviour, adversary, sent: 0 });
+    replicas.set(r.id, { id: r.id, behaviour, adversary: from === undefined ? adversary : startingAt(adversary, from), sent: 0 });
   }
   (s.spec?.clients ?? []).forEach((name, i) => {
     const signer = s.suite.signer(s.prng.bytes(32));
@@ -93,6 +94,20 @@ export function createByzantineRuntime(s: ByzantineSetup): ByzantineRuntime {
     clients,
     clientByKey: new Map(clients.map((c) => [c.id, c] as const)),
     isByzantine: (id) => replicas.has(replicaId(id)),
+  };
+}
+
+/**
+ * An adversary that releases what the honest core sends until tick `from`, then behaves (the
+ * simulator's `R:NAME@T`; the node's `--behaviour-start signal` is the same switch on a signal). It
+ * observes every input from the start, as the behaviour would.
+ */
+export function startingAt(a: Adversary, from: number): Adversary {
+  return {
+    ...(a.observe === undefined ? {} : { observe: (input, tick) => a.observe?.(input, tick) }),
+    release: (io) => (io.tick >= from ? a.release(io) : passthrough(io)),
+    ...(a.crashed === undefined ? {} : { crashed: () => a.crashed?.() }),
+    counts: a.counts,
   };
 }
 

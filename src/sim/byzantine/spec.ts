@@ -1,4 +1,4 @@
-// The --byzantine spec: "R:NAME[,R:NAME…][,c:NAME…]" or "random". Plain data in SimOptions, so the
+// The --byzantine spec: "R:NAME[@T][,R:NAME…][,c:NAME…]" or "random" (@T: the behaviour starts at tick T). Plain data in SimOptions, so the
 // replay command of any run (a sweep's failing seed included) names its adversaries.
 
 import { createPrng } from '../../core/prng.ts';
@@ -11,6 +11,8 @@ import { faultsTolerated } from '../../core/quorum.ts';
 export interface ByzantineReplicaSpec {
   readonly replica: number;
   readonly behaviour: ReplicaBehaviourName;
+  /** The tick its behaviour starts (`R:NAME@T`); until then it releases what its honest core sends. Absent: from the start. */
+  readonly from?: number;
 }
 
 export type ByzantineSpec =
@@ -27,7 +29,7 @@ export type ByzantineSpec =
 /** Most malicious clients in one run. */
 export const MAX_BYZANTINE_CLIENTS = 16;
 
-export const BYZANTINE_SYNTAX = '"R:NAME[,R:NAME…]" with replica ids and behaviours (c:NAME for a malicious client), or "random"';
+export const BYZANTINE_SYNTAX = '"R:NAME[@T][,R:NAME…]" with replica ids and behaviours (@T: honest until tick T; c:NAME for a malicious client), or "random"';
 
 /** Parses the spec text; ids are range-checked against n later (validateByzantine). */
 export function parseByzantine(text: string): Result<ByzantineSpec, string> {
@@ -36,16 +38,19 @@ export function parseByzantine(text: string): Result<ByzantineSpec, string> {
   const replicas: ByzantineReplicaSpec[] = [];
   const clients: ClientBehaviourName[] = [];
   for (const part of t.split(',')) {
-    const m = /^\s*([0-9]+|c):([a-z-]+)\s*$/.exec(part);
+    const m = /^\s*([0-9]+|c):([a-z-]+)(?:@([0-9]+))?\s*$/.exec(part);
     if (m === null) return err(`--byzantine must be ${BYZANTINE_SYNTAX}, got "${text}"`);
-    const [, who, name] = m as unknown as [string, string, string];
+    const [, who, name, at] = m as unknown as [string, string, string, string | undefined];
+    if (who === 'c' && at !== undefined) return err(`--byzantine: a malicious client has no start tick (c:${name}@${at}); drop "@${at}"`);
+    const from = at === undefined ? undefined : Number(at);
+    if (from !== undefined && !Number.isSafeInteger(from)) return err(`--byzantine: start tick "${at}" is too large`);
     if (who === 'c') {
       const b = clientBehaviourOf(name);
       if (b === undefined) return err(`--byzantine: "${name}" is not a client behaviour (c:${CLIENT_BEHAVIOUR_NAMES.join(', c:')}); see byz sim --list-behaviours`);
       clients.push(b);
     } else {
       if (!isReplicaBehaviour(name)) return err(`--byzantine: "${name}" is not a replica behaviour (${REPLICA_BEHAVIOUR_NAMES.join(', ')}); see byz sim --list-behaviours`);
-      replicas.push({ replica: Number(who), behaviour: name });
+      replicas.push({ replica: Number(who), behaviour: name, ...(from === undefined || from === 0 ? {} : { from }) });
     }
   }
   replicas.sort((a, b) => a.replica - b.replica);
@@ -54,7 +59,7 @@ export function parseByzantine(text: string): Result<ByzantineSpec, string> {
 
 export function formatByzantine(s: ByzantineSpec): string {
   if (s.kind === 'random') return 'random';
-  return [...s.replicas.map((r) => `${r.replica}:${r.behaviour}`), ...s.clients.map((c) => `c:${c}`)].join(',');
+  return [...s.replicas.map((r) => `${r.replica}:${r.behaviour}${r.from === undefined ? '' : `@${r.from}`}`), ...s.clients.map((c) => `c:${c}`)].join(',');
 }
 
 /** Problems with a spec at n replicas under a protocol (each names --byzantine, --protocol or --allow-unsafe). */
