@@ -56,6 +56,7 @@ export interface RawSimFlags {
   readonly requestAuth?: string;
   readonly reads?: string;
   readonly slowPrimaryPercent?: string;
+  readonly slowPrimaryMaxPercent?: string;
   readonly leaderLinkGrace?: string;
   readonly throughputFloor?: string;
   readonly maxTicks?: string;
@@ -146,6 +147,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (reads !== undefined && !(Number.isFinite(reads) && reads >= 0 && reads <= 1)) return err(`--reads must be a number in [0, 1] (the share of ops sent as read-only requests), got "${raw.reads}"`);
   const slowPrimary = raw.slowPrimaryPercent === undefined ? undefined : int('--slow-primary-percent', raw.slowPrimaryPercent, 0, 0, 100);
   if (slowPrimary !== undefined && !slowPrimary.ok) return slowPrimary;
+  const slowMax = raw.slowPrimaryMaxPercent === undefined ? undefined : int('--slow-primary-max-percent', raw.slowPrimaryMaxPercent, 0, 0, 100);
+  if (slowMax !== undefined && !slowMax.ok) return slowMax;
   const linkGrace = raw.leaderLinkGrace === undefined ? undefined : int('--leader-link-grace', raw.leaderLinkGrace, 0, 0, 1_000_000);
   if (linkGrace !== undefined && !linkGrace.ok) return linkGrace;
   const throughputFloor = raw.throughputFloor === undefined ? undefined : Number(raw.throughputFloor);
@@ -208,6 +211,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     ...(requestAuth === 'signature' ? {} : { requestAuth }),
     ...(reads === undefined || reads === 0 ? {} : { reads }),
     ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
+    ...(slowMax === undefined ? {} : { slowPrimaryMaxPercent: slowMax.value }),
     ...(linkGrace === undefined ? {} : { leaderLinkGraceTicks: linkGrace.value }),
     maxTicks: maxTicks.value,
     bugs,
@@ -251,7 +255,8 @@ export function registerSim(program: Command): void {
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
-    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % (rising to 75) of the highest median throughput of recent views; 0 turns it off (default 60)')
+    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the highest median throughput of recent views, the bar rising per checked period; 0 turns it off (default 50)')
+    .option('--slow-primary-max-percent <p>', 'how far the slow-primary bar rises (default 60; 100 is Aardvark\'s rule, which also replaces honest primaries under sustained load)')
     .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)

@@ -20,9 +20,10 @@ export type PbftParams = EngineParams & {
 
 /**
  * With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate;
- * a slow primary is one under 60 % (+1 point per checked second, up to 75 %) of the highest median
- * second of recent views, checked from 2 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3 has 90 % of the
- * best second, 1 % raises and a grace period; src/pbft/slow-primary.ts says why a median and lower);
+ * a slow primary is one under 50 % (+1 point per checked half second, up to 60 %) of the highest
+ * median half second of recent views, checked from 1 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3 has
+ * 90 % of the best period, 1 % raises and a grace period; src/pbft/slow-primary.ts and
+ * docs/PROTOCOL.md §10 say why a median, a lower bar and a shorter period);
  * a primary whose link went down is suspected after 5 ticks (src/protocol/leader-link.ts; the node's config default is 20 ms).
  */
 export const DEFAULT_PARAMS: PbftParams = {
@@ -34,11 +35,11 @@ export const DEFAULT_PARAMS: PbftParams = {
   requestTimeoutTicks: 400,
   minRequestTimeoutTicks: 10,
   timeoutLatencyFactor: 4,
-  slowPrimaryPercent: 60,
+  slowPrimaryPercent: 50,
   slowPrimaryRaisePercent: 1,
-  slowPrimaryMaxPercent: 75,
-  slowPrimaryPeriodTicks: 100,
-  slowPrimaryGraceTicks: 200,
+  slowPrimaryMaxPercent: 60,
+  slowPrimaryPeriodTicks: 50,
+  slowPrimaryGraceTicks: 100,
   leaderLinkGraceTicks: 5,
   retransmitTicks: 40,
   maxPendingPerClient: 16,

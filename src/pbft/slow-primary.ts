@@ -21,10 +21,11 @@
 //   - the requirement starts at slowPrimaryPercent % of the expectation and rises by
 //     slowPrimaryRaisePercent points per checked period of the view (§4.3: "periodically raises the
 //     level of minimal acceptable throughput"), so that a primary cannot settle at a fixed rate just
-//     above the bar. It rises up to slowPrimaryMaxPercent once an earlier view's median is known;
-//     while none is (the cluster's first view watched), up to 100 % of the view's own median, so a
-//     primary slow from the start is eventually replaced and the next view shows what the cluster
-//     can do — at the price that a first primary under sustained overload is replaced once too.
+//     above the bar. It rises up to slowPrimaryMaxPercent, not to Aardvark's 100 %: at 100 % of a
+//     median, half of an honest primary's periods fail it. The price: a primary slow from the
+//     cluster's first tick is held to its own median, since no other primary was ever measured
+//     (slowPrimaryMaxPercent 100 is Aardvark's rule: it replaces such a primary, and, under load
+//     that keeps clients re-sending, every honest one in turn).
 //
 // Two such periods makes this backup suspect the primary exactly as an expired request
 // timer does (view-timeout.ts: a TIMEOUT for the next view; 2f+1 of them change the view). Pure:
@@ -138,14 +139,10 @@ export function expectedThroughput(sp: SlowPrimaryState): number | undefined {
   return best > 0 ? best : undefined;
 }
 
-/**
- * The requirement's percentage now: slowPrimaryPercent raised per checked period, up to
- * slowPrimaryMaxPercent (never under the start) once an earlier view's median is known, else up to 100.
- */
+/** The requirement's percentage now: slowPrimaryPercent raised per checked period, up to slowPrimaryMaxPercent (never under the start). */
 export function requiredPercent(st: ReplicaState): number {
   const p = st.params;
-  const cap = st.slowPrimary.history.length > 0 ? Math.max(p.slowPrimaryPercent, p.slowPrimaryMaxPercent) : 100;
-  return Math.min(cap, p.slowPrimaryPercent + p.slowPrimaryRaisePercent * st.slowPrimary.checks);
+  return Math.min(Math.max(p.slowPrimaryPercent, p.slowPrimaryMaxPercent), p.slowPrimaryPercent + p.slowPrimaryRaisePercent * st.slowPrimary.checks);
 }
 
 /** Requests the primary must have executed in a period (a fraction of the expectation); undefined: no expectation yet. */

@@ -160,6 +160,7 @@ export function simParams(o: SimOptions): EngineParams {
     slowPrimaryPeriodTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,
     slowPrimaryGraceTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,
     ...(o.slowPrimaryPercent === undefined ? {} : { slowPrimaryPercent: o.slowPrimaryPercent }),
+    ...(o.slowPrimaryMaxPercent === undefined ? {} : { slowPrimaryMaxPercent: o.slowPrimaryMaxPercent }),
     ...(o.leaderLinkGraceTicks === undefined ? {} : { leaderLinkGraceTicks: o.leaderLinkGraceTicks }),
   };
 }

@@ -111,6 +111,11 @@ export interface SimOptions {
    */
   readonly slowPrimaryPercent?: number;
   /**
+   * How far the detector's bar rises, in percent (`--slow-primary-max-percent N`, the config's
+   * params.slowPrimaryMaxPercent); 100 is Aardvark's rule. Absent: the protocol's default.
+   */
+  readonly slowPrimaryMaxPercent?: number;
+  /**
    * Ticks after a crashed replica's links close before a replica suspects it as leader
    * (`--leader-link-grace T`, the config's params.leaderLinkGraceMs; src/protocol/leader-link.ts);
    * 0 turns link loss off (timers only). Absent: the protocol's default.
@@ -176,6 +181,7 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (o.reads !== undefined && !(Number.isFinite(o.reads) && o.reads >= 0 && o.reads <= 1)) p.push(`--reads must be a number in [0, 1], got ${o.reads}`);
   if (o.leaderLinkGraceTicks !== undefined && !isInt(o.leaderLinkGraceTicks, 0, 1_000_000)) p.push(`--leader-link-grace must be an integer in [0, 1000000] (0 turns link loss off), got ${o.leaderLinkGraceTicks}`);
   if (o.slowPrimaryPercent !== undefined && !isInt(o.slowPrimaryPercent, 0, 100)) p.push(`--slow-primary-percent must be an integer in [0, 100] (0 turns the detector off), got ${o.slowPrimaryPercent}`);
+  if (o.slowPrimaryMaxPercent !== undefined && !isInt(o.slowPrimaryMaxPercent, 0, 100)) p.push(`--slow-primary-max-percent must be an integer in [0, 100] (how far the bar rises), got ${o.slowPrimaryMaxPercent}`);
   if (o.reads !== undefined && o.reads > 0 && o.app !== undefined) p.push('--reads works with the KV workload only; drop --app or --reads');
   if (findProtocol(o.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${o.protocol}`);
   const bugNames = plantedBugNames(o.protocol);
@@ -281,6 +287,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);
   if (o.reads !== undefined && o.reads > 0) args.push(`--reads ${o.reads}`);
   if (o.slowPrimaryPercent !== undefined) args.push(`--slow-primary-percent ${o.slowPrimaryPercent}`);
+  if (o.slowPrimaryMaxPercent !== undefined) args.push(`--slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
   if (o.leaderLinkGraceTicks !== undefined) args.push(`--leader-link-grace ${o.leaderLinkGraceTicks}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);

@@ -203,6 +203,8 @@ test('--slow-primary-percent and --throughput-floor: parsed, replayed, and mista
   assert.equal(c.options.slowPrimaryPercent, 0);
   assert.equal(c.throughputFloor, 0.5);
   assert.match(replayCommand(c.options), /--slow-primary-percent 0/);
+  assert.match(replayCommand(parse({ slowPrimaryMaxPercent: '100' }).options), /--slow-primary-max-percent 100/);
+  assert.match(parseError({ slowPrimaryMaxPercent: '-1' }), /--slow-primary-max-percent must be an integer in \[0, 100\]/);
   assert.equal(parse({}).throughputFloor, undefined);
   assert.match(parseError({ slowPrimaryPercent: '101' }), /--slow-primary-percent must be an integer in \[0, 100\]/);
   assert.match(parseError({ throughputFloor: '2' }), /--throughput-floor must be a number in \(0, 1\]/);
