@@ -255,7 +255,7 @@ export function registerSim(program: Command): void {
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
-    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the highest median throughput of recent views, the bar rising per checked period; 0 turns it off (default 50)')
+    .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the highest median throughput of recent views, the bar rising per checked period; 0 turns it off (default 55)')
     .option('--slow-primary-max-percent <p>', 'how far the slow-primary bar rises (default 60; 100 is Aardvark\'s rule, which also replaces honest primaries under sustained load)')
     .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)
     .option('--max-ticks <t>', 'stop after this many ticks; uncommitted ops count as unfinished')

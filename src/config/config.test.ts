@@ -264,7 +264,7 @@ test('slow-primary detector: defaults, ms become ticks, 0 turns it off, out-of-r
   const d = parseClusterConfig(raw);
   assert.ok(d.ok);
   const t = engineParamsFromConfig(d.value.params);
-  assert.deepEqual([t.slowPrimaryPercent, t.slowPrimaryRaisePercent, t.slowPrimaryMaxPercent, t.slowPrimaryPeriodTicks, t.slowPrimaryGraceTicks], [50, 1, 60, 50, 100]);
+  assert.deepEqual([t.slowPrimaryPercent, t.slowPrimaryRaisePercent, t.slowPrimaryMaxPercent, t.slowPrimaryPeriodTicks, t.slowPrimaryGraceTicks], [55, 1, 60, 50, 100]);
   raw['params'] = { tickMs: 5, slowPrimaryPercent: 0, slowPrimaryRaisePercent: 0, slowPrimaryPeriodMs: 250, slowPrimaryGraceMs: 1000 };
   const off = parseClusterConfig(raw);
   assert.ok(off.ok);

@@ -94,7 +94,7 @@ export const paramsSchema = z.strictObject({
    * a NEW-VIEW. The defaults are PBFT's (src/pbft/params.ts), measured on real processes in
    * bench/README.md "Under attack".
    */
-  slowPrimaryPercent: intIn(0, 100, ' %').default(50),
+  slowPrimaryPercent: intIn(0, 100, ' %').default(55),
   slowPrimaryRaisePercent: intIn(0, 100, ' percentage points').default(1),
   slowPrimaryMaxPercent: intIn(0, 100, ' %').default(60),
   slowPrimaryPeriodMs: intIn(1, 600_000, ' ms').default(500),

@@ -20,7 +20,7 @@ export type PbftParams = EngineParams & {
 
 /**
  * With 10 ms ticks (the node's default): timeouts between 100 ms and 4 s, 4 × the latency estimate;
- * a slow primary is one under 50 % (+1 point per checked half second, up to 60 %) of the highest
+ * a slow primary is one under 55 % (+1 point per checked half second, up to 60 %) of the highest
  * median half second of recent views, checked from 1 s after a NEW-VIEW (Aardvark, NSDI '09 §4.3 has
  * 90 % of the best period, 1 % raises and a grace period; src/pbft/slow-primary.ts and
  * docs/PROTOCOL.md §10 say why a median, a lower bar and a shorter period);
@@ -35,7 +35,7 @@ export const DEFAULT_PARAMS: PbftParams = {
   requestTimeoutTicks: 400,
   minRequestTimeoutTicks: 10,
   timeoutLatencyFactor: 4,
-  slowPrimaryPercent: 50,
+  slowPrimaryPercent: 55,
   slowPrimaryRaisePercent: 1,
   slowPrimaryMaxPercent: 60,
   slowPrimaryPeriodTicks: 50,

@@ -13,9 +13,10 @@
 //     primaries. A median is what a primary sustains, and a single fast period does not raise it;
 //   - the primary is suspected after SLOW_PERIODS_TO_SUSPECT consecutive checked periods under the
 //     bar (one can be a burst of lost messages);
-//   - a period is checked only when a client request was queued at this backup during it: clients
-//     send to the primary and re-send to all replicas only when no reply comes in time (TOCS '02
-//     §4.1), so an idle system, or one whose clients are served in time, is never judged;
+//   - a period is checked only when clients were waiting on the primary during it: requests re-sent
+//     to this backup (clients send to the primary and re-send to all replicas only when no reply
+//     comes in time, TOCS '02 §4.1), or batches nearly full (a backlog at the primary); so an idle
+//     system, or one whose clients are served in time, is never judged;
 //   - no check for slowPrimaryGraceTicks after a NEW-VIEW (§4.3's grace period, during which the
 //     new primary's throughput is measured);
 //   - the requirement starts at slowPrimaryPercent % of the expectation and rises by
@@ -39,7 +40,7 @@ import type { Request } from '../wire/messages.ts';
 import { requestKey } from '../service/types.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, loaded: false, periods: [], checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, batches: 0, loaded: false, periods: [], checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
 }
 
 /**
@@ -49,6 +50,7 @@ export function emptySlowPrimary(): SlowPrimaryState {
 export function noteExecuting(st: ReplicaState, requests: readonly Request[]): void {
   const sp = st.slowPrimary;
   sp.executed += requests.length;
+  sp.batches++;
   for (const r of requests) if (st.svc.pending.has(requestKey(r.client, r.reqNo))) sp.resent++;
 }
 
@@ -73,6 +75,7 @@ export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
   sp.periodStart = st.tick;
   sp.executed = 0;
   sp.resent = 0;
+  sp.batches = 0;
   sp.loaded = false;
   return verdict;
 }
@@ -88,7 +91,7 @@ export const SLOW_PERIODS_TO_SUSPECT = 2;
 function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
   const sp = st.slowPrimary;
   const required = requiredThroughput(st);
-  if (!waitedOn(sp) || isPrimary(st) || inGrace(st) || required === undefined) {
+  if (!waitedOn(st) || isPrimary(st) || inGrace(st) || required === undefined) {
     sp.strikes = 0;
     return 'ok';
   }
@@ -103,13 +106,29 @@ function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
 }
 
 /**
- * Clients were waiting on the primary during the period: a request was queued here at some tick, and
- * at least half the requests executed had been re-sent here by their clients (a lost message makes a
- * few clients re-send; a primary slower than the clients' patience makes all of them).
+ * Clients were waiting on the primary during the period, by either sign:
+ *   - re-sent requests: a request was queued here at some tick, and at least half the requests
+ *     executed had been re-sent here by their clients (a lost message makes a few clients re-send;
+ *     a primary slower than the clients' patience makes all of them);
+ *   - a backlog at the primary: the batches executed were on average at least
+ *     BACKLOG_BATCH_PERCENT % full, so the primary had that many requests queued whenever it cut
+ *     one. Clients whose retransmission timeout follows the latency they measure (the client
+ *     library's) stop re-sending once they have adapted to a slow primary; its full batches still
+ *     show that requests wait. Only with batchMaxRequests ≥ BACKLOG_MIN_BATCH: a batch of a few
+ *     requests fills at light load.
  */
-function waitedOn(sp: SlowPrimaryState): boolean {
-  return sp.loaded && 2 * sp.resent >= sp.executed;
+function waitedOn(st: ReplicaState): boolean {
+  const sp = st.slowPrimary;
+  if (sp.loaded && 2 * sp.resent >= sp.executed) return true;
+  const max = st.params.batchMaxRequests;
+  return max >= BACKLOG_MIN_BATCH && sp.batches > 0 && 100 * sp.executed >= BACKLOG_BATCH_PERCENT * max * sp.batches;
 }
+
+/** Mean batch fullness, in percent of batchMaxRequests, that shows a backlog at the primary. */
+export const BACKLOG_BATCH_PERCENT = 75;
+
+/** The smallest batchMaxRequests whose full batches show a backlog (smaller ones fill at light load). */
+export const BACKLOG_MIN_BATCH = 64;
 
 /** The period began within slowPrimaryGraceTicks of the NEW-VIEW that installed this view. */
 function inGrace(st: ReplicaState): boolean {
@@ -163,6 +182,7 @@ function enterView(st: ReplicaState, v: View, since: number): void {
   sp.periodStart = since;
   sp.executed = 0;
   sp.resent = 0;
+  sp.batches = 0;
   sp.loaded = false;
   sp.periods.length = 0;
   sp.checks = 0;

@@ -121,6 +121,8 @@ export interface SlowPrimaryState {
   executed: number;
   /** …of which this replica had queued, because their clients re-sent them to all (§4.1). */
   resent: number;
+  /** Batches executed here in the current period (their mean size shows whether the primary had a backlog). */
+  batches: number;
   /** A client request was queued at this replica at some tick of the period (clients re-send to all when no reply comes, §4.1). */
   loaded: boolean;
   /** Requests executed in each complete period of this view that executed any, the last SLOW_PRIMARY_SAMPLES, oldest first. */
