@@ -40,7 +40,7 @@ import type { Request } from '../wire/messages.ts';
 import { requestKey } from '../service/types.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, batches: 0, loaded: false, periods: [], checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, batches: 0, loaded: false, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
 }
 
 /**
@@ -71,6 +71,7 @@ export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
   if (sp.executed > 0) {
     sp.periods.push(sp.executed);
     if (sp.periods.length > SLOW_PRIMARY_SAMPLES) sp.periods.shift();
+    sp.viewPeak = Math.max(sp.viewPeak, viewMedian(sp.periods) ?? 0);
   }
   sp.periodStart = st.tick;
   sp.executed = 0;
@@ -159,7 +160,7 @@ function viewMedian(periods: readonly number[]): number | undefined {
 
 /** The highest median period of the last n views and of this one; undefined before any. */
 export function expectedThroughput(sp: SlowPrimaryState): number | undefined {
-  const best = Math.max(viewMedian(sp.periods) ?? 0, ...sp.history);
+  const best = Math.max(sp.viewPeak, ...sp.history);
   return best > 0 ? best : undefined;
 }
 
@@ -178,9 +179,8 @@ export function requiredThroughput(st: ReplicaState): number | undefined {
 /** The replica is in view v since `since`: the old view's median joins the history (the last n views kept). */
 function enterView(st: ReplicaState, v: View, since: number): void {
   const sp = st.slowPrimary;
-  const old = viewMedian(sp.periods);
-  if (old !== undefined && old > 0) {
-    sp.history.push(old);
+  if (sp.viewPeak > 0) {
+    sp.history.push(sp.viewPeak);
     while (sp.history.length > st.n) sp.history.shift();
   }
   sp.view = v;
@@ -190,6 +190,7 @@ function enterView(st: ReplicaState, v: View, since: number): void {
   sp.batches = 0;
   sp.loaded = false;
   sp.periods.length = 0;
+  sp.viewPeak = 0;
   sp.checks = 0;
   sp.strikes = 0;
 }

@@ -127,13 +127,15 @@ export interface SlowPrimaryState {
   loaded: boolean;
   /** Requests executed in each complete period of this view that executed any, the last SLOW_PRIMARY_SAMPLES, oldest first. */
   readonly periods: number[];
+  /** The highest median of `periods` in this view so far (0 before SLOW_PRIMARY_MIN_SAMPLES): a slow primary's own periods cannot drag it down. */
+  viewPeak: number;
   /** Loaded periods checked in this view after its grace period; each raises the requirement. */
   checks: number;
   /** Consecutive checked periods under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
   strikes: number;
   /** The last period judged under the bar, in words (for the suspicion's log line and event). */
   lastShortfall: string | undefined;
-  /** The median period of each of the last n views watched (those with SLOW_PRIMARY_MIN_SAMPLES periods), newest last. */
+  /** The viewPeak of each of the last n views watched (those with SLOW_PRIMARY_MIN_SAMPLES periods), newest last. */
   readonly history: number[];
 }
 
