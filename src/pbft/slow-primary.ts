@@ -6,7 +6,8 @@
 //
 //   - throughput is counted per check period (slowPrimaryPeriodTicks): requests executed here;
 //   - the expectation is learnt from what this cluster actually did, never a configured absolute
-//     rate: the highest of the MEDIAN periods of the last n views and of this one. Aardvark holds the
+//     rate: the highest of the MEDIAN periods of the last n views and of this one (a view's figure is
+//     the peak of its running median, so a primary that turns slow cannot lower it). Aardvark holds the
 //     primary to the best period ("the maximum throughput observed during the last n views"); on real
 //     processes an honest primary's 1 s periods under steady load measured 0.73–0.93 of the best
 //     one (bench/README.md, "Why it fires on an honest primary"), so the best period replaced honest
@@ -59,7 +60,7 @@ export type SlowPrimaryVerdict = 'ok' | 'slow';
 
 /**
  * On tick (normal status): note whether a client request is queued here, and at the end of each
- * period judge it (Aardvark §4.3). A new view first moves the old view's median to the history.
+ * period judge it (Aardvark §4.3). A new view first moves the old view's peak median to the history.
  */
 export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
   const sp = st.slowPrimary;
@@ -112,7 +113,7 @@ function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
  *     the requests executed had been re-sent here by their clients (a lost message makes a few
  *     clients re-send; a primary slower than the clients' patience makes many of them: on real
  *     processes, with the client library's adaptive retransmission, 35–47 % of the requests of a
- *     saturated period, honest primary or slow — bench/README.md "Under attack");
+ *     saturated period, honest primary or slow — docs/PROTOCOL.md §10);
  *   - a backlog at the primary: the batches executed were on average at least
  *     BACKLOG_BATCH_PERCENT % full, so the primary had that many requests queued whenever it cut
  *     one. Clients whose retransmission timeout follows the latency they measure (the client
