@@ -44,13 +44,14 @@ test('the attack table shows ratios, detection with its cause, recovery only whe
   });
   const table = attackTable([
     row({ detectionMs: 637.4, detectedBy: 'evidence (equivocation) at replica 1', recoveryMs: 3384, did: { 'equivocating pre-prepares': 6 } }),
-    row({ attack: 'c:flood', attacker: '4 malicious clients', recoveryApplies: false, writesLost: 2 }),
+    row({ attack: 'c:flood', attacker: '4 malicious clients', recoveryApplies: false, writesLost: 2, attackerCpuPercent: 41.5 }),
     row({ attack: 'slow@0' }),
   ]).split('\n');
   assert.equal(table.length, 11);
   assert.equal(table[8], '- equivocate@0: equivocating pre-prepares 6');
   assert.equal(table[9], '- c:flood: nothing counted');
   assert.match(table[2]!, /^\| equivocate@0 \| replica 0 \(primary of view 0\) \| 1000 \| 800 \| 0\.8 \| 1\.5 \| 2 \| 637 \(evidence \(equivocation\) at replica 1\) \| 3384 \| 0 of 300 × 3 replicas \|/);
-  assert.match(table[3]!, /\| none \| n\/a \| 2 of 300 × 3 replicas \|/);
+  assert.match(table[2]!, /\| 0 of 300 × 3 replicas \| — \| 2 2 2 \|$/);
+  assert.match(table[3]!, /\| none \| n\/a \| 2 of 300 × 3 replicas \| 41\.5 \|/);
   assert.match(table[4]!, /\| none \| none in window \|/);
 });

@@ -1,8 +1,9 @@
 // `byz bench --attack NAME[,NAME…]` (issue 18 item 1; Aardvark, NSDI '09: a BFT system is judged by
 // its throughput under attack). For each attack a fresh cluster starts with the attacker in place
 // but dormant (a replica run with `--behaviour NAME --behaviour-start signal`, or malicious clients
-// connected in the load generator), the load warms up, a fault-free window is measured, and then
-// the attack is switched on (SIGUSR2 to the replica, or an IPC message to the load generator) and an
+// connected in an attacker child process, attacker-main.ts), the load warms up, a fault-free window
+// is measured, and then the attack is switched on (SIGUSR2 to the replica, or an IPC message to the
+// attacker) and an
 // equal window measured on the same processes. Meanwhile the honest replicas' /status is polled
 // every POLL_MS for detection (first evidence against the attacker, or its suspicion state leaving
 // "active") and, when the attacker led the view, recovery (first commit in a view led by an honest
@@ -13,11 +14,12 @@ import { loadavg } from 'node:os';
 import type { AttackSpec } from './attack-spec.ts';
 import type { BenchCluster } from './cluster.ts';
 import { startBenchCluster } from './cluster.ts';
+import type { AttackerChildInput, AttackerHalted, AttackerMessage } from './attacker-main.ts';
 import type { Halted } from './loadgen-main.ts';
 import type { MaliciousSpec } from './malicious.ts';
 import { round } from './measure.ts';
-import type { LoadChild, RunSettings } from './runner.ts';
-import { clusterSpecOf, loadSpecOf, measureWindow, startLoadChild } from './runner.ts';
+import type { BenchChild, LoadChild, RunSettings } from './runner.ts';
+import { clusterSpecOf, forkBenchChild, loadSpecOf, measureWindow, startLoadChild } from './runner.ts';
 import type { AttackResult, CaseSpec, RunFigures } from './types.ts';
 
 /** Status poll period during the attack window (the resolution of detection and recovery). */
@@ -131,16 +133,31 @@ function behaviourArgs(a: AttackSpec): Readonly<Record<number, readonly string[]
   return { [a.replica]: ['--behaviour', a.behaviour, '--behaviour-start', 'signal', '--unsafe-test-behaviour'] };
 }
 
-function maliciousOf(a: AttackSpec): MaliciousSpec | undefined {
-  return a.kind === 'client' ? { behaviour: a.behaviour, clients: MALICIOUS_CLIENTS, stepsPerTick: MALICIOUS_STEPS_PER_TICK, tickMs: 10 } : undefined;
+/** Timer period of the malicious clients (ms). */
+const MALICIOUS_TICK_MS = 10;
+
+/** The malicious clients of a client attack; their frames for the whole attacked window (and a quarter more) are made before it. */
+function maliciousOf(a: AttackSpec, s: RunSettings): MaliciousSpec | undefined {
+  const preparedTicks = Math.ceil((s.durationSec * 1.25 * 1000) / MALICIOUS_TICK_MS);
+  return a.kind === 'client' ? { behaviour: a.behaviour, clients: MALICIOUS_CLIENTS, stepsPerTick: MALICIOUS_STEPS_PER_TICK, tickMs: MALICIOUS_TICK_MS, preparedTicks } : undefined;
+}
+
+/** Forks the attacker child of a client attack (connected, its frames prepared) before the load starts. */
+async function startAttacker(cluster: BenchCluster, a: AttackSpec, s: RunSettings): Promise<BenchChild<AttackerMessage> | undefined> {
+  const spec = maliciousOf(a, s);
+  if (spec === undefined) return undefined;
+  const input: AttackerChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec };
+  return forkBenchChild<AttackerMessage>('bench/attacker-main', 'BYZ_BENCH_ATTACKER', input, s.runtime, s.profileDir === undefined ? undefined : { dir: s.profileDir, name: 'attacker' });
 }
 
 export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): Promise<AttackResult> {
   s.progress(`attack ${a.label}: ${a.kind === 'replica' ? `replica ${a.replica}` : `${MALICIOUS_CLIENTS} malicious clients`}; n=${spec.n} ${spec.storage}, closed loop ${spec.clients}×${spec.window}, ${s.durationSec} s fault-free then ${s.durationSec} s attacked`);
   const cluster = await startBenchCluster({ ...clusterSpecOf(spec, s), replicaArgs: behaviourArgs(a) });
   let load: LoadChild | undefined;
+  let bad: BenchChild<AttackerMessage> | undefined;
   try {
-    load = await startLoadChild(cluster, loadSpecOf(spec, s), undefined, s.runtime, maliciousOf(a));
+    bad = await startAttacker(cluster, a, s);
+    load = await startLoadChild(cluster, loadSpecOf(spec, s), s.profileDir, s.runtime);
     await sleep(s.warmupSec * 1000);
     const baseline = await measureWindow(spec, cluster, load, s.durationSec);
     s.progress(`  fault-free: ${baseline.opsPerSec} ops/s, p50 ${baseline.latencyMs.p50} ms, p99 ${baseline.latencyMs.p99} ms`);
@@ -153,8 +170,9 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
     const attackerText =
       a.kind === 'replica' ? `replica ${a.replica} (${before.primary === a.replica ? 'primary' : 'backup'} of view ${before.view})` : `${MALICIOUS_CLIENTS} malicious clients`;
     const t0 = performance.now();
-    await load.request({ type: 'attack' }, 'attacking'); // tracks acknowledged puts; starts malicious clients
+    await load.request({ type: 'attack' }, 'attacking'); // tracks acknowledged puts from now on
     if (a.kind === 'replica') cluster.signal(a.replica, 'SIGUSR2');
+    else await bad?.request({ type: 'attack' }, 'attacking');
     const done = { stop: false };
     const watching = watch(cluster, honest, attacker, before, t0, done);
     let attacked: RunFigures;
@@ -165,8 +183,9 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
     }
     const w = await watching;
     s.progress(`  admission after the attacked window: ${await overloadLine(cluster, honest)}`);
+    const badReport = (await bad?.request<AttackerHalted>({ type: 'halt' }, 'halted'))?.report;
     const halted = await load.request<Halted>({ type: 'halt' }, 'halted');
-    const did = a.kind === 'replica' ? ((await statusOf(cluster, a.replica))?.testBehaviour?.did ?? {}) : (halted.malicious?.did ?? {});
+    const did = a.kind === 'replica' ? ((await statusOf(cluster, a.replica))?.testBehaviour?.did ?? {}) : (badReport?.did ?? {});
     await converged(cluster, honest);
     const lost = await lostWrites(honest, halted.writes, (r, key) => localGet(cluster, r, key));
     const res: AttackResult = {
@@ -182,15 +201,17 @@ export async function runAttack(spec: CaseSpec, s: RunSettings, a: AttackSpec): 
       honestReplicas: honest.length,
       writesLost: lost,
       did,
+      ...(badReport === undefined ? {} : { attackerCpuPercent: badReport.cpuPercent }),
       loadAvg: loadavg().map((x) => round(x, 2)),
     };
     s.progress(
       `  attacked: ${attacked.opsPerSec} ops/s (×${res.ratio.opsPerSec}), p50 ${attacked.latencyMs.p50} ms (×${res.ratio.p50}), p99 ${attacked.latencyMs.p99} ms (×${res.ratio.p99}); ` +
         `detection ${w.detectionMs === undefined ? 'none' : `${w.detectionMs} ms (${w.detectedBy})`}; recovery ${res.recoveryApplies ? (w.recoveryMs === undefined ? 'none in the window' : `${w.recoveryMs} ms`) : 'n/a'}; ` +
-        `${lost} of ${halted.writes.length}×${honest.length} acknowledged puts lost; load average ${res.loadAvg.join(' ')}`,
+        `${lost} of ${halted.writes.length}×${honest.length} acknowledged puts lost; ${badReport === undefined ? '' : `attacker process ${badReport.cpuPercent}% of a core, ${badReport.framesSent} frames; `}load average ${res.loadAvg.join(' ')}`,
     );
     return res;
   } finally {
+    await bad?.quit();
     await load?.quit();
     if (cluster.exited().length > 0) s.progress(`  WARNING: replicas exited: ${cluster.exited().join(', ')}`);
     await cluster.stop();

@@ -1,31 +1,27 @@
 // Entry of the load-generator child process (forked by the bench runner, driven over IPC).
 //   env BYZ_BENCH_LOAD = JSON { configPath, clientKeyPath, spec: LoadSpec }
 //   parent → child: { type: 'begin' } | { type: 'end' } | { type: 'rate', rate } | { type: 'quit' }
-//                   | { type: 'attack' } (start the malicious clients and track acknowledged puts)
+//                   | { type: 'attack' } (track acknowledged puts from now on; malicious clients run in
+//                     their own child, attacker-main.ts)
 //                   | { type: 'halt' } (stop all load, report the tracked puts)
 //   child → parent: { type: 'ready', sessions } | { type: 'begun' } | { type: 'window', stats } | { type: 'error', message }
-//                   | { type: 'attacking' } | { type: 'halted', writes, malicious }
+//                   | { type: 'attacking' } | { type: 'halted', writes }
 
 import { loadClusterConfig, loadKeyFile } from '../config/index.ts';
 import type { LoadSpec } from './loadgen.ts';
 import { startLoad } from './loadgen.ts';
-import type { MaliciousClients, MaliciousSpec } from './malicious.ts';
-import { startMaliciousClients } from './malicious.ts';
 
 export interface LoadChildInput {
   readonly configPath: string;
   readonly clientKeyPath: string;
   readonly spec: LoadSpec;
-  /** Malicious clients, connected at start and sending from the 'attack' message on. */
-  readonly malicious?: MaliciousSpec;
 }
 
 export type ParentMessage = { type: 'begin' } | { type: 'end' } | { type: 'rate'; rate: number } | { type: 'quit' } | { type: 'attack' } | { type: 'halt' };
 
-/** The child's answer to 'halt': the acknowledged puts since 'attack' (a sample) and what the malicious clients did. */
+/** The child's answer to 'halt': the acknowledged puts since 'attack' (a sample). */
 export interface Halted {
   readonly writes: readonly (readonly [string, string])[];
-  readonly malicious: ReturnType<MaliciousClients['report']> | undefined;
 }
 
 const send = (m: unknown): void => {
@@ -39,18 +35,16 @@ async function main(): Promise<void> {
   const key = loadKeyFile(input.clientKeyPath);
   if (!config.ok || !key.ok) throw new Error(`load generator: cannot read ${input.configPath} or ${input.clientKeyPath}`);
   const load = await startLoad(config.value, key.value.seed, input.spec, log);
-  const bad = input.malicious === undefined ? undefined : await startMaliciousClients(config.value, key.value.seed, input.malicious);
   let stopped: Promise<unknown> | undefined;
-  const stopAll = (): Promise<unknown> => (stopped ??= Promise.all([load.stop(), bad?.stop()]));
+  const stopAll = (): Promise<unknown> => (stopped ??= load.stop());
   process.on('message', (m: ParentMessage) => {
     switch (m.type) {
       case 'attack':
         load.track();
-        bad?.start();
         send({ type: 'attacking' });
         return;
       case 'halt':
-        void stopAll().then(() => send({ type: 'halted', writes: load.tracked(), malicious: bad?.report() } satisfies Halted & { type: string }));
+        void stopAll().then(() => send({ type: 'halted', writes: load.tracked() } satisfies Halted & { type: string }));
         return;
       case 'begin':
         load.beginWindow();

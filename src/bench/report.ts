@@ -104,12 +104,12 @@ const ms = (x: number | undefined): string => (x === undefined ? '—' : String(
 /** The attack table (bench/README.md quotes it): ratios to the fault-free window, detection, recovery, lost writes. */
 export function attackTable(rows: NonNullable<BenchReport['attacks']>): string {
   const head =
-    '| attack | attacker | fault-free ops/s | attacked ops/s | throughput ratio | p50 ratio | p99 ratio | detection ms (how) | recovery ms | acknowledged puts lost (of sampled × honest replicas) | load average after |\n' +
-    '|---|---|---|---|---|---|---|---|---|---|---|';
+    '| attack | attacker | fault-free ops/s | attacked ops/s | throughput ratio | p50 ratio | p99 ratio | detection ms (how) | recovery ms | acknowledged puts lost (of sampled × honest replicas) | attacker process CPU, % of a core | load average after |\n' +
+    '|---|---|---|---|---|---|---|---|---|---|---|---|';
   const body = rows.map((a) => {
     const detection = a.detectionMs === undefined ? 'none' : `${ms(a.detectionMs)} (${a.detectedBy ?? '?'})`;
     const recovery = a.recoveryApplies ? (a.recoveryMs === undefined ? 'none in window' : ms(a.recoveryMs)) : 'n/a';
-    return `| ${a.attack} | ${a.attacker} | ${a.baseline.opsPerSec} | ${a.attacked.opsPerSec} | ${a.ratio.opsPerSec} | ${a.ratio.p50} | ${a.ratio.p99} | ${detection} | ${recovery} | ${a.writesLost} of ${a.writesChecked} × ${a.honestReplicas} replicas | ${a.loadAvg.join(' ')} |`;
+    return `| ${a.attack} | ${a.attacker} | ${a.baseline.opsPerSec} | ${a.attacked.opsPerSec} | ${a.ratio.opsPerSec} | ${a.ratio.p50} | ${a.ratio.p99} | ${detection} | ${recovery} | ${a.writesLost} of ${a.writesChecked} × ${a.honestReplicas} replicas | ${a.attackerCpuPercent ?? '—'} | ${a.loadAvg.join(' ')} |`;
   });
   const did = rows.map((a) => `- ${a.attack}: ${Object.entries(a.did).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing counted'}`);
   return [head, ...body, '', 'What each attacker did (its behaviour\'s counters):', '', ...did].join('\n');

@@ -12,7 +12,6 @@ import { startBenchCluster } from './cluster.ts';
 import { entryArgs } from '../cli/runtime.ts';
 import type { LoadChildInput, ParentMessage } from './loadgen-main.ts';
 import type { LoadSpec, WindowStats } from './loadgen.ts';
-import type { MaliciousSpec } from './malicious.ts';
 import type { MachineCpu } from './measure.ts';
 import { round, sampleMachineCpu, spread } from './measure.ts';
 import type { CaseResult, CaseSpec, FigureName, RunFigures } from './types.ts';
@@ -45,18 +44,23 @@ export interface RunSettings {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export interface LoadChild {
+/** A forked bench child driven over IPC (the load generator, or the malicious clients of an attack). */
+export interface BenchChild<M> {
   readonly child: ChildProcess;
-  request<T>(m: ParentMessage, expect: string): Promise<T>;
+  request<T>(m: M, expect: string): Promise<T>;
   quit(): Promise<void>;
 }
 
-/** Forks the load generator and waits until every identity is connected. */
-export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime, malicious?: MaliciousSpec): Promise<LoadChild> {
-  const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec, ...(malicious === undefined ? {} : { malicious }) };
-  const entry = entryArgs('bench/loadgen-main', runtime);
-  const execArgv = [...entry.slice(0, -1), ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=loadgen.${Date.now()}.cpuprofile`])];
-  const child = fork(entry[entry.length - 1]!, [], { execArgv, env: { ...process.env, BYZ_BENCH_LOAD: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export type LoadChild = BenchChild<ParentMessage>;
+
+/**
+ * Forks `module` (src/bench/…-main) with its input as JSON in env `envVar`, and waits for its
+ * 'ready' message. The child answers a `{ type: 'quit' }` by exiting (else it is killed after 15 s).
+ */
+export async function forkBenchChild<M extends { type: string }>(module: string, envVar: string, input: unknown, runtime: Runtime, profileName?: { dir: string; name: string }): Promise<BenchChild<M>> {
+  const entry = entryArgs(module, runtime);
+  const execArgv = [...entry.slice(0, -1), ...(profileName === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileName.dir}`, `--cpu-prof-name=${profileName.name}.${Date.now()}.cpuprofile`])];
+  const child = fork(entry[entry.length - 1]!, [], { execArgv, env: { ...process.env, [envVar]: JSON.stringify(input) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiters: { expect: string; resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
   let dead: Error | undefined;
   const failAll = (e: Error): void => {
@@ -64,18 +68,17 @@ export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, prof
     for (const w of waiters.splice(0)) w.reject(e);
   };
   child.on('message', (m: { type: string; message?: string }) => {
-    if (m.type === 'error') return failAll(new Error(`load generator: ${m.message ?? '?'}`));
+    if (m.type === 'error') return failAll(new Error(`${module}: ${m.message ?? '?'}`));
     const i = waiters.findIndex((w) => w.expect === m.type);
     if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
   });
-  child.on('exit', (code) => failAll(new Error(`load generator exited (code ${code})`)));
+  child.on('exit', (code) => failAll(new Error(`${module} exited (code ${code})`)));
   const wait = <T>(expect: string): Promise<T> =>
     dead !== undefined ? Promise.reject(dead) : new Promise<T>((resolve, reject) => waiters.push({ expect, resolve: resolve as (m: unknown) => void, reject }));
-  const ready = wait<{ sessions: number }>('ready');
-  await ready;
+  await wait('ready');
   return {
     child,
-    request<T>(m: ParentMessage, expect: string): Promise<T> {
+    request<T>(m: M, expect: string): Promise<T> {
       const p = wait<T>(expect);
       child.send(m);
       return p;
@@ -89,6 +92,12 @@ export async function startLoadChild(cluster: BenchCluster, spec: LoadSpec, prof
       clearTimeout(timer);
     },
   };
+}
+
+/** Forks the load generator and waits until every identity is connected. */
+export function startLoadChild(cluster: BenchCluster, spec: LoadSpec, profileDir: string | undefined, runtime: Runtime): Promise<LoadChild> {
+  const input: LoadChildInput = { configPath: cluster.configPath, clientKeyPath: cluster.clientKeyPath, spec };
+  return forkBenchChild<ParentMessage>('bench/loadgen-main', 'BYZ_BENCH_LOAD', input, runtime, profileDir === undefined ? undefined : { dir: profileDir, name: 'loadgen' });
 }
 
 /** Per-second rate of a counter between two snapshots, summed over replicas. */

@@ -171,5 +171,7 @@ export interface AttackResult {
   readonly writesLost: number;
   /** What the attacker did, by kind (its behaviour's counters). */
   readonly did: Readonly<Record<string, number>>;
+  /** A client attack: the attacker process's CPU over the attacked window, % of one core (it shares the box with the cluster). */
+  readonly attackerCpuPercent?: number;
   readonly loadAvg: readonly number[];
 }

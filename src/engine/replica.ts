@@ -11,7 +11,7 @@ import type { ReplicaStatus } from '../protocol/types.ts';
 import type { CoreOptions, EngineParams, ProtocolCore, ProtocolModule } from './module.ts';
 
 /** The accountable core, with the protocol core's executed state and captures at a seq (on-demand certificate shares). */
-export type ReplicaCore = AccountableReplica<ReplicaStatus> & Pick<ProtocolCore, 'executedState' | 'captureAt' | 'certifiedStable'>;
+export type ReplicaCore = AccountableReplica<ReplicaStatus> & Pick<ProtocolCore, 'executedState' | 'captureAt' | 'certifiedStable' | 'refuses'>;
 
 /** The protocol's evidence rules for a cluster of n (the same at every replica and for a verifier). */
 export function evidenceRulesFor(module: ProtocolModule, o: { readonly n: number; readonly params: EngineParams; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules {
@@ -26,7 +26,7 @@ export function accountableOptionsFor(module: ProtocolModule, o: Omit<CoreOption
 export function wrapAccountable(module: ProtocolModule, core: ProtocolCore, o: Omit<CoreOptions<EngineParams>, 'app'>, records?: ReadonlyMap<string, Uint8Array>): ReplicaCore {
   const acct = accountableOptionsFor(module, o);
   const wrapped = records === undefined ? createAccountable(core, acct) : restoreAccountable(core, acct, records);
-  return { ...wrapped, executedState: () => core.executedState(), captureAt: (at) => core.captureAt(at), certifiedStable: () => core.certifiedStable() };
+  return { ...wrapped, executedState: () => core.executedState(), captureAt: (at) => core.captureAt(at), certifiedStable: () => core.certifiedStable(), refuses: (c, n) => core.refuses(c, n) };
 }
 
 /** A replica core: fresh when `records` is empty or absent, else recovered from them (SPEC D2). */

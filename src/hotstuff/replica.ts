@@ -11,6 +11,7 @@ import { emptyOutput } from '../protocol/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
 import { executedStateOf, requestCapture } from '../service/snapshot.ts';
+import { refusedUnverified } from '../service/requests.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { HotStuffParams } from './params.ts';
 import { validateParams } from './params.ts';
@@ -140,6 +141,7 @@ function wrap(st: HsState, opts: HotStuffOptions): HotStuffReplica {
     executedState: () => (st.missing.size === 0 && st.transfer === undefined ? executedStateOf(st.svc, toSeq(st.committedHeight)) : undefined),
     captureAt: (at) => requestCapture(st.svc, at, toSeq(st.committedHeight)),
     certifiedStable: () => certifiedStableOf(st),
+    refuses: (client, reqNo) => refusedUnverified(st.svc, client, reqNo),
     status(): ReplicaStatus {
       return {
         id: st.id, view: toView(st.round), status: 'normal', primary: leaderOf(st, st.round),

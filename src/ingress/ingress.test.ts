@@ -91,6 +91,25 @@ test('a valid replica message, request and reply are accepted and returned as de
   assert.equal(ing.counters().accepted, 3);
 });
 
+test('a request\'s cheap check runs after decoding and before the signature: what it refuses costs no verify', () => {
+  const ing = fresh(0);
+  const seen: number[] = [];
+  const cheap = (r: Request): 'stale-request' | undefined => {
+    seen.push(r.reqNo);
+    return r.reqNo < 5 ? 'stale-request' : undefined;
+  };
+  verifyCalls = 0;
+  assert.equal(dropOf(ing.request(encodeMessage(request(3)), cheap)), 'stale-request');
+  assert.equal(verifyCalls, 0, 'refused before the verify');
+  assert.equal(dropOf(ing.request(encodeMessage({ ...request(3), sig: signature(new Uint8Array(64).fill(7)) }), cheap)), 'stale-request', 'whatever its signature');
+  assert.equal(dropOf(ing.request(encodeMessage(request(6)), cheap)), 'accepted');
+  assert.equal(verifyCalls, 1, 'what passes is verified');
+  assert.equal(dropOf(ing.request(encodeMessage({ ...request(7), sig: signature(new Uint8Array(64).fill(7)) }), cheap)), 'bad-signature');
+  assert.equal(dropOf(ing.request(Uint8Array.of(MESSAGE_TAGS.request, 1, 2), cheap)), 'malformed');
+  assert.deepEqual(seen, [3, 3, 6, 7], 'undecodable input never reaches the check');
+  assert.equal(ing.counters()['stale-request'], 2, 'counted by reason');
+});
+
 test('undecodable or wrong-class input is malformed; too many bytes is oversized', () => {
   const ing = fresh();
   assert.equal(dropOf(ing.replicaMessage(Uint8Array.of(4, 1, 2))), 'malformed');

@@ -75,7 +75,12 @@ export interface Ingress {
   replicaMessage(bytes: Uint8Array, link?: ReplicaId): Result<Verified<ReplicaMessage>, DropReason>;
   /** The same checks for a message that never was bytes (the simulator); its shape is validated too. */
   replicaMessageDecoded(m: ReplicaMessage, link?: ReplicaId): Result<Verified<ReplicaMessage>, DropReason>;
-  request(bytes: Uint8Array): Result<Verified<Request>, DropReason>;
+  /**
+   * A request from the wire. `cheap`, if given, runs after decoding and the structural checks and
+   * before the MAC and signature: a drop reason it returns (the sender's link does not own the
+   * request, the core would refuse it whatever its signature) costs no public-key verify.
+   */
+  request(bytes: Uint8Array, cheap?: (r: Request) => DropReason | undefined): Result<Verified<Request>, DropReason>;
   requestDecoded(r: Request): Result<Verified<Request>, DropReason>;
   /** A reply, as a client receives it (MACed by replica reply.replica for this client: needs replyAuth). */
   reply(bytes: Uint8Array): Result<Verified<Reply>, DropReason>;
@@ -202,9 +207,9 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const directMacOk = (m: Message): boolean =>
     !macMode || m.type !== 'request' || cfg.self === undefined || ownMacOk(m, signingBytes(domain, m));
 
-  const admit = <T extends Message>(m: Message, want: (m: Message) => m is T, link?: ReplicaId): Result<Verified<T>, DropReason> => {
+  const admit = <T extends Message>(m: Message, want: (m: Message) => m is T, link?: ReplicaId, cheap?: (m: T) => DropReason | undefined): Result<Verified<T>, DropReason> => {
     if (!want(m)) return count(err('malformed'));
-    const reason = structural(m, link);
+    const reason = structural(m, link) ?? cheap?.(m);
     if (reason !== undefined) return count(err(reason));
     if (!directMacOk(m)) return count(err('bad-authenticator'));
     if (!signaturesOk(m)) return count(err('bad-signature'));
@@ -232,9 +237,9 @@ export function createIngress(cfg: IngressConfig): Ingress {
       const d = validated(m);
       return d.ok ? admit(d.value, isReplicaMessage, link) : count(err(d.error));
     },
-    request(bytes) {
+    request(bytes, cheap) {
       const d = decoded(bytes);
-      return d.ok ? admit(d.value, isRequest) : count(err(d.error));
+      return d.ok ? admit(d.value, isRequest, undefined, cheap) : count(err(d.error));
     },
     requestDecoded(r) {
       const d = validated(r);

@@ -161,7 +161,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const overload = createOverload(opts.config.overload, Date.now());
   const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload);
   const life = { stopping: false };
-  routeInbound(who, transport, driver, metrics, life, linkEncryption(opts.config), overload);
+  routeInbound(who, transport, driver, core, metrics, life, linkEncryption(opts.config), overload);
   await listen(opts, who, transport, storage);
   const links = linkWatcher(transport, driver, log);
   const ticker = setInterval(() => {
@@ -372,7 +372,7 @@ function countedVerify(metrics: NodeMetrics): VerifyFn {
 
 /** Step 5: what arrives goes through ingress into the driver; rejections are counted drops. */
 function routeInbound(
-  who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, metrics: NodeMetrics, life: { stopping: boolean }, linkIntegrity: boolean, overload: Overload,
+  who: Identity, transport: TcpTransport, driver: NodeDriver<AccountableInput>, core: Core, metrics: NodeMetrics, life: { stopping: boolean }, linkIntegrity: boolean, overload: Overload,
 ): void {
   const ingress = createIngress({
     n: who.keys.length, replicaKeys: who.keys, verify: countedVerify(metrics), hash: sha256, domain: who.domain,
@@ -388,7 +388,7 @@ function routeInbound(
       metrics.messagesDropped.inc({ reason: refused });
       return;
     }
-    const input = admit(ingress, from, payload);
+    const input = admit(ingress, core, from, payload);
     if (typeof input === 'string') {
       metrics.messagesDropped.inc({ reason: input });
       // On a replica's link that authenticates every frame (encrypted), a rejected message is that
@@ -509,13 +509,15 @@ function nodeAccountability(a: AccountabilityStatus): NodeAccountability {
   };
 }
 
-/** Ingress: decode → bound → authenticate; a client may only send requests signed with its own key. */
-function admit(ingress: Ingress, from: PeerId, payload: Uint8Array): Parameters<NodeDriver['push']>[0] | DropReason {
+/**
+ * Ingress: decode → bound → the cheap checks → authenticate. A client may only send requests in its
+ * own name (its link is authenticated), and a request the core would refuse whatever its signature
+ * (stale, over its client's queue) is dropped before the verify.
+ */
+function admit(ingress: Ingress, core: Pick<Core, 'refuses'>, from: PeerId, payload: Uint8Array): Parameters<NodeDriver['push']>[0] | DropReason {
   if (from.kind === 'client' || payload[0] === MESSAGE_TAGS.request) {
-    const r = ingress.request(payload);
-    if (!r.ok) return r.error;
-    if (from.kind === 'client' && r.value.client !== from.id) return 'sender-mismatch';
-    return { type: 'request', request: r.value };
+    const r = ingress.request(payload, (req) => (from.kind === 'client' && req.client !== from.id ? 'sender-mismatch' : req.readOnly ? undefined : core.refuses(req.client, req.reqNo)));
+    return r.ok ? { type: 'request', request: r.value } : r.error;
   }
   const m = ingress.replicaMessage(payload, from.id);
   if (!m.ok) return m.error;

@@ -7,7 +7,8 @@ import type { Seq } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
 import type { CertifiedState, ExecutedState, Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
-import type { CoreOptions, InvariantChecks } from '../protocol/core.ts';
+import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
+import { refusedUnverified } from '../service/requests.ts';
 import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { executedStateOf, requestCapture } from '../service/snapshot.ts';
@@ -53,6 +54,8 @@ export interface Replica extends Protocol {
   captureAt(seq: Seq): void;
   /** The last stable checkpoint's certified state, when its roots are known (ProtocolCore.certifiedStable). */
   certifiedStable(): CertifiedState | undefined;
+  /** What the core refuses unverified (ProtocolCore.refuses). */
+  refuses: ProtocolCore['refuses'];
   /** The invariants that do not hold now, at the given level (empty when all hold). */
   invariantViolations(level: InvariantChecks): string[];
 }
@@ -141,6 +144,7 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
     executedState: () => (st.transfer === undefined ? executedStateOf(st.svc, st.lastExecuted) : undefined),
     captureAt: (at) => requestCapture(st.svc, at, st.lastExecuted),
     certifiedStable: () => certifiedStableOf(st),
+    refuses: (client, reqNo) => refusedUnverified(st.svc, client, reqNo),
     status(): ReplicaStatus {
       return {
         id: st.id,

@@ -1,7 +1,7 @@
 // What every protocol core is built from and what it offers (src/engine/module.ts builds on it; a
 // protocol folder's own options extend it, e.g. src/pbft/replica.ts).
 
-import type { PublicKey, ReplicaId, Seq } from '../core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -53,4 +53,10 @@ export interface ProtocolCore extends Protocol {
    * or an app without a state root). Reads only.
    */
   certifiedStable(): CertifiedState | undefined;
+  /**
+   * The drop reason this core would give a request from `client` numbered `reqNo` whatever its
+   * signature (stale, or over the client's queue limit: src/service/requests.ts refusedUnverified),
+   * so the node drops it before the verify. Reads only.
+   */
+  refuses(client: ClientId, reqNo: ReqNo): 'stale-request' | 'request-queue-full' | undefined;
 }

@@ -3,7 +3,7 @@
 // Relaying to a leader and request timers are the protocol's business; this module only says what
 // the request is.
 
-import type { ClientId, View } from '../core/ids.ts';
+import type { ClientId, ReqNo, View } from '../core/ids.ts';
 import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import type { PendingRequest, ServiceState } from './types.ts';
@@ -40,6 +40,24 @@ export function admitRequest(svc: ServiceState, req: Request, view: View, tick: 
   if (svc.pending.size >= MAX_PENDING_REQUESTS) return { kind: 'full', client: false };
   if ((svc.pendingByClient.get(req.client)?.size ?? 0) >= svc.params.maxPendingPerClient) return { kind: 'full', client: true };
   return { kind: 'queued', pending: addPending(svc, req, key, tick) };
+}
+
+/**
+ * What admitRequest would refuse whatever the request's signature, from its client and number alone:
+ * a stale number, or a new one over the client's queue limit (or the whole queue's). The node asks
+ * before verifying a request's signature (issue 12: check cheap things first, Aardvark NSDI '09 §4.1),
+ * so a client flooding past its queue costs no public-key verify. Already executed or known numbers
+ * pass: their retransmission is answered or relayed. Reads only.
+ */
+export function refusedUnverified(svc: ServiceState, client: ClientId, reqNo: ReqNo): 'stale-request' | 'request-queue-full' | undefined {
+  const rec = svc.clients.get(client);
+  if (rec !== undefined && reqNo < rec.reqNo) return 'stale-request';
+  if (rec !== undefined && reqNo === rec.reqNo) return undefined; // executed: the cached reply answers it
+  const key = requestKey(client, reqNo);
+  if (svc.pending.has(key) || svc.inFlight.has(key)) return undefined;
+  if (svc.pending.size >= MAX_PENDING_REQUESTS) return 'request-queue-full';
+  if ((svc.pendingByClient.get(client)?.size ?? 0) >= svc.params.maxPendingPerClient) return 'request-queue-full';
+  return undefined;
 }
 
 export function addPending(svc: ServiceState, req: Request, key: string, tick: number): PendingRequest {

@@ -8,7 +8,7 @@ import type { Committed } from '../protocol/types.ts';
 import type { Request } from '../wire/messages.ts';
 import type { ServiceParams, ServiceState } from './types.ts';
 import { createServiceState } from './types.ts';
-import { admitRequest, markInFlight } from './requests.ts';
+import { admitRequest, markInFlight, refusedUnverified } from './requests.ts';
 import { takeBatch } from './scheduler.ts';
 import { executeBatch } from './execute.ts';
 import { restoreSnapshot, takeSnapshot } from './snapshot.ts';
@@ -52,6 +52,28 @@ test('a request executes once; its retransmission is answered from the client ta
   const retry = admitRequest(svc, put(1, 5), view(0), 3);
   assert.equal(retry.kind, 'answered');
   assert.equal(admitRequest(svc, put(1, 4), view(0), 3).kind, 'stale');
+});
+
+test('what the service refuses unverified is exactly what admitRequest would drop as stale or full', () => {
+  const svc = service();
+  executeBatch(svc, committed(1, [put(1, 5), put(2, 3)]));
+  markInFlight(svc, [put(1, 6)]);
+  const outcomes = new Set<string>();
+  // Every (client, number) over a grid, twice round: numbers below, at and above each client's last,
+  // queued, in flight, and over the queue limit of 4 once a client's first few were queued.
+  for (let round = 0; round < 2; round++) {
+    for (let c = 1; c <= 3; c++) {
+      for (let n = 1; n <= 12; n++) {
+        const refused = refusedUnverified(svc, client(c), reqNo(n));
+        const kind = admitRequest(svc, put(c, n), view(0), 0).kind;
+        outcomes.add(`${refused ?? '-'}→${kind}`);
+        if (refused === 'stale-request') assert.equal(kind, 'stale', `client ${c} #${n}`);
+        else if (refused === 'request-queue-full') assert.equal(kind, 'full', `client ${c} #${n}`);
+        else assert.ok(kind !== 'stale' && kind !== 'full', `client ${c} #${n}: ${kind} but not refused unverified`);
+      }
+    }
+  }
+  assert.deepEqual([...outcomes].sort(), ['-→answered', '-→known', '-→queued', 'request-queue-full→full', 'stale-request→stale'], 'every case was met');
 });
 
 test('the planted re-execution bug makes the service execute a retransmission again', () => {

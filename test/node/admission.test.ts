@@ -30,7 +30,7 @@ describe('adaptive admission on a live 4-replica cluster', () => {
   before(async () => {
     cluster = await startCluster({ overload: { periodMs: 50, latencyTargetMs: 1, minCapacity: 20, minClientRate: 100, minBurst: 8, maxLevel: 'normal' } });
     client = await connect({ config: cluster.config, seed: cluster.clientSeed, opTimeoutMs: 30_000 });
-    flood = await startMaliciousClients(cluster.config, new Uint8Array(32).fill(9), { behaviour: 'flood', clients: 1, stepsPerTick: 5, tickMs: 10 });
+    flood = await startMaliciousClients(cluster.config, new Uint8Array(32).fill(9), { behaviour: 'flood', clients: 1, stepsPerTick: 5, tickMs: 10, preparedTicks: 0 });
   });
 
   after(async () => {
