@@ -12,24 +12,19 @@ export interface MemoryStorage extends Storage {
 /** A fresh in-memory store, optionally seeded (e.g. with another store's loadAll()). */
 export function createMemoryStorage(initial?: ReadonlyMap<string, Uint8Array>): MemoryStorage {
   const values = new Map<string, Uint8Array>();
-  /** Every key of `values`, ascending (ASCII keys: JS string order = byte order). */
-  const keys: string[] = [];
+  const keys = createKeyIndex();
   let failure: StorageError | undefined;
   let closed = false;
 
   const put = (key: string, value: Uint8Array): void => {
-    if (!values.has(key)) keys.splice(lowerBound(keys, key), 0, key);
+    if (!values.has(key)) keys.add(key);
     values.set(key, value.slice());
   };
   const remove = (key: string): void => {
-    if (!values.delete(key)) return;
-    keys.splice(lowerBound(keys, key), 1);
+    if (values.delete(key)) keys.remove(key);
   };
   const removeRange = (from: string, to: string): void => {
-    const lo = lowerBound(keys, from);
-    const hi = lowerBound(keys, to);
-    if (hi <= lo) return;
-    for (const k of keys.splice(lo, hi - lo)) values.delete(k);
+    for (const k of keys.takeRange(from, to)) values.delete(k);
   };
   const applyOp = (op: PersistOp): void => {
     switch (op.op) {
@@ -44,14 +39,7 @@ export function createMemoryStorage(initial?: ReadonlyMap<string, Uint8Array>): 
         return;
     }
   };
-  const range = (from: string, to: string): [string, Uint8Array][] => {
-    const out: [string, Uint8Array][] = [];
-    for (let i = lowerBound(keys, from); i < keys.length && keys[i]! < to; i++) {
-      const k = keys[i]!;
-      out.push([k, values.get(k)!.slice()]);
-    }
-    return out;
-  };
+  const range = (from: string, to: string): [string, Uint8Array][] => keys.range(from, to).map((k) => [k, values.get(k)!.slice()]);
   const ensureOpen = (): void => {
     if (closed) throw new StorageError('closed', 'memory storage is closed');
   };
@@ -94,6 +82,64 @@ export function createMemoryStorage(initial?: ReadonlyMap<string, Uint8Array>): 
     close(): Promise<void> {
       closed = true;
       return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The store's keys in ascending order (ASCII keys: JS string order = byte order), kept lazily: keys
+ * added or removed since the last ordered read wait in `added` / `removed` and are merged in (sort
+ * the few added, one linear merge) when a range is read or deleted. So a put of a new key is O(1),
+ * not an O(n) array insert: the benchmarks write a new key per operation, and with inserts into one
+ * sorted array the store's cost grew with its size over a run (session 15 profile).
+ */
+interface KeyIndex {
+  add(key: string): void;
+  remove(key: string): void;
+  /** Keys in [from, to), ascending. */
+  range(from: string, to: string): string[];
+  /** Removes the keys in [from, to) from the index and returns them. */
+  takeRange(from: string, to: string): string[];
+}
+
+function createKeyIndex(): KeyIndex {
+  let sorted: string[] = [];
+  let added: string[] = [];
+  const removed = new Set<string>();
+  const settle = (): void => {
+    if (added.length === 0 && removed.size === 0) return;
+    const fresh = added.sort();
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < sorted.length || j < fresh.length) {
+      const k = j >= fresh.length || (i < sorted.length && sorted[i]! < fresh[j]!) ? sorted[i++]! : fresh[j++]!;
+      if (!removed.has(k)) out.push(k);
+    }
+    sorted = out;
+    added = [];
+    removed.clear();
+  };
+  const bounds = (from: string, to: string): [number, number] => {
+    settle();
+    const lo = lowerBound(sorted, from);
+    return [lo, Math.max(lo, lowerBound(sorted, to))];
+  };
+  return {
+    add(key) {
+      // A key removed and added again before a merge is still in `sorted` or `added`.
+      if (!removed.delete(key)) added.push(key);
+    },
+    remove(key) {
+      removed.add(key);
+    },
+    range(from, to) {
+      const [lo, hi] = bounds(from, to);
+      return sorted.slice(lo, hi);
+    },
+    takeRange(from, to) {
+      const [lo, hi] = bounds(from, to);
+      return sorted.splice(lo, hi - lo);
     },
   };
 }

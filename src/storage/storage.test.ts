@@ -21,6 +21,17 @@ storagePortSuite(
   (dir) => openLmdbStorage({ path: join(dir, 'db'), durable: true }),
 );
 
+test('memory storage: a key deleted and put again between ordered reads is listed once, in order', async () => {
+  const s = createMemoryStorage();
+  const v = new Uint8Array([1]);
+  await s.apply([{ op: 'put', key: 'b', value: v }, { op: 'put', key: 'd', value: v }]);
+  assert.deepEqual([...s.scan('')].map(([k]) => k), ['b', 'd'], 'settled');
+  await s.apply([{ op: 'delete', key: 'b' }, { op: 'put', key: 'b', value: v }, { op: 'put', key: 'c', value: v }, { op: 'put', key: 'a', value: v }, { op: 'delete', key: 'c' }]);
+  assert.deepEqual([...s.scan('')].map(([k]) => k), ['a', 'b', 'd']);
+  await s.apply([{ op: 'delete-range', from: 'a', to: 'c' }, { op: 'put', key: 'a', value: v }]);
+  assert.deepEqual([...s.scan('')].map(([k]) => k), ['a', 'd']);
+});
+
 test('memory storage can be seeded from another store', async () => {
   const a = createMemoryStorage();
   await a.apply([
