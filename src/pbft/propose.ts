@@ -9,22 +9,22 @@ import type { Ctx } from './context.ts';
 import { broadcast, emit, entryFor, inWindow, isPrimary, sign } from './context.ts';
 import type { ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
-import { fullBatchWaiting, oldestPendingTick } from '../service/requests.ts';
+import { fullBatchWaiting, oldestReadyTick } from '../service/requests.ts';
 import { takeBatch } from '../service/scheduler.ts';
 import type { BatchLimits } from '../service/requests.ts';
 import { installPrePrepare } from './slot.ts';
 
 /**
  * Primary: closes batches from the pending queue (§4.2; batching §5.1.4). A batch closes when it is
- * full (count or bytes), when nothing is in flight (low latency at low load), or when its oldest
- * request has waited batchTimeoutTicks. Sequence numbers stay within the high watermark.
+ * full (count or bytes), when nothing is in flight (low latency at low load), or when the oldest
+ * request it would take has been ready for batchTimeoutTicks (readyTick: src/service/scheduler.ts). Sequence numbers stay within the high watermark.
  */
 export function maybePropose(ctx: Ctx): void {
   const st = ctx.st;
   if (st.status !== 'normal' || !isPrimary(st) || st.transfer !== undefined) return;
   while (st.svc.pending.size > 0 && inWindow(st, toSeq(st.lastAssigned + 1))) {
     if (!batchShouldClose(st)) return;
-    const batch = takeBatch(st.svc, batchLimits(st));
+    const batch = takeBatch(st.svc, batchLimits(st), st.tick);
     if (batch.length === 0) return;
     propose(ctx, batch);
   }
@@ -37,7 +37,7 @@ function batchLimits(st: ReplicaState): BatchLimits {
 function batchShouldClose(st: ReplicaState): boolean {
   if (st.lastAssigned <= st.lastExecuted) return true;
   if (fullBatchWaiting(st.svc, batchLimits(st))) return true;
-  const oldest = oldestPendingTick(st.svc);
+  const oldest = oldestReadyTick(st.svc);
   return oldest !== undefined && st.tick - oldest >= st.params.batchTimeoutTicks;
 }
 

@@ -61,7 +61,7 @@ export function refusedUnverified(svc: ServiceState, client: ClientId, reqNo: Re
 }
 
 export function addPending(svc: ServiceState, req: Request, key: string, tick: number): PendingRequest {
-  const p: PendingRequest = { request: req, key, arrivedTick: tick, relayedTick: tick };
+  const p: PendingRequest = { request: req, key, arrivedTick: tick, relayedTick: tick, readyTick: tick };
   svc.pending.set(key, p);
   const mine = svc.pendingByClient.get(req.client) ?? new Map<string, PendingRequest>();
   mine.set(key, p);
@@ -109,18 +109,26 @@ export interface BatchLimits {
   readonly maxBytes: number;
 }
 
-/** Whether the queue holds a full batch (count or bytes) — the leader need not wait for more. */
+/**
+ * Whether a full batch waits (count or bytes) — the leader need not wait for more. A batch takes one
+ * request per client (scheduler.ts), so it counts clients and their oldest requests' bytes.
+ */
 export function fullBatchWaiting(svc: ServiceState, limits: BatchLimits): boolean {
-  if (svc.pending.size >= limits.maxRequests) return true;
+  if (svc.pendingByClient.size >= limits.maxRequests) return true;
   let bytes = 0;
-  for (const p of svc.pending.values()) {
-    bytes += p.request.op.length;
+  for (const mine of svc.pendingByClient.values()) {
+    bytes += mine.values().next().value?.request.op.length ?? 0;
     if (bytes >= limits.maxBytes) return true;
   }
   return false;
 }
 
-/** The oldest pending request's arrival tick, if any. */
-export function oldestPendingTick(svc: ServiceState): number | undefined {
-  return svc.pending.values().next().value?.arrivedTick;
+/** The earliest readyTick of the requests a batch would take now (each client's oldest), if any. */
+export function oldestReadyTick(svc: ServiceState): number | undefined {
+  let oldest: number | undefined;
+  for (const mine of svc.pendingByClient.values()) {
+    const t = mine.values().next().value?.readyTick;
+    if (t !== undefined && (oldest === undefined || t < oldest)) oldest = t;
+  }
+  return oldest;
 }

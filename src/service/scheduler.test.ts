@@ -8,7 +8,7 @@ import { createKvApp } from '../app/kv.ts';
 import type { Request } from '../wire/messages.ts';
 import type { ServiceState } from './types.ts';
 import { createServiceState } from './types.ts';
-import { admitRequest, markInFlight } from './requests.ts';
+import { admitRequest, fullBatchWaiting, markInFlight, oldestReadyTick } from './requests.ts';
 import type { BatchLimits } from './requests.ts';
 import { takeBatch } from './scheduler.ts';
 import { view } from '../core/ids.ts';
@@ -28,7 +28,7 @@ function req(c: number, n: number, bytes = 8): Request {
 
 function drain(svc: ServiceState, limits: BatchLimits, max: number): Request[][] {
   const batches: Request[][] = [];
-  while (svc.pending.size > 0 && batches.length < max) batches.push(takeBatch(svc, limits));
+  while (svc.pending.size > 0 && batches.length < max) batches.push(takeBatch(svc, limits, 0));
   return batches;
 }
 
@@ -73,11 +73,35 @@ test('property: every queued request is proposed exactly once, each client\'s in
   );
 });
 
+test('a client with a full queue gets one request per batch however much room is left (a correct client has one outstanding)', () => {
+  const svc = service();
+  for (let n = 1; n <= 50; n++) admitRequest(svc, req(1, n), view(0), 0);
+  for (let c = 2; c <= 4; c++) admitRequest(svc, req(c, 1), view(0), 0);
+  const batches = drain(svc, { maxRequests: 256, maxBytes: 1 << 20 }, 100).map((b) => b.map((r) => `${toClientNo(r)}:${r.reqNo}`));
+  assert.deepEqual(batches[0], ['1:1', '2:1', '3:1', '4:1']);
+  assert.deepEqual(batches[1], ['1:2']);
+  assert.equal(batches.length, 50, 'the flooder\'s 50 need 50 batches');
+});
+
+test('a served client\'s next request is ready from the batch\'s tick; the leader\'s batch timer and full-batch test see only the next request of each client', () => {
+  const svc = service();
+  for (let n = 1; n <= 3; n++) admitRequest(svc, req(1, n), view(0), 10);
+  admitRequest(svc, req(2, 1), view(0), 12);
+  assert.equal(oldestReadyTick(svc), 10);
+  takeBatch(svc, { maxRequests: 1, maxBytes: 1 << 20 }, 20);
+  assert.equal(oldestReadyTick(svc), 12, 'client 1 was served at 20: client 2\'s request is the oldest ready');
+  takeBatch(svc, { maxRequests: 1, maxBytes: 1 << 20 }, 25);
+  assert.equal(oldestReadyTick(svc), 20, 'client 1\'s next counts from the batch that served it');
+  assert.equal(fullBatchWaiting(svc, { maxRequests: 2, maxBytes: 1 << 20 }), false, 'two requests queued, but of one client: not a full batch');
+  admitRequest(svc, req(3, 1), view(0), 26);
+  assert.equal(fullBatchWaiting(svc, { maxRequests: 2, maxBytes: 1 << 20 }), true);
+});
+
 test('a client of huge ops gets about one per batch; small-op clients still fill the rest', () => {
   const svc = service();
   for (let n = 1; n <= 20; n++) admitRequest(svc, req(1, n, 60_000), view(0), 0);
   for (let c = 2; c <= 5; c++) admitRequest(svc, req(c, 1, 100), view(0), 0);
-  const first = takeBatch(svc, { maxRequests: 64, maxBytes: 64 * 1024 });
+  const first = takeBatch(svc, { maxRequests: 64, maxBytes: 64 * 1024 }, 0);
   assert.deepEqual(first.map((r) => r.client), [client(1), client(2), client(3), client(4), client(5)]);
   // FIFO (the old takeBatch) would have closed a batch on each 60 KB op until client 1's 20 were out.
 });
@@ -95,7 +119,7 @@ test('in-flight and executed requests are dropped from the queue, not proposed',
   admitRequest(svc, req(1, 2), view(0), 0);
   admitRequest(svc, req(2, 1), view(0), 0);
   markInFlight(svc, [req(1, 1)]);
-  assert.deepEqual(takeBatch(svc, { maxRequests: 10, maxBytes: 1 << 20 }).map((r) => `${toClientNo(r)}:${r.reqNo}`), ['1:2', '2:1']);
+  assert.deepEqual(takeBatch(svc, { maxRequests: 10, maxBytes: 1 << 20 }, 0).map((r) => `${toClientNo(r)}:${r.reqNo}`), ['1:2', '2:1']);
   assert.equal(svc.pending.size, 0);
   assert.equal(svc.pendingByClient.size, 0);
 });

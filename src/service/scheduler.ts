@@ -10,29 +10,29 @@ import type { BatchLimits } from './requests.ts';
 import { executedAlready, removePending } from './requests.ts';
 
 /**
- * Takes the next batch: one request per client per round, each client's own requests FIFO, until the
- * batch is full by count or a whole round adds nothing. A client whose next request does not fit the
+ * Takes the next batch at `tick`: at most ONE request per client, the clients in round-robin order,
+ * each client's own requests FIFO, until the batch is full by count or every client was asked once.
+ * A correct client has one request outstanding (TOCS '02 §4.1; src/protocol/client.ts), so a second
+ * in the same batch is a flood: a client that keeps its queue full gets one slot per batch, like
+ * everyone else (Aardvark, NSDI '09 §4.1: per-client queues, serviced round-robin), and its next
+ * request counts as ready only from this batch on (readyTick), so its backlog does not make the
+ * leader close batches early (src/pbft/propose.ts). A client whose next request does not fit the
  * bytes left is passed over for this batch (the others still fill it), so a client of huge ops gets
  * about one op per batch while small-op clients keep theirs — fair in bytes as well as in count.
  * Requests in flight or executed meanwhile are dropped from the queue, not proposed (§4.1).
  * Round-robin carries over batches: a served client moves to the back of `pendingByClient`, so the
  * next batch starts with the clients served least recently (NSDI '09 §4.1).
  */
-export function takeBatch(svc: ServiceState, limits: BatchLimits): Request[] {
+export function takeBatch(svc: ServiceState, limits: BatchLimits, tick: number): Request[] {
   const batch: Request[] = [];
   const bytes = { used: 0 };
-  const full = new Set<ClientId>();
-  for (;;) {
-    let progressed = false;
-    for (const client of [...svc.pendingByClient.keys()]) {
-      if (batch.length >= limits.maxRequests) return batch;
-      if (full.has(client)) continue;
-      const took = takeFromClient(svc, client, limits, batch, bytes);
-      if (took === 'no-room') full.add(client);
-      if (took === 'taken') progressed = true;
-    }
-    if (!progressed) return batch;
+  for (const client of [...svc.pendingByClient.keys()]) {
+    if (batch.length >= limits.maxRequests) return batch;
+    if (takeFromClient(svc, client, limits, batch, bytes) !== 'taken') continue;
+    const next = oldestOf(svc, client);
+    if (next !== undefined) next.readyTick = Math.max(next.readyTick, tick);
   }
+  return batch;
 }
 
 type Take = 'taken' | 'no-room' | 'empty';

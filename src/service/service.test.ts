@@ -38,7 +38,7 @@ test('a request executes once; its retransmission is answered from the client ta
   const svc = service();
   assert.equal(admitRequest(svc, put(1, 5), view(0), 0).kind, 'queued');
   assert.equal(admitRequest(svc, put(1, 5), view(0), 1).kind, 'known', 'a queued request is known');
-  const batch = takeBatch(svc, LIMITS);
+  const batch = takeBatch(svc, LIMITS, 0);
   assert.equal(batch.length, 1);
   markInFlight(svc, batch);
   assert.deepEqual(admitRequest(svc, put(1, 5), view(0), 2), { kind: 'known', pending: undefined }, 'in a proposal: known, not queued');
@@ -88,7 +88,7 @@ test('queues are bounded per client; executing a request purges the client\'s ol
   assert.deepEqual(admitRequest(svc, put(2, 9), view(0), 0), { kind: 'full', client: true });
   executeBatch(svc, committed(1, [put(2, 3)]));
   assert.deepEqual([...svc.pending.values()].map((p) => p.request.reqNo), [4], 'reqNo 1–3 can never execute now');
-  assert.deepEqual(takeBatch(svc, LIMITS).map((r) => r.reqNo), [4]);
+  assert.deepEqual(takeBatch(svc, LIMITS, 0).map((r) => r.reqNo), [4]);
 });
 
 test('a batch skips requests that executed meanwhile or are already in flight', () => {
@@ -98,7 +98,7 @@ test('a batch skips requests that executed meanwhile or are already in flight', 
   admitRequest(svc, put(5, 1), view(0), 0);
   markInFlight(svc, [put(4, 1)]);
   svc.clients.set(client(5), { reqNo: reqNo(1), result: new Uint8Array(0), seq: seq(1), stateBytes: 0, windowStart: 0, windowBytes: 0 });
-  assert.deepEqual(takeBatch(svc, LIMITS).map((r) => r.client), [client(3)]);
+  assert.deepEqual(takeBatch(svc, LIMITS, 0).map((r) => r.client), [client(3)]);
   assert.equal(svc.pending.size, 0);
 });
 

@@ -61,6 +61,11 @@ export interface PendingRequest {
   readonly arrivedTick: number;
   /** Tick when a backup last relayed it to the primary (at most once per retransmit period). */
   relayedTick: number;
+  /**
+   * Tick from which the leader counts its wait for a batch: its arrival, or — when its client's
+   * previous request was taken into a batch after it arrived — that batch's tick (scheduler.ts).
+   */
+  readyTick: number;
 }
 
 export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {

@@ -115,6 +115,22 @@ test('§4.2 the primary batches: requests arriving while a batch is in flight cl
   assert.equal(pps[0]!.seq, 2);
 });
 
+test('fair batching: a client with many requests queued gets one per batch, and its backlog does not close batches early', () => {
+  const c = makeCluster(4, { batchTimeoutTicks: 3, batchMaxRequests: 100 });
+  const flooder = makeClient(40);
+  const honest = [1, 2, 3].map((t) => makeClient(40 + t));
+  assert.equal(sent(deliverRequest(c, 0, request(flooder, 1, 'f', '1')), 'pre-prepare').length, 1, 'nothing in flight: proposed at once');
+  for (let n = 2; n <= 10; n++) assert.equal(sent(deliverRequest(c, 0, request(flooder, n, 'f', String(n))), 'pre-prepare').length, 0);
+  for (const h of honest) deliverRequest(c, 0, request(h, 1, 'h', '1'));
+  const closed = tick(c, 0, 3).flatMap((o) => sent(o, 'pre-prepare'));
+  assert.equal(closed.length, 1, 'one batch at the timeout, not one per queued flood request');
+  assert.deepEqual(closed[0]!.requests.map((r) => [r.client, Number(r.reqNo)]), [[flooder.id, 2], ...honest.map((h) => [h.id, 1])], 'one request per client');
+  // The flooder's next request is ready from that batch on: no batch before the timeout runs again.
+  assert.equal(tick(c, 0, 2).flatMap((o) => sent(o, 'pre-prepare')).length, 0);
+  const next = tick(c, 0, 1).flatMap((o) => sent(o, 'pre-prepare'));
+  assert.deepEqual(next.map((pp) => pp.requests.map((r) => Number(r.reqNo))), [[3]]);
+});
+
 test('§4.3 checkpoints: 2f+1 matching checkpoints make one stable, the low watermark moves and the log below is discarded', () => {
   const c = makeCluster(4, { checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 });
   const client = makeClient();
