@@ -183,6 +183,12 @@ export const overloadSchema = z.strictObject({
   /** The capacity never drops below this. */
   minCapacity: intIn(1, 10_000_000, ' requests/s').default(50),
   /**
+   * Flooded when clients offer more than this × the executed rate in a period (honest clients, one
+   * request outstanding each, offer about what executes): the capacity is then held at twice the
+   * executed rate, and the fair shares leave a flooder only what honest clients do not use.
+   */
+  demandHigh: numberIn(1.1, 1_000, '3').default(3),
+  /**
    * Every client may send at least this many requests/s, whatever the capacity (the floor of its fair
    * share). A client with at most minClientRate × latencyTargetMs / 1000 requests outstanding sends
    * no faster than this while the replica is congested, so it is never throttled.

@@ -7,7 +7,7 @@ import type { Request } from '../wire/messages.ts';
 import { seq as toSeq } from '../core/ids.ts';
 import type { HsProposal } from '../wire/messages.ts';
 import { batchBytes } from '../wire/codec.ts';
-import { executedAlready } from '../service/requests.ts';
+import { pickFair } from '../service/scheduler.ts';
 import { requestKey } from '../service/types.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, persistSafety, sign } from './context.ts';
@@ -38,18 +38,9 @@ export function maybePropose(ctx: Ctx): void {
   handleProposal(ctx, p);
 }
 
-/** The next batch from the queue, FIFO, leaving out requests executed or in an uncommitted ancestor. */
+/** The next batch: one request per client, round-robin (src/service/scheduler.ts), leaving out requests executed or in an uncommitted ancestor. */
 function pickBatch(st: HsState, parent: Block): Request[] {
   const inChain = new Set<string>();
   for (const b of uncommittedChain(st, parent)) for (const r of b.proposal?.requests ?? []) inChain.add(requestKey(r.client, r.reqNo));
-  const batch: Request[] = [];
-  let bytes = 0;
-  for (const p of st.svc.pending.values()) {
-    if (batch.length >= st.params.batchMaxRequests) break;
-    if (batch.length > 0 && bytes + p.request.op.length > st.params.batchMaxBytes) break;
-    if (inChain.has(p.key) || executedAlready(st.svc, p.request)) continue;
-    batch.push(p.request);
-    bytes += p.request.op.length;
-  }
-  return batch;
+  return pickFair(st.svc, { maxRequests: st.params.batchMaxRequests, maxBytes: st.params.batchMaxBytes }, (p) => inChain.has(p.key));
 }

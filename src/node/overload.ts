@@ -36,6 +36,8 @@ export interface OverloadStatus {
   readonly levelSince: string;
   /** The last period's pressure (≥ 1: congested). */
   readonly pressure: number;
+  /** Clients offered more than demandHigh × the executed rate in the last period (docs/OPERATIONS.md). */
+  readonly flooded: boolean;
   /** Requests/s this replica admits in all; null while unbounded. */
   readonly capacityPerSecond: number | null;
   /** Each client's fair share, requests/s; null while every demand fits. */
@@ -82,7 +84,7 @@ export function admissionOf(c: OverloadConfig): AdmissionState {
   return createAdmission({
     capacity: {
       latencyTargetMs: c.latencyTargetMs, pendingHigh: c.pendingHigh, inboxHigh: c.inboxHigh,
-      decrease: c.decrease, increasePerSecond: c.increasePerSecond, minCapacity: c.minCapacity,
+      decrease: c.decrease, increasePerSecond: c.increasePerSecond, minCapacity: c.minCapacity, demandHigh: c.demandHigh,
     },
     minClientRate: c.minClientRate, burstSeconds: c.burstSeconds, minBurst: c.minBurst, heavyFactor: c.heavyFactor,
     maxTracked: MAX_TRACKED, idlePeriods: IDLE_PERIODS,
@@ -169,6 +171,7 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
         level: levels.level,
         levelSince: new Date(levelSince).toISOString(),
         pressure: Math.round(adm.pressure * 1000) / 1000,
+        flooded: adm.flooded,
         capacityPerSecond: adm.capacity === Infinity ? null : Math.round(adm.capacity),
         clientSharePerSecond: adm.share === Infinity ? null : Math.round(adm.share * 10) / 10,
         trackedClients: adm.clients.size,

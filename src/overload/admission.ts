@@ -12,7 +12,7 @@
 import type { Bucket } from './bucket.ts';
 import { newBucket, takeToken } from './bucket.ts';
 import type { CapacityParams, LoadSample } from './capacity.ts';
-import { nextCapacity, pressureOf } from './capacity.ts';
+import { EXECUTED_PEAK_DECAY, floodedBy, nextCapacity, pressureOf } from './capacity.ts';
 import { maxMinShare } from './fair-share.ts';
 
 export interface AdmissionParams {
@@ -47,18 +47,22 @@ export interface AdmissionState {
   share: number;
   /** The last period's pressure (capacity.ts: ≥ 1 is congested). */
   pressure: number;
+  /** Clients offered a flood's worth in the last period (capacity.ts floodedBy). */
+  flooded: boolean;
   /** Set by the degradation level (shedding and above): heavy clients get heavyFactor × share. */
   shedHeavy: boolean;
   readonly clients: Map<string, Entry>;
   readonly peers: Map<number, Entry>;
   /** Requests/s executed in the last period (a peer's relays are bounded by twice the larger of this and the capacity). */
   executedRate: number;
+  /** The executed rate's peak over recent periods, decaying by EXECUTED_PEAK_DECAY a period (a flood hold's base). */
+  executedPeak: number;
   /** Requests refused by a bucket so far, clients and peers. */
   throttled: { clients: number; peers: number };
 }
 
 export function createAdmission(params: AdmissionParams): AdmissionState {
-  return { params, capacity: Infinity, share: Infinity, executedRate: 0, pressure: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
+  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, pressure: 0, flooded: false, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
 }
 
 /** The rate (requests/s) a client's bucket refills at now. */
@@ -117,12 +121,15 @@ export function admitPeer(st: AdmissionState, peer: number, nowMs: number): bool
  */
 export function endPeriod(st: AdmissionState, sample: LoadSample): void {
   const p = st.params;
-  st.pressure = pressureOf(sample, p.capacity);
-  st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity);
   const perSecond = 1000 / sample.periodMs;
-  st.executedRate = sample.executed * perSecond;
   const demands: number[] = [];
   for (const e of st.clients.values()) if (e.seen > 0) demands.push(e.seen * perSecond);
+  const offered = demands.reduce((a, b) => a + b, 0);
+  st.pressure = pressureOf(sample, p.capacity);
+  st.executedRate = sample.executed * perSecond;
+  st.executedPeak = Math.max(st.executedRate, st.executedPeak * EXECUTED_PEAK_DECAY);
+  st.flooded = floodedBy(offered, st.executedRate, p.capacity);
+  st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity, offered, st.executedPeak);
   st.share = st.capacity === Infinity ? Infinity : maxMinShare(st.capacity, demands);
   settle(st.clients, p, (e) => e.seen * perSecond > st.share);
   settle(st.peers, p, () => false);

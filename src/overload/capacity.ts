@@ -6,6 +6,14 @@
 // the period (multiplicative decrease, towards measured capacity and compounding while congestion
 // lasts); otherwise it grows by a fixed rate per second (additive increase). Unbounded (Infinity) until the first congested period: an idle or healthy replica
 // limits nobody.
+//
+// A flood need not congest: honest clients have one request outstanding each (TOCS '02 §4.1), so
+// when a flood takes the CPU they slow down instead of queueing, and latency and queues stay under
+// their marks while the flood takes what it likes (session 15, `byz bench --attack c:flood`). So a
+// period in which clients OFFERED more than `demandHigh` × what the replica executed is flooded too:
+// the capacity is then held at FLOOD_HEADROOM × the executed rate — room for every honest client,
+// whose demand is about what it gets, and the fair shares (fair-share.ts) hand the flooders only
+// what is left.
 
 /** What the shell measured over one control period. */
 export interface LoadSample {
@@ -32,6 +40,18 @@ export interface CapacityParams {
   readonly increasePerSecond: number;
   /** The capacity never drops below this (requests/s). */
   readonly minCapacity: number;
+  /** Flooded when clients offered more than this × the executed rate (at least minCapacity) in a period. */
+  readonly demandHigh: number;
+}
+
+/** A flooded period holds the capacity at this multiple of the executed rate (see the top of this file). */
+export const FLOOD_HEADROOM = 2;
+/** The recent executed rate a flood hold uses decays by this factor per period (admission.ts). */
+export const EXECUTED_PEAK_DECAY = 0.9;
+
+/** Whether clients offered (requests seen from them, admitted or not, per second) a flood's worth over what was executed. */
+export function floodedBy(offeredPerSecond: number, executedPerSecond: number, p: CapacityParams): boolean {
+  return offeredPerSecond > p.demandHigh * Math.max(executedPerSecond, p.minCapacity);
 }
 
 /**
@@ -43,12 +63,16 @@ export function pressureOf(s: LoadSample, p: CapacityParams): number {
   return Math.max(latency, s.pending / p.pendingHigh, s.inbox / p.inboxHigh);
 }
 
-/** The capacity estimate (requests/s, Infinity = unbounded) after one period with this pressure. */
-export function nextCapacity(capacity: number, s: LoadSample, pressure: number, p: CapacityParams): number {
-  if (pressure >= 1) {
-    const executedPerSecond = (s.executed * 1000) / s.periodMs;
-    return Math.max(p.minCapacity, p.decrease * Math.min(capacity, executedPerSecond));
-  }
-  if (capacity === Infinity) return Infinity;
-  return capacity + (p.increasePerSecond * s.periodMs) / 1000;
+/**
+ * The capacity estimate (requests/s, Infinity = unbounded) after one period with this pressure, in
+ * which clients offered `offeredPerSecond`: congested → multiplicative decrease; else additive
+ * increase, capped while flooded at FLOOD_HEADROOM × `recentExecuted` — the executed rate of recent
+ * periods (admission.ts keeps its decaying peak), so one period of few executions does not collapse it.
+ */
+export function nextCapacity(capacity: number, s: LoadSample, pressure: number, p: CapacityParams, offeredPerSecond = 0, recentExecuted = (s.executed * 1000) / s.periodMs): number {
+  const executedPerSecond = (s.executed * 1000) / s.periodMs;
+  if (pressure >= 1) return Math.max(p.minCapacity, p.decrease * Math.min(capacity, executedPerSecond));
+  const grown = capacity === Infinity ? Infinity : capacity + (p.increasePerSecond * s.periodMs) / 1000;
+  if (!floodedBy(offeredPerSecond, executedPerSecond, p)) return grown;
+  return Math.min(grown, Math.max(p.minCapacity, FLOOD_HEADROOM * recentExecuted));
 }

@@ -9,7 +9,7 @@ import { admitClient, admitPeer, createAdmission, endPeriod } from './admission.
 import type { LevelParams } from './levels.ts';
 import { createLevels, effectsOf, stepLevel } from './levels.ts';
 
-const CAP: CapacityParams = { latencyTargetMs: 100, pendingHigh: 1000, inboxHigh: 1000, decrease: 0.5, increasePerSecond: 100, minCapacity: 10 };
+const CAP: CapacityParams = { latencyTargetMs: 100, pendingHigh: 1000, inboxHigh: 1000, decrease: 0.5, increasePerSecond: 100, minCapacity: 10, demandHigh: 3 };
 const ADM: AdmissionParams = { capacity: CAP, minClientRate: 5, burstSeconds: 0.1, minBurst: 2, heavyFactor: 0.5, maxTracked: 100, idlePeriods: 4 };
 const sample = (over: Partial<LoadSample> = {}): LoadSample => ({ periodMs: 1000, executed: 400, meanLatencyMs: 10, pending: 0, inbox: 0, ...over });
 
@@ -75,6 +75,48 @@ test('admission: a flooding client keeps its fair share; a normal client is neve
   assert.ok(mean < 150, `on average below the mark: ${mean}`);
   assert.ok(st.throttled.clients > 5000, 'the flood was dropped');
   assert.ok(st.share < 200 && st.share >= ADM.minClientRate);
+});
+
+test('admission: a flood that never congests (honest clients just slow down) is held to what the honest clients leave', () => {
+  const st = createAdmission(ADM);
+  let t = 0;
+  const flooderOk: number[] = [];
+  const honestOk: number[] = [];
+  for (let period = 0; period < 8; period++) {
+    let f = 0;
+    let h = 0;
+    // One second: the flooder sends 2000 requests, 10 honest clients 30 each; latency stays low.
+    for (let ms = 0; ms < 1000; ms++, t++) {
+      for (let k = 0; k < 2; k++) if (admitClient(st, 'flooder', t)) f++;
+      if (ms % 33 === 0) for (let c = 0; c < 10; c++) if (admitClient(st, `honest-${c}`, t)) h++;
+    }
+    flooderOk.push(f);
+    honestOk.push(h);
+    // The replica executes at most 500/s (its CPU): what it executed, never congested by the marks.
+    endPeriod(st, sample({ executed: Math.min(500, f + h), meanLatencyMs: 20 }));
+  }
+  assert.equal(flooderOk[0], 2000, 'no limit before the first flooded period');
+  assert.equal(st.flooded, true, 'offered 2310/s against 500/s executed (> demandHigh 3 ×)');
+  assert.equal(st.capacity, 1000, 'held at twice the executed rate');
+  assert.ok(honestOk.every((h) => h === 310), `every honest request admitted, every period: ${honestOk.join(', ')}`);
+  assert.ok(flooderOk[1]! <= 700 + 345, `period 1: the share of 690/s plus the bucket's burst (half a second): ${flooderOk[1]}`);
+  for (const f of flooderOk.slice(2)) assert.ok(f <= 700, `the flooder keeps what the honest clients leave of 1000/s, 690/s (admitted ${f}/s)`);
+  // A period of few executions under the flood lowers the hold by the peak's decay only.
+  const flood = (from: number): void => {
+    for (let ms = 0; ms < 1000; ms++) admitClient(st, 'flooder', from + ms);
+  };
+  flood(t);
+  endPeriod(st, sample({ executed: 50, meanLatencyMs: 20 }));
+  assert.equal(st.capacity, 900, 'twice 0.9 × the 500/s peak, not twice 50/s');
+  flood(t + 1000);
+  endPeriod(st, sample({ executed: 500, meanLatencyMs: 20 }));
+  assert.equal(st.capacity, 1000, 'back up by the additive increase (+100 in a 1 s period), within twice 500/s');
+  // Planted: without the flood signal (an offered rate under demandHigh × executed) nothing is limited.
+  const calm = createAdmission(ADM);
+  for (let ms = 0; ms < 1000; ms++) admitClient(calm, 'busy', ms);
+  endPeriod(calm, sample({ executed: 500, meanLatencyMs: 20 }));
+  assert.equal(calm.flooded, false, '1000/s offered, 500/s executed: 2× is no flood');
+  assert.equal(calm.capacity, Infinity);
 });
 
 test('admission: heavy clients get less while shedding; minClientRate is a floor; peers get twice the capacity', () => {

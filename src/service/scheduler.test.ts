@@ -10,7 +10,7 @@ import type { ServiceState } from './types.ts';
 import { createServiceState } from './types.ts';
 import { admitRequest, fullBatchWaiting, markInFlight, oldestReadyTick } from './requests.ts';
 import type { BatchLimits } from './requests.ts';
-import { takeBatch } from './scheduler.ts';
+import { pickFair, takeBatch } from './scheduler.ts';
 import { view } from '../core/ids.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 
@@ -95,6 +95,22 @@ test('a served client\'s next request is ready from the batch\'s tick; the leade
   assert.equal(fullBatchWaiting(svc, { maxRequests: 2, maxBytes: 1 << 20 }), false, 'two requests queued, but of one client: not a full batch');
   admitRequest(svc, req(3, 1), view(0), 26);
   assert.equal(fullBatchWaiting(svc, { maxRequests: 2, maxBytes: 1 << 20 }), true);
+});
+
+test('pickFair (HotStuff\'s leader): one per client, round-robin across proposals, skipped requests passed over, nothing removed from the queue', () => {
+  const svc = service();
+  for (let n = 1; n <= 5; n++) admitRequest(svc, req(1, n), view(0), 0);
+  for (let c = 2; c <= 3; c++) admitRequest(svc, req(c, 1), view(0), 0);
+  const limits = { maxRequests: 2, maxBytes: 1 << 20 };
+  const label = (b: Request[]): string[] => b.map((r) => `${toClientNo(r)}:${r.reqNo}`);
+  const inChain = new Set<string>();
+  const skip = (p: { key: string }): boolean => inChain.has(p.key);
+  const first = pickFair(svc, limits, skip);
+  assert.deepEqual(label(first), ['1:1', '2:1']);
+  for (const r of first) inChain.add(`${r.client}:${r.reqNo}`);
+  assert.equal(svc.pending.size, 7, 'a picked request stays queued until it executes');
+  assert.deepEqual(label(pickFair(svc, limits, skip)), ['3:1', '1:2'], 'client 3 first (served least recently); client 1\'s next, its first being in the chain');
+  assert.deepEqual(label(pickFair(svc, { maxRequests: 10, maxBytes: 1 << 20 }, skip)), ['3:1', '1:2'], 'one per client however much room (client 2\'s only request is in the chain)');
 });
 
 test('a client of huge ops gets about one per batch; small-op clients still fill the rest', () => {

@@ -1,7 +1,9 @@
 // Fair batching at the leader: a batch takes requests round-robin across clients, so one client's
 // backlog cannot crowd the others out of the next batches (Aardvark, Clement et al., NSDI '09 §4.1:
-// "separate queues per client, serviced round-robin"). Pure and deterministic: the order depends only
-// on the pending queues, so it is usable by any ordering protocol's proposer (PBFT's propose.ts today).
+// "separate queues per client, serviced round-robin"), at most one request per client per batch. Pure
+// and deterministic: the order depends only on the pending queues. PBFT's primary takes its batches
+// from the queue (takeBatch); HotStuff's leader picks from a queue that keeps a request until it
+// executes (pickFair).
 
 import type { ClientId } from '../core/ids.ts';
 import type { Request } from '../wire/messages.ts';
@@ -31,6 +33,29 @@ export function takeBatch(svc: ServiceState, limits: BatchLimits, tick: number):
     if (takeFromClient(svc, client, limits, batch, bytes) !== 'taken') continue;
     const next = oldestOf(svc, client);
     if (next !== undefined) next.readyTick = Math.max(next.readyTick, tick);
+  }
+  return batch;
+}
+
+/**
+ * HotStuff's leader (src/hotstuff/propose.ts): the same rule — one request per client, the clients
+ * round-robin across proposals, each client's FIFO, a request that does not fit the bytes left
+ * passed over — from a queue it does not take from: a request stays queued until it executes, and
+ * `skip` leaves out those already in an uncommitted ancestor of the new block.
+ */
+export function pickFair(svc: ServiceState, limits: BatchLimits, skip: (p: PendingRequest) => boolean): Request[] {
+  const batch: Request[] = [];
+  let bytes = 0;
+  for (const [client, mine] of [...svc.pendingByClient]) {
+    if (batch.length >= limits.maxRequests) break;
+    for (const p of mine.values()) {
+      if (skip(p) || executedAlready(svc, p.request)) continue;
+      if (batch.length > 0 && bytes + p.request.op.length > limits.maxBytes) break;
+      batch.push(p.request);
+      bytes += p.request.op.length;
+      rotateToBack(svc, client);
+      break;
+    }
   }
   return batch;
 }
