@@ -123,7 +123,7 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
     },
     after(from, request, nowMs) {
       if (!c.enabled) return undefined;
-      if (from.kind === 'replica' && !admitClient(adm, request.client, nowMs)) return drop('throttled');
+      if (from.kind === 'replica' && !admitClient(adm, request.client, nowMs, true)) return drop('throttled');
       if (request.readOnly) return undefined;
       const key = `${request.client}:${request.reqNo}`;
       if (!arrived.has(key)) {

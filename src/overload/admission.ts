@@ -49,6 +49,8 @@ export interface AdmissionState {
   pressure: number;
   /** Clients offered a flood's worth in the last period (capacity.ts floodedBy). */
   flooded: boolean;
+  /** Requests received from client connections in the current period (relays not counted). */
+  offered: number;
   /** Set by the degradation level (shedding and above): heavy clients get heavyFactor × share. */
   shedHeavy: boolean;
   readonly clients: Map<string, Entry>;
@@ -62,7 +64,7 @@ export interface AdmissionState {
 }
 
 export function createAdmission(params: AdmissionParams): AdmissionState {
-  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, pressure: 0, flooded: false, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
+  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, pressure: 0, flooded: false, offered: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
 }
 
 /** The rate (requests/s) a client's bucket refills at now. */
@@ -95,10 +97,16 @@ function entry<K>(table: Map<K, Entry>, key: K, p: AdmissionParams, nowMs: numbe
   return fresh;
 }
 
-/** One request from this client (its authenticated id): true to admit it, false to drop it unverified. */
-export function admitClient(st: AdmissionState, client: string, nowMs: number): boolean {
+/**
+ * One request from this client (its authenticated id): true to admit it, false to drop it unverified.
+ * `relayed`: it came through a peer replica (and was verified); it draws on the client's bucket but
+ * is not counted as offered to this replica — a correct client's broadcast reaches a primary once
+ * directly and again through every backup, which would look like a flood (capacity.ts floodedBy).
+ */
+export function admitClient(st: AdmissionState, client: string, nowMs: number, relayed = false): boolean {
   const e = entry(st.clients, client, st.params, nowMs);
   e.seen++;
+  if (!relayed) st.offered++;
   const rate = clientRate(st, e.heavy);
   if (takeToken(e.bucket, nowMs, rate, burstOf(st.params, rate))) return true;
   st.throttled.clients++;
@@ -124,12 +132,13 @@ export function endPeriod(st: AdmissionState, sample: LoadSample): void {
   const perSecond = 1000 / sample.periodMs;
   const demands: number[] = [];
   for (const e of st.clients.values()) if (e.seen > 0) demands.push(e.seen * perSecond);
-  const offered = demands.reduce((a, b) => a + b, 0);
+  const offered = st.offered * perSecond;
+  st.offered = 0;
   st.pressure = pressureOf(sample, p.capacity);
   st.executedRate = sample.executed * perSecond;
   st.executedPeak = Math.max(st.executedRate, st.executedPeak * EXECUTED_PEAK_DECAY);
-  st.flooded = floodedBy(offered, st.executedRate, p.capacity);
-  st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity, offered, st.executedPeak);
+  st.flooded = floodedBy(offered, st.executedPeak, p.capacity);
+  st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity, st.flooded ? st.executedPeak : undefined);
   st.share = st.capacity === Infinity ? Infinity : maxMinShare(st.capacity, demands);
   settle(st.clients, p, (e) => e.seen * perSecond > st.share);
   settle(st.peers, p, () => false);

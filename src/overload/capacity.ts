@@ -49,9 +49,13 @@ export const FLOOD_HEADROOM = 2;
 /** The recent executed rate a flood hold uses decays by this factor per period (admission.ts). */
 export const EXECUTED_PEAK_DECAY = 0.9;
 
-/** Whether clients offered (requests seen from them, admitted or not, per second) a flood's worth over what was executed. */
-export function floodedBy(offeredPerSecond: number, executedPerSecond: number, p: CapacityParams): boolean {
-  return offeredPerSecond > p.demandHigh * Math.max(executedPerSecond, p.minCapacity);
+/**
+ * Whether clients offered (requests seen from them, admitted or not, per second) a flood's worth:
+ * more than demandHigh × the replica's recent executed rate (the decaying peak admission.ts keeps —
+ * not this period's: execution is bursty, and a period without one is common under honest load).
+ */
+export function floodedBy(offeredPerSecond: number, recentExecuted: number, p: CapacityParams): boolean {
+  return offeredPerSecond > p.demandHigh * Math.max(recentExecuted, p.minCapacity);
 }
 
 /**
@@ -64,15 +68,12 @@ export function pressureOf(s: LoadSample, p: CapacityParams): number {
 }
 
 /**
- * The capacity estimate (requests/s, Infinity = unbounded) after one period with this pressure, in
- * which clients offered `offeredPerSecond`: congested → multiplicative decrease; else additive
- * increase, capped while flooded at FLOOD_HEADROOM × `recentExecuted` — the executed rate of recent
- * periods (admission.ts keeps its decaying peak), so one period of few executions does not collapse it.
+ * The capacity estimate (requests/s, Infinity = unbounded) after one period with this pressure:
+ * congested → multiplicative decrease; else additive increase, capped in a flooded period at
+ * FLOOD_HEADROOM × `floodHold` — the recent executed rate (floodedBy), undefined when not flooded.
  */
-export function nextCapacity(capacity: number, s: LoadSample, pressure: number, p: CapacityParams, offeredPerSecond = 0, recentExecuted = (s.executed * 1000) / s.periodMs): number {
-  const executedPerSecond = (s.executed * 1000) / s.periodMs;
-  if (pressure >= 1) return Math.max(p.minCapacity, p.decrease * Math.min(capacity, executedPerSecond));
+export function nextCapacity(capacity: number, s: LoadSample, pressure: number, p: CapacityParams, floodHold?: number): number {
+  if (pressure >= 1) return Math.max(p.minCapacity, p.decrease * Math.min(capacity, (s.executed * 1000) / s.periodMs));
   const grown = capacity === Infinity ? Infinity : capacity + (p.increasePerSecond * s.periodMs) / 1000;
-  if (!floodedBy(offeredPerSecond, executedPerSecond, p)) return grown;
-  return Math.min(grown, Math.max(p.minCapacity, FLOOD_HEADROOM * recentExecuted));
+  return floodHold === undefined ? grown : Math.min(grown, Math.max(p.minCapacity, FLOOD_HEADROOM * floodHold));
 }

@@ -103,7 +103,7 @@ test('admission: a flood that never congests (honest clients just slow down) is 
   for (const f of flooderOk.slice(2)) assert.ok(f <= 700, `the flooder keeps what the honest clients leave of 1000/s, 690/s (admitted ${f}/s)`);
   // A period of few executions under the flood lowers the hold by the peak's decay only.
   const flood = (from: number): void => {
-    for (let ms = 0; ms < 1000; ms++) admitClient(st, 'flooder', from + ms);
+    for (let ms = 0; ms < 2000; ms++) admitClient(st, 'flooder', from + ms / 2);
   };
   flood(t);
   endPeriod(st, sample({ executed: 50, meanLatencyMs: 20 }));
@@ -111,11 +111,21 @@ test('admission: a flood that never congests (honest clients just slow down) is 
   flood(t + 1000);
   endPeriod(st, sample({ executed: 500, meanLatencyMs: 20 }));
   assert.equal(st.capacity, 1000, 'back up by the additive increase (+100 in a 1 s period), within twice 500/s');
-  // Planted: without the flood signal (an offered rate under demandHigh × executed) nothing is limited.
+  // Without the flood signal (an offered rate under demandHigh × executed) nothing is limited.
   const calm = createAdmission(ADM);
   for (let ms = 0; ms < 1000; ms++) admitClient(calm, 'busy', ms);
   endPeriod(calm, sample({ executed: 500, meanLatencyMs: 20 }));
   assert.equal(calm.flooded, false, '1000/s offered, 500/s executed: 2× is no flood');
+  // Execution is bursty: a period with none while clients go on as before is no flood either (it
+  // was, against this period's rate, and honest clients were throttled in fault-free benches).
+  for (let ms = 0; ms < 600; ms++) admitClient(calm, `c${ms % 60}`, 1000 + ms);
+  endPeriod(calm, sample({ executed: 0, meanLatencyMs: undefined }));
+  assert.equal(calm.flooded, false, '600/s offered against a recent 450/s executed');
+  // A correct client's broadcast reaches the primary once directly and again relayed by every backup:
+  // relays draw on the client's bucket but are not offered load.
+  for (let ms = 0; ms < 3000; ms++) admitClient(calm, `c${ms % 60}`, 2000 + ms / 3, true);
+  endPeriod(calm, sample({ executed: 500, meanLatencyMs: 20 }));
+  assert.equal(calm.flooded, false, '3000/s relayed against 500/s executed');
   assert.equal(calm.capacity, Infinity);
 });
 
