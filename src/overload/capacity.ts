@@ -10,10 +10,10 @@
 // A flood need not congest: honest clients have one request outstanding each (TOCS '02 §4.1), so
 // when a flood takes the CPU they slow down instead of queueing, and latency and queues stay under
 // their marks while the flood takes what it likes (session 15, `byz bench --attack c:flood`). So a
-// period in which clients OFFERED more than `demandHigh` × what the replica executed is flooded too:
-// the capacity is then held at FLOOD_HEADROOM × the executed rate — room for every honest client,
-// whose demand is about what it gets, and the fair shares (fair-share.ts) hand the flooders only
-// what is left.
+// period in which clients OFFERED on their own connections more than `demandHigh` × the replica's
+// recent executed rate is flooded too (floodedBy): the capacity is then capped at FLOOD_HEADROOM ×
+// that rate — room for every honest client, whose demand is about what it gets, and the fair shares
+// (fair-share.ts) hand the flooders only what is left.
 
 /** What the shell measured over one control period. */
 export interface LoadSample {

@@ -30,7 +30,7 @@ export function takeBatch(svc: ServiceState, limits: BatchLimits, tick: number):
   const bytes = { used: 0 };
   for (const client of [...svc.pendingByClient.keys()]) {
     if (batch.length >= limits.maxRequests) return batch;
-    if (takeFromClient(svc, client, limits, batch, bytes) !== 'taken') continue;
+    if (!takeFromClient(svc, client, limits, batch, bytes)) continue;
     const next = oldestOf(svc, client);
     if (next !== undefined) next.readyTick = Math.max(next.readyTick, tick);
   }
@@ -60,24 +60,22 @@ export function pickFair(svc: ServiceState, limits: BatchLimits, skip: (p: Pendi
   return batch;
 }
 
-type Take = 'taken' | 'no-room' | 'empty';
-
-/** Adds the client's oldest live request to the batch if it fits; skips dead ones (in flight, executed). */
-function takeFromClient(svc: ServiceState, client: ClientId, limits: BatchLimits, batch: Request[], bytes: { used: number }): Take {
+/** Adds the client's oldest live request to the batch if it fits (true when it did); skips dead ones (in flight, executed). */
+function takeFromClient(svc: ServiceState, client: ClientId, limits: BatchLimits, batch: Request[], bytes: { used: number }): boolean {
   for (;;) {
     const p = oldestOf(svc, client);
-    if (p === undefined) return 'empty';
+    if (p === undefined) return false;
     if (!isLive(svc, p)) {
       removePending(svc, p.key);
       continue;
     }
     const size = p.request.op.length;
-    if (batch.length > 0 && bytes.used + size > limits.maxBytes) return 'no-room';
+    if (batch.length > 0 && bytes.used + size > limits.maxBytes) return false;
     removePending(svc, p.key);
     batch.push(p.request);
     bytes.used += size;
     rotateToBack(svc, client);
-    return 'taken';
+    return true;
   }
 }
 
