@@ -163,7 +163,8 @@ export const OVERLOAD_LEVELS = ['normal', 'shedding', 'relaxed', 'read-only'] as
  * Adaptive admission and degradation levels (issue 18 items 3–4; docs/OPERATIONS.md, "Overload"):
  * per-client and per-peer token buckets checked before a request is authenticated, whose rates
  * follow the capacity measured every periodMs (AIMD on commit latency, pending requests and inbox
- * depth), and named levels entered and left by the same pressure.
+ * depth), and named levels entered and left by the same pressure. Rates and capacities are in
+ * request cost units: a request of up to 4 KiB is one unit, and each further 4 KiB one more.
  */
 export const overloadSchema = z.strictObject({
   /** false: no adaptive buckets and no levels (the transport's fixed limits.client / limits.peer still apply). */
@@ -178,10 +179,10 @@ export const overloadSchema = z.strictObject({
   inboxHigh: intIn(1, 100_000, ' inputs').default(10_000),
   /** On congestion the capacity becomes decrease × min(capacity, executed rate). */
   decrease: numberIn(0.05, 0.99, '0.8').default(0.8),
-  /** Without congestion the capacity grows by this many requests/s per second. */
-  increasePerSecond: intIn(1, 10_000_000, ' requests/s per second').default(50),
+  /** Without congestion the capacity grows by this many units/s per second. */
+  increasePerSecond: intIn(1, 10_000_000, ' units/s per second').default(50),
   /** The capacity never drops below this. */
-  minCapacity: intIn(1, 10_000_000, ' requests/s').default(50),
+  minCapacity: intIn(1, 10_000_000, ' units/s').default(50),
   /**
    * Flooded when clients offer more than this × the executed rate in a period (honest clients, one
    * request outstanding each, offer about what executes): the capacity is then held at twice the
@@ -189,14 +190,14 @@ export const overloadSchema = z.strictObject({
    */
   demandHigh: numberIn(1.1, 1_000, '3').default(3),
   /**
-   * Every client may send at least this many requests/s, whatever the capacity (the floor of its fair
+   * Every client may send at least this many units/s, whatever the capacity (the floor of its fair
    * share). A client with at most minClientRate × latencyTargetMs / 1000 requests outstanding sends
    * no faster than this while the replica is congested, so it is never throttled.
    */
-  minClientRate: intIn(1, 10_000_000, ' requests/s').default(4),
-  /** A client's bucket holds this many seconds of its rate (and at least minBurst requests). */
+  minClientRate: intIn(1, 10_000_000, ' units/s').default(4),
+  /** A client's bucket holds this many seconds of its rate (and at least minBurst units, and always one request). */
   burstSeconds: numberIn(0.01, 60, '0.5').default(0.5),
-  minBurst: intIn(1, 100_000, ' requests').default(32),
+  minBurst: intIn(1, 100_000, ' units').default(32),
   /** While shedding, a client that asked for more than its fair share gets this fraction of it. */
   heavyFactor: numberIn(0.01, 1, '0.5').default(0.5),
   /** Pressure (the largest of latency / latencyTargetMs, pending / pendingHigh, inbox / inboxHigh) that enters each level. */

@@ -49,3 +49,22 @@ export const MAX_EVIDENCE_ITEMS = 2;
 export const SIG_CACHE_ENTRIES = 16_384;
 /** Most blocks in one HotStuff catch-up answer (hs-blocks). */
 export const MAX_FETCH_BLOCKS = 64;
+
+/**
+ * The bytes of one unit of request cost. Admission (src/overload) and the slow-primary detector
+ * (src/pbft/slow-primary.ts) measure work in these units, not in requests: a replica's cost of a
+ * request grows with its size (receive, hash, verify, relay in a pre-prepare, persist, execute), and
+ * counted per request a client sending 64 KiB ops would take twenty-odd times its fair share and
+ * make an honest primary look slow (session 16, `byz bench --attack c:oversized`: a 64 KiB garbage
+ * op cost about 20× a 64-byte put in replica CPU).
+ */
+export const REQUEST_COST_UNIT_BYTES = 4096;
+
+/**
+ * A request's cost in units: one, plus one per whole REQUEST_COST_UNIT_BYTES (a small request costs
+ * 1). `bytes`: its op's, or its whole encoding's where only that is at hand (before decoding); the
+ * envelope between the two is a few hundred bytes, under one unit.
+ */
+export function requestCost(bytes: number): number {
+  return 1 + Math.floor(bytes / REQUEST_COST_UNIT_BYTES);
+}

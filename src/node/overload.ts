@@ -10,6 +10,7 @@
 // trusted), so a dropped client retransmits with its doubling backoff (src/protocol/client.ts).
 
 import type { DropReason } from '../core/drops.ts';
+import { requestCost } from '../core/limits.ts';
 import type { ExecutedBatch } from '../protocol/types.ts';
 import type { Request } from '../wire/messages.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
@@ -118,12 +119,13 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
       if (!c.enabled || (from.kind !== 'client' && payload[0] !== MESSAGE_TAGS.request)) return undefined;
       if (effects.shedBytes !== undefined && payload.length > effects.shedBytes) return drop('shed-oversized');
       if (effects.readOnly && !isReadOnlyRequest(payload)) return drop('read-only-mode');
-      const ok = from.kind === 'client' ? admitClient(adm, from.id, nowMs) : admitPeer(adm, Number(from.id), nowMs);
+      const cost = requestCost(payload.length);
+      const ok = from.kind === 'client' ? admitClient(adm, from.id, nowMs, cost) : admitPeer(adm, Number(from.id), nowMs, cost);
       return ok ? undefined : drop('throttled');
     },
     after(from, request, nowMs) {
       if (!c.enabled) return undefined;
-      if (from.kind === 'replica' && !admitClient(adm, request.client, nowMs, true)) return drop('throttled');
+      if (from.kind === 'replica' && !admitClient(adm, request.client, nowMs, requestCost(request.op.length), true)) return drop('throttled');
       if (request.readOnly) return undefined;
       const key = `${request.client}:${request.reqNo}`;
       if (!arrived.has(key)) {
@@ -135,8 +137,8 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
     executed(batches, nowMs) {
       if (!c.enabled) return;
       for (const b of batches) {
-        executedCount += b.executed.length;
         for (const e of b.executed) {
+          executedCount += requestCost(e.request.op.length);
           const key = `${e.request.client}:${e.request.reqNo}`;
           const t = arrived.get(key);
           if (t === undefined) continue;

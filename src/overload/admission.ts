@@ -2,7 +2,10 @@
 // BEFORE a request's signature or MAC is verified, whose rates follow measured capacity. Each
 // control period the shell hands in a LoadSample; the capacity estimate moves by AIMD
 // (capacity.ts) and every client's rate becomes the max-min fair share of it by the demands
-// measured in the period (fair-share.ts), never below `minClientRate`. So a client sending at or
+// measured in the period (fair-share.ts), never below `minClientRate`. Rates, demands and the
+// capacity are in request cost units (core/limits.ts requestCost: a request of up to 4 KiB is one
+// unit, a 64 KiB one seventeen), so a client of large requests is held to the same share of the
+// replicas' work as one of small requests. So a client sending at or
 // below its share is never limited, and a flooder keeps only its share: its excess is dropped
 // before it costs a verification, an ordering slot and an execution at every replica (Aardvark,
 // NSDI '09 §4.1: per-client fair queues, "a flood costs the flooder"). A peer replica relays client
@@ -32,7 +35,7 @@ export interface AdmissionParams {
 
 interface Entry {
   readonly bucket: Bucket;
-  /** Requests seen (admitted or not) in the current period: the client's demand. */
+  /** Cost units seen (admitted or not) in the current period: the client's demand. */
   seen: number;
   idle: number;
   /** Asked for more than its share in the last period. */
@@ -49,7 +52,7 @@ export interface AdmissionState {
   pressure: number;
   /** Clients offered a flood's worth in the last period (capacity.ts floodedBy). */
   flooded: boolean;
-  /** Requests received from client connections in the current period (relays not counted). */
+  /** Cost units received from client connections in the current period (relays not counted). */
   offered: number;
   /** Set by the degradation level (shedding and above): heavy clients get heavyFactor × share. */
   shedHeavy: boolean;
@@ -98,27 +101,30 @@ function entry<K>(table: Map<K, Entry>, key: K, p: AdmissionParams, nowMs: numbe
 }
 
 /**
- * One request from this client (its authenticated id): true to admit it, false to drop it unverified.
- * `relayed`: it came through a peer replica (and was verified); it draws on the client's bucket but
- * is not counted as offered to this replica — a correct client's broadcast reaches a primary once
- * directly and again through every backup, which would look like a flood (capacity.ts floodedBy).
+ * One request from this client (its authenticated id) costing `cost` units (core/limits.ts
+ * requestCost: rates, demands and shares are in these units): true to admit it, false to drop it
+ * unverified. A bucket always holds at least one request's cost, so a large request waits for its
+ * tokens instead of never fitting. `relayed`: it came through a peer replica (and was verified); it
+ * draws on the client's bucket but is not counted as offered to this replica — a correct client's
+ * broadcast reaches a primary once directly and again through every backup, which would look like a
+ * flood (capacity.ts floodedBy).
  */
-export function admitClient(st: AdmissionState, client: string, nowMs: number, relayed = false): boolean {
+export function admitClient(st: AdmissionState, client: string, nowMs: number, cost: number, relayed = false): boolean {
   const e = entry(st.clients, client, st.params, nowMs);
-  e.seen++;
-  if (!relayed) st.offered++;
+  e.seen += cost;
+  if (!relayed) st.offered += cost;
   const rate = clientRate(st, e.heavy);
-  if (takeToken(e.bucket, nowMs, rate, burstOf(st.params, rate))) return true;
+  if (takeToken(e.bucket, nowMs, rate, Math.max(cost, burstOf(st.params, rate)), cost)) return true;
   st.throttled.clients++;
   return false;
 }
 
-/** One request relayed by a peer replica: true to admit it, false to drop it unverified. */
-export function admitPeer(st: AdmissionState, peer: number, nowMs: number): boolean {
+/** One request costing `cost` units relayed by a peer replica: true to admit it, false to drop it unverified. */
+export function admitPeer(st: AdmissionState, peer: number, nowMs: number, cost: number): boolean {
   const e = entry(st.peers, peer, st.params, nowMs);
-  e.seen++;
+  e.seen += cost;
   const rate = peerRate(st);
-  if (takeToken(e.bucket, nowMs, rate, burstOf(st.params, rate))) return true;
+  if (takeToken(e.bucket, nowMs, rate, Math.max(cost, burstOf(st.params, rate)), cost)) return true;
   st.throttled.peers++;
   return false;
 }

@@ -12,10 +12,10 @@ export function newBucket(burst: number, nowMs: number): Bucket {
 }
 
 /**
- * Refills at `perSecond` since the last call (at most `burst` tokens), then takes one token; false
- * when none is left. An infinite rate always admits. Time going backwards refills nothing.
+ * Refills at `perSecond` since the last call (at most `burst` tokens), then takes `amount` tokens;
+ * false when fewer are left. An infinite rate always admits. Time going backwards refills nothing.
  */
-export function takeToken(b: Bucket, nowMs: number, perSecond: number, burst: number): boolean {
+export function takeToken(b: Bucket, nowMs: number, perSecond: number, burst: number, amount = 1): boolean {
   if (perSecond === Infinity) {
     b.tokens = burst;
     b.lastMs = nowMs;
@@ -27,7 +27,7 @@ export function takeToken(b: Bucket, nowMs: number, perSecond: number, burst: nu
     b.lastMs = nowMs;
   }
   b.tokens = Math.min(b.tokens, burst); // a lowered burst applies at once
-  if (b.tokens < 1) return false;
-  b.tokens -= 1;
+  if (b.tokens < amount) return false;
+  b.tokens -= amount;
   return true;
 }

@@ -1,6 +1,6 @@
 // The measured load of one control period and the capacity estimate it drives (issue 18 item 3):
 // AIMD (Jacobson, SIGCOMM '88; Chiu & Jain '89) on the aggregate rate of requests this replica
-// admits. When the period was congested — requests took longer than the latency target from
+// admits, in request cost units (core/limits.ts requestCost: a request of up to 4 KiB is one). When the period was congested — requests took longer than the latency target from
 // arrival to execution, or the pending queue or the node's inbox ran over their marks — the
 // capacity drops to a fraction of the smaller of itself and what the cluster actually executed in
 // the period (multiplicative decrease, towards measured capacity and compounding while congestion
@@ -19,7 +19,7 @@
 export interface LoadSample {
   /** Length of the period (ms, > 0). */
   readonly periodMs: number;
-  /** Requests executed at this replica in the period. */
+  /** Request cost units (core/limits.ts requestCost) executed at this replica in the period. */
   readonly executed: number;
   /** Mean ms from a request's arrival here to its execution, of requests executed in the period; undefined if none was timed. */
   readonly meanLatencyMs: number | undefined;
@@ -36,9 +36,9 @@ export interface CapacityParams {
   readonly inboxHigh: number;
   /** Multiplicative decrease: capacity = decrease × min(capacity, executed rate) (0 < decrease < 1). */
   readonly decrease: number;
-  /** Additive increase, requests/s gained per second of uncongested operation. */
+  /** Additive increase, units/s gained per second of uncongested operation. */
   readonly increasePerSecond: number;
-  /** The capacity never drops below this (requests/s). */
+  /** The capacity never drops below this (units/s). */
   readonly minCapacity: number;
   /** Flooded when clients offered more than this × the executed rate (at least minCapacity) in a period. */
   readonly demandHigh: number;
@@ -50,7 +50,7 @@ export const FLOOD_HEADROOM = 2;
 export const EXECUTED_PEAK_DECAY = 0.9;
 
 /**
- * Whether clients offered (requests seen from them, admitted or not, per second) a flood's worth:
+ * Whether clients offered (cost units seen from them, admitted or not, per second) a flood's worth:
  * more than demandHigh × the replica's recent executed rate (the decaying peak admission.ts keeps —
  * not this period's: execution is bursty, and a period without one is common under honest load).
  */
@@ -68,7 +68,7 @@ export function pressureOf(s: LoadSample, p: CapacityParams): number {
 }
 
 /**
- * The capacity estimate (requests/s, Infinity = unbounded) after one period with this pressure:
+ * The capacity estimate (units/s, Infinity = unbounded) after one period with this pressure:
  * congested → multiplicative decrease; else additive increase, capped in a flooded period at
  * FLOOD_HEADROOM × `floodHold` — the recent executed rate (floodedBy), undefined when not flooded.
  */

@@ -6,6 +6,7 @@ import type { CapacityParams, LoadSample } from './capacity.ts';
 import { nextCapacity, pressureOf } from './capacity.ts';
 import type { AdmissionParams } from './admission.ts';
 import { admitClient, admitPeer, createAdmission, endPeriod } from './admission.ts';
+import { requestCost } from '../core/limits.ts';
 import type { LevelParams } from './levels.ts';
 import { createLevels, effectsOf, stepLevel } from './levels.ts';
 
@@ -58,8 +59,8 @@ test('admission: a flooding client keeps its fair share; a normal client is neve
     let h = 0;
     // One second: the flooder sends 1000 requests, the honest client 20, evenly spread.
     for (let ms = 0; ms < 1000; ms++, t++) {
-      if (admitClient(st, 'flooder', t)) f++;
-      if (ms % 50 === 0 && admitClient(st, 'honest', t)) h++;
+      if (admitClient(st, 'flooder', t, 1)) f++;
+      if (ms % 50 === 0 && admitClient(st, 'honest', t, 1)) h++;
     }
     flooderOk.push(f);
     honestOk.push(h);
@@ -87,8 +88,8 @@ test('admission: a flood that never congests (honest clients just slow down) is 
     let h = 0;
     // One second: the flooder sends 2000 requests, 10 honest clients 30 each; latency stays low.
     for (let ms = 0; ms < 1000; ms++, t++) {
-      for (let k = 0; k < 2; k++) if (admitClient(st, 'flooder', t)) f++;
-      if (ms % 33 === 0) for (let c = 0; c < 10; c++) if (admitClient(st, `honest-${c}`, t)) h++;
+      for (let k = 0; k < 2; k++) if (admitClient(st, 'flooder', t, 1)) f++;
+      if (ms % 33 === 0) for (let c = 0; c < 10; c++) if (admitClient(st, `honest-${c}`, t, 1)) h++;
     }
     flooderOk.push(f);
     honestOk.push(h);
@@ -103,7 +104,7 @@ test('admission: a flood that never congests (honest clients just slow down) is 
   for (const f of flooderOk.slice(2)) assert.ok(f <= 700, `the flooder keeps what the honest clients leave of 1000/s, 690/s (admitted ${f}/s)`);
   // A period of few executions under the flood lowers the hold by the peak's decay only.
   const flood = (from: number): void => {
-    for (let ms = 0; ms < 2000; ms++) admitClient(st, 'flooder', from + ms / 2);
+    for (let ms = 0; ms < 2000; ms++) admitClient(st, 'flooder', from + ms / 2, 1);
   };
   flood(t);
   endPeriod(st, sample({ executed: 50, meanLatencyMs: 20 }));
@@ -113,17 +114,17 @@ test('admission: a flood that never congests (honest clients just slow down) is 
   assert.equal(st.capacity, 1000, 'back up by the additive increase (+100 in a 1 s period), within twice 500/s');
   // Without the flood signal (an offered rate under demandHigh × executed) nothing is limited.
   const calm = createAdmission(ADM);
-  for (let ms = 0; ms < 1000; ms++) admitClient(calm, 'busy', ms);
+  for (let ms = 0; ms < 1000; ms++) admitClient(calm, 'busy', ms, 1);
   endPeriod(calm, sample({ executed: 500, meanLatencyMs: 20 }));
   assert.equal(calm.flooded, false, '1000/s offered, 500/s executed: 2× is no flood');
   // Execution is bursty: a period with none while clients go on as before is no flood either (it
   // was, against this period's rate, and honest clients were throttled in fault-free benches).
-  for (let ms = 0; ms < 600; ms++) admitClient(calm, `c${ms % 60}`, 1000 + ms);
+  for (let ms = 0; ms < 600; ms++) admitClient(calm, `c${ms % 60}`, 1000 + ms, 1);
   endPeriod(calm, sample({ executed: 0, meanLatencyMs: undefined }));
   assert.equal(calm.flooded, false, '600/s offered against a recent 450/s executed');
   // A correct client's broadcast reaches the primary once directly and again relayed by every backup:
   // relays draw on the client's bucket but are not offered load.
-  for (let ms = 0; ms < 3000; ms++) admitClient(calm, `c${ms % 60}`, 2000 + ms / 3, true);
+  for (let ms = 0; ms < 3000; ms++) admitClient(calm, `c${ms % 60}`, 2000 + ms / 3, 1, true);
   endPeriod(calm, sample({ executed: 500, meanLatencyMs: 20 }));
   assert.equal(calm.flooded, false, '3000/s relayed against 500/s executed');
   assert.equal(calm.capacity, Infinity);
@@ -131,14 +132,14 @@ test('admission: a flood that never congests (honest clients just slow down) is 
 
 test('admission: heavy clients get less while shedding; minClientRate is a floor; peers get twice the capacity', () => {
   const st = createAdmission(ADM);
-  for (let i = 0; i < 100; i++) admitClient(st, 'heavy', i);
-  admitClient(st, 'light', 0);
+  for (let i = 0; i < 100; i++) admitClient(st, 'heavy', i, 1);
+  admitClient(st, 'light', 0, 1);
   endPeriod(st, sample({ periodMs: 100, executed: 4, meanLatencyMs: 500 })); // 40/s executed → capacity 20
   assert.equal(st.capacity, 20);
   assert.equal(st.share, 10, 'light asked 10/s, heavy 1000/s: max-min share of 20 is 10');
   const count = (key: string, from: number): number => {
     let n = 0;
-    for (let ms = 0; ms < 1000; ms++) if (admitClient(st, key, from + ms)) n++;
+    for (let ms = 0; ms < 1000; ms++) if (admitClient(st, key, from + ms, 1)) n++;
     return n;
   };
   const plain = count('heavy', 1000);
@@ -147,16 +148,16 @@ test('admission: heavy clients get less while shedding; minClientRate is a floor
   assert.ok(plain >= 10 && plain <= 12, `heavy at its share: ${plain}`);
   assert.ok(shed >= 5 && shed <= 7, `heavy while shedding: half (the floor is 5): ${shed}`);
   let peer = 0;
-  for (let ms = 0; ms < 1000; ms++) if (admitPeer(st, 1, 5000 + ms)) peer++;
+  for (let ms = 0; ms < 1000; ms++) if (admitPeer(st, 1, 5000 + ms, 1)) peer++;
   assert.ok(peer >= 80 && peer <= 82, `a peer relays at twice the larger of capacity and executed rate (40/s): ${peer}`);
 });
 
 test('admission: tables stay bounded; idle clients are forgotten', () => {
   const st = createAdmission({ ...ADM, maxTracked: 3, idlePeriods: 2 });
-  for (const c of ['a', 'b', 'c', 'd']) admitClient(st, c, 0);
+  for (const c of ['a', 'b', 'c', 'd']) admitClient(st, c, 0, 1);
   assert.deepEqual([...st.clients.keys()], ['b', 'c', 'd']);
   endPeriod(st, sample());
-  admitClient(st, 'd', 1);
+  admitClient(st, 'd', 1, 1);
   endPeriod(st, sample());
   assert.deepEqual([...st.clients.keys()], ['b', 'c', 'd'], 'idle one period: kept');
   endPeriod(st, sample());
@@ -189,4 +190,35 @@ test('levels: maxLevel caps the ladder; each level keeps the effects below it', 
   assert.deepEqual(effectsOf('shedding', p), { shedBytes: 4096, shedHeavy: true, tickStretch: 1, readOnly: false });
   assert.deepEqual(effectsOf('relaxed', p), { shedBytes: 4096, shedHeavy: true, tickStretch: 3, readOnly: false });
   assert.deepEqual(effectsOf('read-only', p), { shedBytes: 4096, shedHeavy: true, tickStretch: 3, readOnly: true });
+});
+
+test('admission: shares are in cost units, so a client of large requests gets the work of its share, not its share in requests', () => {
+  assert.deepEqual([0, 100, 4095, 4096, 64 * 1024].map(requestCost), [1, 1, 1, 2, 17]);
+  const st = createAdmission(ADM);
+  const big = requestCost(64 * 1024);
+  // One period: ten clients of small requests at 10/s each, one client of 64 KiB requests at 10/s.
+  for (let ms = 0; ms < 1000; ms += 100) {
+    for (let c = 0; c < 10; c++) admitClient(st, `small-${c}`, ms, 1);
+    admitClient(st, 'large', ms, big);
+  }
+  endPeriod(st, sample({ executed: 220, meanLatencyMs: 500 })); // congested: capacity 0.5 × 220 = 110 units/s
+  assert.equal(st.capacity, 110);
+  assert.equal(st.share, 10, 'demands 10 × 10 units/s and 170 units/s: the max-min share of 110 is 10 units/s');
+  let small = 0;
+  let large = 0;
+  for (let ms = 0; ms < 10_000; ms += 100) {
+    if (admitClient(st, 'small-0', 1000 + ms, 1)) small++;
+    if (admitClient(st, 'large', 1000 + ms, big)) large++;
+  }
+  assert.equal(small, 100, 'the small client, at its share, is never limited');
+  assert.ok(large >= 5 && large <= 7, `the large client gets its 10 units/s: one 17-unit request per 1.7 s (${large} in 10 s)`);
+});
+
+test('bucket: a request costing more than the burst waits for its tokens instead of never fitting', () => {
+  const st = createAdmission({ ...ADM, minClientRate: 1, minBurst: 1, burstSeconds: 0.01 });
+  st.capacity = 1;
+  st.share = 1;
+  const times: number[] = [];
+  for (let ms = 0; ms < 60_000; ms += 100) if (admitClient(st, 'large', ms, 17)) times.push(ms);
+  assert.ok(times.length >= 3 && times.length <= 5, `17-unit requests at 1 unit/s: one per 17 s (${times.join(', ')})`);
 });

@@ -5,6 +5,7 @@
 
 import type { Request } from '../wire/messages.ts';
 import { unreachable } from '../core/assert.ts';
+import { requestCost } from '../core/limits.ts';
 import { admitRequest } from '../service/requests.ts';
 import { answerRead } from '../service/read.ts';
 import type { Ctx } from './context.ts';
@@ -36,11 +37,25 @@ export function handleRequest(ctx: Ctx, req: Request): void {
     case 'full':
       return a.client ? drop(ctx, 'request-queue-full', undefined, 'client limit') : drop(ctx, 'request-queue-full');
     case 'queued':
-      if (!isPrimary(st) && st.status === 'normal') sendTo(ctx, primary(st), req);
+      if (!isPrimary(st) && st.status === 'normal' && relaysAtOnce(req)) sendTo(ctx, primary(st), req);
       return;
     default:
       return unreachable(a);
   }
+}
+
+/**
+ * Whether a backup relays a new request to the primary as soon as it arrives: only a small one (one
+ * cost unit, core/limits.ts requestCost). A client that broadcasts a request sends it to the
+ * primary too (§4.1: it broadcasts on retransmission, and the primary is one of all), so the relay
+ * is a spare copy; for a large request the spare copies cost the primary more than the request
+ * (session 16, `byz bench --attack c:oversized`: clients broadcasting 64 KiB ops made the primary
+ * receive, decode and hash each one four times). A large one is relayed when its client
+ * retransmits it (the 'known' case above), so a client whose copy to the primary was lost, or who
+ * sent it to an old primary, waits one retransmission longer.
+ */
+export function relaysAtOnce(req: Request): boolean {
+  return requestCost(req.op.length) === 1;
 }
 
 /** TOCS '02 §5.1.3: a read-only request is answered at once from the last executed state, never ordered or relayed. */

@@ -4,7 +4,11 @@
 // view change), so each backup also watches the primary's throughput and votes it out when it falls
 // below a fraction of what the cluster has shown it can do:
 //
-//   - throughput is counted per check period (slowPrimaryPeriodTicks): requests executed here;
+//   - throughput is counted per check period (slowPrimaryPeriodTicks): the work executed here, in
+//     request cost units (core/limits.ts requestCost: one per request of up to 4 KiB, one more per
+//     further 4 KiB). Counted in requests, a flood of 64 KiB ops (`byz bench --attack c:oversized`)
+//     made every honest primary look slow: each costs the cluster what twenty small ones do, so the
+//     requests executed per period fell under the bar while the primary ordered all it was given;
 //   - the expectation is learnt from what this cluster actually did, never a configured absolute
 //     rate: the highest of the MEDIAN periods of the last n views and of this one (a view's figure is
 //     the peak of its running median, so a primary that turns slow cannot lower it). Aardvark holds the
@@ -39,9 +43,10 @@ import { isPrimary } from './context.ts';
 import type { ReplicaState, SlowPrimaryState } from './state.ts';
 import type { Request } from '../wire/messages.ts';
 import { requestKey } from '../service/types.ts';
+import { requestCost } from '../core/limits.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, resent: 0, batches: 0, loaded: false, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
 }
 
 /**
@@ -52,7 +57,10 @@ export function noteExecuting(st: ReplicaState, requests: readonly Request[]): v
   const sp = st.slowPrimary;
   sp.executed += requests.length;
   sp.batches++;
-  for (const r of requests) if (st.svc.pending.has(requestKey(r.client, r.reqNo))) sp.resent++;
+  for (const r of requests) {
+    sp.work += requestCost(r.op.length);
+    if (st.svc.pending.has(requestKey(r.client, r.reqNo))) sp.resent++;
+  }
 }
 
 /** The verdict of one tick: 'slow' when a period just ended below the requirement. */
@@ -70,12 +78,13 @@ export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
   if (st.tick - sp.periodStart < st.params.slowPrimaryPeriodTicks) return 'ok';
   const verdict = judgePeriod(st);
   if (sp.executed > 0) {
-    sp.periods.push(sp.executed);
+    sp.periods.push(sp.work);
     if (sp.periods.length > SLOW_PRIMARY_SAMPLES) sp.periods.shift();
     sp.viewPeak = Math.max(sp.viewPeak, viewMedian(sp.periods) ?? 0);
   }
   sp.periodStart = st.tick;
   sp.executed = 0;
+  sp.work = 0;
   sp.resent = 0;
   sp.batches = 0;
   sp.loaded = false;
@@ -99,10 +108,10 @@ function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
   }
   const percent = requiredPercent(st);
   sp.checks++;
-  sp.strikes = sp.executed < required ? sp.strikes + 1 : 0;
+  sp.strikes = sp.work < required ? sp.strikes + 1 : 0;
   if (sp.strikes > 0) {
     const expected = expectedThroughput(sp) ?? 0;
-    sp.lastShortfall = `executed ${sp.executed} requests in the period, under ${Math.ceil(required)} (${percent} % of the expected ${expected}, the highest median period of recent views; check ${sp.checks} of this view)`;
+    sp.lastShortfall = `executed ${sp.work} units of work (${sp.executed} requests) in the period, under ${Math.ceil(required)} (${percent} % of the expected ${expected}, the highest median period of recent views; check ${sp.checks} of this view)`;
   }
   return sp.strikes >= SLOW_PERIODS_TO_SUSPECT ? 'slow' : 'ok';
 }
@@ -171,7 +180,7 @@ export function requiredPercent(st: ReplicaState): number {
   return Math.min(Math.max(p.slowPrimaryPercent, p.slowPrimaryMaxPercent), p.slowPrimaryPercent + p.slowPrimaryRaisePercent * st.slowPrimary.checks);
 }
 
-/** Requests the primary must have executed in a period (a fraction of the expectation); undefined: no expectation yet. */
+/** Work (cost units) the primary must have executed in a period (a fraction of the expectation); undefined: no expectation yet. */
 export function requiredThroughput(st: ReplicaState): number | undefined {
   const expected = expectedThroughput(st.slowPrimary);
   return expected === undefined ? undefined : (expected * requiredPercent(st)) / 100;
@@ -187,6 +196,7 @@ function enterView(st: ReplicaState, v: View, since: number): void {
   sp.view = v;
   sp.periodStart = since;
   sp.executed = 0;
+  sp.work = 0;
   sp.resent = 0;
   sp.batches = 0;
   sp.loaded = false;

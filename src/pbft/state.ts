@@ -119,13 +119,15 @@ export interface SlowPrimaryState {
   periodStart: number;
   /** Requests executed here in the current period. */
   executed: number;
+  /** Their cost in units (core/limits.ts requestCost): the work the primary ordered, what the period is judged by. */
+  work: number;
   /** …of which this replica had queued, because their clients re-sent them to all (§4.1). */
   resent: number;
   /** Batches executed here in the current period (their mean size shows whether the primary had a backlog). */
   batches: number;
   /** A client request was queued at this replica at some tick of the period (clients re-send to all when no reply comes, §4.1). */
   loaded: boolean;
-  /** Requests executed in each complete period of this view that executed any, the last SLOW_PRIMARY_SAMPLES, oldest first. */
+  /** The work of each complete period of this view that executed any request, the last SLOW_PRIMARY_SAMPLES, oldest first. */
   readonly periods: number[];
   /** The highest median of `periods` in this view so far (0 before SLOW_PRIMARY_MIN_SAMPLES): a slow primary's own periods cannot drag it down. */
   viewPeak: number;

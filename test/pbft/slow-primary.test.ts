@@ -5,17 +5,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initialState } from '../../src/pbft/replica.ts';
-import { replicaId, view as toView } from '../../src/core/ids.ts';
+import { clientId, replicaId, reqNo, signature, view as toView } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import type { PbftParams } from '../../src/pbft/params.ts';
-import { BACKLOG_BATCH_PERCENT, BACKLOG_MIN_BATCH, RESENT_PERCENT, expectedThroughput, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
+import { BACKLOG_BATCH_PERCENT, BACKLOG_MIN_BATCH, RESENT_PERCENT, expectedThroughput, noteExecuting, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
 import type { SlowPrimaryVerdict } from '../../src/pbft/slow-primary.ts';
 import { onTick } from '../../src/pbft/tick.ts';
 import { emptyOutput } from '../../src/protocol/types.ts';
 import { suite, seedFor } from './harness.ts';
 import type { ReplicaState } from '../../src/pbft/state.ts';
+import type { Request } from '../../src/wire/messages.ts';
 
 const PERIOD = 10;
 const GRACE = 20;
@@ -35,6 +36,7 @@ function state(id = 1, params: Partial<PbftParams> = {}): ReplicaState {
 function period(st: ReplicaState, end: number, executed: number, resent: number, waiting = true): SlowPrimaryVerdict {
   const sp = st.slowPrimary;
   sp.executed = executed;
+  sp.work = executed; // small requests: one cost unit each
   sp.resent = resent;
   sp.loaded = waiting;
   st.tick = end;
@@ -191,7 +193,7 @@ test('a slow verdict on tick sends a TIMEOUT for the next view, as an expired re
   assert.equal(st.timeouts.own?.view, 1);
   const ev = ctx.out.events.find((e) => e.type === 'leader-suspected');
   assert.ok(ev?.type === 'leader-suspected' && ev.reason === 'slow-primary', 'the suspicion says why');
-  assert.match(ev.detail ?? '', /^executed 0 requests in the period, under 55 \(55 % of the expected 100, the highest median period of recent views; check 1 of this view\)$/);
+  assert.match(ev.detail ?? '', /^executed 0 units of work \(0 requests\) in the period, under 55 \(55 % of the expected 100, the highest median period of recent views; check 1 of this view\)$/);
   const again = { st, out: emptyOutput(), bugs: {} };
   st.slowPrimary.loaded = true;
   for (let i = 0; i < PERIOD; i++) onTick(again);
@@ -203,4 +205,22 @@ test('invalid detector parameters are refused with the parameter named', () => {
   assert.throws(() => state(1, { slowPrimaryRaisePercent: -1 }), /slowPrimaryRaisePercent must be an integer from 0 to 100/);
   assert.throws(() => state(1, { slowPrimaryPeriodTicks: 0 }), /slowPrimaryPeriodTicks must be a positive integer/);
   assert.throws(() => state(1, { slowPrimaryMaxPercent: 120 }), /slowPrimaryMaxPercent must be an integer from 0 to 100 \(got 120\); under slowPrimaryPercent/);
+});
+
+test('a period is judged by its work in cost units: a primary ordering a few large requests is not slow', () => {
+  const st = state();
+  for (const t of [10, 20, 30]) period(st, t, 100, 0);
+  const request = (no: number, opBytes: number): Request => ({ type: 'request', client: clientId(`c${no}`), reqNo: reqNo(1), op: new Uint8Array(opBytes), readOnly: false, sig: signature(new Uint8Array(64)), auth: new Uint8Array(0) });
+  const large = (end: number): SlowPrimaryVerdict => {
+    noteExecuting(st, [1, 2, 3, 4].map((i) => request(i, 64 * 1024)));
+    st.slowPrimary.resent = 4; // their clients re-sent them here: waited on
+    st.slowPrimary.loaded = true;
+    st.tick = end;
+    return tickSlowPrimary(st);
+  };
+  assert.equal(large(40), 'ok');
+  assert.equal(large(50), 'ok', '4 requests of 64 KiB are 68 units of an expected 100: over the bar, twice');
+  assert.deepEqual([st.slowPrimary.checks, st.slowPrimary.strikes], [2, 0]);
+  assert.equal(period(st, 60, 4, 4), 'ok');
+  assert.equal(period(st, 70, 4, 4), 'slow', '4 small requests are 4 units: slow');
 });
