@@ -3,7 +3,7 @@
 // could have written the bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { symptomOfIngressDrop } from './ingress-symptoms.ts';
+import { provesClientFault, symptomOfIngressDrop } from './ingress-symptoms.ts';
 
 test('a rejection on an integrity-protected link is a symptom of its sender', () => {
   assert.equal(symptomOfIngressDrop('bad-signature', true), 'bad-signature');
@@ -19,4 +19,9 @@ test('on a plain link no rejection is blamed on the sender', () => {
 
 test('drops that say nothing about the sender are never symptoms', () => {
   assert.equal(symptomOfIngressDrop('duplicate', true), undefined);
+});
+
+test('a client is proved faulty only by a request no correct client sends, never by a race of its retransmissions', () => {
+  for (const reason of ['bad-signature', 'bad-authenticator', 'malformed', 'oversized', 'op-too-large', 'sender-mismatch'] as const) assert.equal(provesClientFault(reason), true, reason);
+  for (const reason of ['stale-request', 'request-queue-full', 'duplicate', 'throttled', 'not-read-only'] as const) assert.equal(provesClientFault(reason), false, reason);
 });

@@ -27,3 +27,16 @@ const BY_REASON: Partial<Readonly<Record<DropReason, Symptom>>> = {
 export function symptomOfIngressDrop(reason: DropReason, linkIntegrity: boolean): Symptom | undefined {
   return linkIntegrity ? BY_REASON[reason] : undefined;
 }
+
+/**
+ * Ingress drops of a request that no correct client sends, so one received on the client's own
+ * authenticated connection proves that client faulty (Aardvark, NSDI '09 §4.1: a request whose MAC
+ * checks but whose signature does not blacklists its client): the node penalizes it in admission
+ * (src/overload/admission.ts penalize). Not 'stale-request' or 'request-queue-full': a correct
+ * client's retransmission can race its own reply or a full queue.
+ */
+const CLIENT_FAULTS: ReadonlySet<DropReason> = new Set<DropReason>(['bad-signature', 'bad-authenticator', 'malformed', 'oversized', 'op-too-large', 'sender-mismatch']);
+
+export function provesClientFault(reason: DropReason): boolean {
+  return CLIENT_FAULTS.has(reason);
+}

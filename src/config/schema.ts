@@ -200,6 +200,12 @@ export const overloadSchema = z.strictObject({
   minBurst: intIn(1, 100_000, ' units').default(32),
   /** While shedding, a client that asked for more than its fair share gets this fraction of it. */
   heavyFactor: numberIn(0.01, 1, '0.5').default(0.5),
+  /**
+   * A client that sends, on its own connection, a request no correct client sends (bad signature or
+   * authenticator, op over the limit, undecodable, another client's name) gets at most minClientRate
+   * for this long after its last such request (Aardvark's blacklisting, timed); 0: never.
+   */
+  faultPenaltyMs: intIn(0, 3_600_000, ' ms').default(10_000),
   /** Pressure (the largest of latency / latencyTargetMs, pending / pendingHigh, inbox / inboxHigh) that enters each level. */
   sheddingPressure: numberIn(0.1, 1_000, '1').default(1),
   relaxedPressure: numberIn(0.1, 1_000, '2').default(2),

@@ -25,7 +25,7 @@ import type { ClusterConfig } from '../config/index.ts';
 import { engineParamsFromConfig, replicaPublicKeys, clusterDomain, linkEncryption } from '../config/index.ts';
 import type { ReplicaStatus } from '../protocol/types.ts';
 import type { AccountabilityStatus, AccountableInput } from '../accountability/accountable.ts';
-import { symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
+import { provesClientFault, symptomOfIngressDrop } from '../accountability/ingress-symptoms.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
@@ -395,6 +395,8 @@ function routeInbound(
       // replica's fault (SPEC C2); on a plain TCP link anyone on the path could have sent the bytes.
       const symptom = from.kind === 'replica' ? symptomOfIngressDrop(input, linkIntegrity) : undefined;
       if (symptom !== undefined && from.kind === 'replica') driver.push({ type: 'symptom', replica: from.id, symptom });
+      // On a client's own connection, a request no correct client sends penalizes that client (src/overload/admission.ts).
+      if (from.kind === 'client' && provesClientFault(input)) overload.clientFault(from.id, now);
       return;
     }
     const throttled = input.type === 'request' ? overload.after(from, input.request, now) : undefined;
@@ -458,10 +460,16 @@ async function serveHttp(opts: ReplicaNodeOptions, who: Identity, parts: HttpPar
 
 /** Step 5b: the overload control period (src/node/overload.ts): measure, decide, log a level change, set the gauges. */
 function startOverloadControl(periodMs: number, overload: Overload, driver: NodeDriver<AccountableInput>, core: Core, metrics: NodeMetrics, log: Logger): NodeJS.Timeout {
+  let limited = false;
   return setInterval(() => {
     const change = overload.period({ nowMs: Date.now(), pending: core.status().pendingRequests, inbox: driver.depth });
     if (change !== undefined) log.warn({ from: change.from, to: change.to, pressure: change.pressure }, `overload level ${change.from} → ${change.to}`);
     const s = overload.status();
+    if (!limited && s.capacityPerSecond !== null) {
+      // Once in force the capacity only moves (AIMD, src/overload/capacity.ts): logged the first time.
+      limited = true;
+      log.info({ pressure: s.pressure, flooded: s.flooded, capacityPerSecond: s.capacityPerSecond, clientSharePerSecond: s.clientSharePerSecond }, 'admission limit in force (the first congested or flooded period)');
+    }
     metrics.overloadLevel.set(overload.levelIndex());
     metrics.overloadPressure.set(s.pressure);
     metrics.admissionCapacity.set(s.capacityPerSecond ?? -1);

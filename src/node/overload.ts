@@ -18,7 +18,7 @@ import { decodeMessage } from '../wire/codec.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { OverloadConfig } from '../config/index.ts';
 import type { AdmissionState } from '../overload/admission.ts';
-import { admitClient, admitPeer, createAdmission, endPeriod } from '../overload/admission.ts';
+import { admitClient, admitPeer, createAdmission, endPeriod, penalize } from '../overload/admission.ts';
 import type { LevelName, LevelParams, LevelState } from '../overload/levels.ts';
 import { LEVELS, createLevels, effectsOf, stepLevel } from '../overload/levels.ts';
 import type { LevelEffects } from '../overload/levels.ts';
@@ -44,8 +44,10 @@ export interface OverloadStatus {
   /** Each client's fair share, requests/s; null while every demand fits. */
   readonly clientSharePerSecond: number | null;
   readonly trackedClients: number;
-  /** Of drops.throttled: over a client's bucket, and relays over a peer's bucket. */
-  readonly throttledBy: { readonly clients: number; readonly peers: number };
+  /** Of drops.throttled: over a client's bucket (`penalized`: of those, while the client was penalized), and relays over a peer's bucket. */
+  readonly throttledBy: { readonly clients: number; readonly peers: number; readonly penalized: number };
+  /** Requests that proved their client faulty and penalized it (overload.faultPenaltyMs). */
+  readonly clientFaults: number;
   readonly drops: Readonly<Record<'throttled' | 'shed-oversized' | 'read-only-mode', number>>;
 }
 
@@ -60,6 +62,8 @@ export interface Overload {
   before(from: PeerId, payload: Uint8Array, nowMs: number): DropReason | undefined;
   /** After authentication: a relayed request also draws on its client's bucket; times the request. */
   after(from: PeerId, request: Request, nowMs: number): DropReason | undefined;
+  /** A request from this client's own connection proved it faulty (accountability/ingress-symptoms.ts provesClientFault). */
+  clientFault(client: string, nowMs: number): void;
   /** A round's executed batches (latency and executed count). */
   executed(batches: readonly ExecutedBatch[], nowMs: number): void;
   /** Ends a control period; the level change, if there was one. */
@@ -88,7 +92,7 @@ export function admissionOf(c: OverloadConfig): AdmissionState {
       decrease: c.decrease, increasePerSecond: c.increasePerSecond, minCapacity: c.minCapacity, demandHigh: c.demandHigh,
     },
     minClientRate: c.minClientRate, burstSeconds: c.burstSeconds, minBurst: c.minBurst, heavyFactor: c.heavyFactor,
-    maxTracked: MAX_TRACKED, idlePeriods: IDLE_PERIODS,
+    maxTracked: MAX_TRACKED, idlePeriods: IDLE_PERIODS, penaltyMs: c.faultPenaltyMs,
   });
 }
 
@@ -134,6 +138,9 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
       }
       return undefined;
     },
+    clientFault(client, nowMs) {
+      if (c.enabled) penalize(adm, client, nowMs);
+    },
     executed(batches, nowMs) {
       if (!c.enabled) return;
       for (const b of batches) {
@@ -178,6 +185,7 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
         clientSharePerSecond: adm.share === Infinity ? null : Math.round(adm.share * 10) / 10,
         trackedClients: adm.clients.size,
         throttledBy: { ...adm.throttled },
+        clientFaults: adm.penalties,
         drops: { ...drops },
       };
     },

@@ -31,6 +31,8 @@ export interface AdmissionParams {
   readonly maxTracked: number;
   /** A bucket idle this many periods is forgotten (it would be full again anyway). */
   readonly idlePeriods: number;
+  /** After a client proved itself faulty (penalize), it gets at most minClientRate for this long (ms; 0: never). */
+  readonly penaltyMs: number;
 }
 
 interface Entry {
@@ -40,6 +42,8 @@ interface Entry {
   idle: number;
   /** Asked for more than its share in the last period. */
   heavy: boolean;
+  /** Held to minClientRate until this time (ms): it sent a request that proves it faulty (penalize). */
+  penaltyUntilMs: number;
 }
 
 export interface AdmissionState {
@@ -62,12 +66,14 @@ export interface AdmissionState {
   executedRate: number;
   /** The executed rate's peak over recent periods, decaying by EXECUTED_PEAK_DECAY a period (a flood hold's base). */
   executedPeak: number;
-  /** Requests refused by a bucket so far, clients and peers. */
-  throttled: { clients: number; peers: number };
+  /** Requests refused by a bucket so far, clients and peers; `penalized`: of the clients', those refused while their sender was penalized. */
+  throttled: { clients: number; peers: number; penalized: number };
+  /** Faults that penalized a client so far (penalize). */
+  penalties: number;
 }
 
 export function createAdmission(params: AdmissionParams): AdmissionState {
-  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, pressure: 0, flooded: false, offered: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0 } };
+  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, pressure: 0, flooded: false, offered: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0, penalized: 0 }, penalties: 0 };
 }
 
 /** The rate (requests/s) a client's bucket refills at now. */
@@ -95,7 +101,7 @@ function entry<K>(table: Map<K, Entry>, key: K, p: AdmissionParams, nowMs: numbe
     const oldest = table.keys().next();
     if (oldest.done !== true) table.delete(oldest.value);
   }
-  const fresh: Entry = { bucket: newBucket(p.minBurst, nowMs), seen: 0, idle: 0, heavy: false };
+  const fresh: Entry = { bucket: newBucket(p.minBurst, nowMs), seen: 0, idle: 0, heavy: false, penaltyUntilMs: 0 };
   table.set(key, fresh);
   return fresh;
 }
@@ -113,10 +119,27 @@ export function admitClient(st: AdmissionState, client: string, nowMs: number, c
   const e = entry(st.clients, client, st.params, nowMs);
   e.seen += cost;
   if (!relayed) st.offered += cost;
-  const rate = clientRate(st, e.heavy);
+  const penalized = e.penaltyUntilMs > nowMs;
+  const rate = penalized ? Math.min(st.params.minClientRate, clientRate(st, e.heavy)) : clientRate(st, e.heavy);
   if (takeToken(e.bucket, nowMs, rate, Math.max(cost, burstOf(st.params, rate)), cost)) return true;
   st.throttled.clients++;
+  if (penalized) st.throttled.penalized++;
   return false;
+}
+
+/**
+ * The client sent, on its own authenticated connection, a request no correct client sends (a bad
+ * signature or authenticator, an op over the limit, bytes that do not decode, another client's
+ * name): for penaltyMs it gets at most minClientRate, whatever the capacity. Aardvark (NSDI '09
+ * §4.1) blacklists such a client; a timed penalty bounds the harm if the blame was wrong (on a link
+ * without per-frame integrity an on-path attacker could have altered the bytes, and could as well
+ * have cut the connection).
+ */
+export function penalize(st: AdmissionState, client: string, nowMs: number): void {
+  if (st.params.penaltyMs <= 0) return;
+  const e = entry(st.clients, client, st.params, nowMs);
+  e.penaltyUntilMs = nowMs + st.params.penaltyMs;
+  st.penalties++;
 }
 
 /** One request costing `cost` units relayed by a peer replica: true to admit it, false to drop it unverified. */

@@ -5,13 +5,13 @@ import { maxMinShare } from './fair-share.ts';
 import type { CapacityParams, LoadSample } from './capacity.ts';
 import { nextCapacity, pressureOf } from './capacity.ts';
 import type { AdmissionParams } from './admission.ts';
-import { admitClient, admitPeer, createAdmission, endPeriod } from './admission.ts';
+import { admitClient, admitPeer, createAdmission, endPeriod, penalize } from './admission.ts';
 import { requestCost } from '../core/limits.ts';
 import type { LevelParams } from './levels.ts';
 import { createLevels, effectsOf, stepLevel } from './levels.ts';
 
 const CAP: CapacityParams = { latencyTargetMs: 100, pendingHigh: 1000, inboxHigh: 1000, decrease: 0.5, increasePerSecond: 100, minCapacity: 10, demandHigh: 3 };
-const ADM: AdmissionParams = { capacity: CAP, minClientRate: 5, burstSeconds: 0.1, minBurst: 2, heavyFactor: 0.5, maxTracked: 100, idlePeriods: 4 };
+const ADM: AdmissionParams = { capacity: CAP, minClientRate: 5, burstSeconds: 0.1, minBurst: 2, heavyFactor: 0.5, maxTracked: 100, idlePeriods: 4, penaltyMs: 10_000 };
 const sample = (over: Partial<LoadSample> = {}): LoadSample => ({ periodMs: 1000, executed: 400, meanLatencyMs: 10, pending: 0, inbox: 0, ...over });
 
 test('bucket: a burst, then the refill rate; a lowered burst applies at once', () => {
@@ -221,4 +221,25 @@ test('bucket: a request costing more than the burst waits for its tokens instead
   const times: number[] = [];
   for (let ms = 0; ms < 60_000; ms += 100) if (admitClient(st, 'large', ms, 17)) times.push(ms);
   assert.ok(times.length >= 3 && times.length <= 5, `17-unit requests at 1 unit/s: one per 17 s (${times.join(', ')})`);
+});
+
+test('admission: a client that proved itself faulty gets at most minClientRate for penaltyMs, even with no limit in force', () => {
+  const st = createAdmission({ ...ADM, minBurst: 2 });
+  const sent = (client: string, from: number, ms: number): number => {
+    let n = 0;
+    for (let t = 0; t < ms; t++) if (admitClient(st, client, from + t, 1)) n++;
+    return n;
+  };
+  assert.equal(sent('faulty', 0, 1000), 1000, 'unbounded before any fault');
+  penalize(st, 'faulty', 1000);
+  const during = sent('faulty', 1000, 9000);
+  assert.ok(during >= 45 && during <= 48, `5/s (minClientRate) for 9 s, plus the burst of 2: ${during}`);
+  assert.equal(sent('honest', 1000, 1000), 1000, 'another client is not touched');
+  assert.deepEqual([st.penalties, st.throttled.penalized > 8000], [1, true]);
+  assert.equal(sent('faulty', 11_000, 1000) >= 990, true, 'the penalty ends penaltyMs after the fault');
+  const off = createAdmission({ ...ADM, penaltyMs: 0 });
+  penalize(off, 'faulty', 0);
+  let n = 0;
+  for (let t = 0; t < 1000; t++) if (admitClient(off, 'faulty', t, 1)) n++;
+  assert.deepEqual([n, off.penalties], [1000, 0], 'penaltyMs 0: no penalty');
 });

@@ -46,6 +46,9 @@ function checkTimer(st: ReplicaState, bad: string[]): void {
   const sp = st.slowPrimary;
   if (sp.history.length > st.n) bad.push(`slow-primary history of ${sp.history.length} views (> n = ${st.n})`);
   if (sp.resent > sp.executed) bad.push(`slow-primary period: ${sp.resent} re-sent of ${sp.executed} executed`);
+  if (sp.work < sp.executed) bad.push(`slow-primary period: ${sp.work} units of work for ${sp.executed} requests (each is at least one)`);
+  // f+1 consecutive views found slow restart the expectation at once (enterView).
+  if (sp.slowViews.length > st.f) bad.push(`slow-primary: ${sp.slowViews.length} consecutive slow views kept (> f = ${st.f})`);
 }
 
 function checkCheap(st: ReplicaState, bad: string[]): void {

@@ -46,7 +46,7 @@ import { requestKey } from '../service/types.ts';
 import { requestCost } from '../core/limits.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [], slowAt: undefined, slowViews: [] };
 }
 
 /**
@@ -113,7 +113,9 @@ function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
     const expected = expectedThroughput(sp) ?? 0;
     sp.lastShortfall = `executed ${sp.work} units of work (${sp.executed} requests) in the period, under ${Math.ceil(required)} (${percent} % of the expected ${expected}, the highest median period of recent views; check ${sp.checks} of this view)`;
   }
-  return sp.strikes >= SLOW_PERIODS_TO_SUSPECT ? 'slow' : 'ok';
+  if (sp.strikes < SLOW_PERIODS_TO_SUSPECT) return 'ok';
+  sp.slowAt = sp.work;
+  return 'slow';
 }
 
 /**
@@ -186,13 +188,28 @@ export function requiredThroughput(st: ReplicaState): number | undefined {
   return expected === undefined ? undefined : (expected * requiredPercent(st)) / 100;
 }
 
-/** The replica is in view v since `since`: the old view's median joins the history (the last n views kept). */
+/**
+ * The replica is in view v since `since`: the old view's median joins the history (the last n views
+ * kept) — unless this replica has now found f+1 primaries in a row slow. At most f of them were
+ * faulty, so a correct one fell under the expectation too: what the cluster did before no longer
+ * holds (the machines got slower, the load heavier, a flood of large requests), and voting out
+ * every primary in turn would only add view changes. The expectation then starts again from the
+ * best of what those primaries did in the periods they were found slow in.
+ */
 function enterView(st: ReplicaState, v: View, since: number): void {
   const sp = st.slowPrimary;
-  if (sp.viewPeak > 0) {
+  if (sp.slowAt === undefined) sp.slowViews.length = 0;
+  else sp.slowViews.push(sp.slowAt);
+  if (sp.slowViews.length > st.f) {
+    const best = Math.max(...sp.slowViews);
+    sp.history.length = 0;
+    if (best > 0) sp.history.push(best);
+    sp.slowViews.length = 0;
+  } else if (sp.viewPeak > 0) {
     sp.history.push(sp.viewPeak);
     while (sp.history.length > st.n) sp.history.shift();
   }
+  sp.slowAt = undefined;
   sp.view = v;
   sp.periodStart = since;
   sp.executed = 0;

@@ -139,6 +139,10 @@ export interface SlowPrimaryState {
   lastShortfall: string | undefined;
   /** The viewPeak of each of the last n views watched (those with SLOW_PRIMARY_MIN_SAMPLES periods), newest last. */
   readonly history: number[];
+  /** The work of the period in which this replica found this view's primary slow (undefined: it has not). */
+  slowAt: number | undefined;
+  /** slowAt of each of the latest consecutive views whose primary this replica found slow, oldest first. */
+  readonly slowViews: number[];
 }
 
 export interface ReplicaState {

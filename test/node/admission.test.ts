@@ -92,3 +92,37 @@ describe('degradation levels on a live cluster', () => {
     assert.ok(shed > 0, `large requests were shed (${shed})`);
   });
 });
+
+describe('a client that proves itself faulty is penalized', () => {
+  let cluster: TestCluster;
+  let client: ByzClient;
+  let attacker: MaliciousClients;
+
+  before(async () => {
+    cluster = await startCluster({ overload: { faultPenaltyMs: 60_000 } });
+    client = await connect({ config: cluster.config, seed: cluster.clientSeed, opTimeoutMs: 30_000 });
+    attacker = await startMaliciousClients(cluster.config, new Uint8Array(32).fill(11), { behaviour: 'oversized', clients: 1, stepsPerTick: 5, tickMs: 10, preparedTicks: 0 });
+  });
+
+  after(async () => {
+    await attacker.stop();
+    await client.close();
+    await cluster.stop();
+    assert.deepEqual(cluster.fatal, []);
+  });
+
+  it('holds a client sending ops over the limit to minClientRate at every replica, while an honest client is served', async () => {
+    attacker.start();
+    const penalized = (): boolean => cluster.nodes.every((n) => (n?.status().overload.throttledBy.penalized ?? 0) > 0);
+    for (let i = 0; !penalized(); i++) {
+      assert.ok(i < 400, 'every replica throttled the penalized client');
+      assert.deepEqual(await client.put(`honest-${i}`, 'v'), { previous: null });
+    }
+    for (const n of cluster.nodes) {
+      const s = n!.status().overload;
+      assert.ok(s.clientFaults > 0, `faults counted: ${JSON.stringify(s)}`);
+      assert.equal(s.capacityPerSecond, null, 'no congestion: the penalty alone limits it');
+    }
+    assert.ok((attacker.report().did['ops over MAX_OP_BYTES'] ?? 0) > 0);
+  });
+});

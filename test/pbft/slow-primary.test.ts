@@ -224,3 +224,43 @@ test('a period is judged by its work in cost units: a primary ordering a few lar
   assert.equal(period(st, 60, 4, 4), 'ok');
   assert.equal(period(st, 70, 4, 4), 'slow', '4 small requests are 4 units: slow');
 });
+
+test('f+1 primaries in a row found slow here restart the expectation from what they did: a slower cluster stops replacing correct primaries', () => {
+  const st = state();
+  for (const t of [10, 20, 30, 40, 50]) period(st, t, 1000, 0);
+  assert.equal(expectedThroughput(st.slowPrimary), 1000);
+  // The machines slow down: view 0's primary does 500 a period, and is found slow.
+  assert.equal(period(st, 60, 500, 500), 'ok');
+  assert.equal(period(st, 70, 500, 500), 'slow');
+  const enter = (v: number, at: number): void => {
+    st.view = toView(v);
+    st.viewChange.startedTick = at;
+  };
+  // View 2 (this replica is view 1's primary): the 2nd primary in a row, f + 1 with f = 1. Measured
+  // through its grace, then found slow at 450.
+  enter(2, 70);
+  for (const t of [80, 90]) period(st, t, 450, 450);
+  assert.equal(expectedThroughput(st.slowPrimary), 1000, 'still the old expectation');
+  assert.equal(period(st, 100, 450, 450), 'ok');
+  assert.equal(period(st, 110, 450, 450), 'slow');
+  enter(3, 110);
+  period(st, 120, 450, 450); // the first tick of view 3 moves view 2 on
+  assert.deepEqual(st.slowPrimary.history, [500], 'two primaries in a row found slow: the expectation restarts at the better of their slow periods');
+  assert.equal(expectedThroughput(st.slowPrimary), 500);
+  for (const t of [130, 140, 150, 160, 170]) assert.equal(period(st, t, 450, 450), 'ok', 'view 3 doing what view 2 did is not slow');
+});
+
+test('a view not found slow here breaks the run: one faulty primary at a time cannot lower the expectation', () => {
+  const st = state();
+  for (const t of [10, 20, 30, 40]) period(st, t, 1000, 0);
+  period(st, 50, 100, 100);
+  assert.equal(period(st, 60, 100, 100), 'slow');
+  st.view = toView(2);
+  st.viewChange.startedTick = 60;
+  for (const t of [70, 80, 90, 100, 110]) period(st, t, 1000, 0);
+  st.view = toView(3);
+  st.viewChange.startedTick = 110;
+  period(st, 120, 1000, 0);
+  assert.deepEqual(st.slowPrimary.slowViews, [], 'view 2 was not slow: the run is over');
+  assert.equal(expectedThroughput(st.slowPrimary), 1000);
+});
