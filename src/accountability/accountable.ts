@@ -321,6 +321,7 @@ function handle(s: State, input: AccountableInput): Output {
       break;
     case 'request':
     case 'peers':
+    case 'faulty-client':
       runCore(s, out, input);
       break;
     case 'message':

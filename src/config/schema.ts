@@ -202,8 +202,8 @@ export const overloadSchema = z.strictObject({
   heavyFactor: numberIn(0.01, 1, '0.5').default(0.5),
   /**
    * A client that sends, on its own connection, a request no correct client sends (bad signature or
-   * authenticator, op over the limit, undecodable, another client's name) gets at most minClientRate
-   * for this long after its last such request (Aardvark's blacklisting, timed); 0: never.
+   * authenticator, op over the limit, undecodable, another client's name) has nothing admitted for
+   * this long after its last such request (Aardvark's blacklisting, timed); 0: never.
    */
   faultPenaltyMs: intIn(0, 3_600_000, ' ms').default(10_000),
   /** Pressure (the largest of latency / latencyTargetMs, pending / pendingHigh, inbox / inboxHigh) that enters each level. */

@@ -11,7 +11,7 @@ import { emptyOutput } from '../protocol/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
 import { executedStateOf, requestCapture } from '../service/snapshot.ts';
-import { refusedUnverified } from '../service/requests.ts';
+import { forgetClient, refusedUnverified } from '../service/requests.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { HotStuffParams } from './params.ts';
 import { validateParams } from './params.ts';
@@ -177,6 +177,9 @@ function dispatch(ctx: Ctx, input: Input): void {
       break;
     case 'peers':
       ctx.st.linked = new Set(input.connected);
+      break;
+    case 'faulty-client':
+      forgetClient(ctx.st.svc, input.client);
       break;
     default:
       return unreachable(input);

@@ -4,7 +4,7 @@
 
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { join } from 'node:path';
-import type { PublicKey, ReplicaId } from '../core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId } from '../core/ids.ts';
 import type { Signer } from '../core/crypto-port.ts';
 import type { App, AppFactory } from '../app/types.ts';
 import type { EngineParams } from '../engine/module.ts';
@@ -12,7 +12,7 @@ import { protocolModule } from '../engine/registry.ts';
 import type { ReplicaCore } from '../engine/replica.ts';
 import { startReplicaCore } from '../engine/replica.ts';
 import { legacyKey } from '../protocol/storage-keys.ts';
-import { bytesEqual, replicaId, seq, toHex } from '../core/ids.ts';
+import { bytesEqual, clientId, replicaId, seq, toHex } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
@@ -153,12 +153,12 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const { core, app, params } = await closingOnFailure(storage, () => recoverCore(opts, who, storage, log));
   const audit = await closingOnFailure(storage, () => startAudit(opts, who, core, params, log));
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
-  const transport = buildTransport(opts.config, who, log);
+  const overload = createOverload(opts.config.overload, Date.now());
+  const transport = buildTransport(opts.config, who, log, (client) => !overload.barred(client, Date.now()));
   const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
   const recovered = core.certifiedStable(); // after a restart: the stable checkpoint read back, proofs at once
   if (recovered !== undefined) proofs.add(recovered);
   const behaviour = startBehaviour(opts, who, core, params, log);
-  const overload = createOverload(opts.config.overload, Date.now());
   const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload);
   const life = { stopping: false };
   routeInbound(who, transport, driver, core, metrics, life, linkEncryption(opts.config), overload);
@@ -280,8 +280,8 @@ async function startAudit(opts: ReplicaNodeOptions, who: Identity, core: Core, p
   return openNodeAudit(audit, { config: opts.config, id: who.id, keys: who.keys, params, core, log, replicaDir: join(opts.dataDir, `replica-${opts.id}`) });
 }
 
-/** Step 3: TCP to the other replicas and from clients, with the config's limits. */
-function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpTransport {
+/** Step 3: TCP to the other replicas and from clients, with the config's limits; a client barred for a fault cannot connect. */
+function buildTransport(config: ClusterConfig, who: Identity, log: Logger, acceptClient: (id: ClientId) => boolean): TcpTransport {
   const { id, me, keys, signer } = who;
   return createTcpTransport({
     clusterId: config.clusterId,
@@ -301,6 +301,7 @@ function buildTransport(config: ClusterConfig, who: Identity, log: Logger): TcpT
     },
     onEvent: (ev) => log.debug({ ev }, 'transport'),
     encryption: linkEncryption(config),
+    acceptClient,
   });
 }
 
@@ -395,8 +396,13 @@ function routeInbound(
       // replica's fault (SPEC C2); on a plain TCP link anyone on the path could have sent the bytes.
       const symptom = from.kind === 'replica' ? symptomOfIngressDrop(input, linkIntegrity) : undefined;
       if (symptom !== undefined && from.kind === 'replica') driver.push({ type: 'symptom', replica: from.id, symptom });
-      // On a client's own connection, a request no correct client sends penalizes that client (src/overload/admission.ts).
-      if (from.kind === 'client' && provesClientFault(input)) overload.clientFault(from.id, now);
+      // On a client's own connection, a request no correct client sends bars that client (src/overload/admission.ts):
+      // its connection closes (and may not reopen while barred), and the core forgets its queued requests (a backup
+      // must not time out on one the primary never had).
+      if (from.kind === 'client' && provesClientFault(input) && overload.clientFault(from.id, now)) {
+        transport.closeClient(clientId(from.id), 'client-barred', `sent a request no correct client sends (${input})`);
+        driver.push({ type: 'faulty-client', client: clientId(from.id) });
+      }
       return;
     }
     const throttled = input.type === 'request' ? overload.after(from, input.request, now) : undefined;

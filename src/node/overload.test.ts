@@ -70,7 +70,7 @@ test('a relayed request draws on its client’s bucket after authentication; the
   assert.equal(o.after(fromReplica, request(A, 2), 1000), 'throttled', 'the second relay in the same ms is over A’s bucket');
   assert.equal(o.before(fromClient(A), encodeMessage(request(A, 3)), 1000), 'throttled', 'and so is A’s own copy: one bucket per client');
   assert.equal(o.before(fromClient(A), encodeMessage(request(A, 3)), 2100), undefined, 'refilled a second later');
-  assert.deepEqual(o.status().throttledBy, { clients: 2, peers: 0 });
+  assert.deepEqual(o.status().throttledBy, { clients: 2, peers: 0, penalized: 0 });
   assert.equal(o.status().drops.throttled, 2);
 });
 
@@ -80,4 +80,16 @@ test('disabled: nothing is checked, timed or changed', () => {
   for (let i = 0; i < 100; i++) assert.equal(o.before(fromClient(A), encodeMessage(request(A, i, 1024)), 0), undefined);
   assert.equal(o.status().capacityPerSecond, null);
   assert.equal(o.tickDue(), true);
+});
+
+test('a client fault bars the client for faultPenaltyMs: it may not connect, nothing of it is admitted, and the status counts it', () => {
+  const o = createOverload({ ...DEFAULT_OVERLOAD, faultPenaltyMs: 1000 }, 0);
+  assert.equal(o.barred('c1', 0), false);
+  assert.equal(o.clientFault('c1', 10), true, 'barred');
+  assert.deepEqual([o.barred('c1', 500), o.barred('c2', 500), o.barred('c1', 1010)], [true, false, false]);
+  assert.equal(o.status().clientFaults, 1);
+  const off = createOverload({ ...DEFAULT_OVERLOAD, faultPenaltyMs: 0 }, 0);
+  assert.deepEqual([off.clientFault('c1', 10), off.barred('c1', 20)], [false, false], 'faultPenaltyMs 0: never barred');
+  const disabled = createOverload({ ...DEFAULT_OVERLOAD, enabled: false }, 0);
+  assert.deepEqual([disabled.clientFault('c1', 10), disabled.barred('c1', 20)], [false, false], 'overload off: never barred');
 });

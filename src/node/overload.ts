@@ -18,7 +18,7 @@ import { decodeMessage } from '../wire/codec.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { OverloadConfig } from '../config/index.ts';
 import type { AdmissionState } from '../overload/admission.ts';
-import { admitClient, admitPeer, createAdmission, endPeriod, penalize } from '../overload/admission.ts';
+import { admitClient, admitPeer, createAdmission, endPeriod, isPenalized, penalize } from '../overload/admission.ts';
 import type { LevelName, LevelParams, LevelState } from '../overload/levels.ts';
 import { LEVELS, createLevels, effectsOf, stepLevel } from '../overload/levels.ts';
 import type { LevelEffects } from '../overload/levels.ts';
@@ -44,7 +44,7 @@ export interface OverloadStatus {
   /** Each client's fair share, requests/s; null while every demand fits. */
   readonly clientSharePerSecond: number | null;
   readonly trackedClients: number;
-  /** Of drops.throttled: over a client's bucket (`penalized`: of those, while the client was penalized), and relays over a peer's bucket. */
+  /** Of drops.throttled: over a client's bucket (`penalized`: of those, while the client was barred for a fault), and relays over a peer's bucket. */
   readonly throttledBy: { readonly clients: number; readonly peers: number; readonly penalized: number };
   /** Requests that proved their client faulty and penalized it (overload.faultPenaltyMs). */
   readonly clientFaults: number;
@@ -62,8 +62,10 @@ export interface Overload {
   before(from: PeerId, payload: Uint8Array, nowMs: number): DropReason | undefined;
   /** After authentication: a relayed request also draws on its client's bucket; times the request. */
   after(from: PeerId, request: Request, nowMs: number): DropReason | undefined;
-  /** A request from this client's own connection proved it faulty (accountability/ingress-symptoms.ts provesClientFault). */
-  clientFault(client: string, nowMs: number): void;
+  /** A request from this client's own connection proved it faulty (accountability/ingress-symptoms.ts provesClientFault); true if it is now barred. */
+  clientFault(client: string, nowMs: number): boolean;
+  /** Whether this client is barred now (it may not connect). */
+  barred(client: string, nowMs: number): boolean;
   /** A round's executed batches (latency and executed count). */
   executed(batches: readonly ExecutedBatch[], nowMs: number): void;
   /** Ends a control period; the level change, if there was one. */
@@ -139,7 +141,10 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
       return undefined;
     },
     clientFault(client, nowMs) {
-      if (c.enabled) penalize(adm, client, nowMs);
+      return c.enabled && penalize(adm, client, nowMs);
+    },
+    barred(client, nowMs) {
+      return c.enabled && isPenalized(adm, client, nowMs);
     },
     executed(batches, nowMs) {
       if (!c.enabled) return;

@@ -15,7 +15,7 @@
 import type { Bucket } from './bucket.ts';
 import { newBucket, takeToken } from './bucket.ts';
 import type { CapacityParams, LoadSample } from './capacity.ts';
-import { EXECUTED_PEAK_DECAY, floodedBy, nextCapacity, pressureOf } from './capacity.ts';
+import { EXECUTED_PEAK_DECAY, FLOOD_WARMUP_PERIODS, floodedBy, nextCapacity, pressureOf } from './capacity.ts';
 import { maxMinShare } from './fair-share.ts';
 
 export interface AdmissionParams {
@@ -31,7 +31,7 @@ export interface AdmissionParams {
   readonly maxTracked: number;
   /** A bucket idle this many periods is forgotten (it would be full again anyway). */
   readonly idlePeriods: number;
-  /** After a client proved itself faulty (penalize), it gets at most minClientRate for this long (ms; 0: never). */
+  /** After a client proved itself faulty (penalize), nothing of it is admitted for this long (ms; 0: never). */
   readonly penaltyMs: number;
 }
 
@@ -42,7 +42,7 @@ interface Entry {
   idle: number;
   /** Asked for more than its share in the last period. */
   heavy: boolean;
-  /** Held to minClientRate until this time (ms): it sent a request that proves it faulty (penalize). */
+  /** Nothing of it is admitted until this time (ms): it sent a request that proves it faulty (penalize). */
   penaltyUntilMs: number;
 }
 
@@ -66,6 +66,8 @@ export interface AdmissionState {
   executedRate: number;
   /** The executed rate's peak over recent periods, decaying by EXECUTED_PEAK_DECAY a period (a flood hold's base). */
   executedPeak: number;
+  /** Periods so far that executed anything (a flood is judged from FLOOD_WARMUP_PERIODS on). */
+  executedPeriods: number;
   /** Requests refused by a bucket so far, clients and peers; `penalized`: of the clients', those refused while their sender was penalized. */
   throttled: { clients: number; peers: number; penalized: number };
   /** Faults that penalized a client so far (penalize). */
@@ -73,7 +75,7 @@ export interface AdmissionState {
 }
 
 export function createAdmission(params: AdmissionParams): AdmissionState {
-  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, pressure: 0, flooded: false, offered: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0, penalized: 0 }, penalties: 0 };
+  return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, executedPeriods: 0, pressure: 0, flooded: false, offered: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0, penalized: 0 }, penalties: 0 };
 }
 
 /** The rate (requests/s) a client's bucket refills at now. */
@@ -119,27 +121,39 @@ export function admitClient(st: AdmissionState, client: string, nowMs: number, c
   const e = entry(st.clients, client, st.params, nowMs);
   e.seen += cost;
   if (!relayed) st.offered += cost;
-  const penalized = e.penaltyUntilMs > nowMs;
-  const rate = penalized ? Math.min(st.params.minClientRate, clientRate(st, e.heavy)) : clientRate(st, e.heavy);
+  if (e.penaltyUntilMs > nowMs) {
+    st.throttled.clients++;
+    st.throttled.penalized++;
+    return false;
+  }
+  const rate = clientRate(st, e.heavy);
   if (takeToken(e.bucket, nowMs, rate, Math.max(cost, burstOf(st.params, rate)), cost)) return true;
   st.throttled.clients++;
-  if (penalized) st.throttled.penalized++;
   return false;
 }
 
 /**
  * The client sent, on its own authenticated connection, a request no correct client sends (a bad
  * signature or authenticator, an op over the limit, bytes that do not decode, another client's
- * name): for penaltyMs it gets at most minClientRate, whatever the capacity. Aardvark (NSDI '09
- * §4.1) blacklists such a client; a timed penalty bounds the harm if the blame was wrong (on a link
- * without per-frame integrity an on-path attacker could have altered the bytes, and could as well
- * have cut the connection).
+ * name): for penaltyMs nothing of it is admitted. Aardvark (NSDI '09 §4.1) blacklists such a
+ * client; a timed penalty bounds the harm if the blame was wrong (on a link without per-frame
+ * integrity an on-path attacker could have altered the bytes, and could as well have cut the
+ * connection). Nothing rather than a trickle: each replica's trickle would admit different requests
+ * of it, and a backup whose admitted request the primary never saw would time out on it and
+ * suspect a correct primary (seen: four view changes in 15 s of `byz bench --attack c:oversized`).
+ * True: the client is barred (the node then has the core forget its queued requests).
  */
-export function penalize(st: AdmissionState, client: string, nowMs: number): void {
-  if (st.params.penaltyMs <= 0) return;
+/** Whether the client is barred for a fault now (penalize). */
+export function isPenalized(st: AdmissionState, client: string, nowMs: number): boolean {
+  return (st.clients.get(client)?.penaltyUntilMs ?? 0) > nowMs;
+}
+
+export function penalize(st: AdmissionState, client: string, nowMs: number): boolean {
+  if (st.params.penaltyMs <= 0) return false;
   const e = entry(st.clients, client, st.params, nowMs);
   e.penaltyUntilMs = nowMs + st.params.penaltyMs;
   st.penalties++;
+  return true;
 }
 
 /** One request costing `cost` units relayed by a peer replica: true to admit it, false to drop it unverified. */
@@ -166,7 +180,8 @@ export function endPeriod(st: AdmissionState, sample: LoadSample): void {
   st.pressure = pressureOf(sample, p.capacity);
   st.executedRate = sample.executed * perSecond;
   st.executedPeak = Math.max(st.executedRate, st.executedPeak * EXECUTED_PEAK_DECAY);
-  st.flooded = floodedBy(offered, st.executedPeak, p.capacity);
+  if (sample.executed > 0) st.executedPeriods++;
+  st.flooded = st.executedPeriods >= FLOOD_WARMUP_PERIODS && floodedBy(offered, st.executedPeak, p.capacity);
   st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity, st.flooded ? st.executedPeak : undefined);
   st.share = st.capacity === Infinity ? Infinity : maxMinShare(st.capacity, demands);
   settle(st.clients, p, (e) => e.seen * perSecond > st.share);

@@ -48,6 +48,15 @@ export interface CapacityParams {
 export const FLOOD_HEADROOM = 2;
 /** The recent executed rate a flood hold uses decays by this factor per period (admission.ts). */
 export const EXECUTED_PEAK_DECAY = 0.9;
+/**
+ * Periods that must have executed something before a flood is judged (admission.ts): at start every
+ * client sends at once into a cluster that has executed nothing yet, and the decaying peak needs a
+ * few periods to reach the rate the cluster runs at. Judged from the start, a fresh cluster's own
+ * clients were a flood to its primary: capacity 50/s, honest clients throttled to minClientRate,
+ * their re-sent requests timing out at the backups (session 16: a view change 12 s into a fault-free
+ * window, `admission limit in force` 2.8 s after start in the primary's log).
+ */
+export const FLOOD_WARMUP_PERIODS = 8;
 
 /**
  * Whether clients offered (cost units seen from them, admitted or not, per second) a flood's worth:

@@ -8,7 +8,7 @@ import { quorumConfig } from '../core/quorum.ts';
 import { AssertionError, unreachable } from '../core/assert.ts';
 import type { CertifiedState, ExecutedState, Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
 import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
-import { refusedUnverified } from '../service/requests.ts';
+import { forgetClient, refusedUnverified } from '../service/requests.ts';
 import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { executedStateOf, requestCapture } from '../service/snapshot.ts';
@@ -183,6 +183,10 @@ function dispatch(ctx: Ctx, input: Input): void {
       return maybePropose(ctx);
     case 'peers':
       return notePeers(ctx.st.leaderLink, input.connected, primary(ctx.st), ctx.st.tick);
+    case 'faulty-client':
+      forgetClient(ctx.st.svc, input.client);
+      ctx.st.clientProgressTick.delete(input.client);
+      return;
     default:
       return unreachable(input);
   }

@@ -24,7 +24,16 @@ export type Input =
    * a core may suspect a leader it lost its link to sooner than its timers would, never decide
    * anything for safety on it.
    */
-  | { readonly type: 'peers'; readonly connected: readonly ReplicaId[] };
+  | { readonly type: 'peers'; readonly connected: readonly ReplicaId[] }
+  /**
+   * The shell found this client faulty (a request no correct client sends on its own connection,
+   * src/accountability/ingress-symptoms.ts provesClientFault) and bars it for a while: the core
+   * forgets its queued requests, so a backup does not time out on one of them that the primary,
+   * barring the client too, never had, and suspect a correct primary (docs/OPERATIONS.md, "A client
+   * that proves itself faulty"). Requests already in a proposal still execute; a request of the
+   * client that reaches this replica inside a proposal is taken as any other.
+   */
+  | { readonly type: 'faulty-client'; readonly client: ClientId };
 
 /** A key/value write for the replica's own durable log; keys are ASCII, ordered bytewise. */
 export type PersistOp =

@@ -91,6 +91,11 @@ export function purgeClientUpTo(svc: ServiceState, client: ClientId, reqNo: numb
   for (const p of [...mine.values()]) if (p.request.reqNo <= reqNo) removePending(svc, p.key);
 }
 
+/** Drops every queued request of a client the shell found faulty (the 'faulty-client' input). */
+export function forgetClient(svc: ServiceState, client: ClientId): void {
+  purgeClientUpTo(svc, client, Number.MAX_SAFE_INTEGER);
+}
+
 /** Drops pending requests the client table shows executed (after a state transfer or new view). */
 export function purgeExecuted(svc: ServiceState): void {
   for (const p of [...svc.pending.values()]) {

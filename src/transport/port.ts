@@ -27,6 +27,8 @@ export const REJECT_REASONS = [
   'slow-frame',
   'idle-timeout',
   'bad-ciphertext',
+  /** The node barred the client for a request no correct client sends (docs/OPERATIONS.md, "A client that proves itself faulty"). */
+  'client-barred',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -37,6 +37,8 @@ const SWEEP_MS = 1000;
 export interface TcpTransport extends Transport {
   /** Bound listener addresses after start() (port 0 resolved to the real port); empty for a client. */
   addresses(): { readonly replica?: NetAddress; readonly client?: NetAddress };
+  /** Closes this client's connection, if it has one, counted under `reason` (a reconnection is still subject to acceptClient). */
+  closeClient(id: ClientId, reason: RejectReason, detail: string): void;
 }
 
 /** Who an inbound listener accepts; outbound connections expect one particular replica. */
@@ -241,6 +243,10 @@ class TcpTransportImpl implements TcpTransport {
     this.emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
     this.markDirty(slot);
     return undefined;
+  }
+
+  closeClient(id: ClientId, reason: RejectReason, detail: string): void {
+    this.clientSlots.get(id)?.conn?.close(reason, detail);
   }
 
   /**

@@ -111,17 +111,19 @@ describe('a client that proves itself faulty is penalized', () => {
     assert.deepEqual(cluster.fatal, []);
   });
 
-  it('holds a client sending ops over the limit to minClientRate at every replica, while an honest client is served', async () => {
+  it('bars a client sending ops over the limit at every replica — its connection closed, nothing of it admitted — while an honest client is served', async () => {
     attacker.start();
-    const penalized = (): boolean => cluster.nodes.every((n) => (n?.status().overload.throttledBy.penalized ?? 0) > 0);
-    for (let i = 0; !penalized(); i++) {
-      assert.ok(i < 400, 'every replica throttled the penalized client');
+    const barred = (): boolean => cluster.nodes.every((n) => (n?.status().overload.clientFaults ?? 0) > 0);
+    for (let i = 0; !barred(); i++) {
+      assert.ok(i < 400, 'every replica barred the faulty client');
       assert.deepEqual(await client.put(`honest-${i}`, 'v'), { previous: null });
     }
+    for (let i = 0; i < 20; i++) assert.deepEqual(await client.put(`after-${i}`, 'v'), { previous: null });
     for (const n of cluster.nodes) {
       const s = n!.status().overload;
-      assert.ok(s.clientFaults > 0, `faults counted: ${JSON.stringify(s)}`);
-      assert.equal(s.capacityPerSecond, null, 'no congestion: the penalty alone limits it');
+      assert.equal(s.capacityPerSecond, null, 'no congestion: the bar alone keeps it out');
+      const rejected = await n!.metrics.registry.getSingleMetricAsString('byz_transport_rejections_total');
+      assert.match(rejected, /reason="client-barred"[^}]*\} [1-9]/, 'its connection was closed');
     }
     assert.ok((attacker.report().did['ops over MAX_OP_BYTES'] ?? 0) > 0);
   });

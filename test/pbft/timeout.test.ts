@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addLatencySample, baseTimeout, emptyEstimate, LATENCY_WINDOW_BUCKETS, latencyBucketTicks, MIN_LATENCY_SAMPLES, viewChangeTimeout, MAX_TIMEOUT_DOUBLINGS } from '../../src/pbft/timeout.ts';
 import { initialState } from '../../src/pbft/replica.ts';
+import { markVerified } from '../../src/core/verified.ts';
 import { replicaId } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
-import { makeClient, request, suite, seedFor } from './harness.ts';
+import { makeClient, makeCluster, request, suite, seedFor } from './harness.ts';
 import { handleRequest } from '../../src/pbft/requests.ts';
 import { onTick } from '../../src/pbft/tick.ts';
 import { emptyOutput } from '../../src/protocol/types.ts';
@@ -90,4 +91,20 @@ test('a TIMEOUT is not sent again for the same view within a timeout, even when 
   }
   assert.ok(sentAt.length >= 2, `the request timer still fires (${sentAt.join(', ')})`);
   for (let i = 1; i < sentAt.length; i++) assert.ok(sentAt[i]! - sentAt[i - 1]! >= 20, `re-sent after ${sentAt[i]! - sentAt[i - 1]!} ticks (${sentAt.join(', ')})`);
+});
+
+test('a client found faulty by the shell is forgotten: its queued requests no longer run the request timer', () => {
+  const run = (faulty: boolean): number => {
+    const c = makeCluster(4, { requestTimeoutTicks: 20, minRequestTimeoutTicks: 20, leaderLinkGraceTicks: 0 });
+    const backup = c.replicas[1]!;
+    const client = makeClient();
+    for (let n = 1; n <= 3; n++) backup.handle({ type: 'request', request: markVerified(request(client, n, 'k', 'v')) });
+    if (faulty) backup.handle({ type: 'faulty-client', client: client.id });
+    assert.equal(backup.status().pendingRequests, faulty ? 0 : 3);
+    let timeouts = 0;
+    for (let i = 0; i < 30; i++) timeouts += backup.handle({ type: 'tick' }).send.filter((s) => s.message.type === 'timeout').length;
+    return timeouts;
+  };
+  assert.equal(run(false), 1, 'its requests wait on the primary: a TIMEOUT');
+  assert.equal(run(true), 0, 'forgotten: nothing waits');
 });
