@@ -21,8 +21,8 @@
 //   - a period is checked only when clients were waiting on the primary during it: requests re-sent
 //     to this backup (clients send to the primary and re-send to all replicas only when no reply
 //     comes in time, TOCS '02 §4.1), batches nearly full (a backlog at the primary), or a steady
-//     population of clients served (as many as in the period before, at least 16: the same clients
-//     getting less done); so an idle system, or a load that gets lighter, is never judged;
+//     population of clients served (at least 16, and 75 % of the most served in a period so far: the
+//     same clients getting less done); so an idle system, or fewer clients, is never judged;
 //   - no check for slowPrimaryGraceTicks after a NEW-VIEW (§4.3's grace period, during which the
 //     new primary's throughput is measured);
 //   - the requirement starts at slowPrimaryPercent % of the expectation and rises by
@@ -47,7 +47,7 @@ import { requestKey } from '../service/types.ts';
 import { requestCost } from '../core/limits.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periodClients: new Set(), lastClients: 0, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [], slowAt: undefined, slowViews: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periodClients: new Set(), clientsPeak: 0, periods: [], viewPeak: 0, checks: 0, strikes: 0, lastShortfall: undefined, history: [], slowAt: undefined, slowViews: [] };
 }
 
 /**
@@ -90,7 +90,7 @@ export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
   sp.resent = 0;
   sp.batches = 0;
   sp.loaded = false;
-  sp.lastClients = sp.periodClients.size;
+  sp.clientsPeak = Math.max(sp.clientsPeak, sp.periodClients.size);
   sp.periodClients.clear();
   return verdict;
 }
@@ -147,7 +147,8 @@ function waitedOn(st: ReplicaState): boolean {
 
 /**
  * The third sign (session 16): at least POPULATION_MIN clients were served in the period, and at least
- * POPULATION_PERCENT % as many as in the period before. Clients whose retransmission timeout follows
+ * POPULATION_PERCENT % of the most served in one period so far (the population the expectation was
+ * measured with). Clients whose retransmission timeout follows
  * the latency they measure (the client library's, RFC 6298) stop re-sending once they have adapted
  * to a slow primary, and with fair batching (one request per client per batch) a batch holds at
  * most one request per client, so neither sign above showed a primary that held every batch: `byz
@@ -158,13 +159,13 @@ function waitedOn(st: ReplicaState): boolean {
  */
 function steadyPopulation(sp: SlowPrimaryState): boolean {
   const now = sp.periodClients.size;
-  return now >= POPULATION_MIN && sp.lastClients > 0 && 100 * now >= POPULATION_PERCENT * sp.lastClients;
+  return now >= POPULATION_MIN && 100 * now >= POPULATION_PERCENT * sp.clientsPeak;
 }
 
 /** The fewest clients served in a period for the steady-population sign (a few clients' throughput is their own latency). */
 export const POPULATION_MIN = 16;
 
-/** The share of the previous period's clients, in percent, that keeps a population steady. */
+/** The share of the most clients served in a period, in percent, that keeps a population steady. */
 export const POPULATION_PERCENT = 75;
 
 /** Share of a period's executed requests, in percent, that clients re-sent here: they were waiting on the primary. */
@@ -243,7 +244,6 @@ function enterView(st: ReplicaState, v: View, since: number): void {
   sp.executed = 0;
   sp.work = 0;
   sp.periodClients.clear();
-  sp.lastClients = 0;
   sp.resent = 0;
   sp.batches = 0;
   sp.loaded = false;

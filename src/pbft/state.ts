@@ -129,8 +129,8 @@ export interface SlowPrimaryState {
   loaded: boolean;
   /** The clients whose requests executed here in the current period. */
   readonly periodClients: Set<ClientId>;
-  /** How many there were in the previous period of this view (0: none yet). */
-  lastClients: number;
+  /** The most clients served in one period so far (the population the expectation was measured with). */
+  clientsPeak: number;
   /** The work of each complete period of this view that executed any request, the last SLOW_PRIMARY_SAMPLES, oldest first. */
   readonly periods: number[];
   /** The highest median of `periods` in this view so far (0 before SLOW_PRIMARY_MIN_SAMPLES): a slow primary's own periods cannot drag it down. */

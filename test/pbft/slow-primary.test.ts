@@ -10,7 +10,7 @@ import { createKvApp } from '../../src/app/kv.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import type { PbftParams } from '../../src/pbft/params.ts';
-import { BACKLOG_BATCH_PERCENT, BACKLOG_MIN_BATCH, RESENT_PERCENT, expectedThroughput, noteExecuting, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
+import { BACKLOG_BATCH_PERCENT, BACKLOG_MIN_BATCH, POPULATION_MIN, RESENT_PERCENT, expectedThroughput, noteExecuting, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
 import type { SlowPrimaryVerdict } from '../../src/pbft/slow-primary.ts';
 import { onTick } from '../../src/pbft/tick.ts';
 import { emptyOutput } from '../../src/protocol/types.ts';
@@ -263,4 +263,37 @@ test('a view not found slow here breaks the run: one faulty primary at a time ca
   period(st, 120, 1000, 0);
   assert.deepEqual(st.slowPrimary.slowViews, [], 'view 2 was not slow: the run is over');
   assert.equal(expectedThroughput(st.slowPrimary), 1000);
+});
+
+test('a steady population of clients is a sign of waiting too: the same clients getting less done are judged, a lighter load is not', () => {
+  const st = state();
+  const clients = (count: number): void => {
+    for (let i = 0; i < count; i++) st.slowPrimary.periodClients.add(clientId(`c${i}`));
+  };
+  // Reference: 1000 a period from 100 clients, no client re-sending (adapted timeouts), batches far from full.
+  for (const t of [10, 20, 30]) {
+    clients(100);
+    period(st, t, 1000, 0, false);
+  }
+  clients(100);
+  assert.equal(period(st, 40, 400, 0, false), 'ok', 'the same 100 clients, 400 of 1000: judged, a strike');
+  assert.equal(st.slowPrimary.checks, 1);
+  clients(100);
+  assert.equal(period(st, 50, 400, 0, false), 'slow', 'twice');
+  const lighter = state();
+  for (const t of [10, 20, 30]) {
+    for (let i = 0; i < 100; i++) lighter.slowPrimary.periodClients.add(clientId(`c${i}`));
+    period(lighter, t, 1000, 0, false);
+  }
+  for (const t of [40, 50, 60, 70]) {
+    for (let i = 0; i < 40; i++) lighter.slowPrimary.periodClients.add(clientId(`c${i}`));
+    assert.equal(period(lighter, t, 400, 0, false), 'ok', '40 of the 100 clients left: a lighter load, never judged');
+  }
+  assert.equal(lighter.slowPrimary.checks, 0);
+  const few = state();
+  for (const t of [10, 20, 30, 40, 50]) {
+    for (let i = 0; i < POPULATION_MIN - 1; i++) few.slowPrimary.periodClients.add(clientId(`c${i}`));
+    period(few, t, t <= 30 ? 1000 : 100, 0, false);
+  }
+  assert.equal(few.slowPrimary.checks, 0, `under ${POPULATION_MIN} clients: their throughput is their own latency, not judged`);
 });
