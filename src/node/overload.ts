@@ -164,7 +164,7 @@ export function createOverload(c: OverloadConfig, startMs: number): Overload {
       if (!c.enabled) return undefined;
       const periodMs = Math.max(1, s.nowMs - lastPeriod);
       lastPeriod = s.nowMs;
-      endPeriod(adm, { periodMs, executed: executedCount, meanLatencyMs: latencyCount === 0 ? undefined : latencySum / latencyCount, pending: s.pending, inbox: s.inbox });
+      endPeriod(adm, { periodMs, executed: executedCount, meanLatencyMs: latencyCount === 0 ? undefined : latencySum / latencyCount, pending: s.pending, inbox: s.inbox }, s.nowMs);
       executedCount = 0;
       latencySum = 0;
       latencyCount = 0;

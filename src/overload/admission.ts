@@ -167,10 +167,11 @@ export function admitPeer(st: AdmissionState, peer: number, nowMs: number, cost:
 }
 
 /**
- * Ends a control period: the pressure and capacity from the sample, then each client's share by
- * the demands seen in the period; clients over their share are marked heavy; idle entries go.
+ * Ends a control period at `nowMs`: the pressure and capacity from the sample, then each client's
+ * share by the demands seen in the period; clients over their share are marked heavy; idle entries
+ * go, except a barred client's until its bar ends (a barred client is idle: its connection is closed).
  */
-export function endPeriod(st: AdmissionState, sample: LoadSample): void {
+export function endPeriod(st: AdmissionState, sample: LoadSample, nowMs = Infinity): void {
   const p = st.params;
   const perSecond = 1000 / sample.periodMs;
   const demands: number[] = [];
@@ -184,15 +185,15 @@ export function endPeriod(st: AdmissionState, sample: LoadSample): void {
   st.flooded = st.executedPeriods >= FLOOD_WARMUP_PERIODS && floodedBy(offered, st.executedPeak, p.capacity);
   st.capacity = nextCapacity(st.capacity, sample, st.pressure, p.capacity, st.flooded ? st.executedPeak : undefined);
   st.share = st.capacity === Infinity ? Infinity : maxMinShare(st.capacity, demands);
-  settle(st.clients, p, (e) => e.seen * perSecond > st.share);
-  settle(st.peers, p, () => false);
+  settle(st.clients, p, (e) => e.seen * perSecond > st.share, nowMs);
+  settle(st.peers, p, () => false, nowMs);
 }
 
-function settle<K>(table: Map<K, Entry>, p: AdmissionParams, heavy: (e: Entry) => boolean): void {
+function settle<K>(table: Map<K, Entry>, p: AdmissionParams, heavy: (e: Entry) => boolean, nowMs: number): void {
   for (const [key, e] of table) {
     e.heavy = heavy(e);
     e.idle = e.seen > 0 ? 0 : e.idle + 1;
     e.seen = 0;
-    if (e.idle >= p.idlePeriods) table.delete(key);
+    if (e.idle >= p.idlePeriods && e.penaltyUntilMs <= nowMs) table.delete(key);
   }
 }

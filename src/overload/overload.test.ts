@@ -238,6 +238,9 @@ test('admission: nothing of a client that proved itself faulty is admitted for p
   assert.equal(sent('faulty', 1000, 9000), 0, 'nothing for 9 s');
   assert.equal(sent('honest', 1000, 1000), 1000, 'another client is not touched');
   assert.deepEqual([st.penalties, st.throttled.penalized], [1, 9000]);
+  // Barred and silent (its connection closed) for longer than idlePeriods: still barred.
+  for (let i = 0; i < ADM.idlePeriods + 2; i++) endPeriod(st, sample({ executed: 0 }), 2000 + i);
+  assert.equal(sent('faulty', 10_000, 900), 0, 'an idle barred client is not forgotten before its bar ends');
   assert.equal(sent('faulty', 11_000, 1000) >= 990, true, 'the penalty ends penaltyMs after the fault');
   const off = createAdmission({ ...ADM, penaltyMs: 0 });
   penalize(off, 'faulty', 0);

@@ -36,11 +36,17 @@ test('replicas write audit trails that byz audit verify accepts, and one changed
     };
     await Promise.all(Array.from({ length: 4 }, () => worker()));
     await pool.close();
+    // The same prefix at every replica, unchanged for a second: a batch still in flight at one poll
+    // (a late retransmission's, say) reached the trail after `last` was read (seq 98 of 97, once).
     let last = 0;
-    await waitUntil('every replica executed the same prefix', async () => {
+    let since = 0;
+    await waitUntil('every replica executed the same prefix, and nothing more for a second', async () => {
       const s = await Promise.all([0, 1, 2, 3].map((i) => c.status(i)));
-      last = s[0]?.lastExecuted ?? 0;
-      return s.every((x) => x !== undefined && x.lastExecuted === last && last > 0);
+      const now = s[0]?.lastExecuted ?? 0;
+      const same = s.every((x) => x !== undefined && x.lastExecuted === now && now > 0);
+      if (!same || now !== last) since = Date.now();
+      last = same ? now : 0;
+      return same && Date.now() - since >= 1000;
     }, 60_000);
     await stopAll(c.procs, 10_000); // SIGTERM: each replica flushes its trail
 
