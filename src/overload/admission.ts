@@ -78,7 +78,7 @@ export function createAdmission(params: AdmissionParams): AdmissionState {
   return { params, capacity: Infinity, share: Infinity, executedRate: 0, executedPeak: 0, executedPeriods: 0, pressure: 0, flooded: false, offered: 0, shedHeavy: false, clients: new Map(), peers: new Map(), throttled: { clients: 0, peers: 0, penalized: 0 }, penalties: 0 };
 }
 
-/** The rate (requests/s) a client's bucket refills at now. */
+/** The rate (cost units/s) a client's bucket refills at now. */
 export function clientRate(st: AdmissionState, heavy: boolean): number {
   if (st.share === Infinity) return Infinity;
   const share = st.shedHeavy && heavy ? st.share * st.params.heavyFactor : st.share;
@@ -132,6 +132,11 @@ export function admitClient(st: AdmissionState, client: string, nowMs: number, c
   return false;
 }
 
+/** Whether the client is barred for a fault now (penalize). */
+export function isPenalized(st: AdmissionState, client: string, nowMs: number): boolean {
+  return (st.clients.get(client)?.penaltyUntilMs ?? 0) > nowMs;
+}
+
 /**
  * The client sent, on its own authenticated connection, a request no correct client sends (a bad
  * signature or authenticator, an op over the limit, bytes that do not decode, another client's
@@ -143,11 +148,6 @@ export function admitClient(st: AdmissionState, client: string, nowMs: number, c
  * suspect a correct primary (seen: four view changes in 15 s of `byz bench --attack c:oversized`).
  * True: the client is barred (the node then has the core forget its queued requests).
  */
-/** Whether the client is barred for a fault now (penalize). */
-export function isPenalized(st: AdmissionState, client: string, nowMs: number): boolean {
-  return (st.clients.get(client)?.penaltyUntilMs ?? 0) > nowMs;
-}
-
 export function penalize(st: AdmissionState, client: string, nowMs: number): boolean {
   if (st.params.penaltyMs <= 0) return false;
   const e = entry(st.clients, client, st.params, nowMs);
