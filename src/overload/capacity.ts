@@ -1,11 +1,12 @@
 // The measured load of one control period and the capacity estimate it drives (issue 18 item 3):
 // AIMD (Jacobson, SIGCOMM '88; Chiu & Jain '89) on the aggregate rate of requests this replica
-// admits, in request cost units (core/limits.ts requestCost: a request of up to 4 KiB is one). When the period was congested — requests took longer than the latency target from
-// arrival to execution, or the pending queue or the node's inbox ran over their marks — the
-// capacity drops to a fraction of the smaller of itself and what the cluster actually executed in
-// the period (multiplicative decrease, towards measured capacity and compounding while congestion
-// lasts); otherwise it grows by a fixed rate per second (additive increase). Unbounded (Infinity) until the first congested period: an idle or healthy replica
-// limits nobody.
+// admits, in request cost units (core/limits.ts requestCost: a request of up to 4 KiB is one). When
+// the period was congested — requests took longer than the latency target from arrival to
+// execution, or the pending queue or the node's inbox ran over their marks — the capacity drops to
+// a fraction of the smaller of itself and what the cluster actually executed in the period
+// (multiplicative decrease, towards measured capacity and compounding while congestion lasts);
+// otherwise it grows by a fixed rate per second (additive increase). Unbounded (Infinity) until the
+// first congested period: an idle or healthy replica limits nobody.
 //
 // A flood need not congest: honest clients have one request outstanding each (TOCS '02 §4.1), so
 // when a flood takes the CPU they slow down instead of queueing, and latency and queues stay under
