@@ -6,7 +6,7 @@
 // a fraction of the smaller of itself and what the cluster actually executed in the period
 // (multiplicative decrease, towards measured capacity and compounding while congestion lasts);
 // otherwise it grows by a fixed rate per second (additive increase). Unbounded (Infinity) until the
-// first congested period: an idle or healthy replica limits nobody.
+// first congested or flooded period: an idle or healthy replica limits nobody.
 //
 // A flood need not congest: honest clients have one request outstanding each (TOCS '02 §4.1), so
 // when a flood takes the CPU they slow down instead of queueing, and latency and queues stay under
