@@ -13,7 +13,9 @@
 //  - a retry with backoff (exponential by default, or linear or fibonacci; jittered: backoff.ts)
 //    waits until f+1 replicas are connected before the request is signed (a request is never
 //    re-submitted under a new number);
-//  - a circuit breaker per replica (session.ts) skips a failing primary and broadcasts at once.
+//  - a circuit breaker per replica (session.ts) skips a failing primary and broadcasts at once;
+//    a primary fails when no result came before the retransmission or when it answered late
+//    against the other replicas (per-replica response statistics, src/protocol/response-stats.ts).
 
 import { TimeoutStrategy, bulkhead, handleType, isBulkheadRejectedError, retry, timeout } from 'cockatiel';
 import type { BulkheadPolicy, RetryPolicy, TimeoutPolicy } from 'cockatiel';
@@ -27,6 +29,7 @@ import { ByzClientError } from './errors.ts';
 import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, keyProblem, putResult, toBytes } from './ops.ts';
 import type { BreakerState, FlightReport, Session } from './session.ts';
+import type { ReplicaResponseStats } from '../protocol/response-stats.ts';
 import { openSession } from './session.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { DEFAULT_BACKOFF, backoffProblems, createBackoff } from './backoff.ts';
@@ -86,6 +89,12 @@ export interface ClientHealth {
   /** Operations running or waiting. */
   readonly pending: number;
   readonly breakers: readonly BreakerState[];
+  /**
+   * Per replica: response times and how often it answered late (after 3× the time f+1 matching
+   * replies took, and at least 25 ms after them) or not at all; `suspected` when that is most recent
+   * requests. A primary that answers late counts as a failure for its breaker (docs/CLIENT.md).
+   */
+  readonly replicas: readonly ReplicaResponseStats[];
   readonly closed: boolean;
 }
 
@@ -263,7 +272,7 @@ function health(c: Ctx): ClientHealth {
     n, f, connected,
     quorumReachable: connected.length >= c.need,
     commitQuorumReachable: connected.length >= quorumOf(n),
-    view: c.session.view(), pending: c.pending, breakers: c.session.breakerStates(), closed: c.closed,
+    view: c.session.view(), pending: c.pending, breakers: c.session.breakerStates(), replicas: c.session.responseStats(), closed: c.closed,
   };
 }
 

@@ -9,6 +9,7 @@ import { sha256Bytes } from '../crypto/ed25519.ts';
 import type { ClientId } from '../core/ids.ts';
 import { ByzClientError } from './errors.ts';
 import type { BreakerState } from './session.ts';
+import type { ReplicaResponseStats } from '../protocol/response-stats.ts';
 import { connect } from './client.ts';
 import type { ByzClient, ClientHealth, ConnectOptions, KvClient } from './client.ts';
 
@@ -39,6 +40,19 @@ export function memberSeed(seed: Uint8Array, index: number): Uint8Array {
 
 const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 
+/** One replica over the pool's members: counts add up, the response time is their mean, lag and suspicion the worst member's. */
+function mergeStats(all: readonly ReplicaResponseStats[], replica: number): ReplicaResponseStats {
+  const times = all.map((r) => r.srttMs).filter((ms) => ms !== undefined);
+  return {
+    replica,
+    answered: all.reduce((sum, r) => sum + r.answered, 0),
+    late: all.reduce((sum, r) => sum + r.late, 0),
+    srttMs: times.length === 0 ? undefined : times.reduce((a, b) => a + b, 0) / times.length,
+    lagScore: Math.max(0, ...all.map((r) => r.lagScore)),
+    suspected: all.some((r) => r.suspected),
+  };
+}
+
 /** Pool health: it can serve while any member reaches a quorum; breakers show the worst member. */
 function mergeHealth(all: readonly ClientHealth[]): ClientHealth {
   const first = all[0]!;
@@ -47,6 +61,7 @@ function mergeHealth(all: readonly ClientHealth[]): ClientHealth {
   const breakers = first.breakers.map((_, i) =>
     all.map((h) => h.breakers[i] ?? 'closed').reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a)),
   );
+  const replicas = first.replicas.map((_, i) => mergeStats(all.map((h) => h.replicas[i]).filter((r) => r !== undefined), i));
   return {
     n: first.n,
     f: first.f,
@@ -56,6 +71,7 @@ function mergeHealth(all: readonly ClientHealth[]): ClientHealth {
     view: Math.max(...all.map((h) => h.view)),
     pending: all.reduce((sum, h) => sum + h.pending, 0),
     breakers,
+    replicas,
     closed: all.every((h) => h.closed),
   };
 }

@@ -23,6 +23,8 @@ import type { TcpTransport } from '../transport/tcp.ts';
 import type { PeerId } from '../transport/port.ts';
 import type { Logger } from '../log/logger.ts';
 import { faultsTolerated } from '../core/quorum.ts';
+import type { ReplicaResponseStats, ResponseEvent, ResponseTracker } from '../protocol/response-stats.ts';
+import { answerReceived, createResponseTracker, judgeDue, requestAbandoned, requestSent, responseStats, resultAccepted } from '../protocol/response-stats.ts';
 
 /** Floor of the adaptive first retransmission, in client ticks (a timer tick is its granularity). */
 export const MIN_RETRANSMIT_TICKS = 2;
@@ -65,6 +67,8 @@ export interface Session {
   connectedReplicas(): ReplicaId[];
   view(): number;
   breakerStates(): BreakerState[];
+  /** Per-replica response times and lag, measured on every request (src/protocol/response-stats.ts). */
+  responseStats(): ReplicaResponseStats[];
   /**
    * Sends op and resolves with the result f+1 replicas agreed on. Aborting the signal gives up on
    * the request (listeners registered on the signal before this call still see it in report()).
@@ -89,8 +93,6 @@ interface Flight {
   readonly readOnly: boolean;
   readonly repliedBy: Set<number>;
   broadcast: boolean;
-  /** Ends the primary-first phase: success once a result arrives, failure when it did not. */
-  endPhase: ((ok: boolean) => void) | undefined;
   done(result: Uint8Array): void;
 }
 
@@ -113,6 +115,13 @@ interface State {
   readonly breakers: readonly CircuitBreakerPolicy[];
   readonly newCore: (firstReqNo: number) => ClientCore;
   readonly logger: Logger | undefined;
+  /** Response times per replica; its verdicts on the first target feed that replica's breaker. */
+  readonly stats: ResponseTracker;
+  /**
+   * The open primary-first phases by request number. A phase fails when the retransmission timer
+   * fires or the first target answers late (or not at all); it succeeds when it answers in time.
+   */
+  readonly phases: Map<number, (ok: boolean) => void>;
   core: ClientCore;
   lastReqNo: number;
   flight: Flight | undefined;
@@ -155,6 +164,33 @@ function broadcast(st: State, fl: Flight): void {
   for (let r = 0; r < st.n; r++) st.transport.sendToReplica(replicaId(r), fl.bytes);
 }
 
+function endPhase(st: State, reqNo: number, ok: boolean): void {
+  const end = st.phases.get(reqNo);
+  st.phases.delete(reqNo);
+  end?.(ok);
+}
+
+/** Acts on the response tracker's events: verdicts end primary-first phases, suspicions are logged. */
+function onResponseEvents(st: State, events: readonly ResponseEvent[]): void {
+  for (const ev of events) {
+    switch (ev.type) {
+      case 'first-target':
+        endPhase(st, ev.reqNo, ev.onTime);
+        break;
+      case 'suspected':
+        st.logger?.warn({ replica: ev.replica, lagScore: ev.lagScore }, 'replica answers late or not at all for most requests: suspected');
+        break;
+      case 'cleared':
+        st.logger?.info({ replica: ev.replica, lagScore: ev.lagScore }, 'replica answers in time again');
+        break;
+      default: {
+        const never: never = ev;
+        throw new Error(`unknown response event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
 /** §4.1: the request goes to the primary; if its breaker is open or it is unreachable, to all. */
 function sendFirst(st: State, fl: Flight): void {
   const phase = st.breakers[fl.primary]!.execute(
@@ -165,7 +201,7 @@ function sendFirst(st: State, fl: Flight): void {
           return;
         }
         st.transport.sendToReplica(fl.primary, fl.bytes);
-        fl.endPhase = (ok) => (ok ? resolve() : reject(new PrimaryUnavailable(`no result via replica ${fl.primary}`)));
+        st.phases.set(fl.reqNo, (ok) => (ok ? resolve() : reject(new PrimaryUnavailable(`no timely result via replica ${fl.primary}`))));
       }),
   );
   phase.catch(() => {
@@ -173,19 +209,19 @@ function sendFirst(st: State, fl: Flight): void {
   });
 }
 
-/** Whether the bytes decode to a reply for request `reqNo` (no signature check: that comes next). */
-function isReplyFor(payload: Uint8Array, reqNo: ReqNo): boolean {
-  const d = decodeMessage(payload);
-  return d.ok && d.value.type === 'reply' && d.value.reqNo === reqNo;
-}
-
 function onReply(st: State, ingress: Ingress, from: PeerId, payload: Uint8Array): void {
   if (from.kind !== 'replica') return;
-  // Only a reply to the request in flight can matter. The rest (replies beyond the f+1 that were
-  // accepted, late replies to older requests) are dropped before their signature is checked: an
-  // Ed25519 verify costs ~30× the decode, and it would otherwise run n times per operation.
+  const d = decodeMessage(payload);
+  if (!d.ok || d.value.type !== 'reply') return;
+  // Only a reply to the request in flight can change a result. The rest (replies beyond the f+1
+  // that were accepted, late replies to older requests) are dropped before their signature is
+  // checked: an Ed25519 verify costs ~30× the decode, and it would otherwise run n times per
+  // operation. They still time their sender (its authenticated connection names it).
   const fl0 = st.flight;
-  if (fl0 === undefined || !isReplyFor(payload, fl0.reqNo)) return;
+  if (fl0 === undefined || d.value.reqNo !== fl0.reqNo) {
+    if (d.value.replica === from.id) onResponseEvents(st, answerReceived(st.stats, d.value.reqNo, from.id, performance.now()));
+    return;
+  }
   const r = ingress.reply(payload);
   // The reply must be signed by the replica whose authenticated connection carried it.
   if (!r.ok || r.value.replica !== from.id) {
@@ -193,18 +229,23 @@ function onReply(st: State, ingress: Ingress, from: PeerId, payload: Uint8Array)
     return;
   }
   const fl = st.flight;
+  const now = performance.now();
   if (fl !== undefined && r.value.reqNo === fl.reqNo) fl.repliedBy.add(r.value.replica);
+  onResponseEvents(st, answerReceived(st.stats, r.value.reqNo, r.value.replica, now));
   const { accepted } = st.core.onReply(r.value);
-  if (accepted !== undefined && fl !== undefined && accepted.reqNo === fl.reqNo) fl.done(accepted.result);
+  if (accepted !== undefined && fl !== undefined && accepted.reqNo === fl.reqNo) {
+    onResponseEvents(st, resultAccepted(st.stats, fl.reqNo, now));
+    fl.done(accepted.result);
+  }
 }
 
 function onTick(st: State): void {
+  onResponseEvents(st, judgeDue(st.stats, performance.now()));
   for (const req of st.core.onTick()) {
     const fl = st.flight;
     if (fl === undefined || req.reqNo !== fl.reqNo) continue;
     // §4.1: no result in time → the request goes to every replica (the core backs off).
-    fl.endPhase?.(false);
-    fl.endPhase = undefined;
+    endPhase(st, fl.reqNo, false);
     if (req.readOnly !== fl.readOnly) fl.bytes = encodeMessage(req); // the read-only request came back ordered
     broadcast(st, fl);
   }
@@ -216,14 +257,10 @@ function submit(st: State, op: Uint8Array, signal: AbortSignal, readOnly: boolea
   const { request, to } = st.core.submit(op, readOnly);
   st.lastReqNo = request.reqNo;
   return new Promise<Uint8Array>((resolve, reject) => {
-    const finish = (ok: boolean): void => {
-      signal.removeEventListener('abort', onAbort);
-      fl.endPhase?.(ok);
-      fl.endPhase = undefined;
-    };
     const onAbort = (): void => {
       if (st.flight === fl) st.flight = undefined;
-      finish(false);
+      endPhase(st, fl.reqNo, false);
+      requestAbandoned(st.stats, fl.reqNo);
       // Give up on the request: a fresh core continues above its request number.
       if (st.core.outstanding() !== undefined) st.core = st.newCore(Math.max(st.lastReqNo + 1, clockReqNo()));
       reject(new Error('aborted'));
@@ -236,15 +273,16 @@ function submit(st: State, op: Uint8Array, signal: AbortSignal, readOnly: boolea
       readOnly,
       repliedBy: new Set(),
       broadcast: false,
-      endPhase: undefined,
       done: (result) => {
         st.flight = undefined;
-        finish(true);
+        signal.removeEventListener('abort', onAbort);
         resolve(result);
       },
     };
     st.flight = fl;
     signal.addEventListener('abort', onAbort, { once: true });
+    // The phase of the first target ends on its verdict (src/protocol/response-stats.ts).
+    onResponseEvents(st, requestSent(st.stats, fl.reqNo, performance.now(), readOnly ? undefined : fl.primary));
     // TOCS '02 §5.1.3: a read-only request is multicast to all replicas at once.
     if (readOnly) broadcast(st, fl);
     else sendFirst(st, fl);
@@ -278,6 +316,8 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     breakers: replicaBreakers(n, opts),
     newCore,
     logger: opts.logger,
+    stats: createResponseTracker(n),
+    phases: new Map(),
     core: newCore(opts.firstReqNo ?? clockReqNo()),
     lastReqNo: 0,
     flight: undefined,
@@ -293,6 +333,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     connectedReplicas: () => st.transport.connectedReplicas(),
     view: () => st.core.lastSeenView(),
     breakerStates: () => st.breakers.map((b) => BREAKER_STATES[b.state]),
+    responseStats: () => responseStats(st.stats),
     report: () => report(st),
     lastReqNo: () => st.lastReqNo,
     traffic: () => {
@@ -304,6 +345,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
       if (st.stopped) return;
       st.stopped = true;
       clearInterval(ticker);
+      st.phases.clear(); // a stopped client judges no one
       await st.transport.stop();
     },
   };

@@ -31,6 +31,33 @@ export interface GatewayMetrics {
 /** The routes whose answers are the service the SLO is about: the KV operations. */
 const isServiceRoute = (r: Route): boolean => r.path.startsWith('/kv/');
 
+/** Per replica, what the gateway's client measured of its answers (src/protocol/response-stats.ts). */
+function replicaResponseMetrics(registers: Registry[], health: () => ReturnType<KvClient['health']>): void {
+  const labelNames = ['replica'] as const;
+  new Gauge({
+    name: 'byz_gateway_replica_response_seconds', help: 'Smoothed time from sending a request to this replica\'s answer, as the gateway\'s client measured it', labelNames, registers,
+    collect() {
+      for (const r of health().replicas) if (r.srttMs !== undefined) this.set({ replica: String(r.replica) }, r.srttMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'byz_gateway_replica_suspected', help: '1 when this replica answered late (or not at all) for most recent requests of the gateway\'s client, else 0', labelNames, registers,
+    collect() {
+      for (const r of health().replicas) this.set({ replica: String(r.replica) }, r.suspected ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'byz_gateway_replica_answers_total', help: 'Requests of the gateway\'s client judged per replica: answered in time, or late (or not at all)', labelNames: ['replica', 'timing'], registers,
+    collect() {
+      this.reset();
+      for (const r of health().replicas) {
+        this.inc({ replica: String(r.replica), timing: 'in_time' }, r.answered);
+        this.inc({ replica: String(r.replica), timing: 'late' }, r.late);
+      }
+    },
+  });
+}
+
 export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Record<HttpDropReason, number>>, sloConfig: SloConfig = DEFAULT_SLO): GatewayMetrics {
   const registry = new Registry();
   processMetrics(registry, 'byz_gateway_');
@@ -42,6 +69,7 @@ export function createGatewayMetrics(client: KvClient, drops: () => Readonly<Rec
   new Gauge({ name: 'byz_gateway_replicas_connected', help: 'Replicas the gateway\'s client has an open, authenticated connection to', registers, collect() { this.set(health().connected.length); } });
   new Gauge({ name: 'byz_gateway_ready', help: '1 when 2f+1 replicas are connected (the cluster can commit), else 0', registers, collect() { this.set(health().commitQuorumReachable ? 1 : 0); } });
   new Gauge({ name: 'byz_gateway_pending_operations', help: 'Operations running or queued in the gateway\'s client', registers, collect() { this.set(health().pending); } });
+  replicaResponseMetrics(registers, health);
 
   const slo = createSloTracker(sloConfig);
   const sloRequests = new Counter({ name: 'byz_gateway_slo_requests_total', help: 'KV operations answered, by SLO outcome: good (no server error, within the latency target) or bad', labelNames: ['outcome'], registers });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { connect, ByzClientError } from '../../src/client/index.ts';
 import type { ByzClient } from '../../src/client/index.ts';
 import { startCluster } from './cluster.ts';
+import { startDelayProxy } from './delay-proxy.ts';
 import type { TestCluster } from './cluster.ts';
 
 const text = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
@@ -108,6 +109,31 @@ describe('client library on a live 4-replica cluster', () => {
       assert.deepEqual(h.breakers, ['open', 'closed', 'closed', 'closed']);
     } finally {
       await c.close();
+    }
+  });
+
+  it('times every replica: a primary whose answers lag behind the others opens its breaker and is suspected', async () => {
+    const r0 = cluster.config.replicas[0]!;
+    const proxy = await startDelayProxy({ host: r0.host, port: r0.clientPort }, 150);
+    // This client reaches replica 0 (the primary of view 0) through the proxy: its replies come 150 ms late.
+    const config = { ...cluster.config, replicas: cluster.config.replicas.map((r) => (r.id === 0 ? { ...r, clientPort: proxy.port } : r)) };
+    const c = await connect({ config, seed: new Uint8Array(32).fill(13), opTimeoutMs: 8_000, breakerThreshold: 2, breakerResetMs: 60_000 });
+    try {
+      // All four connected first: a primary not yet connected would open its breaker for that reason.
+      for (let i = 0; i < 100 && c.health().connected.length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(c.health().connected, [0, 1, 2, 3]);
+      for (let i = 0; i < 12; i++) await c.put(`lag${i}`, String(i));
+      await new Promise((r) => setTimeout(r, 400)); // the last requests' verdicts
+      const h = c.health();
+      assert.equal(h.view, 0, 'the primary is correct: no view change');
+      assert.equal(h.breakers[0], 'open', 'late answers from the first target count as its failures');
+      const [lagging, ...others] = h.replicas;
+      assert.ok(lagging !== undefined && lagging.late >= 8 && lagging.suspected, `replica 0: ${JSON.stringify(lagging)}`);
+      assert.ok((lagging.srttMs ?? 0) >= 150, `replica 0 answers ≥ 150 ms after the request (${lagging.srttMs} ms)`);
+      for (const r of others) assert.ok(!r.suspected && r.answered >= 10, `replica ${r.replica}: ${JSON.stringify(r)}`);
+    } finally {
+      await c.close();
+      await proxy.close();
     }
   });
 

@@ -12,7 +12,7 @@ import type { KvClient } from '../../src/client/index.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { concrete, head, hostileRequests, rawStatus } from './raw.ts';
 
-const HEALTH = { n: 4, f: 1, connected: [0, 1, 2, 3], quorumReachable: true, commitQuorumReachable: true, closed: false, view: 0, pending: 0, breakers: [] };
+const HEALTH = { n: 4, f: 1, connected: [0, 1, 2, 3], quorumReachable: true, commitQuorumReachable: true, closed: false, view: 0, pending: 0, breakers: [], replicas: [] };
 
 function fakeClient(fail: (() => never) | undefined): KvClient {
   // A synchronous throw from the client method, inside the async handler.

@@ -78,7 +78,8 @@ describe('metrics lint (promtool check metrics)', () => {
   });
 
   it('the gateway\'s /metrics passes, and counts requests by route and status', { skip: PROMTOOL ? false : MISSING }, async () => {
-    const health = { n: 4, f: 1, connected: [0, 1, 2, 3], quorumReachable: true, commitQuorumReachable: true, closed: false, view: 0, pending: 0, breakers: [] };
+    const health = { n: 4, f: 1, connected: [0, 1, 2, 3], quorumReachable: true, commitQuorumReachable: true, closed: false, view: 0, pending: 0, breakers: [],
+      replicas: [0, 1, 2, 3].map((replica) => ({ replica, answered: 10, late: replica === 3 ? 9 : 0, srttMs: replica === 3 ? 250 : 12, lagScore: replica === 3 ? 0.6 : 0, suspected: replica === 3 })) };
     const client = { health: () => health, close: () => Promise.resolve() } as unknown as KvClient;
     const gw = await startGateway({ client, port: 0 });
     try {
@@ -88,6 +89,10 @@ describe('metrics lint (promtool check metrics)', () => {
       const text = await res.text();
       assert.match(text, /byz_gateway_requests_total\{route="GET\|HEAD \/health",status="200"\} 1/);
       assert.match(text, /byz_gateway_ready 1/);
+      assert.match(text, /byz_gateway_replica_response_seconds\{replica="3"\} 0\.25/);
+      assert.match(text, /byz_gateway_replica_answers_total\{replica="3",timing="late"\} 9/);
+      assert.match(text, /byz_gateway_replica_suspected\{replica="3"\} 1/);
+      assert.match(text, /byz_gateway_replica_suspected\{replica="0"\} 0/);
       const r = promtool(text);
       assert.equal(r.status, 0, r.out);
     } finally {
@@ -106,7 +111,7 @@ describe('metrics lint (promtool check metrics)', () => {
   });
 
   it('every dashboard query names only series a replica or the gateway exports', async () => {
-    const health = { n: 4, f: 1, connected: [0], quorumReachable: false, commitQuorumReachable: false, closed: false, view: 0, pending: 0, breakers: [] };
+    const health = { n: 4, f: 1, connected: [0], quorumReachable: false, commitQuorumReachable: false, closed: false, view: 0, pending: 0, breakers: [], replicas: [] };
     const gw = await startGateway({ client: { health: () => health, close: () => Promise.resolve() } as unknown as KvClient, port: 0 });
     let exported: Set<string>;
     try {
