@@ -5,6 +5,7 @@
 // /local/kv), each with a timeout that answers 503. Drop counts and (throttled) log lines go back
 // to the main thread, which owns the metrics registry and the logger. Started by src/node/http-host.ts.
 
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,13 @@ import type { LineSink } from '../log/throttle.ts';
 import type { Ask, FromWorker, Reply, StatusSnapshot, ToWorker, WorkerConfig } from './http-messages.ts';
 import { replicaRoutes, replicaStatusPage } from './http-routes.ts';
 import type { PortView } from './http-routes.ts';
+
+/**
+ * The worker thread's nice value (at least; a replica started under a higher one keeps it). On Linux
+ * nice is per thread, so under CPU contention status-port work — a crowd of scrapers or malformed
+ * requests included — yields to the consensus thread instead of sharing the core equally with it.
+ */
+export const STATUS_WORKER_NICE = 10;
 
 /** Drop counts are sent to the main thread at most this often (a flood costs it a message per interval). */
 const DROP_FLUSH_MS = 50;
@@ -42,8 +50,19 @@ function errorOf(reply: Exclude<Reply, { ok: true }>): Error {
   return new HttpError(reply.status, reply.message, reply.status === 503 ? { 'retry-after': '1' } : {});
 }
 
+/** Lowers this thread's priority (Linux only: elsewhere setpriority(0) would renice the whole replica). */
+function lowerPriority(post: (m: FromWorker) => void): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(Math.max(getPriority(), STATUS_WORKER_NICE));
+  } catch (e) {
+    post({ type: 'log', level: 'warn', fields: { err: plainValue(e) }, msg: 'could not lower the status-port worker thread\'s priority; it shares the CPU equally with consensus' });
+  }
+}
+
 function runWorker(cfg: WorkerConfig, port: MessagePort): void {
   const post = (m: FromWorker): void => port.postMessage(m);
+  lowerPriority(post);
   const clockView = cfg.clock === undefined ? undefined : new Float64Array(cfg.clock);
   const now = clockView === undefined ? Date.now : (): number => clockView[0] ?? 0;
   let snapshot: StatusSnapshot | undefined;

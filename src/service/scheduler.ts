@@ -26,15 +26,11 @@ import { executedAlready, removePending } from './requests.ts';
  * next batch starts with the clients served least recently (NSDI '09 §4.1).
  */
 export function takeBatch(svc: ServiceState, limits: BatchLimits, tick: number): Request[] {
-  const batch: Request[] = [];
-  const bytes = { used: 0 };
-  for (const client of [...svc.pendingByClient.keys()]) {
-    if (batch.length >= limits.maxRequests) return batch;
-    if (!takeFromClient(svc, client, limits, batch, bytes)) continue;
+  return roundRobin(svc, limits, (client) => oldestLive(svc, client), (client, p) => {
+    removePending(svc, p.key);
     const next = oldestOf(svc, client);
     if (next !== undefined) next.readyTick = Math.max(next.readyTick, tick);
-  }
-  return batch;
+  });
 }
 
 /**
@@ -44,38 +40,46 @@ export function takeBatch(svc: ServiceState, limits: BatchLimits, tick: number):
  * `skip` leaves out those already in an uncommitted ancestor of the new block.
  */
 export function pickFair(svc: ServiceState, limits: BatchLimits, skip: (p: PendingRequest) => boolean): Request[] {
+  const firstEligible = (client: ClientId): PendingRequest | undefined => {
+    for (const p of svc.pendingByClient.get(client)?.values() ?? []) if (!skip(p) && !executedAlready(svc, p.request)) return p;
+    return undefined;
+  };
+  return roundRobin(svc, limits, firstEligible, () => undefined);
+}
+
+/**
+ * The loop both leaders share: each client in round-robin order offers one request (`candidate`);
+ * it joins the batch if it fits the bytes left (the first always does), is `taken`, and its client
+ * moves to the back. Stops when the batch is full by count or every client was asked once.
+ */
+function roundRobin(
+  svc: ServiceState,
+  limits: BatchLimits,
+  candidate: (client: ClientId) => PendingRequest | undefined,
+  taken: (client: ClientId, p: PendingRequest) => void,
+): Request[] {
   const batch: Request[] = [];
   let bytes = 0;
-  for (const [client, mine] of [...svc.pendingByClient]) {
+  for (const client of [...svc.pendingByClient.keys()]) {
     if (batch.length >= limits.maxRequests) break;
-    for (const p of mine.values()) {
-      if (skip(p) || executedAlready(svc, p.request)) continue;
-      if (batch.length > 0 && bytes + p.request.op.length > limits.maxBytes) break;
-      batch.push(p.request);
-      bytes += p.request.op.length;
-      rotateToBack(svc, client);
-      break;
-    }
+    const p = candidate(client);
+    if (p === undefined) continue;
+    const size = p.request.op.length;
+    if (batch.length > 0 && bytes + size > limits.maxBytes) continue;
+    batch.push(p.request);
+    bytes += size;
+    taken(client, p);
+    rotateToBack(svc, client);
   }
   return batch;
 }
 
-/** Adds the client's oldest live request to the batch if it fits (true when it did); skips dead ones (in flight, executed). */
-function takeFromClient(svc: ServiceState, client: ClientId, limits: BatchLimits, batch: Request[], bytes: { used: number }): boolean {
+/** The client's oldest live request; dead ones (in flight, executed) ahead of it are dropped. */
+function oldestLive(svc: ServiceState, client: ClientId): PendingRequest | undefined {
   for (;;) {
     const p = oldestOf(svc, client);
-    if (p === undefined) return false;
-    if (!isLive(svc, p)) {
-      removePending(svc, p.key);
-      continue;
-    }
-    const size = p.request.op.length;
-    if (batch.length > 0 && bytes.used + size > limits.maxBytes) return false;
+    if (p === undefined || isLive(svc, p)) return p;
     removePending(svc, p.key);
-    batch.push(p.request);
-    bytes.used += size;
-    rotateToBack(svc, client);
-    return true;
   }
 }
 

@@ -6,9 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startHttp } from '../../src/node/http.ts';
 import type { HttpSources, StatusPort } from '../../src/node/http.ts';
 import { startStatusWorker } from '../../src/node/http-host.ts';
+import { STATUS_WORKER_NICE } from '../../src/node/http-worker.ts';
 import type { StatusWorkerOptions } from '../../src/node/http-host.ts';
 import type { Reply } from '../../src/node/http-messages.ts';
 import { DEFAULT_STATUS_PORT_LIMITS } from '../../src/http/admission.ts';
@@ -28,6 +30,17 @@ function proofStore(): CertifiedStates {
   const store = new CertifiedStates(2, TEST_DOMAIN);
   store.add({ seq: seq(8), stateDigest: digest('33'.repeat(32)), certificate: [], roots });
   return store;
+}
+
+/** Nice value of each thread of this process, by thread id (Linux /proc; field 19 of stat). */
+function threadNices(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(Number(tid), Number(fields[16]));
+  }
+  return out;
 }
 
 const url = (port: StatusPort, path: string): string => `http://127.0.0.1:${port.port}${path}`;
@@ -134,6 +147,19 @@ describe('status-port worker', { timeout: 120_000 }, () => {
       await eventually(async () => (await fetch(url(port, '/health')).catch(() => undefined))?.status === 200);
       const restarts = (await metrics.registry.getSingleMetric('byz_http_worker_restarts_total')?.get())?.values[0]?.value;
       assert.equal(restarts, 1);
+    } finally {
+      await port.close();
+    }
+  });
+
+  it('the worker thread runs at nice ≥ 10 (Linux: nice is per thread); the consensus thread keeps its own', { skip: process.platform !== 'linux' && 'nice is per thread only on Linux' }, async () => {
+    const mainNice = threadNices().get(process.pid);
+    const target = Math.max(mainNice ?? 0, STATUS_WORKER_NICE);
+    const before = [...threadNices().values()].filter((n) => n === target).length;
+    const port = await bareWorker(() => ({ ok: true, body: '' }), 1000);
+    try {
+      await eventually(() => [...threadNices().values()].filter((n) => n === target).length > before || mainNice === target);
+      assert.equal(threadNices().get(process.pid), mainNice, 'the main thread is not reniced');
     } finally {
       await port.close();
     }
