@@ -22,7 +22,8 @@ export function onTick(ctx: Ctx): void {
   }
   tickViewChange(ctx);
   if (tickSlowPrimary(st) === 'slow') suspectPrimary(ctx, 'slow-primary', st.slowPrimary.lastShortfall);
-  if (leaderLinkExpired(st.leaderLink, primary(st), st.tick, st.params.leaderLinkGraceTicks)) suspectPrimary(ctx, 'link-lost');
+  // A flapping link suspects one primary at most once per requestTimeoutTicks (the timer's ceiling).
+  if (leaderLinkExpired(st.leaderLink, primary(st), st.tick, st.params.leaderLinkGraceTicks, st.params.requestTimeoutTicks)) suspectPrimary(ctx, 'link-lost');
   tickCatchUp(ctx);
   if (st.transfer !== undefined) tickStateTransfer(ctx);
   else if (st.certified !== undefined && st.tick - st.lastProgressTick >= st.params.retransmitTicks) startStateTransfer(ctx);

@@ -25,10 +25,12 @@ export interface LeaderLink {
   lost: { readonly leader: ReplicaId; readonly tick: number } | undefined;
   /** Whether this loss has already made the replica suspect the leader (once per loss). */
   suspected: boolean;
+  /** The leader this rule last suspected, and when: a flapping link suspects it at most once per interval. */
+  lastSuspected: { readonly leader: ReplicaId; readonly tick: number } | undefined;
 }
 
 export function emptyLeaderLink(): LeaderLink {
-  return { connected: undefined, lost: undefined, suspected: false };
+  return { connected: undefined, lost: undefined, suspected: false, lastSuspected: undefined };
 }
 
 /**
@@ -50,12 +52,18 @@ export function notePeers(l: LeaderLink, connected: readonly ReplicaId[], leader
 
 /**
  * On tick: true once per loss, when the link to `leader` (still the leader) has been down for
- * `graceTicks`; 0 turns the rule off.
+ * `graceTicks`; 0 turns the rule off. A link that keeps flapping (down past the grace, up, down
+ * again) suspects the same leader at most once per `minIntervalTicks` (issue 16): a loss within the
+ * interval waits until the interval has passed, if the link is still down then, and the request
+ * timer covers the rest. A different leader is not held back by the last one's interval.
  */
-export function leaderLinkExpired(l: LeaderLink, leader: ReplicaId, tick: number, graceTicks: number): boolean {
+export function leaderLinkExpired(l: LeaderLink, leader: ReplicaId, tick: number, graceTicks: number, minIntervalTicks = 0): boolean {
   if (graceTicks <= 0 || l.lost === undefined || l.suspected || l.lost.leader !== leader) return false;
   if (tick - l.lost.tick < graceTicks) return false;
+  const last = l.lastSuspected;
+  if (last !== undefined && last.leader === leader && tick - last.tick < minIntervalTicks) return false;
   l.suspected = true;
+  l.lastSuspected = { leader, tick };
   return true;
 }
 

@@ -34,6 +34,30 @@ test('the rule: a loss counts only after the link was up, fires once after the g
   assert.equal(leaderLinkExpired(l, rid(0), 60, 0), false, 'grace 0: off');
 });
 
+test('a flapping link suspects the same leader at most once per interval; another leader is not held back', () => {
+  const l = emptyLeaderLink();
+  const INTERVAL = 100;
+  const flap = (down: number): void => {
+    notePeers(l, [rid(0), rid(2)], rid(0), down - 1);
+    notePeers(l, [rid(2)], rid(0), down);
+  };
+  flap(10);
+  assert.equal(leaderLinkExpired(l, rid(0), 15, GRACE, INTERVAL), true, 'the first loss: after the grace');
+  flap(20);
+  assert.equal(leaderLinkExpired(l, rid(0), 25, GRACE, INTERVAL), false, 'a second loss within the interval: held');
+  assert.equal(leaderLinkExpired(l, rid(0), 114, GRACE, INTERVAL), false);
+  assert.equal(leaderLinkExpired(l, rid(0), 115, GRACE, INTERVAL), true, 'still down when the interval has passed: suspected then');
+  let fired = 0;
+  for (let t = 200; t < 1_000; t += 10) {
+    flap(t);
+    for (let k = t; k < t + 9; k++) if (leaderLinkExpired(l, rid(0), k, GRACE, INTERVAL)) fired++;
+  }
+  assert.equal(fired, 8, '80 losses over 800 ticks: one suspicion per 100 ticks');
+  notePeers(l, [rid(1), rid(2)], rid(1), 1_000);
+  notePeers(l, [rid(2)], rid(1), 1_001);
+  assert.equal(leaderLinkExpired(l, rid(1), 1_006, GRACE, INTERVAL), true, 'a new leader: its own first loss is suspected after the grace');
+});
+
 test('a backup whose link to the primary closes sends one TIMEOUT for the next view after the grace', () => {
   const c = makeCluster(4, { leaderLinkGraceTicks: GRACE });
   links(c, 1, [0, 2, 3]);
