@@ -1,4 +1,4 @@
-// `npx tsx bench/hostile.ts [--attacks a,b,…] [--duration 10] [--rounds 3] [--storage durable|memory] [--compiled]`
+// `npx tsx bench/hostile.ts [--attacks a,b,…] [--duration 10] [--rounds 3] [--storage durable|memory] [--compiled] [--attacker-nice 0–19]`
 // Hostile load on one port of one replica against an honest client (issue 16, "Numbers": hostile load
 // on any one port of one replica costs an honest client ≤ 2× p50 and never a lost or stuck replica).
 // A 4-replica cluster runs; an honest client keeps one put outstanding and its latency is measured in
@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadKeyFile } from '../src/config/index.ts';
 import { startBenchCluster } from '../src/bench/cluster.ts';
@@ -152,8 +152,10 @@ const median = (xs: readonly number[]): number => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function startAttacker(name: Attack, t: Target): { proc: ChildProcess; attempts: () => number } {
+function startAttacker(name: Attack, t: Target, nice: number): { proc: ChildProcess; attempts: () => number } {
   const proc = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--attacker', name, '--target', JSON.stringify(t)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // --attacker-nice: the attacker's own CPU yields to the cluster, as if it ran on another machine.
+  if (nice !== 0 && proc.pid !== undefined) setPriority(proc.pid, nice);
   let count = 0;
   proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     const last = chunk.trim().split('\n').at(-1);
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
       storage: { type: 'string', default: 'durable' },
       compiled: { type: 'boolean', default: false },
       attacker: { type: 'string' },
+      'attacker-nice': { type: 'string', default: '0' },
       target: { type: 'string' },
     },
   });
@@ -194,6 +197,8 @@ async function main(): Promise<void> {
   if (storage !== 'durable' && storage !== 'memory') throw new Error('--storage must be durable or memory');
   const windowMs = Number(values.duration) * 1000;
   const rounds = Number(values.rounds);
+  const attackerNice = Number(values['attacker-nice']);
+  if (!Number.isInteger(attackerNice) || attackerNice < 0 || attackerNice > 19) throw new Error(`--attacker-nice must be an integer 0–19, got ${values['attacker-nice']}`);
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
   const cluster = await startBenchCluster({ n: 4, storage, params: {}, runtime: values.compiled ? 'compiled' : 'tsx' });
@@ -211,7 +216,7 @@ async function main(): Promise<void> {
         load.beginWindow();
         await sleep(windowMs);
         const base = load.endWindow();
-        const a = startAttacker(name, target);
+        const a = startAttacker(name, target, attackerNice);
         await sleep(1000); // let the attack ramp up before measuring
         load.beginWindow();
         await sleep(windowMs);

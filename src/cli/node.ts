@@ -1,5 +1,6 @@
 // `byz node --config FILE --id N`: runs one replica until SIGINT/SIGTERM (SPEC D1, D5).
 
+import { CHAOS_SPEC_HELP, parseChaosSpec } from '../transport/chaos.ts';
 import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -28,6 +29,8 @@ export interface NodeFlags {
   readonly auditRetainMb?: string;
   /** false with --no-audit. */
   readonly audit?: boolean;
+  /** Chaos mode for staging clusters (src/transport/chaos.ts). */
+  readonly chaos?: string;
   /** TEST ONLY: a Byzantine behaviour of the simulator's library (src/node/behaviour.ts). */
   readonly behaviour?: string;
   /** TEST ONLY: armed (default) or signal (SIGUSR2 arms it). */
@@ -49,6 +52,7 @@ export function registerNode(program: Command): void {
     .option('--audit-retain-mb <mb>', `keep about this many MiB of the newest audit segments, deleting the oldest (default ${DEFAULT_AUDIT_RETAIN_MB})`)
     .option('--no-audit', 'do not keep an audit trail')
     .option('--metrics-cache-ms <ms>', `re-render /metrics at most once per <ms> (default ${DEFAULT_STATUS_PORT_LIMITS.metricsCacheMs}; 0 renders every scrape)`)
+    .option('--chaos <spec>', `STAGING ONLY: lose, delay and reset this replica's links to other replicas at random (${CHAOS_SPEC_HELP}; docs/OPERATIONS.md "Chaos mode")`)
     .addOption(new Option('--behaviour <name>', 'TEST ONLY: make this replica Byzantine with a behaviour of `byz sim --list-behaviours` (needs --unsafe-test-behaviour)').hideHelp())
     .addOption(new Option('--behaviour-start <when>', 'TEST ONLY: armed (default) or signal (SIGUSR2 arms the behaviour)').hideHelp())
     .addOption(new Option('--unsafe-test-behaviour', 'TEST ONLY: confirm --behaviour (or BYZ_UNSAFE_TEST_BEHAVIOUR=1)').hideHelp())
@@ -80,6 +84,11 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   const testBehaviour = testBehaviourOf(flags, process.env);
   if (typeof testBehaviour === 'string') {
     process.stderr.write(`byz node: ${testBehaviour}\n`);
+    return 2;
+  }
+  const chaos = flags.chaos === undefined ? undefined : parseChaosSpec(flags.chaos);
+  if (chaos !== undefined && !chaos.ok) {
+    process.stderr.write(`byz node: ${chaos.error}\n`);
     return 2;
   }
   const configPath = resolve(flags.config);
@@ -116,6 +125,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     ...(metricsCacheMs === undefined ? {} : { statusPort: { metricsCacheMs } }),
     ...(process.env.BYZ_SENT_LOG === undefined ? {} : { sentLogPath: process.env.BYZ_SENT_LOG }),
     ...(testBehaviour === undefined ? {} : { testBehaviour }),
+    ...(chaos === undefined ? {} : { chaos: chaos.value }),
   });
   const arm = (): void => node.armBehaviour();
   if (testBehaviour?.start === 'signal') process.on('SIGUSR2', arm);

@@ -58,6 +58,8 @@ import type { BehaviourShell, TestBehaviour } from './behaviour.ts';
 import { createBehaviourShell, emit } from './behaviour.ts';
 import type { Overload, OverloadStatus } from './overload.ts';
 import { createOverload } from './overload.ts';
+import { applyChaos } from './chaos.ts';
+import type { ChaosOptions } from '../transport/chaos.ts';
 
 /** What {@link startReplicaNode} needs: the cluster, which replica this is and its key, where its data lives, and optional parts. */
 export interface ReplicaNodeOptions {
@@ -91,6 +93,11 @@ export interface ReplicaNodeOptions {
    * what it sends (src/node/behaviour.ts). Never set it on a replica you rely on.
    */
   readonly testBehaviour?: TestBehaviour;
+  /**
+   * Chaos mode for staging clusters (`byz node --chaos`; src/transport/chaos.ts): loses, delays and
+   * resets this replica's links to other replicas at random. Never on a production cluster.
+   */
+  readonly chaos?: ChaosOptions;
 }
 
 /** A running replica: its id, metrics and status, and a way to stop it. */
@@ -154,7 +161,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const audit = await closingOnFailure(storage, () => startAudit(opts, who, core, params, log));
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const overload = createOverload(opts.config.overload, Date.now());
-  const transport = buildTransport(opts.config, who, log, (client) => !overload.barred(client, Date.now()));
+  const transport = applyChaos(buildTransport(opts.config, who, log, (client) => !overload.barred(client, Date.now())), opts.chaos, metrics, log);
   const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
   const recovered = core.certifiedStable(); // after a restart: the stable checkpoint read back, proofs at once
   if (recovered !== undefined) proofs.add(recovered);

@@ -1,13 +1,20 @@
 // Keeps one outbound connection to a replica alive (SPEC D1: reconnect with backoff). Delays come
 // from cockatiel's ExponentialBackoff (decorrelated jitter, capped). The backoff restarts from the
 // initial delay only after a connection stayed open for the cap: a peer that accepts and then drops
-// us at once keeps seeing growing delays.
+// us at once keeps seeing growing delays. A connection that was up for at least QUICK_REDIAL_AFTER_MS
+// and then closed is redialled at once (the backoff applies from the next failure on): a live peer
+// whose connection was merely reset is back within a round trip and a handshake — under the
+// replicas' leaderLinkGraceMs (20 ms), so a reset link to the primary is not suspected like a dead
+// primary (src/protocol/leader-link.ts) — while a dead one refuses the dial and the backoff goes on.
 
 import type { IBackoff } from 'cockatiel';
 import { ExponentialBackoff } from 'cockatiel';
 import type { ReplicaId } from '../core/ids.ts';
 import type { Connection } from './connection.ts';
 import type { NetAddress } from './tcp-options.ts';
+
+/** A connection open at least this long before it closed is redialled without waiting (at most once per this interval). */
+export const QUICK_REDIAL_AFTER_MS = 1_000;
 
 export interface DialerDeps {
   readonly initialMs: number;
@@ -45,8 +52,13 @@ export class Dialer {
   closed(conn: Connection): void {
     if (conn !== this.conn) return;
     this.conn = undefined;
-    if (this.openedAt !== undefined && this.deps.now() - this.openedAt >= this.deps.maxMs) this.backoff = undefined;
+    const upMs = this.openedAt === undefined ? 0 : this.deps.now() - this.openedAt;
+    if (upMs >= this.deps.maxMs) this.backoff = undefined;
     this.openedAt = undefined;
+    if (upMs >= QUICK_REDIAL_AFTER_MS && !this.stopped && this.timer === undefined) {
+      this.timer = setTimeout(() => this.attempt(), 0);
+      return;
+    }
     this.retry();
   }
 

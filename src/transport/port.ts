@@ -29,6 +29,8 @@ export const REJECT_REASONS = [
   'bad-ciphertext',
   /** The node barred the client for a request no correct client sends (docs/OPERATIONS.md, "A client that proves itself faulty"). */
   'client-barred',
+  /** Chaos mode (staging only) reset a replica link on purpose (src/transport/chaos.ts). */
+  'chaos-reset',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -39,6 +39,8 @@ export interface TcpTransport extends Transport {
   addresses(): { readonly replica?: NetAddress; readonly client?: NetAddress };
   /** Closes this client's connection, if it has one, counted under `reason` (a reconnection is still subject to acceptClient). */
   closeClient(id: ClientId, reason: RejectReason, detail: string): void;
+  /** Closes the link to this replica, if there is one, counted under `reason`; it reconnects as after any loss. */
+  closeReplica(id: ReplicaId, reason: RejectReason, detail: string): void;
 }
 
 /** Who an inbound listener accepts; outbound connections expect one particular replica. */
@@ -247,6 +249,10 @@ class TcpTransportImpl implements TcpTransport {
 
   closeClient(id: ClientId, reason: RejectReason, detail: string): void {
     this.clientSlots.get(id)?.conn?.close(reason, detail);
+  }
+
+  closeReplica(id: ReplicaId, reason: RejectReason, detail: string): void {
+    this.replicaSlots.get(id)?.conn?.close(reason, detail);
   }
 
   /**

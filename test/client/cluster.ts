@@ -61,7 +61,7 @@ const inUse = (e: unknown): boolean => typeof e === 'object' && e !== null && 'c
 
 /** Starts the replicas listed in `up` (default all 4). */
 export async function startCluster(
-  opts: { params?: Partial<ConfigParams>; overload?: Partial<OverloadConfig>; up?: readonly number[]; app?: ReplicaNodeOptions['app'] } = {},
+  opts: { params?: Partial<ConfigParams>; overload?: Partial<OverloadConfig>; up?: readonly number[]; app?: ReplicaNodeOptions['app']; chaos?: ReplicaNodeOptions['chaos']; logger?: ReplicaNodeOptions['logger'] } = {},
 ): Promise<TestCluster> {
   const seeds = Array.from({ length: 4 }, () => generateSeed());
   const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
@@ -78,7 +78,8 @@ export async function startCluster(
     try {
       for (const id of opts.up ?? [0, 1, 2, 3]) {
         nodes[id] = await startReplicaNode({
-          config, id, seed: seeds[id]!, dataDir: dir, storage: 'memory', durable: false, logger: silent, ...(opts.app === undefined ? {} : { app: opts.app }),
+          config, id, seed: seeds[id]!, dataDir: dir, storage: 'memory', durable: false, logger: opts.logger?.child({ replica: String(id) }) ?? silent, ...(opts.app === undefined ? {} : { app: opts.app }),
+          ...(opts.chaos === undefined ? {} : { chaos: { ...opts.chaos, seed: opts.chaos.seed + id } }),
           onFatal: (e) => fatal.push(e),
         });
       }
