@@ -8,6 +8,8 @@ export { startReplicaNode } from './node.ts';
 export type { NodeAccountability, NodeStatus, ReplicaNode, ReplicaNodeOptions } from './node.ts';
 export type { OverloadStatus } from './overload.ts';
 export type { AuditOptions } from './audit.ts';
+export type { ChaosOptions } from '../transport/chaos.ts';
+export { parseChaosSpec } from '../transport/chaos.ts';
 export type { BehaviourStart, TestBehaviour } from './behaviour.ts';
 export type { NodeMetrics } from '../metrics/metrics.ts';
 export type { StatusPortLimits } from '../http/admission.ts';
