@@ -137,7 +137,9 @@ export interface SlowPrimaryState {
   viewPeak: number;
   /** Loaded periods checked in this view after its grace period; each raises the requirement. */
   checks: number;
-  /** Consecutive checked periods under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
+  /** The last SLOW_PERIODS_WINDOW checked periods of this view, newest in bit 0: 1 under the requirement (an unchecked period clears it). */
+  window: number;
+  /** How many of `window` were under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
   strikes: number;
   /** The last period judged under the bar, in words (for the suspicion's log line and event). */
   lastShortfall: string | undefined;
