@@ -49,7 +49,7 @@ import { requestKey } from '../service/types.ts';
 import { requestCost } from '../core/limits.ts';
 
 export function emptySlowPrimary(): SlowPrimaryState {
-  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periodClients: new Set(), clientsPeak: 0, periods: [], viewPeak: 0, checks: 0, window: 0, strikes: 0, lastShortfall: undefined, history: [], slowAt: undefined, slowViews: [] };
+  return { view: toView(0), periodStart: 0, executed: 0, work: 0, resent: 0, batches: 0, loaded: false, periodClients: new Set(), clientsPeak: 0, periods: [], viewPeak: 0, checks: 0, window: 0, lastShortfall: undefined, history: [], slowAt: undefined, slowViews: [] };
 }
 
 /**
@@ -108,12 +108,11 @@ export function tickSlowPrimary(st: ReplicaState): SlowPrimaryVerdict {
 export const SLOW_PERIODS_TO_SUSPECT = 2;
 export const SLOW_PERIODS_WINDOW = 3;
 
-/** The window with the period just checked shifted in (1: under the bar), and how many of it were under. */
-function shiftWindow(window: number, under: boolean): { window: number; strikes: number } {
-  const next = ((window << 1) | (under ? 1 : 0)) & ((1 << SLOW_PERIODS_WINDOW) - 1);
-  let strikes = 0;
-  for (let w = next; w > 0; w >>= 1) strikes += w & 1;
-  return { window: next, strikes };
+/** How many of the last SLOW_PERIODS_WINDOW checked periods were under the bar (the set bits of `window`). */
+export function strikes(sp: Pick<SlowPrimaryState, 'window'>): number {
+  let n = 0;
+  for (let w = sp.window; w > 0; w >>= 1) n += w & 1;
+  return n;
 }
 
 /** The period that just ended, against the requirement; a checked period raises the next one's. */
@@ -122,18 +121,17 @@ function judgePeriod(st: ReplicaState): SlowPrimaryVerdict {
   const required = requiredThroughput(st);
   if (!waitedOn(st) || isPrimary(st) || inGrace(st) || required === undefined) {
     sp.window = 0;
-    sp.strikes = 0;
     return 'ok';
   }
   const percent = requiredPercent(st);
   sp.checks++;
   const under = sp.work < required;
-  ({ window: sp.window, strikes: sp.strikes } = shiftWindow(sp.window, under));
+  sp.window = ((sp.window << 1) | (under ? 1 : 0)) & ((1 << SLOW_PERIODS_WINDOW) - 1);
   if (under) {
     const expected = expectedThroughput(sp) ?? 0;
     sp.lastShortfall = `executed ${sp.work} units of work (${sp.executed} requests) in the period, under ${Math.ceil(required)} (${percent} % of the expected ${expected}, the highest median period of recent views; check ${sp.checks} of this view)`;
   }
-  if (!under || sp.strikes < SLOW_PERIODS_TO_SUSPECT) return 'ok';
+  if (!under || strikes(sp) < SLOW_PERIODS_TO_SUSPECT) return 'ok';
   sp.slowAt = sp.work;
   return 'slow';
 }
@@ -267,5 +265,4 @@ function enterView(st: ReplicaState, v: View, since: number): void {
   sp.viewPeak = 0;
   sp.checks = 0;
   sp.window = 0;
-  sp.strikes = 0;
 }

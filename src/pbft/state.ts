@@ -139,8 +139,6 @@ export interface SlowPrimaryState {
   checks: number;
   /** The last SLOW_PERIODS_WINDOW checked periods of this view, newest in bit 0: 1 under the requirement (an unchecked period clears it). */
   window: number;
-  /** How many of `window` were under the requirement (slow-primary.ts: SLOW_PERIODS_TO_SUSPECT). */
-  strikes: number;
   /** The last period judged under the bar, in words (for the suspicion's log line and event). */
   lastShortfall: string | undefined;
   /** The viewPeak of each of the last n views watched (those with SLOW_PRIMARY_MIN_SAMPLES periods), newest last. */

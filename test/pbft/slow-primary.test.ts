@@ -10,7 +10,7 @@ import { createKvApp } from '../../src/app/kv.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import type { PbftParams } from '../../src/pbft/params.ts';
-import { BACKLOG_BATCH_PERCENT, BACKLOG_MIN_BATCH, POPULATION_MIN, RESENT_PERCENT, expectedThroughput, noteExecuting, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PERIODS_WINDOW, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
+import { BACKLOG_BATCH_PERCENT, BACKLOG_MIN_BATCH, POPULATION_MIN, RESENT_PERCENT, expectedThroughput, noteExecuting, requiredPercent, SLOW_PERIODS_TO_SUSPECT, SLOW_PERIODS_WINDOW, SLOW_PRIMARY_MIN_SAMPLES, SLOW_PRIMARY_SAMPLES, strikes, tickSlowPrimary } from '../../src/pbft/slow-primary.ts';
 import type { SlowPrimaryVerdict } from '../../src/pbft/slow-primary.ts';
 import { onTick } from '../../src/pbft/tick.ts';
 import { emptyOutput } from '../../src/protocol/types.ts';
@@ -152,7 +152,7 @@ test('the bar rises per checked period up to slowPrimaryMaxPercent, so a primary
   capped.slowPrimary.history.push(100);
   for (let i = 0; i < 60; i++) period(capped, 30 + 10 * i, 61, 61);
   assert.equal(requiredPercent(capped), DEFAULT_PARAMS.slowPrimaryMaxPercent);
-  assert.equal(capped.slowPrimary.strikes, 0, 'a primary at 61 % of the expectation is never replaced');
+  assert.equal(strikes(capped.slowPrimary), 0, 'a primary at 61 % of the expectation is never replaced');
   // A primary slow from the first tick sets its own median: under the cap it is never replaced …
   const first = state();
   for (let i = 0; i < 80; i++) assert.equal(period(first, 10 + 10 * i, 100, 100), 'ok');
@@ -187,8 +187,7 @@ test('a slow verdict on tick sends a TIMEOUT for the next view, as an expired re
   st.slowPrimary.history.push(100);
   st.slowPrimary.periodStart = GRACE;
   st.slowPrimary.loaded = true;
-  st.slowPrimary.window = 1; // the period before was under the bar
-  st.slowPrimary.strikes = SLOW_PERIODS_TO_SUSPECT - 1;
+  st.slowPrimary.window = 1; // the period before was under the bar: SLOW_PERIODS_TO_SUSPECT - 1 strikes
   st.tick = GRACE + PERIOD - 1; // onTick advances to the period's end
   onTick(ctx);
   const timeouts = ctx.out.send.filter((s) => s.message.type === 'timeout');
@@ -224,7 +223,7 @@ test('a period is judged by its work in cost units: a primary ordering a few lar
   };
   assert.equal(large(40), 'ok');
   assert.equal(large(50), 'ok', '4 requests of 64 KiB are 68 units of an expected 100: over the bar, twice');
-  assert.deepEqual([st.slowPrimary.checks, st.slowPrimary.strikes], [2, 0]);
+  assert.deepEqual([st.slowPrimary.checks, strikes(st.slowPrimary)], [2, 0]);
   assert.equal(period(st, 60, 4, 4), 'ok');
   assert.equal(period(st, 70, 4, 4), 'slow', '4 small requests are 4 units: slow');
 });
