@@ -5,7 +5,7 @@
 import { AssertionError, unreachable } from '../core/assert.ts';
 import { digest as toDigest, seq as toSeq, view as toView } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
-import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
+import type { CoreOptions, ProtocolCore } from '../protocol/core.ts';
 import type { CertifiedState, Input, Output, ReplicaStatus } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import { createServiceState } from '../service/types.ts';
@@ -35,9 +35,7 @@ import { reputationKept } from './reputation.ts';
 
 export type HotStuffOptions = CoreOptions<HotStuffParams>;
 
-export interface HotStuffReplica extends ProtocolCore {
-  invariantViolations(level: InvariantChecks): string[];
-}
+export type HotStuffReplica = ProtocolCore;
 
 function bugsOf(opts: HotStuffOptions): HotStuffBugs {
   const b = opts.bugs ?? {};

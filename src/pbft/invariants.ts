@@ -11,6 +11,7 @@ import { checkServiceBounds, checkServiceQueues } from '../service/invariants.ts
 import { requestKey } from '../service/types.ts';
 import { isPrimary } from './context.ts';
 import type { LogEntry, ReplicaState } from './state.ts';
+import type { PrePrepare } from '../wire/messages.ts';
 import { baseTimeout } from './timeout.ts';
 import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
 import { isCommitted } from './state.ts';
@@ -175,10 +176,27 @@ function checkCertificates(st: ReplicaState, bad: string[]): void {
 function checkQueues(st: ReplicaState, bad: string[]): void {
   checkServiceQueues(st.svc, bad);
   if (st.status !== 'normal') return;
+  if (st.svc.inFlight.size === 0) return;
   const logged = new Set<string>();
   for (const e of st.log.values()) {
     if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
-    for (const r of e.prePrepare.requests) logged.add(requestKey(r.client, r.reqNo));
+    for (const key of requestKeys(e.prePrepare)) logged.add(key);
   }
   for (const key of st.svc.inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
+}
+
+/**
+ * The request keys of each pre-prepare the checks met, built once per (immutable) pre-prepare: the
+ * checks run after every input, and rebuilding (and hashing) every key of every unexecuted batch
+ * each time was most of their cost. Held weakly: as many entries as live pre-prepares.
+ */
+const keysOf = new WeakMap<PrePrepare, readonly string[]>();
+
+function requestKeys(pp: PrePrepare): readonly string[] {
+  let keys = keysOf.get(pp);
+  if (keys === undefined) {
+    keys = pp.requests.map((r) => requestKey(r.client, r.reqNo));
+    keysOf.set(pp, keys);
+  }
+  return keys;
 }

@@ -56,8 +56,8 @@ export interface Replica extends Protocol {
   certifiedStable(): CertifiedState | undefined;
   /** What the core refuses unverified (ProtocolCore.refuses). */
   refuses: ProtocolCore['refuses'];
-  /** The invariants that do not hold now, at the given level (empty when all hold). */
-  invariantViolations(level: InvariantChecks): string[];
+  /** The invariants that do not hold now (ProtocolCore.invariantViolations). */
+  invariantViolations: ProtocolCore['invariantViolations'];
 }
 
 export function initialState(opts: ReplicaOptions): ReplicaState {
@@ -124,23 +124,28 @@ export function createReplica(opts: ReplicaOptions): Replica {
 export function recoverReplica(opts: ReplicaOptions, records: ReadonlyMap<string, Uint8Array>): Replica {
   const st = initialState(opts);
   restoreFromRecords(st, records);
-  assertInvariants(st, opts.checkInvariants ?? 'cheap', 0, 'after recovery');
+  assertInvariants(st, opts.checkInvariants ?? 'cheap', 'after recovery');
   return wrap(st, opts);
 }
 
 function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
   const bugs = opts.bugs ?? {};
   const level = opts.checkInvariants ?? 'cheap';
-  let settledUpTo = 0; // last executed seq at the previous check (see invariants.ts)
+  let settledUpTo = 0; // last executed seq at the previous 'all' check (see invariants.ts)
+  const check = (l: InvariantChecks): string[] => {
+    const bad = checkInvariants(st, l, l === 'all' ? settledUpTo : 0);
+    if (l === 'all') settledUpTo = st.lastExecuted;
+    return bad;
+  };
   return {
     handle(input: Input): Output {
       const ctx: Ctx = { st, out: emptyOutput(), bugs };
       dispatch(ctx, input);
-      assertInvariants(st, level, settledUpTo, input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`);
-      settledUpTo = st.lastExecuted;
+      const bad = check(level);
+      if (bad.length > 0) throw violated(st, input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`, bad);
       return ctx.out;
     },
-    invariantViolations: (l) => checkInvariants(st, l),
+    invariantViolations: check,
     executedState: () => (st.transfer === undefined ? executedStateOf(st.svc, st.lastExecuted) : undefined),
     captureAt: (at) => requestCapture(st.svc, at, st.lastExecuted),
     certifiedStable: () => certifiedStableOf(st),
@@ -164,9 +169,13 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
 }
 
 /** Throws on a violated invariant: the state is wrong, so nothing this step produced may leave. */
-function assertInvariants(st: ReplicaState, level: InvariantChecks, settledUpTo: number, when: string): void {
-  const bad = checkInvariants(st, level, settledUpTo);
-  if (bad.length > 0) throw new AssertionError(`replica ${st.id} invariant violated ${when}: ${bad.join('; ')}`);
+function assertInvariants(st: ReplicaState, level: InvariantChecks, when: string): void {
+  const bad = checkInvariants(st, level);
+  if (bad.length > 0) throw violated(st, when, bad);
+}
+
+function violated(st: ReplicaState, when: string, bad: readonly string[]): AssertionError {
+  return new AssertionError(`replica ${st.id} invariant violated ${when}: ${bad.join('; ')}`);
 }
 
 function dispatch(ctx: Ctx, input: Input): void {

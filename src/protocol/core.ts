@@ -8,9 +8,10 @@ import type { SigningDomain } from '../wire/domain.ts';
 import type { CertifiedState, ExecutedState, Protocol, ReplicaStatus } from './types.ts';
 
 /**
- * The core's own state invariants, checked after every step (a violation throws: a bug in this
- * replica, never a peer's fault): 'all' (the simulator and tests), 'cheap' (time bounded by n; the
- * default, what the production node runs), 'off'.
+ * The core's own state invariants, checked after every input (a violation throws: a bug in this
+ * replica, never a peer's fault): 'all' (tests), 'cheap' (time bounded by n; the default, what the
+ * production node runs), 'off'. The simulator runs 'cheap' after every input and the whole set
+ * (ProtocolCore.invariantViolations('all')) after each replica step, before the step's output leaves.
  */
 export type InvariantChecks = 'all' | 'cheap' | 'off';
 
@@ -59,4 +60,10 @@ export interface ProtocolCore extends Protocol {
    * so the node drops it before the verify. Reads only.
    */
   refuses(client: ClientId, reqNo: ReqNo): 'stale-request' | 'request-queue-full' | undefined;
+  /**
+   * The invariants that do not hold now at `level` (empty when all hold). Changes nothing the core
+   * decides; a core may remember how far an 'all' check got so that the next one skips what cannot
+   * have changed since (PBFT: slots executed before it).
+   */
+  invariantViolations(level: InvariantChecks): string[];
 }

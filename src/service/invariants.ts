@@ -4,7 +4,7 @@
 
 import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
 import type { ServiceState } from './types.ts';
-import { requestKey } from './types.ts';
+import { isRequestKey } from './types.ts';
 
 /** Bounds that take constant time to check (safe on every step in production). */
 export function checkServiceBounds(svc: ServiceState, bad: string[]): void {
@@ -22,5 +22,5 @@ export function checkServiceQueues(svc: ServiceState, bad: string[]): void {
     for (const [key, p] of mine) if (svc.pending.get(key) !== p || p.request.client !== client) bad.push(`pending index for ${client} disagrees on ${key}`);
   }
   if (indexed !== svc.pending.size) bad.push(`pending queue has ${svc.pending.size} requests, its client index ${indexed}`);
-  for (const [key, p] of svc.pending) if (key !== requestKey(p.request.client, p.request.reqNo)) bad.push(`pending request under the wrong key ${key}`);
+  for (const [key, p] of svc.pending) if (key !== p.key || !isRequestKey(key, p.request.client, p.request.reqNo)) bad.push(`pending request under the wrong key ${key}`);
 }

@@ -7,7 +7,7 @@ import { createKvApp, encodeKvOp } from '../app/kv.ts';
 import type { Committed } from '../protocol/types.ts';
 import type { Request } from '../wire/messages.ts';
 import type { ServiceParams, ServiceState } from './types.ts';
-import { createServiceState } from './types.ts';
+import { createServiceState, isRequestKey, requestKey } from './types.ts';
 import { admitRequest, markInFlight, refusedUnverified } from './requests.ts';
 import { takeBatch } from './scheduler.ts';
 import { executeBatch } from './execute.ts';
@@ -121,4 +121,15 @@ test('a snapshot restores app and client table; a state transfer checks the cert
   assert.equal(restoreSnapshot(b, snap.bytes, snap.digest), undefined);
   assert.equal(takeSnapshot(b).digest, snap.digest, 'same state, same digest');
   assert.equal(admitRequest(b, put(2, 7), view(0), 0).kind, 'answered', 'exactly-once survives the transfer');
+});
+
+test('isRequestKey agrees with requestKey without building the key', () => {
+  const a = clientId('ab'.repeat(32));
+  const b = clientId('cd'.repeat(32));
+  for (const n of [0, 1, 9, 10, 12345, Number.MAX_SAFE_INTEGER]) {
+    assert.equal(isRequestKey(requestKey(a, n), a, n), true, String(n));
+    assert.equal(isRequestKey(requestKey(a, n), b, n), false, `other client, ${n}`);
+    assert.equal(isRequestKey(requestKey(a, n), a, n + 1), false, `other number, ${n}`);
+  }
+  for (const bad of [a, `${a}:`, `${a}:01`, `${a}:1x`, `${a}:-1`, `${a}1`, `${a};1`, `x${a}:1`, `${a}:1 `]) assert.equal(isRequestKey(bad, a, 1), false, bad);
 });

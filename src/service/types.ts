@@ -126,3 +126,16 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
 export function requestKey(client: ClientId, reqNo: number): string {
   return `${client}:${reqNo}`;
 }
+
+/** `key === requestKey(client, reqNo)`, without building the key (the invariants ask it of every pending request after every step). */
+export function isRequestKey(key: string, client: ClientId, reqNo: number): boolean {
+  const at = client.length;
+  if (key.length <= at + 1 || key.charCodeAt(at) !== 58 /* ':' */ || !key.startsWith(client)) return false;
+  let n = 0;
+  for (let i = at + 1; i < key.length; i++) {
+    const d = key.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || (n === 0 && d === 0 && key.length > i + 1)) return false;
+    n = n * 10 + d;
+  }
+  return n === reqNo;
+}

@@ -17,6 +17,12 @@ export interface SimCore {
   status(): ReplicaStatus;
   /** What its accountability layer holds; undefined for a bare core (no layer). */
   accountability(): AccountabilityStatus | undefined;
+  /**
+   * The protocol core's whole invariant set (ProtocolCore.invariantViolations('all')), which the
+   * simulator checks once per replica step, before anything the step produced leaves; the cheap
+   * ones run after every input (handle throws on those).
+   */
+  invariantViolations(): string[];
 }
 
 /** Everything a core is built from; each core gets a fresh app, also on restart. */
@@ -30,16 +36,16 @@ export interface SimCoreOptions extends Omit<CoreOptions<EngineParams>, 'app'> {
 export function makeCore(o: SimCoreOptions): SimCore {
   const module = moduleOf(o);
   const { accountable, makeApp, ...opts } = withProtocolParams(module, o);
-  const core = module.create({ ...opts, app: makeApp(), checkInvariants: 'all' });
-  return accountable ? wrapAccountable(module, core, opts) : bare(core);
+  const core = module.create({ ...opts, app: makeApp(), checkInvariants: 'cheap' });
+  return checked(core, accountable ? wrapAccountable(module, core, opts) : bare(core));
 }
 
 /** A restarted core: rebuilt from the durable records with a fresh app (SPEC D2); evidence and quarantine come back too. */
 export function recoverCore(o: SimCoreOptions, records: ReadonlyMap<string, Uint8Array>): SimCore {
   const module = moduleOf(o);
   const { accountable, makeApp, ...opts } = withProtocolParams(module, o);
-  const core = module.recover({ ...opts, app: makeApp(), checkInvariants: 'all' }, records);
-  return accountable ? wrapAccountable(module, core, opts, records) : bare(core);
+  const core = module.recover({ ...opts, app: makeApp(), checkInvariants: 'cheap' }, records);
+  return checked(core, accountable ? wrapAccountable(module, core, opts, records) : bare(core));
 }
 
 /** The protocol is the one the signing domain names (the cluster's `--protocol`). */
@@ -51,8 +57,13 @@ function withProtocolParams(module: ProtocolModule, o: SimCoreOptions): SimCoreO
   return { ...o, params: module.params.fromEngine(o.params) };
 }
 
+/** `outer` (accountable or bare) as a SimCore that checks `core`'s invariants. */
+function checked(core: ProtocolCore, outer: Omit<SimCore, 'invariantViolations'>): SimCore {
+  return { handle: (i) => outer.handle(i), status: () => outer.status(), accountability: () => outer.accountability(), invariantViolations: () => core.invariantViolations('all') };
+}
+
 /** A core without the accountability layer: a symptom has nobody to hear it and changes nothing. */
-function bare(core: ProtocolCore): SimCore {
+function bare(core: ProtocolCore): Omit<SimCore, 'invariantViolations'> {
   return {
     handle: (input) => (input.type === 'symptom' ? emptyOutput() : core.handle(input)),
     status: () => core.status(),

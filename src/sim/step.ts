@@ -124,6 +124,7 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
     held.push(out);
     observe(ctx, r.id, out, honest);
   }
+  if (!invariantsHold(ctx, r, held.length)) return;
   if (crash) {
     for (const out of held) ctx.counters.sendsLostOnCrash += out.send.length + out.replies.length;
     crashReplica(r);
@@ -151,6 +152,19 @@ function handleOrReport(ctx: StepCtx, r: SimReplica, input: AccountableInput): O
     crashReplica(r);
     return undefined;
   }
+}
+
+/**
+ * The core's whole invariant set, once per step after all its inputs (the cheap ones ran after each
+ * input): a violation is reported like a thrown assertion, and the replica stops there with nothing
+ * of the step released.
+ */
+function invariantsHold(ctx: StepCtx, r: SimReplica, inputs: number): boolean {
+  const bad = r.core.invariantViolations();
+  if (bad.length === 0) return true;
+  ctx.record({ checker: 'assertion', tick: ctx.tick(), detail: `replica ${r.name} invariant violated after a step of ${inputs} input${inputs === 1 ? '' : 's'}: ${bad.join('; ')}` });
+  crashReplica(r);
+  return false;
 }
 
 /** `honest`: the checkers judge honest replicas only (a Byzantine or twinned one's executions are not history). */

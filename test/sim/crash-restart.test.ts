@@ -165,6 +165,7 @@ test('an exception thrown by the core is reported as an assertion violation with
   r.core = {
     status: () => real.status(),
     accountability: () => real.accountability(),
+    invariantViolations: () => real.invariantViolations(),
     handle(input) {
       if (input.type === 'message' && input.message.type === 'commit') throw new Error('planted failure');
       return real.handle(input);
@@ -178,4 +179,36 @@ test('an exception thrown by the core is reported as an assertion violation with
   assert.match(s.violations[0].detail, /^replica 1 threw while handling a commit: Error: planted failure$/);
   assert.equal(r.up, false);
   assert.match(s.replay, /^npx byz sim /);
+});
+
+test('a whole-state invariant broken by a step is reported as an assertion violation, and nothing of that step is released', () => {
+  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, ops: 50, seed: 1 });
+  const r = sim.cluster.replicas[2]!;
+  const real = r.core;
+  let broken = false;
+  r.core = {
+    status: () => real.status(),
+    accountability: () => real.accountability(),
+    invariantViolations: () => (broken ? ['planted: a broken queue'] : real.invariantViolations()),
+    handle(input) {
+      if (input.type === 'message' && input.message.type === 'commit') broken = true;
+      return real.handle(input);
+    },
+  };
+  // What replica 2 hands the network once the planted violation is in place.
+  const net = sim.cluster.network as { send: typeof sim.cluster.network.send };
+  const send = net.send.bind(net);
+  let sentAfter = 0;
+  net.send = (from, to, channel, bytes, now) => {
+    if (broken && from === r.node) sentAfter++;
+    send(from, to, channel, bytes, now);
+  };
+  while (sim.step()) {
+    // until the violation ends the run
+  }
+  const s = sim.summary();
+  assert.equal(s.violations[0]?.checker, 'assertion');
+  assert.match(s.violations[0].detail, /^replica 2 invariant violated after a step of \d+ inputs?: planted: a broken queue$/);
+  assert.equal(r.up, false);
+  assert.equal(sentAfter, 0, 'the step that broke the invariant released nothing');
 });
