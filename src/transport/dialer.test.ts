@@ -40,11 +40,25 @@ describe('dialer', () => {
     d.stop();
   });
 
-  it('a peer that accepts and drops us at once keeps waiting out the backoff', async () => {
+  it('a peer that accepts and drops us is redialled at once only once per interval, then after the backoff', async () => {
     const { d, dials, clock } = dialer();
     d.start();
     d.opened(dials[0]!);
+    d.closed(dials[0]!); // dropped right after the handshake: the first quick redial
+    await sleep(50);
+    assert.equal(dials.length, 2);
+    d.opened(dials[1]!);
     clock.now += QUICK_REDIAL_AFTER_MS - 1;
+    d.closed(dials[1]!); // again within the interval: the backoff (10 s here)
+    await sleep(50);
+    assert.equal(dials.length, 2);
+    d.stop();
+  });
+
+  it('a connection that never completed its handshake is not redialled at once', async () => {
+    const { d, dials, clock } = dialer();
+    d.start();
+    clock.now += 10 * QUICK_REDIAL_AFTER_MS;
     d.closed(dials[0]!);
     await sleep(50);
     assert.equal(dials.length, 1);

@@ -1,11 +1,13 @@
 // Keeps one outbound connection to a replica alive (SPEC D1: reconnect with backoff). Delays come
-// from cockatiel's ExponentialBackoff (decorrelated jitter, capped). The backoff restarts from the
-// initial delay only after a connection stayed open for the cap: a peer that accepts and then drops
-// us at once keeps seeing growing delays. A connection that was up for at least QUICK_REDIAL_AFTER_MS
-// and then closed is redialled at once (the backoff applies from the next failure on): a live peer
+// from cockatiel's ExponentialBackoff (decorrelated jitter, capped). They grow with failed dials
+// and handshakes only: a completed handshake restarts the backoff from the initial delay (as gRPC's
+// connection backoff resets once a connection is ready), so links that keep being reset are not
+// left waiting seconds to come back. When a connection that completed its handshake closes, it is
+// redialled at once — at most once per QUICK_REDIAL_AFTER_MS, after the initial delay otherwise, so
+// a peer that accepts and drops us costs a handshake per initial delay, not a busy loop. A live peer
 // whose connection was merely reset is back within a round trip and a handshake — under the
 // replicas' leaderLinkGraceMs (20 ms), so a reset link to the primary is not suspected like a dead
-// primary (src/protocol/leader-link.ts) — while a dead one refuses the dial and the backoff goes on.
+// primary (src/protocol/leader-link.ts) — while a dead one refuses the dial and the backoff grows.
 
 import type { IBackoff } from 'cockatiel';
 import { ExponentialBackoff } from 'cockatiel';
@@ -13,7 +15,7 @@ import type { ReplicaId } from '../core/ids.ts';
 import type { Connection } from './connection.ts';
 import type { NetAddress } from './tcp-options.ts';
 
-/** A connection open at least this long before it closed is redialled without waiting (at most once per this interval). */
+/** A closed connection that had completed its handshake is redialled without waiting at most once per this interval. */
 export const QUICK_REDIAL_AFTER_MS = 1_000;
 
 export interface DialerDeps {
@@ -29,7 +31,9 @@ export class Dialer {
   private backoff: IBackoff<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private conn: Connection | undefined;
-  private openedAt: number | undefined;
+  private handshaken = false;
+  /** When the last redial without waiting started (deps.now()). */
+  private quickAt = -Infinity;
   private stopped = false;
 
   constructor(
@@ -45,17 +49,20 @@ export class Dialer {
 
   /** The handshake on our connection completed. */
   opened(conn: Connection): void {
-    if (conn === this.conn) this.openedAt = this.deps.now();
+    if (conn !== this.conn) return;
+    this.handshaken = true;
+    this.backoff = undefined;
   }
 
   /** Our connection closed (for any reason): dial again after the next backoff delay. */
   closed(conn: Connection): void {
     if (conn !== this.conn) return;
     this.conn = undefined;
-    const upMs = this.openedAt === undefined ? 0 : this.deps.now() - this.openedAt;
-    if (upMs >= this.deps.maxMs) this.backoff = undefined;
-    this.openedAt = undefined;
-    if (upMs >= QUICK_REDIAL_AFTER_MS && !this.stopped && this.timer === undefined) {
+    const wasOpen = this.handshaken;
+    this.handshaken = false;
+    const now = this.deps.now();
+    if (wasOpen && now - this.quickAt >= QUICK_REDIAL_AFTER_MS && !this.stopped && this.timer === undefined) {
+      this.quickAt = now;
       this.timer = setTimeout(() => this.attempt(), 0);
       return;
     }

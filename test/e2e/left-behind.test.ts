@@ -23,13 +23,32 @@ async function backIn(c: ProcCluster, seq: number): Promise<boolean> {
   return s.every((x) => x!.view === b.view && x!.status === 'normal') && b.lastExecuted >= seq;
 }
 
+/**
+ * How far the cluster got before the backup was voting again after it returned at `from` (the
+ * others' highest executed seq then): polls until it is in normal status in the others' view and
+ * has executed `from`; reports the seqs the others executed past `from` by then, and the time.
+ */
+async function rejoin(c: ProcCluster, from: number): Promise<{ seqs: number; ms: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await Promise.all([0, 1, 2, 3].map((i) => c.status(i)));
+    const b = s[BACKUP];
+    const others = s.slice(0, 3);
+    if (b !== undefined && b.status === 'normal' && b.lastExecuted >= from && others.every((x) => x !== undefined && x.view === b.view && x.status === 'normal')) {
+      return { seqs: Math.max(...others.map((x) => x?.lastExecuted ?? 0)) - from, ms: Date.now() - t0 };
+    }
+    if (Date.now() - t0 > 90_000) throw new Error(`the backup was not voting again within 90 s of its return at seq ${from}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The highest sequence number the other replicas executed. */
 async function othersExecuted(c: ProcCluster): Promise<number> {
   const s = await Promise.all([0, 1, 2].map((i) => c.status(i)));
   return Math.max(...s.map((x) => x?.lastExecuted ?? 0));
 }
 
-test('a backup isolated (SIGSTOP) and then restarted alone is voting again: same view as the others, executing new sequence numbers', { timeout: 240_000 }, async () => {
+test('a backup isolated (SIGSTOP) and then restarted alone is voting again: same view as the others, executing new sequence numbers', { timeout: 240_000 }, async (t) => {
   const c = makeProcCluster(4);
   try {
     for (let i = 0; i < 4; i++) c.start(i);
@@ -39,6 +58,7 @@ test('a backup isolated (SIGSTOP) and then restarted alone is voting again: same
     const pool = await connectPool({ config: c.config, seed: key.value.seed, size: 4, opTimeoutMs: 30_000 });
     const events: string[] = [];
     const marks: number[] = [];
+    const rejoins: Promise<{ seqs: number; ms: number }>[] = [];
     let next = 0;
     let acked = 0;
     const worker = async (): Promise<void> => {
@@ -53,6 +73,7 @@ test('a backup isolated (SIGSTOP) and then restarted alone is voting again: same
           events.push('continue 3');
           c.procs[BACKUP]!.kill('SIGCONT');
           marks.push(await othersExecuted(c));
+          rejoins.push(rejoin(c, marks[marks.length - 1]!));
         } else if (acked === 550) {
           events.push('kill 3');
           await c.kill9(BACKUP);
@@ -60,11 +81,15 @@ test('a backup isolated (SIGSTOP) and then restarted alone is voting again: same
           events.push('restart 3');
           c.start(BACKUP);
           marks.push(await othersExecuted(c));
+          rejoins.push(rejoin(c, marks[marks.length - 1]!));
         }
       }
     };
     await Promise.all(Array.from({ length: 4 }, () => worker()));
     assert.deepEqual(events, ['stop 3', 'continue 3', 'kill 3', 'restart 3']);
+    // The figure issue 16 asks for (reported, not asserted: it depends on the box's load).
+    const [resumed, restarted] = await Promise.all(rejoins);
+    t.diagnostic(`voting again after SIGCONT: the others executed ${resumed!.seqs} more seqs meanwhile (${resumed!.ms} ms); after the restart: ${restarted!.seqs} seqs (${restarted!.ms} ms, process start included)`);
     // Back in after both: it executes past what the others had when it returned, in their view.
     const end = await othersExecuted(c);
     assert.ok(end > Math.max(...marks), 'the cluster committed after the restart');
