@@ -58,6 +58,8 @@ interface KillResult {
   readonly commitMs: number;
   readonly viewMs: number;
   readonly killedAt: number;
+  /** From the SIGKILL to the victim's exit event (the kernel closes its sockets while it tears the process down). */
+  readonly exitMs?: number;
   readonly baselineMs?: number;
 }
 
@@ -69,13 +71,14 @@ async function killPrimary(c: BenchCluster, before: Status): Promise<KillResult 
   const killedAt = Date.now();
   let viewMs: number | undefined;
   await c.kill9(victim);
+  const exitMs = performance.now() - t0;
   while (performance.now() - t0 < GIVE_UP_MS) {
     const now = await statuses(c, victim);
     const inNewView = now.filter((s) => s !== undefined && s.view > before.view && s.status === 'normal');
     if (inNewView.length > 0) viewMs ??= performance.now() - t0;
     if (inNewView.some((s) => s!.lastExecuted > executed)) {
       const commitMs = performance.now() - t0;
-      return { commitMs, viewMs: viewMs ?? commitMs, killedAt };
+      return { commitMs, viewMs: viewMs ?? commitMs, killedAt, exitMs };
     }
     await sleep(POLL_MS);
   }
@@ -149,7 +152,7 @@ export async function runFailover(spec: CaseSpec, s: RunSettings, kills: number)
           ? `no ${rotating ? 'commit' : 'new-view commit'} within ${rotating ? ROTATING_WATCH_MS : GIVE_UP_MS} ms`
           : r.baselineMs !== undefined
             ? `longest commit stall ${round(r.commitMs, 1)} ms in the ${ROTATING_WATCH_MS} ms after the kill (${round(r.baselineMs, 1)} ms before it)`
-            : `new view after ${round(r.viewMs, 1)} ms, first new-view commit after ${round(r.commitMs, 1)} ms`;
+            : `exited after ${round(r.exitMs ?? 0, 1)} ms, new view after ${round(r.viewMs, 1)} ms, first new-view commit after ${round(r.commitMs, 1)} ms`;
       const at = r === undefined ? '' : ` at ${new Date(r.killedAt).toISOString()}`;
       const victim = rotating ? `replica ${before.primary}` : `primary ${before.primary} of view ${before.view}`;
       s.progress(`  kill ${k + 1}/${kills}${at}: ${victim}: ${what}`);

@@ -51,6 +51,7 @@ import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../http/adm
 import type { StatusPortLimits } from '../http/admission.ts';
 import { registerTransportTraffic } from './transport-metrics.ts';
 import { CertifiedStates } from './proofs.ts';
+import { PROOF_HISTORY_FILE, historyOf, historyWriter, readHistoryFile, restoreHistory } from './proof-history.ts';
 import type { ShareSource } from './proofs.ts';
 import { signMessage } from '../protocol/emit.ts';
 import type { Checkpoint } from '../wire/messages.ts';
@@ -162,9 +163,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const metrics = createNodeMetrics({ replica: String(opts.id) }, { processMetrics: true });
   const overload = createOverload(opts.config.overload, Date.now());
   const transport = applyChaos(buildTransport(opts.config, who, log, (client) => !overload.barred(client, Date.now())), opts.chaos, metrics, log);
-  const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
-  const recovered = core.certifiedStable(); // after a restart: the stable checkpoint read back, proofs at once
-  if (recovered !== undefined) proofs.add(recovered);
+  const proofs = await keptProofs(opts, who, core, log);
   const behaviour = startBehaviour(opts, who, core, params, log);
   const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload);
   const life = { stopping: false };
@@ -510,6 +509,28 @@ async function closingOnFailure<T>(storage: Storage, step: () => T | Promise<T>)
     await storage.close();
     throw e;
   }
+}
+
+/**
+ * The certified states kept for proofs: after a restart, the stable checkpoint the core read back
+ * and (durable storage) the older ones the proof history file rebuilds (src/node/proof-history.ts),
+ * which is then rewritten after each new certified state.
+ */
+async function keptProofs(opts: ReplicaNodeOptions, who: Identity, core: Core, log: Logger): Promise<CertifiedStates> {
+  const proofs = new CertifiedStates(opts.config.proofs.retainCheckpoints, who.domain, shareSource(who, core));
+  const recovered = core.certifiedStable(); // after a restart: the stable checkpoint read back, proofs at once
+  if (recovered !== undefined) proofs.add(recovered);
+  if (opts.storage === 'memory') return proofs;
+  const path = join(opts.dataDir, `replica-${opts.id}`, PROOF_HISTORY_FILE);
+  const saved = await readHistoryFile(path);
+  if (saved !== undefined && recovered !== undefined) {
+    const older = restoreHistory(saved, recovered, sha256);
+    if (typeof older === 'string') log.warn({ file: path, reason: older }, 'proof history not used: proofs start from the recovered checkpoint');
+    else proofs.restore(older);
+  }
+  const write = historyWriter(path, (e) => log.warn({ file: path, err: String(e) }, 'proof history not written'));
+  proofs.onChange = (states) => write(historyOf(states));
+  return proofs;
 }
 
 async function openStorage(opts: ReplicaNodeOptions): Promise<Storage> {

@@ -81,12 +81,23 @@ export class CertifiedStates {
     if (!Number.isSafeInteger(retain) || retain < 1) throw new RangeError(`retainCheckpoints must be a positive integer (got ${retain})`);
   }
 
+  /** Hears the retained states (oldest first) after each change: the node writes them down (src/node/proof-history.ts). */
+  onChange: ((states: readonly CertifiedState[]) => void) | undefined;
+
   /** Keeps a newly stable checkpoint's certified state; the oldest beyond `retain` are dropped. */
   add(c: CertifiedState): void {
     const newest = this.states[this.states.length - 1];
     if (newest !== undefined && c.seq <= newest.seq) return; // a state transfer or restart may repeat one
     this.states.push(c);
     while (this.states.length > this.retain) this.states.shift();
+    this.onChange?.(this.states);
+  }
+
+  /** States older than every kept one (read back after a restart, oldest first), up to `retain` in all. */
+  restore(older: readonly CertifiedState[]): void {
+    const oldest = this.states[0];
+    const before = older.filter((s) => oldest === undefined || s.seq < oldest.seq);
+    this.states.unshift(...before.slice(Math.max(0, before.length - (this.retain - this.states.length))));
   }
 
   /** Sequence numbers of the retained certified states, oldest first. */

@@ -4,7 +4,7 @@
 // process (SPEC D2, "durable before sent"); the simulator and the node driver both enforce it.
 
 import type { ClientId, Digest, PublicKey, ReplicaId, Seq, View } from '../core/ids.ts';
-import type { MerkleProof } from '../app/merkle.ts';
+import type { MerkleProof, Node as MerkleNode } from '../app/merkle.ts';
 import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
@@ -82,6 +82,12 @@ export interface StateRoots {
   readonly proveApp?: (key: Uint8Array) => MerkleProof;
   /** A proof of a client's entry in the client table (its last request and result) against clientRoot. */
   readonly proveClient: (id: ClientId) => MerkleProof;
+  /**
+   * The client table's captured tree (immutable; src/app/merkle.ts), from which the node keeps the
+   * older retained states across a restart as differences (src/node/proof-history.ts). Absent: no
+   * such history for this state.
+   */
+  readonly clientTree?: MerkleNode | undefined;
 }
 
 /**

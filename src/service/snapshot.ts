@@ -168,6 +168,7 @@ function stateRoots(hash: HashFn, appRoot: Digest, clientRoot: Digest, clientTre
     appRoot,
     clientRoot,
     proveClient: (id) => proveIn(hash, clientTree, clientKey(id)),
+    clientTree,
     ...(proveApp === undefined ? {} : { proveApp }),
   };
 }

@@ -14,6 +14,7 @@ import type { CertifiedState } from '../../src/protocol/types.ts';
 import { verifyProof } from '../../src/light-client/verify.ts';
 import type { Trust } from '../../src/light-client/verify.ts';
 import { CertifiedStates } from '../../src/node/proofs.ts';
+import { historyOf, restoreHistory } from '../../src/node/proof-history.ts';
 import { deliverRequest, flood, makeClient, makeCluster, request, suite } from '../pbft/harness.ts';
 import { TEST_DOMAIN } from '../domain.ts';
 
@@ -116,4 +117,60 @@ test('a restarted replica has its stable checkpoint\'s certified state at once: 
   assert.ok(a.ok, a.ok ? '' : a.reason);
   const v = verifyProof(a.proof, trust, crypto);
   assert.ok(v.ok && v.seq === 8 && v.proven.kind === 'read' && v.proven.present && dec(v.proven.value) === 'v5', 'k1 = v5 at seq 8');
+});
+
+/** Why restoreHistory refused, or '(accepted)'. */
+const refusal = (...a: Parameters<typeof restoreHistory>): string => {
+  const r = restoreHistory(...a);
+  return typeof r === 'string' ? r : '(accepted)';
+};
+
+test('the older retained states survive a restart through the proof history: rebuilt from the recovered one, the same write proofs; a tampered or stale history is refused', () => {
+  const c = makeCluster(4, { checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 });
+  const client = makeClient();
+  for (let i = 1; i <= 10; i++) flood(c, 0, deliverRequest(c, 0, request(client, i, `k${i % 4}`, `v${i}`)));
+  const trust: Trust = { clusterId: TEST_DOMAIN.clusterId, epoch: TEST_DOMAIN.epoch, protocol: TEST_DOMAIN.protocol, replicaKeys: c.keys.map((k) => toHex(k)) };
+  const live = new CertifiedStates(2, TEST_DOMAIN);
+  let history: unknown;
+  live.onChange = (states) => {
+    const h = historyOf(states); // undefined while one state is kept: nothing older to write down
+    history = h === undefined ? undefined : (JSON.parse(JSON.stringify(h)) as unknown);
+  };
+  for (const e of c.outputs[1]!.flatMap((o) => o.events)) if (e.type === 'checkpoint-stable' && e.certified !== undefined) live.add(e.certified);
+  assert.deepEqual(live.seqs(), [4, 8]);
+  const recs = new Map<string, Uint8Array>();
+  for (const out of c.outputs[1]!) {
+    for (const op of out.persist) {
+      if (op.op === 'put') recs.set(op.key, op.value);
+      else if (op.op === 'delete') recs.delete(op.key);
+      else for (const k of [...recs.keys()]) if (k >= op.from && k < op.to) recs.delete(k);
+    }
+  }
+  const params = { ...DEFAULT_PARAMS, checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 };
+  const recovered = recoverReplica({ id: replicaId(1), n: 4, replicaKeys: c.keys, signer: c.signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params }, recs).certifiedStable();
+  assert.ok(recovered !== undefined);
+  // Without the history only seq 8 is back, and request 4 (replaced by request 8 there) has no proof.
+  const bare = new CertifiedStates(2, TEST_DOMAIN);
+  bare.add(recovered);
+  assert.ok(!bare.writeProof(client.id, 4).ok);
+  const older = restoreHistory(history, recovered, suite.hash);
+  assert.ok(typeof older !== 'string', typeof older === 'string' ? older : '');
+  const store = new CertifiedStates(2, TEST_DOMAIN);
+  store.add(recovered);
+  store.restore(older);
+  assert.deepEqual(store.seqs(), [4, 8]);
+  const w = store.writeProof(client.id, 4);
+  assert.ok(w.ok, w.ok ? '' : w.reason);
+  assert.deepEqual(w.proof, live.writeProof(client.id, 4).ok ? (live.writeProof(client.id, 4) as { proof: unknown }).proof : undefined, 'the same proof as before the restart');
+  const v = verifyProof(JSON.parse(JSON.stringify(w.proof)), trust, crypto);
+  assert.ok(v.ok && v.seq === 4 && v.proven.kind === 'write' && v.proven.reqNo === 4, v.ok ? '' : v.reason);
+  // Refused: an undo entry changed (the rebuilt root differs), another newest seq, a malformed entry.
+  const h = history as { newestSeq: number; entries: { undo: [string, string | null][]; seq: number }[] };
+  const tampered = structuredClone(h);
+  const u = tampered.entries[0]!.undo[0]!;
+  u[1] = u[1] === null ? '00' : `${u[1]}00`;
+  assert.match(refusal(tampered, recovered, suite.hash), /root is not the recorded one/);
+  assert.match(refusal({ ...h, newestSeq: 12 }, recovered, suite.hash), /recovered seq 8/);
+  assert.match(refusal({ ...h, entries: [{ ...h.entries[0], seq: 9 }] }, recovered, suite.hash), /seq 9 is not below 8/);
+  assert.match(refusal({ version: 2 }, recovered, suite.hash), /not a version-1/);
 });
