@@ -10,7 +10,7 @@ import { replicaId, toHex } from '../../src/core/ids.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import { recoverReplica } from '../../src/pbft/replica.ts';
-import type { CertifiedState } from '../../src/protocol/types.ts';
+import type { CertifiedState, PersistOp } from '../../src/protocol/types.ts';
 import { verifyProof } from '../../src/light-client/verify.ts';
 import type { Trust } from '../../src/light-client/verify.ts';
 import { CertifiedStates } from '../../src/node/proofs.ts';
@@ -30,6 +30,19 @@ function run(): { certified: CertifiedState[]; trust: Trust; client: ReturnType<
   const certified = c.outputs[1]!.flatMap((o) => o.events).flatMap((e) => (e.type === 'checkpoint-stable' && e.certified !== undefined ? [e.certified] : []));
   const trust: Trust = { clusterId: TEST_DOMAIN.clusterId, epoch: TEST_DOMAIN.epoch, protocol: TEST_DOMAIN.protocol, replicaKeys: c.keys.map((k) => toHex(k)) };
   return { certified, trust, client };
+}
+
+/** The store a replica's persist records leave behind (what it recovers from after a restart). */
+function storeOf(outputs: readonly { readonly persist: readonly PersistOp[] }[]): Map<string, Uint8Array> {
+  const recs = new Map<string, Uint8Array>();
+  for (const out of outputs) {
+    for (const op of out.persist) {
+      if (op.op === 'put') recs.set(op.key, op.value);
+      else if (op.op === 'delete') recs.delete(op.key);
+      else for (const k of [...recs.keys()]) if (k >= op.from && k < op.to) recs.delete(k);
+    }
+  }
+  return recs;
 }
 
 test('every stable checkpoint carries its certificate and roots; the store keeps the newest retainCheckpoints of them', () => {
@@ -97,14 +110,7 @@ test('a restarted replica has its stable checkpoint\'s certified state at once: 
   const trust: Trust = { clusterId: TEST_DOMAIN.clusterId, epoch: TEST_DOMAIN.epoch, protocol: TEST_DOMAIN.protocol, replicaKeys: c.keys.map((k) => toHex(k)) };
   const live = c.replicas[1]!.certifiedStable();
   assert.equal(live?.seq, 8, 'the live replica: its last stable checkpoint');
-  const recs = new Map<string, Uint8Array>();
-  for (const out of c.outputs[1]!) {
-    for (const op of out.persist) {
-      if (op.op === 'put') recs.set(op.key, op.value);
-      else if (op.op === 'delete') recs.delete(op.key);
-      else for (const k of [...recs.keys()]) if (k >= op.from && k < op.to) recs.delete(k);
-    }
-  }
+  const recs = storeOf(c.outputs[1]!);
   const params = { ...DEFAULT_PARAMS, checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 };
   const back = recoverReplica({ id: replicaId(1), n: 4, replicaKeys: c.keys, signer: c.signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params }, recs);
   const recovered = back.certifiedStable();
@@ -138,14 +144,7 @@ test('the older retained states survive a restart through the proof history: reb
   };
   for (const e of c.outputs[1]!.flatMap((o) => o.events)) if (e.type === 'checkpoint-stable' && e.certified !== undefined) live.add(e.certified);
   assert.deepEqual(live.seqs(), [4, 8]);
-  const recs = new Map<string, Uint8Array>();
-  for (const out of c.outputs[1]!) {
-    for (const op of out.persist) {
-      if (op.op === 'put') recs.set(op.key, op.value);
-      else if (op.op === 'delete') recs.delete(op.key);
-      else for (const k of [...recs.keys()]) if (k >= op.from && k < op.to) recs.delete(k);
-    }
-  }
+  const recs = storeOf(c.outputs[1]!);
   const params = { ...DEFAULT_PARAMS, checkpointInterval: 4, windowSize: 8, batchMaxRequests: 1 };
   const recovered = recoverReplica({ id: replicaId(1), n: 4, replicaKeys: c.keys, signer: c.signers[1]!, domain: TEST_DOMAIN, hash: suite.hash, app: createKvApp(), params }, recs).certifiedStable();
   assert.ok(recovered !== undefined);
