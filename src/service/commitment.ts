@@ -10,6 +10,7 @@ import type { ClientId, Digest } from '../core/ids.ts';
 import { fromHex, reqNo, seq } from '../core/ids.ts';
 import { ByteReader, ByteWriter } from '../core/bytes.ts';
 import { MerkleDict } from '../app/merkle-dict.ts';
+import type { Node } from '../app/merkle.ts';
 import type { ClientRecord, ServiceState } from './types.ts';
 
 const STATE_TAG = new TextEncoder().encode('byzantium/state/v1');
@@ -38,10 +39,23 @@ export function decodeClientRecord(bytes: Uint8Array): ClientRecord | undefined 
   return r.done ? { reqNo: reqNo(rn), seq: seq(s), result, stateBytes, windowStart, windowBytes } : undefined;
 }
 
-/** Records in the committed tree that client `id`'s entry changed (or went away). */
+/**
+ * Notes that client `id`'s entry changed (or went away). Its record is encoded into the tree only
+ * when the tree is next read (clientTreeOf): a client executes many requests between two
+ * checkpoints, and only its last record is in the captured tree.
+ */
 export function noteClient(svc: ServiceState, id: ClientId): void {
-  const rec = svc.clients.get(id);
-  svc.clientDict.set(id, clientKey(id), rec === undefined ? null : encodeClientRecord(rec));
+  svc.dirtyClients.add(id);
+}
+
+/** The client table's tree as of now: every noted client's current entry written in first. */
+export function clientTreeOf(svc: ServiceState): Node | undefined {
+  for (const id of svc.dirtyClients) {
+    const rec = svc.clients.get(id);
+    svc.clientDict.set(id, clientKey(id), rec === undefined ? null : encodeClientRecord(rec));
+  }
+  svc.dirtyClients.clear();
+  return svc.clientDict.tree(svc.hash);
 }
 
 /** A fresh tree over a whole client table (restore and state transfer). */

@@ -14,7 +14,7 @@ import type { StateCapture } from '../app/types.ts';
 import type { Node } from '../app/merkle.ts';
 import { leaves } from '../app/merkle.ts';
 import { rootOf } from '../app/merkle-dict.ts';
-import { clientDictOf, clientKey, decodeClientRecord, stateCommitment } from './commitment.ts';
+import { clientDictOf, clientKey, clientTreeOf, decodeClientRecord, stateCommitment } from './commitment.ts';
 import { proveIn } from '../app/merkle.ts';
 import { purgeExecuted } from './requests.ts';
 import type { ExecutedState, PersistOp, StateRoots } from '../protocol/types.ts';
@@ -115,7 +115,7 @@ function captureApp(svc: ServiceState): StateCapture {
  */
 export function takeSnapshot(svc: ServiceState): ServiceSnapshot {
   const app = captureApp(svc);
-  const clientTree = svc.clientDict.tree(svc.hash);
+  const clientTree = clientTreeOf(svc);
   const clientRoot = rootOf(svc.hash, clientTree);
   const digest = stateCommitment(svc.hash, app.root, clientRoot);
   const roots = stateRoots(svc.hash, app.root, clientRoot, clientTree, app.prove);
@@ -244,6 +244,7 @@ export function restoreSnapshot(svc: ServiceState, bytes: Uint8Array, certified?
 export function installClients(svc: ServiceState, clients: Map<ClientId, ClientRecord>, clientDict = clientDictOf(clients)): void {
   svc.clients = clients;
   svc.clientDict = clientDict;
+  svc.dirtyClients.clear(); // the new tree holds every entry
   svc.replyCache.clear();
   svc.inFlight.clear();
   purgeExecuted(svc);

@@ -72,8 +72,10 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   readonly bugs: ServiceBugs;
   /** The replicated client table (exactly-once, SPEC B2). */
   clients: Map<ClientId, ClientRecord>;
-  /** The client table as a Merkle tree, kept in step with `clients` (commitment.ts noteClient). */
+  /** The client table as a Merkle tree, kept in step with `clients` (commitment.ts noteClient) once `dirtyClients` are written into it. */
   clientDict: MerkleDict;
+  /** Clients whose entry changed since their last write into `clientDict` (commitment.ts clientTreeOf writes them). */
+  readonly dirtyClients: Set<ClientId>;
   /** Replies already sent, re-sent on retransmission (local, not replicated). */
   readonly replyCache: Map<ClientId, Reply>;
   /** Requests waiting to be ordered, in arrival order (batches take them round-robin by client, scheduler.ts). */
@@ -113,6 +115,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     bugs: opts.bugs ?? {},
     clients: new Map(),
     clientDict: new MerkleDict(),
+    dirtyClients: new Set(),
     replyCache: new Map(),
     pending: new Map(),
     pendingByClient: new Map(),
