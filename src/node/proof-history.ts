@@ -47,6 +47,25 @@ export interface ProofHistory {
 }
 
 /**
+ * Each state's entry, against the state that followed it when it was built: a retained state's
+ * successor never changes (states are only added newest last, or restored oldest first), so a
+ * history rewritten after each new state diffs and encodes only the newest pair.
+ */
+const built = new WeakMap<CertifiedState, { readonly next: CertifiedState; readonly entry: HistoryEntry }>();
+
+/** State `s`'s entry against its successor `next`, or undefined when either lacks its client tree. */
+function entryFor(s: CertifiedState, next: CertifiedState): HistoryEntry | undefined {
+  const kept = built.get(s);
+  if (kept?.next === next) return kept.entry;
+  if (s.roots.clientTree === undefined || next.roots.clientTree === undefined) return undefined;
+  const undo: [string, string | null][] = [];
+  for (const c of diffTrees(next.roots.clientTree, s.roots.clientTree)) undo.push([toHex(c.key), c.value === null ? null : toHex(c.value)]);
+  const entry = { seq: s.seq, stateDigest: s.stateDigest, appRoot: s.roots.appRoot, clientRoot: s.roots.clientRoot, certificate: s.certificate.map((m) => toHex(encodeMessage(m))), undo };
+  built.set(s, { next, entry });
+  return entry;
+}
+
+/**
  * The history of `states` (oldest first; the last is the newest): undefined when there is nothing
  * older to keep, or a state lacks its client tree.
  */
@@ -55,12 +74,9 @@ export function historyOf(states: readonly CertifiedState[]): ProofHistory | und
   if (states.length < 2 || newest === undefined) return undefined;
   const entries: HistoryEntry[] = [];
   for (let i = 0; i < states.length - 1; i++) {
-    const s = states[i]!;
-    const next = states[i + 1]!;
-    if (s.roots.clientTree === undefined || next.roots.clientTree === undefined) return undefined;
-    const undo: [string, string | null][] = [];
-    for (const c of diffTrees(next.roots.clientTree, s.roots.clientTree)) undo.push([toHex(c.key), c.value === null ? null : toHex(c.value)]);
-    entries.push({ seq: s.seq, stateDigest: s.stateDigest, appRoot: s.roots.appRoot, clientRoot: s.roots.clientRoot, certificate: s.certificate.map((m) => toHex(encodeMessage(m))), undo });
+    const e = entryFor(states[i]!, states[i + 1]!);
+    if (e === undefined) return undefined;
+    entries.push(e);
   }
   return { version: 1, newestSeq: newest.seq, entries };
 }
@@ -73,6 +89,7 @@ export function historyOf(states: readonly CertifiedState[]): ProofHistory | und
 export function restoreHistory(history: unknown, newest: CertifiedState, hash: HashFn): CertifiedState[] | string {
   const h = history as Partial<ProofHistory> | null;
   if (typeof h !== 'object' || h === null || h.version !== 1 || !Array.isArray(h.entries)) return 'not a version-1 proof history';
+  if (h.entries.length === 0) return []; // nothing older was kept (one retained state, or none with a client tree)
   if (h.newestSeq !== newest.seq) return `written for the state after seq ${String(h.newestSeq)}, but the store recovered seq ${newest.seq}`;
   if (newest.roots.clientTree === undefined && newest.roots.clientRoot !== rootOf(hash, undefined)) return 'the recovered state has no client tree';
   const entries: readonly unknown[] = h.entries;
@@ -114,8 +131,9 @@ function entryOf(raw: unknown, above: number): HistoryEntry | string {
   if (!Number.isSafeInteger(e.seq) || e.seq! < 1 || e.seq! >= above) return `seq ${String(e.seq)} is not below ${above}`;
   for (const f of ['stateDigest', 'appRoot', 'clientRoot'] as const) if (!isHex(e[f]) || e[f].length !== 64) return `${f} is not a 32-byte hex digest`;
   if (!Array.isArray(e.certificate) || !e.certificate.every(isHex)) return 'certificate is not a list of hex messages';
-  const undo: readonly unknown[] = Array.isArray(e.undo) ? e.undo : [];
-  if (!Array.isArray(e.undo) || !undo.every((u) => Array.isArray(u) && u.length === 2 && isHex(u[0]) && u[0].length > 0 && (u[1] === null || isHex(u[1])))) return 'undo is not a list of [key hex, value hex or null]';
+  if (!Array.isArray(e.undo)) return 'undo is not a list';
+  const undo: readonly unknown[] = e.undo;
+  if (!undo.every((u) => Array.isArray(u) && u.length === 2 && isHex(u[0]) && u[0].length > 0 && (u[1] === null || isHex(u[1])))) return 'undo is not a list of [key hex, value hex or null]';
   return e as HistoryEntry;
 }
 

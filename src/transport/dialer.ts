@@ -54,7 +54,7 @@ export class Dialer {
     this.backoff = undefined;
   }
 
-  /** Our connection closed (for any reason): dial again after the next backoff delay. */
+  /** Our connection closed (for any reason): dial again at once (see above) or after the next backoff delay. */
   closed(conn: Connection): void {
     if (conn !== this.conn) return;
     this.conn = undefined;

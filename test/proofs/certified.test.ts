@@ -160,7 +160,9 @@ test('the older retained states survive a restart through the proof history: reb
   assert.deepEqual(store.seqs(), [4, 8]);
   const w = store.writeProof(client.id, 4);
   assert.ok(w.ok, w.ok ? '' : w.reason);
-  assert.deepEqual(w.proof, live.writeProof(client.id, 4).ok ? (live.writeProof(client.id, 4) as { proof: unknown }).proof : undefined, 'the same proof as before the restart');
+  const before = live.writeProof(client.id, 4);
+  assert.ok(before.ok);
+  assert.deepEqual(w.proof, before.proof, 'the same proof as before the restart');
   const v = verifyProof(JSON.parse(JSON.stringify(w.proof)), trust, crypto);
   assert.ok(v.ok && v.seq === 4 && v.proven.kind === 'write' && v.proven.reqNo === 4, v.ok ? '' : v.reason);
   // Refused: an undo entry changed (the rebuilt root differs), another newest seq, a malformed entry.
@@ -172,4 +174,6 @@ test('the older retained states survive a restart through the proof history: reb
   assert.match(refusal({ ...h, newestSeq: 12 }, recovered, suite.hash), /recovered seq 8/);
   assert.match(refusal({ ...h, entries: [{ ...h.entries[0], seq: 9 }] }, recovered, suite.hash), /seq 9 is not below 8/);
   assert.match(refusal({ version: 2 }, recovered, suite.hash), /not a version-1/);
+  // What the node writes while only one state is kept: nothing to restore, and no refusal to log.
+  assert.deepEqual(restoreHistory({ version: 1, newestSeq: 0, entries: [] }, recovered, suite.hash), []);
 });
