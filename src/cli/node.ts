@@ -23,6 +23,8 @@ export interface NodeFlags {
   readonly app?: string;
   /** Re-render /metrics at most once per this many ms (docs/LIMITS.md). */
   readonly metricsCacheMs?: string;
+  /** The status-port worker thread's nice (docs/LIMITS.md). */
+  readonly statusWorkerNice?: string;
   /** The audit trail's folder (docs/AUDIT.md); default <data>/replica-<id>/audit. */
   readonly auditDir?: string;
   /** Keep about this many MiB of audit segments. */
@@ -52,6 +54,7 @@ export function registerNode(program: Command): void {
     .option('--audit-retain-mb <mb>', `keep about this many MiB of the newest audit segments, deleting the oldest (default ${DEFAULT_AUDIT_RETAIN_MB})`)
     .option('--no-audit', 'do not keep an audit trail')
     .option('--metrics-cache-ms <ms>', `re-render /metrics at most once per <ms> (default ${DEFAULT_STATUS_PORT_LIMITS.metricsCacheMs}; 0 renders every scrape)`)
+    .option('--status-worker-nice <n>', `run the status port's worker thread at nice <n> (0–19, Linux; default ${DEFAULT_STATUS_PORT_LIMITS.workerNice}): under CPU contention it then yields to consensus, and proofs and /status answer later`)
     .option('--chaos <spec>', `STAGING ONLY: lose, delay and reset this replica's links to other replicas at random (${CHAOS_SPEC_HELP}; docs/OPERATIONS.md "Chaos mode")`)
     .addOption(new Option('--behaviour <name>', 'TEST ONLY: make this replica Byzantine with a behaviour of `byz sim --list-behaviours` (needs --unsafe-test-behaviour)').hideHelp())
     .addOption(new Option('--behaviour-start <when>', 'TEST ONLY: armed (default) or signal (SIGUSR2 arms the behaviour)').hideHelp())
@@ -74,6 +77,11 @@ export async function runNode(flags: NodeFlags): Promise<number> {
   const metricsCacheMs = flags.metricsCacheMs === undefined ? undefined : Number(flags.metricsCacheMs);
   if (metricsCacheMs !== undefined && (!Number.isSafeInteger(metricsCacheMs) || metricsCacheMs < 0)) {
     process.stderr.write(`byz node: --metrics-cache-ms must be a whole number of milliseconds ≥ 0, got "${flags.metricsCacheMs}"\n`);
+    return 2;
+  }
+  const workerNice = flags.statusWorkerNice === undefined ? undefined : Number(flags.statusWorkerNice);
+  if (workerNice !== undefined && (!Number.isSafeInteger(workerNice) || workerNice < 0 || workerNice > 19)) {
+    process.stderr.write(`byz node: --status-worker-nice must be a whole number 0–19, got "${flags.statusWorkerNice}"\n`);
     return 2;
   }
   const audit = auditOptions(flags);
@@ -122,7 +130,7 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     storage: flags.storage,
     durable: flags.durable,
     ...(audit === undefined ? {} : { audit }),
-    ...(metricsCacheMs === undefined ? {} : { statusPort: { metricsCacheMs } }),
+    statusPort: { ...(metricsCacheMs === undefined ? {} : { metricsCacheMs }), ...(workerNice === undefined ? {} : { workerNice }) },
     ...(process.env.BYZ_SENT_LOG === undefined ? {} : { sentLogPath: process.env.BYZ_SENT_LOG }),
     ...(testBehaviour === undefined ? {} : { testBehaviour }),
     ...(chaos === undefined ? {} : { chaos: chaos.value }),

@@ -109,16 +109,18 @@ const SHARE_RETRY_MS = 50;
 const SHARE_TARGET_SPREAD = 32;
 
 /**
- * The seq to ask every replica's share at when their current shares did not match: one past the
- * highest valid share, so that each replica still has it ahead and captures the state right after
- * it; but at most SHARE_TARGET_SPREAD past the (f+1)-th highest, which some honest replica reached,
- * so that f replicas signing shares at made-up high seqs cannot send the others waiting for nothing.
+ * The seq to ask every replica's share at when their current shares did not match: the highest
+ * valid share (`past` 0), which the replicas that signed it keep and the others capture as they
+ * reach it, so no new batch has to execute; after that failed, one past it (`past` 1), which every
+ * replica still has ahead. At most SHARE_TARGET_SPREAD past the (f+1)-th highest, which some honest
+ * replica reached, so that f replicas signing shares at made-up high seqs cannot send the others
+ * waiting for nothing.
  */
-export function shareTarget(seqs: readonly number[], f: number): number | undefined {
+export function shareTarget(seqs: readonly number[], f: number, past: 0 | 1 = 0): number | undefined {
   if (seqs.length === 0) return undefined;
   const sorted = [...seqs].sort((a, b) => b - a);
   const honest = sorted[Math.min(f, sorted.length - 1)]!;
-  return Math.min(sorted[0]!, honest + SHARE_TARGET_SPREAD) + 1;
+  return Math.min(sorted[0]!, honest + SHARE_TARGET_SPREAD) + past;
 }
 
 /**
@@ -142,7 +144,7 @@ async function fromShares(config: ClusterConfig, path: string, wanted: (p: Prove
     if (m.ok && wanted(m.verdict.proven)) return { ok: true, proof: m.proof, seq: m.verdict.seq, signers: m.verdict.signers, proven: m.verdict.proven };
     const failed = got.map((g, i) => (g.ok ? '' : `replica ${i}: ${g.why}`)).filter((x) => x !== '');
     why = `${m.ok ? 'the merged shares prove something else than what was asked' : m.reason}${at === undefined ? '' : ` (asked at seq ${at})`}${failed.length === 0 ? '' : `; ${failed.join('; ')}`}`;
-    const next = m.ok ? undefined : shareTarget(m.seqs, f);
+    const next = m.ok ? undefined : shareTarget(m.seqs, f, at === undefined ? 0 : 1);
     if (next !== undefined && (at === undefined || next > at)) at = next;
     else if (t < SHARE_TRIES) await new Promise((r) => setTimeout(r, SHARE_RETRY_MS));
   }

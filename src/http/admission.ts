@@ -18,6 +18,12 @@ export interface StatusPortLimits {
   readonly perSourceBurst: number;
   /** Source addresses tracked at once; past it the least recently seen is forgotten. */
   readonly maxSources: number;
+  /**
+   * A replica's status-port worker thread runs at this nice, at least (Linux, where nice is per
+   * thread; 0–19): above 0 it yields the CPU to consensus under contention, and proofs and status
+   * answers wait longer on a busy replica (bench/README.md, "Proof reads through the gateway").
+   */
+  readonly workerNice: number;
 }
 
 export const DEFAULT_STATUS_PORT_LIMITS: StatusPortLimits = {
@@ -26,6 +32,7 @@ export const DEFAULT_STATUS_PORT_LIMITS: StatusPortLimits = {
   perSourceRate: 200,
   perSourceBurst: 400,
   maxSources: 4096,
+  workerNice: 0,
 };
 
 /** A user-facing problem with a limit value, or undefined if all are valid. */
@@ -34,6 +41,7 @@ export function statusPortLimitsProblem(l: StatusPortLimits): string | undefined
   for (const k of ['maxConcurrent', 'perSourceRate', 'perSourceBurst', 'maxSources'] as const) {
     if (!Number.isSafeInteger(l[k]) || l[k] < 1) return `${k} must be an integer ≥ 1, got ${l[k]}`;
   }
+  if (!Number.isSafeInteger(l.workerNice) || l.workerNice < 0 || l.workerNice > 19) return `workerNice must be an integer 0–19, got ${l.workerNice}`;
   return undefined;
 }
 

@@ -18,13 +18,6 @@ import type { Ask, FromWorker, Reply, StatusSnapshot, ToWorker, WorkerConfig } f
 import { replicaRoutes, replicaStatusPage } from './http-routes.ts';
 import type { PortView } from './http-routes.ts';
 
-/**
- * The worker thread's nice value (at least; a replica started under a higher one keeps it). On Linux
- * nice is per thread, so under CPU contention status-port work — a crowd of scrapers or malformed
- * requests included — yields to the consensus thread instead of sharing the core equally with it.
- */
-export const STATUS_WORKER_NICE = 10;
-
 /** Drop counts are sent to the main thread at most this often (a flood costs it a message per interval). */
 const DROP_FLUSH_MS = 50;
 
@@ -50,11 +43,17 @@ function errorOf(reply: Exclude<Reply, { ok: true }>): Error {
   return new HttpError(reply.status, reply.message, reply.status === 503 ? { 'retry-after': '1' } : {});
 }
 
-/** Lowers this thread's priority (Linux only: elsewhere setpriority(0) would renice the whole replica). */
-function lowerPriority(post: (m: FromWorker) => void): void {
-  if (process.platform !== 'linux') return;
+/**
+ * Lowers this thread's priority to nice `nice` at least (StatusPortLimits.workerNice; a replica
+ * started under a higher one keeps it). On Linux nice is per thread, so under CPU contention
+ * status-port work — a crowd of scrapers or malformed requests included — then yields to the
+ * consensus thread instead of sharing the core equally with it. Linux only: elsewhere setpriority(0)
+ * would renice the whole replica.
+ */
+function lowerPriority(post: (m: FromWorker) => void, nice: number): void {
+  if (process.platform !== 'linux' || nice <= getPriority()) return;
   try {
-    setPriority(Math.max(getPriority(), STATUS_WORKER_NICE));
+    setPriority(nice);
   } catch (e) {
     post({ type: 'log', level: 'warn', fields: { err: plainValue(e) }, msg: 'could not lower the status-port worker thread\'s priority; it shares the CPU equally with consensus' });
   }
@@ -62,7 +61,7 @@ function lowerPriority(post: (m: FromWorker) => void): void {
 
 function runWorker(cfg: WorkerConfig, port: MessagePort): void {
   const post = (m: FromWorker): void => port.postMessage(m);
-  lowerPriority(post);
+  lowerPriority(post, cfg.limits.workerNice);
   const clockView = cfg.clock === undefined ? undefined : new Float64Array(cfg.clock);
   const now = clockView === undefined ? Date.now : (): number => clockView[0] ?? 0;
   let snapshot: StatusSnapshot | undefined;

@@ -116,6 +116,9 @@ export class CertifiedStates {
     const state = this.shares.state();
     if (state === undefined) return 'no share of the executed state now: a state transfer or catch-up is under way, or the app has no state root (docs/APPS.md)';
     const checkpoint = this.shares.sign({ type: 'checkpoint', seq: state.seq, stateDigest: state.stateDigest, replica: this.shares.id });
+    // The share it replaces stays askable at its seq (keep()): a client's next try asks every replica
+    // for the highest share it saw (shareTarget), which this replica may have executed past by then.
+    if (this.share !== undefined) this.keep(this.share);
     this.share = { state, checkpoint };
     return this.share;
   }
@@ -126,11 +129,7 @@ export class CertifiedStates {
    * has executed is answered.
    */
   captured(batches: readonly { readonly state?: ExecutedState }[]): void {
-    for (const { state } of batches) {
-      if (state === undefined) continue;
-      this.atSeq.push({ state });
-      if (this.atSeq.length > CAPTURED_KEPT) this.atSeq.shift();
-    }
+    for (const { state } of batches) if (state !== undefined) this.keep({ state });
     if (this.shares === undefined) return;
     if (this.demandUntil > 0) this.captureAhead(false);
     if (this.waiting.size === 0) return;
@@ -184,6 +183,13 @@ export class CertifiedStates {
     const executed = this.shares?.executed();
     if (executed === undefined) return;
     for (let i = 1; i <= CAPTURE_AHEAD; i++) this.shares?.captureAt(executed + i);
+  }
+
+  /** Keeps a captured (or already shared) state for shares at its seq, the newest CAPTURED_KEPT. */
+  private keep(c: { state: ExecutedState; checkpoint?: Checkpoint }): void {
+    if (this.atSeq.some((k) => k.state.seq === c.state.seq)) return;
+    this.atSeq.push(c);
+    if (this.atSeq.length > CAPTURED_KEPT) this.atSeq.shift();
   }
 
   /** The captured state at `seq`, signed (once). */

@@ -10,10 +10,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { startHttp } from '../../src/node/http.ts';
 import type { HttpSources, StatusPort } from '../../src/node/http.ts';
 import { startStatusWorker } from '../../src/node/http-host.ts';
-import { STATUS_WORKER_NICE } from '../../src/node/http-worker.ts';
 import type { StatusWorkerOptions } from '../../src/node/http-host.ts';
 import type { Reply } from '../../src/node/http-messages.ts';
-import { DEFAULT_STATUS_PORT_LIMITS } from '../../src/http/admission.ts';
+import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../../src/http/admission.ts';
+import { execFileSync } from 'node:child_process';
+import { entryArgs } from '../../src/cli/runtime.ts';
 import { createNodeMetrics } from '../../src/metrics/metrics.ts';
 import { CertifiedStates } from '../../src/node/proofs.ts';
 import type { StateRoots } from '../../src/protocol/types.ts';
@@ -50,10 +51,10 @@ async function eventually(check: () => Promise<boolean> | boolean): Promise<void
 }
 
 /** A worker with a hand-written main side: `answer` is what the main thread replies to each ask. */
-function bareWorker(answer: StatusWorkerOptions['answer'], replyTimeoutMs: number): Promise<StatusPort> {
+function bareWorker(answer: StatusWorkerOptions['answer'], replyTimeoutMs: number, limits = DEFAULT_STATUS_PORT_LIMITS): Promise<StatusPort> {
   return startStatusWorker({
     config: {
-      host: '127.0.0.1', port: 0, limits: DEFAULT_STATUS_PORT_LIMITS, quorumPeers: 2, identity: undefined,
+      host: '127.0.0.1', port: 0, limits, quorumPeers: 2, identity: undefined,
       localKv: true, proofs: true, metricsContentType: 'text/plain', replyTimeoutMs,
     },
     status: () => ({ peers: [1, 2], status: 'normal', view: 3, lastExecuted: 9 }),
@@ -152,11 +153,11 @@ describe('status-port worker', { timeout: 120_000 }, () => {
     }
   });
 
-  it('the worker thread runs at nice ≥ 10 (Linux: nice is per thread); the consensus thread keeps its own', { skip: process.platform !== 'linux' && 'nice is per thread only on Linux' }, async () => {
+  it('with workerNice 10 the worker thread runs at nice ≥ 10 (Linux: nice is per thread); the consensus thread keeps its own', { skip: process.platform !== 'linux' && 'nice is per thread only on Linux' }, async () => {
     const mainNice = threadNices().get(process.pid);
-    const target = Math.max(mainNice ?? 0, STATUS_WORKER_NICE);
+    const target = Math.max(mainNice ?? 0, 10);
     const before = [...threadNices().values()].filter((n) => n === target).length;
-    const port = await bareWorker(() => ({ ok: true, body: '' }), 1000);
+    const port = await bareWorker(() => ({ ok: true, body: '' }), 1000, { ...DEFAULT_STATUS_PORT_LIMITS, workerNice: 10 });
     try {
       await eventually(() => [...threadNices().values()].filter((n) => n === target).length > before || mainNice === target);
       assert.equal(threadNices().get(process.pid), mainNice, 'the main thread is not reniced');
@@ -190,6 +191,21 @@ describe('status-port worker', { timeout: 120_000 }, () => {
       );
     } finally {
       await taken.close();
+    }
+  });
+});
+
+describe('the worker thread\'s nice', () => {
+  it('defaults to 0 (proofs and /status share the CPU with consensus); out-of-range values are refused by name', () => {
+    assert.equal(DEFAULT_STATUS_PORT_LIMITS.workerNice, 0);
+    assert.match(statusPortLimitsProblem({ ...DEFAULT_STATUS_PORT_LIMITS, workerNice: 20 }) ?? '', /workerNice must be an integer 0–19, got 20/);
+    try {
+      execFileSync(process.execPath, [...entryArgs('cli/main'), 'node', '--config', '/nonexistent/cluster.json', '--id', '0', '--status-worker-nice', '-1'], { stdio: 'pipe' });
+      assert.fail('byz node started with --status-worker-nice -1');
+    } catch (e) {
+      const x = e as { status: number; stderr: Buffer };
+      assert.equal(x.status, 2);
+      assert.match(x.stderr.toString(), /--status-worker-nice must be a whole number 0–19, got "-1"/);
     }
   });
 });

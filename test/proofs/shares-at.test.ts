@@ -116,9 +116,28 @@ test('a share asked ahead waits for its seq; one passed, too far ahead or never 
   assert.ok(!never.ok && /did not execute here within/.test(never.reason), 'bounded wait');
 });
 
-test('shareTarget: one past the highest share, but f made-up high seqs cannot push it far', () => {
+test('shareTarget: the highest share first, then one past it; f made-up high seqs cannot push it far', () => {
   assert.equal(shareTarget([], 1), undefined);
-  assert.equal(shareTarget([10, 12, 11, 11], 1), 13);
-  assert.equal(shareTarget([1_000_000, 12, 11, 11], 1), 12 + 32 + 1, 'capped past the (f+1)-th highest');
-  assert.equal(shareTarget([7], 1), 8);
+  assert.equal(shareTarget([10, 12, 11, 11], 1), 12);
+  assert.equal(shareTarget([10, 12, 11, 11], 1, 1), 13);
+  assert.equal(shareTarget([1_000_000, 12, 11, 11], 1), 12 + 32, 'capped past the (f+1)-th highest');
+  assert.equal(shareTarget([7], 1, 1), 8);
+});
+
+test('a share signed at the executed seq stays askable at that seq after the replica executes past it', async () => {
+  const { c, client } = cluster();
+  write(c, client, 1, 4);
+  let executed = 4;
+  const store = new CertifiedStates(2, TEST_DOMAIN, source(c, 1, () => executed));
+  const first = await store.readShare('k4');
+  assert.ok(first.ok, first.ok ? '' : first.reason);
+  write(c, client, 5, 6);
+  executed = 6;
+  const now = await store.readShare('k4');
+  assert.ok(now.ok && now.proof.certificate.seq === 6, 'the current share moved on to seq 6');
+  const back = await store.readShare('k4', 4);
+  assert.ok(back.ok, back.ok ? '' : back.reason);
+  assert.deepEqual(back.proof, first.proof, 'the share at seq 4, as first signed');
+  const never = await store.readShare('k4', 5);
+  assert.ok(!never.ok && /executed past seq 5/.test(never.reason), 'seq 5 was neither shared nor captured');
 });
