@@ -157,11 +157,23 @@ export interface TreeChange {
  * touched) is skipped without looking inside, so when `b` was derived from `a` by k writes this
  * costs O(k · log n). Unrelated trees (e.g. after a state transfer) cost O(|a| + |b|).
  */
-export function* diffTrees(a: Node | undefined, b: Node | undefined): Generator<TreeChange> {
+export function diffTrees(a: Node | undefined, b: Node | undefined): TreeChange[] {
+  const out: TreeChange[] = [];
+  diffInto(a, b, out);
+  return out;
+}
+
+/** diffTrees into `out`: plain recursion (nested generators cost a frame per level per entry). */
+function diffInto(a: Node | undefined, b: Node | undefined, out: TreeChange[]): void {
   if (a === b) return;
   if (a?.kind === 'branch' && b?.kind === 'branch') {
-    yield* diffTrees(a.left, b.left);
-    yield* diffTrees(a.right, b.right);
+    diffInto(a.left, b.left, out);
+    diffInto(a.right, b.right, out);
+    return;
+  }
+  // The common case of a rewritten entry: the same key's leaf, another node.
+  if (a?.kind === 'leaf' && b?.kind === 'leaf' && samePath(a.path, b.path)) {
+    out.push({ key: b.key, value: b.value });
     return;
   }
   // One side is a single leaf or empty: the other side's entries under this prefix are the changes.
@@ -171,9 +183,9 @@ export function* diffTrees(a: Node | undefined, b: Node | undefined): Generator<
     const p = toHex(l.path);
     const old = before.get(p);
     before.delete(p);
-    if (old !== l) yield { key: l.key, value: l.value };
+    if (old !== l) out.push({ key: l.key, value: l.value });
   }
-  for (const l of before.values()) yield { key: l.key, value: null };
+  for (const l of before.values()) out.push({ key: l.key, value: null });
 }
 
 /** A proof about one key (verified by merkle-proof.ts): siblings from the root down. */
