@@ -5,8 +5,8 @@
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
 import { toHex } from '../core/ids.ts';
-import type { MerkleProof, Node } from './merkle.ts';
-import { insert, keyPath, leaves, nodeHash, proveIn, remove } from './merkle.ts';
+import type { MerkleProof, Node, PathWrite } from './merkle.ts';
+import { applyWrites, insert, keyPath, leaves, nodeHash, proveIn } from './merkle.ts';
 
 interface PendingWrite {
   readonly key: Uint8Array;
@@ -32,11 +32,12 @@ export class MerkleDict {
   /** The tree with every buffered write applied: immutable, safe to keep while writes go on. */
   tree(hash: HashFn): Node | undefined {
     if (this.bound !== hash) this.rebind(hash);
-    for (const w of this.pending.values()) {
-      const path = keyPath(hash, w.key);
-      this.current = w.value === null ? remove(this.current, path, 0) : insert(this.current, { kind: 'leaf', path, key: w.key, value: w.value }, 0);
+    if (this.pending.size > 0) {
+      const writes: PathWrite[] = [];
+      for (const w of this.pending.values()) writes.push({ path: keyPath(hash, w.key), key: w.key, value: w.value });
+      this.current = applyWrites(this.current, writes, 0);
+      this.pending.clear();
     }
-    this.pending.clear();
     return this.current;
   }
 

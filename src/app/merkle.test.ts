@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { sha256 } from '../crypto/ed25519.ts';
 import type { Digest } from '../core/ids.ts';
 import { MerkleDict, rootOf } from './merkle-dict.ts';
-import { countLeaves } from './merkle.ts';
-import type { MerkleProof } from './merkle.ts';
+import { applyWrites, countLeaves, diffTrees, insert, keyPath, remove } from './merkle.ts';
+import type { MerkleProof, Node, PathWrite } from './merkle.ts';
 import { verifyMerkleProof } from './merkle-proof.ts';
 
 const enc = new TextEncoder();
@@ -122,4 +122,34 @@ test('merkle: a different hash function rebuilds the tree rather than mixing pat
   const other = (b: Uint8Array): Digest => sha256(Uint8Array.from([...b, 7]));
   const r = d.root(other);
   assert.equal(r, build([['b', enc.encode('2')], ['a', enc.encode('1')]]).root(other));
+});
+
+/** The tree's shape and entries as plain data (no memoised hashes), for deep comparison. */
+const shape = (n: Node | undefined): unknown =>
+  n === undefined ? null : n.kind === 'leaf' ? { key: Buffer.from(n.key).toString(), value: Buffer.from(n.value).toString('hex') } : [shape(n.left), shape(n.right)];
+
+test('merkle: applying a batch of writes gives the tree inserting and removing them one by one gives, and shares what no write touched (property)', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(opArb, { maxLength: 40 }), (first, second) => {
+      let seq: Node | undefined;
+      let batched: Node | undefined;
+      for (const ops of [first, second]) {
+        const last = new Map<string, PathWrite>();
+        for (const op of ops) {
+          const path = keyPath(sha256, enc.encode(op.key));
+          seq = op.value === null ? remove(seq, path, 0) : insert(seq, { kind: 'leaf', path, key: enc.encode(op.key), value: op.value }, 0);
+          last.set(op.key, { path, key: enc.encode(op.key), value: op.value });
+        }
+        const before = batched;
+        batched = applyWrites(batched, [...last.values()], 0);
+        assert.deepEqual(shape(batched), shape(seq));
+        assert.equal(rootOf(sha256, batched), rootOf(sha256, seq));
+        // Untouched subtrees are the same nodes: the diff walks only into written keys.
+        const written = new Set(last.keys());
+        for (const c of diffTrees(before, batched)) assert.ok(written.has(Buffer.from(c.key).toString()), `only written keys differ (${Buffer.from(c.key).toString()})`);
+      }
+      assert.equal(applyWrites(batched, [], 0), batched, 'no writes: the same tree');
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -133,6 +133,50 @@ export function remove(node: Node | undefined, path: Uint8Array, depth: number):
   return right === node.right ? node : branch(node.left, right);
 }
 
+/** A buffered write to a path (MerkleDict): a new value, or null to delete. */
+export interface PathWrite {
+  readonly path: Uint8Array;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+/**
+ * The tree after `writes` (distinct paths) under `node`, whose position is the path prefix of
+ * length `depth` they all share: the same canonical tree that inserting and removing them one by one
+ * gives, but each node on the writes' paths is made once, not once per write below it, and every
+ * subtree no write touches is the same node as before (so diffTrees skips it and its hash is kept).
+ */
+export function applyWrites(node: Node | undefined, writes: readonly PathWrite[], depth: number): Node | undefined {
+  if (writes.length === 0) return node;
+  if (node?.kind === 'branch') {
+    const [zero, one] = byBit(writes, depth);
+    const left = applyWrites(node.left, zero, depth + 1);
+    const right = applyWrites(node.right, one, depth + 1);
+    return left === node.left && right === node.right ? node : branch(left, right);
+  }
+  // A single leaf or nothing here: the entries under this prefix are the writes' puts, and the leaf
+  // unless a write replaces or deletes it.
+  const entries: Leaf[] = [];
+  if (node !== undefined && !writes.some((w) => samePath(w.path, node.path))) entries.push(node);
+  for (const w of writes) if (w.value !== null) entries.push({ kind: 'leaf', path: w.path, key: w.key, value: w.value });
+  return build(entries, depth);
+}
+
+/** The canonical subtree of `entries` (distinct paths sharing the prefix of length `depth`). */
+function build(entries: readonly Leaf[], depth: number): Node | undefined {
+  if (entries.length <= 1) return entries[0];
+  if (depth >= HASH_BYTES * 8) return entries[entries.length - 1]; // equal paths: a hash collision; the last write wins
+  const [zero, one] = byBit(entries, depth);
+  return branch(build(zero, depth + 1), build(one, depth + 1));
+}
+
+function byBit<T extends { readonly path: Uint8Array }>(items: readonly T[], depth: number): [T[], T[]] {
+  const zero: T[] = [];
+  const one: T[] = [];
+  for (const it of items) (bit(it.path, depth) === 0 ? zero : one).push(it);
+  return [zero, one];
+}
+
 /** Every entry under a node, in path order (for encoding a captured state). */
 export function* leaves(node: Node | undefined): Generator<Leaf> {
   if (node === undefined) return;
