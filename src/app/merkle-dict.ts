@@ -1,6 +1,7 @@
 // A mutable handle on the persistent Merkle tree of merkle.ts: writes are buffered (the hash function
-// arrives with the first root or proof asked for), then applied in O(log n) node copies each. A
-// captured tree (`tree`) never changes afterwards, so a checkpoint holds its state for free.
+// arrives with the first root or proof asked for), then applied in one pass (applyWrites: each node
+// on the written paths is made once, O(writes · log n) in all). A captured tree (`tree`) never
+// changes afterwards, so a checkpoint holds its state for free.
 
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
