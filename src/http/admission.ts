@@ -21,7 +21,7 @@ export interface StatusPortLimits {
   /**
    * A replica's status-port worker thread runs at this nice, at least (Linux, where nice is per
    * thread; 0–19): above 0 it yields the CPU to consensus under contention, and proofs and status
-   * answers wait longer on a busy replica (bench/README.md, "Proof reads through the gateway").
+   * answers wait longer on a busy replica (bench/README.md, "Session 19: the gateway's proof read").
    */
   readonly workerNice: number;
 }
