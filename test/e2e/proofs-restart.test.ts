@@ -36,7 +36,12 @@ test('a replica restarted with kill -9 still proves a write from an older retain
       assert.equal(r.status, 404, r.body);
       return /retained seqs ([\d, ]+)/.exec(r.body)?.[1] ?? `(none in: ${r.body})`;
     };
-    await waitUntil('four certified states retained', async () => (await retained()).split(', ').length === 4, 30_000);
+    // Until the checkpoint at seq 40 (the last request's) is certified: before it, a fifth state can
+    // still arrive between reading the list and asking, and push the oldest out.
+    await waitUntil('four certified states retained, the newest at seq 40 or later', async () => {
+      const seqs = (await retained()).split(', ').map(Number);
+      return seqs.length === 4 && seqs[3]! >= 40;
+    }, 30_000);
     const before = await retained();
     const oldest = Number(before.split(', ')[0]);
     let proven: number | undefined;
