@@ -19,6 +19,7 @@
 
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { ReplicaId, View } from '../core/ids.ts';
+import { replicaId } from '../core/ids.ts';
 import { dropSeverity } from '../core/drops.ts';
 import { MAX_MESSAGE_BYTES } from '../core/limits.ts';
 import { primaryOf } from '../core/quorum.ts';
@@ -36,7 +37,7 @@ import { createDetector } from './detector.ts';
 import type { AccountabilityParams, Symptom } from './params.ts';
 import { DEFAULT_ACCOUNTABILITY_PARAMS, validateAccountabilityParams } from './params.ts';
 import type { PeerStatus, SuspicionState } from './suspicion.ts';
-import { addSymptom, createSuspicion, decay, heardFrom, madeProgress, markByzantine, peerStatuses } from './suspicion.ts';
+import { addSymptom, createSuspicion, decay, heardFrom, madeProgress, markByzantine, peerState, peerStatuses } from './suspicion.ts';
 import type { ThreatAssessment } from './threat.ts';
 import { assessThreat } from './threat.ts';
 import type { ProbeState } from './probe.ts';
@@ -288,18 +289,27 @@ function onMessage(s: State, out: Output, m: Verified<ReplicaMessage>): void {
 
 /** Announces peer-state and threat-level changes (only computed when something moved). */
 function announce(s: State, out: Output): void {
-  const peers = peerStatuses(s.suspicion);
+  // Runs after every input: the statuses list (for the threat level) is built only when something
+  // moved, and the loop allocates nothing otherwise (issue 17 item 5).
   let changed = false;
-  for (const [i, p] of peers.entries()) {
-    const watched = p.score >= s.params.watchThreshold;
+  let i = 0;
+  const sp = s.suspicion;
+  for (let r = 0; r < sp.peers.length; r++) {
+    if (r === sp.self) continue;
+    const score = sp.peers[r]!.score;
+    const state = peerState(sp, replicaId(r));
+    const watched = score >= s.params.watchThreshold;
     if (watched !== s.lastWatched[i]) changed = true;
     s.lastWatched[i] = watched;
-    if (p.state === s.lastStates[i]) continue;
-    s.lastStates[i] = p.state;
-    changed = true;
-    out.events.push({ type: 'peer-state', replica: p.replica, state: p.state, score: p.score });
+    if (state !== s.lastStates[i]) {
+      s.lastStates[i] = state;
+      changed = true;
+      out.events.push({ type: 'peer-state', replica: replicaId(r), state, score });
+    }
+    i++;
   }
   if (!changed) return;
+  const peers = peerStatuses(s.suspicion);
   const threat = assessThreat(s.opts.f, peers, s.params.watchThreshold);
   if (threat.level === s.lastThreat) return;
   s.lastThreat = threat.level;

@@ -14,13 +14,19 @@ export function checkServiceBounds(svc: ServiceState, bad: string[]): void {
 
 /** The pending queue and its per-client index are one set, each request under its own key. */
 export function checkServiceQueues(svc: ServiceState, bad: string[]): void {
+  // forEach, not `for (const [k, v] of …)`: the destructured entries were allocated per pending
+  // request per step, and a flooding client keeps thousands pending (issue 17 item 5).
   let indexed = 0;
-  for (const [client, mine] of svc.pendingByClient) {
+  svc.pendingByClient.forEach((mine, client) => {
     indexed += mine.size;
     if (mine.size === 0) bad.push(`empty pending index for client ${client}`);
     if (mine.size > svc.params.maxPendingPerClient) bad.push(`client ${client} has ${mine.size} > ${svc.params.maxPendingPerClient} pending`);
-    for (const [key, p] of mine) if (svc.pending.get(key) !== p || p.request.client !== client) bad.push(`pending index for ${client} disagrees on ${key}`);
-  }
+    mine.forEach((p, key) => {
+      if (svc.pending.get(key) !== p || p.request.client !== client) bad.push(`pending index for ${client} disagrees on ${key}`);
+    });
+  });
   if (indexed !== svc.pending.size) bad.push(`pending queue has ${svc.pending.size} requests, its client index ${indexed}`);
-  for (const [key, p] of svc.pending) if (key !== p.key || !isRequestKey(key, p.request.client, p.request.reqNo)) bad.push(`pending request under the wrong key ${key}`);
+  svc.pending.forEach((p, key) => {
+    if (key !== p.key || !isRequestKey(key, p.request.client, p.request.reqNo)) bad.push(`pending request under the wrong key ${key}`);
+  });
 }
