@@ -12,7 +12,7 @@ import type {
 } from '../wire/messages.ts';
 import { MESSAGE_TAGS } from '../wire/messages.ts';
 import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
-import { createIngress } from './ingress.ts';
+import { createIngress, createSharedVerdicts } from './ingress.ts';
 import { withoutBatches } from '../wire/omit.ts';
 import type { Ingress } from './ingress.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
@@ -340,6 +340,29 @@ test('no mutation of a signed message\'s bytes is accepted as a different messag
     }),
     { numRuns: 150 },
   );
+});
+
+test('shared verdicts (the simulator): one bytes object is decoded and verified once per link, counted by each ingress', () => {
+  const shared = createSharedVerdicts();
+  const cfg = { n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN, sigCacheSize: 0, shared };
+  const a = createIngress(cfg);
+  const b = createIngress(cfg);
+  const bytes = encodeMessage(prepare(1));
+  const before = verifyCalls;
+  assert.equal(dropOf(a.replicaMessage(bytes, replicaId(1))), 'accepted');
+  assert.equal(dropOf(b.replicaMessage(bytes, replicaId(1))), 'accepted');
+  assert.equal(verifyCalls - before, 1);
+  // The verdict depends on the link: another link is judged afresh.
+  assert.equal(dropOf(b.replicaMessage(bytes, replicaId(2))), 'sender-mismatch');
+  // Equal bytes in another object are verified again; a bad copy is not taken for the good one.
+  const tampered = bytes.slice();
+  tampered[tampered.length - 1]! ^= 1;
+  assert.equal(dropOf(a.replicaMessage(tampered, replicaId(1))), 'bad-signature');
+  const rq = encodeMessage(request(3));
+  assert.equal(dropOf(a.request(rq)), 'accepted');
+  assert.equal(dropOf(b.request(rq)), 'accepted');
+  assert.equal(verifyCalls - before, 3);
+  assert.deepEqual([a.counters().accepted, b.counters().accepted, b.counters()['sender-mismatch'], a.counters()['bad-signature']], [2, 2, 1, 1]);
 });
 
 test('counters report every ingress drop reason and accepted', () => {

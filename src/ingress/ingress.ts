@@ -68,6 +68,24 @@ export interface IngressConfig {
   readonly certifiedRequests?: 'check' | 'trust';
   /** This replica, for its entry of request authenticators (needed by a replica in "mac" mode). */
   readonly self?: { readonly id: ReplicaId; readonly signer: Signer };
+  /**
+   * Verdicts shared with other ingresses of the same configuration (all but `self`), keyed by the
+   * bytes object received: the simulator hands one broadcast's bytes object to n−1 replicas, and the
+   * verdict — decode, structure, signatures — is a function of those bytes and the link, so each
+   * object is decoded and verified once (issue 17 item 5). Counters are still kept per ingress.
+   * Ignored in "mac" mode, where a request's verdict depends on `self`'s own entry.
+   */
+  readonly shared?: SharedVerdicts;
+}
+
+/** See IngressConfig.shared: what ingresses of one configuration decided about each bytes object. */
+export interface SharedVerdicts {
+  readonly replica: WeakMap<Uint8Array, Map<number, Result<Verified<ReplicaMessage>, DropReason>>>;
+  readonly request: WeakMap<Uint8Array, Result<Verified<Request>, DropReason>>;
+}
+
+export function createSharedVerdicts(): SharedVerdicts {
+  return { replica: new WeakMap(), request: new WeakMap() };
 }
 
 export interface Ingress {
@@ -207,13 +225,14 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const directMacOk = (m: Message): boolean =>
     !macMode || m.type !== 'request' || cfg.self === undefined || ownMacOk(m, signingBytes(domain, m));
 
+  /** The verdict on a decoded message (not counted yet). */
   const admit = <T extends Message>(m: Message, want: (m: Message) => m is T, link?: ReplicaId, cheap?: (m: T) => DropReason | undefined): Result<Verified<T>, DropReason> => {
-    if (!want(m)) return count(err('malformed'));
+    if (!want(m)) return err('malformed');
     const reason = structural(m, link) ?? cheap?.(m);
-    if (reason !== undefined) return count(err(reason));
-    if (!directMacOk(m)) return count(err('bad-authenticator'));
-    if (!signaturesOk(m)) return count(err('bad-signature'));
-    return count(ok(markVerified(m)));
+    if (reason !== undefined) return err(reason);
+    if (!directMacOk(m)) return err('bad-authenticator');
+    if (!signaturesOk(m)) return err('bad-signature');
+    return ok(markVerified(m));
   };
 
   const decoded = (bytes: Uint8Array): Result<Message, DropReason> => {
@@ -228,26 +247,44 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const isRequest = isType('request');
   const isReply = isType('reply');
 
+  const shared = macMode ? undefined : cfg.shared;
+  const replicaVerdict = (bytes: Uint8Array, link: ReplicaId | undefined): Result<Verified<ReplicaMessage>, DropReason> => {
+    const d = decoded(bytes);
+    return d.ok ? admit(d.value, isReplicaMessage, link) : err(d.error);
+  };
+  const requestVerdict = (bytes: Uint8Array, cheap?: (r: Request) => DropReason | undefined): Result<Verified<Request>, DropReason> => {
+    const d = decoded(bytes);
+    return d.ok ? admit(d.value, isRequest, undefined, cheap) : err(d.error);
+  };
+
   return {
     replicaMessage(bytes, link) {
-      const d = decoded(bytes);
-      return d.ok ? admit(d.value, isReplicaMessage, link) : count(err(d.error));
+      if (shared === undefined) return count(replicaVerdict(bytes, link));
+      let byLink = shared.replica.get(bytes);
+      if (byLink === undefined) shared.replica.set(bytes, (byLink = new Map<number, Result<Verified<ReplicaMessage>, DropReason>>()));
+      const key = link ?? -1;
+      let v = byLink.get(key);
+      if (v === undefined) byLink.set(key, (v = replicaVerdict(bytes, link)));
+      return count(v);
     },
     replicaMessageDecoded(m, link) {
       const d = validated(m);
-      return d.ok ? admit(d.value, isReplicaMessage, link) : count(err(d.error));
+      return count(d.ok ? admit(d.value, isReplicaMessage, link) : err(d.error));
     },
     request(bytes, cheap) {
-      const d = decoded(bytes);
-      return d.ok ? admit(d.value, isRequest, undefined, cheap) : count(err(d.error));
+      // A `cheap` check is the caller's own: its verdict is not shared.
+      if (shared === undefined || cheap !== undefined) return count(requestVerdict(bytes, cheap));
+      let v = shared.request.get(bytes);
+      if (v === undefined) shared.request.set(bytes, (v = requestVerdict(bytes)));
+      return count(v);
     },
     requestDecoded(r) {
       const d = validated(r);
-      return d.ok ? admit(d.value, isRequest) : count(err(d.error));
+      return count(d.ok ? admit(d.value, isRequest) : err(d.error));
     },
     reply(bytes) {
       const d = decoded(bytes);
-      return d.ok ? admit(d.value, isReply) : count(err(d.error));
+      return count(d.ok ? admit(d.value, isReply) : err(d.error));
     },
     counters: () => ({ ...counts }),
     signatureCache: () => cache.stats(),

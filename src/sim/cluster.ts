@@ -14,7 +14,7 @@ import { quorumConfig } from '../core/quorum.ts';
 import { createSimSuite } from '../crypto/sim.ts';
 import { ed25519Suite } from '../crypto/ed25519.ts';
 import type { Ingress } from '../ingress/ingress.ts';
-import { createIngress } from '../ingress/ingress.ts';
+import { createIngress, createSharedVerdicts } from '../ingress/ingress.ts';
 import type { AppFactory, WorkloadFn } from '../app/types.ts';
 import { createKvApp } from '../app/kv.ts';
 import type { EngineParams } from '../engine/module.ts';
@@ -218,8 +218,10 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const domain = defaultDomain(suite.hash, replicaKeys, s.protocol);
   const cache = s.sigCache ? {} : { sigCacheSize: 0 };
   const requestAuth = s.requestAuth ?? 'signature';
+  // One broadcast's bytes reach n−1 replicas as the same object: its verdict is shared (IngressConfig.shared).
+  const shared = createSharedVerdicts();
   const makeIngress = (id: ReplicaId): Ingress =>
-    createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! }, certifiedRequests: 'trust' });
+    createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! }, certifiedRequests: 'trust', shared });
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
     // A twin's whole identity: the same replica id and the same signer as its copy.
     const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable };
