@@ -133,7 +133,9 @@ export function requestKey(client: ClientId, reqNo: number): string {
 /** `key === requestKey(client, reqNo)`, without building the key (the invariants ask it of every pending request after every step). */
 export function isRequestKey(key: string, client: ClientId, reqNo: number): boolean {
   const at = client.length;
-  if (key.length <= at + 1 || key.charCodeAt(at) !== 58 /* ':' */ || !key.startsWith(client)) return false;
+  // key.slice(0, at) === client, not key.startsWith(client) nor a charCodeAt loop over the client:
+  // both cost 150–500 ns on these (cons) strings in Node 20, the slice ~45 ns (issue 17 item 5).
+  if (key.length <= at + 1 || key.charCodeAt(at) !== 58 /* ':' */ || key.slice(0, at) !== client) return false;
   let n = 0;
   for (let i = at + 1; i < key.length; i++) {
     const d = key.charCodeAt(i) - 48;
