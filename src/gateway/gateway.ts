@@ -96,7 +96,8 @@ const STATUS_OF: Readonly<Record<ClientErrorCode, number>> = {
   rejected: 502,
 };
 
-function keyOf(pathname: string): string {
+/** The key a /kv/<key> path names (percent-decoded, checked); an HttpError (400) otherwise. */
+export function keyOf(pathname: string): string {
   const raw = pathname.slice('/kv/'.length);
   if (raw === '') throw new HttpError(400, 'missing key: use /kv/<key>');
   let key: string;
@@ -120,7 +121,7 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
   const value = body['value'];
   if (typeof value !== 'string') throw new HttpError(400, `"value" must be a string; send ${PUT_BODY}`);
   const encoder = new TextEncoder();
-  const proof = wantsProof(req);
+  const proof = wantsProof(req.url);
   if (!('expected' in body)) {
     checkOpSize({ type: 'put', key, value: encoder.encode(value) });
     if (proof) {
@@ -143,8 +144,8 @@ async function putKey(client: KvClient, key: string, req: IncomingMessage, res: 
 }
 
 /** Whether a GET or PUT asks for a proof: `?proof=1` (or `true`); `0`, `false` or no parameter: none. */
-function wantsProof(req: IncomingMessage): boolean {
-  const raw = new URL(req.url ?? '/', 'http://gateway').searchParams.get('proof');
+export function wantsProof(url: string | undefined): boolean {
+  const raw = new URL(url ?? '/', 'http://gateway').searchParams.get('proof');
   if (raw === null || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   throw new HttpError(400, 'proof must be 1 (answer with a proof file, docs/PROTOCOL.md §4b) or 0');
@@ -155,7 +156,7 @@ async function handleKv(client: KvClient, pathname: string, req: IncomingMessage
   const key = keyOf(pathname);
   switch (method) {
     case 'GET': {
-      if (wantsProof(req)) {
+      if (wantsProof(req.url)) {
         // The proof file itself, so the caller can check it (`byz proof verify`, the light client)
         // without trusting this gateway: it names the value, or proves the key absent.
         sendJson(res, 200, (await client.getWithProof(key)).proof);

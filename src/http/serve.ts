@@ -75,7 +75,8 @@ export function findRoute(routes: readonly Route[], pathname: string): Route | u
   return routes.find((r) => r.path === pathname || (r.path.endsWith('/') && pathname.startsWith(r.path)));
 }
 
-function pathnameOf(url: string | undefined): string {
+/** The raw (still percent-encoded) path of a request target: the query cut off. */
+export function pathnameOf(url: string | undefined): string {
   // Only the path is routed; the query is ignored. The raw (still percent-encoded) path: handlers decode.
   const raw = url ?? '/';
   const q = raw.indexOf('?');

@@ -12,11 +12,12 @@
 // status-port worker thread; only a well-formed query reaches the main thread (answerProof). Nobody trusts these answers: a
 // client checks each proof with the light client.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { KV_MAX_KEY_BYTES } from '../app/kv-codec.ts';
 import { clientId } from '../core/ids.ts';
 import { HttpError } from '../http/io.ts';
 import type { Route } from '../http/serve.ts';
+import { pathnameOf } from '../http/serve.ts';
 import type { CertifiedStates, ProofAnswer } from './proofs.ts';
 import { boundedBody } from './http-messages.ts';
 import type { Ask, Reply } from './http-messages.ts';
@@ -31,27 +32,27 @@ function keyOf(pathname: string): string {
   return key;
 }
 
-const paramsOf = (req: IncomingMessage): URLSearchParams => new URL(req.url ?? '/', 'http://replica').searchParams;
+const paramsOf = (url: string): URLSearchParams => new URL(url, 'http://replica').searchParams;
 
 /** ?share=1: a share of an on-demand certificate (docs/PROTOCOL.md §4c); absent or 0: a certified checkpoint's proof. */
-function shareOf(req: IncomingMessage): boolean {
-  const raw = paramsOf(req).get('share');
+function shareOf(url: string): boolean {
+  const raw = paramsOf(url).get('share');
   if (raw === null || raw === '0') return false;
   if (raw === '1') return true;
   throw new HttpError(400, 'share must be 1 (a share of an on-demand certificate, signed by this replica alone) or 0');
 }
 
 /** ?at=N (with share=1): the seq the share must be at (§4c: replicas of a busy cluster are a few seqs apart). */
-function atOf(req: IncomingMessage, share: boolean): number | undefined {
-  const raw = paramsOf(req).get('at');
+function atOf(url: string, share: boolean): number | undefined {
+  const raw = paramsOf(url).get('at');
   if (raw === null) return undefined;
   if (!share) throw new HttpError(400, 'at=N asks for a share at seq N: it goes with share=1');
   if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new HttpError(400, 'at must be a non-negative integer (the seq the share is asked at)');
   return Number(raw);
 }
 
-function reqNoOf(req: IncomingMessage): number | undefined {
-  const raw = paramsOf(req).get('reqNo');
+function reqNoOf(url: string): number | undefined {
+  const raw = paramsOf(url).get('reqNo');
   if (raw === null) return undefined;
   if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new HttpError(400, 'reqNo must be a non-negative integer (the request number the write proof is for)');
   return Number(raw);
@@ -73,26 +74,35 @@ export async function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { k
   return boundedBody(JSON.stringify(a.proof));
 }
 
+type ProofAsk = Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>;
+
+/**
+ * The proof query a request target (the raw `req.url`) asks, checked: undefined when the path is not
+ * a proof route; an HttpError (400) or a URIError (bad percent-encoding, a 400 by the guard) when it
+ * is malformed. Pure, so the fuzzer drives it (test/fuzz/targets.ts).
+ */
+export function parseProofAsk(url: string): ProofAsk | undefined {
+  const pathname = pathnameOf(url);
+  if (!pathname.startsWith(KV_PREFIX) && !pathname.startsWith(CLIENT_PREFIX)) return undefined;
+  const share = shareOf(url);
+  return pathname.startsWith(KV_PREFIX)
+    ? { kind: 'proof-kv', key: keyOf(pathname), share, at: atOf(url, share) }
+    : { kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(url), share, at: atOf(url, share) };
+}
+
 /**
  * The two proof routes, served by the status-port worker: it checks the hostile input here and asks
  * the main thread (`ask`) for the proof; `send` writes a 200 JSON body.
  */
 export function proofRoutes(ask: (a: Ask) => Promise<string>, send: (res: ServerResponse, body: string) => void): Route[] {
   const get = ['GET'];
+  const handle: Route['handle'] = async (req, res) => {
+    const a = parseProofAsk(req.url ?? '/');
+    if (a === undefined) throw new HttpError(404, 'not a proof route');
+    send(res, await ask(a));
+  };
   return [
-    {
-      name: 'GET /proof/kv/<key>', path: KV_PREFIX, methods: get, example: '/proof/kv/<key>',
-      handle: async (req, res, pathname) => {
-        const share = shareOf(req);
-        send(res, await ask({ kind: 'proof-kv', key: keyOf(pathname), share, at: atOf(req, share) }));
-      },
-    },
-    {
-      name: 'GET /proof/client/<id>', path: CLIENT_PREFIX, methods: get, example: '/proof/client/<id>',
-      handle: async (req, res, pathname) => {
-        const share = shareOf(req);
-        send(res, await ask({ kind: 'proof-client', id: idOf(pathname), reqNo: reqNoOf(req), share, at: atOf(req, share) }));
-      },
-    },
+    { name: 'GET /proof/kv/<key>', path: KV_PREFIX, methods: get, example: '/proof/kv/<key>', handle },
+    { name: 'GET /proof/client/<id>', path: CLIENT_PREFIX, methods: get, example: '/proof/client/<id>', handle },
   ];
 }

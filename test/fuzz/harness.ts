@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { FuzzTarget } from './targets.ts';
 import { CORPUS_DIR, seedsFor } from './seeds.ts';
 
-type Mutation =
+export type Mutation =
   | { readonly kind: 'flip'; readonly at: number; readonly bit: number }
   | { readonly kind: 'set'; readonly at: number; readonly byte: number }
   | { readonly kind: 'insert'; readonly at: number; readonly bytes: Uint8Array }
@@ -27,7 +27,7 @@ const arbMutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), other: fc.nat() }),
 );
 
-function mutate(input: Uint8Array, m: Mutation, seeds: readonly Uint8Array[]): Uint8Array {
+export function mutate(input: Uint8Array, m: Mutation, seeds: readonly Uint8Array[]): Uint8Array {
   const at = input.length === 0 ? 0 : m.at % (input.length + 1);
   switch (m.kind) {
     case 'flip': {
@@ -92,8 +92,8 @@ export function fuzz(target: FuzzTarget, runs: number, seed?: number): FuzzResul
   return { runs, ms: performance.now() - t0 };
 }
 
-function save(target: string, input: Uint8Array): void {
+export function save(target: string, input: Uint8Array, prefix = 'crash'): void {
   const dir = join(CORPUS_DIR, target);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `crash-${createHash('sha256').update(input).digest('hex').slice(0, 16)}.bin`), input);
+  writeFileSync(join(dir, `${prefix}-${createHash('sha256').update(input).digest('hex').slice(0, 16)}.bin`), input);
 }

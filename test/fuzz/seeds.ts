@@ -20,6 +20,9 @@ import type { Message } from '../../src/wire/messages.ts';
 import { arbByType, arbCheckpoint } from '../wire/arbitraries.ts';
 import { AUDIT_FORMAT, GENESIS, sealRecord } from '../../src/audit/record.ts';
 import { sha256 } from '../../src/crypto/ed25519.ts';
+import { encodeSafety, hotstuffKeys, reputationRecord, snapRecord } from '../../src/hotstuff/keys.ts';
+import { encodeClientRecord } from '../../src/service/commitment.ts';
+import { PROOF_FIXTURE } from './targets.ts';
 
 export const CORPUS_DIR = join(import.meta.dirname, 'corpus');
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -39,6 +42,9 @@ function generated(): Record<string, Uint8Array[]> {
   const config = buildClusterConfig({ clusterId: 'fuzz', host: '127.0.0.1', basePort: 7000, publicKeys: ['1', '2', '3', '4'].map(hex64) });
   const pp = fc.sample(arbByType['pre-prepare'], { numRuns: 1, seed: 1 })[0]!;
   const prepares = fc.sample(arbByType.prepare, { numRuns: 2, seed: 2 });
+  const votes = fc.sample(arbByType['hs-vote'], { numRuns: 3, seed: 4 });
+  const keys = hotstuffKeys(0);
+  const proofs = [PROOF_FIXTURE.readProof('alpha'), PROOF_FIXTURE.readProof('absent'), PROOF_FIXTURE.writeProof()].map((p) => utf8(JSON.stringify(p, null, 1)));
   return {
     'wire-message': messages,
     frames: [encodeFrames(messages.slice(0, 3)), encodeFrames(messages.slice(5, 6))],
@@ -65,7 +71,7 @@ function generated(): Record<string, Uint8Array[]> {
     'pbft-prepared-proof': [encodePreparedProof({ prePrepare: pp, prepares })],
     'cluster-config': config.ok ? [utf8(serializeClusterConfig(config.value))] : [],
     'evidence-file': [utf8('{"format":"byzantium-evidence/3","scheme":"ed25519","evidence":[]}')],
-    'twins-scenario': [utf8('0,1|2,3 0|1,2,3 -'), utf8('0|1,2,3')],
+    'twins-scenario': [utf8('n=4;twin=0;seed=7;r=0a,1,2|0b,3@0;r=all@1;r=0a,0b|1|2,3@3'), utf8('n=4;twin=0;seed=7;r=3,0b|2,1,0a@0')],
     'byzantine-spec': [utf8('0:equivocate,1:double-vote'), utf8('random'), utf8('c:flood')],
     'sim-partition': [utf8('0,1|2,3@100-600'), utf8('0@60-267')],
     'sim-replica-events': [utf8('0@200,1@400')],
@@ -75,6 +81,21 @@ function generated(): Record<string, Uint8Array[]> {
       sealRecord(sha256, 2, { type: 'evidence', accused: 0, kind: 'equivocation', reason: 'r', reporter: 2, message: '00' }, 't', GENESIS),
     ].map((r) => utf8(r.line)),
     'http-json-body': [utf8('{"value":"1"}'), utf8('{"value":"1","expected":null}')],
+    'gateway-request-target': ['/kv/a', '/kv/a%20b?proof=1', '/kv/%E2%82%AC?proof=0&x=1', '/status'].map(utf8),
+    'replica-proof-target': ['/proof/kv/a', '/proof/kv/k%2Fv?share=1&at=12', `/proof/client/${hex64('a')}?reqNo=3`, `/proof/client/${hex64('B')}?share=1&at=7&reqNo=9`].map(utf8),
+    'light-client-proof': proofs,
+    'light-client-share': proofs,
+    'replica-status': [utf8(JSON.stringify({
+      view: 3, status: 'normal', primary: 3, lastExecuted: 120, stableCheckpoint: 64, protocol: 'pbft', epoch: 0,
+      peers: [{ id: 0, connected: true }, { id: 1, connected: false }],
+      accountability: { threat: { level: 'elevated' }, evidence: [{}], peers: [{ id: 2, suspicion: 0.5 }] },
+      commits: { ops: 500, latencySumSeconds: 1.5, latencyCount: 500 },
+    }))],
+    'client-record': [encodeClientRecord({ reqNo: reqNo(7), seq: seq(40), result: utf8('OK'), stateBytes: 3, windowStart: 1, windowBytes: 9 })],
+    'hotstuff-safety-record': [encodeSafety({ lastVotedRound: 5, highestTimeoutRound: 4, lockedRound: 3, lastProposedRound: 5, highQc: { round: 4, blockId: digest(hex64('b')), votes } })],
+    'hotstuff-snap-record': [(snapRecord(keys, 10, digest(hex64('c')), 12) as { value: Uint8Array }).value],
+    'hotstuff-reputation-record': [(reputationRecord(keys, [{ round: 3, active: [0, 1, 2] }, { round: 4, active: [3] }]) as { value: Uint8Array }).value],
+    'chaos-spec': ['drop=0.01,delay=5-50,reset=30000,seed=7', 'delay=20'].map(utf8),
   };
 }
 

@@ -20,7 +20,16 @@ import { parsePartition, parseReplicaEvents } from '../../src/sim/options.ts';
 import { HttpError, parseJsonObject } from '../../src/http/io.ts';
 import { MAX_MESSAGE_BYTES } from '../../src/core/limits.ts';
 import { parseBody, parseRecordLine } from '../../src/audit/record.ts';
-import { sha256 } from '../../src/crypto/ed25519.ts';
+import { ed25519Suite, sha256 } from '../../src/crypto/ed25519.ts';
+import { decodeReputation, decodeSafety, decodeSnap } from '../../src/hotstuff/keys.ts';
+import { decodeClientRecord } from '../../src/service/commitment.ts';
+import { parseChaosSpec } from '../../src/transport/chaos.ts';
+import { parseStatus } from '../../src/status/view.ts';
+import { verifyProof, verifyShare } from '../../src/light-client/verify.ts';
+import { makeFixture } from '../../src/light-client/fixture.ts';
+import { pathnameOf } from '../../src/http/serve.ts';
+import { keyOf, wantsProof } from '../../src/gateway/gateway.ts';
+import { parseProofAsk } from '../../src/node/proof-routes.ts';
 
 export interface FuzzTarget {
   readonly name: string;
@@ -39,6 +48,10 @@ const json = (b: Uint8Array): unknown => {
     return text(b); // not JSON: the parser gets the raw string, as a careless caller might pass
   }
 };
+
+/** A certified 4-replica state (real Ed25519 signatures): the proofs the light-client targets check. */
+export const PROOF_FIXTURE = makeFixture(ed25519Suite, 4, { alpha: '1', beta: 'two' });
+const lightCrypto = { hash: sha256, verify: ed25519Suite.verify };
 
 export const TARGETS: readonly FuzzTarget[] = [
   { name: 'wire-message', input: 'bytes', run: (b) => decodeMessage(b) },
@@ -79,4 +92,25 @@ export const TARGETS: readonly FuzzTarget[] = [
     },
   },
   { name: 'http-json-body', input: 'text', run: (b) => parseJsonObject(b, '{"value": "…"}'), allowed: [HttpError] },
+  {
+    name: 'gateway-request-target',
+    input: 'text',
+    // The gateway's reading of a request target (`req.url`): the /kv/<key> path and ?proof=.
+    run: (b) => {
+      const url = text(b);
+      const path = pathnameOf(url);
+      return path.startsWith('/kv/') ? [keyOf(path), wantsProof(url)] : path;
+    },
+    allowed: [HttpError],
+  },
+  // A replica's proof routes: a URIError is bad percent-encoding, which the guard answers with a 400.
+  { name: 'replica-proof-target', input: 'text', run: (b) => parseProofAsk(text(b)), allowed: [HttpError, URIError] },
+  { name: 'light-client-proof', input: 'text', run: (b) => verifyProof(json(b), PROOF_FIXTURE.trust, lightCrypto) },
+  { name: 'light-client-share', input: 'text', run: (b) => verifyShare(json(b), PROOF_FIXTURE.trust, lightCrypto) },
+  { name: 'replica-status', input: 'text', run: (b) => parseStatus(json(b), 4) },
+  { name: 'client-record', input: 'bytes', run: (b) => decodeClientRecord(b) },
+  { name: 'hotstuff-safety-record', input: 'bytes', run: (b) => decodeSafety(b) },
+  { name: 'hotstuff-snap-record', input: 'bytes', run: (b) => decodeSnap(b) },
+  { name: 'hotstuff-reputation-record', input: 'bytes', run: (b) => decodeReputation(b, 4) },
+  { name: 'chaos-spec', input: 'text', run: (b) => parseChaosSpec(text(b)) },
 ];
