@@ -47,24 +47,40 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 export function encodeUtf8(s: string): Uint8Array {
+  if (s.length <= 64) {
+    // Fast path for short ASCII (most keys), as in decodeUtf8: TextEncoder's per-call cost is higher.
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return encoder.encode(s);
+      out[i] = c;
+    }
+    return out;
+  }
   return encoder.encode(s);
 }
 
 /** Writer into a buffer of a size computed in advance (one allocation, no copying). */
+/** Big-endian u32 at `at` (what DataView.setUint32 writes; a DataView per small writer costs more than this). */
+function putU32(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = (v >>> 16) & 0xff;
+  buf[at + 2] = (v >>> 8) & 0xff;
+  buf[at + 3] = v & 0xff;
+}
+
 export class SizedWriter {
   readonly buf: Uint8Array;
-  private readonly view: DataView;
   pos = 0;
   constructor(size: number) {
     this.buf = new Uint8Array(size);
-    this.view = new DataView(this.buf.buffer);
   }
   u8(v: number): void {
-    this.view.setUint8(this.pos, v);
+    this.buf[this.pos] = v;
     this.pos += 1;
   }
   u32(v: number): void {
-    this.view.setUint32(this.pos, v);
+    putU32(this.buf, this.pos, v);
     this.pos += 4;
   }
   bytes(b: Uint8Array): void {
@@ -84,23 +100,21 @@ export class SizedWriter {
 
 /** Reader that returns undefined on any shortfall instead of throwing. */
 export class SafeReader {
-  private readonly view: DataView;
   pos = 0;
-  constructor(private readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
+  constructor(private readonly buf: Uint8Array) {}
   remaining(): number {
     return this.buf.length - this.pos;
   }
   u8(): number | undefined {
     if (this.remaining() < 1) return undefined;
-    return this.view.getUint8(this.pos++);
+    return this.buf[this.pos++];
   }
   u32(): number | undefined {
     if (this.remaining() < 4) return undefined;
-    const v = this.view.getUint32(this.pos);
+    const b = this.buf;
+    const p = this.pos;
     this.pos += 4;
-    return v;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
   /** Length-prefixed bytes: a copy, or with `view` a subarray aliasing the input. */
   bytes(max: number, view = false): Uint8Array | undefined {

@@ -302,3 +302,59 @@ test('kv state root: capture is history-independent, survives later writes, and 
 function sameValueOf(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
+
+test('kv state root: overwrites reuse the cached key path, across captures and a change of hash (property)', () => {
+  const keyArb = fc.constantFrom('a', 'b', 'c', 'ключ', 'long-key-'.repeat(8));
+  const stepArb = fc.oneof(
+    { arbitrary: fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.uint8Array({ maxLength: 8 }) }), weight: 4 },
+    { arbitrary: fc.record({ type: fc.constant('delete' as const), key: keyArb }), weight: 1 },
+    { arbitrary: fc.constant({ type: 'capture' as const }), weight: 1 },
+  );
+  // Another 32-byte hash: a replica's tree must be rebuilt under it, never mix cached paths of the first.
+  const otherHash: HashFn = (data) => sha256(Uint8Array.from([0xff, ...data]));
+  const rootOfModel = (model: Map<string, Uint8Array>, hash: HashFn): Digest => {
+    const fresh = createKvApp();
+    for (const [key, value] of model) fresh.execute(encodeKvOp({ type: 'put', key, value }), ctx);
+    return fresh.capture(hash).root;
+  };
+  fc.assert(
+    fc.property(fc.array(stepArb, { maxLength: 30 }), (steps) => {
+      const app = createKvApp();
+      const model = new Map<string, Uint8Array>();
+      for (const s of steps) {
+        if (s.type === 'capture') {
+          assert.equal(app.capture(sha256).root, rootOfModel(model, sha256));
+          continue;
+        }
+        app.execute(encodeKvOp(s), ctx);
+        if (s.type === 'put') model.set(s.key, s.value);
+        else model.delete(s.key);
+      }
+      assert.equal(app.capture(sha256).root, rootOfModel(model, sha256));
+      assert.equal(app.capture(otherHash).root, rootOfModel(model, otherHash));
+      app.execute(encodeKvOp({ type: 'put', key: 'a', value: Uint8Array.of(7) }), ctx);
+      model.set('a', Uint8Array.of(7));
+      assert.equal(app.capture(otherHash).root, rootOfModel(model, otherHash));
+      assert.equal(app.capture(sha256).root, rootOfModel(model, sha256));
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('the codec writes and reads u32 big-endian and encodes UTF-8 as TextEncoder does', () => {
+  for (const len of [0, 1, 0x7f, 0x80, 0xffff, 0x8000_0000, 0xffff_ffff]) {
+    const bytes = encodeKvResult({ status: 'bad-op', reason: 'x' });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    assert.equal(view.getUint32(1), 1); // the reason's length prefix
+    const op = new Uint8Array(9);
+    new DataView(op.buffer).setUint32(1, len);
+    const d = decodeKvOp(op);
+    assert.equal(d.ok, false, `a key of ${len} bytes in 4 is refused`);
+  }
+  for (const s of ['', 'k', 'key-1', 'é', 'ключ', '\u{1F600}', '\ud800', 'x'.repeat(64) + 'é', 'y'.repeat(65), 'a\u0000b']) {
+    const op = encodeKvOp({ type: 'get', key: s });
+    const want = enc.encode(s);
+    assert.deepEqual(op.subarray(5), want, JSON.stringify(s));
+    assert.equal(new DataView(op.buffer, op.byteOffset).getUint32(1), want.length);
+  }
+});

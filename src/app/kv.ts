@@ -18,6 +18,7 @@
 
 import type { App, ExecContext, StateCapture, StateEntry } from './types.ts';
 import { MerkleDict, rootOf } from './merkle-dict.ts';
+import type { PathSlot } from './merkle-dict.ts';
 import type { MerkleProof, Node } from './merkle.ts';
 import { diffTrees, leaves, proveIn } from './merkle.ts';
 import type { HashFn } from '../core/crypto-port.ts';
@@ -44,10 +45,13 @@ export type { KvOp, KvResult } from './kv-codec.ts';
 
 const SNAPSHOT_MAGIC = Uint8Array.from([0x42, 0x4b, 0x56, 0x31]); // "BKV1"
 
-interface Entry {
+/** A key's bytes and value; the PathSlot keeps its Merkle path (the leaf's own array) across overwrites. */
+interface Entry extends PathSlot {
   readonly keyBytes: Uint8Array;
   readonly value: Uint8Array;
 }
+
+const entry = (keyBytes: Uint8Array, value: Uint8Array, from?: Entry): Entry => ({ keyBytes, value, path: from?.path, pathHash: from?.pathHash });
 
 /** Unsigned lexicographic order of byte strings (the canonical key order). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -98,7 +102,7 @@ function decodeSnapshot(bytes: Uint8Array): Map<string, Entry> | undefined {
     const key = decodeUtf8(keyBytes);
     const value = r.bytes(Number.MAX_SAFE_INTEGER, true);
     if (key === undefined || value === undefined) return undefined;
-    map.set(key, { keyBytes, value });
+    map.set(key, entry(keyBytes, value));
     prev = keyBytes;
   }
   return r.remaining() === 0 ? map : undefined;
@@ -111,7 +115,7 @@ function entriesMap(entries: Iterable<StateEntry>): Map<string, Entry> | undefin
     if (e.value === null || e.key.length > KV_MAX_KEY_BYTES) return undefined;
     const key = decodeUtf8(e.key);
     if (key === undefined || map.has(key)) return undefined;
-    map.set(key, { keyBytes: e.key, value: e.value }); // the caller hands over fresh arrays (restoreEntries)
+    map.set(key, entry(e.key, e.value)); // the caller hands over fresh arrays (restoreEntries)
   }
   return map;
 }
@@ -121,7 +125,7 @@ const okResult = (value: Uint8Array | null): KvResult => ({ status: 'ok', value 
 /** The captured Merkle tree's entries as a canonical snapshot (sorted by key bytes). */
 function encodeTree(tree: Node | undefined): Uint8Array {
   const entries: Entry[] = [];
-  for (const l of leaves(tree)) entries.push({ keyBytes: l.key, value: l.value });
+  for (const l of leaves(tree)) entries.push(entry(l.key, l.value));
   entries.sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
   return encodeSnapshot(entries);
 }
@@ -177,10 +181,12 @@ export function createKvApp(): KvApp {
 
   const current = (key: string): Uint8Array | null => state.get(key)?.value ?? null;
   const store = (key: string, value: Uint8Array): void => {
-    const keyBytes = encodeUtf8(key);
-    size += keyBytes.length + value.length - sizeOf(state.get(key));
-    state.set(key, { keyBytes, value });
-    dict.set(key, keyBytes, value);
+    const old = state.get(key);
+    const keyBytes = old?.keyBytes ?? encodeUtf8(key); // an overwrite keeps the key's bytes
+    size += keyBytes.length + value.length - sizeOf(old);
+    const e = entry(keyBytes, value, old);
+    state.set(key, e);
+    dict.set(key, keyBytes, value, e);
     cachedSnapshot = undefined;
   };
 
@@ -219,7 +225,7 @@ export function createKvApp(): KvApp {
     dict.clear();
     size = 0;
     for (const [key, e] of next) {
-      dict.set(key, e.keyBytes, e.value);
+      dict.set(key, e.keyBytes, e.value, e);
       size += sizeOf(e);
     }
     return true;
