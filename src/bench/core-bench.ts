@@ -11,6 +11,7 @@ import type { CryptoSuite, Signer } from '../core/crypto-port.ts';
 import { ed25519Suite } from '../crypto/ed25519.ts';
 import { createSimSuite } from '../crypto/sim.ts';
 import { createKvApp, encodeKvOp } from '../app/kv.ts';
+import type { AppFactory } from '../app/index.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import { defaultDomain } from '../wire/domain.ts';
@@ -75,6 +76,8 @@ export interface CoreBenchOptions {
   readonly protocol?: string;
   /** How replicas authenticate requests (default "signature"; docs/PROTOCOL.md §5.1). */
   readonly requestAuth?: RequestAuthMode;
+  /** The replicated app, one per replica (default: the built-in KV store). Ops are KV puts. */
+  readonly app?: AppFactory;
 }
 
 export interface CoreBenchResult {
@@ -155,7 +158,7 @@ function makeWorld(o: CoreBenchOptions): World {
   const params = module.params.fromEngine({ ...module.params.defaults, ...o.params });
   const domain = defaultDomain(suite.hash, keys, module.name);
   const replicas = signers.map((signer, i) =>
-    module.create({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: createKvApp(), params }),
+    module.create({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: (o.app ?? createKvApp)(), params }),
   );
   const requestAuth = o.requestAuth ?? 'signature';
   const mkIngress = (s: CryptoSuite, replyAuth?: Signer, self?: number): Ingress =>
