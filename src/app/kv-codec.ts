@@ -60,7 +60,6 @@ export function encodeUtf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
-/** Writer into a buffer of a size computed in advance (one allocation, no copying). */
 /** Big-endian u32 at `at` (what DataView.setUint32 writes; a DataView per small writer costs more than this). */
 function putU32(buf: Uint8Array, at: number, v: number): void {
   buf[at] = v >>> 24;
@@ -69,6 +68,7 @@ function putU32(buf: Uint8Array, at: number, v: number): void {
   buf[at + 3] = v & 0xff;
 }
 
+/** Writer into a buffer of a size computed in advance (one allocation, no copying). */
 export class SizedWriter {
   readonly buf: Uint8Array;
   pos = 0;

@@ -342,14 +342,14 @@ test('kv state root: overwrites reuse the cached key path, across captures and a
 });
 
 test('the codec writes and reads u32 big-endian and encodes UTF-8 as TextEncoder does', () => {
-  for (const len of [0, 1, 0x7f, 0x80, 0xffff, 0x8000_0000, 0xffff_ffff]) {
-    const bytes = encodeKvResult({ status: 'bad-op', reason: 'x' });
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    assert.equal(view.getUint32(1), 1); // the reason's length prefix
+  const bytes = encodeKvResult({ status: 'bad-op', reason: 'x' });
+  assert.equal(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1), 1); // the reason's length prefix
+  for (const len of [1, 0x7f, 0x80, 0xffff, 0x8000_0000, 0xffff_ffff]) {
+    // A key length in the 4 bytes after the tag, with no key bytes following: refused, whatever its top bit.
     const op = new Uint8Array(9);
     new DataView(op.buffer).setUint32(1, len);
     const d = decodeKvOp(op);
-    assert.equal(d.ok, false, `a key of ${len} bytes in 4 is refused`);
+    assert.equal(d.ok, false, `a ${len}-byte key length with no key bytes is refused`);
   }
   for (const s of ['', 'k', 'key-1', 'é', 'ключ', '\u{1F600}', '\ud800', 'x'.repeat(64) + 'é', 'y'.repeat(65), 'a\u0000b']) {
     const op = encodeKvOp({ type: 'get', key: s });
