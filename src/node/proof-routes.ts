@@ -64,8 +64,10 @@ function idOf(pathname: string): string {
   return id.toLowerCase();
 }
 
+type ProofAsk = Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>;
+
 /** The main thread's side: the proof `ask` names, from the certified states (a 404 when none holds it). */
-export async function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>): Promise<Reply> {
+export async function answerProof(proofs: CertifiedStates, ask: ProofAsk): Promise<Reply> {
   const a: ProofAnswer =
     ask.kind === 'proof-kv'
       ? ask.share ? await proofs.readShare(ask.key, ask.at) : proofs.readProof(ask.key)
@@ -73,8 +75,6 @@ export async function answerProof(proofs: CertifiedStates, ask: Extract<Ask, { k
   if (!a.ok) return { ok: false, status: a.status, message: a.reason };
   return boundedBody(JSON.stringify(a.proof));
 }
-
-type ProofAsk = Extract<Ask, { kind: 'proof-kv' | 'proof-client' }>;
 
 /**
  * The proof query a request target (the raw `req.url`) asks, checked: undefined when the path is not

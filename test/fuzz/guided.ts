@@ -12,7 +12,7 @@
 
 import { coverage } from './coverage.ts'; // first: block coverage must be on before the measured code compiles
 import type { FuzzTarget } from './targets.ts';
-import { mutate, save } from './harness.ts';
+import { mutate, runOnce, save } from './harness.ts';
 import type { Mutation } from './harness.ts';
 import { seedsFor } from './seeds.ts';
 
@@ -76,17 +76,6 @@ function randomMutation(rand: (n: number) => number, text: boolean): Mutation {
       return { kind: 'splice', at, other: rand(1 << 16) };
     default:
       return { kind: 'insert', at, bytes: TEXT_TOKENS[rand(TEXT_TOKENS.length)]! };
-  }
-}
-
-/** undefined when the target returns or throws an allowed error; else the error's text. */
-function runOnce(target: FuzzTarget, input: Uint8Array): string | undefined {
-  try {
-    target.run(input);
-    return undefined;
-  } catch (e) {
-    if ((target.allowed ?? []).some((cls) => e instanceof cls)) return undefined;
-    return String(e);
   }
 }
 

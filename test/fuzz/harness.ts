@@ -65,6 +65,17 @@ function arbInput(seeds: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
   return fc.oneof({ arbitrary: mutated, weight: 4 }, { arbitrary: fc.constantFrom(...seeds), weight: 1 }, { arbitrary: random, weight: 1 });
 }
 
+/** undefined when the target returns or throws an error it allows; else the error's text. */
+export function runOnce(target: FuzzTarget, input: Uint8Array): string | undefined {
+  try {
+    target.run(input);
+    return undefined;
+  } catch (e) {
+    if ((target.allowed ?? []).some((cls) => e instanceof cls)) return undefined;
+    return String(e);
+  }
+}
+
 export interface FuzzResult {
   readonly runs: number;
   readonly ms: number;
@@ -73,16 +84,12 @@ export interface FuzzResult {
 /** Runs `runs` inputs through the target; throws (with the shrunk input in hex) on a disallowed error. */
 export function fuzz(target: FuzzTarget, runs: number, seed?: number): FuzzResult {
   const seeds = seedsFor(target.name);
-  const allowed = target.allowed ?? [];
   const t0 = performance.now();
   const property = fc.property(arbInput(seeds), (input) => {
-    try {
-      target.run(input);
-    } catch (e) {
-      if (allowed.some((cls) => e instanceof cls)) return;
-      if (process.env['BYZ_FUZZ_SAVE'] === '1') save(target.name, input);
-      throw new Error(`${target.name} threw on input ${Buffer.from(input).toString('hex')}: ${String(e)}`);
-    }
+    const error = runOnce(target, input);
+    if (error === undefined) return;
+    if (process.env['BYZ_FUZZ_SAVE'] === '1') save(target.name, input);
+    throw new Error(`${target.name} threw on input ${Buffer.from(input).toString('hex')}: ${error}`);
   });
   const out = fc.check(property, { numRuns: runs, ...(seed === undefined ? {} : { seed }) });
   if (out.failed) {
