@@ -18,7 +18,7 @@
 
 import type { App, ExecContext, StateCapture, StateEntry } from './types.ts';
 import { MerkleDict, rootOf } from './merkle-dict.ts';
-import type { PathSlot } from './merkle-dict.ts';
+import type { DictEntry } from './merkle-dict.ts';
 import type { MerkleProof, Node } from './merkle.ts';
 import { diffTrees, leaves, proveIn } from './merkle.ts';
 import type { HashFn } from '../core/crypto-port.ts';
@@ -45,13 +45,15 @@ export type { KvOp, KvResult } from './kv-codec.ts';
 
 const SNAPSHOT_MAGIC = Uint8Array.from([0x42, 0x4b, 0x56, 0x31]); // "BKV1"
 
-/** A key's bytes and value; the PathSlot keeps its Merkle path (the leaf's own array) across overwrites. */
-interface Entry extends PathSlot {
-  readonly keyBytes: Uint8Array;
+/**
+ * A key's bytes and value, also its write to the Merkle tree (one object for both), keeping its
+ * Merkle path (the leaf's own array) across overwrites.
+ */
+interface Entry extends DictEntry {
   readonly value: Uint8Array;
 }
 
-const entry = (keyBytes: Uint8Array, value: Uint8Array, from?: Entry): Entry => ({ keyBytes, value, path: from?.path, pathHash: from?.pathHash });
+const entry = (key: Uint8Array, value: Uint8Array, from?: Entry): Entry => ({ key, value, path: from?.path, pathHash: from?.pathHash });
 
 /** Unsigned lexicographic order of byte strings (the canonical key order). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -72,13 +74,13 @@ function sameValue(a: Uint8Array | null, b: Uint8Array | null): boolean {
 
 function encodeSnapshot(entries: readonly Entry[]): Uint8Array {
   let size = SNAPSHOT_MAGIC.length + 4;
-  for (const e of entries) size += 8 + e.keyBytes.length + e.value.length;
+  for (const e of entries) size += 8 + e.key.length + e.value.length;
   const w = new SizedWriter(size);
   w.buf.set(SNAPSHOT_MAGIC, 0);
   w.pos = SNAPSHOT_MAGIC.length;
   w.u32(entries.length);
   for (const e of entries) {
-    w.bytes(e.keyBytes);
+    w.bytes(e.key);
     w.bytes(e.value);
   }
   return w.buf;
@@ -126,7 +128,7 @@ const okResult = (value: Uint8Array | null): KvResult => ({ status: 'ok', value 
 function encodeTree(tree: Node | undefined): Uint8Array {
   const entries: Entry[] = [];
   for (const l of leaves(tree)) entries.push(entry(l.key, l.value));
-  entries.sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
+  entries.sort((a, b) => compareBytes(a.key, b.key));
   return encodeSnapshot(entries);
 }
 
@@ -177,16 +179,16 @@ export function createKvApp(): KvApp {
   const dict = new MerkleDict();
   /** Σ key bytes + value bytes (App.stateBytes, for per-client quotas). */
   let size = 0;
-  const sizeOf = (e: Entry | undefined): number => (e === undefined ? 0 : e.keyBytes.length + e.value.length);
+  const sizeOf = (e: Entry | undefined): number => (e === undefined ? 0 : e.key.length + e.value.length);
 
   const current = (key: string): Uint8Array | null => state.get(key)?.value ?? null;
   const store = (key: string, value: Uint8Array): void => {
     const old = state.get(key);
-    const keyBytes = old?.keyBytes ?? encodeUtf8(key); // an overwrite keeps the key's bytes
+    const keyBytes = old?.key ?? encodeUtf8(key); // an overwrite keeps the key's bytes
     size += keyBytes.length + value.length - sizeOf(old);
     const e = entry(keyBytes, value, old);
     state.set(key, e);
-    dict.set(key, keyBytes, value, e);
+    dict.setEntry(key, e);
     cachedSnapshot = undefined;
   };
 
@@ -204,7 +206,7 @@ export function createKvApp(): KvApp {
       case 'delete': {
         const prev = current(op.key);
         if (prev === null) return { status: 'not-found' };
-        dict.set(op.key, state.get(op.key)!.keyBytes, null);
+        dict.set(op.key, state.get(op.key)!.key, null);
         size -= sizeOf(state.get(op.key));
         state.delete(op.key);
         cachedSnapshot = undefined;
@@ -225,7 +227,7 @@ export function createKvApp(): KvApp {
     dict.clear();
     size = 0;
     for (const [key, e] of next) {
-      dict.set(key, e.keyBytes, e.value, e);
+      dict.setEntry(key, e);
       size += sizeOf(e);
     }
     return true;
@@ -234,7 +236,7 @@ export function createKvApp(): KvApp {
   function snapshotBytes(): Uint8Array {
     if (cachedSnapshot === undefined) {
       const entries = [...state.values()];
-      entries.sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
+      entries.sort((a, b) => compareBytes(a.key, b.key));
       cachedSnapshot = encodeSnapshot(entries);
     }
     return cachedSnapshot;

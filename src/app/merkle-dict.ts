@@ -5,36 +5,35 @@
 
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
-import { toHex } from '../core/ids.ts';
 import type { MerkleProof, Node, PathWrite } from './merkle.ts';
-import { applyWrites, insert, keyPath, leaves, nodeHash, proveIn } from './merkle.ts';
+import { applyWrites, insert, keyPath, leaves, proveIn, rootHash } from './merkle.ts';
 
 /**
- * Where a caller keeps a key's tree path between writes (e.g. on its own entry for the key), so an
- * overwrite does not hash the key again: `tree` fills it in and reuses it while the hash is the same.
+ * A write (a key's new value, or null to delete) and where its tree path is kept between writes:
+ * `tree` fills `path` in and reuses it while the hash is the same, so a caller that keeps this
+ * object as its own entry for the key (the KV app does) and hands the next value's entry the same
+ * path does not hash the key again, and one object per write serves both.
  */
-export interface PathSlot {
+export interface DictEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
   path: Uint8Array | undefined;
   pathHash: HashFn | undefined;
 }
 
-interface PendingWrite {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array | null;
-  readonly slot: PathSlot | undefined;
-}
-
 export class MerkleDict {
   private current: Node | undefined;
-  private readonly pending = new Map<string, PendingWrite>();
+  private readonly pending = new Map<string, DictEntry>();
   private bound: HashFn | undefined;
 
-  /**
-   * Records a write (null deletes); `id` names the key for buffering (e.g. the key as a string);
-   * `slot`, if given, caches the key's path (it must belong to this key).
-   */
-  set(id: string, key: Uint8Array, value: Uint8Array | null, slot?: PathSlot): void {
-    this.pending.set(id, { key, value, slot });
+  /** Records a write (null deletes); `id` names the key for buffering (e.g. the key as a string). */
+  set(id: string, key: Uint8Array, value: Uint8Array | null): void {
+    this.pending.set(id, { key, value, path: undefined, pathHash: undefined });
+  }
+
+  /** Records `e` as the write to its key (named by `id`); its path, if set, must be its key's. */
+  setEntry(id: string, e: DictEntry): void {
+    this.pending.set(id, e);
   }
 
   /** Empties the dictionary. */
@@ -48,7 +47,7 @@ export class MerkleDict {
     if (this.bound !== hash) this.rebind(hash);
     if (this.pending.size > 0) {
       const writes: PathWrite[] = [];
-      for (const w of this.pending.values()) writes.push({ path: pathOf(hash, w), key: w.key, value: w.value });
+      for (const w of this.pending.values()) writes.push(withPath(hash, w));
       this.current = applyWrites(this.current, writes, 0);
       this.pending.clear();
     }
@@ -68,21 +67,20 @@ export class MerkleDict {
     const old = [...leaves(this.current)];
     this.bound = hash;
     this.current = undefined;
-    for (const l of old) this.current = insert(this.current, { kind: 'leaf', path: keyPath(hash, l.key), key: l.key, value: l.value }, 0);
+    for (const l of old) this.current = insert(this.current, { kind: 'leaf', path: keyPath(hash, l.key), key: l.key, value: l.value, hash: undefined }, 0);
   }
 }
 
-function pathOf(hash: HashFn, w: PendingWrite): Uint8Array {
-  const slot = w.slot;
-  if (slot === undefined) return keyPath(hash, w.key);
-  if (slot.pathHash !== hash || slot.path === undefined) {
-    slot.path = keyPath(hash, w.key);
-    slot.pathHash = hash;
+/** `e` as a write with its path under `hash` (computed once per key and hash function). */
+function withPath(hash: HashFn, e: DictEntry): PathWrite {
+  if (e.pathHash !== hash || e.path === undefined) {
+    e.path = keyPath(hash, e.key);
+    e.pathHash = hash;
   }
-  return slot.path;
+  return e as PathWrite;
 }
 
 /** The root digest of a captured tree (hex of 32 bytes; all zeros when empty). */
 export function rootOf(hash: HashFn, tree: Node | undefined): Digest {
-  return toHex(nodeHash(hash, tree)) as Digest;
+  return rootHash(hash, tree);
 }

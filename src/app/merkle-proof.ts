@@ -6,7 +6,7 @@ import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
 import { fromHex } from '../core/ids.ts';
 import type { MerkleProof } from './merkle.ts';
-import { bit, branchHash, EMPTY_HASH, HASH_BYTES, hashBytes, keyPath, leafHash, samePath } from './merkle.ts';
+import { bit, branchHash, EMPTY_HASH, HASH_BYTES, keyPath, leafHash, samePath } from './merkle.ts';
 
 export type ProofVerdict =
   | { readonly status: 'present'; readonly value: Uint8Array }
@@ -31,22 +31,23 @@ export function verifyMerkleProof(hash: HashFn, root: Digest, key: Uint8Array, p
   const path = keyPath(hash, key);
   const start = startHash(hash, path, depth, proof);
   if ('reason' in start) return start;
-  let cur = start.hash;
+  let cur: Digest = start.hash;
   for (let i = depth - 1; i >= 0; i--) {
     const sib = hex32(proof.siblings[i]);
     if (sib === undefined) return invalid(`sibling ${i} is not 32 bytes of hex`);
     cur = bit(path, i) === 0 ? branchHash(hash, cur, sib) : branchHash(hash, sib, cur);
   }
-  if (!samePath(cur, rootBytes)) return invalid('the proof does not lead to the root');
+  const reached = fromHex(cur);
+  if (reached === undefined || reached.length !== HASH_BYTES || !samePath(reached, rootBytes)) return invalid('the proof does not lead to the root');
   return proof.value !== null ? { status: 'present', value: proof.value } : { status: 'absent' };
 }
 
 /** The hash at the bottom of the path: the key's leaf, another key's leaf, or the empty subtree. */
-function startHash(hash: HashFn, path: Uint8Array, depth: number, proof: MerkleProof): { hash: Uint8Array } | { status: 'invalid'; reason: string } {
+function startHash(hash: HashFn, path: Uint8Array, depth: number, proof: MerkleProof): { hash: Digest } | { status: 'invalid'; reason: string } {
   if (proof.value !== null) {
     if (!(proof.value instanceof Uint8Array)) return { status: 'invalid', reason: 'value is not bytes' };
     if (proof.leaf !== null) return { status: 'invalid', reason: 'a proof cannot carry both a value and another leaf' };
-    return { hash: leafHash(hash, path, hashBytes(hash, proof.value)) };
+    return { hash: leafHash(hash, path, hash(proof.value)) };
   }
   if (proof.leaf === null) return { hash: EMPTY_HASH };
   if (typeof proof.leaf !== 'object') return { status: 'invalid', reason: 'leaf is not an object' };

@@ -153,3 +153,14 @@ test('merkle: applying a batch of writes gives the tree inserting and removing t
     { numRuns: 300 },
   );
 });
+
+test('merkle: a hash port that does not return 32 bytes of hex is refused, not folded into a root', () => {
+  // Good for keys' paths (so the tree can be built), bad for node hashes (65-byte inputs).
+  const badFor65 = (bad: (hex: string) => string) => ((data: Uint8Array) => (data.length === 65 ? bad(sha256(data)) : sha256(data))) as typeof sha256;
+  for (const bad of [badFor65((h) => h.slice(2)), badFor65((h) => `zz${h.slice(2)}`)]) {
+    for (const keys of [['a'], ['a', 'b', 'c']]) {
+      const d = build(keys.map((k) => [k, Uint8Array.of(1)] as [string, Uint8Array]));
+      assert.throws(() => d.root(bad), /must return 32 bytes as hex/, `${keys.length} keys`);
+    }
+  }
+});

@@ -14,10 +14,11 @@
 
 import type { HashFn } from '../core/crypto-port.ts';
 import type { Digest } from '../core/ids.ts';
-import { fromHex, toHex } from '../core/ids.ts';
+import { fromHex, hexInto, toHex } from '../core/ids.ts';
 
 export const HASH_BYTES = 32;
-export const EMPTY_HASH = new Uint8Array(HASH_BYTES);
+/** The empty subtree's hash: 32 zero bytes (as hex, like every node hash the tree keeps). */
+export const EMPTY_HASH = '00'.repeat(HASH_BYTES) as Digest;
 const TAG_LEAF = 0x00;
 const TAG_BRANCH = 0x01;
 const TAG_PATH = 0x02;
@@ -27,22 +28,24 @@ export interface Leaf {
   readonly path: Uint8Array;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
-  hash?: Uint8Array;
+  hash?: Digest | undefined;
 }
 
 export interface Branch {
   readonly kind: 'branch';
   readonly left: Node | undefined;
   readonly right: Node | undefined;
-  hash?: Uint8Array;
+  hash?: Digest | undefined;
 }
 
 export type Node = Leaf | Branch;
 
+const badHash = (): RangeError => new RangeError(`the hash function must return ${HASH_BYTES} bytes as hex`);
+
 /** A hash as bytes (the port returns hex); the verifier (merkle-proof.ts) uses the same rules. */
 export function hashBytes(hash: HashFn, data: Uint8Array): Uint8Array {
   const out = fromHex(hash(data));
-  if (out === undefined || out.length !== HASH_BYTES) throw new RangeError(`the hash function must return ${HASH_BYTES} bytes as hex`);
+  if (out === undefined || out.length !== HASH_BYTES) throw badHash();
   return out;
 }
 
@@ -63,19 +66,43 @@ export const keyPath = (hash: HashFn, key: Uint8Array): Uint8Array => hashBytes(
 /**
  * The bytes of a leaf or branch hash input (tag ‖ 32 ‖ 32), written into one buffer reused for
  * every node: the hash function consumes its input before it returns, and a fresh 65-byte array
- * per node was a third of the cost of a write (V8 allocates small typed arrays slowly).
+ * per node was a third of the cost of a write (V8 allocates small typed arrays slowly). Node hashes
+ * are kept as the port's hex and parsed straight into this buffer, so a node costs one string, not
+ * a string and a typed array (fewer allocations: the capture's garbage was a third of its cost).
  */
 const NODE_INPUT = new Uint8Array(1 + 2 * HASH_BYTES);
 
-function nodeInputHash(hash: HashFn, tag: number, a: Uint8Array, b: Uint8Array): Uint8Array {
-  NODE_INPUT[0] = tag;
-  NODE_INPUT.set(a, 1);
-  NODE_INPUT.set(b, 1 + HASH_BYTES);
-  return hashBytes(hash, NODE_INPUT);
+/** A child hash or path in a node's input: 32 bytes, or the hash port's 64 hex characters. */
+export type HashPart = Uint8Array | Digest;
+
+function place(part: HashPart, offset: number): void {
+  if (typeof part !== 'string') {
+    if (part.length !== HASH_BYTES) throw badHash();
+    NODE_INPUT.set(part, offset);
+  } else if (part.length !== 2 * HASH_BYTES || !hexInto(part, NODE_INPUT, offset)) throw badHash();
 }
 
-export const leafHash = (hash: HashFn, path: Uint8Array, valueHash: Uint8Array): Uint8Array => nodeInputHash(hash, TAG_LEAF, path, valueHash);
-export const branchHash = (hash: HashFn, left: Uint8Array, right: Uint8Array): Uint8Array => nodeInputHash(hash, TAG_BRANCH, left, right);
+function nodeInputHash(hash: HashFn, tag: number, a: HashPart, b: HashPart): Digest {
+  NODE_INPUT[0] = tag;
+  place(a, 1);
+  place(b, 1 + HASH_BYTES);
+  return hash(NODE_INPUT);
+}
+
+export const leafHash = (hash: HashFn, path: HashPart, valueHash: HashPart): Digest => nodeInputHash(hash, TAG_LEAF, path, valueHash);
+export const branchHash = (hash: HashFn, left: HashPart, right: HashPart): Digest => nodeInputHash(hash, TAG_BRANCH, left, right);
+
+const ROOT_CHECK = new Uint8Array(HASH_BYTES);
+
+/**
+ * The root's hash, checked to be 32 bytes of hex (every other node hash is checked when it is
+ * parsed into its parent's input; the root, and a one-leaf tree's leaf, never are).
+ */
+export function rootHash(hash: HashFn, tree: Node | undefined): Digest {
+  const root = nodeHash(hash, tree);
+  if (!hexInto(root, ROOT_CHECK, 0)) throw badHash();
+  return root;
+}
 
 /** Bit i of a path, most significant bit of byte 0 first. */
 export function bit(path: Uint8Array, i: number): 0 | 1 {
@@ -87,39 +114,40 @@ export function samePath(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export function nodeHash(hash: HashFn, node: Node | undefined): Uint8Array {
+/** A node's hash (hex), computed once and memoised on the node. */
+export function nodeHash(hash: HashFn, node: Node | undefined): Digest {
   if (node === undefined) return EMPTY_HASH;
-  if (node.hash === undefined) {
-    node.hash =
-      node.kind === 'leaf'
-        ? leafHash(hash, node.path, hashBytes(hash, node.value))
-        : branchHash(hash, nodeHash(hash, node.left), nodeHash(hash, node.right));
+  let h = node.hash;
+  if (h === undefined) {
+    h = node.kind === 'leaf' ? leafHash(hash, node.path, hash(node.value)) : branchHash(hash, nodeHash(hash, node.left), nodeHash(hash, node.right));
+    if (h.length !== 2 * HASH_BYTES) throw badHash();
+    node.hash = h;
   }
-  return node.hash;
+  return h;
 }
 
 function branch(left: Node | undefined, right: Node | undefined): Node | undefined {
   // Canonical shape: a subtree with one leaf is that leaf (collapsing upwards after a delete).
   if (left === undefined && (right === undefined || right.kind === 'leaf')) return right;
   if (right === undefined && left !== undefined && left.kind === 'leaf') return left;
-  return { kind: 'branch', left, right };
+  return { kind: 'branch', left, right, hash: undefined };
 }
 
 /** Two leaves whose paths agree on bits [0, depth): the branches down to their first differing bit. */
 function split(a: Leaf, b: Leaf, depth: number): Node {
   if (depth >= HASH_BYTES * 8) return b; // equal paths: a hash collision; the newer entry wins
   const ba = bit(a.path, depth);
-  if (ba !== bit(b.path, depth)) return ba === 0 ? { kind: 'branch', left: a, right: b } : { kind: 'branch', left: b, right: a };
+  if (ba !== bit(b.path, depth)) return ba === 0 ? { kind: 'branch', left: a, right: b, hash: undefined } : { kind: 'branch', left: b, right: a, hash: undefined };
   const below = split(a, b, depth + 1);
-  return ba === 0 ? { kind: 'branch', left: below, right: undefined } : { kind: 'branch', left: undefined, right: below };
+  return ba === 0 ? { kind: 'branch', left: below, right: undefined, hash: undefined } : { kind: 'branch', left: undefined, right: below, hash: undefined };
 }
 
 export function insert(node: Node | undefined, leaf: Leaf, depth: number): Node {
   if (node === undefined) return leaf;
   if (node.kind === 'leaf') return samePath(node.path, leaf.path) ? leaf : split(node, leaf, depth);
   return bit(leaf.path, depth) === 0
-    ? { kind: 'branch', left: insert(node.left, leaf, depth + 1), right: node.right }
-    : { kind: 'branch', left: node.left, right: insert(node.right, leaf, depth + 1) };
+    ? { kind: 'branch', left: insert(node.left, leaf, depth + 1), right: node.right, hash: undefined }
+    : { kind: 'branch', left: node.left, right: insert(node.right, leaf, depth + 1), hash: undefined };
 }
 
 export function remove(node: Node | undefined, path: Uint8Array, depth: number): Node | undefined {
@@ -145,36 +173,64 @@ export interface PathWrite {
  * length `depth` they all share: the same canonical tree that inserting and removing them one by one
  * gives, but each node on the writes' paths is made once, not once per write below it, and every
  * subtree no write touches is the same node as before (so diffTrees skips it and its hash is kept).
+ * Reorders `writes` (a stable partition by path bit at each level, in place: no arrays per node).
  */
-export function applyWrites(node: Node | undefined, writes: readonly PathWrite[], depth: number): Node | undefined {
-  if (writes.length === 0) return node;
+export function applyWrites(node: Node | undefined, writes: PathWrite[], depth: number): Node | undefined {
+  return applyRange(node, writes, 0, writes.length, depth);
+}
+
+function applyRange(node: Node | undefined, writes: PathWrite[], lo: number, hi: number, depth: number): Node | undefined {
+  if (lo === hi) return node;
   if (node?.kind === 'branch') {
-    const [zero, one] = byBit(writes, depth);
-    const left = applyWrites(node.left, zero, depth + 1);
-    const right = applyWrites(node.right, one, depth + 1);
+    const mid = partition(writes, lo, hi, depth);
+    const left = applyRange(node.left, writes, lo, mid, depth + 1);
+    const right = applyRange(node.right, writes, mid, hi, depth + 1);
     return left === node.left && right === node.right ? node : branch(left, right);
   }
   // A single leaf or nothing here: the entries under this prefix are the writes' puts, and the leaf
   // unless a write replaces or deletes it.
   const entries: Leaf[] = [];
-  if (node !== undefined && !writes.some((w) => samePath(w.path, node.path))) entries.push(node);
-  for (const w of writes) if (w.value !== null) entries.push({ kind: 'leaf', path: w.path, key: w.key, value: w.value });
-  return build(entries, depth);
+  if (node !== undefined && !writesPath(writes, lo, hi, node.path)) entries.push(node);
+  for (let i = lo; i < hi; i++) {
+    const w = writes[i]!;
+    if (w.value !== null) entries.push({ kind: 'leaf', path: w.path, key: w.key, value: w.value, hash: undefined });
+  }
+  return build(entries, 0, entries.length, depth);
 }
 
-/** The canonical subtree of `entries` (distinct paths sharing the prefix of length `depth`). */
-function build(entries: readonly Leaf[], depth: number): Node | undefined {
-  if (entries.length <= 1) return entries[0];
-  if (depth >= HASH_BYTES * 8) return entries[entries.length - 1]; // equal paths: a hash collision; the last write wins
-  const [zero, one] = byBit(entries, depth);
-  return branch(build(zero, depth + 1), build(one, depth + 1));
+function writesPath(writes: readonly PathWrite[], lo: number, hi: number, path: Uint8Array): boolean {
+  for (let i = lo; i < hi; i++) if (samePath(writes[i]!.path, path)) return true;
+  return false;
 }
 
-function byBit<T extends { readonly path: Uint8Array }>(items: readonly T[], depth: number): [T[], T[]] {
-  const zero: T[] = [];
-  const one: T[] = [];
-  for (const it of items) (bit(it.path, depth) === 0 ? zero : one).push(it);
-  return [zero, one];
+/** The canonical subtree of entries[lo, hi) (distinct paths sharing the prefix of length `depth`). */
+function build(entries: Leaf[], lo: number, hi: number, depth: number): Node | undefined {
+  if (hi - lo <= 1) return lo < hi ? entries[lo] : undefined;
+  if (depth >= HASH_BYTES * 8) return entries[hi - 1]; // equal paths: a hash collision; the last write wins
+  const mid = partition(entries, lo, hi, depth);
+  return branch(build(entries, lo, mid, depth + 1), build(entries, mid, hi, depth + 1));
+}
+
+/** Scratch for partition (the core is synchronous, so one array serves every call; emptied after each). */
+const SCRATCH: unknown[] = [];
+
+/**
+ * Reorders items[lo, hi) so that those whose path has bit `depth` = 0 come first, each side in its
+ * old order (stable: "the last write wins" above depends on it); returns where the 1s start.
+ */
+function partition(items: { readonly path: Uint8Array }[], lo: number, hi: number, depth: number): number {
+  let k = 0;
+  let z = lo;
+  for (let i = lo; i < hi; i++) {
+    const it = items[i]!;
+    if (bit(it.path, depth) === 0) items[z++] = it;
+    else SCRATCH[k++] = it;
+  }
+  for (let i = 0; i < k; i++) {
+    items[z + i] = SCRATCH[i] as { readonly path: Uint8Array };
+    SCRATCH[i] = undefined; // keeps no write or leaf alive
+  }
+  return z;
 }
 
 /** Every entry under a node, in path order (for encoding a captured state). */
@@ -248,12 +304,12 @@ export function proveIn(hash: HashFn, root: Node | undefined, key: Uint8Array): 
   let depth = 0;
   while (node !== undefined && node.kind === 'branch') {
     const b = bit(path, depth++);
-    siblings.push(toHex(nodeHash(hash, b === 0 ? node.right : node.left)) as Digest);
+    siblings.push(nodeHash(hash, b === 0 ? node.right : node.left));
     node = b === 0 ? node.left : node.right;
   }
   if (node === undefined) return { siblings, value: null, leaf: null };
   if (samePath(node.path, path)) return { siblings, value: node.value, leaf: null };
-  return { siblings, value: null, leaf: { path: toHex(node.path) as Digest, valueHash: toHex(hashBytes(hash, node.value)) as Digest } };
+  return { siblings, value: null, leaf: { path: toHex(node.path) as Digest, valueHash: hash(node.value) } };
 }
 
 /** Number of entries (walks the tree: tests and diagnostics only). */

@@ -56,16 +56,26 @@ export function fromHex(hex: string): Uint8Array | undefined {
   const n = hex.length >> 1;
   if (hex.length !== 2 * n) return undefined;
   const out = new Uint8Array(n);
+  return hexInto(hex, out, 0) ? out : undefined;
+}
+
+/**
+ * Parses hex (of even length) into `out` at `offset`, without allocating; false on a non-hex
+ * character or when it does not fit.
+ */
+export function hexInto(hex: string, out: Uint8Array, offset: number): boolean {
+  const n = hex.length >> 1;
+  if (offset + n > out.length) return false;
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const a = hex.charCodeAt(j);
     const b = hex.charCodeAt(j + 1);
-    if ((a | b) > 255) return undefined;
+    if ((a | b) > 255) return false;
     const hi = NIBBLE[a]!;
     const lo = NIBBLE[b]!;
-    if ((hi | lo) < 0) return undefined;
-    out[i] = (hi << 4) | lo;
+    if ((hi | lo) < 0) return false;
+    out[offset + i] = (hi << 4) | lo;
   }
-  return out;
+  return true;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -76,7 +76,11 @@ function clientOp(c: TreeChange): PersistOp {
 /** An app entry's record: u32 key length ‖ key ‖ value (one allocation: values can be large). */
 function encodeEntry(key: Uint8Array, value: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + key.length + value.length);
-  new DataView(out.buffer).setUint32(0, key.length);
+  const n = key.length; // u32, big-endian (written by hand: a DataView per record showed in profiles)
+  out[0] = n >>> 24;
+  out[1] = (n >>> 16) & 0xff;
+  out[2] = (n >>> 8) & 0xff;
+  out[3] = n & 0xff;
   out.set(key, 4);
   out.set(value, 4 + key.length);
   return out;
