@@ -114,6 +114,7 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
   const byz = ctx.cluster.byzantine.replicas.get(r.id);
   const honest = ctx.cluster.isHonest(r.id);
   const held: Output[] = [];
+  let leaves = false;
   for (const input of replicaInputs(ctx, r, envs, clock)) {
     if (input.type !== 'symptom') byz?.adversary.observe?.(input, ctx.tick());
     ctx.observer.onInput?.(r.name, input, ctx.tick());
@@ -122,9 +123,10 @@ export function stepReplica(ctx: StepCtx, r: SimReplica, envs: readonly Envelope
     ctx.observer.onOutput?.(r.name, out, ctx.tick());
     r.disk.stage(out.persist);
     held.push(out);
+    leaves ||= out.send.length + out.replies.length + out.persist.length + out.executed.length > 0;
     observe(ctx, r.id, out, honest);
   }
-  if (!invariantsHold(ctx, r, held.length)) return;
+  if (leaves && !invariantsHold(ctx, r, held.length)) return;
   if (crash) {
     for (const out of held) ctx.counters.sendsLostOnCrash += out.send.length + out.replies.length;
     crashReplica(r);
@@ -157,7 +159,10 @@ function handleOrReport(ctx: StepCtx, r: SimReplica, input: AccountableInput): O
 /**
  * The core's whole invariant set, once per step after all its inputs (the cheap ones ran after each
  * input): a violation is reported like a thrown assertion, and the replica stops there with nothing
- * of the step released.
+ * of the step released. Only for a step that sends, replies, persists or executes something: one that
+ * produces nothing (a bare tick, mostly: 70% of the steps of an honest n=4 run, 78–94% of the sweep
+ * seeds measured) lets nothing of its state out, and a violation it made is still found before the
+ * replica's next output leaves, at that later step (issue 17 item 5).
  */
 function invariantsHold(ctx: StepCtx, r: SimReplica, inputs: number): boolean {
   const bad = r.core.invariantViolations();

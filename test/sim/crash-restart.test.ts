@@ -212,3 +212,42 @@ test('a whole-state invariant broken by a step is reported as an assertion viola
   assert.equal(r.up, false);
   assert.equal(sentAfter, 0, 'the step that broke the invariant released nothing');
 });
+
+test('a whole-state invariant broken by a step that produces nothing is reported at the replica\'s next step with output, before that output leaves', () => {
+  const sim = createSimulation({ ...DEFAULT_SIM_OPTIONS, ops: 50, seed: 1 });
+  const r = sim.cluster.replicas[2]!;
+  const real = r.core;
+  let broken = false;
+  let checksWhileBroken = 0;
+  r.core = {
+    status: () => real.status(),
+    accountability: () => real.accountability(),
+    invariantViolations: () => {
+      if (!broken) return real.invariantViolations();
+      checksWhileBroken++;
+      return ['planted: broken by a silent tick'];
+    },
+    handle(input) {
+      const out = real.handle(input);
+      const silent = out.send.length + out.replies.length + out.persist.length + out.executed.length === 0;
+      if (input.type === 'tick' && silent && sim.tick > 20) broken = true;
+      return out;
+    },
+  };
+  const net = sim.cluster.network as { send: typeof sim.cluster.network.send };
+  const send = net.send.bind(net);
+  let sentAfter = 0;
+  net.send = (from, to, channel, bytes, now) => {
+    if (broken && from === r.node) sentAfter++;
+    send(from, to, channel, bytes, now);
+  };
+  while (sim.step()) {
+    // until the violation ends the run
+  }
+  const s = sim.summary();
+  assert.equal(s.violations[0]?.checker, 'assertion');
+  assert.match(s.violations[0].detail, /^replica 2 invariant violated after a step of \d+ inputs?: planted: broken by a silent tick$/);
+  assert.equal(checksWhileBroken, 1, 'checked once: at the first step with output after the silent one');
+  assert.equal(r.up, false);
+  assert.equal(sentAfter, 0, 'nothing left the replica once its state was broken');
+});
