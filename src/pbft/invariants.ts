@@ -179,12 +179,35 @@ function checkQueues(st: ReplicaState, bad: string[]): void {
   checkServiceQueues(st.svc, bad);
   if (st.status !== 'normal') return;
   if (st.svc.inFlight.size === 0) return;
-  const logged = new Set<string>();
-  for (const e of st.log.values()) {
-    if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
-    for (const key of requestKeys(e.prePrepare)) logged.add(key);
-  }
+  const logged = loggedKeys(st);
   for (const key of st.svc.inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
+}
+
+/**
+ * The request keys of the unexecuted pre-prepares, per replica state, with the pre-prepares they
+ * came from: the set is rebuilt only when that list changed since the state's previous check (it had
+ * not in 67–94% of the checks in the flooded sweep seeds measured, where it holds up to hundreds of
+ * keys; issue 17 item 5). Comparing the list is a walk of the log, without hashing a key.
+ */
+const loggedOf = new WeakMap<ReplicaState, { readonly pps: readonly PrePrepare[]; readonly keys: ReadonlySet<string> }>();
+
+function loggedKeys(st: ReplicaState): ReadonlySet<string> {
+  const pps: PrePrepare[] = [];
+  st.log.forEach((e) => {
+    if (e.seq > st.lastExecuted && e.prePrepare !== undefined) pps.push(e.prePrepare);
+  });
+  const last = loggedOf.get(st);
+  if (last !== undefined && sameItems(last.pps, pps)) return last.keys;
+  const keys = new Set<string>();
+  for (const pp of pps) for (const key of requestKeys(pp)) keys.add(key);
+  loggedOf.set(st, { pps, keys });
+  return keys;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
