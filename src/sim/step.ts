@@ -160,7 +160,7 @@ function handleOrReport(ctx: StepCtx, r: SimReplica, input: AccountableInput): O
  * The core's whole invariant set, once per step after all its inputs (the cheap ones ran after each
  * input): a violation is reported like a thrown assertion, and the replica stops there with nothing
  * of the step released. Only for a step that sends, replies, persists or executes something: one that
- * produces nothing (a bare tick, mostly: 70% of the steps of an honest n=4 run, 78–94% of the sweep
+ * produces nothing (a bare tick, mostly: 71% of the steps of an honest n=4 run, 78–94% of the sweep
  * seeds measured) lets nothing of its state out, and a violation it made is still found before the
  * replica's next output leaves, at that later step (issue 17 item 5).
  */
