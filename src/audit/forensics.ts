@@ -16,7 +16,7 @@ import { forensics } from '../accountability/forensics.ts';
 import type { ForensicReport } from '../accountability/forensics.ts';
 import { ed25519Suite } from '../crypto/index.ts';
 import type { Committed } from '../protocol/types.ts';
-import { decodeMessage } from '../wire/codec.ts';
+import { decodeMessage, isClientMessage } from '../wire/codec.ts';
 import type { ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import { SEGMENT_RE, parseBody, parseRecordLine } from './record.ts';
 import type { AuditFailure, AuditVerifyOptions } from './verify.ts';
@@ -101,5 +101,5 @@ function readDecisions(dir: string, replica: number, suite: CryptoSuite): TrailD
 
 function decoded(hex: string): ReplicaMessage | undefined {
   const d = decodeMessage(fromHex(hex)!);
-  return d.ok && d.value.type !== 'request' && d.value.type !== 'reply' ? d.value : undefined;
+  return d.ok && !isClientMessage(d.value) ? d.value : undefined;
 }

@@ -20,7 +20,7 @@ import { ed25519Suite } from '../crypto/index.ts';
 import { verifyEvidence } from '../evidence/verify.ts';
 import type { Ingress } from '../ingress/ingress.ts';
 import { createIngress } from '../ingress/ingress.ts';
-import { batchBytes, decodeMessage } from '../wire/codec.ts';
+import { batchBytes, decodeMessage, isClientMessage } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { signingDomain } from '../wire/domain.ts';
 import type { ReplicaMessage, Request } from '../wire/messages.ts';
@@ -242,7 +242,7 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
   const messages: ReplicaMessage[] = [];
   for (const [k, hex] of b.certificate.entries()) {
     const d = decodeMessage(fromHex(hex)!);
-    if (!d.ok || d.value.type === 'request' || d.value.type === 'reply') return `batch seq ${b.seq}: certificate[${k}] is not a protocol message`;
+    if (!d.ok || isClientMessage(d.value)) return `batch seq ${b.seq}: certificate[${k}] is not a protocol message`;
     messages.push(d.value);
   }
   const domain = domainOf(s, b.epoch);

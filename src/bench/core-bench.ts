@@ -169,7 +169,7 @@ function makeWorld(o: CoreBenchOptions): World {
     });
   const clientSigners = Array.from({ length: o.clients }, (_, i) => clientSuite.signer(seed(2, i)));
   const clients = clientSigners.map((signer) =>
-    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, domain, n: o.n, f, retransmitTicks: 1_000_000, requestAuth, replicaKeys: keys }),
+    createClientCore({ id: clientId(toHex(signer.publicKey)), signer, hash: clientSuite.hash, domain, n: o.n, f, retransmitTicks: 1_000_000, requestAuth, replicaKeys: keys }),
   );
   return {
     replicaCrypto,

@@ -30,6 +30,8 @@ import { BYZANTINE_SYNTAX, formatByzantine, parseByzantine } from '../sim/byzant
 import { listBehaviours } from '../sim/byzantine/registry.ts';
 import { loadAppModule } from '../app-loader/load.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
+import { MAX_RESULT_BYTES } from '../core/limits.ts';
+import { DIGEST_BYTES } from '../core/ids.ts';
 
 /** Flags as commander hands them over: strings, booleans, repeated flags as arrays. */
 export interface RawSimFlags {
@@ -58,6 +60,7 @@ export interface RawSimFlags {
   readonly slowPrimaryPercent?: string;
   readonly slowPrimaryMaxPercent?: string;
   readonly leaderLinkGrace?: string;
+  readonly replyDigestMinBytes?: string;
   readonly throughputFloor?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
@@ -151,6 +154,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (slowMax !== undefined && !slowMax.ok) return slowMax;
   const linkGrace = raw.leaderLinkGrace === undefined ? undefined : int('--leader-link-grace', raw.leaderLinkGrace, 0, 0, 1_000_000);
   if (linkGrace !== undefined && !linkGrace.ok) return linkGrace;
+  const digestMin = raw.replyDigestMinBytes === undefined ? undefined : int('--reply-digest-min-bytes', raw.replyDigestMinBytes, 0, DIGEST_BYTES + 1, MAX_RESULT_BYTES);
+  if (digestMin !== undefined && !digestMin.ok) return digestMin;
   const throughputFloor = raw.throughputFloor === undefined ? undefined : Number(raw.throughputFloor);
   if (throughputFloor !== undefined && !(Number.isFinite(throughputFloor) && throughputFloor > 0 && throughputFloor <= 1)) {
     return err(`--throughput-floor must be a number in (0, 1] (the share of the fault-free reference's throughput a run must reach, e.g. ${THROUGHPUT_FLOOR}), got "${raw.throughputFloor}"`);
@@ -213,6 +218,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
     ...(slowMax === undefined ? {} : { slowPrimaryMaxPercent: slowMax.value }),
     ...(linkGrace === undefined ? {} : { leaderLinkGraceTicks: linkGrace.value }),
+    ...(digestMin === undefined ? {} : { replyDigestMinBytes: digestMin.value }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -255,6 +261,7 @@ export function registerSim(program: Command): void {
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
+    .option('--reply-digest-min-bytes <n>', 'digest replies (TOCS §5.1.1): results of at least n bytes (33 or more) go whole from one replica per request and as digests from the others (default: off)')
     .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the highest median throughput of recent views, the bar rising per checked period; 0 turns it off (default 55)')
     .option('--slow-primary-max-percent <p>', 'how far the slow-primary bar rises (default 60; 100 is Aardvark\'s rule, which also replaces honest primaries under sustained load)')
     .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)

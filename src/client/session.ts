@@ -306,7 +306,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   const retransmitTicks = Math.max(1, Math.ceil(opts.retransmitMs / opts.tickMs));
   const newCore = (first: number): ClientCore =>
     createClientCore({
-      id, signer, domain, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first,
+      id, signer, hash: sha256, domain, n, f, retransmitTicks, maxRetransmitTicks: 8 * retransmitTicks, firstReqNo: first,
       ...(opts.adaptiveRetransmit === false ? {} : { minRetransmitTicks: Math.min(MIN_RETRANSMIT_TICKS, retransmitTicks) }),
       requestAuth: opts.config.requestAuth, replicaKeys: keys,
     });

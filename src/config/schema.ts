@@ -4,7 +4,8 @@
 // what the field must be, so an operator can fix it without reading the code.
 
 import { z } from 'zod';
-import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS } from '../core/limits.ts';
+import { MAX_BATCH_REQUESTS, MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_PENDING_REQUESTS, MAX_REPLICAS, MAX_RESULT_BYTES } from '../core/limits.ts';
+import { DIGEST_BYTES } from '../core/ids.ts';
 import { clusterIdProblem } from '../wire/domain.ts';
 import { REQUEST_AUTH_MODES } from '../wire/authenticator.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
@@ -113,6 +114,13 @@ export const paramsSchema = z.strictObject({
   maxStateBytesPerClient: intIn(1, Number.MAX_SAFE_INTEGER, ' bytes').default(1024 * 1024 * 1024),
   maxRequestBytesPerWindow: intIn(MAX_OP_BYTES, Number.MAX_SAFE_INTEGER, ' bytes (at least one largest op)').default(256 * 1024 * 1024),
   quotaWindowSeqs: intIn(1, 100_000_000, ' sequence numbers').default(1024),
+  /**
+   * Digest replies (TOCS '02 §5.1.1, src/service/reply.ts): a result of at least this many bytes goes
+   * whole from one replica designated per request and as its 32-byte digest from the others. 0: off.
+   */
+  replyDigestMinBytes: intIn(0, MAX_RESULT_BYTES, ' bytes')
+    .refine((v) => v === 0 || v > DIGEST_BYTES, { error: `must be 0 (off) or above ${DIGEST_BYTES} bytes (the digest a reply would carry instead)` })
+    .default(256),
   tickMs: intIn(1, 1_000, ' ms').default(10),
 });
 

@@ -271,6 +271,7 @@ export function engineParamsFromConfig(p: ConfigParams): EngineParams {
     maxStateBytesPerClient: p.maxStateBytesPerClient,
     maxRequestBytesPerWindow: p.maxRequestBytesPerWindow,
     quotaWindowSeqs: p.quotaWindowSeqs,
+    ...(p.replyDigestMinBytes === 0 ? {} : { replyDigestMinBytes: p.replyDigestMinBytes }),
   };
 }
 

@@ -49,7 +49,7 @@ export function initialState(opts: HotStuffOptions): HsState {
   if (opts.replicaKeys.length !== opts.n) throw new RangeError(`replicaKeys has ${opts.replicaKeys.length} keys for n=${opts.n}`);
   if (!Number.isInteger(opts.id) || opts.id < 0 || opts.id >= opts.n) throw new RangeError(`replica id ${opts.id} not in 0..${opts.n - 1}`);
   const genesis = genesisBlock(opts.hash);
-  const svc = createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params });
+  const svc = createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, n: opts.n });
   return {
     id: opts.id, n: opts.n, f: q.f, quorum: bugsOf(opts).weakQuorum === true ? q.weak : q.quorum, weak: q.weak,
     params: opts.params, replicaKeys: opts.replicaKeys, signer: opts.signer, domain: opts.domain, hash: opts.hash,

@@ -18,7 +18,7 @@ import { markVerified } from '../core/verified.ts';
 import type { CodecError } from '../wire/codec.ts';
 import { TOO_LONG, batchBytes, decodeMessage, signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
-import type { Message, MessageType, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { AnyReply, Message, MessageType, ReplicaMessage, Request } from '../wire/messages.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.ts';
 import { validateMessage } from '../wire/validate.ts';
@@ -100,8 +100,8 @@ export interface Ingress {
    */
   request(bytes: Uint8Array, cheap?: (r: Request) => DropReason | undefined): Result<Verified<Request>, DropReason>;
   requestDecoded(r: Request): Result<Verified<Request>, DropReason>;
-  /** A reply, as a client receives it (MACed by replica reply.replica for this client: needs replyAuth). */
-  reply(bytes: Uint8Array): Result<Verified<Reply>, DropReason>;
+  /** A reply in either form, as a client receives it (MACed by replica reply.replica for this client: needs replyAuth). */
+  reply(bytes: Uint8Array): Result<Verified<AnyReply>, DropReason>;
   /** Drops by reason, plus 'accepted'. */
   counters(): Readonly<Record<string, number>>;
   /** The signature cache's lookups so far (hits answered without a verify). */
@@ -117,6 +117,7 @@ function isReplicaMessage(m: Message): m is ReplicaMessage {
   switch (m.type) {
     case 'request':
     case 'reply':
+    case 'reply-digest':
       return false;
     case 'pre-prepare':
     case 'prepare':
@@ -185,7 +186,7 @@ export function createIngress(cfg: IngressConfig): Ingress {
 
   /** A reply's MAC, for this client only (a reply addressed to another client is not ours to accept). */
   const ownClient = cfg.replyAuth === undefined ? undefined : toHex(cfg.replyAuth.publicKey);
-  const replyMacOk = (x: Reply): boolean =>
+  const replyMacOk = (x: AnyReply): boolean =>
     cfg.replyAuth !== undefined && x.client === ownClient && bytesEqual(cfg.replyAuth.mac(cfg.replicaKeys[x.replica]!, signingBytes(domain, x)), x.sig);
 
   /** The client signature of a request (a client signs with the key its ClientId spells). */
@@ -216,7 +217,7 @@ export function createIngress(cfg: IngressConfig): Ingress {
   /** Every signature (a reply's MAC), outermost first; requests by requestOk. */
   const signaturesOk = (m: Message): boolean =>
     forEachMessage(m, (x, depth) => {
-      if (x.type === 'reply') return replyMacOk(x);
+      if (x.type === 'reply' || x.type === 'reply-digest') return replyMacOk(x);
       if (x.type === 'request') return requestOk(m, x, depth);
       return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
     });
@@ -245,7 +246,7 @@ export function createIngress(cfg: IngressConfig): Ingress {
   };
   const isType = <T extends MessageType>(t: T) => (m: Message): m is Extract<Message, { type: T }> => m.type === t;
   const isRequest = isType('request');
-  const isReply = isType('reply');
+  const isReply = (m: Message): m is AnyReply => m.type === 'reply' || m.type === 'reply-digest';
 
   const shared = macMode ? undefined : cfg.shared;
   const replicaVerdict = (bytes: Uint8Array, link: ReplicaId | undefined): Result<Verified<ReplicaMessage>, DropReason> => {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { ed25519Signer, ed25519Suite } from '../crypto/ed25519.ts';
+import { ed25519Signer, ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import type { HashFn, Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { PublicKey, ReplicaId } from '../core/ids.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../core/ids.ts';
@@ -54,7 +54,7 @@ function prePrepare(requests: Request[]): PrePrepare {
 }
 
 test('the client core makes an authenticator whose entry i only replica i accepts', () => {
-  const core = createClientCore({ id: cid, signer: client, domain: TEST_DOMAIN, n: N, f: 1, requestAuth: 'mac', replicaKeys });
+  const core = createClientCore({ id: cid, signer: client, hash: sha256, domain: TEST_DOMAIN, n: N, f: 1, requestAuth: 'mac', replicaKeys });
   const { request: r } = core.submit(Uint8Array.of(7));
   assert.equal(r.auth.length, N * REQUEST_MAC_BYTES);
   const bytes = signingBytes(TEST_DOMAIN, r);
@@ -63,7 +63,7 @@ test('the client core makes an authenticator whose entry i only replica i accept
     assert.ok(!authenticatorEntryOk(replicas[i]!, client.publicKey, r.auth, (i + 1) % N, bytes), `replica ${i} rejects another's entry`);
   }
   assert.ok(verify(client.publicKey, bytes, r.sig), 'the request stays signed');
-  const plain = createClientCore({ id: cid, signer: client, domain: TEST_DOMAIN, n: N, f: 1 }).submit(Uint8Array.of(7)).request;
+  const plain = createClientCore({ id: cid, signer: client, hash: sha256, domain: TEST_DOMAIN, n: N, f: 1 }).submit(Uint8Array.of(7)).request;
   assert.equal(plain.auth.length, 0, '"signature" mode sends no authenticator');
 });
 

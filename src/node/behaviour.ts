@@ -14,7 +14,7 @@ import { createPrng } from '../core/prng.ts';
 import type { EngineParams } from '../engine/module.ts';
 import type { Input, Output, ReplicaStatus, Send } from '../protocol/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
-import type { Reply } from '../wire/messages.ts';
+import type { AnyReply, Reply } from '../wire/messages.ts';
 import { encodeMessage } from '../wire/codec.ts';
 import type { ReplicaBehaviourName } from '../sim/byzantine/names.ts';
 import { REPLICA_BEHAVIOUR_NAMES, isReplicaBehaviour } from '../sim/byzantine/names.ts';
@@ -82,7 +82,7 @@ export interface BehaviourShell {
   /** Handles an input through the core, counting ticks and showing verified inputs to the adversary. */
   handle<I extends { readonly type: string }>(core: { handle(input: I): Output }, input: I): Output;
   /** The round's sends and replies as they leave (through the adversary once armed). */
-  release(sends: readonly Send[], replies: readonly Reply[]): Emission[];
+  release(sends: readonly Send[], replies: readonly AnyReply[]): Emission[];
   arm(): void;
   readonly armed: boolean;
   /** What the adversary did, by kind. */

@@ -4,13 +4,13 @@
 // messages and replies ("durable before sent"). A failed write stops the node (never continues).
 
 import type { Input, Output, Send, CoreEvent, ExecutedBatch } from '../protocol/types.ts';
-import type { Reply } from '../wire/messages.ts';
+import type { AnyReply } from '../wire/messages.ts';
 import type { Storage } from '../storage/port.ts';
 import type { PersistOp } from '../protocol/types.ts';
 
 export interface DriverHooks {
   /** Called with the round's messages once their persist records are durable. */
-  release(sends: readonly Send[], replies: readonly Reply[]): void;
+  release(sends: readonly Send[], replies: readonly AnyReply[]): void;
   /** Executed batches and events of the round (metrics, logs), after release. */
   observe?(executed: readonly ExecutedBatch[], events: readonly CoreEvent[], round: RoundStats): void;
   /** Storage failed: the node must stop. */
@@ -127,7 +127,7 @@ export class NodeDriver<I extends Tickable = Input> {
     if (persist.length > 0) await this.storage.apply(persist);
     const flushMs = this.now() - t0;
     const sends: Send[] = [];
-    const replies: Reply[] = [];
+    const replies: AnyReply[] = [];
     const executed: ExecutedBatch[] = [];
     const events: CoreEvent[] = [];
     for (const o of outs) {

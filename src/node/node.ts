@@ -350,8 +350,10 @@ function startDriver(
           for (let r = 0; r < n; r++) if (r !== opts.id) transport.sendToReplica(replicaId(r), bytes);
         } else transport.sendToReplica(s.to, bytes);
       }
-      for (const r of replies) transport.sendToClient(r.client, encodeMessage(r));
-      metrics.messagesOut.inc({ type: 'reply' }, replies.length);
+      for (const r of replies) {
+        transport.sendToClient(r.client, encodeMessage(r));
+        metrics.messagesOut.inc({ type: r.type }); // 'reply', or 'reply-digest' (§5.1.1)
+      }
     },
     observe: keepCertified(createRoundObserver(metrics, log, audit), proofs, overload),
     fatal,

@@ -21,7 +21,7 @@ import { diffTrees, insert, keyPath, proveIn, remove } from '../app/merkle.ts';
 import { rootOf } from '../app/merkle-dict.ts';
 import type { CertifiedState } from '../protocol/types.ts';
 import { clientKey } from '../service/commitment.ts';
-import { decodeMessage, encodeMessage } from '../wire/codec.ts';
+import { decodeMessage, encodeMessage, isClientMessage } from '../wire/codec.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 
 /** The file beside a replica's store. */
@@ -107,7 +107,7 @@ export function restoreHistory(history: unknown, newest: CertifiedState, hash: H
     const certificate: ReplicaMessage[] = [];
     for (const m of e.certificate) {
       const d = decodeMessage(fromHex(m)!);
-      if (!d.ok || d.value.type === 'request' || d.value.type === 'reply') return `entry ${i} (seq ${e.seq}): a certificate message does not decode`;
+      if (!d.ok || isClientMessage(d.value)) return `entry ${i} (seq ${e.seq}): a certificate message does not decode`;
       certificate.push(d.value);
     }
     const at = tree;

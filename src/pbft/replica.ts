@@ -79,7 +79,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     hash: opts.hash,
     epoch: opts.domain.epoch,
     keys: pbftKeys(opts.domain.epoch),
-    svc: createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, bugs: serviceBugs(opts.bugs) }),
+    svc: createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, n: opts.n, bugs: serviceBugs(opts.bugs) }),
     view: toView(0),
     status: 'normal',
     tick: 0,

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { createClientCore } from './client.ts';
 import type { ClientCore } from './client.ts';
 import { createSimSuite } from '../crypto/sim.ts';
+import { sha256 } from '../crypto/ed25519.ts';
 import { clientId, replicaId, reqNo, signature, toHex, view } from '../core/ids.ts';
 import type { ReqNo } from '../core/ids.ts';
 import { markVerified } from '../core/verified.ts';
-import type { Reply, Request } from '../wire/messages.ts';
+import type { Reply, ReplyDigest, Request } from '../wire/messages.ts';
+import type { Verified } from '../core/verified.ts';
 import { signingBytes } from '../wire/codec.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
 import { signingDomain } from '../wire/domain.ts';
@@ -16,7 +18,7 @@ const signer = suite.signer(new Uint8Array(32).fill(7));
 const id = clientId(toHex(signer.publicKey));
 
 function client(n = 4, f = 1, retransmitTicks = 10): ClientCore {
-  return createClientCore({ id, signer, domain: TEST_DOMAIN, n, f, retransmitTicks, maxRetransmitTicks: 40 });
+  return createClientCore({ id, signer, hash: sha256, domain: TEST_DOMAIN, n, f, retransmitTicks, maxRetransmitTicks: 40 });
 }
 
 function reply(replica: number, rn: ReqNo, result: string, v = 0, who = id) {
@@ -107,7 +109,7 @@ test('retransmits to all replicas after the timeout, doubling up to the ceiling'
 });
 
 test('minRetransmitTicks: the first broadcast follows the measured latency (RTO), then the usual schedule', () => {
-  const c = createClientCore({ id, signer, domain: TEST_DOMAIN, n: 4, f: 1, retransmitTicks: 40, maxRetransmitTicks: 160, minRetransmitTicks: 2 });
+  const c = createClientCore({ id, signer, hash: sha256, domain: TEST_DOMAIN, n: 4, f: 1, retransmitTicks: 40, maxRetransmitTicks: 160, minRetransmitTicks: 2 });
   const firstBroadcast = (): number => {
     for (let t = 1; t <= 400; t++) if (c.onTick().length > 0) return t;
     return -1;
@@ -168,8 +170,47 @@ test('a read-only request with no 2f+1 matching replies in time is retransmitted
 });
 
 test('planted bug weakReadQuorum: a read-only result is accepted on f+1 replies', () => {
-  const c = createClientCore({ id, signer, domain: TEST_DOMAIN, n: 4, f: 1, weakReadQuorum: true });
+  const c = createClientCore({ id, signer, hash: sha256, domain: TEST_DOMAIN, n: 4, f: 1, weakReadQuorum: true });
   const { request } = c.submit(new Uint8Array([1]), true);
   c.onReply(reply(0, request.reqNo, 'A'));
   assert.ok(c.onReply(reply(1, request.reqNo, 'A')).accepted !== undefined);
+});
+
+/** A digest reply (§5.1.1) for `result` from `replica`. */
+function digestReply(replica: number, rn: ReqNo, result: string): Verified<ReplyDigest> {
+  return markVerified<ReplyDigest>({
+    type: 'reply-digest', view: view(0), client: id, reqNo: rn, resultDigest: sha256(new TextEncoder().encode(result)), replica: replicaId(replica), sig: signature(new Uint8Array(64)),
+  });
+}
+
+const LARGE = 'x'.repeat(300);
+const OTHER = 'y'.repeat(300);
+
+test('TOCS §5.1.1: f+1 matching digests and the whole result, in either order, accept that result', () => {
+  for (const wholeFirst of [true, false]) {
+    const c = client();
+    const { request } = c.submit(new Uint8Array([1]));
+    if (wholeFirst) assert.equal(c.onReply(reply(2, request.reqNo, LARGE)).accepted, undefined, 'one vote is not f+1');
+    const first = c.onReply(digestReply(0, request.reqNo, LARGE)).accepted;
+    const accepted = wholeFirst ? first : (assert.equal(first, undefined), c.onReply(reply(2, request.reqNo, LARGE)).accepted);
+    assert.deepEqual(accepted?.result, new TextEncoder().encode(LARGE));
+  }
+});
+
+test('TOCS §5.1.1: digests alone never accept; a wrong whole result from the designated replica is not taken', () => {
+  const c = client();
+  const { request } = c.submit(new Uint8Array([1]));
+  // A faulty designated replica sends a whole result no one else computed.
+  assert.equal(c.onReply(reply(3, request.reqNo, OTHER)).accepted, undefined);
+  for (const r of [0, 1, 2]) assert.equal(c.onReply(digestReply(r, request.reqNo, LARGE)).accepted, undefined, 'f+1 digests but no whole result');
+  // The retransmission's answers come whole (§5.1.1): the first one with the quorum's digest is taken.
+  assert.deepEqual(c.onReply(reply(1, request.reqNo, LARGE)).accepted?.result, new TextEncoder().encode(LARGE));
+});
+
+test('TOCS §5.1.1: a digest cannot stand in for a small result, which is compared whole', () => {
+  const c = client();
+  const { request } = c.submit(new Uint8Array([1]));
+  assert.equal(c.onReply(reply(0, request.reqNo, 'ok')).accepted, undefined);
+  assert.equal(c.onReply(digestReply(1, request.reqNo, 'ok')).accepted, undefined, "the digest of 'ok' is not a vote for 'ok'");
+  assert.deepEqual(c.onReply(reply(2, request.reqNo, 'ok')).accepted?.result, new TextEncoder().encode('ok'));
 });

@@ -4,12 +4,12 @@
 // strictly increase.
 
 import type { ClientId, PublicKey, ReplicaId, ReqNo, View } from '../core/ids.ts';
-import { reqNo as toReqNo, replicaId, signature, toHex, view as toView } from '../core/ids.ts';
-import type { Signer } from '../core/crypto-port.ts';
+import { DIGEST_BYTES, reqNo as toReqNo, replicaId, signature, toHex, view as toView } from '../core/ids.ts';
+import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { Verified } from '../core/verified.ts';
 import { assert } from '../core/assert.ts';
 import { primaryOf, quorumOf, weakQuorumSize } from '../core/quorum.ts';
-import type { Reply, Request } from '../wire/messages.ts';
+import type { AnyReply, Request } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
@@ -19,6 +19,8 @@ import { addRtoSample, emptyRto, rtoTicks } from './rto.ts';
 export interface ClientCoreOptions {
   readonly id: ClientId;
   readonly signer: Signer;
+  /** The cluster's hash: a large result is matched with digest replies by its digest (TOCS '02 §5.1.1). */
+  readonly hash: HashFn;
   /** The cluster's signing domain; requests are signed under its client prefix (src/wire/domain.ts). */
   readonly domain: SigningDomain;
   readonly n: number;
@@ -60,8 +62,11 @@ export interface ClientCore {
   readonly id: ClientId;
   /** Signs the next request. The caller must not submit while a request is outstanding (a bug). */
   submit(op: Uint8Array, readOnly?: boolean): ClientSend;
-  /** Counts a verified reply; `accepted` is set once enough distinct replicas sent matching results. */
-  onReply(reply: Verified<Reply>): { accepted?: Accepted };
+  /**
+   * Counts a verified reply, whole or a digest; `accepted` is set once enough distinct replicas sent
+   * matching results and the client holds one whole.
+   */
+  onReply(reply: Verified<AnyReply>): { accepted?: Accepted };
   /** One tick of virtual time; returns requests to broadcast to ALL replicas (retransmission, §4.1). */
   onTick(): Request[];
   /** The request waiting for a result, if any. */
@@ -72,8 +77,10 @@ export interface ClientCore {
 
 interface Pending {
   readonly request: Request;
-  /** Latest result from each replica, as hex, for the outstanding request. */
+  /** Latest result from each replica, as its vote key (voteKey), for the outstanding request. */
   readonly votes: Map<ReplicaId, string>;
+  /** Whole results received, by vote key (a digest reply's vote needs one to be accepted). */
+  readonly whole: Map<string, Uint8Array>;
   waited: number;
   timeout: number;
   /** Sent to every replica at least once (its latency is no RTO sample: Karn's rule). */
@@ -81,6 +88,16 @@ interface Pending {
 }
 
 const NO_SIG = signature(new Uint8Array(64));
+
+/**
+ * What a reply votes for: a result of at most DIGEST_BYTES as its hex (replicas never send those as
+ * digests: replyDigestMinBytes is above DIGEST_BYTES), a larger one as its digest, which a digest
+ * reply (§5.1.1) carries instead. The 'r'/'d' prefixes keep the two kinds of key apart.
+ */
+function voteKey(hash: HashFn, reply: AnyReply): string {
+  if (reply.type === 'reply-digest') return `d${reply.resultDigest}`;
+  return reply.result.length <= DIGEST_BYTES ? `r${toHex(reply.result)}` : `d${hash(reply.result)}`;
+}
 
 export function createClientCore(opts: ClientCoreOptions): ClientCore {
   const base = opts.retransmitTicks ?? 50;
@@ -117,7 +134,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       assert(pending === undefined, 'submit while a request is outstanding (closed loop)');
       const request = sign({ type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG, auth: NO_AUTH });
       next++;
-      pending = { request, votes: new Map(), waited: 0, timeout: firstTimeout(), retransmitted: false };
+      pending = { request, votes: new Map(), whole: new Map(), waited: 0, timeout: firstTimeout(), retransmitted: false };
       return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
     },
     onReply(reply) {
@@ -125,8 +142,9 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       if (reply.view > (views.get(reply.replica) ?? -1)) views.set(reply.replica, reply.view);
       const p = pending;
       if (p === undefined || reply.reqNo !== p.request.reqNo) return {};
-      const key = toHex(reply.result);
+      const key = voteKey(opts.hash, reply);
       p.votes.set(reply.replica, key);
+      if (reply.type === 'reply') p.whole.set(key, reply.result);
       // §4.1: f+1 matching replies from distinct replicas include one from a correct replica.
       // A read-only request (§5.1.3) is answered without ordering, each replica from the state it has
       // executed so far, so it needs a quorum (quorumOf: 2f+1) — "the client waits for 2f+1 replies
@@ -141,11 +159,14 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       const needed = p.request.readOnly && opts.weakReadQuorum !== true ? quorumOf(opts.n) : weakQuorumSize(opts.f);
       let matching = 0;
       for (const v of p.votes.values()) if (v === key) matching++;
-      if (matching < needed) return {};
+      // §5.1.1: the digests agree, but the result itself must come from someone (the designated
+      // replier, or any replica answering the retransmission); the digest binds it to the quorum.
+      const result = p.whole.get(key);
+      if (matching < needed || result === undefined) return {};
       pending = undefined;
       // An unordered read's wait says nothing about the ordered path's round trip: not a sample.
       if (!p.retransmitted && !p.request.readOnly) addRtoSample(rto, p.waited);
-      return { accepted: { reqNo: p.request.reqNo, result: reply.result } };
+      return { accepted: { reqNo: p.request.reqNo, result } };
     },
     onTick() {
       const p = pending;
@@ -158,7 +179,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
         // "the client retransmits the request as a regular read-write request". Same request number:
         // a read-only request never enters the client table, so the number is still unused.
         const ordered = sign({ ...p.request, readOnly: false });
-        pending = { request: ordered, votes: new Map(), waited: 0, timeout: base, retransmitted: true };
+        pending = { request: ordered, votes: new Map(), whole: new Map(), waited: 0, timeout: base, retransmitted: true };
         return [ordered];
       }
       // §4.1: no result in time → broadcast to all replicas; back off so a slow cluster is not flooded.

@@ -53,4 +53,6 @@ export interface EngineParams {
   readonly maxStateBytesPerClient?: number;
   readonly maxRequestBytesPerWindow?: number;
   readonly quotaWindowSeqs?: number;
+  /** Digest replies for results of at least this many bytes (src/service/reply.ts); absent: off. */
+  readonly replyDigestMinBytes?: number;
 }

@@ -9,7 +9,7 @@ import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Verified } from '../core/verified.ts';
-import type { EvidenceKind, NewView, Reply, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { AnyReply, EvidenceKind, NewView, ReplicaMessage, Request } from '../wire/messages.ts';
 
 export type Input =
   /** One unit of virtual time. Timeouts are counted in ticks; the core never reads a clock. */
@@ -151,7 +151,8 @@ export type CoreEvent =
 export interface Output {
   readonly persist: PersistOp[];
   readonly send: Send[];
-  readonly replies: Reply[];
+  /** Replies to clients: whole, or (TOCS '02 §5.1.1) a large result's digest (src/service/reply.ts). */
+  readonly replies: AnyReply[];
   readonly executed: ExecutedBatch[];
   readonly events: CoreEvent[];
 }

@@ -7,7 +7,7 @@ import { authenticatorEntryOk } from '../wire/authenticator.ts';
 import { signingBytes } from '../wire/codec.ts';
 import { MAX_RESULT_BYTES } from '../core/limits.ts';
 import type { Committed, ExecutedRequest, ExecutedState } from '../protocol/types.ts';
-import type { Reply, Request } from '../wire/messages.ts';
+import type { AnyReply, Request } from '../wire/messages.ts';
 import type { ServiceState } from './types.ts';
 import { requestKey } from './types.ts';
 import { executedAlready, purgeClientUpTo, removePending } from './requests.ts';
@@ -20,7 +20,7 @@ export interface BatchResult {
   /** Requests executed for the first time, in order. */
   readonly executed: ExecutedRequest[];
   /** Replies to send: fresh ones, and cached ones for requests that had executed already. */
-  readonly replies: Reply[];
+  readonly replies: AnyReply[];
   /** The state after the batch, when the shell asked for it (snapshot.ts requestCapture). */
   state?: ExecutedState;
 }

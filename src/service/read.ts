@@ -10,13 +10,13 @@
 
 import type { View } from '../core/ids.ts';
 import { MAX_RESULT_BYTES } from '../core/limits.ts';
-import type { Reply, Request } from '../wire/messages.ts';
+import type { AnyReply, Request } from '../wire/messages.ts';
 import type { ServiceState } from './types.ts';
-import { replyWithMac } from './reply.ts';
+import { outgoingReply, replyWithMac } from './reply.ts';
 
 export type ReadAnswer =
   /** The reply to send, MACed for its client like every reply (§3.2). */
-  | { readonly kind: 'reply'; readonly reply: Reply }
+  | { readonly kind: 'reply'; readonly reply: AnyReply }
   /** The app does not declare the op read-only: refused (a counted drop), never executed. */
   | { readonly kind: 'not-read-only' };
 
@@ -26,5 +26,5 @@ export function answerRead(svc: ServiceState, req: Request, view: View): ReadAns
   const raw = svc.app.query(req.op);
   // Like an over-long execute result (execute.ts): every correct replica replaces it the same way.
   const result = raw.length <= MAX_RESULT_BYTES ? raw : new Uint8Array(0);
-  return { kind: 'reply', reply: replyWithMac(svc.signer, svc.domain, { type: 'reply', view, client: req.client, reqNo: req.reqNo, result, replica: svc.id }) };
+  return { kind: 'reply', reply: outgoingReply(svc, replyWithMac(svc.signer, svc.domain, { type: 'reply', view, client: req.client, reqNo: req.reqNo, result, replica: svc.id })) };
 }

@@ -20,6 +20,11 @@ export interface ServiceParams {
   readonly maxRequestBytesPerWindow?: number;
   /** The request-bytes window, in sequence numbers (default 1024). */
   readonly quotaWindowSeqs?: number;
+  /**
+   * Results of at least this many bytes go whole from the request's designated replica only and as
+   * their digest from the others (TOCS '02 §5.1.1, reply.ts); absent: every reply carries its result.
+   */
+  readonly replyDigestMinBytes?: number;
 }
 
 /** Planted bugs of the service (tests only; see src/pbft/bugs.ts for the protocol's). */
@@ -38,6 +43,8 @@ export interface ServiceOptions {
   readonly hash: HashFn;
   readonly app: App;
   readonly params: ServiceParams;
+  /** Replicas in the cluster (designated repliers, reply.ts); absent: every reply carries its result. */
+  readonly n?: number;
   readonly bugs?: ServiceBugs;
 }
 
@@ -112,6 +119,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     hash: opts.hash,
     app: opts.app,
     params: opts.params,
+    ...(opts.n === undefined ? {} : { n: opts.n }),
     bugs: opts.bugs ?? {},
     clients: new Map(),
     clientDict: new MerkleDict(),

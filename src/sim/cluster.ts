@@ -162,6 +162,7 @@ export function simParams(o: SimOptions): EngineParams {
     ...(o.slowPrimaryPercent === undefined ? {} : { slowPrimaryPercent: o.slowPrimaryPercent }),
     ...(o.slowPrimaryMaxPercent === undefined ? {} : { slowPrimaryMaxPercent: o.slowPrimaryMaxPercent }),
     ...(o.leaderLinkGraceTicks === undefined ? {} : { leaderLinkGraceTicks: o.leaderLinkGraceTicks }),
+    ...(o.replyDigestMinBytes === undefined ? {} : { replyDigestMinBytes: o.replyDigestMinBytes }),
   };
 }
 
@@ -232,7 +233,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
   const clients = clientSigners.map((signer, i): SimClient => {
     const id = clientId(toHex(signer.publicKey));
     const weakReadQuorum = s.bugs['weakReadQuorum'] === true;
-    const core = createClientCore({ id, signer, domain, n, f, retransmitTicks: s.clientRetransmitTicks, requestAuth, replicaKeys, weakReadQuorum });
+    const core = createClientCore({ id, signer, hash: suite.hash, domain, n, f, retransmitTicks: s.clientRetransmitTicks, requestAuth, replicaKeys, weakReadQuorum });
     const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cache });
     return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload, s.reads), nextSubmitTick: 0 };
   });

@@ -4,7 +4,8 @@
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { MIN_REPLICAS } from '../core/quorum.ts';
-import { MAX_REPLICAS } from '../core/limits.ts';
+import { MAX_REPLICAS, MAX_RESULT_BYTES } from '../core/limits.ts';
+import { DIGEST_BYTES } from '../core/ids.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
 import { formatByzantine, validateByzantine } from './byzantine/spec.ts';
 import type { AppFactory, WorkloadFn } from '../app/types.ts';
@@ -121,6 +122,11 @@ export interface SimOptions {
    * 0 turns link loss off (timers only). Absent: the protocol's default.
    */
   readonly leaderLinkGraceTicks?: number;
+  /**
+   * Digest replies for results of at least this many bytes (the config's params.replyDigestMinBytes;
+   * TOCS '02 §5.1.1, src/service/reply.ts). Absent: off (the KV workload's results are small anyway).
+   */
+  readonly replyDigestMinBytes?: number;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -179,6 +185,7 @@ export function validateSimOptions(o: SimOptions): string[] {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
   if (o.reads !== undefined && !(Number.isFinite(o.reads) && o.reads >= 0 && o.reads <= 1)) p.push(`--reads must be a number in [0, 1], got ${o.reads}`);
+  if (o.replyDigestMinBytes !== undefined && !isInt(o.replyDigestMinBytes, DIGEST_BYTES + 1, MAX_RESULT_BYTES)) p.push(`--reply-digest-min-bytes must be an integer in [${DIGEST_BYTES + 1}, ${MAX_RESULT_BYTES}], got ${o.replyDigestMinBytes}`);
   if (o.leaderLinkGraceTicks !== undefined && !isInt(o.leaderLinkGraceTicks, 0, 1_000_000)) p.push(`--leader-link-grace must be an integer in [0, 1000000] (0 turns link loss off), got ${o.leaderLinkGraceTicks}`);
   if (o.slowPrimaryPercent !== undefined && !isInt(o.slowPrimaryPercent, 0, 100)) p.push(`--slow-primary-percent must be an integer in [0, 100] (0 turns the detector off), got ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined && !isInt(o.slowPrimaryMaxPercent, 0, 100)) p.push(`--slow-primary-max-percent must be an integer in [0, 100] (how far the bar rises), got ${o.slowPrimaryMaxPercent}`);
@@ -289,6 +296,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.slowPrimaryPercent !== undefined) args.push(`--slow-primary-percent ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined) args.push(`--slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
   if (o.leaderLinkGraceTicks !== undefined) args.push(`--leader-link-grace ${o.leaderLinkGraceTicks}`);
+  if (o.replyDigestMinBytes !== undefined) args.push(`--reply-digest-min-bytes ${o.replyDigestMinBytes}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
   if (o.allowUnsafe === true) args.push('--allow-unsafe');

@@ -98,7 +98,7 @@ test('trailing bytes are rejected', () => {
 test('empty, oversized and unknown tags are rejected with their own codes', () => {
   assert.equal(decodeErr(new Uint8Array(0)).code, 'empty');
   assert.equal(decodeErr(new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(1)).code, 'oversized');
-  for (const tag of [0, 23, 99, 255]) assert.equal(decodeErr(Uint8Array.of(tag, 0, 0, 0)).code, 'unknown-tag');
+  for (const tag of [0, 24, 99, 255]) assert.equal(decodeErr(Uint8Array.of(tag, 0, 0, 0)).code, 'unknown-tag');
 });
 
 test('non-canonical values are rejected: bool byte 2, u64 above 2^53-1, replica id ≥ MAX_REPLICAS', () => {
@@ -199,8 +199,8 @@ function changed(v: unknown, t: FieldType): unknown {
   }
 }
 
-/** The prefix a message is signed under: requests and replies the client one, the rest the replica one. */
-const prefixOf = (m: Message): Uint8Array => (m.type === 'request' || m.type === 'reply' ? TEST_DOMAIN.clientPrefix : TEST_DOMAIN.replicaPrefix);
+/** The prefix a message is signed under: requests and replies (either form) the client one, the rest the replica one. */
+const prefixOf = (m: Message): Uint8Array => (m.type === 'request' || m.type === 'reply' || m.type === 'reply-digest' ? TEST_DOMAIN.clientPrefix : TEST_DOMAIN.replicaPrefix);
 
 test('signingBytes = domain ‖ tag ‖ fields, and changes when any signed field (or nested value) changes', () => {
   fc.assert(

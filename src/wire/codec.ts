@@ -9,7 +9,7 @@ import { MAX_MESSAGE_BYTES, MAX_NESTING_DEPTH, MAX_REPLICAS } from '../core/limi
 import { SIGNATURE_BYTES } from '../core/ids.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
-import type { Message, Request } from './messages.ts';
+import type { AnyReply, Message, Request } from './messages.ts';
 import { MESSAGE_TAGS } from './messages.ts';
 import type { FieldSpec, FieldType, StructSpec } from './schema.ts';
 import { SCHEMA, TAG_TO_TYPE, minEncodedSize } from './schema.ts';
@@ -198,8 +198,11 @@ function prefixedContent(prefix: Uint8Array, m: Message): Uint8Array {
   return w.buf;
 }
 
-/** Whether m is signed under the client prefix: requests and replies are service-level (domain.ts). */
-export const isClientMessage = (m: Message): boolean => m.type === 'request' || m.type === 'reply';
+/**
+ * A message between a client and a replica (a request, or a reply in either form), not among
+ * replicas: signed under the client prefix, as service-level messages are (domain.ts).
+ */
+export const isClientMessage = (m: Message): m is Request | AnyReply => m.type === 'request' || m.type === 'reply' || m.type === 'reply-digest';
 
 /**
  * The bytes a signature covers: the domain's prefix (src/wire/domain.ts: cluster, epoch, protocol;

@@ -64,6 +64,26 @@ export interface Reply {
   readonly sig: Signature;
 }
 
+/**
+ * ⟨REPLY, v, t, c, i, D(r)⟩μic: a reply carrying the digest of a large result instead of the
+ * result (TOCS '02 §5.1.1, digest replies): one replica designated per request sends the result
+ * whole, the others its digest; the client accepts on f+1 matching digests once it also holds a
+ * result with that digest (src/protocol/client.ts, src/service/reply.ts, docs/PROTOCOL.md §5.3).
+ */
+export interface ReplyDigest {
+  readonly type: 'reply-digest';
+  readonly view: View;
+  readonly client: ClientId;
+  readonly reqNo: ReqNo;
+  /** SHA-256 of the result the replica computed. */
+  readonly resultDigest: Digest;
+  readonly replica: ReplicaId;
+  readonly sig: Signature;
+}
+
+/** A reply in either form: the result whole, or its digest. */
+export type AnyReply = Reply | ReplyDigest;
+
 /** ⟨CHECKPOINT, n, d, i⟩σi — d is the digest of the replicated state after executing n (§4.3). */
 export interface Checkpoint {
   readonly type: 'checkpoint';
@@ -312,7 +332,7 @@ export type ReplicaMessage =
   | Timeout
   | TimeoutCert;
 
-export type Message = Request | Reply | ReplicaMessage;
+export type Message = Request | Reply | ReplyDigest | ReplicaMessage;
 export type MessageType = Message['type'];
 
 /** Numeric tags on the wire (docs/PROTOCOL.md). Never reuse a retired tag. */
@@ -339,6 +359,7 @@ export const MESSAGE_TAGS = {
   'pre-prepare-copy': 20,
   timeout: 21,
   'timeout-cert': 22,
+  'reply-digest': 23,
 } as const satisfies Record<MessageType, number>;
 
 /** Strips the signature: the fields a signature covers. */

@@ -115,6 +115,18 @@ export const SCHEMA: Schema = {
       },
     ],
   },
+  'reply-digest': {
+    name: 'reply-digest', tag: MESSAGE_TAGS['reply-digest'],
+    doc: '⟨REPLY, v, t, c, i, D(r)⟩μic: a reply with the digest of a large result instead of the result (§5.1.1); the replica designated for the request sends the result whole.',
+    fields: [
+      { name: 'view', type: U64, doc: 'Current view v of the replica' },
+      { name: 'client', type: CLIENT, doc: 'Client c the reply is for' },
+      { name: 'reqNo', type: U64, doc: 'Request number t being answered' },
+      { name: 'resultDigest', type: DIGEST, doc: 'SHA-256 of the application result r' },
+      REPLICA,
+      { name: 'sig', type: { kind: 'signature' }, doc: 'MAC over signingBytes, as in a reply' },
+    ],
+  },
   'pre-prepare': {
     name: 'pre-prepare', tag: MESSAGE_TAGS['pre-prepare'],
     doc: '⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩: the primary orders a batch (§4.2, batching §5.1.4).',

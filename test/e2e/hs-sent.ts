@@ -3,7 +3,7 @@
 // one vote and one proposal per round, rounds only grow, no vote in a round it timed out in.
 
 import { fromHex } from '../../src/core/ids.ts';
-import { decodeMessage } from '../../src/wire/codec.ts';
+import { decodeMessage, isClientMessage } from '../../src/wire/codec.ts';
 import { createContradictionChecker } from '../../src/sim/contradiction.ts';
 
 /** `stateFetches`: FETCH-STATEs sent (a state transfer, src/hotstuff/transfer.ts). */
@@ -17,7 +17,7 @@ export function hsSentCheck(logText: string): { messages: number; votes: number;
     const bytes = line.length === 0 ? undefined : fromHex(line);
     if (bytes === undefined) continue; // empty, or a line cut short by kill -9
     const d = decodeMessage(bytes);
-    if (!d.ok || d.value.type === 'request' || d.value.type === 'reply') continue;
+    if (!d.ok || isClientMessage(d.value)) continue;
     const m = d.value;
     messages++;
     if (m.type === 'hs-vote') votes++;

@@ -5,7 +5,7 @@ import { MAX_REPLICAS } from '../../src/core/limits.ts';
 import { clientId, digest, replicaId, reqNo, seq, signature, toHex, view } from '../../src/core/ids.ts';
 import type {
   Checkpoint, Commit, CommittedProof, EvidenceMessage, FetchLog, FetchState, HsBlocks, HsFetch, HsProposal, HsQc, HsTc, HsTimeout, HsVote, Timeout, TimeoutCert,
-  Message, MessageType, NewView, PrePrepare, PrePrepareCopy, Prepare, PreparedProof, Reply, Request, StateChunk, ViewChange,
+  Message, MessageType, NewView, PrePrepare, PrePrepareCopy, Prepare, PreparedProof, Reply, ReplyDigest, Request, StateChunk, ViewChange,
 } from '../../src/wire/messages.ts';
 
 /** Plain-prototype records, like decoded messages (fc.record defaults to null-prototype objects). */
@@ -38,6 +38,11 @@ export const arbRequest: fc.Arbitrary<Request> = rec({
 export const arbReply: fc.Arbitrary<Reply> = rec({
   type: fc.constant('reply' as const),
   view: arbView, client: arbClient, reqNo: arbU64.map(reqNo), result: arbBytes, replica: arbReplica, sig: arbSig,
+});
+
+export const arbReplyDigest: fc.Arbitrary<ReplyDigest> = rec({
+  type: fc.constant('reply-digest' as const),
+  view: arbView, client: arbClient, reqNo: arbU64.map(reqNo), resultDigest: arbDigest, replica: arbReplica, sig: arbSig,
 });
 
 export const arbPrePrepare: fc.Arbitrary<PrePrepare> = rec({
@@ -161,6 +166,7 @@ export const arbEvidence: fc.Arbitrary<EvidenceMessage> = rec({
 export const arbByType: { readonly [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>> } = {
   request: arbRequest,
   reply: arbReply,
+  'reply-digest': arbReplyDigest,
   'pre-prepare': arbPrePrepare,
   prepare: arbPrepare,
   commit: arbCommit,

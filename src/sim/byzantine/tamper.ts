@@ -4,7 +4,9 @@
 // time recomputing the digest and re-signing, so only the client's signature betrays it), in the
 // requests it relays to the primary, and in the results of its replies to clients.
 
-import type { PrePrepare, Reply, Request } from '../../wire/messages.ts';
+import type { AnyReply, PrePrepare, Request } from '../../wire/messages.ts';
+import type { Digest } from '../../core/ids.ts';
+import { fromHex, toHex } from '../../core/ids.ts';
 import { batchBytes } from '../../wire/codec.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, message, remac, resign } from './util.ts';
@@ -34,9 +36,10 @@ function create(ctx: BehaviourCtx): Adversary {
     return resign(ctx, { ...pp, requests, digest: ctx.hash(batchBytes(requests)) });
   };
 
-  const reply = (r: Reply): Reply => {
+  const reply = (r: AnyReply): AnyReply => {
     bump(counts, 'replies with a tampered result');
-    return remac(ctx, { ...r, result: altered(r.result) });
+    if (r.type === 'reply') return remac(ctx, { ...r, result: altered(r.result) });
+    return remac(ctx, { ...r, resultDigest: toHex(altered(fromHex(r.resultDigest) ?? new Uint8Array(0))) as Digest });
   };
 
   return {

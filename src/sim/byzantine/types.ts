@@ -11,7 +11,7 @@ import type { Prng } from '../../core/prng.ts';
 import type { EngineParams } from '../../engine/module.ts';
 import type { ReplicaStatus } from '../../protocol/types.ts';
 import type { Destination, Input, Send } from '../../protocol/types.ts';
-import type { Reply, ReplicaMessage, Request } from '../../wire/messages.ts';
+import type { AnyReply, ReplicaMessage, Request } from '../../wire/messages.ts';
 import type { ClientBehaviourName, ReplicaBehaviourName } from './names.ts';
 
 /** What a Byzantine replica puts on the network. */
@@ -21,13 +21,13 @@ export type Emission =
   /** Arbitrary bytes (garbage, or a message the codec would refuse to encode). */
   | { readonly kind: 'raw'; readonly to: Destination; readonly channel: 'replica' | 'request'; readonly bytes: Uint8Array }
   /** A reply to the client it names. */
-  | { readonly kind: 'reply'; readonly reply: Reply };
+  | { readonly kind: 'reply'; readonly reply: AnyReply };
 
 /** What the honest core wanted to send during one step (every handle() of the step, in order). */
 export interface StepIo {
   readonly tick: number;
   readonly sends: readonly Send[];
-  readonly replies: readonly Reply[];
+  readonly replies: readonly AnyReply[];
 }
 
 export interface Adversary {

@@ -5,10 +5,10 @@ import type { Digest, ReplicaId } from '../../core/ids.ts';
 import { fromHex, replicaId, signature } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
 import type { Destination } from '../../protocol/types.ts';
-import type { Message, Reply, ReplicaMessage, Request } from '../../wire/messages.ts';
+import type { AnyReply, Message, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
-import { replyWithMac } from '../../service/reply.ts';
+import { replyDigestWithMac, replyWithMac } from '../../service/reply.ts';
 import type { Emission, StepIo } from './types.ts';
 
 /** A key and the signing domain it signs under (a behaviour's ctx is one). */
@@ -25,7 +25,7 @@ export function resign<M extends Message>(k: Keyed, m: M): M {
 const NO_SIG = signature(new Uint8Array(64));
 
 /** A reply re-authenticated with the replica's own key: a lying replica MACs its lie properly. */
-export const remac = (k: Keyed, r: Reply): Reply => replyWithMac(k.signer, k.domain, r);
+export const remac = (k: Keyed, r: AnyReply): AnyReply => (r.type === 'reply' ? replyWithMac(k.signer, k.domain, r) : replyDigestWithMac(k.signer, k.domain, r));
 
 /** A new message signed with the given key. */
 export function signNew<M extends Message>(k: Keyed, unsigned: Omit<M, 'sig'>): M {
