@@ -84,6 +84,13 @@ const SEQ = { name: 'seq', type: U64, doc: 'Sequence number n' } as const;
 const BATCH_DIGEST = { name: 'digest', type: DIGEST, doc: 'SHA-256 of batchBytes(requests)' } as const;
 
 /** The wire schema. Per-certificate arrays hold at most one message per replica (MAX_REPLICAS). */
+/** The fields a reply in either form starts with (reply, reply-digest). */
+const REPLY_HEAD = [
+  { name: 'view', type: U64, doc: 'Current view v of the replica' },
+  { name: 'client', type: CLIENT, doc: 'Client c the reply is for' },
+  { name: 'reqNo', type: U64, doc: 'Request number t being answered' },
+] as const;
+
 export const SCHEMA: Schema = {
   request: {
     name: 'request', tag: MESSAGE_TAGS.request,
@@ -104,9 +111,7 @@ export const SCHEMA: Schema = {
     name: 'reply', tag: MESSAGE_TAGS.reply,
     doc: '⟨REPLY, v, t, c, i, r⟩μic: the result of executing a request (§4.2), authenticated for client c alone by a MAC (§3.2).',
     fields: [
-      { name: 'view', type: U64, doc: 'Current view v of the replica' },
-      { name: 'client', type: CLIENT, doc: 'Client c the reply is for' },
-      { name: 'reqNo', type: U64, doc: 'Request number t being answered' },
+      ...REPLY_HEAD,
       { name: 'result', type: { kind: 'bytes', max: MAX_RESULT_BYTES }, doc: 'Application result r' },
       REPLICA,
       {
@@ -119,9 +124,7 @@ export const SCHEMA: Schema = {
     name: 'reply-digest', tag: MESSAGE_TAGS['reply-digest'],
     doc: '⟨REPLY, v, t, c, i, D(r)⟩μic: a reply with the digest of a large result instead of the result (§5.1.1); the replica designated for the request sends the result whole.',
     fields: [
-      { name: 'view', type: U64, doc: 'Current view v of the replica' },
-      { name: 'client', type: CLIENT, doc: 'Client c the reply is for' },
-      { name: 'reqNo', type: U64, doc: 'Request number t being answered' },
+      ...REPLY_HEAD,
       { name: 'resultDigest', type: DIGEST, doc: 'SHA-256 of the application result r' },
       REPLICA,
       { name: 'sig', type: { kind: 'signature' }, doc: 'MAC over signingBytes, as in a reply' },
