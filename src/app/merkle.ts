@@ -73,7 +73,7 @@ export const keyPath = (hash: HashFn, key: Uint8Array): Uint8Array => hashBytes(
 const NODE_INPUT = new Uint8Array(1 + 2 * HASH_BYTES);
 
 /** A child hash or path in a node's input: 32 bytes, or the hash port's 64 hex characters. */
-export type HashPart = Uint8Array | Digest;
+type HashPart = Uint8Array | Digest;
 
 function place(part: HashPart, offset: number): void {
   if (typeof part !== 'string') {

@@ -54,11 +54,16 @@ export function outgoingReply(svc: ServiceState, reply: Reply): AnyReply {
   return replyDigestWithMac(svc.signer, svc.domain, { type: 'reply-digest', view, client, reqNo, resultDigest: svc.hash(reply.result), replica });
 }
 
-/** A fresh reply for (client, reqNo), remembered whole for retransmissions; sent as outgoingReply says. */
-export function makeReply(svc: ServiceState, view: View, client: ClientId, reqNo: ReqNo, result: Uint8Array): AnyReply {
+/** The whole reply for (client, reqNo), remembered for retransmissions. */
+function wholeReply(svc: ServiceState, view: View, client: ClientId, reqNo: ReqNo, result: Uint8Array): Reply {
   const reply = replyWithMac(svc.signer, svc.domain, { type: 'reply', view, client, reqNo, result, replica: svc.id });
   svc.replyCache.set(client, reply);
-  return outgoingReply(svc, reply);
+  return reply;
+}
+
+/** A fresh reply for (client, reqNo), remembered whole for retransmissions; sent as outgoingReply says. */
+export function makeReply(svc: ServiceState, view: View, client: ClientId, reqNo: ReqNo, result: Uint8Array): AnyReply {
+  return outgoingReply(svc, wholeReply(svc, view, client, reqNo, result));
 }
 
 /**
@@ -69,8 +74,5 @@ export function lastReply(svc: ServiceState, view: View, client: ClientId): Repl
   const cached = svc.replyCache.get(client);
   if (cached !== undefined) return cached;
   const rec = svc.clients.get(client);
-  if (rec === undefined) return undefined;
-  const reply = replyWithMac(svc.signer, svc.domain, { type: 'reply', view, client, reqNo: rec.reqNo, result: rec.result, replica: svc.id });
-  svc.replyCache.set(client, reply);
-  return reply;
+  return rec === undefined ? undefined : wholeReply(svc, view, client, rec.reqNo, rec.result);
 }

@@ -11,6 +11,18 @@ import { formatSummary } from '../../src/sim/summary.ts';
 import { parseSimFlags } from '../../src/cli/sim.ts';
 
 /** Options from a `npx byz sim …` command line, through the CLI's own parser. */
+/** What `node` hands the network while `counting()` holds, as a running count. */
+function countSends(sim: ReturnType<typeof createSimulation>, node: number, counting: () => boolean): () => number {
+  const net = sim.cluster.network as { send: typeof sim.cluster.network.send };
+  const send = net.send.bind(net);
+  let n = 0;
+  net.send = (from, to, channel, bytes, now) => {
+    if (counting() && from === node) n++;
+    send(from, to, channel, bytes, now);
+  };
+  return () => n;
+}
+
 function fromCommand(cmd: string): SimOptions {
   const words = cmd.replace(/^npx byz sim /, '').match(/"[^"]*"|\S+/g) ?? [];
   const raw: Record<string, string | boolean | string[]> = {};
@@ -196,13 +208,7 @@ test('a whole-state invariant broken by a step is reported as an assertion viola
     },
   };
   // What replica 2 hands the network once the planted violation is in place.
-  const net = sim.cluster.network as { send: typeof sim.cluster.network.send };
-  const send = net.send.bind(net);
-  let sentAfter = 0;
-  net.send = (from, to, channel, bytes, now) => {
-    if (broken && from === r.node) sentAfter++;
-    send(from, to, channel, bytes, now);
-  };
+  const sentAfter = countSends(sim, r.node, () => broken);
   while (sim.step()) {
     // until the violation ends the run
   }
@@ -210,7 +216,7 @@ test('a whole-state invariant broken by a step is reported as an assertion viola
   assert.equal(s.violations[0]?.checker, 'assertion');
   assert.match(s.violations[0].detail, /^replica 2 invariant violated after a step of \d+ inputs?: planted: a broken queue$/);
   assert.equal(r.up, false);
-  assert.equal(sentAfter, 0, 'the step that broke the invariant released nothing');
+  assert.equal(sentAfter(), 0, 'the step that broke the invariant released nothing');
 });
 
 test('a whole-state invariant broken by a step that produces nothing is reported at the replica\'s next step with output, before that output leaves', () => {
@@ -234,13 +240,7 @@ test('a whole-state invariant broken by a step that produces nothing is reported
       return out;
     },
   };
-  const net = sim.cluster.network as { send: typeof sim.cluster.network.send };
-  const send = net.send.bind(net);
-  let sentAfter = 0;
-  net.send = (from, to, channel, bytes, now) => {
-    if (broken && from === r.node) sentAfter++;
-    send(from, to, channel, bytes, now);
-  };
+  const sentAfter = countSends(sim, r.node, () => broken);
   while (sim.step()) {
     // until the violation ends the run
   }
@@ -249,5 +249,5 @@ test('a whole-state invariant broken by a step that produces nothing is reported
   assert.match(s.violations[0].detail, /^replica 2 invariant violated after a step of \d+ inputs?: planted: broken by a silent tick$/);
   assert.equal(checksWhileBroken, 1, 'checked once: at the first step with output after the silent one');
   assert.equal(r.up, false);
-  assert.equal(sentAfter, 0, 'nothing left the replica once its state was broken');
+  assert.equal(sentAfter(), 0, 'nothing left the replica once its state was broken');
 });
