@@ -1,10 +1,11 @@
 // View changes (TOCS '02 §4.4, liveness §4.5.2): a replica that holds a timeout certificate for
 // v+1 (2f+1 TIMEOUTs, view-timeout.ts, docs/PROTOCOL.md §9) moves to view v+1 and sends VIEW-CHANGE;
 // the new primary gathers 2f+1 and sends NEW-VIEW with the re-issued pre-prepares; backups
-// recompute it before accepting. Batches travel once: whole to the new primary in VIEW-CHANGE, and
-// in NEW-VIEW's O to the backups; elsewhere digests stand for them (vc-batches.ts).
+// recompute it before accepting. Batches travel at most once: to the new primary in VIEW-CHANGE
+// (only those it does not provably hold), and in NEW-VIEW's O to the backups; elsewhere digests
+// stand for them (vc-batches.ts).
 
-import type { ReplicaId, View } from '../core/ids.ts';
+import type { ReplicaId, Seq, View } from '../core/ids.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import { primaryOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Checkpoint, NewView, PrePrepare, TimeoutCert, ViewChange } from '../wire/messages.ts';
@@ -114,7 +115,7 @@ export function handleViewChange(ctx: Ctx, vc: ViewChange): void {
   const old = st.viewChange.received.get(vc.replica);
   if (old !== undefined && old.newView >= vc.newView) return drop(ctx, 'duplicate', vc.replica);
   // The new primary needs the batches it may re-issue in O (vc-batches.ts).
-  const kept = primaryOf(vc.newView, st.n) === st.id ? withBatches(st, vc) : vc;
+  const kept = primaryOf(vc.newView, st.n) === st.id ? withBatches(st, vc, reissueFloor(st, vc.newView)) : vc;
   if (kept === undefined) return drop(ctx, 'view-change-without-batch', vc.replica);
   st.viewChange.received.set(vc.replica, kept);
   joinHigherViews(ctx);
@@ -149,12 +150,24 @@ function joinHigherViews(ctx: Ctx): void {
   startViewChange(ctx, toView(target));
 }
 
+/**
+ * As new primary of v: no batch at or below this seq is re-issued in O, because V starts with our
+ * own VIEW-CHANGE for v (maybeSendNewView), whose stable checkpoint min-s is at least (§4.4). Before
+ * we send one, our low watermark (our VIEW-CHANGE will carry it or a later one).
+ */
+function reissueFloor(st: ReplicaState, v: View): Seq {
+  const own = st.viewChange.received.get(st.id);
+  return own !== undefined && own.newView === v ? own.stableSeq : st.lowWatermark;
+}
+
 function maybeSendNewView(ctx: Ctx): void {
   const st = ctx.st;
   if (st.status !== 'view-change' || primaryOf(st.view, st.n) !== st.id) return;
+  // Our own VIEW-CHANGE first (reissueFloor), then the others by replica id.
+  const rank = (vc: ViewChange): number => (vc.replica === st.id ? -1 : vc.replica);
   const vcs = [...st.viewChange.received.values()]
     .filter((vc) => vc.newView === st.view)
-    .sort((a, b) => a.replica - b.replica);
+    .sort((a, b) => rank(a) - rank(b));
   if (vcs.length < st.quorum) return;
   const chosen = vcs.slice(0, st.quorum);
   const nv = buildNewView(ctx, chosen);

@@ -1,6 +1,6 @@
 // Batches a pre-prepare may travel without (TOCS '02 §4.4: VIEW-CHANGE's P and NEW-VIEW's V name
 // batches by digest, and the paper's replica fetches requests it lacks; here the new primary gets
-// them whole instead, src/pbft/vc-batches.ts). A pre-prepare's signature covers
+// them whole unless it provably holds them, src/pbft/vc-batches.ts). A pre-prepare's signature covers
 // ⟨PRE-PREPARE, v, n, d⟩ and not its batch (§4.2, the `unsigned` requests field), so one whose
 // batch is left out is still a signed, checkable pre-prepare for d. Where only d is read — a
 // prepared certificate inside a VIEW-CHANGE, and evidence — the batch may be omitted ("bodyless":
@@ -30,6 +30,7 @@ export function withoutBatches(vc: ViewChange): ViewChange {
   return { ...vc, prepared };
 }
 
-function omitBatch(pp: PrePrepare): PrePrepare {
+/** The pre-prepare without its batch (same signature). */
+export function omitBatch(pp: PrePrepare): PrePrepare {
   return pp.requests.length === 0 ? pp : { ...pp, requests: [] };
 }

@@ -244,3 +244,30 @@ test('§4.4 a new primary fills a VIEW-CHANGE\'s missing batches from what it ho
   assert.ok(nv !== undefined, 'the quorum (its own, 3 and 2) makes a NEW-VIEW');
   assert.deepEqual(nv.prePrepares.map((pp) => pp.requests.length), [1], 'O re-issues the batch whole');
 });
+
+test('§4.4 a batch the new primary committed goes to it without its body; it fills it from its log and O re-issues it whole', () => {
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
+  const noCommits = (_s: number, _d: number, m: { type: string }): boolean => m.type !== 'commit';
+  const digests: string[] = [];
+  for (const [i, cl] of [makeClient(31), makeClient(32), makeClient(33)].entries()) {
+    const r = request(cl, 1, `k${i}`, `v${i}`);
+    for (const b of [1, 2, 3]) deliverRequest(c, b, r);
+    const out = deliverRequest(c, 0, r);
+    digests.push(...sent(out, 'pre-prepare').map((pp) => pp.digest));
+    // Batches 1 and 2 commit everywhere; batch 3 only prepares (its commits are lost).
+    flood(c, 0, out, new Set(), i < 2 ? () => true : noCommits);
+  }
+  for (const b of [1, 2, 3]) assert.equal(c.replicas[b]!.status().lastExecuted, 2);
+  const sends = viewChangeSends(c);
+  const bodies = (vc: ViewChange): number[] => vc.prepared.map((p) => p.prePrepare.requests.length);
+  for (const from of [2, 3]) {
+    const toPrimary = sends.filter((s) => s.from === from && s.to === 1);
+    assert.equal(toPrimary.length, 1);
+    assert.deepEqual(toPrimary[0]!.vc.prepared.map((p) => p.prePrepare.digest), digests, `replica ${from} names every prepared batch`);
+    assert.deepEqual(bodies(toPrimary[0]!.vc), [0, 0, 1], `replica ${from} holds replica 1's COMMITs for batches 1 and 2 only`);
+  }
+  const nv = newViewFrom(c, sends.filter((s) => s.to === 1).map((s) => s.vc));
+  assert.deepEqual(nv.prePrepares.map((pp) => [pp.seq, pp.digest, pp.requests.length]), [[1, digests[0], 1], [2, digests[1], 1], [3, digests[2], 1]], 'O carries every batch whole');
+  for (const b of [2, 3]) flood(c, b, deliver(c, b, nv), new Set([0]));
+  for (const b of [1, 2, 3]) assert.equal(c.replicas[b]!.status().lastExecuted, 3, `replica ${b} executes batch 3 in view 1`);
+});
