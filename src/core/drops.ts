@@ -33,6 +33,8 @@ export const DROP_REASONS = {
   'invalid-new-view': 'reject',
   /** A VIEW-CHANGE to this new primary naming a batch by digest alone that no replica sent it (src/pbft/vc-batches.ts). */
   'view-change-without-batch': 'reject',
+  /** A NEW-VIEW's O names a batch this backup does not hold (src/pbft/vc-batches.ts); it waits for the whole NEW-VIEW. */
+  'new-view-without-batch': 'ignore',
   'stale-view-change': 'ignore',
   'stale-checkpoint': 'ignore',
   'invalid-checkpoint': 'reject',

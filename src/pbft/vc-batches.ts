@@ -8,11 +8,15 @@
 // (view-change.ts). At n=7 under load this cut a VIEW-CHANGE to the new primary from ~240 KB to
 // the lean one's size (bench/README.md, "Failover"). A new primary fills a batch left out from what
 // it holds — its prepared certificates, its log, other VIEW-CHANGEs — by digest; a VIEW-CHANGE it
-// cannot fill came from a faulty sender and is dropped.
+// cannot fill came from a faulty sender and is dropped. NEW-VIEW's O likewise goes to each backup
+// without the batches its own VIEW-CHANGE in V names (it prepared them and keeps them until its
+// stable checkpoint passes them, and does not re-execute below that); the backup fills them the
+// same way. One that cannot waits: its VIEW-CHANGE, re-sent on its timer, brings it the NEW-VIEW
+// whole (view-change.ts, handleViewChange).
 
 import type { Digest, ReplicaId, Seq } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
-import type { PrePrepare, PreparedProof, ViewChange } from '../wire/messages.ts';
+import type { NewView, PrePrepare, PreparedProof, ViewChange } from '../wire/messages.ts';
 import { isBodyless, omitBatch, withoutBatches } from '../wire/omit.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, sendTo } from './context.ts';
@@ -44,6 +48,48 @@ function heldBy(st: ReplicaState, p: ReplicaId, pp: PrePrepare): boolean {
   const e = st.log.get(pp.seq);
   if (e === undefined || !isCommitted(e.phase) || e.prePrepare?.digest !== pp.digest) return false;
   return e.commits.get(p)?.digest === pp.digest;
+}
+
+/** NEW-VIEW to every backup, without the batches in O that the backup's own VIEW-CHANGE in V names. */
+export function sendNewView(ctx: Ctx, nv: NewView): void {
+  for (let r = 0; r < ctx.st.n; r++) {
+    const vc = nv.viewChanges.find((x) => x.replica === r);
+    sendTo(ctx, r as ReplicaId, vc === undefined ? nv : forBackup(nv, vc));
+  }
+}
+
+function forBackup(nv: NewView, vc: ViewChange): NewView {
+  const named = new Map<number, Digest>();
+  for (const cert of vc.prepared) named.set(cert.prePrepare.seq, cert.prePrepare.digest);
+  let omitted = false;
+  const prePrepares = nv.prePrepares.map((pp) => {
+    if (pp.requests.length === 0 || named.get(pp.seq) !== pp.digest) return pp;
+    omitted = true;
+    return omitBatch(pp);
+  });
+  return omitted ? { ...nv, prePrepares } : nv;
+}
+
+/**
+ * NEW-VIEW with every batch of O this replica will log present (those at or below its last executed
+ * seq or its stable checkpoint are skipped, view-change.ts acceptReissued), or undefined if one is
+ * unknown here.
+ */
+export function withReissuedBatches(st: ReplicaState, nv: NewView): NewView | undefined {
+  const floor = Math.max(st.lastExecuted, st.lowWatermark);
+  const bodyless = (pp: PrePrepare): boolean => pp.seq > floor && isBodyless(pp, st.hash);
+  if (!nv.prePrepares.some(bodyless)) return nv;
+  const prePrepares = [];
+  for (const pp of nv.prePrepares) {
+    if (!bodyless(pp)) {
+      prePrepares.push(pp);
+      continue;
+    }
+    const known = knownBatch(st, pp.seq, pp.digest);
+    if (known === undefined) return undefined;
+    prePrepares.push({ ...pp, requests: known });
+  }
+  return { ...nv, prePrepares };
 }
 
 /**

@@ -20,7 +20,7 @@ import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
 import { persistNewView, persistTimeoutCert, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
-import { sendViewChange, withBatches } from './vc-batches.ts';
+import { sendNewView, sendViewChange, withBatches, withReissuedBatches } from './vc-batches.ts';
 import { withoutBatches } from '../wire/omit.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
@@ -175,7 +175,7 @@ function maybeSendNewView(ctx: Ctx): void {
   if (typeof plan === 'string') return; // cannot happen: we built it from valid view changes
   st.viewChange.sentNewView = nv;
   persistNewView(ctx.out.persist, st.keys, nv);
-  broadcast(ctx, nv);
+  sendNewView(ctx, nv);
   installNewView(ctx, nv, plan);
 }
 
@@ -200,9 +200,12 @@ export function handleNewView(ctx: Ctx, nv: NewView): void {
   if (nv.view < st.view || (nv.view === st.view && st.status === 'normal')) return drop(ctx, 'stale-view-change', nv.replica);
   const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
   if (typeof plan === 'string') return drop(ctx, 'invalid-new-view', nv.replica, plan);
+  // O without the batches our own VIEW-CHANGE named (vc-batches.ts): fill them from what we hold.
+  const whole = withReissuedBatches(st, nv);
+  if (whole === undefined) return drop(ctx, 'new-view-without-batch', nv.replica);
   if (nv.view > st.view) st.failedViewChanges = 0;
   st.view = nv.view;
-  installNewView(ctx, nv, plan);
+  installNewView(ctx, whole, plan);
 }
 
 /** Enter view v: take the checkpoint at min-s, log O, prepare it (backups), resume normal case. */

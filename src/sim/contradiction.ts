@@ -2,7 +2,7 @@
 // recorded, across crashes and restarts, and each new one is checked against them. A replica that
 // persisted what it promised before sending never contradicts itself, whatever it lost in a crash:
 //   equivocation   — never two different PRE-PREPAREs, PREPAREs or COMMITs for one (view, seq), two
-//                    different NEW-VIEWs for one view, or two CHECKPOINTs with different digests for
+//                    different NEW-VIEWs (by signed content) for one view, or two CHECKPOINTs with different digests for
 //                    one seq (§4.2, §4.3);
 //   view order     — no VIEW-CHANGE or NEW-VIEW for a view below one it already sent one for; and
 //                    after a VIEW-CHANGE or NEW-VIEW for view w, no new PRE-PREPARE/PREPARE/COMMIT of a
@@ -24,6 +24,7 @@ import { amnesiaFault } from '../accountability/amnesia.ts';
 import type { Digest, ReplicaId } from '../core/ids.ts';
 import type { Checkpoint, HsProposal, HsTimeout, HsVote, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import type { Violation } from './checkers.ts';
+import { signedContent } from '../wire/codec.ts';
 
 type NormalKind = 'pre-prepare' | 'prepare' | 'commit';
 
@@ -114,10 +115,12 @@ function viewChange(c: Check, vc: ViewChange): Violation | undefined {
   return v;
 }
 
-function newView(c: Check, nv: NewView, bytes: Uint8Array): Violation | undefined {
+function newView(c: Check, nv: NewView): Violation | undefined {
   const order = viewOrder(c, 'new-view', nv.view);
   if (order !== undefined) return order;
-  const fp = fingerprint(bytes);
+  // What the primary signed: the copies to different backups differ in O's batches, which the
+  // digests bind (src/pbft/vc-batches.ts).
+  const fp = fingerprint(signedContent(nv));
   const old = c.t.newViews.get(nv.view);
   if (old !== undefined && old !== fp) return bad(c, `sent two different new-views for view ${nv.view}`);
   c.t.newViews.set(nv.view, fp);
@@ -173,7 +176,7 @@ function check(c: Check, m: ReplicaMessage, bytes: Uint8Array): Violation | unde
     case 'view-change':
       return viewChange(c, m);
     case 'new-view':
-      return newView(c, m, bytes);
+      return newView(c, m);
     case 'checkpoint':
       return checkpoint(c, m);
     case 'fetch-state':

@@ -2,10 +2,11 @@
 // batches by digest, and the paper's replica fetches requests it lacks; here the new primary gets
 // them whole unless it provably holds them, src/pbft/vc-batches.ts). A pre-prepare's signature covers
 // ⟨PRE-PREPARE, v, n, d⟩ and not its batch (§4.2, the `unsigned` requests field), so one whose
-// batch is left out is still a signed, checkable pre-prepare for d. Where only d is read — a
-// prepared certificate inside a VIEW-CHANGE, and evidence — the batch may be omitted ("bodyless":
-// no requests, though d is not the null batch's digest); everywhere a batch is executed or
-// re-issued (a bare pre-prepare, NEW-VIEW's O, a committed proof, a pre-prepare copy) it may not.
+// batch is left out is still a signed, checkable pre-prepare for d. Where d is read, or the reader
+// already holds the batch — a prepared certificate inside a VIEW-CHANGE, NEW-VIEW's O (to a backup
+// whose own VIEW-CHANGE named the batch; src/pbft/vc-batches.ts), and evidence — the batch may be
+// omitted ("bodyless": no requests, though d is not the null batch's digest); where a batch is
+// executed as received (a bare pre-prepare, a committed proof, a pre-prepare copy) it may not.
 // Ingress applies this rule (src/ingress/ingress.ts); PBFT's view change uses it
 // (src/pbft/view-change.ts, docs/PROTOCOL.md §4).
 
@@ -15,7 +16,7 @@ import { batchBytes } from './codec.ts';
 
 /** Whether a pre-prepare nested directly in `parent` may leave out its batch. */
 export function mayOmitBatch(parent: Message | undefined): boolean {
-  return parent?.type === 'view-change' || parent?.type === 'evidence';
+  return parent?.type === 'view-change' || parent?.type === 'new-view' || parent?.type === 'evidence';
 }
 
 /** Whether pp travels without its batch: no requests, yet a digest other than the null batch's. */

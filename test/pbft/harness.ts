@@ -117,15 +117,20 @@ export const rid = (i: number): ReplicaId => replicaId(i);
 
 export function sent<T extends ReplicaMessage['type']>(out: Output, type: T): Extract<ReplicaMessage, { type: T }>[] {
   const ms = out.send.map((s) => s.message).filter((m): m is Extract<ReplicaMessage, { type: T }> => m.type === type);
-  return type === 'view-change' ? wholeCopies(ms) : ms;
+  return type === 'view-change' || type === 'new-view' ? wholeCopies(ms) : ms;
 }
 
 /**
- * A VIEW-CHANGE goes whole to its new primary and without batches to the rest (src/pbft/vc-batches.ts):
- * one message per signature, the copy with its batches.
+ * A VIEW-CHANGE goes to its new primary with the batches it may lack and without batches to the
+ * rest; a NEW-VIEW goes to each backup without the batches it named (src/pbft/vc-batches.ts): one
+ * message per signature, the copy with the most batches.
  */
 function wholeCopies<M extends ReplicaMessage>(ms: M[]): M[] {
-  const size = (m: M): number => (m.type === 'view-change' ? m.prepared.reduce((a, p) => a + p.prePrepare.requests.length, 0) : 0);
+  const size = (m: M): number => {
+    if (m.type === 'view-change') return m.prepared.reduce((a, p) => a + p.prePrepare.requests.length, 0);
+    if (m.type === 'new-view') return m.prePrepares.reduce((a, pp) => a + pp.requests.length, 0);
+    return 0;
+  };
   const best = new Map<string, M>();
   for (const m of ms) {
     const cur = best.get(toHex(m.sig));

@@ -271,3 +271,53 @@ test('§4.4 a batch the new primary committed goes to it without its body; it fi
   for (const b of [2, 3]) flood(c, b, deliver(c, b, nv), new Set([0]));
   for (const b of [1, 2, 3]) assert.equal(c.replicas[b]!.status().lastExecuted, 3, `replica ${b} executes batch 3 in view 1`);
 });
+
+/** Every NEW-VIEW in `out`, by destination. */
+function newViewSends(out: Output): Map<number, NewView> {
+  const m = new Map<number, NewView>();
+  for (const s of out.send) if (s.message.type === 'new-view' && s.to !== 'all') m.set(s.to, s.message);
+  return m;
+}
+const oBodies = (nv: NewView): number[] => nv.prePrepares.map((pp) => pp.requests.length);
+
+test("§4.4 NEW-VIEW's O goes to a backup without the batches its own VIEW-CHANGE named; it fills them from its certificates and executes", () => {
+  const { c, digests } = preparedButNotCommitted();
+  const sends = viewChangeSends(c);
+  const outs = sends.filter((s) => s.to === 1).map((s) => deliver(c, 1, s.vc));
+  const byDest = new Map(outs.flatMap((o) => [...newViewSends(o)]));
+  assert.deepEqual([...byDest.keys()].sort((a, b) => a - b), [0, 2, 3], 'one copy per replica');
+  assert.deepEqual(oBodies(byDest.get(0)!), [1, 1], 'replica 0 is not in V: O whole');
+  for (const b of [2, 3]) assert.deepEqual(oBodies(byDest.get(b)!), [0, 0], `replica ${b} named both batches`);
+  const installed = [2, 3].map((b) => deliver(c, b, byDest.get(b)!));
+  for (const [i, o] of installed.entries()) assert.deepEqual(drops(o), [], `replica ${i + 2} accepts its copy`);
+  for (const [i, o] of installed.entries()) flood(c, i + 2, o, new Set([0]));
+  for (const b of [1, 2, 3]) {
+    const executed = c.outputs[b]!.flatMap((o) => o.executed).map((e) => [e.seq, e.digest]);
+    assert.deepEqual(executed, [[1, digests[0]], [2, digests[1]]], `replica ${b}`);
+  }
+});
+
+test('§4.4 a backup given O without a batch it lacks drops the NEW-VIEW and gets it whole by re-sending its VIEW-CHANGE', () => {
+  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 100, batchMaxRequests: 1 });
+  const r = request(makeClient(31), 1, 'k', 'v');
+  for (const b of [1, 2, 3]) deliverRequest(c, b, r);
+  // Replicas 1 and 2 prepare the batch; replica 3 never sees it.
+  flood(c, 0, deliverRequest(c, 0, r), new Set([3]), (_s, _d, m) => m.type !== 'commit');
+  const sends = viewChangeSends(c);
+  // Replica 3's VIEW-CHANGE has no batch to leave out: it goes to all as one message.
+  const outs = sends.filter((s) => s.to === 1 || s.to === 'all').map((s) => deliver(c, 1, s.vc));
+  const byDest = new Map(outs.flatMap((o) => [...newViewSends(o)]));
+  assert.deepEqual(oBodies(byDest.get(2)!), [0], 'replica 2 named the batch');
+  assert.deepEqual(oBodies(byDest.get(3)!), [1], 'replica 3 did not: O whole');
+  // A faulty primary's copy without the batch: replica 3 cannot fill it and stays in the view change.
+  assert.deepEqual(drops(deliver(c, 3, byDest.get(2)!)), ['new-view-without-batch']);
+  assert.equal(c.replicas[3]!.status().status, 'view-change');
+  const resent = tick(c, 3, 100).flatMap((o) => o.send).filter((s) => (s.to === 1 || s.to === 'all') && s.message.type === 'view-change');
+  assert.equal(resent.length, 1, 'replica 3 re-sends its VIEW-CHANGE on its timer');
+  const answer = newViewSends(deliver(c, 1, resent[0]!.message as ViewChange)).get(3);
+  assert.ok(answer !== undefined, 'the new primary answers a laggard with its NEW-VIEW');
+  assert.deepEqual(oBodies(answer), [1], 'whole');
+  assert.deepEqual(drops(deliver(c, 3, answer)), []);
+  assert.equal(c.replicas[3]!.status().view, 1);
+  assert.equal(c.replicas[3]!.status().status, 'normal');
+});
