@@ -77,19 +77,13 @@ function forBackup(nv: NewView, vc: ViewChange): NewView {
  */
 export function withReissuedBatches(st: ReplicaState, nv: NewView): NewView | undefined {
   const floor = Math.max(st.lastExecuted, st.lowWatermark);
-  const bodyless = (pp: PrePrepare): boolean => pp.seq > floor && isBodyless(pp, st.hash);
-  if (!nv.prePrepares.some(bodyless)) return nv;
-  const prePrepares = [];
+  const prePrepares: PrePrepare[] = [];
   for (const pp of nv.prePrepares) {
-    if (!bodyless(pp)) {
-      prePrepares.push(pp);
-      continue;
-    }
-    const known = knownBatch(st, pp.seq, pp.digest);
-    if (known === undefined) return undefined;
-    prePrepares.push({ ...pp, requests: known });
+    const whole = filled(st, pp, floor);
+    if (whole === undefined) return undefined;
+    prePrepares.push(whole);
   }
-  return { ...nv, prePrepares };
+  return prePrepares.every((pp, i) => pp === nv.prePrepares[i]) ? nv : { ...nv, prePrepares };
 }
 
 /**
@@ -97,19 +91,20 @@ export function withReissuedBatches(st: ReplicaState, nv: NewView): NewView | un
  * the new primary's own stable checkpoint, view-change.ts), or undefined if one is unknown here.
  */
 export function withBatches(st: ReplicaState, vc: ViewChange, floor: Seq): ViewChange | undefined {
-  const bodyless = (pp: PrePrepare): boolean => pp.seq > floor && isBodyless(pp, st.hash);
-  if (!vc.prepared.some((p) => bodyless(p.prePrepare))) return vc;
-  const prepared = [];
-  for (const p of vc.prepared) {
-    if (!bodyless(p.prePrepare)) {
-      prepared.push(p);
-      continue;
-    }
-    const known = knownBatch(st, p.prePrepare.seq, p.prePrepare.digest);
-    if (known === undefined) return undefined;
-    prepared.push({ ...p, prePrepare: { ...p.prePrepare, requests: known } });
+  const prepared: PreparedProof[] = [];
+  for (const cert of vc.prepared) {
+    const whole = filled(st, cert.prePrepare, floor);
+    if (whole === undefined) return undefined;
+    prepared.push(whole === cert.prePrepare ? cert : { ...cert, prePrepare: whole });
   }
-  return { ...vc, prepared };
+  return prepared.every((cert, i) => cert === vc.prepared[i]) ? vc : { ...vc, prepared };
+}
+
+/** pp with its batch, if it travelled without one and is above floor; undefined if the batch is unknown here. */
+function filled(st: ReplicaState, pp: PrePrepare, floor: number): PrePrepare | undefined {
+  if (pp.seq <= floor || !isBodyless(pp, st.hash)) return pp;
+  const known = knownBatch(st, pp.seq, pp.digest);
+  return known === undefined ? undefined : { ...pp, requests: known };
 }
 
 /** A batch with digest d for seq n held here (ingress checked every body against its digest). */
