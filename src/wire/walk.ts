@@ -3,7 +3,7 @@
 // Ingress uses it to check every nested replica id, batch digest and signature.
 
 import type { Message } from './messages.ts';
-import type { FieldType, StructSpec } from './schema.ts';
+import type { FieldSpec, FieldType, StructName, StructSpec } from './schema.ts';
 import { SCHEMA } from './schema.ts';
 
 type Rec = Readonly<Record<string, unknown>>;
@@ -11,13 +11,13 @@ type Rec = Readonly<Record<string, unknown>>;
 /** Return false to stop the walk. `parent` is the message m is nested in (undefined for the outermost). */
 export type MessageVisitor = (m: Message, depth: number, parent: Message | undefined) => boolean;
 
-function visitField(v: unknown, t: FieldType, depth: number, parent: Message | undefined, fn: MessageVisitor): boolean {
+/** Whether a value of type t can hold a struct (so the walk must look inside it). */
+function holdsStruct(t: FieldType): boolean {
   switch (t.kind) {
     case 'array':
-      for (const x of v as readonly unknown[]) if (!visitField(x, t.of, depth, parent, fn)) return false;
-      return true;
+      return holdsStruct(t.of);
     case 'struct':
-      return visitStruct(v as Rec, SCHEMA[t.of], depth + 1, parent, fn);
+      return true;
     case 'u32':
     case 'u64':
     case 'bool':
@@ -26,8 +26,25 @@ function visitField(v: unknown, t: FieldType, depth: number, parent: Message | u
     case 'digest':
     case 'clientId':
     case 'signature':
-      return true;
+      return false;
   }
+}
+
+/**
+ * Per struct, only the fields the walk has to enter: a request's op, a signature, a digest hold no
+ * message, so the walk does not visit them (a batch of requests is most of a pre-prepare's fields).
+ */
+const NESTED = new Map<StructName, readonly FieldSpec[]>(
+  (Object.keys(SCHEMA) as StructName[]).map((name) => [name, SCHEMA[name].fields.filter((f) => holdsStruct(f.type))]),
+);
+
+function visitField(v: unknown, t: FieldType, depth: number, parent: Message | undefined, fn: MessageVisitor): boolean {
+  if (t.kind === 'array') {
+    for (const x of v as readonly unknown[]) if (!visitField(x, t.of, depth, parent, fn)) return false;
+    return true;
+  }
+  // holdsStruct(t): NESTED keeps only arrays and structs.
+  return t.kind !== 'struct' || visitStruct(v as Rec, SCHEMA[t.of], depth + 1, parent, fn);
 }
 
 function visitStruct(v: Rec, spec: StructSpec, depth: number, parent: Message | undefined, fn: MessageVisitor): boolean {
@@ -37,7 +54,7 @@ function visitStruct(v: Rec, spec: StructSpec, depth: number, parent: Message | 
     self = v as unknown as Message;
     if (!fn(self, depth, parent)) return false;
   }
-  for (const f of spec.fields) if (!visitField(v[f.name], f.type, depth, self, fn)) return false;
+  for (const f of NESTED.get(spec.name)!) if (!visitField(v[f.name], f.type, depth, self, fn)) return false;
   return true;
 }
 
