@@ -1,4 +1,4 @@
-// `npx tsx bench/sim-speed.ts [--ops 2000] [--first 1] [--seeds 20] [--repeat 1]`
+// `npx tsx bench/sim-speed.ts [--ops 2000] [--first 1] [--seeds 20] [--repeat 1] [--jobs K]`
 // How fast the simulator runs (issue 17 item 5), the two figures the issue asks for:
 //   1. messages per CPU-second: one honest run, n=4, `--ops` ops, seed 1 (DEFAULT_SIM_OPTIONS
 //      otherwise), timed with process.cpuUsage() around runSimulation;
@@ -11,14 +11,19 @@
 // process and adds a row for the best warm run (2..N), the steady state a long run approaches.
 // In the summary the honest row is always the first (cold) run, so figures stay comparable; the
 // sweep then starts warmer, so compare sweep figures taken with the same --repeat.
+// `--jobs K` (K ≥ 2) then runs the same seeds again as `byz sim --seeds N --jobs K` does (worker
+// threads, src/cli/sweep-jobs.ts) and adds a row with seeds per wall-second and per CPU-second (the
+// whole process: every worker's CPU, their start-up included); its result must equal the sequential one.
 
 import { parseArgs } from 'node:util';
 import { runSimulation } from '../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../src/sim/options.ts';
-import { drawSweepRun } from '../src/sim/sweep.ts';
 import { parseByzantine } from '../src/sim/byzantine/spec.ts';
 import type { SimOptions } from '../src/sim/options.ts';
 import type { SimSummary } from '../src/sim/summary.ts';
+import { aggregateSweep, runSweepSeed } from '../src/sim/sweep.ts';
+import type { SeedOutcome } from '../src/sim/sweep.ts';
+import { runSweepJobs } from '../src/cli/sweep-jobs.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,14 +31,16 @@ const { values } = parseArgs({
     first: { type: 'string', default: '1' },
     seeds: { type: 'string', default: '20' },
     repeat: { type: 'string', default: '1' },
+    jobs: { type: 'string', default: '1' },
   },
 });
 const ops = Number(values.ops);
 const first = Number(values.first);
 const count = Number(values.seeds);
 const repeat = Number(values.repeat);
-if (!Number.isSafeInteger(ops) || ops < 10 || !Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 0 || !Number.isSafeInteger(repeat) || repeat < 1) {
-  process.stderr.write('usage: bench/sim-speed.ts [--ops N≥10] [--first SEED≥0] [--seeds COUNT≥0] [--repeat N≥1]\n');
+const jobs = Number(values.jobs);
+if (!Number.isSafeInteger(ops) || ops < 10 || !Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 0 || !Number.isSafeInteger(repeat) || repeat < 1 || !Number.isSafeInteger(jobs) || jobs < 1 || jobs > 64) {
+  process.stderr.write('usage: bench/sim-speed.ts [--ops N≥10] [--first SEED≥0] [--seeds COUNT≥0] [--repeat N≥1] [--jobs 1..64]\n');
   process.exit(2);
 }
 
@@ -61,18 +68,36 @@ const random = parseByzantine('random');
 if (!random.ok) throw new Error(random.error);
 const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 4, byzantine: random.value };
 const perSeed: number[] = [];
+const outcomes: SeedOutcome[] = [];
 let messages = 0;
 let failed = 0;
 for (let seed = first; seed < first + count; seed++) {
-  const { options, scenario } = drawSweepRun(base, seed, new Set());
-  const { s, cpu } = timed(options);
+  const t0 = process.cpuUsage();
+  const { outcome, summary: s } = runSweepSeed(base, seed, new Set());
+  const c = process.cpuUsage(t0);
+  const cpu = (c.user + c.system) / 1e6;
   perSeed.push(cpu);
+  outcomes.push(outcome);
   messages += s.messages.sent;
   if (!s.ok) failed++;
-  const who = [...(s.byzantine?.replicas ?? []).map((b) => b.behaviour), ...(s.byzantine?.clients ?? []).map((c) => `c:${c.behaviour}`)].join('+');
-  log(`seed ${seed} ${scenario} ${who}: ${s.messages.sent} messages, ${s.ticks} ticks, ${r2(cpu)} CPU-s${s.ok ? '' : ' FAILED'}`);
+  log(`seed ${seed} ${outcome.scenario} ${outcome.behaviours.join('+')}: ${s.messages.sent} messages, ${s.ticks} ticks, ${r2(cpu)} CPU-s${s.ok ? '' : ' FAILED'}`);
 }
 const total = perSeed.reduce((a, b) => a + b, 0);
+
+let parallel: { wall: number; cpu: number } | undefined;
+if (jobs > 1 && count > 0) {
+  const t0 = process.cpuUsage();
+  const w0 = performance.now();
+  const got = await runSweepJobs(base, first, count, new Set(), jobs, {
+    onRun: (done, all, _f, o) => log(`jobs ${jobs}: seed ${o.seed} done (${done}/${all})`),
+  });
+  const wall = (performance.now() - w0) / 1000;
+  const c = process.cpuUsage(t0);
+  parallel = { wall, cpu: (c.user + c.system) / 1e6 };
+  if (JSON.stringify(got) !== JSON.stringify(aggregateSweep(base, outcomes))) throw new Error('the parallel sweep differs from the sequential one');
+  log(`jobs ${jobs}: ${count} seeds in ${r2(wall)} wall-s, ${r2(parallel.cpu)} CPU-s (all threads)`);
+}
+
 const sorted = [...perSeed].sort((a, b) => a - b);
 const median = sorted.length === 0 ? 0 : sorted[Math.floor((sorted.length - 1) / 2)]!;
 const max = sorted[sorted.length - 1] ?? 0;
@@ -86,6 +111,11 @@ process.stdout.write(
     ...(count === 0
       ? []
       : [`| random Byzantine sweep n=4, seeds ${first}..${first + count - 1}${failed > 0 ? ` (${failed} FAILED)` : ''} | ${messages} | ${r1(total)} | ${Math.round(messages / total)} | ${(count / total).toFixed(3)} | ${r2(median)} | ${r2(max)} |`]),
+    ...(parallel === undefined
+      ? []
+      : [
+          `| the same sweep, --jobs ${jobs}: CPU-s of all threads (wall-s) | ${messages} | ${r1(parallel.cpu)} (${r1(parallel.wall)} wall) | ${Math.round(messages / parallel.cpu)} | ${(count / parallel.cpu).toFixed(3)} per CPU-s, ${(count / parallel.wall).toFixed(3)} per wall-s | | |`,
+        ]),
     '',
   ].join('\n'),
 );

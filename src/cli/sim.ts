@@ -25,6 +25,7 @@ import type { ThroughputReport } from '../sim/throughput.ts';
 import { judgeThroughput, referenceOptions, THROUGHPUT_FLOOR } from '../sim/throughput.ts';
 import type { DrawnOption, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
+import { MAX_SWEEP_JOBS, runSweepJobs } from './sweep-jobs.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
 import { BYZANTINE_SYNTAX, formatByzantine, parseByzantine } from '../sim/byzantine/spec.ts';
 import { listBehaviours } from '../sim/byzantine/registry.ts';
@@ -43,6 +44,7 @@ export interface RawSimFlags {
   readonly ops?: string;
   readonly seed?: string;
   readonly seeds?: string;
+  readonly jobs?: string;
   readonly loss?: string;
   readonly dup?: string;
   readonly corrupt?: string;
@@ -77,6 +79,8 @@ export interface SimCommand {
   readonly json: boolean;
   /** Set for a sweep: how many seeds, starting at options.seed. */
   readonly seeds?: number;
+  /** A sweep's worker threads (`--jobs K`, src/cli/sweep-jobs.ts); absent or 1: the seeds run in this thread. */
+  readonly jobs?: number;
   /** Options given on the command line (a sweep draws the others per seed). */
   readonly fixed: ReadonlySet<DrawnOption>;
   /** `--throughput-floor F`: also run the fault-free reference and fail under F × its rate (src/sim/throughput.ts). */
@@ -132,6 +136,9 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!seed.ok) return seed;
   const seeds = raw.seeds === undefined ? undefined : int('--seeds', raw.seeds, 0, 1, MAX_SWEEP_SEEDS);
   if (seeds !== undefined && !seeds.ok) return seeds;
+  const jobs = int('--jobs', raw.jobs, 1, 1, MAX_SWEEP_JOBS);
+  if (!jobs.ok) return jobs;
+  if (raw.jobs !== undefined && seeds === undefined) return err('--jobs runs the seeds of a sweep in parallel; add --seeds N');
   const loss = prob('--loss', raw.loss, d.loss);
   if (!loss.ok) return loss;
   const dup = prob('--dup', raw.dup, d.dup);
@@ -232,7 +239,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.partition !== undefined) fixed.add('partitions');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
-  const cmd = { options, json: raw.json === true, fixed, ...(throughputFloor === undefined ? {} : { throughputFloor }) };
+  const cmd = { options, json: raw.json === true, fixed, ...(raw.jobs === undefined ? {} : { jobs: jobs.value }), ...(throughputFloor === undefined ? {} : { throughputFloor }) };
   return ok(seeds === undefined ? cmd : { ...cmd, seeds: seeds.value });
 }
 
@@ -247,6 +254,7 @@ export function registerSim(program: Command): void {
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
     .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing unset network options and a fault scenario per seed')
+    .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
     .option('--corrupt <p>', 'probability a message copy arrives with one bit flipped, in [0, 1) (receivers must drop it, never crash)')
@@ -290,7 +298,7 @@ export function registerSim(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      process.exitCode = parsed.value.seeds === undefined ? runOne(parsed.value, flags.evidenceOut) : sweep(parsed.value, parsed.value.seeds);
+      process.exitCode = parsed.value.seeds === undefined ? runOne(parsed.value, flags.evidenceOut) : await sweep(parsed.value, parsed.value.seeds);
     });
 }
 
@@ -332,17 +340,17 @@ function formatThroughput(j: ThroughputReport): string {
   return `throughput          ${j.ratio.toFixed(2)}× the fault-free reference (${j.rate.toFixed(2)} vs ${j.referenceRate.toFixed(2)} ops/1000 ticks, floor ${j.floor}): ${verdict}`;
 }
 
-function sweep(cmd: SimCommand, count: number): number {
+async function sweep(cmd: SimCommand, count: number): Promise<number> {
   const tty = process.stderr.isTTY;
   const every = Math.max(1, Math.floor(count / 20));
   const started = performance.now();
-  const result = runSweep(cmd.options, cmd.options.seed, count, cmd.fixed, {
-    onRun(done, total, failures) {
-      const line = `sweep: ${done}/${total} seeds, ${failures} failed`;
-      if (tty) process.stderr.write(`\r${line}`);
-      else if (done % every === 0 || done === total) process.stderr.write(`${line}\n`);
-    },
-  });
+  const jobs = cmd.jobs ?? 1;
+  const onRun = (done: number, total: number, failures: number): void => {
+    const line = `sweep: ${done}/${total} seeds, ${failures} failed${jobs > 1 ? ` (${jobs} jobs)` : ''}`;
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (done % every === 0 || done === total) process.stderr.write(`${line}\n`);
+  };
+  const result = jobs > 1 ? await runSweepJobs(cmd.options, cmd.options.seed, count, cmd.fixed, jobs, { onRun }) : runSweep(cmd.options, cmd.options.seed, count, cmd.fixed, { onRun });
   if (tty) process.stderr.write('\n');
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(cmd.json ? `${JSON.stringify(result)}\n` : `${formatSweep(result, cmd.options, count, seconds)}\n`);

@@ -143,7 +143,62 @@ export interface SweepHooks {
   onRun?(done: number, total: number, failures: number, summary: SimSummary): void;
 }
 
+/**
+ * What a sweep keeps of one seed's run: enough to aggregate (aggregateSweep), small and plain data,
+ * so a worker thread can send it back (`byz sim --seeds N --jobs K`, src/cli/sweep-jobs.ts).
+ */
+export interface SeedOutcome {
+  readonly seed: number;
+  readonly scenario: ScenarioKind | 'fixed';
+  readonly opsCommitted: number;
+  readonly ticks: number;
+  readonly viewChange: boolean;
+  readonly stateTransfer: boolean;
+  readonly restart: boolean;
+  /** The liveness checker's worst wait / bound, when it judged the run. */
+  readonly livenessRatio: number | undefined;
+  /** With --byzantine: the run's behaviours (client behaviours as "c:NAME"), in spec order. */
+  readonly behaviours: readonly string[];
+  readonly failure: SweepFailure | undefined;
+}
+
+/** Runs one seed of a sweep (its options drawn as the sweep draws them). */
+export function runSweepSeed(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { outcome: SeedOutcome; summary: SimSummary } {
+  const { options, scenario } = drawSweepRun(base, seed, fixed);
+  const s = runSimulation(options);
+  const outcome: SeedOutcome = {
+    seed,
+    scenario,
+    opsCommitted: s.ops.committed,
+    ticks: s.ticks,
+    viewChange: s.views.newViews > 0,
+    stateTransfer: s.stateTransfers > 0,
+    restart: s.faults.restarts > 0,
+    livenessRatio: s.liveness.checked ? s.liveness.worstWaitTicks / s.liveness.boundTicks : undefined,
+    behaviours: [...(s.byzantine?.replicas ?? []).map((b) => b.behaviour), ...(s.byzantine?.clients ?? []).map((c) => `c:${c.behaviour}`)],
+    failure: s.ok ? undefined : failureOf(s),
+  };
+  return { outcome, summary: s };
+}
+
 export function runSweep(base: SimOptions, firstSeed: number, count: number, fixed: ReadonlySet<DrawnOption>, hooks: SweepHooks = {}): SweepResult {
+  const outcomes: SeedOutcome[] = [];
+  let failures = 0;
+  for (let i = 0; i < count; i++) {
+    const { outcome, summary } = runSweepSeed(base, firstSeed + i, fixed);
+    outcomes.push(outcome);
+    if (outcome.failure !== undefined) failures++;
+    hooks.onRun?.(i + 1, count, failures, summary);
+  }
+  return aggregateSweep(base, outcomes);
+}
+
+/**
+ * The sweep's result from its seeds' outcomes, taken in seed order whatever order they finished in
+ * (a parallel sweep's result is the sequential one's, key order of every record included).
+ */
+export function aggregateSweep(base: SimOptions, outcomes: readonly SeedOutcome[]): SweepResult {
+  const ordered = [...outcomes].sort((a, b) => a.seed - b.seed);
   const failures: SweepFailure[] = [];
   const scenarios: Record<string, number> = {};
   let opsCommitted = 0;
@@ -153,24 +208,20 @@ export function runSweep(base: SimOptions, firstSeed: number, count: number, fix
   let restarts = 0;
   let margin = 0;
   const behaviours: Record<string, number> = {};
-  for (let i = 0; i < count; i++) {
-    const { options, scenario } = drawSweepRun(base, firstSeed + i, fixed);
-    const s = runSimulation(options);
-    scenarios[scenario] = (scenarios[scenario] ?? 0) + 1;
-    opsCommitted += s.ops.committed;
-    ticks += s.ticks;
-    if (s.views.newViews > 0) views++;
-    if (s.stateTransfers > 0) transfers++;
-    if (s.faults.restarts > 0) restarts++;
-    if (s.liveness.checked) margin = Math.max(margin, s.liveness.worstWaitTicks / s.liveness.boundTicks);
-    for (const b of s.byzantine?.replicas ?? []) behaviours[b.behaviour] = (behaviours[b.behaviour] ?? 0) + 1;
-    for (const c of s.byzantine?.clients ?? []) behaviours[`c:${c.behaviour}`] = (behaviours[`c:${c.behaviour}`] ?? 0) + 1;
-    if (!s.ok) failures.push(failureOf(s));
-    hooks.onRun?.(i + 1, count, failures.length, s);
+  for (const o of ordered) {
+    scenarios[o.scenario] = (scenarios[o.scenario] ?? 0) + 1;
+    opsCommitted += o.opsCommitted;
+    ticks += o.ticks;
+    if (o.viewChange) views++;
+    if (o.stateTransfer) transfers++;
+    if (o.restart) restarts++;
+    if (o.livenessRatio !== undefined) margin = Math.max(margin, o.livenessRatio);
+    for (const b of o.behaviours) behaviours[b] = (behaviours[b] ?? 0) + 1;
+    if (o.failure !== undefined) failures.push(o.failure);
   }
   return {
-    runs: count,
-    passed: count - failures.length,
+    runs: ordered.length,
+    passed: ordered.length - failures.length,
     failures,
     opsCommitted,
     ticks,
