@@ -103,7 +103,12 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   st.stableProof = proof;
   if (st.certified !== undefined && st.certified.seq <= n) st.certified = undefined;
   if (ctx.bugs.keepLogBelowCheckpoint !== true) for (const k of st.log.keys()) if (k <= n) st.log.delete(k);
-  for (const k of st.preparedCerts.keys()) if (k <= n) st.preparedCerts.delete(k);
+  for (const k of st.preparedCerts.keys()) {
+    if (k > n) continue;
+    st.preparedCerts.delete(k);
+    const kept = st.log.get(k); // only with the planted bug keepLogBelowCheckpoint
+    if (kept !== undefined) kept.changed = true;
+  }
   for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
   for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);
   if (st.lastAssigned < n) st.lastAssigned = n;

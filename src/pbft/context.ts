@@ -61,6 +61,7 @@ export function entryFor(st: ReplicaState, n: Seq): LogEntry {
       phase: 'unprepared',
       lastActivity: st.tick,
       createdTick: st.tick,
+      changed: true,
     };
     st.log.set(n, e);
   }

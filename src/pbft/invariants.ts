@@ -6,6 +6,10 @@
 // A slot executed before the previous check no longer changes (only other replicas' late votes are
 // added to it), so 'all' checks such a slot's window and phase again but its contents once more
 // only when `settledUpTo` says so: the replica passes the last executed seq of its previous check.
+// A replica's own checker (`wholeStateCheck`) also skips the contents of a slot that did not change
+// since its previous check: the core sets `LogEntry.changed` on every change to them, and a change
+// of view, status or quorum re-checks every slot (issue 17 item 5: a replica holding hundreds of
+// unexecuted slots in a state transfer re-checked each of them after every step with output).
 
 import { checkServiceBounds, checkServiceQueues } from '../service/invariants.ts';
 import { requestKey } from '../service/types.ts';
@@ -25,11 +29,67 @@ export type { InvariantChecks };
  * `settledUpTo` (0: none) get only the window and phase checks.
  */
 export function checkInvariants(st: ReplicaState, level: InvariantChecks, settledUpTo = 0): string[] {
+  return check(st, level, settledUpTo, false);
+}
+
+/**
+ * One replica's checker, for every check of `st` from now on: slots up to the last executed seq of
+ * its previous 'all' check get only the window and phase checks, and an unexecuted slot's contents
+ * are checked again only when `LogEntry.changed` says they changed (or the view, status or quorum
+ * did). Its first 'all' check is a whole one.
+ */
+export function wholeStateCheck(st: ReplicaState): (level: InvariantChecks) => string[] {
+  let settledUpTo = 0;
+  let last: { view: number; status: ReplicaState['status']; quorum: number } | undefined;
+  const audit = auditing ? new WeakMap<LogEntry, readonly unknown[]>() : undefined;
+  return (level) => {
+    if (level !== 'all') return check(st, level, 0, false);
+    const same = last !== undefined && last.view === st.view && last.status === st.status && last.quorum === st.quorum;
+    const bad = audit === undefined ? [] : unmarkedChanges(st, settledUpTo, audit);
+    bad.push(...check(st, level, settledUpTo, same));
+    if (audit !== undefined) st.log.forEach((e) => void audit.set(e, contentsOf(st, e)));
+    settledUpTo = st.lastExecuted;
+    last = { view: st.view, status: st.status, quorum: st.quorum };
+    return bad;
+  };
+}
+
+let auditing = false;
+
+/**
+ * Tests only: checkers made by `wholeStateCheck` while this is on also keep each slot's contents (the
+ * objects `checkEntry` reads) and report a slot whose contents changed while its `changed` mark stayed
+ * clear — a change the skipping would have left unchecked (test/sim/change-marks.test.ts).
+ */
+export function auditChangeMarks(on: boolean): void {
+  auditing = on;
+}
+
+/** What `checkEntry` reads of a slot, as the objects themselves (every message is immutable). */
+function contentsOf(st: ReplicaState, e: LogEntry): readonly unknown[] {
+  const out: unknown[] = [e.seq, e.prePrepare, e.phase, st.preparedCerts.get(e.seq), e.prepares.size, e.commits.size];
+  e.prepares.forEach((p, r) => void out.push(r, p));
+  e.commits.forEach((c, r) => void out.push(r, c));
+  return out;
+}
+
+function unmarkedChanges(st: ReplicaState, settledUpTo: number, audit: WeakMap<LogEntry, readonly unknown[]>): string[] {
+  const bad: string[] = [];
+  st.log.forEach((e, n) => {
+    const before = audit.get(e);
+    if (n <= settledUpTo || e.changed || before === undefined) return;
+    const now = contentsOf(st, e);
+    if (before.length !== now.length || before.some((x, i) => x !== now[i])) bad.push(`${slot(e)} changed without its change mark`);
+  });
+  return bad;
+}
+
+function check(st: ReplicaState, level: InvariantChecks, settledUpTo: number, changedOnly: boolean): string[] {
   const bad: string[] = [];
   if (level === 'off') return bad;
   checkCheap(st, bad);
   if (level === 'all') {
-    checkLog(st, settledUpTo, bad);
+    checkLog(st, settledUpTo, changedOnly, bad);
     checkCertificates(st, bad);
     checkQueues(st, bad);
   }
@@ -86,16 +146,22 @@ function checkCheap(st: ReplicaState, bad: string[]): void {
 /**
  * The log: one entry per seq in (h, H'] where H' = h + L, or the certified checkpoint + L while this
  * replica is behind (a NEW-VIEW may re-issue up to min-s + L before h reaches min-s, §4.4); each
- * entry's phase agrees with its pre-prepare, view and votes.
+ * entry's phase agrees with its pre-prepare, view and votes. With `changedOnly`, the contents of a
+ * slot whose `changed` mark is clear are not checked again; the mark is cleared once a slot's contents
+ * pass (a slot that fails stays marked, so it fails again at the next check).
  */
-function checkLog(st: ReplicaState, settledUpTo: number, bad: string[]): void {
+function checkLog(st: ReplicaState, settledUpTo: number, changedOnly: boolean, bad: string[]): void {
   const top = Math.max(st.lowWatermark, st.certified?.seq ?? 0) + st.params.windowSize;
   // forEach, not `for (const [n, e] of …)`: the destructured entry was allocated per slot per step
   // (a fifth of a simulator run's allocations with checkCertificates, issue 17 item 5).
   st.log.forEach((e, n) => {
     if (n <= st.lowWatermark || n > top) bad.push(`${slot(e)} outside (${st.lowWatermark}, ${top}]`);
     if (n <= st.lastExecuted && !isCommitted(e.phase)) bad.push(`${slot(e)} executed but not committed`);
-    if (n > settledUpTo) checkEntry(st, n, e, bad);
+    if (n > settledUpTo && (e.changed || !changedOnly)) {
+      const before = bad.length;
+      checkEntry(st, n, e, bad);
+      if (bad.length === before) e.changed = false;
+    } else e.changed = false;
   });
 }
 

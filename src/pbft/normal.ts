@@ -55,6 +55,7 @@ function logVote<M extends Prepare | Commit>(ctx: Ctx, m: M, votes: (e: LogEntry
     return undefined;
   }
   byReplica.set(m.replica, m);
+  e.changed = true;
   return e;
 }
 
@@ -68,6 +69,7 @@ function checkPrepared(ctx: Ctx, e: LogEntry): void {
   // With the planted weak-quorum bug st.quorum is f+1, so f prepares suffice.
   if (matching.length < st.quorum - 1) return;
   e.phase = 'prepared';
+  e.changed = true;
   e.lastActivity = st.tick;
   matching.sort((a, b) => a.replica - b.replica);
   const cert = { prePrepare: pp, prepares: matching.slice(0, st.quorum - 1) };
@@ -98,6 +100,7 @@ function checkCommitted(ctx: Ctx, e: LogEntry): void {
   for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) matching++;
   if (matching < st.quorum) return;
   e.phase = 'committed';
+  e.changed = true;
   e.lastActivity = st.tick;
   st.lastCommitTick = st.tick;
   executeReady(ctx);

@@ -51,6 +51,7 @@ export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string
       if (cert.prePrepare.seq <= st.lowWatermark) continue;
       st.preparedCerts.set(cert.prePrepare.seq, cert);
       const e = st.log.get(cert.prePrepare.seq);
+      if (e !== undefined) e.changed = true;
       // A pre-prepare of the current view exists on disk only if the view record says 'normal' (both
       // are written in the same step), and a replica that prepared has sent its COMMIT.
       if (e?.prePrepare !== undefined && e.prePrepare.view === cert.prePrepare.view && e.prePrepare.digest === cert.prePrepare.digest) {

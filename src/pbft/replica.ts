@@ -31,7 +31,7 @@ import { handleFetchState, handleStateChunk } from './state-transfer.ts';
 import { handleCommittedProof, handleFetchLog } from './catchup.ts';
 import { onTick } from './tick.ts';
 import { restoreFromRecords } from './recover.ts';
-import { checkInvariants } from './invariants.ts';
+import { checkInvariants, wholeStateCheck } from './invariants.ts';
 import { pbftKeys } from './recovery-keys.ts';
 import { emptySlowPrimary } from './slow-primary.ts';
 import { emptyEstimate } from './timeout.ts';
@@ -131,12 +131,7 @@ export function recoverReplica(opts: ReplicaOptions, records: ReadonlyMap<string
 function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
   const bugs = opts.bugs ?? {};
   const level = opts.checkInvariants ?? 'cheap';
-  let settledUpTo = 0; // last executed seq at the previous 'all' check (see invariants.ts)
-  const check = (l: InvariantChecks): string[] => {
-    const bad = checkInvariants(st, l, l === 'all' ? settledUpTo : 0);
-    if (l === 'all') settledUpTo = st.lastExecuted;
-    return bad;
-  };
+  const check = wholeStateCheck(st); // skips settled and unchanged slots (see invariants.ts)
   return {
     handle(input: Input): Output {
       const ctx: Ctx = { st, out: emptyOutput(), bugs };

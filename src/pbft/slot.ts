@@ -36,6 +36,7 @@ export interface InstallOptions {
 /** Enters pp into its slot e (e.seq === pp.seq) as the slot's pre-prepare. */
 export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare, opts: InstallOptions): void {
   const votes = opts.votes;
+  e.changed = true;
   if (votes === 'reset') {
     e.prepares = new Map();
     e.commits = new Map();
@@ -81,7 +82,11 @@ export function sendPrepareFor(ctx: Ctx, e: LogEntry): void {
 export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['replica']): void {
   const p = sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
   // The backup enters its own prepare in its log; it counts toward the 2f (§4.2).
-  ctx.st.log.get(pp.seq)?.prepares.set(ctx.st.id, p);
+  const e = ctx.st.log.get(pp.seq);
+  if (e !== undefined) {
+    e.prepares.set(ctx.st.id, p);
+    e.changed = true;
+  }
   if (to === 'all') broadcast(ctx, p);
   else sendTo(ctx, to, p);
 }
@@ -92,6 +97,7 @@ export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replic
   if (pp === undefined) return;
   const c = sign<Commit>(ctx, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
   e.commits.set(ctx.st.id, c);
+  e.changed = true;
   if (to === 'all') broadcast(ctx, c);
   else sendTo(ctx, to, c);
 }

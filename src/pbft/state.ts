@@ -69,6 +69,13 @@ export interface LogEntry {
   lastActivity: number;
   /** Tick when the entry was created (the first message for its seq arrived). */
   readonly createdTick: number;
+  /**
+   * Set by every change to what the whole-state invariants check of this slot (its pre-prepare,
+   * phase or votes, or its prepared certificate); cleared by that check (invariants.ts
+   * `wholeStateCheck`), which re-checks a slot's contents only when this is set or the view or status
+   * changed. Bookkeeping for the checks only: the protocol never reads it.
+   */
+  changed: boolean;
 }
 
 export interface ViewChangeState {

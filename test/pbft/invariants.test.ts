@@ -8,7 +8,7 @@ import { AssertionError } from '../../src/core/assert.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { DEFAULT_PARAMS } from '../../src/pbft/params.ts';
 import { initialState } from '../../src/pbft/replica.ts';
-import { checkInvariants } from '../../src/pbft/invariants.ts';
+import { auditChangeMarks, checkInvariants, wholeStateCheck } from '../../src/pbft/invariants.ts';
 import { entryFor } from '../../src/pbft/context.ts';
 import { addPending } from '../../src/service/requests.ts';
 import { requestKey } from '../../src/service/types.ts';
@@ -58,6 +58,51 @@ test('§4.2 log slots: outside the window, committed without 2f+1 commits, two d
   assert.match(bad, /log entry 2 \(committed\) with 0 < 3 matching commits/);
   assert.match(bad, /two digests for \(view 0, seq 2\) \(pre-prepare\)/);
   assert.deepEqual(checkInvariants(st, 'cheap'), [], 'the log is walked only by "all"');
+});
+
+test("a replica's own checker re-checks a slot's contents when the core marked it changed, after a view or status change, and until it passes", () => {
+  const st = fresh();
+  const check = wholeStateCheck(st);
+  const e = entryFor(st, seq(2));
+  e.prePrepare = prePrepare(2);
+  assert.deepEqual(check('all'), []);
+  assert.equal(e.changed, false, 'a slot that passed is no longer marked');
+  // Committed without 2f+1 commits: caught when the change is marked, as every change the core makes is.
+  e.phase = 'committed';
+  e.changed = true;
+  assert.match(check('all').join('\n'), /log entry 2 \(committed\) with 0 < 3 matching commits/);
+  assert.equal(e.changed, true, 'a failing slot stays marked');
+  assert.match(check('all').join('\n'), /log entry 2 \(committed\) with 0 < 3 matching commits/);
+  // Unmarked, the contents are skipped (that is the saving) — but a view change re-checks every slot.
+  e.phase = 'unprepared';
+  e.changed = true;
+  assert.deepEqual(check('all'), []);
+  e.prePrepare = prePrepare(2, 1);
+  assert.deepEqual(check('all'), [], 'an unmarked change is not re-checked in the same view');
+  st.view = view(1);
+  st.status = 'view-change';
+  assert.match(check('all').join('\n'), /log entry 2 \(unprepared\) undecided during a view change/);
+  // The window and executed-but-uncommitted checks walk every slot, marked or not.
+  entryFor(st, seq(9));
+  st.log.get(seq(9))!.changed = false;
+  assert.match(check('all').join('\n'), /log entry 9 \(unprepared\) outside \(0, 8\]/);
+});
+
+test('the change-mark audit (tests only) reports a slot changed without its mark', () => {
+  auditChangeMarks(true);
+  try {
+    const st = fresh();
+    const check = wholeStateCheck(st);
+    const e = entryFor(st, seq(2));
+    e.prePrepare = prePrepare(2);
+    assert.deepEqual(check('all'), []);
+    e.commits.set(replicaId(2), signAs(suite.signer(seedFor(2)), { type: 'commit', view: view(0), seq: seq(2), digest: digest('aa'.repeat(32)), replica: replicaId(2) }));
+    assert.match(check('all').join('\n'), /log entry 2 \(unprepared\) changed without its change mark/);
+    e.changed = true;
+    assert.deepEqual(check('all'), []);
+  } finally {
+    auditChangeMarks(false);
+  }
 });
 
 test('request queues: the pending index and stray in-flight keys', () => {
