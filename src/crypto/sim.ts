@@ -10,7 +10,8 @@
 // Use ONE suite instance per simulated cluster: verify() only knows keys made by its own signer().
 
 import type { CryptoSuite, Signer } from '../core/crypto-port.ts';
-import { bytesEqual, publicKey, signature, toHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
+import { hash } from 'node:crypto';
+import { hexInto, publicKey, signature, toHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../core/ids.ts';
 import type { PublicKey, Signature } from '../core/ids.ts';
 import { sha256, sha256Bytes, SEED_BYTES } from './ed25519.ts';
 
@@ -40,12 +41,54 @@ export function simPublicKey(seed: Uint8Array): PublicKey {
   return publicKey(tagged(PUB_TAG, seed, new Uint8Array(0)));
 }
 
+/**
+ * The signature's two hash inputs share one buffer: the data is copied once, at a fixed offset, and
+ * each tag and the seed are written right before it ("byz-sim-sig2" is one byte longer than
+ * "byz-sim-sig", so the first input starts one byte later). Grown when needed.
+ */
+const DATA_AT = SIG2_TAG.length + SEED_BYTES;
+let sigScratch = new Uint8Array(4096);
+
+/** The two halves' hex digests of (seed, data), in `halves` (issue 17 item 5: no array per half). */
+function signatureHex(seed: Uint8Array, data: Uint8Array, halves: [string, string]): void {
+  if (seed.length !== SEED_BYTES) throw new RangeError(`a simulated signing key is ${SEED_BYTES} bytes (got ${seed.length})`);
+  const end = DATA_AT + data.length;
+  if (sigScratch.length < end) sigScratch = new Uint8Array(Math.max(end, 2 * sigScratch.length));
+  const buf = sigScratch;
+  buf.set(data, DATA_AT);
+  buf.set(seed, DATA_AT - SEED_BYTES);
+  buf.set(SIG_TAG, DATA_AT - SEED_BYTES - SIG_TAG.length);
+  halves[0] = hash('sha256', buf.subarray(DATA_AT - SEED_BYTES - SIG_TAG.length, end), 'hex');
+  buf.set(SIG2_TAG, 0);
+  halves[1] = hash('sha256', buf.subarray(0, end), 'hex');
+}
+
+const halves: [string, string] = ['', ''];
+
 /** sig = SHA-256("byz-sim-sig" ‖ seed ‖ data) ‖ SHA-256("byz-sim-sig2" ‖ seed ‖ data), 64 bytes. */
 function simSign(seed: Uint8Array, data: Uint8Array): Signature {
+  signatureHex(seed, data, halves);
   const out = new Uint8Array(SIGNATURE_BYTES);
-  out.set(tagged(SIG_TAG, seed, data), 0);
-  out.set(tagged(SIG2_TAG, seed, data), 32);
+  hexInto(halves[0], out, 0);
+  hexInto(halves[1], out, 32);
   return signature(out);
+}
+
+/** Whether `sig` is simSign(seed, data), compared without building the expected signature. */
+function simVerify(seed: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
+  signatureHex(seed, data, halves);
+  return hexMatches(halves[0], sig, 0) && hexMatches(halves[1], sig, 32);
+}
+
+const HEX = '0123456789abcdef';
+
+/** Lowercase hex `hex` spells sig[at .. at + hex.length / 2). */
+function hexMatches(hex: string, sig: Uint8Array, at: number): boolean {
+  for (let i = 0, j = 0; j < hex.length; i++, j += 2) {
+    const b = sig[at + i]!;
+    if (hex.charCodeAt(j) !== HEX.charCodeAt(b >> 4) || hex.charCodeAt(j + 1) !== HEX.charCodeAt(b & 15)) return false;
+  }
+  return true;
 }
 
 /** Creates a simulated suite with its own key registry (see the file comment: simulator only). */
@@ -58,7 +101,7 @@ export function createSimSuite(): CryptoSuite {
       if (key.length !== PUBLIC_KEY_BYTES || sig.length !== SIGNATURE_BYTES) return false;
       const seed = registry.get(toHex(key));
       if (seed === undefined) return false;
-      return bytesEqual(simSign(seed, data), sig);
+      return simVerify(seed, data, sig);
     },
     signer(seed: Uint8Array): Signer {
       if (seed.length !== SEED_BYTES) {
