@@ -2,8 +2,8 @@
 // recorded, across crashes and restarts, and each new one is checked against them. A replica that
 // persisted what it promised before sending never contradicts itself, whatever it lost in a crash:
 //   equivocation   — never two different PRE-PREPAREs, PREPAREs or COMMITs for one (view, seq), two
-//                    different NEW-VIEWs (by signed content) for one view, or two CHECKPOINTs with different digests for
-//                    one seq (§4.2, §4.3);
+//                    NEW-VIEWs with different signed content for one view, or two CHECKPOINTs with
+//                    different digests for one seq (§4.2, §4.3);
 //   view order     — no VIEW-CHANGE or NEW-VIEW for a view below one it already sent one for; and
 //                    after a VIEW-CHANGE or NEW-VIEW for view w, no new PRE-PREPARE/PREPARE/COMMIT of a
 //                    view below w that vouches for something new (§4.4: it left those views). A
