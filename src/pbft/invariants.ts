@@ -32,16 +32,26 @@ export function checkInvariants(st: ReplicaState, level: InvariantChecks, settle
   return check(st, level, settledUpTo, false);
 }
 
+/** How a replica's checker (`wholeStateCheck`) runs. */
+export interface WholeStateCheckOptions {
+  /**
+   * Tests only: the checker also keeps each slot's contents (the objects `checkEntry` reads) and
+   * reports a slot whose contents changed while its `changed` mark stayed clear — a change the
+   * skipping would have left unchecked (test/sim/change-marks.test.ts). Off by default.
+   */
+  readonly auditChangeMarks?: boolean;
+}
+
 /**
  * One replica's checker, for every check of `st` from now on: slots up to the last executed seq of
  * its previous 'all' check get only the window and phase checks, and an unexecuted slot's contents
  * are checked again only when `LogEntry.changed` says they changed (or the view, status or quorum
  * did). Its first 'all' check is a whole one.
  */
-export function wholeStateCheck(st: ReplicaState): (level: InvariantChecks) => string[] {
+export function wholeStateCheck(st: ReplicaState, options: WholeStateCheckOptions = {}): (level: InvariantChecks) => string[] {
   let settledUpTo = 0;
   let last: { view: number; status: ReplicaState['status']; quorum: number } | undefined;
-  const audit = auditing ? new WeakMap<LogEntry, readonly unknown[]>() : undefined;
+  const audit = options.auditChangeMarks === true ? new WeakMap<LogEntry, readonly unknown[]>() : undefined;
   return (level) => {
     if (level !== 'all') return check(st, level, 0, false);
     const same = last !== undefined && last.view === st.view && last.status === st.status && last.quorum === st.quorum;
@@ -52,17 +62,6 @@ export function wholeStateCheck(st: ReplicaState): (level: InvariantChecks) => s
     last = { view: st.view, status: st.status, quorum: st.quorum };
     return bad;
   };
-}
-
-let auditing = false;
-
-/**
- * Tests only: checkers made by `wholeStateCheck` while this is on also keep each slot's contents (the
- * objects `checkEntry` reads) and report a slot whose contents changed while its `changed` mark stayed
- * clear — a change the skipping would have left unchecked (test/sim/change-marks.test.ts).
- */
-export function auditChangeMarks(on: boolean): void {
-  auditing = on;
 }
 
 /** What `checkEntry` reads of a slot, as the objects themselves (every message is immutable). */

@@ -131,7 +131,7 @@ export function recoverReplica(opts: ReplicaOptions, records: ReadonlyMap<string
 function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
   const bugs = opts.bugs ?? {};
   const level = opts.checkInvariants ?? 'cheap';
-  const check = wholeStateCheck(st); // skips settled and unchanged slots (see invariants.ts)
+  const check = wholeStateCheck(st, { auditChangeMarks: opts.auditChangeMarks === true }); // skips settled and unchanged slots (see invariants.ts)
   return {
     handle(input: Input): Output {
       const ctx: Ctx = { st, out: emptyOutput(), bugs };

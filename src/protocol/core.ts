@@ -29,6 +29,13 @@ export interface CoreOptions<P> {
   /** Planted bugs, tests only (each module defines its own; unknown names are ignored). */
   readonly bugs?: Readonly<Record<string, boolean>>;
   readonly checkInvariants?: InvariantChecks;
+  /**
+   * Tests only: the whole-state checker also reports a change to the core's state that skipped the
+   * mark it relies on to skip unchanged parts (PBFT: a log slot changed without `LogEntry.changed`,
+   * src/pbft/invariants.ts wholeStateCheck). Costs a copy of every slot's contents per check; a core
+   * without such marks ignores it.
+   */
+  readonly auditChangeMarks?: boolean;
 }
 
 /** A running protocol core: pure handle(input) → output, plus a status snapshot. */

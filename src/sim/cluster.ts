@@ -122,6 +122,8 @@ export interface ClusterSpec {
   readonly reads?: number;
   readonly clientRetransmitTicks: number;
   readonly accountable: boolean;
+  /** Tests only: the cores audit their change marks (CoreOptions.auditChangeMarks). */
+  readonly auditChangeMarks?: boolean;
   /** Ingress keeps a cache of verified signatures. */
   readonly sigCache: boolean;
   /** The cluster's requestAuth (absent: "signature"). */
@@ -186,6 +188,7 @@ export function createCluster(o: SimOptions): Cluster {
     ...(o.reads === undefined ? {} : { reads: o.reads }),
     clientRetransmitTicks: clientRetransmitTicks(o),
     accountable: o.noAccountability !== true,
+    ...(o.auditChangeMarks === true ? { auditChangeMarks: true } : {}),
     // With the simulated scheme a verification (two short hashes) costs about what the signature
     // cache's lookup hash does, so the cache is off; every signature is still checked.
     sigCache: o.crypto !== 'sim',
@@ -225,7 +228,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
     createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! }, certifiedRequests: 'trust', shared });
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
     // A twin's whole identity: the same replica id and the same signer as its copy.
-    const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable };
+    const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable, ...(s.auditChangeMarks === true ? { auditChangeMarks: true } : {}) };
     return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));

@@ -127,6 +127,11 @@ export interface SimOptions {
    * TOCS '02 §5.1.1, src/service/reply.ts). Absent: off (the KV workload's results are small anyway).
    */
   readonly replyDigestMinBytes?: number;
+  /**
+   * Tests only (no flag): every replica's whole-state checker also reports a change to its state
+   * that skipped the core's change mark (CoreOptions.auditChangeMarks; test/sim/change-marks.test.ts).
+   */
+  readonly auditChangeMarks?: boolean;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
