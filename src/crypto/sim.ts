@@ -91,15 +91,59 @@ function hexMatches(hex: string, sig: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** Whether two keys are equal, byte for byte. */
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A public key's first six bytes as a number, to find its entry (compared in full after). */
+function keyIndex(k: Uint8Array): number {
+  return ((((k[0]! * 256 + k[1]!) * 256 + k[2]!) * 256 + k[3]!) * 256 + k[4]!) * 256 + k[5]!;
+}
+
+/**
+ * The suite's public keys and their seeds, found without spelling the key in hex (issue 17 item 5:
+ * `toHex` and a lookup by that string were paid on every verification and every MAC). A simulated
+ * key is a SHA-256 output, so its first six bytes nearly always tell keys apart; the whole key is
+ * compared all the same.
+ */
+interface KeyRegistry {
+  set(pub: Uint8Array, seed: Uint8Array): void;
+  /** The seed registered for `pub` (32 bytes), if any. */
+  get(pub: Uint8Array): Uint8Array | undefined;
+}
+
+function keyRegistry(): KeyRegistry {
+  const byIndex = new Map<number, { readonly pub: Uint8Array; seed: Uint8Array }[]>();
+  const find = (pub: Uint8Array): { readonly pub: Uint8Array; seed: Uint8Array } | undefined => {
+    const list = byIndex.get(keyIndex(pub));
+    if (list !== undefined) for (const e of list) if (sameKey(e.pub, pub)) return e;
+    return undefined;
+  };
+  return {
+    set(pub, seed) {
+      const e = find(pub);
+      if (e !== undefined) return void (e.seed = seed);
+      const list = byIndex.get(keyIndex(pub));
+      const entry = { pub: Uint8Array.from(pub), seed };
+      if (list === undefined) byIndex.set(keyIndex(pub), [entry]);
+      else list.push(entry);
+    },
+    get: (pub) => (pub.length === PUBLIC_KEY_BYTES ? find(pub)?.seed : undefined),
+  };
+}
+
 /** Creates a simulated suite with its own key registry (see the file comment: simulator only). */
 export function createSimSuite(): CryptoSuite {
-  const registry = new Map<string, Uint8Array>();
+  const registry = keyRegistry();
   return {
     name: 'sim',
     hash: sha256,
     verify(key: PublicKey, data: Uint8Array, sig: Signature): boolean {
       if (key.length !== PUBLIC_KEY_BYTES || sig.length !== SIGNATURE_BYTES) return false;
-      const seed = registry.get(toHex(key));
+      const seed = registry.get(key);
       if (seed === undefined) return false;
       return simVerify(seed, data, sig);
     },
@@ -109,20 +153,23 @@ export function createSimSuite(): CryptoSuite {
       }
       const own = Uint8Array.from(seed);
       const pub = simPublicKey(own);
-      registry.set(toHex(pub), own);
+      registry.set(pub, own);
       // MAC key: both seeds, in public-key order, so the two ends agree and nobody else can (the registry is the harness's).
       // Kept per peer once the peer is registered (issue 17 item 5: the key's hash and three hex
       // conversions were paid on every MAC); an unregistered peer's key is derived afresh each time.
       const pubHex = toHex(pub);
-      const macKeys = new Map<string, Uint8Array>();
+      const macKeys = keyRegistry();
+      let macKeyCount = 0;
       const macKey = (peer: PublicKey): Uint8Array => {
-        const peerHex = toHex(peer);
-        const hit = macKeys.get(peerHex);
+        const hit = macKeys.get(peer);
         if (hit !== undefined) return hit;
-        const other = registry.get(peerHex);
-        const [lo, hi] = pubHex < peerHex ? [own, other ?? new Uint8Array(SEED_BYTES)] : [other ?? new Uint8Array(SEED_BYTES), own];
+        const other = registry.get(peer);
+        const [lo, hi] = pubHex < toHex(peer) ? [own, other ?? new Uint8Array(SEED_BYTES)] : [other ?? new Uint8Array(SEED_BYTES), own];
         const key = tagged(MAC_TAG, lo, hi);
-        if (other !== undefined && macKeys.size < MAC_KEYS_MAX) macKeys.set(peerHex, key);
+        if (other !== undefined && macKeyCount < MAC_KEYS_MAX) {
+          macKeys.set(peer, key);
+          macKeyCount++;
+        }
         return key;
       };
       const mac = (peer: PublicKey, data: Uint8Array): Signature => simSign(macKey(peer), data);
