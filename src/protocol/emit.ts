@@ -14,8 +14,11 @@ const NO_SIG = signature(new Uint8Array(64));
 
 /** Signs the canonical encoding of a message (everything but its signature), SPEC B1. */
 export function signMessage<M extends Message>(signer: Signer, domain: SigningDomain, unsigned: Omit<M, 'sig'>): M {
-  const draft = { ...unsigned, sig: NO_SIG } as unknown as M;
-  return { ...draft, sig: signer.sign(signingBytes(domain, draft)) };
+  // One copy of `unsigned`, its signature filled in once its signing bytes are taken (they leave
+  // `sig` out): the same object a second spread made (issue 17 item 5).
+  const m = { ...unsigned, sig: NO_SIG } as unknown as { sig: Message['sig'] };
+  m.sig = signer.sign(signingBytes(domain, m as unknown as M));
+  return m as unknown as M;
 }
 
 /** A drop event with only the fields that are known (exactOptionalPropertyTypes). */
