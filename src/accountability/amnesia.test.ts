@@ -7,8 +7,8 @@ import { replicaId, seq, view } from '../core/ids.ts';
 import { markVerified } from '../core/verified.ts';
 import type { Committed } from '../protocol/types.ts';
 import type { Commit } from '../wire/messages.ts';
-import { certificate, commit, prePrepare, req, rulesFor, viewChange } from '../../test/accountability/build.ts';
-import { amnesiaFault } from './amnesia.ts';
+import { certificate, commit, prePrepare, prepare, req, rulesFor, viewChange } from '../../test/accountability/build.ts';
+import { acceptAmnesiaFault, amnesiaFault } from './amnesia.ts';
 import { createDetector } from './detector.ts';
 import { checkEvidence } from './evidence.ts';
 import { forensics } from './forensics.ts';
@@ -71,4 +71,36 @@ test('forensics across views names the committers whose VIEW-CHANGEs hid the cer
   assert.ok(!none.resolved && /views 0 and 3, and none of the 0 VIEW-CHANGE/.test(none.reason));
   const outside = forensics(lo, hi, [viewChange(0, 4), viewChange(2, 4)]);
   assert.equal(outside.resolved, false, 'view-changes for views outside (0, 3] are not used');
+});
+
+// The fast path (docs/PROTOCOL.md §11): a PREPARE or the primary's PRE-PREPARE commits its sender to
+// reporting the acceptance — in P, or in Q — in every later VIEW-CHANGE.
+const p1 = prepare(1, 0, 1, pp0.digest);
+
+test('fast path: a VIEW-CHANGE that keeps an accepted pre-prepare in P or Q is not amnesia; one that hides it from both is', () => {
+  assert.equal(acceptAmnesiaFault(p1, viewChange(1, 3, { prePrepared: [pp0] })), undefined, 'Q holds it');
+  assert.equal(acceptAmnesiaFault(p1, viewChange(1, 3, { prepared: [certificate(pp0, [1, 2])] })), undefined, 'P holds it');
+  assert.equal(acceptAmnesiaFault(p1, viewChange(1, 3, { prePrepared: [pp2] })), undefined, 'Q holds one of a higher view');
+  assert.equal(acceptAmnesiaFault(p1, viewChange(1, 3, { stableSeq: 1 })), undefined, 'the stable checkpoint covers it');
+  assert.match(acceptAmnesiaFault(p1, viewChange(1, 3)) ?? '', /sent PREPARE\(view 0, seq 1, .*\) but its VIEW-CHANGE for view 3 .* reports neither a prepared certificate nor an accepted pre-prepare/);
+  assert.match(acceptAmnesiaFault(p1, viewChange(1, 3, { prePrepared: [other0] })) ?? '', /reports neither/, 'Q holds another digest of the same view');
+  assert.match(acceptAmnesiaFault(pp0, viewChange(0, 3)) ?? '', /sent PRE-PREPARE\(view 0/, 'the primary accepted its own');
+  const e = checkEvidence({ kind: 'amnesia', accused: replicaId(1), messages: [p1, viewChange(1, 3)] }, rules);
+  assert.ok(e.ok, JSON.stringify(e));
+  assert.equal(checkEvidence({ kind: 'amnesia', accused: replicaId(1), messages: [p1, viewChange(1, 3, { prePrepared: [pp0] })] }, rules).ok, false);
+});
+
+test('fast path: the detector finds it online, and forensics across views names the voters of a fast-path certificate whose VIEW-CHANGEs hid it', () => {
+  const d = createDetector({ self: replicaId(3), rules, params: DEFAULT_ACCOUNTABILITY_PARAMS });
+  assert.deepEqual(d.observe(markVerified(p1)), []);
+  assert.deepEqual(d.observe(markVerified(viewChange(1, 3))).map((x) => `${x.kind}:${x.accused}`), ['amnesia:1']);
+  // Decided on the fast path in view 0 (the primary's pre-prepare and every backup's PREPARE), then
+  // in view 3 on another digest: replicas 0 and 1 hid their votes, 2 and 3 reported them.
+  const fast: Committed = { epoch: 0, seq: seq(1), view: view(0), digest: pp0.digest, requests: [], certificate: [pp0, ...[1, 2, 3].map((r) => prepare(r, 0, 1, pp0.digest))] };
+  const hi = decided(3, pp2.digest, [0, 1, 3]);
+  const vcs = [viewChange(0, 3), viewChange(1, 3), viewChange(2, 3, { prePrepared: [pp0] }), viewChange(3, 3, { prepared: [certificate(pp0, [2, 3])] })];
+  const r = forensics(fast, hi, vcs);
+  assert.ok(r.resolved, JSON.stringify(r));
+  assert.deepEqual(r.culprits.map((e) => `${e.kind}:${e.accused}:${e.messages[0]!.type}`), ['amnesia:0:pre-prepare', 'amnesia:1:prepare']);
+  for (const e of r.culprits) assert.ok(checkEvidence(e, rules).ok);
 });

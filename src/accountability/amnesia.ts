@@ -9,7 +9,9 @@
 // public key; each alone is innocent (a VIEW-CHANGE may omit what its sender never prepared).
 //
 // One place for the rule: the evidence check (evidence.ts), forensics across views (forensics.ts)
-// and the simulator's contradiction checker (src/sim/contradiction.ts) all call amnesiaFault.
+// and the simulator's contradiction checker (src/sim/contradiction.ts) all call amnesiaFault. The
+// fast path (docs/PROTOCOL.md §11) adds the same rule for a PREPARE or PRE-PREPARE against Q:
+// acceptAmnesiaFault.
 
 import type { Digest } from '../core/ids.ts';
 import type { ViewChange } from '../wire/messages.ts';
@@ -37,5 +39,25 @@ export function amnesiaFault(commit: CommitClaim, vc: ViewChange): string | unde
   return (
     `sent COMMIT(view ${commit.view}, seq ${commit.seq}, ${short(commit.digest)}) but its VIEW-CHANGE for view ${vc.newView} ` +
     `(stable seq ${vc.stableSeq}) carries no prepared certificate for seq ${commit.seq} of view ≥ ${commit.view}: it has ${has} (TOCS '02 §4.2, §4.4)`
+  );
+}
+
+/**
+ * The fast path's amnesia (docs/PROTOCOL.md §11): a replica that accepted a pre-prepare — its PREPARE,
+ * or the primary's own PRE-PREPARE — reports in every later VIEW-CHANGE, unless its stable checkpoint
+ * covers the seq, a prepared certificate (P) or an accepted pre-prepare (Q) for that seq of the same
+ * view and digest or of a higher view. Why `vc` hides `accepted` (same signer), or undefined.
+ */
+export function acceptAmnesiaFault(accepted: CommitClaim & { readonly type: 'prepare' | 'pre-prepare' }, vc: ViewChange): string | undefined {
+  if (vc.newView <= accepted.view || accepted.seq <= vc.stableSeq) return undefined;
+  const reported = [vc.prepared.find((p) => p.prePrepare.seq === accepted.seq)?.prePrepare, vc.prePrepared.find((pp) => pp.seq === accepted.seq)];
+  const keeps = (pp: ViewChange['prePrepared'][number] | undefined): boolean =>
+    pp !== undefined && (pp.view > accepted.view || (pp.view === accepted.view && pp.digest === accepted.digest));
+  if (reported.some(keeps)) return undefined;
+  const name = accepted.type === 'prepare' ? 'PREPARE' : 'PRE-PREPARE';
+  return (
+    `sent ${name}(view ${accepted.view}, seq ${accepted.seq}, ${short(accepted.digest)}) but its VIEW-CHANGE for view ${vc.newView} ` +
+    `(stable seq ${vc.stableSeq}) reports neither a prepared certificate nor an accepted pre-prepare for seq ${accepted.seq} of view ≥ ${accepted.view} ` +
+    `with that digest (docs/PROTOCOL.md §11: Q)`
   );
 }

@@ -22,7 +22,7 @@ function detector(opts: Partial<DetectorOptions> = {}): { feed: (...ms: ReplicaM
 
 const committedProof = (by: number, pp: ReturnType<typeof prePrepare>, voters: number[]): CommittedProof =>
   signAs<CommittedProof>(signers[by]!, {
-    type: 'committed-proof', prePrepare: pp, commits: voters.map((v) => commit(v, pp.view, pp.seq, pp.digest)), replica: replicaId(by),
+    type: 'committed-proof', prePrepare: pp, commits: voters.map((v) => commit(v, pp.view, pp.seq, pp.digest)), prepares: [], replica: replicaId(by),
   });
 
 const summary = (es: readonly Evidence[]): string[] => es.map((e) => `${e.kind}:${e.accused}:${e.messages.map((m) => m.type).join('+')}`);

@@ -16,7 +16,7 @@ import type { HsProposal, Message, NewView, ReplicaMessage, ViewChange } from '.
 import { forEachMessage } from '../wire/walk.ts';
 import type { Evidence, EvidenceKind, EvidenceRules, Statement } from './evidence.ts';
 import { conflictOf, slotOf } from './evidence.ts';
-import { amnesiaFault } from './amnesia.ts';
+import { acceptAmnesiaFault, amnesiaFault } from './amnesia.ts';
 import type { AccountabilityParams } from './params.ts';
 
 export interface DetectorOptions {
@@ -153,11 +153,16 @@ function checkRules(d: DetectorState, s: Statement, out: Evidence[]): void {
   if (d.checked.size > d.opts.params.checkedCacheSize) d.checked.delete(d.checked.values().next().value!);
 }
 
-/** Amnesia: a remembered COMMIT of this VIEW-CHANGE's signer whose prepared certificate it hides. */
+/**
+ * Amnesia: a remembered COMMIT of this VIEW-CHANGE's signer whose prepared certificate it hides, or a
+ * PREPARE / PRE-PREPARE whose acceptance it hides from both P and Q (the fast path, amnesia.ts).
+ */
 function checkAmnesia(d: DetectorState, vc: ViewChange, out: Evidence[]): void {
   if (d.reported.has(`${vc.replica}/amnesia`)) return;
   for (const s of d.signers.get(vc.replica)?.slots.values() ?? []) {
-    if (s.type === 'commit' && amnesiaFault(s, vc) !== undefined) return report(d, out, { kind: 'amnesia', accused: vc.replica, messages: [s, vc] });
+    const hidden =
+      s.type === 'commit' ? amnesiaFault(s, vc) : s.type === 'prepare' || s.type === 'pre-prepare' ? acceptAmnesiaFault(s, vc) : undefined;
+    if (hidden !== undefined) return report(d, out, { kind: 'amnesia', accused: vc.replica, messages: [s, vc] });
   }
 }
 

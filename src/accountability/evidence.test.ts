@@ -33,6 +33,16 @@ test('equivocation: two pre-prepares / prepares / commits for one (view, seq) wi
   }
 });
 
+test('equivocation across kinds: a PREPARE or PRE-PREPARE and a COMMIT (or a PRE-PREPARE and a PREPARE) for one (view, seq), different digests (the fast path, docs/PROTOCOL.md §11)', () => {
+  const a = prePrepare(0, 0, 5, [req(1)]);
+  const z = stateDigest('z');
+  for (const pair of [[prepare(0, 0, 5, a.digest), commit(0, 0, 5, z)], [a, commit(0, 0, 5, z)], [a, prepare(0, 0, 5, z)]] as const) {
+    const v = checkEvidence(eq([...pair]), rules);
+    assert.ok(v.ok, JSON.stringify(v));
+    assert.match(v.value.reason, /^signed a (prepare|pre-prepare) and a (commit|prepare) for view 0, seq 5 .*one pre-prepare per \(view, seq\)/);
+  }
+});
+
 test('equivocation: two checkpoints for one seq with different state digests (§4.3), two different new-views (§4.4)', () => {
   assert.ok(checkEvidence(eq([checkpoint(0, 4, stateDigest('x')), checkpoint(0, 4, stateDigest('y'))]), rules).ok);
   const vcs = [1, 2, 3].map((i) => viewChange(i, 4));
@@ -47,7 +57,10 @@ test('not equivocation: same content twice, different slots, different types, tw
   rejects(eq([a, { ...a }]), /do not conflict/);
   rejects(eq([a, prePrepare(0, 0, 6, [req(2)])]), /different slots/);
   rejects(eq([a, prePrepare(0, 1, 5, [req(2)])]), /different slots/);
-  rejects(eq([prepare(0, 0, 5, a.digest), commit(0, 0, 5, stateDigest('z'))]), /one type/);
+  // Votes of two kinds for one (view, seq) conflict only with different digests (the next test).
+  rejects(eq([prepare(0, 0, 5, a.digest), commit(0, 0, 5, a.digest)]), /one type, or two conflicting votes/);
+  rejects(eq([prepare(0, 0, 5, a.digest), commit(0, 0, 6, stateDigest('z'))]), /one type, or two conflicting votes/);
+  rejects(eq([prepare(0, 0, 4, a.digest), checkpoint(0, 4, stateDigest('z'))]), /one type, or two conflicting votes/);
   rejects(eq([checkpoint(0, 4, stateDigest('x')), checkpoint(0, 8, stateDigest('y'))]), /different slots/);
   // An honest replica re-signs a rebuilt VIEW-CHANGE for the same view (view-change.ts, resendViewChange).
   rejects(eq([viewChange(0, 1), viewChange(0, 1, { prepared: [certificate(prePrepare(0, 0, 1), [1, 2])] })]), /not equivocation/);

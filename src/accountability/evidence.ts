@@ -29,7 +29,7 @@ import type {
   Checkpoint, Commit, EvidenceKind, EvidenceMessage, HsProposal, HsVote, NewView, PrePrepare, Prepare, Unsigned, ViewChange,
 } from '../wire/messages.ts';
 import { EVIDENCE_KIND_CODES } from '../wire/messages.ts';
-import { amnesiaFault } from './amnesia.ts';
+import { acceptAmnesiaFault, amnesiaFault } from './amnesia.ts';
 
 export type { EvidenceKind } from '../wire/messages.ts';
 
@@ -125,10 +125,25 @@ export function conflictOf(a: Statement, b: Statement): string | undefined {
   }
 }
 
+/**
+ * Two votes of one replica for one (view, seq) with different digests, of different kinds: a
+ * PREPARE or the primary's PRE-PREPARE against a COMMIT (a replica commits only the pre-prepare it
+ * accepted, one per (view, seq), TOCS '02 §4.2), or a PRE-PREPARE against a PREPARE (the primary
+ * sends none). Forensics pairs them when a fast-path certificate meets another (forensics.ts).
+ */
+function crossVoteConflict(a: Statement, b: Statement): string | undefined {
+  const isVote = (s: Statement): s is PrePrepare | Prepare | Commit => s.type === 'pre-prepare' || s.type === 'prepare' || s.type === 'commit';
+  if (!isVote(a) || !isVote(b) || a.view !== b.view || a.seq !== b.seq || a.digest === b.digest) return undefined;
+  return `signed a ${a.type} and a ${b.type} for view ${a.view}, seq ${a.seq} with digests ${short(a.digest)} and ${short(b.digest)}: a replica votes for one pre-prepare per (view, seq) (TOCS '02 §4.2)`;
+}
+
 function checkEquivocation(e: Evidence): Result<string, string> {
   if (e.messages.length !== 2) return err(`equivocation needs exactly 2 messages, got ${e.messages.length}`);
   const [a, b] = e.messages as [Statement, Statement];
-  if (a.type !== b.type) return err(`equivocation needs two messages of one type, got ${a.type} and ${b.type}`);
+  if (a.type !== b.type) {
+    const cross = crossVoteConflict(a, b);
+    return cross === undefined ? err(`equivocation needs two messages of one type, or two conflicting votes for one (view, seq), got ${a.type} and ${b.type}`) : ok(cross);
+  }
   if (a.type === 'view-change') return err('two view-changes are not equivocation: an honest replica may re-sign a rebuilt one');
   if (slotOf(a) !== slotOf(b)) return err(`the two ${a.type}s are for different slots`);
   const reason = conflictOf(a, b);
@@ -136,11 +151,11 @@ function checkEquivocation(e: Evidence): Result<string, string> {
 }
 
 function checkAmnesia(e: Evidence): Result<string, string> {
-  const commit = e.messages.find((m): m is Commit => m.type === 'commit');
+  const vote = e.messages.find((m): m is Commit | Prepare | PrePrepare => m.type === 'commit' || m.type === 'prepare' || m.type === 'pre-prepare');
   const vc = e.messages.find((m): m is ViewChange => m.type === 'view-change');
-  if (e.messages.length !== 2 || commit === undefined || vc === undefined) return err('amnesia needs exactly one commit and one view-change');
-  const fault = amnesiaFault(commit, vc);
-  return fault === undefined ? err('the view-change is consistent with the commit') : ok(fault);
+  if (e.messages.length !== 2 || vote === undefined || vc === undefined) return err('amnesia needs exactly one commit (or, on the fast path, a prepare or pre-prepare) and one view-change');
+  const fault = vote.type === 'commit' ? amnesiaFault(vote, vc) : acceptAmnesiaFault(vote, vc);
+  return fault === undefined ? err(`the view-change is consistent with the ${vote.type}`) : ok(fault);
 }
 
 function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { digest, replicaId, seq, signature, view } from '../core/ids.ts';
 import type { Committed } from '../protocol/types.ts';
-import type { Commit } from '../wire/messages.ts';
+import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
 import { checkEvidence } from './evidence.ts';
 import { forensics } from './forensics.ts';
 
@@ -45,6 +45,16 @@ test('different views without VIEW-CHANGEs: unresolved, saying they are needed (
   const r = forensics(decided(1, D1, [0, 1, 2]), decided(3, D2, [0, 1, 3]));
   assert.equal(r.resolved, false);
   assert.ok(!r.resolved && /views 1 and 3.*VIEW-CHANGE/.test(r.reason));
+});
+
+test('same view, the fast path (docs/PROTOCOL.md §11): n votes of one pre-prepare against 2f+1 COMMITs of another name the 2f+1 replicas in both, with cross-kind equivocation', () => {
+  const pp: PrePrepare = { type: 'pre-prepare', view: view(2), seq: seq(7), digest: D1, requests: [], replica: replicaId(2), sig: signature(new Uint8Array(64).fill(3)) };
+  const prepare = (r: number): Prepare => ({ type: 'prepare', view: view(2), seq: seq(7), digest: D1, replica: replicaId(r), sig: signature(new Uint8Array(64).fill(r + 11)) });
+  const fast: Committed = { epoch: 0, seq: seq(7), view: view(2), digest: D1, requests: [], certificate: [pp, prepare(0), prepare(1), prepare(3)] };
+  const r = forensics(fast, decided(2, D2, [0, 2, 3]));
+  assert.ok(r.resolved);
+  assert.deepEqual(r.culprits.map((e) => `${e.accused}:${e.messages.map((m) => m.type).join('+')}`), ['0:prepare+commit', '2:pre-prepare+commit', '3:prepare+commit']);
+  for (const e of r.culprits) assert.ok(checkEvidence(e, rules).ok);
 });
 
 test('agreeing decisions blame nobody', () => {

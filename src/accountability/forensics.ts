@@ -20,11 +20,18 @@
 // the VIEW-CHANGEs of those views (the NEW-VIEWs carry them; the caller collects them), forensics
 // names at least f+1; without them the case is reported unresolved, naming why.
 //
+// A batch decided on the fast path (docs/PROTOCOL.md §11) has the n votes of its pre-prepare for a
+// certificate (the primary's PRE-PREPARE, every backup's PREPARE). Same view: n votes and 2f+1 (or n)
+// share at least 2f+1 replicas, each of which signed two conflicting votes for (v, n) — equivocation
+// across kinds (evidence.ts). Different views: the culprits are the voters whose VIEW-CHANGE reported
+// neither a prepared certificate nor, in Q, an accepted pre-prepare that keeps it (amnesia.ts
+// acceptAmnesiaFault); the NEW-VIEW's 2f+1 VIEW-CHANGEs include at least 2f+1 of the n voters.
+//
 // Pure: the messages are assumed signature-checked by the caller (as checkEvidence assumes).
 
 import type { Committed } from '../protocol/types.ts';
-import type { Commit, ViewChange } from '../wire/messages.ts';
-import { amnesiaFault } from './amnesia.ts';
+import type { Commit, PrePrepare, Prepare, ViewChange } from '../wire/messages.ts';
+import { acceptAmnesiaFault, amnesiaFault } from './amnesia.ts';
 import type { Evidence } from './evidence.ts';
 import { checkEvidence } from './evidence.ts';
 import type { EvidenceRules } from './evidence.ts';
@@ -34,7 +41,16 @@ export type ForensicReport =
   | { readonly resolved: true; readonly seq: number; readonly view: number; readonly culprits: readonly Evidence[] }
   | { readonly resolved: false; readonly seq: number; readonly reason: string };
 
-const commitsOf = (c: Committed): Commit[] => c.certificate.filter((m): m is Commit => m.type === 'commit' && m.seq === c.seq && m.view === c.view && m.digest === c.digest);
+/**
+ * The certificate's votes for its decision: 2f+1 COMMITs, or on the fast path (docs/PROTOCOL.md §11)
+ * the primary's PRE-PREPARE and every backup's PREPARE — each a replica's signed vote for (v, n, d).
+ */
+type Vote = Commit | Prepare | PrePrepare;
+const votesOf = (c: Committed): Vote[] =>
+  c.certificate.filter((m): m is Vote => (m.type === 'commit' || m.type === 'prepare' || m.type === 'pre-prepare') && m.seq === c.seq && m.view === c.view && m.digest === c.digest);
+
+/** Why vc hides what `vote` (same signer) committed its sender to, or undefined (amnesia.ts). */
+const hides = (vote: Vote, vc: ViewChange): boolean => (vote.type === 'commit' ? amnesiaFault(vote, vc) : acceptAmnesiaFault(vote, vc)) !== undefined;
 
 /** Rules for evidence kinds that need none here (only equivocation and amnesia are produced). */
 const NO_RULES: EvidenceRules = { viewChangeFault: () => undefined, newViewFault: () => undefined, proposalFault: () => undefined };
@@ -50,17 +66,17 @@ export function forensics(a: Committed, b: Committed, viewChanges: readonly View
   if (a.seq !== b.seq) return { resolved: false, seq: a.seq, reason: `the decisions are for different sequence numbers (${a.seq}, ${b.seq})` };
   if (a.digest === b.digest) return { resolved: false, seq: a.seq, reason: 'the decisions agree (same digest): nothing to blame' };
   if (a.view !== b.view) return acrossViews(a.view < b.view ? [a, b] : [b, a], viewChanges);
-  const inB = new Map(commitsOf(b).map((m) => [m.replica, m] as const));
-  return resolvedOrNot(a, commitsOf(a).map((ca) => {
+  const inB = new Map(votesOf(b).map((m) => [m.replica, m] as const));
+  return resolvedOrNot(a, votesOf(a).map((ca) => {
     const cb = inB.get(ca.replica);
     return cb === undefined ? undefined : { kind: 'equivocation', accused: ca.replica, messages: [ca, cb] };
-  }), 'no replica signed COMMITs in both certificates');
+  }), 'no replica signed votes in both certificates');
 }
 
 function acrossViews([lo, hi]: readonly [Committed, Committed], viewChanges: readonly ViewChange[]): ForensicReport {
   const between = viewChanges.filter((vc) => vc.newView > lo.view && vc.newView <= hi.view);
-  const found = commitsOf(lo).map((c): Evidence | undefined => {
-    const vc = between.find((m) => m.replica === c.replica && amnesiaFault(c, m) !== undefined);
+  const found = votesOf(lo).map((c): Evidence | undefined => {
+    const vc = between.find((m) => m.replica === c.replica && hides(c, m));
     return vc === undefined ? undefined : { kind: 'amnesia', accused: c.replica, messages: [c, vc] };
   });
   const why =

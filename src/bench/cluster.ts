@@ -2,6 +2,7 @@
 // random port range, the config's params overridden, `byz node` per replica (optionally under
 // `node --cpu-prof`), and snapshots of each replica's CPU, memory and counters.
 
+import type { ParamValue } from './types.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -23,7 +24,7 @@ export interface ClusterSpec {
   readonly n: number;
   readonly storage: StorageMode;
   /** Overrides of the config's params (tickMs, batchTimeoutMs, batchMaxRequests, …). */
-  readonly params: Readonly<Record<string, number>>;
+  readonly params: Readonly<Record<string, ParamValue>>;
   /** The config's "protocol" (default: the registry's default). */
   readonly protocol?: string;
   /** The config's "requestAuth" (default "signature"). */
@@ -80,13 +81,13 @@ function storageArgs(mode: StorageMode): string[] {
   }
 }
 
-function writeConfig(dir: string, n: number, params: Readonly<Record<string, number>>, protocol: string | undefined, requestAuth: RequestAuthMode | undefined, encryption?: TransportEncryptionMode): ClusterConfig {
+function writeConfig(dir: string, n: number, params: Readonly<Record<string, ParamValue>>, protocol: string | undefined, requestAuth: RequestAuthMode | undefined, encryption?: TransportEncryptionMode): ClusterConfig {
   // Ports base … base+2·100+n (n ≤ 100): above Linux's ephemeral range (32768–60999, where the
   // load generator's own connections live) and clear of the e2e tests' 20000–59999.
   const basePort = 61_000 + Math.floor(Math.random() * 43) * 100;
   const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
   if (!init.ok) throw new Error(`bench: byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; protocol?: string; requestAuth?: string; transportEncryption?: string };
+  const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, ParamValue>; protocol?: string; requestAuth?: string; transportEncryption?: string };
   raw.params = { ...raw.params, ...params };
   if (protocol !== undefined) raw.protocol = protocol;
   if (requestAuth !== undefined) raw.requestAuth = requestAuth;

@@ -14,7 +14,7 @@ import type { LoadChildInput, ParentMessage } from './loadgen-main.ts';
 import type { LoadSpec, WindowStats } from './loadgen.ts';
 import type { MachineCpu } from './measure.ts';
 import { round, sampleMachineCpu, spread } from './measure.ts';
-import type { CaseResult, CaseSpec, FigureName, RunFigures } from './types.ts';
+import type { CaseResult, CaseSpec, FigureName, ParamValue, RunFigures } from './types.ts';
 
 export interface RunSettings {
   readonly runs: number;
@@ -22,7 +22,7 @@ export interface RunSettings {
   readonly durationSec: number;
   /** A new cluster for every run (else: consecutive windows on one cluster). */
   readonly fresh: boolean;
-  readonly params: Readonly<Record<string, number>>;
+  readonly params: Readonly<Record<string, ParamValue>>;
   /** The ordering protocol the replicas run (the config's "protocol"). */
   readonly protocol: string;
   /** How replicas authenticate requests (the config's "requestAuth"). */

@@ -3,6 +3,9 @@
 import type { StorageMode } from './cluster.ts';
 import type { MachineInfo, Spread } from './measure.ts';
 
+/** A config param override (`--param name=value`): a count, or a switch such as fastCommit. */
+export type ParamValue = number | boolean;
+
 export interface CaseSpec {
   /** Which sweep the case belongs to (charts and the README group by it). */
   readonly group: 'quick' | 'replicas' | 'payload' | 'storage' | 'single-client' | 'curve' | 'large-values' | 'failover' | 'attack';
@@ -109,7 +112,7 @@ export interface BenchReport {
     readonly runs: number;
     readonly warmupSec: number;
     readonly durationSec: number;
-    readonly params: Readonly<Record<string, number>>;
+    readonly params: Readonly<Record<string, ParamValue>>;
     /** The protocol the replicas ran (absent in results from before the engine seam). */
     readonly protocol?: string;
     /** The app module the replicas ran (`--app`); absent: the built-in KV store. */

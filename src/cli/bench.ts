@@ -2,6 +2,7 @@
 // Progress goes to stderr; the summary (targets and cases as Markdown tables) to stdout; results
 // to bench/results/<name>.json, .md and .svg. Exit codes: 0 done, 1 a run failed, 2 bad usage.
 
+import type { ParamValue } from '../bench/types.ts';
 import type { TransportEncryptionMode } from '../config/index.ts';
 import { TRANSPORT_ENCRYPTION_MODES } from '../config/index.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
@@ -37,7 +38,7 @@ export interface BenchFlags {
   readonly duration?: number;
   readonly warmup?: number;
   readonly fresh: boolean;
-  readonly param: Record<string, number>;
+  readonly param: Record<string, ParamValue>;
   readonly keySpace: number;
   readonly soak?: number;
   readonly curve?: boolean;
@@ -107,10 +108,11 @@ function storageList(v: string): StorageMode[] {
   return out as StorageMode[];
 }
 
-function param(v: string, prev: Record<string, number>): Record<string, number> {
-  const m = /^([A-Za-z]+)=(\d+)$/.exec(v);
-  if (m === null) throw new InvalidArgumentError('must be name=value (a config param, e.g. batchTimeoutMs=5)');
-  return { ...prev, [m[1]!]: Number(m[2]) };
+function param(v: string, prev: Record<string, ParamValue>): Record<string, ParamValue> {
+  const m = /^([A-Za-z]+)=(\d+|true|false)$/.exec(v);
+  if (m === null) throw new InvalidArgumentError('must be name=value (a config param, e.g. batchTimeoutMs=5 or fastCommit=false)');
+  const value = m[2]!;
+  return { ...prev, [m[1]!]: value === 'true' ? true : value === 'false' ? false : Number(value) };
 }
 
 export function suiteOptions(flags: BenchFlags, command: string, progress: (line: string) => void): SuiteOptions {

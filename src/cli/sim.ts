@@ -62,6 +62,7 @@ export interface RawSimFlags {
   readonly slowPrimaryPercent?: string;
   readonly slowPrimaryMaxPercent?: string;
   readonly leaderLinkGrace?: string;
+  readonly fastCommit?: string;
   readonly replyDigestMinBytes?: string;
   readonly throughputFloor?: string;
   readonly maxTicks?: string;
@@ -161,6 +162,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (slowMax !== undefined && !slowMax.ok) return slowMax;
   const linkGrace = raw.leaderLinkGrace === undefined ? undefined : int('--leader-link-grace', raw.leaderLinkGrace, 0, 0, 1_000_000);
   if (linkGrace !== undefined && !linkGrace.ok) return linkGrace;
+  if (raw.fastCommit !== undefined && raw.fastCommit !== 'on' && raw.fastCommit !== 'off') return err(`--fast-commit must be "on" or "off", got "${raw.fastCommit}"`);
   const digestMin = raw.replyDigestMinBytes === undefined ? undefined : int('--reply-digest-min-bytes', raw.replyDigestMinBytes, 0, DIGEST_BYTES + 1, MAX_RESULT_BYTES);
   if (digestMin !== undefined && !digestMin.ok) return digestMin;
   const throughputFloor = raw.throughputFloor === undefined ? undefined : Number(raw.throughputFloor);
@@ -225,6 +227,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
     ...(slowMax === undefined ? {} : { slowPrimaryMaxPercent: slowMax.value }),
     ...(linkGrace === undefined ? {} : { leaderLinkGraceTicks: linkGrace.value }),
+    ...(raw.fastCommit === undefined ? {} : { fastCommit: raw.fastCommit === 'on' }),
     ...(digestMin === undefined ? {} : { replyDigestMinBytes: digestMin.value }),
     maxTicks: maxTicks.value,
     bugs,
@@ -268,6 +271,7 @@ export function registerSim(program: Command): void {
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
+    .option('--fast-commit <on|off>', 'PBFT: commit when every backup\'s PREPARE matches, one phase early (docs/PROTOCOL.md §11; default on)')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
     .option('--reply-digest-min-bytes <n>', 'digest replies (TOCS §5.1.1): results of at least n bytes (33 or more) go whole from one replica per request and as digests from the others (default: off)')
     .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the highest median throughput of recent views, the bar rising per checked period; 0 turns it off (default 55)')

@@ -106,6 +106,11 @@ export const paramsSchema = z.strictObject({
    * §9): a killed primary's sockets close at once. 0: links are ignored (timers only).
    */
   leaderLinkGraceMs: intIn(0, 600_000, ' ms').default(20),
+  /**
+   * The all-n fast path (PBFT; docs/PROTOCOL.md §11): a batch commits as soon as every backup's
+   * PREPARE matches, one phase before 2f+1 COMMITs; false: the three phases always.
+   */
+  fastCommit: z.boolean({ error: expect('true or false') }).default(true),
   retransmitMs: intIn(1, 600_000, ' ms').default(400),
   maxPendingPerClient: intIn(1, MAX_PENDING_REQUESTS).default(16),
   maxClients: intIn(1, 10_000_000).default(100_000),

@@ -265,6 +265,7 @@ export function engineParamsFromConfig(p: ConfigParams): EngineParams {
     slowPrimaryPeriodTicks: msToTicks(p.slowPrimaryPeriodMs, p.tickMs),
     slowPrimaryGraceTicks: msToTicks(p.slowPrimaryGraceMs, p.tickMs),
     leaderLinkGraceTicks: p.leaderLinkGraceMs === 0 ? 0 : msToTicks(p.leaderLinkGraceMs, p.tickMs),
+    fastCommit: p.fastCommit,
     retransmitTicks: msToTicks(p.retransmitMs, p.tickMs),
     maxPendingPerClient: p.maxPendingPerClient,
     maxClients: p.maxClients,

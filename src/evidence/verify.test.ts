@@ -114,7 +114,7 @@ test('invalid-view-change evidence is judged with the cluster parameters the fil
   const pp = sign<PrePrepare>(ed[0]!, { type: 'pre-prepare', view: view(0), seq: seq(100), digest: ed25519Suite.hash(batchBytes([])), requests: [], replica: replicaId(0) });
   const prepares = [1, 2].map((i) => sign<Prepare>(ed[i]!, { type: 'prepare', view: view(0), seq: seq(100), digest: pp.digest, replica: replicaId(i) }));
   // A prepared certificate for seq 100 above stable seq 0: fine with L = 256, out of the window with L = 8.
-  const vc = sign<ViewChange>(ed[1]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [{ prePrepare: pp, prepares }], replica: replicaId(1) });
+  const vc = sign<ViewChange>(ed[1]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [{ prePrepare: pp, prepares }], prePrepared: [], replica: replicaId(1) });
   const m = signEvidence({ kind: 'invalid-view-change', accused: replicaId(1), messages: [vc] }, replicaId(3), ed[3]!, TEST_DOMAIN);
   const record = { accused: 1, kind: 'invalid-view-change' as const, reason: '', message: encodeMessage(m) };
   const small = verifyEvidenceFile(exportEvidenceFile({ scheme: 'ed25519', n: 4, replicaKeys: edKeys, domain: TEST_DOMAIN, params: { windowSize: 8, checkpointInterval: 4 } }, [record]));

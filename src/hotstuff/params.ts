@@ -45,7 +45,8 @@ export function fromEngine(e: EngineParams): HotStuffParams {
 
 export function validateParams(p: HotStuffParams): string[] {
   const problems: string[] = [];
-  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof HotStuffParams)[]) {
+  // Every HotStuff default is a count (fastCommit is PBFT's switch: HotStuff ignores it).
+  for (const k of Object.keys(DEFAULT_PARAMS) as Exclude<keyof HotStuffParams, 'fastCommit'>[]) {
     const v = p[k];
     const min = k === 'maxBackoff' || k === 'leaderLinkGraceTicks' ? 0 : 1;
     if (!Number.isSafeInteger(v) || v === undefined || v < min) problems.push(`${k} must be an integer ≥ ${min} (got ${v})`);

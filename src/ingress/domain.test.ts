@@ -61,7 +61,7 @@ for (const [what, other] of OTHERS) {
     const pp = prePrepare(HOME, [request(HOME, 1)]);
     const vc = (inner: SigningDomain): ViewChange => signedIn(HOME, replicas[3]!, {
       type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [],
-      prepared: [{ prePrepare: pp, prepares: [prepare(HOME, 1), prepare(inner, 2)] }], replica: replicaId(3), sig: NO_SIG,
+      prepared: [{ prePrepare: pp, prepares: [prepare(HOME, 1), prepare(inner, 2)] }], prePrepared: [], replica: replicaId(3), sig: NO_SIG,
     });
     assert.equal(outcome(ingressFor(HOME).replicaMessage(encodeMessage(vc(HOME)))), 'accepted');
     assert.equal(outcome(ingressFor(HOME).replicaMessage(encodeMessage(vc(other)))), 'bad-signature');

@@ -70,7 +70,7 @@ function viewChange(i: number, over: Partial<ViewChange> = {}): ViewChange {
   const pp = prePrepare([request(1), request(2)]);
   const vc: ViewChange = {
     type: 'view-change', newView: view(1), stableSeq: seq(10), checkpointProof: [checkpoint(0), checkpoint(1), checkpoint(2)],
-    prepared: [{ prePrepare: pp, prepares: [prepare(1, 1, pp.digest), prepare(2, 1, pp.digest)] }], replica: replicaId(i), sig: NO_SIG,
+    prepared: [{ prePrepare: pp, prepares: [prepare(1, 1, pp.digest), prepare(2, 1, pp.digest)] }], prePrepared: [], replica: replicaId(i), sig: NO_SIG,
     ...over,
   };
   return signed(replicas[i]!, vc);
@@ -223,7 +223,7 @@ test('a pre-prepare may leave its batch out inside a VIEW-CHANGE, a NEW-VIEW\'s 
   assert.equal(dropOf(ing.replicaMessage(encodeMessage(bodyless))), 'bad-batch-digest', 'a bare pre-prepare');
   const copy: Message = signed(replicas[2]!, { type: 'pre-prepare-copy', prePrepare: bodyless, replica: replicaId(2), sig: NO_SIG });
   assert.equal(dropOf(ing.replicaMessage(encodeMessage(copy))), 'bad-batch-digest', 'a pre-prepare copy');
-  const proof: Message = signed(replicas[2]!, { type: 'committed-proof', prePrepare: bodyless, commits: [], replica: replicaId(2), sig: NO_SIG });
+  const proof: Message = signed(replicas[2]!, { type: 'committed-proof', prePrepare: bodyless, commits: [], prepares: [], replica: replicaId(2), sig: NO_SIG });
   assert.equal(dropOf(ing.replicaMessage(encodeMessage(proof))), 'bad-batch-digest', 'a committed proof');
   // NEW-VIEW's O, to a backup that named the batch in its own VIEW-CHANGE (src/pbft/vc-batches.ts): same signature.
   const leanO = { ...nv, prePrepares: [{ ...nv.prePrepares[0]!, requests: [] }] };

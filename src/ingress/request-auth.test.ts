@@ -95,7 +95,7 @@ test('a request inside a committed certificate is vouched for by the quorum ("ma
   const proofOf = (r: Request): CommittedProof => {
     const pp = prePrepare([r]);
     const commit = (i: number): Commit => signed(replicas[i]!, { type: 'commit', view: view(0), seq: seq(1), digest: pp.digest, replica: replicaId(i), sig: NO_SIG });
-    return signed(replicas[1]!, { type: 'committed-proof', prePrepare: pp, commits: [commit(0), commit(1), commit(2)], replica: replicaId(1), sig: NO_SIG });
+    return signed(replicas[1]!, { type: 'committed-proof', prePrepare: pp, commits: [commit(0), commit(1), commit(2)], prepares: [], replica: replicaId(1), sig: NO_SIG });
   };
   const from: ReplicaId = replicaId(1);
   const forged = request(4, [0], true);

@@ -12,6 +12,12 @@ export interface PlantedBugs {
   readonly reexecuteRetransmissions?: boolean;
   /** New primary leaves prepared certificates out of NEW-VIEW (breaks §4.4). */
   readonly dropPreparedInNewView?: boolean;
+  /**
+   * New primary leaves Q, the pre-prepares reported above the prepared certificates, out of its
+   * choice for NEW-VIEW's O, so a batch committed on the fast path (all n accepted its pre-prepare,
+   * few prepared) can be replaced (breaks the fast path's view-change rule, docs/PROTOCOL.md §11).
+   */
+  readonly ignorePrePreparedInNewView?: boolean;
   /** Send commits without persisting them first (breaks SPEC D2). */
   readonly sendBeforePersist?: boolean;
   /**
@@ -47,6 +53,7 @@ export const PLANTED_BUG_NAMES = [
   'commitWithWeakQuorum',
   'reexecuteRetransmissions',
   'dropPreparedInNewView',
+  'ignorePrePreparedInNewView',
   'sendBeforePersist',
   'keepLogBelowCheckpoint',
   'localMacNoop',

@@ -5,10 +5,11 @@
 
 import { seq as toSeq } from '../core/ids.ts';
 import { primaryOf } from '../core/quorum.ts';
-import type { Checkpoint, CommittedProof, FetchLog } from '../wire/messages.ts';
+import type { Checkpoint, Commit, CommittedProof, FetchLog, PrePrepare, Prepare } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, entryFor, inWindow, sendTo, sign } from './context.ts';
-import { isCommitted } from './state.ts';
+import { isCommitted, preparedByAll } from './state.ts';
+import type { LogEntry } from './state.ts';
 import { installPrePrepare } from './slot.ts';
 import { executeReady } from './execute.ts';
 
@@ -43,17 +44,19 @@ export function handleFetchLog(ctx: Ctx, m: FetchLog): void {
     const e = st.log.get(toSeq(n));
     const pp = e?.prePrepare;
     if (e === undefined || pp === undefined || !isCommitted(e.phase)) continue;
-    const commits = [...e.commits.values()].filter((c) => c.view === pp.view && c.digest === pp.digest);
-    if (commits.length < st.quorum) continue;
-    commits.sort((a, b) => a.replica - b.replica);
-    const proof = sign<CommittedProof>(ctx, {
-      type: 'committed-proof',
-      prePrepare: pp,
-      commits: commits.slice(0, st.quorum),
-      replica: st.id,
-    });
-    sendTo(ctx, m.replica, proof);
+    const votes = decisionVotes(st.quorum, st.n, e, pp);
+    if (votes === undefined) continue;
+    sendTo(ctx, m.replica, sign<CommittedProof>(ctx, { type: 'committed-proof', prePrepare: pp, ...votes, replica: st.id }));
   }
+}
+
+/** The votes that decided e: 2f+1 matching commits, or (the fast path) a matching PREPARE from every backup. */
+function decisionVotes(quorum: number, n: number, e: LogEntry, pp: PrePrepare): Pick<CommittedProof, 'commits' | 'prepares'> | undefined {
+  const byReplica = (a: Commit | Prepare, b: Commit | Prepare): number => a.replica - b.replica;
+  const commits = [...e.commits.values()].filter((c) => c.view === pp.view && c.digest === pp.digest);
+  if (commits.length >= quorum) return { commits: commits.sort(byReplica).slice(0, quorum), prepares: [] };
+  if (!preparedByAll(n, e, pp)) return undefined;
+  return { commits: [], prepares: [...e.prepares.values()].filter((p) => p.view === pp.view && p.digest === pp.digest).sort(byReplica) };
 }
 
 /** Accepts a committed certificate for a sequence number this replica has not executed. */
@@ -67,17 +70,21 @@ export function handleCommittedProof(ctx: Ctx, m: CommittedProof): void {
   if (isCommitted(e.phase)) return drop(ctx, 'duplicate', m.replica);
   // Not persisted: the certificate is self-certifying and fetched again after a crash. 'any': a
   // primary left in a stale view must never assign a sequence number that is already decided.
-  installPrePrepare(st, e, pp, { persist: undefined, raiseLastAssigned: 'any', votes: { committedBy: m.commits } });
+  installPrePrepare(st, e, pp, { persist: undefined, raiseLastAssigned: 'any', votes: { committedBy: m.commits, preparedBy: m.prepares } });
   executeReady(ctx);
 }
 
+/** 2f+1 matching commits from distinct replicas, or none and a matching PREPARE from each of the n−1 backups (fast path). */
 function validCommittedProof(n: number, quorum: number, m: CommittedProof): boolean {
   const pp = m.prePrepare;
   if (pp.replica !== primaryOf(pp.view, n)) return false;
+  const fast = m.commits.length === 0;
+  const votes: readonly (Commit | Prepare)[] = fast ? m.prepares : m.commits;
+  if (!fast && m.prepares.length > 0) return false;
   const senders = new Set<number>();
-  for (const c of m.commits) {
-    if (c.view !== pp.view || c.seq !== pp.seq || c.digest !== pp.digest) return false;
+  for (const c of votes) {
+    if (c.view !== pp.view || c.seq !== pp.seq || c.digest !== pp.digest || (fast && c.replica === pp.replica)) return false;
     senders.add(c.replica);
   }
-  return senders.size >= quorum;
+  return senders.size >= (fast ? n - 1 : quorum);
 }

@@ -109,6 +109,7 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
     const kept = st.log.get(k); // only with the planted bug keepLogBelowCheckpoint
     if (kept !== undefined) kept.changed = true;
   }
+  for (const k of st.prePrepared.keys()) if (k <= n) st.prePrepared.delete(k);
   for (const k of st.checkpoints.keys()) if (k < n) st.checkpoints.delete(k);
   for (const k of st.ownCheckpoints.keys()) if (k < n) st.ownCheckpoints.delete(k);
   if (st.lastAssigned < n) st.lastAssigned = n;

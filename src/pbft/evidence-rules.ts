@@ -11,7 +11,7 @@ import type { EvidenceRules } from '../accountability/evidence.ts';
 import type { PbftParams } from './params.ts';
 import type { PlantedBugs } from './bugs.ts';
 import type { QuorumParams } from './view-validate.ts';
-import { checkNewView, checkpointProofDigest, validPreparedProof, validViewChange } from './view-validate.ts';
+import { checkNewView, checkpointProofDigest, validPreparedProof, validReportedPrePrepare, validViewChange } from './view-validate.ts';
 
 export interface EvidenceRulesConfig {
   /** Cluster size; the quorum is 2f + 1. */
@@ -24,7 +24,7 @@ export interface EvidenceRulesConfig {
    * its quorums or leaves prepared certificates out of NEW-VIEW judges with the same broken rules,
    * so the checker that catches the bug is the one about what it breaks (agreement), not C5.
    */
-  readonly bugs?: Pick<PlantedBugs, 'commitWithWeakQuorum' | 'dropPreparedInNewView'>;
+  readonly bugs?: Pick<PlantedBugs, 'commitWithWeakQuorum' | 'dropPreparedInNewView' | 'ignorePrePreparedInNewView'>;
 }
 
 /** Why validViewChange rejects vc (the verdict is validViewChange's; this only names the part). */
@@ -45,6 +45,16 @@ function viewChangeDiagnosis(q: QuorumParams, vc: ViewChange): string {
     }
     seen.add(n);
   }
+  const certViews = new Map(vc.prepared.map((p) => [p.prePrepare.seq as number, p.prePrepare.view as number] as const));
+  const reported = new Set<number>();
+  for (const pp of vc.prePrepared) {
+    if (reported.has(pp.seq)) return `Q holds two pre-prepares for seq ${pp.seq}`;
+    if (!validReportedPrePrepare(q, vc, pp, certViews)) {
+      return `the pre-prepare reported in Q for seq ${pp.seq} (view ${pp.view}) is invalid: it needs the primary of an earlier view, ` +
+        `seq within (${vc.stableSeq}, ${vc.stableSeq + q.windowSize}], and a view above that of P's certificate for the seq`;
+    }
+    reported.add(pp.seq);
+  }
   return 'invalid certificates';
 }
 
@@ -59,7 +69,7 @@ export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
   return {
     viewChangeFault: (vc: ViewChange) => (validViewChange(q, vc) ? undefined : viewChangeDiagnosis(q, vc)),
     newViewFault: (nv: NewView) => {
-      const plan = checkNewView(q, nv, cfg.hash, cfg.bugs?.dropPreparedInNewView === true);
+      const plan = checkNewView(q, nv, cfg.hash, { ignorePrepared: cfg.bugs?.dropPreparedInNewView === true, ignorePrePrepared: cfg.bugs?.ignorePrePreparedInNewView === true });
       return typeof plan === 'string' ? `${plan} (§4.4: backups recompute O from V)` : undefined;
     },
     proposalFault: () => 'PBFT replicas sign no HotStuff proposal',

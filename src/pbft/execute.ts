@@ -4,10 +4,11 @@
 
 import { seq as toSeq } from '../core/ids.ts';
 import type { Committed } from '../protocol/types.ts';
-import type { Commit, PrePrepare } from '../wire/messages.ts';
+import type { Commit, PrePrepare, ReplicaMessage } from '../wire/messages.ts';
+import { omitBatch } from '../wire/omit.ts';
 import { executeBatch } from '../service/execute.ts';
 import type { Ctx } from './context.ts';
-import { isCommitted } from './state.ts';
+import { isCommitted, preparedByAll } from './state.ts';
 import type { LogEntry } from './state.ts';
 import { takeCheckpoint } from './checkpoint.ts';
 import { requestKey } from '../service/types.ts';
@@ -24,10 +25,19 @@ export function executeReady(ctx: Ctx): void {
   }
 }
 
-/** committed(m, v, n): the pre-prepare and the matching COMMITs that decided it (§4.2). */
+/**
+ * committed(m, v, n): the matching COMMITs that decided it (§4.2) — or, decided on the fast path before
+ * 2f+1 of them arrived, the pre-prepare (without its batch) and the matching PREPARE of every backup
+ * (normal.ts checkCommitted; certificate.ts checks either kind).
+ */
 function committedBatch(ctx: Ctx, e: LogEntry, pp: PrePrepare): Committed {
-  const certificate: Commit[] = [];
-  for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) certificate.push(c);
+  const commits: Commit[] = [];
+  for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) commits.push(c);
+  let certificate: ReplicaMessage[] = commits;
+  if (commits.length < ctx.st.quorum && preparedByAll(ctx.st.n, e, pp)) {
+    certificate = [omitBatch(pp)];
+    for (const p of e.prepares.values()) if (p.view === pp.view && p.digest === pp.digest) certificate.push(p);
+  }
   return { epoch: ctx.st.epoch, seq: e.seq, view: pp.view, digest: pp.digest, requests: pp.requests, certificate };
 }
 

@@ -18,7 +18,7 @@ import type { LogEntry, ReplicaState } from './state.ts';
 import type { PrePrepare } from '../wire/messages.ts';
 import { baseTimeout } from './timeout.ts';
 import { MAX_PENDING_REQUESTS } from '../core/limits.ts';
-import { isCommitted } from './state.ts';
+import { isCommitted, preparedByAll } from './state.ts';
 
 import type { InvariantChecks } from '../protocol/core.ts';
 
@@ -204,13 +204,16 @@ function checkOpenEntry(st: ReplicaState, e: LogEntry, bad: string[]): void {
   if (e.phase === 'prepared') checkPreparedCertFor(st, e, bad);
 }
 
-/** committed(m, v, n): 2f+1 matching commits for the slot's pre-prepare (§4.2), and prepared first unless learnt by certificate. */
+/**
+ * committed(m, v, n): 2f+1 matching commits for the slot's pre-prepare (§4.2) — or, committed here on
+ * the fast path, a matching PREPARE from every backup — and prepared first unless learnt by certificate.
+ */
 function checkCommittedEntry(st: ReplicaState, e: LogEntry, bad: string[]): void {
   const pp = e.prePrepare;
   if (pp === undefined) return void bad.push(`${slot(e)} has no pre-prepare`);
   let matching = 0;
   for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) matching++;
-  if (matching < st.quorum) bad.push(`${slot(e)} with ${matching} < ${st.quorum} matching commits`);
+  if (matching < st.quorum && !preparedByAll(st.n, e, pp)) bad.push(`${slot(e)} with ${matching} < ${st.quorum} matching commits and not prepared by all`);
   if (e.phase === 'committed') checkPreparedCertFor(st, e, bad);
 }
 
@@ -232,6 +235,10 @@ function checkCertificates(st: ReplicaState, bad: string[]): void {
     if (n <= h) bad.push(`prepared certificate ${n} at or below h = ${h} (not garbage-collected)`);
     if (cert.prePrepare.view > st.view) bad.push(`prepared certificate ${n} of a future view ${cert.prePrepare.view}`);
     if (cert.prepares.length < st.quorum - 1) bad.push(`prepared certificate ${n} with ${cert.prepares.length} < ${st.quorum - 1} prepares`);
+  });
+  // Q's source (the fast path): the latest pre-prepare accepted per seq above h, never of a future view.
+  st.prePrepared.forEach((pp, n) => {
+    if (pp.seq !== n || n <= h || pp.view > st.view) bad.push(`accepted pre-prepare under ${n} (seq ${pp.seq}, view ${pp.view}) is for another seq, at or below h = ${h}, or of a future view`);
   });
   for (const n of st.ownCheckpoints.keys()) {
     if (n < h || n > st.lastExecuted || n % st.params.checkpointInterval !== 0) bad.push(`own checkpoint at ${n} outside [h = ${h}, executed ${st.lastExecuted}] or not a multiple of K`);

@@ -5,7 +5,7 @@ import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { drop, entryFor, inWindow, isPrimary, primary } from './context.ts';
 import type { LogEntry } from './state.ts';
-import { isCommitted } from './state.ts';
+import { isCommitted, preparedByAll } from './state.ts';
 import { executeReady } from './execute.ts';
 import { persistPrepared } from './recovery-keys.ts';
 import { installPrePrepare, sendCommit, sendPrepare } from './slot.ts';
@@ -38,7 +38,10 @@ export function handlePrepare(ctx: Ctx, p: Prepare): void {
   if (p.view !== st.view || st.status !== 'normal') return wrongView(ctx, p);
   if (p.replica === primary(st)) return drop(ctx, 'unexpected-message', p.replica, 'prepare from the primary');
   const e = logVote(ctx, p, (entry) => entry.prepares);
-  if (e !== undefined) checkPrepared(ctx, e);
+  if (e === undefined) return;
+  // A prepare after the slot prepared may complete the fast path's quorum (every backup's PREPARE).
+  if (e.phase === 'prepared') checkCommitted(ctx, e);
+  else checkPrepared(ctx, e);
 }
 
 /** Logs a prepare or commit in the window, one per sender; a second, different one is a conflict. */
@@ -91,14 +94,19 @@ export function handleCommit(ctx: Ctx, c: Commit): void {
   if (e !== undefined) checkCommitted(ctx, e);
 }
 
-/** §4.2: committed-local(m, v, n, i) — prepared and 2f+1 matching commits (possibly including its own). */
+/**
+ * §4.2: committed-local(m, v, n, i) — prepared and 2f+1 matching commits (possibly including its own);
+ * or, on the fast path (params.fastCommit), prepared with a matching PREPARE from every backup: all n
+ * replicas accepted the pre-prepare, so every correct one reports it in its next VIEW-CHANGE (P or Q)
+ * and NEW-VIEW keeps it (view-validate.ts planNewView; docs/PROTOCOL.md §11).
+ */
 function checkCommitted(ctx: Ctx, e: LogEntry): void {
   const st = ctx.st;
   const pp = e.prePrepare;
   if (e.phase !== 'prepared' || pp === undefined) return;
   let matching = 0;
   for (const c of e.commits.values()) if (c.view === pp.view && c.digest === pp.digest) matching++;
-  if (matching < st.quorum) return;
+  if (matching < st.quorum && !(st.params.fastCommit && preparedByAll(st.n, e, pp))) return;
   e.phase = 'committed';
   e.changed = true;
   e.lastActivity = st.tick;

@@ -16,6 +16,8 @@ export type PbftParams = EngineParams & {
   readonly slowPrimaryPeriodTicks: number;
   readonly slowPrimaryGraceTicks: number;
   readonly leaderLinkGraceTicks: number;
+  /** Commit on a matching PREPARE from every backup, one phase early (src/pbft/normal.ts checkCommitted). */
+  readonly fastCommit: boolean;
 };
 
 /**
@@ -41,6 +43,7 @@ export const DEFAULT_PARAMS: PbftParams = {
   slowPrimaryPeriodTicks: 50,
   slowPrimaryGraceTicks: 100,
   leaderLinkGraceTicks: 5,
+  fastCommit: true,
   retransmitTicks: 40,
   maxPendingPerClient: 16,
   maxClients: 100_000,
@@ -61,29 +64,33 @@ export function pbftParamsFromEngine(e: EngineParams): PbftParams {
     slowPrimaryPeriodTicks: e.slowPrimaryPeriodTicks ?? DEFAULT_PARAMS.slowPrimaryPeriodTicks,
     slowPrimaryGraceTicks: e.slowPrimaryGraceTicks ?? DEFAULT_PARAMS.slowPrimaryGraceTicks,
     leaderLinkGraceTicks: e.leaderLinkGraceTicks ?? DEFAULT_PARAMS.leaderLinkGraceTicks,
+    fastCommit: e.fastCommit ?? DEFAULT_PARAMS.fastCommit,
   };
 }
 
 /** Parameters that are percentages in [0, 100] rather than positive counts. */
-const PERCENT_PARAMS: readonly (keyof PbftParams)[] = ['slowPrimaryPercent', 'slowPrimaryRaisePercent', 'slowPrimaryMaxPercent'];
+const PERCENT_PARAMS: readonly CountParam[] = ['slowPrimaryPercent', 'slowPrimaryRaisePercent', 'slowPrimaryMaxPercent'];
 /** What 0 means for each percentage. */
-const PERCENT_ZERO: Partial<Record<keyof PbftParams, string>> = {
+const PERCENT_ZERO: Partial<Record<CountParam, string>> = {
   slowPrimaryPercent: '0 turns the slow-primary detector off',
   slowPrimaryRaisePercent: '0 turns the raise off',
   slowPrimaryMaxPercent: 'under slowPrimaryPercent (0 too): no raise once an earlier view is known',
 };
 /** Counts where 0 turns the rule off. */
-const OFF_AT_ZERO: readonly (keyof PbftParams)[] = ['leaderLinkGraceTicks'];
+const OFF_AT_ZERO: readonly CountParam[] = ['leaderLinkGraceTicks'];
+/** The parameters that are numbers (fastCommit is a switch). */
+type CountParam = Exclude<keyof PbftParams, 'fastCommit'>;
 
 /** Returns a list of problems (empty when the parameters are usable); absent optional ones take PBFT's defaults. */
 export function validateParams(e: EngineParams): string[] {
   const p = pbftParamsFromEngine(e);
   const problems: string[] = [];
-  const positive = (name: keyof PbftParams): void => {
+  const positive = (name: CountParam): void => {
     const v = p[name];
     if (!Number.isSafeInteger(v) || v === undefined || v < 1) problems.push(`${name} must be a positive integer (got ${v})`);
   };
-  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) if (!PERCENT_PARAMS.includes(k) && !OFF_AT_ZERO.includes(k)) positive(k);
+  for (const k of Object.keys(DEFAULT_PARAMS) as (keyof PbftParams)[]) if (k !== 'fastCommit' && !PERCENT_PARAMS.includes(k) && !OFF_AT_ZERO.includes(k)) positive(k);
+  if (typeof p.fastCommit !== 'boolean') problems.push(`fastCommit must be true or false (got ${String(p.fastCommit)})`);
   for (const k of OFF_AT_ZERO) {
     const v = p[k];
     if (!Number.isSafeInteger(v) || v === undefined || v < 0) problems.push(`${k} must be a non-negative integer (got ${v}); 0 turns it off`);

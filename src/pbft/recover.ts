@@ -81,7 +81,10 @@ function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, records:
 }
 
 function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {
-  if (pp.seq <= st.lowWatermark || pp.view !== st.view) return;
+  if (pp.seq <= st.lowWatermark) return;
+  // The latest pre-prepare accepted for seq, of whatever view: Q of our next VIEW-CHANGE.
+  st.prePrepared.set(pp.seq, pp);
+  if (pp.view !== st.view) return;
   // Read back from disk: nothing to persist; a restarted primary never reassigns a seq it signed.
   installPrePrepare(st, entryFor(st, pp.seq), pp, { persist: undefined, raiseLastAssigned: 'own', votes: 'keep' });
 }

@@ -88,6 +88,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     lastExecuted: toSeq(0),
     lastAssigned: toSeq(0),
     preparedCerts: new Map(),
+    prePrepared: new Map(),
     checkpoints: new Map(),
     ownCheckpoints: new Map(),
     stableProof: [],

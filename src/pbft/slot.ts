@@ -28,9 +28,10 @@ export interface InstallOptions {
   /**
    * The slot's votes: 'keep' (the pre-prepare of this view: prepares and commits that arrived first
    * still count), 'reset' (re-issued in a NEW-VIEW, §4.4: the slot starts over in the new view), or
-   * the 2f+1 commits of a committed certificate, which make the slot committed.
+   * the votes of a committed certificate (2f+1 commits, or every backup's prepare on the fast
+   * path), which make the slot committed.
    */
-  readonly votes: 'keep' | 'reset' | { readonly committedBy: readonly Commit[] };
+  readonly votes: 'keep' | 'reset' | { readonly committedBy: readonly Commit[]; readonly preparedBy: readonly Prepare[] };
 }
 
 /** Enters pp into its slot e (e.seq === pp.seq) as the slot's pre-prepare. */
@@ -46,13 +47,18 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
     const same = e.prePrepare?.view === pp.view && e.prePrepare.digest === pp.digest;
     e.phase = same && commitSent(e.phase) ? 'committed' : 'committed-by-certificate';
     e.commits = new Map(votes.committedBy.map((c) => [c.replica, c] as const));
+    // A fast-path certificate (catchup.ts): the backups' PREPAREs decided it, kept to prove it on.
+    if (votes.preparedBy.length > 0) e.prepares = new Map(votes.preparedBy.map((p) => [p.replica, p] as const));
   }
   if (e.prePrepare !== undefined && e.prePrepare !== pp) releaseRequests(st, e);
   e.prePrepare = pp;
   e.lastActivity = st.tick;
   markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
-  if (opts.persist !== undefined) persistPrePrepare(opts.persist, st.keys, pp);
+  if (opts.persist === undefined) return;
+  persistPrePrepare(opts.persist, st.keys, pp);
+  // Accepted (or, by a primary, signed): Q reports it in a VIEW-CHANGE (state.ts prePrepared).
+  st.prePrepared.set(pp.seq, pp);
 }
 
 /**

@@ -55,6 +55,13 @@ export function commitSent(phase: SlotPhase): boolean {
   }
 }
 
+/** A matching PREPARE from each of the n−1 backups (the primary's is its pre-prepare): the fast path's quorum. */
+export function preparedByAll(n: number, e: LogEntry, pp: PrePrepare): boolean {
+  let matching = 0;
+  for (const p of e.prepares.values()) if (p.view === pp.view && p.digest === pp.digest) matching++;
+  return matching >= n - 1;
+}
+
 /** Everything known about one sequence number in the current view. */
 export interface LogEntry {
   readonly seq: Seq;
@@ -186,6 +193,14 @@ export interface ReplicaState {
   lastAssigned: Seq;
   /** Prepared certificates for seq > h, from the highest view in which each prepared (the P set, §4.4). */
   preparedCerts: Map<Seq, PreparedProof>;
+  /**
+   * For seq > h, the pre-prepare of the highest view this replica accepted for it (a backup sent its
+   * PREPARE, a primary signed it), kept across view changes like the prepared certificates: a
+   * VIEW-CHANGE reports it (Q) where it is above the prepared certificate's view, so that a batch
+   * committed on the fast path survives the view change (docs/PROTOCOL.md §11).
+   * Durable as pp/<seq> (recovery-keys.ts).
+   */
+  prePrepared: Map<Seq, PrePrepare>;
 
   /** Checkpoint messages received, per seq and sender. */
   checkpoints: Map<Seq, Map<ReplicaId, Checkpoint>>;

@@ -32,7 +32,10 @@ export function sendViewChange(ctx: Ctx, vc: ViewChange): void {
   for (let r = 0; r < ctx.st.n; r++) if (r !== p) sendTo(ctx, r as ReplicaId, lean);
 }
 
-/** vc with the batches left out that replica p provably holds (see the top of this file). */
+/**
+ * vc with the batches left out that replica p provably holds (see the top of this file). Q's
+ * pre-prepares (the fast path) go whole: they are few (only those above a prepared certificate).
+ */
 function forNewPrimary(st: ReplicaState, vc: ViewChange, p: ReplicaId): ViewChange {
   let omitted = false;
   const prepared = vc.prepared.map((cert): PreparedProof => {
@@ -59,11 +62,12 @@ export function sendNewView(ctx: Ctx, nv: NewView): void {
 }
 
 function forBackup(nv: NewView, vc: ViewChange): NewView {
-  const named = new Map<number, Digest>();
-  for (const cert of vc.prepared) named.set(cert.prePrepare.seq, cert.prePrepare.digest);
+  const named = new Set<string>();
+  for (const cert of vc.prepared) named.add(`${cert.prePrepare.seq}/${cert.prePrepare.digest}`);
+  for (const pp of vc.prePrepared) named.add(`${pp.seq}/${pp.digest}`);
   let omitted = false;
   const prePrepares = nv.prePrepares.map((pp) => {
-    if (pp.requests.length === 0 || named.get(pp.seq) !== pp.digest) return pp;
+    if (pp.requests.length === 0 || !named.has(`${pp.seq}/${pp.digest}`)) return pp;
     omitted = true;
     return omitBatch(pp);
   });
@@ -97,7 +101,14 @@ export function withBatches(st: ReplicaState, vc: ViewChange, floor: Seq): ViewC
     if (whole === undefined) return undefined;
     prepared.push(whole === cert.prePrepare ? cert : { ...cert, prePrepare: whole });
   }
-  return prepared.every((cert, i) => cert === vc.prepared[i]) ? vc : { ...vc, prepared };
+  const prePrepared: PrePrepare[] = [];
+  for (const pp of vc.prePrepared) {
+    const whole = filled(st, pp, floor);
+    if (whole === undefined) return undefined;
+    prePrepared.push(whole);
+  }
+  const same = prepared.every((cert, i) => cert === vc.prepared[i]) && prePrepared.every((pp, i) => pp === vc.prePrepared[i]);
+  return same ? vc : { ...vc, prepared, prePrepared };
 }
 
 /** pp with its batch, if it travelled without one and is above floor; undefined if the batch is unknown here. */
@@ -114,9 +125,13 @@ function knownBatch(st: ReplicaState, n: Seq, d: Digest): PrePrepare['requests']
   if (has(cert)) return cert.requests;
   const logged = st.log.get(n)?.prePrepare;
   if (has(logged)) return logged.requests;
+  const accepted = st.prePrepared.get(n);
+  if (has(accepted)) return accepted.requests;
   for (const other of st.viewChange.received.values()) {
     const pp = other.prepared.find((p) => p.prePrepare.seq === n)?.prePrepare;
     if (has(pp)) return pp.requests;
+    const reported = other.prePrepared.find((q) => q.seq === n);
+    if (has(reported)) return reported.requests;
   }
   return undefined;
 }

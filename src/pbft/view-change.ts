@@ -14,11 +14,11 @@ import { broadcast, drop, emit, entryFor, isPrimary, primary, sendTo, sign } fro
 import type { ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
 import { checkNewView, planNewView, validViewChange } from './view-validate.ts';
-import type { NewViewPlan, QuorumParams } from './view-validate.ts';
+import type { NewViewPlan, PlanBugs, QuorumParams } from './view-validate.ts';
 import { maybePropose } from './propose.ts';
 import { installPrePrepare, sendPrepareFor } from './slot.ts';
 import { makeStable } from './checkpoint.ts';
-import { persistNewView, persistTimeoutCert, persistView } from './recovery-keys.ts';
+import { persistNewView, persistPrePrepare, persistTimeoutCert, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
 import { sendNewView, sendViewChange, withBatches, withReissuedBatches } from './vc-batches.ts';
 import { withoutBatches } from '../wire/omit.ts';
@@ -83,8 +83,22 @@ function buildViewChange(ctx: Ctx, v: View): ViewChange {
     stableSeq: st.lowWatermark,
     checkpointProof: st.lowWatermark === 0 ? [] : st.stableProof,
     prepared,
+    prePrepared: reportedPrePrepares(st),
     replica: st.id,
   });
+}
+
+/**
+ * Q (docs/PROTOCOL.md §11): the pre-prepare accepted last for each seq above h, where
+ * its view is above that of our prepared certificate for the seq (elsewhere P reports it already).
+ */
+function reportedPrePrepares(st: ReplicaState): PrePrepare[] {
+  const out: PrePrepare[] = [];
+  st.prePrepared.forEach((pp, n) => {
+    const certView = st.preparedCerts.get(n)?.prePrepare.view ?? -1;
+    if (n > st.lowWatermark && pp.view > certView) out.push(pp);
+  });
+  return out.sort((a, b) => a.seq - b.seq);
 }
 
 /**
@@ -171,7 +185,7 @@ function maybeSendNewView(ctx: Ctx): void {
   if (vcs.length < st.quorum) return;
   const chosen = vcs.slice(0, st.quorum);
   const nv = buildNewView(ctx, chosen);
-  const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
+  const plan = checkNewView(quorumParams(st), nv, st.hash, planBugs(ctx));
   if (typeof plan === 'string') return; // cannot happen: we built it from valid view changes
   st.viewChange.sentNewView = nv;
   persistNewView(ctx.out.persist, st.keys, nv);
@@ -181,7 +195,7 @@ function maybeSendNewView(ctx: Ctx): void {
 
 function buildNewView(ctx: Ctx, chosen: readonly ViewChange[]): NewView {
   const st = ctx.st;
-  const plan = planNewView(chosen, st.hash, dropsPrepared(ctx));
+  const plan = planNewView(quorumParams(st), chosen, st.hash, planBugs(ctx));
   const batches = plan?.batches ?? [];
   const prePrepares = batches.map((b) =>
     sign<PrePrepare>(ctx, { type: 'pre-prepare', view: st.view, seq: b.seq, digest: b.digest, requests: b.requests, replica: st.id }),
@@ -190,15 +204,15 @@ function buildNewView(ctx: Ctx, chosen: readonly ViewChange[]): NewView {
   return sign<NewView>(ctx, { type: 'new-view', view: st.view, viewChanges: chosen.map(withoutBatches), prePrepares, replica: st.id });
 }
 
-/** Planted bug (tests only): O ignores prepared certificates, so prepared batches are lost. */
-function dropsPrepared(ctx: Ctx): boolean {
-  return ctx.bugs.dropPreparedInNewView === true;
+/** Planted bugs (tests only): O ignores prepared certificates (P) or the pre-prepares reported above them (Q). */
+function planBugs(ctx: Ctx): PlanBugs {
+  return { ignorePrepared: ctx.bugs.dropPreparedInNewView === true, ignorePrePrepared: ctx.bugs.ignorePrePreparedInNewView === true };
 }
 
 export function handleNewView(ctx: Ctx, nv: NewView): void {
   const st = ctx.st;
   if (nv.view < st.view || (nv.view === st.view && st.status === 'normal')) return drop(ctx, 'stale-view-change', nv.replica);
-  const plan = checkNewView(quorumParams(st), nv, st.hash, dropsPrepared(ctx));
+  const plan = checkNewView(quorumParams(st), nv, st.hash, planBugs(ctx));
   if (typeof plan === 'string') return drop(ctx, 'invalid-new-view', nv.replica, plan);
   // O without the batches our own VIEW-CHANGE named (vc-batches.ts): fill them from what we hold.
   const whole = withReissuedBatches(st, nv);
@@ -245,11 +259,25 @@ function adoptCheckpoint(ctx: Ctx, plan: NewViewPlan): void {
   }
 }
 
+/**
+ * The new primary signed every pre-prepare of O, also those of seqs it decided already and does not
+ * log again: each is a pre-prepare it accepted, which Q of its later VIEW-CHANGEs must report (the
+ * acceptance the fast path counts, docs/PROTOCOL.md §11; hiding it is amnesia, accountability/
+ * amnesia.ts). Durable as pp/<seq> before the NEW-VIEW leaves, as every accepted pre-prepare.
+ */
+function keepOwnReissued(ctx: Ctx, pp: PrePrepare): void {
+  const st = ctx.st;
+  if (!isPrimary(st) || pp.view <= (st.prePrepared.get(pp.seq)?.view ?? -1)) return;
+  st.prePrepared.set(pp.seq, pp);
+  persistPrePrepare(ctx.out.persist, st.keys, pp);
+}
+
 function acceptReissued(ctx: Ctx, pp: PrePrepare): void {
   const st = ctx.st;
-  if (pp.seq <= st.lastExecuted || pp.seq <= st.lowWatermark) return;
+  if (pp.seq <= st.lowWatermark) return;
+  if (pp.seq <= st.lastExecuted) return keepOwnReissued(ctx, pp);
   const e = entryFor(st, pp.seq);
-  if (isCommitted(e.phase) && e.prePrepare?.digest === pp.digest) return;
+  if (isCommitted(e.phase) && e.prePrepare?.digest === pp.digest) return keepOwnReissued(ctx, pp);
   // lastAssigned is set once O is logged (installNewView); 'own' raises it only up to max-s meanwhile.
   installPrePrepare(st, e, pp, { persist: ctx.out.persist, raiseLastAssigned: 'own', votes: 'reset' });
   if (!isPrimary(st)) sendPrepareFor(ctx, e);

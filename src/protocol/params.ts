@@ -43,6 +43,11 @@ export interface EngineParams {
    * (src/protocol/leader-link.ts); absent: the protocol's default; 0: links are ignored.
    */
   readonly leaderLinkGraceTicks?: number;
+  /**
+   * Commit with a matching vote from every replica, one phase early (the all-n fast path; absent:
+   * the protocol's default). PBFT: PREPAREs from all backups (docs/PROTOCOL.md §11).
+   */
+  readonly fastCommit?: boolean;
   /** Own protocol messages for an unfinished sequence number are re-sent after this many ticks. */
   readonly retransmitTicks: number;
   /** Most requests one client may have queued at a replica (SPEC B4). */

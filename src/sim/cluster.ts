@@ -164,6 +164,7 @@ export function simParams(o: SimOptions): EngineParams {
     ...(o.slowPrimaryPercent === undefined ? {} : { slowPrimaryPercent: o.slowPrimaryPercent }),
     ...(o.slowPrimaryMaxPercent === undefined ? {} : { slowPrimaryMaxPercent: o.slowPrimaryMaxPercent }),
     ...(o.leaderLinkGraceTicks === undefined ? {} : { leaderLinkGraceTicks: o.leaderLinkGraceTicks }),
+    ...(o.fastCommit === undefined ? {} : { fastCommit: o.fastCommit }),
     ...(o.replyDigestMinBytes === undefined ? {} : { replyDigestMinBytes: o.replyDigestMinBytes }),
   };
 }

@@ -20,7 +20,7 @@
 // What a replica sent at or below its durable stable checkpoint is forgotten (bounded memory): no
 // later message may concern it.
 
-import { amnesiaFault } from '../accountability/amnesia.ts';
+import { acceptAmnesiaFault, amnesiaFault } from '../accountability/amnesia.ts';
 import type { Digest, ReplicaId } from '../core/ids.ts';
 import type { Checkpoint, HsProposal, HsTimeout, HsVote, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
 import type { Violation } from './checkers.ts';
@@ -98,13 +98,28 @@ function normal(c: Check, kind: NormalKind, m: { view: number; seq: number; dige
 const viewOrder = (c: Check, kind: string, v: number): Violation | undefined =>
   v < c.t.maxViewChange ? bad(c, `sent a ${kind} for view ${v} after its view-change/new-view for view ${c.t.maxViewChange}`) : undefined;
 
-/** §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for (the amnesia rule). */
+/** The latest (view, digest) of `votes` below view `below`. */
+function latestBelow(votes: ReadonlyMap<number, Digest>, below: number): { view: number; digest: Digest } | undefined {
+  let out: { view: number; digest: Digest } | undefined;
+  for (const [v, d] of votes) if (v < below && (out === undefined || v > out.view)) out = { view: v, digest: d };
+  return out;
+}
+
+/**
+ * §4.4: the P set of a VIEW-CHANGE keeps every sequence number this replica sent a COMMIT for (the
+ * amnesia rule); with the fast path, P or Q keeps every pre-prepare it sent a PREPARE for (or, as
+ * primary, a PRE-PREPARE: docs/PROTOCOL.md §11).
+ */
 function preparedKept(c: Check, vc: ViewChange): Violation | undefined {
   for (const [n, rec] of c.t.bySeq) {
-    let committed: { view: number; digest: Digest } | undefined;
-    for (const [v, d] of rec.commit) if (v < vc.newView && (committed === undefined || v > committed.view)) committed = { view: v, digest: d };
+    const committed = latestBelow(rec.commit, vc.newView);
     const fault = committed === undefined ? undefined : amnesiaFault({ ...committed, seq: n }, vc);
     if (fault !== undefined) return bad(c, `${fault} — the prepared certificate was not durable before the commit left`);
+    for (const type of ['prepare', 'pre-prepare'] as const) {
+      const accepted = latestBelow(rec[type], vc.newView);
+      const hidden = accepted === undefined ? undefined : acceptAmnesiaFault({ ...accepted, seq: n, type }, vc);
+      if (hidden !== undefined) return bad(c, `${hidden} — the accepted pre-prepare was not durable before the vote left`);
+    }
   }
   return undefined;
 }

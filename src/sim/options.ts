@@ -123,6 +123,11 @@ export interface SimOptions {
    */
   readonly leaderLinkGraceTicks?: number;
   /**
+   * The all-n fast path (`--fast-commit on|off`, the config's params.fastCommit; docs/PROTOCOL.md
+   * §11). Absent: the protocol's default (PBFT: on).
+   */
+  readonly fastCommit?: boolean;
+  /**
    * Digest replies for results of at least this many bytes (the config's params.replyDigestMinBytes;
    * TOCS '02 §5.1.1, src/service/reply.ts). Absent: off (the KV workload's results are small anyway).
    */
@@ -301,6 +306,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.slowPrimaryPercent !== undefined) args.push(`--slow-primary-percent ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined) args.push(`--slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
   if (o.leaderLinkGraceTicks !== undefined) args.push(`--leader-link-grace ${o.leaderLinkGraceTicks}`);
+  if (o.fastCommit !== undefined) args.push(`--fast-commit ${o.fastCommit ? 'on' : 'off'}`);
   if (o.replyDigestMinBytes !== undefined) args.push(`--reply-digest-min-bytes ${o.replyDigestMinBytes}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);

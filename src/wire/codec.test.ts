@@ -156,7 +156,7 @@ test('nesting deeper than the bound is rejected as too-deep', () => {
     type: 'new-view', view: view(1), prePrepares: [],
     viewChanges: [{
       type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [],
-      prepared: [{ prePrepare: pp, prepares: [] }], replica: replicaId(1), sig: SIG,
+      prepared: [{ prePrepare: pp, prepares: [] }], prePrepared: [], replica: replicaId(1), sig: SIG,
     }],
     replica: replicaId(1), sig: SIG,
   };

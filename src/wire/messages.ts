@@ -109,6 +109,13 @@ export interface ViewChange {
   readonly checkpointProof: readonly Checkpoint[];
   /** P: a prepared certificate for each request prepared at i with sequence number > n. */
   readonly prepared: readonly PreparedProof[];
+  /**
+   * Q: for each sequence number > n, the pre-prepare of the highest view that i accepted (a backup's
+   * PREPARE, or the primary's own), when that view is above the one of i's prepared certificate for
+   * the number (or i holds none): what a batch committed on the fast path leaves behind
+   * (docs/PROTOCOL.md §11; cf. the Q set of TOCS '02 §6.2.2).
+   */
+  readonly prePrepared: readonly PrePrepare[];
   readonly replica: ReplicaId;
   readonly sig: Signature;
 }
@@ -160,6 +167,8 @@ export interface CommittedProof {
   readonly type: 'committed-proof';
   readonly prePrepare: PrePrepare;
   readonly commits: readonly Commit[];
+  /** Decided on the fast path (docs/PROTOCOL.md §11): a matching PREPARE from each backup, and no commits. */
+  readonly prepares: readonly Prepare[];
   readonly replica: ReplicaId;
   readonly sig: Signature;
 }

@@ -24,11 +24,12 @@ export function isBodyless(pp: PrePrepare, hash: HashFn): boolean {
   return pp.requests.length === 0 && pp.digest !== hash(batchBytes([]));
 }
 
-/** The VIEW-CHANGE with its prepared certificates' batches left out (same signature). */
+/** The VIEW-CHANGE with the batches of its prepared certificates (P) and reported pre-prepares (Q) left out (same signature). */
 export function withoutBatches(vc: ViewChange): ViewChange {
-  if (vc.prepared.every((p) => p.prePrepare.requests.length === 0)) return vc;
-  const prepared = vc.prepared.map((p) => ({ ...p, prePrepare: omitBatch(p.prePrepare) }));
-  return { ...vc, prepared };
+  const bare = (pp: PrePrepare): boolean => pp.requests.length === 0;
+  if (vc.prepared.every((p) => bare(p.prePrepare)) && vc.prePrepared.every(bare)) return vc;
+  const prepared = vc.prepared.map((p) => (bare(p.prePrepare) ? p : { ...p, prePrepare: omitBatch(p.prePrepare) }));
+  return { ...vc, prepared, prePrepared: vc.prePrepared.map(omitBatch) };
 }
 
 /** The pre-prepare without its batch (same signature). */

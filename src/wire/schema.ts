@@ -163,12 +163,13 @@ export const SCHEMA: Schema = {
   },
   'view-change': {
     name: 'view-change', tag: MESSAGE_TAGS['view-change'],
-    doc: '⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi (§4.4).',
+    doc: '⟨VIEW-CHANGE, v+1, n, C, P, Q, i⟩σi (§4.4; Q for the fast path).',
     fields: [
       { name: 'newView', type: U64, doc: 'The view v+1 being moved to' },
       { name: 'stableSeq', type: U64, doc: 'n: last stable checkpoint known to i' },
       { name: 'checkpointProof', type: array('checkpoint', MAX_REPLICAS), doc: 'C: checkpoints proving n' },
       { name: 'prepared', type: array('prepared-proof', MAX_ARRAY_ITEMS), doc: 'P: prepared certificates above n' },
+      { name: 'prePrepared', type: array('pre-prepare', MAX_ARRAY_ITEMS), doc: 'Q: pre-prepares accepted above n in a view above that of the prepared certificate (fast path)' },
       REPLICA, SIG,
     ],
   },
@@ -211,10 +212,11 @@ export const SCHEMA: Schema = {
   },
   'committed-proof': {
     name: 'committed-proof', tag: MESSAGE_TAGS['committed-proof'],
-    doc: 'A committed certificate: a pre-prepare and 2f+1 matching commits (§4.2).',
+    doc: 'A committed certificate: a pre-prepare and 2f+1 matching commits (§4.2), or a matching prepare from every backup (the fast path).',
     fields: [
       { name: 'prePrepare', type: struct('pre-prepare'), doc: 'The committed pre-prepare, with its batch' },
-      { name: 'commits', type: array('commit', MAX_REPLICAS), doc: 'Matching commits' },
+      { name: 'commits', type: array('commit', MAX_REPLICAS), doc: 'Matching commits (2f+1), or none on the fast path' },
+      { name: 'prepares', type: array('prepare', MAX_REPLICAS), doc: 'Fast path: a matching prepare from each of the n−1 backups; otherwise none' },
       REPLICA, SIG,
     ],
   },

@@ -43,11 +43,11 @@ export function certificate(pp: PrePrepare, backups: readonly number[]): Prepare
 }
 
 export function viewChange(
-  by: number, newView: number, opts: { stableSeq?: number; proof?: readonly Checkpoint[]; prepared?: readonly PreparedProof[] } = {},
+  by: number, newView: number, opts: { stableSeq?: number; proof?: readonly Checkpoint[]; prepared?: readonly PreparedProof[]; prePrepared?: readonly PrePrepare[] } = {},
 ): ViewChange {
   return signAs<ViewChange>(signers[by]!, {
     type: 'view-change', newView: view(newView), stableSeq: seq(opts.stableSeq ?? 0),
-    checkpointProof: opts.proof ?? [], prepared: opts.prepared ?? [], replica: r(by),
+    checkpointProof: opts.proof ?? [], prepared: opts.prepared ?? [], prePrepared: opts.prePrepared ?? [], replica: r(by),
   });
 }
 

@@ -34,6 +34,9 @@ export const SMALL_PARAMS: PbftParams = {
   checkpointInterval: 4,
   requestTimeoutTicks: 30,
   retransmitTicks: 10,
+  // These scenarios lose COMMITs to leave batches prepared but undecided (the three-phase protocol);
+  // the fast path would decide them on the PREPAREs (test/pbft/fast-path.test.ts covers it).
+  fastCommit: false,
 };
 
 export interface InFlight {

@@ -69,7 +69,7 @@ function relayed(p: Plan, s: Statement): { from: number; m: ReplicaMessage } {
   if (!p.viaProof || (s.type !== 'pre-prepare' && s.type !== 'commit')) return { from: p.accused, m: s };
   const pp = s.type === 'pre-prepare' ? s : prePrepare((p.accused + 1) % p.n, s.view, s.seq, [req(2)]);
   const commits = s.type === 'commit' ? [s] : [commit(p.relay, pp.view, pp.seq, pp.digest)];
-  const proof = signAs<CommittedProof>(signers[p.relay]!, { type: 'committed-proof', prePrepare: pp, commits, replica: replicaId(p.relay) });
+  const proof = signAs<CommittedProof>(signers[p.relay]!, { type: 'committed-proof', prePrepare: pp, commits, prepares: [], replica: replicaId(p.relay) });
   return { from: p.relay, m: proof };
 }
 

@@ -127,7 +127,7 @@ export function sent<T extends ReplicaMessage['type']>(out: Output, type: T): Ex
  */
 function wholeCopies<M extends ReplicaMessage>(ms: M[]): M[] {
   const size = (m: M): number => {
-    if (m.type === 'view-change') return m.prepared.reduce((a, p) => a + p.prePrepare.requests.length, 0);
+    if (m.type === 'view-change') return m.prepared.reduce((a, p) => a + p.prePrepare.requests.length, 0) + m.prePrepared.reduce((a, pp) => a + pp.requests.length, 0);
     if (m.type === 'new-view') return m.prePrepares.reduce((a, pp) => a + pp.requests.length, 0);
     return 0;
   };

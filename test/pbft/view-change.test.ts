@@ -13,10 +13,15 @@ import type { Output } from '../../src/protocol/types.ts';
 import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick, timeOut } from './harness.ts';
 
 const TIMEOUT = 50;
+/**
+ * These scenarios lose COMMITs to leave batches prepared but undecided: the three-phase protocol of
+ * the paper. The fast path would decide them on the PREPAREs; test/pbft/fast-path.test.ts covers it.
+ */
+const SLOW_PATH = { fastCommit: false } as const;
 
 /** Two batches prepared at replicas 1–3 in view 0 but never committed (commits lost); primary 0 then dies. */
 function preparedButNotCommitted(): { c: Cluster; digests: string[] } {
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
   const noCommits = (_s: number, _d: number, m: { type: string }): boolean => m.type !== 'commit';
   const digests: string[] = [];
   for (const [i, cl] of [makeClient(31), makeClient(32)].entries()) {
@@ -123,7 +128,7 @@ test('§4.5.2 a replica that sees f+1 view changes for a higher view joins it', 
 });
 
 test('§9 a minority of TIMEOUTs moves nobody: they keep voting in view 0, re-send TIMEOUT(1) with doubling, never ask for view 2', () => {
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
   const r = request(makeClient(41), 1, 'k', 'v');
   // Replicas 1 and 2 hold a request the (silent) primary never orders; replica 3 hears nothing.
   for (const b of [1, 2]) deliverRequest(c, b, r);
@@ -159,7 +164,7 @@ test('§9 a minority of TIMEOUTs moves nobody: they keep voting in view 0, re-se
 });
 
 test('§9 a timeout certificate with too few or mixed TIMEOUTs is dropped, and moves nobody', () => {
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT });
   const t = (i: number, v: number): Timeout => signAs<Timeout>(c.signers[i]!, { type: 'timeout', view: view(v), replica: rid(i) });
   const cert = (ts: Timeout[]): TimeoutCert => signAs<TimeoutCert>(c.signers[1]!, { type: 'timeout-cert', view: view(1), timeouts: ts, replica: rid(1) });
   for (const bad of [[t(1, 1), t(2, 1)], [t(1, 1), t(2, 1), t(2, 1)], [t(1, 1), t(2, 1), t(3, 2)]]) {
@@ -170,7 +175,7 @@ test('§9 a timeout certificate with too few or mixed TIMEOUTs is dropped, and m
 });
 
 test('§4.5.2 with 2f+1 VIEW-CHANGEs and no NEW-VIEW (the new primary is dead), the timer sends TIMEOUT(2), and a certificate moves on to v+2', () => {
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT, retransmitTicks: 10 });
   const r = request(makeClient(42), 1, 'k', 'v');
   for (const b of [0, 2, 3]) deliverRequest(c, b, r);
   // Primary 0 and replica 1 (primary of view 1) are both unreachable; 0 still takes part.
@@ -179,7 +184,7 @@ test('§4.5.2 with 2f+1 VIEW-CHANGEs and no NEW-VIEW (the new primary is dead), 
   const vcs = timeOut(c, [2, 3], TIMEOUT);
   assert.equal(vcs.length, 2);
   for (const vc of vcs) deliver(c, 5 - vc.replica, vc);
-  const own0 = signAs<ViewChange>(c.signers[0]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [], replica: rid(0) });
+  const own0 = signAs<ViewChange>(c.signers[0]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [], prePrepared: [], replica: rid(0) });
   for (const b of [2, 3]) deliver(c, b, own0);
   const next = [2, 3].flatMap((b) => tick(c, b, 2 * TIMEOUT + 1));
   assert.deepEqual(next.flatMap((o) => sent(o, 'view-change')).filter((vc) => vc.newView === 2), [], 'no VIEW-CHANGE without a certificate');
@@ -226,7 +231,7 @@ test('§4.4 batches travel once: VIEW-CHANGE whole to the new primary only, NEW-
 
 test('§4.4 a new primary fills a VIEW-CHANGE\'s missing batches from what it holds, and drops one naming a batch it never saw', () => {
   // Replica 1 (primary of view 1) never sees the view-0 batches; 2 and 3 prepare them.
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
   const r = request(makeClient(31), 1, 'k', 'v');
   for (const b of [1, 2, 3]) deliverRequest(c, b, r);
   flood(c, 0, deliverRequest(c, 0, r), new Set([1]), (_s, _d, m) => m.type !== 'commit');
@@ -246,7 +251,7 @@ test('§4.4 a new primary fills a VIEW-CHANGE\'s missing batches from what it ho
 });
 
 test('§4.4 a batch the new primary committed goes to it without its body; it fills it from its log and O re-issues it whole', () => {
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT, retransmitTicks: 1000, batchMaxRequests: 1 });
   const noCommits = (_s: number, _d: number, m: { type: string }): boolean => m.type !== 'commit';
   const digests: string[] = [];
   for (const [i, cl] of [makeClient(31), makeClient(32), makeClient(33)].entries()) {
@@ -298,7 +303,7 @@ test("§4.4 NEW-VIEW's O goes to a backup without the batches its own VIEW-CHANG
 });
 
 test('§4.4 a backup given O without a batch it lacks drops the NEW-VIEW and gets it whole by re-sending its VIEW-CHANGE', () => {
-  const c = makeCluster(4, { requestTimeoutTicks: TIMEOUT, retransmitTicks: 100, batchMaxRequests: 1 });
+  const c = makeCluster(4, { ...SLOW_PATH, requestTimeoutTicks: TIMEOUT, retransmitTicks: 100, batchMaxRequests: 1 });
   const r = request(makeClient(31), 1, 'k', 'v');
   for (const b of [1, 2, 3]) deliverRequest(c, b, r);
   // Replicas 1 and 2 prepare the batch; replica 3 never sees it.

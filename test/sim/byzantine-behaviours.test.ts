@@ -212,7 +212,7 @@ test('bad-checkpoint: the second half gets a wrong digest, the first peer a conf
 function viewChange(v: number, by: number, withCert = true): ViewChange {
   const pp = prePrepare(0, 1, [request(1, 'a')]);
   const prepared = withCert ? [{ prePrepare: pp, prepares: [prepare(0, 1, pp.digest, 2), prepare(0, 1, pp.digest, 3)] }] : [];
-  return signNew<ViewChange>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'view-change', newView: view(v), stableSeq: seq(0), checkpointProof: [], prepared, replica: replicaId(by) });
+  return signNew<ViewChange>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'view-change', newView: view(v), stableSeq: seq(0), checkpointProof: [], prepared, prePrepared: [], replica: replicaId(by) });
 }
 
 test('fake-view-change: invalid certificates fail validation (provable), forged ones fail ingress, stale ones stay valid', () => {
@@ -242,7 +242,7 @@ test('bad-new-view: backups recomputing O reject every NEW-VIEW it sends; the ho
   const variants = new Set<string>();
   for (const v of [1, 5, 9, 13, 17, 21]) {
     const vcs = [viewChange(v, 1, false), viewChange(v, 2), viewChange(v, 3)];
-    const plan = planNewView(vcs, hash)!;
+    const plan = planNewView(q, vcs, hash)!;
     const prePrepares = plan.batches.map((b) => signNew<PrePrepare>({ signer: signers[1]!, domain: TEST_DOMAIN }, { type: 'pre-prepare', view: view(v), seq: b.seq, digest: b.digest, requests: b.requests, replica: replicaId(1) }));
     const nv = signNew<NewView>({ signer: signers[1]!, domain: TEST_DOMAIN }, { type: 'new-view', view: view(v), viewChanges: vcs, prePrepares, replica: replicaId(1) });
     assert.equal(typeof checkNewView(q, nv, hash), 'object', 'the honest NEW-VIEW is accepted');
@@ -259,7 +259,7 @@ test('lying-state: state chunks and committed proofs it serves are wrong but val
   const data = enc.encode('snapshot bytes');
   const chunk = signNew<StateChunk>({ signer: signers[0]!, domain: TEST_DOMAIN }, { type: 'state-chunk', seq: seq(64), stateDigest: hash(data), chunk: 0, totalChunks: 1, data, replica: replicaId(0) });
   const pp = prePrepare(0, 1, [request(1, 'a')]);
-  const proof = signNew<CommittedProof>({ signer: signers[0]!, domain: TEST_DOMAIN }, { type: 'committed-proof', prePrepare: pp, commits: [1, 2, 3].map((r) => commit(0, 1, pp.digest, r)), replica: replicaId(0) });
+  const proof = signNew<CommittedProof>({ signer: signers[0]!, domain: TEST_DOMAIN }, { type: 'committed-proof', prePrepare: pp, commits: [1, 2, 3].map((r) => commit(0, 1, pp.digest, r)), prepares: [], replica: replicaId(0) });
   const outcomes = new Set<string>();
   for (let t = 1; t <= 20; t++) {
     const [c, p] = toPeer(a.release({ tick: t, sends: [{ to: replicaId(1), message: chunk }, { to: replicaId(1), message: proof }], replies: [] }), 1) as [StateChunk, CommittedProof];

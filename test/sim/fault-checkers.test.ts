@@ -23,8 +23,10 @@ const prepare = (v: number, n: number, d: string, from = 1): Prepare => ({ type:
 const commit = (v: number, n: number, d: string, from = 1): Commit => ({ type: 'commit', view: view(v), seq: seq(n), digest: D(d), replica: replicaId(from), sig: SIG });
 const cert = (v: number, n: number, d: string) => ({ prePrepare: pp(v, n, d, v % 4), prepares: [prepare(v, n, d, 2), prepare(v, n, d, 3)] });
 function vc(newView: number, stableSeq: number, certs: ReturnType<typeof cert>[], from = 1): ViewChange {
-  return { type: 'view-change', newView: view(newView), stableSeq: seq(stableSeq), checkpointProof: [], prepared: certs, replica: replicaId(from), sig: SIG };
+  return { type: 'view-change', newView: view(newView), stableSeq: seq(stableSeq), checkpointProof: [], prepared: certs, prePrepared: [], replica: replicaId(from), sig: SIG };
 }
+/** vc with Q: the pre-prepares it reports accepted above its prepared certificates (docs/PROTOCOL.md §11). */
+const withQ = (v: ViewChange, q: PrePrepare[]): ViewChange => ({ ...v, prePrepared: q });
 const checkpoint = (n: number, d: string, from = 1): Checkpoint => ({ type: 'checkpoint', seq: seq(n), stateDigest: D(d), replica: replicaId(from), sig: SIG });
 
 /** Feeds (replica 1's) messages in order; returns the first violation's detail. */
@@ -64,7 +66,17 @@ test('contradiction: two different prepares, commits or pre-prepares for one (vi
   assert.match(feed(fresh(), [commit(0, 4, 'a'), commit(0, 4, 'b')]) ?? '', /two different commits for view 0, seq 4/);
   assert.match(feed(fresh(), [pp(0, 4, 'a', 1), pp(0, 4, 'b', 1)]) ?? '', /two different pre-prepares/);
   // Different views may carry different digests (a re-proposal after a view change).
-  assert.equal(feed(fresh(), [prepare(0, 1, 'a'), vc(1, 0, []), prepare(1, 1, 'b')]), undefined);
+  assert.equal(feed(fresh(), [prepare(0, 1, 'a'), withQ(vc(1, 0, []), [pp(0, 1, 'a')]), prepare(1, 1, 'b')]), undefined);
+});
+
+test('contradiction: a PREPARE or PRE-PREPARE whose acceptance a later view change hides from P and Q (the fast path, docs/PROTOCOL.md §11)', () => {
+  assert.match(feed(fresh(), [prepare(0, 1, 'a'), vc(1, 0, [])]) ?? '', /sent PREPARE\(view 0, seq 1, a0+…\) but its VIEW-CHANGE for view 1 .* reports neither .* not durable before the vote left/);
+  assert.match(feed(fresh(), [pp(0, 1, 'a', 1), vc(1, 0, [])]) ?? '', /sent PRE-PREPARE\(view 0, seq 1/);
+  assert.match(feed(fresh(), [prepare(0, 1, 'a'), withQ(vc(1, 0, []), [pp(0, 1, 'b')])]) ?? '', /reports neither/);
+  assert.equal(feed(fresh(), [prepare(0, 1, 'a'), withQ(vc(1, 0, []), [pp(0, 1, 'a')])]), undefined, 'Q keeps it');
+  assert.equal(feed(fresh(), [prepare(0, 1, 'a'), vc(1, 0, [cert(0, 1, 'a')])]), undefined, 'P keeps it');
+  assert.equal(feed(fresh(), [prepare(0, 1, 'a'), withQ(vc(2, 0, []), [pp(1, 1, 'z', 1)])]), undefined, 'a higher view in Q');
+  assert.equal(feed(fresh(), [prepare(0, 1, 'a'), vc(1, 4, [])]), undefined, 'the stable checkpoint covers it');
 });
 
 test('contradiction: a commit whose prepared certificate is missing from a later view change (§4.4)', () => {
@@ -82,7 +94,7 @@ test('contradiction: nothing new of an older view after a view change; views nev
   assert.match(feed(fresh(), [vc(2, 0, []), prepare(1, 7, 'a')]) ?? '', /sent a new prepare for view 1, seq 7 after its view-change\/new-view for view 2/);
   assert.match(feed(fresh(), [vc(2, 0, []), vc(1, 0, [])]) ?? '', /sent a view-change for view 1 after its view-change\/new-view for view 2/);
   // Old-view messages repeating a digest it vouched for, or the agreed batch, are not new.
-  assert.equal(feed(fresh(), [pp(0, 3, 'a', 1), vc(1, 0, []), prepare(0, 3, 'a')]), undefined);
+  assert.equal(feed(fresh(), [pp(0, 3, 'a', 1), withQ(vc(1, 0, []), [pp(0, 3, 'a', 1)]), prepare(0, 3, 'a')]), undefined);
   assert.equal(feed(fresh((n) => (n === 3 ? D('a') : undefined)), [vc(1, 0, []), prepare(0, 3, 'a')]), undefined);
   assert.match(feed(fresh((n) => (n === 3 ? D('a') : undefined)), [vc(1, 0, []), prepare(0, 3, 'b')]) ?? '', /new prepare for view 0, seq 3/);
 });

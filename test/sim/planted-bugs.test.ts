@@ -162,3 +162,61 @@ test('the same lone-commit scenario without the bug keeps agreement and finishes
     assert.equal(s.ops.committed, 400);
   }
 });
+
+/**
+ * The all-n fast path (docs/PROTOCOL.md §11): a moment when primary 0 has executed seq s — decided
+ * on the backups' PREPAREs — and no backup has sent a COMMIT for s yet (none prepared it). Found by
+ * running the scenario without faults, watching the cores' outputs; one-way delays of 1–30 ticks
+ * make it happen within a few hundred ops (at the default 1–5, every backup has prepared first).
+ */
+function fastAloneMoment(base: SimOptions): number | undefined {
+  let found: number | undefined;
+  let executedAt: { seq: number; tick: number } | undefined;
+  const committedBy = new Map<number, Set<string>>();
+  const sim = createSimulation(base, {
+    onExecuted: (replica, s, tick) => {
+      if (replica === 0 && s > 0) executedAt = { seq: s, tick };
+    },
+    onOutput: (node, out) => {
+      for (const send of out.send) {
+        const m = send.message;
+        if (m.type === 'commit' && m.view === 0) committedBy.set(m.seq, (committedBy.get(m.seq) ?? new Set()).add(node));
+      }
+    },
+  });
+  while (found === undefined && sim.step()) {
+    const at = executedAt;
+    if (at === undefined || at.tick !== sim.tick || sim.tick < 30) continue;
+    const backups = [...(committedBy.get(at.seq) ?? [])].filter((node) => !node.endsWith('0'));
+    if (backups.length === 0) found = sim.tick;
+  }
+  return found;
+}
+
+/**
+ * At that moment cut every link (the PREPAREs still in flight are lost) and crash primary 0. With
+ * the planted loneViewChange each backup enters the view change for 1 alone; after the heal their
+ * VIEW-CHANGEs carry no prepared certificate for s, only Q.
+ */
+function fastAloneScenario(seed: number, bugs: SimOptions['bugs']): SimOptions | undefined {
+  const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, replicas: 4, seed, ops: 300, clients: 8, delayMax: 30, bugs: [...bugs, 'loneViewChange'], maxTicks: 40_000 };
+  const at = fastAloneMoment({ ...base, bugs: [] });
+  if (at === undefined) return undefined;
+  return { ...base, partitions: [{ groups: [[0], [1], [2], [3]], from: at + 1, to: at + 601 }], crashes: [{ replica: 0, at: at + 1 }] };
+}
+
+test('a NEW-VIEW that ignores Q loses a batch decided on the fast path; the agreement checker catches it (docs/PROTOCOL.md §11)', () => {
+  let caught = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const o = fastAloneScenario(seed, ['ignorePrePreparedInNewView']);
+    if (o === undefined) continue;
+    const s = runSimulation(o);
+    if (s.violations[0]?.checker !== 'agreement') continue;
+    caught++;
+    assert.match(s.violations[0].detail, /^seq \d+: replica \d executed batch .* but replica \d executed /);
+    assert.match(s.replay, /--planted-bug ignorePrePreparedInNewView --planted-bug loneViewChange/);
+    const correct = runSimulation(fastAloneScenario(seed, [])!);
+    assert.equal(correct.ok, true, `seed ${seed} without the bug: ${JSON.stringify(correct.violations)}\n${correct.replay}`);
+  }
+  assert.ok(caught >= 1, 'no seed of 1..6 had a moment where the primary alone decided a batch');
+});

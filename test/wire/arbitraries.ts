@@ -71,6 +71,7 @@ export const arbViewChange: fc.Arbitrary<ViewChange> = rec({
   newView: arbView, stableSeq: arbSeq,
   checkpointProof: fc.array(arbCheckpoint, { maxLength: 3 }),
   prepared: fc.array(arbPreparedProof, { maxLength: 2 }),
+  prePrepared: fc.array(arbPrePrepare, { maxLength: 2 }),
   replica: arbReplica, sig: arbSig,
 });
 
@@ -97,7 +98,7 @@ export const arbFetchLog: fc.Arbitrary<FetchLog> = rec({
 
 export const arbCommittedProof: fc.Arbitrary<CommittedProof> = rec({
   type: fc.constant('committed-proof' as const),
-  prePrepare: arbPrePrepare, commits: fc.array(arbCommit, { maxLength: 3 }), replica: arbReplica, sig: arbSig,
+  prePrepare: arbPrePrepare, commits: fc.array(arbCommit, { maxLength: 3 }), prepares: fc.array(arbPrepare, { maxLength: 3 }), replica: arbReplica, sig: arbSig,
 });
 
 

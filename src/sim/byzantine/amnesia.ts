@@ -64,7 +64,7 @@ function create(ctx: BehaviourCtx): Adversary {
           }
         } else out.push(message(s.to, m));
         if (m.type === 'commit' && fake === undefined && m.view < target && ctx.status().stableCheckpoint === 0) {
-          fake = signNew<ViewChange>(ctx, { type: 'view-change', newView: target, stableSeq: toSeq(0), checkpointProof: [], prepared: [], replica: ctx.id });
+          fake = signNew<ViewChange>(ctx, { type: 'view-change', newView: target, stableSeq: toSeq(0), checkpointProof: [], prepared: [], prePrepared: [], replica: ctx.id });
           held.push(io.tick + HOLD_TICKS, message(replicaId(victim), fake));
           bump(counts, 'amnesic view-changes');
         }

@@ -112,7 +112,7 @@ function create(ctx: BehaviourCtx): Adversary {
     const base = lastReal !== undefined && lastReal.stableSeq <= st.stableCheckpoint ? lastReal : undefined;
     const draft = signNew<ViewChange>(ctx, {
       type: 'view-change', newView, stableSeq: base?.stableSeq ?? toSeq(0),
-      checkpointProof: base?.checkpointProof ?? [], prepared: base?.prepared ?? [], replica: ctx.id,
+      checkpointProof: base?.checkpointProof ?? [], prepared: base?.prepared ?? [], prePrepared: base?.prePrepared ?? [], replica: ctx.id,
     });
     bump(counts, 'unprompted view-changes');
     return message('all', fakeFor(draft));

@@ -25,8 +25,9 @@ function create(ctx: BehaviourCtx): Adversary {
 
   const proof = (m: CommittedProof): CommittedProof => {
     if (ctx.prng.chance(0.5) || m.prePrepare.requests.length === 0) {
+      // One vote short: a commit, or on the fast path (no commits) a prepare.
       bump(counts, 'committed proofs one commit short');
-      return resign(ctx, { ...m, commits: m.commits.slice(0, -1) });
+      return resign(ctx, m.commits.length > 0 ? { ...m, commits: m.commits.slice(0, -1) } : { ...m, prepares: m.prepares.slice(0, -1) });
     }
     bump(counts, 'committed proofs with an altered batch');
     return resign(ctx, { ...m, prePrepare: { ...m.prePrepare, requests: m.prePrepare.requests.slice(0, -1) } });
