@@ -280,6 +280,20 @@ test('slow-primary detector: defaults, ms become ticks, 0 turns it off, out-of-r
   assert.match(validateParams({ ...t, slowPrimaryGraceTicks: 0 }).join(), /slowPrimaryGraceTicks must be a positive integer/);
 });
 
+test('fastCommit: on by default, false turns the all-n fast path off, anything but a boolean is named (docs/PROTOCOL.md §11)', () => {
+  const raw = rawOf(goodConfig());
+  const d = parseClusterConfig(raw);
+  assert.ok(d.ok);
+  assert.equal(engineParamsFromConfig(d.value.params).fastCommit, true);
+  raw['params'] = { fastCommit: false };
+  const off = parseClusterConfig(raw);
+  assert.ok(off.ok);
+  assert.equal(engineParamsFromConfig(off.value.params).fastCommit, false);
+  raw['params'] = { fastCommit: 'yes' };
+  findError(errorsOf(raw), 'params.fastCommit', 'true or false');
+  assert.match(validateParams({ ...engineParamsFromConfig(d.value.params), fastCommit: 1 as unknown as boolean }).join(), /fastCommit must be true or false \(got 1\)/);
+});
+
 test('slo: defaults, a given objective, and mistakes named by field', () => {
   const raw = rawOf(goodConfig());
   const plain = parseClusterConfig(raw);
