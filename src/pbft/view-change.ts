@@ -262,8 +262,8 @@ function adoptCheckpoint(ctx: Ctx, plan: NewViewPlan): void {
 /**
  * The new primary signed every pre-prepare of O, also those of seqs it decided already and does not
  * log again: each is a pre-prepare it accepted, which Q of its later VIEW-CHANGEs must report (the
- * acceptance the fast path counts, docs/PROTOCOL.md §11; hiding it is amnesia, accountability/
- * amnesia.ts). Durable as pp/<seq> before the NEW-VIEW leaves, as every accepted pre-prepare.
+ * acceptance the fast path counts, docs/PROTOCOL.md §11; hiding it is amnesia,
+ * src/accountability/amnesia.ts). Durable as pp/<seq> before the NEW-VIEW leaves, as every accepted pre-prepare.
  */
 function keepOwnReissued(ctx: Ctx, pp: PrePrepare): void {
   const st = ctx.st;
