@@ -37,7 +37,7 @@ async function runOne(spec: string | undefined, windowMs: number, compiled: bool
   const cluster = await startBenchCluster({ n: 4, storage: 'memory', params: {}, runtime: compiled ? 'compiled' : 'tsx', replicaArgs });
   const key = loadKeyFile(cluster.clientKeyPath);
   if (!key.ok) throw new Error(`cannot read ${cluster.clientKeyPath}`);
-  const load = await startLoad(cluster.config, key.value.seed, { mode: 'closed', sessions: 32, rate: 0, payload: 64, keySpace: 1024, tickMs: 10, retransmitMs: 500 }, log);
+  const load = await startLoad(cluster.config, key.value.seed, { mode: 'closed', sessions: 32, rate: 0, payload: 64, keySpace: 1024, tickMs: 10, retransmitMs: 500, clientLinks: 'own' }, log);
   try {
     await sleep(3000);
     load.beginWindow();

@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   if (!key.ok) throw new Error(`cannot read ${cluster.clientKeyPath}`);
   const r0 = cluster.config.replicas[0]!;
   const target: Target = { clientPort: r0.clientPort, replicaPort: r0.port, httpPort: r0.httpPort };
-  const load = await startLoad(cluster.config, key.value.seed, { mode: 'closed', sessions: 1, rate: 0, payload: 64, keySpace: 1024, tickMs: 10, retransmitMs: 500 }, log);
+  const load = await startLoad(cluster.config, key.value.seed, { mode: 'closed', sessions: 1, rate: 0, payload: 64, keySpace: 1024, tickMs: 10, retransmitMs: 500, clientLinks: 'own' }, log);
   const rows: string[] = [];
   try {
     await sleep(2000);

@@ -46,7 +46,7 @@ test('charts: round ticks, one bar per case, one polyline per series', () => {
 
 const options = (kind: SuiteOptions['kind'], extra: Partial<SuiteOptions> = {}): SuiteOptions => ({
   kind,
-  settings: { runs: 3, warmupSec: 1, durationSec: 1, fresh: false, params: {}, protocol: 'pbft', keySpace: 16, clientTickMs: 50, clientRetransmitMs: 1000, runtime: 'tsx', progress: () => undefined },
+  settings: { runs: 3, warmupSec: 1, durationSec: 1, fresh: false, params: {}, protocol: 'pbft', keySpace: 16, clientTickMs: 50, clientRetransmitMs: 1000, clientLinks: 'own', runtime: 'tsx', progress: () => undefined },
   replicas: [4],
   payloads: [0],
   storages: ['memory'],

@@ -8,9 +8,10 @@
 import * as hdr from 'hdr-histogram-js';
 import type { ClusterConfig } from '../config/index.ts';
 import { encodeKvOp } from '../app/kv.ts';
-import { memberSeed } from '../client/pool.ts';
+import { HOST_MEMBER, memberSeed } from '../client/pool.ts';
 import type { Session } from '../client/session.ts';
-import { openSession } from '../client/session.ts';
+import { openClientHost, openSession } from '../client/session.ts';
+import type { TcpTransport } from '../transport/tcp.ts';
 import { round } from './measure.ts';
 
 export interface LoadSpec {
@@ -26,7 +27,17 @@ export interface LoadSpec {
   /** Client timer and retransmission timeout (ms). */
   readonly tickMs: number;
   readonly retransmitMs: number;
+  /**
+   * 'own': every identity has its own connection to each replica; 'host': one client host's
+   * connection per replica carries them all (docs/TRANSPORT.md, "Client hosts"), so the replies of
+   * a batch to all of them arrive in one write.
+   */
+  readonly clientLinks: ClientLinks;
 }
+
+export const CLIENT_LINKS = ['own', 'host'] as const;
+export type ClientLinks = (typeof CLIENT_LINKS)[number];
+
 
 export interface WindowStats {
   readonly ops: number;
@@ -76,7 +87,7 @@ interface Counters {
   bytesIn: number;
 }
 
-async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, log: (s: string) => void): Promise<Session[]> {
+async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, host: TcpTransport | undefined, log: (s: string) => void): Promise<Session[]> {
   const sessions: Session[] = [];
   const n = config.replicas.length;
   // A few at a time: a replica refuses handshakes beyond MAX_PENDING_HANDSHAKES in progress.
@@ -84,7 +95,7 @@ async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, 
   for (let i = 0; i < spec.sessions; i += step) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(step, spec.sessions - i) }, (_, k) =>
-        openSession({ config, seed: memberSeed(seed, i + k), tickMs: spec.tickMs, retransmitMs: spec.retransmitMs, breakerThreshold: 3, breakerResetMs: 5000 }),
+        openSession({ config, seed: memberSeed(seed, i + k), tickMs: spec.tickMs, retransmitMs: spec.retransmitMs, breakerThreshold: 3, breakerResetMs: 5000, ...(host === undefined ? {} : { host }) }),
       ),
     );
     sessions.push(...batch);
@@ -103,7 +114,8 @@ async function waitConnected(sessions: readonly Session[], n: number, timeoutMs:
 }
 
 export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, log: (s: string) => void): Promise<LoadGen> {
-  const sessions = await openAll(config, seed, spec, log);
+  const host = spec.clientLinks === 'host' ? await openClientHost({ config, seed: memberSeed(seed, HOST_MEMBER) }) : undefined;
+  const sessions = await openAll(config, seed, spec, host, log);
   const value = new Uint8Array(spec.payload).fill(0x61);
   const valueText = 'a'.repeat(spec.payload);
   let opNo = 0;
@@ -244,6 +256,7 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
       stopping = true;
       if (pacer !== undefined) clearInterval(pacer);
       await Promise.all(sessions.map((s) => s.stop()));
+      await host?.stop();
     },
   };
 }

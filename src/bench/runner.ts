@@ -36,11 +36,15 @@ export interface RunSettings {
   readonly keySpace: number;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
+  /** How the load generator's identities reach the replicas (LoadSpec.clientLinks). */
+  readonly clientLinks: ClientLinks;
   /** Write CPU profiles of replicas and load generator here. */
   readonly profileDir?: string;
   readonly runtime: Runtime;
   readonly progress: (line: string) => void;
 }
+
+import type { ClientLinks } from './loadgen.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -196,6 +200,7 @@ export function loadSpecOf(spec: CaseSpec, s: RunSettings): LoadSpec {
     keySpace: s.keySpace,
     tickMs: s.clientTickMs,
     retransmitMs: s.clientRetransmitMs,
+    clientLinks: s.clientLinks,
   };
 }
 

@@ -241,6 +241,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       keySpace: s.keySpace,
       clientTickMs: s.clientTickMs,
       clientRetransmitMs: s.clientRetransmitMs,
+      clientLinks: s.clientLinks,
       runtime: s.runtime,
     },
     cases,

@@ -120,6 +120,8 @@ export interface BenchReport {
     readonly keySpace: number;
     readonly clientTickMs: number;
     readonly clientRetransmitMs: number;
+    /** 'own' or 'host' (absent in results from before client hosts: 'own'). */
+    readonly clientLinks?: string;
     /** 'tsx' (src/ through tsx, as `byz` runs) or 'compiled' (dist/ after `npm run build`). */
     readonly runtime: string;
   };

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { StorageMode } from '../bench/cluster.ts';
+import type { ClientLinks } from '../bench/loadgen.ts';
+import { CLIENT_LINKS } from '../bench/loadgen.ts';
 import { markdown, writeReport } from '../bench/report.ts';
 import type { SuiteOptions } from '../bench/suites.ts';
 import { CURVE_FRACTIONS, runSuite } from '../bench/suites.ts';
@@ -47,6 +49,7 @@ export interface BenchFlags {
   readonly profile?: string;
   readonly clientTickMs: number;
   readonly clientRetransmitMs: number;
+  readonly clientLinks: ClientLinks;
   readonly compiled: boolean;
   readonly protocol: string;
   readonly requestAuth: RequestAuthMode;
@@ -70,6 +73,12 @@ function protocolName(v: string): string {
 function encryptionMode(v: string): TransportEncryptionMode {
   const mode = TRANSPORT_ENCRYPTION_MODES.find((m) => m === v);
   if (mode === undefined) throw new InvalidArgumentError(`must be one of ${TRANSPORT_ENCRYPTION_MODES.join(', ')}`);
+  return mode;
+}
+
+function clientLinksMode(v: string): ClientLinks {
+  const mode = CLIENT_LINKS.find((m) => m === v);
+  if (mode === undefined) throw new InvalidArgumentError(`must be one of ${CLIENT_LINKS.join(', ')}`);
   return mode;
 }
 
@@ -138,6 +147,7 @@ export function suiteOptions(flags: BenchFlags, command: string, progress: (line
       keySpace: flags.keySpace,
       clientTickMs: flags.clientTickMs,
       clientRetransmitMs: flags.clientRetransmitMs,
+      clientLinks: flags.clientLinks,
       ...(flags.profile === undefined ? {} : { profileDir: flags.profile }),
       runtime: flags.compiled ? 'compiled' : CURRENT_RUNTIME,
       progress,
@@ -192,6 +202,7 @@ export function registerBench(program: Command): void {
     .option('--profile <dir>', 'write V8 CPU profiles of every replica and the load generator here')
     .option('--client-tick-ms <ms>', 'load generator: client timer period', positiveInt, 50)
     .option('--client-retransmit-ms <ms>', 'load generator: request retransmission timeout', positiveInt, 2000)
+    .option('--client-links <mode>', "load generator: 'own' (each client identity has its own connection to each replica) or 'host' (one client host connection per replica carries every identity; docs/TRANSPORT.md, \"Client hosts\")", clientLinksMode, 'host')
     .action(async (flags: BenchFlags) => {
       const at = process.argv.indexOf('bench');
       process.exitCode = await runBench(flags, ['byz bench', ...process.argv.slice(at >= 0 ? at + 1 : 2)].join(' '));

@@ -23,6 +23,7 @@ import type { ClientId } from '../core/ids.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import type { KvOp, KvResult } from '../app/kv-codec.ts';
 import type { TransportLimits } from '../transport/limits.ts';
+import type { TcpTransport } from '../transport/tcp.ts';
 import type { Logger } from '../log/logger.ts';
 import { MAX_OP_BYTES } from '../core/limits.ts';
 import { ByzClientError } from './errors.ts';
@@ -69,6 +70,12 @@ export interface ConnectOptions {
    * linearizable only while no replica is faulty (writes complete on f+1 replies; PROTOCOL.md §5.2).
    */
   readonly orderedReads?: boolean;
+  /**
+   * Carry this client's identity on a client host's connections (openClientHost), shared with the
+   * host's other clients (docs/TRANSPORT.md, "Client hosts"); default: connections of its own.
+   * close() detaches the identity; the host stays open for its owner to stop.
+   */
+  readonly host?: TcpTransport;
 }
 
 /** A snapshot of what the client can reach, from {@link KvClient.health}. */
@@ -295,6 +302,7 @@ export async function connect(opts: ConnectOptions): Promise<ByzClient> {
     ...(opts.firstReqNo === undefined ? {} : { firstReqNo: opts.firstReqNo }),
     ...(opts.transportLimits === undefined ? {} : { transportLimits: opts.transportLimits }),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
+    ...(opts.host === undefined ? {} : { host: opts.host }),
   });
   const c: Ctx = {
     session,

@@ -11,12 +11,19 @@ import { ByzClientError } from './errors.ts';
 import type { BreakerState } from './session.ts';
 import type { ReplicaResponseStats } from '../protocol/response-stats.ts';
 import { connect } from './client.ts';
+import { openClientHost } from './session.ts';
 import type { ByzClient, ClientHealth, ConnectOptions, KvClient } from './client.ts';
 
 /** What {@link connectPool} needs: {@link ConnectOptions} and the number of member clients. */
-export interface PoolOptions extends Omit<ConnectOptions, 'firstReqNo'> {
+export interface PoolOptions extends Omit<ConnectOptions, 'firstReqNo' | 'host'> {
   /** Number of member clients, 1–64 (default 4). */
   readonly size?: number;
+  /**
+   * The members share one client host connection per replica, so replies to all of them arrive in
+   * one write per replica and turn (docs/TRANSPORT.md, "Client hosts"; default true). false: each
+   * member has connections of its own.
+   */
+  readonly sharedConnections?: boolean;
 }
 
 export interface ByzClientPool extends KvClient {
@@ -29,6 +36,9 @@ export interface ByzClientPool extends KvClient {
 export const DEFAULT_POOL_SIZE = 4;
 /** Most member clients a pool may have. */
 export const MAX_POOL_SIZE = 64;
+
+/** The member index whose seed keys the client host of a pool or a load generator; no member uses it. */
+export const HOST_MEMBER = 0xffff_ffff;
 
 /** The seed of pool member `index`: sha256(seed ‖ index as 4 bytes big-endian). */
 export function memberSeed(seed: Uint8Array, index: number): Uint8Array {
@@ -83,10 +93,13 @@ export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
     throw new ByzClientError('bad-request', `pool size must be an integer 1–${MAX_POOL_SIZE} (got ${size})`);
   }
   const members: ByzClient[] = [];
+  const { sharedConnections, ...connectOpts } = opts;
+  const host = sharedConnections === false ? undefined : await openClientHost({ ...connectOpts, seed: memberSeed(opts.seed, HOST_MEMBER) });
   try {
-    for (let i = 0; i < size; i++) members.push(await connect({ ...opts, seed: memberSeed(opts.seed, i) }));
+    for (let i = 0; i < size; i++) members.push(await connect({ ...connectOpts, seed: memberSeed(opts.seed, i), ...(host === undefined ? {} : { host }) }));
   } catch (e) {
     await Promise.all(members.map((m) => m.close()));
+    await host?.stop();
     throw e;
   }
   // Operations each member is running or queueing, counted here: asking every member for its
@@ -122,6 +135,7 @@ export async function connectPool(opts: PoolOptions): Promise<ByzClientPool> {
     health: () => mergeHealth(members.map((m) => m.health())),
     async close() {
       await Promise.all(members.map((m) => m.close()));
+      await host?.stop();
     },
   };
 }

@@ -20,7 +20,9 @@ import { clientIdOf } from '../transport/handshake.ts';
 import type { TransportLimits } from '../transport/limits.ts';
 import { createTcpTransport } from '../transport/tcp.ts';
 import type { TcpTransport } from '../transport/tcp.ts';
-import type { PeerId } from '../transport/port.ts';
+import type { MessageHandler, PeerId } from '../transport/port.ts';
+import { FRAME_HEADER_BYTES } from '../wire/framing.ts';
+import { MUX_HEADER_BYTES } from '../transport/mux.ts';
 import type { Logger } from '../log/logger.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 import type { ReplicaResponseStats, ResponseEvent, ResponseTracker } from '../protocol/response-stats.ts';
@@ -44,6 +46,11 @@ export interface SessionOptions {
   readonly firstReqNo?: number;
   readonly transportLimits?: Partial<TransportLimits>;
   readonly logger?: Logger;
+  /**
+   * A client host (openClientHost) to carry this session's identity on its connections, shared with
+   * the host's other sessions (docs/TRANSPORT.md, "Client hosts"); default: connections of its own.
+   */
+  readonly host?: TcpTransport;
 }
 
 /** What happened to the request in flight so far (for error messages). */
@@ -111,7 +118,7 @@ const BREAKER_STATES: Readonly<Record<CircuitState, BreakerState>> = {
 /** Everything the session's functions share; `core` is replaced when a request is abandoned. */
 interface State {
   readonly n: number;
-  readonly transport: TcpTransport;
+  readonly transport: SessionLink;
   readonly breakers: readonly CircuitBreakerPolicy[];
   readonly newCore: (firstReqNo: number) => ClientCore;
   readonly logger: Logger | undefined;
@@ -128,11 +135,72 @@ interface State {
   stopped: boolean;
 }
 
-function clientTransport(opts: SessionOptions, signer: Signer, keys: readonly PublicKey[]): TcpTransport {
+/** How a session reaches the replicas: connections of its own, or its identity on a client host's. */
+interface SessionLink {
+  sendToReplica(to: ReplicaId, payload: Uint8Array): void;
+  connectedReplicas(): ReplicaId[];
+  onMessage(handler: MessageHandler): void;
+  traffic(): { readonly bytesOut: number; readonly bytesIn: number };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function ownLink(t: TcpTransport): SessionLink {
+  return {
+    sendToReplica: (to, payload) => t.sendToReplica(to, payload),
+    connectedReplicas: () => t.connectedReplicas(),
+    onMessage: (handler) => t.onMessage(handler),
+    traffic: () => {
+      const s = t.stats();
+      return { bytesOut: s.bytesOut, bytesIn: s.bytesIn };
+    },
+    start: () => t.start(),
+    stop: () => t.stop(),
+  };
+}
+
+/** The identity attached to a host's connections; its traffic is its own frames (prefix and mux header included). */
+function hostedLink(host: TcpTransport, signer: Signer): SessionLink {
+  const a = host.attach(signer);
+  const overhead = FRAME_HEADER_BYTES + MUX_HEADER_BYTES;
+  const bytes = { bytesOut: 0, bytesIn: 0 };
+  return {
+    sendToReplica: (to, payload) => {
+      bytes.bytesOut += payload.length + overhead;
+      a.sendToReplica(to, payload);
+    },
+    connectedReplicas: () => a.connectedReplicas(),
+    onMessage: (handler) =>
+      a.onMessage((from, payload) => {
+        bytes.bytesIn += payload.length + overhead;
+        handler(from, payload);
+      }),
+    traffic: () => ({ ...bytes }),
+    start: () => Promise.resolve(),
+    stop: () => {
+      a.detach();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * A client host: connections to every replica that carry the identities of many sessions
+ * (`SessionOptions.host`), so the replies to all of them share a socket write per turn. Its own key
+ * (from `seed`) authenticates the connections; each session's key is proven when it attaches.
+ */
+export async function openClientHost(opts: Pick<SessionOptions, 'config' | 'seed' | 'transportLimits' | 'logger'>): Promise<TcpTransport> {
+  const keys = replicaPublicKeys(opts.config);
+  const t = clientTransport(opts, ed25519Suite.signer(opts.seed), keys, true);
+  await t.start();
+  return t;
+}
+
+function clientTransport(opts: Pick<SessionOptions, 'config' | 'transportLimits' | 'logger'>, signer: Signer, keys: readonly PublicKey[], host = false): TcpTransport {
   const { config, logger } = opts;
   return createTcpTransport({
     clusterId: config.clusterId,
-    role: { kind: 'client' },
+    role: { kind: 'client', host },
     signer,
     crypto: ed25519Suite,
     replicas: keys.map((publicKey, i) => ({ id: replicaId(i), publicKey })),
@@ -312,7 +380,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     });
   const st: State = {
     n,
-    transport: clientTransport(opts, signer, keys),
+    transport: opts.host === undefined ? ownLink(clientTransport(opts, signer, keys)) : hostedLink(opts.host, signer),
     breakers: replicaBreakers(n, opts),
     newCore,
     logger: opts.logger,
@@ -336,10 +404,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     responseStats: () => responseStats(st.stats),
     report: () => report(st),
     lastReqNo: () => st.lastReqNo,
-    traffic: () => {
-      const t = st.transport.stats();
-      return { bytesOut: t.bytesOut, bytesIn: t.bytesIn };
-    },
+    traffic: () => st.transport.traffic(),
     submit: (op, signal, readOnly = false) => submit(st, op, signal, readOnly),
     async stop() {
       if (st.stopped) return;

@@ -173,6 +173,7 @@ function delegate(t: TcpTransport): TcpTransport {
     connectedClients: () => t.connectedClients(),
     stats: () => t.stats(),
     addresses: () => t.addresses(),
+    attach: (signer) => t.attach(signer),
     closeClient: (id, reason, detail) => t.closeClient(id, reason, detail),
     closeReplica: (id, reason, detail) => t.closeReplica(id, reason, detail),
   };

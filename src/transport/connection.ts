@@ -16,6 +16,8 @@ import { AEAD_TAG_BYTES } from './aead.ts';
 import type { Ephemeral, LinkKeys } from './channel.ts';
 import { deriveLinkKeys, newEphemeral } from './channel.ts';
 import type { Hello, HandshakeError, HandshakeSide } from './handshake.ts';
+import type { AttachBinding } from './mux.ts';
+import { MUX_DATA, MUX_HEADER_BYTES } from './mux.ts';
 import { HANDSHAKE_MAX_FRAME_BYTES, NONCE_BYTES, decodeAuth, decodeHello, encodeHello, signAuth, transcript, verifyAuth } from './handshake.ts';
 import type { TransportLimits } from './limits.ts';
 import type { PeerId, RejectReason } from './port.ts';
@@ -37,6 +39,8 @@ export interface ConnectionContext {
   readonly now: () => number;
   /** Seal payload frames (docs/TRANSPORT.md, "Encryption"); both sides must agree. */
   readonly encryption: boolean;
+  /** This side is a client host: its connections carry attached identities (mux.ts). */
+  readonly host: boolean;
 }
 
 export interface ConnectionHooks {
@@ -80,7 +84,7 @@ export class Connection {
     this.ephemeral = ctx.encryption ? newEphemeral() : undefined;
     const nonce = new Uint8Array(randomBytes(NONCE_BYTES));
     const eph = this.ephemeral === undefined ? {} : { ephemeral: this.ephemeral.publicKey };
-    this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce, ...eph };
+    this.own = { peer: ctx.self, publicKey: ctx.selfKey, nonce, ...eph, host: ctx.host };
     this.lastActivityAt = ctx.now();
     this.released = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true); // writes are already coalesced per turn; don't add Nagle's delay
@@ -89,7 +93,30 @@ export class Connection {
     socket.on('error', () => undefined); // 'close' always follows; handled there
     socket.on('close', () => this.onSocketClose());
     this.timer = setTimeout(() => this.close('handshake-timeout', 'handshake not completed in time'), ctx.limits.handshakeTimeoutMs);
-    socket.write(encodeFrame(encodeHello(this.own.peer, this.own.publicKey, this.own.nonce, this.own.ephemeral)));
+    socket.write(encodeFrame(encodeHello(this.own.peer, this.own.publicKey, this.own.nonce, this.own.ephemeral, ctx.host)));
+  }
+
+  /** A client host's connection (either end): every payload frame is a mux frame (mux.ts). */
+  get host(): boolean {
+    return this.own.host === true || this.remote?.host === true;
+  }
+
+  /** What an attach on this connection signs besides the identity: both nonces and the host's key. */
+  attachBinding(): AttachBinding {
+    const remote = this.remote!;
+    const [host, replica] = this.own.host === true ? [this.own, remote] : [remote, this.own];
+    return { clusterId: this.ctx.clusterId, replicaNonce: replica.nonce, hostNonce: host.nonce, hostKey: host.publicKey };
+  }
+
+  /** A frame the owner dropped under a per-identity rate limit: counted, and sustained drops close. */
+  rateLimited(now: number): void {
+    this.ctx.counters.drops['rate-limited']++;
+    this.noteDrop(now);
+  }
+
+  /** A frame the owner dropped (counted by the owner): sustained drops close the connection. */
+  noteDrop(now: number): void {
+    if (recordDrop(this.abuse!, now)) this.close('rate-abuse', 'sustained traffic above the rate limit');
   }
 
   /** The wire form of an outgoing payload: sealed under the next send counter when encrypted. */
@@ -191,7 +218,7 @@ export class Connection {
       return;
     }
     const h = hello.value;
-    this.remote = { peer: h.peer, publicKey: h.publicKey, nonce: h.nonce, ...(h.ephemeral === undefined ? {} : { ephemeral: h.ephemeral }) };
+    this.remote = { peer: h.peer, publicKey: h.publicKey, nonce: h.nonce, ...(h.ephemeral === undefined ? {} : { ephemeral: h.ephemeral }), host: h.host === true };
     this.socket.write(encodeFrame(signAuth(this.ctx.clusterId, this.ctx.signer, this.own, this.remote)));
     this.state = 'auth';
   }
@@ -223,7 +250,7 @@ export class Connection {
     this.timer = undefined;
     const limits = this.ctx.limits;
     const fromClient = remote.peer.kind === 'client';
-    const overhead = this.link === undefined ? 0 : AEAD_TAG_BYTES;
+    const overhead = (this.link === undefined ? 0 : AEAD_TAG_BYTES) + (this.host ? MUX_HEADER_BYTES : 0);
     this.decoder.setMaxFrameBytes((fromClient ? limits.maxClientFrameBytes : limits.maxFrameBytes) + overhead);
     const now = this.ctx.now();
     this.bucket = newBucket(fromClient ? limits.clientRate : limits.replicaRate, now);
@@ -244,10 +271,9 @@ export class Connection {
       this.close('bad-ciphertext', 'a frame failed authentication (altered, replayed, reordered, dropped or under another key)');
       return;
     }
-    const now = this.ctx.now();
-    if (!take(this.bucket!, now)) {
-      counters.drops['rate-limited']++;
-      if (recordDrop(this.abuse!, now)) this.close('rate-abuse', 'sustained traffic above the rate limit');
+    // A host connection's data frames are rate-limited per attached identity, by the owner.
+    if (!(this.host && frame[0] === MUX_DATA) && !take(this.bucket!, this.ctx.now())) {
+      this.rateLimited(this.ctx.now());
       return;
     }
     this.hooks.payload(this, frame);

@@ -1,7 +1,7 @@
 // Connection handshake proving key possession (SPEC B3). Both ends send a hello frame at once, then
 // answer the other's hello with an auth frame: a signature over the handshake transcript. Layouts
 // (docs/TRANSPORT.md has the byte tables):
-//   hello = 0x01 ‖ version u8 ‖ role u8 (0 replica, 1 client) ‖ replica id u32 BE (0 for clients)
+//   hello = 0x01 ‖ version u8 ‖ role u8 (0 replica, 1 client, 2 client host) ‖ replica id u32 BE (0 for clients)
 //           ‖ public key (32) ‖ nonce (32)                                        = 71 bytes
 //   auth  = 0x02 ‖ signature (64)                                                 = 65 bytes
 //   signed transcript = "byzantium-handshake-v1" ‖ u16 BE len(clusterId) ‖ clusterId (UTF-8)
@@ -13,10 +13,11 @@
 // the key exchange (signed Diffie-Hellman, channel.ts). Each side insists on its own setting: a
 // hello of the other version is refused, so encryption can't be stripped by an on-path attacker.
 // Binding the other side's identity as well as both nonces stops a relay: a signature made for one
-// connection (to a different peer) does not verify on another.
+// connection (to a different peer) does not verify on another. A client host (role 2) is a client
+// whose connection carries many identities, each attached with its own signature (mux.ts).
 
 import type { ClientId, PublicKey, ReplicaId, Signature } from '../core/ids.ts';
-import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, bytesEqual, clientId, publicKey, replicaId, signature, toHex } from '../core/ids.ts';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, bytesEqual, clientId, concatBytes, publicKey, replicaId, signature, toHex } from '../core/ids.ts';
 import type { Result } from '../core/result.ts';
 import { err, ok } from '../core/result.ts';
 import type { Signer, VerifyFn } from '../core/crypto-port.ts';
@@ -40,6 +41,7 @@ const KIND_HELLO = 0x01;
 const KIND_AUTH = 0x02;
 const ROLE_REPLICA = 0;
 const ROLE_CLIENT = 1;
+const ROLE_CLIENT_HOST = 2;
 
 export interface Hello {
   readonly version: number;
@@ -48,6 +50,8 @@ export interface Hello {
   readonly nonce: Uint8Array;
   /** The X25519 public key of an encrypted link's hello (version 2). */
   readonly ephemeral?: Uint8Array;
+  /** A client host (role 2): its connection carries many attached identities (mux.ts). */
+  readonly host?: boolean;
 }
 
 export type HandshakeError =
@@ -58,11 +62,11 @@ export type HandshakeError =
 const bad = (detail: string): Result<never, HandshakeError> => err({ code: 'bad-handshake', detail });
 
 /** A version 1 hello, or version 2 (encrypted link) when an X25519 key is given. */
-export function encodeHello(peer: PeerId, key: PublicKey, nonce: Uint8Array, ephemeral?: Uint8Array): Uint8Array {
+export function encodeHello(peer: PeerId, key: PublicKey, nonce: Uint8Array, ephemeral?: Uint8Array, host = false): Uint8Array {
   const out = new Uint8Array(ephemeral === undefined ? HELLO_BYTES : ENCRYPTED_HELLO_BYTES);
   out[0] = KIND_HELLO;
   out[1] = ephemeral === undefined ? HANDSHAKE_VERSION : ENCRYPTED_HANDSHAKE_VERSION;
-  out.set(encodeIdentity(peer, key), 2);
+  out.set(encodeIdentity(peer, key, host), 2);
   out.set(nonce, 2 + 1 + 4 + PUBLIC_KEY_BYTES);
   if (ephemeral !== undefined) out.set(ephemeral, HELLO_BYTES);
   return out;
@@ -84,10 +88,11 @@ export function decodeHello(frame: Uint8Array, encrypted = false): Result<Hello,
   const eph = encrypted ? { ephemeral: frame.slice(HELLO_BYTES, ENCRYPTED_HELLO_BYTES) } : {};
   switch (role) {
     case ROLE_REPLICA:
-      return ok({ version, peer: { kind: 'replica', id: replicaId(id) }, publicKey: key, nonce, ...eph });
+      return ok({ version, peer: { kind: 'replica', id: replicaId(id) }, publicKey: key, nonce, ...eph, host: false });
     case ROLE_CLIENT:
+    case ROLE_CLIENT_HOST:
       if (id !== 0) return bad('a client hello must carry replica id 0');
-      return ok({ version, peer: { kind: 'client', id: clientIdOf(key) }, publicKey: key, nonce, ...eph });
+      return ok({ version, peer: { kind: 'client', id: clientIdOf(key) }, publicKey: key, nonce, ...eph, host: role === ROLE_CLIENT_HOST });
     default:
       return bad(`unknown role ${role}`);
   }
@@ -114,9 +119,9 @@ export function decodeAuth(frame: Uint8Array): Result<Signature, HandshakeError>
 
 export const clientIdOf = (key: PublicKey): ClientId => clientId(toHex(key));
 
-function encodeIdentity(peer: PeerId, key: PublicKey): Uint8Array {
+function encodeIdentity(peer: PeerId, key: PublicKey, host: boolean): Uint8Array {
   const out = new Uint8Array(1 + 4 + PUBLIC_KEY_BYTES);
-  out[0] = peer.kind === 'replica' ? ROLE_REPLICA : ROLE_CLIENT;
+  out[0] = peer.kind === 'replica' ? ROLE_REPLICA : host ? ROLE_CLIENT_HOST : ROLE_CLIENT;
   new DataView(out.buffer).setUint32(1, peer.kind === 'replica' ? peer.id : 0, false);
   out.set(key, 5);
   return out;
@@ -128,6 +133,8 @@ export interface HandshakeSide {
   readonly nonce: Uint8Array;
   /** X25519 public key of an encrypted link; both sides have one or neither. */
   readonly ephemeral?: Uint8Array;
+  /** A client host (role 2); absent means false. */
+  readonly host?: boolean;
 }
 
 /** The bytes `own` signs (and `other` later verifies) on one connection. */
@@ -140,17 +147,11 @@ export function transcript(clusterId: Uint8Array, own: HandshakeSide, other: Han
     clusterId,
     other.nonce,
     own.nonce,
-    encodeIdentity(own.peer, own.publicKey),
-    encodeIdentity(other.peer, other.publicKey),
+    encodeIdentity(own.peer, own.publicKey, own.host === true),
+    encodeIdentity(other.peer, other.publicKey, other.host === true),
     ...(encrypted ? [other.ephemeral, own.ephemeral] : []),
   ];
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export function signAuth(clusterId: Uint8Array, signer: Signer, own: HandshakeSide, other: HandshakeSide): Uint8Array {

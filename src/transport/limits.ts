@@ -38,8 +38,10 @@ export interface TransportLimits {
   /** A connection whose rate-limited drops reach this count within abuseWindowMs is closed. */
   readonly abuseDrops: number;
   readonly abuseWindowMs: number;
-  /** Authenticated client connections kept at once; later ones are refused. */
+  /** Authenticated client connections kept at once (an identity attached to a client host counts as one); the idlest makes room. */
   readonly maxClientConnections: number;
+  /** Identities attached to one client host's connection at once (mux.ts); beyond it the connection is closed. */
+  readonly maxHostIdentities: number;
   /** Inbound connections still in their handshake at once; later ones are refused. */
   readonly maxPendingHandshakes: number;
   /** A connection that has not completed its handshake after this long is closed. */
@@ -67,6 +69,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   abuseDrops: 10_000,
   abuseWindowMs: 1_000,
   maxClientConnections: MAX_CLIENT_CONNECTIONS,
+  maxHostIdentities: 4_096,
   maxPendingHandshakes: MAX_PENDING_HANDSHAKES,
   handshakeTimeoutMs: 5_000,
   handshakeRate: { perSecond: 200, burst: 1_000 },
@@ -93,6 +96,7 @@ export function resolveLimits(overrides: Partial<TransportLimits> | undefined): 
     ['abuseDrops', l.abuseDrops],
     ['abuseWindowMs', l.abuseWindowMs],
     ['maxClientConnections', l.maxClientConnections],
+    ['maxHostIdentities', l.maxHostIdentities],
     ['maxPendingHandshakes', l.maxPendingHandshakes],
     ['handshakeTimeoutMs', l.handshakeTimeoutMs],
     ['handshakeRate.perSecond', l.handshakeRate.perSecond],

@@ -11,6 +11,7 @@ import { FrameDecoder, encodeFrame } from '../wire/framing.ts';
 import type { HandshakeSide } from './handshake.ts';
 import { NONCE_BYTES, clientIdOf, decodeHello, encodeHello, signAuth, transcript } from './handshake.ts';
 import type { LinkKeys } from './channel.ts';
+import type { AttachBinding } from './mux.ts';
 import { deriveLinkKeys, newEphemeral } from './channel.ts';
 import type { TransportLimits } from './limits.ts';
 import type { PeerId, Transport } from './port.ts';
@@ -32,6 +33,8 @@ export interface TcpCluster extends SuiteCluster {
   /** Creates (not starts) replica `id` with its configured key, listening on the given ports. */
   makeReplica(id: number, ports?: { replica: number; client: number }): TcpTransport;
   makeClient(signer?: Signer, port?: 'replica' | 'client'): { id: ClientId; transport: TcpTransport };
+  /** Creates (not starts) a client host (mux.ts) dialing the replicas' client ports. */
+  makeHost(signer?: Signer): TcpTransport;
 }
 
 export interface TcpSpec extends Omit<SuiteSpec, 'limits'> {
@@ -76,6 +79,11 @@ export async function tcpCluster(spec: TcpSpec): Promise<TcpCluster> {
     all.push(t);
     return { id: clientIdOf(signer.publicKey), transport: t };
   };
+  const makeHost = (signer = newSigner()): TcpTransport => {
+    const t = createTcpTransport({ ...base, role: { kind: 'client', host: true }, signer, addressOf: (peer) => book.get(peer)?.client });
+    all.push(t);
+    return t;
+  };
   const replicas: TcpTransport[] = [];
   for (let i = 0; i < spec.replicas; i++) {
     const t = makeReplica(i);
@@ -95,6 +103,7 @@ export async function tcpCluster(spec: TcpSpec): Promise<TcpCluster> {
     events,
     makeReplica,
     makeClient,
+    makeHost,
     stop: async () => {
       await Promise.all(all.map((t) => t.stop()));
     },
@@ -111,7 +120,9 @@ export interface RawPeer {
    * Sends hello + auth as `identity` signed by `signer`, after the remote's hello arrives. With
    * `encrypted` it speaks the version 2 hello and returns the link keys (as the dialer).
    */
-  handshake(identity: PeerId, signer: Signer, opts?: { badSignature?: boolean; clusterId?: string; encrypted?: boolean }): Promise<LinkKeys | undefined>;
+  handshake(identity: PeerId, signer: Signer, opts?: { badSignature?: boolean; clusterId?: string; encrypted?: boolean; host?: boolean }): Promise<LinkKeys | undefined>;
+  /** After a handshake as a client host: what an attach on this connection signs besides the identity. */
+  binding?: AttachBinding;
 }
 
 export async function rawPeer(address: NetAddress): Promise<RawPeer> {
@@ -138,11 +149,13 @@ export async function rawPeer(address: NetAddress): Promise<RawPeer> {
         publicKey: signer.publicKey,
         nonce: new Uint8Array(NONCE_BYTES).fill(7),
         ...(eph === undefined ? {} : { ephemeral: eph.publicKey }),
+        host: opts.host === true,
       };
       const h = hello.value;
       const other: HandshakeSide = { peer: h.peer, publicKey: h.publicKey, nonce: h.nonce, ...(h.ephemeral === undefined ? {} : { ephemeral: h.ephemeral }) };
-      socket.write(encodeFrame(encodeHello(own.peer, own.publicKey, own.nonce, own.ephemeral)));
+      socket.write(encodeFrame(encodeHello(own.peer, own.publicKey, own.nonce, own.ephemeral, opts.host === true)));
       const cluster = new TextEncoder().encode(opts.clusterId ?? CLUSTER_ID);
+      if (opts.host === true) peer.binding = { clusterId: cluster, replicaNonce: h.nonce, hostNonce: own.nonce, hostKey: signer.publicKey };
       const auth = signAuth(cluster, signer, own, other);
       if (opts.badSignature === true) auth[10] = auth[10]! ^ 0xff;
       socket.write(encodeFrame(auth));

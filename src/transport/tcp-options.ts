@@ -29,8 +29,11 @@ export interface ListenOptions {
 
 export type TcpRole =
   | { readonly kind: 'replica'; readonly id: ReplicaId; readonly listen: ListenOptions }
-  /** A client dials every replica's client port; its id is its public key. */
-  | { readonly kind: 'client' };
+  /**
+   * A client dials every replica's client port; its id is its public key. A client host (`host:
+   * true`) carries many identities on those connections, each attached with `attach` (mux.ts).
+   */
+  | { readonly kind: 'client'; readonly host?: boolean };
 
 export type TransportEvent =
   | { readonly type: 'connected'; readonly peer: PeerId; readonly direction: 'in' | 'out'; readonly remote: string }

@@ -5,11 +5,15 @@
 //    connection and there is no simultaneous-dial race; a client dials every replica's client port;
 //  - the newest authenticated connection of a peer replaces an older one (a restarted peer's old
 //    socket may linger half-open);
-//  - payloads are queued per peer (bounded) and flushed once per event-loop turn in one write.
+//  - payloads are queued per peer (bounded) and flushed once per event-loop turn in one write;
+//  - a client host's connection carries many client identities, each attached with its own
+//    signature (mux.ts); each is a client peer of its own (own queue, rate limit, routing), and the
+//    payloads of all of them leave in the connection's one write per turn.
 
 import { createServer, connect as netConnect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { ClientId, PublicKey, ReplicaId } from '../core/ids.ts';
+import type { Signer } from '../core/crypto-port.ts';
 import type { Result } from '../core/result.ts';
 import { ok, err } from '../core/result.ts';
 import { encodeFrames } from '../wire/framing.ts';
@@ -28,6 +32,8 @@ import type { NetAddress, TcpRole, TcpTransportOptions, TransportEvent } from '.
 import { validateOptions } from './tcp-options.ts';
 import type { TokenBucket } from './rate-limit.ts';
 import { newBucket, take } from './rate-limit.ts';
+import type { MuxFrame } from './mux.ts';
+import { MUX_MAX_INDEX, attachBytes, decodeMuxFrame, encodeMuxAttach, encodeMuxData, encodeMuxDetach } from './mux.ts';
 
 /** Most source addresses whose new-connection rate is tracked at once. */
 const MAX_TRACKED_SOURCES = 4096;
@@ -41,6 +47,30 @@ export interface TcpTransport extends Transport {
   closeClient(id: ClientId, reason: RejectReason, detail: string): void;
   /** Closes the link to this replica, if there is one, counted under `reason`; it reconnects as after any loss. */
   closeReplica(id: ReplicaId, reason: RejectReason, detail: string): void;
+  /**
+   * A client host only (role `{ kind: 'client', host: true }`): carries one more client identity on
+   * this transport's connections. It is attached to every replica now and after every reconnection.
+   */
+  attach(signer: Signer): AttachedIdentity;
+}
+
+/** One client identity carried by a client host (mux.ts): a client transport of its own, sharing the host's connections. */
+export interface AttachedIdentity {
+  readonly id: ClientId;
+  /** Queued behind the host's other identities; one write per replica per turn carries them all. */
+  sendToReplica(to: ReplicaId, payload: Uint8Array): void;
+  /** Payloads from replicas for this identity (the replica stamped on the connection). */
+  onMessage(handler: MessageHandler): void;
+  connectedReplicas(): ReplicaId[];
+  /** Stops carrying the identity: the replicas are told, later payloads for it are dropped. */
+  detach(): void;
+}
+
+/** An identity a client host carries, by its index on the host's connections. */
+interface Hosted {
+  readonly signer: Signer;
+  readonly id: ClientId;
+  readonly handlers: MessageHandler[];
 }
 
 /** Who an inbound listener accepts; outbound connections expect one particular replica. */
@@ -52,6 +82,8 @@ interface Slot {
   conn: Connection | undefined;
   /** The connection whose 'drain' we are waiting for, if any. */
   drainConn: Connection | undefined;
+  /** A client identity attached to a client host's connection: its index there, and its own rate limit. */
+  readonly hosted?: { readonly index: number; readonly bucket: TokenBucket };
 }
 
 export function createTcpTransport(opts: TcpTransportOptions): TcpTransport {
@@ -85,6 +117,11 @@ class TcpTransportImpl implements TcpTransport {
   private readonly servers: Server[] = [];
   private readonly bound: { replica?: NetAddress; client?: NetAddress } = {};
   private readonly dirty = new Set<Slot>();
+  /** Replica side: the identities attached to each client host's connection, by index. */
+  private readonly hostConns = new Map<Connection, Map<number, Slot>>();
+  /** Client host side: the identities it carries, by index. */
+  private readonly hostedIds = new Map<number, Hosted>();
+  private nextIndex = 0;
   private flushHandle: NodeJS.Immediate | undefined;
   private state: 'new' | 'started' | 'stopped' = 'new';
 
@@ -111,12 +148,17 @@ class TcpTransportImpl implements TcpTransport {
       counters: this.counters,
       now: this.now,
       encryption: opts.encryption ?? false,
+      host: role.kind === 'client' && role.host === true,
     };
     this.hooks = {
       checkHello: (conn, hello) => this.checkHello(conn, hello),
       opened: (conn) => this.opened(conn),
       closed: (conn, reason, detail) => this.closed(conn, reason, detail),
       payload: (conn, payload) => {
+        if (conn.host) {
+          this.hostFrame(conn, payload);
+          return;
+        }
         const from = conn.peer!;
         for (const h of this.handlers) h(from, payload);
       },
@@ -148,6 +190,7 @@ class TcpTransportImpl implements TcpTransport {
   }
 
   sendToReplica(to: ReplicaId, payload: Uint8Array): void {
+    if (this.ctx.host) throw new Error('a client host sends only through its attached identities (attach)');
     const limit = this.role.kind === 'client' ? this.limits.maxClientFrameBytes : this.limits.maxFrameBytes;
     this.send(this.replicaSlots.get(to), payload, limit);
   }
@@ -228,6 +271,11 @@ class TcpTransportImpl implements TcpTransport {
   private opened(conn: Connection): RejectReason | undefined {
     this.forgetPending(conn);
     const peer = conn.peer!;
+    if (conn.host && this.role.kind === 'replica') {
+      this.hostConns.set(conn, new Map()); // its identities arrive as attach frames
+      this.emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
+      return undefined;
+    }
     let slot = peer.kind === 'replica' ? this.replicaSlots.get(peer.id)! : this.clientSlots.get(peer.id);
     if (slot === undefined) {
       if (this.clientSlots.size >= this.limits.maxClientConnections) this.evictIdlestClient();
@@ -242,13 +290,178 @@ class TcpTransportImpl implements TcpTransport {
     }
     const side = this.sides.get(conn)!;
     if (side.kind === 'dial') this.dialers.get(side.target)?.opened(conn);
+    if (this.ctx.host) {
+      // Every identity is attached before any of its payloads queued meanwhile.
+      const attaches = [...this.hostedIds].map(([index, h]) => this.attachFrame(conn, index, h));
+      slot.queue.frames.unshift(...attaches);
+      slot.queue.bytes += attaches.reduce((sum, a) => sum + a.length, 0);
+    }
     this.emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
     this.markDirty(slot);
     return undefined;
   }
 
   closeClient(id: ClientId, reason: RejectReason, detail: string): void {
-    this.clientSlots.get(id)?.conn?.close(reason, detail);
+    const slot = this.clientSlots.get(id);
+    if (slot !== undefined) this.dropClient(slot, reason, detail);
+  }
+
+  /** Closes a client's connection, or detaches it from its host's connection (the host's other identities stay). */
+  private dropClient(slot: Slot, reason: RejectReason | undefined, detail: string): void {
+    const conn = slot.conn;
+    const attached = conn === undefined ? undefined : this.hostConns.get(conn);
+    if (slot.hosted !== undefined && attached !== undefined) this.detachIndex(attached, slot.hosted.index, reason, detail);
+    else conn?.close(reason, detail);
+  }
+
+  attach(signer: Signer): AttachedIdentity {
+    if (!this.ctx.host) throw new Error("attach needs a client host transport: create it with role { kind: 'client', host: true }");
+    if (this.state === 'stopped') throw new Error('transport stopped');
+    const index = this.freeIndex();
+    const hosted: Hosted = { signer, id: clientIdOf(signer.publicKey), handlers: [] };
+    this.hostedIds.set(index, hosted);
+    for (const slot of this.replicaSlots.values()) if (slot.conn?.state === 'open') this.pushControl(slot, this.attachFrame(slot.conn, index, hosted));
+    const live = (): boolean => this.hostedIds.get(index) === hosted;
+    return {
+      id: hosted.id,
+      sendToReplica: (to, payload) => {
+        if (live()) this.send(this.replicaSlots.get(to), payload, this.limits.maxClientFrameBytes, index);
+        else this.counters.drops['no-route']++;
+      },
+      onMessage: (handler) => hosted.handlers.push(handler),
+      connectedReplicas: () => this.connectedReplicas(),
+      detach: () => {
+        if (!live()) return;
+        this.hostedIds.delete(index);
+        for (const slot of this.replicaSlots.values()) if (slot.conn?.state === 'open') this.pushControl(slot, encodeMuxDetach(index));
+      },
+    };
+  }
+
+  /** A fresh index: increasing, so a detached identity's queued payloads never reach its successor. */
+  private freeIndex(): number {
+    for (let tries = 0; tries <= MUX_MAX_INDEX; tries++) {
+      const index = this.nextIndex;
+      this.nextIndex = index === MUX_MAX_INDEX ? 0 : index + 1;
+      if (!this.hostedIds.has(index)) return index;
+    }
+    throw new Error(`a client host carries at most ${MUX_MAX_INDEX + 1} identities`);
+  }
+
+  private attachFrame(conn: Connection, index: number, h: Hosted): Uint8Array {
+    const key = h.signer.publicKey;
+    return encodeMuxAttach(index, key, h.signer.sign(attachBytes(conn.attachBinding(), index, key)));
+  }
+
+  /** Attach and detach frames: outside the queue's bounds (there is one per identity at most). */
+  private pushControl(slot: Slot, frame: Uint8Array): void {
+    slot.queue.frames.push(frame);
+    slot.queue.bytes += frame.length;
+    this.markDirty(slot);
+  }
+
+  /** A frame on a client host's connection (mux.ts): at a replica an attach, a detach or an identity's payload. */
+  private hostFrame(conn: Connection, frame: Uint8Array): void {
+    const m = decodeMuxFrame(frame);
+    if (typeof m === 'string') {
+      conn.close('malformed-frame', m);
+      return;
+    }
+    if (this.ctx.host) {
+      this.hostedFrame(conn, m);
+      return;
+    }
+    const attached = this.hostConns.get(conn);
+    if (attached === undefined) return;
+    switch (m.kind) {
+      case 'data': {
+        const slot = attached.get(m.index);
+        const now = this.now();
+        if (slot === undefined) {
+          this.counters.drops['no-route']++; // an identity detached (or never attached) here
+          conn.noteDrop(now);
+        } else if (!take(slot.hosted!.bucket, now)) conn.rateLimited(now);
+        else for (const h of this.handlers) h(slot.peer, m.payload);
+        return;
+      }
+      case 'attach':
+        this.attachIdentity(conn, attached, m);
+        return;
+      case 'detach':
+        this.detachIndex(attached, m.index, undefined, 'detached by its client host');
+        return;
+      default:
+        m satisfies never;
+    }
+  }
+
+  /** At a client host: a replica's payload for one of the identities it carries. */
+  private hostedFrame(conn: Connection, m: MuxFrame): void {
+    if (m.kind !== 'data') {
+      conn.close('malformed-frame', `a replica sent a ${m.kind} frame`);
+      return;
+    }
+    const hosted = this.hostedIds.get(m.index);
+    if (hosted === undefined) {
+      this.counters.drops['no-route']++;
+      return;
+    }
+    const from = conn.peer!;
+    for (const h of hosted.handlers) h(from, m.payload);
+  }
+
+  /** An identity proves its key for this host connection and index; from now on it is a client peer here. */
+  private attachIdentity(conn: Connection, attached: Map<number, Slot>, m: Extract<MuxFrame, { kind: 'attach' }>): void {
+    const cap = this.limits.maxHostIdentities;
+    if (!attached.has(m.index) && attached.size >= cap) {
+      conn.close('client-cap', `more than ${cap} identities on one client host connection`);
+      return;
+    }
+    let valid = false;
+    try {
+      valid = this.opts.crypto.verify(m.key, attachBytes(conn.attachBinding(), m.index, m.key), m.sig);
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      conn.close('bad-handshake', 'attach signature does not verify (made for another connection, index or key)');
+      return;
+    }
+    const id = clientIdOf(m.key);
+    if (!this.acceptClient(id)) {
+      conn.close('unknown-peer', `client ${id} is not allowed`);
+      return;
+    }
+    this.detachIndex(attached, m.index, undefined, 'index re-attached');
+    const old = this.clientSlots.get(id);
+    if (old !== undefined) {
+      this.counters.replaced++;
+      this.dropClient(old, undefined, 'replaced by a newer connection');
+    }
+    if (this.clientSlots.size >= this.limits.maxClientConnections) this.evictIdlestClient();
+    const peer: PeerId = { kind: 'client', id };
+    const slot: Slot = { ...this.newSlot(peer), conn, hosted: { index: m.index, bucket: newBucket(this.limits.clientRate, this.now()) } };
+    attached.set(m.index, slot);
+    this.clientSlots.set(id, slot);
+    this.emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
+  }
+
+  /** Forgets an identity attached under `index`; reason counts it as the client's fault. */
+  private detachIndex(attached: Map<number, Slot>, index: number, reason: RejectReason | undefined, detail: string): void {
+    const slot = attached.get(index);
+    if (slot === undefined) return;
+    attached.delete(index);
+    const conn = slot.conn;
+    slot.conn = undefined;
+    if (this.clientSlots.get(slot.peer.id as ClientId) === slot) {
+      this.clientSlots.delete(slot.peer.id as ClientId); // undelivered replies go with it, as with a connection
+      this.dirty.delete(slot);
+      this.emit({ type: 'disconnected', peer: slot.peer, detail });
+    }
+    if (reason !== undefined) {
+      this.counters.rejections[reason]++;
+      this.emit({ type: 'rejected', reason, detail, remote: conn?.remoteLabel() ?? '?' });
+    }
   }
 
   closeReplica(id: ReplicaId, reason: RejectReason, detail: string): void {
@@ -260,12 +473,12 @@ class TcpTransportImpl implements TcpTransport {
    * connections from fresh keys cannot keep an honest client out (issue 16).
    */
   private evictIdlestClient(): void {
-    let idlest: Connection | undefined;
+    let idlest: Slot | undefined;
     for (const s of this.clientSlots.values()) {
       const c = s.conn;
-      if (c !== undefined && (idlest === undefined || c.lastActivityAt < idlest.lastActivityAt)) idlest = c;
+      if (c !== undefined && (idlest?.conn === undefined || c.lastActivityAt < idlest.conn.lastActivityAt)) idlest = s;
     }
-    idlest?.close('client-cap', 'client cap reached: the idlest client makes room');
+    if (idlest !== undefined) this.dropClient(idlest, 'client-cap', 'client cap reached: the idlest client makes room');
   }
 
   private forgetPending(conn: Connection): void {
@@ -301,6 +514,12 @@ class TcpTransportImpl implements TcpTransport {
 
   private closed(conn: Connection, reason: RejectReason | undefined, detail: string): void {
     this.forgetPending(conn);
+    const attached = this.hostConns.get(conn);
+    if (attached !== undefined) {
+      this.hostConns.delete(conn);
+      for (const index of [...attached.keys()]) this.detachIndex(attached, index, undefined, detail);
+      this.emit({ type: 'disconnected', peer: conn.peer!, detail });
+    }
     if (reason !== undefined) {
       this.counters.rejections[reason]++;
       this.emit({ type: 'rejected', reason, detail, remote: conn.remoteLabel() });
@@ -352,11 +571,12 @@ class TcpTransportImpl implements TcpTransport {
     return this.track(netConnect({ host: address.host, port: address.port }), { kind: 'dial', target }, 'out');
   }
 
-  private send(slot: Slot | undefined, payload: Uint8Array, maxBytes: number): void {
+  /** Queues a payload; `index` wraps it as that hosted identity's data frame (client host side). */
+  private send(slot: Slot | undefined, payload: Uint8Array, maxBytes: number, index?: number): void {
     const drops = this.counters.drops;
     if (slot === undefined || this.state === 'stopped') drops['no-route']++;
     else if (payload.length === 0 || payload.length > maxBytes) drops['bad-payload-size']++;
-    else if (!enqueue(slot.queue, payload)) drops['queue-full']++;
+    else if (!enqueue(slot.queue, index === undefined ? payload : encodeMuxData(index, payload))) drops['queue-full']++;
     else this.markDirty(slot);
   }
 
@@ -366,9 +586,13 @@ class TcpTransportImpl implements TcpTransport {
     if (this.flushHandle === undefined && this.state === 'started') this.flushHandle = setImmediate(() => this.flush());
   }
 
-  /** One write per peer per turn: every queued payload of the peer, framed into one buffer. */
+  /**
+   * One write per connection per turn: every queued payload of its peer (of all the identities a
+   * client host's connection carries, each as its data frame), framed into one buffer.
+   */
   private flush(): void {
     this.flushHandle = undefined;
+    const writes = new Map<Connection, Uint8Array[]>();
     for (const slot of this.dirty) {
       this.dirty.delete(slot);
       const conn = slot.conn;
@@ -377,7 +601,12 @@ class TcpTransportImpl implements TcpTransport {
         this.awaitDrain(slot, conn);
         continue;
       }
-      const frames = drain(slot.queue).map((p) => conn.seal(p));
+      let frames = writes.get(conn);
+      if (frames === undefined) writes.set(conn, (frames = []));
+      const index = slot.hosted?.index;
+      for (const p of drain(slot.queue)) frames.push(conn.seal(index === undefined ? p : encodeMuxData(index, p)));
+    }
+    for (const [conn, frames] of writes) {
       const bytes = encodeFrames(frames);
       conn.socket.write(bytes);
       this.counters.writes++;
