@@ -309,6 +309,7 @@ function onReply(st: State, ingress: Ingress, from: PeerId, payload: Uint8Array)
 
 function onTick(st: State): void {
   onResponseEvents(st, judgeDue(st.stats, performance.now()));
+  primaryLost(st);
   for (const req of st.core.onTick()) {
     const fl = st.flight;
     if (fl === undefined || req.reqNo !== fl.reqNo) continue;
@@ -317,6 +318,19 @@ function onTick(st: State): void {
     if (req.readOnly !== fl.readOnly) fl.bytes = encodeMessage(req); // the read-only request came back ordered
     broadcast(st, fl);
   }
+}
+
+/**
+ * The link to the replica a request went to closed before its result: the request goes to every
+ * replica at once instead of after the retransmission timeout. A crashed primary's backups then
+ * hold it when the new view starts, and its new primary proposes it in its first batch
+ * (bench/README.md, "Failover").
+ */
+function primaryLost(st: State): void {
+  const fl = st.flight;
+  if (fl === undefined || fl.broadcast || st.transport.connectedReplicas().includes(fl.primary)) return;
+  endPhase(st, fl.reqNo, false);
+  broadcast(st, fl);
 }
 
 function submit(st: State, op: Uint8Array, signal: AbortSignal, readOnly: boolean): Promise<Uint8Array> {

@@ -179,3 +179,23 @@ test('a client host sends only through its identities; attach needs a host trans
     await c.stop();
   }
 });
+
+test('an idle client host connection with no identity counts toward the client cap and makes room', async () => {
+  const c = await tcpCluster({ replicas: 1, clients: 0, limits: { maxClientConnections: 2 } });
+  const r0 = c.replicas[0]!;
+  try {
+    const idle = await rawHost(c);
+    const a = c.makeClient();
+    await a.transport.start();
+    await waitFor(() => r0.connectedClients().includes(a.id), 'client a');
+    assert.equal(idle.closed, false, 'one host and one client fit under a cap of 2');
+    const b = c.makeClient();
+    await b.transport.start();
+    await waitFor(() => idle.closed, 'the idle host closed to make room');
+    await waitFor(() => r0.connectedClients().includes(b.id), 'client b');
+    assert.equal(r0.stats().rejections['client-cap'], 1);
+    assert.ok(r0.connectedClients().includes(a.id));
+  } finally {
+    await c.stop();
+  }
+});

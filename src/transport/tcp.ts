@@ -272,13 +272,14 @@ class TcpTransportImpl implements TcpTransport {
     this.forgetPending(conn);
     const peer = conn.peer!;
     if (conn.host && this.role.kind === 'replica') {
+      this.makeClientRoom();
       this.hostConns.set(conn, new Map()); // its identities arrive as attach frames
       this.emit({ type: 'connected', peer, direction: conn.direction, remote: conn.remoteLabel() });
       return undefined;
     }
     let slot = peer.kind === 'replica' ? this.replicaSlots.get(peer.id)! : this.clientSlots.get(peer.id);
     if (slot === undefined) {
-      if (this.clientSlots.size >= this.limits.maxClientConnections) this.evictIdlestClient();
+      this.makeClientRoom();
       slot = this.newSlot(peer);
       this.clientSlots.set(peer.id as ClientId, slot);
     }
@@ -438,7 +439,7 @@ class TcpTransportImpl implements TcpTransport {
       this.counters.replaced++;
       this.dropClient(old, undefined, 'replaced by a newer connection');
     }
-    if (this.clientSlots.size >= this.limits.maxClientConnections) this.evictIdlestClient();
+    this.makeClientRoom();
     const peer: PeerId = { kind: 'client', id };
     const slot: Slot = { ...this.newSlot(peer), conn, hosted: { index: m.index, bucket: newBucket(this.limits.clientRate, this.now()) } };
     attached.set(m.index, slot);
@@ -469,16 +470,24 @@ class TcpTransportImpl implements TcpTransport {
   }
 
   /**
-   * At the client cap the client silent longest is closed, not the newcomer: a thousand idle
-   * connections from fresh keys cannot keep an honest client out (issue 16).
+   * At the client cap (client identities plus client host connections) the client silent longest is
+   * closed, or detached from its host, not the newcomer: a thousand idle connections from fresh keys
+   * cannot keep an honest client out (issue 16). An idle host connection is a candidate too.
    */
-  private evictIdlestClient(): void {
-    let idlest: Slot | undefined;
+  private makeClientRoom(): void {
+    if (this.clientSlots.size + this.hostConns.size < this.limits.maxClientConnections) return;
+    let idlest: Slot | Connection | undefined;
+    let idleSince = Number.POSITIVE_INFINITY;
     for (const s of this.clientSlots.values()) {
-      const c = s.conn;
-      if (c !== undefined && (idlest?.conn === undefined || c.lastActivityAt < idlest.conn.lastActivityAt)) idlest = s;
+      const at = s.conn?.lastActivityAt;
+      if (at !== undefined && at < idleSince) [idlest, idleSince] = [s, at];
     }
-    if (idlest !== undefined) this.dropClient(idlest, 'client-cap', 'client cap reached: the idlest client makes room');
+    for (const [conn, attached] of this.hostConns) {
+      if (attached.size === 0 && conn.lastActivityAt < idleSince) [idlest, idleSince] = [conn, conn.lastActivityAt];
+    }
+    const detail = 'client cap reached: the idlest client makes room';
+    if (idlest instanceof Connection) idlest.close('client-cap', detail);
+    else if (idlest !== undefined) this.dropClient(idlest, 'client-cap', detail);
   }
 
   private forgetPending(conn: Connection): void {
