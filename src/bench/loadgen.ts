@@ -201,7 +201,10 @@ export async function startLoad(config: ClusterConfig, seed: Uint8Array, spec: L
     idle.push(...sessions);
     pacer = setInterval(() => {
       const t = performance.now();
-      const target = Math.floor(((t - clock0) * rate) / 1000);
+      // Operation k is due at clock0 + k/rate: every operation whose due time has come is issued
+      // (until session 24 the count lacked its + 1, so each was issued one interval after it was
+      // due, and that interval counted in its latency: +50 ms at 20/s, +1 ms at 1,000/s).
+      const target = Math.floor(((t - clock0) * rate) / 1000) + 1;
       for (; issued < target; issued++) {
         const at = clock0 + (issued * 1000) / rate;
         c.offered++;
