@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClientId } from '../core/ids.ts';
+import type { Signer } from '../core/crypto-port.ts';
 import { replicaId } from '../core/ids.ts';
 import { encodeFrame } from '../wire/framing.ts';
 import { clientIdOf } from './handshake.ts';
@@ -19,6 +20,9 @@ import type { AttachedIdentity } from './tcp.ts';
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
+/** The signer of each identity withHost attached (by id). */
+const signerOf = new Map<ClientId, Signer>();
+
 async function withHost(identities: number, body: (c: TcpCluster, ids: AttachedIdentity[], got: Map<ClientId, string[]>) => Promise<void>, limits = {}): Promise<void> {
   const c = await tcpCluster({ replicas: 2, clients: 0, limits });
   const host = c.makeHost();
@@ -27,7 +31,9 @@ async function withHost(identities: number, body: (c: TcpCluster, ids: AttachedI
   try {
     await host.start();
     for (let i = 0; i < identities; i++) {
-      const a = host.attach(newSigner());
+      const signer = newSigner();
+      const a = host.attach(signer);
+      signerOf.set(a.id, signer);
       got.set(a.id, []);
       a.onMessage((from, p) => got.get(a.id)!.push(`${from.kind}${from.id}:${text(p)}`));
       ids.push(a);
@@ -79,6 +85,22 @@ test('a client host: a barred identity is detached alone; the others keep their 
     await waitFor(() => got.get(b!.id)!.length === 1, "b's reply");
     assert.deepEqual(seen, [`${b!.id}:still-here`], "a's payload after the bar is dropped, b's arrives");
     assert.equal(r0.stats().drops['no-route'], 1, "a's payload counted as no-route");
+  }));
+
+test('an identity attached to a host that connects on its own moves to its own connection; the host keeps the others', () =>
+  withHost(2, async (c, [a, b], got) => {
+    const r0 = c.replicas[0]!;
+    const direct = c.makeClient(signerOf.get(a!.id));
+    const direct0: string[] = [];
+    direct.transport.onMessage((from, p) => direct0.push(`${from.kind}${from.id}:${text(p)}`));
+    await direct.transport.start();
+    await waitFor(() => r0.stats().replaced >= 1, 'a replaced at replica 0');
+    r0.sendToClient(a!.id, bytes('to-a'));
+    r0.sendToClient(b!.id, bytes('to-b'));
+    await waitFor(() => direct0.length === 1 && got.get(b!.id)!.length === 1, 'both replies');
+    assert.deepEqual(direct0, ['replica0:to-a'], "a's reply on its own connection");
+    assert.deepEqual(got.get(a!.id), [], 'nothing for a through the host any more');
+    assert.deepEqual(got.get(b!.id), ['replica0:to-b'], 'b still on the host');
   }));
 
 test('a client host: detach tells every replica; the detached identity sends nothing more', () =>

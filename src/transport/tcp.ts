@@ -278,6 +278,12 @@ class TcpTransportImpl implements TcpTransport {
       return undefined;
     }
     let slot = peer.kind === 'replica' ? this.replicaSlots.get(peer.id)! : this.clientSlots.get(peer.id);
+    if (slot?.hosted !== undefined) {
+      // The identity was attached to a client host: only it leaves the host's connection.
+      this.counters.replaced++;
+      this.dropClient(slot, undefined, 'replaced by a newer connection');
+      slot = undefined;
+    }
     if (slot === undefined) {
       this.makeClientRoom();
       slot = this.newSlot(peer);
