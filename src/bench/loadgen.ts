@@ -38,7 +38,6 @@ export interface LoadSpec {
 export const CLIENT_LINKS = ['own', 'host'] as const;
 export type ClientLinks = (typeof CLIENT_LINKS)[number];
 
-
 export interface WindowStats {
   readonly ops: number;
   readonly elapsedMs: number;
