@@ -9,9 +9,8 @@ import * as hdr from 'hdr-histogram-js';
 import type { ClusterConfig } from '../config/index.ts';
 import { encodeKvOp } from '../app/kv.ts';
 import { HOST_MEMBER, memberSeed } from '../client/pool.ts';
-import type { Session } from '../client/session.ts';
+import type { ClientHost, Session } from '../client/session.ts';
 import { openClientHost, openSession } from '../client/session.ts';
-import type { TcpTransport } from '../transport/tcp.ts';
 import { round } from './measure.ts';
 
 export interface LoadSpec {
@@ -86,7 +85,7 @@ interface Counters {
   bytesIn: number;
 }
 
-async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, host: TcpTransport | undefined, log: (s: string) => void): Promise<Session[]> {
+async function openAll(config: ClusterConfig, seed: Uint8Array, spec: LoadSpec, host: ClientHost | undefined, log: (s: string) => void): Promise<Session[]> {
   const sessions: Session[] = [];
   const n = config.replicas.length;
   // A few at a time: a replica refuses handshakes beyond MAX_PENDING_HANDSHAKES in progress.

@@ -23,13 +23,12 @@ import type { ClientId } from '../core/ids.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import type { KvOp, KvResult } from '../app/kv-codec.ts';
 import type { TransportLimits } from '../transport/limits.ts';
-import type { TcpTransport } from '../transport/tcp.ts';
 import type { Logger } from '../log/logger.ts';
 import { MAX_OP_BYTES } from '../core/limits.ts';
 import { ByzClientError } from './errors.ts';
 import type { CasResult, PutResult, Value } from './ops.ts';
 import { casResult, decodeResult, deleteResult, encodeOp, getResult, keyProblem, putResult, toBytes } from './ops.ts';
-import type { BreakerState, FlightReport, Session } from './session.ts';
+import type { BreakerState, ClientHost, FlightReport, Session } from './session.ts';
 import type { ReplicaResponseStats } from '../protocol/response-stats.ts';
 import { openSession } from './session.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -75,7 +74,7 @@ export interface ConnectOptions {
    * host's other clients (docs/TRANSPORT.md, "Client hosts"); default: connections of its own.
    * close() detaches the identity; the host stays open for its owner to stop.
    */
-  readonly host?: TcpTransport;
+  readonly host?: ClientHost;
 }
 
 /** A snapshot of what the client can reach, from {@link KvClient.health}. */

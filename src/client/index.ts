@@ -12,6 +12,7 @@ export { keyProblem, toBytes, utf8OrUndefined } from './ops.ts';
 export type { CasResult, PutResult, Value } from './ops.ts';
 export type { BreakerState } from './session.ts';
 export { openClientHost } from './session.ts';
+export type { ClientHost, ClientHostOptions } from './session.ts';
 export type { ReplicaResponseStats } from '../protocol/response-stats.ts';
 export { BACKOFF_KINDS, DEFAULT_BACKOFF } from './backoff.ts';
 export type { BackoffKind, BackoffOptions } from './backoff.ts';

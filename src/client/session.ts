@@ -50,8 +50,29 @@ export interface SessionOptions {
    * A client host (openClientHost) to carry this session's identity on its connections, shared with
    * the host's other sessions (docs/TRANSPORT.md, "Client hosts"); default: connections of its own.
    */
-  readonly host?: TcpTransport;
+  readonly host?: ClientHost;
 }
+
+/**
+ * A client host ({@link openClientHost}): one connection per replica that carries the identities of
+ * many clients, so the replies to all of them share a socket write (docs/TRANSPORT.md, "Client hosts").
+ */
+export interface ClientHost {
+  /** Closes the host's connections; close the clients it carries first. */
+  stop(): Promise<void>;
+}
+
+/** What {@link openClientHost} needs: the cluster, the host's own key, and optional limits and logger. */
+export interface ClientHostOptions {
+  readonly config: ClusterConfig;
+  /** The host's 32-byte Ed25519 seed: it authenticates the connections; each client proves its own key when it attaches. */
+  readonly seed: Uint8Array;
+  readonly transportLimits?: Partial<TransportLimits>;
+  readonly logger?: Logger;
+}
+
+/** The transport behind each host handed out (the handle itself stays opaque to callers). */
+const hostTransports = new WeakMap<ClientHost, TcpTransport>();
 
 /** What happened to the request in flight so far (for error messages). */
 export interface FlightReport {
@@ -189,10 +210,18 @@ function hostedLink(host: TcpTransport, signer: Signer): SessionLink {
  * (`SessionOptions.host`), so the replies to all of them share a socket write per turn. Its own key
  * (from `seed`) authenticates the connections; each session's key is proven when it attaches.
  */
-export async function openClientHost(opts: Pick<SessionOptions, 'config' | 'seed' | 'transportLimits' | 'logger'>): Promise<TcpTransport> {
+export async function openClientHost(opts: ClientHostOptions): Promise<ClientHost> {
   const keys = replicaPublicKeys(opts.config);
   const t = clientTransport(opts, ed25519Suite.signer(opts.seed), keys, true);
   await t.start();
+  const host: ClientHost = { stop: () => t.stop() };
+  hostTransports.set(host, t);
+  return host;
+}
+
+function hostTransport(host: ClientHost): TcpTransport {
+  const t = hostTransports.get(host);
+  if (t === undefined) throw new Error('host must be a client host from openClientHost');
   return t;
 }
 
@@ -394,7 +423,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     });
   const st: State = {
     n,
-    transport: opts.host === undefined ? ownLink(clientTransport(opts, signer, keys)) : hostedLink(opts.host, signer),
+    transport: opts.host === undefined ? ownLink(clientTransport(opts, signer, keys)) : hostedLink(hostTransport(opts.host), signer),
     breakers: replicaBreakers(n, opts),
     newCore,
     logger: opts.logger,

@@ -11,8 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { decodeKvResult, encodeKvOp } from '../../src/app/kv-codec.ts';
 import { memberSeed } from '../../src/client/pool.ts';
 import { openClientHost, openSession } from '../../src/client/session.ts';
-import type { Session } from '../../src/client/session.ts';
-import type { TcpTransport } from '../../src/transport/tcp.ts';
+import type { ClientHost, Session } from '../../src/client/session.ts';
 import { startCluster } from './cluster.ts';
 import type { TestCluster } from './cluster.ts';
 
@@ -21,7 +20,7 @@ const get = (key: string): Uint8Array => encodeKvOp({ type: 'get', key });
 
 describe('sessions sharing a client host on a live 4-replica cluster', () => {
   let cluster: TestCluster;
-  let host: TcpTransport;
+  let host: ClientHost;
   const sessions: Session[] = [];
 
   before(async () => {
