@@ -126,13 +126,37 @@ test('minRetransmitTicks: the first broadcast follows the measured latency (RTO)
   const req0 = c.outstanding()!;
   c.onReply(reply(0, req0.reqNo, 'x'));
   c.onReply(reply(1, req0.reqNo, 'x'));
-  // Answers that take 3 ticks: RTO = SRTT + 4·RTTVAR converges towards 3 (Karn: the request above, retransmitted, was no sample).
-  for (let i = 0; i < 30; i++) answerAfter(3);
+  // Answers that take 3 ticks: RTO = SRTT + 4·RTTVAR converges towards 3 (the request above, answered
+  // after its retransmission at 40 ticks, was a sample of 40 too, which these outweigh).
+  for (let i = 0; i < 60; i++) answerAfter(3);
   c.submit(new Uint8Array([2]));
   const fired: number[] = [];
   for (let t = 1; t <= 200; t++) if (c.onTick().length > 0) fired.push(t);
   assert.ok(fired[0]! >= 3 && fired[0]! <= 5, `first broadcast after the RTO (~3 ticks), not 40: ${fired[0]}`);
   assert.deepEqual(fired.slice(1, 3).map((t, i) => t - fired[i]!), [40, 80], 'then retransmitTicks, doubling');
+});
+
+test('a retransmitted request is a sample, capped at twice its first timeout: the tail lifts the RTO, a stall only by a bounded step', () => {
+  const c = createClientCore({ id, signer, hash: sha256, domain: TEST_DOMAIN, n: 4, f: 1, retransmitTicks: 40, maxRetransmitTicks: 160, minRetransmitTicks: 2 });
+  /** Submits, ticks until the answer `ticks` later (broadcasts counted), returns the first broadcast's tick or -1. */
+  const answerAfter = (ticks: number): number => {
+    const { request } = c.submit(new Uint8Array([1]));
+    let first = -1;
+    for (let t = 1; t <= ticks; t++) if (c.onTick().length > 0 && first < 0) first = t;
+    c.onReply(reply(0, request.reqNo, 'x'));
+    assert.ok(c.onReply(reply(1, request.reqNo, 'x')).accepted !== undefined);
+    return first;
+  };
+  for (let i = 0; i < 80; i++) answerAfter(3);
+  const settled = answerAfter(3 + 40);
+  assert.ok(settled >= 3 && settled <= 5, `the RTO settled near 3 ticks: ${settled}`);
+  // That request waited 43 ticks, capped at 2 × its first timeout (≤ 10): the next RTO rises, but by a bounded step.
+  const after = answerAfter(200);
+  assert.ok(after > settled, `a slow answer lifts the next RTO: ${settled} → ${after}`);
+  assert.ok(after <= 40, `capped: ${after}`);
+  // A tail of answers at 12 ticks, each outlasting the early RTO, teaches the estimator to wait for them.
+  const fired = Array.from({ length: 40 }, () => answerAfter(12));
+  assert.equal(fired.slice(-10).filter((t) => t >= 0).length, 0, `no broadcast once the tail is learned: ${fired.join(',')}`);
 });
 
 test('the believed view is the one f+1 replicas report, so one faulty replica cannot redirect', () => {

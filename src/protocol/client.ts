@@ -83,8 +83,12 @@ interface Pending {
   readonly whole: Map<string, Uint8Array>;
   waited: number;
   timeout: number;
-  /** Sent to every replica at least once (its latency is no RTO sample: Karn's rule). */
+  /** Sent to every replica at least once. */
   retransmitted: boolean;
+  /** Ticks since the request was first sent (waited restarts at each retransmission). */
+  elapsed: number;
+  /** The first timeout it was given: a retransmitted request's sample is capped at twice this (rto.ts). */
+  readonly first: number;
 }
 
 const NO_SIG = signature(new Uint8Array(64));
@@ -134,7 +138,8 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       assert(pending === undefined, 'submit while a request is outstanding (closed loop)');
       const request = sign({ type: 'request', client: opts.id, reqNo: toReqNo(next), op, readOnly, sig: NO_SIG, auth: NO_AUTH });
       next++;
-      pending = { request, votes: new Map(), whole: new Map(), waited: 0, timeout: firstTimeout(), retransmitted: false };
+      const first = firstTimeout();
+      pending = { request, votes: new Map(), whole: new Map(), waited: 0, timeout: first, retransmitted: false, elapsed: 0, first };
       return { request, to: replicaId(primaryOf(lastSeenView(), opts.n)) };
     },
     onReply(reply) {
@@ -164,14 +169,16 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       const result = p.whole.get(key);
       if (matching < needed || result === undefined) return {};
       pending = undefined;
-      // An unordered read's wait says nothing about the ordered path's round trip: not a sample.
-      if (!p.retransmitted && !p.request.readOnly) addRtoSample(rto, p.waited);
+      // An unordered read's wait says nothing about the ordered path's round trip: not a sample. A
+      // retransmitted request's wait, capped, is one (rto.ts, "Samples of retransmitted requests").
+      if (!p.request.readOnly) addRtoSample(rto, p.retransmitted ? Math.min(p.elapsed, 2 * p.first) : p.waited);
       return { accepted: { reqNo: p.request.reqNo, result } };
     },
     onTick() {
       const p = pending;
       if (p === undefined) return [];
       p.waited++;
+      p.elapsed++;
       if (p.waited < p.timeout) return [];
       p.waited = 0;
       if (p.request.readOnly) {
@@ -179,7 +186,7 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
         // "the client retransmits the request as a regular read-write request". Same request number:
         // a read-only request never enters the client table, so the number is still unused.
         const ordered = sign({ ...p.request, readOnly: false });
-        pending = { request: ordered, votes: new Map(), whole: new Map(), waited: 0, timeout: base, retransmitted: true };
+        pending = { request: ordered, votes: new Map(), whole: new Map(), waited: 0, timeout: base, retransmitted: true, elapsed: 0, first: base };
         return [ordered];
       }
       // §4.1: no result in time → broadcast to all replicas; back off so a slow cluster is not flooded.

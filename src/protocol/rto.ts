@@ -6,8 +6,15 @@
 //   SRTT ← 7/8·SRTT + 1/8·R,   RTTVAR ← 3/4·RTTVAR + 1/4·|SRTT − R|,   RTO = SRTT + 4·RTTVAR
 //
 // clamped to [floor, ceiling], the first broadcast comes a few round trips after the request would
-// normally have been answered. Karn's rule: only requests answered without a retransmission are
-// samples (a late answer to a broadcast says nothing about one path). Pure: samples are ticks.
+// normally have been answered. Pure: samples are ticks.
+//
+// Samples of retransmitted requests. TCP's Karn rule leaves them out because an ACK may answer the
+// retransmission, making the sample too SHORT. Here the result of a broadcast request is timed from
+// its first send, which can only make the sample too LONG (the broadcast may have helped), so it is
+// kept, capped at twice the request's first timeout (a view change's stall then lifts the timeout
+// by a bounded step). Until session 24 these samples were left out, and under closed-loop load the
+// estimator never saw the tail that outlasted it: ~10% of requests were broadcast for nothing
+// (bench/README.md, "Client hosts").
 
 export interface RtoEstimator {
   /** Smoothed latency in ticks; undefined before the first sample. */
