@@ -60,8 +60,17 @@ export function refusedUnverified(svc: ServiceState, client: ClientId, reqNo: Re
   return undefined;
 }
 
+/** Marks a pending entry as changed for the queue invariants (ServiceState.queueEdits). */
+function noteQueueEdit(svc: ServiceState, key: string): void {
+  const edits = svc.queueEdits;
+  if (edits === undefined) return;
+  if (edits.size >= MAX_PENDING_REQUESTS) svc.queueEdits = undefined;
+  else edits.add(key);
+}
+
 export function addPending(svc: ServiceState, req: Request, key: string, tick: number): PendingRequest {
   const p: PendingRequest = { request: req, key, arrivedTick: tick, relayedTick: tick, readyTick: tick };
+  noteQueueEdit(svc, key);
   svc.pending.set(key, p);
   const mine = svc.pendingByClient.get(req.client) ?? new Map<string, PendingRequest>();
   mine.set(key, p);
@@ -72,6 +81,7 @@ export function addPending(svc: ServiceState, req: Request, key: string, tick: n
 export function removePending(svc: ServiceState, key: string): void {
   const p = svc.pending.get(key);
   if (p === undefined) return;
+  noteQueueEdit(svc, key);
   svc.pending.delete(key);
   const mine = svc.pendingByClient.get(p.request.client);
   mine?.delete(key);

@@ -92,6 +92,14 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   /** Keys of requests in proposals the protocol accepted but has not committed yet. */
   readonly inFlight: Set<string>;
   /**
+   * Keys of `pending` entries added or removed since the queue invariants last passed
+   * (requests.ts addPending and removePending mark them): a replica's own checker re-checks only
+   * those entries (src/service/invariants.ts, issue 17 item 5). Undefined when more than
+   * MAX_PENDING_REQUESTS piled up unchecked (a replica that runs only the cheap checks): the next
+   * check walks every entry. Local bookkeeping, never replicated or persisted.
+   */
+  queueEdits: Set<string> | undefined;
+  /**
    * The state the durable per-entry records hold (state-records.ts): the next stable checkpoint
    * writes only what changed since. Undefined: unknown (nothing written incrementally yet), so
    * the next one writes every entry.
@@ -128,6 +136,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     pending: new Map(),
     pendingByClient: new Map(),
     inFlight: new Set(),
+    queueEdits: new Set(),
     persisted: undefined,
     captureAt: new Set(),
   };

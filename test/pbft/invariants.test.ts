@@ -120,6 +120,39 @@ test('request queues: the pending index and stray in-flight keys', () => {
   assert.match(bad, /in-flight request c+:7 is in no unexecuted pre-prepare/);
 });
 
+test('request queues: a replica\'s checker re-checks the pending entries at the keys added or removed since its last pass; the audit walks them all', () => {
+  const st = fresh();
+  const check = wholeStateCheck(st);
+  const client = makeClient();
+  const rs = [1, 2, 3].map((i) => request(client, i, `k${i}`, 'v'));
+  for (const r of rs) addPending(st.svc, r, requestKey(r.client, r.reqNo), 0);
+  assert.equal(st.svc.queueEdits?.size, 3);
+  assert.deepEqual(check('all'), []);
+  assert.equal(st.svc.queueEdits?.size, 0, 'a pass clears the marks');
+  // The same entry swapped for a copy behind the queue's back (no mark): the index still holds the
+  // original. Skipped without a mark (that is the saving); a full check finds it.
+  const key = requestKey(rs[1]!.client, rs[1]!.reqNo);
+  st.svc.pending.set(key, { ...st.svc.pending.get(key)! });
+  assert.deepEqual(check('all'), []);
+  assert.match(checkInvariants(st, 'all').join('\n'), /pending index for [0-9a-f]+ disagrees on /);
+  st.svc.queueEdits?.add(key);
+  assert.match(check('all').join('\n'), /pending index for [0-9a-f]+ disagrees on /);
+  assert.match(check('all').join('\n'), /disagrees on /, 'a failure keeps its mark');
+  // Removed from the queue but left in the index: the sizes disagree, marked or not.
+  const other = fresh();
+  addPending(other.svc, rs[0]!, requestKey(rs[0]!.client, rs[0]!.reqNo), 0);
+  other.svc.pending.delete(requestKey(rs[0]!.client, rs[0]!.reqNo));
+  assert.match(wholeStateCheck(other)('all').join('\n'), /pending queue has 0 requests, its client index 1/);
+  // The audit (tests only) reports the unmarked swap.
+  const audited = fresh();
+  const auditCheck = wholeStateCheck(audited, { auditChangeMarks: true });
+  const key0 = requestKey(rs[0]!.client, rs[0]!.reqNo);
+  addPending(audited.svc, rs[0]!, key0, 0);
+  assert.deepEqual(auditCheck('all'), []);
+  audited.svc.pending.set(key0, { ...audited.svc.pending.get(key0)! });
+  assert.match(auditCheck('all').join('\n'), /request queue changed without its change mark: pending index for [0-9a-f]+ disagrees on /);
+});
+
 test('planted bug keepLogBelowCheckpoint: the replica throws at the step that makes the checkpoint stable (paper harness)', () => {
   const run = (bugs: { keepLogBelowCheckpoint?: boolean }): void => {
     const c = makeCluster(4, { checkpointInterval: 2, windowSize: 8 }, bugs);
