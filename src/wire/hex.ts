@@ -9,7 +9,7 @@ const HEX_CHARS = '0123456789abcdef';
 const codes: number[] = new Array<number>(64).fill(0);
 
 /**
- * Lowercase hex of bytes[start, start + len). Up to 32 bytes (a digest or client id, every decoded
+ * Lowercase hex of bytes[start, start + len). Exactly 32 bytes (a digest or client id, every decoded
  * one) as one flat string from their character codes: appending two characters at a time built 31
  * intermediate strings per digest, ~10% of what a flooded simulation allocated (issue 17 item 5).
  */
