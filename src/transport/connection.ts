@@ -271,8 +271,9 @@ export class Connection {
       this.close('bad-ciphertext', 'a frame failed authentication (altered, replayed, reordered, dropped or under another key)');
       return;
     }
-    // A host connection's data frames are rate-limited per attached identity, by the owner.
-    if (!(this.host && frame[0] === MUX_DATA) && !take(this.bucket!, this.ctx.now())) {
+    // At a replica, a client host's data frames are rate-limited per attached identity, by the
+    // owner; everything else (a host's frames from replicas included) takes this connection's bucket.
+    if (!(this.remote?.host === true && frame[0] === MUX_DATA) && !take(this.bucket!, this.ctx.now())) {
       this.rateLimited(this.ctx.now());
       return;
     }
