@@ -48,6 +48,8 @@ export interface TransportLimits {
   readonly handshakeTimeoutMs: number;
   /** New inbound connections per source address on the client port (token bucket, before any crypto). */
   readonly handshakeRate: RateLimit;
+  /** Identities attached through client hosts per source address (token bucket, before the attach's signature is verified). */
+  readonly attachRate: RateLimit;
   /** A frame that has started arriving must be complete within this long (slow-drip senders are closed). */
   readonly frameTimeoutMs: number;
   /** An authenticated client connection with no frame for this long is closed (it reconnects on demand). */
@@ -73,6 +75,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   maxPendingHandshakes: MAX_PENDING_HANDSHAKES,
   handshakeTimeoutMs: 5_000,
   handshakeRate: { perSecond: 200, burst: 1_000 },
+  attachRate: { perSecond: 500, burst: 8_192 },
   frameTimeoutMs: 15_000,
   clientIdleMs: 300_000,
   reconnectInitialMs: 50,
@@ -101,6 +104,8 @@ export function resolveLimits(overrides: Partial<TransportLimits> | undefined): 
     ['handshakeTimeoutMs', l.handshakeTimeoutMs],
     ['handshakeRate.perSecond', l.handshakeRate.perSecond],
     ['handshakeRate.burst', l.handshakeRate.burst],
+    ['attachRate.perSecond', l.attachRate.perSecond],
+    ['attachRate.burst', l.attachRate.burst],
     ['frameTimeoutMs', l.frameTimeoutMs],
     ['clientIdleMs', l.clientIdleMs],
     ['reconnectInitialMs', l.reconnectInitialMs],

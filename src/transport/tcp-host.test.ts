@@ -190,6 +190,28 @@ test('hostile client hosts: an attach made for another connection, an unknown fr
   }
 });
 
+test('attach churn: attaches beyond attachRate per source are refused before their signature is verified', async () => {
+  const c = await tcpCluster({ replicas: 1, clients: 0, limits: { attachRate: { perSecond: 1, burst: 3 } } });
+  const r0 = c.replicas[0]!;
+  try {
+    // One host re-attaching the same index over and over: each attach would cost a verify.
+    const p1 = await rawHost(c);
+    const keys = [newSigner(), newSigner(), newSigner(), newSigner()];
+    for (const s of keys) p1.send(encodeFrame(encodeMuxAttach(0, s.publicKey, s.sign(attachBytes(p1.binding!, 0, s.publicKey)))));
+    await waitFor(() => p1.closed, 'the fourth attach closes the connection');
+    assert.equal(r0.stats().rejections['handshake-rate'], 1);
+    assert.equal(c.events.filter((e) => e.type === 'connected' && e.peer.kind === 'client' && keys.some((k) => clientIdOf(k.publicKey) === e.peer.id)).length, 3, 'three attaches within the burst');
+    // The bucket is per source address: a new connection from it does not get a fresh budget.
+    const p2 = await rawHost(c);
+    const s = newSigner();
+    p2.send(encodeFrame(encodeMuxAttach(0, s.publicKey, s.sign(attachBytes(p2.binding!, 0, s.publicKey)))));
+    await waitFor(() => p2.closed, 'refused on the new connection too');
+    assert.equal(r0.stats().rejections['handshake-rate'], 2);
+  } finally {
+    await c.stop();
+  }
+});
+
 test('a client host sends only through its identities; attach needs a host transport', async () => {
   const c = await tcpCluster({ replicas: 1, clients: 0 });
   try {

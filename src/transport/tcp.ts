@@ -22,7 +22,7 @@ import { Connection } from './connection.ts';
 import { Dialer } from './dialer.ts';
 import type { Hello, HandshakeError } from './handshake.ts';
 import { checkHelloIdentity, clientIdOf } from './handshake.ts';
-import type { TransportLimits } from './limits.ts';
+import type { RateLimit, TransportLimits } from './limits.ts';
 import { resolveLimits } from './limits.ts';
 import type { MessageHandler, PeerId, RejectReason, Transport, TransportStats } from './port.ts';
 import type { SendQueue } from './send-queue.ts';
@@ -112,6 +112,8 @@ class TcpTransportImpl implements TcpTransport {
   private readonly pendingIn = { replica: new Set<Connection>(), client: new Set<Connection>() };
   /** New-connection buckets per source address on the client port (bounded, oldest source forgotten first). */
   private readonly sourceBuckets = new Map<string, TokenBucket>();
+  /** Per-source attach buckets: each attach costs a signature verify, so churn is limited like handshakes. */
+  private readonly attachBuckets = new Map<string, TokenBucket>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly live = new Set<Connection>();
   private readonly servers: Server[] = [];
@@ -424,6 +426,10 @@ class TcpTransportImpl implements TcpTransport {
       conn.close('client-cap', `more than ${cap} identities on one client host connection`);
       return;
     }
+    if (!this.sourceAllowed(this.attachBuckets, this.limits.attachRate, conn.socket.remoteAddress ?? '?')) {
+      conn.close('handshake-rate', 'identities attached faster than attachRate from this source');
+      return;
+    }
     let valid = false;
     try {
       valid = this.opts.crypto.verify(m.key, attachBytes(conn.attachBinding(), m.index, m.key), m.sig);
@@ -510,13 +516,13 @@ class TcpTransportImpl implements TcpTransport {
     }
   }
 
-  /** Per-source new-connection rate on the client port, checked before any signature work. */
-  private sourceAllowed(address: string): boolean {
-    let b = this.sourceBuckets.get(address);
+  /** Per-source rate of signature work on the client port (new connections, attaches), checked before the verify. */
+  private sourceAllowed(buckets: Map<string, TokenBucket>, limit: RateLimit, address: string): boolean {
+    let b = buckets.get(address);
     if (b === undefined) {
-      if (this.sourceBuckets.size >= MAX_TRACKED_SOURCES) this.sourceBuckets.delete(this.sourceBuckets.keys().next().value!);
-      b = newBucket(this.limits.handshakeRate, this.now());
-      this.sourceBuckets.set(address, b);
+      if (buckets.size >= MAX_TRACKED_SOURCES) buckets.delete(buckets.keys().next().value!);
+      b = newBucket(limit, this.now());
+      buckets.set(address, b);
     }
     return take(b, this.now());
   }
@@ -569,7 +575,7 @@ class TcpTransportImpl implements TcpTransport {
       socket.destroy();
       return;
     }
-    if (accepts === 'client' && !this.sourceAllowed(socket.remoteAddress ?? '?')) {
+    if (accepts === 'client' && !this.sourceAllowed(this.sourceBuckets, this.limits.handshakeRate, socket.remoteAddress ?? '?')) {
       this.refuse(socket, 'handshake-rate', 'too many new connections from this address');
       return;
     }
