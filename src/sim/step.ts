@@ -11,7 +11,7 @@ import { replicaId } from '../core/ids.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 import type { CoreEvent, Destination, Output } from '../protocol/types.ts';
 import type { ReplicaMessage, Request } from '../wire/messages.ts';
-import { encodeMessage } from '../wire/codec.ts';
+import { encodeTransient } from '../wire/codec.ts';
 import type { AccountableInput } from '../accountability/accountable.ts';
 import type { Cluster, SimClient, SimReplica } from './cluster.ts';
 import { crashReplica } from './cluster.ts';
@@ -240,7 +240,7 @@ function release(ctx: StepCtx, r: SimReplica, out: Output, honest: boolean): voi
   const { network, clientByKey } = ctx.cluster;
   const tick = ctx.tick();
   for (const s of out.send) {
-    const bytes = encodeMessage(s.message);
+    const bytes = encodeTransient(s.message);
     const channel = s.message.type === 'request' ? 'request' : 'replica';
     if (s.message.type !== 'request') sent(ctx, r.id, honest, s.message, bytes);
     for (const to of targets(ctx.cluster, r, s.to)) network.send(r.node, to, channel, bytes, tick);
@@ -248,7 +248,7 @@ function release(ctx: StepCtx, r: SimReplica, out: Output, honest: boolean): voi
   for (const reply of out.replies) {
     const client = clientByKey.get(reply.client) ?? ctx.cluster.byzantine.clientByKey.get(reply.client);
     if (client === undefined) network.countDrop('unknown-client');
-    else network.send(r.node, client.node, 'reply', encodeMessage(reply), tick);
+    else network.send(r.node, client.node, 'reply', encodeTransient(reply), tick);
   }
   if (!honest) return;
   // The stable checkpoint of this output is durable now: the checkers may forget below it.
@@ -296,7 +296,7 @@ export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]
   ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick, readOnly ? op : undefined));
   // TOCS '02 §5.1.3: a read-only request is multicast to all replicas; others go to the primary (§4.1).
   if (readOnly) return broadcast(ctx, c, sentReq.request);
-  const bytes = encodeMessage(sentReq.request);
+  const bytes = encodeTransient(sentReq.request);
   for (const to of ctx.cluster.copiesOf[sentReq.to] ?? []) network.send(c.node, to, 'request', bytes, tick);
 }
 
@@ -315,6 +315,6 @@ function onAccepted(ctx: StepCtx, c: SimClient, reqNo: ReqNo, result: Uint8Array
 
 /** TOCS '02 §4.1: a client that timed out sends its request to every replica (every node of each). */
 function broadcast(ctx: StepCtx, c: SimClient, req: Request): void {
-  const bytes = encodeMessage(req);
+  const bytes = encodeTransient(req);
   for (const r of ctx.cluster.replicas) ctx.cluster.network.send(c.node, r.node, 'request', bytes, ctx.tick());
 }

@@ -5,7 +5,7 @@ import { MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_REPLICAS } from '../core/limits.ts
 import { bytesEqual, clientId, digest, replicaId, reqNo, seq, signature, view } from '../core/ids.ts';
 import type { Message, MessageType, NewView, PrePrepare, Request } from './messages.ts';
 import { MESSAGE_TAGS } from './messages.ts';
-import { batchBytes, decodeMessage, decodeWithDepth, encodeMessage, signingBytes } from './codec.ts';
+import { batchBytes, decodeMessage, decodeWithDepth, encodeMessage, encodeTransient, signingBytes } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type { FieldType } from './schema.ts';
 import { arbByType, arbHsProposal, arbMessage, arbNewView, arbPrePrepare, arbRequest } from '../../test/wire/arbitraries.ts';
@@ -295,16 +295,30 @@ test('encodeMessage refuses (as a bug) a message that breaks the schema bounds',
   assert.throws(() => encodeMessage({ ...request(new Uint8Array(0)), reqNo: reqNo(2 ** 53) }), /u64/);
 });
 
-test('decoded byte fields are plain Uint8Arrays that pin only the message, not a larger input buffer', () => {
+test('decoded byte fields are plain Uint8Arrays that pin only themselves, not a larger input buffer', () => {
   const m = request(Uint8Array.of(1, 2, 3));
   const wire = encodeMessage(m);
   const chunk = new Uint8Array(wire.length + 1000);
   chunk.set(wire, 500);
   const fromView = decodeOk(chunk.subarray(500, 500 + wire.length)) as Request;
-  assert.equal(fromView.op.buffer.byteLength, wire.length);
+  assert.equal(fromView.op.buffer.byteLength, 3);
+  assert.equal(fromView.sig.buffer.byteLength, 64);
+  assert.deepEqual(fromView, m);
   const fromBuffer = decodeOk(Buffer.from(wire)) as Request;
   assert.equal(Object.getPrototypeOf(fromBuffer.sig), Uint8Array.prototype);
   assert.deepEqual(fromBuffer, m);
   const whole = decodeOk(wire) as Request;
   assert.equal(whole.op.buffer, wire.buffer, 'an exact plain input is not copied');
+});
+
+test('encodeTransient: the same bytes as encodeMessage, as a view into the slab; what decodes from it pins nothing of the slab', () => {
+  const m = request(Uint8Array.of(9, 8, 7, 6));
+  const wire = encodeMessage(m);
+  const view = encodeTransient(m);
+  assert.deepEqual(view, wire);
+  assert.ok(view.buffer.byteLength > view.length, 'a view into a larger buffer');
+  const back = decodeOk(view) as Request;
+  assert.deepEqual(back, m);
+  assert.notEqual(back.op.buffer, view.buffer);
+  assert.notEqual(back.sig.buffer, view.buffer);
 });

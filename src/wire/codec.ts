@@ -229,8 +229,9 @@ function newWriter(size: number): Writer {
  * carved out of a shared slab, as Node's Buffer pool does: each fresh Uint8Array above 64 bytes is a
  * separate off-heap allocation (~0.5–1 µs, and GC pressure), a view into the slab ~30 ns. A slab is
  * never written twice (a new one replaces it when full), so a view stays valid for as long as it is
- * held; holding one pins the slab's memory. Wire bytes (encodeMessage) are not carved: they are
- * kept in logs and queues, and decoding copies a view into a larger buffer (`detached`).
+ * held; holding one pins the slab's memory. Wire bytes from encodeMessage are not carved: they are
+ * kept in logs, queues and retransmission buffers; encodeTransient carves them for a sender that
+ * drops them soon (the simulator's network), and decoding copies the fields out of any view.
  */
 const SLAB_BYTES = 64 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
@@ -267,6 +268,22 @@ function batchSize(requests: readonly Request[]): number {
 export function encodeMessage(m: Message): Uint8Array {
   const plan = WIRE[MESSAGE_TAGS[m.type]]!;
   const w = newWriter(1 + planSize(m as unknown as Rec, plan));
+  w.buf[w.pos++] = MESSAGE_TAGS[m.type];
+  writePlan(w, m as unknown as Rec, plan);
+  assert(w.pos === w.buf.length, 'encode: size mismatch');
+  return w.buf;
+}
+
+/**
+ * The same bytes as encodeMessage, carved from the codec's slab (transientWriter) instead of a fresh
+ * array: ~30 ns instead of an off-heap allocation per message (~0.5–1.5 µs, and the collector's work
+ * later), issue 17 item 5. For bytes that are sent and then dropped (the simulator's network): a
+ * view held pins its 64 KB slab, and its `.buffer` is the whole slab. Decoding such a view copies
+ * each byte field out (decodeMessage), so a decoded message pins nothing.
+ */
+export function encodeTransient(m: Message): Uint8Array {
+  const plan = WIRE[MESSAGE_TAGS[m.type]]!;
+  const w = transientWriter(1 + planSize(m as unknown as Rec, plan));
   w.buf[w.pos++] = MESSAGE_TAGS[m.type];
   writePlan(w, m as unknown as Rec, plan);
   assert(w.pos === w.buf.length, 'encode: size mismatch');
@@ -324,6 +341,8 @@ export function batchBytes(requests: readonly Request[]): Uint8Array {
 interface Reader {
   readonly b: Uint8Array;
   pos: number;
+  /** Byte fields are copied out of b, not views of it (b is a view into a larger buffer, `owned`). */
+  readonly copy: boolean;
   readonly maxDepth: number;
   code: CodecErrorCode | undefined;
   reason: string;
@@ -371,8 +390,20 @@ function readU64(r: Reader): number | undefined {
 
 function readFixed(r: Reader, n: number): Uint8Array | undefined {
   if (!need(r, n)) return undefined;
+  const at = r.pos;
   r.pos += n;
-  return r.b.subarray(r.pos - n, r.pos);
+  if (!r.copy) return r.b.subarray(at, at + n);
+  const out = new Uint8Array(n);
+  if (n <= 64) for (let i = 0; i < n; i++) out[i] = r.b[at + i]!;
+  else out.set(r.b.subarray(at, at + n));
+  return out;
+}
+
+/** A digest's or client id's 32 bytes, as lowercase hex (read in place: no view, no copy). */
+function readHex(r: Reader): string | undefined {
+  if (!need(r, 32)) return undefined;
+  r.pos += 32;
+  return hexOf(r.b, r.pos - 32, 32);
 }
 
 /** A u32 length/count c, then checks c ≤ max and c·unit ≤ remaining bytes (before any allocation). */
@@ -407,10 +438,8 @@ function readField(r: Reader, t: FieldType, depth: number): unknown {
       return len === undefined ? undefined : readFixed(r, len);
     }
     case 'digest':
-    case 'clientId': {
-      const b = readFixed(r, 32);
-      return b === undefined ? undefined : hexOf(b, 0, 32);
-    }
+    case 'clientId':
+      return readHex(r);
     case 'signature':
       return readFixed(r, SIGNATURE_BYTES);
     case 'array':
@@ -460,13 +489,14 @@ function trailText(trail: readonly string[]): string {
 }
 
 /**
- * Decoded byte fields (op, result, data, signatures) are views into the bytes decoded. So that a
- * field kept in a log pins only its own message, the input is first copied when it is a view into
- * a larger buffer (a socket chunk, a pooled buffer) or a Uint8Array subclass.
+ * Whether decoded byte fields (op, result, data, signatures) may be views into `bytes`: only when it
+ * is a plain Uint8Array with a buffer of its own. So that a field kept in a log pins only its own
+ * message, each field is copied out of a view into a larger buffer (a socket chunk, a pooled
+ * buffer, the codec's slab: encodeTransient) or of a Uint8Array subclass. (The whole input was copied
+ * once before, issue 17 item 5: small fields now come out as small on-heap arrays instead.)
  */
-function detached(bytes: Uint8Array): Uint8Array {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return whole && Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes);
+function owned(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && Object.getPrototypeOf(bytes) === Uint8Array.prototype;
 }
 
 /**
@@ -480,8 +510,8 @@ export function decodeWithDepth(bytes: Uint8Array, maxDepth: number): Result<Mes
   }
   const type = TAG_TO_TYPE.get(bytes[0]!);
   if (type === undefined) return err({ code: 'unknown-tag', detail: `tag ${bytes[0]!}` });
-  const b = detached(bytes);
-  const r: Reader = { b, pos: 1, maxDepth, code: undefined, reason: '', trail: [] };
+  const b = bytes;
+  const r: Reader = { b, pos: 1, copy: !owned(bytes), maxDepth, code: undefined, reason: '', trail: [] };
   const m = readStruct(r, SCHEMA[type], 0);
   if (r.code !== undefined || m === undefined) {
     return err({ code: r.code ?? 'bad-field', detail: `${type}${trailText(r.trail)}: ${r.reason}` });

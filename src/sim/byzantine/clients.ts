@@ -17,7 +17,7 @@ import { NO_AUTH, makeAuthenticator } from '../../wire/authenticator.ts';
 import { signingBytes } from '../../wire/codec.ts';
 import type { Request } from '../../wire/messages.ts';
 import { MESSAGE_TAGS } from '../../wire/messages.ts';
-import { encodeMessage } from '../../wire/codec.ts';
+import { encodeTransient } from '../../wire/codec.ts';
 import { createWorkload } from '../workload.ts';
 import type { ClientAdversary, ClientBehaviour, ClientCtx, ClientEmission } from './types.ts';
 import { badSig, bump, createRing, signNew } from './util.ts';
@@ -31,7 +31,7 @@ function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = 
 
 const NO_SIG = signature(new Uint8Array(64));
 
-const toAll = (r: Request): ClientEmission => ({ to: 'all', bytes: encodeMessage(r) });
+const toAll = (r: Request): ClientEmission => ({ to: 'all', bytes: encodeTransient(r) });
 
 function badSignature(ctx: ClientCtx): ClientAdversary {
   const counts: Record<string, number> = {};
@@ -140,7 +140,7 @@ function flood(ctx: ClientCtx): ClientAdversary {
       for (let i = 0; i < FLOOD_FRESH_PER_TICK; i++) {
         const r = request(ctx, no++, ops.next());
         old.push(r);
-        out.push({ to: ctx.prng.int(0, ctx.n - 1) as ClientEmission['to'], bytes: encodeMessage(r) });
+        out.push({ to: ctx.prng.int(0, ctx.n - 1) as ClientEmission['to'], bytes: encodeTransient(r) });
       }
       bump(counts, 'fresh requests', FLOOD_FRESH_PER_TICK);
       const dup = ctx.prng.pick(old.items());

@@ -3,7 +3,7 @@
 // reaches the checkers; only the recovery tracker hears of the pre-prepares a liar sends, and the
 // forensics archive of its VIEW-CHANGEs (signed statements it can be held to).
 
-import { encodeMessage } from '../../wire/codec.ts';
+import { encodeTransient } from '../../wire/codec.ts';
 import type { Output } from '../../protocol/types.ts';
 import type { SimReplica } from '../cluster.ts';
 import type { Channel, Envelope } from '../network.ts';
@@ -19,7 +19,7 @@ function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): vo
   if (e.kind === 'reply') {
     const node = ctx.cluster.clientByKey.get(e.reply.client)?.node ?? ctx.cluster.byzantine.clientByKey.get(e.reply.client)?.node;
     if (node === undefined) return network.countDrop('unknown-client');
-    network.send(r.node, node, 'reply', encodeMessage(e.reply), tick);
+    network.send(r.node, node, 'reply', encodeTransient(e.reply), tick);
     b.sent++;
     return;
   }
@@ -31,7 +31,7 @@ function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): vo
   } else {
     const m = e.message;
     channel = m.type === 'request' ? 'request' : 'replica';
-    bytes = encodeMessage(m);
+    bytes = encodeTransient(m);
     if (m.type === 'pre-prepare') ctx.recovery.onPrePrepareSent(m.seq);
     else if (m.type === 'view-change') ctx.safety.onViewChange(m);
   }
