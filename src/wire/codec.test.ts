@@ -304,6 +304,14 @@ test('decoded byte fields are plain Uint8Arrays that pin only themselves, not a 
   assert.equal(fromView.op.buffer.byteLength, 3);
   assert.equal(fromView.sig.buffer.byteLength, 64);
   assert.deepEqual(fromView, m);
+  // A field above 64 bytes is a view of one copy of the message, not of the larger buffer.
+  const big = request(new Uint8Array(300).fill(5));
+  const bigWire = encodeMessage(big);
+  const bigChunk = new Uint8Array(bigWire.length + 1000);
+  bigChunk.set(bigWire, 500);
+  const bigView = decodeOk(bigChunk.subarray(500, 500 + bigWire.length)) as Request;
+  assert.equal(bigView.op.buffer.byteLength, bigWire.length);
+  assert.deepEqual(bigView, big);
   const fromBuffer = decodeOk(Buffer.from(wire)) as Request;
   assert.equal(Object.getPrototypeOf(fromBuffer.sig), Uint8Array.prototype);
   assert.deepEqual(fromBuffer, m);
