@@ -2,6 +2,7 @@
 
 import { CHAOS_SPEC_HELP, parseChaosSpec } from '../transport/chaos.ts';
 import { dirname, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { formatConfigErrors, loadClusterConfig, loadReplicaKey } from '../config/index.ts';
@@ -33,6 +34,8 @@ export interface NodeFlags {
   readonly audit?: boolean;
   /** Chaos mode for staging clusters (src/transport/chaos.ts). */
   readonly chaos?: string;
+  /** V8's old-generation growth per major GC, percent (0: V8's own heuristics). */
+  readonly heapGrowth?: string;
   /** TEST ONLY: a Byzantine behaviour of the simulator's library (src/node/behaviour.ts). */
   readonly behaviour?: string;
   /** TEST ONLY: armed (default) or signal (SIGUSR2 arms it). */
@@ -55,6 +58,7 @@ export function registerNode(program: Command): void {
     .option('--no-audit', 'do not keep an audit trail')
     .option('--metrics-cache-ms <ms>', `re-render /metrics at most once per <ms> (default ${DEFAULT_STATUS_PORT_LIMITS.metricsCacheMs}; 0 renders every scrape)`)
     .option('--status-worker-nice <n>', `run the status port's worker thread at nice <n> (0–19, Linux; default ${DEFAULT_STATUS_PORT_LIMITS.workerNice}): under CPU contention it then yields to consensus, and proofs and /status answer later`)
+    .option('--heap-growth <percent>', `let the JavaScript heap grow at most this much past the live data before a full GC (default ${DEFAULT_HEAP_GROWTH_PERCENT}; 0 leaves it to V8, which lets an idle-looking heap grow up to 4× and keeps the memory; docs/OPERATIONS.md "Memory")`)
     .option('--chaos <spec>', `STAGING ONLY: lose, delay and reset this replica's links to other replicas at random (${CHAOS_SPEC_HELP}; docs/OPERATIONS.md "Chaos mode")`)
     .addOption(new Option('--behaviour <name>', 'TEST ONLY: make this replica Byzantine with a behaviour of `byz sim --list-behaviours` (needs --unsafe-test-behaviour)').hideHelp())
     .addOption(new Option('--behaviour-start <when>', 'TEST ONLY: armed (default) or signal (SIGUSR2 arms the behaviour)').hideHelp())
@@ -89,6 +93,11 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     process.stderr.write(`byz node: ${audit}\n`);
     return 2;
   }
+  const heapGrowth = parseHeapGrowth(flags.heapGrowth);
+  if (typeof heapGrowth === 'string') {
+    process.stderr.write(`byz node: ${heapGrowth}\n`);
+    return 2;
+  }
   const testBehaviour = testBehaviourOf(flags, process.env);
   if (typeof testBehaviour === 'string') {
     process.stderr.write(`byz node: ${testBehaviour}\n`);
@@ -114,6 +123,8 @@ export async function runNode(flags: NodeFlags): Promise<number> {
     process.stderr.write(`${formatConfigErrors([key.error])}\n`);
     return 2;
   }
+  // Before the heap grows: V8 reads the factor at each full GC (an old generation sized live × factor).
+  if (heapGrowth > 0) setFlagsFromString(`--heap-growing-percent=${heapGrowth}`);
   const logger = createLogger({ name: 'byz-node', replica: String(id) });
   const app = await loadApp(flags.app, logger);
   if (typeof app === 'string') {
@@ -180,4 +191,20 @@ async function loadApp(path: string | undefined, logger: ReturnType<typeof creat
   if (!loaded.ok) return loaded.error;
   logger.info({ app: loaded.value.name, file: loaded.value.file }, 'app loaded');
   return { app: { name: loaded.value.name, create: loaded.value.create } };
+}
+
+/**
+ * How far past its live data a replica's heap may grow before V8 collects it fully. V8's own factor
+ * (1.1–4×, larger when GC looks cheap) let the replicas of a 5-minute soak reach 2–4× their ~40 MiB
+ * of live data and keep that memory (peak RSS 308 MiB, bench/README.md "Memory"); 20% keeps it near
+ * the live data at the price of more frequent full GCs, which on a large state (a big app) cost more.
+ */
+export const DEFAULT_HEAP_GROWTH_PERCENT = 20;
+
+/** --heap-growth: a whole percent 0–300 (0: V8's heuristics), or why not. */
+export function parseHeapGrowth(raw: string | undefined): number | string {
+  if (raw === undefined) return DEFAULT_HEAP_GROWTH_PERCENT;
+  const p = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(p) || p > 300) return `--heap-growth must be a whole percent 0–300 (0 leaves heap growth to V8), got "${raw}"`;
+  return p;
 }
