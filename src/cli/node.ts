@@ -196,7 +196,7 @@ async function loadApp(path: string | undefined, logger: ReturnType<typeof creat
 /**
  * How far past its live data a replica's heap may grow before V8 collects it fully. V8's own factor
  * (1.1–4×, larger when GC looks cheap) let the replicas of a 5-minute soak reach 2–4× their ~40 MiB
- * of live data and keep that memory (peak RSS 308 MiB, bench/README.md "Memory"); 20% keeps it near
+ * of live data and keep that memory (peak RSS 298 MiB, bench/README.md "Memory"); 20% keeps it near
  * the live data at the price of more frequent full GCs, which on a large state (a big app) cost more.
  */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 20;
