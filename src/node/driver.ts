@@ -34,6 +34,8 @@ export interface DriverOptions {
   readonly inboxMax: number;
   /** Most inputs per round (one storage transaction). */
   readonly roundMax: number;
+  /** Called as each non-tick input arrives, before it is queued (the node's clock wakes: ticker.ts). */
+  readonly onInput?: () => void;
 }
 
 /** What the driver feeds: the core's inputs, or a wrapper's wider input type (accountability's symptoms). */
@@ -67,6 +69,7 @@ export class NodeDriver<I extends Tickable = Input> {
       // Ticks are counted, not queued: a busy node still sees how much time went by.
       this.pendingTicks++;
     } else {
+      this.opts.onInput?.();
       if (this.inbox.length >= this.opts.inboxMax) {
         this.dropped++;
         return false;

@@ -41,6 +41,8 @@ import type { VerifyFn } from '../core/crypto-port.ts';
 import type { Logger } from '../log/logger.ts';
 import { createLogger } from '../log/logger.ts';
 import { NodeDriver } from './driver.ts';
+import type { Ticker } from './ticker.ts';
+import { startTicker } from './ticker.ts';
 import { createRoundObserver } from './observe.ts';
 import type { RoundObserver } from './observe.ts';
 import type { AuditOptions, NodeAudit } from './audit.ts';
@@ -153,6 +155,27 @@ function linkWatcher(transport: TcpTransport, driver: { push(input: { readonly t
   };
 }
 
+/** Inputs this recent (in ticks) keep the clock under way: their follow-ups get the normal granularity. */
+const QUIET_AFTER_TICKS = 3;
+
+/**
+ * The core's clock (ticker.ts): quiet while nothing is pending or changing — normal status, no
+ * pending request, no state transfer, an empty inbox, every replica link up and no input for
+ * QUIET_AFTER_TICKS ticks; a link loss, a request or any message wakes it.
+ */
+function startNodeTicker(
+  tickMs: number, n: number, clock: { readonly lastInputAt: number },
+  parts: { readonly core: Core; readonly driver: NodeDriver<AccountableInput>; readonly transport: TcpTransport }, onTicks: (k: number) => void,
+): Ticker {
+  const quiescent = (): boolean => {
+    if (parts.driver.depth > 0 || performance.now() - clock.lastInputAt < QUIET_AFTER_TICKS * tickMs) return false;
+    if (parts.transport.connectedReplicas().length < n - 1) return false;
+    const s = parts.core.status();
+    return s.status === 'normal' && s.pendingRequests === 0 && !s.stateTransfer;
+  };
+  return startTicker({ tickMs, quiescent, onTicks });
+}
+
 /** Starts one replica in this process: recovers its state from storage, listens on its port, connects to its peers. */
 export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<ReplicaNode> {
   const who = checkIdentity(opts);
@@ -165,15 +188,21 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   const transport = applyChaos(buildTransport(opts.config, who, log, (client) => !overload.barred(client, Date.now())), opts.chaos, metrics, log);
   const proofs = await keptProofs(opts, who, core, log);
   const behaviour = startBehaviour(opts, who, core, params, log);
-  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload);
+  const clock = { lastInputAt: -Infinity, wake: (): void => undefined };
+  const onInput = (): void => {
+    clock.lastInputAt = performance.now();
+    clock.wake();
+  };
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload, onInput);
   const life = { stopping: false };
   routeInbound(who, transport, driver, core, metrics, life, linkEncryption(opts.config), overload);
   await listen(opts, who, transport, storage);
   const links = linkWatcher(transport, driver, log);
-  const ticker = setInterval(() => {
+  const ticker = startNodeTicker(opts.config.params.tickMs, who.keys.length, clock, { core, driver, transport }, (k) => {
     links();
-    if (overload.tickDue()) driver.push({ type: 'tick' });
-  }, opts.config.params.tickMs);
+    for (let i = 0; i < k; i++) if (overload.tickDue()) driver.push({ type: 'tick' });
+  });
+  clock.wake = () => ticker.wake();
   const control = startOverloadControl(opts.config.overload.periodMs, overload, driver, core, metrics, log);
   const status = (): NodeStatus => ({
     ...core.status(),
@@ -187,7 +216,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
   });
   const http = await serveHttp(opts, who, { core, app, params, metrics, status, log, proofs }, async () => {
     // Undo what started, so a failed start leaves no handle behind (the process can exit).
-    clearInterval(ticker);
+    ticker.stop();
     clearInterval(control);
     await transport.stop();
     await driver.stop();
@@ -208,7 +237,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     async stop(): Promise<void> {
       life.stopping = true;
       clearInterval(gauges);
-      clearInterval(ticker);
+      ticker.stop();
       clearInterval(control);
       await http.close(); // stops the status-port worker and frees the port
       await transport.stop();
@@ -323,7 +352,7 @@ function startBehaviour(opts: ReplicaNodeOptions, who: Identity, core: Core, par
 /** Step 4: the driver (group commit, then release: durable before sent, SPEC D2). */
 function startDriver(
   opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger,
-  audit: NodeAudit | undefined, proofs: CertifiedStates, behaviour: BehaviourShell | undefined, overload: Overload,
+  audit: NodeAudit | undefined, proofs: CertifiedStates, behaviour: BehaviourShell | undefined, overload: Overload, onInput: () => void,
 ): NodeDriver<AccountableInput> {
   const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
@@ -357,7 +386,7 @@ function startDriver(
     },
     observe: keepCertified(createRoundObserver(metrics, log, audit), proofs, overload),
     fatal,
-  }, { inboxMax: 100_000, roundMax: 4096 });
+  }, { inboxMax: 100_000, roundMax: 4096, onInput });
 }
 
 /** The observer, each stable checkpoint's certified state kept for proofs (src/node/proofs.ts), and the executed requests timed for admission. */
