@@ -7,6 +7,7 @@ import type { Committed } from '../protocol/types.ts';
 import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
 import { checkEvidence } from './evidence.ts';
 import { forensics } from './forensics.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 
 const D1 = digest('a'.repeat(64));
 const D2 = digest('b'.repeat(64));
@@ -49,7 +50,7 @@ test('different views without VIEW-CHANGEs: unresolved, saying they are needed (
 
 test('same view, the fast path (docs/PROTOCOL.md §11): n votes of one pre-prepare against 2f+1 COMMITs of another name the 2f+1 replicas in both, with cross-kind equivocation', () => {
   const pp: PrePrepare = { type: 'pre-prepare', view: view(2), seq: seq(7), digest: D1, requests: [], replica: replicaId(2), sig: signature(new Uint8Array(64).fill(3)) };
-  const prepare = (r: number): Prepare => ({ type: 'prepare', view: view(2), seq: seq(7), digest: D1, replica: replicaId(r), sig: signature(new Uint8Array(64).fill(r + 11)) });
+  const prepare = (r: number): Prepare => ({ type: 'prepare', view: view(2), seq: seq(7), digest: D1, invalid: NO_INVALID, replica: replicaId(r), sig: signature(new Uint8Array(64).fill(r + 11)) });
   const fast: Committed = { epoch: 0, seq: seq(7), view: view(2), digest: D1, requests: [], certificate: [pp, prepare(0), prepare(1), prepare(3)] };
   const r = forensics(fast, decided(2, D2, [0, 2, 3]));
   assert.ok(r.resolved);

@@ -137,6 +137,15 @@ test('core bench, requestAuth mac: the request is verified once (by the primary)
   assert.equal(mac.cryptoPerOp.clients.signs, 1, 'the client still signs');
 });
 
+test('core bench, requestAuth shared: each request is verified by the primary and f = 1 backup instead of all 4 replicas', () => {
+  const sig = runCoreBench({ n: 4, clients: 1, ops: 30, payload: 8, crypto: 'sim' });
+  const shared = runCoreBench({ n: 4, clients: 1, ops: 30, payload: 8, crypto: 'sim', requestAuth: 'shared' });
+  assert.equal(shared.ops, 30);
+  // One client, batches of one: 4 − 2 = 2 fewer request verifies per op, the votes unchanged.
+  assert.equal(sig.cryptoPerOp.replicas.verifies - shared.cryptoPerOp.replicas.verifies, 2);
+  assert.equal(shared.cryptoPerOp.replicas.signs, sig.cryptoPerOp.replicas.signs);
+});
+
 test('core bench: every op commits; PBFT message pattern and crypto counts per op', () => {
   const r = runCoreBench({ n: 4, clients: 1, ops: 20, payload: 8, crypto: 'sim' });
   assert.equal(r.ops, 20);

@@ -157,10 +157,11 @@ function makeWorld(o: CoreBenchOptions): World {
   const module = protocolModule(o.protocol ?? DEFAULT_PROTOCOL);
   const params = module.params.fromEngine({ ...module.params.defaults, ...o.params });
   const domain = defaultDomain(suite.hash, keys, module.name);
-  const replicas = signers.map((signer, i) =>
-    module.create({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: (o.app ?? createKvApp)(), params }),
-  );
   const requestAuth = o.requestAuth ?? 'signature';
+  const shared = requestAuth === 'shared' ? { sharedRequestAuth: suite.verify } : {};
+  const replicas = signers.map((signer, i) =>
+    module.create({ id: replicaId(i), n: o.n, replicaKeys: keys, signer, domain, hash: suite.hash, app: (o.app ?? createKvApp)(), params, ...shared }),
+  );
   const mkIngress = (s: CryptoSuite, replyAuth?: Signer, self?: number): Ingress =>
     createIngress({
       n: o.n, replicaKeys: keys, verify: s.verify, hash: s.hash, domain, requestAuth, certifiedRequests: 'trust',

@@ -13,6 +13,7 @@ import { signEvidence } from '../accountability/evidence.ts';
 import { exportEvidenceFile } from '../accountability/file.ts';
 import { runEvidenceVerify } from './evidence.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 
 const signers = Array.from({ length: 4 }, (_, i) => ed25519Suite.signer(new Uint8Array(32).fill(i + 7)));
 const keys = signers.map((s) => s.publicKey);
@@ -25,7 +26,7 @@ function sign<M extends Message>(s: Signer, m: Omit<M, 'sig'>): M {
 
 /** Replica 1 signs two PREPAREs for (view 0, seq 5) with different digests; replica 3 reports it. */
 function evidenceFile(scheme: 'ed25519' | 'sim' = 'ed25519', flip = false): string {
-  const prep = (d: number): Prepare => sign<Prepare>(signers[1]!, { type: 'prepare', view: view(0), seq: seq(5), digest: digest(d), replica: replicaId(1) });
+  const prep = (d: number): Prepare => sign<Prepare>(signers[1]!, { type: 'prepare', view: view(0), seq: seq(5), digest: digest(d), invalid: NO_INVALID, replica: replicaId(1) });
   const first = prep(1);
   const message = encodeMessage(signEvidence({ kind: 'equivocation', accused: replicaId(1), messages: [first, prep(2)] }, replicaId(3), signers[3]!, TEST_DOMAIN));
   if (flip) {

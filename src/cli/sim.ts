@@ -186,6 +186,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!k.ok) return k;
   const protocol = raw.protocol ?? d.protocol;
   if (findProtocol(protocol) === undefined) return err(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got "${protocol}"`);
+  if (requestAuth === 'shared' && protocol !== 'pbft') return err(`--request-auth shared works with --protocol pbft only (its PREPAREs carry the verdicts), got --protocol ${protocol}`);
   const bugs: string[] = [];
   const bugNames = plantedBugNames(protocol);
   for (const b of raw.plantedBug ?? []) {

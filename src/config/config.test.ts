@@ -55,6 +55,9 @@ test('a generated config is valid, fills defaults, and exposes keys and ticks', 
   assert.equal(parsed.value.protocol, 'pbft', 'a config that names no protocol runs PBFT');
   assert.equal(parsed.value.requestAuth, 'signature', 'a config that names no requestAuth verifies client signatures');
   assert.equal(parseClusterConfig({ ...raw, requestAuth: 'mac' }).ok, true);
+  assert.equal(parseClusterConfig({ ...raw, requestAuth: 'shared' }).ok, true);
+  const hs = parseClusterConfig({ ...raw, protocol: 'hotstuff', requestAuth: 'shared' });
+  assert.ok(!hs.ok && hs.error.some((e) => e.path === 'requestAuth' && /works with protocol "pbft" only/.test(e.message)), 'HotStuff votes carry no verdicts');
   assert.deepEqual(replicaPublicKeys(c)[2], publicKeyFromSeed(seedOf(3)));
   const ticks = engineParamsFromConfig(c.params);
   assert.deepEqual(validateParams(ticks), []);
@@ -111,7 +114,7 @@ test('errors for ranges, ids, keys, versions and unknown fields', () => {
   findError(errors, 'version', 'must be 1');
   findError(errors, 'clusterId', '1–64 characters');
   findError(errors, 'protocol', 'unknown protocol "raft"; this build has "pbft"');
-  findError(errors, 'requestAuth', 'must be "signature" (every replica verifies each client signature) or "mac" (MAC authenticators, docs/PROTOCOL.md); got "hmac"');
+  findError(errors, 'requestAuth', 'must be "signature" (every replica verifies each client signature), "mac" (MAC authenticators) or "shared" (signatures verified by f+1 replicas each), docs/PROTOCOL.md §5.1; got "hmac"');
   findError(errors, 'params.batchTimeoutMS', 'did you mean "batchTimeoutMs"');
   findError(errors, 'params.windowSize', 'multiple of params.checkpointInterval (64); got 100, try 128');
   findError(errors, 'params.windowSize', 'at least 2 × params.checkpointInterval (128)');

@@ -272,12 +272,13 @@ export const clusterConfigSchema = z.strictObject({
    * How replicas authenticate client requests (docs/PROTOCOL.md, "Request authentication"):
    * "signature" — every replica verifies the client's Ed25519 signature (third parties can check
    * every ordered request); "mac" — one MAC per replica, the signature verified once, by the replica
-   * that proposes the request.
+   * that proposes the request; "shared" — signed requests, each verified by the primary and f backups
+   * chosen by its place in the batch, who report bad ones in their PREPAREs (PBFT only).
    */
   requestAuth: z
     .enum(REQUEST_AUTH_MODES, {
       error: (iss) =>
-        `must be "signature" (every replica verifies each client signature) or "mac" (MAC authenticators, docs/PROTOCOL.md); got ${show(iss.input)}`,
+        `must be "signature" (every replica verifies each client signature), "mac" (MAC authenticators) or "shared" (signatures verified by f+1 replicas each), docs/PROTOCOL.md §5.1; got ${show(iss.input)}`,
     })
     .default('signature'),
   /**

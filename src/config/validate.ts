@@ -206,8 +206,17 @@ function checkOverload(rawOverload: unknown): ConfigError[] {
   return out;
 }
 
+/**
+ * requestAuth "shared" needs verdicts in the votes, which only PBFT's PREPAREs carry
+ * (src/pbft/verdicts.ts); a HotStuff cluster would order unverified requests.
+ */
+function checkRequestAuth(rawProtocol: unknown, rawAuth: unknown): ConfigError[] {
+  if (rawAuth !== 'shared' || rawProtocol === undefined || rawProtocol === 'pbft') return [];
+  return [{ path: 'requestAuth', message: `"shared" works with protocol "pbft" only (its PREPAREs carry the verdicts); use "signature" or "mac" with protocol ${JSON.stringify(rawProtocol)}` }];
+}
+
 function checkCross(raw: Record<string, unknown>): ConfigError[] {
-  return [...checkProtocol(raw['protocol']), ...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits']), ...checkOverload(raw['overload'])];
+  return [...checkProtocol(raw['protocol']), ...checkRequestAuth(raw['protocol'], raw['requestAuth']), ...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits']), ...checkOverload(raw['overload'])];
 }
 
 /** Sort key grouping errors by top-level field, then by array index (the sort is stable). */

@@ -14,6 +14,7 @@ import { suite as simSuite } from '../../test/pbft/harness.ts';
 import { prePrepare, req, signers as simSigners } from '../../test/accountability/build.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
 import { signingDomain } from '../wire/domain.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 
 const seed = (i: number): Uint8Array => new Uint8Array(32).fill(i + 1);
 const ed = Array.from({ length: 4 }, (_, i) => ed25519Suite.signer(seed(i)));
@@ -112,7 +113,7 @@ test("'sim' evidence verifies only with the simulation's suite", () => {
 
 test('invalid-view-change evidence is judged with the cluster parameters the file records', () => {
   const pp = sign<PrePrepare>(ed[0]!, { type: 'pre-prepare', view: view(0), seq: seq(100), digest: ed25519Suite.hash(batchBytes([])), requests: [], replica: replicaId(0) });
-  const prepares = [1, 2].map((i) => sign<Prepare>(ed[i]!, { type: 'prepare', view: view(0), seq: seq(100), digest: pp.digest, replica: replicaId(i) }));
+  const prepares = [1, 2].map((i) => sign<Prepare>(ed[i]!, { type: 'prepare', view: view(0), seq: seq(100), digest: pp.digest, invalid: NO_INVALID, replica: replicaId(i) }));
   // A prepared certificate for seq 100 above stable seq 0: fine with L = 256, out of the window with L = 8.
   const vc = sign<ViewChange>(ed[1]!, { type: 'view-change', newView: view(1), stableSeq: seq(0), checkpointProof: [], prepared: [{ prePrepare: pp, prepares }], prePrepared: [], replica: replicaId(1) });
   const m = signEvidence({ kind: 'invalid-view-change', accused: replicaId(1), messages: [vc] }, replicaId(3), ed[3]!, TEST_DOMAIN);

@@ -47,6 +47,7 @@ export function initialState(opts: HotStuffOptions): HsState {
   const problems = validateParams(opts.params);
   if (problems.length > 0) throw new RangeError(`invalid HotStuff parameters: ${problems.join('; ')}`);
   if (opts.replicaKeys.length !== opts.n) throw new RangeError(`replicaKeys has ${opts.replicaKeys.length} keys for n=${opts.n}`);
+  if (opts.sharedRequestAuth !== undefined) throw new RangeError('requestAuth "shared" needs verdicts in the votes, which HotStuff\'s do not carry: use "signature" or "mac"');
   if (!Number.isInteger(opts.id) || opts.id < 0 || opts.id >= opts.n) throw new RangeError(`replica id ${opts.id} not in 0..${opts.n - 1}`);
   const genesis = genesisBlock(opts.hash);
   const svc = createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, n: opts.n });

@@ -13,6 +13,7 @@ import type { SigningDomain } from '../wire/domain.ts';
 import { signingDomain } from '../wire/domain.ts';
 import { createIngress } from './ingress.ts';
 import type { Ingress } from './ingress.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 
 const suite = createSimSuite();
 const N = 4;
@@ -36,7 +37,7 @@ const signedIn = <M extends Message>(d: SigningDomain, signer: Signer, m: M): M 
 const outcome = (r: { ok: true } | { ok: false; error: string }): string => (r.ok ? 'accepted' : r.error);
 
 const prepare = (d: SigningDomain, i: number): Prepare =>
-  signedIn(d, replicas[i]!, { type: 'prepare', view: view(0), seq: seq(1), digest: digest('11'.repeat(32)), replica: replicaId(i), sig: NO_SIG });
+  signedIn(d, replicas[i]!, { type: 'prepare', view: view(0), seq: seq(1), digest: digest('11'.repeat(32)), invalid: NO_INVALID, replica: replicaId(i), sig: NO_SIG });
 const request = (d: SigningDomain, no: number): Request =>
   signedIn(d, client, { type: 'request', client: cid, reqNo: reqNo(no), op: Uint8Array.of(no), readOnly: false, auth: new Uint8Array(0), sig: NO_SIG });
 function prePrepare(d: SigningDomain, requests: Request[]): PrePrepare {

@@ -18,6 +18,7 @@ import type { Ingress } from './ingress.ts';
 import { TEST_CLUSTER_ID, TEST_DOMAIN } from '../../test/domain.ts';
 import { INITIAL_EPOCH, signingDomain } from '../wire/domain.ts';
 import { DEFAULT_PROTOCOL } from '../engine/registry.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 
 // --- Ed25519 signers (src/crypto) and a node:crypto verify that counts its calls ---------------
 
@@ -59,7 +60,7 @@ const dropOf = (r: { ok: true; value: unknown } | { ok: false; error: string }):
 const request = (no: number, op = Uint8Array.of(1, no)): Request =>
   signed(client, { type: 'request', client: cid, reqNo: reqNo(no), op, readOnly: false, auth: new Uint8Array(0), sig: NO_SIG });
 const prepare = (i: number, s = 1, d = digest('11'.repeat(32))): Prepare =>
-  signed(replicas[i]!, { type: 'prepare', view: view(0), seq: seq(s), digest: d, replica: replicaId(i), sig: NO_SIG });
+  signed(replicas[i]!, { type: 'prepare', view: view(0), seq: seq(s), digest: d, invalid: NO_INVALID, replica: replicaId(i), sig: NO_SIG });
 const checkpoint = (i: number): Checkpoint =>
   signed(replicas[i]!, { type: 'checkpoint', seq: seq(10), stateDigest: digest('22'.repeat(32)), replica: replicaId(i), sig: NO_SIG });
 function prePrepare(requests: Request[], s = 1, v = 0): PrePrepare {

@@ -53,7 +53,10 @@ export interface IngressConfig {
    * signature (the MAC first: it is cheap); a request in a pre-prepare or hs-proposal batch needs the MAC or, failing
    * that, the signature; a request inside a certificate (prepared or committed proof, new-view,
    * evidence) is vouched for by the quorum that accepted it and is not checked again.
-   * docs/PROTOCOL.md, "Request authentication", argues the rule.
+   * docs/PROTOCOL.md, "Request authentication", argues the rule. With "shared" a request in a
+   * pre-prepare's batch is not checked here: the PBFT core verifies the ones assigned to it before
+   * its PREPARE and decides the rest at execution (src/pbft/verdicts.ts); direct requests and
+   * hs-proposal batches are checked as in "signature" mode.
    */
   readonly requestAuth?: RequestAuthMode;
   /**
@@ -168,6 +171,7 @@ export function createIngress(cfg: IngressConfig): Ingress {
   };
 
   const macMode = cfg.requestAuth === 'mac';
+  const sharedMode = cfg.requestAuth === 'shared';
   const authLength = macMode ? authenticatorBytes(n) : 0;
   assert(!macMode || cfg.self === undefined || (cfg.self.id >= 0 && cfg.self.id < n), 'ingress: self is not a member');
 
@@ -205,11 +209,13 @@ export function createIngress(cfg: IngressConfig): Ingress {
   /**
    * A request: sent directly (depth 0: the signature; "mac" mode checked the own entry first), in
    * the fresh batch of a proposal — a pre-prepare's or an hs-proposal's own requests, depth 1 —
-   * (the signature; "mac": the own entry or the signature), or deeper, inside a certificate
+   * (the signature; "mac": the own entry or the signature; "shared": a pre-prepare's, left to the
+   * core), or deeper, inside a certificate
    * (vouched for when trustCertified, see IngressConfig.certifiedRequests).
    */
   const requestOk = (top: Message, x: Request, depth: number): boolean => {
     if (depth === 0) return requestSigOk(x, signingBytes(domain, x));
+    if (depth === 1 && top.type === 'pre-prepare' && sharedMode) return true; // the core's verdicts (src/pbft/verdicts.ts)
     if (depth === 1 && (top.type === 'pre-prepare' || top.type === 'hs-proposal')) return macMode ? batchedRequestOk(x) : requestSigOk(x, signingBytes(domain, x));
     return trustCertified || requestSigOk(x, signingBytes(domain, x));
   };

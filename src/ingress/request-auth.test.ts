@@ -116,3 +116,17 @@ test('an hs-proposal\'s own batch is checked as a pre-prepare\'s: a forged reque
   assert.equal(dropOf(at(1).replicaMessage(encodeMessage(proposal([request(1), request(4, [0], true)])), from)), 'bad-signature');
   assert.equal(dropOf(at(1, 'signature').replicaMessage(encodeMessage(proposal([{ ...request(5, [], true), auth: NO_AUTH }])), from)), 'bad-signature');
 });
+
+test('"shared": a pre-prepare\'s batch is left to the core (src/pbft/verdicts.ts); direct requests and hs-proposal batches are checked', () => {
+  const plain = (no: number, badSig = false): Request => ({ ...request(no, [], badSig), auth: NO_AUTH });
+  verifyCalls = 0;
+  assert.equal(dropOf(at(1, 'shared').replicaMessage(encodeMessage(prePrepare([plain(1), plain(2, true)])), replicaId(0))), 'accepted');
+  assert.equal(verifyCalls, 1, 'only the pre-prepare signature is verified at ingress');
+  assert.equal(dropOf(at(0, 'shared').request(encodeMessage(plain(3, true)))), 'bad-signature', 'a request sent directly is verified: the primary proposes only signed requests');
+  assert.equal(dropOf(at(0, 'shared').request(encodeMessage(plain(4)))), 'accepted');
+  const proposal: HsProposal = signed(replicas[0]!, {
+    type: 'hs-proposal', epoch: 0, round: 1, height: 1, qc: { round: 0, blockId: digest('00'.repeat(32)), votes: [] }, tc: [],
+    digest: hash(batchBytes([plain(5, true)])), requests: [plain(5, true)], replica: replicaId(0), sig: NO_SIG,
+  });
+  assert.equal(dropOf(at(1, 'shared').replicaMessage(encodeMessage(proposal), replicaId(0))), 'bad-signature');
+});

@@ -17,6 +17,7 @@ import { entryArgs } from '../cli/runtime.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 import { UNSAFE_BEHAVIOUR_ENV, createBehaviourShell, emit, testBehaviourOf } from './behaviour.ts';
 import type { TestBehaviour } from './behaviour.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 
 test('every behaviour flag is refused without the acknowledgement, accepted with the flag or the env', () => {
   for (const name of REPLICA_BEHAVIOUR_NAMES) {
@@ -61,7 +62,7 @@ const shellOf = (b: TestBehaviour) =>
   });
 const tick = { type: 'tick' } as const;
 const core = { handle: () => ({ persist: [], send: [], replies: [], executed: [], events: [] }) };
-const prepare = signNew<Prepare>({ signer, domain: TEST_DOMAIN }, { type: 'prepare', view: view(0), seq: seq(1), digest: digest('00'.repeat(32)), replica: replicaId(0) });
+const prepare = signNew<Prepare>({ signer, domain: TEST_DOMAIN }, { type: 'prepare', view: view(0), seq: seq(1), digest: digest('00'.repeat(32)), invalid: NO_INVALID, replica: replicaId(0) });
 const sends: Send[] = [{ to: 'all', message: prepare }];
 
 test('withhold: passes everything through until armed, then nothing leaves', () => {

@@ -303,7 +303,8 @@ function recoverCore(opts: ReplicaNodeOptions, who: Identity, storage: Storage, 
   const recovering = records.size > 0;
   // The protocol is the config's (validated against the registry when the config was loaded).
   const module = protocolModule(opts.config.protocol);
-  const core = startReplicaCore(module, { id, n: keys.length, replicaKeys: keys, signer, domain, hash: sha256, app, params }, records);
+  const shared = opts.config.requestAuth === 'shared' ? { sharedRequestAuth: ed25519Suite.verify } : {};
+  const core = startReplicaCore(module, { id, n: keys.length, replicaKeys: keys, signer, domain, hash: sha256, app, params, ...shared }, records);
   log.info({ records: records.size, protocol: module.name, app: opts.app?.name ?? 'kv', ...core.status() }, recovering ? 'recovered from disk' : 'fresh start');
   return { core, app, params };
 }

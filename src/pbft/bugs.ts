@@ -44,6 +44,18 @@ export interface PlantedBugs {
    * out alone is left out of the protocol (docs/PROTOCOL.md §9; the left-behind checker sees it).
    */
   readonly loneViewChange?: boolean;
+  /**
+   * requestAuth "shared": trust every request of a fresh proposal on the primary's word unless this
+   * replica's own PREPARE named it — one vouch instead of f+1 (src/pbft/verdicts.ts), so replicas
+   * assigned to a forged request and the others execute different histories.
+   */
+  readonly sharedTrustPrimary?: boolean;
+  /**
+   * requestAuth "shared": never check a committed request's signature at execution, so a request a
+   * faulty primary forged in a client's name executes everywhere (the linearizability checker's
+   * validity check sees an op its client never sent).
+   */
+  readonly sharedNoCheck?: boolean;
 }
 
 export const NO_BUGS: PlantedBugs = {};
@@ -59,4 +71,6 @@ export const PLANTED_BUG_NAMES = [
   'localMacNoop',
   'weakReadQuorum',
   'loneViewChange',
+  'sharedTrustPrimary',
+  'sharedNoCheck',
 ] as const satisfies readonly (keyof PlantedBugs)[];

@@ -62,6 +62,7 @@ export function entryFor(st: ReplicaState, n: Seq): LogEntry {
       lastActivity: st.tick,
       createdTick: st.tick,
       changed: true,
+      proposal: false,
     };
     st.log.set(n, e);
   }

@@ -28,6 +28,7 @@ export function handlePrePrepare(ctx: Ctx, pp: PrePrepare): void {
   }
   if (isCommitted(e.phase)) return drop(ctx, 'duplicate', pp.replica);
   installPrePrepare(st, e, pp, { persist: ctx.out.persist, raiseLastAssigned: 'own', votes: 'keep' });
+  e.proposal = true;
   sendPrepare(ctx, pp, 'all');
   checkPrepared(ctx, e);
 }

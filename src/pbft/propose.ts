@@ -57,6 +57,7 @@ function propose(ctx: Ctx, requests: readonly Request[]): void {
   assert(e.prePrepare?.view !== st.view && !isCommitted(e.phase), `primary re-assigning seq ${n} in view ${st.view}`);
   // Raises lastAssigned to n (our own pre-prepare).
   installPrePrepare(st, e, pp, { persist: ctx.out.persist, raiseLastAssigned: 'own', votes: 'keep' });
+  e.proposal = true; // its requests came verified through ingress (verdicts.ts)
   broadcast(ctx, pp);
   emit(ctx, { type: 'batch-proposed', seq: n, size: requests.length });
 }

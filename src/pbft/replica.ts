@@ -35,6 +35,7 @@ import { checkInvariants, wholeStateCheck } from './invariants.ts';
 import { pbftKeys } from './recovery-keys.ts';
 import { emptySlowPrimary } from './slow-primary.ts';
 import { emptyEstimate } from './timeout.ts';
+import { requestCheck } from './verdicts.ts';
 import { emptyLeaderLink, notePeers } from '../protocol/leader-link.ts';
 
 export type { PlantedBugs } from './bugs.ts';
@@ -77,6 +78,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     signer: opts.signer,
     domain: opts.domain,
     hash: opts.hash,
+    requestCheck: opts.sharedRequestAuth === undefined ? undefined : requestCheck(opts.sharedRequestAuth, opts.domain),
     epoch: opts.domain.epoch,
     keys: pbftKeys(opts.domain.epoch),
     svc: createServiceState({ id: opts.id, signer: opts.signer, domain: opts.domain, hash: opts.hash, app: opts.app, params: opts.params, n: opts.n, bugs: serviceBugs(opts.bugs) }),

@@ -11,6 +11,7 @@ import type { LogEntry, ReplicaState } from './state.ts';
 import { commitSent } from './state.ts';
 import { markInFlight } from '../service/requests.ts';
 import { requestKey } from '../service/types.ts';
+import { ownVerdicts } from './verdicts.ts';
 
 export interface InstallOptions {
   /**
@@ -52,6 +53,7 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   }
   if (e.prePrepare !== undefined && e.prePrepare !== pp) releaseRequests(st, e);
   e.prePrepare = pp;
+  e.proposal = false; // a fresh proposal's handler says so after this (verdicts.ts)
   e.lastActivity = st.tick;
   markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
@@ -86,9 +88,13 @@ export function sendPrepareFor(ctx: Ctx, e: LogEntry): void {
 }
 
 export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['replica']): void {
-  const p = sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
-  // The backup enters its own prepare in its log; it counts toward the 2f (§4.2).
   const e = ctx.st.log.get(pp.seq);
+  const own = e?.prepares.get(ctx.st.id);
+  // A re-send is the PREPARE already sent (its verdicts cost verifies, verdicts.ts).
+  const p = own !== undefined && own.view === pp.view && own.digest === pp.digest
+    ? own
+    : sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, invalid: ownVerdicts(ctx.st, pp), replica: ctx.st.id });
+  // The backup enters its own prepare in its log; it counts toward the 2f (§4.2).
   if (e !== undefined) {
     e.prepares.set(ctx.st.id, p);
     e.changed = true;

@@ -8,7 +8,7 @@ import type { ServiceState } from '../service/types.ts';
 import type { ServiceSnapshot } from '../service/snapshot.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
-import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Timeout, TimeoutCert, ViewChange } from '../wire/messages.ts';
+import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Request, Timeout, TimeoutCert, ViewChange } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import type { PbftKeys } from './recovery-keys.ts';
@@ -63,6 +63,9 @@ export function preparedByAll(n: number, e: LogEntry, pp: PrePrepare): boolean {
 }
 
 /** Everything known about one sequence number in the current view. */
+/** A request's client signature check, as the core runs it in requestAuth "shared" (verdicts.ts). */
+export type RequestCheck = (r: Request) => boolean;
+
 export interface LogEntry {
   readonly seq: Seq;
   /** The pre-prepare accepted in the current view (at most one per (v, n), TOCS '02 §4.2). */
@@ -83,6 +86,12 @@ export interface LogEntry {
    * changed. Bookkeeping for the checks only: the protocol never reads it.
    */
   changed: boolean;
+  /**
+   * Whether the pre-prepare came as a fresh proposal of its view's primary (handlePrePrepare, or this
+   * primary's own): the primary verified its requests, so it vouches for them (verdicts.ts). False for
+   * one re-issued in a NEW-VIEW, recovered from disk or caught up from a certificate.
+   */
+  proposal: boolean;
 }
 
 export interface ViewChangeState {
@@ -174,6 +183,8 @@ export interface ReplicaState {
   readonly signer: Signer;
   readonly domain: SigningDomain;
   readonly hash: HashFn;
+  /** requestAuth "shared": the client signature check the core runs itself (verdicts.ts); undefined otherwise. */
+  readonly requestCheck: RequestCheck | undefined;
   /** Configuration epoch (the signing domain's; 0 until reconfiguration exists); committed batches carry it. */
   readonly epoch: number;
   /** Durable record names for this epoch (recovery-keys.ts). */

@@ -2,7 +2,7 @@
 // protocol folder's own options extend it, e.g. src/pbft/replica.ts).
 
 import type { ClientId, PublicKey, ReplicaId, ReqNo, Seq } from '../core/ids.ts';
-import type { HashFn, Signer } from '../core/crypto-port.ts';
+import type { HashFn, Signer, VerifyFn } from '../core/crypto-port.ts';
 import type { App } from '../app/types.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { CertifiedState, ExecutedState, Protocol, ReplicaStatus } from './types.ts';
@@ -24,6 +24,12 @@ export interface CoreOptions<P> {
   /** What every signature and reply MAC covers: cluster id, epoch, protocol (src/wire/domain.ts). */
   readonly domain: SigningDomain;
   readonly hash: HashFn;
+  /**
+   * requestAuth "shared" (docs/PROTOCOL.md §5.1): the signature check the core runs on the batched
+   * requests assigned to it and, at execution, on those f+1 replicas did not vouch for. Its presence
+   * selects the mode; a protocol without verdicts in its votes (HotStuff) refuses it.
+   */
+  readonly sharedRequestAuth?: VerifyFn;
   readonly app: App;
   readonly params: P;
   /** Planted bugs, tests only (each module defines its own; unknown names are ignored). */

@@ -25,12 +25,19 @@ export interface BatchResult {
   state?: ExecutedState;
 }
 
-/** Executes a committed batch; the protocol calls it in sequence order, exactly once per sequence number. */
-export function executeBatch(svc: ServiceState, batch: Committed): BatchResult {
+/**
+ * Executes a committed batch; the protocol calls it in sequence order, exactly once per sequence
+ * number. The positions in `noop` (requestAuth "shared": badly signed, src/pbft/verdicts.ts) execute
+ * as nothing: no op, no client-table entry, no reply; a request queued under the same client and
+ * number may be the genuine one, so it stays queued.
+ */
+export function executeBatch(svc: ServiceState, batch: Committed, noop?: ReadonlySet<number>): BatchResult {
   const out: BatchResult = { executed: [], replies: [] };
-  for (const req of batch.requests) {
+  for (let j = 0; j < batch.requests.length; j++) {
+    const req = batch.requests[j]!;
     const key = requestKey(req.client, req.reqNo);
     svc.inFlight.delete(key);
+    if (noop?.has(j) === true) continue;
     removePending(svc, key);
     if (svc.bugs.localMacNoop === true && !ownEntryOk(svc, req)) continue; // planted bug (tests only)
     executeOnce(svc, batch, req, out);

@@ -229,7 +229,11 @@ export function buildCluster(s: ClusterSpec): Cluster {
     createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, ...cache, requestAuth, self: { id, signer: replicaSigners[id]! }, certifiedRequests: 'trust', shared });
   const replicas = twinsNodes(n, s.twins).map((node): SimReplica => {
     // A twin's whole identity: the same replica id and the same signer as its copy.
-    const options = { id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable, ...(s.auditChangeMarks === true ? { auditChangeMarks: true } : {}) };
+    const options = {
+      id: replicaId(node.replica), n, replicaKeys, signer: replicaSigners[node.replica]!, domain, hash: suite.hash, params, bugs: s.bugs, makeApp: s.makeApp, accountable: s.accountable,
+      ...(s.auditChangeMarks === true ? { auditChangeMarks: true } : {}),
+      ...(requestAuth === 'shared' ? { sharedRequestAuth: suite.verify } : {}),
+    };
     return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));

@@ -14,6 +14,8 @@
 // before the read began is visible) and the upper bound what had been ordered when it was accepted
 // (it cannot see the future). The smallest such p then bounds later operations like an accept does.
 // A second copy of the app lags at the lowest `low` still needed; a read replays from it.
+// Validity: a request of a workload client ordered with another op than the one it submitted under
+// that number was forged in its name (a faulty primary's batch) and must never execute.
 
 import type { ClientId, ReqNo } from '../core/ids.ts';
 import { bytesEqual, toHex } from '../core/ids.ts';
@@ -21,8 +23,11 @@ import type { App, AppFactory } from '../app/types.ts';
 import type { HistoryEntry, Violation } from './checkers.ts';
 
 export interface LinearizabilityChecker {
-  /** A client submitted a request; flags a request that was ordered before it existed (replay). */
-  onSubmit(client: ClientId, reqNo: ReqNo, tick: number, readOnlyOp?: Uint8Array): Violation | undefined;
+  /**
+   * A client submitted op (read-only or not) as a request; flags a request that was ordered before it
+   * existed (replay). Without op, neither validity nor an unordered read is checked for it.
+   */
+  onSubmit(client: ClientId, reqNo: ReqNo, tick: number, op?: Uint8Array, readOnly?: boolean): Violation | undefined;
   /** Replays a newly agreed batch (called once per seq, in seq order). */
   onOrdered(entry: HistoryEntry, tick: number): Violation | undefined;
   onAccepted(client: ClientId, reqNo: ReqNo, result: Uint8Array, tick: number): Violation | undefined;
@@ -65,6 +70,8 @@ export function createLinearizabilityChecker(reference: App, makeApp?: AppFactor
   const reads = new Map<string, Read>();
   const lag: Lagging | undefined = makeApp === undefined ? undefined : { app: makeApp(), pos: -1, log: [] };
   const bounds = new Map<string, Bound>();
+  /** The op of each submitted request until its client accepts a result. */
+  const submitted = new Map<string, Uint8Array>();
   let nextPos = 0;
   let latestAccepted: { pos: number; what: string } = { pos: -1, what: '' };
 
@@ -115,9 +122,10 @@ export function createLinearizabilityChecker(reference: App, makeApp?: AppFactor
   }
 
   return {
-    onSubmit(client, reqNo, tick, readOnlyOp) {
+    onSubmit(client, reqNo, tick, op, readOnly) {
       const key = `${client}:${reqNo}`;
-      if (readOnlyOp !== undefined && lag !== undefined) reads.set(key, { op: readOnlyOp, low: latestAccepted.pos });
+      if (op !== undefined) submitted.set(key, op);
+      if (op !== undefined && readOnly === true && lag !== undefined) reads.set(key, { op, low: latestAccepted.pos });
       const early = placed.get(key);
       if (early !== undefined) {
         // Ordered before the client issued it: a replayed request number (or a forged request).
@@ -133,6 +141,10 @@ export function createLinearizabilityChecker(reference: App, makeApp?: AppFactor
     onOrdered(entry, tick) {
       for (const { request } of entry.executed) {
         const key = `${request.client}:${request.reqNo}`;
+        const sent = submitted.get(key);
+        if (sent !== undefined && !bytesEqual(sent, request.op)) {
+          return { checker: 'linearizability', tick, detail: `validity: seq ${entry.seq} executed ${name(request.client, request.reqNo)} with op ${preview(request.op)}, but its client sent ${preview(sent)}` };
+        }
         const pos = nextPos++;
         const result = reference.execute(request.op, { seq: entry.seq, client: request.client });
         lag?.log.push({ op: request.op, seq: entry.seq, client: request.client });
@@ -151,6 +163,7 @@ export function createLinearizabilityChecker(reference: App, makeApp?: AppFactor
     },
     onAccepted(client, reqNo, result, tick) {
       const key = `${client}:${reqNo}`;
+      submitted.delete(key);
       const p = placed.get(key);
       const read = reads.get(key);
       reads.delete(key);

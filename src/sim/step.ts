@@ -293,7 +293,7 @@ export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]
   ctx.counters.submitted++;
   ctx.counters.submitTick.set(c.index, tick);
   ctx.liveness?.onSubmit(c.index, tick);
-  ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick, readOnly ? op : undefined));
+  ctx.record(ctx.lin.onSubmit(c.core.id, sentReq.request.reqNo, tick, op, readOnly));
   // TOCS '02 §5.1.3: a read-only request is multicast to all replicas; others go to the primary (§4.1).
   if (readOnly) return broadcast(ctx, c, sentReq.request);
   const bytes = encodeTransient(sentReq.request);

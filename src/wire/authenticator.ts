@@ -7,12 +7,19 @@
 // another cluster (other prefix). Which replica trusts what, and why the signature stays on the
 // request: docs/PROTOCOL.md, "Request authentication".
 
+import { assert } from '../core/assert.ts';
 import type { Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
 import { REQUEST_MAC_BYTES } from '../core/limits.ts';
+import { NO_INVALID } from './messages.ts';
 
-/** How requests are authenticated at replicas (the cluster config's `requestAuth`). */
-export const REQUEST_AUTH_MODES = ['signature', 'mac'] as const;
+/**
+ * How requests are authenticated at replicas (the cluster config's `requestAuth`): "signature" —
+ * every replica verifies every client signature; "mac" — authenticators, the signature verified by
+ * the proposer; "shared" — signed requests, each batched one verified by f backups and the primary
+ * (src/pbft/verdicts.ts). docs/PROTOCOL.md §5.1.
+ */
+export const REQUEST_AUTH_MODES = ['signature', 'mac', 'shared'] as const;
 export type RequestAuthMode = (typeof REQUEST_AUTH_MODES)[number];
 
 export const isRequestAuthMode = (s: unknown): s is RequestAuthMode =>
@@ -40,3 +47,30 @@ export const authenticatorBytes = (n: number): number => n * REQUEST_MAC_BYTES;
 
 /** The empty authenticator of a `"signature"`-mode request. */
 export const NO_AUTH: Uint8Array = new Uint8Array(0);
+
+// The `invalid` field of a PREPARE (requestAuth "shared", src/pbft/verdicts.ts).
+
+/** The positions a PREPARE names (u16 BE, strictly ascending, below `size`), or undefined when malformed. */
+export function decodeInvalid(invalid: Uint8Array, size: number): Set<number> | undefined {
+  if (invalid.length % 2 !== 0) return undefined;
+  const out = new Set<number>();
+  let last = -1;
+  for (let i = 0; i < invalid.length; i += 2) {
+    const p = (invalid[i]! << 8) | invalid[i + 1]!;
+    if (p <= last || p >= size) return undefined;
+    out.add(p);
+    last = p;
+  }
+  return out;
+}
+
+export function encodeInvalid(positions: readonly number[]): Uint8Array {
+  if (positions.length === 0) return NO_INVALID;
+  const out = new Uint8Array(positions.length * 2);
+  positions.forEach((p, i) => {
+    assert(p >= 0 && p <= 0xffff && (i === 0 || p > positions[i - 1]!), 'verdicts: positions must ascend and fit u16');
+    out[2 * i] = p >> 8;
+    out[2 * i + 1] = p & 0xff;
+  });
+  return out;
+}

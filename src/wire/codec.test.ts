@@ -10,6 +10,7 @@ import { SCHEMA } from './schema.ts';
 import type { FieldType } from './schema.ts';
 import { arbByType, arbHsProposal, arbMessage, arbNewView, arbPrePrepare, arbRequest } from '../../test/wire/arbitraries.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
+import { NO_INVALID } from './messages.ts';
 
 const SIG = signature(new Uint8Array(64).fill(7));
 const D = digest('ab'.repeat(32));
@@ -115,8 +116,8 @@ test('non-canonical values are rejected: bool byte 2, u64 above 2^53-1, replica 
   new DataView(big.buffer).setUint32(37, 0xffffffff);
   assert.equal((decodeOk(big) as Request).reqNo, Number.MAX_SAFE_INTEGER);
 
-  const p = encodeMessage({ type: 'prepare', view: view(1), seq: seq(2), digest: D, replica: replicaId(3), sig: SIG });
-  new DataView(p.buffer).setUint32(1 + 8 + 8 + 32, MAX_REPLICAS);
+  const p = encodeMessage({ type: 'prepare', view: view(1), seq: seq(2), digest: D, invalid: NO_INVALID, replica: replicaId(3), sig: SIG });
+  new DataView(p.buffer).setUint32(1 + 8 + 8 + 32 + 4, MAX_REPLICAS); // after invalid: its u32 length, 0
   assert.equal(decodeErr(p).detail, `prepare.replica: replica id ${MAX_REPLICAS} ≥ MAX_REPLICAS`);
 });
 

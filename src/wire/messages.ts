@@ -33,12 +33,21 @@ export interface PrePrepare {
   readonly sig: Signature;
 }
 
+/** A PREPARE's `invalid` when it names no request (every mode but "shared", and most of its PREPAREs). */
+export const NO_INVALID: Uint8Array = new Uint8Array(0);
+
 /** ⟨PREPARE, v, n, d, i⟩σi (§4.2). */
 export interface Prepare {
   readonly type: 'prepare';
   readonly view: View;
   readonly seq: Seq;
   readonly digest: Digest;
+  /**
+   * requestAuth "shared" (docs/PROTOCOL.md §5.1): the positions in the batch of the requests this
+   * replica was assigned to verify and found badly signed, u16 big-endian, ascending (src/pbft/verdicts.ts);
+   * empty in every other case.
+   */
+  readonly invalid: Uint8Array;
   readonly replica: ReplicaId;
   readonly sig: Signature;
 }

@@ -145,7 +145,14 @@ export const SCHEMA: Schema = {
   prepare: {
     name: 'prepare', tag: MESSAGE_TAGS.prepare,
     doc: '⟨PREPARE, v, n, d, i⟩σi: a backup accepts a pre-prepare (§4.2).',
-    fields: [VIEW, SEQ, { name: 'digest', type: DIGEST, doc: 'Batch digest d' }, REPLICA, SIG],
+    fields: [
+      VIEW, SEQ, { name: 'digest', type: DIGEST, doc: 'Batch digest d' },
+      {
+        name: 'invalid', type: { kind: 'bytes', max: 2 * MAX_BATCH_REQUESTS },
+        doc: 'requestAuth "shared": positions (u16 BE, ascending) of the batch\'s requests this replica was assigned to verify and found badly signed; empty otherwise',
+      },
+      REPLICA, SIG,
+    ],
   },
   commit: {
     name: 'commit', tag: MESSAGE_TAGS.commit,

@@ -8,6 +8,7 @@ import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, R
 import { pbftEvidenceRules } from '../../src/pbft/evidence-rules.ts';
 import { makeClient, request, seedFor, signAs, suite } from '../pbft/harness.ts';
 import { SMALL_PARAMS } from './fixture.ts';
+import { NO_INVALID } from '../../src/wire/messages.ts';
 
 export const signers: Signer[] = Array.from({ length: 7 }, (_, i) => suite.signer(seedFor(i)));
 export const keysFor = (n: number): Signer['publicKey'][] => signers.slice(0, n).map((s) => s.publicKey);
@@ -26,7 +27,7 @@ export function prePrepare(by: number, v: number, n: number, requests: readonly 
 }
 
 export function prepare(by: number, v: number, n: number, digest: Digest): Prepare {
-  return signAs<Prepare>(signers[by]!, { type: 'prepare', view: view(v), seq: seq(n), digest, replica: r(by) });
+  return signAs<Prepare>(signers[by]!, { type: 'prepare', view: view(v), seq: seq(n), digest, invalid: NO_INVALID, replica: r(by) });
 }
 
 export function commit(by: number, v: number, n: number, digest: Digest): Commit {

@@ -15,6 +15,7 @@ import type { PlantedBugs } from '../../src/pbft/bugs.ts';
 import type { Cluster, Filter } from './harness.ts';
 import { deliver, deliverRequest, flood, makeClient, makeCluster, request, sent, signAs, suite, tick, timeOut } from './harness.ts';
 import { TEST_DOMAIN } from '../domain.ts';
+import { NO_INVALID } from '../../src/wire/messages.ts';
 
 const TIMEOUT = 50;
 const noCommits: Filter = (_s, _d, m) => m.type !== 'commit';
@@ -113,7 +114,7 @@ function pp(v: number, d: string): PrePrepare {
   return signAs<PrePrepare>(signers[v % 4]!, { type: 'pre-prepare', view: view(v), seq: seq(1), digest: dg(d), requests: [], replica: replicaId(v % 4) });
 }
 function cert(v: number, d: string): PreparedProof {
-  const prepares = [1, 2, 3].filter((i) => i !== v % 4).slice(0, 2).map((i) => signAs<Prepare>(signers[i]!, { type: 'prepare', view: view(v), seq: seq(1), digest: dg(d), replica: replicaId(i) }));
+  const prepares = [1, 2, 3].filter((i) => i !== v % 4).slice(0, 2).map((i) => signAs<Prepare>(signers[i]!, { type: 'prepare', view: view(v), seq: seq(1), digest: dg(d), invalid: NO_INVALID, replica: replicaId(i) }));
   return { prePrepare: pp(v, d), prepares };
 }
 function vc(from: number, prepared: PreparedProof[], prePrepared: PrePrepare[]): ViewChange {

@@ -6,6 +6,7 @@ import { digest, seq, view } from '../../src/core/ids.ts';
 import type { Commit, PrePrepare, Prepare } from '../../src/wire/messages.ts';
 import { batchBytes } from '../../src/wire/codec.ts';
 import { deliver, deliverRequest, drops, flood, makeCluster, makeClient, request, rid, sent, signAs, suite, tick } from './harness.ts';
+import { NO_INVALID } from '../../src/wire/messages.ts';
 
 test('§4.2 normal case: one request executes at seq 1 on every replica and each replies', () => {
   const c = makeCluster(4);
@@ -51,7 +52,7 @@ test('§4.2 prepared needs 2f matching prepares; committed-local needs 2f+1 matc
   const d = suite.hash(batchBytes(reqs));
   const pp = signAs<PrePrepare>(c.signers[0]!, { type: 'pre-prepare', view: view(0), seq: seq(1), digest: d, requests: reqs, replica: rid(0) });
   deliver(c, 1, pp);
-  const prep = (i: number, dg = d): Prepare => signAs<Prepare>(c.signers[i]!, { type: 'prepare', view: view(0), seq: seq(1), digest: dg, replica: rid(i) });
+  const prep = (i: number, dg = d): Prepare => signAs<Prepare>(c.signers[i]!, { type: 'prepare', view: view(0), seq: seq(1), digest: dg, invalid: NO_INVALID, replica: rid(i) });
   const com = (i: number): Commit => signAs<Commit>(c.signers[i]!, { type: 'commit', view: view(0), seq: seq(1), digest: d, replica: rid(i) });
   // Own prepare (logged on acceptance) + a prepare for another digest: not prepared.
   assert.equal(sent(deliver(c, 1, prep(2, digest('00'.repeat(32)))), 'commit').length, 0);
@@ -77,7 +78,7 @@ test('§4.2 batches execute strictly in sequence order', () => {
   };
   const drive = (pp: PrePrepare): void => {
     deliver(c, 1, pp);
-    for (const i of [2, 3]) deliver(c, 1, signAs<Prepare>(c.signers[i]!, { type: 'prepare', view: view(0), seq: pp.seq, digest: pp.digest, replica: rid(i) }));
+    for (const i of [2, 3]) deliver(c, 1, signAs<Prepare>(c.signers[i]!, { type: 'prepare', view: view(0), seq: pp.seq, digest: pp.digest, invalid: NO_INVALID, replica: rid(i) }));
     for (const i of [0, 2]) deliver(c, 1, signAs<Commit>(c.signers[i]!, { type: 'commit', view: view(0), seq: pp.seq, digest: pp.digest, replica: rid(i) }));
   };
   drive(mk(2, 2));

@@ -23,6 +23,7 @@ import { slowHoldTicks } from '../../src/sim/byzantine/slow.ts';
 import { slowAdaptiveHoldTicks } from '../../src/sim/byzantine/slow-adaptive.ts';
 import { oversizedRequestBytes } from '../../src/sim/byzantine/clients.ts';
 import { TEST_DOMAIN } from '../domain.ts';
+import { NO_INVALID } from '../../src/wire/messages.ts';
 
 const suite = createSimSuite();
 const keys = createPrng(99);
@@ -50,7 +51,7 @@ const adversary = (name: Parameters<typeof replicaBehaviour>[0], id: number): { 
 const request = (no: number, op: string): Request => signNew<Request>({ signer: clientSigner, domain: TEST_DOMAIN }, { type: 'request', client, reqNo: reqNo(no), op: enc.encode(op), readOnly: false, auth: new Uint8Array(0) });
 const prePrepare = (v: number, n: number, requests: readonly Request[], by = 0): PrePrepare =>
   signNew<PrePrepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'pre-prepare', view: view(v), seq: seq(n), digest: hash(batchBytes(requests)), requests, replica: replicaId(by) });
-const prepare = (v: number, n: number, d: Digest, by: number): Prepare => signNew<Prepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'prepare', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
+const prepare = (v: number, n: number, d: Digest, by: number): Prepare => signNew<Prepare>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'prepare', view: view(v), seq: seq(n), digest: d, invalid: NO_INVALID, replica: replicaId(by) });
 const commit = (v: number, n: number, d: Digest, by: number): Commit => signNew<Commit>({ signer: signers[by]!, domain: TEST_DOMAIN }, { type: 'commit', view: view(v), seq: seq(n), digest: d, replica: replicaId(by) });
 
 /** Ingress at a receiver, on the authenticated link from `from`. */

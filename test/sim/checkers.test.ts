@@ -159,6 +159,17 @@ test('linearizability flags a request ordered before its client submitted it (re
   assert.match(v.detail, /before its client submitted it/);
 });
 
+test('linearizability flags a request executed with another op than its client submitted (validity: a forged request)', () => {
+  const { lin, order } = scenario();
+  lin.onSubmit(A, reqNo(1), 1, encodeKvOp(put('x', '1')), false);
+  const v = order(batch(1, 'b1', [req(A, 1, put('x', 'forged'))]));
+  assert.equal(v?.checker, 'linearizability');
+  assert.match(v.detail, /validity: .* but its client sent/);
+  const ok = scenario();
+  ok.lin.onSubmit(A, reqNo(1), 1, encodeKvOp(put('x', '1')), false);
+  assert.equal(ok.order(batch(1, 'b1', [req(A, 1, put('x', '1'))])), undefined, 'the op its client sent passes');
+});
+
 // ---- unordered read-only requests (TOCS '02 §5.1.3) -------------------------------------------
 
 /** A puts x=1 (seq 1) and x=2 (seq 2), with the read checker on. */
@@ -180,21 +191,21 @@ const READ_X = encodeKvOp(get('x'));
 test('linearizability: a read after a completed write must see it; a read concurrent with writes may see any state in its window', () => {
   const { lin, order, p1, p2 } = readScenario();
   lin.onSubmit(A, reqNo(1), 1);
-  assert.equal(lin.onSubmit(B, reqNo(1), 1, READ_X), undefined, 'B reads while x=1 is not ordered yet');
+  assert.equal(lin.onSubmit(B, reqNo(1), 1, READ_X, true), undefined, 'B reads while x=1 is not ordered yet');
   assert.equal(order(batch(1, 'c1', [req(A, 1, put('x', '1'))])), undefined);
   assert.equal(lin.onAccepted(B, reqNo(1), notFound, 3), undefined, 'concurrent: the initial state is fine');
   assert.equal(lin.onAccepted(A, reqNo(1), p1, 4), undefined);
-  lin.onSubmit(B, reqNo(2), 5, READ_X);
+  lin.onSubmit(B, reqNo(2), 5, READ_X, true);
   const stale = lin.onAccepted(B, reqNo(2), notFound, 6);
   assert.equal(stale?.checker, 'linearizability', 'x=1 completed before the read began');
   assert.match(stale.detail, /read-only .*#2: client accepted .* which no state between position 0/);
-  lin.onSubmit(B, reqNo(3), 7, READ_X);
+  lin.onSubmit(B, reqNo(3), 7, READ_X, true);
   lin.onSubmit(A, reqNo(2), 7);
   assert.equal(order(batch(2, 'c2', [req(A, 2, put('x', '2'))])), undefined);
   assert.equal(lin.onAccepted(B, reqNo(3), value('2'), 8), undefined, 'x=2 ordered, not yet completed: may be seen');
-  lin.onSubmit(B, reqNo(4), 9, READ_X);
+  lin.onSubmit(B, reqNo(4), 9, READ_X, true);
   assert.equal(lin.onAccepted(B, reqNo(4), value('1'), 10)?.checker, 'linearizability', 'an earlier read saw x=2: a later one may not go back');
-  lin.onSubmit(B, reqNo(5), 11, READ_X);
+  lin.onSubmit(B, reqNo(5), 11, READ_X, true);
   assert.match(lin.onAccepted(B, reqNo(5), value('3'), 12)?.detail ?? '', /no state/, 'a value no state had');
   assert.equal(lin.onAccepted(A, reqNo(2), p2, 13), undefined);
 });
@@ -202,7 +213,7 @@ test('linearizability: a read after a completed write must see it; a read concur
 test('linearizability: a read that fell back to an ordered request is checked against its place in the order', () => {
   const { lin, order, p1 } = readScenario();
   lin.onSubmit(A, reqNo(1), 1);
-  lin.onSubmit(B, reqNo(1), 1, READ_X);
+  lin.onSubmit(B, reqNo(1), 1, READ_X, true);
   order(batch(1, 'd1', [req(A, 1, put('x', '1'))]));
   order(batch(2, 'd2', [req(B, 1, get('x'))]));
   assert.equal(lin.onAccepted(A, reqNo(1), p1, 3), undefined);

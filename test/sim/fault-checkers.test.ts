@@ -13,13 +13,14 @@ import { clientId, digest, replicaId, reqNo, seq, signature, view } from '../../
 import type { Digest } from '../../src/core/ids.ts';
 import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, ReplicaMessage, ViewChange } from '../../src/wire/messages.ts';
 import type { ExecutedBatch } from '../../src/protocol/types.ts';
+import { NO_INVALID } from '../../src/wire/messages.ts';
 
 const SIG = signature(new Uint8Array(64));
 const D = (s: string): Digest => digest(s.padEnd(64, '0'));
 const R1 = replicaId(1);
 
 const pp = (v: number, n: number, d: string, from = 0): PrePrepare => ({ type: 'pre-prepare', view: view(v), seq: seq(n), digest: D(d), requests: [], replica: replicaId(from), sig: SIG });
-const prepare = (v: number, n: number, d: string, from = 1): Prepare => ({ type: 'prepare', view: view(v), seq: seq(n), digest: D(d), replica: replicaId(from), sig: SIG });
+const prepare = (v: number, n: number, d: string, from = 1): Prepare => ({ type: 'prepare', view: view(v), seq: seq(n), digest: D(d), invalid: NO_INVALID, replica: replicaId(from), sig: SIG });
 const commit = (v: number, n: number, d: string, from = 1): Commit => ({ type: 'commit', view: view(v), seq: seq(n), digest: D(d), replica: replicaId(from), sig: SIG });
 const cert = (v: number, n: number, d: string) => ({ prePrepare: pp(v, n, d, v % 4), prepares: [prepare(v, n, d, 2), prepare(v, n, d, 3)] });
 function vc(newView: number, stableSeq: number, certs: ReturnType<typeof cert>[], from = 1): ViewChange {

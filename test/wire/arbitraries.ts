@@ -52,10 +52,11 @@ export const arbPrePrepare: fc.Arbitrary<PrePrepare> = rec({
   replica: arbReplica, sig: arbSig,
 });
 
-const vote = <T extends 'prepare' | 'commit'>(type: T) =>
-  rec({ type: fc.constant(type), view: arbView, seq: arbSeq, digest: arbDigest, replica: arbReplica, sig: arbSig });
-export const arbPrepare: fc.Arbitrary<Prepare> = vote('prepare');
-export const arbCommit: fc.Arbitrary<Commit> = vote('commit');
+export const arbPrepare: fc.Arbitrary<Prepare> = rec({
+  type: fc.constant('prepare' as const), view: arbView, seq: arbSeq, digest: arbDigest,
+  invalid: fc.uint8Array({ maxLength: 8 }).map((b) => b.subarray(0, b.length & ~1)), replica: arbReplica, sig: arbSig,
+});
+export const arbCommit: fc.Arbitrary<Commit> = rec({ type: fc.constant('commit' as const), view: arbView, seq: arbSeq, digest: arbDigest, replica: arbReplica, sig: arbSig });
 
 export const arbCheckpoint: fc.Arbitrary<Checkpoint> = rec({
   type: fc.constant('checkpoint' as const), seq: arbSeq, stateDigest: arbDigest, replica: arbReplica, sig: arbSig,

@@ -23,6 +23,7 @@ import type { Commit, Prepare, ReplicaMessage, ViewChange } from '../../wire/mes
 import { replicaId } from '../../core/ids.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, createHoldQueue, message, signNew, targets } from './util.ts';
+import { NO_INVALID } from '../../wire/messages.ts';
 
 /** Ticks between the first COMMIT and the amnesic VIEW-CHANGE, so the honest replicas commit first. */
 const HOLD_TICKS = 8;
@@ -46,7 +47,7 @@ function create(ctx: BehaviourCtx): Adversary {
       const pp = input.message;
       if (pp.type !== 'pre-prepare' || pp.view !== target || pp.replica !== victim) return;
       const slot = { view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.id };
-      held.push(tick, message(replicaId(victim), signNew<Prepare>(ctx, { type: 'prepare', ...slot })));
+      held.push(tick, message(replicaId(victim), signNew<Prepare>(ctx, { type: 'prepare', ...slot, invalid: NO_INVALID })));
       held.push(tick, message(replicaId(victim), signNew<Commit>(ctx, { type: 'commit', ...slot })));
       bump(counts, "votes for the victim's pre-prepares");
     },

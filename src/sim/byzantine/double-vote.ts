@@ -11,6 +11,8 @@
 
 import type { Digest, ReplicaId } from '../../core/ids.ts';
 import type { Commit, Prepare } from '../../wire/messages.ts';
+import { NO_INVALID } from '../../wire/messages.ts';
+import { seq, view } from '../../core/ids.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, halves, message, otherDigest, peersOf, signNew } from './util.ts';
 import { hotstuffDoubleVote } from './hotstuff.ts';
@@ -50,8 +52,8 @@ function create(ctx: BehaviourCtx): Adversary {
   };
 
   const votes = (s: Slot, d: Digest, peer: ReplicaId, out: Emission[]): void => {
-    const base = { view: s.view, seq: s.seq, digest: d, replica: ctx.id } as Omit<Prepare, 'type' | 'sig'>;
-    const prepare = s.prepare?.digest === d ? s.prepare : signNew<Prepare>(ctx, { type: 'prepare', ...base });
+    const base = { view: view(s.view), seq: seq(s.seq), digest: d, replica: ctx.id };
+    const prepare = s.prepare?.digest === d ? s.prepare : signNew<Prepare>(ctx, { type: 'prepare', ...base, invalid: NO_INVALID });
     const commit = s.commit?.digest === d ? s.commit : signNew<Commit>(ctx, { type: 'commit', ...base });
     out.push(message(peer, prepare), message(peer, commit));
   };

@@ -16,6 +16,7 @@ import { batchBytes } from '../../wire/codec.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
 import { bump, createRing, message, otherDigest, resign, signNew } from './util.ts';
 import { quorumOf } from '../../core/quorum.ts';
+import { NO_INVALID } from '../../wire/messages.ts';
 
 export const FAKE_VIEW_CHANGE_VARIANTS = ['too-few-prepares', 'digest-mismatch', 'stale-certificate', 'forged-pre-prepare'] as const;
 type Variant = (typeof FAKE_VIEW_CHANGE_VARIANTS)[number];
@@ -59,7 +60,7 @@ function create(ctx: BehaviourCtx): Adversary {
   const mismatch = (vc: ViewChange): ViewChange => {
     const c = baseCert(vc);
     const pp = c.prePrepare;
-    const mine = signNew<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: otherDigest(ctx.hash, pp.digest, 'fake-vc'), replica: ctx.id });
+    const mine = signNew<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: otherDigest(ctx.hash, pp.digest, 'fake-vc'), invalid: NO_INVALID, replica: ctx.id });
     return withCert(vc, { prePrepare: pp, prepares: [mine, ...c.prepares.filter((p) => p.replica !== ctx.id)].slice(0, quorumOf(ctx.n) - 1) });
   };
 

@@ -19,6 +19,7 @@ export const REPLICA_BEHAVIOUR_NAMES = [
   'lying-state',
   'amnesia',
   'bad-proposal',
+  'lying-verdicts',
 ] as const;
 
 export type ReplicaBehaviourName = (typeof REPLICA_BEHAVIOUR_NAMES)[number];
@@ -38,6 +39,17 @@ const PBFT_BEHAVIOUR_NAMES: readonly ReplicaBehaviourName[] = REPLICA_BEHAVIOUR_
 /** The replica behaviours a protocol supports (by registry name). */
 export function behavioursFor(protocol: string): readonly ReplicaBehaviourName[] {
   return protocol === 'hotstuff' ? HOTSTUFF_BEHAVIOUR_NAMES : PBFT_BEHAVIOUR_NAMES;
+}
+
+/**
+ * Behaviours `--byzantine random` leaves out: lying-verdicts lies only to requestAuth "shared",
+ * which `random` does not know of (and drawing it would change every recorded random run).
+ */
+const NOT_RANDOM: readonly ReplicaBehaviourName[] = ['lying-verdicts'];
+
+/** What `--byzantine random` draws from for a protocol. */
+export function randomBehavioursFor(protocol: string): readonly ReplicaBehaviourName[] {
+  return behavioursFor(protocol).filter((b) => !NOT_RANDOM.includes(b));
 }
 
 /** Behaviours of an extra malicious client (`c:NAME`); it is not part of the honest workload. */

@@ -18,10 +18,11 @@ import { badCheckpoint } from './bad-checkpoint.ts';
 import { lyingState } from './lying-state.ts';
 import { amnesia } from './amnesia.ts';
 import { badProposal } from './bad-proposal.ts';
+import { lyingVerdicts } from './lying-verdicts.ts';
 import { CLIENT_BEHAVIOURS } from './clients.ts';
 
 const ALL: readonly Behaviour[] = [
-  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, slowAdaptive, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia, badProposal,
+  equivocate, doubleVote, forge, replay, tamper, withhold, withholdHalf, slow, slowAdaptive, flood, fakeViewChange, badNewView, badCheckpoint, lyingState, amnesia, badProposal, lyingVerdicts,
 ];
 
 /** Replica behaviours in the order of REPLICA_BEHAVIOUR_NAMES. */

@@ -5,7 +5,7 @@ import { createPrng } from '../../core/prng.ts';
 import type { Result } from '../../core/result.ts';
 import { err, ok } from '../../core/result.ts';
 import type { ClientBehaviourName, ReplicaBehaviourName } from './names.ts';
-import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES, behavioursFor, clientBehaviourOf, isReplicaBehaviour } from './names.ts';
+import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES, behavioursFor, clientBehaviourOf, isReplicaBehaviour, randomBehavioursFor } from './names.ts';
 import { faultsTolerated } from '../../core/quorum.ts';
 
 export interface ByzantineReplicaSpec {
@@ -107,7 +107,7 @@ export function resolveByzantine(s: ByzantineSpec, seed: number, n: number, prot
   const replicas: ByzantineReplicaSpec[] = [];
   for (let k = p.int(1, f); k > 0; k--) {
     const replica = ids.splice(p.int(0, ids.length - 1), 1)[0]!;
-    replicas.push({ replica, behaviour: p.pick(behavioursFor(protocol)) });
+    replicas.push({ replica, behaviour: p.pick(randomBehavioursFor(protocol)) });
   }
   replicas.sort((a, b) => a.replica - b.replica);
   const clients = p.chance(0.5) ? [p.pick(CLIENT_BEHAVIOUR_NAMES)] : [];

@@ -1,0 +1,86 @@
+// requestAuth "shared" (issue 12 item 1; docs/PROTOCOL.md §5.1): signed requests whose signatures are
+// checked by f+1 replicas each instead of all n, as Mir-BFT's signature-verification sharding
+// (Stathakopoulou et al., JSys '22 §5.4) and the note in Castro's libbyz. The primary verified every
+// request it proposes (ingress checks a request sent to a replica directly); the backups assigned to
+// a request by its place in the batch verify it before their PREPARE and name the badly signed ones
+// in it (`Prepare.invalid`). At execution a request is trusted when f+1 replicas vouch for it — the
+// primary of a fresh proposal and every assigned backup whose PREPARE did not name it — since at
+// least one of any f+1 replicas is correct; otherwise the executing replica verifies it itself.
+// Either way every correct replica reaches the truth about the signature, so a badly signed request
+// executes everywhere as the same no-op and never sinks its batch or splits the replicas. A re-issued
+// batch (NEW-VIEW), one recovered from disk or caught up from a committed certificate has no
+// proposal vouch: every replica verifies its requests (the issue's "everyone verifies everything in
+// view change and recovery").
+
+import type { VerifyFn } from '../core/crypto-port.ts';
+import type { ReplicaId } from '../core/ids.ts';
+import { fromHex, publicKey } from '../core/ids.ts';
+import { primaryOf } from '../core/quorum.ts';
+import { signingBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
+import type { PrePrepare } from '../wire/messages.ts';
+import { NO_INVALID } from '../wire/messages.ts';
+import { decodeInvalid, encodeInvalid } from '../wire/authenticator.ts';
+import type { Ctx } from './context.ts';
+import type { LogEntry, ReplicaState, RequestCheck } from './state.ts';
+
+export function requestCheck(verify: VerifyFn, domain: SigningDomain): RequestCheck {
+  return (r) => verify(publicKey(fromHex(r.client)!), signingBytes(domain, r), r.sig);
+}
+
+/**
+ * Whether backup `id` verifies the request at `position` of batch `seq` in a view whose primary is
+ * `primary`: the backups in id order (the primary left out), f of them from (seq + position) mod
+ * (n − 1) on. Any f backups and the primary are f+1 distinct replicas, whatever order a faulty primary
+ * puts its batch in, so the vouches at execution always include a correct replica's.
+ */
+export function assigned(n: number, f: number, primary: number, seq: number, position: number, id: number): boolean {
+  if (id === primary) return false;
+  const backups = n - 1;
+  const index = id < primary ? id : id - 1;
+  const start = (seq + position) % backups;
+  return (index - start + backups) % backups < f;
+}
+
+/** This backup's verdicts for the pre-prepare it is about to PREPARE: its assigned requests that are badly signed. */
+export function ownVerdicts(st: ReplicaState, pp: PrePrepare): Uint8Array {
+  const check = st.requestCheck;
+  if (check === undefined) return NO_INVALID;
+  const primary = primaryOf(pp.view, st.n);
+  const bad: number[] = [];
+  pp.requests.forEach((r, j) => {
+    if (assigned(st.n, st.f, primary, pp.seq, j, st.id) && !check(r)) bad.push(j);
+  });
+  return encodeInvalid(bad);
+}
+
+/**
+ * The positions of a committed batch that execute as no-ops ("shared" mode; undefined otherwise):
+ * the requests whose client signature does not verify. A request needs no check here when f+1
+ * replicas vouch for it (see the top of this file); the rest are verified by this replica.
+ */
+export function badlySigned(ctx: Ctx, e: LogEntry, pp: PrePrepare): ReadonlySet<number> | undefined {
+  const st = ctx.st;
+  const check = st.requestCheck;
+  if (check === undefined || pp.requests.length === 0) return undefined;
+  const out = new Set<number>();
+  if (ctx.bugs.sharedNoCheck === true) return out;
+  const primary = primaryOf(pp.view, st.n);
+  const verdicts = new Map<ReplicaId, Set<number> | undefined>();
+  for (const p of e.prepares.values()) if (p.view === pp.view && p.digest === pp.digest) verdicts.set(p.replica, decodeInvalid(p.invalid, pp.requests.length));
+  const trustPrimary = ctx.bugs.sharedTrustPrimary === true;
+  pp.requests.forEach((r, j) => {
+    if (e.proposal && (trustPrimary ? !verdicts.get(st.id)?.has(j) : vouched(st, verdicts, primary, pp, j))) return;
+    if (!check(r)) out.add(j);
+  });
+  return out;
+}
+
+/** Whether every backup assigned to position j sent a well-formed PREPARE that does not name it. */
+function vouched(st: ReplicaState, verdicts: ReadonlyMap<ReplicaId, Set<number> | undefined>, primary: number, pp: PrePrepare, j: number): boolean {
+  let vouches = 0;
+  for (const [replica, bad] of verdicts) {
+    if (bad !== undefined && !bad.has(j) && assigned(st.n, st.f, primary, pp.seq, j, replica)) vouches++;
+  }
+  return vouches >= st.f;
+}
