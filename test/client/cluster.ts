@@ -13,6 +13,7 @@ import type { ClusterConfig, ConfigParams, OverloadConfig } from '../../src/conf
 import { startReplicaNode } from '../../src/node/node.ts';
 import type { ReplicaNode, ReplicaNodeOptions } from '../../src/node/node.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import type { RequestAuthMode } from '../../src/wire/authenticator.ts';
 
 export interface TestCluster {
   readonly config: ClusterConfig;
@@ -29,7 +30,7 @@ export const FAST_PARAMS: Partial<ConfigParams> = { tickMs: 10, requestTimeoutMs
 
 const silent = createLogger({ name: 'test', level: 'silent' });
 
-function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Partial<ConfigParams>, overload: Partial<OverloadConfig> = {}): ClusterConfig {
+function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Partial<ConfigParams>, overload: Partial<OverloadConfig> = {}, requestAuth: RequestAuthMode = 'signature'): ClusterConfig {
   const built = buildClusterConfig({
     clusterId: 'client-test',
     host: '127.0.0.1',
@@ -37,7 +38,7 @@ function makeConfig(seeds: readonly Uint8Array[], basePort: number, params: Part
     publicKeys: seeds.map((s) => toHex(publicKeyFromSeed(s))),
   });
   if (!built.ok) throw new Error(formatConfigErrors(built.error));
-  const parsed = parseClusterConfig({ ...built.value, params: { ...built.value.params, ...params }, overload });
+  const parsed = parseClusterConfig({ ...built.value, params: { ...built.value.params, ...params }, overload, requestAuth });
   if (!parsed.ok) throw new Error(formatConfigErrors(parsed.error));
   return parsed.value;
 }
@@ -61,7 +62,10 @@ const inUse = (e: unknown): boolean => typeof e === 'object' && e !== null && 'c
 
 /** Starts the replicas listed in `up` (default all 4). */
 export async function startCluster(
-  opts: { params?: Partial<ConfigParams>; overload?: Partial<OverloadConfig>; up?: readonly number[]; app?: ReplicaNodeOptions['app']; chaos?: ReplicaNodeOptions['chaos']; logger?: ReplicaNodeOptions['logger'] } = {},
+  opts: {
+    params?: Partial<ConfigParams>; overload?: Partial<OverloadConfig>; up?: readonly number[]; app?: ReplicaNodeOptions['app']; chaos?: ReplicaNodeOptions['chaos']; logger?: ReplicaNodeOptions['logger'];
+    requestAuth?: RequestAuthMode;
+  } = {},
 ): Promise<TestCluster> {
   const seeds = Array.from({ length: 4 }, () => generateSeed());
   const dir = mkdtempSync(join(tmpdir(), 'byz-client-test-'));
@@ -69,7 +73,7 @@ export async function startCluster(
   for (let attempt = 0; ; attempt++) {
     // A block no other test process holds, below the kernel's ephemeral range (test/ports.ts).
     const ports = claimPortBlock();
-    const config = makeConfig(seeds, ports.base, opts.params ?? FAST_PARAMS, opts.overload);
+    const config = makeConfig(seeds, ports.base, opts.params ?? FAST_PARAMS, opts.overload, opts.requestAuth);
     if (!(await portsFree(config.replicas.flatMap((r) => [r.port, r.clientPort, r.httpPort]))) && attempt < 20) {
       ports.release();
       continue;
