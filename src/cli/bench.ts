@@ -185,7 +185,7 @@ export function registerBench(program: Command): void {
     .option('--warmup <s>', 'seconds of load before the first run (default 5; --quick 2)', nonNegativeInt)
     .option('--fresh', 'a fresh cluster for every run (default: consecutive runs on one cluster)', false)
     .option('--protocol <name>', `ordering protocol the replicas run: ${PROTOCOL_NAMES.join(', ')}`, protocolName, DEFAULT_PROTOCOL)
-    .option('--request-auth <mode>', 'how replicas authenticate requests (the config\'s requestAuth): signature or mac', requestAuthMode, 'signature')
+    .option('--request-auth <mode>', 'how replicas authenticate requests (the config\'s requestAuth): signature, mac or shared', requestAuthMode, 'signature')
     .option('--no-audit', 'replicas run without the audit trail (byz node --no-audit; it is on by default with durable storage)')
     .option('--encryption <mode>', 'link encryption (the config\'s transportEncryption): auto (off here: the bench cluster is on loopback), on or off', encryptionMode, 'auto')
     .option('--app <path>', 'replicas run this app module (byz node --app, docs/APPS.md) instead of the built-in KV store; the load generator sends KV puts, so the app must take them (bench/apps/)', appPath)

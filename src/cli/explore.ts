@@ -128,7 +128,7 @@ export function registerExplore(program: Command): void {
     .option('--ops <k>', `ops to commit in each schedule (default ${d.ops})`)
     .option('--seed <s>', 'the simulation seed: keys and workload (default 1)')
     .option('--checkpoint-interval <k>', 'checkpoint every K seqs, log window 4K (default 64)')
-    .option('--request-auth <mode>', 'signature (default) or mac')
+    .option('--request-auth <mode>', 'signature (default), mac or shared (docs/PROTOCOL.md §5.1)')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests, in [0, 1]')
     .option('--planted-bug <name>', `test only, per protocol; pbft: ${plantedBugNames(DEFAULT_PROTOCOL).join(', ')} (repeatable)`, collect)
     .option('--byzantine <spec>', `Byzantine replicas and malicious clients: ${BYZANTINE_SYNTAX}`)

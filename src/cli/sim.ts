@@ -270,7 +270,7 @@ export function registerSim(program: Command): void {
     .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
     .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window 4K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
-    .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default) or mac (MAC authenticators; docs/PROTOCOL.md)')
+    .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default), mac (MAC authenticators) or shared (signatures verified by f+1 replicas each, PBFT); docs/PROTOCOL.md §5.1')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--fast-commit <on|off>', 'PBFT: commit when every backup\'s PREPARE matches, one phase early (docs/PROTOCOL.md §11; default on)')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
