@@ -12,8 +12,8 @@ import type { Request } from '../../wire/messages.ts';
 import type { NewView, PrePrepare } from '../../wire/messages.ts';
 import { seq as toSeq } from '../../core/ids.ts';
 import { batchBytes } from '../../wire/codec.ts';
-import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
-import { bump, createRing, message, resign, signNew } from './util.ts';
+import type { Adversary, Behaviour, BehaviourCtx } from './types.ts';
+import { bump, createRing, resign, rewriteSends, signNew } from './util.ts';
 
 export const BAD_NEW_VIEW_VARIANTS = ['drop', 'reorder', 'nullify', 'extra'] as const;
 type Variant = (typeof BAD_NEW_VIEW_VARIANTS)[number];
@@ -82,15 +82,7 @@ function create(ctx: BehaviourCtx): Adversary {
     observe(input) {
       if (input.type === 'request') requests.push(input.request);
     },
-    release(io) {
-      const out: Emission[] = [];
-      for (const s of io.sends) {
-        const m = s.message;
-        out.push(message(s.to, m.type === 'new-view' && m.replica === ctx.id ? badFor(m) : m));
-      }
-      for (const reply of io.replies) out.push({ kind: 'reply', reply });
-      return out;
-    },
+    release: (io) => rewriteSends(io, (m) => (m.type === 'new-view' && m.replica === ctx.id ? badFor(m) : m)),
   };
 }
 

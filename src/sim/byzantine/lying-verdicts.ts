@@ -9,8 +9,8 @@
 import type { PrePrepare, Prepare } from '../../wire/messages.ts';
 import { NO_INVALID } from '../../wire/messages.ts';
 import { encodeInvalid } from '../../wire/authenticator.ts';
-import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
-import { bump, message, resign } from './util.ts';
+import type { Adversary, Behaviour, BehaviourCtx } from './types.ts';
+import { bump, resign, rewriteSends } from './util.ts';
 
 const LIES = ['all', 'none', 'malformed'] as const;
 
@@ -51,15 +51,7 @@ function create(ctx: BehaviourCtx): Adversary {
     observe(input) {
       if (input.type === 'message' && input.message.type === 'pre-prepare') noteBatch(input.message);
     },
-    release(io) {
-      const out: Emission[] = [];
-      for (const s of io.sends) {
-        const m = s.message;
-        out.push(message(s.to, m.type === 'prepare' && m.replica === ctx.id ? lie(m) : m));
-      }
-      for (const reply of io.replies) out.push({ kind: 'reply', reply });
-      return out;
-    },
+    release: (io) => rewriteSends(io, (m) => (m.type === 'prepare' && m.replica === ctx.id ? lie(m) : m)),
   };
 }
 

@@ -62,7 +62,12 @@ export const message = (to: Destination, m: ReplicaMessage | Request): Emission 
 
 /** What an honest replica would release: every send and reply, unchanged. */
 export function passthrough(io: StepIo): Emission[] {
-  const out: Emission[] = io.sends.map((s) => message(s.to, s.message));
+  return rewriteSends(io, (m) => m);
+}
+
+/** Every send with its message through `rewrite` (same destination), then every reply unchanged. */
+export function rewriteSends(io: StepIo, rewrite: (m: ReplicaMessage | Request) => ReplicaMessage | Request): Emission[] {
+  const out: Emission[] = io.sends.map((s) => message(s.to, rewrite(s.message)));
   for (const reply of io.replies) out.push({ kind: 'reply', reply });
   return out;
 }
