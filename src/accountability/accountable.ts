@@ -28,7 +28,7 @@ import type { Verified } from '../core/verified.ts';
 import type { CoreEvent, Input, Output, PeerState, Protocol } from '../protocol/types.ts';
 import { emptyOutput } from '../protocol/types.ts';
 import { decodeMessage, encodeMessage } from '../wire/codec.ts';
-import type { EvidenceKind, EvidenceMessage, ReplicaMessage } from '../wire/messages.ts';
+import type { EvidenceKind, EvidenceMessage } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { Evidence, EvidenceRules } from './evidence.ts';
 import { checkEvidence, checkEvidenceMessage, signEvidence } from './evidence.ts';
@@ -40,7 +40,7 @@ import type { PeerStatus, SuspicionState } from './suspicion.ts';
 import { addSymptom, createSuspicion, decay, heardFrom, madeProgress, markByzantine, peerState, peerStatuses } from './suspicion.ts';
 import type { ThreatAssessment } from './threat.ts';
 import { assessThreat } from './threat.ts';
-import type { ProbeState } from './probe.ts';
+import type { ProbeContext, ProbeState } from './probe.ts';
 import { newProbe, probe } from './probe.ts';
 import { decodeEvidenceRecord, encodeEvidenceRecord, EVIDENCE_KEY_PREFIX, evidenceKey } from './records.ts';
 
@@ -116,6 +116,8 @@ interface State {
   readonly detector: Detector;
   /** Copies of pre-prepares sent to replicas whose votes contradict them (probe.ts). */
   readonly probe: ProbeState;
+  /** What the probe needs of this replica (made once, not per message). */
+  readonly probeContext: ProbeContext;
   readonly suspicion: SuspicionState;
   readonly evidence: Map<string, EvidenceEntry>;
   readonly slashing: SlashingRecord[];
@@ -129,6 +131,8 @@ interface State {
   lastStates: PeerState[];
   lastWatched: boolean[];
   lastThreat: ThreatAssessment['level'];
+  /** An empty output not handed out: the last input's, when the core's output went out instead (see runCore). */
+  spare: Output | undefined;
 }
 
 function newState(core: AccountableCore<{ readonly view: View }>, opts: AccountableOptions): State {
@@ -141,10 +145,12 @@ function newState(core: AccountableCore<{ readonly view: View }>, opts: Accounta
   if (!Number.isInteger(opts.id) || opts.id < 0 || opts.id >= opts.n) throw new RangeError(`replica id ${opts.id} not in 0..${opts.n - 1}`);
   const suspicion = createSuspicion(opts.n, opts.id, params);
   const peers = peerStatuses(suspicion);
+  const detector = createDetector({ self: opts.id, rules: opts.rules, params });
+  const pc = { self: opts.id, n: opts.n, signer: opts.signer, domain: opts.domain, detector };
   return {
-    core, opts, params, suspicion,
-    detector: createDetector({ self: opts.id, rules: opts.rules, params }),
+    core, opts, params, suspicion, detector,
     probe: newProbe(),
+    probeContext: opts.hash === undefined ? pc : { ...pc, hash: opts.hash },
     evidence: new Map(),
     slashing: [],
     quarantined: new Set(),
@@ -155,6 +161,7 @@ function newState(core: AccountableCore<{ readonly view: View }>, opts: Accounta
     lastStates: peers.map((p) => p.state),
     lastWatched: peers.map(() => false),
     lastThreat: 'low',
+    spare: undefined,
   };
 }
 
@@ -252,39 +259,53 @@ function readEvent(s: State, ev: CoreEvent): void {
   }
 }
 
-function runCore(s: State, out: Output, input: Input): void {
+const isEmpty = (o: Output): boolean =>
+  o.persist.length === 0 && o.send.length === 0 && o.replies.length === 0 && o.executed.length === 0 && o.events.length === 0;
+
+/**
+ * The core's output read and added to `out`; returns the output to go on with: the core's own when
+ * `out` is still empty (the common case: no second set of arrays per input, issue 17 item 5).
+ */
+function runCore(s: State, out: Output, input: Input): Output {
   const o = s.core.handle(input);
   for (const ev of o.events) readEvent(s, ev);
   if (o.executed.length > 0) madeProgress(s.suspicion, s.tick);
+  if (isEmpty(out)) return o;
   merge(out, o);
+  return out;
 }
 
-function onMessage(s: State, out: Output, m: Verified<ReplicaMessage>): void {
+/** A verified replica message (`input.message`); returns the output to go on with (see runCore). */
+function onMessage(s: State, out: Output, input: Input & { readonly type: 'message' }): Output {
+  const m = input.message;
   const from = m.replica;
   if (s.quarantined.has(from)) {
     s.quarantinedDrops++;
     out.events.push({ type: 'drop', reason: 'quarantined', from });
-    return;
+    return out;
   }
   heardFrom(s.suspicion, from, s.tick);
   if (m.type === 'evidence') {
     // The proof first, so that it is credited to its reporter; then its statements like any others.
     onEvidence(s, out, m);
-    return adoptFound(s, out, s.detector.observe(m));
+    adoptFound(s, out, s.detector.observe(m));
+    return out;
   }
   // A copy of another replica's pre-prepare (probe.ts) only feeds the detector.
-  if (m.type === 'pre-prepare-copy') return adoptFound(s, out, s.detector.observe(m));
+  if (m.type === 'pre-prepare-copy') {
+    adoptFound(s, out, s.detector.observe(m));
+    return out;
+  }
   adoptFound(s, out, s.detector.observe(m));
-  const pc = { self: s.opts.id, n: s.opts.n, signer: s.opts.signer, domain: s.opts.domain, detector: s.detector };
-  const copy = probe(s.probe, s.opts.hash === undefined ? pc : { ...pc, hash: s.opts.hash }, m);
+  const copy = probe(s.probe, s.probeContext, m);
   if (copy !== undefined) out.send.push({ to: from, message: copy });
   if (s.quarantined.has(from)) {
     // This very message completed the proof against its sender (C3).
     s.quarantinedDrops++;
     out.events.push({ type: 'drop', reason: 'quarantined', from });
-    return;
+    return out;
   }
-  runCore(s, out, { type: 'message', message: m });
+  return runCore(s, out, input);
 }
 
 /** Announces peer-state and threat-level changes (only computed when something moved). */
@@ -317,7 +338,9 @@ function announce(s: State, out: Output): void {
 }
 
 function handle(s: State, input: AccountableInput): Output {
-  const out = emptyOutput();
+  const own = s.spare ?? emptyOutput();
+  s.spare = undefined;
+  let out = own;
   for (const message of s.pendingGossip) out.send.push({ to: 'all', message });
   s.pendingGossip = [];
   switch (input.type) {
@@ -326,21 +349,22 @@ function handle(s: State, input: AccountableInput): Output {
       break;
     case 'tick':
       s.tick++;
-      runCore(s, out, input);
+      out = runCore(s, out, input);
       decay(s.suspicion, s.tick);
       break;
     case 'request':
     case 'peers':
     case 'faulty-client':
-      runCore(s, out, input);
+      out = runCore(s, out, input);
       break;
     case 'message':
-      onMessage(s, out, input.message);
+      out = onMessage(s, out, input);
       break;
     default:
       return unreachable(input);
   }
   announce(s, out);
+  if (out !== own) s.spare = own; // still empty: nothing is added to `own` once the core's output is taken
   return out;
 }
 

@@ -13,9 +13,10 @@ import type { ReplicaId, Seq } from '../core/ids.ts';
 import { toHex } from '../core/ids.ts';
 import type { Verified } from '../core/verified.ts';
 import type { HsProposal, Message, NewView, ReplicaMessage, ViewChange } from '../wire/messages.ts';
+import type { MessageVisitor } from '../wire/walk.ts';
 import { forEachMessage } from '../wire/walk.ts';
 import type { Evidence, EvidenceKind, EvidenceRules, Statement } from './evidence.ts';
-import { conflictOf, slotOf } from './evidence.ts';
+import { sameSlotConflict, slotOf } from './evidence.ts';
 import { acceptAmnesiaFault, amnesiaFault } from './amnesia.ts';
 import type { AccountabilityParams } from './params.ts';
 
@@ -30,7 +31,7 @@ export interface DetectorOptions {
 
 export interface Detector {
   /** Records every statement in m; returns evidence found (never against self, once per accused and kind). */
-  observe(m: Verified<ReplicaMessage>): Evidence[];
+  observe(m: Verified<ReplicaMessage>): readonly Evidence[];
   /** The replica's stable checkpoint moved to seq: forget slots at or below it (checkpoints below it). */
   onStable(seq: Seq): void;
   /** Evidence of this kind against accused is already held (e.g. from a peer): look no further. */
@@ -51,12 +52,19 @@ interface Signer {
 interface DetectorState {
   readonly opts: DetectorOptions;
   readonly signers: Map<ReplicaId, Signer>;
-  /** `${accused}/${kind}` already reported. */
-  readonly reported: Set<string>;
+  /**
+   * Per evidence kind, the accused already reported (looked up for every statement seen: kept per
+   * kind so that no key string is built per statement, issue 17 item 5).
+   */
+  readonly reported: Map<EvidenceKind, Set<ReplicaId>>;
   /** Signatures of VIEW-CHANGEs / NEW-VIEWs the rules already passed (insertion order = age). */
   readonly checked: Set<string>;
   stable: number;
+  /** Evidence found by the observe() under way (made on the first find: most messages give none). */
+  found: Evidence[] | undefined;
 }
+
+const NO_EVIDENCE: readonly Evidence[] = Object.freeze([]);
 
 const isStatement = (m: Message): m is Statement =>
   m.type === 'pre-prepare' || m.type === 'prepare' || m.type === 'commit' || m.type === 'checkpoint' ||
@@ -89,11 +97,20 @@ function signerOf(d: DetectorState, r: ReplicaId): Signer {
   return s;
 }
 
-function report(d: DetectorState, out: Evidence[], e: Evidence): void {
-  const key = `${e.accused}/${e.kind}`;
-  if (d.reported.has(key)) return;
-  d.reported.add(key);
-  out.push(e);
+function isReported(d: DetectorState, accused: ReplicaId, kind: EvidenceKind): boolean {
+  return d.reported.get(kind)?.has(accused) === true;
+}
+
+function markReported(d: DetectorState, accused: ReplicaId, kind: EvidenceKind): void {
+  let set = d.reported.get(kind);
+  if (set === undefined) d.reported.set(kind, (set = new Set()));
+  set.add(accused);
+}
+
+function report(d: DetectorState, e: Evidence): void {
+  if (isReported(d, e.accused, e.kind)) return;
+  markReported(d, e.accused, e.kind);
+  (d.found ??= []).push(e);
 }
 
 function remember(d: DetectorState, sg: Signer, slot: string, s: Statement): void {
@@ -115,13 +132,14 @@ function remember(d: DetectorState, sg: Signer, slot: string, s: Statement): voi
 }
 
 /** Equivocation: the first statement of this signer and slot, against this one. */
-function checkSlot(d: DetectorState, s: Statement, out: Evidence[]): void {
+function checkSlot(d: DetectorState, s: Statement): void {
+  if (belowStable(s, d.stable) || isReported(d, s.replica, 'equivocation')) return;
   const slot = slotOf(s);
-  if (slot === undefined || belowStable(s, d.stable) || d.reported.has(`${s.replica}/equivocation`)) return;
+  if (slot === undefined) return;
   const sg = signerOf(d, s.replica);
   const first = sg.slots.get(slot);
   if (first === undefined) return remember(d, sg, slot, s);
-  if (conflictOf(first, s) !== undefined) report(d, out, { kind: 'equivocation', accused: s.replica, messages: [first, s] });
+  if (sameSlotConflict(first, s) !== undefined) report(d, { kind: 'equivocation', accused: s.replica, messages: [first, s] });
 }
 
 /** The statements the protocol's rules judge alone, and the evidence kind each gives. */
@@ -140,15 +158,15 @@ function ruleFault(rules: EvidenceRules, s: Ruled): string | undefined {
 }
 
 /** Runs the rules once per distinct signed VIEW-CHANGE / NEW-VIEW / HotStuff proposal (retransmissions are common). */
-function checkRules(d: DetectorState, s: Statement, out: Evidence[]): void {
+function checkRules(d: DetectorState, s: Statement): void {
   if (!isRuled(s)) return;
   const kind = RULE_KIND[s.type];
-  if (d.reported.has(`${s.replica}/${kind}`)) return;
+  if (isReported(d, s.replica, kind)) return;
   const key = `${s.replica}/${toHex(s.sig)}`;
   if (d.checked.has(key)) return;
   const fault = ruleFault(d.opts.rules, s);
-  if (fault !== undefined) return report(d, out, { kind, accused: s.replica, messages: [s] });
-  if (s.type === 'view-change') checkAmnesia(d, s, out);
+  if (fault !== undefined) return report(d, { kind, accused: s.replica, messages: [s] });
+  if (s.type === 'view-change') checkAmnesia(d, s);
   d.checked.add(key);
   if (d.checked.size > d.opts.params.checkedCacheSize) d.checked.delete(d.checked.values().next().value!);
 }
@@ -157,25 +175,32 @@ function checkRules(d: DetectorState, s: Statement, out: Evidence[]): void {
  * Amnesia: a remembered COMMIT of this VIEW-CHANGE's signer whose prepared certificate it hides, or a
  * PREPARE / PRE-PREPARE whose acceptance it hides from both P and Q (the fast path, amnesia.ts).
  */
-function checkAmnesia(d: DetectorState, vc: ViewChange, out: Evidence[]): void {
-  if (d.reported.has(`${vc.replica}/amnesia`)) return;
+function checkAmnesia(d: DetectorState, vc: ViewChange): void {
+  if (isReported(d, vc.replica, 'amnesia')) return;
   for (const s of d.signers.get(vc.replica)?.slots.values() ?? []) {
     const hidden =
       s.type === 'commit' ? amnesiaFault(s, vc) : s.type === 'prepare' || s.type === 'pre-prepare' ? acceptAmnesiaFault(s, vc) : undefined;
-    if (hidden !== undefined) return report(d, out, { kind: 'amnesia', accused: vc.replica, messages: [s, vc] });
+    if (hidden !== undefined) return report(d, { kind: 'amnesia', accused: vc.replica, messages: [s, vc] });
   }
 }
 
-function observe(d: DetectorState, m: Verified<ReplicaMessage>): Evidence[] {
-  const out: Evidence[] = [];
-  forEachMessage(m, (x, depth) => {
+/** The walk's visitor, made once per detector (not a closure per message observed). */
+function visitor(d: DetectorState): MessageVisitor {
+  return (x, depth) => {
     if (depth > 0 && d.opts.topLevelOnly === true) return false;
     if (!isStatement(x) || x.replica === d.opts.self) return true;
-    checkSlot(d, x, out);
-    checkRules(d, x, out);
+    checkSlot(d, x);
+    checkRules(d, x);
     return true;
-  });
-  return out;
+  };
+}
+
+function observe(d: DetectorState, visit: MessageVisitor, m: Verified<ReplicaMessage>): readonly Evidence[] {
+  d.found = undefined;
+  forEachMessage(m, visit);
+  const found = d.found ?? NO_EVIDENCE;
+  d.found = undefined;
+  return found;
 }
 
 function onStable(d: DetectorState, seq: Seq): void {
@@ -187,11 +212,12 @@ function onStable(d: DetectorState, seq: Seq): void {
 }
 
 export function createDetector(opts: DetectorOptions): Detector {
-  const d: DetectorState = { opts, signers: new Map(), reported: new Set(), checked: new Set(), stable: 0 };
+  const d: DetectorState = { opts, signers: new Map(), reported: new Map(), checked: new Set(), stable: 0, found: undefined };
+  const visit = visitor(d);
   return {
-    observe: (m) => observe(d, m),
+    observe: (m) => observe(d, visit, m),
     onStable: (seq) => onStable(d, seq),
-    markReported: (accused, kind) => void d.reported.add(`${accused}/${kind}`),
+    markReported: (accused, kind) => markReported(d, accused, kind),
     first: (signer, slot) => d.signers.get(signer)?.slots.get(slot),
     size: () => [...d.signers.values()].reduce((sum, sg) => sum + sg.slots.size, 0),
   };

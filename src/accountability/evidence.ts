@@ -95,6 +95,11 @@ export function slotOf(s: Statement): string | undefined {
 export function conflictOf(a: Statement, b: Statement): string | undefined {
   const slot = slotOf(a);
   if (slot === undefined || slot !== slotOf(b)) return undefined;
+  return sameSlotConflict(a, b);
+}
+
+/** conflictOf for two statements already known to fill the same slot (slotOf(a) === slotOf(b) ≠ undefined). */
+export function sameSlotConflict(a: Statement, b: Statement): string | undefined {
   switch (a.type) {
     case 'pre-prepare':
     case 'prepare':

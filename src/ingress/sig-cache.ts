@@ -22,19 +22,36 @@ export interface SigCacheStats {
   readonly misses: number;
 }
 
+const HEAD = PUBLIC_KEY_BYTES + SIGNATURE_BYTES;
+/** The largest hash input written into the reused buffer (a larger one gets an array of its own). */
+const SCRATCH_MAX = 16 * 1024;
+
 export function createSigCache(capacity: number, hash: HashFn, verify: VerifyFn): SigCache {
   assert(Number.isSafeInteger(capacity) && capacity >= 0, 'signature cache capacity must be a non-negative integer');
   const seen = new Map<Digest, true>();
   let hits = 0;
   let misses = 0;
 
+  // The hash input (key ‖ sig ‖ data) is written into one buffer reused across lookups, hashed through
+  // a view made once per length: a fresh array per lookup is always above V8's on-heap limit (64
+  // bytes), an off-heap allocation per signature checked (issue 17 item 5). Inputs above SCRATCH_MAX
+  // (large batches, rare) still get their own array, so the buffer kept stays small.
+  const scratch = new Uint8Array(SCRATCH_MAX);
+  const views = new Map<number, Uint8Array>();
+  const input = (size: number): Uint8Array => {
+    if (size > SCRATCH_MAX) return new Uint8Array(size);
+    let v = views.get(size);
+    if (v === undefined) views.set(size, (v = scratch.subarray(0, size)));
+    return v;
+  };
+
   const cacheKey = (key: PublicKey, data: Uint8Array, sig: Signature): Digest => {
     // Fixed-width key and signature first, so the concatenation is unambiguous.
     assert(key.length === PUBLIC_KEY_BYTES && sig.length === SIGNATURE_BYTES, 'sig cache: unexpected key/signature width');
-    const buf = new Uint8Array(PUBLIC_KEY_BYTES + SIGNATURE_BYTES + data.length);
+    const buf = input(HEAD + data.length);
     buf.set(key, 0);
     buf.set(sig, PUBLIC_KEY_BYTES);
-    buf.set(data, PUBLIC_KEY_BYTES + SIGNATURE_BYTES);
+    buf.set(data, HEAD);
     return hash(buf);
   };
 
