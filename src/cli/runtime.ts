@@ -50,7 +50,7 @@ export function packageVersion(): string {
  * validate`, the bench) put it on the replica's node command line, and a replica started by hand
  * needs it there or in NODE_OPTIONS (docs/OPERATIONS.md "Memory"). V8's default lets each of the two
  * semi-spaces grow to 16 MiB and counts the young generation's capacity into the old generation's
- * limit too; 8 MiB took ~10–20 MiB off a replica's RSS in the soak with no measurable CPU cost, while
+ * limit too; 8 MiB took ~10–17 MiB off a replica's RSS in the soak with no measurable CPU cost, while
  * 4 MiB cost 6–27% more CPU per op (bench/README.md "Memory, session 25" and "session 26").
  */
 export const REPLICA_SEMI_SPACE_MB = 8;
