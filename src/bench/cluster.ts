@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInit } from '../cli/init.ts';
 import { fetchStatus, stopAll, waitUntil } from '../cli/procs.ts';
-import { entryArgs } from '../cli/runtime.ts';
+import { entryArgs, replicaNodeFlags } from '../cli/runtime.ts';
 import type { Runtime } from '../cli/runtime.ts';
 import type { ClusterConfig, TransportEncryptionMode } from '../config/index.ts';
 import { CLIENT_KEY_FILE, parseClusterConfig, serializeClusterConfig } from '../config/index.ts';
@@ -131,7 +131,7 @@ async function startOnce(spec: ClusterSpec): Promise<BenchCluster> {
     spec.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`, `--cpu-prof-name=replica-${i}.${Date.now()}.cpuprofile`];
   const spawnReplica = (i: number): ChildProcess => {
     const log = openSync(join(dir, `replica-${i}.log`), 'a');
-    const args = [...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : []), ...(spec.app === undefined ? [] : ['--app', spec.app]), ...(spec.replicaArgs?.[i] ?? [])];
+    const args = [...replicaNodeFlags(), ...nodeArgs(i), ...entryArgs('cli/main', spec.runtime), 'node', '--config', configPath, '--id', String(i), ...storageArgs(spec.storage), ...(spec.audit === false ? ['--no-audit'] : []), ...(spec.app === undefined ? [] : ['--app', spec.app]), ...(spec.replicaArgs?.[i] ?? [])];
     return spawn(process.execPath, args, { stdio: ['ignore', log, log], env: { ...process.env, BYZ_LOG_LEVEL: process.env[BENCH_LOG_LEVEL_ENV] ?? 'warn' } });
   };
   const procs: ChildProcess[] = Array.from({ length: spec.n }, (_, i) => spawnReplica(i));

@@ -3,17 +3,20 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { entryArgs } from './runtime.ts';
+import { entryArgs, replicaNodeFlags } from './runtime.ts';
 
 /**
  * Runs `byz <args>` in a child process, stdout/stderr appended to logPath. The child runs as this
  * process does (src/cli/runtime.ts): compiled dist/cli/main.js from a compiled byz, main.ts under
- * tsx from source.
+ * tsx from source. A replica (`args[0]` is `node`) also gets replicaNodeFlags().
  */
 export function spawnByz(args: readonly string[], logPath: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   const entry = entryArgs('cli/main');
   const fd = openSync(logPath, 'a');
-  return spawn(process.execPath, [...entry, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  const childEnv = { ...process.env, ...env };
+  // A replica (`byz node`) gets its V8 young-generation size on the node command line (runtime.ts).
+  const nodeFlags = args[0] === 'node' ? replicaNodeFlags(childEnv) : [];
+  return spawn(process.execPath, [...nodeFlags, ...entry, ...args], { stdio: ['ignore', fd, fd], env: childEnv });
 }
 
 /** SIGKILL and wait for the exit. */

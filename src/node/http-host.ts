@@ -43,7 +43,14 @@ const RESTART_MAX_MS = 30_000;
 /** A worker that served this long resets the restart backoff. */
 const HEALTHY_MS = 60_000;
 /** Heap of the worker thread: a worker over it dies and is restarted (the main thread is unaffected). */
-const WORKER_HEAP_MB = 128;
+export const WORKER_HEAP_MB = 128;
+/**
+ * Young generation of the worker thread. V8's default (semi-spaces growing to 16 MiB on a 64-bit host)
+ * is sized for a busy isolate; the worker allocates little (the pushed /status, at most one /metrics
+ * render a second, the odd proof), so 2 MiB costs it only more frequent small scavenges, on its own
+ * thread, and keeps that memory off the replica's RSS (bench/README.md "Memory, session 26").
+ */
+export const WORKER_YOUNG_MB = 2;
 /** How long close() lets the worker close its server gracefully before terminating it. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -52,7 +59,7 @@ const CLOSE_GRACE_MS = 2000;
  * two-line bootstrap that registers tsx in the worker first (Node 20 does not pass the loader on).
  */
 function newWorker(workerData: WorkerConfig): Worker {
-  const options = { workerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } };
+  const options = { workerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./http-worker.js', import.meta.url), options);
   const entry = new URL('./http-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { startHttp } from '../../src/node/http.ts';
 import type { HttpSources, StatusPort } from '../../src/node/http.ts';
-import { startStatusWorker } from '../../src/node/http-host.ts';
+import { startStatusWorker, WORKER_HEAP_MB, WORKER_YOUNG_MB } from '../../src/node/http-host.ts';
 import type { StatusWorkerOptions } from '../../src/node/http-host.ts';
 import type { Reply } from '../../src/node/http-messages.ts';
 import { DEFAULT_STATUS_PORT_LIMITS, statusPortLimitsProblem } from '../../src/http/admission.ts';
@@ -131,6 +131,27 @@ describe('status-port worker', { timeout: 120_000 }, () => {
         assert.ok(broken === 500 || broken === 'closed', `got ${broken}`);
       }
       assert.equal((await fetch(url(port, '/health'))).status, 200);
+      assert.equal(port.worker()?.threadId, threadId, 'no restart');
+    } finally {
+      await port.close();
+    }
+  });
+
+  it(`runs with a ${WORKER_YOUNG_MB} MiB young generation and a ${WORKER_HEAP_MB} MiB heap, and still serves answers far larger than its young generation`, async () => {
+    // 4 MiB /metrics bodies, 20 times: each is allocated and copied in the worker (a large object,
+    // outside the young generation); the same worker serves them all.
+    const body = `x_total 1\n${'#'.repeat(4 * 2 ** 20)}\n`;
+    const port = await bareWorker(() => ({ ok: true, body }), 5000);
+    try {
+      const w = port.worker();
+      assert.equal(w?.resourceLimits?.maxYoungGenerationSizeMb, WORKER_YOUNG_MB);
+      assert.equal(w?.resourceLimits?.maxOldGenerationSizeMb, WORKER_HEAP_MB);
+      const threadId = w?.threadId;
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(url(port, '/metrics'));
+        assert.equal(res.status, 200);
+        assert.equal((await res.text()).length, body.length);
+      }
       assert.equal(port.worker()?.threadId, threadId, 'no restart');
     } finally {
       await port.close();
