@@ -21,25 +21,46 @@ function fakeTime(): { now: () => number; advance: (ms: number) => void; restore
   };
 }
 
-test('under way: one tick per tickMs, as a plain interval', () => {
+type Ticker = ReturnType<typeof startTicker>;
+
+/**
+ * A ticker of tickMs 10 (idleMs 100) on fake time, the ticks it delivers collected in `got`; `body`
+ * drives it, then the ticker is stopped and the timers restored. `onTicks` runs after each delivery.
+ */
+function withTicker(
+  quiescent: () => boolean,
+  body: (t: { time: ReturnType<typeof fakeTime>; got: number[]; ticker: Ticker }) => void,
+  onTicks?: (k: number, ticker: Ticker) => void,
+): void {
   const time = fakeTime();
   const got: number[] = [];
-  const ticker = startTicker({ tickMs: 10, quiescent: () => false, onTicks: (k) => got.push(k), now: time.now });
+  const box: { ticker?: Ticker } = {};
+  const ticker = startTicker({
+    tickMs: 10, idleMs: 100, quiescent, now: time.now,
+    onTicks: (k) => {
+      got.push(k);
+      if (box.ticker !== undefined) onTicks?.(k, box.ticker);
+    },
+  });
+  box.ticker = ticker;
   try {
-    time.advance(55);
-    assert.deepEqual(got, [1, 1, 1, 1, 1]);
-    assert.equal(ticker.quiet(), false);
+    body({ time, got, ticker });
   } finally {
     ticker.stop();
     time.restore();
   }
+}
+
+test('under way: one tick per tickMs, as a plain interval', () => {
+  withTicker(() => false, ({ time, got, ticker }) => {
+    time.advance(55);
+    assert.deepEqual(got, [1, 1, 1, 1, 1]);
+    assert.equal(ticker.quiet(), false);
+  });
 });
 
 test('quiescent: woken every idleMs with the ticks that elapsed, so the core loses no time', () => {
-  const time = fakeTime();
-  const got: number[] = [];
-  const ticker = startTicker({ tickMs: 10, idleMs: 100, quiescent: () => true, onTicks: (k) => got.push(k), now: time.now });
-  try {
+  withTicker(() => true, ({ time, got, ticker }) => {
     time.advance(10); // the first tick, then quiet
     assert.deepEqual(got, [1]);
     assert.equal(ticker.quiet(), true);
@@ -50,18 +71,12 @@ test('quiescent: woken every idleMs with the ticks that elapsed, so the core los
     time.advance(300);
     assert.deepEqual(got, [1, 10, 10, 10, 10]);
     assert.equal(got.reduce((a, b) => a + b, 0), 41, '410 ms: 41 ticks, as under way');
-  } finally {
-    ticker.stop();
-    time.restore();
-  }
+  });
 });
 
 test('an input wakes a quiet clock: the elapsed ticks at once, then one per tickMs again', () => {
-  const time = fakeTime();
-  const got: number[] = [];
   let quiescent = true;
-  const ticker = startTicker({ tickMs: 10, idleMs: 100, quiescent: () => quiescent, onTicks: (k) => got.push(k), now: time.now });
-  try {
+  withTicker(() => quiescent, ({ time, got, ticker }) => {
     time.advance(10);
     time.advance(35);
     assert.deepEqual(got, [1]);
@@ -73,51 +88,30 @@ test('an input wakes a quiet clock: the elapsed ticks at once, then one per tick
     assert.deepEqual(got, [1, 3, 1, 1, 1]);
     ticker.wake(); // under way: nothing to do
     assert.deepEqual(got, [1, 3, 1, 1, 1]);
-  } finally {
-    ticker.stop();
-    time.restore();
-  }
+  });
 });
 
 test('a wake from inside onTicks (a link change pushed while ticking) starts one interval, not two', () => {
-  const time = fakeTime();
-  const got: number[] = [];
   let quiescent = true;
-  const box: { ticker?: ReturnType<typeof startTicker> } = {};
-  const ticker = startTicker({
-    tickMs: 10, idleMs: 100, now: time.now,
-    quiescent: () => quiescent,
-    onTicks: (k) => {
-      got.push(k);
-      if (k > 1) {
-        quiescent = false;
-        box.ticker?.wake(); // as the node's links() → driver.push → onInput does
-      }
-    },
-  });
-  box.ticker = ticker;
-  try {
+  const wakeOnCatchUp = (k: number, ticker: Ticker): void => {
+    if (k <= 1) return;
+    quiescent = false;
+    ticker.wake(); // as the node's links() → driver.push → onInput does
+  };
+  withTicker(() => quiescent, ({ time, got, ticker }) => {
     time.advance(110); // first tick, quiet, then the idle wake-up delivers 10 and wakes itself
     assert.deepEqual(got, [1, 10]);
     assert.equal(ticker.quiet(), false);
     time.advance(100);
     assert.equal(got.length - 2, 10, 'one tick per 10 ms: a second interval would double them');
-  } finally {
-    ticker.stop();
-    time.restore();
-  }
+  }, wakeOnCatchUp);
 });
 
 test('stop: no tick after it, quiet or under way', () => {
-  const time = fakeTime();
-  const got: number[] = [];
-  const ticker = startTicker({ tickMs: 10, idleMs: 100, quiescent: () => true, onTicks: (k) => got.push(k), now: time.now });
-  try {
+  withTicker(() => true, ({ time, got, ticker }) => {
     time.advance(10);
     ticker.stop();
     time.advance(500);
     assert.deepEqual(got, [1]);
-  } finally {
-    time.restore();
-  }
+  });
 });
