@@ -9,8 +9,9 @@
 //   symptom (from the shell: ingress rejects on an authenticated link, floods…) → suspicion (C2);
 //   tick → the core, then suspicion decay.
 // The core's output is read too: 'view-change-started' suspects the primary of the view left,
-// 'checkpoint-stable' lets the detector forget, executed batches count as progress (Offline), and
-// 'reject' drops of a peer's message are a symptom.
+// 'checkpoint-stable' lets the detector forget, executed batches count as progress (Offline),
+// 'reject' drops of a peer's message are a symptom, and 'fault-found' (a lie the core saw doing its
+// own work) is checked and adopted like the detector's evidence.
 // New evidence is persisted under acct/evidence/ (audit trail; durable before sent like every
 // output), gossiped once per (accused, kind) as an evidence message this replica signs, and
 // announced with an 'evidence' event; the accused is quarantined and a slashing record kept.
@@ -225,8 +226,13 @@ function merge(into: Output, from: Output): void {
   into.events.push(...from.events);
 }
 
-function readEvent(s: State, ev: CoreEvent): void {
+/** Reads one core event; returns the evidence a 'fault-found' proposes, when not already held. */
+function readEvent(s: State, ev: CoreEvent): Evidence | undefined {
   switch (ev.type) {
+    case 'fault-found':
+      // Checked like our own detector's finds, once per (accused, kind): the liar is quarantined after.
+      if (ev.accused === s.opts.id || s.evidence.has(evidenceId(ev.accused, ev.kind))) return undefined;
+      return { kind: ev.kind, accused: ev.accused, messages: ev.messages };
     case 'view-change-started': {
       // §4.4/§4.5.2: we left s.view because its primary did not get a request executed (or did not
       // complete the view change) in time — or f+1 others said so.
@@ -237,10 +243,12 @@ function readEvent(s: State, ev: CoreEvent): void {
     }
     case 'new-view-installed':
       s.view = ev.view;
-      return madeProgress(s.suspicion, s.tick);
+      madeProgress(s.suspicion, s.tick);
+      return;
     case 'checkpoint-stable':
       s.detector.onStable(ev.seq);
-      return madeProgress(s.suspicion, s.tick);
+      madeProgress(s.suspicion, s.tick);
+      return;
     case 'drop':
       if (ev.from !== undefined && ev.from !== s.opts.id && dropSeverity(ev.reason) === 'reject') {
         addSymptom(s.suspicion, ev.from, 'protocol-violation');
@@ -268,11 +276,19 @@ const isEmpty = (o: Output): boolean =>
  */
 function runCore(s: State, out: Output, input: Input): Output {
   const o = s.core.handle(input);
-  for (const ev of o.events) readEvent(s, ev);
+  let found: Evidence[] | undefined;
+  for (const ev of o.events) {
+    const e = readEvent(s, ev);
+    if (e !== undefined) (found ??= []).push(e);
+  }
   if (o.executed.length > 0) madeProgress(s.suspicion, s.tick);
-  if (isEmpty(out)) return o;
-  merge(out, o);
-  return out;
+  let result = o;
+  if (!isEmpty(out)) {
+    merge(out, o);
+    result = out;
+  }
+  if (found !== undefined) adoptFound(s, result, found);
+  return result;
 }
 
 /** A verified replica message (`input.message`); returns the output to go on with (see runCore). */

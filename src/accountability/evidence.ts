@@ -14,6 +14,10 @@
 //     whatever the checker's state.
 //   amnesia — a COMMIT and a VIEW-CHANGE for a later view signed by the accused, the VIEW-CHANGE
 //     hiding the prepared certificate the COMMIT proves it had (§4.2, §4.4; amnesia.ts).
+//   false-verdict — a PREPARE signed by the accused whose `invalid` list (requestAuth "shared",
+//     docs/PROTOCOL.md §5.1) is false from the batch alone: malformed, naming a position not assigned
+//     to it, or naming a request whose client signature verifies. The batch comes in a pre-prepare
+//     that need not be the accused's: the PREPARE's digest binds it, whoever signed the carrier.
 // These checks assume the signatures were verified (ingress did, or src/evidence/verify.ts does).
 
 import type { ReplicaId } from '../core/ids.ts';
@@ -52,6 +56,11 @@ export interface EvidenceRules {
   viewChangeFault(vc: ViewChange): string | undefined;
   newViewFault(nv: NewView): string | undefined;
   proposalFault(p: HsProposal): string | undefined;
+  /**
+   * Why `prepare`'s verdicts on the batch `prePrepare` carries are false, or undefined when they are
+   * not provably so (or the rules cannot check client signatures: never accuse unchecked).
+   */
+  verdictFault(prepare: Prepare, prePrepare: PrePrepare): string | undefined;
 }
 
 /** What a valid proof establishes. */
@@ -61,7 +70,7 @@ export interface EvidenceVerdict {
   readonly reason: string;
 }
 
-export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia', 'invalid-proposal'];
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia', 'invalid-proposal', 'false-verdict'];
 
 export function evidenceKindOf(code: number): EvidenceKind | undefined {
   return EVIDENCE_KINDS.find((k) => EVIDENCE_KIND_CODES[k] === code);
@@ -163,6 +172,16 @@ function checkAmnesia(e: Evidence): Result<string, string> {
   return fault === undefined ? err(`the view-change is consistent with the ${vote.type}`) : ok(fault);
 }
 
+function checkFalseVerdict(e: Evidence, rules: EvidenceRules): Result<string, string> {
+  const [a, b] = e.messages;
+  const prepare = a?.type === 'prepare' ? a : b?.type === 'prepare' ? b : undefined;
+  const pp = a?.type === 'pre-prepare' ? a : b?.type === 'pre-prepare' ? b : undefined;
+  if (e.messages.length !== 2 || prepare === undefined || pp === undefined) return err('false-verdict needs exactly one prepare and one pre-prepare carrying its batch');
+  if (pp.view !== prepare.view || pp.seq !== prepare.seq || pp.digest !== prepare.digest) return err('the pre-prepare is not for the view, seq and digest the prepare names');
+  const fault = rules.verdictFault(prepare, pp);
+  return fault === undefined ? err('the prepare\'s verdicts are not shown false') : ok(`signed a prepare for view ${prepare.view}, seq ${prepare.seq} with false verdicts: ${fault}`);
+}
+
 function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> {
   const m = e.messages[0];
   if (e.messages.length !== 1 || m === undefined) return err(`${e.kind} needs exactly 1 message, got ${e.messages.length}`);
@@ -191,8 +210,13 @@ function proofOf(e: Evidence, rules: EvidenceRules): Result<string, string> {
     case 'invalid-new-view':
     case 'invalid-proposal':
       return checkSingle(e, rules);
+    case 'false-verdict':
+      return checkFalseVerdict(e, rules);
   }
 }
+
+/** Whether m must be signed by the accused: all of a proof but a false-verdict's batch carrier. */
+const heldToAccused = (e: Evidence, m: Statement): boolean => e.kind !== 'false-verdict' || m.type !== 'pre-prepare';
 
 /**
  * Checks a proof's structure, assuming every signature in it was verified: all messages signed by
@@ -200,7 +224,7 @@ function proofOf(e: Evidence, rules: EvidenceRules): Result<string, string> {
  */
 export function checkEvidence(e: Evidence, rules: EvidenceRules): Result<EvidenceVerdict, string> {
   for (const m of e.messages) {
-    if (m.replica !== e.accused) return err(`a ${m.type} in the proof is signed by replica ${m.replica}, not the accused ${e.accused}`);
+    if (heldToAccused(e, m) && m.replica !== e.accused) return err(`a ${m.type} in the proof is signed by replica ${m.replica}, not the accused ${e.accused}`);
   }
   const r = proofOf(e, rules);
   return r.ok ? ok({ accused: e.accused, kind: e.kind, reason: r.value }) : r;

@@ -57,6 +57,7 @@ function eventBody(ev: CoreEvent, evidence: EvidenceLookup): AuditBody | undefin
       return message === undefined ? undefined : { type: 'evidence', accused: ev.accused, kind: ev.kind, reason: ev.reason, reporter: ev.reporter, message: toHex(message) };
     }
     case 'drop':
+    case 'fault-found': // the 'evidence' event that follows is the record
     case 'leader-suspected':
     case 'view-change-started':
     case 'state-transfer-started':

@@ -282,8 +282,9 @@ function domainOf(s: Setup, epoch: number): SigningDomain {
 function checkEvidenceRecord(b: Extract<AuditBody, { type: 'evidence' }>, st: State, suite: CryptoSuite): string | undefined {
   const s = st.setup!;
   const defaults = s.module.params.defaults;
-  const rules = evidenceRulesFor(s.module, { n: s.cfg.n, params: { ...defaults, ...s.cfg.params }, hash: suite.hash });
-  const v = verifyEvidence(fromHex(b.message)!, { n: s.cfg.n, replicaKeys: s.keys, verify: suite.verify, hash: suite.hash, domain: domainOf(s, s.cfg.epoch), rules });
+  const domain = domainOf(s, s.cfg.epoch);
+  const rules = evidenceRulesFor(s.module, { n: s.cfg.n, params: { ...defaults, ...s.cfg.params }, hash: suite.hash, requests: { verify: suite.verify, domain } });
+  const v = verifyEvidence(fromHex(b.message)!, { n: s.cfg.n, replicaKeys: s.keys, verify: suite.verify, hash: suite.hash, domain, rules });
   if (!v.ok) return `evidence record: ${v.error}`;
   if (v.value.accused !== b.accused || v.value.kind !== b.kind) return `evidence record claims ${b.kind} by replica ${b.accused}, but its message proves ${v.value.kind} by replica ${v.value.accused}`;
   st.evidence++;

@@ -12,7 +12,8 @@
 // this interface (imports flow from src/engine down to the protocol folders), the registry's type
 // annotation checks that it fits.
 
-import type { HashFn } from '../core/crypto-port.ts';
+import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
+import type { SigningDomain } from '../wire/domain.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
 import type { EngineParams } from '../protocol/params.ts';
 import type { CoreOptions, ProtocolCore } from '../protocol/core.ts';
@@ -24,6 +25,16 @@ import type { ReplicaMessage } from '../wire/messages.ts';
 import type { CertificateClaim, CertificateContext } from '../protocol/types.ts';
 
 /** A decided batch as a third party sees it: the claim and the certificate that proves it. */
+/** What a protocol's evidence rules are built from: cluster-wide constants, never a replica's state. */
+export interface EvidenceRulesOptions<P = EngineParams> {
+  readonly n: number;
+  readonly params: P;
+  readonly hash: HashFn;
+  /** Client-signature checks under the cluster's domain (PBFT: to judge a PREPARE's verdicts); absent, such evidence is not adopted. */
+  readonly requests?: { readonly verify: VerifyFn; readonly domain: SigningDomain };
+  readonly bugs?: Readonly<Record<string, boolean>>;
+}
+
 export interface CertifiedBatch {
   readonly claim: CertificateClaim;
   readonly certificate: readonly ReplicaMessage[];
@@ -46,7 +57,7 @@ export interface ProtocolModule<P = EngineParams> {
   /** Names of the protocol's planted bugs (tests only: each must be caught by a checker, SPEC G3). */
   readonly plantedBugs: readonly string[];
   /** State-independent evidence rules (SPEC C1), the same at every replica and for a third party. */
-  evidenceRules(cfg: { readonly n: number; readonly params: P; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules;
+  evidenceRules(cfg: EvidenceRulesOptions<P>): EvidenceRules;
   /**
    * Why `certificate` (ExecutedBatch.committed.certificate) does not prove that the batch with
    * `claim.digest` was decided at `claim.seq` in `claim.view`, or undefined when it does — checked with

@@ -5,21 +5,26 @@
 import type { AccountableOptions, AccountableReplica } from '../accountability/accountable.ts';
 import { createAccountable, restoreAccountable } from '../accountability/accountable.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
-import type { HashFn } from '../core/crypto-port.ts';
 import { quorumConfig } from '../core/quorum.ts';
 import type { ReplicaStatus } from '../protocol/types.ts';
-import type { CoreOptions, EngineParams, ProtocolCore, ProtocolModule } from './module.ts';
+import type { CoreOptions, EngineParams, EvidenceRulesOptions, ProtocolCore, ProtocolModule } from './module.ts';
 
 /** The accountable core, with the protocol core's executed state and captures at a seq (on-demand certificate shares). */
 export type ReplicaCore = AccountableReplica<ReplicaStatus> & Pick<ProtocolCore, 'executedState' | 'captureAt' | 'certifiedStable' | 'refuses'>;
 
 /** The protocol's evidence rules for a cluster of n (the same at every replica and for a verifier). */
-export function evidenceRulesFor(module: ProtocolModule, o: { readonly n: number; readonly params: EngineParams; readonly hash: HashFn; readonly bugs?: Readonly<Record<string, boolean>> }): EvidenceRules {
-  return module.evidenceRules(o.bugs === undefined ? { n: o.n, params: o.params, hash: o.hash } : { n: o.n, params: o.params, hash: o.hash, bugs: o.bugs });
+export function evidenceRulesFor(module: ProtocolModule, o: EvidenceRulesOptions): EvidenceRules {
+  return module.evidenceRules(o);
 }
 
+/**
+ * A replica in requestAuth "shared" checks client signatures (CoreOptions.sharedRequestAuth), so its
+ * rules judge a PREPARE's verdicts by them; in the other modes no PREPARE names a request.
+ */
 export function accountableOptionsFor(module: ProtocolModule, o: Omit<CoreOptions<EngineParams>, 'app'>): AccountableOptions {
-  return { id: o.id, n: o.n, f: quorumConfig(o.n).f, signer: o.signer, domain: o.domain, hash: o.hash, rules: evidenceRulesFor(module, o) };
+  const requests = o.sharedRequestAuth === undefined ? {} : { requests: { verify: o.sharedRequestAuth, domain: o.domain } };
+  const rules = evidenceRulesFor(module, { n: o.n, params: o.params, hash: o.hash, ...requests, ...(o.bugs === undefined ? {} : { bugs: o.bugs }) });
+  return { id: o.id, n: o.n, f: quorumConfig(o.n).f, signer: o.signer, domain: o.domain, hash: o.hash, rules };
 }
 
 /** Wraps a protocol core (fresh, or restored when `records` come from the disk) in accountability. */

@@ -100,7 +100,7 @@ export function verifyEvidenceFile(text: string, opts: VerifyEvidenceFileOptions
   if (module === undefined) return err(`the evidence was signed under protocol '${file.domain.protocol}', which this build does not have (${PROTOCOL_NAMES.join(', ')})`);
   const defaults = module.params.defaults;
   const params = file.params ?? { windowSize: defaults.windowSize, checkpointInterval: defaults.checkpointInterval };
-  const rules = evidenceRulesFor(module, { n: file.n, params: { ...defaults, ...params }, hash: suite.value.hash });
+  const rules = evidenceRulesFor(module, { n: file.n, params: { ...defaults, ...params }, hash: suite.value.hash, requests: { verify: suite.value.verify, domain } });
   const ctx: VerifyEvidenceContext = { n: file.n, replicaKeys: keys, verify: suite.value.verify, hash: suite.value.hash, domain, rules };
   const records: VerifiedEvidenceRecord[] = [];
   for (const [index, r] of file.records.entries()) {

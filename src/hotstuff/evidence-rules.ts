@@ -5,7 +5,7 @@
 // its round with a QC or TC of the round before. Nothing here reads a replica's state, so every
 // replica and a third party reach the same verdict (the epoch is not judged: a proposal of another
 // epoch is no lie). An honest leader proposes with the QC and TC it verified (propose.ts), so these
-// rules never hold one to a fault. HotStuff signs no VIEW-CHANGE or NEW-VIEW, so one is never valid.
+// rules never hold one to a fault. HotStuff signs no VIEW-CHANGE, NEW-VIEW or PREPARE, so one is never valid.
 
 import type { HashFn } from '../core/crypto-port.ts';
 import { quorumConfig } from '../core/quorum.ts';
@@ -21,5 +21,6 @@ export function hotstuffEvidenceRules(cfg: { readonly n: number; readonly hash: 
     viewChangeFault: () => 'HotStuff replicas sign no VIEW-CHANGE',
     newViewFault: () => 'HotStuff replicas sign no NEW-VIEW',
     proposalFault: (p) => proposalFault(ctx, p),
+    verdictFault: () => 'HotStuff replicas sign no PREPARE',
   };
 }

@@ -65,8 +65,10 @@ export interface IngressConfig {
    * "signature" mode too — at least f+1 honest replicas authenticated each before voting for its
    * batch, and the batch digests are still checked — which is what makes a view change under load
    * cheap (thousands of requests ride in its prepared proofs); 'check' (the default) verifies them,
-   * as a third party reading evidence or an audit trail must. "mac" mode always trusts them.
-   * docs/PROTOCOL.md §5.1.
+   * as a third party reading an audit trail must. "mac" mode always trusts them. Requests inside
+   * evidence are never checked here: a proof rests on replica signatures, and the one kind that
+   * reads a request's signature (false-verdict) checks it in its rule — a forged request in the
+   * batch is what a faulty primary's evidence may well carry. docs/PROTOCOL.md §5.1.
    */
   readonly certifiedRequests?: 'check' | 'trust';
   /** This replica, for its entry of request authenticators (needed by a replica in "mac" mode). */
@@ -217,7 +219,7 @@ export function createIngress(cfg: IngressConfig): Ingress {
     if (depth === 0) return requestSigOk(x, signingBytes(domain, x));
     if (depth === 1 && top.type === 'pre-prepare' && sharedMode) return true; // the core's verdicts (src/pbft/verdicts.ts)
     if (depth === 1 && (top.type === 'pre-prepare' || top.type === 'hs-proposal')) return macMode ? batchedRequestOk(x) : requestSigOk(x, signingBytes(domain, x));
-    return trustCertified || requestSigOk(x, signingBytes(domain, x));
+    return trustCertified || top.type === 'evidence' || requestSigOk(x, signingBytes(domain, x));
   };
 
   /** Every signature (a reply's MAC), outermost first; requests by requestOk. */

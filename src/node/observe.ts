@@ -89,6 +89,8 @@ function observeEvent(m: NodeMetrics, log: Logger, proposedAt: Map<number, numbe
     case 'peer-state':
       log.info({ replica: ev.replica, state: ev.state, score: ev.score }, 'peer state changed');
       return;
+    case 'fault-found': // the accountability layer checks it; 'evidence' follows when it holds
+      return;
     case 'threat-level':
       log.warn({ level: ev.level, reasons: ev.reasons }, 'threat level changed');
       return;

@@ -3,15 +3,22 @@
 // view-validate.ts are used — certificate structure and the NEW-VIEW recomputation (TOCS '02 §4.4) —
 // parametrised by cluster-wide constants (n, windowSize, checkpointInterval). Nothing here reads a
 // replica's view, log or checkpoints, so every replica (and a third party) reaches the same verdict.
+// A PREPARE's verdicts (requestAuth "shared", docs/PROTOCOL.md §5.1) are judged against the batch its
+// digest names, with the client keys the requests carry.
 
-import type { HashFn } from '../core/crypto-port.ts';
-import { quorumConfig } from '../core/quorum.ts';
-import type { NewView, ViewChange } from '../wire/messages.ts';
+import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
+import { primaryOf, quorumConfig } from '../core/quorum.ts';
+import { decodeInvalid } from '../wire/authenticator.ts';
+import { batchBytes } from '../wire/codec.ts';
+import type { SigningDomain } from '../wire/domain.ts';
+import type { NewView, PrePrepare, Prepare, ViewChange } from '../wire/messages.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
 import type { PbftParams } from './params.ts';
 import type { PlantedBugs } from './bugs.ts';
 import type { QuorumParams } from './view-validate.ts';
 import { checkNewView, checkpointProofDigest, validPreparedProof, validReportedPrePrepare, validViewChange } from './view-validate.ts';
+import type { RequestCheck } from './state.ts';
+import { assigned, requestCheck } from './verdicts.ts';
 
 export interface EvidenceRulesConfig {
   /** Cluster size; the quorum is 2f + 1. */
@@ -19,6 +26,12 @@ export interface EvidenceRulesConfig {
   /** The cluster's window L and checkpoint interval K (they bound a prepared certificate's seq). */
   readonly params: Pick<PbftParams, 'windowSize' | 'checkpointInterval'>;
   readonly hash: HashFn;
+  /**
+   * Checks client signatures, under the cluster's signing domain: with it, a PREPARE that names a
+   * validly signed request is a provable lie. Without it (a replica not in "shared" mode) such
+   * evidence is not adopted: only the verdicts that are false from the batch's shape are judged.
+   */
+  readonly requests?: { readonly verify: VerifyFn; readonly domain: SigningDomain };
   /**
    * Planted bugs (tests only) of the replica these rules run beside: a replica whose core weakens
    * its quorums or leaves prepared certificates out of NEW-VIEW judges with the same broken rules,
@@ -58,6 +71,29 @@ function viewChangeDiagnosis(q: QuorumParams, vc: ViewChange): string {
   return 'invalid certificates';
 }
 
+/**
+ * Why p's verdicts (its `invalid` positions) on the batch pp carries are false (§5.1 rule 2: a backup
+ * names only requests assigned to it whose signature fails), or undefined when they are not shown
+ * false — including when pp does not carry the batch p's digest names.
+ */
+function verdictFault(cfg: EvidenceRulesConfig, check: RequestCheck | undefined, p: Prepare, pp: PrePrepare): string | undefined {
+  if (cfg.hash(batchBytes(pp.requests)) !== p.digest) return undefined;
+  const size = pp.requests.length;
+  const named = decodeInvalid(p.invalid, size);
+  if (named === undefined) return `its invalid list (${p.invalid.length} bytes) is not ascending u16 positions within the batch of ${size}`;
+  const f = quorumConfig(cfg.n).f;
+  const primary = primaryOf(p.view, cfg.n);
+  for (const j of named) {
+    if (!assigned(cfg.n, f, primary, p.seq, j, p.replica)) return `it names position ${j}, which replica ${p.replica} was not assigned to verify`;
+  }
+  if (check === undefined) return undefined;
+  for (const j of named) {
+    const r = pp.requests[j]!;
+    if (check(r)) return `it names position ${j} (client ${r.client.slice(0, 12)}…, request ${r.reqNo}) badly signed, but its signature verifies`;
+  }
+  return undefined;
+}
+
 /** The rules object for createAccountable / checkEvidence / verifyEvidence. */
 export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
   const q: QuorumParams = {
@@ -66,6 +102,7 @@ export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
     windowSize: cfg.params.windowSize,
     checkpointInterval: cfg.params.checkpointInterval,
   };
+  const check = cfg.requests === undefined ? undefined : requestCheck(cfg.requests.verify, cfg.requests.domain);
   return {
     viewChangeFault: (vc: ViewChange) => (validViewChange(q, vc) ? undefined : viewChangeDiagnosis(q, vc)),
     newViewFault: (nv: NewView) => {
@@ -73,5 +110,6 @@ export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
       return typeof plan === 'string' ? `${plan} (§4.4: backups recompute O from V)` : undefined;
     },
     proposalFault: () => 'PBFT replicas sign no HotStuff proposal',
+    verdictFault: (p, pp) => verdictFault(cfg, check, p, pp),
   };
 }

@@ -69,11 +69,36 @@ export function badlySigned(ctx: Ctx, e: LogEntry, pp: PrePrepare): ReadonlySet<
   const verdicts = new Map<ReplicaId, Set<number> | undefined>();
   for (const p of e.prepares.values()) if (p.view === pp.view && p.digest === pp.digest) verdicts.set(p.replica, decodeInvalid(p.invalid, pp.requests.length));
   const trustPrimary = ctx.bugs.sharedTrustPrimary === true;
+  const valid = new Set<number>();
   pp.requests.forEach((r, j) => {
     if (e.proposal && (trustPrimary ? !verdicts.get(st.id)?.has(j) : vouched(st, verdicts, primary, pp, j))) return;
-    if (!check(r)) out.add(j);
+    if (check(r)) valid.add(j);
+    else out.add(j);
   });
+  reportFalseVerdicts(ctx, e, pp, verdicts, valid);
   return out;
+}
+
+/**
+ * Hands the accountability layer each PREPARE whose verdicts this replica now knows to be false: a
+ * malformed list, a position not assigned to its sender, or a request found validly signed (`valid`:
+ * every named position was checked here, since a naming PREPARE withholds the vouch). An honest
+ * backup names only assigned requests whose signature fails, so none of these is ever its own doing.
+ */
+function reportFalseVerdicts(ctx: Ctx, e: LogEntry, pp: PrePrepare, verdicts: ReadonlyMap<ReplicaId, Set<number> | undefined>, valid: ReadonlySet<number>): void {
+  const st = ctx.st;
+  const primary = primaryOf(pp.view, st.n);
+  const isFalse = (replica: ReplicaId, j: number): boolean => valid.has(j) || !assigned(st.n, st.f, primary, pp.seq, j, replica);
+  for (const [replica, bad] of verdicts) {
+    if (bad !== undefined && (bad.size === 0 || !someOf(bad, (j) => isFalse(replica, j)))) continue;
+    const prepare = e.prepares.get(replica)!;
+    ctx.out.events.push({ type: 'fault-found', accused: replica, kind: 'false-verdict', messages: [prepare, pp] });
+  }
+}
+
+function someOf(set: ReadonlySet<number>, p: (j: number) => boolean): boolean {
+  for (const j of set) if (p(j)) return true;
+  return false;
 }
 
 /** Whether every backup assigned to position j sent a well-formed PREPARE that does not name it. */

@@ -9,7 +9,7 @@ import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { DropReason } from '../core/drops.ts';
 import type { Verified } from '../core/verified.ts';
-import type { AnyReply, EvidenceKind, NewView, ReplicaMessage, Request } from '../wire/messages.ts';
+import type { AnyReply, EvidenceKind, NewView, PrePrepare, Prepare, ReplicaMessage, Request } from '../wire/messages.ts';
 
 export type Input =
   /** One unit of virtual time. Timeouts are counted in ticks; the core never reads a clock. */
@@ -141,6 +141,12 @@ export type CoreEvent =
   | { readonly type: 'state-transfer-started'; readonly seq: Seq; readonly from: ReplicaId }
   | { readonly type: 'state-transfer-done'; readonly seq: Seq }
   | { readonly type: 'batch-proposed'; readonly seq: Seq; readonly size: number }
+  /**
+   * The core found a provable lie while doing its own work (PBFT: a PREPARE's false verdicts, seen at
+   * execution, docs/PROTOCOL.md §5.1): the accountability layer checks the proof and adopts it as
+   * evidence. `messages` are the proof, as in an evidence message.
+   */
+  | { readonly type: 'fault-found'; readonly accused: ReplicaId; readonly kind: EvidenceKind; readonly messages: readonly (PrePrepare | Prepare)[] }
   /** New verified evidence against `accused` (SPEC C1), found by `reporter` (this replica or a peer). */
   | { readonly type: 'evidence'; readonly accused: ReplicaId; readonly kind: EvidenceKind; readonly reason: string; readonly reporter: ReplicaId }
   /** A peer's accountability state changed (SPEC C2). */

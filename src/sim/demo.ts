@@ -55,6 +55,7 @@ export function runDemo(print: (line: string) => void, options: SimOptions = DEM
         return;
       case 'drop':
       case 'leader-suspected':
+      case 'fault-found':
       case 'evidence':
       case 'peer-state':
       case 'threat-level':

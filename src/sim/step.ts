@@ -222,6 +222,7 @@ function countEvent(c: RunCounters, ev: CoreEvent, honest: boolean): void {
       return;
     case 'batch-proposed':
     case 'leader-suspected':
+    case 'fault-found':
     case 'evidence':
     case 'peer-state':
     case 'threat-level':

@@ -196,7 +196,7 @@ export interface PrePrepareCopy {
 }
 
 /** What an evidence message claims (SPEC C1); `EVIDENCE_KIND_CODES` gives the u32 on the wire. */
-export type EvidenceKind = 'equivocation' | 'invalid-view-change' | 'invalid-new-view' | 'amnesia' | 'invalid-proposal';
+export type EvidenceKind = 'equivocation' | 'invalid-view-change' | 'invalid-new-view' | 'amnesia' | 'invalid-proposal' | 'false-verdict';
 
 /** Wire codes of the evidence kinds (docs/PROTOCOL.md, docs/ACCOUNTABILITY.md). Never reuse a code. */
 export const EVIDENCE_KIND_CODES = {
@@ -205,6 +205,7 @@ export const EVIDENCE_KIND_CODES = {
   'invalid-new-view': 3,
   amnesia: 4,
   'invalid-proposal': 5,
+  'false-verdict': 6,
 } as const satisfies Record<EvidenceKind, number>;
 
 /**
@@ -212,7 +213,9 @@ export const EVIDENCE_KIND_CODES = {
  * conflicting messages for one slot (PBFT's, or HotStuff's two proposals / two votes of one round),
  * or one VIEW-CHANGE / NEW-VIEW / HotStuff proposal invalid from its content alone (TOCS '02 §4.4;
  * Jolteon FC '22 §4), or a COMMIT and a later
- * VIEW-CHANGE that hides what the COMMIT prepared (amnesia, src/accountability/amnesia.ts). Sent by the reporter `replica`; every nested message keeps its own signature,
+ * VIEW-CHANGE that hides what the COMMIT prepared (amnesia, src/accountability/amnesia.ts), or a
+ * PREPARE whose `invalid` verdicts are false (false-verdict: the pre-prepare beside it, anyone's, only
+ * carries the batch the PREPARE's digest names). Sent by the reporter `replica`; every nested message keeps its own signature,
  * so a third party can check the proof with the public keys alone (docs/ACCOUNTABILITY.md).
  */
 export interface EvidenceMessage {

@@ -243,11 +243,13 @@ export const SCHEMA: Schema = {
       '`replica`. Kinds: 1 = equivocation (two conflicting messages for one slot: PBFT pre-prepares, prepares, commits, ' +
       'checkpoints or new-views; HotStuff proposals or votes of one round), 2 = invalid-view-change, ' +
       '3 = invalid-new-view (one message invalid from its content alone, §4.4), 4 = amnesia (a commit and a later view-change ' +
-      'hiding what it prepared), 5 = invalid-proposal (a HotStuff proposal invalid from its content alone). See docs/ACCOUNTABILITY.md.',
+      'hiding what it prepared), 5 = invalid-proposal (a HotStuff proposal invalid from its content alone), 6 = false-verdict (a ' +
+      'prepare naming as badly signed a request whose signature verifies, or a position it was not assigned, or a malformed list; ' +
+      'with a pre-prepare, anyone\'s, carrying the batch the prepare\'s digest names). See docs/ACCOUNTABILITY.md.',
     fields: [
       { name: 'accused', type: { kind: 'replica' }, doc: 'The replica whose signed messages are the proof' },
-      { name: 'kind', type: U32, doc: 'Evidence kind code (1 equivocation, 2 invalid-view-change, 3 invalid-new-view, 4 amnesia, 5 invalid-proposal)' },
-      { name: 'prePrepares', type: array('pre-prepare', MAX_EVIDENCE_ITEMS), doc: 'Pre-prepares signed by the accused' },
+      { name: 'kind', type: U32, doc: 'Evidence kind code (1 equivocation, 2 invalid-view-change, 3 invalid-new-view, 4 amnesia, 5 invalid-proposal, 6 false-verdict)' },
+      { name: 'prePrepares', type: array('pre-prepare', MAX_EVIDENCE_ITEMS), doc: 'Pre-prepares signed by the accused (false-verdict: the one carrying the batch, by any replica)' },
       { name: 'prepares', type: array('prepare', MAX_EVIDENCE_ITEMS), doc: 'Prepares signed by the accused' },
       { name: 'commits', type: array('commit', MAX_EVIDENCE_ITEMS), doc: 'Commits signed by the accused' },
       { name: 'checkpoints', type: array('checkpoint', MAX_EVIDENCE_ITEMS), doc: 'Checkpoints signed by the accused' },

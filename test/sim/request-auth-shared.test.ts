@@ -3,8 +3,9 @@
 // their PREPAREs; a badly signed request executes everywhere as the same no-op. A faulty primary that
 // forges requests in honest clients' names (0:tamper: a request's op altered, the digest fixed and
 // the pre-prepare re-signed, so only the client signature betrays it) must neither sink its batches
-// nor get a forged op executed, also with a faulty verifier lying in its PREPAREs (lying-verdicts).
-// Both planted bugs that trust fewer than f+1 vouches are caught.
+// nor get a forged op executed, also with a faulty verifier lying in its PREPAREs (lying-verdicts),
+// whom every honest replica then holds false-verdict evidence against. Both planted bugs that trust
+// fewer than f+1 vouches are caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulation } from '../../src/sim/run.ts';
@@ -37,6 +38,14 @@ for (const c of CASES) {
     const noops = s.coreDrops['bad-signature'] ?? 0;
     if (c.forged) assert.ok(noops > 0, 'forged requests were ordered and executed as no-ops');
     else assert.equal(noops, 0, 'no request executes as a no-op without a forger');
+    // The liar's false "bad" verdicts are provable (false-verdict); no honest verifier is accused (C5 is a checker).
+    const liar = c.spec?.match(/(\d+):lying-verdicts/)?.[1];
+    const held = (s.evidence ?? []).filter((e) => e.kind === 'false-verdict');
+    if (liar === undefined) assert.deepEqual(held, []);
+    else {
+      const honest = Array.from({ length: c.over.replicas! }, (_, i) => i).filter((i) => !c.spec!.includes(`${i}:`));
+      assert.deepEqual(held.map((e) => [e.accused, e.heldBy]), [[Number(liar), honest]], 'every honest replica holds the proof');
+    }
   });
 }
 

@@ -4,7 +4,9 @@
 // others verify them themselves), or none (a request a faulty primary forged passes its check), or
 // a malformed list (odd length: no vouch at all). With at most f faulty replicas none of it may make
 // a forged request execute or a valid one fail, nor stall the batch. In the other modes honest
-// replicas ignore the field, and so the lie changes nothing. Not provable here (no evidence kind).
+// replicas ignore the field, and so the lie changes nothing. In "shared" mode the first and the last
+// are provable (false-verdict evidence: a named request that verifies, a position assigned to
+// another, a malformed list; src/pbft/evidence-rules.ts); "none" is not.
 
 import type { PrePrepare, Prepare } from '../../wire/messages.ts';
 import { NO_INVALID } from '../../wire/messages.ts';
@@ -58,7 +60,7 @@ function create(ctx: BehaviourCtx): Adversary {
 export const lyingVerdicts: Behaviour = {
   name: 'lying-verdicts',
   summary: 'requestAuth "shared": its PREPAREs name every request of the batch as badly signed, none, or a malformed list',
-  provable: false,
+  provable: true,
   role: 'any',
   create,
 };
