@@ -18,6 +18,10 @@
 //     docs/PROTOCOL.md §5.1) is false from the batch alone: malformed, naming a position not assigned
 //     to it, or naming a request whose client signature verifies. The batch comes in a pre-prepare
 //     that need not be the accused's: the PREPARE's digest binds it, whoever signed the carrier.
+//   forged-request — a PRE-PREPARE signed by the accused whose batch holds a request its client's
+//     signature does not verify, shown fresh: of view 0, or beside the accused's NEW-VIEW of its view
+//     whose O does not re-issue its seq. An honest primary proposes only requests it verified
+//     (docs/PROTOCOL.md §5.1 rule 1); a re-issued batch may carry an earlier primary's forgery.
 // These checks assume the signatures were verified (ingress did, or src/evidence/verify.ts does).
 
 import type { ReplicaId } from '../core/ids.ts';
@@ -61,6 +65,12 @@ export interface EvidenceRules {
    * not provably so (or the rules cannot check client signatures: never accuse unchecked).
    */
   verdictFault(prepare: Prepare, prePrepare: PrePrepare): string | undefined;
+  /**
+   * Why the fresh pre-prepare `pp` is a forgery — its batch holds a request whose client signature
+   * does not verify — or undefined when not shown so: `newView` (the signer's NEW-VIEW of pp's view,
+   * needed above view 0) must show pp was not re-issued, and the rules must check client signatures.
+   */
+  forgedRequestFault(pp: PrePrepare, newView: NewView | undefined): string | undefined;
 }
 
 /** What a valid proof establishes. */
@@ -70,7 +80,7 @@ export interface EvidenceVerdict {
   readonly reason: string;
 }
 
-export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia', 'invalid-proposal', 'false-verdict'];
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['equivocation', 'invalid-view-change', 'invalid-new-view', 'amnesia', 'invalid-proposal', 'false-verdict', 'forged-request'];
 
 export function evidenceKindOf(code: number): EvidenceKind | undefined {
   return EVIDENCE_KINDS.find((k) => EVIDENCE_KIND_CODES[k] === code);
@@ -182,6 +192,17 @@ function checkFalseVerdict(e: Evidence, rules: EvidenceRules): Result<string, st
   return fault === undefined ? err('the prepare\'s verdicts are not shown false') : ok(`signed a prepare for view ${prepare.view}, seq ${prepare.seq} with false verdicts: ${fault}`);
 }
 
+function checkForgedRequest(e: Evidence, rules: EvidenceRules): Result<string, string> {
+  const pps = e.messages.filter((m): m is PrePrepare => m.type === 'pre-prepare');
+  const nvs = e.messages.filter((m): m is NewView => m.type === 'new-view');
+  const pp = pps[0];
+  if (pps.length !== 1 || pp === undefined || nvs.length > 1 || e.messages.length !== 1 + nvs.length) {
+    return err('forged-request needs one pre-prepare and, above view 0, the new-view of its view');
+  }
+  const fault = rules.forgedRequestFault(pp, nvs[0]);
+  return fault === undefined ? err('the pre-prepare is not shown to be a fresh proposal of a forged request') : ok(`signed a fresh pre-prepare for view ${pp.view}, seq ${pp.seq} with a forged request: ${fault}`);
+}
+
 function checkSingle(e: Evidence, rules: EvidenceRules): Result<string, string> {
   const m = e.messages[0];
   if (e.messages.length !== 1 || m === undefined) return err(`${e.kind} needs exactly 1 message, got ${e.messages.length}`);
@@ -212,6 +233,8 @@ function proofOf(e: Evidence, rules: EvidenceRules): Result<string, string> {
       return checkSingle(e, rules);
     case 'false-verdict':
       return checkFalseVerdict(e, rules);
+    case 'forged-request':
+      return checkForgedRequest(e, rules);
   }
 }
 

@@ -15,7 +15,7 @@ const commit = (r: number, v: number, d: typeof D1): Commit => ({ type: 'commit'
 const decided = (v: number, d: typeof D1, signers: readonly number[]): Committed => ({
   epoch: 0, seq: seq(7), view: view(v), digest: d, requests: [], certificate: signers.map((r) => commit(r, v, d)),
 });
-const rules = { viewChangeFault: () => undefined, newViewFault: () => undefined, proposalFault: () => undefined, verdictFault: () => undefined };
+const rules = { viewChangeFault: () => undefined, newViewFault: () => undefined, proposalFault: () => undefined, verdictFault: () => undefined, forgedRequestFault: () => undefined };
 
 test('same view, n=4: the two quorums {0,1,2} and {0,1,3} name replicas 0 and 1 (f+1) with checkable equivocation evidence', () => {
   const r = forensics(decided(2, D1, [0, 1, 2]), decided(2, D2, [0, 1, 3]));

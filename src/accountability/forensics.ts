@@ -53,7 +53,7 @@ const votesOf = (c: Committed): Vote[] =>
 const hides = (vote: Vote, vc: ViewChange): boolean => (vote.type === 'commit' ? amnesiaFault(vote, vc) : acceptAmnesiaFault(vote, vc)) !== undefined;
 
 /** Rules for evidence kinds that need none here (only equivocation and amnesia are produced). */
-const NO_RULES: EvidenceRules = { viewChangeFault: () => undefined, newViewFault: () => undefined, proposalFault: () => undefined, verdictFault: () => undefined };
+const NO_RULES: EvidenceRules = { viewChangeFault: () => undefined, newViewFault: () => undefined, proposalFault: () => undefined, verdictFault: () => undefined, forgedRequestFault: () => undefined };
 
 /**
  * Blame for two decisions at one seq with different digests: equivocation evidence against every

@@ -22,5 +22,6 @@ export function hotstuffEvidenceRules(cfg: { readonly n: number; readonly hash: 
     newViewFault: () => 'HotStuff replicas sign no NEW-VIEW',
     proposalFault: (p) => proposalFault(ctx, p),
     verdictFault: () => 'HotStuff replicas sign no PREPARE',
+    forgedRequestFault: () => 'HotStuff replicas sign no PRE-PREPARE',
   };
 }

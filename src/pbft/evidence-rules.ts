@@ -94,6 +94,22 @@ function verdictFault(cfg: EvidenceRulesConfig, check: RequestCheck | undefined,
   return undefined;
 }
 
+/**
+ * Why pp, a fresh proposal, holds a forged request (§5.1 rule 1: a primary proposes only requests
+ * it verified), or undefined. Fresh: view 0 has no NEW-VIEW; above it, nv is the signer's NEW-VIEW of
+ * pp's view (both signed by the accused: checkEvidence) and its O re-issues nothing at pp's seq — a
+ * re-issued batch may hold a forgery of an earlier view's primary.
+ */
+function forgedRequestFault(cfg: EvidenceRulesConfig, check: RequestCheck | undefined, pp: PrePrepare, nv: NewView | undefined): string | undefined {
+  if (check === undefined || cfg.hash(batchBytes(pp.requests)) !== pp.digest) return undefined;
+  if (pp.view > 0 && (nv?.view !== pp.view || nv.prePrepares.some((o) => o.seq === pp.seq))) return undefined;
+  if (pp.view === 0 && nv !== undefined) return undefined;
+  const j = pp.requests.findIndex((r) => !check(r));
+  if (j < 0) return undefined;
+  const r = pp.requests[j]!;
+  return `request ${j} of its batch (client ${r.client.slice(0, 12)}…, request ${r.reqNo}) does not verify under its client's key`;
+}
+
 /** The rules object for createAccountable / checkEvidence / verifyEvidence. */
 export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
   const q: QuorumParams = {
@@ -111,5 +127,6 @@ export function pbftEvidenceRules(cfg: EvidenceRulesConfig): EvidenceRules {
     },
     proposalFault: () => 'PBFT replicas sign no HotStuff proposal',
     verdictFault: (p, pp) => verdictFault(cfg, check, p, pp),
+    forgedRequestFault: (pp, nv) => forgedRequestFault(cfg, check, pp, nv),
   };
 }

@@ -106,6 +106,12 @@ export interface ViewChangeState {
   quorumTick: number | undefined;
   /** The NEW-VIEW this replica sent as primary of the current view (re-sent to laggards). */
   sentNewView: NewView | undefined;
+  /**
+   * The NEW-VIEW this replica installed as a backup for its current view (not kept across a restart):
+   * it shows which of the view's pre-prepares were re-issued and which fresh, for forged-request
+   * evidence (verdicts.ts).
+   */
+  installed: NewView | undefined;
 }
 
 /** TIMEOUTs and timeout certificates (view-timeout.ts, docs/PROTOCOL.md §9). */

@@ -76,7 +76,20 @@ export function badlySigned(ctx: Ctx, e: LogEntry, pp: PrePrepare): ReadonlySet<
     else out.add(j);
   });
   reportFalseVerdicts(ctx, e, pp, verdicts, valid);
+  if (out.size > 0 && e.proposal) reportForgery(ctx, pp);
   return out;
+}
+
+/**
+ * A fresh proposal with a badly signed request: its primary lied (§5.1 rule 1). The proof needs the
+ * primary's NEW-VIEW of the view above view 0 (what shows the batch was not re-issued); a replica that
+ * restarted into the view does not hold it and reports nothing.
+ */
+function reportForgery(ctx: Ctx, pp: PrePrepare): void {
+  const nv = ctx.st.viewChange.installed;
+  if (pp.view > 0 && nv?.view !== pp.view) return;
+  const messages = pp.view > 0 && nv !== undefined ? [pp, nv] : [pp];
+  ctx.out.events.push({ type: 'fault-found', accused: pp.replica, kind: 'forged-request', messages });
 }
 
 /**

@@ -219,6 +219,7 @@ export function handleNewView(ctx: Ctx, nv: NewView): void {
   if (whole === undefined) return drop(ctx, 'new-view-without-batch', nv.replica);
   if (nv.view > st.view) st.failedViewChanges = 0;
   st.view = nv.view;
+  st.viewChange.installed = nv;
   installNewView(ctx, whole, plan);
 }
 

@@ -142,11 +142,11 @@ export type CoreEvent =
   | { readonly type: 'state-transfer-done'; readonly seq: Seq }
   | { readonly type: 'batch-proposed'; readonly seq: Seq; readonly size: number }
   /**
-   * The core found a provable lie while doing its own work (PBFT: a PREPARE's false verdicts, seen at
-   * execution, docs/PROTOCOL.md §5.1): the accountability layer checks the proof and adopts it as
+   * The core found a provable lie while doing its own work (PBFT, requestAuth "shared", at execution,
+   * docs/PROTOCOL.md §5.1: a PREPARE's false verdicts, a fresh batch's forged request): the accountability layer checks the proof and adopts it as
    * evidence. `messages` are the proof, as in an evidence message.
    */
-  | { readonly type: 'fault-found'; readonly accused: ReplicaId; readonly kind: EvidenceKind; readonly messages: readonly (PrePrepare | Prepare)[] }
+  | { readonly type: 'fault-found'; readonly accused: ReplicaId; readonly kind: EvidenceKind; readonly messages: readonly (PrePrepare | Prepare | NewView)[] }
   /** New verified evidence against `accused` (SPEC C1), found by `reporter` (this replica or a peer). */
   | { readonly type: 'evidence'; readonly accused: ReplicaId; readonly kind: EvidenceKind; readonly reason: string; readonly reporter: ReplicaId }
   /** A peer's accountability state changed (SPEC C2). */

@@ -196,7 +196,7 @@ export interface PrePrepareCopy {
 }
 
 /** What an evidence message claims (SPEC C1); `EVIDENCE_KIND_CODES` gives the u32 on the wire. */
-export type EvidenceKind = 'equivocation' | 'invalid-view-change' | 'invalid-new-view' | 'amnesia' | 'invalid-proposal' | 'false-verdict';
+export type EvidenceKind = 'equivocation' | 'invalid-view-change' | 'invalid-new-view' | 'amnesia' | 'invalid-proposal' | 'false-verdict' | 'forged-request';
 
 /** Wire codes of the evidence kinds (docs/PROTOCOL.md, docs/ACCOUNTABILITY.md). Never reuse a code. */
 export const EVIDENCE_KIND_CODES = {
@@ -206,6 +206,7 @@ export const EVIDENCE_KIND_CODES = {
   amnesia: 4,
   'invalid-proposal': 5,
   'false-verdict': 6,
+  'forged-request': 7,
 } as const satisfies Record<EvidenceKind, number>;
 
 /**
@@ -215,7 +216,9 @@ export const EVIDENCE_KIND_CODES = {
  * Jolteon FC '22 §4), or a COMMIT and a later
  * VIEW-CHANGE that hides what the COMMIT prepared (amnesia, src/accountability/amnesia.ts), or a
  * PREPARE whose `invalid` verdicts are false (false-verdict: the pre-prepare beside it, anyone's, only
- * carries the batch the PREPARE's digest names). Sent by the reporter `replica`; every nested message keeps its own signature,
+ * carries the batch the PREPARE's digest names), or a fresh PRE-PREPARE whose batch holds a request
+ * its client did not sign (forged-request; with the accused's NEW-VIEW of that view when above 0,
+ * showing the pre-prepare was not re-issued). Sent by the reporter `replica`; every nested message keeps its own signature,
  * so a third party can check the proof with the public keys alone (docs/ACCOUNTABILITY.md).
  */
 export interface EvidenceMessage {

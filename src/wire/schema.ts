@@ -245,10 +245,12 @@ export const SCHEMA: Schema = {
       '3 = invalid-new-view (one message invalid from its content alone, §4.4), 4 = amnesia (a commit and a later view-change ' +
       'hiding what it prepared), 5 = invalid-proposal (a HotStuff proposal invalid from its content alone), 6 = false-verdict (a ' +
       'prepare naming as badly signed a request whose signature verifies, or a position it was not assigned, or a malformed list; ' +
-      'with a pre-prepare, anyone\'s, carrying the batch the prepare\'s digest names). See docs/ACCOUNTABILITY.md.',
+      'with a pre-prepare, anyone\'s, carrying the batch the prepare\'s digest names), 7 = forged-request (a fresh pre-prepare ' +
+      'whose batch holds a request its client did not sign; above view 0 with the accused\'s new-view of that view, whose O ' +
+      'does not re-issue the seq). See docs/ACCOUNTABILITY.md.',
     fields: [
       { name: 'accused', type: { kind: 'replica' }, doc: 'The replica whose signed messages are the proof' },
-      { name: 'kind', type: U32, doc: 'Evidence kind code (1 equivocation, 2 invalid-view-change, 3 invalid-new-view, 4 amnesia, 5 invalid-proposal, 6 false-verdict)' },
+      { name: 'kind', type: U32, doc: 'Evidence kind code (1 equivocation, 2 invalid-view-change, 3 invalid-new-view, 4 amnesia, 5 invalid-proposal, 6 false-verdict, 7 forged-request)' },
       { name: 'prePrepares', type: array('pre-prepare', MAX_EVIDENCE_ITEMS), doc: 'Pre-prepares signed by the accused (false-verdict: the one carrying the batch, by any replica)' },
       { name: 'prepares', type: array('prepare', MAX_EVIDENCE_ITEMS), doc: 'Prepares signed by the accused' },
       { name: 'commits', type: array('commit', MAX_EVIDENCE_ITEMS), doc: 'Commits signed by the accused' },

@@ -4,8 +4,8 @@
 // forges requests in honest clients' names (0:tamper: a request's op altered, the digest fixed and
 // the pre-prepare re-signed, so only the client signature betrays it) must neither sink its batches
 // nor get a forged op executed, also with a faulty verifier lying in its PREPAREs (lying-verdicts),
-// whom every honest replica then holds false-verdict evidence against. Both planted bugs that trust
-// fewer than f+1 vouches are caught.
+// whom every honest replica then holds false-verdict evidence against, as forged-request evidence
+// against the forging primary. Both planted bugs that trust fewer than f+1 vouches are caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulation } from '../../src/sim/run.ts';
@@ -28,7 +28,15 @@ const CASES: { spec: string | undefined; over: Partial<SimOptions>; forged: bool
   { spec: '2:lying-verdicts', over: { replicas: 4, ops: 300, seed: 3 }, forged: false },
   { spec: '0:tamper,2:lying-verdicts', over: { replicas: 7, ops: 300, seed: 5 }, forged: true },
   { spec: '0:tamper', over: { replicas: 4, ops: 300, seed: 4, crashes: [{ replica: 1, at: 150 }], restarts: [{ replica: 1, at: 400 }] }, forged: true },
+  // The primary of view 1 forges: its evidence carries its NEW-VIEW (the batch was not re-issued).
+  { spec: '1:tamper', over: { replicas: 7, ops: 300, seed: 1, crashes: [{ replica: 0, at: 100 }] }, forged: true },
 ];
+
+/** The replica a spec gives a behaviour to, if any. */
+const who = (spec: string | undefined, behaviour: string): number | undefined => {
+  const m = spec?.match(new RegExp(`(\\d+):${behaviour}`));
+  return m === null || m === undefined ? undefined : Number(m[1]);
+};
 
 for (const c of CASES) {
   test(`requestAuth shared, ${c.spec ?? 'no faulty replica'} ${JSON.stringify(c.over)}: no violation, every honest op commits`, () => {
@@ -38,13 +46,15 @@ for (const c of CASES) {
     const noops = s.coreDrops['bad-signature'] ?? 0;
     if (c.forged) assert.ok(noops > 0, 'forged requests were ordered and executed as no-ops');
     else assert.equal(noops, 0, 'no request executes as a no-op without a forger');
-    // The liar's false "bad" verdicts are provable (false-verdict); no honest verifier is accused (C5 is a checker).
-    const liar = c.spec?.match(/(\d+):lying-verdicts/)?.[1];
-    const held = (s.evidence ?? []).filter((e) => e.kind === 'false-verdict');
-    if (liar === undefined) assert.deepEqual(held, []);
-    else {
-      const honest = Array.from({ length: c.over.replicas! }, (_, i) => i).filter((i) => !c.spec!.includes(`${i}:`));
-      assert.deepEqual(held.map((e) => [e.accused, e.heldBy]), [[Number(liar), honest]], 'every honest replica holds the proof');
+    // Both lies are provable: a lying verifier's false "bad" verdicts (false-verdict) and a forging
+    // primary's fresh batches (forged-request); no honest replica is accused (C5 is a checker).
+    const faulty = new Set([...(c.spec?.matchAll(/(\d+):/g) ?? [])].map((m) => Number(m[1])));
+    for (const r of c.over.crashes ?? []) if (r.replica !== undefined && !(c.over.restarts ?? []).some((x) => x.replica === r.replica)) faulty.add(r.replica);
+    const live = Array.from({ length: c.over.replicas! }, (_, i) => i).filter((i) => !faulty.has(i));
+    for (const [kind, behaviour] of [['false-verdict', 'lying-verdicts'], ['forged-request', 'tamper']] as const) {
+      const accused = who(c.spec, behaviour);
+      const held = (s.evidence ?? []).filter((e) => e.kind === kind).map((e) => [e.accused, e.heldBy]);
+      assert.deepEqual(held, accused === undefined ? [] : [[accused, live]], `${kind}: every live honest replica holds the proof`);
     }
   });
 }

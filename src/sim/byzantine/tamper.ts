@@ -2,7 +2,9 @@
 // batch and each request carries its client's signature. This replica alters request payloads:
 // inside its own pre-prepares (half the time leaving digest and signature as they were, half the
 // time recomputing the digest and re-signing, so only the client's signature betrays it), in the
-// requests it relays to the primary, and in the results of its replies to clients.
+// requests it relays to the primary, and in the results of its replies to clients. With requestAuth
+// "shared" the re-signed forgeries are ordered and provable (forged-request evidence,
+// src/pbft/verdicts.ts); in the other modes ingress drops them, and nothing is provable.
 
 import type { AnyReply, PrePrepare, Request } from '../../wire/messages.ts';
 import type { Digest } from '../../core/ids.ts';
@@ -63,7 +65,7 @@ function create(ctx: BehaviourCtx): Adversary {
 export const tamper: Behaviour = {
   name: 'tamper',
   summary: 'alters request payloads in its pre-prepares (digest stale, or fixed and re-signed) and relayed requests, and results in its replies',
-  provable: false,
+  provable: true,
   role: 'primary',
   create,
 };

@@ -1,14 +1,16 @@
-// false-verdict evidence (requestAuth "shared", docs/PROTOCOL.md §5.1, docs/ACCOUNTABILITY.md): a
-// PREPARE whose `invalid` list names a validly signed request, a position not assigned to its
-// sender, or is malformed. An honest backup's verdicts — exactly its assigned, badly signed
-// requests — are never judged false, with or without client-signature checks.
+// The two lies requestAuth "shared" makes provable (docs/PROTOCOL.md §5.1, docs/ACCOUNTABILITY.md):
+// false-verdict — a PREPARE whose `invalid` list names a validly signed request, a position not
+// assigned to its sender, or is malformed; an honest backup's verdicts (exactly its assigned, badly
+// signed requests) are never judged false, with or without client-signature checks. forged-request
+// — a fresh PRE-PREPARE whose batch holds a request its client did not sign; a re-issued one (in
+// its primary's NEW-VIEW's O) is never judged, since it may carry an earlier primary's forgery.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { replicaId, seq, view } from '../../src/core/ids.ts';
 import { quorumConfig } from '../../src/core/quorum.ts';
 import { encodeMessage } from '../../src/wire/codec.ts';
 import { encodeInvalid } from '../../src/wire/authenticator.ts';
-import type { PrePrepare, Prepare, Request } from '../../src/wire/messages.ts';
+import type { NewView, PrePrepare, Prepare, Request } from '../../src/wire/messages.ts';
 import { checkEvidence, signEvidence } from '../../src/accountability/evidence.ts';
 import type { Evidence } from '../../src/accountability/evidence.ts';
 import { pbftEvidenceRules } from '../../src/pbft/evidence-rules.ts';
@@ -16,7 +18,7 @@ import { assigned } from '../../src/pbft/verdicts.ts';
 import { verifyEvidence } from '../../src/evidence/verify.ts';
 import { signAs, suite } from '../pbft/harness.ts';
 import { TEST_DOMAIN } from '../domain.ts';
-import { keysFor, prePrepare, req, rulesFor, signers } from './build.ts';
+import { keysFor, newView, prePrepare, req, rulesFor, signers, viewChange } from './build.ts';
 import { SMALL_PARAMS } from './fixture.ts';
 
 const N = 4;
@@ -99,4 +101,47 @@ test('a third party verifies it with the public keys alone, though the batch hol
   const honest = signEvidence(evidence(prepareNaming(verifier, encodeInvalid([FORGED]))), replicaId(other), signers[other]!, TEST_DOMAIN);
   const h = verifyEvidence(encodeMessage(honest), ctx);
   assert.ok(!h.ok && /not shown false/.test(h.error));
+});
+
+// ---- forged-request ----
+
+const honestBatch = batch.filter((_, j) => j !== FORGED);
+const forgery = (by: number, v: number, n: number, requests: readonly Request[] = batch): Evidence =>
+  ({ kind: 'forged-request', accused: replicaId(by), messages: [prePrepare(by, v, n, requests)] });
+/** Primary 1's NEW-VIEW of view 1, its O re-issuing the given seqs (V's content is not judged here). */
+const nvOf = (by: number, reissued: readonly number[]): NewView =>
+  newView(by, 1, [1, 2, 3].map((i) => viewChange(i, 1)), reissued.map((n) => prePrepare(by, 1, n, batch)));
+const withNv = (e: Evidence, nv: NewView): Evidence => ({ ...e, messages: [...e.messages, nv] });
+
+test('forged-request: a fresh view-0 pre-prepare holding a request its client did not sign; none without signature checks', () => {
+  const v = checkEvidence(forgery(0, 0, 3), checking);
+  assert.ok(v.ok, JSON.stringify(v));
+  assert.match(v.value.reason, new RegExp(`request ${FORGED} of its batch .* does not verify under its client's key`));
+  assert.ok(!checkEvidence(forgery(0, 0, 3, honestBatch), checking).ok, 'every request verifies');
+  assert.ok(!checkEvidence(forgery(0, 0, 3), shapeOnly).ok, 'not adopted where client signatures cannot be checked');
+  const bodyless = { ...forgery(0, 0, 3), messages: [{ ...prePrepare(0, 0, 3, batch), requests: [] }] };
+  assert.ok(!checkEvidence(bodyless, checking).ok, 'the batch must be there and match the digest');
+});
+
+test('forged-request above view 0: only with the signer\'s NEW-VIEW of that view showing the seq was not re-issued', () => {
+  const fresh = forgery(1, 1, 9);
+  assert.ok(!checkEvidence(fresh, checking).ok, 'without the NEW-VIEW the batch may be a re-issue');
+  const v = checkEvidence(withNv(fresh, nvOf(1, [7, 8])), checking);
+  assert.ok(v.ok, JSON.stringify(v));
+  assert.equal(v.value.kind, 'forged-request');
+  const reissued = checkEvidence(withNv(fresh, nvOf(1, [8, 9])), checking);
+  assert.ok(!reissued.ok, 'O re-issues seq 9: an honest new primary may carry an earlier forgery');
+  const otherView = newView(1, 5, [], []);
+  assert.ok(!checkEvidence(withNv(fresh, otherView), checking).ok);
+  const notTheSigners = checkEvidence(withNv(fresh, newView(2, 1, [], [])), checking);
+  assert.ok(!notTheSigners.ok && /not the accused/.test(notTheSigners.error));
+  assert.ok(!checkEvidence(withNv(forgery(0, 0, 3), nvOf(0, [])), checking).ok, 'view 0 has no NEW-VIEW');
+});
+
+test('forged-request evidence verifies for a third party (view 1, with the NEW-VIEW)', () => {
+  const m = signEvidence(withNv(forgery(1, 1, 9), nvOf(1, [7, 8])), replicaId(2), signers[2]!, TEST_DOMAIN);
+  const ctx = { n: N, replicaKeys: keysFor(N), verify: suite.verify, hash: suite.hash, domain: TEST_DOMAIN, rules: checking };
+  const v = verifyEvidence(encodeMessage(m), ctx);
+  assert.ok(v.ok, v.ok ? '' : v.error);
+  assert.deepEqual([v.value.accused, v.value.kind, v.value.reporter], [1, 'forged-request', 2]);
 });
