@@ -120,8 +120,8 @@ test('a trail written from core output verifies: records, seq range, anchored at
   assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.error));
   const s = r.value;
   assert.deepEqual(
-    { records: s.records, batches: s.batches, seqRange: s.seqRange, requests: s.requests, views: s.views, checkpoints: s.checkpoints, evidence: s.evidence, starts: s.starts, replica: s.replica },
-    { records: 10, batches: 6, seqRange: [1, 6], requests: 12, views: 1, checkpoints: 1, evidence: 1, starts: 1, replica: 1 },
+    { records: s.records, batches: s.batches, seqRange: s.seqRange, requests: s.requests, unsigned: s.unsignedRequests, views: s.views, checkpoints: s.checkpoints, evidence: s.evidence, starts: s.starts, replica: s.replica },
+    { records: 10, batches: 6, seqRange: [1, 6], requests: 12, unsigned: 0, views: 1, checkpoints: 1, evidence: 1, starts: 1, replica: 1 },
   );
   assert.deepEqual(s.anchor, { genesis: true, file: segmentName(1), index: 0, prev: GENESIS });
   assert.equal(s.head.index, 9);
@@ -161,8 +161,27 @@ test('forgery: a resealed last batch with a COMMIT from another seq, or a bad si
   assertBroken(tampered((l) => l.map((x, i) => (i === 9 ? reseal(x, (o) => { (o.certificate as string[])[0] = flipSig((o.certificate as string[])[0]!); }) : x))), 10, /invalid signature/);
 });
 
-test('forgery: a resealed batch with a changed operation fails the client signature', () => {
-  assertBroken(tampered((l) => l.map((x, i) => (i === 9 ? reseal(x, (o) => { (o.requests as { op: string }[])[0]!.op = 'ff'; }) : x))), 10, /not a valid signed client request \(bad-signature\)/);
+test('forgery: a resealed batch with a changed operation fails its certificate (the digest covers the requests)', () => {
+  assertBroken(tampered((l) => l.map((x, i) => (i === 9 ? reseal(x, (o) => { (o.requests as { op: string }[])[0]!.op = 'ff'; }) : x))), 10, /the certificate does not prove it/);
+});
+
+test('a certified batch holding a request its client did not sign (requestAuth "shared": a faulty primary\'s forgery, a no-op) verifies and is counted', async () => {
+  const forged: Request = { ...request(100), op: new TextEncoder().encode('forged') };
+  const requests = [request(101), forged];
+  const d = hash(batchBytes(requests));
+  const committed = { epoch: 0, seq: seq(1), view: view(0), digest: d, requests, certificate: [0, 1, 2].map((r) => commit(r, 0, 1, d)) };
+  const batch: ExecutedBatch = { view: view(0), seq: seq(1), digest: d, executed: [{ request: requests[0]!, result: new Uint8Array(0) }], committed };
+  const dir = fresh();
+  try {
+    const w = await openAuditWriter({ dir, config, hash, retainBytes: 1e9, now: clock });
+    w.append(roundBodies([batch], [], () => undefined));
+    await w.flush();
+    const r = verifyAuditDir(dir, opts);
+    assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.error));
+    assert.deepEqual([r.value.batches, r.value.requests, r.value.unsignedRequests], [1, 2, 1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('forgery: a resealed batch whose seq went backwards within a run is caught', () => {

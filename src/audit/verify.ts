@@ -43,6 +43,12 @@ export interface AuditSummary {
   /** Sequence numbers of the first and last batch (undefined without batches). */
   readonly seqRange?: readonly [number, number];
   readonly requests: number;
+  /**
+   * Requests of certified batches whose client signature does not verify: with requestAuth "shared"
+   * a faulty primary's forgeries, executed nowhere (no-ops); with "mac" requests a faulty primary and
+   * client ordered on MACs (docs/PROTOCOL.md §5.1). Never in a "signature" cluster's batches.
+   */
+  readonly unsignedRequests: number;
   readonly views: number;
   readonly checkpoints: number;
   readonly evidence: number;
@@ -85,6 +91,7 @@ interface State {
   prevAt: string;
   batches: number;
   requests: number;
+  unsignedRequests: number;
   views: number;
   checkpoints: number;
   evidence: number;
@@ -101,7 +108,7 @@ export function verifyAuditDir(dir: string, opts: AuditVerifyOptions): Result<Au
   const names = readNames(dir);
   if (typeof names === 'string') return err({ file: dir, line: 0, problem: names });
   if (names.length === 0) return err({ file: dir, line: 0, problem: 'no segment files (segment-NNNNNNNN.jsonl): not an audit folder, or the trail was never written' });
-  const st: State = { prev: GENESIS, prevAt: '', batches: 0, requests: 0, views: 0, checkpoints: 0, evidence: 0, starts: 0, skipped: 0 };
+  const st: State = { prev: GENESIS, prevAt: '', batches: 0, requests: 0, unsignedRequests: 0, views: 0, checkpoints: 0, evidence: 0, starts: 0, skipped: 0 };
   let tornTail: string | undefined;
   for (const [k, name] of names.entries()) {
     const newest = k === names.length - 1;
@@ -128,6 +135,7 @@ export function verifyAuditDir(dir: string, opts: AuditVerifyOptions): Result<Au
     batches: st.batches,
     ...(st.firstSeq === undefined || st.lastSeq === undefined ? {} : { seqRange: [st.firstSeq, st.lastSeq] as const }),
     requests: st.requests,
+    unsignedRequests: st.unsignedRequests,
     views: st.views,
     checkpoints: st.checkpoints,
     evidence: st.evidence,
@@ -233,10 +241,14 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
   if (st.lastSeq !== undefined && b.seq <= st.lastSeq) return `batch seq ${b.seq} does not follow seq ${st.lastSeq} (batches execute in increasing order within a run)`;
   if (b.executed > b.requests.length) return `batch seq ${b.seq}: executed ${b.executed} of ${b.requests.length} requests`;
   const requests: Request[] = [];
+  let unsigned = 0;
   for (const [k, r] of b.requests.entries()) {
     const req: Request = { type: 'request', client: clientId(r.client), reqNo: reqNo(r.reqNo), readOnly: r.readOnly, op: fromHex(r.op)!, auth: fromHex(r.auth)!, sig: signature(fromHex(r.sig)!) };
     const v = s.ingress.requestDecoded(req);
-    if (!v.ok) return `batch seq ${b.seq}: requests[${k}] is not a valid signed client request (${v.error})`;
+    // A badly signed request in a batch the certificate proves is the cluster's doing, not the
+    // trail's (counted; see AuditSummary.unsignedRequests); a changed one fails the certificate below.
+    if (!v.ok && v.error === 'bad-signature') unsigned++;
+    else if (!v.ok) return `batch seq ${b.seq}: requests[${k}] is not a valid client request (${v.error})`;
     requests.push(req);
   }
   const messages: ReplicaMessage[] = [];
@@ -256,6 +268,7 @@ function checkBatch(b: Extract<AuditBody, { type: 'batch' }>, st: State, suite: 
   st.lastBatch = batch;
   st.batches++;
   st.requests += b.requests.length;
+  st.unsignedRequests += unsigned;
   st.firstSeq ??= b.seq;
   st.lastSeq = b.seq;
   return undefined;

@@ -113,6 +113,9 @@ function summaryText(s: AuditSummary, config: string): string {
     `  ${s.records} records in ${s.segments.length} segment(s): ${seqs} (each with a valid certificate), ${s.views} view(s) installed, ${s.checkpoints} stable checkpoint(s), ${s.evidence} evidence record(s), ${s.starts} start(s)`,
     `  ${anchor}`,
     `  head: record ${s.head.index}, hash ${s.head.hash}`,
+    ...(s.unsignedRequests > 0
+      ? [`  ${s.unsignedRequests} request(s) in certified batches without a valid client signature: with requestAuth "shared" a faulty primary's forgeries, executed nowhere (no-ops); with "mac" ordered on MACs by a faulty primary (docs/PROTOCOL.md §5.1)`]
+      : []),
     ...(s.skipped > 0 ? [`  the writer skipped ${s.skipped} record(s) (a slow disk; 'gap' records say where)`] : []),
     ...(s.tornTail === undefined ? [] : [`  ignored an incomplete last line: ${s.tornTail} (a write cut short by a crash; the replica cuts it off when it restarts)`]),
     '',
