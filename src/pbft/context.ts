@@ -63,6 +63,7 @@ export function entryFor(st: ReplicaState, n: Seq): LogEntry {
       createdTick: st.tick,
       changed: true,
       proposal: false,
+      vouched: undefined,
     };
     st.log.set(n, e);
   }

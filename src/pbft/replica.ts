@@ -94,7 +94,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     checkpoints: new Map(),
     ownCheckpoints: new Map(),
     stableProof: [],
-    viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined, installed: undefined },
+    viewChange: { received: new Map(), startedTick: 0, quorumTick: undefined, sentNewView: undefined, installed: undefined, carried: new Map() },
     timeouts: { received: new Map(), own: undefined, cert: undefined },
     peerViews: new Map(),
     deferred: newDeferred(),

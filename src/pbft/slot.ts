@@ -4,6 +4,7 @@
 
 import type { PersistOp } from '../protocol/types.ts';
 import type { Commit, PrePrepare, Prepare } from '../wire/messages.ts';
+import { NO_INVALID } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, sendTo, sign } from './context.ts';
 import { persistPrePrepare } from './recovery-keys.ts';
@@ -54,6 +55,7 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   if (e.prePrepare !== undefined && e.prePrepare !== pp) releaseRequests(st, e);
   e.prePrepare = pp;
   e.proposal = false; // a fresh proposal's handler says so after this (verdicts.ts)
+  e.vouched = undefined; // a re-issue's carried vouches are set after this (view-change.ts acceptReissued)
   e.lastActivity = st.tick;
   markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
@@ -90,10 +92,11 @@ export function sendPrepareFor(ctx: Ctx, e: LogEntry): void {
 export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['replica']): void {
   const e = ctx.st.log.get(pp.seq);
   const own = e?.prepares.get(ctx.st.id);
-  // A re-send is the PREPARE already sent (its verdicts cost verifies, verdicts.ts).
+  // A re-send is the PREPARE already sent (its verdicts cost verifies, verdicts.ts). Verdicts count only
+  // for a fresh proposal's batch (the primary's vouch completes them), so a re-issued one gets none.
   const p = own !== undefined && own.view === pp.view && own.digest === pp.digest
     ? own
-    : sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, invalid: ownVerdicts(ctx.st, pp), replica: ctx.st.id });
+    : sign<Prepare>(ctx, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, invalid: e?.proposal === true ? ownVerdicts(ctx.st, pp) : NO_INVALID, replica: ctx.st.id });
   // The backup enters its own prepare in its log; it counts toward the 2f (§4.2).
   if (e !== undefined) {
     e.prepares.set(ctx.st.id, p);

@@ -92,6 +92,17 @@ export interface LogEntry {
    * one re-issued in a NEW-VIEW, recovered from disk or caught up from a certificate.
    */
   proposal: boolean;
+  /**
+   * requestAuth "shared": for a batch re-issued in a NEW-VIEW with the digest it had, the positions an
+   * earlier view's f+1 vouches showed validly signed (verdicts.ts carryVouches); undefined otherwise.
+   */
+  vouched: ReadonlySet<number> | undefined;
+}
+
+/** What a view change carries over for a slot ("shared" mode): its batch's digest and the positions f+1 replicas vouched for. */
+export interface CarriedVouches {
+  readonly digest: Digest;
+  readonly positions: ReadonlySet<number>;
 }
 
 export interface ViewChangeState {
@@ -112,6 +123,12 @@ export interface ViewChangeState {
    * evidence (verdicts.ts).
    */
   installed: NewView | undefined;
+  /**
+   * requestAuth "shared": per seq, the positions of a batch f+1 replicas vouched for, taken from the
+   * slots a view change discards (verdicts.ts carryVouches), until the NEW-VIEW re-issues them
+   * (bounded by the window; not kept across a restart).
+   */
+  readonly carried: Map<number, CarriedVouches>;
 }
 
 /** TIMEOUTs and timeout certificates (view-timeout.ts, docs/PROTOCOL.md §9). */

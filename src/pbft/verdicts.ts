@@ -7,10 +7,11 @@
 // primary of a fresh proposal and every assigned backup whose PREPARE did not name it — since at
 // least one of any f+1 replicas is correct; otherwise the executing replica verifies it itself.
 // Either way every correct replica reaches the truth about the signature, so a badly signed request
-// executes everywhere as the same no-op and never sinks its batch or splits the replicas. A re-issued
-// batch (NEW-VIEW), one recovered from disk or caught up from a committed certificate has no
-// proposal vouch: every replica verifies its requests (the issue's "everyone verifies everything in
-// view change and recovery").
+// executes everywhere as the same no-op and never sinks its batch or splits the replicas. A batch a
+// NEW-VIEW re-issues with its old digest keeps the positions its old view's vouches covered
+// (carryVouches); the rest of a re-issued batch, and one recovered from disk or caught up from a
+// committed certificate, has no vouch: every replica verifies those requests (the issue's "everyone
+// verifies everything in view change and recovery").
 
 import type { VerifyFn } from '../core/crypto-port.ts';
 import type { ReplicaId } from '../core/ids.ts';
@@ -22,7 +23,7 @@ import type { PrePrepare } from '../wire/messages.ts';
 import { NO_INVALID } from '../wire/messages.ts';
 import { decodeInvalid, encodeInvalid } from '../wire/authenticator.ts';
 import type { Ctx } from './context.ts';
-import type { LogEntry, ReplicaState, RequestCheck } from './state.ts';
+import type { CarriedVouches, LogEntry, ReplicaState, RequestCheck } from './state.ts';
 
 export function requestCheck(verify: VerifyFn, domain: SigningDomain): RequestCheck {
   return (r) => verify(publicKey(fromHex(r.client)!), signingBytes(domain, r), r.sig);
@@ -66,12 +67,12 @@ export function badlySigned(ctx: Ctx, e: LogEntry, pp: PrePrepare): ReadonlySet<
   const out = new Set<number>();
   if (ctx.bugs.sharedNoCheck === true) return out;
   const primary = primaryOf(pp.view, st.n);
-  const verdicts = new Map<ReplicaId, Set<number> | undefined>();
-  for (const p of e.prepares.values()) if (p.view === pp.view && p.digest === pp.digest) verdicts.set(p.replica, decodeInvalid(p.invalid, pp.requests.length));
+  const verdicts = verdictsOf(e, pp);
   const trustPrimary = ctx.bugs.sharedTrustPrimary === true;
   const valid = new Set<number>();
   pp.requests.forEach((r, j) => {
     if (e.proposal && (trustPrimary ? !verdicts.get(st.id)?.has(j) : vouched(st, verdicts, primary, pp, j))) return;
+    if (!e.proposal && e.vouched?.has(j) === true) return;
     if (check(r)) valid.add(j);
     else out.add(j);
   });
@@ -90,6 +91,39 @@ function reportForgery(ctx: Ctx, pp: PrePrepare): void {
   if (pp.view > 0 && nv?.view !== pp.view) return;
   const messages = pp.view > 0 && nv !== undefined ? [pp, nv] : [pp];
   ctx.out.events.push({ type: 'fault-found', accused: pp.replica, kind: 'forged-request', messages });
+}
+
+/** The verdicts of the PREPAREs for pp's view and digest, by sender (undefined: a malformed list). */
+function verdictsOf(e: LogEntry, pp: PrePrepare): Map<ReplicaId, Set<number> | undefined> {
+  const verdicts = new Map<ReplicaId, Set<number> | undefined>();
+  for (const p of e.prepares.values()) if (p.view === pp.view && p.digest === pp.digest) verdicts.set(p.replica, decodeInvalid(p.invalid, pp.requests.length));
+  return verdicts;
+}
+
+/**
+ * Before a NEW-VIEW replaces the uncommitted slots: for each, the positions f+1 replicas vouched for
+ * (a fresh proposal's primary and its assigned backups, or what the slot itself carried from an
+ * earlier view). That a request verifies is a fact about its bytes, so a slot the NEW-VIEW re-issues
+ * with the same digest keeps them (acceptReissued), and no replica verifies those requests again —
+ * the view change would otherwise make every replica check every request of every re-issued batch.
+ */
+export function carryVouches(st: ReplicaState): ReadonlyMap<number, CarriedVouches> {
+  const out = new Map<number, CarriedVouches>();
+  if (st.requestCheck === undefined) return out;
+  for (const [seq, e] of st.log) {
+    const pp = e.prePrepare;
+    if (seq <= st.lastExecuted || pp === undefined || pp.requests.length === 0) continue;
+    let positions = e.vouched;
+    if (e.proposal) {
+      const verdicts = verdictsOf(e, pp);
+      const primary = primaryOf(pp.view, st.n);
+      const set = new Set<number>();
+      for (let j = 0; j < pp.requests.length; j++) if (vouched(st, verdicts, primary, pp, j)) set.add(j);
+      positions = set;
+    }
+    if (positions !== undefined && positions.size > 0) out.set(seq, { digest: pp.digest, positions });
+  }
+  return out;
 }
 
 /**

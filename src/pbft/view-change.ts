@@ -11,7 +11,7 @@ import { primaryOf, weakQuorumSize } from '../core/quorum.ts';
 import type { Checkpoint, NewView, PrePrepare, TimeoutCert, ViewChange } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, entryFor, isPrimary, primary, sendTo, sign } from './context.ts';
-import type { ReplicaState } from './state.ts';
+import type { CarriedVouches, ReplicaState } from './state.ts';
 import { isCommitted } from './state.ts';
 import { checkNewView, planNewView, validViewChange } from './view-validate.ts';
 import type { NewViewPlan, PlanBugs, QuorumParams } from './view-validate.ts';
@@ -22,6 +22,7 @@ import { persistNewView, persistPrePrepare, persistTimeoutCert, persistView } fr
 import { executeReady } from './execute.ts';
 import { sendNewView, sendViewChange, withBatches, withReissuedBatches } from './vc-batches.ts';
 import { withoutBatches } from '../wire/omit.ts';
+import { carryVouches } from './verdicts.ts';
 
 export function quorumParams(st: ReplicaState): QuorumParams {
   return { n: st.n, quorum: st.quorum, windowSize: st.params.windowSize, checkpointInterval: st.params.checkpointInterval };
@@ -41,7 +42,9 @@ export function startViewChange(ctx: Ctx, v: View, cert?: TimeoutCert): void {
   st.viewChange.startedTick = st.tick;
   st.viewChange.quorumTick = undefined;
   st.viewChange.sentNewView = undefined;
-  // Messages of older views no longer count; prepared certificates are kept for the P set.
+  // Messages of older views no longer count; prepared certificates are kept for the P set. What their
+  // votes showed of the batches' client signatures outlives them ("shared", verdicts.ts carryVouches).
+  for (const [n, c] of carryVouches(st)) st.viewChange.carried.set(n, c);
   for (const [n, e] of st.log) {
     if (n > st.lastExecuted && !isCommitted(e.phase)) st.log.delete(n);
   }
@@ -236,7 +239,8 @@ function installNewView(ctx: Ctx, nv: NewView, plan: NewViewPlan): void {
   persistView(ctx.out.persist, st.keys, nv.view, 'normal');
   adoptCheckpoint(ctx, plan);
   st.svc.inFlight.clear();
-  for (const pp of nv.prePrepares) acceptReissued(ctx, pp);
+  for (const pp of nv.prePrepares) acceptReissued(ctx, pp, st.viewChange.carried);
+  st.viewChange.carried.clear();
   st.lastAssigned = toSeq(Math.max(plan.maxS, st.lowWatermark, st.lastExecuted));
   emit(ctx, { type: 'new-view-installed', view: nv.view, primary: primary(st), newView: nv });
   executeReady(ctx);
@@ -273,7 +277,7 @@ function keepOwnReissued(ctx: Ctx, pp: PrePrepare): void {
   persistPrePrepare(ctx.out.persist, st.keys, pp);
 }
 
-function acceptReissued(ctx: Ctx, pp: PrePrepare): void {
+function acceptReissued(ctx: Ctx, pp: PrePrepare, carried: ReadonlyMap<number, CarriedVouches>): void {
   const st = ctx.st;
   if (pp.seq <= st.lowWatermark) return;
   if (pp.seq <= st.lastExecuted) return keepOwnReissued(ctx, pp);
@@ -281,5 +285,7 @@ function acceptReissued(ctx: Ctx, pp: PrePrepare): void {
   if (isCommitted(e.phase) && e.prePrepare?.digest === pp.digest) return keepOwnReissued(ctx, pp);
   // lastAssigned is set once O is logged (installNewView); 'own' raises it only up to max-s meanwhile.
   installPrePrepare(st, e, pp, { persist: ctx.out.persist, raiseLastAssigned: 'own', votes: 'reset' });
+  const c = carried.get(pp.seq);
+  if (c?.digest === pp.digest) e.vouched = c.positions;
   if (!isPrimary(st)) sendPrepareFor(ctx, e);
 }

@@ -5,7 +5,7 @@ import type { ClientId, PublicKey, ReplicaId, Signature } from '../../src/core/i
 import { clientId, replicaId, reqNo, signature, toHex } from '../../src/core/ids.ts';
 import { markVerified } from '../../src/core/verified.ts';
 import { createSimSuite } from '../../src/crypto/sim.ts';
-import type { Signer } from '../../src/core/crypto-port.ts';
+import type { Signer, VerifyFn } from '../../src/core/crypto-port.ts';
 import { createKvApp } from '../../src/app/kv.ts';
 import { encodeKvOp } from '../../src/app/kv-codec.ts';
 import type { Output, Send } from '../../src/protocol/types.ts';
@@ -35,7 +35,7 @@ export function seedFor(i: number, tag = 1): Uint8Array {
   return s;
 }
 
-export function makeCluster(n: number, params: Partial<PbftParams> = {}, bugs: PlantedBugs = {}): Cluster {
+export function makeCluster(n: number, params: Partial<PbftParams> = {}, bugs: PlantedBugs = {}, extra: { readonly sharedRequestAuth?: VerifyFn } = {}): Cluster {
   const signers = Array.from({ length: n }, (_, i) => suite.signer(seedFor(i)));
   const keys = signers.map((s) => s.publicKey);
   const replicas = signers.map((signer, i) =>
@@ -50,6 +50,7 @@ export function makeCluster(n: number, params: Partial<PbftParams> = {}, bugs: P
       params: { ...DEFAULT_PARAMS, ...params },
       bugs,
       checkInvariants: 'all',
+      ...extra,
     }),
   );
   return { n, replicas, signers, keys, outputs: replicas.map(() => []) };
