@@ -77,29 +77,42 @@ function noteViewChangeQuorum(st: ReplicaState): void {
 
 function buildViewChange(ctx: Ctx, v: View): ViewChange {
   const st = ctx.st;
+  const { seq: h, proof } = lastStableKnown(st);
   const prepared = [...st.preparedCerts.values()]
-    .filter((p) => p.prePrepare.seq > st.lowWatermark)
+    .filter((p) => p.prePrepare.seq > h)
     .sort((a, b) => a.prePrepare.seq - b.prePrepare.seq);
   return sign<ViewChange>(ctx, {
     type: 'view-change',
     newView: v,
-    stableSeq: st.lowWatermark,
-    checkpointProof: st.lowWatermark === 0 ? [] : st.stableProof,
+    stableSeq: h,
+    checkpointProof: proof,
     prepared,
-    prePrepared: reportedPrePrepares(st),
+    prePrepared: reportedPrePrepares(st, h),
     replica: st.id,
   });
+}
+
+/**
+ * §4.4: "the sequence number of the last stable checkpoint s known to i" and its proof C — also one
+ * whose state this replica is still fetching (st.certified: 2f+1 matching CHECKPOINTs, e.g. a
+ * NEW-VIEW's min-s it was behind). Its log may already hold pre-prepares up to that checkpoint + L
+ * (a NEW-VIEW's O reaches min-s + L), which a VIEW-CHANGE claiming only its own low watermark could
+ * not carry: every certificate and Q entry must lie in (h, h + L].
+ */
+function lastStableKnown(st: ReplicaState): { seq: Seq; proof: readonly Checkpoint[] } {
+  if (st.certified !== undefined && st.certified.seq > st.lowWatermark) return { seq: st.certified.seq, proof: st.certified.proof };
+  return { seq: st.lowWatermark, proof: st.lowWatermark === 0 ? [] : st.stableProof };
 }
 
 /**
  * Q (docs/PROTOCOL.md §11): the pre-prepare accepted last for each seq above h, where
  * its view is above that of our prepared certificate for the seq (elsewhere P reports it already).
  */
-function reportedPrePrepares(st: ReplicaState): PrePrepare[] {
+function reportedPrePrepares(st: ReplicaState, h: Seq): PrePrepare[] {
   const out: PrePrepare[] = [];
   st.prePrepared.forEach((pp, n) => {
     const certView = st.preparedCerts.get(n)?.prePrepare.view ?? -1;
-    if (n > st.lowWatermark && pp.view > certView) out.push(pp);
+    if (n > h && pp.view > certView) out.push(pp);
   });
   return out.sort((a, b) => a.seq - b.seq);
 }

@@ -173,7 +173,7 @@ export const SCHEMA: Schema = {
     doc: '⟨VIEW-CHANGE, v+1, n, C, P, Q, i⟩σi (§4.4; Q for the fast path).',
     fields: [
       { name: 'newView', type: U64, doc: 'The view v+1 being moved to' },
-      { name: 'stableSeq', type: U64, doc: 'n: last stable checkpoint known to i' },
+      { name: 'stableSeq', type: U64, doc: 'n: last stable checkpoint known to i (with its proof C; possibly one whose state i is still fetching)' },
       { name: 'checkpointProof', type: array('checkpoint', MAX_REPLICAS), doc: 'C: checkpoints proving n' },
       { name: 'prepared', type: array('prepared-proof', MAX_ARRAY_ITEMS), doc: 'P: prepared certificates above n' },
       { name: 'prePrepared', type: array('pre-prepare', MAX_ARRAY_ITEMS), doc: 'Q: pre-prepares accepted above n in a view above that of the prepared certificate (fast path)' },

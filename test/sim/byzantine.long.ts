@@ -1,6 +1,6 @@
 // Long Byzantine sweeps (`npm run test:long`, BYZ_LONG=1): the issue's "done when" runs, the 300-seed
-// `--byzantine random` sweep at the CLI defaults, and larger per-behaviour sweeps at n=4 and n=7.
-// Any failure fails the test. Skipped unless BYZ_LONG=1.
+// `--byzantine random` sweep at the CLI defaults, and larger per-behaviour sweeps at n=4 and n=7, also
+// with requestAuth "shared" and "mac". Any failure fails the test. Skipped unless BYZ_LONG=1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
@@ -54,4 +54,18 @@ test('every replica behaviour at n=7, two of a kind: 15 seeds × 200 ops (drawn 
 
 test('malicious clients with drawn faults: 20 seeds × 200 ops each at n=4', { skip: !long }, () => {
   for (const c of ['bad-signature', 'reuse', 'skip', 'oversized', 'flood']) sweepPasses(`c:${c}`, { replicas: 4, seeds: 20, ops: 200, firstSeed: 900 });
+});
+
+// requestAuth "shared" and "mac" (docs/PROTOCOL.md §5.1) under drawn faults: the forging primary
+// (tamper: in "shared" its forgeries are ordered and execute as no-ops), the lying verifier, and the
+// random draw, which the sweeps above run in "signature" mode only.
+test('requestAuth "shared": a forging primary, a lying verifier, both at n=7, 20 seeds × 300 ops each (drawn faults)', { skip: !long }, () => {
+  const base = { requestAuth: 'shared' as const };
+  sweepPasses('0:tamper', { replicas: 4, seeds: 20, ops: 300, firstSeed: 1100, base });
+  sweepPasses('2:lying-verdicts', { replicas: 4, seeds: 20, ops: 300, firstSeed: 1200, base });
+  sweepPasses('0:tamper,2:lying-verdicts', { replicas: 7, seeds: 20, ops: 300, firstSeed: 1300, base });
+});
+
+test('--byzantine random with requestAuth "shared" and "mac" at n=4: 30 seeds × 300 ops each', { skip: !long }, () => {
+  for (const requestAuth of ['shared', 'mac'] as const) sweepPasses('random', { replicas: 4, seeds: 30, ops: 300, firstSeed: 1400, base: { requestAuth } });
 });
