@@ -27,8 +27,8 @@ const clientKeys = new Map<ClientId, PublicKey>();
 
 /**
  * A client id's key bytes, the same array for the same id while it is cached: one hex parse per
- * client instead of one per reply, and Signer.mac finds its per-peer key by the array object
- * (src/crypto/mac.ts). A client id that is not hex gets an empty key (a MAC nobody can check).
+ * client instead of one per reply (nobody writes into a key array). A client id that is not hex gets
+ * an empty key (a MAC nobody can check).
  */
 function clientKeyOf(client: ClientId): PublicKey {
   let key = clientKeys.get(client);
