@@ -35,9 +35,10 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
   if (bytes.length <= 64) {
     // Fast path for short ASCII (most keys): TextDecoder has a high per-call cost.
+    // An indexed loop and apply over the array: no iterator, no spread copy of the bytes.
     let ascii = true;
-    for (const c of bytes) if (c >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode(...bytes);
+    for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
   try {
     return strictDecoder.decode(bytes);

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { sha256 } from '../crypto/ed25519.ts';
 import type { Digest } from '../core/ids.ts';
 import { MerkleDict, rootOf } from './merkle-dict.ts';
-import { applyWrites, countLeaves, diffTrees, insert, keyPath, remove } from './merkle.ts';
-import type { MerkleProof, Node, PathWrite } from './merkle.ts';
+import { applyWrites, countLeaves, diffTrees, insert, keyPath, leaves, remove } from './merkle.ts';
+import type { Leaf, MerkleProof, Node, PathWrite, TreeChange } from './merkle.ts';
 import { verifyMerkleProof } from './merkle-proof.ts';
 
 const enc = new TextEncoder();
@@ -149,6 +149,45 @@ test('merkle: applying a batch of writes gives the tree inserting and removing t
         for (const c of diffTrees(before, batched)) assert.ok(written.has(Buffer.from(c.key).toString()), `only written keys differ (${Buffer.from(c.key).toString()})`);
       }
       assert.equal(applyWrites(batched, [], 0), batched, 'no writes: the same tree');
+    }),
+    { numRuns: 300 },
+  );
+});
+
+/** diffTrees as it was written before (a map of hex paths wherever one side is a leaf or empty): the reference. */
+function referenceDiff(a: Node | undefined, b: Node | undefined, out: TreeChange[] = []): TreeChange[] {
+  if (a === b) return out;
+  if (a?.kind === 'branch' && b?.kind === 'branch') {
+    referenceDiff(a.left, b.left, out);
+    referenceDiff(a.right, b.right, out);
+    return out;
+  }
+  const hex = (l: Leaf): string => Buffer.from(l.path).toString('hex');
+  const before = new Map<string, Leaf>();
+  for (const l of leaves(a)) before.set(hex(l), l);
+  for (const l of leaves(b)) {
+    const old = before.get(hex(l));
+    before.delete(hex(l));
+    if (old !== l) out.push({ key: l.key, value: l.value });
+  }
+  for (const l of before.values()) out.push({ key: l.key, value: null });
+  return out;
+}
+
+test('merkle: diffTrees gives the reference diff, in the same order, for derived and for unrelated trees (property)', () => {
+  const tree = (ops: readonly { key: string; value: Uint8Array | null }[], base?: Node): Node | undefined => {
+    const last = new Map<string, PathWrite>();
+    for (const op of ops) last.set(op.key, { path: keyPath(sha256, enc.encode(op.key)), key: enc.encode(op.key), value: op.value });
+    return applyWrites(base, [...last.values()], 0);
+  };
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 30 }), (x, y, z) => {
+      const a = tree(x);
+      const derived = tree(y, a);
+      const unrelated = tree(z);
+      for (const [p, q] of [[a, derived], [derived, a], [a, unrelated], [unrelated, derived], [undefined, a], [a, undefined]] as const) {
+        assert.deepEqual(diffTrees(p, q), referenceDiff(p, q));
+      }
     }),
     { numRuns: 300 },
   );

@@ -276,16 +276,33 @@ function diffInto(a: Node | undefined, b: Node | undefined, out: TreeChange[]): 
     out.push({ key: b.key, value: b.value });
     return;
   }
-  // One side is a single leaf or empty: the other side's entries under this prefix are the changes.
-  const before = new Map<string, Leaf>();
-  for (const l of leaves(a)) before.set(toHex(l.path), l);
-  for (const l of leaves(b)) {
-    const p = toHex(l.path);
-    const old = before.get(p);
-    before.delete(p);
-    if (old !== l) out.push({ key: l.key, value: l.value });
+  // One side is a single leaf or empty: the other side's entries under this prefix are the changes,
+  // the new side's first (in tree order), then the entries gone (in tree order). Paths are unique in
+  // a tree, so the single leaf is matched by comparing paths, without a map of hex strings.
+  if (a === undefined) {
+    for (const l of leaves(b)) out.push({ key: l.key, value: l.value });
+    return;
   }
-  for (const l of before.values()) out.push({ key: l.key, value: null });
+  if (b === undefined) {
+    for (const l of leaves(a)) out.push({ key: l.key, value: null });
+    return;
+  }
+  if (a.kind === 'leaf') {
+    let found = false;
+    for (const l of leaves(b)) {
+      if (!found && samePath(l.path, a.path)) {
+        found = true;
+        if (l !== a) out.push({ key: l.key, value: l.value });
+      } else out.push({ key: l.key, value: l.value });
+    }
+    if (!found) out.push({ key: a.key, value: null });
+    return;
+  }
+  if (b.kind !== 'leaf') return; // unreachable: two branches were walked together above
+  let old: Leaf | undefined; // a is a branch, b a single leaf
+  for (const l of leaves(a)) if (samePath(l.path, b.path)) old = l;
+  if (old !== b) out.push({ key: b.key, value: b.value });
+  for (const l of leaves(a)) if (l !== old) out.push({ key: l.key, value: null });
 }
 
 /** A proof about one key (verified by merkle-proof.ts): siblings from the root down. */

@@ -10,7 +10,7 @@ import type { Signer } from '../core/crypto-port.ts';
 import { replicaId } from '../core/ids.ts';
 import type { ClientCore } from '../protocol/client.ts';
 import { createClientCore } from '../protocol/client.ts';
-import { decodeMessage, encodeMessage } from '../wire/codec.ts';
+import { encodeMessage, peekReply } from '../wire/codec.ts';
 import { ed25519Suite, sha256 } from '../crypto/ed25519.ts';
 import { createIngress } from '../ingress/ingress.ts';
 import type { Ingress } from '../ingress/ingress.ts';
@@ -308,15 +308,17 @@ function sendFirst(st: State, fl: Flight): void {
 
 function onReply(st: State, ingress: Ingress, from: PeerId, payload: Uint8Array): void {
   if (from.kind !== 'replica') return;
-  const d = decodeMessage(payload);
-  if (!d.ok || d.value.type !== 'reply') return;
+  // Read in place (peekReply: defined exactly when the bytes decode as a reply), so a reply is
+  // decoded once, by ingress, and only if it is verified.
+  const peek = peekReply(payload);
+  if (peek === undefined) return;
   // Only a reply to the request in flight can change a result. The rest (replies beyond the f+1
-  // that were accepted, late replies to older requests) are dropped before their signature is
-  // checked: an Ed25519 verify costs ~30× the decode, and it would otherwise run n times per
-  // operation. They still time their sender (its authenticated connection names it).
+  // that were accepted, late replies to older requests) are dropped before their MAC is checked
+  // (it would otherwise run n times per operation). They still time their sender (its
+  // authenticated connection names it).
   const fl0 = st.flight;
-  if (fl0 === undefined || d.value.reqNo !== fl0.reqNo) {
-    if (d.value.replica === from.id) onResponseEvents(st, answerReceived(st.stats, d.value.reqNo, from.id, performance.now()));
+  if (fl0 === undefined || peek.reqNo !== fl0.reqNo) {
+    if (peek.replica === from.id) onResponseEvents(st, answerReceived(st.stats, peek.reqNo, from.id, performance.now()));
     return;
   }
   const r = ingress.reply(payload);

@@ -94,3 +94,14 @@ test('a MAC cache hit depends on the peer key\'s bytes, not on the array object 
   backing[32] = backing[32]! ^ 1;
   assert.notDeepEqual(r.mac(publicKey(backing.subarray(32, 64)), data), r.mac(b, data), 'changed bytes, another key');
 });
+
+test('a key array reused with other bytes gets the MAC of its new bytes (the direct-mapped cache compares bytes)', () => {
+  const r = ed25519Signer(new Uint8Array(32).fill(7));
+  const a = ed25519Signer(new Uint8Array(32).fill(8)).publicKey;
+  const b = ed25519Signer(new Uint8Array(32).fill(9)).publicKey;
+  const reused = publicKey(Uint8Array.from(a));
+  assert.deepEqual(r.mac(reused, data), r.mac(a, data));
+  assert.deepEqual(r.mac(reused, data), r.mac(a, data), 'again, from the direct-mapped cache');
+  reused.set(b);
+  assert.deepEqual(r.mac(reused, data), r.mac(b, data), 'the same array with b\'s bytes');
+});

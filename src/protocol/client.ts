@@ -119,11 +119,14 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
   /** Highest view each replica reported in a reply (bounded by n entries). */
   const views = new Map<ReplicaId, number>();
 
+  /** lastSeenView's answer, recomputed only after a reply raised a replica's view (not per request). */
+  let seen: View | undefined;
+
   const lastSeenView = (): View => {
     // The (f+1)-th highest view reported: at least one correct replica is in that view or above, so
     // a single faulty replica cannot steer the client to a made-up primary.
-    const sorted = [...views.values()].sort((a, b) => b - a);
-    return toView(sorted[opts.f] ?? 0);
+    if (seen === undefined) seen = toView([...views.values()].sort((a, b) => b - a)[opts.f] ?? 0);
+    return seen;
   };
 
   const sign = (draft: Request): Request => {
@@ -144,7 +147,10 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
     },
     onReply(reply) {
       if (reply.client !== opts.id || reply.replica < 0 || reply.replica >= opts.n) return {};
-      if (reply.view > (views.get(reply.replica) ?? -1)) views.set(reply.replica, reply.view);
+      if (reply.view > (views.get(reply.replica) ?? -1)) {
+        views.set(reply.replica, reply.view);
+        seen = undefined;
+      }
       const p = pending;
       if (p === undefined || reply.reqNo !== p.request.reqNo) return {};
       const key = voteKey(opts.hash, reply);

@@ -9,7 +9,7 @@
 // replica is faulty or slow, the client's retransmission reaches every replica, and a replica answers
 // a retransmission (a request it executed already) with the whole result, as the paper does.
 
-import type { ClientId, ReplicaId, ReqNo, View } from '../core/ids.ts';
+import type { ClientId, PublicKey, ReplicaId, ReqNo, View } from '../core/ids.ts';
 import { fromHex, publicKey, signature } from '../core/ids.ts';
 import type { Signer } from '../core/crypto-port.ts';
 import type { AnyReply, Reply, ReplyDigest } from '../wire/messages.ts';
@@ -19,18 +19,40 @@ import type { ServiceState } from './types.ts';
 
 const NO_SIG = signature(new Uint8Array(64));
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Most client keys kept as bytes (clientKeyOf); the whole cache is dropped when it is full. */
+const CLIENT_KEYS_MAX = 4096;
+const clientKeys = new Map<ClientId, PublicKey>();
+
+/**
+ * A client id's key bytes, the same array for the same id while it is cached: one hex parse per
+ * client instead of one per reply (nobody writes into a key array). A client id that is not hex gets
+ * an empty key (a MAC nobody can check).
+ */
+function clientKeyOf(client: ClientId): PublicKey {
+  let key = clientKeys.get(client);
+  if (key === undefined) {
+    key = publicKey(fromHex(client) ?? new Uint8Array(0));
+    if (clientKeys.size >= CLIENT_KEYS_MAX) clientKeys.clear();
+    clientKeys.set(client, key);
+  }
+  return key;
+}
+
 /** The reply with its MAC for its client under `signer`'s key (also used by simulated liars). */
-export function replyWithMac(signer: Signer, domain: SigningDomain, unsigned: Omit<Reply, 'sig'>): Reply {
-  const draft: Reply = { ...unsigned, sig: NO_SIG };
-  const client = publicKey(fromHex(unsigned.client) ?? new Uint8Array(0));
-  return { ...draft, sig: signer.mac(client, signingBytes(domain, draft)) };
+export function replyWithMac(signer: Signer, domain: SigningDomain, u: Omit<Reply, 'sig'>): Reply {
+  // One object, its sig filled in after the signing bytes (which leave sig out) are written.
+  const reply: Mutable<Reply> = { type: 'reply', view: u.view, client: u.client, reqNo: u.reqNo, result: u.result, replica: u.replica, sig: NO_SIG };
+  reply.sig = signer.mac(clientKeyOf(u.client), signingBytes(domain, reply));
+  return reply;
 }
 
 /** A digest reply with its MAC for its client (also used by simulated liars). */
-export function replyDigestWithMac(signer: Signer, domain: SigningDomain, unsigned: Omit<ReplyDigest, 'sig'>): ReplyDigest {
-  const draft: ReplyDigest = { ...unsigned, sig: NO_SIG };
-  const client = publicKey(fromHex(unsigned.client) ?? new Uint8Array(0));
-  return { ...draft, sig: signer.mac(client, signingBytes(domain, draft)) };
+export function replyDigestWithMac(signer: Signer, domain: SigningDomain, u: Omit<ReplyDigest, 'sig'>): ReplyDigest {
+  const reply: Mutable<ReplyDigest> = { type: 'reply-digest', view: u.view, client: u.client, reqNo: u.reqNo, resultDigest: u.resultDigest, replica: u.replica, sig: NO_SIG };
+  reply.sig = signer.mac(clientKeyOf(u.client), signingBytes(domain, reply));
+  return reply;
 }
 
 /**

@@ -5,7 +5,7 @@ import { MAX_MESSAGE_BYTES, MAX_OP_BYTES, MAX_REPLICAS } from '../core/limits.ts
 import { bytesEqual, clientId, digest, replicaId, reqNo, seq, signature, view } from '../core/ids.ts';
 import type { Message, MessageType, NewView, PrePrepare, Request } from './messages.ts';
 import { MESSAGE_TAGS } from './messages.ts';
-import { batchBytes, decodeMessage, decodeWithDepth, encodeMessage, encodeTransient, signingBytes } from './codec.ts';
+import { batchBytes, decodeMessage, decodeWithDepth, encodeMessage, encodeTransient, peekReply, signingBytes } from './codec.ts';
 import { SCHEMA } from './schema.ts';
 import type { FieldType } from './schema.ts';
 import { arbByType, arbHsProposal, arbMessage, arbNewView, arbPrePrepare, arbRequest } from '../../test/wire/arbitraries.ts';
@@ -330,4 +330,27 @@ test('encodeTransient: the same bytes as encodeMessage, as a view into the slab;
   assert.deepEqual(back, m);
   assert.notEqual(back.op.buffer, view.buffer);
   assert.notEqual(back.sig.buffer, view.buffer);
+});
+
+test('peekReply reads reqNo and replica exactly when the bytes decode as a reply (any message, truncated or altered; property)', () => {
+  const agree = (bytes: Uint8Array): void => {
+    const d = decodeMessage(bytes);
+    const peek = peekReply(bytes);
+    if (d.ok && d.value.type === 'reply') assert.deepEqual(peek, { reqNo: d.value.reqNo, replica: d.value.replica });
+    else assert.equal(peek, undefined);
+  };
+  fc.assert(
+    fc.property(fc.oneof(arbByType.reply, arbMessage), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat(), (m, at, byte, cut) => {
+      const bytes = encodeMessage(m);
+      agree(bytes);
+      const altered = bytes.slice();
+      altered[at % altered.length] = byte;
+      agree(altered);
+      agree(bytes.subarray(0, cut % (bytes.length + 1)));
+      const longer = new Uint8Array(bytes.length + 1);
+      longer.set(bytes);
+      agree(longer);
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -532,3 +532,34 @@ export function decodeWithDepth(bytes: Uint8Array, maxDepth: number): Result<Mes
 export function decodeMessage(bytes: Uint8Array): Result<Message, CodecError> {
   return decodeWithDepth(bytes, MAX_NESTING_DEPTH);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Peeking at a reply without decoding it.
+
+const REPLY_TAG = MESSAGE_TAGS.reply;
+/** tag ‖ view ‖ client ‖ reqNo, then the result's u32 length. */
+const REPLY_RESULT_AT = 1 + 8 + 32 + 8;
+const REPLY_RESULT_MAX = (SCHEMA.reply.fields.find((f) => f.name === 'result')!.type as { readonly max: number }).max;
+
+/** The big-endian u64 at b[at], or undefined above 2^53 − 1 (as readU64 refuses it). */
+function peekU64(b: Uint8Array, at: number): number | undefined {
+  const hi = getU32(b, at);
+  return hi > U64_HI_MAX ? undefined : hi * TWO_32 + getU32(b, at + 4);
+}
+
+/**
+ * A reply's request number and replica, read in place: defined exactly when `bytes` decode as a
+ * `reply` (decodeMessage ok, type 'reply'; codec.test.ts checks the two agree), for a client that
+ * verifies only the replies to its request in flight (src/client/session.ts) and so decodes each
+ * reply once, in ingress, instead of a decode to look and another to verify.
+ */
+export function peekReply(bytes: Uint8Array): { readonly reqNo: number; readonly replica: number } | undefined {
+  if (bytes.length < REPLY_RESULT_AT + 4 + 4 + SIGNATURE_BYTES || bytes.length > MAX_MESSAGE_BYTES || bytes[0] !== REPLY_TAG) return undefined;
+  const len = getU32(bytes, REPLY_RESULT_AT);
+  if (len > REPLY_RESULT_MAX || bytes.length !== REPLY_RESULT_AT + 4 + len + 4 + SIGNATURE_BYTES) return undefined;
+  const view = peekU64(bytes, 1);
+  const reqNo = peekU64(bytes, 1 + 8 + 32);
+  const replica = getU32(bytes, REPLY_RESULT_AT + 4 + len);
+  if (view === undefined || reqNo === undefined || replica >= MAX_REPLICAS) return undefined;
+  return { reqNo, replica };
+}
