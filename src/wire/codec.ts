@@ -547,19 +547,31 @@ function peekU64(b: Uint8Array, at: number): number | undefined {
   return hi > U64_HI_MAX ? undefined : hi * TWO_32 + getU32(b, at + 4);
 }
 
+/** A reply-digest's fixed size: the reply's head, the result's SHA-256, the replica, the MAC. */
+const REPLY_DIGEST_TAG = MESSAGE_TAGS['reply-digest'];
+const REPLY_DIGEST_BYTES = REPLY_RESULT_AT + 32 + 4 + SIGNATURE_BYTES;
+
 /**
- * A reply's request number and replica, read in place: defined exactly when `bytes` decode as a
- * `reply` (decodeMessage ok, type 'reply'; codec.test.ts checks the two agree), for a client that
- * verifies only the replies to its request in flight (src/client/session.ts) and so decodes each
- * reply once, in ingress, instead of a decode to look and another to verify.
+ * A reply's (whole or digest, TOCS '02 §5.1.1) request number and replica, read in place: defined
+ * exactly when `bytes` decode as a `reply` or `reply-digest` (decodeMessage ok; codec.test.ts checks
+ * the two agree), for a client that verifies only the replies to its request in flight
+ * (src/client/session.ts) and so decodes each reply once, in ingress, instead of a decode to look
+ * and another to verify.
  */
 export function peekReply(bytes: Uint8Array): { readonly reqNo: number; readonly replica: number } | undefined {
-  if (bytes.length < REPLY_RESULT_AT + 4 + 4 + SIGNATURE_BYTES || bytes.length > MAX_MESSAGE_BYTES || bytes[0] !== REPLY_TAG) return undefined;
-  const len = getU32(bytes, REPLY_RESULT_AT);
-  if (len > REPLY_RESULT_MAX || bytes.length !== REPLY_RESULT_AT + 4 + len + 4 + SIGNATURE_BYTES) return undefined;
+  let replicaAt: number;
+  if (bytes[0] === REPLY_DIGEST_TAG) {
+    if (bytes.length !== REPLY_DIGEST_BYTES) return undefined;
+    replicaAt = REPLY_RESULT_AT + 32;
+  } else {
+    if (bytes.length < REPLY_RESULT_AT + 4 + 4 + SIGNATURE_BYTES || bytes.length > MAX_MESSAGE_BYTES || bytes[0] !== REPLY_TAG) return undefined;
+    const len = getU32(bytes, REPLY_RESULT_AT);
+    if (len > REPLY_RESULT_MAX || bytes.length !== REPLY_RESULT_AT + 4 + len + 4 + SIGNATURE_BYTES) return undefined;
+    replicaAt = REPLY_RESULT_AT + 4 + len;
+  }
   const view = peekU64(bytes, 1);
   const reqNo = peekU64(bytes, 1 + 8 + 32);
-  const replica = getU32(bytes, REPLY_RESULT_AT + 4 + len);
+  const replica = getU32(bytes, replicaAt);
   if (view === undefined || reqNo === undefined || replica >= MAX_REPLICAS) return undefined;
   return { reqNo, replica };
 }

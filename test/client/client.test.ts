@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { connect, ByzClientError } from '../../src/client/index.ts';
+import { openSession } from '../../src/client/session.ts';
+import { memberSeed } from '../../src/client/pool.ts';
+import { decodeKvResult, encodeKvOp } from '../../src/app/kv-codec.ts';
+import type { KvOp } from '../../src/app/kv-codec.ts';
 import type { ByzClient } from '../../src/client/index.ts';
 import { startCluster } from './cluster.ts';
 import { startDelayProxy } from './delay-proxy.ts';
@@ -58,6 +62,26 @@ describe('client library on a live 4-replica cluster', () => {
     // Each get's 4 KiB result went whole from its designated replica and as a digest from the others;
     // the client accepted on matching digests (at least one per get had been sent when it did).
     assert.ok((await sent('reply-digest')) - before >= 3, 'digest replies were sent');
+  });
+
+  it('a large result is accepted on the digests, without a retransmission (the session passes reply-digests on)', async () => {
+    // A minute before any retransmission: a session that dropped the digests would hold one whole
+    // result and no f+1 votes until then (it did, until session 27).
+    const s = await openSession({ config: cluster.config, seed: memberSeed(cluster.clientSeed, 41), tickMs: 20, retransmitMs: 60_000, adaptiveRetransmit: false, breakerThreshold: 3, breakerResetMs: 5000 });
+    try {
+      for (let i = 0; i < 100 && s.connectedReplicas().length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+      const big = Uint8Array.from({ length: 2048 }, (_, i) => (i * 13) & 0xff);
+      const op = (o: KvOp): Promise<Uint8Array | 'late'> =>
+        Promise.race([s.submit(encodeKvOp(o), new AbortController().signal), new Promise<'late'>((r) => setTimeout(() => r('late'), 10_000))]);
+      assert.notEqual(await op({ type: 'put', key: 'big-patient', value: big }), 'late');
+      for (let i = 0; i < 2; i++) {
+        const got = await op({ type: 'get', key: 'big-patient' });
+        assert.notEqual(got, 'late', 'accepted long before the retransmission timeout');
+        assert.deepEqual(decodeKvResult(got as Uint8Array), { ok: true, value: { status: 'ok', value: big } });
+      }
+    } finally {
+      await s.stop();
+    }
   });
 
   it('serializes concurrent operations on one client and answers each one', async () => {
