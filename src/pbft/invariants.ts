@@ -273,22 +273,28 @@ function checkQueues(st: ReplicaState, bad: string[], editsOnly: boolean): void 
 const loggedOf = new WeakMap<ReplicaState, { readonly pps: readonly PrePrepare[]; readonly keys: ReadonlySet<string> }>();
 
 function loggedKeys(st: ReplicaState): ReadonlySet<string> {
+  const last = loggedOf.get(st);
+  if (last !== undefined && sameUnexecuted(st, last.pps)) return last.keys;
   const pps: PrePrepare[] = [];
   st.log.forEach((e) => {
     if (e.seq > st.lastExecuted && e.prePrepare !== undefined) pps.push(e.prePrepare);
   });
-  const last = loggedOf.get(st);
-  if (last !== undefined && sameItems(last.pps, pps)) return last.keys;
   const keys = new Set<string>();
   for (const pp of pps) for (const key of requestKeys(pp)) keys.add(key);
   loggedOf.set(st, { pps, keys });
   return keys;
 }
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Whether the log's unexecuted pre-prepares, in log order, are exactly `pps` (compared in place: no list built). */
+function sameUnexecuted(st: ReplicaState, pps: readonly PrePrepare[]): boolean {
+  let i = 0;
+  let same = true;
+  st.log.forEach((e) => {
+    if (!same || e.seq <= st.lastExecuted || e.prePrepare === undefined) return;
+    if (pps[i] !== e.prePrepare) same = false;
+    i++;
+  });
+  return same && i === pps.length;
 }
 
 /**
