@@ -23,6 +23,7 @@ import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.ts';
 import { validateMessage } from '../wire/validate.ts';
 import { forEachMessage } from '../wire/walk.ts';
+import type { MessageVisitor } from '../wire/walk.ts';
 import { mayOmitBatch } from '../wire/omit.ts';
 import { createSigCache } from './sig-cache.ts';
 import type { SigCacheStats } from './sig-cache.ts';
@@ -175,17 +176,21 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const authLength = macMode ? authenticatorBytes(n) : 0;
   assert(!macMode || cfg.self === undefined || (cfg.self.id >= 0 && cfg.self.id < n), 'ingress: self is not a member');
 
+  // The walks' visitors are made once per ingress, not per message (issue 17 item 5).
+  const memberOk: MessageVisitor = (x) => x.type === 'request' || x.replica < n;
+  const authShapeOk: MessageVisitor = (x) => x.type !== 'request' || x.auth.length === authLength;
+  const digestOk: MessageVisitor = (x, _depth, parent) => {
+    if (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') return true;
+    if (x.type === 'pre-prepare' && x.requests.length === 0 && mayOmitBatch(parent)) return true; // bodyless: d alone is read
+    return hash(batchBytes(x.requests)) === x.digest;
+  };
+
   /** Membership, sender binding, authenticator shapes and batch digests: cheap checks before any signature (§4.2). */
   const structural = (m: Message, link: ReplicaId | undefined): DropReason | undefined => {
-    if (!forEachMessage(m, (x) => x.type === 'request' || x.replica < n)) return 'non-member';
+    if (!forEachMessage(m, memberOk)) return 'non-member';
     if (link !== undefined && m.type !== 'request' && m.replica !== link) return 'sender-mismatch';
-    if (!forEachMessage(m, (x) => x.type !== 'request' || x.auth.length === authLength)) return 'bad-authenticator';
-    const digestsOk = forEachMessage(m, (x, _depth, parent) => {
-      if (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') return true;
-      if (x.type === 'pre-prepare' && x.requests.length === 0 && mayOmitBatch(parent)) return true; // bodyless: d alone is read
-      return hash(batchBytes(x.requests)) === x.digest;
-    });
-    return digestsOk ? undefined : 'bad-batch-digest';
+    if (!forEachMessage(m, authShapeOk)) return 'bad-authenticator';
+    return forEachMessage(m, digestOk) ? undefined : 'bad-batch-digest';
   };
 
   /** A reply's MAC, for this client only (a reply addressed to another client is not ours to accept). */
@@ -220,13 +225,21 @@ export function createIngress(cfg: IngressConfig): Ingress {
     return trustCertified || requestSigOk(x, signingBytes(domain, x));
   };
 
+  /** The message whose signatures `signatureOk` is checking (set by signaturesOk around its walk). */
+  let walked: Message | undefined;
+  const signatureOk: MessageVisitor = (x, depth) => {
+    if (x.type === 'reply' || x.type === 'reply-digest') return replyMacOk(x);
+    if (x.type === 'request') return requestOk(walked!, x, depth);
+    return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
+  };
   /** Every signature (a reply's MAC), outermost first; requests by requestOk. */
-  const signaturesOk = (m: Message): boolean =>
-    forEachMessage(m, (x, depth) => {
-      if (x.type === 'reply' || x.type === 'reply-digest') return replyMacOk(x);
-      if (x.type === 'request') return requestOk(m, x, depth);
-      return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
-    });
+  const signaturesOk = (m: Message): boolean => {
+    const outer = walked;
+    walked = m;
+    const all = forEachMessage(m, signatureOk);
+    walked = outer;
+    return all;
+  };
 
   /** "mac" mode, a request sent to this replica: its own MAC entry first (cheap, before the signature). */
   const directMacOk = (m: Message): boolean =>
