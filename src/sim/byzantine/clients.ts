@@ -20,7 +20,7 @@ import { MESSAGE_TAGS } from '../../wire/messages.ts';
 import { encodeTransient } from '../../wire/codec.ts';
 import { createWorkload } from '../workload.ts';
 import type { ClientAdversary, ClientBehaviour, ClientCtx, ClientEmission } from './types.ts';
-import { badSig, bump, createRing, signNew } from './util.ts';
+import { badSig, bump, createRing, pickFrom, signNew } from './util.ts';
 
 /** Fresh requests per tick from a flooding client (bounded so a simulated run stays fast). */
 const FLOOD_FRESH_PER_TICK = 2;
@@ -143,8 +143,8 @@ function flood(ctx: ClientCtx): ClientAdversary {
         out.push({ to: ctx.prng.int(0, ctx.n - 1) as ClientEmission['to'], bytes: encodeTransient(r) });
       }
       bump(counts, 'fresh requests', FLOOD_FRESH_PER_TICK);
-      const dup = ctx.prng.pick(old.items());
-      out.push(toAll(dup));
+      const dup = pickFrom(ctx.prng, old);
+      if (dup !== undefined) out.push(toAll(dup)); // never undefined: fresh requests were just pushed
       bump(counts, 'duplicate requests');
       const junk = ctx.prng.bytes(ctx.prng.int(1, 40));
       junk[0] = MESSAGE_TAGS.request;
