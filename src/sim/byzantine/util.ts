@@ -8,6 +8,7 @@ import type { Prng } from '../../core/prng.ts';
 import type { Destination } from '../../protocol/types.ts';
 import type { AnyReply, Message, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
+import { signMessage } from '../../protocol/emit.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
 import { replyDigestWithMac, replyWithMac } from '../../service/reply.ts';
 import type { Emission, StepIo } from './types.ts';
@@ -23,14 +24,12 @@ export function resign<M extends Message>(k: Keyed, m: M): M {
   return { ...m, sig: k.signer.sign(signingBytes(k.domain, m)) };
 }
 
-const NO_SIG = signature(new Uint8Array(64));
-
 /** A reply re-authenticated with the replica's own key: a lying replica MACs its lie properly. */
 export const remac = (k: Keyed, r: AnyReply): AnyReply => (r.type === 'reply' ? replyWithMac(k.signer, k.domain, r) : replyDigestWithMac(k.signer, k.domain, r));
 
-/** A new message signed with the given key. */
+/** A new message signed with the given key (one copy of `unsigned`, as the cores sign: protocol/emit.ts). */
 export function signNew<M extends Message>(k: Keyed, unsigned: Omit<M, 'sig'>): M {
-  return resign(k, { ...unsigned, sig: NO_SIG } as unknown as M);
+  return signMessage<M>(k.signer, k.domain, unsigned);
 }
 
 /** The same message with a signature that does not verify (one bit flipped). */
