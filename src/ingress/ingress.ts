@@ -84,8 +84,19 @@ export interface IngressConfig {
 
 /** See IngressConfig.shared: what ingresses of one configuration decided about each bytes object. */
 export interface SharedVerdicts {
-  readonly replica: WeakMap<Uint8Array, Map<number, Result<Verified<ReplicaMessage>, DropReason>>>;
+  readonly replica: WeakMap<Uint8Array, LinkVerdicts>;
   readonly request: WeakMap<Uint8Array, Result<Verified<Request>, DropReason>>;
+}
+
+/**
+ * The verdicts on one replica message's bytes, by link (−1: none): the first link's held inline —
+ * a broadcast reaches every receiver on its sender's link, so there is rarely another — and any
+ * other link's in a map made when one comes (not a map per message: issue 17 item 5).
+ */
+export interface LinkVerdicts {
+  readonly link: number;
+  readonly verdict: Result<Verified<ReplicaMessage>, DropReason>;
+  others?: Map<number, Result<Verified<ReplicaMessage>, DropReason>>;
 }
 
 export function createSharedVerdicts(): SharedVerdicts {
@@ -280,11 +291,16 @@ export function createIngress(cfg: IngressConfig): Ingress {
   return {
     replicaMessage(bytes, link) {
       if (shared === undefined) return count(replicaVerdict(bytes, link));
-      let byLink = shared.replica.get(bytes);
-      if (byLink === undefined) shared.replica.set(bytes, (byLink = new Map<number, Result<Verified<ReplicaMessage>, DropReason>>()));
       const key = link ?? -1;
-      let v = byLink.get(key);
-      if (v === undefined) byLink.set(key, (v = replicaVerdict(bytes, link)));
+      const held = shared.replica.get(bytes);
+      if (held === undefined) {
+        const verdict = replicaVerdict(bytes, link);
+        shared.replica.set(bytes, { link: key, verdict });
+        return count(verdict);
+      }
+      if (held.link === key) return count(held.verdict);
+      let v = held.others?.get(key);
+      if (v === undefined) (held.others ??= new Map()).set(key, (v = replicaVerdict(bytes, link)));
       return count(v);
     },
     replicaMessageDecoded(m, link) {
