@@ -20,16 +20,22 @@ import { MESSAGE_TAGS } from '../../wire/messages.ts';
 import { encodeTransient } from '../../wire/codec.ts';
 import { createWorkload } from '../workload.ts';
 import type { ClientAdversary, ClientBehaviour, ClientCtx, ClientEmission } from './types.ts';
-import { badSig, bump, createRing, pickFrom, signNew } from './util.ts';
+import { badSig, bump, createRing, pickFrom } from './util.ts';
 
 /** Fresh requests per tick from a flooding client (bounded so a simulated run stays fast). */
 const FLOOD_FRESH_PER_TICK = 2;
 
-function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
-  return signNew<Request>(ctx, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false, auth: new Uint8Array(0) });
-}
-
 const NO_SIG = signature(new Uint8Array(64));
+
+/**
+ * A validly signed request: the object signNew would make (same fields in the same order), built
+ * directly rather than copied from an unsigned one — the flooding client makes two per tick.
+ */
+function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
+  const r: { -readonly [K in keyof Request]: Request[K] } = { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false, auth: new Uint8Array(0), sig: NO_SIG };
+  r.sig = ctx.signer.sign(signingBytes(ctx.domain, r));
+  return r;
+}
 
 const toAll = (r: Request): ClientEmission => ({ to: 'all', bytes: encodeTransient(r) });
 
