@@ -135,7 +135,8 @@ function create(ctx: BehaviourCtx): Adversary {
         if (again) repeat(s, out);
         if (s.served.size < peers.length) open.add(s);
       }
-      for (const s of [...open]) serve(s, io.tick, out);
+      // serve only deletes from `open` (the slot it served), which a Set's walk allows: no copy per release.
+      open.forEach((s) => serve(s, io.tick, out));
       for (const reply of io.replies) out.push({ kind: 'reply', reply });
       if (io.tick % PRUNE_EVERY === 0) prune();
       return out;
