@@ -356,6 +356,10 @@ test('shared verdicts (the simulator): one bytes object is decoded and verified 
   assert.equal(verifyCalls - before, 1);
   // The verdict depends on the link: another link is judged afresh.
   assert.equal(dropOf(b.replicaMessage(bytes, replicaId(2))), 'sender-mismatch');
+  // Both links' verdicts are kept: each is reused, none is verified again.
+  assert.equal(dropOf(a.replicaMessage(bytes, replicaId(2))), 'sender-mismatch');
+  assert.equal(dropOf(a.replicaMessage(bytes, replicaId(1))), 'accepted');
+  assert.equal(verifyCalls - before, 1);
   // Equal bytes in another object are verified again; a bad copy is not taken for the good one.
   const tampered = bytes.slice();
   tampered[tampered.length - 1]! ^= 1;
@@ -364,7 +368,7 @@ test('shared verdicts (the simulator): one bytes object is decoded and verified 
   assert.equal(dropOf(a.request(rq)), 'accepted');
   assert.equal(dropOf(b.request(rq)), 'accepted');
   assert.equal(verifyCalls - before, 3);
-  assert.deepEqual([a.counters().accepted, b.counters().accepted, b.counters()['sender-mismatch'], a.counters()['bad-signature']], [2, 2, 1, 1]);
+  assert.deepEqual([a.counters().accepted, b.counters().accepted, b.counters()['sender-mismatch'], a.counters()['sender-mismatch'], a.counters()['bad-signature']], [3, 2, 1, 1, 1]);
 });
 
 test('counters report every ingress drop reason and accepted', () => {

@@ -23,6 +23,7 @@ import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.ts';
 import { validateMessage } from '../wire/validate.ts';
 import { forEachMessage } from '../wire/walk.ts';
+import type { MessageVisitor } from '../wire/walk.ts';
 import { mayOmitBatch } from '../wire/omit.ts';
 import { createSigCache } from './sig-cache.ts';
 import type { SigCacheStats } from './sig-cache.ts';
@@ -85,8 +86,19 @@ export interface IngressConfig {
 
 /** See IngressConfig.shared: what ingresses of one configuration decided about each bytes object. */
 export interface SharedVerdicts {
-  readonly replica: WeakMap<Uint8Array, Map<number, Result<Verified<ReplicaMessage>, DropReason>>>;
+  readonly replica: WeakMap<Uint8Array, LinkVerdicts>;
   readonly request: WeakMap<Uint8Array, Result<Verified<Request>, DropReason>>;
+}
+
+/**
+ * The verdicts on one replica message's bytes, by link (−1: none): the first link's held inline —
+ * a broadcast reaches every receiver on its sender's link, so there is rarely another — and any
+ * other link's in a map made when one comes (not a map per message: issue 17 item 5).
+ */
+export interface LinkVerdicts {
+  readonly link: number;
+  readonly verdict: Result<Verified<ReplicaMessage>, DropReason>;
+  others?: Map<number, Result<Verified<ReplicaMessage>, DropReason>>;
 }
 
 export function createSharedVerdicts(): SharedVerdicts {
@@ -177,17 +189,21 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const authLength = macMode ? authenticatorBytes(n) : 0;
   assert(!macMode || cfg.self === undefined || (cfg.self.id >= 0 && cfg.self.id < n), 'ingress: self is not a member');
 
+  // The walks' visitors are made once per ingress, not per message (issue 17 item 5).
+  const memberOk: MessageVisitor = (x) => x.type === 'request' || x.replica < n;
+  const authShapeOk: MessageVisitor = (x) => x.type !== 'request' || x.auth.length === authLength;
+  const digestOk: MessageVisitor = (x, _depth, parent) => {
+    if (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') return true;
+    if (x.type === 'pre-prepare' && x.requests.length === 0 && mayOmitBatch(parent)) return true; // bodyless: d alone is read
+    return hash(batchBytes(x.requests)) === x.digest;
+  };
+
   /** Membership, sender binding, authenticator shapes and batch digests: cheap checks before any signature (§4.2). */
   const structural = (m: Message, link: ReplicaId | undefined): DropReason | undefined => {
-    if (!forEachMessage(m, (x) => x.type === 'request' || x.replica < n)) return 'non-member';
+    if (!forEachMessage(m, memberOk)) return 'non-member';
     if (link !== undefined && m.type !== 'request' && m.replica !== link) return 'sender-mismatch';
-    if (!forEachMessage(m, (x) => x.type !== 'request' || x.auth.length === authLength)) return 'bad-authenticator';
-    const digestsOk = forEachMessage(m, (x, _depth, parent) => {
-      if (x.type !== 'pre-prepare' && x.type !== 'hs-proposal') return true;
-      if (x.type === 'pre-prepare' && x.requests.length === 0 && mayOmitBatch(parent)) return true; // bodyless: d alone is read
-      return hash(batchBytes(x.requests)) === x.digest;
-    });
-    return digestsOk ? undefined : 'bad-batch-digest';
+    if (!forEachMessage(m, authShapeOk)) return 'bad-authenticator';
+    return forEachMessage(m, digestOk) ? undefined : 'bad-batch-digest';
   };
 
   /** A reply's MAC, for this client only (a reply addressed to another client is not ours to accept). */
@@ -222,13 +238,21 @@ export function createIngress(cfg: IngressConfig): Ingress {
     return trustCertified || top.type === 'evidence' || requestSigOk(x, signingBytes(domain, x));
   };
 
+  /** The message whose signatures `signatureOk` is checking (set by signaturesOk around its walk). */
+  let walked: Message | undefined;
+  const signatureOk: MessageVisitor = (x, depth) => {
+    if (x.type === 'reply' || x.type === 'reply-digest') return replyMacOk(x);
+    if (x.type === 'request') return requestOk(walked!, x, depth);
+    return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
+  };
   /** Every signature (a reply's MAC), outermost first; requests by requestOk. */
-  const signaturesOk = (m: Message): boolean =>
-    forEachMessage(m, (x, depth) => {
-      if (x.type === 'reply' || x.type === 'reply-digest') return replyMacOk(x);
-      if (x.type === 'request') return requestOk(m, x, depth);
-      return cache.verify(cfg.replicaKeys[x.replica]!, signingBytes(domain, x), x.sig);
-    });
+  const signaturesOk = (m: Message): boolean => {
+    const outer = walked;
+    walked = m;
+    const all = forEachMessage(m, signatureOk);
+    walked = outer;
+    return all;
+  };
 
   /** "mac" mode, a request sent to this replica: its own MAC entry first (cheap, before the signature). */
   const directMacOk = (m: Message): boolean =>
@@ -269,11 +293,16 @@ export function createIngress(cfg: IngressConfig): Ingress {
   return {
     replicaMessage(bytes, link) {
       if (shared === undefined) return count(replicaVerdict(bytes, link));
-      let byLink = shared.replica.get(bytes);
-      if (byLink === undefined) shared.replica.set(bytes, (byLink = new Map<number, Result<Verified<ReplicaMessage>, DropReason>>()));
       const key = link ?? -1;
-      let v = byLink.get(key);
-      if (v === undefined) byLink.set(key, (v = replicaVerdict(bytes, link)));
+      const held = shared.replica.get(bytes);
+      if (held === undefined) {
+        const verdict = replicaVerdict(bytes, link);
+        shared.replica.set(bytes, { link: key, verdict });
+        return count(verdict);
+      }
+      if (held.link === key) return count(held.verdict);
+      let v = held.others?.get(key);
+      if (v === undefined) (held.others ??= new Map()).set(key, (v = replicaVerdict(bytes, link)));
       return count(v);
     },
     replicaMessageDecoded(m, link) {

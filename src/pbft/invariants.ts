@@ -273,22 +273,31 @@ function checkQueues(st: ReplicaState, bad: string[], editsOnly: boolean): void 
 const loggedOf = new WeakMap<ReplicaState, { readonly pps: readonly PrePrepare[]; readonly keys: ReadonlySet<string> }>();
 
 function loggedKeys(st: ReplicaState): ReadonlySet<string> {
-  const pps: PrePrepare[] = [];
-  st.log.forEach((e) => {
-    if (e.seq > st.lastExecuted && e.prePrepare !== undefined) pps.push(e.prePrepare);
-  });
-  const last = loggedOf.get(st);
-  if (last !== undefined && sameItems(last.pps, pps)) return last.keys;
+  // One walk of the log: while the unexecuted pre-prepares match the last list nothing is built;
+  // from the first difference on, the new list is the matching prefix plus the rest.
+  const held = loggedOf.get(st);
+  const last = held?.pps;
+  let pps: PrePrepare[] | undefined;
+  let i = 0;
+  for (const e of st.log.values()) {
+    if (e.seq <= st.lastExecuted || e.prePrepare === undefined) continue;
+    if (pps === undefined) {
+      if (last !== undefined && last[i] === e.prePrepare) {
+        i++;
+        continue;
+      }
+      pps = last === undefined ? [] : last.slice(0, i);
+    }
+    pps.push(e.prePrepare);
+  }
+  if (pps === undefined) {
+    if (held !== undefined && i === held.pps.length) return held.keys;
+    pps = last === undefined ? [] : last.slice(0, i);
+  }
   const keys = new Set<string>();
   for (const pp of pps) for (const key of requestKeys(pp)) keys.add(key);
   loggedOf.set(st, { pps, keys });
   return keys;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -7,6 +7,7 @@
 // contradiction checker sees what was released (by whom: StepCtx.contraScope).
 
 import type { ReplicaId, ReqNo } from '../core/ids.ts';
+import type { DropReason } from '../core/drops.ts';
 import { replicaId } from '../core/ids.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 import type { CoreEvent, Destination, Output } from '../protocol/types.ts';
@@ -52,6 +53,17 @@ function groupByReceiver(envs: readonly Envelope[]): Map<NodeId, Envelope[]> {
 }
 
 /**
+ * The network's drop counter for an ingress drop reason, "ingress:REASON": one string per reason,
+ * not a new one per drop (a flooded run counts hundreds of thousands; issue 17 item 5).
+ */
+const ingressDropKeys = new Map<DropReason, string>();
+function ingressDrop(reason: DropReason): string {
+  let key = ingressDropKeys.get(reason);
+  if (key === undefined) ingressDropKeys.set(reason, (key = `ingress:${reason}`));
+  return key;
+}
+
+/**
  * Decodes and verifies what arrived for a replica node (ingress), dropping bad bytes with their
  * reason; then one tick of virtual time unless `clock` is false (the schedule explorer delivers one
  * message at a time and advances time as a separate choice, src/sim/explore).
@@ -64,7 +76,7 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], c
   for (const e of envs) {
     if (e.channel === 'request') {
       const v = r.ingress.request(e.bytes);
-      if (!v.ok) net.countDrop(`ingress:${v.error}`);
+      if (!v.ok) net.countDrop(ingressDrop(v.error));
       else inputs.push({ type: 'request', request: v.value });
     } else if (e.channel === 'replica') {
       // The authenticated link names the sender's replica (a twin copy is that replica).
@@ -72,7 +84,7 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], c
       const v = r.ingress.replicaMessage(e.bytes, from);
       if (v.ok) inputs.push({ type: 'message', message: v.value });
       else {
-        net.countDrop(`ingress:${v.error}`);
+        net.countDrop(ingressDrop(v.error));
         // The simulator's links are authenticated: what fails ingress on one is its sender's fault
         // (C2) — unless bits are flipped on the way (--corrupt), when nobody can tell who changed them.
         const symptom = accountable ? symptomInput(from, v.error, linkIntegrity) : undefined;
@@ -279,7 +291,7 @@ export function stepClient(ctx: StepCtx, c: SimClient, envs: readonly Envelope[]
   for (const e of envs) {
     const v = e.channel === 'reply' ? c.ingress.reply(e.bytes) : undefined;
     if (v === undefined) network.countDrop('misrouted');
-    else if (!v.ok) network.countDrop(`ingress:${v.error}`);
+    else if (!v.ok) network.countDrop(ingressDrop(v.error));
     else {
       network.countDelivered();
       const { accepted } = c.core.onReply(v.value);

@@ -20,16 +20,22 @@ import { MESSAGE_TAGS } from '../../wire/messages.ts';
 import { encodeTransient } from '../../wire/codec.ts';
 import { createWorkload } from '../workload.ts';
 import type { ClientAdversary, ClientBehaviour, ClientCtx, ClientEmission } from './types.ts';
-import { badSig, bump, createRing, signNew } from './util.ts';
+import { badSig, bump, createRing, pickFrom } from './util.ts';
 
 /** Fresh requests per tick from a flooding client (bounded so a simulated run stays fast). */
 const FLOOD_FRESH_PER_TICK = 2;
 
-function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
-  return signNew<Request>(ctx, { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false, auth: new Uint8Array(0) });
-}
-
 const NO_SIG = signature(new Uint8Array(64));
+
+/**
+ * A validly signed request: the object signNew would make (same fields in the same order), built
+ * directly rather than copied from an unsigned one — the flooding client makes two per tick.
+ */
+function request(ctx: ClientCtx, no: number, op: Uint8Array, client: ClientId = ctx.id): Request {
+  const r: { -readonly [K in keyof Request]: Request[K] } = { type: 'request', client, reqNo: toReqNo(no), op, readOnly: false, auth: new Uint8Array(0), sig: NO_SIG };
+  r.sig = ctx.signer.sign(signingBytes(ctx.domain, r));
+  return r;
+}
 
 const toAll = (r: Request): ClientEmission => ({ to: 'all', bytes: encodeTransient(r) });
 
@@ -143,8 +149,8 @@ function flood(ctx: ClientCtx): ClientAdversary {
         out.push({ to: ctx.prng.int(0, ctx.n - 1) as ClientEmission['to'], bytes: encodeTransient(r) });
       }
       bump(counts, 'fresh requests', FLOOD_FRESH_PER_TICK);
-      const dup = ctx.prng.pick(old.items());
-      out.push(toAll(dup));
+      const dup = pickFrom(ctx.prng, old);
+      if (dup !== undefined) out.push(toAll(dup)); // never undefined: fresh requests were just pushed
       bump(counts, 'duplicate requests');
       const junk = ctx.prng.bytes(ctx.prng.int(1, 40));
       junk[0] = MESSAGE_TAGS.request;

@@ -35,6 +35,8 @@ const PRUNE_EVERY = 64;
 function create(ctx: BehaviourCtx): Adversary {
   const counts: Record<string, number> = {};
   const slots = new Map<string, Slot>();
+  /** No slot has a seq below this (a lower bound): prune has nothing to drop while the low watermark is under it. */
+  let lowestSeq = Infinity;
   /** Slots with a peer still to serve. */
   const open = new Set<Slot>();
   const peers = peersOf(ctx.id, ctx.n);
@@ -47,6 +49,7 @@ function create(ctx: BehaviourCtx): Adversary {
     if (s === undefined) {
       s = { view, seq, announced: new Map(), served: new Map() };
       slots.set(k, s);
+      if (seq < lowestSeq) lowestSeq = seq;
     }
     return s;
   };
@@ -87,13 +90,21 @@ function create(ctx: BehaviourCtx): Adversary {
     for (const [peer, d] of s.served) votes(s, d, peer as ReplicaId, out);
   };
 
+  // Runs at every release of a tick that is a multiple of PRUNE_EVERY (several per such tick): the
+  // walk of every slot is skipped when none can be at or below the low watermark (issue 17 item 5).
   const prune = (): void => {
     const low = ctx.status().lowWatermark;
-    for (const [k, s] of slots) {
-      if (s.seq > low) continue;
+    if (low < lowestSeq) return;
+    let lowest = Infinity;
+    slots.forEach((s, k) => {
+      if (s.seq > low) {
+        if (s.seq < lowest) lowest = s.seq;
+        return;
+      }
       slots.delete(k);
       open.delete(s);
-    }
+    });
+    lowestSeq = lowest;
   };
 
   return {
@@ -124,7 +135,8 @@ function create(ctx: BehaviourCtx): Adversary {
         if (again) repeat(s, out);
         if (s.served.size < peers.length) open.add(s);
       }
-      for (const s of [...open]) serve(s, io.tick, out);
+      // serve only deletes from `open` (the slot it served), which a Set's walk allows: no copy per release.
+      open.forEach((s) => serve(s, io.tick, out));
       for (const reply of io.replies) out.push({ kind: 'reply', reply });
       if (io.tick % PRUNE_EVERY === 0) prune();
       return out;

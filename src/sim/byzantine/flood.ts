@@ -7,7 +7,7 @@ import { seq } from '../../core/ids.ts';
 import type { FetchLog, ReplicaMessage } from '../../wire/messages.ts';
 import { MESSAGE_TAGS } from '../../wire/messages.ts';
 import type { Adversary, Behaviour, BehaviourCtx, Emission } from './types.ts';
-import { bump, createRing, message, passthrough, peersOf, signNew } from './util.ts';
+import { bump, createRing, message, passthrough, peersOf, pickFrom, signNew } from './util.ts';
 
 /** Extra messages per tick (bounded so a simulated run stays fast). */
 export const FLOOD_PER_TICK = 4;
@@ -27,10 +27,10 @@ function create(ctx: BehaviourCtx): Adversary {
   };
 
   const duplicate = (): Emission | undefined => {
-    const items = recent.items();
-    if (items.length === 0) return undefined;
+    const m = pickFrom(ctx.prng, recent);
+    if (m === undefined) return undefined;
     bump(counts, 'duplicate messages');
-    return message('all', ctx.prng.pick(items));
+    return message('all', m);
   };
 
   return {

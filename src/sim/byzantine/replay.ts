@@ -6,6 +6,7 @@
 import type { ReplicaMessage, Request } from '../../wire/messages.ts';
 import type { Adversary, Behaviour, BehaviourCtx } from './types.ts';
 import { bump, createRing, message, passthrough, peersOf } from './util.ts';
+import type { Ring } from './util.ts';
 
 const REPLAY_CHANCE = 0.3;
 const REQUEST_REPLAY_CHANCE = 0.1;
@@ -16,8 +17,8 @@ function create(ctx: BehaviourCtx): Adversary {
   const mine = createRing<ReplicaMessage>(512);
   const requests = createRing<Request>(64);
 
-  /** One of the older half of what is remembered. */
-  const old = <T>(items: readonly T[]): T | undefined => (items.length === 0 ? undefined : items[ctx.prng.int(0, Math.floor((items.length - 1) / 2))]);
+  /** One of the older half of what is remembered (read in place: no list of up to 512 built per draw). */
+  const old = <T>(ring: Ring<T>): T | undefined => (ring.size === 0 ? undefined : ring.at(ctx.prng.int(0, Math.floor((ring.size - 1) / 2))));
 
   return {
     counts,
@@ -29,13 +30,13 @@ function create(ctx: BehaviourCtx): Adversary {
       for (const s of io.sends) if (s.message.type !== 'request') mine.push(s.message);
       if (ctx.prng.chance(REPLAY_CHANCE)) {
         for (let i = ctx.prng.int(1, 3); i > 0; i--) {
-          const m = old(mine.items());
+          const m = old(mine);
           if (m === undefined) break;
           out.push(message(ctx.prng.chance(0.5) ? 'all' : ctx.prng.pick(peers), m));
           bump(counts, 'old messages replayed');
         }
       }
-      const r = ctx.prng.chance(REQUEST_REPLAY_CHANCE) ? old(requests.items()) : undefined;
+      const r = ctx.prng.chance(REQUEST_REPLAY_CHANCE) ? old(requests) : undefined;
       if (r !== undefined) {
         out.push(message(ctx.prng.pick(peers), r));
         bump(counts, 'old client requests replayed');

@@ -4,9 +4,11 @@
 import type { Digest, ReplicaId } from '../../core/ids.ts';
 import { fromHex, replicaId, signature } from '../../core/ids.ts';
 import type { HashFn, Signer } from '../../core/crypto-port.ts';
+import type { Prng } from '../../core/prng.ts';
 import type { Destination } from '../../protocol/types.ts';
 import type { AnyReply, Message, ReplicaMessage, Request } from '../../wire/messages.ts';
 import { signingBytes } from '../../wire/codec.ts';
+import { signMessage } from '../../protocol/emit.ts';
 import type { SigningDomain } from '../../wire/domain.ts';
 import { replyDigestWithMac, replyWithMac } from '../../service/reply.ts';
 import type { Emission, StepIo } from './types.ts';
@@ -22,14 +24,12 @@ export function resign<M extends Message>(k: Keyed, m: M): M {
   return { ...m, sig: k.signer.sign(signingBytes(k.domain, m)) };
 }
 
-const NO_SIG = signature(new Uint8Array(64));
-
 /** A reply re-authenticated with the replica's own key: a lying replica MACs its lie properly. */
 export const remac = (k: Keyed, r: AnyReply): AnyReply => (r.type === 'reply' ? replyWithMac(k.signer, k.domain, r) : replyDigestWithMac(k.signer, k.domain, r));
 
-/** A new message signed with the given key. */
+/** A new message signed with the given key (one copy of `unsigned`, as the cores sign: protocol/emit.ts). */
 export function signNew<M extends Message>(k: Keyed, unsigned: Omit<M, 'sig'>): M {
-  return resign(k, { ...unsigned, sig: NO_SIG } as unknown as M);
+  return signMessage<M>(k.signer, k.domain, unsigned);
 }
 
 /** The same message with a signature that does not verify (one bit flipped). */
@@ -124,8 +124,26 @@ export function createHoldQueue(): HoldQueue {
   };
 }
 
+export interface Ring<T> {
+  push(x: T): void;
+  /** Every item held, oldest first (a new array once the ring is full). */
+  items(): readonly T[];
+  /** How many items are held. */
+  readonly size: number;
+  /** The i-th oldest item held (`items()[i]` without building the list), undefined outside 0 … size−1. */
+  at(i: number): T | undefined;
+}
+
+/**
+ * One item of the ring drawn as `prng.pick(ring.items())` draws it (the same single draw), without
+ * building the list; undefined (and no draw) when the ring is empty.
+ */
+export function pickFrom<T>(prng: Prng, ring: Ring<T>): T | undefined {
+  return ring.size === 0 ? undefined : ring.at(prng.int(0, ring.size - 1));
+}
+
 /** A bounded ring of recent items (oldest dropped first); items() lists them oldest first. */
-export function createRing<T>(capacity: number): { push(x: T): void; items(): readonly T[] } {
+export function createRing<T>(capacity: number): Ring<T> {
   const buf: T[] = [];
   let next = 0;
   return {
@@ -135,5 +153,12 @@ export function createRing<T>(capacity: number): { push(x: T): void; items(): re
       next = (next + 1) % capacity;
     },
     items: () => (buf.length < capacity ? buf : [...buf.slice(next), ...buf.slice(0, next)]),
+    get size() {
+      return buf.length;
+    },
+    at(i) {
+      if (!Number.isInteger(i) || i < 0 || i >= buf.length) return undefined;
+      return buf.length < capacity ? buf[i] : buf[(next + i) % capacity];
+    },
   };
 }
