@@ -12,8 +12,8 @@
 // this interface (imports flow from src/engine down to the protocol folders), the registry's type
 // annotation checks that it fits.
 
-import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
-import type { SigningDomain } from '../wire/domain.ts';
+import type { HashFn } from '../core/crypto-port.ts';
+import type { ClientSignatureCheck } from '../wire/domain.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
 import type { EngineParams } from '../protocol/params.ts';
 import type { CoreOptions, ProtocolCore } from '../protocol/core.ts';
@@ -31,7 +31,7 @@ export interface EvidenceRulesOptions<P = EngineParams> {
   readonly params: P;
   readonly hash: HashFn;
   /** Client-signature checks under the cluster's domain (PBFT: to judge a PREPARE's verdicts); absent, such evidence is not adopted. */
-  readonly requests?: { readonly verify: VerifyFn; readonly domain: SigningDomain };
+  readonly requests?: ClientSignatureCheck;
   readonly bugs?: Readonly<Record<string, boolean>>;
 }
 

@@ -6,11 +6,11 @@
 // A PREPARE's verdicts (requestAuth "shared", docs/PROTOCOL.md §5.1) are judged against the batch its
 // digest names, with the client keys the requests carry.
 
-import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
+import type { HashFn } from '../core/crypto-port.ts';
 import { primaryOf, quorumConfig } from '../core/quorum.ts';
 import { decodeInvalid } from '../wire/authenticator.ts';
 import { batchBytes } from '../wire/codec.ts';
-import type { SigningDomain } from '../wire/domain.ts';
+import type { ClientSignatureCheck } from '../wire/domain.ts';
 import type { NewView, PrePrepare, Prepare, ViewChange } from '../wire/messages.ts';
 import type { EvidenceRules } from '../accountability/evidence.ts';
 import type { PbftParams } from './params.ts';
@@ -31,7 +31,7 @@ export interface EvidenceRulesConfig {
    * validly signed request is a provable lie. Without it (a replica not in "shared" mode) such
    * evidence is not adopted: only the verdicts that are false from the batch's shape are judged.
    */
-  readonly requests?: { readonly verify: VerifyFn; readonly domain: SigningDomain };
+  readonly requests?: ClientSignatureCheck;
   /**
    * Planted bugs (tests only) of the replica these rules run beside: a replica whose core weakens
    * its quorums or leaves prepared certificates out of NEW-VIEW judges with the same broken rules,

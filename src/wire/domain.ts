@@ -8,7 +8,7 @@
 // "client"): a fixed label no protocol may take. docs/PROTOCOL.md, "Signing domain".
 
 import { assert } from '../core/assert.ts';
-import type { HashFn } from '../core/crypto-port.ts';
+import type { HashFn, VerifyFn } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
 
 /** The version tag every signing prefix starts with ("byzantium/v1" had no cluster, epoch or protocol). */
@@ -108,4 +108,10 @@ export interface DomainInfo {
   readonly clusterId: string;
   readonly epoch: number;
   readonly protocol: string;
+}
+
+/** Checks a client's signature over a request under the cluster's signing domain (evidence rules that judge requests). */
+export interface ClientSignatureCheck {
+  readonly verify: VerifyFn;
+  readonly domain: SigningDomain;
 }
