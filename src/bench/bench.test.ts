@@ -118,11 +118,17 @@ test('targets: a measured case is compared, a missing one says so', () => {
   const spec: CaseSpec = { group: 'quick', n: 4, storage: 'memory', payload: 0, mode: 'closed', clients: 8, window: 2 };
   const one = { median: 1, min: 1, max: 1 };
   const summary = { opsPerSec: { median: 40_000, min: 39_000, max: 41_000 }, p50: one, p90: one, p99: { median: 120, min: 1, max: 1 }, max: one, replicaCpuUsPerOp: one, loadgenCpuUsPerOp: one, peakRssMiB: one, wireBytesPerOp: one, replyBytesPerOp: one, batchesPerSec: one, meanBatch: one, otherCpuCores: one };
-  const report = { cases: [{ spec, runs: [], summary, freshClusterPerRun: false }] } as unknown as BenchReport;
-  const t = targets(report);
-  assert.equal(t.find((x) => x.what.startsWith('n=4 in-memory'))?.met, true);
-  assert.equal(t.find((x) => x.what.startsWith('p99'))?.met, false);
+  const report = (requestAuth: string, opsPerSec: number): BenchReport => ({ settings: { requestAuth }, cases: [{ spec, runs: [], summary: { ...summary, opsPerSec: { median: opsPerSec, min: 1, max: 1 } }, freshClusterPerRun: false }] }) as unknown as BenchReport;
+  const n4 = (r: BenchReport): boolean | undefined => targets(r).find((x) => x.what.startsWith('n=4 in-memory'))?.met;
+  // Issue 12's bars by request authentication: mac 15,000, shared 6,000, signature none.
+  assert.equal(n4(report('mac', 16_000)), true);
+  assert.equal(n4(report('mac', 14_000)), false);
+  assert.equal(n4(report('shared', 6_500)), true);
+  assert.equal(n4(report('signature', 40_000)), undefined);
+  const t = targets(report('mac', 16_000));
+  assert.equal(t.find((x) => x.what.startsWith('one client, one outstanding: p50, in memory'))?.met, undefined);
   assert.equal(t.find((x) => x.what.startsWith('n=4 durable'))?.met, undefined);
+  assert.equal(t.find((x) => x.what.startsWith('peak RSS'))?.measured, 'not measured');
 });
 
 test('core bench, requestAuth mac: the request is verified once (by the primary), each replica checks one MAC entry', () => {

@@ -237,6 +237,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       durationSec: s.durationSec,
       params: s.params,
       protocol: s.protocol,
+      requestAuth: s.requestAuth ?? 'signature',
       ...(s.app === undefined ? {} : { app: s.app }),
       keySpace: s.keySpace,
       clientTickMs: s.clientTickMs,

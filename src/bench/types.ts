@@ -115,6 +115,8 @@ export interface BenchReport {
     readonly params: Readonly<Record<string, ParamValue>>;
     /** The protocol the replicas ran (absent in results from before the engine seam). */
     readonly protocol?: string;
+    /** The config's requestAuth (absent in results from before it was recorded: "signature"). */
+    readonly requestAuth?: string;
     /** The app module the replicas ran (`--app`); absent: the built-in KV store. */
     readonly app?: string;
     readonly keySpace: number;
