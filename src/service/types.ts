@@ -94,9 +94,12 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   /**
    * Keys of `pending` entries added or removed since the queue invariants last passed
    * (requests.ts addPending and removePending mark them): a replica's own checker re-checks only
-   * those entries (src/service/invariants.ts, issue 17 item 5). Undefined when more than
-   * MAX_PENDING_REQUESTS piled up unchecked (a replica that runs only the cheap checks): the next
-   * check walks every entry. Local bookkeeping, never replicated or persisted.
+   * those entries (src/service/invariants.ts, issue 17 item 5). Undefined until the queue checks
+   * first pass (they then walk every entry) and when more than MAX_PENDING_REQUESTS piled up
+   * unchecked: a replica that runs only the cheap checks (`byz node`) never marks. Marks from the
+   * start cost a primary ~200 bytes per request until that bound: ~17 MiB at the bound, its peak
+   * RSS in the bench's soak (bench/README.md "Memory, session 28"). Local bookkeeping, never
+   * replicated or persisted.
    */
   queueEdits: Set<string> | undefined;
   /**
@@ -136,7 +139,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     pending: new Map(),
     pendingByClient: new Map(),
     inFlight: new Set(),
-    queueEdits: new Set(),
+    queueEdits: undefined,
     persisted: undefined,
     captureAt: new Set(),
   };

@@ -120,11 +120,28 @@ test('request queues: the pending index and stray in-flight keys', () => {
   assert.match(bad, /in-flight request c+:7 is in no unexecuted pre-prepare/);
 });
 
+test('request queues: a replica that runs only the cheap checks keeps no change marks (a primary would hold one key per request)', () => {
+  const st = fresh();
+  const check = wholeStateCheck(st);
+  const clients = Array.from({ length: 20 }, (_, i) => makeClient(100 + i));
+  for (let i = 1; i <= 200; i++) {
+    const r = request(clients[i % 20]!, i, `k${i}`, 'v');
+    addPending(st.svc, r, requestKey(r.client, r.reqNo), 0);
+    assert.deepEqual(check('cheap'), []);
+  }
+  assert.equal(st.svc.queueEdits === undefined, true);
+  // Its first whole check walks every entry, then keeps marks.
+  assert.deepEqual(check('all'), []);
+  assert.equal(st.svc.queueEdits?.size, 0);
+});
+
 test('request queues: a replica\'s checker re-checks the pending entries at the keys added or removed since its last pass; the audit walks them all', () => {
   const st = fresh();
   const check = wholeStateCheck(st);
   const client = makeClient();
   const rs = [1, 2, 3].map((i) => request(client, i, `k${i}`, 'v'));
+  assert.equal(st.svc.queueEdits === undefined, true, 'no marks before the first check');
+  assert.deepEqual(check('all'), []);
   for (const r of rs) addPending(st.svc, r, requestKey(r.client, r.reqNo), 0);
   assert.equal(st.svc.queueEdits?.size, 3);
   assert.deepEqual(check('all'), []);
