@@ -27,7 +27,7 @@ import { primaryOf } from '../core/quorum.ts';
 import { assert, AssertionError, unreachable } from '../core/assert.ts';
 import type { Verified } from '../core/verified.ts';
 import type { CoreEvent, Input, Output, PeerState, Protocol } from '../protocol/types.ts';
-import { emptyOutput } from '../protocol/types.ts';
+import { EMPTY_OUTPUT, emptyOutput, isEmptyOutput } from '../protocol/types.ts';
 import { decodeMessage, encodeMessage } from '../wire/codec.ts';
 import type { EvidenceKind, EvidenceMessage } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -267,15 +267,13 @@ function readEvent(s: State, ev: CoreEvent): Evidence | undefined {
   }
 }
 
-const isEmpty = (o: Output): boolean =>
-  o.persist.length === 0 && o.send.length === 0 && o.replies.length === 0 && o.executed.length === 0 && o.events.length === 0;
-
 /**
  * The core's output read and added to `out`; returns the output to go on with: the core's own when
  * `out` is still empty (the common case: no second set of arrays per input, issue 17 item 5).
  */
 function runCore(s: State, out: Output, input: Input): Output {
   const o = s.core.handle(input);
+  if (o === EMPTY_OUTPUT) return out; // nothing to read, and nothing may be added to it
   let found: Evidence[] | undefined;
   for (const ev of o.events) {
     const e = readEvent(s, ev);
@@ -283,7 +281,7 @@ function runCore(s: State, out: Output, input: Input): Output {
   }
   if (o.executed.length > 0) madeProgress(s.suspicion, s.tick);
   let result = o;
-  if (!isEmpty(out)) {
+  if (!isEmptyOutput(out)) {
     merge(out, o);
     result = out;
   }
@@ -381,6 +379,10 @@ function handle(s: State, input: AccountableInput): Output {
   }
   announce(s, out);
   if (out !== own) s.spare = own; // still empty: nothing is added to `own` once the core's output is taken
+  else if (isEmptyOutput(own)) {
+    s.spare = own;
+    return EMPTY_OUTPUT;
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@ import { newDeferred, takeDeferred } from './deferred.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { Seq } from '../core/ids.ts';
 import { quorumConfig } from '../core/quorum.ts';
-import { AssertionError, unreachable } from '../core/assert.ts';
+import { AssertionError, assert, unreachable } from '../core/assert.ts';
 import type { CertifiedState, ExecutedState, Input, Output, Protocol, ReplicaStatus } from '../protocol/types.ts';
 import type { CoreOptions, InvariantChecks, ProtocolCore } from '../protocol/core.ts';
 import { forgetClient, refusedUnverified } from '../service/requests.ts';
@@ -13,7 +13,7 @@ import type { ServiceBugs } from '../service/types.ts';
 import { createServiceState } from '../service/types.ts';
 import { executedStateOf, requestCapture } from '../service/snapshot.ts';
 import { certifiedStableOf } from './checkpoint.ts';
-import { emptyOutput } from '../protocol/types.ts';
+import { EMPTY_OUTPUT, emptyOutput, emptyOutputIntact, isEmptyOutput } from '../protocol/types.ts';
 import type { ReplicaMessage } from '../wire/messages.ts';
 import type { EngineParams } from '../protocol/params.ts';
 import { pbftParamsFromEngine, validateParams } from './params.ts';
@@ -135,13 +135,19 @@ function wrap(st: ReplicaState, opts: ReplicaOptions): Replica {
   const bugs = opts.bugs ?? {};
   const level = opts.checkInvariants ?? 'cheap';
   const check = wholeStateCheck(st, { auditChangeMarks: opts.auditChangeMarks === true }); // skips settled and unchanged slots (see invariants.ts)
+  /** The context of the last input, kept while its output is still empty (see EMPTY_OUTPUT). */
+  let spare: Ctx | undefined;
   return {
     handle(input: Input): Output {
-      const ctx: Ctx = { st, out: emptyOutput(), bugs };
+      assert(emptyOutputIntact(), 'a caller added to the shared EMPTY_OUTPUT');
+      const ctx: Ctx = spare ?? { st, out: emptyOutput(), bugs };
+      spare = undefined;
       dispatch(ctx, input);
       const bad = check(level);
       if (bad.length > 0) throw violated(st, input.type === 'message' ? `after a ${input.message.type}` : `after a ${input.type}`, bad);
-      return ctx.out;
+      if (!isEmptyOutput(ctx.out)) return ctx.out;
+      spare = ctx;
+      return EMPTY_OUTPUT;
     },
     invariantViolations: check,
     executedState: () => (st.transfer === undefined ? executedStateOf(st.svc, st.lastExecuted) : undefined),
