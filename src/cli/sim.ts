@@ -388,6 +388,8 @@ function formatSweep(r: SweepResult, o: SimOptions, count: number, seconds: numb
   if (r.behaviours !== undefined) {
     lines.push(`runs per behaviour: ${Object.entries(r.behaviours).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   }
+  const options = Object.entries(r.protocolOptions).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(`runs per protocol option (besides the defaults): ${options || 'none'}`);
   for (const f of r.failures) lines.push('', `seed ${f.seed}: ${f.reason} — ${f.detail}`, `  replay: ${f.replay}`);
   return lines.join('\n');
 }

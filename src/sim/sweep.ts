@@ -63,6 +63,8 @@ export interface SweepResult {
   readonly livenessMargin: number;
   /** With --byzantine: runs per behaviour (client behaviours as "c:NAME"). */
   readonly behaviours?: Readonly<Record<string, number>>;
+  /** Runs per protocol option that differs from its default, drawn or given (protocolOptionLabels). */
+  readonly protocolOptions: Readonly<Record<string, number>>;
 }
 
 /** A stream for drawing a seed's options, independent of the run's own streams. */
@@ -224,6 +226,8 @@ export interface SeedOutcome {
   readonly livenessRatio: number | undefined;
   /** With --byzantine: the run's behaviours (client behaviours as "c:NAME"), in spec order. */
   readonly behaviours: readonly string[];
+  /** The run's protocol options that differ from their defaults (protocolOptionLabels). */
+  readonly protocolOptions: readonly string[];
   readonly failure: SweepFailure | undefined;
 }
 
@@ -241,6 +245,7 @@ export function runSweepSeed(base: SimOptions, seed: number, fixed: ReadonlySet<
     restart: s.faults.restarts > 0,
     livenessRatio: s.liveness.checked ? s.liveness.worstWaitTicks / s.liveness.boundTicks : undefined,
     behaviours: [...(s.byzantine?.replicas ?? []).map((b) => b.behaviour), ...(s.byzantine?.clients ?? []).map((c) => `c:${c.behaviour}`)],
+    protocolOptions: protocolOptionLabels(options),
     failure: s.ok ? undefined : failureOf(s),
   };
   return { outcome, summary: s };
@@ -273,7 +278,9 @@ export function aggregateSweep(base: SimOptions, outcomes: readonly SeedOutcome[
   let restarts = 0;
   let margin = 0;
   const behaviours: Record<string, number> = {};
+  const protocolOptions: Record<string, number> = {};
   for (const o of ordered) {
+    for (const label of o.protocolOptions) protocolOptions[label] = (protocolOptions[label] ?? 0) + 1;
     scenarios[o.scenario] = (scenarios[o.scenario] ?? 0) + 1;
     opsCommitted += o.opsCommitted;
     ticks += o.ticks;
@@ -296,7 +303,22 @@ export function aggregateSweep(base: SimOptions, outcomes: readonly SeedOutcome[
     runsWithRestart: restarts,
     livenessMargin: Math.round(margin * 1000) / 1000,
     ...(base.byzantine === undefined ? {} : { behaviours }),
+    protocolOptions: Object.fromEntries(Object.entries(protocolOptions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
+}
+
+/** A run's protocol options that differ from their defaults, as their flags: "request-auth mac", "fast-commit off", … */
+export function protocolOptionLabels(o: SimOptions): string[] {
+  const out: string[] = [];
+  if (o.requestAuth !== undefined && o.requestAuth !== 'signature') out.push(`request-auth ${o.requestAuth}`);
+  if (o.fastCommit !== undefined) out.push(`fast-commit ${o.fastCommit ? 'on' : 'off'}`);
+  if (o.replyDigestMinBytes !== undefined) out.push(`reply-digest-min-bytes ${o.replyDigestMinBytes}`);
+  if (o.valueBytes !== undefined) out.push(`value-bytes ${o.valueBytes}`);
+  if (o.leaderLinkGraceTicks !== undefined) out.push(`leader-link-grace ${o.leaderLinkGraceTicks}`);
+  if (o.slowPrimaryPercent !== undefined) out.push(`slow-primary-percent ${o.slowPrimaryPercent}`);
+  if (o.slowPrimaryMaxPercent !== undefined) out.push(`slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
+  if (o.reads !== undefined && o.reads > 0) out.push(`reads ${o.reads}`);
+  return out;
 }
 
 function failureOf(s: SimSummary): SweepFailure {
