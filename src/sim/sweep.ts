@@ -120,9 +120,8 @@ export function drawProtocolOptions(o: SimOptions, seed: number, fixed: Readonly
   let out: SimOptions = { ...o };
   const set = (key: DrawnOption, patch: Partial<SimOptions>, clear: readonly (keyof SimOptions)[]): void => {
     if (fixed.has(key)) return;
-    const next: Record<string, unknown> = { ...out };
-    for (const k of clear) delete next[k];
-    out = { ...(next as unknown as SimOptions), ...patch };
+    const kept = Object.entries(out).filter(([k]) => !(clear as readonly string[]).includes(k));
+    out = { ...(Object.fromEntries(kept) as unknown as SimOptions), ...patch };
   };
   const modes = pbft ? (['signature', 'mac', 'shared'] as const) : (['signature', 'mac'] as const);
   const mode = modes[authRoll % modes.length]!;

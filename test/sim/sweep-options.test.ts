@@ -39,7 +39,7 @@ function flagsOf(replay: string): RawSimFlags {
       i++;
     }
   }
-  return raw as RawSimFlags;
+  return raw;
 }
 
 /** What a run's protocol options are, one word each (absent: the default). */
