@@ -11,7 +11,7 @@ import { DEFAULT_SIM_OPTIONS, MAX_CHECKPOINT_INTERVAL, MIN_CHECKPOINT_INTERVAL }
 import type { DrawnOption, SweepFailure, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
-import { DEFAULT_PARAMS as PBFT_DEFAULTS } from '../pbft/params.ts';
+import { protocolModule } from '../engine/registry.ts';
 import { CLIENT_BEHAVIOUR_NAMES, behavioursFor } from '../sim/byzantine/names.ts';
 import type { Gate } from './types.ts';
 import { gate } from './types.ts';
@@ -30,6 +30,8 @@ export interface SweepPlan {
 export function simBase(config: ClusterConfig, ops: number): SimOptions {
   const k = Math.min(MAX_CHECKPOINT_INTERVAL, Math.max(MIN_CHECKPOINT_INTERVAL, config.params.checkpointInterval));
   const p = config.params;
+  // The slow-primary bar where the protocol has one (PBFT) and the config moved it from the default.
+  const d = protocolModule(config.protocol).params.defaults;
   return {
     ...DEFAULT_SIM_OPTIONS,
     protocol: config.protocol,
@@ -39,8 +41,8 @@ export function simBase(config: ClusterConfig, ops: number): SimOptions {
     ...(config.requestAuth === 'signature' ? {} : { requestAuth: config.requestAuth }),
     ...(p.fastCommit ? {} : { fastCommit: false }),
     ...(p.replyDigestMinBytes === 0 ? {} : { replyDigestMinBytes: p.replyDigestMinBytes }),
-    ...(p.slowPrimaryPercent === PBFT_DEFAULTS.slowPrimaryPercent ? {} : { slowPrimaryPercent: p.slowPrimaryPercent }),
-    ...(p.slowPrimaryMaxPercent === PBFT_DEFAULTS.slowPrimaryMaxPercent ? {} : { slowPrimaryMaxPercent: p.slowPrimaryMaxPercent }),
+    ...(d.slowPrimaryPercent === undefined || p.slowPrimaryPercent === d.slowPrimaryPercent ? {} : { slowPrimaryPercent: p.slowPrimaryPercent }),
+    ...(d.slowPrimaryMaxPercent === undefined || p.slowPrimaryMaxPercent === d.slowPrimaryMaxPercent ? {} : { slowPrimaryMaxPercent: p.slowPrimaryMaxPercent }),
   };
 }
 
