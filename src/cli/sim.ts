@@ -33,6 +33,7 @@ import { loadAppModule } from '../app-loader/load.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { MAX_RESULT_BYTES } from '../core/limits.ts';
 import { DIGEST_BYTES } from '../core/ids.ts';
+import { MAX_WORKLOAD_VALUE_BYTES } from '../sim/workload.ts';
 
 /** Flags as commander hands them over: strings, booleans, repeated flags as arrays. */
 export interface RawSimFlags {
@@ -64,6 +65,7 @@ export interface RawSimFlags {
   readonly leaderLinkGrace?: string;
   readonly fastCommit?: string;
   readonly replyDigestMinBytes?: string;
+  readonly valueBytes?: string;
   readonly throughputFloor?: string;
   readonly maxTicks?: string;
   readonly plantedBug?: readonly string[];
@@ -165,6 +167,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.fastCommit !== undefined && raw.fastCommit !== 'on' && raw.fastCommit !== 'off') return err(`--fast-commit must be "on" or "off", got "${raw.fastCommit}"`);
   const digestMin = raw.replyDigestMinBytes === undefined ? undefined : int('--reply-digest-min-bytes', raw.replyDigestMinBytes, 0, DIGEST_BYTES + 1, MAX_RESULT_BYTES);
   if (digestMin !== undefined && !digestMin.ok) return digestMin;
+  const valueBytes = raw.valueBytes === undefined ? undefined : int('--value-bytes', raw.valueBytes, 0, 1, MAX_WORKLOAD_VALUE_BYTES);
+  if (valueBytes !== undefined && !valueBytes.ok) return valueBytes;
   const throughputFloor = raw.throughputFloor === undefined ? undefined : Number(raw.throughputFloor);
   if (throughputFloor !== undefined && !(Number.isFinite(throughputFloor) && throughputFloor > 0 && throughputFloor <= 1)) {
     return err(`--throughput-floor must be a number in (0, 1] (the share of the fault-free reference's throughput a run must reach, e.g. ${THROUGHPUT_FLOOR}), got "${raw.throughputFloor}"`);
@@ -230,6 +234,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     ...(linkGrace === undefined ? {} : { leaderLinkGraceTicks: linkGrace.value }),
     ...(raw.fastCommit === undefined ? {} : { fastCommit: raw.fastCommit === 'on' }),
     ...(digestMin === undefined ? {} : { replyDigestMinBytes: digestMin.value }),
+    ...(valueBytes === undefined ? {} : { valueBytes: valueBytes.value }),
     maxTicks: maxTicks.value,
     bugs,
   };
@@ -243,6 +248,13 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.partition !== undefined) fixed.add('partitions');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
+  if (raw.requestAuth !== undefined) fixed.add('request-auth');
+  if (raw.fastCommit !== undefined) fixed.add('fast-commit');
+  if (raw.replyDigestMinBytes !== undefined) fixed.add('reply-digest-min-bytes');
+  if (raw.valueBytes !== undefined) fixed.add('value-bytes');
+  if (raw.leaderLinkGrace !== undefined) fixed.add('leader-link-grace');
+  if (raw.slowPrimaryPercent !== undefined || raw.slowPrimaryMaxPercent !== undefined) fixed.add('slow-primary');
+  if (raw.reads !== undefined) fixed.add('reads');
   const cmd = { options, json: raw.json === true, fixed, ...(raw.jobs === undefined ? {} : { jobs: jobs.value }), ...(throughputFloor === undefined ? {} : { throughputFloor }) };
   return ok(seeds === undefined ? cmd : { ...cmd, seeds: seeds.value });
 }
@@ -257,7 +269,7 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing unset network options and a fault scenario per seed')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads); docs/SIMULATOR.md')
     .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
@@ -275,6 +287,7 @@ export function registerSim(program: Command): void {
     .option('--fast-commit <on|off>', 'PBFT: commit when every backup\'s PREPARE matches, one phase early (docs/PROTOCOL.md §11; default on)')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
     .option('--reply-digest-min-bytes <n>', 'digest replies (TOCS §5.1.1): results of at least n bytes (33 or more) go whole from one replica per request and as digests from the others (default: off)')
+    .option('--value-bytes <n>', `pad the KV workload's values to n bytes (1..${MAX_WORKLOAD_VALUE_BYTES}; default: 2-byte values), e.g. large enough for --reply-digest-min-bytes`)
     .option('--slow-primary-percent <p>', 'slow-primary detector (Aardvark §4.3): the primary must reach p % of the highest median throughput of recent views, the bar rising per checked period; 0 turns it off (default 55)')
     .option('--slow-primary-max-percent <p>', 'how far the slow-primary bar rises (default 60; 100 is Aardvark\'s rule, which also replaces honest primaries under sustained load)')
     .option('--throughput-floor <f>', `also run the same options without adversaries and fail when this run commits under f × that rate (e.g. ${THROUGHPUT_FLOOR}; one run only)`)
@@ -375,6 +388,8 @@ function formatSweep(r: SweepResult, o: SimOptions, count: number, seconds: numb
   if (r.behaviours !== undefined) {
     lines.push(`runs per behaviour: ${Object.entries(r.behaviours).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   }
+  const options = Object.entries(r.protocolOptions).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(`runs per protocol option (besides the defaults): ${options || 'none'}`);
   for (const f of r.failures) lines.push('', `seed ${f.seed}: ${f.reason} — ${f.detail}`, `  replay: ${f.replay}`);
   return lines.join('\n');
 }

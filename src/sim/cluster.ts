@@ -120,6 +120,8 @@ export interface ClusterSpec {
   readonly workload: WorkloadFn | undefined;
   /** Share of client ops sent as unordered read-only requests (`--reads`); absent: none. */
   readonly reads?: number;
+  /** KV values padded to this many bytes (`--value-bytes`); absent: the short values. */
+  readonly valueBytes?: number;
   readonly clientRetransmitTicks: number;
   readonly accountable: boolean;
   /** Tests only: the cores audit their change marks (CoreOptions.auditChangeMarks). */
@@ -187,6 +189,7 @@ export function createCluster(o: SimOptions): Cluster {
     makeApp: o.app?.create ?? createKvApp,
     workload: o.app?.workload,
     ...(o.reads === undefined ? {} : { reads: o.reads }),
+    ...(o.valueBytes === undefined ? {} : { valueBytes: o.valueBytes }),
     clientRetransmitTicks: clientRetransmitTicks(o),
     accountable: o.noAccountability !== true,
     ...(o.auditChangeMarks === true ? { auditChangeMarks: true } : {}),
@@ -243,7 +246,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
     const weakReadQuorum = s.bugs['weakReadQuorum'] === true;
     const core = createClientCore({ id, signer, hash: suite.hash, domain, n, f, retransmitTicks: s.clientRetransmitTicks, requestAuth, replicaKeys, weakReadQuorum });
     const ingress = createIngress({ n, replicaKeys, verify: suite.verify, hash: suite.hash, domain, replyAuth: signer, ...cache });
-    return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload, s.reads), nextSubmitTick: 0 };
+    return { index: i, node: replicas.length + i, core, ingress, workload: createWorkload(workPrng.fork(), s.workload, s.reads, s.valueBytes), nextSubmitTick: 0 };
   });
   const byzantine = createByzantineRuntime({
     spec: s.byzantine,

@@ -9,6 +9,7 @@ import { DIGEST_BYTES } from '../core/ids.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
 import { formatByzantine, validateByzantine } from './byzantine/spec.ts';
 import type { AppFactory, WorkloadFn } from '../app/types.ts';
+import { MAX_WORKLOAD_VALUE_BYTES } from './workload.ts';
 
 /**
  * Replica groups that cannot reach each other during ticks [from, to). A replica named in no group
@@ -133,6 +134,11 @@ export interface SimOptions {
    */
   readonly replyDigestMinBytes?: number;
   /**
+   * The KV workload's values padded to this many bytes (`--value-bytes N`), so results are large
+   * enough for digest replies; absent: the short values ("v0"…"v5"). The KV workload only.
+   */
+  readonly valueBytes?: number;
+  /**
    * Tests only (no flag): every replica's whole-state checker also reports a change to its state
    * that skipped the core's change mark (CoreOptions.auditChangeMarks; test/sim/change-marks.test.ts).
    */
@@ -200,6 +206,8 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (o.slowPrimaryPercent !== undefined && !isInt(o.slowPrimaryPercent, 0, 100)) p.push(`--slow-primary-percent must be an integer in [0, 100] (0 turns the detector off), got ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined && !isInt(o.slowPrimaryMaxPercent, 0, 100)) p.push(`--slow-primary-max-percent must be an integer in [0, 100] (how far the bar rises), got ${o.slowPrimaryMaxPercent}`);
   if (o.reads !== undefined && o.reads > 0 && o.app !== undefined) p.push('--reads works with the KV workload only; drop --app or --reads');
+  if (o.valueBytes !== undefined && !isInt(o.valueBytes, 1, MAX_WORKLOAD_VALUE_BYTES)) p.push(`--value-bytes must be an integer in [1, ${MAX_WORKLOAD_VALUE_BYTES}], got ${o.valueBytes}`);
+  if (o.valueBytes !== undefined && o.app !== undefined) p.push('--value-bytes works with the KV workload only; drop --app or --value-bytes');
   if (findProtocol(o.protocol) === undefined) p.push(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${o.protocol}`);
   const bugNames = plantedBugNames(o.protocol);
   for (const b of o.bugs) if (!bugNames.includes(b)) p.push(`--planted-bug must be one of ${bugNames.join(', ')}, got ${b}`);
@@ -308,6 +316,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.leaderLinkGraceTicks !== undefined) args.push(`--leader-link-grace ${o.leaderLinkGraceTicks}`);
   if (o.fastCommit !== undefined) args.push(`--fast-commit ${o.fastCommit ? 'on' : 'off'}`);
   if (o.replyDigestMinBytes !== undefined) args.push(`--reply-digest-min-bytes ${o.replyDigestMinBytes}`);
+  if (o.valueBytes !== undefined) args.push(`--value-bytes ${o.valueBytes}`);
   for (const b of o.bugs) args.push(`--planted-bug ${b}`);
   if (o.byzantine !== undefined) args.push(`--byzantine "${formatByzantine(o.byzantine)}"`);
   if (o.allowUnsafe === true) args.push('--allow-unsafe');

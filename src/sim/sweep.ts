@@ -8,6 +8,11 @@
 // scenario is trimmed so that Byzantine plus crashed honest replicas never exceed f: crashes of
 // Byzantine replicas stay, honest replicas crash only while the budget f − |Byzantine| allows.
 // Partitions stay (they heal; liveness is judged after).
+// The protocol's own options a deployment chooses (drawProtocolOptions: request authentication, the
+// fast path, digest replies with values large enough to use them, the leader-link grace, the
+// slow-primary bar, unordered reads) are drawn from a stream of their own, so the network, fault and
+// adversary draws of a seed are what they were before these were drawn; each is drawn only for a
+// protocol that has it.
 
 import { createPrng } from '../core/prng.ts';
 import type { PartitionSpec, SimOptions } from './options.ts';
@@ -21,7 +26,15 @@ import { byzantineIds, resolveByzantine } from './byzantine/spec.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 
 /** Options a sweep may draw per seed (those not fixed on the command line). */
-export type DrawnOption = 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval';
+export type DrawnOption =
+  | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
+  | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads';
+
+/** Every option a sweep draws, for tests and the docs. */
+export const DRAWN_OPTIONS: readonly DrawnOption[] = [
+  'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
+  'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
+];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
 const DRAWN_CHECKPOINT_INTERVALS = [8, 16, 32, 64];
@@ -50,6 +63,8 @@ export interface SweepResult {
   readonly livenessMargin: number;
   /** With --byzantine: runs per behaviour (client behaviours as "c:NAME"). */
   readonly behaviours?: Readonly<Record<string, number>>;
+  /** Runs per protocol option that differs from its default, drawn or given (protocolOptionLabels). */
+  readonly protocolOptions: Readonly<Record<string, number>>;
 }
 
 /** A stream for drawing a seed's options, independent of the run's own streams. */
@@ -62,11 +77,62 @@ export function drawSweepOptions(base: SimOptions, seed: number, fixed: Readonly
 
 /** A sweep run's options and the scenario drawn for it (`fixed` when faults were given). */
 export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { options: SimOptions; scenario: ScenarioKind | 'fixed' } {
-  const drawn = drawHonestRun(base, seed, fixed);
+  const honest = drawHonestRun(base, seed, fixed);
+  const drawn = { ...honest, options: drawProtocolOptions(honest.options, seed, fixed) };
   if (base.byzantine === undefined) return drawn;
   const byzantine = resolveByzantine(base.byzantine, seed, base.replicas, base.protocol);
   const options = drawn.scenario === 'fixed' ? drawn.options : withinFaultBudget(drawn.options, byzantine);
   return { options: { ...options, byzantine }, scenario: drawn.scenario };
+}
+
+/** A stream for the protocol options, independent of drawPrng's (which draws network and faults). */
+const optionPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((Math.imul(seed, 0x85ebca6b) ^ 0x0b7105ed) >>> 0);
+
+/** What a sweep draws the KV values' size and the digest-reply threshold from (absent: the default). */
+const DRAWN_VALUE_BYTES = 48;
+const DRAWN_REPLY_DIGEST_MIN_BYTES = 33;
+const DRAWN_READS = 0.3;
+
+/**
+ * The protocol options a deployment chooses, drawn per seed unless fixed: every value is drawn in
+ * the same order whatever is fixed or supported, so fixing one option leaves the others' draws
+ * alone. A drawn default stays absent (the replay command omits it and gets the same default).
+ * - request-auth: "signature", "mac", or (PBFT only: HotStuff's votes carry no verdicts) "shared";
+ * - fast-commit (PBFT only; HotStuff ignores it): on or off;
+ * - reply-digest-min-bytes: off or 33 (the least allowed), and value-bytes (KV workload only): the
+ *   2-byte values or 48-byte ones, so results reach the threshold and travel as digests;
+ * - leader-link-grace: the default, 0 (timers only) or 40 ticks;
+ * - slow-primary (PBFT only): the default bar, the detector off, or Aardvark's rule (max 100 %);
+ * - reads (KV workload only, and not with --byzantine: a faulty replica that answered a write may
+ *   answer a later read from the older state, docs/PROTOCOL.md §5.2): none, or 30 % unordered gets.
+ */
+export function drawProtocolOptions(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
+  const p = optionPrng(seed);
+  const pbft = o.protocol === 'pbft';
+  const kv = o.app === undefined;
+  const authRoll = p.int(0, 5);
+  const fastOff = p.chance(0.5);
+  const digests = p.chance(0.5);
+  const bigValues = p.chance(0.5);
+  const graceRoll = p.int(0, 3);
+  const slowRoll = p.int(0, 4);
+  const reads = p.chance(0.3);
+  let out: SimOptions = { ...o };
+  const set = (key: DrawnOption, patch: Partial<SimOptions>, clear: readonly (keyof SimOptions)[]): void => {
+    if (fixed.has(key)) return;
+    const kept = Object.entries(out).filter(([k]) => !(clear as readonly string[]).includes(k));
+    out = { ...(Object.fromEntries(kept) as unknown as SimOptions), ...patch };
+  };
+  const modes = pbft ? (['signature', 'mac', 'shared'] as const) : (['signature', 'mac'] as const);
+  const mode = modes[authRoll % modes.length]!;
+  set('request-auth', mode === 'signature' ? {} : { requestAuth: mode }, ['requestAuth']);
+  if (pbft) set('fast-commit', fastOff ? { fastCommit: false } : {}, ['fastCommit']);
+  set('reply-digest-min-bytes', digests ? { replyDigestMinBytes: DRAWN_REPLY_DIGEST_MIN_BYTES } : {}, ['replyDigestMinBytes']);
+  if (kv) set('value-bytes', bigValues ? { valueBytes: DRAWN_VALUE_BYTES } : {}, ['valueBytes']);
+  set('leader-link-grace', graceRoll === 2 ? { leaderLinkGraceTicks: 0 } : graceRoll === 3 ? { leaderLinkGraceTicks: 40 } : {}, ['leaderLinkGraceTicks']);
+  if (pbft) set('slow-primary', slowRoll === 3 ? { slowPrimaryPercent: 0 } : slowRoll === 4 ? { slowPrimaryMaxPercent: 100 } : {}, ['slowPrimaryPercent', 'slowPrimaryMaxPercent']);
+  if (kv && o.byzantine === undefined) set('reads', reads ? { reads: DRAWN_READS } : {}, ['reads']);
+  return out;
 }
 
 /**
@@ -159,6 +225,8 @@ export interface SeedOutcome {
   readonly livenessRatio: number | undefined;
   /** With --byzantine: the run's behaviours (client behaviours as "c:NAME"), in spec order. */
   readonly behaviours: readonly string[];
+  /** The run's protocol options that differ from their defaults (protocolOptionLabels). */
+  readonly protocolOptions: readonly string[];
   readonly failure: SweepFailure | undefined;
 }
 
@@ -176,6 +244,7 @@ export function runSweepSeed(base: SimOptions, seed: number, fixed: ReadonlySet<
     restart: s.faults.restarts > 0,
     livenessRatio: s.liveness.checked ? s.liveness.worstWaitTicks / s.liveness.boundTicks : undefined,
     behaviours: [...(s.byzantine?.replicas ?? []).map((b) => b.behaviour), ...(s.byzantine?.clients ?? []).map((c) => `c:${c.behaviour}`)],
+    protocolOptions: protocolOptionLabels(options),
     failure: s.ok ? undefined : failureOf(s),
   };
   return { outcome, summary: s };
@@ -208,7 +277,9 @@ export function aggregateSweep(base: SimOptions, outcomes: readonly SeedOutcome[
   let restarts = 0;
   let margin = 0;
   const behaviours: Record<string, number> = {};
+  const protocolOptions: Record<string, number> = {};
   for (const o of ordered) {
+    for (const label of o.protocolOptions) protocolOptions[label] = (protocolOptions[label] ?? 0) + 1;
     scenarios[o.scenario] = (scenarios[o.scenario] ?? 0) + 1;
     opsCommitted += o.opsCommitted;
     ticks += o.ticks;
@@ -231,7 +302,22 @@ export function aggregateSweep(base: SimOptions, outcomes: readonly SeedOutcome[
     runsWithRestart: restarts,
     livenessMargin: Math.round(margin * 1000) / 1000,
     ...(base.byzantine === undefined ? {} : { behaviours }),
+    protocolOptions: Object.fromEntries(Object.entries(protocolOptions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
+}
+
+/** A run's protocol options that differ from their defaults, as their flags: "request-auth mac", "fast-commit off", … */
+export function protocolOptionLabels(o: SimOptions): string[] {
+  const out: string[] = [];
+  if (o.requestAuth !== undefined && o.requestAuth !== 'signature') out.push(`request-auth ${o.requestAuth}`);
+  if (o.fastCommit !== undefined) out.push(`fast-commit ${o.fastCommit ? 'on' : 'off'}`);
+  if (o.replyDigestMinBytes !== undefined) out.push(`reply-digest-min-bytes ${o.replyDigestMinBytes}`);
+  if (o.valueBytes !== undefined) out.push(`value-bytes ${o.valueBytes}`);
+  if (o.leaderLinkGraceTicks !== undefined) out.push(`leader-link-grace ${o.leaderLinkGraceTicks}`);
+  if (o.slowPrimaryPercent !== undefined) out.push(`slow-primary-percent ${o.slowPrimaryPercent}`);
+  if (o.slowPrimaryMaxPercent !== undefined) out.push(`slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
+  if (o.reads !== undefined && o.reads > 0) out.push(`reads ${o.reads}`);
+  return out;
 }
 
 function failureOf(s: SimSummary): SweepFailure {

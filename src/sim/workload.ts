@@ -18,14 +18,23 @@ export interface Workload {
 
 const encoder = new TextEncoder();
 
+/** Longest KV value `--value-bytes` may ask for. */
+export const MAX_WORKLOAD_VALUE_BYTES = 4096;
+
 /**
  * The KV mix, or `app`'s own workload (`--app`, docs/APPS.md) drawing from the same stream. With
  * `reads` > 0, that share of ops are gets sent read-only; the rest is the usual mix (its gets ordered).
+ * With `valueBytes`, each of the WORKLOAD_VALUES values is padded to that many bytes (the same draws,
+ * so only the bytes change): results large enough for digest replies (TOCS '02 §5.1.1).
  */
-export function createWorkload(prng: Prng, app?: WorkloadFn, reads = 0): Workload {
+export function createWorkload(prng: Prng, app?: WorkloadFn, reads = 0, valueBytes?: number): Workload {
   if (app !== undefined) return { next: () => app(prng), lastReadOnly: () => false };
   const key = (): string => `k${prng.int(0, WORKLOAD_KEYS - 1)}`;
-  const value = (): Uint8Array => encoder.encode(`v${prng.int(0, WORKLOAD_VALUES - 1)}`);
+  const values = Array.from({ length: WORKLOAD_VALUES }, (_, i) => {
+    const v = `v${i}`;
+    return encoder.encode(valueBytes === undefined || valueBytes <= v.length ? v : v.padEnd(valueBytes, '.'));
+  });
+  const value = (): Uint8Array => values[prng.int(0, WORKLOAD_VALUES - 1)]!;
   const draw = (): KvOp => {
     const roll = prng.int(0, 99);
     if (roll < 30) return { type: 'put', key: key(), value: value() };

@@ -11,6 +11,7 @@ import { DEFAULT_SIM_OPTIONS, MAX_CHECKPOINT_INTERVAL, MIN_CHECKPOINT_INTERVAL }
 import type { DrawnOption, SweepFailure, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
+import { protocolModule } from '../engine/registry.ts';
 import { CLIENT_BEHAVIOUR_NAMES, behavioursFor } from '../sim/byzantine/names.ts';
 import type { Gate } from './types.ts';
 import { gate } from './types.ts';
@@ -21,14 +22,35 @@ export interface SweepPlan {
   readonly ops: number;
 }
 
-/** The simulator options for this config: its n, protocol and checkpoint interval (the window is 4K). */
+/**
+ * The simulator options for this config: its n, protocol, checkpoint interval (the window is 4K),
+ * request authentication, fast path, digest-reply threshold and slow-primary bar (each written only
+ * where it differs from the simulator's default).
+ */
 export function simBase(config: ClusterConfig, ops: number): SimOptions {
   const k = Math.min(MAX_CHECKPOINT_INTERVAL, Math.max(MIN_CHECKPOINT_INTERVAL, config.params.checkpointInterval));
-  return { ...DEFAULT_SIM_OPTIONS, protocol: config.protocol, replicas: config.replicas.length, checkpointInterval: k, ops };
+  const p = config.params;
+  // The slow-primary bar where the protocol has one (PBFT) and the config moved it from the default.
+  const d = protocolModule(config.protocol).params.defaults;
+  return {
+    ...DEFAULT_SIM_OPTIONS,
+    protocol: config.protocol,
+    replicas: config.replicas.length,
+    checkpointInterval: k,
+    ops,
+    ...(config.requestAuth === 'signature' ? {} : { requestAuth: config.requestAuth }),
+    ...(p.fastCommit ? {} : { fastCommit: false }),
+    ...(p.replyDigestMinBytes === 0 ? {} : { replyDigestMinBytes: p.replyDigestMinBytes }),
+    ...(d.slowPrimaryPercent === undefined || p.slowPrimaryPercent === d.slowPrimaryPercent ? {} : { slowPrimaryPercent: p.slowPrimaryPercent }),
+    ...(d.slowPrimaryMaxPercent === undefined || p.slowPrimaryMaxPercent === d.slowPrimaryMaxPercent ? {} : { slowPrimaryMaxPercent: p.slowPrimaryMaxPercent }),
+  };
 }
 
-/** The checkpoint interval is the config's; network, scenario and faults are drawn per seed. */
-const FIXED: ReadonlySet<DrawnOption> = new Set<DrawnOption>(['checkpoint-interval']);
+/**
+ * The config's own choices are fixed (simBase); network, scenario, faults, the leader-link grace (the
+ * config's is in ms), the KV values' size and unordered reads (client choices) are drawn per seed.
+ */
+const FIXED: ReadonlySet<DrawnOption> = new Set<DrawnOption>(['checkpoint-interval', 'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'slow-primary']);
 
 export type Progress = (done: number, total: number, failures: number) => void;
 
@@ -72,7 +94,7 @@ function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<strin
 }
 
 export function sumSweeps(parts: readonly SweepResult[]): SweepResult {
-  let acc: SweepResult = { runs: 0, passed: 0, failures: [], opsCommitted: 0, ticks: 0, scenarios: {}, runsWithViewChange: 0, runsWithStateTransfer: 0, runsWithRestart: 0, livenessMargin: 0, behaviours: {} };
+  let acc: SweepResult = { runs: 0, passed: 0, failures: [], opsCommitted: 0, ticks: 0, scenarios: {}, runsWithViewChange: 0, runsWithStateTransfer: 0, runsWithRestart: 0, livenessMargin: 0, behaviours: {}, protocolOptions: {} };
   for (const p of parts) {
     acc = {
       runs: acc.runs + p.runs,
@@ -86,6 +108,7 @@ export function sumSweeps(parts: readonly SweepResult[]): SweepResult {
       runsWithRestart: acc.runsWithRestart + p.runsWithRestart,
       livenessMargin: Math.max(acc.livenessMargin, p.livenessMargin),
       behaviours: addCounts(acc.behaviours ?? {}, p.behaviours),
+      protocolOptions: addCounts(acc.protocolOptions, p.protocolOptions),
     };
   }
   return acc;

@@ -165,3 +165,19 @@ test('an invalid config (valid JSON) is NO-GO, exit 1, naming the field; --json 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the simulator sweeps run the config's own protocol options (request auth, fast path, digest threshold, slow-primary bar)", () => {
+  const { dir, config } = initConfig(4);
+  try {
+    const base = simBase(config, 50);
+    assert.equal(base.requestAuth, undefined);
+    assert.equal(base.fastCommit, undefined);
+    assert.equal(base.slowPrimaryPercent, undefined);
+    assert.equal(base.replyDigestMinBytes, config.params.replyDigestMinBytes);
+    const mine: ClusterConfig = { ...config, requestAuth: 'mac', params: { ...config.params, fastCommit: false, replyDigestMinBytes: 0, slowPrimaryPercent: 0, slowPrimaryMaxPercent: 100 } };
+    const o = simBase(mine, 50);
+    assert.deepEqual([o.requestAuth, o.fastCommit, o.replyDigestMinBytes, o.slowPrimaryPercent, o.slowPrimaryMaxPercent], ['mac', false, undefined, 0, 100]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

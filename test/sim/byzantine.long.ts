@@ -1,6 +1,8 @@
 // Long Byzantine sweeps (`npm run test:long`, BYZ_LONG=1): the issue's "done when" runs, the 300-seed
 // `--byzantine random` sweep at the CLI defaults, and larger per-behaviour sweeps at n=4 and n=7, also
-// with requestAuth "shared" and "mac". Any failure fails the test. Skipped unless BYZ_LONG=1.
+// with requestAuth "shared" and "mac". Every sweep draws the protocol options it does not fix (request
+// auth, fast path, digest replies, leader-link grace, slow-primary bar; src/sim/sweep.ts), and one
+// asserts that every drawn value ran. Any failure fails the test. Skipped unless BYZ_LONG=1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
@@ -12,12 +14,19 @@ import { byzSweep, report } from './byzantine-harness.ts';
 
 const long = process.env['BYZ_LONG'] === '1';
 
-function sweepPasses(spec: string, o: ByzSweepOptions): void {
+function sweepPasses(spec: string, o: ByzSweepOptions): Readonly<Record<string, number>> {
   const s = byzSweep(spec, o);
   assert.equal(s.result.failures.length, 0, report(s.result.failures));
   for (const r of s.runs) assert.equal(r.ops.committed, o.ops);
   assert.ok(s.result.livenessMargin < 1);
+  return s.result.protocolOptions;
 }
+
+/** Every non-default value a sweep draws for the protocol (protocolOptionLabels), by protocol. */
+const DRAWN_LABELS = {
+  pbft: ['fast-commit off', 'leader-link-grace 0', 'leader-link-grace 40', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-auth shared', 'slow-primary-max-percent 100', 'slow-primary-percent 0', 'value-bytes 48'],
+  hotstuff: ['leader-link-grace 0', 'leader-link-grace 40', 'reply-digest-min-bytes 33', 'request-auth mac', 'value-bytes 48'],
+};
 
 test('done when: npx byz sim --replicas 7 --byzantine "0:equivocate,3:fake-view-change" --ops 3000 --seed 9', { skip: !long }, () => {
   const spec = parseByzantine('0:equivocate,3:fake-view-change');
@@ -61,11 +70,23 @@ test('malicious clients with drawn faults: 20 seeds × 200 ops each at n=4', { s
 // random draw, which the sweeps above run in "signature" mode only.
 test('requestAuth "shared": a forging primary, a lying verifier, both at n=7, 20 seeds × 300 ops each (drawn faults)', { skip: !long }, () => {
   const base = { requestAuth: 'shared' as const };
-  sweepPasses('0:tamper', { replicas: 4, seeds: 20, ops: 300, firstSeed: 1100, base });
-  sweepPasses('2:lying-verdicts', { replicas: 4, seeds: 20, ops: 300, firstSeed: 1200, base });
-  sweepPasses('0:tamper,2:lying-verdicts', { replicas: 7, seeds: 20, ops: 300, firstSeed: 1300, base });
+  const fixed = ['request-auth'] as const;
+  sweepPasses('0:tamper', { replicas: 4, seeds: 20, ops: 300, firstSeed: 1100, base, fixed });
+  sweepPasses('2:lying-verdicts', { replicas: 4, seeds: 20, ops: 300, firstSeed: 1200, base, fixed });
+  sweepPasses('0:tamper,2:lying-verdicts', { replicas: 7, seeds: 20, ops: 300, firstSeed: 1300, base, fixed });
 });
 
 test('--byzantine random with requestAuth "shared" and "mac" at n=4: 30 seeds × 300 ops each', { skip: !long }, () => {
-  for (const requestAuth of ['shared', 'mac'] as const) sweepPasses('random', { replicas: 4, seeds: 30, ops: 300, firstSeed: 1400, base: { requestAuth } });
+  for (const requestAuth of ['shared', 'mac'] as const) sweepPasses('random', { replicas: 4, seeds: 30, ops: 300, firstSeed: 1400, base: { requestAuth }, fixed: ['request-auth'] });
+});
+
+test('drawn protocol options with --byzantine random, PBFT n=4: 80 seeds × 300 ops; every drawn value runs', { skip: !long }, () => {
+  const drawn = sweepPasses('random', { replicas: 4, seeds: 80, ops: 300, firstSeed: 2000 });
+  assert.deepEqual(Object.keys(drawn).sort(), DRAWN_LABELS.pbft);
+});
+
+test('drawn protocol options with --byzantine random, PBFT n=7 (20 seeds) and HotStuff n=4 (40 seeds) × 300 ops; every drawn value runs', { skip: !long }, () => {
+  sweepPasses('random', { replicas: 7, seeds: 20, ops: 300, firstSeed: 2200 });
+  const hs = sweepPasses('random', { replicas: 4, seeds: 40, ops: 300, firstSeed: 2300, base: { protocol: 'hotstuff' } });
+  assert.deepEqual(Object.keys(hs).sort(), DRAWN_LABELS.hotstuff);
 });

@@ -1,6 +1,8 @@
 // Long simulation sweeps (`npm run test:long`, BYZ_LONG=1): more seeds, more ops, default client
 // counts — each seed with a drawn fault scenario (crashes, restarts, partitions, cascading view
-// changes, lagging replicas) — and the issues' "done when" runs. Skipped unless BYZ_LONG=1.
+// changes, lagging replicas) and the protocol options it does not fix (request auth, fast path, digest
+// replies, leader-link grace, slow-primary bar, unordered reads) — and the issues' "done when" runs.
+// Skipped unless BYZ_LONG=1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSweep } from '../../src/sim/sweep.ts';
@@ -10,16 +12,20 @@ import type { SimOptions } from '../../src/sim/options.ts';
 
 const long = process.env['BYZ_LONG'] === '1';
 
-function sweep(base: SimOptions, first: number, count: number): void {
+function sweep(base: SimOptions, first: number, count: number): Readonly<Record<string, number>> {
   const r = runSweep(base, first, count, new Set());
   const report = r.failures.map((f) => `seed ${f.seed}: ${f.reason} — ${f.detail}\n  ${f.replay}`).join('\n');
   assert.equal(r.failures.length, 0, report);
   assert.equal(r.opsCommitted, count * base.ops);
   assert.ok(r.livenessMargin < 1);
+  return r.protocolOptions;
 }
 
-test('n=4: 300 seeds × 500 ops', { skip: !long }, () => {
-  sweep({ ...DEFAULT_SIM_OPTIONS, replicas: 4, clients: 8, ops: 500 }, 1000, 300);
+test('n=4: 300 seeds × 500 ops; every protocol option value the sweep draws runs', { skip: !long }, () => {
+  const drawn = sweep({ ...DEFAULT_SIM_OPTIONS, replicas: 4, clients: 8, ops: 500 }, 1000, 300);
+  assert.deepEqual(Object.keys(drawn).sort(), [
+    'fast-commit off', 'leader-link-grace 0', 'leader-link-grace 40', 'reads 0.3', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-auth shared', 'slow-primary-max-percent 100', 'slow-primary-percent 0', 'value-bytes 48',
+  ]);
 });
 
 test('n=7: 150 seeds × 500 ops', { skip: !long }, () => {
