@@ -17,6 +17,7 @@ import { formatByzantine, parseByzantine, resolveByzantine, validateByzantine } 
 import { CLIENT_BEHAVIOUR_NAMES, REPLICA_BEHAVIOUR_NAMES } from '../../src/sim/byzantine/names.ts';
 import { listBehaviours } from '../../src/sim/byzantine/registry.ts';
 import { byzSweep, report } from './byzantine-harness.ts';
+import { flagsOfReplay } from './replay-flags.ts';
 import { faultsTolerated } from '../../src/core/quorum.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -157,18 +158,7 @@ test('teeth: f+1 colluding replicas (equivocating primary + double-voting backup
   assert.match(f.replay, /--byzantine "0:equivocate,1:double-vote" --allow-unsafe$/);
   assert.match(f.detail, /^agreement at tick \d+: seq \d+: replica [23] executed batch .* but replica [23] executed/);
   // The printed command replays it: same options, same violation.
-  const args = f.replay.replace(/^npx byz sim /, '').match(/"[^"]*"|\S+/g)!.map((w) => w.replace(/^"|"$/g, ''));
-  const raw: Record<string, string | boolean | string[]> = {};
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const next = args[i + 1];
-    if (next === undefined || next.startsWith('--')) raw[flag] = true;
-    else {
-      raw[flag] = ['partition', 'crash', 'restart', 'plantedBug'].includes(flag) ? [next] : next;
-      i++;
-    }
-  }
-  const parsed = parseSimFlags(raw);
+  const parsed = parseSimFlags(flagsOfReplay(f.replay));
   assert.ok(parsed.ok);
   const again = runSimulation(parsed.value.options);
   assert.equal(`${again.violations[0]?.checker} at tick ${again.violations[0]?.tick}: ${again.violations[0]?.detail}`, f.detail);

@@ -14,6 +14,7 @@ import { DEFAULT_SIM_OPTIONS, replayCommand, validateSimOptions } from '../../sr
 import type { DrawnOption } from '../../src/sim/sweep.ts';
 import { drawSweepRun, runSweepSeed } from '../../src/sim/sweep.ts';
 import { runSimulation } from '../../src/sim/run.ts';
+import { flagsOfReplay } from './replay-flags.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SEEDS = Array.from({ length: 80 }, (_, i) => i + 1);
@@ -23,23 +24,6 @@ function parse(raw: RawSimFlags) {
   const r = parseSimFlags(raw);
   if (!r.ok) assert.fail(r.error);
   return r.value;
-}
-
-/** The flags of a printed `npx byz sim …` command, as commander would hand them over. */
-function flagsOf(replay: string): RawSimFlags {
-  const words = replay.replace(/^npx byz sim /, '').match(/"[^"]*"|\S+/g) ?? [];
-  const args = words.map((w) => w.replace(/^"|"$/g, ''));
-  const raw: Record<string, string | boolean | string[]> = {};
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const next = args[i + 1];
-    if (next === undefined || next.startsWith('--')) raw[flag] = true;
-    else {
-      raw[flag] = ['partition', 'crash', 'restart', 'plantedBug'].includes(flag) ? [...((raw[flag] as string[] | undefined) ?? []), next] : next;
-      i++;
-    }
-  }
-  return raw;
 }
 
 /** What a run's protocol options are, one word each (absent: the default). */
@@ -139,7 +123,7 @@ test('a drawn run replays exactly from its printed command (parsed flags, PBFT a
     for (const seed of c.seeds) {
       const { summary } = runSweepSeed(c.base, seed, none);
       for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads) /g)) flagsSeen.add(m[1]!);
-      const again = runSimulation(parse(flagsOf(summary.replay)).options);
+      const again = runSimulation(parse(flagsOfReplay(summary.replay)).options);
       assert.equal(JSON.stringify(again), JSON.stringify(summary), `seed ${seed}: ${summary.replay}`);
     }
   }
