@@ -10,8 +10,11 @@ import type { SimCrypto, SimOptions } from '../sim/options.ts';
 import type { ReplicaEventSpec } from '../sim/options.ts';
 import {
   DEFAULT_SIM_OPTIONS,
+  DEFAULT_WINDOW_INTERVALS,
   MAX_CHECKPOINT_INTERVAL,
+  MAX_WINDOW_INTERVALS,
   MIN_CHECKPOINT_INTERVAL,
+  MIN_WINDOW_INTERVALS,
   plantedBugNames,
   parsePartition,
   parseReplicaEvents,
@@ -31,7 +34,7 @@ import { BYZANTINE_SYNTAX, formatByzantine, parseByzantine } from '../sim/byzant
 import { listBehaviours } from '../sim/byzantine/registry.ts';
 import { loadAppModule } from '../app-loader/load.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
-import { MAX_RESULT_BYTES } from '../core/limits.ts';
+import { MAX_BATCH_REQUESTS, MAX_RESULT_BYTES } from '../core/limits.ts';
 import { DIGEST_BYTES } from '../core/ids.ts';
 import { MAX_WORKLOAD_VALUE_BYTES } from '../sim/workload.ts';
 
@@ -56,6 +59,8 @@ export interface RawSimFlags {
   readonly crash?: readonly string[];
   readonly restart?: readonly string[];
   readonly checkpointInterval?: string;
+  readonly windowIntervals?: string;
+  readonly batchMax?: string;
   readonly json?: boolean;
   readonly crypto?: string;
   readonly requestAuth?: string;
@@ -188,6 +193,10 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!restarts.ok) return restarts;
   const k = int('--checkpoint-interval', raw.checkpointInterval, d.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL);
   if (!k.ok) return k;
+  const windowIntervals = raw.windowIntervals === undefined ? undefined : int('--window-intervals', raw.windowIntervals, 0, MIN_WINDOW_INTERVALS, MAX_WINDOW_INTERVALS);
+  if (windowIntervals !== undefined && !windowIntervals.ok) return windowIntervals;
+  const batchMax = raw.batchMax === undefined ? undefined : int('--batch-max', raw.batchMax, 0, 1, MAX_BATCH_REQUESTS);
+  if (batchMax !== undefined && !batchMax.ok) return batchMax;
   const protocol = raw.protocol ?? d.protocol;
   if (findProtocol(protocol) === undefined) return err(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got "${protocol}"`);
   if (requestAuth === 'shared' && protocol !== 'pbft') return err(`--request-auth shared works with --protocol pbft only (its PREPAREs carry the verdicts), got --protocol ${protocol}`);
@@ -226,6 +235,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     crashes: crashes.value,
     restarts: restarts.value,
     checkpointInterval: k.value,
+    ...(windowIntervals === undefined ? {} : { windowIntervals: windowIntervals.value }),
+    ...(batchMax === undefined ? {} : { batchMaxRequests: batchMax.value }),
     crypto: crypto satisfies SimCrypto,
     ...(requestAuth === 'signature' ? {} : { requestAuth }),
     ...(reads === undefined || reads === 0 ? {} : { reads }),
@@ -248,6 +259,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.partition !== undefined) fixed.add('partitions');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
+  if (raw.windowIntervals !== undefined) fixed.add('window-intervals');
+  if (raw.batchMax !== undefined) fixed.add('batch-max');
   if (raw.requestAuth !== undefined) fixed.add('request-auth');
   if (raw.fastCommit !== undefined) fixed.add('fast-commit');
   if (raw.replyDigestMinBytes !== undefined) fixed.add('reply-digest-min-bytes');
@@ -269,7 +282,7 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads); docs/SIMULATOR.md')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window); docs/SIMULATOR.md')
     .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
@@ -280,7 +293,9 @@ export function registerSim(program: Command): void {
     .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)
     .option('--crash <R@T,…>', 'crash replica R at tick T: that step\'s unflushed writes and held sends are lost (repeatable)', collect)
     .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
-    .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window 4K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
+    .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window W × K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
+    .option('--window-intervals <w>', `the log window W in checkpoint intervals, ${MIN_WINDOW_INTERVALS}..${MAX_WINDOW_INTERVALS} (default ${DEFAULT_WINDOW_INTERVALS}): at 2 the primary waits at the high watermark for a stable checkpoint`)
+    .option('--batch-max <n>', `most requests per batch, 1..${MAX_BATCH_REQUESTS} (default: the protocol's, 256); 1 orders each request alone`)
     .option('--crypto <suite>', 'sim (fast simulated signatures) or ed25519 (real, slow)')
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default), mac (MAC authenticators) or shared (signatures verified by f+1 replicas each, PBFT); docs/PROTOCOL.md §5.1')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')

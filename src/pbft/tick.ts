@@ -28,6 +28,7 @@ export function onTick(ctx: Ctx): void {
   if (st.transfer !== undefined) tickStateTransfer(ctx);
   else if (st.certified !== undefined && st.tick - st.lastProgressTick >= st.params.retransmitTicks) startStateTransfer(ctx);
   if (st.tick % (4 * st.params.retransmitTicks) === 0) announceCheckpoint(ctx);
+  if (st.tick - st.lastProgressTick >= st.params.retransmitTicks && st.tick % st.params.retransmitTicks === 0) resendUnstableCheckpoints(ctx);
 }
 
 /**
@@ -48,6 +49,23 @@ function retransmit(ctx: Ctx): void {
     // another digest would contradict the first (an equivocating primary causes exactly that).
     else if (!isPrimary(st) && !isCommitted(e.phase)) sendPrepareFor(ctx, e);
     if (commitSent(e.phase)) sendCommit(ctx, e, 'all');
+  }
+}
+
+/**
+ * While execution is stalled, re-send our own CHECKPOINTs above the stable one (TOCS '02 §4 assumes
+ * eventual delivery through retransmission). A full log window waits for one of them to become
+ * stable — the primary may not assign past h + L (§4.3) — and nothing else sends them again: with a
+ * window of two intervals, one faulty replica and a lossy network, a lost CHECKPOINT stopped the
+ * cluster for good (found by the sweep's window draw). The message is the one recorded when it was
+ * first sent, not signed again.
+ */
+function resendUnstableCheckpoints(ctx: Ctx): void {
+  const st = ctx.st;
+  for (const n of st.ownCheckpoints.keys()) {
+    if (n <= st.lowWatermark) continue;
+    const cp = st.checkpoints.get(n)?.get(st.id);
+    if (cp !== undefined) broadcast(ctx, cp);
   }
 }
 

@@ -30,7 +30,7 @@ import { createSimDisk } from './disk.ts';
 import type { Network, NetworkConfig, NodeId } from './network.ts';
 import { createNetwork } from './network.ts';
 import type { SimOptions } from './options.ts';
-import { bugsOf } from './options.ts';
+import { bugsOf, DEFAULT_WINDOW_INTERVALS } from './options.ts';
 import type { Workload } from './workload.ts';
 import { createWorkload } from './workload.ts';
 import type { ByzantineRuntime, ByzantineSetup } from './byzantine/runtime.ts';
@@ -152,8 +152,9 @@ export function simParams(o: SimOptions): EngineParams {
   return {
     ...defaults,
     checkpointInterval: o.checkpointInterval,
-    windowSize: 4 * o.checkpointInterval,
+    windowSize: (o.windowIntervals ?? DEFAULT_WINDOW_INTERVALS) * o.checkpointInterval,
     batchTimeoutTicks: 2 * o.delayMax,
+    ...(o.batchMaxRequests === undefined ? {} : { batchMaxRequests: o.batchMaxRequests }),
     retransmitTicks,
     requestTimeoutTicks: Math.max(defaults.requestTimeoutTicks, 80 * worst),
     // The adaptive timeout's floor (src/pbft/timeout.ts): several round trips of the slowest link,

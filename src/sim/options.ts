@@ -4,7 +4,7 @@
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { DEFAULT_PROTOCOL, findProtocol, PROTOCOL_NAMES } from '../engine/registry.ts';
 import { MIN_REPLICAS } from '../core/quorum.ts';
-import { MAX_REPLICAS, MAX_RESULT_BYTES } from '../core/limits.ts';
+import { MAX_BATCH_REQUESTS, MAX_REPLICAS, MAX_RESULT_BYTES } from '../core/limits.ts';
 import { DIGEST_BYTES } from '../core/ids.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
 import { formatByzantine, validateByzantine } from './byzantine/spec.ts';
@@ -73,8 +73,19 @@ export interface SimOptions {
   readonly crashes: readonly ReplicaEventSpec[];
   /** Restarts: at tick T a crashed replica is rebuilt from its disk (recoverReplica) with a fresh app. */
   readonly restarts: readonly ReplicaEventSpec[];
-  /** K, the checkpoint interval (TOCS '02 §4.3); the log window is L = 4K. */
+  /** K, the checkpoint interval (TOCS '02 §4.3); the log window is L = windowIntervals × K. */
   readonly checkpointInterval: number;
+  /**
+   * The log window in checkpoint intervals (`--window-intervals W`, the config's params.windowSize =
+   * W × K): at 2 the primary reaches the high watermark after two intervals and waits for a stable
+   * checkpoint. Absent: DEFAULT_WINDOW_INTERVALS.
+   */
+  readonly windowIntervals?: number;
+  /**
+   * Most requests per batch (`--batch-max N`, the config's params.batchMaxRequests); 1 orders every
+   * request in a batch of its own. Absent: the protocol's default.
+   */
+  readonly batchMaxRequests?: number;
   readonly crypto: SimCrypto;
   /**
    * How requests are authenticated (`--request-auth`, the config's `requestAuth`): absent or
@@ -173,9 +184,13 @@ export function plantedBugNames(protocol: string): readonly string[] {
 export const MAX_SIM_CLIENTS = 10_000;
 export const MAX_SIM_DELAY = 10_000;
 export const MAX_SIM_TICK = 1_000_000_000;
-/** Checkpoint intervals accepted by `--checkpoint-interval` (the window is 4K). */
+/** Checkpoint intervals accepted by `--checkpoint-interval` (the window is W × K, below). */
 export const MIN_CHECKPOINT_INTERVAL = 2;
 export const MAX_CHECKPOINT_INTERVAL = 4096;
+/** The log window in checkpoint intervals (`--window-intervals`): at least 2 (the config's rule, src/config/validate.ts). */
+export const DEFAULT_WINDOW_INTERVALS = 4;
+export const MIN_WINDOW_INTERVALS = 2;
+export const MAX_WINDOW_INTERVALS = 64;
 
 const isInt = (v: number, min: number, max: number): boolean => Number.isSafeInteger(v) && v >= min && v <= max;
 const isProb = (v: number): boolean => Number.isFinite(v) && v >= 0 && v < 1;
@@ -200,6 +215,8 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
+  if (o.windowIntervals !== undefined && !isInt(o.windowIntervals, MIN_WINDOW_INTERVALS, MAX_WINDOW_INTERVALS)) p.push(`--window-intervals must be an integer in [${MIN_WINDOW_INTERVALS}, ${MAX_WINDOW_INTERVALS}], got ${o.windowIntervals}`);
+  if (o.batchMaxRequests !== undefined && !isInt(o.batchMaxRequests, 1, MAX_BATCH_REQUESTS)) p.push(`--batch-max must be an integer in [1, ${MAX_BATCH_REQUESTS}], got ${o.batchMaxRequests}`);
   if (o.reads !== undefined && !(Number.isFinite(o.reads) && o.reads >= 0 && o.reads <= 1)) p.push(`--reads must be a number in [0, 1], got ${o.reads}`);
   if (o.replyDigestMinBytes !== undefined && !isInt(o.replyDigestMinBytes, DIGEST_BYTES + 1, MAX_RESULT_BYTES)) p.push(`--reply-digest-min-bytes must be an integer in [${DIGEST_BYTES + 1}, ${MAX_RESULT_BYTES}], got ${o.replyDigestMinBytes}`);
   if (o.leaderLinkGraceTicks !== undefined && !isInt(o.leaderLinkGraceTicks, 0, 1_000_000)) p.push(`--leader-link-grace must be an integer in [0, 1000000] (0 turns link loss off), got ${o.leaderLinkGraceTicks}`);
@@ -307,6 +324,8 @@ export function replayCommand(o: SimOptions): string {
   if (o.crashes.length > 0) args.push(`--crash "${formatReplicaEvents(o.crashes)}"`);
   if (o.restarts.length > 0) args.push(`--restart "${formatReplicaEvents(o.restarts)}"`);
   if (o.checkpointInterval !== d.checkpointInterval) args.push(`--checkpoint-interval ${o.checkpointInterval}`);
+  if (o.windowIntervals !== undefined) args.push(`--window-intervals ${o.windowIntervals}`);
+  if (o.batchMaxRequests !== undefined) args.push(`--batch-max ${o.batchMaxRequests}`);
   if (o.crypto !== d.crypto) args.push(`--crypto ${o.crypto}`);
   if (o.requestAuth !== undefined && o.requestAuth !== 'signature') args.push(`--request-auth ${o.requestAuth}`);
   if (o.maxTicks !== d.maxTicks) args.push(`--max-ticks ${o.maxTicks}`);

@@ -28,12 +28,14 @@ import { faultsTolerated } from '../core/quorum.ts';
 /** Options a sweep may draw per seed (those not fixed on the command line). */
 export type DrawnOption =
   | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
-  | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads';
+  | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads'
+  | 'batch-max' | 'window-intervals';
 
 /** Every option a sweep draws, for tests and the docs. */
 export const DRAWN_OPTIONS: readonly DrawnOption[] = [
   'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
   'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
+  'batch-max', 'window-intervals',
 ];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
@@ -92,6 +94,10 @@ const optionPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((
 const DRAWN_VALUE_BYTES = 48;
 const DRAWN_REPLY_DIGEST_MIN_BYTES = 33;
 const DRAWN_READS = 0.3;
+/** Batch limits a sweep draws besides the default: every request alone, or two at a time. */
+const DRAWN_BATCH_MAX = [1, 2] as const;
+/** The tightest log window the config allows (2 checkpoint intervals). */
+const DRAWN_WINDOW_INTERVALS = 2;
 
 /**
  * The protocol options a deployment chooses, drawn per seed unless fixed: every value is drawn in
@@ -104,7 +110,11 @@ const DRAWN_READS = 0.3;
  * - leader-link-grace: the default, 0 (timers only) or 40 ticks;
  * - slow-primary (PBFT only): the default bar, the detector off, or Aardvark's rule (max 100 %);
  * - reads (KV workload only, and not with --byzantine: a faulty replica that answered a write may
- *   answer a later read from the older state, docs/PROTOCOL.md §5.2): none, or 30 % unordered gets.
+ *   answer a later read from the older state, docs/PROTOCOL.md §5.2): none, or 30 % unordered gets;
+ * - batch-max: the default, 1 or 2 requests per batch (more batches, each alone in its slot);
+ * - window-intervals (PBFT only: HotStuff has no log window): the default 4, or 2 (the primary
+ *   waits at the high watermark for each stable checkpoint).
+ * New draws go last, so that adding one leaves the earlier draws of every seed as they were.
  */
 export function drawProtocolOptions(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
   const p = optionPrng(seed);
@@ -117,6 +127,8 @@ export function drawProtocolOptions(o: SimOptions, seed: number, fixed: Readonly
   const graceRoll = p.int(0, 3);
   const slowRoll = p.int(0, 4);
   const reads = p.chance(0.3);
+  const batchRoll = p.int(0, 2);
+  const tightWindow = p.chance(0.5);
   let out: SimOptions = { ...o };
   const set = (key: DrawnOption, patch: Partial<SimOptions>, clear: readonly (keyof SimOptions)[]): void => {
     if (fixed.has(key)) return;
@@ -132,6 +144,9 @@ export function drawProtocolOptions(o: SimOptions, seed: number, fixed: Readonly
   set('leader-link-grace', graceRoll === 2 ? { leaderLinkGraceTicks: 0 } : graceRoll === 3 ? { leaderLinkGraceTicks: 40 } : {}, ['leaderLinkGraceTicks']);
   if (pbft) set('slow-primary', slowRoll === 3 ? { slowPrimaryPercent: 0 } : slowRoll === 4 ? { slowPrimaryMaxPercent: 100 } : {}, ['slowPrimaryPercent', 'slowPrimaryMaxPercent']);
   if (kv && o.byzantine === undefined) set('reads', reads ? { reads: DRAWN_READS } : {}, ['reads']);
+  const batchMax = batchRoll === 0 ? undefined : DRAWN_BATCH_MAX[batchRoll - 1];
+  set('batch-max', batchMax === undefined ? {} : { batchMaxRequests: batchMax }, ['batchMaxRequests']);
+  if (pbft) set('window-intervals', tightWindow ? { windowIntervals: DRAWN_WINDOW_INTERVALS } : {}, ['windowIntervals']);
   return out;
 }
 
@@ -317,6 +332,8 @@ export function protocolOptionLabels(o: SimOptions): string[] {
   if (o.slowPrimaryPercent !== undefined) out.push(`slow-primary-percent ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined) out.push(`slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
   if (o.reads !== undefined && o.reads > 0) out.push(`reads ${o.reads}`);
+  if (o.batchMaxRequests !== undefined) out.push(`batch-max ${o.batchMaxRequests}`);
+  if (o.windowIntervals !== undefined) out.push(`window-intervals ${o.windowIntervals}`);
   return out;
 }
 

@@ -7,7 +7,7 @@
 import type { ClusterConfig } from '../config/index.ts';
 import { faultsTolerated } from '../core/quorum.ts';
 import type { SimOptions } from '../sim/options.ts';
-import { DEFAULT_SIM_OPTIONS, MAX_CHECKPOINT_INTERVAL, MIN_CHECKPOINT_INTERVAL } from '../sim/options.ts';
+import { DEFAULT_SIM_OPTIONS, DEFAULT_WINDOW_INTERVALS, MAX_CHECKPOINT_INTERVAL, MAX_WINDOW_INTERVALS, MIN_CHECKPOINT_INTERVAL, MIN_WINDOW_INTERVALS } from '../sim/options.ts';
 import type { DrawnOption, SweepFailure, SweepResult } from '../sim/sweep.ts';
 import { runSweep } from '../sim/sweep.ts';
 import type { ByzantineSpec } from '../sim/byzantine/spec.ts';
@@ -23,20 +23,23 @@ export interface SweepPlan {
 }
 
 /**
- * The simulator options for this config: its n, protocol, checkpoint interval (the window is 4K),
- * request authentication, fast path, digest-reply threshold and slow-primary bar (each written only
- * where it differs from the simulator's default).
+ * The simulator options for this config: its n, protocol, checkpoint interval, log window (in
+ * checkpoint intervals), batch limit, request authentication, fast path, digest-reply threshold and
+ * slow-primary bar (each written only where it differs from the simulator's default).
  */
 export function simBase(config: ClusterConfig, ops: number): SimOptions {
   const k = Math.min(MAX_CHECKPOINT_INTERVAL, Math.max(MIN_CHECKPOINT_INTERVAL, config.params.checkpointInterval));
   const p = config.params;
   // The slow-primary bar where the protocol has one (PBFT) and the config moved it from the default.
   const d = protocolModule(config.protocol).params.defaults;
+  const w = Math.min(MAX_WINDOW_INTERVALS, Math.max(MIN_WINDOW_INTERVALS, Math.round(p.windowSize / k)));
   return {
     ...DEFAULT_SIM_OPTIONS,
     protocol: config.protocol,
     replicas: config.replicas.length,
     checkpointInterval: k,
+    ...(w === DEFAULT_WINDOW_INTERVALS ? {} : { windowIntervals: w }),
+    ...(p.batchMaxRequests === d.batchMaxRequests ? {} : { batchMaxRequests: p.batchMaxRequests }),
     ops,
     ...(config.requestAuth === 'signature' ? {} : { requestAuth: config.requestAuth }),
     ...(p.fastCommit ? {} : { fastCommit: false }),
@@ -50,7 +53,7 @@ export function simBase(config: ClusterConfig, ops: number): SimOptions {
  * The config's own choices are fixed (simBase); network, scenario, faults, the leader-link grace (the
  * config's is in ms), the KV values' size and unordered reads (client choices) are drawn per seed.
  */
-const FIXED: ReadonlySet<DrawnOption> = new Set<DrawnOption>(['checkpoint-interval', 'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'slow-primary']);
+const FIXED: ReadonlySet<DrawnOption> = new Set<DrawnOption>(['checkpoint-interval', 'window-intervals', 'batch-max', 'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'slow-primary']);
 
 export type Progress = (done: number, total: number, failures: number) => void;
 

@@ -166,7 +166,7 @@ test('an invalid config (valid JSON) is NO-GO, exit 1, naming the field; --json 
   }
 });
 
-test("the simulator sweeps run the config's own protocol options (request auth, fast path, digest threshold, slow-primary bar)", () => {
+test("the simulator sweeps run the config's own protocol options (request auth, fast path, digest threshold, slow-primary bar, log window, batch limit)", () => {
   const { dir, config } = initConfig(4);
   try {
     const base = simBase(config, 50);
@@ -177,6 +177,11 @@ test("the simulator sweeps run the config's own protocol options (request auth, 
     const mine: ClusterConfig = { ...config, requestAuth: 'mac', params: { ...config.params, fastCommit: false, replyDigestMinBytes: 0, slowPrimaryPercent: 0, slowPrimaryMaxPercent: 100 } };
     const o = simBase(mine, 50);
     assert.deepEqual([o.requestAuth, o.fastCommit, o.replyDigestMinBytes, o.slowPrimaryPercent, o.slowPrimaryMaxPercent], ['mac', false, undefined, 0, 100]);
+    assert.equal(base.windowIntervals, undefined, 'the default window (4 intervals) is the simulator\'s');
+    assert.equal(base.batchMaxRequests, undefined);
+    const k = config.params.checkpointInterval;
+    const tight = simBase({ ...config, params: { ...config.params, windowSize: 2 * k, batchMaxRequests: 8 } }, 50);
+    assert.deepEqual([tight.windowIntervals, tight.batchMaxRequests], [2, 8]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // A sweep draws the protocol's own options per seed (src/sim/sweep.ts drawProtocolOptions): request
 // authentication, the fast path, digest replies (with values large enough for them), the leader-link
-// grace, the slow-primary bar and unordered reads — only what the chosen protocol has, none that the
+// grace, the slow-primary bar, unordered reads, the batch limit and the log window — only what the chosen protocol has, none that the
 // command line fixed — and a drawn run replays exactly from the command its summary prints.
 
 import { test } from 'node:test';
@@ -36,6 +36,8 @@ function drawnValues(o: SimOptions): Record<string, string> {
     leaderLinkGrace: String(o.leaderLinkGraceTicks ?? 'default'),
     slowPrimary: o.slowPrimaryPercent !== undefined ? `percent ${o.slowPrimaryPercent}` : o.slowPrimaryMaxPercent !== undefined ? `max ${o.slowPrimaryMaxPercent}` : 'default',
     reads: String(o.reads ?? 0),
+    batchMax: String(o.batchMaxRequests ?? 'default'),
+    windowIntervals: String(o.windowIntervals ?? 'default'),
   };
 }
 
@@ -56,6 +58,8 @@ test('PBFT sweeps draw every value of every protocol option over 80 seeds, each 
     leaderLinkGrace: ['0', '40', 'default'],
     slowPrimary: ['default', 'max 100', 'percent 0'],
     reads: ['0', '0.3'],
+    batchMax: ['1', '2', 'default'],
+    windowIntervals: ['2', 'default'],
   });
 });
 
@@ -68,14 +72,16 @@ test('HotStuff sweeps draw only what HotStuff has (no "shared", no fast-commit s
   assert.deepEqual(s['slowPrimary'], ['default']);
   assert.deepEqual(s['replyDigest'], ['33', 'off']);
   assert.deepEqual(s['leaderLinkGrace'], ['0', '40', 'default']);
+  assert.deepEqual(s['batchMax'], ['1', '2', 'default']);
+  assert.deepEqual(s['windowIntervals'], ['default'], 'HotStuff has no log window');
   const byz = SEEDS.map((seed) => drawSweepRun({ ...DEFAULT_SIM_OPTIONS, ops: 100, byzantine: { kind: 'random' } }, seed, none).options);
   assert.deepEqual(seen(byz)['reads'], ['0']);
   assert.deepEqual(seen(byz)['requestAuth'], ['mac', 'shared', 'signature']);
 });
 
 test('an option given on the command line is not drawn, and fixing one leaves the other draws alone', () => {
-  const c = parse({ seeds: '80', requestAuth: 'signature', fastCommit: 'on', replyDigestMinBytes: '100', valueBytes: '10', leaderLinkGrace: '5', slowPrimaryPercent: '55', reads: '0' });
-  assert.deepEqual([...c.fixed].sort(), ['fast-commit', 'leader-link-grace', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary', 'value-bytes']);
+  const c = parse({ seeds: '80', requestAuth: 'signature', fastCommit: 'on', replyDigestMinBytes: '100', valueBytes: '10', leaderLinkGrace: '5', slowPrimaryPercent: '55', reads: '0', batchMax: '7', windowIntervals: '3' });
+  assert.deepEqual([...c.fixed].sort(), ['batch-max', 'fast-commit', 'leader-link-grace', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary', 'value-bytes', 'window-intervals']);
   const runs = SEEDS.map((seed) => drawSweepRun(c.options, seed, c.fixed).options);
   assert.deepEqual(seen(runs), {
     requestAuth: ['signature'],
@@ -85,6 +91,8 @@ test('an option given on the command line is not drawn, and fixing one leaves th
     leaderLinkGrace: ['5'],
     slowPrimary: ['percent 55'],
     reads: ['0'],
+    batchMax: ['7'],
+    windowIntervals: ['3'],
   });
   assert.ok(parse({ slowPrimaryMaxPercent: '100' }).fixed.has('slow-primary'));
   for (const seed of SEEDS.slice(0, 20)) {
@@ -94,7 +102,7 @@ test('an option given on the command line is not drawn, and fixing one leaves th
     const { requestAuth: _b, ...restFixed } = oneFixed;
     assert.deepEqual(restFixed, restFree, `seed ${seed}`);
     // The network and fault draws are those of the seed whatever the protocol options are.
-    const allFixed = drawSweepRun(DEFAULT_SIM_OPTIONS, seed, new Set<DrawnOption>(['request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads'])).options;
+    const allFixed = drawSweepRun(DEFAULT_SIM_OPTIONS, seed, new Set<DrawnOption>(['request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads', 'batch-max', 'window-intervals'])).options;
     for (const k of ['loss', 'dup', 'reorder', 'delayMin', 'delayMax', 'partitions', 'crashes', 'restarts', 'checkpointInterval'] as const) assert.deepEqual(allFixed[k], free[k], `seed ${seed}: ${k}`);
   }
 });
@@ -122,13 +130,13 @@ test('a drawn run replays exactly from its printed command (parsed flags, PBFT a
   for (const c of cases) {
     for (const seed of c.seeds) {
       const { summary } = runSweepSeed(c.base, seed, none);
-      for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads) /g)) flagsSeen.add(m[1]!);
+      for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads|batch-max|window-intervals) /g)) flagsSeen.add(m[1]!);
       const again = runSimulation(parse(flagsOfReplay(summary.replay)).options);
       assert.equal(JSON.stringify(again), JSON.stringify(summary), `seed ${seed}: ${summary.replay}`);
     }
   }
   // These seeds between them name every drawn protocol flag in their replay commands.
-  assert.deepEqual([...flagsSeen].sort(), ['fast-commit', 'leader-link-grace', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary-max-percent', 'slow-primary-percent', 'value-bytes']);
+  assert.deepEqual([...flagsSeen].sort(), ['batch-max', 'fast-commit', 'leader-link-grace', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary-max-percent', 'slow-primary-percent', 'value-bytes', 'window-intervals']);
 });
 
 test('byz sim runs a drawn seed\'s printed replay command to the same summary', () => {
