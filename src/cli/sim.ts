@@ -261,6 +261,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
   if (raw.windowIntervals !== undefined) fixed.add('window-intervals');
   if (raw.batchMax !== undefined) fixed.add('batch-max');
+  if (raw.corrupt !== undefined) fixed.add('corrupt');
+  if (raw.queueMax !== undefined) fixed.add('queue-max');
   if (raw.requestAuth !== undefined) fixed.add('request-auth');
   if (raw.fastCommit !== undefined) fixed.add('fast-commit');
   if (raw.replyDigestMinBytes !== undefined) fixed.add('reply-digest-min-bytes');
@@ -282,7 +284,7 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window); docs/SIMULATOR.md')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window) and link faults (corruption, bounded queues); docs/SIMULATOR.md')
     .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
@@ -404,7 +406,7 @@ function formatSweep(r: SweepResult, o: SimOptions, count: number, seconds: numb
     lines.push(`runs per behaviour: ${Object.entries(r.behaviours).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   }
   const options = Object.entries(r.protocolOptions).map(([k, v]) => `${k} ${v}`).join(', ');
-  lines.push(`runs per protocol option (besides the defaults): ${options || 'none'}`);
+  lines.push(`runs per drawn option (protocol options and link faults, besides the defaults): ${options || 'none'}`);
   for (const f of r.failures) lines.push('', `seed ${f.seed}: ${f.reason} — ${f.detail}`, `  replay: ${f.replay}`);
   return lines.join('\n');
 }

@@ -29,13 +29,13 @@ import { faultsTolerated } from '../core/quorum.ts';
 export type DrawnOption =
   | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
   | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads'
-  | 'batch-max' | 'window-intervals';
+  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max';
 
 /** Every option a sweep draws, for tests and the docs. */
 export const DRAWN_OPTIONS: readonly DrawnOption[] = [
   'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
   'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
-  'batch-max', 'window-intervals',
+  'batch-max', 'window-intervals', 'corrupt', 'queue-max',
 ];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
@@ -80,7 +80,7 @@ export function drawSweepOptions(base: SimOptions, seed: number, fixed: Readonly
 /** A sweep run's options and the scenario drawn for it (`fixed` when faults were given). */
 export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): { options: SimOptions; scenario: ScenarioKind | 'fixed' } {
   const honest = drawHonestRun(base, seed, fixed);
-  const drawn = { ...honest, options: drawProtocolOptions(honest.options, seed, fixed) };
+  const drawn = { ...honest, options: drawLinkFaults(drawProtocolOptions(honest.options, seed, fixed), seed, fixed) };
   if (base.byzantine === undefined) return drawn;
   const byzantine = resolveByzantine(base.byzantine, seed, base.replicas, base.protocol);
   const options = drawn.scenario === 'fixed' ? drawn.options : withinFaultBudget(drawn.options, byzantine);
@@ -89,6 +89,35 @@ export function drawSweepRun(base: SimOptions, seed: number, fixed: ReadonlySet<
 
 /** A stream for the protocol options, independent of drawPrng's (which draws network and faults). */
 const optionPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((Math.imul(seed, 0x85ebca6b) ^ 0x0b7105ed) >>> 0);
+
+/** A third stream, for the link faults drawn since session 29, so that a seed's older draws stay as they were. */
+const linkPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((Math.imul(seed, 0xc2b2ae35) ^ 0x1ee7f00d) >>> 0);
+
+/** Bit flips: 1 % of message copies, in one run of four. */
+const DRAWN_CORRUPT = 0.01;
+/** Bounded link queues: 16 copies in flight per link (a burst beyond it is lost), in one run of four. */
+const DRAWN_QUEUE_MAX = 16;
+
+/**
+ * Link faults beyond loss, duplication and reordering, drawn unless fixed: corrupted copies (the
+ * receiver's ingress must drop them, never crash: --corrupt) and bounded link queues that overflow
+ * under a burst (--queue-max).
+ */
+export function drawLinkFaults(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
+  const p = linkPrng(seed);
+  const corrupt = p.chance(0.25);
+  const bounded = p.chance(0.25);
+  let out = o;
+  if (!fixed.has('corrupt')) {
+    const { corrupt: _drop, ...rest } = out;
+    out = corrupt ? { ...rest, corrupt: DRAWN_CORRUPT } : rest;
+  }
+  if (!fixed.has('queue-max')) {
+    const { queueMax: _drop, ...rest } = out;
+    out = bounded ? { ...rest, queueMax: DRAWN_QUEUE_MAX } : rest;
+  }
+  return out;
+}
 
 /** What a sweep draws the KV values' size and the digest-reply threshold from (absent: the default). */
 const DRAWN_VALUE_BYTES = 48;
@@ -240,7 +269,7 @@ export interface SeedOutcome {
   readonly livenessRatio: number | undefined;
   /** With --byzantine: the run's behaviours (client behaviours as "c:NAME"), in spec order. */
   readonly behaviours: readonly string[];
-  /** The run's protocol options that differ from their defaults (protocolOptionLabels). */
+  /** The run's drawn options (protocol options and link faults) that differ from their defaults (protocolOptionLabels). */
   readonly protocolOptions: readonly string[];
   readonly failure: SweepFailure | undefined;
 }
@@ -321,7 +350,7 @@ export function aggregateSweep(base: SimOptions, outcomes: readonly SeedOutcome[
   };
 }
 
-/** A run's protocol options that differ from their defaults, as their flags: "request-auth mac", "fast-commit off", … */
+/** A run's protocol options and link faults that differ from their defaults, as their flags: "request-auth mac", "corrupt 0.01", … */
 export function protocolOptionLabels(o: SimOptions): string[] {
   const out: string[] = [];
   if (o.requestAuth !== undefined && o.requestAuth !== 'signature') out.push(`request-auth ${o.requestAuth}`);
@@ -334,6 +363,8 @@ export function protocolOptionLabels(o: SimOptions): string[] {
   if (o.reads !== undefined && o.reads > 0) out.push(`reads ${o.reads}`);
   if (o.batchMaxRequests !== undefined) out.push(`batch-max ${o.batchMaxRequests}`);
   if (o.windowIntervals !== undefined) out.push(`window-intervals ${o.windowIntervals}`);
+  if (o.corrupt !== undefined && o.corrupt > 0) out.push(`corrupt ${o.corrupt}`);
+  if (o.queueMax !== undefined) out.push(`queue-max ${o.queueMax}`);
   return out;
 }
 

@@ -148,9 +148,10 @@ test('a sweep draws random adversaries per seed and keeps Byzantine plus crashed
 test('teeth: f+1 colluding replicas (equivocating primary + double-voting backup, --allow-unsafe) break agreement and the sweep reports the replay', () => {
   // Accountability quarantines the colluders once it has evidence (the equivocating primary is
   // proven by pre-prepare copies), so under drawn network faults most runs stall (liveness) or show a
-  // forged reply (linearizability) first; on a clean network the split decision lands before that.
+  // forged reply (linearizability) first; on a clean network (no link faults) with the default batch
+  // limit and log window the split decision lands before that.
   const sweep = byzSweep('0:equivocate,1:double-vote', {
-    replicas: 4, seeds: 5, ops: 60, base: { allowUnsafe: true }, fixed: ['loss', 'dup', 'reorder', 'delay', 'faults', 'partitions'],
+    replicas: 4, seeds: 5, ops: 60, base: { allowUnsafe: true }, fixed: ['loss', 'dup', 'reorder', 'delay', 'faults', 'partitions', 'corrupt', 'queue-max', 'batch-max', 'window-intervals'],
   });
   const agreement = sweep.result.failures.filter((f) => f.reason === 'violation' && f.detail.startsWith('agreement'));
   assert.ok(agreement.length > 0, report(sweep.result.failures));

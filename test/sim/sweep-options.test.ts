@@ -38,6 +38,8 @@ function drawnValues(o: SimOptions): Record<string, string> {
     reads: String(o.reads ?? 0),
     batchMax: String(o.batchMaxRequests ?? 'default'),
     windowIntervals: String(o.windowIntervals ?? 'default'),
+    corrupt: String(o.corrupt ?? 0),
+    queueMax: String(o.queueMax ?? 'unbounded'),
   };
 }
 
@@ -60,6 +62,8 @@ test('PBFT sweeps draw every value of every protocol option over 80 seeds, each 
     reads: ['0', '0.3'],
     batchMax: ['1', '2', 'default'],
     windowIntervals: ['2', 'default'],
+    corrupt: ['0', '0.01'],
+    queueMax: ['16', 'unbounded'],
   });
 });
 
@@ -80,8 +84,8 @@ test('HotStuff sweeps draw only what HotStuff has (no "shared", no fast-commit s
 });
 
 test('an option given on the command line is not drawn, and fixing one leaves the other draws alone', () => {
-  const c = parse({ seeds: '80', requestAuth: 'signature', fastCommit: 'on', replyDigestMinBytes: '100', valueBytes: '10', leaderLinkGrace: '5', slowPrimaryPercent: '55', reads: '0', batchMax: '7', windowIntervals: '3' });
-  assert.deepEqual([...c.fixed].sort(), ['batch-max', 'fast-commit', 'leader-link-grace', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary', 'value-bytes', 'window-intervals']);
+  const c = parse({ seeds: '80', requestAuth: 'signature', fastCommit: 'on', replyDigestMinBytes: '100', valueBytes: '10', leaderLinkGrace: '5', slowPrimaryPercent: '55', reads: '0', batchMax: '7', windowIntervals: '3', corrupt: '0.02', queueMax: '100' });
+  assert.deepEqual([...c.fixed].sort(), ['batch-max', 'corrupt', 'fast-commit', 'leader-link-grace', 'queue-max', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary', 'value-bytes', 'window-intervals']);
   const runs = SEEDS.map((seed) => drawSweepRun(c.options, seed, c.fixed).options);
   assert.deepEqual(seen(runs), {
     requestAuth: ['signature'],
@@ -93,6 +97,8 @@ test('an option given on the command line is not drawn, and fixing one leaves th
     reads: ['0'],
     batchMax: ['7'],
     windowIntervals: ['3'],
+    corrupt: ['0.02'],
+    queueMax: ['100'],
   });
   assert.ok(parse({ slowPrimaryMaxPercent: '100' }).fixed.has('slow-primary'));
   for (const seed of SEEDS.slice(0, 20)) {
@@ -102,7 +108,7 @@ test('an option given on the command line is not drawn, and fixing one leaves th
     const { requestAuth: _b, ...restFixed } = oneFixed;
     assert.deepEqual(restFixed, restFree, `seed ${seed}`);
     // The network and fault draws are those of the seed whatever the protocol options are.
-    const allFixed = drawSweepRun(DEFAULT_SIM_OPTIONS, seed, new Set<DrawnOption>(['request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads', 'batch-max', 'window-intervals'])).options;
+    const allFixed = drawSweepRun(DEFAULT_SIM_OPTIONS, seed, new Set<DrawnOption>(['request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads', 'batch-max', 'window-intervals', 'corrupt', 'queue-max'])).options;
     for (const k of ['loss', 'dup', 'reorder', 'delayMin', 'delayMax', 'partitions', 'crashes', 'restarts', 'checkpointInterval'] as const) assert.deepEqual(allFixed[k], free[k], `seed ${seed}: ${k}`);
   }
 });
@@ -130,13 +136,13 @@ test('a drawn run replays exactly from its printed command (parsed flags, PBFT a
   for (const c of cases) {
     for (const seed of c.seeds) {
       const { summary } = runSweepSeed(c.base, seed, none);
-      for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads|batch-max|window-intervals) /g)) flagsSeen.add(m[1]!);
+      for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads|batch-max|window-intervals|corrupt|queue-max) /g)) flagsSeen.add(m[1]!);
       const again = runSimulation(parse(flagsOfReplay(summary.replay)).options);
       assert.equal(JSON.stringify(again), JSON.stringify(summary), `seed ${seed}: ${summary.replay}`);
     }
   }
   // These seeds between them name every drawn protocol flag in their replay commands.
-  assert.deepEqual([...flagsSeen].sort(), ['batch-max', 'fast-commit', 'leader-link-grace', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary-max-percent', 'slow-primary-percent', 'value-bytes', 'window-intervals']);
+  assert.deepEqual([...flagsSeen].sort(), ['batch-max', 'corrupt', 'fast-commit', 'leader-link-grace', 'queue-max', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary-max-percent', 'slow-primary-percent', 'value-bytes', 'window-intervals']);
 });
 
 test('byz sim runs a drawn seed\'s printed replay command to the same summary', () => {
