@@ -110,9 +110,18 @@ export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['re
 export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replica']): void {
   const pp = e.prePrepare;
   if (pp === undefined) return;
+  // A re-send is the COMMIT already sent, as for PREPAREs: the same fields signed again give the
+  // same bytes (signatures are deterministic), so a new signature was pure cost — one per unexecuted
+  // slot every retransmitTicks for a replica left behind (issue 17 item 5). The slot is unchanged then.
+  const own = e.commits.get(ctx.st.id);
+  if (own !== undefined && own.view === pp.view && own.seq === pp.seq && own.digest === pp.digest) return send(ctx, own, to);
   const c = sign<Commit>(ctx, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
   e.commits.set(ctx.st.id, c);
   e.changed = true;
-  if (to === 'all') broadcast(ctx, c);
-  else sendTo(ctx, to, c);
+  send(ctx, c, to);
+}
+
+function send(ctx: Ctx, m: Commit, to: 'all' | PrePrepare['replica']): void {
+  if (to === 'all') broadcast(ctx, m);
+  else sendTo(ctx, to, m);
 }
