@@ -83,3 +83,40 @@ test('simulated MACs: both ends agree, a third signer cannot reproduce one, and 
   assert.notDeepEqual(c.mac(b.publicKey, data), first);
   assert.notDeepEqual(c.mac(a.publicKey, data), first);
 });
+
+test('sim verify from remembered signatures: exact (copies, not views), and the same answers once forgotten', () => {
+  const suite = createSimSuite();
+  const a = suite.signer(seedOf(5));
+  const b = suite.signer(seedOf(6));
+  const data = enc.encode('commit 7');
+  const sig = a.sign(data);
+  // The caller's buffers change after signing: the remembered copy is of what was signed.
+  const mutated = Uint8Array.from(data);
+  const signed = Uint8Array.from(data);
+  const copy = a.sign(signed);
+  signed[0]! ^= 1;
+  assert.equal(suite.verify(a.publicKey, signed, copy), false);
+  assert.equal(suite.verify(a.publicKey, data, sig), true);
+  mutated[3]! ^= 1;
+  assert.equal(suite.verify(a.publicKey, mutated, sig), false);
+  assert.equal(suite.verify(b.publicKey, data, sig), false, "another signer's key");
+  // A signature over the same bytes by the same seed, registered again (a twin's copy of the signer).
+  const again = suite.signer(seedOf(5));
+  assert.equal(suite.verify(again.publicKey, data, sig), true);
+  // Data too long to be kept, then enough signatures to wrap the ring and clear the records.
+  const big = new Uint8Array(10_000).fill(7);
+  assert.equal(suite.verify(a.publicKey, big, a.sign(big)), true);
+  const sigs: [Uint8Array, Uint8Array][] = [];
+  for (let i = 0; i < 40_000; i++) {
+    const d = new Uint8Array(40 + (i % 50)).fill(i & 255);
+    d[0] = i >> 8;
+    sigs.push([d, a.sign(d)]);
+  }
+  for (const [d, s] of [sigs[0]!, sigs[20_000]!, sigs[39_999]!]) {
+    assert.equal(suite.verify(a.publicKey, d, signature(s)), true);
+    const other = Uint8Array.from(d);
+    other[1]! ^= 1;
+    assert.equal(suite.verify(a.publicKey, other, signature(s)), false);
+  }
+  assert.equal(suite.verify(a.publicKey, data, sig), true, 'forgotten: hashed again');
+});
