@@ -57,6 +57,9 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   e.proposal = false; // a fresh proposal's handler says so after this (verdicts.ts)
   e.vouched = undefined; // a re-issue's carried vouches are set after this (view-change.ts acceptReissued)
   e.lastActivity = st.tick;
+  // Due for retransmission from tick + retransmitTicks (tick.ts): the bound may have to come down.
+  const due = st.retransmitDue;
+  due.tick = Math.min(due.tick, st.tick + st.params.retransmitTicks);
   markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
   if (opts.persist === undefined) return;
