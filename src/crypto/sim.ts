@@ -161,88 +161,9 @@ function keyRegistry(): KeyRegistry {
   };
 }
 
-/** A signature a suite's signer made: its seed, and where its bytes (sig ‖ data) were copied. */
-interface Made {
-  readonly seed: Uint8Array;
-  /** Position in the memo's byte stream (absolute: its arena slot is `at % MEMO_BYTES`). */
-  readonly at: number;
-  readonly length: number;
-}
-
-/** Bytes kept of recent signatures (a ring: an entry is good until the stream has moved on this far). */
-const MEMO_BYTES = 1 << 20;
-/** Records kept at most (then all are forgotten): a bound on the map whatever the sizes signed. */
-const MEMO_ENTRIES = 1 << 14;
-/** Data longer than this is not kept (a large batch would evict many small votes). */
-const MEMO_DATA_MAX = 4096;
-
-/** 30 bits of a signature, to find its record (compared in full after): a small integer, a cheap Map key. */
-function sigIndex(s: Uint8Array): number {
-  return ((s[0]! & 0x3f) << 24) | (s[1]! << 16) | (s[2]! << 8) | s[3]!;
-}
-
-/**
- * The signatures this suite's signers made recently, with copies of what they signed, so that
- * verify() answers one of them by comparing bytes instead of two SHA-256 (issue 17 item 5: n−1
- * receivers, and every certificate that carries a vote, verify the same signature again; the
- * simulator's ingress keeps no signature cache, its key would cost a hash too). Exact: a record
- * says sig = simSign(seed, data) was computed for this very seed object and these bytes, and
- * simSign is deterministic; anything else (unknown, forgotten, or different bytes) is hashed as
- * before. Sizes bound it: a ring of MEMO_BYTES bytes and at most MEMO_ENTRIES records.
- */
-interface SignMemo {
-  /** Signs as simSign does, remembering the result. */
-  sign(seed: Uint8Array, data: Uint8Array): Signature;
-  /** simVerify(seed, data, sig), from a record when there is a matching one. */
-  verify(seed: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean;
-}
-
-function signMemo(): SignMemo {
-  let arena: Uint8Array | undefined; // made at the first signature kept
-  let written = 0;
-  const made = new Map<number, Made>();
-  const keep = (seed: Uint8Array, data: Uint8Array, sig: Uint8Array): void => {
-    const length = SIGNATURE_BYTES + data.length;
-    arena ??= new Uint8Array(MEMO_BYTES);
-    // A record never wraps: the end of the ring is skipped when it does not fit.
-    const slot = written % MEMO_BYTES;
-    if (slot + length > MEMO_BYTES) written += MEMO_BYTES - slot;
-    const at = written;
-    arena.set(sig, at % MEMO_BYTES);
-    arena.set(data, (at % MEMO_BYTES) + SIGNATURE_BYTES);
-    written += length;
-    // Forgotten all at once when full: evicting the oldest one by one (the Map's first key) made
-    // V8 skip ever more deleted entries to find it.
-    if (made.size >= MEMO_ENTRIES) made.clear();
-    made.set(sigIndex(sig), { seed, at, length });
-  };
-  const matches = (m: Made, seed: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean => {
-    if (m.seed !== seed || m.length !== SIGNATURE_BYTES + data.length || written - m.at > MEMO_BYTES || arena === undefined) return false;
-    const a = arena;
-    const base = m.at % MEMO_BYTES;
-    for (let i = 0; i < SIGNATURE_BYTES; i++) if (a[base + i] !== sig[i]) return false;
-    const d = base + SIGNATURE_BYTES;
-    for (let i = 0; i < data.length; i++) if (a[d + i] !== data[i]) return false;
-    return true;
-  };
-  return {
-    sign(seed, data) {
-      const sig = simSign(seed, data);
-      if (data.length <= MEMO_DATA_MAX) keep(seed, data, sig);
-      return sig;
-    },
-    verify(seed, data, sig) {
-      const m = made.get(sigIndex(sig));
-      if (m !== undefined && matches(m, seed, data, sig)) return true;
-      return simVerify(seed, data, sig);
-    },
-  };
-}
-
 /** Creates a simulated suite with its own key registry (see the file comment: simulator only). */
 export function createSimSuite(): CryptoSuite {
   const registry = keyRegistry();
-  const memo = signMemo();
   return {
     name: 'sim',
     hash: sha256,
@@ -250,7 +171,7 @@ export function createSimSuite(): CryptoSuite {
       if (key.length !== PUBLIC_KEY_BYTES || sig.length !== SIGNATURE_BYTES) return false;
       const seed = registry.get(key);
       if (seed === undefined) return false;
-      return memo.verify(seed, data, sig);
+      return simVerify(seed, data, sig);
     },
     signer(seed: Uint8Array): Signer {
       if (seed.length !== SEED_BYTES) {
@@ -278,7 +199,7 @@ export function createSimSuite(): CryptoSuite {
         return key;
       };
       const mac = (peer: PublicKey, data: Uint8Array): Signature => simSign(macKey(peer), data);
-      return { publicKey: pub, sign: (data: Uint8Array): Signature => memo.sign(own, data), mac };
+      return { publicKey: pub, sign: (data: Uint8Array): Signature => simSign(own, data), mac };
     },
   };
 }
