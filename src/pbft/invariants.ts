@@ -62,12 +62,9 @@ export function wholeStateCheck(st: ReplicaState, options: WholeStateCheckOption
     if (audit !== undefined) {
       st.log.forEach((e) => void audit.set(e, contentsOf(st, e)));
       // The queue checks of the marked keys passed: so must the walk of every entry (and of every
-      // in-flight key and certificate, which the checker skips while nothing changed).
+      // in-flight key, which the checker skips while nothing changed).
       const whole: string[] = [];
-      if (bad.length === 0) {
-        checkQueues(st, whole, false);
-        walkCertificates(st, whole);
-      }
+      if (bad.length === 0) checkQueues(st, whole, false);
       for (const w of whole) bad.push(`request queue changed without its change mark: ${w}`);
     }
     settledUpTo = st.lastExecuted;
@@ -95,17 +92,14 @@ function unmarkedChanges(st: ReplicaState, settledUpTo: number, audit: WeakMap<L
   return bad;
 }
 
-/**
- * `queueEditsOnly` (a replica's own checker): the pending queue's entries are checked at their marked
- * keys only (checkServiceQueues), and the in-flight keys and certificates not again while unchanged.
- */
+/** `queueEditsOnly`: the pending queue's entries are checked at their marked keys only (checkServiceQueues). */
 function check(st: ReplicaState, level: InvariantChecks, settledUpTo: number, changedOnly: boolean, queueEditsOnly = false): string[] {
   const bad: string[] = [];
   if (level === 'off') return bad;
   checkCheap(st, bad);
   if (level === 'all') {
     checkLog(st, settledUpTo, changedOnly, bad);
-    checkCertificates(st, bad, queueEditsOnly);
+    checkCertificates(st, bad);
     checkQueues(st, bad, queueEditsOnly);
   }
   return bad;
@@ -243,30 +237,9 @@ function checkPreparedCertFor(st: ReplicaState, e: LogEntry, bad: string[]): voi
   }
 }
 
-/**
- * Prepared certificates (the P set) and checkpoints: above h, consistent with their keys. With
- * `editsOnly` (a replica's own checker) the prepared certificates and accepted pre-prepares are not
- * walked again while neither map (EditCountedMap.edits) nor what they are checked against (h, view,
- * quorum) changed since a walk that passed: it would pass again (issue 17 item 5; the values are
- * immutable messages and proofs).
- */
-function checkCertificates(st: ReplicaState, bad: string[], editsOnly: boolean): void {
+/** Prepared certificates (the P set) and checkpoints: above h, consistent with their keys. */
+function checkCertificates(st: ReplicaState, bad: string[]): void {
   const h = st.lowWatermark;
-  const passed = certsPassed.get(st);
-  const same = passed !== undefined && passed.certs === st.preparedCerts.edits && passed.accepted === st.prePrepared.edits && passed.h === h && passed.view === st.view && passed.quorum === st.quorum;
-  if (!editsOnly || !same) walkCertificates(st, bad);
-  for (const n of st.ownCheckpoints.keys()) {
-    if (n < h || n > st.lastExecuted || n % st.params.checkpointInterval !== 0) bad.push(`own checkpoint at ${n} outside [h = ${h}, executed ${st.lastExecuted}] or not a multiple of K`);
-  }
-  for (const n of st.checkpoints.keys()) if (n < h) bad.push(`checkpoint messages kept for ${n} below h = ${h}`);
-}
-
-/** Per replica state: what the certificate walk saw at its last pass (edit counts, h, view, quorum). */
-const certsPassed = new WeakMap<ReplicaState, { readonly certs: number; readonly accepted: number; readonly h: number; readonly view: number; readonly quorum: number }>();
-
-function walkCertificates(st: ReplicaState, bad: string[]): void {
-  const h = st.lowWatermark;
-  const before = bad.length;
   st.preparedCerts.forEach((cert, n) => {
     if (cert.prePrepare.seq !== n) bad.push(`prepared certificate under ${n} is for seq ${cert.prePrepare.seq}`);
     if (n <= h) bad.push(`prepared certificate ${n} at or below h = ${h} (not garbage-collected)`);
@@ -277,8 +250,10 @@ function walkCertificates(st: ReplicaState, bad: string[]): void {
   st.prePrepared.forEach((pp, n) => {
     if (pp.seq !== n || n <= h || pp.view > st.view) bad.push(`accepted pre-prepare under ${n} (seq ${pp.seq}, view ${pp.view}) is for another seq, at or below h = ${h}, or of a future view`);
   });
-  if (bad.length > before) return void certsPassed.delete(st);
-  certsPassed.set(st, { certs: st.preparedCerts.edits, accepted: st.prePrepared.edits, h, view: st.view, quorum: st.quorum });
+  for (const n of st.ownCheckpoints.keys()) {
+    if (n < h || n > st.lastExecuted || n % st.params.checkpointInterval !== 0) bad.push(`own checkpoint at ${n} outside [h = ${h}, executed ${st.lastExecuted}] or not a multiple of K`);
+  }
+  for (const n of st.checkpoints.keys()) if (n < h) bad.push(`checkpoint messages kept for ${n} below h = ${h}`);
 }
 
 /**

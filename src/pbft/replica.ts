@@ -1,7 +1,6 @@
 // A PBFT replica: handle(input) → output, pure and deterministic (TOCS '02 §4). The caller makes
 // output.persist durable before anything in output.send / output.replies leaves the process.
 
-import { EditCountedMap } from '../core/edit-counted.ts';
 import { newDeferred, takeDeferred } from './deferred.ts';
 import { seq as toSeq, view as toView } from '../core/ids.ts';
 import type { Seq } from '../core/ids.ts';
@@ -90,8 +89,8 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     lowWatermark: toSeq(0),
     lastExecuted: toSeq(0),
     lastAssigned: toSeq(0),
-    preparedCerts: new EditCountedMap(),
-    prePrepared: new EditCountedMap(),
+    preparedCerts: new Map(),
+    prePrepared: new Map(),
     checkpoints: new Map(),
     ownCheckpoints: new Map(),
     stableProof: [],

@@ -14,7 +14,6 @@ import type { PbftParams } from './params.ts';
 import type { PbftKeys } from './recovery-keys.ts';
 import type { LeaderLink } from '../protocol/leader-link.ts';
 import { unreachable } from '../core/assert.ts';
-import type { EditCountedMap } from '../core/edit-counted.ts';
 
 /**
  * A log slot's progress in the current view (TOCS '02 §4.2). Votes may arrive before the
@@ -227,7 +226,7 @@ export interface ReplicaState {
   /** Primary only: the last sequence number assigned. */
   lastAssigned: Seq;
   /** Prepared certificates for seq > h, from the highest view in which each prepared (the P set, §4.4). */
-  preparedCerts: EditCountedMap<Seq, PreparedProof>;
+  preparedCerts: Map<Seq, PreparedProof>;
   /**
    * For seq > h, the pre-prepare of the highest view this replica accepted for it (a backup sent its
    * PREPARE, a primary signed it), kept across view changes like the prepared certificates: a
@@ -235,7 +234,7 @@ export interface ReplicaState {
    * committed on the fast path survives the view change (docs/PROTOCOL.md §11).
    * Durable as pp/<seq> (recovery-keys.ts).
    */
-  prePrepared: EditCountedMap<Seq, PrePrepare>;
+  prePrepared: Map<Seq, PrePrepare>;
 
   /** Checkpoint messages received, per seq and sender. */
   checkpoints: Map<Seq, Map<ReplicaId, Checkpoint>>;

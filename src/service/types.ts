@@ -9,7 +9,6 @@ import type { Node } from '../app/merkle.ts';
 import type { Reply, Request } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import { MerkleDict } from '../app/merkle-dict.ts';
-import { EditCountedSet } from '../core/edit-counted.ts';
 
 export interface ServiceParams {
   /** Most requests one client may have queued at a replica (SPEC B4). */
@@ -144,6 +143,28 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     persisted: undefined,
     captureAt: new Set(),
   };
+}
+
+/**
+ * A Set that counts the calls that may change it (add, delete, clear), so that a checker can tell it
+ * has not changed since a check it passed without walking it again (src/pbft/invariants.ts
+ * checkQueues, issue 17 item 5). Every change goes through these methods, so none can be missed.
+ */
+export class EditCountedSet<T> extends Set<T> {
+  /** Calls of add, delete and clear so far (a no-op one counts too). */
+  edits = 0;
+  override add(value: T): this {
+    this.edits++;
+    return super.add(value);
+  }
+  override delete(value: T): boolean {
+    this.edits++;
+    return super.delete(value);
+  }
+  override clear(): void {
+    this.edits++;
+    super.clear();
+  }
 }
 
 /** The key of a client request in the pending queue and the in-flight set. */

@@ -140,23 +140,6 @@ test("request queues: a replica's checker skips the in-flight walk only while th
   assert.match(check('all').join('\n'), new RegExp(`in-flight request ${requestKey(r.client, r.reqNo)} is in no unexecuted pre-prepare`));
 });
 
-test("certificates: a replica's checker walks them again after any change to them or to h, view or quorum", () => {
-  const st = fresh();
-  const check = wholeStateCheck(st);
-  st.prePrepared.set(seq(2), prePrepare(2));
-  assert.deepEqual(check('all'), []);
-  assert.deepEqual(check('all'), [], 'unchanged: skipped, still passes');
-  st.prePrepared.set(seq(3), prePrepare(4));
-  const wrongSeq = /accepted pre-prepare under 3 \(seq 4, view 0\) is for another seq/;
-  assert.match(check('all').join('\n'), wrongSeq);
-  assert.match(check('all').join('\n'), wrongSeq, 'a failed walk is not remembered as a pass');
-  st.prePrepared.delete(seq(3));
-  assert.deepEqual(check('all'), []);
-  // h moves past an accepted pre-prepare without any edit of the map: walked again.
-  st.lowWatermark = seq(2);
-  assert.match(check('all').join('\n'), /accepted pre-prepare under 2 \(seq 2, view 0\) is for another seq, at or below h = 2/);
-});
-
 test('request queues: a replica that runs only the cheap checks keeps no change marks (a primary would hold one key per request)', () => {
   const st = fresh();
   const check = wholeStateCheck(st);
