@@ -61,9 +61,10 @@ export function wholeStateCheck(st: ReplicaState, options: WholeStateCheckOption
     bad.push(...check(st, level, settledUpTo, same, true));
     if (audit !== undefined) {
       st.log.forEach((e) => void audit.set(e, contentsOf(st, e)));
-      // The queue checks of the marked keys passed: so must the walk of every entry.
+      // The queue checks of the marked keys passed: so must the walk of every entry (and of every
+      // in-flight key, which the checker skips while nothing changed).
       const whole: string[] = [];
-      if (bad.length === 0) checkServiceQueues(st.svc, whole);
+      if (bad.length === 0) checkQueues(st, whole, false);
       for (const w of whole) bad.push(`request queue changed without its change mark: ${w}`);
     }
     settledUpTo = st.lastExecuted;
@@ -255,14 +256,28 @@ function checkCertificates(st: ReplicaState, bad: string[]): void {
   for (const n of st.checkpoints.keys()) if (n < h) bad.push(`checkpoint messages kept for ${n} below h = ${h}`);
 }
 
-/** The service's queues (src/service/invariants.ts); requests in flight are in unexecuted pre-prepares. */
+/**
+ * The service's queues (src/service/invariants.ts); requests in flight are in unexecuted pre-prepares.
+ * With `editsOnly` (a replica's own checker), the in-flight keys are not walked again while neither
+ * they (EditCountedSet.edits) nor the set of keys in unexecuted pre-prepares (the same set object,
+ * loggedKeys) changed since a walk that passed: it would pass again (issue 17 item 5).
+ */
 function checkQueues(st: ReplicaState, bad: string[], editsOnly: boolean): void {
   checkServiceQueues(st.svc, bad, editsOnly);
   if (st.status !== 'normal') return;
-  if (st.svc.inFlight.size === 0) return;
+  const inFlight = st.svc.inFlight;
+  if (inFlight.size === 0) return;
   const logged = loggedKeys(st);
-  for (const key of st.svc.inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
+  const passed = inFlightPassed.get(st);
+  if (editsOnly && passed !== undefined && passed.logged === logged && passed.edits === inFlight.edits) return;
+  const before = bad.length;
+  for (const key of inFlight) if (!logged.has(key)) bad.push(`in-flight request ${key} is in no unexecuted pre-prepare`);
+  if (bad.length === before) inFlightPassed.set(st, { logged, edits: inFlight.edits });
+  else inFlightPassed.delete(st);
 }
+
+/** Per replica state: the in-flight walk's last pass (the key set and the edit count it saw). */
+const inFlightPassed = new WeakMap<ReplicaState, { readonly logged: ReadonlySet<string>; readonly edits: number }>();
 
 /**
  * The request keys of the unexecuted pre-prepares, per replica state, with the pre-prepares they

@@ -108,6 +108,7 @@ export function initialState(opts: ReplicaOptions): ReplicaState {
     lastProgressTick: 0,
     lastCommitTick: 0,
     lastFetchLogTick: 0,
+    retransmitDue: { tick: 0, view: -1, executed: 0 },
   };
 }
 

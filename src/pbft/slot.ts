@@ -57,6 +57,9 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   e.proposal = false; // a fresh proposal's handler says so after this (verdicts.ts)
   e.vouched = undefined; // a re-issue's carried vouches are set after this (view-change.ts acceptReissued)
   e.lastActivity = st.tick;
+  // Due for retransmission from tick + retransmitTicks (tick.ts): the bound may have to come down.
+  const due = st.retransmitDue;
+  due.tick = Math.min(due.tick, st.tick + st.params.retransmitTicks);
   markInFlight(st.svc, pp.requests);
   if (pp.seq > st.lastAssigned && (opts.raiseLastAssigned === 'any' || pp.replica === st.id)) st.lastAssigned = pp.seq;
   if (opts.persist === undefined) return;
@@ -110,9 +113,18 @@ export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['re
 export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replica']): void {
   const pp = e.prePrepare;
   if (pp === undefined) return;
+  // A re-send is the COMMIT already sent, as for PREPAREs: the same fields signed again give the
+  // same bytes (signatures are deterministic), so a new signature was pure cost — one per unexecuted
+  // slot every retransmitTicks for a replica left behind (issue 17 item 5). The slot is unchanged then.
+  const own = e.commits.get(ctx.st.id);
+  if (own !== undefined && own.view === pp.view && own.seq === pp.seq && own.digest === pp.digest) return send(ctx, own, to);
   const c = sign<Commit>(ctx, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: ctx.st.id });
   e.commits.set(ctx.st.id, c);
   e.changed = true;
-  if (to === 'all') broadcast(ctx, c);
-  else sendTo(ctx, to, c);
+  send(ctx, c, to);
+}
+
+function send(ctx: Ctx, m: Commit, to: 'all' | PrePrepare['replica']): void {
+  if (to === 'all') broadcast(ctx, m);
+  else sendTo(ctx, to, m);
 }

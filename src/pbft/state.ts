@@ -270,4 +270,12 @@ export interface ReplicaState {
   /** Tick when lastExecuted last advanced (drives log catch-up). */
   lastProgressTick: number;
   lastFetchLogTick: number;
+  /**
+   * No slot is due for retransmission (tick.ts `retransmit`) before tick `tick`, as long as the view
+   * is still `view` and lastExecuted has not fallen below `executed`: a lower bound, so that a tick
+   * need not walk the log when nothing is due (issue 17 item 5: every replica walked its whole log
+   * every tick). A slot's activity tick only moves forward, so the bound stays one; a pre-prepare
+   * installed (the only way a slot becomes eligible in the same view) lowers it (slot.ts).
+   */
+  readonly retransmitDue: { tick: number; view: number; executed: number };
 }

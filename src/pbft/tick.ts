@@ -38,11 +38,18 @@ export function onTick(ctx: Ctx): void {
  */
 function retransmit(ctx: Ctx): void {
   const st = ctx.st;
+  const due = st.retransmitDue;
+  if (st.tick < due.tick && st.view === due.view && st.lastExecuted >= due.executed) return; // nothing due (state.ts)
+  let next = Infinity;
   for (const e of st.log.values()) {
     // Only messages of the current view are worth repeating (older ones are dropped as wrong-view).
     if (e.seq <= st.lastExecuted || e.prePrepare === undefined || e.prePrepare.view !== st.view) continue;
-    if (st.tick - e.lastActivity < st.params.retransmitTicks) continue;
+    if (st.tick - e.lastActivity < st.params.retransmitTicks) {
+      next = Math.min(next, e.lastActivity + st.params.retransmitTicks);
+      continue;
+    }
     e.lastActivity = st.tick;
+    next = Math.min(next, st.tick + st.params.retransmitTicks);
     if (isPrimary(st) && e.prePrepare.replica === st.id) broadcast(ctx, e.prePrepare);
     // A committed entry needs no more prepares; after log catch-up its pre-prepare may be the
     // committed one rather than the one this backup prepared, and a second PREPARE for (v, n) with
@@ -50,6 +57,9 @@ function retransmit(ctx: Ctx): void {
     else if (!isPrimary(st) && !isCommitted(e.phase)) sendPrepareFor(ctx, e);
     if (commitSent(e.phase)) sendCommit(ctx, e, 'all');
   }
+  due.tick = next;
+  due.view = st.view;
+  due.executed = st.lastExecuted;
 }
 
 /**

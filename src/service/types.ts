@@ -90,7 +90,7 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   /** The same requests by client (bounded by maxPendingPerClient each). */
   readonly pendingByClient: Map<ClientId, Map<string, PendingRequest>>;
   /** Keys of requests in proposals the protocol accepted but has not committed yet. */
-  readonly inFlight: Set<string>;
+  readonly inFlight: EditCountedSet<string>;
   /**
    * Keys of `pending` entries added or removed since the queue invariants last passed
    * (requests.ts addPending and removePending mark them): a replica's own checker re-checks only
@@ -138,11 +138,33 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     replyCache: new Map(),
     pending: new Map(),
     pendingByClient: new Map(),
-    inFlight: new Set(),
+    inFlight: new EditCountedSet(),
     queueEdits: undefined,
     persisted: undefined,
     captureAt: new Set(),
   };
+}
+
+/**
+ * A Set that counts the calls that may change it (add, delete, clear), so that a checker can tell it
+ * has not changed since a check it passed without walking it again (src/pbft/invariants.ts
+ * checkQueues, issue 17 item 5). Every change goes through these methods, so none can be missed.
+ */
+export class EditCountedSet<T> extends Set<T> {
+  /** Calls of add, delete and clear so far (a no-op one counts too). */
+  edits = 0;
+  override add(value: T): this {
+    this.edits++;
+    return super.add(value);
+  }
+  override delete(value: T): boolean {
+    this.edits++;
+    return super.delete(value);
+  }
+  override clear(): void {
+    this.edits++;
+    super.clear();
+  }
 }
 
 /** The key of a client request in the pending queue and the in-flight set. */

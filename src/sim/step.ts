@@ -23,6 +23,7 @@ import type { StepCtx } from './step-ctx.ts';
 import type { RunCounters } from './summary.ts';
 import { MAX_LISTED_TRANSFERS } from './summary.ts';
 import { releaseByzantine, stepByzantineClient } from './byzantine/release.ts';
+import { wireBytes } from './wire-bytes.ts';
 
 export type { ContradictionScope, SimObserver, StepCtx } from './step-ctx.ts';
 
@@ -253,7 +254,7 @@ function release(ctx: StepCtx, r: SimReplica, out: Output, honest: boolean): voi
   const { network, clientByKey } = ctx.cluster;
   const tick = ctx.tick();
   for (const s of out.send) {
-    const bytes = encodeTransient(s.message);
+    const bytes = wireBytes(s.message);
     const channel = s.message.type === 'request' ? 'request' : 'replica';
     if (s.message.type !== 'request') sent(ctx, r.id, honest, s.message, bytes);
     for (const to of targets(ctx.cluster, r, s.to)) network.send(r.node, to, channel, bytes, tick);

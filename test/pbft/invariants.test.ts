@@ -120,6 +120,26 @@ test('request queues: the pending index and stray in-flight keys', () => {
   assert.match(bad, /in-flight request c+:7 is in no unexecuted pre-prepare/);
 });
 
+test("request queues: a replica's checker skips the in-flight walk only while the keys and the pre-prepares are unchanged since a pass", () => {
+  const st = fresh();
+  const check = wholeStateCheck(st);
+  const pp = signAs<PrePrepare>(suite.signer(seedFor(0)), { type: 'pre-prepare', view: view(0), seq: seq(1), digest: digest('aa'.repeat(32)), requests: [request(makeClient(), 1, 'k', 'v')], replica: replicaId(0) });
+  const r = pp.requests[0]!;
+  entryFor(st, seq(1)).prePrepare = pp;
+  st.svc.inFlight.add(requestKey(r.client, r.reqNo));
+  assert.deepEqual(check('all'), []);
+  assert.deepEqual(check('all'), [], 'unchanged: skipped, still passes');
+  const stray = requestKey(clientId('cc'.repeat(32)), reqNo(7));
+  st.svc.inFlight.add(stray);
+  assert.match(check('all').join('\n'), /in-flight request c+:7 is in no unexecuted pre-prepare/);
+  assert.match(check('all').join('\n'), /in-flight request c+:7/, 'a failed walk is not remembered as a pass');
+  st.svc.inFlight.delete(stray);
+  assert.deepEqual(check('all'), []);
+  // The pre-prepare leaves the log (another object, without the request): the walk runs again.
+  entryFor(st, seq(1)).prePrepare = signAs<PrePrepare>(suite.signer(seedFor(0)), { type: 'pre-prepare', view: view(0), seq: seq(1), digest: digest('bb'.repeat(32)), requests: [], replica: replicaId(0) });
+  assert.match(check('all').join('\n'), new RegExp(`in-flight request ${requestKey(r.client, r.reqNo)} is in no unexecuted pre-prepare`));
+});
+
 test('request queues: a replica that runs only the cheap checks keeps no change marks (a primary would hold one key per request)', () => {
   const st = fresh();
   const check = wholeStateCheck(st);

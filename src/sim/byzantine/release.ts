@@ -11,6 +11,7 @@ import type { StepCtx } from '../step-ctx.ts';
 import type { ByzantineClient, ByzantineReplica } from './runtime.ts';
 import type { Emission } from './types.ts';
 import { targets } from './util.ts';
+import { wireBytes } from '../wire-bytes.ts';
 
 /** Puts one emission of a Byzantine replica on the network. */
 function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): void {
@@ -31,7 +32,7 @@ function emit(ctx: StepCtx, r: SimReplica, b: ByzantineReplica, e: Emission): vo
   } else {
     const m = e.message;
     channel = m.type === 'request' ? 'request' : 'replica';
-    bytes = encodeTransient(m);
+    bytes = wireBytes(m);
     if (m.type === 'pre-prepare') ctx.recovery.onPrePrepareSent(m.seq);
     else if (m.type === 'view-change') ctx.safety.onViewChange(m);
   }
