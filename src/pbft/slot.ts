@@ -105,8 +105,7 @@ export function sendPrepare(ctx: Ctx, pp: PrePrepare, to: 'all' | PrePrepare['re
     e.prepares.set(ctx.st.id, p);
     e.changed = true;
   }
-  if (to === 'all') broadcast(ctx, p);
-  else sendTo(ctx, to, p);
+  send(ctx, p, to);
 }
 
 /** This replica's COMMIT for a prepared slot (first send or retransmission). */
@@ -124,7 +123,8 @@ export function sendCommit(ctx: Ctx, e: LogEntry, to: 'all' | PrePrepare['replic
   send(ctx, c, to);
 }
 
-function send(ctx: Ctx, m: Commit, to: 'all' | PrePrepare['replica']): void {
+/** A vote to everyone or to one replica. */
+function send(ctx: Ctx, m: Prepare | Commit, to: 'all' | PrePrepare['replica']): void {
   if (to === 'all') broadcast(ctx, m);
   else sendTo(ctx, to, m);
 }
