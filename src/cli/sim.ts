@@ -13,6 +13,8 @@ import {
   DEFAULT_WINDOW_INTERVALS,
   MAX_CHECKPOINT_INTERVAL,
   MAX_WINDOW_INTERVALS,
+  MAX_TIMEOUT_FACTOR,
+  MAX_TIMEOUT_TICKS,
   MIN_CHECKPOINT_INTERVAL,
   MIN_WINDOW_INTERVALS,
   plantedBugNames,
@@ -68,6 +70,9 @@ export interface RawSimFlags {
   readonly slowPrimaryPercent?: string;
   readonly slowPrimaryMaxPercent?: string;
   readonly leaderLinkGrace?: string;
+  readonly timeoutFactor?: string;
+  readonly minRequestTimeout?: string;
+  readonly requestTimeout?: string;
   readonly fastCommit?: string;
   readonly replyDigestMinBytes?: string;
   readonly valueBytes?: string;
@@ -169,6 +174,12 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (slowMax !== undefined && !slowMax.ok) return slowMax;
   const linkGrace = raw.leaderLinkGrace === undefined ? undefined : int('--leader-link-grace', raw.leaderLinkGrace, 0, 0, 1_000_000);
   if (linkGrace !== undefined && !linkGrace.ok) return linkGrace;
+  const timeoutFactor = raw.timeoutFactor === undefined ? undefined : int('--timeout-factor', raw.timeoutFactor, 0, 1, MAX_TIMEOUT_FACTOR);
+  if (timeoutFactor !== undefined && !timeoutFactor.ok) return timeoutFactor;
+  const minTimeout = raw.minRequestTimeout === undefined ? undefined : int('--min-request-timeout', raw.minRequestTimeout, 0, 1, MAX_TIMEOUT_TICKS);
+  if (minTimeout !== undefined && !minTimeout.ok) return minTimeout;
+  const maxTimeout = raw.requestTimeout === undefined ? undefined : int('--request-timeout', raw.requestTimeout, 0, 1, MAX_TIMEOUT_TICKS);
+  if (maxTimeout !== undefined && !maxTimeout.ok) return maxTimeout;
   if (raw.fastCommit !== undefined && raw.fastCommit !== 'on' && raw.fastCommit !== 'off') return err(`--fast-commit must be "on" or "off", got "${raw.fastCommit}"`);
   const digestMin = raw.replyDigestMinBytes === undefined ? undefined : int('--reply-digest-min-bytes', raw.replyDigestMinBytes, 0, DIGEST_BYTES + 1, MAX_RESULT_BYTES);
   if (digestMin !== undefined && !digestMin.ok) return digestMin;
@@ -243,6 +254,9 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     ...(slowPrimary === undefined ? {} : { slowPrimaryPercent: slowPrimary.value }),
     ...(slowMax === undefined ? {} : { slowPrimaryMaxPercent: slowMax.value }),
     ...(linkGrace === undefined ? {} : { leaderLinkGraceTicks: linkGrace.value }),
+    ...(timeoutFactor === undefined ? {} : { timeoutLatencyFactor: timeoutFactor.value }),
+    ...(minTimeout === undefined ? {} : { minRequestTimeoutTicks: minTimeout.value }),
+    ...(maxTimeout === undefined ? {} : { requestTimeoutTicks: maxTimeout.value }),
     ...(raw.fastCommit === undefined ? {} : { fastCommit: raw.fastCommit === 'on' }),
     ...(digestMin === undefined ? {} : { replyDigestMinBytes: digestMin.value }),
     ...(valueBytes === undefined ? {} : { valueBytes: valueBytes.value }),
@@ -268,6 +282,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.replyDigestMinBytes !== undefined) fixed.add('reply-digest-min-bytes');
   if (raw.valueBytes !== undefined) fixed.add('value-bytes');
   if (raw.leaderLinkGrace !== undefined) fixed.add('leader-link-grace');
+  if (raw.timeoutFactor !== undefined || raw.minRequestTimeout !== undefined || raw.requestTimeout !== undefined) fixed.add('timeouts');
   if (raw.slowPrimaryPercent !== undefined || raw.slowPrimaryMaxPercent !== undefined) fixed.add('slow-primary');
   if (raw.reads !== undefined) fixed.add('reads');
   const cmd = { options, json: raw.json === true, fixed, ...(raw.jobs === undefined ? {} : { jobs: jobs.value }), ...(throughputFloor === undefined ? {} : { throughputFloor }) };
@@ -284,7 +299,7 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window) and link faults (corruption, bounded queues); docs/SIMULATOR.md')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window, tight timeouts) and link faults (corruption, bounded queues); docs/SIMULATOR.md')
     .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
@@ -302,6 +317,9 @@ export function registerSim(program: Command): void {
     .option('--request-auth <mode>', 'how replicas authenticate client requests: signature (default), mac (MAC authenticators) or shared (signatures verified by f+1 replicas each, PBFT); docs/PROTOCOL.md §5.1')
     .option('--reads <p>', 'share of ops sent as unordered read-only requests (TOCS §5.1.3), in [0, 1]; gets of the KV workload')
     .option('--fast-commit <on|off>', 'PBFT: commit when every backup\'s PREPARE matches, one phase early (docs/PROTOCOL.md §11; default on)')
+    .option('--timeout-factor <n>', `PBFT: the adaptive request timeout is N × the measured commit latency, 1..${MAX_TIMEOUT_FACTOR} (default 4); 1 makes view changes frequent`)
+    .option('--min-request-timeout <ticks>', 'PBFT: the adaptive request timeout\'s lower bound (default: several round trips of the slowest link)')
+    .option('--request-timeout <ticks>', 'the request timeout\'s upper bound; HotStuff\'s round timer is a quarter of it (default: max(400, 80 × the slowest one-way delay))')
     .option('--leader-link-grace <ticks>', 'a replica whose link to the leader closed (its process crashed) suspects it after this many ticks; 0: timers only (default 5)')
     .option('--reply-digest-min-bytes <n>', 'digest replies (TOCS §5.1.1): results of at least n bytes (33 or more) go whole from one replica per request and as digests from the others (default: off)')
     .option('--value-bytes <n>', `pad the KV workload's values to n bytes (1..${MAX_WORKLOAD_VALUE_BYTES}; default: 2-byte values), e.g. large enough for --reply-digest-min-bytes`)

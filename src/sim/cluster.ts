@@ -149,6 +149,11 @@ export function simParams(o: SimOptions): EngineParams {
   const worst = o.delayMax * (o.reorder ? 3 : 1);
   const defaults = protocolModule(o.protocol).params.defaults;
   const retransmitTicks = Math.max(defaults.retransmitTicks, 8 * worst);
+  const requestTimeoutTicks = o.requestTimeoutTicks ?? Math.max(defaults.requestTimeoutTicks, 80 * worst, o.minRequestTimeoutTicks ?? 0);
+  // The adaptive timeout's floor (src/pbft/timeout.ts): several round trips of the slowest link,
+  // and two retransmission periods, so that one lost message is not taken for a dead primary
+  // (never above the upper bound).
+  const minRequestTimeoutTicks = o.minRequestTimeoutTicks ?? Math.min(requestTimeoutTicks, Math.max(defaults.minRequestTimeoutTicks ?? 1, 16 * worst, 2 * retransmitTicks));
   return {
     ...defaults,
     checkpointInterval: o.checkpointInterval,
@@ -156,10 +161,9 @@ export function simParams(o: SimOptions): EngineParams {
     batchTimeoutTicks: 2 * o.delayMax,
     ...(o.batchMaxRequests === undefined ? {} : { batchMaxRequests: o.batchMaxRequests }),
     retransmitTicks,
-    requestTimeoutTicks: Math.max(defaults.requestTimeoutTicks, 80 * worst),
-    // The adaptive timeout's floor (src/pbft/timeout.ts): several round trips of the slowest link,
-    // and two retransmission periods, so that one lost message is not taken for a dead primary.
-    minRequestTimeoutTicks: Math.max(defaults.minRequestTimeoutTicks ?? 1, 16 * worst, 2 * retransmitTicks),
+    requestTimeoutTicks,
+    minRequestTimeoutTicks,
+    ...(o.timeoutLatencyFactor === undefined ? {} : { timeoutLatencyFactor: o.timeoutLatencyFactor }),
     // The slow-primary detector (src/pbft/slow-primary.ts) on the simulator's scale: a check period
     // of SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS retransmission periods, and one period of grace.
     slowPrimaryPeriodTicks: SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS * retransmitTicks,

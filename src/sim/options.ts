@@ -135,6 +135,23 @@ export interface SimOptions {
    */
   readonly leaderLinkGraceTicks?: number;
   /**
+   * The adaptive request timeout is this multiple of the measured request→commit latency
+   * (`--timeout-factor N`, the config's params.timeoutLatencyFactor, 1..64; PBFT, src/pbft/timeout.ts).
+   * Absent: the protocol's default (4).
+   */
+  readonly timeoutLatencyFactor?: number;
+  /**
+   * The adaptive request timeout's lower bound in ticks (`--min-request-timeout T`, the config's
+   * params.minRequestTimeoutMs; PBFT). Absent: the simulator's, several round trips of the slowest link.
+   */
+  readonly minRequestTimeoutTicks?: number;
+  /**
+   * The request timeout's upper bound in ticks (`--request-timeout T`, the config's
+   * params.requestTimeoutMs); HotStuff's round timer is a quarter of it. Absent: the simulator's,
+   * stretched with the slowest link (simParams).
+   */
+  readonly requestTimeoutTicks?: number;
+  /**
    * The all-n fast path (`--fast-commit on|off`, the config's params.fastCommit; docs/PROTOCOL.md
    * §11). Absent: the protocol's default (PBFT: on).
    */
@@ -191,6 +208,10 @@ export const MAX_CHECKPOINT_INTERVAL = 4096;
 export const DEFAULT_WINDOW_INTERVALS = 4;
 export const MIN_WINDOW_INTERVALS = 2;
 export const MAX_WINDOW_INTERVALS = 64;
+/** The adaptive timeout's latency factor (`--timeout-factor`): the config's range (src/config/schema.ts). */
+export const MAX_TIMEOUT_FACTOR = 64;
+/** Most ticks `--request-timeout` and `--min-request-timeout` take. */
+export const MAX_TIMEOUT_TICKS = 1_000_000;
 
 const isInt = (v: number, min: number, max: number): boolean => Number.isSafeInteger(v) && v >= min && v <= max;
 const isProb = (v: number): boolean => Number.isFinite(v) && v >= 0 && v < 1;
@@ -220,6 +241,10 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (o.reads !== undefined && !(Number.isFinite(o.reads) && o.reads >= 0 && o.reads <= 1)) p.push(`--reads must be a number in [0, 1], got ${o.reads}`);
   if (o.replyDigestMinBytes !== undefined && !isInt(o.replyDigestMinBytes, DIGEST_BYTES + 1, MAX_RESULT_BYTES)) p.push(`--reply-digest-min-bytes must be an integer in [${DIGEST_BYTES + 1}, ${MAX_RESULT_BYTES}], got ${o.replyDigestMinBytes}`);
   if (o.leaderLinkGraceTicks !== undefined && !isInt(o.leaderLinkGraceTicks, 0, 1_000_000)) p.push(`--leader-link-grace must be an integer in [0, 1000000] (0 turns link loss off), got ${o.leaderLinkGraceTicks}`);
+  if (o.timeoutLatencyFactor !== undefined && !isInt(o.timeoutLatencyFactor, 1, MAX_TIMEOUT_FACTOR)) p.push(`--timeout-factor must be an integer in [1, ${MAX_TIMEOUT_FACTOR}], got ${o.timeoutLatencyFactor}`);
+  if (o.minRequestTimeoutTicks !== undefined && !isInt(o.minRequestTimeoutTicks, 1, MAX_TIMEOUT_TICKS)) p.push(`--min-request-timeout must be an integer in [1, ${MAX_TIMEOUT_TICKS}] ticks, got ${o.minRequestTimeoutTicks}`);
+  if (o.requestTimeoutTicks !== undefined && !isInt(o.requestTimeoutTicks, 1, MAX_TIMEOUT_TICKS)) p.push(`--request-timeout must be an integer in [1, ${MAX_TIMEOUT_TICKS}] ticks, got ${o.requestTimeoutTicks}`);
+  if (o.minRequestTimeoutTicks !== undefined && o.requestTimeoutTicks !== undefined && o.minRequestTimeoutTicks > o.requestTimeoutTicks) p.push(`--min-request-timeout (${o.minRequestTimeoutTicks}) must not exceed --request-timeout (${o.requestTimeoutTicks}), the upper bound of the adaptive timeout`);
   if (o.slowPrimaryPercent !== undefined && !isInt(o.slowPrimaryPercent, 0, 100)) p.push(`--slow-primary-percent must be an integer in [0, 100] (0 turns the detector off), got ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined && !isInt(o.slowPrimaryMaxPercent, 0, 100)) p.push(`--slow-primary-max-percent must be an integer in [0, 100] (how far the bar rises), got ${o.slowPrimaryMaxPercent}`);
   if (o.reads !== undefined && o.reads > 0 && o.app !== undefined) p.push('--reads works with the KV workload only; drop --app or --reads');
@@ -333,6 +358,9 @@ export function replayCommand(o: SimOptions): string {
   if (o.slowPrimaryPercent !== undefined) args.push(`--slow-primary-percent ${o.slowPrimaryPercent}`);
   if (o.slowPrimaryMaxPercent !== undefined) args.push(`--slow-primary-max-percent ${o.slowPrimaryMaxPercent}`);
   if (o.leaderLinkGraceTicks !== undefined) args.push(`--leader-link-grace ${o.leaderLinkGraceTicks}`);
+  if (o.timeoutLatencyFactor !== undefined) args.push(`--timeout-factor ${o.timeoutLatencyFactor}`);
+  if (o.minRequestTimeoutTicks !== undefined) args.push(`--min-request-timeout ${o.minRequestTimeoutTicks}`);
+  if (o.requestTimeoutTicks !== undefined) args.push(`--request-timeout ${o.requestTimeoutTicks}`);
   if (o.fastCommit !== undefined) args.push(`--fast-commit ${o.fastCommit ? 'on' : 'off'}`);
   if (o.replyDigestMinBytes !== undefined) args.push(`--reply-digest-min-bytes ${o.replyDigestMinBytes}`);
   if (o.valueBytes !== undefined) args.push(`--value-bytes ${o.valueBytes}`);

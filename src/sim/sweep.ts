@@ -29,13 +29,13 @@ import { faultsTolerated } from '../core/quorum.ts';
 export type DrawnOption =
   | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
   | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads'
-  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max';
+  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts';
 
 /** Every option a sweep draws, for tests and the docs. */
 export const DRAWN_OPTIONS: readonly DrawnOption[] = [
   'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
   'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
-  'batch-max', 'window-intervals', 'corrupt', 'queue-max',
+  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts',
 ];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
@@ -127,6 +127,12 @@ const DRAWN_READS = 0.3;
 const DRAWN_BATCH_MAX = [1, 2] as const;
 /** The tightest log window the config allows (2 checkpoint intervals). */
 const DRAWN_WINDOW_INTERVALS = 2;
+/** Tight timeouts, in one run of four. PBFT: the request timeout follows the measured latency 1:1, with the least floor the config allows. */
+const DRAWN_TIGHT_TIMEOUTS = 0.25;
+const DRAWN_TIMEOUT_FACTOR = 1;
+const DRAWN_MIN_REQUEST_TIMEOUT = 1;
+/** HotStuff: the request timeout at this many one-way delays of the slowest link, so a round times out after a quarter of it. */
+const DRAWN_HOTSTUFF_TIMEOUT_DELAYS = 8;
 
 /**
  * The protocol options a deployment chooses, drawn per seed unless fixed: every value is drawn in
@@ -142,7 +148,10 @@ const DRAWN_WINDOW_INTERVALS = 2;
  *   answer a later read from the older state, docs/PROTOCOL.md §5.2): none, or 30 % unordered gets;
  * - batch-max: the default, 1 or 2 requests per batch (more batches, each alone in its slot);
  * - window-intervals (PBFT only: HotStuff has no log window): the default 4, or 2 (the primary
- *   waits at the high watermark for each stable checkpoint).
+ *   waits at the high watermark for each stable checkpoint);
+ * - timeouts: the simulator's, or (one run in four) tight ones that make leaders suspected often in
+ *   runs without faults — PBFT: timeout factor 1 and floor 1 tick (view changes with batches in
+ *   flight); HotStuff: request timeout 8 one-way delays of the slowest link (round timeouts).
  * New draws go last, so that adding one leaves the earlier draws of every seed as they were.
  */
 export function drawProtocolOptions(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
@@ -158,6 +167,7 @@ export function drawProtocolOptions(o: SimOptions, seed: number, fixed: Readonly
   const reads = p.chance(0.3);
   const batchRoll = p.int(0, 2);
   const tightWindow = p.chance(0.5);
+  const tightTimeouts = p.chance(DRAWN_TIGHT_TIMEOUTS);
   let out: SimOptions = { ...o };
   const set = (key: DrawnOption, patch: Partial<SimOptions>, clear: readonly (keyof SimOptions)[]): void => {
     if (fixed.has(key)) return;
@@ -176,7 +186,14 @@ export function drawProtocolOptions(o: SimOptions, seed: number, fixed: Readonly
   const batchMax = batchRoll === 0 ? undefined : DRAWN_BATCH_MAX[batchRoll - 1];
   set('batch-max', batchMax === undefined ? {} : { batchMaxRequests: batchMax }, ['batchMaxRequests']);
   if (pbft) set('window-intervals', tightWindow ? { windowIntervals: DRAWN_WINDOW_INTERVALS } : {}, ['windowIntervals']);
+  set('timeouts', tightTimeouts ? tightTimeoutsFor(o) : {}, ['timeoutLatencyFactor', 'minRequestTimeoutTicks', 'requestTimeoutTicks']);
   return out;
+}
+
+/** The drawn tight timeouts of the run's protocol (drawProtocolOptions). */
+function tightTimeoutsFor(o: SimOptions): Partial<SimOptions> {
+  if (o.protocol === 'pbft') return { timeoutLatencyFactor: DRAWN_TIMEOUT_FACTOR, minRequestTimeoutTicks: DRAWN_MIN_REQUEST_TIMEOUT };
+  return { requestTimeoutTicks: DRAWN_HOTSTUFF_TIMEOUT_DELAYS * o.delayMax * (o.reorder ? 3 : 1) };
 }
 
 /**
@@ -363,6 +380,9 @@ export function protocolOptionLabels(o: SimOptions): string[] {
   if (o.reads !== undefined && o.reads > 0) out.push(`reads ${o.reads}`);
   if (o.batchMaxRequests !== undefined) out.push(`batch-max ${o.batchMaxRequests}`);
   if (o.windowIntervals !== undefined) out.push(`window-intervals ${o.windowIntervals}`);
+  if (o.timeoutLatencyFactor !== undefined) out.push(`timeout-factor ${o.timeoutLatencyFactor}`);
+  if (o.minRequestTimeoutTicks !== undefined) out.push(`min-request-timeout ${o.minRequestTimeoutTicks}`);
+  if (o.requestTimeoutTicks !== undefined) out.push('request-timeout');
   if (o.corrupt !== undefined && o.corrupt > 0) out.push(`corrupt ${o.corrupt}`);
   if (o.queueMax !== undefined) out.push(`queue-max ${o.queueMax}`);
   return out;
