@@ -20,6 +20,7 @@ import {
   plantedBugNames,
   parsePartition,
   parseReplicaEvents,
+  parseClockSkew,
   validateSimOptions,
 } from '../sim/options.ts';
 import { createSimulation, runSimulation } from '../sim/run.ts';
@@ -60,6 +61,7 @@ export interface RawSimFlags {
   readonly partition?: readonly string[];
   readonly crash?: readonly string[];
   readonly restart?: readonly string[];
+  readonly clockSkew?: string;
   readonly checkpointInterval?: string;
   readonly windowIntervals?: string;
   readonly batchMax?: string;
@@ -202,6 +204,8 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (!crashes.ok) return crashes;
   const restarts = replicaEvents('--restart', raw.restart);
   if (!restarts.ok) return restarts;
+  const clockSkew = raw.clockSkew === undefined ? undefined : parseClockSkew(raw.clockSkew);
+  if (raw.clockSkew !== undefined && clockSkew === undefined) return err(`--clock-skew must look like "R:N/D" or "R:N/D,R:N/D" (replica id : ticks per ticks of virtual time, e.g. "1:1/2" for half speed), got "${raw.clockSkew}"`);
   const k = int('--checkpoint-interval', raw.checkpointInterval, d.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL);
   if (!k.ok) return k;
   const windowIntervals = raw.windowIntervals === undefined ? undefined : int('--window-intervals', raw.windowIntervals, 0, MIN_WINDOW_INTERVALS, MAX_WINDOW_INTERVALS);
@@ -245,6 +249,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     partitions,
     crashes: crashes.value,
     restarts: restarts.value,
+    ...(clockSkew === undefined ? {} : { clockSkew }),
     checkpointInterval: k.value,
     ...(windowIntervals === undefined ? {} : { windowIntervals: windowIntervals.value }),
     ...(batchMax === undefined ? {} : { batchMaxRequests: batchMax.value }),
@@ -272,6 +277,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.delayTicks !== undefined) fixed.add('delay');
   if (raw.partition !== undefined) fixed.add('partitions');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
+  if (raw.clockSkew !== undefined) fixed.add('clock-skew');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
   if (raw.windowIntervals !== undefined) fixed.add('window-intervals');
   if (raw.batchMax !== undefined) fixed.add('batch-max');
@@ -299,7 +305,7 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window, tight timeouts) and link faults (corruption, bounded queues); docs/SIMULATOR.md')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window, tight timeouts) and link faults (corruption, bounded queues, a skewed clock); docs/SIMULATOR.md')
     .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
@@ -310,6 +316,7 @@ export function registerSim(program: Command): void {
     .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)
     .option('--crash <R@T,…>', 'crash replica R at tick T: that step\'s unflushed writes and held sends are lost (repeatable)', collect)
     .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
+    .option('--clock-skew <R:N/D,…>', 'replica R\'s clock runs at N/D of virtual time (N ticks per D; between 1/4 and 4): clock drift, e.g. "1:1/2" halves its timers\' speed')
     .option('--checkpoint-interval <k>', `checkpoint every K seqs, log window W × K (default ${DEFAULT_SIM_OPTIONS.checkpointInterval})`)
     .option('--window-intervals <w>', `the log window W in checkpoint intervals, ${MIN_WINDOW_INTERVALS}..${MAX_WINDOW_INTERVALS} (default ${DEFAULT_WINDOW_INTERVALS}): at 2 the primary waits at the high watermark for a stable checkpoint`)
     .option('--batch-max <n>', `most requests per batch, 1..${MAX_BATCH_REQUESTS} (default: the protocol's, 256); 1 orders each request alone`)

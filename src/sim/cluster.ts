@@ -29,7 +29,7 @@ import type { SimDisk } from './disk.ts';
 import { createSimDisk } from './disk.ts';
 import type { Network, NetworkConfig, NodeId } from './network.ts';
 import { createNetwork } from './network.ts';
-import type { SimOptions } from './options.ts';
+import type { ClockSkewSpec, SimOptions } from './options.ts';
 import { bugsOf, DEFAULT_WINDOW_INTERVALS } from './options.ts';
 import type { Workload } from './workload.ts';
 import { createWorkload } from './workload.ts';
@@ -57,6 +57,8 @@ export interface SimReplica {
   links: string | undefined;
   /** Everything the core is built from, to rebuild it on restart. */
   readonly options: SimCoreOptions;
+  /** A skewed clock (`--clock-skew`): num ticks per den steps; acc carries the remainder between steps. */
+  readonly clock: { readonly num: number; readonly den: number; acc: number } | undefined;
 }
 
 export interface SimClient {
@@ -132,6 +134,8 @@ export interface ClusterSpec {
   readonly requestAuth?: RequestAuthMode;
   /** Replicas run as two copies with the same id and key (Twins; Bano et al.); empty otherwise. */
   readonly twins: readonly number[];
+  /** Replicas whose clocks run fast or slow (`--clock-skew`); absent: none. */
+  readonly clockSkew?: readonly ClockSkewSpec[];
   readonly network: Omit<NetworkConfig, 'replicas'>;
   readonly byzantine: ByzantineSetup['spec'];
 }
@@ -203,6 +207,7 @@ export function createCluster(o: SimOptions): Cluster {
     sigCache: o.crypto !== 'sim',
     ...(o.requestAuth === undefined ? {} : { requestAuth: o.requestAuth }),
     twins: [],
+    ...(o.clockSkew === undefined ? {} : { clockSkew: o.clockSkew }),
     network: {
       loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions,
       ...(o.corrupt === undefined ? {} : { corrupt: o.corrupt }),
@@ -242,7 +247,9 @@ export function buildCluster(s: ClusterSpec): Cluster {
       ...(s.auditChangeMarks === true ? { auditChangeMarks: true } : {}),
       ...(requestAuth === 'shared' ? { sharedRequestAuth: suite.verify } : {}),
     };
-    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options };
+    const skew = s.clockSkew?.find((c) => c.replica === node.replica);
+    const clock = skew === undefined ? undefined : { num: skew.num, den: skew.den, acc: 0 };
+    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options, clock };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));
   const othersOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id !== r).map((x) => x.node));

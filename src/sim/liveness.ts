@@ -24,6 +24,7 @@
 //                                   still fail (its request lost in a view change, or fewer than
 //                                   f+1 replies arriving), so four rounds are allowed; 20·R covers
 //                                   catch-up, state transfer and VIEW-CHANGE / NEW-VIEW resends.
+//   With a slow replica clock (--clock-skew) V + 20·R stretch by its slowdown: its timers run slow.
 // The doomed case uses D = 0.
 
 import type { EngineParams } from '../engine/module.ts';
@@ -42,6 +43,8 @@ export interface LivenessInputs {
   readonly clientRetransmitTicks: number;
   /** Last tick at which a fault event happens (FaultSchedule.lastEventTick). */
   readonly lastEventTick: number;
+  /** The slowest replica clock's slowdown (options.clockSlowdown; 1: none slow): its timers take that much longer. */
+  readonly clockSlowdown?: number;
 }
 
 /** B for a good period that starts after `badTicks` bad ticks (see the header). */
@@ -50,7 +53,8 @@ export function livenessBound(inp: LivenessInputs, badTicks: number): number {
   const e = Math.min(MAX_DOUBLING * t, t + badTicks);
   let v = 0;
   for (let j = 0; j <= inp.f + 1; j++) v += Math.min(2 ** j * e, MAX_DOUBLING * t);
-  return 4 * 16 * inp.clientRetransmitTicks + v + 20 * inp.params.retransmitTicks;
+  const slow = inp.clockSlowdown ?? 1;
+  return 4 * 16 * inp.clientRetransmitTicks + Math.ceil(slow * (v + 20 * inp.params.retransmitTicks));
 }
 
 export interface LivenessReport {

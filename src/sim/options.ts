@@ -28,6 +28,21 @@ export interface ReplicaEventSpec {
   readonly at: number;
 }
 
+/**
+ * A replica whose clock runs at `num`/`den` of virtual time (`--clock-skew "R:N/D"`): its core gets
+ * N tick inputs per D ticks of virtual time, spread evenly (at 1/2 its timers take twice as long,
+ * at 2/1 half as long; 3/2 alternates one and two ticks per step). Clock drift between machines.
+ */
+export interface ClockSkewSpec {
+  readonly replica: number;
+  readonly num: number;
+  readonly den: number;
+}
+
+/** A clock rate N/D takes N and D in 1..MAX_CLOCK_TERM, and runs between ¼ and 4× real time. */
+export const MAX_CLOCK_TERM = 16;
+export const MAX_CLOCK_FACTOR = 4;
+
 export type SimCrypto = 'sim' | 'ed25519';
 
 /** A user's application (`--app PATH`, docs/APPS.md), loaded by the CLI (src/app-loader). */
@@ -73,6 +88,8 @@ export interface SimOptions {
   readonly crashes: readonly ReplicaEventSpec[];
   /** Restarts: at tick T a crashed replica is rebuilt from its disk (recoverReplica) with a fresh app. */
   readonly restarts: readonly ReplicaEventSpec[];
+  /** Replicas whose clocks run fast or slow (`--clock-skew`); absent: every clock keeps virtual time. */
+  readonly clockSkew?: readonly ClockSkewSpec[];
   /** K, the checkpoint interval (TOCS '02 §4.3); the log window is L = windowIntervals × K. */
   readonly checkpointInterval: number;
   /**
@@ -233,6 +250,7 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (!isInt(o.maxTicks, 1, 1_000_000_000)) p.push(`--max-ticks must be a positive integer, got ${o.maxTicks}`);
   for (const part of o.partitions) p.push(...validatePartition(part, o.replicas));
   p.push(...validateReplicaEvents(o));
+  p.push(...validateClockSkew(o));
   if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
     p.push(`--checkpoint-interval must be an integer in [${MIN_CHECKPOINT_INTERVAL}, ${MAX_CHECKPOINT_INTERVAL}], got ${o.checkpointInterval}`);
   }
@@ -305,6 +323,45 @@ function validateReplicaEvents(o: SimOptions): string[] {
   return [];
 }
 
+function validateClockSkew(o: SimOptions): string[] {
+  const seen = new Set<number>();
+  for (const c of o.clockSkew ?? []) {
+    const shown = formatClockSkew(o.clockSkew ?? []);
+    if (!isInt(c.replica, 0, o.replicas - 1)) return [`--clock-skew: replica id ${c.replica} is not in [0, ${o.replicas - 1}] (in "${shown}")`];
+    if (seen.has(c.replica)) return [`--clock-skew: replica ${c.replica} is named twice (in "${shown}")`];
+    seen.add(c.replica);
+    if (!isInt(c.num, 1, MAX_CLOCK_TERM) || !isInt(c.den, 1, MAX_CLOCK_TERM)) return [`--clock-skew: a rate is N/D with integers 1..${MAX_CLOCK_TERM} (in "${shown}")`];
+    if (c.num > MAX_CLOCK_FACTOR * c.den || c.den > MAX_CLOCK_FACTOR * c.num) return [`--clock-skew: replica ${c.replica}'s rate ${c.num}/${c.den} is outside 1/${MAX_CLOCK_FACTOR}..${MAX_CLOCK_FACTOR} (in "${shown}")`];
+  }
+  return [];
+}
+
+/** "R:N/D[,R:N/D…]". */
+export function formatClockSkew(list: readonly ClockSkewSpec[]): string {
+  return list.map((c) => `${c.replica}:${c.num}/${c.den}`).join(',');
+}
+
+/** Parses "R:N/D[,R:N/D…]"; undefined when the syntax is wrong (ids and rates are checked later). */
+export function parseClockSkew(text: string): ClockSkewSpec[] | undefined {
+  const t = text.trim();
+  if (!/^[0-9]+:[0-9]+\/[0-9]+(,[0-9]+:[0-9]+\/[0-9]+)*$/.test(t)) return undefined;
+  return t.split(',').map((part) => {
+    const [r, rate] = part.split(':');
+    const [num, den] = rate!.split('/');
+    return { replica: Number(r), num: Number(num), den: Number(den) };
+  });
+}
+
+/**
+ * How much slower than virtual time the slowest skewed clock runs (1 when none is slow): a replica's
+ * timers take that much longer, so the liveness bound stretches by it (src/sim/liveness.ts).
+ */
+export function clockSlowdown(o: SimOptions): number {
+  let most = 1;
+  for (const c of o.clockSkew ?? []) most = Math.max(most, c.den / c.num);
+  return most;
+}
+
 export function formatReplicaEvents(list: readonly ReplicaEventSpec[]): string {
   return list.map((e) => `${e.replica}@${e.at}`).join(',');
 }
@@ -348,6 +405,7 @@ export function replayCommand(o: SimOptions): string {
   for (const p of o.partitions) args.push(`--partition "${formatPartition(p)}"`);
   if (o.crashes.length > 0) args.push(`--crash "${formatReplicaEvents(o.crashes)}"`);
   if (o.restarts.length > 0) args.push(`--restart "${formatReplicaEvents(o.restarts)}"`);
+  if (o.clockSkew !== undefined && o.clockSkew.length > 0) args.push(`--clock-skew "${formatClockSkew(o.clockSkew)}"`);
   if (o.checkpointInterval !== d.checkpointInterval) args.push(`--checkpoint-interval ${o.checkpointInterval}`);
   if (o.windowIntervals !== undefined) args.push(`--window-intervals ${o.windowIntervals}`);
   if (o.batchMaxRequests !== undefined) args.push(`--batch-max ${o.batchMaxRequests}`);

@@ -22,6 +22,7 @@ import { primaryOf } from '../core/quorum.ts';
 import type { Cluster } from './cluster.ts';
 import { clientRetransmitTicks, createCluster, restartReplica } from './cluster.ts';
 import type { SimOptions } from './options.ts';
+import { clockSlowdown } from './options.ts';
 import { createLivenessChecker } from './liveness.ts';
 import type { FaultSchedule } from './faults.ts';
 import { createFaultSchedule, reachable } from './faults.ts';
@@ -75,6 +76,7 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     params: cluster.params,
     clientRetransmitTicks: clientRetransmitTicks(options),
     lastEventTick: faults.lastEventTick,
+    clockSlowdown: clockSlowdown(options),
   });
   const ctx = checkedStepCtx({ cluster, options, observer, tick: () => tick, liveness });
   const counters = ctx.counters;

@@ -97,8 +97,19 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], c
     }
     net.countDelivered();
   }
-  if (clock) inputs.push({ type: 'tick' });
+  if (clock) pushTicks(r, inputs);
   return inputs;
+}
+
+/** One tick input per step, or with a skewed clock (`--clock-skew`) num per den steps, spread evenly. */
+function pushTicks(r: SimReplica, inputs: AccountableInput[]): void {
+  const c = r.clock;
+  if (c === undefined) {
+    inputs.push({ type: 'tick' });
+    return;
+  }
+  c.acc += c.num;
+  for (; c.acc >= c.den; c.acc -= c.den) inputs.push({ type: 'tick' });
 }
 
 /**

@@ -29,13 +29,13 @@ import { faultsTolerated } from '../core/quorum.ts';
 export type DrawnOption =
   | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
   | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads'
-  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts';
+  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts' | 'clock-skew';
 
 /** Every option a sweep draws, for tests and the docs. */
 export const DRAWN_OPTIONS: readonly DrawnOption[] = [
   'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
   'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
-  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts',
+  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew',
 ];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
@@ -97,17 +97,27 @@ const linkPrng = (seed: number): ReturnType<typeof createPrng> => createPrng((Ma
 const DRAWN_CORRUPT = 0.01;
 /** Bounded link queues: 16 copies in flight per link (a burst beyond it is lost), in one run of four. */
 const DRAWN_QUEUE_MAX = 16;
+/** Clock drift, in one run of four: one replica's clock at half, double or 1.5× speed. */
+const DRAWN_CLOCK_RATES = [[1, 2], [2, 1], [3, 2]] as const;
 
 /**
- * Link faults beyond loss, duplication and reordering, drawn unless fixed: corrupted copies (the
- * receiver's ingress must drop them, never crash: --corrupt) and bounded link queues that overflow
- * under a burst (--queue-max).
+ * Link and machine faults beyond loss, duplication and reordering, drawn unless fixed: corrupted
+ * copies (the receiver's ingress must drop them, never crash: --corrupt), bounded link queues that
+ * overflow under a burst (--queue-max), and one replica whose clock runs slow or fast (--clock-skew;
+ * any replica, the primary included). New draws go last, so the earlier ones stay as they were.
  */
 export function drawLinkFaults(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
   const p = linkPrng(seed);
   const corrupt = p.chance(0.25);
   const bounded = p.chance(0.25);
+  const skewed = p.chance(0.25);
+  const skewReplica = p.int(0, o.replicas - 1);
+  const [num, den] = p.pick(DRAWN_CLOCK_RATES);
   let out = o;
+  if (!fixed.has('clock-skew')) {
+    const { clockSkew: _drop, ...rest } = out;
+    out = skewed ? { ...rest, clockSkew: [{ replica: skewReplica, num, den }] } : rest;
+  }
   if (!fixed.has('corrupt')) {
     const { corrupt: _drop, ...rest } = out;
     out = corrupt ? { ...rest, corrupt: DRAWN_CORRUPT } : rest;
@@ -380,6 +390,7 @@ export function protocolOptionLabels(o: SimOptions): string[] {
   if (o.reads !== undefined && o.reads > 0) out.push(`reads ${o.reads}`);
   if (o.batchMaxRequests !== undefined) out.push(`batch-max ${o.batchMaxRequests}`);
   if (o.windowIntervals !== undefined) out.push(`window-intervals ${o.windowIntervals}`);
+  for (const c of o.clockSkew ?? []) out.push(`clock-skew ${c.num}/${c.den}`);
   if (o.timeoutLatencyFactor !== undefined) out.push(`timeout-factor ${o.timeoutLatencyFactor}`);
   if (o.minRequestTimeoutTicks !== undefined) out.push(`min-request-timeout ${o.minRequestTimeoutTicks}`);
   if (o.requestTimeoutTicks !== undefined) out.push('request-timeout');
