@@ -38,6 +38,9 @@ const FAMILIES: readonly Family[] = [
   { name: 'pbft-n7-byzantine', flags: '--replicas 7 --ops 300 --byzantine random', base: { ...DEFAULT_SIM_OPTIONS, replicas: 7, ops: 300, byzantine: randomByzantine }, firstSeed: 30_000_000 },
   { name: 'hotstuff-n4-byzantine', flags: '--protocol hotstuff --replicas 4 --ops 300 --byzantine random', base: { ...DEFAULT_SIM_OPTIONS, protocol: 'hotstuff', replicas: 4, ops: 300, byzantine: randomByzantine }, firstSeed: 40_000_000 },
   { name: 'hotstuff-n4-honest', flags: '--protocol hotstuff --replicas 4 --ops 300', base: { ...DEFAULT_SIM_OPTIONS, protocol: 'hotstuff', replicas: 4, ops: 300 }, firstSeed: 50_000_000 },
+  // Since session 30: HotStuff with f = 2, and PBFT where n is not 3f + 1 (quorums of ⌈(n+f+1)/2⌉ = 4 of 6).
+  { name: 'hotstuff-n7-byzantine', flags: '--protocol hotstuff --replicas 7 --ops 300 --byzantine random', base: { ...DEFAULT_SIM_OPTIONS, protocol: 'hotstuff', replicas: 7, ops: 300, byzantine: randomByzantine }, firstSeed: 60_000_000 },
+  { name: 'pbft-n6-byzantine', flags: '--replicas 6 --ops 300 --byzantine random', base: { ...DEFAULT_SIM_OPTIONS, replicas: 6, ops: 300, byzantine: randomByzantine }, firstSeed: 70_000_000 },
 ];
 
 /** One line of the ledger. */
