@@ -21,6 +21,7 @@ import {
   parsePartition,
   parseReplicaEvents,
   parseClockSkew,
+  parseOneWay,
   validateSimOptions,
 } from '../sim/options.ts';
 import { createSimulation, runSimulation } from '../sim/run.ts';
@@ -62,6 +63,7 @@ export interface RawSimFlags {
   readonly crash?: readonly string[];
   readonly restart?: readonly string[];
   readonly clockSkew?: string;
+  readonly oneWay?: readonly string[];
   readonly checkpointInterval?: string;
   readonly windowIntervals?: string;
   readonly batchMax?: string;
@@ -200,6 +202,12 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     if (p === undefined) return err(`--partition must look like "0,1|2,3@T1-T2" (replica groups, then the ticks it lasts), got "${text}"`);
     partitions.push(p);
   }
+  const oneWay = [];
+  for (const text of raw.oneWay ?? []) {
+    const w = parseOneWay(text);
+    if (w === undefined) return err(`--one-way must look like "S>R@T1-T2" (messages from replica S to replica R lost during ticks T1..T2; S or R may be * for every other replica), got "${text}"`);
+    oneWay.push(w);
+  }
   const crashes = replicaEvents('--crash', raw.crash);
   if (!crashes.ok) return crashes;
   const restarts = replicaEvents('--restart', raw.restart);
@@ -247,6 +255,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     delayMin: del.value[0],
     delayMax: del.value[1],
     partitions,
+    ...(oneWay.length === 0 ? {} : { oneWay }),
     crashes: crashes.value,
     restarts: restarts.value,
     ...(clockSkew === undefined ? {} : { clockSkew }),
@@ -276,6 +285,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.reorder !== undefined) fixed.add('reorder');
   if (raw.delayTicks !== undefined) fixed.add('delay');
   if (raw.partition !== undefined) fixed.add('partitions');
+  if (raw.oneWay !== undefined) fixed.add('one-way');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
   if (raw.clockSkew !== undefined) fixed.add('clock-skew');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
@@ -314,6 +324,7 @@ export function registerSim(program: Command): void {
     .option('--reorder', 'let later messages overtake earlier ones (links are FIFO otherwise)')
     .option('--delay-ticks <min:max>', 'one-way latency range in ticks (default 1:5)')
     .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)
+    .option('--one-way <spec>', '"S>R@T1-T2": messages from replica S to replica R are lost during ticks [T1, T2) while R→S works; S or R may be * (every other replica): a replica that cannot send, or cannot receive (repeatable)', collect)
     .option('--crash <R@T,…>', 'crash replica R at tick T: that step\'s unflushed writes and held sends are lost (repeatable)', collect)
     .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
     .option('--clock-skew <R:N/D,…>', 'replica R\'s clock runs at N/D of virtual time (N ticks per D; between 1/4 and 4): clock drift, e.g. "1:1/2" halves its timers\' speed')

@@ -210,6 +210,7 @@ export function createCluster(o: SimOptions): Cluster {
     ...(o.clockSkew === undefined ? {} : { clockSkew: o.clockSkew }),
     network: {
       loss: o.loss, dup: o.dup, reorder: o.reorder, delayMin: o.delayMin, delayMax: o.delayMax, partitions: o.partitions,
+      ...(o.oneWay === undefined ? {} : { oneWay: o.oneWay }),
       ...(o.corrupt === undefined ? {} : { corrupt: o.corrupt }),
       ...(o.queueMax === undefined ? {} : { queueMax: o.queueMax }),
     },

@@ -7,13 +7,13 @@ import type { PartitionSpec, SimOptions } from './options.ts';
 export interface FaultSchedule {
   crashesAt(tick: number): readonly number[];
   restartsAt(tick: number): readonly number[];
-  /** True when some partition cuts replica links at this tick. */
+  /** True when some partition or one-way fault cuts replica links at this tick. */
   partitioned(tick: number): boolean;
   /** True when a partition forms or heals at this tick (the primary may just have been cut off). */
   partitionChanges(tick: number): boolean;
   /** The partitions active at this tick. */
   activePartitions(tick: number): readonly PartitionSpec[];
-  /** Last tick at which a crash, restart, or partition boundary happens (0 when there are none). */
+  /** Last tick at which a crash, restart, partition or one-way boundary happens (0 when there are none). */
   readonly lastEventTick: number;
 }
 
@@ -32,16 +32,21 @@ export function createFaultSchedule(o: SimOptions): FaultSchedule {
   const crashes = byTick(o.crashes);
   const restarts = byTick(o.restarts);
   const boundaries = new Set<number>();
+  const oneWayEdges = new Set<number>();
   for (const p of o.partitions) {
     boundaries.add(p.from);
     boundaries.add(p.to);
   }
-  const ticks = [...crashes.keys(), ...restarts.keys(), ...boundaries];
+  for (const w of o.oneWay ?? []) {
+    oneWayEdges.add(w.from);
+    oneWayEdges.add(w.to);
+  }
+  const ticks = [...crashes.keys(), ...restarts.keys(), ...boundaries, ...oneWayEdges];
   const active = (tick: number): PartitionSpec[] => o.partitions.filter((p) => tick >= p.from && tick < p.to);
   return {
     crashesAt: (tick) => crashes.get(tick) ?? [],
     restartsAt: (tick) => restarts.get(tick) ?? [],
-    partitioned: (tick) => o.partitions.some((p) => tick >= p.from && tick < p.to),
+    partitioned: (tick) => o.partitions.some((p) => tick >= p.from && tick < p.to) || (o.oneWay ?? []).some((w) => tick >= w.from && tick < w.to),
     partitionChanges: (tick) => boundaries.has(tick),
     activePartitions: active,
     lastEventTick: ticks.length === 0 ? 0 : Math.max(...ticks),

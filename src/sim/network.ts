@@ -4,12 +4,13 @@
 // drop (decode, then authenticate), never a crash or a wrong state. A bounded queue holds at most
 // queueMax copies in flight per link; a copy sent to a full link is lost ('queue-full'), as a
 // sender's bounded send queue drops under a slow receiver. Nodes 0..R-1 are replica nodes (R = n, or more when Twins
-// runs a replica as two copies), R.. are clients. Partitions cut replica↔replica links only;
-// clients reach every replica node (see options.ts).
+// runs a replica as two copies), R.. are clients. Partitions (both ways) and one-way faults (one
+// direction of a link) cut replica↔replica links only; clients reach every replica node (see options.ts).
 
 import type { Prng } from '../core/prng.ts';
 import { createHeap } from './heap.ts';
-import type { PartitionSpec } from './options.ts';
+import type { OneWaySpec, PartitionSpec } from './options.ts';
+import { oneWayCuts } from './options.ts';
 
 export type NodeId = number;
 
@@ -34,6 +35,8 @@ export interface NetworkConfig {
   readonly delayMin: number;
   readonly delayMax: number;
   readonly partitions: readonly PartitionSpec[];
+  /** One-way link faults (a→b lost, b→a works); absent: none. */
+  readonly oneWay?: readonly OneWaySpec[];
   /** Probability that a copy arrives with one bit flipped, in [0, 1) (default 0). */
   readonly corrupt?: number;
   /** Most copies in flight on one link (from → to); absent: unbounded. */
@@ -88,6 +91,8 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
     return g;
   });
 
+  const oneWay = cfg.oneWay ?? [];
+
   const countDrop = (reason: string): void => {
     stats.dropped[reason] = (stats.dropped[reason] ?? 0) + 1;
   };
@@ -100,6 +105,7 @@ export function createNetwork(cfg: NetworkConfig, prng: Prng): Network {
       const g = groupOf[i]!;
       if ((g.get(a) ?? -1) !== (g.get(b) ?? -1)) return true;
     }
+    if (oneWay.length > 0 && oneWayCuts(oneWay, a, b, t)) return true;
     return cfg.cut?.(a, b, t) ?? false;
   };
 

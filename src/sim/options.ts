@@ -22,6 +22,19 @@ export interface PartitionSpec {
   readonly to: number;
 }
 
+/**
+ * A one-way link fault during ticks [from, to): messages from `sender` to `receiver` are lost while
+ * the other direction works (`--one-way "S>R@T1-T2"`; '*' is every other replica). A replica that
+ * can receive but not send (S>*), or send but not receive (*>R): a half-broken NIC or firewall.
+ * Replica links only; clients reach every replica.
+ */
+export interface OneWaySpec {
+  readonly sender: number | '*';
+  readonly receiver: number | '*';
+  readonly from: number;
+  readonly to: number;
+}
+
 /** A replica event at a tick: a crash (`--crash "R@T"`) or a restart from its disk (`--restart "R@T"`). */
 export interface ReplicaEventSpec {
   readonly replica: number;
@@ -80,6 +93,8 @@ export interface SimOptions {
   readonly delayMin: number;
   readonly delayMax: number;
   readonly partitions: readonly PartitionSpec[];
+  /** One-way link faults (`--one-way`); absent: none. */
+  readonly oneWay?: readonly OneWaySpec[];
   /**
    * Crashes: at tick T the replica's step runs, then the crash strikes between handle() and the
    * flush, so that step's writes and the sends held behind them are lost; the replica takes no
@@ -249,6 +264,7 @@ export function validateSimOptions(o: SimOptions): string[] {
   }
   if (!isInt(o.maxTicks, 1, 1_000_000_000)) p.push(`--max-ticks must be a positive integer, got ${o.maxTicks}`);
   for (const part of o.partitions) p.push(...validatePartition(part, o.replicas));
+  for (const w of o.oneWay ?? []) p.push(...validateOneWay(w, o.replicas));
   p.push(...validateReplicaEvents(o));
   p.push(...validateClockSkew(o));
   if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
@@ -321,6 +337,37 @@ function validateReplicaEvents(o: SimOptions): string[] {
     }
   }
   return [];
+}
+
+function validateOneWay(w: OneWaySpec, n: number): string[] {
+  const shown = formatOneWay(w);
+  for (const end of [w.sender, w.receiver]) if (end !== '*' && !isInt(end, 0, n - 1)) return [`--one-way: replica id ${end} is not in [0, ${n - 1}] (in "${shown}")`];
+  if (w.sender === '*' && w.receiver === '*') return [`--one-way: name the sender or the receiver (every link both ways is a partition: use --partition) (in "${shown}")`];
+  if (w.sender === w.receiver) return [`--one-way: sender and receiver are the same replica (in "${shown}")`];
+  if (!isInt(w.from, 0, MAX_SIM_TICK) || !isInt(w.to, w.from + 1, MAX_SIM_TICK)) return [`--one-way: the window must be T1-T2 with 0 ≤ T1 < T2 (in "${shown}")`];
+  return [];
+}
+
+/** "S>R@T1-T2" ('*' for every other replica). */
+export function formatOneWay(w: OneWaySpec): string {
+  return `${w.sender}>${w.receiver}@${w.from}-${w.to}`;
+}
+
+/** Parses "S>R@T1-T2" (S or R may be '*'); undefined when the syntax is wrong (ids are checked later). */
+export function parseOneWay(text: string): OneWaySpec | undefined {
+  const m = /^([0-9]+|\*)>([0-9]+|\*)@([0-9]+)-([0-9]+)$/.exec(text.trim());
+  if (m === null) return undefined;
+  const end = (x: string): number | '*' => (x === '*' ? '*' : Number(x));
+  return { sender: end(m[1]!), receiver: end(m[2]!), from: Number(m[3]), to: Number(m[4]) };
+}
+
+/** Whether a one-way fault active at tick t loses a message from replica a to replica b. */
+export function oneWayCuts(list: readonly OneWaySpec[], a: number, b: number, t: number): boolean {
+  for (const w of list) {
+    if (t < w.from || t >= w.to) continue;
+    if ((w.sender === '*' || w.sender === a) && (w.receiver === '*' || w.receiver === b)) return true;
+  }
+  return false;
 }
 
 function validateClockSkew(o: SimOptions): string[] {
@@ -403,6 +450,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.reorder) args.push('--reorder');
   if (o.delayMin !== d.delayMin || o.delayMax !== d.delayMax) args.push(`--delay-ticks ${o.delayMin}:${o.delayMax}`);
   for (const p of o.partitions) args.push(`--partition "${formatPartition(p)}"`);
+  for (const w of o.oneWay ?? []) args.push(`--one-way "${formatOneWay(w)}"`);
   if (o.crashes.length > 0) args.push(`--crash "${formatReplicaEvents(o.crashes)}"`);
   if (o.restarts.length > 0) args.push(`--restart "${formatReplicaEvents(o.restarts)}"`);
   if (o.clockSkew !== undefined && o.clockSkew.length > 0) args.push(`--clock-skew "${formatClockSkew(o.clockSkew)}"`);

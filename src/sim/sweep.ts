@@ -29,13 +29,13 @@ import { faultsTolerated } from '../core/quorum.ts';
 export type DrawnOption =
   | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
   | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads'
-  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts' | 'clock-skew';
+  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts' | 'clock-skew' | 'one-way';
 
 /** Every option a sweep draws, for tests and the docs. */
 export const DRAWN_OPTIONS: readonly DrawnOption[] = [
   'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
   'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
-  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew',
+  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew', 'one-way',
 ];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
@@ -99,12 +99,16 @@ const DRAWN_CORRUPT = 0.01;
 const DRAWN_QUEUE_MAX = 16;
 /** Clock drift, in one run of four: one replica's clock at half, double or 1.5× speed. */
 const DRAWN_CLOCK_RATES = [[1, 2], [2, 1], [3, 2]] as const;
+/** A one-way link fault, in one run of five: one replica cannot send, or cannot receive, for a while. */
+const DRAWN_ONE_WAY = 0.2;
 
 /**
  * Link and machine faults beyond loss, duplication and reordering, drawn unless fixed: corrupted
  * copies (the receiver's ingress must drop them, never crash: --corrupt), bounded link queues that
- * overflow under a burst (--queue-max), and one replica whose clock runs slow or fast (--clock-skew;
- * any replica, the primary included). New draws go last, so the earlier ones stay as they were.
+ * overflow under a burst (--queue-max), one replica whose clock runs slow or fast (--clock-skew;
+ * any replica, the primary included), and one replica that for a while cannot send to, or cannot
+ * receive from, the other replicas (--one-way; like a partition it heals, and liveness is judged
+ * after). New draws go last, so the earlier ones stay as they were.
  */
 export function drawLinkFaults(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
   const p = linkPrng(seed);
@@ -113,7 +117,17 @@ export function drawLinkFaults(o: SimOptions, seed: number, fixed: ReadonlySet<D
   const skewed = p.chance(0.25);
   const skewReplica = p.int(0, o.replicas - 1);
   const [num, den] = p.pick(DRAWN_CLOCK_RATES);
+  const halfLink = p.chance(DRAWN_ONE_WAY);
+  const halfReplica = p.int(0, o.replicas - 1);
+  const mute = p.chance(0.5);
+  const halfFrom = p.int(10, 300);
+  const halfTo = halfFrom + p.int(20, 400);
   let out = o;
+  if (!fixed.has('one-way')) {
+    const { oneWay: _drop, ...rest } = out;
+    const w = mute ? { sender: halfReplica, receiver: '*' as const } : { sender: '*' as const, receiver: halfReplica };
+    out = halfLink ? { ...rest, oneWay: [{ ...w, from: halfFrom, to: halfTo }] } : rest;
+  }
   if (!fixed.has('clock-skew')) {
     const { clockSkew: _drop, ...rest } = out;
     out = skewed ? { ...rest, clockSkew: [{ replica: skewReplica, num, den }] } : rest;
@@ -391,6 +405,7 @@ export function protocolOptionLabels(o: SimOptions): string[] {
   if (o.batchMaxRequests !== undefined) out.push(`batch-max ${o.batchMaxRequests}`);
   if (o.windowIntervals !== undefined) out.push(`window-intervals ${o.windowIntervals}`);
   for (const c of o.clockSkew ?? []) out.push(`clock-skew ${c.num}/${c.den}`);
+  for (const w of o.oneWay ?? []) out.push(w.sender === '*' ? 'one-way in' : w.receiver === '*' ? 'one-way out' : 'one-way link');
   if (o.timeoutLatencyFactor !== undefined) out.push(`timeout-factor ${o.timeoutLatencyFactor}`);
   if (o.minRequestTimeoutTicks !== undefined) out.push(`min-request-timeout ${o.minRequestTimeoutTicks}`);
   if (o.requestTimeoutTicks !== undefined) out.push('request-timeout');

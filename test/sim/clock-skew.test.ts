@@ -53,7 +53,7 @@ test('--clock-skew parses, prints and replays; bad values name the flag', () => 
   const again = parseSimFlags(flagsOfReplay(s.replay));
   assert.ok(again.ok);
   assert.equal(JSON.stringify(runSimulation(again.value.options)), JSON.stringify(s));
-  const problems = (clockSkew: SimOptions['clockSkew']): string[] => validateSimOptions({ ...base, clockSkew });
+  const problems = (clockSkew: NonNullable<SimOptions['clockSkew']>): string[] => validateSimOptions({ ...base, clockSkew });
   assert.match(problems([{ replica: 4, num: 1, den: 2 }])[0] ?? '', /--clock-skew: replica id 4 is not in \[0, 3\]/);
   assert.match(problems([{ replica: 1, num: 1, den: 2 }, { replica: 1, num: 2, den: 1 }])[0] ?? '', /named twice/);
   assert.match(problems([{ replica: 1, num: 1, den: 5 }])[0] ?? '', /outside 1\/4\.\.4/);
