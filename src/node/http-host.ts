@@ -30,6 +30,12 @@ export interface StatusPort {
   readonly port: number;
   /** Stops the worker (ending open event streams) and frees the port. */
   close(): Promise<void>;
+  /**
+   * Pushes a fresh /status now instead of at the next pushMs (a view change, and the first batch
+   * executed after one: a watcher — `byz bench --failover`, a failover alert — sees it without the
+   * push interval's lag). A push already under way is followed by another one.
+   */
+  nudge(): void;
   /** Tests: the worker thread serving now (undefined while it restarts). */
   worker(): Worker | undefined;
 }
@@ -94,6 +100,8 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
   let closing = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let pushing = false;
+  /** A nudge came while a push was under way: push again when it ends. */
+  let again = false;
   let up = false;
 
   const post = (w: Worker, m: ToWorker): void => w.postMessage(m);
@@ -154,8 +162,11 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
       if (!closing) spawn(() => undefined);
     }, delay);
   };
-  const push = (): void => {
-    if (pushing) return;
+  const push = (nudged = false): void => {
+    if (pushing) {
+      again ||= nudged;
+      return;
+    }
     pushing = true;
     const at = Date.now();
     void takeSnapshot(opts.status, at)
@@ -167,6 +178,10 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
       })
       .finally(() => {
         pushing = false;
+        if (again && !closing) {
+          again = false;
+          push(true);
+        }
       });
   };
 
@@ -184,10 +199,13 @@ export async function startStatusWorker(opts: StatusWorkerOptions): Promise<Stat
   }
   up = true;
   config = { ...config, port: first };
-  const pusher = setInterval(push, pushMs);
+  const pusher = setInterval(() => push(), pushMs);
   return {
     port: first,
     worker: () => current,
+    nudge() {
+      if (!closing) push(true);
+    },
     async close() {
       closing = true;
       clearInterval(pusher);

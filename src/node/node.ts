@@ -193,7 +193,8 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     clock.lastInputAt = performance.now();
     clock.wake();
   };
-  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload, onInput);
+  const statusNudge = { nudge: (): void => undefined };
+  const driver = startDriver(opts, who, core, storage, transport, metrics, log, audit, proofs, behaviour, overload, onInput, statusNudge);
   const life = { stopping: false };
   routeInbound(who, transport, driver, core, metrics, life, linkEncryption(opts.config), overload);
   await listen(opts, who, transport, storage);
@@ -223,6 +224,7 @@ export async function startReplicaNode(opts: ReplicaNodeOptions): Promise<Replic
     await audit?.flush();
     await storage.close();
   });
+  statusNudge.nudge = () => http.nudge();
   const gauges = startGauges(metrics, transport, driver, core);
   log.info({ replicaPort: who.me.port, transportEncryption: linkEncryption(opts.config), clientPort: who.me.clientPort, httpPort: who.me.httpPort }, 'replica started');
   return {
@@ -354,6 +356,7 @@ function startBehaviour(opts: ReplicaNodeOptions, who: Identity, core: Core, par
 function startDriver(
   opts: ReplicaNodeOptions, who: Identity, core: Core, storage: Storage, transport: TcpTransport, metrics: NodeMetrics, log: Logger,
   audit: NodeAudit | undefined, proofs: CertifiedStates, behaviour: BehaviourShell | undefined, overload: Overload, onInput: () => void,
+  statusNudge: { readonly nudge: () => void },
 ): NodeDriver<AccountableInput> {
   const n = who.keys.length;
   const sentLog = opts.sentLogPath === undefined ? undefined : openSync(opts.sentLogPath, 'a');
@@ -385,7 +388,7 @@ function startDriver(
         metrics.messagesOut.inc({ type: r.type }); // 'reply', or 'reply-digest' (§5.1.1)
       }
     },
-    observe: keepCertified(createRoundObserver(metrics, log, audit), proofs, overload),
+    observe: nudgingStatus(keepCertified(createRoundObserver(metrics, log, audit), proofs, overload), statusNudge),
     fatal,
   }, { inboxMax: 100_000, roundMax: 4096, onInput });
 }
@@ -397,6 +400,28 @@ function keepCertified(observe: RoundObserver, proofs: CertifiedStates, overload
     overload.executed(executed, Date.now());
     for (const ev of events) if (ev.type === 'checkpoint-stable' && ev.certified !== undefined) proofs.add(ev.certified);
     proofs.captured(executed);
+  };
+}
+
+/**
+ * The observer, and /status pushed at once (not at the status port's next push, up to STATUS_PUSH_MS
+ * later) when the view or status changes and when the first batch executes after a new view: a
+ * failover watcher (`byz bench --failover`, an alert on /status) sees the change when it happens.
+ */
+function nudgingStatus(observe: RoundObserver, status: { readonly nudge: () => void }): RoundObserver {
+  let afterNewView = false;
+  return (executed, events, round) => {
+    observe(executed, events, round);
+    let nudge = false;
+    for (const ev of events) {
+      if (ev.type === 'view-change-started' || ev.type === 'new-view-installed') nudge = true;
+      if (ev.type === 'new-view-installed') afterNewView = true;
+    }
+    if (afterNewView && executed.length > 0) {
+      afterNewView = false;
+      nudge = true;
+    }
+    if (nudge) status.nudge();
   };
 }
 

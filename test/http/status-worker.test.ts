@@ -101,6 +101,36 @@ describe('status-port worker', { timeout: 120_000 }, () => {
     }
   });
 
+  it('nudge() pushes a changed /status at once, not at the next push interval (a view change reaches a failover watcher when it happens)', async () => {
+    let view = 3;
+    const port = await startStatusWorker({
+      config: {
+        host: '127.0.0.1', port: 0, limits: DEFAULT_STATUS_PORT_LIMITS, quorumPeers: 2, identity: undefined,
+        localKv: true, proofs: true, metricsContentType: 'text/plain', replyTimeoutMs: 5_000,
+      },
+      status: () => ({ peers: [1, 2], status: 'normal', view, lastExecuted: 9 }),
+      answer: () => ({ ok: false, status: 'bug', message: 'unused' }),
+      onDrops: () => undefined,
+      onRestart: () => undefined,
+      pushMs: 3_600_000, // no periodic push within this test: only the nudges below move /status
+    });
+    const seen = async (): Promise<number> => ((await (await fetch(url(port, '/status'))).json()) as { view: number }).view;
+    try {
+      assert.equal(await seen(), 3);
+      view = 4;
+      port.nudge();
+      await eventually(async () => (await seen()) === 4);
+      // Two nudges back to back: the second comes while the first push is under way and is not lost.
+      view = 5;
+      port.nudge();
+      view = 6;
+      port.nudge();
+      await eventually(async () => (await seen()) === 6);
+    } finally {
+      await port.close();
+    }
+  });
+
   it('a main thread that never answers costs a 503 with Retry-After, not a hang; /status keeps answering', async () => {
     const port = await bareWorker(() => new Promise<Reply>(() => undefined), 200);
     try {
