@@ -22,6 +22,7 @@ import {
   parseReplicaEvents,
   parseClockSkew,
   parseOneWay,
+  parsePauses,
   validateSimOptions,
 } from '../sim/options.ts';
 import { createSimulation, runSimulation } from '../sim/run.ts';
@@ -64,6 +65,7 @@ export interface RawSimFlags {
   readonly restart?: readonly string[];
   readonly clockSkew?: string;
   readonly oneWay?: readonly string[];
+  readonly pause?: readonly string[];
   readonly checkpointInterval?: string;
   readonly windowIntervals?: string;
   readonly batchMax?: string;
@@ -208,6 +210,12 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     if (w === undefined) return err(`--one-way must look like "S>R@T1-T2" (messages from replica S to replica R lost during ticks T1..T2; S or R may be * for every other replica), got "${text}"`);
     oneWay.push(w);
   }
+  const pauses = [];
+  for (const text of raw.pause ?? []) {
+    const x = parsePauses(text);
+    if (x === undefined) return err(`--pause must look like "R@T1-T2" or "R@T1-T2,R@T1-T2" (replica R stopped during ticks T1..T2, then resumed), got "${text}"`);
+    pauses.push(...x);
+  }
   const crashes = replicaEvents('--crash', raw.crash);
   if (!crashes.ok) return crashes;
   const restarts = replicaEvents('--restart', raw.restart);
@@ -256,6 +264,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
     delayMax: del.value[1],
     partitions,
     ...(oneWay.length === 0 ? {} : { oneWay }),
+    ...(pauses.length === 0 ? {} : { pauses }),
     crashes: crashes.value,
     restarts: restarts.value,
     ...(clockSkew === undefined ? {} : { clockSkew }),
@@ -286,6 +295,7 @@ export function parseSimFlags(raw: RawSimFlags): Result<SimCommand, string> {
   if (raw.delayTicks !== undefined) fixed.add('delay');
   if (raw.partition !== undefined) fixed.add('partitions');
   if (raw.oneWay !== undefined) fixed.add('one-way');
+  if (raw.pause !== undefined) fixed.add('pause');
   if (raw.crash !== undefined || raw.restart !== undefined) fixed.add('faults');
   if (raw.clockSkew !== undefined) fixed.add('clock-skew');
   if (raw.checkpointInterval !== undefined) fixed.add('checkpoint-interval');
@@ -315,7 +325,7 @@ export function registerSim(program: Command): void {
     .option('--clients <c>', 'simulated closed-loop clients', String(DEFAULT_SIM_OPTIONS.clients))
     .option('--ops <k>', 'ops to commit in total', String(DEFAULT_SIM_OPTIONS.ops))
     .option('--seed <s>', 'the seed that decides everything (first seed of a sweep)', String(DEFAULT_SIM_OPTIONS.seed))
-    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window, tight timeouts) and link faults (corruption, bounded queues, a skewed clock); docs/SIMULATOR.md')
+    .option('--seeds <count>', 'sweep: run seeds S..S+count-1, drawing per seed every option below not given: network, checkpoint interval, a fault scenario, and the protocol options (request auth, fast commit, reply digests and value size, leader-link grace, slow-primary bar, reads, batch size, log window, tight timeouts) and link faults (corruption, bounded queues, a skewed clock, a one-way link, a paused process); docs/SIMULATOR.md')
     .option('--jobs <k>', `sweep: run the seeds on k worker threads (1..${MAX_SWEEP_JOBS}, default 1); the result is the same as with one`)
     .option('--loss <p>', 'probability a message is lost, in [0, 1)')
     .option('--dup <p>', 'probability a message is duplicated, in [0, 1)')
@@ -325,6 +335,7 @@ export function registerSim(program: Command): void {
     .option('--delay-ticks <min:max>', 'one-way latency range in ticks (default 1:5)')
     .option('--partition <spec>', 'replica groups cut off from each other, "0,1|2,3@T1-T2" (repeatable; clients reach all replicas)', collect)
     .option('--one-way <spec>', '"S>R@T1-T2": messages from replica S to replica R are lost during ticks [T1, T2) while R→S works; S or R may be * (every other replica): a replica that cannot send, or cannot receive (repeatable)', collect)
+    .option('--pause <R@T1-T2,…>', 'replica R\'s process stops during ticks [T1, T2) and resumes: what arrived meanwhile and the ticks it missed are handled at once (a long GC pause, a stopped VM; repeatable)', collect)
     .option('--crash <R@T,…>', 'crash replica R at tick T: that step\'s unflushed writes and held sends are lost (repeatable)', collect)
     .option('--restart <R@T,…>', 'restart crashed replica R at tick T from its disk (repeatable)', collect)
     .option('--clock-skew <R:N/D,…>', 'replica R\'s clock runs at N/D of virtual time (N ticks per D; between 1/4 and 4): clock drift, e.g. "1:1/2" halves its timers\' speed')

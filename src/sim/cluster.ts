@@ -27,7 +27,7 @@ import type { SimCore, SimCoreOptions } from './core.ts';
 import { makeCore, recoverCore } from './core.ts';
 import type { SimDisk } from './disk.ts';
 import { createSimDisk } from './disk.ts';
-import type { Network, NetworkConfig, NodeId } from './network.ts';
+import type { Envelope, Network, NetworkConfig, NodeId } from './network.ts';
 import { createNetwork } from './network.ts';
 import type { ClockSkewSpec, SimOptions } from './options.ts';
 import { bugsOf, DEFAULT_WINDOW_INTERVALS } from './options.ts';
@@ -57,6 +57,8 @@ export interface SimReplica {
   links: string | undefined;
   /** Everything the core is built from, to rebuild it on restart. */
   readonly options: SimCoreOptions;
+  /** While paused (`--pause`): the copies that arrived, and the ticks it missed, handled when it resumes. */
+  readonly paused: { held: Envelope[]; missedTicks: number };
   /** A skewed clock (`--clock-skew`): num ticks per den steps; acc carries the remainder between steps. */
   readonly clock: { readonly num: number; readonly den: number; acc: number } | undefined;
 }
@@ -250,7 +252,7 @@ export function buildCluster(s: ClusterSpec): Cluster {
     };
     const skew = s.clockSkew?.find((c) => c.replica === node.replica);
     const clock = skew === undefined ? undefined : { num: skew.num, den: skew.den, acc: 0 };
-    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options, clock };
+    return { id: options.id, node: node.index, name: node.name, core: makeCore(options), disk: createSimDisk(), ingress: makeIngress(options.id), up: true, links: undefined, options, clock, paused: { held: [], missedTicks: 0 } };
   });
   const copiesOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id === r).map((x) => x.node));
   const othersOf = Array.from({ length: n }, (_, r) => replicas.filter((x) => x.id !== r).map((x) => x.node));
@@ -309,4 +311,6 @@ export function restartReplica(cluster: Cluster, r: SimReplica): void {
   r.ingress = cluster.makeIngress(r.id);
   r.up = true;
   r.links = undefined;
+  r.paused.held = [];
+  r.paused.missedTicks = 0;
 }

@@ -11,9 +11,11 @@ export interface FaultSchedule {
   partitioned(tick: number): boolean;
   /** True when a partition forms or heals at this tick (the primary may just have been cut off). */
   partitionChanges(tick: number): boolean;
+  /** Replicas paused at this tick (--pause): they take no step. */
+  pausedAt(tick: number): ReadonlySet<number>;
   /** The partitions active at this tick. */
   activePartitions(tick: number): readonly PartitionSpec[];
-  /** Last tick at which a crash, restart, partition or one-way boundary happens (0 when there are none). */
+  /** Last tick at which a crash, restart, partition, one-way or pause boundary happens (0 when there are none). */
   readonly lastEventTick: number;
 }
 
@@ -32,16 +34,22 @@ export function createFaultSchedule(o: SimOptions): FaultSchedule {
   const crashes = byTick(o.crashes);
   const restarts = byTick(o.restarts);
   const boundaries = new Set<number>();
-  const oneWayEdges = new Set<number>();
+  const windowEdges = new Set<number>();
   for (const p of o.partitions) {
     boundaries.add(p.from);
     boundaries.add(p.to);
   }
   for (const w of o.oneWay ?? []) {
-    oneWayEdges.add(w.from);
-    oneWayEdges.add(w.to);
+    windowEdges.add(w.from);
+    windowEdges.add(w.to);
   }
-  const ticks = [...crashes.keys(), ...restarts.keys(), ...boundaries, ...oneWayEdges];
+  for (const x of o.pauses ?? []) {
+    windowEdges.add(x.from);
+    windowEdges.add(x.to);
+  }
+  const pauses = o.pauses ?? [];
+  const none: ReadonlySet<number> = new Set();
+  const ticks = [...crashes.keys(), ...restarts.keys(), ...boundaries, ...windowEdges];
   const active = (tick: number): PartitionSpec[] => o.partitions.filter((p) => tick >= p.from && tick < p.to);
   return {
     crashesAt: (tick) => crashes.get(tick) ?? [],
@@ -49,6 +57,7 @@ export function createFaultSchedule(o: SimOptions): FaultSchedule {
     partitioned: (tick) => o.partitions.some((p) => tick >= p.from && tick < p.to) || (o.oneWay ?? []).some((w) => tick >= w.from && tick < w.to),
     partitionChanges: (tick) => boundaries.has(tick),
     activePartitions: active,
+    pausedAt: (tick) => (pauses.length === 0 ? none : new Set(pauses.filter((x) => tick >= x.from && tick < x.to).map((x) => x.replica))),
     lastEventTick: ticks.length === 0 ? 0 : Math.max(...ticks),
   };
 }

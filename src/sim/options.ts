@@ -35,6 +35,21 @@ export interface OneWaySpec {
   readonly to: number;
 }
 
+/**
+ * A replica process that stops during ticks [from, to) and then resumes (`--pause "R@T1-T2"`): a
+ * long GC pause, a stopped VM, SIGSTOP. Unlike a crash it keeps its state and loses nothing: what
+ * arrives meanwhile waits, and at `to` it handles all of it at once with the ticks it missed (its
+ * clock ran on). Unlike a partition its links stay open and nobody hears from it.
+ */
+export interface PauseSpec {
+  readonly replica: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The longest pause `--pause` takes, in ticks. */
+export const MAX_PAUSE_TICKS = 100_000;
+
 /** A replica event at a tick: a crash (`--crash "R@T"`) or a restart from its disk (`--restart "R@T"`). */
 export interface ReplicaEventSpec {
   readonly replica: number;
@@ -93,6 +108,8 @@ export interface SimOptions {
   readonly delayMin: number;
   readonly delayMax: number;
   readonly partitions: readonly PartitionSpec[];
+  /** Replica processes that stop for a while and resume (`--pause`); absent: none. */
+  readonly pauses?: readonly PauseSpec[];
   /** One-way link faults (`--one-way`); absent: none. */
   readonly oneWay?: readonly OneWaySpec[];
   /**
@@ -265,6 +282,7 @@ export function validateSimOptions(o: SimOptions): string[] {
   if (!isInt(o.maxTicks, 1, 1_000_000_000)) p.push(`--max-ticks must be a positive integer, got ${o.maxTicks}`);
   for (const part of o.partitions) p.push(...validatePartition(part, o.replicas));
   for (const w of o.oneWay ?? []) p.push(...validateOneWay(w, o.replicas));
+  p.push(...validatePauses(o.pauses ?? [], o.replicas));
   p.push(...validateReplicaEvents(o));
   p.push(...validateClockSkew(o));
   if (!isInt(o.checkpointInterval, MIN_CHECKPOINT_INTERVAL, MAX_CHECKPOINT_INTERVAL)) {
@@ -337,6 +355,36 @@ function validateReplicaEvents(o: SimOptions): string[] {
     }
   }
   return [];
+}
+
+function validatePauses(list: readonly PauseSpec[], n: number): string[] {
+  const shown = formatPauses(list);
+  for (const x of list) {
+    if (!isInt(x.replica, 0, n - 1)) return [`--pause: replica id ${x.replica} is not in [0, ${n - 1}] (in "${shown}")`];
+    if (!isInt(x.from, 0, MAX_SIM_TICK) || !isInt(x.to, x.from + 1, x.from + MAX_PAUSE_TICKS)) return [`--pause: the window must be T1-T2 with 0 ≤ T1 < T2 ≤ T1 + ${MAX_PAUSE_TICKS} (in "${shown}")`];
+  }
+  for (const a of list) {
+    for (const b of list) {
+      if (a !== b && a.replica === b.replica && a.from < b.to && b.from < a.to) return [`--pause: replica ${a.replica}'s pauses overlap (in "${shown}")`];
+    }
+  }
+  return [];
+}
+
+/** "R@T1-T2[,R@T1-T2…]". */
+export function formatPauses(list: readonly PauseSpec[]): string {
+  return list.map((x) => `${x.replica}@${x.from}-${x.to}`).join(',');
+}
+
+/** Parses "R@T1-T2[,R@T1-T2…]"; undefined when the syntax is wrong (ids and windows are checked later). */
+export function parsePauses(text: string): PauseSpec[] | undefined {
+  const t = text.trim();
+  if (!/^[0-9]+@[0-9]+-[0-9]+(,[0-9]+@[0-9]+-[0-9]+)*$/.test(t)) return undefined;
+  return t.split(',').map((part) => {
+    const [r, window] = part.split('@');
+    const [from, to] = window!.split('-');
+    return { replica: Number(r), from: Number(from), to: Number(to) };
+  });
 }
 
 function validateOneWay(w: OneWaySpec, n: number): string[] {
@@ -451,6 +499,7 @@ export function replayCommand(o: SimOptions): string {
   if (o.delayMin !== d.delayMin || o.delayMax !== d.delayMax) args.push(`--delay-ticks ${o.delayMin}:${o.delayMax}`);
   for (const p of o.partitions) args.push(`--partition "${formatPartition(p)}"`);
   for (const w of o.oneWay ?? []) args.push(`--one-way "${formatOneWay(w)}"`);
+  if (o.pauses !== undefined && o.pauses.length > 0) args.push(`--pause "${formatPauses(o.pauses)}"`);
   if (o.crashes.length > 0) args.push(`--crash "${formatReplicaEvents(o.crashes)}"`);
   if (o.restarts.length > 0) args.push(`--restart "${formatReplicaEvents(o.restarts)}"`);
   if (o.clockSkew !== undefined && o.clockSkew.length > 0) args.push(`--clock-skew "${formatClockSkew(o.clockSkew)}"`);

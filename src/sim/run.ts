@@ -88,8 +88,10 @@ export function createSimulation(given: SimOptions, observer: SimObserver = {}):
     notePartitions(options, observer, tick);
     restarts(ctx, faults, tick);
     notePrimaryFailures(ctx, faults, tick, isolation);
-    stepNodes(ctx, cluster.network.takeDue(tick), new Set(faults.crashesAt(tick)));
-    const faulty = cluster.replicas.reduce((k, r) => k + (r.up && !byz.isByzantine(r.id) ? 0 : 1), 0);
+    const paused = faults.pausedAt(tick);
+    stepNodes(ctx, cluster.network.takeDue(tick), new Set(faults.crashesAt(tick)), paused);
+    // A paused replica is down while it is stopped (liveness counts it with the crashed and the Byzantine).
+    const faulty = cluster.replicas.reduce((k, r) => k + (r.up && !byz.isByzantine(r.id) && !paused.has(r.id) ? 0 : 1), 0);
     ctx.record(liveness.onTick(tick, faults.partitioned(tick), faulty));
     if (tick % SAMPLE_EVERY === 0) sample(ctx);
     done = counters.violations.length > 0 || counters.committed >= options.ops || tick >= options.maxTicks;

@@ -31,16 +31,43 @@ export type { ContradictionScope, SimObserver, StepCtx } from './step-ctx.ts';
  * One tick of every node, on the copies the network delivered now: replica nodes (those in
  * `crashing` crash during their step; a down node's copies are lost), clients, malicious clients.
  */
-export function stepNodes(ctx: StepCtx, delivered: readonly Envelope[], crashing: ReadonlySet<number>): void {
+export function stepNodes(ctx: StepCtx, delivered: readonly Envelope[], crashing: ReadonlySet<number>, paused: ReadonlySet<number> = NONE_PAUSED): void {
   const { replicas, clients, byzantine, network } = ctx.cluster;
   const due = groupByReceiver(delivered);
   for (const r of replicas) {
     const envs = due.get(r.node) ?? [];
-    if (r.up) stepReplica(ctx, r, envs, crashing.has(r.id));
-    else for (let i = 0; i < envs.length; i++) network.countDrop('crashed');
+    if (!r.up) for (let i = 0; i < envs.length; i++) network.countDrop('crashed');
+    else if (paused.has(r.id)) pausedStep(ctx, r, envs, crashing.has(r.id));
+    else stepReplica(ctx, r, resumed(r, envs), crashing.has(r.id));
   }
   for (const c of clients) stepClient(ctx, c, due.get(c.node) ?? []);
   for (const c of byzantine.clients) stepByzantineClient(ctx, c, due.get(c.node) ?? []);
+}
+
+const NONE_PAUSED: ReadonlySet<number> = new Set();
+
+/**
+ * A paused replica (`--pause`) takes no step: what arrives waits, and its clock runs on. A crash
+ * scheduled meanwhile still strikes: the process dies with what it held.
+ */
+function pausedStep(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], crash: boolean): void {
+  if (crash) {
+    for (let i = 0; i < r.paused.held.length + envs.length; i++) ctx.cluster.network.countDrop('crashed');
+    r.paused.held = [];
+    r.paused.missedTicks = 0;
+    stepReplica(ctx, r, [], true, false);
+    return;
+  }
+  r.paused.held.push(...envs);
+  r.paused.missedTicks++;
+}
+
+/** The copies a replica handles now: those held while it was paused, then this tick's. */
+function resumed(r: SimReplica, envs: Envelope[]): Envelope[] {
+  if (r.paused.held.length === 0) return envs;
+  const all = [...r.paused.held, ...envs];
+  r.paused.held = [];
+  return all;
 }
 
 function groupByReceiver(envs: readonly Envelope[]): Map<NodeId, Envelope[]> {
@@ -101,15 +128,22 @@ function replicaInputs(ctx: StepCtx, r: SimReplica, envs: readonly Envelope[], c
   return inputs;
 }
 
-/** One tick input per step, or with a skewed clock (`--clock-skew`) num per den steps, spread evenly. */
+/**
+ * One tick input per step, or with a skewed clock (`--clock-skew`) num per den steps, spread evenly;
+ * after a pause, the ticks it missed too (its clock ran on while it was stopped).
+ */
 function pushTicks(r: SimReplica, inputs: AccountableInput[]): void {
+  const steps = 1 + r.paused.missedTicks;
+  r.paused.missedTicks = 0;
   const c = r.clock;
-  if (c === undefined) {
-    inputs.push({ type: 'tick' });
-    return;
+  for (let i = 0; i < steps; i++) {
+    if (c === undefined) {
+      inputs.push({ type: 'tick' });
+      continue;
+    }
+    c.acc += c.num;
+    for (; c.acc >= c.den; c.acc -= c.den) inputs.push({ type: 'tick' });
   }
-  c.acc += c.num;
-  for (; c.acc >= c.den; c.acc -= c.den) inputs.push({ type: 'tick' });
 }
 
 /**

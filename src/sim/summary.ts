@@ -5,7 +5,7 @@
 import type { Cluster } from './cluster.ts';
 import type { SafetyChecker, Violation } from './checkers.ts';
 import type { SimOptions } from './options.ts';
-import { formatOneWay, formatPartition, formatReplicaEvents, replayCommand } from './options.ts';
+import { formatOneWay, formatPartition, formatPauses, formatReplicaEvents, replayCommand } from './options.ts';
 import type { LivenessReport } from './liveness.ts';
 import type { RecoveryRecord } from './recovery.ts';
 import type { ByzantineReport } from './byzantine/runtime.ts';
@@ -245,6 +245,7 @@ export function formatSummary(s: SimSummary, o: SimOptions): string {
   const net = [`loss ${o.loss}`, `dup ${o.dup}`, o.reorder ? 'reorder' : 'fifo links', `delay ${o.delayMin}-${o.delayMax} ticks`];
   for (const p of o.partitions) net.push(`partition ${formatPartition(p)}`);
   for (const w of o.oneWay ?? []) net.push(`one-way ${formatOneWay(w)}`);
+  if (o.pauses !== undefined && o.pauses.length > 0) net.push(`paused ${formatPauses(o.pauses)}`);
   const faults = [`${s.faults.crashes} crashes, ${s.faults.restarts} restarts`];
   if (o.crashes.length > 0) faults.push(`crash ${formatReplicaEvents(o.crashes)}`);
   if (o.restarts.length > 0) faults.push(`restart ${formatReplicaEvents(o.restarts)}`);

@@ -29,13 +29,13 @@ import { faultsTolerated } from '../core/quorum.ts';
 export type DrawnOption =
   | 'loss' | 'dup' | 'reorder' | 'delay' | 'partitions' | 'faults' | 'checkpoint-interval'
   | 'request-auth' | 'fast-commit' | 'reply-digest-min-bytes' | 'value-bytes' | 'leader-link-grace' | 'slow-primary' | 'reads'
-  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts' | 'clock-skew' | 'one-way';
+  | 'batch-max' | 'window-intervals' | 'corrupt' | 'queue-max' | 'timeouts' | 'clock-skew' | 'one-way' | 'pause';
 
 /** Every option a sweep draws, for tests and the docs. */
 export const DRAWN_OPTIONS: readonly DrawnOption[] = [
   'loss', 'dup', 'reorder', 'delay', 'partitions', 'faults', 'checkpoint-interval',
   'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads',
-  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew', 'one-way',
+  'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew', 'one-way', 'pause',
 ];
 
 /** Checkpoint intervals a sweep draws from: small ones exercise GC and state transfer often. */
@@ -101,6 +101,8 @@ const DRAWN_QUEUE_MAX = 16;
 const DRAWN_CLOCK_RATES = [[1, 2], [2, 1], [3, 2]] as const;
 /** A one-way link fault, in one run of five: one replica cannot send, or cannot receive, for a while. */
 const DRAWN_ONE_WAY = 0.2;
+/** A paused process (a long GC pause, a stopped VM), in one run of five: one replica stops for 10–600 ticks. */
+const DRAWN_PAUSE = 0.2;
 
 /**
  * Link and machine faults beyond loss, duplication and reordering, drawn unless fixed: corrupted
@@ -108,7 +110,8 @@ const DRAWN_ONE_WAY = 0.2;
  * overflow under a burst (--queue-max), one replica whose clock runs slow or fast (--clock-skew;
  * any replica, the primary included), and one replica that for a while cannot send to, or cannot
  * receive from, the other replicas (--one-way; like a partition it heals, and liveness is judged
- * after). New draws go last, so the earlier ones stay as they were.
+ * after), and one replica process that stops for a while and resumes (--pause). New draws go last,
+ * so the earlier ones stay as they were.
  */
 export function drawLinkFaults(o: SimOptions, seed: number, fixed: ReadonlySet<DrawnOption>): SimOptions {
   const p = linkPrng(seed);
@@ -122,7 +125,15 @@ export function drawLinkFaults(o: SimOptions, seed: number, fixed: ReadonlySet<D
   const mute = p.chance(0.5);
   const halfFrom = p.int(10, 300);
   const halfTo = halfFrom + p.int(20, 400);
+  const pause = p.chance(DRAWN_PAUSE);
+  const pauseReplica = p.int(0, o.replicas - 1);
+  const pauseFrom = p.int(10, 400);
+  const pauseTo = pauseFrom + p.int(10, 600);
   let out = o;
+  if (!fixed.has('pause')) {
+    const { pauses: _drop, ...rest } = out;
+    out = pause ? { ...rest, pauses: [{ replica: pauseReplica, from: pauseFrom, to: pauseTo }] } : rest;
+  }
   if (!fixed.has('one-way')) {
     const { oneWay: _drop, ...rest } = out;
     const w = mute ? { sender: halfReplica, receiver: '*' as const } : { sender: '*' as const, receiver: halfReplica };
@@ -405,6 +416,7 @@ export function protocolOptionLabels(o: SimOptions): string[] {
   if (o.batchMaxRequests !== undefined) out.push(`batch-max ${o.batchMaxRequests}`);
   if (o.windowIntervals !== undefined) out.push(`window-intervals ${o.windowIntervals}`);
   for (const c of o.clockSkew ?? []) out.push(`clock-skew ${c.num}/${c.den}`);
+  if (o.pauses !== undefined && o.pauses.length > 0) out.push('pause');
   for (const w of o.oneWay ?? []) out.push(w.sender === '*' ? 'one-way in' : w.receiver === '*' ? 'one-way out' : 'one-way link');
   if (o.timeoutLatencyFactor !== undefined) out.push(`timeout-factor ${o.timeoutLatencyFactor}`);
   if (o.minRequestTimeoutTicks !== undefined) out.push(`min-request-timeout ${o.minRequestTimeoutTicks}`);

@@ -24,8 +24,8 @@ function sweepPasses(spec: string, o: ByzSweepOptions): Readonly<Record<string, 
 
 /** Every non-default value a sweep draws for the protocol (protocolOptionLabels), by protocol. */
 const DRAWN_LABELS = {
-  pbft: ['batch-max 1', 'batch-max 2', 'clock-skew 1/2', 'clock-skew 2/1', 'clock-skew 3/2', 'corrupt 0.01', 'fast-commit off', 'leader-link-grace 0', 'leader-link-grace 40', 'min-request-timeout 1', 'one-way in', 'one-way out', 'queue-max 16', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-auth shared', 'slow-primary-max-percent 100', 'slow-primary-percent 0', 'timeout-factor 1', 'value-bytes 48', 'window-intervals 2'],
-  hotstuff: ['batch-max 1', 'batch-max 2', 'clock-skew 1/2', 'clock-skew 2/1', 'clock-skew 3/2', 'corrupt 0.01', 'leader-link-grace 0', 'leader-link-grace 40', 'one-way in', 'one-way out', 'queue-max 16', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-timeout', 'value-bytes 48'],
+  pbft: ['batch-max 1', 'batch-max 2', 'clock-skew 1/2', 'clock-skew 2/1', 'clock-skew 3/2', 'corrupt 0.01', 'fast-commit off', 'leader-link-grace 0', 'leader-link-grace 40', 'min-request-timeout 1', 'one-way in', 'one-way out', 'pause', 'queue-max 16', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-auth shared', 'slow-primary-max-percent 100', 'slow-primary-percent 0', 'timeout-factor 1', 'value-bytes 48', 'window-intervals 2'],
+  hotstuff: ['batch-max 1', 'batch-max 2', 'clock-skew 1/2', 'clock-skew 2/1', 'clock-skew 3/2', 'corrupt 0.01', 'leader-link-grace 0', 'leader-link-grace 40', 'one-way in', 'one-way out', 'pause', 'queue-max 16', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-timeout', 'value-bytes 48'],
 };
 
 test('done when: npx byz sim --replicas 7 --byzantine "0:equivocate,3:fake-view-change" --ops 3000 --seed 9', { skip: !long }, () => {

@@ -151,7 +151,7 @@ test('teeth: f+1 colluding replicas (equivocating primary + double-voting backup
   // forged reply (linearizability) first; on a clean network (no link faults) with the default batch
   // limit and log window the split decision lands before that.
   const sweep = byzSweep('0:equivocate,1:double-vote', {
-    replicas: 4, seeds: 5, ops: 60, base: { allowUnsafe: true }, fixed: ['loss', 'dup', 'reorder', 'delay', 'faults', 'partitions', 'corrupt', 'queue-max', 'batch-max', 'window-intervals', 'timeouts', 'clock-skew', 'one-way'],
+    replicas: 4, seeds: 5, ops: 60, base: { allowUnsafe: true }, fixed: ['loss', 'dup', 'reorder', 'delay', 'faults', 'partitions', 'corrupt', 'queue-max', 'batch-max', 'window-intervals', 'timeouts', 'clock-skew', 'one-way', 'pause'],
   });
   const agreement = sweep.result.failures.filter((f) => f.reason === 'violation' && f.detail.startsWith('agreement'));
   assert.ok(agreement.length > 0, report(sweep.result.failures));

@@ -4,7 +4,7 @@
 import type { RawSimFlags } from '../../src/cli/sim.ts';
 
 /** Flags that may be given more than once (commander collects them into a list). */
-const REPEATED = ['partition', 'oneWay', 'crash', 'restart', 'plantedBug'];
+const REPEATED = ['partition', 'oneWay', 'pause', 'crash', 'restart', 'plantedBug'];
 
 export function flagsOfReplay(replay: string): RawSimFlags {
   const words = replay.replace(/^npx byz sim /, '').match(/"[^"]*"|\S+/g) ?? [];

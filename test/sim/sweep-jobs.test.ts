@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
 import type { SimOptions } from '../../src/sim/options.ts';
 import { runSweep } from '../../src/sim/sweep.ts';
-import type { SeedOutcome } from '../../src/sim/sweep.ts';
+import type { DrawnOption, SeedOutcome } from '../../src/sim/sweep.ts';
 import { runSweepJobs } from '../../src/cli/sweep-jobs.ts';
 import { parseSimFlags, withApp } from '../../src/cli/sim.ts';
 
@@ -18,11 +18,13 @@ const fixed = new Set<never>();
 
 test('a parallel sweep with failing seeds and adversaries returns exactly the sequential result', async () => {
   // The planted bug makes some seeds fail (exactly-once or unfinished), others pass.
+  // The bug re-executes retransmitted requests; drawn pauses (retransmissions) made all six seeds fail, so they are off.
   const base: SimOptions = { ...DEFAULT_SIM_OPTIONS, ops: 40, byzantine: { kind: 'random' }, bugs: ['reexecuteRetransmissions'] };
-  const sequential = runSweep(base, 3, 6, fixed);
+  const noPause = new Set<DrawnOption>(['pause']);
+  const sequential = runSweep(base, 3, 6, noPause);
   const seen: SeedOutcome[] = [];
   const progress: number[] = [];
-  const parallel = await runSweepJobs(base, 3, 6, fixed, 2, {
+  const parallel = await runSweepJobs(base, 3, 6, noPause, 2, {
     onRun: (done, total, _failures, o) => {
       seen.push(o);
       progress.push(done);

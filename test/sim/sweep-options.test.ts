@@ -1,6 +1,6 @@
 // A sweep draws the protocol's own options per seed (src/sim/sweep.ts drawProtocolOptions): request
 // authentication, the fast path, digest replies (with values large enough for them), the leader-link
-// grace, the slow-primary bar, unordered reads, the batch limit, the log window, tight timeouts, a skewed clock and one-way link faults — only what the chosen protocol has, none that the
+// grace, the slow-primary bar, unordered reads, the batch limit, the log window, tight timeouts, a skewed clock, one-way link faults and paused processes — only what the chosen protocol has, none that the
 // command line fixed — and a drawn run replays exactly from the command its summary prints.
 
 import { test } from 'node:test';
@@ -40,6 +40,7 @@ function drawnValues(o: SimOptions): Record<string, string> {
     windowIntervals: String(o.windowIntervals ?? 'default'),
     corrupt: String(o.corrupt ?? 0),
     queueMax: String(o.queueMax ?? 'unbounded'),
+    pause: o.pauses === undefined ? 'none' : 'paused',
     oneWay: o.oneWay === undefined ? 'none' : o.oneWay.map((w) => (w.sender === '*' ? 'in' : 'out')).join(','),
     clockSkew: o.clockSkew === undefined ? 'none' : o.clockSkew.map((c) => `${c.num}/${c.den}`).join(','),
     timeouts: [o.timeoutLatencyFactor === undefined ? '' : `factor ${o.timeoutLatencyFactor}`, o.minRequestTimeoutTicks === undefined ? '' : `min ${o.minRequestTimeoutTicks}`, o.requestTimeoutTicks === undefined ? '' : 'max'].filter((x) => x !== '').join(' ') || 'default',
@@ -67,6 +68,7 @@ test('PBFT sweeps draw every value of every protocol option over 80 seeds, each 
     windowIntervals: ['2', 'default'],
     corrupt: ['0', '0.01'],
     queueMax: ['16', 'unbounded'],
+    pause: ['none', 'paused'],
     oneWay: ['in', 'none', 'out'],
     clockSkew: ['1/2', '2/1', '3/2', 'none'],
     timeouts: ['default', 'factor 1 min 1'],
@@ -86,6 +88,7 @@ test('HotStuff sweeps draw only what HotStuff has (no "shared", no fast-commit s
   assert.deepEqual(s['windowIntervals'], ['default'], 'HotStuff has no log window');
   assert.deepEqual(s['clockSkew'], ['1/2', '2/1', '3/2', 'none']);
   assert.deepEqual(s['oneWay'], ['in', 'none', 'out']);
+  assert.deepEqual(s['pause'], ['none', 'paused']);
   assert.deepEqual(s['timeouts'], ['default', 'max'], 'HotStuff: a tight request timeout (its round timer is a quarter of it)');
   for (const o of hs) if (o.requestTimeoutTicks !== undefined) assert.equal(o.requestTimeoutTicks, 8 * o.delayMax * (o.reorder ? 3 : 1));
   const byz = SEEDS.map((seed) => drawSweepRun({ ...DEFAULT_SIM_OPTIONS, ops: 100, byzantine: { kind: 'random' } }, seed, none).options);
@@ -94,8 +97,8 @@ test('HotStuff sweeps draw only what HotStuff has (no "shared", no fast-commit s
 });
 
 test('an option given on the command line is not drawn, and fixing one leaves the other draws alone', () => {
-  const c = parse({ seeds: '80', requestAuth: 'signature', fastCommit: 'on', replyDigestMinBytes: '100', valueBytes: '10', leaderLinkGrace: '5', slowPrimaryPercent: '55', reads: '0', batchMax: '7', windowIntervals: '3', corrupt: '0.02', queueMax: '100', timeoutFactor: '2', clockSkew: '1:3/4', oneWay: ['2>1@5-9'] });
-  assert.deepEqual([...c.fixed].sort(), ['batch-max', 'clock-skew', 'corrupt', 'fast-commit', 'leader-link-grace', 'one-way', 'queue-max', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary', 'timeouts', 'value-bytes', 'window-intervals']);
+  const c = parse({ seeds: '80', requestAuth: 'signature', fastCommit: 'on', replyDigestMinBytes: '100', valueBytes: '10', leaderLinkGrace: '5', slowPrimaryPercent: '55', reads: '0', batchMax: '7', windowIntervals: '3', corrupt: '0.02', queueMax: '100', timeoutFactor: '2', clockSkew: '1:3/4', oneWay: ['2>1@5-9'], pause: ['3@7-8'] });
+  assert.deepEqual([...c.fixed].sort(), ['batch-max', 'clock-skew', 'corrupt', 'fast-commit', 'leader-link-grace', 'one-way', 'pause', 'queue-max', 'reads', 'reply-digest-min-bytes', 'request-auth', 'slow-primary', 'timeouts', 'value-bytes', 'window-intervals']);
   const runs = SEEDS.map((seed) => drawSweepRun(c.options, seed, c.fixed).options);
   assert.deepEqual(seen(runs), {
     requestAuth: ['signature'],
@@ -109,6 +112,7 @@ test('an option given on the command line is not drawn, and fixing one leaves th
     windowIntervals: ['3'],
     corrupt: ['0.02'],
     queueMax: ['100'],
+    pause: ['paused'],
     oneWay: ['out'],
     clockSkew: ['3/4'],
     timeouts: ['factor 2'],
@@ -122,7 +126,7 @@ test('an option given on the command line is not drawn, and fixing one leaves th
     const { requestAuth: _b, ...restFixed } = oneFixed;
     assert.deepEqual(restFixed, restFree, `seed ${seed}`);
     // The network and fault draws are those of the seed whatever the protocol options are.
-    const allFixed = drawSweepRun(DEFAULT_SIM_OPTIONS, seed, new Set<DrawnOption>(['request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads', 'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew', 'one-way'])).options;
+    const allFixed = drawSweepRun(DEFAULT_SIM_OPTIONS, seed, new Set<DrawnOption>(['request-auth', 'fast-commit', 'reply-digest-min-bytes', 'value-bytes', 'leader-link-grace', 'slow-primary', 'reads', 'batch-max', 'window-intervals', 'corrupt', 'queue-max', 'timeouts', 'clock-skew', 'one-way', 'pause'])).options;
     for (const k of ['loss', 'dup', 'reorder', 'delayMin', 'delayMax', 'partitions', 'crashes', 'restarts', 'checkpointInterval'] as const) assert.deepEqual(allFixed[k], free[k], `seed ${seed}: ${k}`);
   }
 });
@@ -150,13 +154,13 @@ test('a drawn run replays exactly from its printed command (parsed flags, PBFT a
   for (const c of cases) {
     for (const seed of c.seeds) {
       const { summary } = runSweepSeed(c.base, seed, none);
-      for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads|batch-max|window-intervals|corrupt|queue-max|timeout-factor|min-request-timeout|request-timeout|clock-skew|one-way) /g)) flagsSeen.add(m[1]!);
+      for (const m of summary.replay.matchAll(/--(request-auth|fast-commit|reply-digest-min-bytes|value-bytes|leader-link-grace|slow-primary(?:-max)?-percent|reads|batch-max|window-intervals|corrupt|queue-max|timeout-factor|min-request-timeout|request-timeout|clock-skew|one-way|pause) /g)) flagsSeen.add(m[1]!);
       const again = runSimulation(parse(flagsOfReplay(summary.replay)).options);
       assert.equal(JSON.stringify(again), JSON.stringify(summary), `seed ${seed}: ${summary.replay}`);
     }
   }
   // These seeds between them name every drawn protocol flag in their replay commands.
-  assert.deepEqual([...flagsSeen].sort(), ['batch-max', 'clock-skew', 'corrupt', 'fast-commit', 'leader-link-grace', 'min-request-timeout', 'one-way', 'queue-max', 'reads', 'reply-digest-min-bytes', 'request-auth', 'request-timeout', 'slow-primary-max-percent', 'slow-primary-percent', 'timeout-factor', 'value-bytes', 'window-intervals']);
+  assert.deepEqual([...flagsSeen].sort(), ['batch-max', 'clock-skew', 'corrupt', 'fast-commit', 'leader-link-grace', 'min-request-timeout', 'one-way', 'pause', 'queue-max', 'reads', 'reply-digest-min-bytes', 'request-auth', 'request-timeout', 'slow-primary-max-percent', 'slow-primary-percent', 'timeout-factor', 'value-bytes', 'window-intervals']);
 });
 
 test('byz sim runs a drawn seed\'s printed replay command to the same summary', () => {

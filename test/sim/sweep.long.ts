@@ -24,7 +24,7 @@ function sweep(base: SimOptions, first: number, count: number): Readonly<Record<
 test('n=4: 300 seeds × 500 ops; every protocol option value the sweep draws runs', { skip: !long }, () => {
   const drawn = sweep({ ...DEFAULT_SIM_OPTIONS, replicas: 4, clients: 8, ops: 500 }, 1000, 300);
   assert.deepEqual(Object.keys(drawn).sort(), [
-    'batch-max 1', 'batch-max 2', 'clock-skew 1/2', 'clock-skew 2/1', 'clock-skew 3/2', 'corrupt 0.01', 'fast-commit off', 'leader-link-grace 0', 'leader-link-grace 40', 'min-request-timeout 1', 'one-way in', 'one-way out', 'queue-max 16', 'reads 0.3', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-auth shared', 'slow-primary-max-percent 100', 'slow-primary-percent 0', 'timeout-factor 1', 'value-bytes 48', 'window-intervals 2',
+    'batch-max 1', 'batch-max 2', 'clock-skew 1/2', 'clock-skew 2/1', 'clock-skew 3/2', 'corrupt 0.01', 'fast-commit off', 'leader-link-grace 0', 'leader-link-grace 40', 'min-request-timeout 1', 'one-way in', 'one-way out', 'pause', 'queue-max 16', 'reads 0.3', 'reply-digest-min-bytes 33', 'request-auth mac', 'request-auth shared', 'slow-primary-max-percent 100', 'slow-primary-percent 0', 'timeout-factor 1', 'value-bytes 48', 'window-intervals 2',
   ]);
 });
 
