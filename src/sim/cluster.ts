@@ -151,8 +151,13 @@ export const SIM_SLOW_PRIMARY_PERIOD_RETRANSMITS = 8;
  * may wait two one-way latencies while another is in flight (fewer, fuller batches: a loaded
  * cluster). Derived from the options only, so a replay command reproduces them.
  */
+/** The slowest one-way delay a message may take, in ticks: the latency range's top, tripled when reordering can add to it. */
+export function slowestDelay(o: SimOptions): number {
+  return o.delayMax * (o.reorder ? 3 : 1);
+}
+
 export function simParams(o: SimOptions): EngineParams {
-  const worst = o.delayMax * (o.reorder ? 3 : 1);
+  const worst = slowestDelay(o);
   const defaults = protocolModule(o.protocol).params.defaults;
   const retransmitTicks = Math.max(defaults.retransmitTicks, 8 * worst);
   const requestTimeoutTicks = o.requestTimeoutTicks ?? Math.max(defaults.requestTimeoutTicks, 80 * worst, o.minRequestTimeoutTicks ?? 0);
@@ -184,7 +189,7 @@ export function simParams(o: SimOptions): EngineParams {
 
 /** Client retransmission timeout: a few round trips of the slowest link. */
 export function clientRetransmitTicks(o: SimOptions): number {
-  return 20 + 12 * o.delayMax * (o.reorder ? 3 : 1);
+  return 20 + 12 * slowestDelay(o);
 }
 
 /** The normal simulator's cluster: n replicas, every core inside the accountability layer (unless --no-accountability). */

@@ -29,7 +29,8 @@ export type { ContradictionScope, SimObserver, StepCtx } from './step-ctx.ts';
 
 /**
  * One tick of every node, on the copies the network delivered now: replica nodes (those in
- * `crashing` crash during their step; a down node's copies are lost), clients, malicious clients.
+ * `crashing` crash during their step; a down node's copies are lost; one in `paused` takes no step
+ * and keeps its copies for later), clients, malicious clients.
  */
 export function stepNodes(ctx: StepCtx, delivered: readonly Envelope[], crashing: ReadonlySet<number>, paused: ReadonlySet<number> = NONE_PAUSED): void {
   const { replicas, clients, byzantine, network } = ctx.cluster;

@@ -18,7 +18,7 @@ import { createPrng } from '../core/prng.ts';
 import type { PartitionSpec, SimOptions } from './options.ts';
 import type { SimSummary } from './summary.ts';
 import { runSimulation } from './run.ts';
-import { simParams } from './cluster.ts';
+import { simParams, slowestDelay } from './cluster.ts';
 import type { ScenarioKind } from './scenarios.ts';
 import { drawScenario } from './scenarios.ts';
 import type { ByzantineSpec } from './byzantine/spec.ts';
@@ -228,7 +228,7 @@ export function drawProtocolOptions(o: SimOptions, seed: number, fixed: Readonly
 /** The drawn tight timeouts of the run's protocol (drawProtocolOptions). */
 function tightTimeoutsFor(o: SimOptions): Partial<SimOptions> {
   if (o.protocol === 'pbft') return { timeoutLatencyFactor: DRAWN_TIMEOUT_FACTOR, minRequestTimeoutTicks: DRAWN_MIN_REQUEST_TIMEOUT };
-  return { requestTimeoutTicks: DRAWN_HOTSTUFF_TIMEOUT_DELAYS * o.delayMax * (o.reorder ? 3 : 1) };
+  return { requestTimeoutTicks: DRAWN_HOTSTUFF_TIMEOUT_DELAYS * slowestDelay(o) };
 }
 
 /**
