@@ -51,7 +51,7 @@ export function simBase(config: ClusterConfig, ops: number): SimOptions {
 
 /**
  * The config's own choices are fixed (simBase); network, scenario, faults, the leader-link grace (the
- * config's is in ms), the timeouts (in ms too; the drawn tight ones are the tightest the config
+ * config's is in ms), the timeouts (in ms too; PBFT's drawn tight ones are the tightest the config
  * allows), the KV values' size and unordered reads (client choices) are drawn per seed.
  */
 const FIXED: ReadonlySet<DrawnOption> = new Set<DrawnOption>(['checkpoint-interval', 'window-intervals', 'batch-max', 'request-auth', 'fast-commit', 'reply-digest-min-bytes', 'slow-primary']);
