@@ -314,15 +314,34 @@ test('slo: defaults, a given objective, and mistakes named by field', () => {
   findError(errorsOf(raw), 'slo.latency', 'did you mean "latencyMs"');
 });
 
-test('proofs.retainCheckpoints: 4 by default, a given policy, and mistakes named by field', () => {
+test('checkpoint defaults by protocol: PBFT every 16 seqs, HotStuff every 64 blocks, both keeping 256 seqs for proofs; a given value wins', () => {
+  const raw = rawOf(goodConfig());
+  delete raw['params'];
+  delete raw['proofs'];
+  const at = (extra: Record<string, unknown>): [number, number] => {
+    const r = parseClusterConfig({ ...raw, ...extra });
+    assert.ok(r.ok, r.ok ? '' : formatConfigErrors(r.error));
+    return [r.value.params.checkpointInterval, r.value.proofs.retainCheckpoints];
+  };
+  assert.deepEqual(at({}), [16, 16]);
+  assert.deepEqual(at({ protocol: 'pbft' }), [16, 16]);
+  assert.deepEqual(at({ protocol: 'hotstuff' }), [64, 4]);
+  assert.deepEqual(at({ protocol: 'hotstuff', params: { checkpointInterval: 8 }, proofs: { retainCheckpoints: 2 } }), [8, 2]);
+  assert.deepEqual(at({ protocol: 'hotstuff', params: { windowSize: 512 } }), [64, 4]);
+  // The window rules use the protocol's default interval: 80 is a multiple of PBFT's 16, not of 64.
+  assert.equal(parseClusterConfig({ ...raw, params: { windowSize: 80 } }).ok, true);
+  findError(errorsOf({ ...raw, protocol: 'hotstuff', params: { windowSize: 80 } }), 'params.windowSize', 'multiple of params.checkpointInterval (64)');
+});
+
+test('proofs.retainCheckpoints: 16 by default, a given policy, and mistakes named by field', () => {
   const raw = rawOf(goodConfig());
   const plain = parseClusterConfig(raw);
   assert.ok(plain.ok);
-  assert.deepEqual(plain.value.proofs, { retainCheckpoints: 4 });
-  raw['proofs'] = { retainCheckpoints: 16 };
+  assert.deepEqual(plain.value.proofs, { retainCheckpoints: 16 });
+  raw['proofs'] = { retainCheckpoints: 8 };
   const given = parseClusterConfig(raw);
   assert.ok(given.ok);
-  assert.equal(given.value.proofs.retainCheckpoints, 16);
+  assert.equal(given.value.proofs.retainCheckpoints, 8);
   raw['proofs'] = { retainCheckpoints: 0 };
   findError(errorsOf(raw), 'proofs.retainCheckpoints', 'an integer 1–256 checkpoints (kept for proofs) (got 0)');
   raw['proofs'] = { retainCheckpoints: 1000 };

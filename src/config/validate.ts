@@ -20,6 +20,7 @@ import {
   KNOWN_FIELDS,
   limitsSchema,
   overloadSchema,
+  PROTOCOL_DEFAULTS,
   paramsSchema,
   portSchema,
   publicKeyHexSchema,
@@ -151,9 +152,9 @@ function validFields<T extends z.ZodObject>(schema: T, raw: unknown): Partial<z.
 }
 
 /** Window, timers and frame size; each rule runs when the fields it relates are valid. */
-function checkParams(rawParams: unknown, rawLimits: unknown): ConfigError[] {
+function checkParams(rawProtocol: unknown, rawParams: unknown, rawLimits: unknown): ConfigError[] {
   const out: ConfigError[] = [];
-  const p = validFields(paramsSchema, rawParams);
+  const p = { ...validFields(paramsSchema, rawParams), ...protocolParamDefaults(rawProtocol, rawParams) };
   const l = validFields(limitsSchema, rawLimits);
   const { windowSize: w, checkpointInterval: k, tickMs } = p;
   // TOCS '02 §4.2–4.3: H = h + L, a checkpoint every K; the window must span whole intervals.
@@ -216,7 +217,7 @@ function checkRequestAuth(rawProtocol: unknown, rawAuth: unknown): ConfigError[]
 }
 
 function checkCross(raw: Record<string, unknown>): ConfigError[] {
-  return [...checkProtocol(raw['protocol']), ...checkRequestAuth(raw['protocol'], raw['requestAuth']), ...checkReplicas(raw['replicas']), ...checkParams(raw['params'], raw['limits']), ...checkOverload(raw['overload'])];
+  return [...checkProtocol(raw['protocol']), ...checkRequestAuth(raw['protocol'], raw['requestAuth']), ...checkReplicas(raw['replicas']), ...checkParams(raw['protocol'], raw['params'], raw['limits']), ...checkOverload(raw['overload'])];
 }
 
 /** Sort key grouping errors by top-level field, then by array index (the sort is stable). */
@@ -232,13 +233,34 @@ function byPath(a: ConfigError, b: ConfigError): number {
   return ta - tb || ia - ib;
 }
 
+/** The protocol's own defaults (PROTOCOL_DEFAULTS) for what the file leaves out. */
+function defaultsOf(rawProtocol: unknown): (typeof PROTOCOL_DEFAULTS)[string] | undefined {
+  return typeof rawProtocol === 'string' && Object.hasOwn(PROTOCOL_DEFAULTS, rawProtocol) ? PROTOCOL_DEFAULTS[rawProtocol] : undefined;
+}
+
+function protocolParamDefaults(rawProtocol: unknown, rawParams: unknown): { checkpointInterval?: number } {
+  const d = defaultsOf(rawProtocol);
+  return d === undefined || (isRecord(rawParams) && rawParams['checkpointInterval'] !== undefined) ? {} : { checkpointInterval: d.checkpointInterval };
+}
+
+function protocolProofDefaults(rawProtocol: unknown, rawProofs: unknown): { retainCheckpoints?: number } {
+  const d = defaultsOf(rawProtocol);
+  return d === undefined || (isRecord(rawProofs) && rawProofs['retainCheckpoints'] !== undefined) ? {} : { retainCheckpoints: d.retainCheckpoints };
+}
+
 /** Validates a parsed JSON value; every problem is reported, not just the first. */
 export function parseClusterConfig(raw: unknown): Result<ClusterConfig, ConfigError[]> {
   if (!isRecord(raw)) return err([{ path: '(top level)', message: 'must be a JSON object ({ "version": 1, ... })' }]);
   const parsed = clusterConfigSchema.safeParse(raw);
   const errors = [...(parsed.success ? [] : fromZod(parsed.error.issues)), ...checkCross(raw)];
   if (errors.length > 0 || !parsed.success) return err(errors.sort(byPath));
-  return ok({ ...parsed.data, clusterId: parsed.data.clusterId ?? defaultClusterId(sha256, replicaPublicKeys(parsed.data)) });
+  const d = parsed.data;
+  return ok({
+    ...d,
+    params: { ...d.params, ...protocolParamDefaults(raw['protocol'], raw['params']) },
+    proofs: { ...d.proofs, ...protocolProofDefaults(raw['protocol'], raw['proofs']) },
+    clusterId: d.clusterId ?? defaultClusterId(sha256, replicaPublicKeys(d)),
+  });
 }
 
 /**

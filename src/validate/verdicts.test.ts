@@ -177,7 +177,7 @@ test("the simulator sweeps run the config's own protocol options (request auth, 
     const mine: ClusterConfig = { ...config, requestAuth: 'mac', params: { ...config.params, fastCommit: false, replyDigestMinBytes: 0, slowPrimaryPercent: 0, slowPrimaryMaxPercent: 100 } };
     const o = simBase(mine, 50);
     assert.deepEqual([o.requestAuth, o.fastCommit, o.replyDigestMinBytes, o.slowPrimaryPercent, o.slowPrimaryMaxPercent], ['mac', false, undefined, 0, 100]);
-    assert.equal(base.windowIntervals, undefined, 'the default window (4 intervals) is the simulator\'s');
+    assert.equal(base.windowIntervals, 16, 'the default window, 256 seqs, is 16 of the default 16-seq checkpoint intervals');
     assert.equal(base.batchMaxRequests, undefined);
     const k = config.params.checkpointInterval;
     const tight = simBase({ ...config, params: { ...config.params, windowSize: 2 * k, batchMaxRequests: 8 } }, 50);
