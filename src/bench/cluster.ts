@@ -85,11 +85,11 @@ function writeConfig(dir: string, n: number, params: Readonly<Record<string, Par
   // Ports base … base+2·100+n (n ≤ 100): above Linux's ephemeral range (32768–60999, where the
   // load generator's own connections live) and clear of the e2e tests' 20000–59999.
   const basePort = 61_000 + Math.floor(Math.random() * 43) * 100;
-  const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
+  // The protocol goes to init, so its own defaults fill the params (src/config/schema.ts PROTOCOL_DEFAULTS).
+  const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false, ...(protocol === undefined ? {} : { protocol }) });
   if (!init.ok) throw new Error(`bench: byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, ParamValue>; protocol?: string; requestAuth?: string; transportEncryption?: string };
   raw.params = { ...raw.params, ...params };
-  if (protocol !== undefined) raw.protocol = protocol;
   if (requestAuth !== undefined) raw.requestAuth = requestAuth;
   if (encryption !== undefined) raw.transportEncryption = encryption;
   const parsed = parseClusterConfig(raw);

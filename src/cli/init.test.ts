@@ -74,6 +74,7 @@ test('init rejects bad flags by name and writes nothing', withTmp((tmp) => {
     [{ replicas: 4, dir, host: '127.0.0.1', basePort: 65_400, force: false }, '--base-port', /highest would be 65603/],
     [{ replicas: 4, dir, host: 'bad host', basePort: 7000, force: false }, '--host', /host name/],
     [{ replicas: 4, dir, host: 'h', basePort: 7000, force: false, clusterId: '' }, '--cluster-id', /1–64/],
+    [{ replicas: 4, dir, host: 'h', basePort: 7000, force: false, protocol: 'raft' }, '--protocol', /unknown protocol "raft"; this build has pbft, hotstuff/],
   ];
   for (const [opts, path, message] of cases) {
     const r = runInit(opts);
@@ -82,6 +83,20 @@ test('init rejects bad flags by name and writes nothing', withTmp((tmp) => {
     assert.match(r.error[0]!.message, message);
   }
   assert.equal(existsSync(dir), false);
+}));
+
+test('init --protocol writes that protocol and its own defaults: PBFT checkpoints every 16 seqs, HotStuff every 64 blocks', withTmp((tmp) => {
+  const made = (protocol: string | undefined, name: string): [string, number, number] => {
+    const dir = join(tmp, name);
+    const r = runInit({ replicas: 4, dir, host: '127.0.0.1', basePort: 7000, force: false, ...(protocol === undefined ? {} : { protocol }) });
+    assert.ok(r.ok, JSON.stringify(r));
+    const loaded = loadClusterConfig(join(dir, CLUSTER_FILE));
+    assert.ok(loaded.ok, JSON.stringify(loaded));
+    return [loaded.value.protocol, loaded.value.params.checkpointInterval, loaded.value.proofs.retainCheckpoints];
+  };
+  assert.deepEqual(made(undefined, 'default'), ['pbft', 16, 16]);
+  assert.deepEqual(made('pbft', 'pbft'), ['pbft', 16, 16]);
+  assert.deepEqual(made('hotstuff', 'hotstuff'), ['hotstuff', 64, 4]);
 }));
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
@@ -116,6 +131,13 @@ test('byz init and byz keygen through commander', withTmp(async (tmp) => {
   const usage = await runCli(registerInit, ['init', '--dir', join(tmp, 'd'), '--replicas', '3']);
   assert.equal(usage.exitCode, 2);
   assert.match(usage.io.stderr.join(''), /--replicas: must be an integer 4–256/);
+  const hs = await runCli(registerInit, ['init', '--dir', join(tmp, 'hs'), '--protocol', 'hotstuff']);
+  assert.equal(hs.exitCode, undefined);
+  const hsConfig = loadClusterConfig(join(tmp, 'hs', CLUSTER_FILE));
+  assert.ok(hsConfig.ok && hsConfig.value.protocol === 'hotstuff' && hsConfig.value.params.checkpointInterval === 64);
+  const badProtocol = await runCli(registerInit, ['init', '--dir', join(tmp, 'e'), '--protocol', 'raft']);
+  assert.equal(badProtocol.exitCode, 2);
+  assert.match(badProtocol.io.stderr.join(''), /--protocol: unknown protocol "raft"/);
 
   const keyPath = join(tmp, 'me.key');
   const kg = await runCli(registerKeygen, ['keygen', '--out', keyPath]);

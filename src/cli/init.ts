@@ -18,6 +18,7 @@ import { CLIENT_KEY_FILE, CLUSTER_FILE, replicaKeyFile, serializeClusterConfig, 
 import { clusterConfigSchema, hostSchema, MIN_REPLICAS } from '../config/schema.ts';
 import type { ClusterConfig } from '../config/schema.ts';
 import type { ConfigError } from '../config/validate.ts';
+import { DEFAULT_PROTOCOL, PROTOCOL_NAMES, findProtocol } from '../engine/registry.ts';
 import { processIo } from './keygen.ts';
 import type { CliIo } from './keygen.ts';
 import { faultsTolerated } from '../core/quorum.ts';
@@ -31,6 +32,8 @@ export interface InitOptions {
   readonly force: boolean;
   /** Default: "byz-" and 8 random hex characters. */
   readonly clusterId?: string;
+  /** The ordering protocol (default PBFT); the config gets its defaults (checkpoint interval, proofs kept). */
+  readonly protocol?: string;
 }
 
 /** What {@link runInit} wrote: the files and the config. */
@@ -82,6 +85,9 @@ function checkFlags(opts: InitOptions): ConfigError[] {
     const id = clusterConfigSchema.shape.clusterId.safeParse(opts.clusterId);
     if (!id.success) out.push({ path: '--cluster-id', message: id.error.issues[0]?.message ?? 'invalid cluster id' });
   }
+  if (opts.protocol !== undefined && findProtocol(opts.protocol) === undefined) {
+    out.push({ path: '--protocol', message: `unknown protocol ${JSON.stringify(opts.protocol)}; this build has ${PROTOCOL_NAMES.join(', ')}` });
+  }
   return out;
 }
 
@@ -103,6 +109,7 @@ export function runInit(opts: InitOptions): Result<InitSummary, ConfigError[]> {
     host: opts.host,
     basePort: opts.basePort,
     publicKeys: seeds.slice(0, n).map((s) => toHex(publicKeyFromSeed(s))),
+    ...(opts.protocol === undefined ? {} : { protocol: opts.protocol }),
   });
   if (!built.ok) return built;
   try {
@@ -132,6 +139,7 @@ interface InitFlags {
   readonly host: string;
   readonly basePort: number;
   readonly clusterId?: string;
+  readonly protocol?: string;
   readonly force?: boolean;
 }
 
@@ -154,6 +162,7 @@ export function registerInit(program: Command, io: CliIo = processIo): void {
     .option('--host <host>', 'host every replica listens on', DEFAULT_INIT.host)
     .option('--base-port <port>', 'first port; see the layout printed after init', parseIntArg, DEFAULT_INIT.basePort)
     .option('--cluster-id <id>', 'cluster name (default: byz-<random>)')
+    .option('--protocol <name>', `ordering protocol, ${PROTOCOL_NAMES.join(' or ')} (default ${DEFAULT_PROTOCOL}); the config gets its defaults (docs/LIMITS.md)`)
     .option('-f, --force', 'overwrite an existing cluster (new keys)', false)
     .action((_flags: unknown, cmd: Command) => {
       const flags = cmd.opts<InitFlags>();
@@ -164,6 +173,7 @@ export function registerInit(program: Command, io: CliIo = processIo): void {
         basePort: flags.basePort,
         force: flags.force === true,
         ...(flags.clusterId === undefined ? {} : { clusterId: flags.clusterId }),
+        ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }),
       });
       if (!result.ok) {
         for (const e of result.error) io.err(`byz init: ${e.path}: ${e.message}\n`);

@@ -2,7 +2,7 @@
 // cluster on one host): ports derived from a base port, default params and limits spelled out.
 
 import type { Result } from '../core/result.ts';
-import { DEFAULT_CONFIG_LIMITS, DEFAULT_CONFIG_PARAMS, CONFIG_VERSION } from './schema.ts';
+import { CONFIG_VERSION } from './schema.ts';
 import type { ClusterConfig } from './schema.ts';
 import { parseClusterConfig } from './validate.ts';
 import type { ConfigError } from './validate.ts';
@@ -33,6 +33,8 @@ export interface LayoutOptions {
   readonly basePort: number;
   /** One public key (64 hex characters) per replica, in id order. */
   readonly publicKeys: readonly string[];
+  /** The ordering protocol; absent: the default (PBFT). Its own defaults fill the params (schema.ts PROTOCOL_DEFAULTS). */
+  readonly protocol?: string;
 }
 
 /** Builds a cluster config and validates it exactly as loadClusterConfig would. */
@@ -41,9 +43,8 @@ export function buildClusterConfig(opts: LayoutOptions): Result<ClusterConfig, C
   const raw = {
     version: CONFIG_VERSION,
     clusterId: opts.clusterId,
+    ...(opts.protocol === undefined ? {} : { protocol: opts.protocol }),
     replicas: opts.publicKeys.map((publicKey, id) => ({ id, host: opts.host, ...ports[id]!, publicKey })),
-    params: DEFAULT_CONFIG_PARAMS,
-    limits: DEFAULT_CONFIG_LIMITS,
   };
   return parseClusterConfig(raw);
 }

@@ -53,7 +53,7 @@ async function freeBase(n: number): Promise<number> {
 }
 
 function writeConfig(dir: string, s: Settings, basePort: number): ClusterConfig {
-  const init = runInit({ replicas: s.n, dir, host: HOST, basePort, force: false, clusterId: `validate-${process.pid}` });
+  const init = runInit({ replicas: s.n, dir, host: HOST, basePort, force: false, clusterId: `validate-${process.pid}`, protocol: s.protocol });
   if (!init.ok) throw new Error(`byz init failed: ${init.error.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   // The config's settings; no client allow-list (the throwaway client key would not be on it).
   const raw = { ...init.value.config, protocol: s.protocol, params: s.params, limits: s.limits };

@@ -33,7 +33,9 @@ export function makeProcCluster(n = 4, params: Record<string, number> = {}, limi
   const dir = mkdtempSync(join(tmpdir(), 'byz-e2e-'));
   const ports = claimPortBlock();
   const basePort = ports.base;
-  const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false });
+  // A protocol in `top` goes to init, so its own defaults fill the params (src/config/schema.ts PROTOCOL_DEFAULTS).
+  const protocol = typeof top['protocol'] === 'string' ? { protocol: top['protocol'] } : {};
+  const init = runInit({ replicas: n, dir, host: '127.0.0.1', basePort, force: false, ...protocol });
   if (!init.ok) throw new Error(JSON.stringify(init.error));
   const raw = JSON.parse(serializeClusterConfig(init.value.config)) as { params: Record<string, number>; limits: Record<string, unknown> };
   raw.params = { ...raw.params, tickMs: 10, requestTimeoutMs: 800, retransmitMs: 200, batchTimeoutMs: 10, ...params };
