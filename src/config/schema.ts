@@ -336,9 +336,10 @@ export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
  * The defaults that differ by protocol, applied where the file leaves them out (validate.ts). A view
  * change carries, persists and checks the prepared batches above the stable checkpoint, so PBFT
  * checkpoints every 16 seqs: at n=7 under full load its failover's median was a third lower than with
- * 64 in two alternated comparisons (303 vs 426 ms, 317 vs 475 ms), at the same throughput. HotStuff lost 15–20% of its throughput with 16 (not profiled) and
- * keeps 64 (bench/README.md, "Session 31"). Either way the checkpoints kept for proofs span 256 seqs. Unknown protocols take
- * the schema's defaults, which are PBFT's.
+ * 64 in two alternated comparisons (303 vs 426 ms, 317 vs 475 ms), at the same throughput. HotStuff
+ * lost 15–20% of its throughput with 16 (not profiled) and keeps 64 (bench/README.md, "Session 31").
+ * Either way the checkpoints kept for proofs span 256 seqs. Unknown protocols take the schema's
+ * defaults, which are PBFT's.
  */
 export const PROTOCOL_DEFAULTS: Readonly<Record<string, { readonly checkpointInterval: number; readonly retainCheckpoints: number }>> = {
   hotstuff: { checkpointInterval: 64, retainCheckpoints: 4 },

@@ -154,7 +154,7 @@ function validFields<T extends z.ZodObject>(schema: T, raw: unknown): Partial<z.
 /** Window, timers and frame size; each rule runs when the fields it relates are valid. */
 function checkParams(rawProtocol: unknown, rawParams: unknown, rawLimits: unknown): ConfigError[] {
   const out: ConfigError[] = [];
-  const p = { ...validFields(paramsSchema, rawParams), ...protocolParamDefaults(rawProtocol, rawParams) };
+  const p = { ...validFields(paramsSchema, rawParams), ...protocolDefault(rawProtocol, rawParams, 'checkpointInterval') };
   const l = validFields(limitsSchema, rawLimits);
   const { windowSize: w, checkpointInterval: k, tickMs } = p;
   // TOCS '02 §4.2–4.3: H = h + L, a checkpoint every K; the window must span whole intervals.
@@ -233,19 +233,13 @@ function byPath(a: ConfigError, b: ConfigError): number {
   return ta - tb || ia - ib;
 }
 
-/** The protocol's own defaults (PROTOCOL_DEFAULTS) for what the file leaves out. */
-function defaultsOf(rawProtocol: unknown): (typeof PROTOCOL_DEFAULTS)[string] | undefined {
-  return typeof rawProtocol === 'string' && Object.hasOwn(PROTOCOL_DEFAULTS, rawProtocol) ? PROTOCOL_DEFAULTS[rawProtocol] : undefined;
-}
+type ProtocolDefault = keyof (typeof PROTOCOL_DEFAULTS)[string];
 
-function protocolParamDefaults(rawProtocol: unknown, rawParams: unknown): { checkpointInterval?: number } {
-  const d = defaultsOf(rawProtocol);
-  return d === undefined || (isRecord(rawParams) && rawParams['checkpointInterval'] !== undefined) ? {} : { checkpointInterval: d.checkpointInterval };
-}
-
-function protocolProofDefaults(rawProtocol: unknown, rawProofs: unknown): { retainCheckpoints?: number } {
-  const d = defaultsOf(rawProtocol);
-  return d === undefined || (isRecord(rawProofs) && rawProofs['retainCheckpoints'] !== undefined) ? {} : { retainCheckpoints: d.retainCheckpoints };
+/** `field` at the protocol's own default (PROTOCOL_DEFAULTS) when the file's section leaves it out; else nothing. */
+function protocolDefault<F extends ProtocolDefault>(rawProtocol: unknown, rawSection: unknown, field: F): Partial<Record<F, number>> {
+  const d = typeof rawProtocol === 'string' && Object.hasOwn(PROTOCOL_DEFAULTS, rawProtocol) ? PROTOCOL_DEFAULTS[rawProtocol] : undefined;
+  if (d === undefined || (isRecord(rawSection) && rawSection[field] !== undefined)) return {};
+  return { [field]: d[field] } as Partial<Record<F, number>>;
 }
 
 /** Validates a parsed JSON value; every problem is reported, not just the first. */
@@ -257,8 +251,8 @@ export function parseClusterConfig(raw: unknown): Result<ClusterConfig, ConfigEr
   const d = parsed.data;
   return ok({
     ...d,
-    params: { ...d.params, ...protocolParamDefaults(raw['protocol'], raw['params']) },
-    proofs: { ...d.proofs, ...protocolProofDefaults(raw['protocol'], raw['proofs']) },
+    params: { ...d.params, ...protocolDefault(raw['protocol'], raw['params'], 'checkpointInterval') },
+    proofs: { ...d.proofs, ...protocolDefault(raw['protocol'], raw['proofs'], 'retainCheckpoints') },
     clusterId: d.clusterId ?? defaultClusterId(sha256, replicaPublicKeys(d)),
   });
 }
