@@ -7,6 +7,13 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const MAX_OP_BYTES = 64 * 1024;
 /** Largest application result carried in a reply. */
 export const MAX_RESULT_BYTES = 1024 * 1024;
+/**
+ * Bytes before the app's result in a read-only reply (TOCS '02 §5.1.3): the sequence number of the
+ * state the replica read, u64 big-endian, so that a client's 2f+1 matching replies come from one
+ * state (src/service/read.ts, docs/PROTOCOL.md §5.2). An app's read result is at most
+ * MAX_RESULT_BYTES − READ_STATE_BYTES.
+ */
+export const READ_STATE_BYTES = 8;
 /** Most requests in one batch (pre-prepare). */
 export const MAX_BATCH_REQUESTS = 4096;
 /** Most entries in any certificate/array field of a message (checkpoint proofs, prepared sets…). */

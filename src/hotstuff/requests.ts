@@ -48,7 +48,7 @@ function relay(ctx: Ctx, req: Request): void {
 
 /** TOCS '02 §5.1.3: a read-only request is answered at once from the last executed state, never ordered or relayed. */
 function handleRead(ctx: Ctx, req: Request): void {
-  const a = answerRead(ctx.st.svc, req, toView(ctx.st.round));
+  const a = answerRead(ctx.st.svc, req, toView(ctx.st.round), ctx.st.committedHeight);
   if (a.kind === 'reply') ctx.out.replies.push(a.reply);
   else drop(ctx, 'not-read-only');
 }

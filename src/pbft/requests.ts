@@ -60,7 +60,7 @@ export function relaysAtOnce(req: Request): boolean {
 
 /** TOCS '02 §5.1.3: a read-only request is answered at once from the last executed state, never ordered or relayed. */
 function handleRead(ctx: Ctx, req: Request): void {
-  const a = answerRead(ctx.st.svc, req, ctx.st.view);
+  const a = answerRead(ctx.st.svc, req, ctx.st.view, ctx.st.lastExecuted);
   if (a.kind === 'reply') ctx.out.replies.push(a.reply);
   else drop(ctx, 'not-read-only');
 }

@@ -82,13 +82,27 @@ test('replies for another request number or another client are ignored', () => {
   assert.ok(c.outstanding() !== undefined);
 });
 
-test('a read-only request needs 2f+1 matching replies (§5.1.3)', () => {
+/** A read-only reply's result: the seq of the state read (u64 BE, READ_STATE_BYTES), then the app's result. */
+function readResult(state: number, value: string): string {
+  return String.fromCharCode(0, 0, 0, 0, 0, 0, 0, state) + value;
+}
+
+test('a read-only request needs 2f+1 matching replies (§5.1.3), read from one state; the client gets the app result alone', () => {
   const c = client();
   const { request } = c.submit(new Uint8Array([1]), true);
   assert.equal(request.readOnly, true);
-  assert.equal(c.onReply(reply(0, request.reqNo, 'A')).accepted, undefined);
-  assert.equal(c.onReply(reply(1, request.reqNo, 'A')).accepted, undefined);
-  assert.ok(c.onReply(reply(2, request.reqNo, 'A')).accepted !== undefined);
+  assert.equal(c.onReply(reply(0, request.reqNo, readResult(5, 'A'))).accepted, undefined);
+  assert.equal(c.onReply(reply(1, request.reqNo, readResult(5, 'A'))).accepted, undefined);
+  assert.deepEqual(c.onReply(reply(2, request.reqNo, readResult(5, 'A'))).accepted?.result, new TextEncoder().encode('A'));
+});
+
+test('a read-only request: the same value read from different states does not match (a key written A, B, A again)', () => {
+  const c = client();
+  const { request } = c.submit(new Uint8Array([1]), true);
+  assert.equal(c.onReply(reply(0, request.reqNo, readResult(9, 'A'))).accepted, undefined, 'up to date');
+  assert.equal(c.onReply(reply(1, request.reqNo, readResult(3, 'A'))).accepted, undefined, 'behind, before B');
+  assert.equal(c.onReply(reply(2, request.reqNo, readResult(3, 'A'))).accepted, undefined, 'two of one state, one of another: no quorum');
+  assert.equal(c.onReply(reply(3, request.reqNo, 'short')).accepted, undefined, 'a result without the state prefix is no vote for anything');
 });
 
 test('retransmits to all replicas after the timeout, doubling up to the ceiling', () => {
@@ -196,8 +210,8 @@ test('a read-only request with no 2f+1 matching replies in time is retransmitted
 test('planted bug weakReadQuorum: a read-only result is accepted on f+1 replies', () => {
   const c = createClientCore({ id, signer, hash: sha256, domain: TEST_DOMAIN, n: 4, f: 1, weakReadQuorum: true });
   const { request } = c.submit(new Uint8Array([1]), true);
-  c.onReply(reply(0, request.reqNo, 'A'));
-  assert.ok(c.onReply(reply(1, request.reqNo, 'A')).accepted !== undefined);
+  c.onReply(reply(0, request.reqNo, readResult(1, 'A')));
+  assert.ok(c.onReply(reply(1, request.reqNo, readResult(1, 'A'))).accepted !== undefined);
 });
 
 /** A digest reply (§5.1.1) for `result` from `replica`. */

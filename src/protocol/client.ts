@@ -9,6 +9,7 @@ import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { Verified } from '../core/verified.ts';
 import { assert } from '../core/assert.ts';
 import { primaryOf, quorumOf, weakQuorumSize } from '../core/quorum.ts';
+import { READ_STATE_BYTES } from '../core/limits.ts';
 import type { AnyReply, Request } from '../wire/messages.ts';
 import { signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
@@ -172,8 +173,12 @@ export function createClientCore(opts: ClientCoreOptions): ClientCore {
       for (const v of p.votes.values()) if (v === key) matching++;
       // §5.1.1: the digests agree, but the result itself must come from someone (the designated
       // replier, or any replica answering the retransmission); the digest binds it to the quorum.
-      const result = p.whole.get(key);
-      if (matching < needed || result === undefined) return {};
+      const whole = p.whole.get(key);
+      if (matching < needed || whole === undefined) return {};
+      // A read-only reply's result starts with the sequence number of the state read (src/service/read.ts
+      // READ_STATE_BYTES): matching on it too makes the 2f+1 replies come from one state.
+      if (p.request.readOnly && whole.length < READ_STATE_BYTES) return {};
+      const result = p.request.readOnly ? whole.subarray(READ_STATE_BYTES) : whole;
       pending = undefined;
       // An unordered read's wait says nothing about the ordered path's round trip: not a sample. A
       // retransmitted request's wait, capped, is one (rto.ts, "Samples of retransmitted requests").

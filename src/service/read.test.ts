@@ -11,6 +11,7 @@ import { createServiceState } from './types.ts';
 import type { ServiceState } from './types.ts';
 import { executeBatch } from './execute.ts';
 import { answerRead } from './read.ts';
+import { READ_STATE_BYTES } from '../core/limits.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const suite = createSimSuite();
@@ -27,10 +28,11 @@ test('a read-only get is answered from the last executed state, without touching
   const svc = service();
   executeBatch(svc, { epoch: 0, seq: seq(1), view: view(0), digest: '00' as Digest, requests: [req(1, { type: 'put', key: 'a', value: Uint8Array.of(7) }, false)], certificate: [] });
   const before = svc.app.snapshot();
-  const a = answerRead(svc, req(2, { type: 'get', key: 'a' }, true), view(3));
+  const a = answerRead(svc, req(2, { type: 'get', key: 'a' }, true), view(3), 1);
   assert.equal(a.kind, 'reply');
   if (a.kind !== 'reply' || a.reply.type !== 'reply') return assert.fail('a whole reply (no digest replies configured)');
-  assert.deepEqual(decodeKvResult(a.reply.result), { ok: true, value: { status: 'ok', value: Uint8Array.of(7) } });
+  assert.deepEqual([...a.reply.result.subarray(0, READ_STATE_BYTES)], [0, 0, 0, 0, 0, 0, 0, 1], 'the state read: after seq 1');
+  assert.deepEqual(decodeKvResult(a.reply.result.subarray(READ_STATE_BYTES)), { ok: true, value: { status: 'ok', value: Uint8Array.of(7) } });
   assert.equal(a.reply.reqNo, 2);
   assert.equal(a.reply.replica, 2);
   assert.equal(a.reply.view, 3);
@@ -41,7 +43,7 @@ test('a read-only get is answered from the last executed state, without touching
 test('an op flagged read-only that is not (put) is refused and never runs', () => {
   const svc = service();
   const before = svc.app.snapshot();
-  assert.deepEqual(answerRead(svc, req(1, { type: 'put', key: 'a', value: Uint8Array.of(1) }, true), view(0)), { kind: 'not-read-only' });
+  assert.deepEqual(answerRead(svc, req(1, { type: 'put', key: 'a', value: Uint8Array.of(1) }, true), view(0), 0), { kind: 'not-read-only' });
   assert.deepEqual(svc.app.snapshot(), before, 'state unchanged');
   assert.equal(svc.clients.size, 0);
 });
@@ -49,5 +51,5 @@ test('an op flagged read-only that is not (put) is refused and never runs', () =
 test('an app that declares no read-only ops has no unordered reads', () => {
   const kv = createKvApp();
   const app: App = { execute: (op, ctx) => kv.execute(op, ctx), query: (op) => kv.query(op), snapshot: () => kv.snapshot(), restore: (b) => kv.restore(b), digest: (h) => kv.digest(h) };
-  assert.equal(answerRead(service(app), req(1, { type: 'get', key: 'a' }, true), view(0)).kind, 'not-read-only');
+  assert.equal(answerRead(service(app), req(1, { type: 'get', key: 'a' }, true), view(0), 0).kind, 'not-read-only');
 });

@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clientId, replicaId, reqNo, signature, toHex } from '../core/ids.ts';
+import { clientId, replicaId, reqNo, seq, signature, toHex } from '../core/ids.ts';
 import type { ClientId } from '../core/ids.ts';
 import { createSimSuite } from '../crypto/sim.ts';
 import { createKvApp } from '../app/kv.ts';
 import type { Request } from '../wire/messages.ts';
 import type { ServiceState } from './types.ts';
-import { createServiceState } from './types.ts';
+import { createServiceState, requestKey } from './types.ts';
 import { admitRequest, fullBatchWaiting, markInFlight, oldestReadyTick } from './requests.ts';
 import type { BatchLimits } from './requests.ts';
-import { pickFair, takeBatch } from './scheduler.ts';
+import { MAX_IN_FLIGHT_PER_CLIENT, pickFair, takeBatch } from './scheduler.ts';
 import { view } from '../core/ids.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 
@@ -129,15 +129,39 @@ test('round-robin carries over batches: the next batch starts with the clients s
   assert.deepEqual(order, ['1:1 2:1 3:1', '4:1 1:2 2:2', '3:2 4:2 1:3', '2:3 3:3 4:3']);
 });
 
-test('in-flight and executed requests are dropped from the queue, not proposed', () => {
+test('a client with MAX_IN_FLIGHT_PER_CLIENT requests in flight gets no other proposed until one executes; in-flight and executed requests are dropped from the queue', () => {
   const svc = service();
-  admitRequest(svc, req(1, 1), view(0), 0);
-  admitRequest(svc, req(1, 2), view(0), 0);
-  admitRequest(svc, req(2, 1), view(0), 0);
-  markInFlight(svc, [req(1, 1)]);
-  assert.deepEqual(takeBatch(svc, { maxRequests: 10, maxBytes: 1 << 20 }, 0).map((r) => `${toClientNo(r)}:${r.reqNo}`), ['1:2', '2:1']);
+  const limits = { maxRequests: 10, maxBytes: 1 << 20 };
+  const take = (): string[] => takeBatch(svc, limits, 0).map((r) => `${toClientNo(r)}:${r.reqNo}`);
+  for (const [c, n] of [[1, 1], [1, 2], [1, 3], [2, 1], [3, 1]] as const) admitRequest(svc, req(c, n), view(0), 0);
+  markInFlight(svc, [req(1, 1), req(1, 2), req(3, 1)]);
+  assert.equal(MAX_IN_FLIGHT_PER_CLIENT, 2);
+  assert.equal(svc.inFlight.countOf(req(1, 1).client), 2);
+  assert.deepEqual(take(), ['2:1'], "client 1's 1:3 waits while two of its requests are in flight; 3:1 is in flight: dropped, not proposed again");
+  assert.deepEqual(take(), [], 'nothing else may go');
+  // 1:1 executes (execute.ts deletes it from the in-flight set and records it in the client table).
+  svc.inFlight.delete(requestKey(req(1, 1).client, 1));
+  svc.clients.set(req(1, 1).client, { reqNo: reqNo(1), result: new Uint8Array(0), seq: seq(1), stateBytes: 0, windowStart: 0, windowBytes: 0 });
+  assert.equal(svc.inFlight.countOf(req(1, 1).client), 1);
+  assert.deepEqual(take(), ['1:3'], 'the executed 1:1 and the in-flight 1:2 are dropped, not proposed again; 1:3 goes');
   assert.equal(svc.pending.size, 0);
   assert.equal(svc.pendingByClient.size, 0);
+});
+
+test('the in-flight set counts each client once per key, and only what it holds', () => {
+  const svc = service();
+  const a = req(1, 1).client;
+  svc.inFlight.add(requestKey(a, 1));
+  svc.inFlight.add(requestKey(a, 1));
+  svc.inFlight.add(requestKey(a, 2));
+  assert.equal(svc.inFlight.countOf(a), 2);
+  assert.equal(svc.inFlight.delete(requestKey(a, 3)), false);
+  assert.equal(svc.inFlight.countOf(a), 2);
+  svc.inFlight.delete(requestKey(a, 1));
+  svc.inFlight.delete(requestKey(a, 1));
+  assert.equal(svc.inFlight.countOf(a), 1);
+  svc.inFlight.clear();
+  assert.equal(svc.inFlight.countOf(a), 0);
 });
 
 function toClientNo(r: Request): number {

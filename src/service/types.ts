@@ -89,8 +89,8 @@ export interface ServiceState extends Omit<ServiceOptions, 'bugs'> {
   readonly pending: Map<string, PendingRequest>;
   /** The same requests by client (bounded by maxPendingPerClient each). */
   readonly pendingByClient: Map<ClientId, Map<string, PendingRequest>>;
-  /** Keys of requests in proposals the protocol accepted but has not committed yet. */
-  readonly inFlight: EditCountedSet<string>;
+  /** Keys of requests in proposals the protocol accepted but has not committed yet, counted by client. */
+  readonly inFlight: InFlightRequests;
   /**
    * Keys of `pending` entries added or removed since the queue invariants last passed
    * (requests.ts addPending and removePending mark them): a replica's own checker re-checks only
@@ -138,7 +138,7 @@ export function createServiceState(opts: ServiceOptions): ServiceState {
     replyCache: new Map(),
     pending: new Map(),
     pendingByClient: new Map(),
-    inFlight: new EditCountedSet(),
+    inFlight: new InFlightRequests(),
     queueEdits: undefined,
     persisted: undefined,
     captureAt: new Set(),
@@ -166,6 +166,42 @@ export class EditCountedSet<T> extends Set<T> {
     super.clear();
   }
 }
+
+/**
+ * The in-flight request keys, and how many each client has among them: the primary proposes no more
+ * of a client's requests while it has maxPendingPerClient in flight (src/service/scheduler.ts). Keys
+ * are requestKey's `client:reqNo`; the count moves only when the set does.
+ */
+export class InFlightRequests extends EditCountedSet<string> {
+  private readonly byClient = new Map<string, number>();
+  /** Requests of `client` in flight. */
+  countOf(client: ClientId): number {
+    return this.byClient.get(client) ?? 0;
+  }
+  override add(key: string): this {
+    if (!this.has(key)) {
+      const c = clientOfKey(key);
+      this.byClient.set(c, (this.byClient.get(c) ?? 0) + 1);
+    }
+    return super.add(key);
+  }
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) {
+      const c = clientOfKey(key);
+      const left = (this.byClient.get(c) ?? 1) - 1;
+      if (left === 0) this.byClient.delete(c);
+      else this.byClient.set(c, left);
+    }
+    return had;
+  }
+  override clear(): void {
+    this.byClient.clear();
+    super.clear();
+  }
+}
+
+const clientOfKey = (key: string): string => key.slice(0, key.lastIndexOf(':'));
 
 /** The key of a client request in the pending queue and the in-flight set. */
 export function requestKey(client: ClientId, reqNo: number): string {

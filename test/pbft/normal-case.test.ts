@@ -126,10 +126,27 @@ test('fair batching: a client with many requests queued gets one per batch, and 
   const closed = tick(c, 0, 3).flatMap((o) => sent(o, 'pre-prepare'));
   assert.equal(closed.length, 1, 'one batch at the timeout, not one per queued flood request');
   assert.deepEqual(closed[0]!.requests.map((r) => [r.client, Number(r.reqNo)]), [[flooder.id, 2], ...honest.map((h) => [h.id, 1])], 'one request per client');
-  // The flooder's next request is ready from that batch on: no batch before the timeout runs again.
-  assert.equal(tick(c, 0, 2).flatMap((o) => sent(o, 'pre-prepare')).length, 0);
-  const next = tick(c, 0, 1).flatMap((o) => sent(o, 'pre-prepare'));
-  assert.deepEqual(next.map((pp) => pp.requests.map((r) => Number(r.reqNo))), [[3]]);
+  // The flooder's next request is ready from that batch on, and with 1 and 2 in flight it is at
+  // MAX_IN_FLIGHT_PER_CLIENT: no batch, at the timeout or after, until one of them executes.
+  const late = makeClient(44);
+  assert.equal(tick(c, 0, 6).flatMap((o) => sent(o, 'pre-prepare')).length, 0);
+  const next = [deliverRequest(c, 0, request(late, 1, 'h', '1')), ...tick(c, 0, 3)].flatMap((o) => sent(o, 'pre-prepare'));
+  assert.deepEqual(next.map((pp) => pp.requests.map((r) => [r.client, Number(r.reqNo)])), [[[late.id, 1]]], "another client's request goes; the flooder's 3 waits");
+});
+
+test('fair batching: with one request per batch, a client that keeps its queue full does not fill the log window ahead of the others', () => {
+  const c = makeCluster(4, { batchMaxRequests: 1 });
+  const flooder = makeClient(40);
+  const other = makeClient(41);
+  const first = deliverRequest(c, 0, request(flooder, 1, 'f', '1'));
+  assert.equal(sent(first, 'pre-prepare').length, 1);
+  assert.equal(sent(deliverRequest(c, 0, request(flooder, 2, 'f', '2')), 'pre-prepare').length, 1, 'a full batch: proposed at once (two in flight)');
+  for (let n = 3; n <= 10; n++) assert.equal(sent(deliverRequest(c, 0, request(flooder, n, 'f', String(n))), 'pre-prepare').length, 0, `flood request ${n} waits: 1 and 2 are in flight`);
+  const late = sent(deliverRequest(c, 0, request(other, 1, 'o', '1')), 'pre-prepare');
+  assert.deepEqual(late.map((pp) => [pp.seq, pp.requests[0]!.client]), [[3, other.id]], "the other client's request takes the next seq at once");
+  flood(c, 0, first); // seq 1 commits and executes everywhere: the flooder's next may go
+  const after = c.outputs[0]!.flatMap((o) => sent(o, 'pre-prepare')).filter((pp) => pp.seq > 3);
+  assert.deepEqual(after.map((pp) => [pp.seq, pp.requests[0]!.client, Number(pp.requests[0]!.reqNo)]), [[4, flooder.id, 3]]);
 });
 
 test('§4.3 checkpoints: 2f+1 matching checkpoints make one stable, the low watermark moves and the log below is discarded', () => {
