@@ -12,6 +12,21 @@ import type { BatchLimits } from './requests.ts';
 import { executedAlready, removePending } from './requests.ts';
 
 /**
+ * A client's requests the primary has proposed and not yet executed, at most. A correct client has
+ * one request outstanding (TOCS '02 §4.1) and sends the next on f+1 replies, which may come before
+ * the primary itself executed the last one: two let that next one go at once. A client with more
+ * queued (a flood) gets its next proposed only when one in flight executes. One request per batch
+ * alone does not stop such a client from filling every slot of the log window with batches of its
+ * own when batches are small (batchMaxRequests 1, or little load), and as execution is in sequence
+ * order every correct client's request then waited behind them: in the simulator one flooding
+ * client made the honest clients' 1,000 ops take 101,044 ticks instead of 29,463 without it (sweep
+ * seed 95); with this cap 37,322 (35,915 at 1, 38,369 at 4). At 1, a correct client's next request
+ * waited for a lagging primary: +3% ticks over honest sweep seeds 1–30, +0.6% at 2
+ * (bench/README.md, "Simulator speed", session 32).
+ */
+export const MAX_IN_FLIGHT_PER_CLIENT = 2;
+
+/**
  * Takes the next batch at `tick`: at most ONE request per client, the clients in round-robin order,
  * each client's own requests FIFO, until the batch is full by count or every client was asked once.
  * A correct client has one request outstanding (TOCS '02 §4.1; src/protocol/client.ts), so a second
@@ -25,23 +40,9 @@ import { executedAlready, removePending } from './requests.ts';
  * Round-robin carries over batches: a served client moves to the back of `pendingByClient`, so the
  * next batch starts with the clients served least recently (NSDI '09 §4.1).
  *
- * Across batches a client has at most MAX_IN_FLIGHT_PER_CLIENT requests in flight (above).
+ * Across batches a client has at most MAX_IN_FLIGHT_PER_CLIENT requests in flight (above): its
+ * other queued requests are not asked for until one of them executes.
  */
-/**
- * A client's requests the primary has proposed and not yet executed, at most. A correct client has
- * one request outstanding (TOCS '02 §4.1) and sends the next on f+1 replies, which may come before
- * the primary itself executed the last one: two let that next one go at once. A client with more
- * queued (a flood) gets its next proposed only when one in flight executes. One request per batch
- * alone does not stop such a client from filling every slot of the log window with batches of its
- * own when batches are small (batchMaxRequests 1, or little load), and as execution is in sequence
- * order every correct client's request then waited behind them: in the simulator one flooding
- * client made the honest clients' 1,000 ops take 101,044 ticks instead of 29,463 without it (sweep
- * seed 95); with this cap 35,915 (at 1) to 38,369 (at 4). At 1, a correct client's next request
- * waited for a lagging primary: +3% ticks over honest sweep seeds 1–30, +0.6% at 2
- * (bench/README.md, "Simulator speed", session 32).
- */
-export const MAX_IN_FLIGHT_PER_CLIENT = 2;
-
 export function takeBatch(svc: ServiceState, limits: BatchLimits, tick: number): Request[] {
   const candidate = (client: ClientId): PendingRequest | undefined => (svc.inFlight.countOf(client) >= MAX_IN_FLIGHT_PER_CLIENT ? undefined : oldestLive(svc, client));
   return roundRobin(svc, limits, candidate, (client, p) => {

@@ -169,7 +169,7 @@ export class EditCountedSet<T> extends Set<T> {
 
 /**
  * The in-flight request keys, and how many each client has among them: the primary proposes no more
- * of a client's requests while it has maxPendingPerClient in flight (src/service/scheduler.ts). Keys
+ * of a client's requests while it has MAX_IN_FLIGHT_PER_CLIENT in flight (src/service/scheduler.ts). Keys
  * are requestKey's `client:reqNo`; the count moves only when the set does.
  */
 export class InFlightRequests extends EditCountedSet<string> {
