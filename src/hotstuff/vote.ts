@@ -10,6 +10,7 @@ import { drop, persistSafety, sendTo, sign } from './context.ts';
 import { blockOf, leaderOf, proposalFault, tcHighRound } from './block.ts';
 import { processQc, processTc } from './pacemaker.ts';
 import { want } from './want.ts';
+import { resendTicks } from './params.ts';
 
 export function handleProposal(ctx: Ctx, p: HsProposal): void {
   const st = ctx.st;
@@ -47,15 +48,15 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
 /**
  * Retransmission: a lost vote, proposal or timeout would cost the round a whole (backed-off) timeout.
  * While this replica is still in the round, it re-sends its vote to the next leader, a leader its
- * proposal to all, and a replica that timed the round out its timeout to all, once per retransmit
- * period (the same signed messages: nothing new is said). The timeout's resend matters most: Jolteon
+ * proposal to all, and a replica that timed the round out its timeout to all, once per resend
+ * period (params.ts resendTicks) (the same signed messages: nothing new is said). The timeout's resend matters most: Jolteon
  * (FC '22 §4) moves a replica on only with 2f + 1 timeouts of its round (a TC), and at n = 3f + 1 with
  * f crashed every live replica's timeout is needed; without the resend one lost timeout left the next
  * leader behind for a doubled round timer while the others timed out the round it would propose in.
  */
 export function retransmit(ctx: Ctx): void {
   const st = ctx.st;
-  const period = st.params.retransmitTicks;
+  const period = resendTicks(st.params);
   const v = st.lastVote;
   if (v !== undefined && v.vote.round === st.round && st.highestTimeoutRound < v.vote.round && st.tick - v.sentTick >= period) {
     v.sentTick = st.tick;
