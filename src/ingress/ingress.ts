@@ -79,7 +79,8 @@ export interface IngressConfig {
    * bytes object received: the simulator hands one broadcast's bytes object to n−1 replicas, and the
    * verdict — decode, structure, signatures — is a function of those bytes and the link, so each
    * object is decoded and verified once (issue 17 item 5). Counters are still kept per ingress.
-   * Ignored in "mac" mode, where a request's verdict depends on `self`'s own entry.
+   * In "mac" mode a verdict that reads `self`'s own authenticator entry is never shared: a request's,
+   * and a pre-prepare's or an hs-proposal's (its batch's requests); every other replica message's is.
    */
   readonly shared?: SharedVerdicts;
 }
@@ -99,6 +100,8 @@ export interface LinkVerdicts {
   readonly link: number;
   readonly verdict: Result<Verified<ReplicaMessage>, DropReason>;
   others?: Map<number, Result<Verified<ReplicaMessage>, DropReason>>;
+  /** The verdict read the receiver's own authenticator entry ("mac" mode): each ingress decides afresh. */
+  readonly own?: true;
 }
 
 export function createSharedVerdicts(): SharedVerdicts {
@@ -280,9 +283,14 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const isRequest = isType('request');
   const isReply = (m: Message): m is AnyReply => m.type === 'reply' || m.type === 'reply-digest';
 
-  const shared = macMode ? undefined : cfg.shared;
+  const shared = cfg.shared;
+  /** Whether a replica message's verdict reads this replica's own authenticator entries (batchedRequestOk). */
+  const readsOwnEntry = (m: Message): boolean => macMode && (m.type === 'pre-prepare' || m.type === 'hs-proposal');
+  /** The verdict, and whether it read this replica's own entries (then it is not shared). */
+  let ownVerdict = false;
   const replicaVerdict = (bytes: Uint8Array, link: ReplicaId | undefined): Result<Verified<ReplicaMessage>, DropReason> => {
     const d = decoded(bytes);
+    ownVerdict = d.ok && readsOwnEntry(d.value);
     return d.ok ? admit(d.value, isReplicaMessage, link) : err(d.error);
   };
   const requestVerdict = (bytes: Uint8Array, cheap?: (r: Request) => DropReason | undefined): Result<Verified<Request>, DropReason> => {
@@ -297,9 +305,10 @@ export function createIngress(cfg: IngressConfig): Ingress {
       const held = shared.replica.get(bytes);
       if (held === undefined) {
         const verdict = replicaVerdict(bytes, link);
-        shared.replica.set(bytes, { link: key, verdict });
+        shared.replica.set(bytes, ownVerdict ? { link: key, verdict, own: true } : { link: key, verdict });
         return count(verdict);
       }
+      if (held.own === true) return count(replicaVerdict(bytes, link));
       if (held.link === key) return count(held.verdict);
       let v = held.others?.get(key);
       if (v === undefined) (held.others ??= new Map()).set(key, (v = replicaVerdict(bytes, link)));
@@ -310,8 +319,8 @@ export function createIngress(cfg: IngressConfig): Ingress {
       return count(d.ok ? admit(d.value, isReplicaMessage, link) : err(d.error));
     },
     request(bytes, cheap) {
-      // A `cheap` check is the caller's own: its verdict is not shared.
-      if (shared === undefined || cheap !== undefined) return count(requestVerdict(bytes, cheap));
+      // A `cheap` check is the caller's own, and "mac" mode reads the own entry: the verdict is not shared.
+      if (shared === undefined || cheap !== undefined || macMode) return count(requestVerdict(bytes, cheap));
       let v = shared.request.get(bytes);
       if (v === undefined) shared.request.set(bytes, (v = requestVerdict(bytes)));
       return count(v);

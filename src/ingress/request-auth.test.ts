@@ -14,8 +14,8 @@ import { batchBytes, encodeMessage, signingBytes } from '../wire/codec.ts';
 import { NO_AUTH, authenticatorEntryOk, makeAuthenticator } from '../wire/authenticator.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { createClientCore } from '../protocol/client.ts';
-import { createIngress } from './ingress.ts';
-import type { Ingress } from './ingress.ts';
+import { createIngress, createSharedVerdicts } from './ingress.ts';
+import type { Ingress, SharedVerdicts } from './ingress.ts';
 import { TEST_DOMAIN } from '../../test/domain.ts';
 
 const hash: HashFn = (b) => digest(createHash('sha256').update(b).digest('hex'));
@@ -32,8 +32,8 @@ const client = ed25519Signer(randomBytes(32));
 const cid = clientId(toHex(client.publicKey));
 const NO_SIG = signature(new Uint8Array(64));
 
-const at = (i: number, mode: RequestAuthMode = 'mac'): Ingress =>
-  createIngress({ n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN, sigCacheSize: 0, requestAuth: mode, self: { id: replicaId(i), signer: replicas[i]! } });
+const at = (i: number, mode: RequestAuthMode = 'mac', shared?: SharedVerdicts): Ingress =>
+  createIngress({ n: N, replicaKeys, verify, hash, domain: TEST_DOMAIN, sigCacheSize: 0, requestAuth: mode, self: { id: replicaId(i), signer: replicas[i]! }, ...(shared === undefined ? {} : { shared }) });
 const dropOf = (r: { ok: true } | { ok: false; error: string }): string => (r.ok ? 'accepted' : r.error);
 
 /** A request signed by the client, its authenticator right for the replicas in `good` only. */
@@ -101,6 +101,29 @@ test('a request inside a committed certificate is vouched for by the quorum ("ma
   const forged = request(4, [0], true);
   assert.equal(dropOf(at(3).replicaMessage(encodeMessage(proofOf(forged)), from)), 'accepted');
   assert.equal(dropOf(at(3, 'signature').replicaMessage(encodeMessage(proofOf({ ...forged, auth: NO_AUTH })), from)), 'bad-signature');
+});
+
+test('shared verdicts in "mac" mode (the simulator): a verdict that reads the own entry is each replica\'s, any other is shared', () => {
+  const shared = createSharedVerdicts();
+  const [r1, r2] = [at(1, 'mac', shared), at(2, 'mac', shared)];
+  // A batched request with a right entry for replica 1 only and a bad signature: 1 accepts on its MAC, 2 must not.
+  const pp = encodeMessage(prePrepare([request(6, [1], true)]));
+  assert.equal(dropOf(r1.replicaMessage(pp, replicaId(0))), 'accepted');
+  assert.equal(dropOf(r2.replicaMessage(pp, replicaId(0))), 'bad-signature', 'replica 1\'s verdict is not taken for replica 2\'s');
+  const direct = encodeMessage(request(7, [1]));
+  assert.equal(dropOf(r1.request(direct)), 'accepted');
+  assert.equal(dropOf(r2.request(direct)), 'bad-authenticator', 'a direct request is judged by each replica\'s own entry');
+  // A committed certificate reads no own entry (its requests are vouched for): verified once, accepted by both.
+  const inner = prePrepare([request(8)]);
+  const commit = (i: number): Commit => signed(replicas[i]!, { type: 'commit', view: view(0), seq: seq(1), digest: inner.digest, replica: replicaId(i), sig: NO_SIG });
+  const proof = encodeMessage(signed(replicas[3]!, { type: 'committed-proof', prePrepare: inner, commits: [commit(0), commit(1), commit(2)], prepares: [], replica: replicaId(3), sig: NO_SIG } satisfies CommittedProof));
+  verifyCalls = 0;
+  assert.equal(dropOf(r1.replicaMessage(proof, replicaId(3))), 'accepted');
+  const once = verifyCalls;
+  assert.equal(once, 5, 'the certificate, its pre-prepare and three commits');
+  assert.equal(dropOf(r2.replicaMessage(proof, replicaId(3))), 'accepted');
+  assert.equal(verifyCalls, once, 'replica 2 reuses replica 1\'s verdict');
+  assert.deepEqual([r1.counters().accepted, r2.counters().accepted, r2.counters()['bad-signature'], r2.counters()['bad-authenticator']], [3, 1, 1, 1]);
 });
 
 test('an hs-proposal\'s own batch is checked as a pre-prepare\'s: a forged request is refused in "mac" mode too', () => {

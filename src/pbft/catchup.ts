@@ -42,12 +42,19 @@ export function handleFetchLog(ctx: Ctx, m: FetchLog): void {
   const last = Math.min(st.lastExecuted, first + MAX_PROOFS_PER_FETCH - 1);
   for (let n = first; n <= last; n++) {
     const e = st.log.get(toSeq(n));
-    const pp = e?.prePrepare;
-    if (e === undefined || pp === undefined || !isCommitted(e.phase)) continue;
-    const votes = decisionVotes(st.quorum, st.n, e, pp);
-    if (votes === undefined) continue;
-    sendTo(ctx, m.replica, sign<CommittedProof>(ctx, { type: 'committed-proof', prePrepare: pp, ...votes, replica: st.id }));
+    const proof = e === undefined ? undefined : committedProofOf(ctx, e);
+    if (proof !== undefined) sendTo(ctx, m.replica, proof);
   }
+}
+
+/** The slot's committed certificate, signed once and kept on the entry (LogEntry.committedProof); undefined if not committed. */
+function committedProofOf(ctx: Ctx, e: LogEntry): CommittedProof | undefined {
+  const pp = e.prePrepare;
+  if (pp === undefined || !isCommitted(e.phase)) return undefined;
+  if (e.committedProof !== undefined) return e.committedProof;
+  const votes = decisionVotes(ctx.st.quorum, ctx.st.n, e, pp);
+  if (votes === undefined) return undefined;
+  return (e.committedProof = sign<CommittedProof>(ctx, { type: 'committed-proof', prePrepare: pp, ...votes, replica: ctx.st.id }));
 }
 
 /** The votes that decided e: 2f+1 matching commits, or (the fast path) a matching PREPARE from every backup. */

@@ -64,6 +64,7 @@ export function entryFor(st: ReplicaState, n: Seq): LogEntry {
       changed: true,
       proposal: false,
       vouched: undefined,
+      committedProof: undefined,
     };
     st.log.set(n, e);
   }

@@ -55,6 +55,7 @@ export function installPrePrepare(st: ReplicaState, e: LogEntry, pp: PrePrepare,
   if (e.prePrepare !== undefined && e.prePrepare !== pp) releaseRequests(st, e);
   e.prePrepare = pp;
   e.proposal = false; // a fresh proposal's handler says so after this (verdicts.ts)
+  e.committedProof = undefined;
   e.vouched = undefined; // a re-issue's carried vouches are set after this (view-change.ts acceptReissued)
   e.lastActivity = st.tick;
   // Due for retransmission from tick + retransmitTicks (tick.ts): the bound may have to come down.

@@ -8,7 +8,7 @@ import type { ServiceState } from '../service/types.ts';
 import type { ServiceSnapshot } from '../service/snapshot.ts';
 import type { HashFn, Signer } from '../core/crypto-port.ts';
 import type { PublicKey } from '../core/ids.ts';
-import type { Checkpoint, Commit, NewView, PrePrepare, Prepare, PreparedProof, Request, Timeout, TimeoutCert, ViewChange } from '../wire/messages.ts';
+import type { Checkpoint, Commit, CommittedProof, NewView, PrePrepare, Prepare, PreparedProof, Request, Timeout, TimeoutCert, ViewChange } from '../wire/messages.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { PbftParams } from './params.ts';
 import type { PbftKeys } from './recovery-keys.ts';
@@ -97,6 +97,12 @@ export interface LogEntry {
    * earlier view's f+1 vouches showed validly signed (verdicts.ts carryVouches); undefined otherwise.
    */
   vouched: ReadonlySet<number> | undefined;
+  /**
+   * This replica's signed committed certificate of the slot (catchup.ts), made at the first FETCH-LOG
+   * that asks for it and sent as is to every later one: a peer fetching from seq 1 over and over
+   * costs no new signature per answer, and the same message object keeps the same bytes.
+   */
+  committedProof: CommittedProof | undefined;
 }
 
 /** What a view change carries over for a slot ("shared" mode): its batch's digest and the positions f+1 replicas vouched for. */

@@ -102,6 +102,8 @@ test('fast path: a replica that missed every PREPARE gets the decision by log ca
   const proofs = sent(deliver(c, 1, fetches[0]!), 'committed-proof');
   assert.equal(proofs.length, 1);
   assert.deepEqual([proofs[0]!.commits.length, proofs[0]!.prepares.map((p) => p.replica)], [0, [1, 2, 3]]);
+  // Asked again, replica 1 sends the certificate it signed the first time (LogEntry.committedProof), not a new signature.
+  assert.equal(sent(deliver(c, 1, fetches[0]!), 'committed-proof')[0], proofs[0]);
   deliver(c, 3, proofs[0]!);
   assert.deepEqual(executed(c, 3), [[1, d]]);
 });
