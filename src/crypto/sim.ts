@@ -1,10 +1,10 @@
 // A fast, deterministic SIMULATED signature scheme for the simulator only.
 //
-// NOT SECURE outside the simulator: a "signature" is a pair of SHA-256 hashes keyed by the signer's
-// seed, and verification looks the seed up in a registry filled by signer(). Anyone holding the
+// NOT SECURE outside the simulator: a "signature" is a SHA-256 hash keyed by the signer's seed,
+// written twice (64 bytes), and verification looks the seed up in a registry filled by signer(). Anyone holding the
 // suite object can sign for any registered key. Inside a simulation that is sound: the harness owns
 // the suite, and a simulated Byzantine node is only ever handed its own Signer, so it can forge
-// nothing it could not forge with Ed25519. It costs two short SHA-256 calls per verify instead of
+// nothing it could not forge with Ed25519. It costs one short SHA-256 call per verify instead of
 // ~100–180 µs for Ed25519, which makes sweeps of thousands of runs practical.
 //
 // Use ONE suite instance per simulated cluster: verify() only knows keys made by its own signer().
@@ -18,7 +18,6 @@ import { sha256, sha256Bytes, SEED_BYTES } from './ed25519.ts';
 const encoder = new TextEncoder();
 const PUB_TAG = encoder.encode('byz-sim-pub');
 const SIG_TAG = encoder.encode('byz-sim-sig');
-const SIG2_TAG = encoder.encode('byz-sim-sig2');
 const MAC_TAG = encoder.encode('byz-sim-mac');
 
 /** Most per-peer MAC keys one simulated signer keeps (a hostile peer set cannot grow it without bound). */
@@ -42,68 +41,60 @@ export function simPublicKey(seed: Uint8Array): PublicKey {
 }
 
 /**
- * The signature's two hash inputs share one buffer: the data is copied once, at a fixed offset, and
- * each tag and the seed are written right before it ("byz-sim-sig2" is one byte longer than
- * "byz-sim-sig", so the first input starts one byte later). Grown when needed.
+ * The signature's hash input, ("byz-sim-sig" ‖ seed ‖ data), in one buffer: the data copied once, at
+ * a fixed offset, the tag and the seed right before it. Grown when needed.
  */
-const DATA_AT = SIG2_TAG.length + SEED_BYTES;
-const FIRST_AT = DATA_AT - SEED_BYTES - SIG_TAG.length;
+const DATA_AT = SIG_TAG.length + SEED_BYTES;
 let sigScratch = new Uint8Array(4096);
 
 /**
- * The two hash inputs for data of each length up to VIEWS_MAX bytes, as views of sigScratch, made
- * once: a fresh `subarray` per hash was ~0.1–0.2 µs of the ~0.4 µs Node's hash took per call in a
+ * The hash input for data of each length up to VIEWS_MAX bytes, as a view of sigScratch, made once: a
+ * fresh `subarray` per hash was ~0.1–0.2 µs of the ~0.4 µs Node's hash took per call in a
  * micro-benchmark (issue 17 item 5). Dropped when sigScratch grows.
  */
 const VIEWS_MAX = 4096;
 const noViews = (): (Uint8Array | undefined)[] => new Array<Uint8Array | undefined>(VIEWS_MAX + 1).fill(undefined);
-let firstViews = noViews();
-let secondViews = noViews();
+let views = noViews();
 
-/** The two halves' hex digests of (seed, data), in `halves` (issue 17 item 5: no array per half). */
-function signatureHex(seed: Uint8Array, data: Uint8Array, halves: [string, string]): void {
+/** The hex digest of ("byz-sim-sig" ‖ seed ‖ data): both halves of the signature (issue 17 item 5: one hash, not two). */
+function signatureHex(seed: Uint8Array, data: Uint8Array): string {
   if (seed.length !== SEED_BYTES) throw new RangeError(`a simulated signing key is ${SEED_BYTES} bytes (got ${seed.length})`);
   const len = data.length;
   const end = DATA_AT + len;
   if (sigScratch.length < end) {
     sigScratch = new Uint8Array(Math.max(end, 2 * sigScratch.length));
-    firstViews = noViews();
-    secondViews = noViews();
+    sigScratch.set(SIG_TAG, 0);
+    views = noViews();
   }
   const buf = sigScratch;
   buf.set(data, DATA_AT);
-  buf.set(seed, DATA_AT - SEED_BYTES);
-  buf.set(SIG_TAG, FIRST_AT);
-  let first = len <= VIEWS_MAX ? firstViews[len] : undefined;
-  if (first === undefined) {
-    first = buf.subarray(FIRST_AT, end);
-    if (len <= VIEWS_MAX) firstViews[len] = first;
+  buf.set(seed, SIG_TAG.length);
+  let input = len <= VIEWS_MAX ? views[len] : undefined;
+  if (input === undefined) {
+    input = buf.subarray(0, end);
+    if (len <= VIEWS_MAX) views[len] = input;
   }
-  halves[0] = hash('sha256', first, 'hex');
-  buf.set(SIG2_TAG, 0);
-  let second = len <= VIEWS_MAX ? secondViews[len] : undefined;
-  if (second === undefined) {
-    second = buf.subarray(0, end);
-    if (len <= VIEWS_MAX) secondViews[len] = second;
-  }
-  halves[1] = hash('sha256', second, 'hex');
+  return hash('sha256', input, 'hex');
 }
+sigScratch.set(SIG_TAG, 0);
 
-const halves: [string, string] = ['', ''];
-
-/** sig = SHA-256("byz-sim-sig" ‖ seed ‖ data) ‖ SHA-256("byz-sim-sig2" ‖ seed ‖ data), 64 bytes. */
+/**
+ * sig = h ‖ h, h = SHA-256("byz-sim-sig" ‖ seed ‖ data): 64 bytes like an Ed25519 signature. One hash
+ * is as hard to forge as two (nobody in a simulation holds another's seed, see the file comment);
+ * two different hashes per signature were ~8% of a sweep's CPU.
+ */
 function simSign(seed: Uint8Array, data: Uint8Array): Signature {
-  signatureHex(seed, data, halves);
+  const h = signatureHex(seed, data);
   const out = new Uint8Array(SIGNATURE_BYTES);
-  hexInto(halves[0], out, 0);
-  hexInto(halves[1], out, 32);
+  hexInto(h, out, 0);
+  hexInto(h, out, 32);
   return signature(out);
 }
 
 /** Whether `sig` is simSign(seed, data), compared without building the expected signature. */
 function simVerify(seed: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
-  signatureHex(seed, data, halves);
-  return hexMatches(halves[0], sig, 0) && hexMatches(halves[1], sig, 32);
+  const h = signatureHex(seed, data);
+  return hexMatches(h, sig, 0) && hexMatches(h, sig, 32);
 }
 
 const HEX = '0123456789abcdef';
