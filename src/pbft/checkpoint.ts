@@ -9,7 +9,7 @@ import type { ReplicaState } from './state.ts';
 import type { Ctx } from './context.ts';
 import { broadcast, drop, emit, sign } from './context.ts';
 import { releaseBytes, takeSnapshot } from '../service/snapshot.ts';
-import { persistStable } from './recovery-keys.ts';
+import { clearCertified, persistCertified, persistStable } from './recovery-keys.ts';
 import { persistServiceState } from '../service/state-records.ts';
 
 /** Checkpoints further ahead than this many windows are ignored (bounds memory under floods). */
@@ -91,7 +91,16 @@ export function checkStable(ctx: Ctx, n: Seq): void {
   }
   // Behind (or, impossible for a correct replica, diverged): remember the certificate; the tick
   // handler starts a state transfer if execution does not reach it soon (§5.3).
-  if (st.certified === undefined || st.certified.seq < n) st.certified = { seq: n, stateDigest: cert.digest, proof: cert.proof };
+  noteCertified(ctx, n, cert.digest, cert.proof);
+}
+
+/** A checkpoint 2f+1 replicas certified above this replica's execution (§5.3): kept, and durable (recovery-keys.ts persistCertified). */
+export function noteCertified(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[]): boolean {
+  const st = ctx.st;
+  if (st.certified !== undefined && st.certified.seq >= n) return false;
+  st.certified = { seq: n, stateDigest, proof };
+  persistCertified(ctx.out.persist, st.keys, n, stateDigest, proof);
+  return true;
 }
 
 /** §4.3: the checkpoint at n is stable — advance h and discard the log and certificates up to n. */
@@ -102,6 +111,7 @@ export function makeStable(ctx: Ctx, n: Seq, stateDigest: Digest, proof: readonl
   st.lowWatermark = n;
   st.stableProof = proof;
   if (st.certified !== undefined && st.certified.seq <= n) st.certified = undefined;
+  if (st.certified === undefined) clearCertified(ctx.out.persist, st.keys);
   if (ctx.bugs.keepLogBelowCheckpoint !== true) for (const k of st.log.keys()) if (k <= n) st.log.delete(k);
   for (const k of st.preparedCerts.keys()) {
     if (k > n) continue;

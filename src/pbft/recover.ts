@@ -20,6 +20,7 @@ function corrupt(what: string): never {
 export function restoreFromRecords(st: ReplicaState, records: ReadonlyMap<string, Uint8Array>): void {
   const k = st.keys;
   restoreStable(st, records.get(k.stable), records);
+  restoreCertified(st, records.get(k.certified));
   const vr = records.get(k.view);
   if (vr !== undefined) {
     const rec = decodeViewRecord(vr) ?? corrupt(k.view);
@@ -78,6 +79,14 @@ function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, records:
   st.lastAssigned = rec.seq;
   st.stableProof = rec.proof;
   st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: snap.snapshot });
+}
+
+/** A certified checkpoint above the stable one: the state transfer to it starts again (tick.ts). */
+function restoreCertified(st: ReplicaState, bytes: Uint8Array | undefined): void {
+  if (bytes === undefined) return;
+  const rec = decodeStable(bytes) ?? corrupt(st.keys.certified);
+  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('certified checkpoint does not match its proof');
+  if (rec.seq > st.lowWatermark) st.certified = { seq: rec.seq, stateDigest: rec.stateDigest, proof: rec.proof };
 }
 
 function restorePrePrepare(st: ReplicaState, pp: PrePrepare): void {

@@ -8,6 +8,9 @@
 //   pc/<seq>     → the prepared certificate for seq (must reach every later VIEW-CHANGE, §4.4)
 //   stable       → last stable checkpoint: seq, state digest and its 2f+1 proof (the state itself is
 //                  the service's records, src/service/state-records.ts, written in the same transaction)
+//   certified    → a checkpoint above `stable` that 2f+1 replicas certified and whose state this replica
+//                  has yet to fetch (same layout as `stable`): it widens the window a restarted replica
+//                  holds its pre-prepares in, and restarts the state transfer
 
 import type { Digest, Seq, View } from '../core/ids.ts';
 import { digest as digestOf, fromHex, seq as toSeq, toHex, view as toView } from '../core/ids.ts';
@@ -26,11 +29,12 @@ export interface PbftKeys {
   readonly prePreparePrefix: string;
   readonly preparedPrefix: string;
   readonly stable: string;
+  readonly certified: string;
 }
 
 export function pbftKeys(epoch: number): PbftKeys {
   const ns = protocolNamespace(epoch, 'pbft');
-  return { view: `${ns}view`, newView: `${ns}view/nv`, timeoutCert: `${ns}view/tc`, prePreparePrefix: `${ns}pp/`, preparedPrefix: `${ns}pc/`, stable: `${ns}stable` };
+  return { view: `${ns}view`, newView: `${ns}view/nv`, timeoutCert: `${ns}view/tc`, prePreparePrefix: `${ns}pp/`, preparedPrefix: `${ns}pc/`, stable: `${ns}stable`, certified: `${ns}certified` };
 }
 
 export { seqKey };
@@ -73,6 +77,21 @@ export function persistStable(out: PersistOp[], keys: PbftKeys, n: Seq, stateDig
     { op: 'delete-range', from: seqKey(keys.prePreparePrefix, 0), to: seqKey(keys.prePreparePrefix, n + 1) },
     { op: 'delete-range', from: seqKey(keys.preparedPrefix, 0), to: seqKey(keys.preparedPrefix, n + 1) },
   );
+}
+
+/**
+ * A checkpoint certified above the stable one (checkpoint.ts noteCertified): written in the step that
+ * learns it, so before any pre-prepare it lets this replica accept above h + L is (§4.4: a NEW-VIEW
+ * may re-issue up to min-s + L). Without it a replica restarted during a state transfer recovered
+ * those pre-prepares outside its window (sweep-ledger seed 70001129, pbft-n6-byzantine).
+ */
+export function persistCertified(out: PersistOp[], keys: PbftKeys, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[]): void {
+  out.push({ op: 'put', key: keys.certified, value: encodeStable(n, stateDigest, proof) });
+}
+
+/** The certified checkpoint is reached (stable) or there is none: its record goes. */
+export function clearCertified(out: PersistOp[], keys: PbftKeys): void {
+  out.push({ op: 'delete', key: keys.certified });
 }
 
 export interface StableRecord {

@@ -17,7 +17,7 @@ import { checkNewView, planNewView, validViewChange } from './view-validate.ts';
 import type { NewViewPlan, PlanBugs, QuorumParams } from './view-validate.ts';
 import { maybePropose } from './propose.ts';
 import { installPrePrepare, sendPrepareFor } from './slot.ts';
-import { makeStable } from './checkpoint.ts';
+import { makeStable, noteCertified } from './checkpoint.ts';
 import { persistNewView, persistPrePrepare, persistTimeoutCert, persistView } from './recovery-keys.ts';
 import { executeReady } from './execute.ts';
 import { sendNewView, sendViewChange, withBatches, withReissuedBatches } from './vc-batches.ts';
@@ -267,8 +267,7 @@ function adoptCheckpoint(ctx: Ctx, plan: NewViewPlan): void {
   if (plan.minS <= st.lowWatermark || first === undefined) return;
   const own = st.ownCheckpoints.get(plan.minS);
   if (own !== undefined && own.digest === first.stateDigest) return makeStable(ctx, plan.minS, first.stateDigest, proof);
-  if (st.certified === undefined || st.certified.seq < plan.minS) {
-    st.certified = { seq: plan.minS, stateDigest: first.stateDigest, proof };
+  if (noteCertified(ctx, plan.minS, first.stateDigest, proof)) {
     for (const cp of proof) {
       const m = st.checkpoints.get(cp.seq) ?? new Map<ReplicaId, Checkpoint>();
       m.set(cp.replica, cp);

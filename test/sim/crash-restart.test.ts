@@ -251,3 +251,16 @@ test('a whole-state invariant broken by a step that produces nothing is reported
   assert.equal(r.up, false);
   assert.equal(sentAfter(), 0, 'nothing left the replica once its state was broken');
 });
+
+test('a replica restarted during a state transfer keeps its certified checkpoint: its pre-prepares above h + L stay in its window (sweep-ledger seed 70001129)', () => {
+  // Replica 2 had learnt a checkpoint at seq 16 that 2f+1 replicas certified, accepted pre-prepares up
+  // to seq 79 (h = 0, L = 64: within certified + L) and crashed before fetching that state. Before the
+  // certified checkpoint was durable (src/pbft/recovery-keys.ts persistCertified), it recovered them
+  // outside (0, 64] and its invariants failed at the restart.
+  const s = runSimulation(fromCommand(
+    'npx byz sim --replicas 6 --clients 4 --ops 300 --seed 70001129 --loss 0.072 --dup 0.15 --queue-max 16 --reorder --crash "2@2361" --restart "2@3551" ' +
+    '--checkpoint-interval 16 --batch-max 1 --request-auth shared --slow-primary-max-percent 100 --timeout-factor 1 --min-request-timeout 1 --value-bytes 48 --byzantine "2:tamper,c:reuse"',
+  ));
+  assert.deepEqual(s.violations, []);
+  assert.equal(s.ops.committed, 300);
+});
