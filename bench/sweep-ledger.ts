@@ -1,10 +1,12 @@
-// `npx tsx bench/sweep-ledger.ts [--hours H] [--chunk N] [--jobs K] [--ledger PATH] [--report]`
+// `npx tsx bench/sweep-ledger.ts [--hours H] [--chunk N] [--jobs K] [--ledger PATH] [--report | --recheck]`
 // The long sweep of issue 17 (≥ 100,000 seeds with 0 violations), run in chunks that add up across
 // sessions: each chunk is one family's next N seeds (`byz sim --seeds N --jobs K`, every option drawn
 // per seed), and one JSON line per chunk is appended to the ledger (seeds, failures with their replay
 // commands, the commit it ran at, CPU and wall time). A new run resumes each family after its last
 // chunk and gives the next chunk to the family with the fewest seeds so far; it stops after the
-// first chunk that ends past --hours (default 1). `--report` prints the ledger's totals only.
+// first chunk that ends past --hours (default 1). `--report` prints the ledger's totals only;
+// `--recheck` runs every failure the ledger holds again on this tree (its family's draw for its seed,
+// exactly as the chunk ran it) and says which pass now (exit 1 if any still fails).
 // Seeds of different commits add up honestly only as "this many seeds ran clean on these commits":
 // the report lists the commits; a failure stays in the ledger with its replay command.
 
@@ -16,6 +18,7 @@ import type { SimOptions } from '../src/sim/options.ts';
 import { parseByzantine } from '../src/sim/byzantine/spec.ts';
 import type { SweepFailure } from '../src/sim/sweep.ts';
 import { runSweepJobs } from '../src/cli/sweep-jobs.ts';
+import { runSweepSeed } from '../src/sim/sweep.ts';
 
 interface Family {
   readonly name: string;
@@ -64,13 +67,14 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '2' },
     ledger: { type: 'string', default: 'bench/results/sweep-ledger.jsonl' },
     report: { type: 'boolean', default: false },
+    recheck: { type: 'boolean', default: false },
   },
 });
 const hours = Number(values.hours);
 const chunkSize = Number(values.chunk);
 const jobs = Number(values.jobs);
 if (!(hours > 0 && hours <= 1000) || !Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > 100_000 || !Number.isSafeInteger(jobs) || jobs < 1 || jobs > 64) {
-  process.stderr.write('usage: bench/sweep-ledger.ts [--hours H in (0, 1000]] [--chunk 1..100000] [--jobs 1..64] [--ledger PATH] [--report]\n');
+  process.stderr.write('usage: bench/sweep-ledger.ts [--hours H in (0, 1000]] [--chunk 1..100000] [--jobs 1..64] [--ledger PATH] [--report | --recheck]\n');
   process.exit(2);
 }
 const ledgerPath = values.ledger;
@@ -125,6 +129,29 @@ function report(chunks: readonly Chunk[]): number {
   return failed;
 }
 
+/** Runs each recorded failure again on this tree; returns how many still fail. */
+function recheck(chunks: readonly Chunk[]): number {
+  const commit = commitOf();
+  let still = 0;
+  for (const c of chunks) {
+    for (const x of c.failures) {
+      const family = FAMILIES.find((f) => f.name === c.family);
+      if (family === undefined) {
+        console.log(`UNKNOWN FAMILY ${c.family} (seed ${x.seed}): not rechecked`);
+        still++;
+        continue;
+      }
+      const { outcome } = runSweepSeed({ ...family.base, seed: c.firstSeed }, x.seed, new Set());
+      if (outcome.failure === undefined) console.log(`passes at ${commit}: ${c.family} seed ${x.seed} (failed at ${c.commit})`);
+      else {
+        still++;
+        console.log(`STILL FAILS at ${commit}: ${c.family} seed ${x.seed}: ${outcome.failure.detail}\n  replay: ${outcome.failure.replay}`);
+      }
+    }
+  }
+  return still;
+}
+
 function nextFamily(chunks: readonly Chunk[]): { family: Family; firstSeed: number } {
   let best: { family: Family; firstSeed: number; seeds: number } | undefined;
   for (const f of FAMILIES) {
@@ -139,6 +166,9 @@ function nextFamily(chunks: readonly Chunk[]): { family: Family; firstSeed: numb
 async function main(): Promise<void> {
   if (values.report) {
     process.exit(report(readLedger()) > 0 ? 1 : 0);
+  }
+  if (values.recheck) {
+    process.exit(recheck(readLedger()) > 0 ? 1 : 0);
   }
   const deadline = Date.now() + hours * 3_600_000;
   let failedNow = 0;

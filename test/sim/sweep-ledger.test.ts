@@ -1,6 +1,7 @@
 // bench/sweep-ledger.ts, the long sweep that adds up across sessions: each run appends one JSON line
 // per chunk, resumes every family after its last chunk, gives the next chunk to the family with the
-// fewest seeds, and --report sums the ledger (exit 1 when it holds a failure).
+// fewest seeds, --report sums the ledger (exit 1 when it holds a failure), and --recheck runs each
+// recorded failure again on this tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -32,6 +33,14 @@ test('the sweep ledger appends a chunk per run, resumes each family after its se
     assert.match(rep.stdout, /\| \*\*all\*\* \| \*\*6\*\* \| \*\*1\*\* \|/);
     assert.match(rep.stdout, /FAILED pbft-n4-byzantine seed 10000003 .*planted/);
     assert.match(rep.stdout, /10,000,000\.\.10,000,003/);
+    // --recheck runs the recorded failure again on this tree: the planted one is a seed that passes.
+    const again = run(['--recheck', '--ledger', ledger]);
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^passes at \S+: pbft-n4-byzantine seed 10000003 \(failed at /m);
+    appendFileSync(ledger, `${JSON.stringify({ ...chunks[0], family: 'gone', failures: [{ seed: 1, reason: 'violation', detail: 'x', replay: 'y' }] })}\n`);
+    const unknown = run(['--recheck', '--ledger', ledger]);
+    assert.equal(unknown.status, 1, 'a failure that cannot be rechecked counts as still failing');
+    assert.match(unknown.stdout, /UNKNOWN FAMILY gone \(seed 1\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
