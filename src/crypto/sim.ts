@@ -1,8 +1,8 @@
 // A fast, deterministic SIMULATED signature scheme for the simulator only.
 //
 // NOT SECURE outside the simulator: a "signature" is a SHA-256 hash keyed by the signer's seed,
-// written twice (64 bytes), and verification looks the seed up in a registry filled by signer(). Anyone holding the
-// suite object can sign for any registered key. Inside a simulation that is sound: the harness owns
+// written twice (64 bytes), and verification looks the seed up in a registry filled by signer().
+// Anyone holding the suite object can sign for any registered key. Inside a simulation that is sound: the harness owns
 // the suite, and a simulated Byzantine node is only ever handed its own Signer, so it can forge
 // nothing it could not forge with Ed25519. It costs one short SHA-256 call per verify instead of
 // ~100–180 µs for Ed25519, which makes sweeps of thousands of runs practical.
@@ -45,7 +45,13 @@ export function simPublicKey(seed: Uint8Array): PublicKey {
  * a fixed offset, the tag and the seed right before it. Grown when needed.
  */
 const DATA_AT = SIG_TAG.length + SEED_BYTES;
-let sigScratch = new Uint8Array(4096);
+/** A scratch buffer of `size` bytes that starts with the tag. */
+const withTag = (size: number): Uint8Array => {
+  const b = new Uint8Array(size);
+  b.set(SIG_TAG, 0);
+  return b;
+};
+let sigScratch = withTag(4096);
 
 /**
  * The hash input for data of each length up to VIEWS_MAX bytes, as a view of sigScratch, made once: a
@@ -62,8 +68,7 @@ function signatureHex(seed: Uint8Array, data: Uint8Array): string {
   const len = data.length;
   const end = DATA_AT + len;
   if (sigScratch.length < end) {
-    sigScratch = new Uint8Array(Math.max(end, 2 * sigScratch.length));
-    sigScratch.set(SIG_TAG, 0);
+    sigScratch = withTag(Math.max(end, 2 * sigScratch.length));
     views = noViews();
   }
   const buf = sigScratch;
@@ -76,7 +81,6 @@ function signatureHex(seed: Uint8Array, data: Uint8Array): string {
   }
   return hash('sha256', input, 'hex');
 }
-sigScratch.set(SIG_TAG, 0);
 
 /**
  * sig = h ‖ h, h = SHA-256("byz-sim-sig" ‖ seed ‖ data): 64 bytes like an Ed25519 signature. One hash

@@ -48,9 +48,9 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
 /**
  * Retransmission: a lost vote, proposal or timeout would cost the round a whole (backed-off) timeout.
  * While this replica is still in the round, it re-sends its vote to the next leader, a leader its
- * proposal to all, and a replica that timed the round out its timeout to all, once per resend
- * period (params.ts resendTicks) (the same signed messages: nothing new is said). The timeout's resend matters most: Jolteon
- * (FC '22 §4) moves a replica on only with 2f + 1 timeouts of its round (a TC), and at n = 3f + 1 with
+ * proposal to all, and a replica that timed the round out its timeout to all, once per resend period
+ * (params.ts resendTicks; the same signed messages: nothing new is said). The timeout's resend matters
+ * most: Jolteon (FC '22 §4) moves a replica on only with 2f + 1 timeouts of its round (a TC), and at n = 3f + 1 with
  * f crashed every live replica's timeout is needed; without the resend one lost timeout left the next
  * leader behind for a doubled round timer while the others timed out the round it would propose in.
  */

@@ -19,6 +19,7 @@ import type { CodecError } from '../wire/codec.ts';
 import { TOO_LONG, batchBytes, decodeMessage, signingBytes } from '../wire/codec.ts';
 import type { SigningDomain } from '../wire/domain.ts';
 import type { AnyReply, Message, MessageType, ReplicaMessage, Request } from '../wire/messages.ts';
+import { MESSAGE_TAGS } from '../wire/messages.ts';
 import type { RequestAuthMode } from '../wire/authenticator.ts';
 import { authenticatorBytes, authenticatorEntryOk } from '../wire/authenticator.ts';
 import { validateMessage } from '../wire/validate.ts';
@@ -100,8 +101,6 @@ export interface LinkVerdicts {
   readonly link: number;
   readonly verdict: Result<Verified<ReplicaMessage>, DropReason>;
   others?: Map<number, Result<Verified<ReplicaMessage>, DropReason>>;
-  /** The verdict read the receiver's own authenticator entry ("mac" mode): each ingress decides afresh. */
-  readonly own?: true;
 }
 
 export function createSharedVerdicts(): SharedVerdicts {
@@ -284,13 +283,11 @@ export function createIngress(cfg: IngressConfig): Ingress {
   const isReply = (m: Message): m is AnyReply => m.type === 'reply' || m.type === 'reply-digest';
 
   const shared = cfg.shared;
-  /** Whether a replica message's verdict reads this replica's own authenticator entries (batchedRequestOk). */
-  const readsOwnEntry = (m: Message): boolean => macMode && (m.type === 'pre-prepare' || m.type === 'hs-proposal');
-  /** The verdict, and whether it read this replica's own entries (then it is not shared). */
-  let ownVerdict = false;
+  /** "mac" mode: a pre-prepare's or an hs-proposal's verdict reads this replica's own entries (batchedRequestOk); its tag is the first byte. */
+  const readsOwnEntry = (bytes: Uint8Array): boolean =>
+    macMode && (bytes[0] === MESSAGE_TAGS['pre-prepare'] || bytes[0] === MESSAGE_TAGS['hs-proposal']);
   const replicaVerdict = (bytes: Uint8Array, link: ReplicaId | undefined): Result<Verified<ReplicaMessage>, DropReason> => {
     const d = decoded(bytes);
-    ownVerdict = d.ok && readsOwnEntry(d.value);
     return d.ok ? admit(d.value, isReplicaMessage, link) : err(d.error);
   };
   const requestVerdict = (bytes: Uint8Array, cheap?: (r: Request) => DropReason | undefined): Result<Verified<Request>, DropReason> => {
@@ -300,15 +297,14 @@ export function createIngress(cfg: IngressConfig): Ingress {
 
   return {
     replicaMessage(bytes, link) {
-      if (shared === undefined) return count(replicaVerdict(bytes, link));
+      if (shared === undefined || readsOwnEntry(bytes)) return count(replicaVerdict(bytes, link));
       const key = link ?? -1;
       const held = shared.replica.get(bytes);
       if (held === undefined) {
         const verdict = replicaVerdict(bytes, link);
-        shared.replica.set(bytes, ownVerdict ? { link: key, verdict, own: true } : { link: key, verdict });
+        shared.replica.set(bytes, { link: key, verdict });
         return count(verdict);
       }
-      if (held.own === true) return count(replicaVerdict(bytes, link));
       if (held.link === key) return count(held.verdict);
       let v = held.others?.get(key);
       if (v === undefined) (held.others ??= new Map()).set(key, (v = replicaVerdict(bytes, link)));

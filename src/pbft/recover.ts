@@ -9,6 +9,7 @@ import type { ReplicaState } from './state.ts';
 import { decodeAs, decodePreparedProof } from './persist.ts';
 import { hasServiceState, restoreServiceState } from '../service/state-records.ts';
 import { decodeStable, decodeViewRecord } from './recovery-keys.ts';
+import type { StableRecord } from './recovery-keys.ts';
 import { entryFor } from './context.ts';
 import { installPrePrepare } from './slot.ts';
 
@@ -68,8 +69,7 @@ function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, records:
     if (hasServiceState(records)) corrupt(`a service state without ${st.keys.stable}`);
     return;
   }
-  const rec = decodeStable(bytes) ?? corrupt(st.keys.stable);
-  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('stable checkpoint does not match its proof');
+  const rec = checkpointRecord(bytes, st.keys.stable);
   const restored = restoreServiceState(st.svc, records, rec.stateDigest);
   if (!restored.ok) corrupt(`stable state: ${restored.error}`);
   const snap = restored.value ?? corrupt(`${st.keys.stable} without the service state it certifies`);
@@ -81,11 +81,17 @@ function restoreStable(st: ReplicaState, bytes: Uint8Array | undefined, records:
   st.ownCheckpoints.set(rec.seq, { digest: rec.stateDigest, snapshot: snap.snapshot });
 }
 
+/** A checkpoint record (stable or certified: seq, digest, 2f+1 proof) whose proof is for its digest. */
+function checkpointRecord(bytes: Uint8Array, key: string): StableRecord {
+  const rec = decodeStable(bytes) ?? corrupt(key);
+  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt(`${key}: the checkpoint does not match its proof`);
+  return rec;
+}
+
 /** A certified checkpoint above the stable one: the state transfer to it starts again (tick.ts). */
 function restoreCertified(st: ReplicaState, bytes: Uint8Array | undefined): void {
   if (bytes === undefined) return;
-  const rec = decodeStable(bytes) ?? corrupt(st.keys.certified);
-  if (rec.proof.some((cp) => cp.stateDigest !== rec.stateDigest)) corrupt('certified checkpoint does not match its proof');
+  const rec = checkpointRecord(bytes, st.keys.certified);
   if (rec.seq > st.lowWatermark) st.certified = { seq: rec.seq, stateDigest: rec.stateDigest, proof: rec.proof };
 }
 

@@ -81,8 +81,8 @@ export function persistStable(out: PersistOp[], keys: PbftKeys, n: Seq, stateDig
 
 /**
  * A checkpoint certified above the stable one (checkpoint.ts noteCertified): written in the step that
- * learns it, so before any pre-prepare it lets this replica accept above h + L is (§4.4: a NEW-VIEW
- * may re-issue up to min-s + L). Without it a replica restarted during a state transfer recovered
+ * learns it, so it is durable before any pre-prepare above h + L that it lets this replica accept
+ * (§4.4: a NEW-VIEW may re-issue up to min-s + L). Without it a replica restarted during a state transfer recovered
  * those pre-prepares outside its window (sweep-ledger seed 70001129, pbft-n6-byzantine).
  */
 export function persistCertified(out: PersistOp[], keys: PbftKeys, n: Seq, stateDigest: Digest, proof: readonly Checkpoint[]): void {
