@@ -65,8 +65,29 @@ export function reputationLeader(entries: readonly ReputationEntry[], n: number,
   while (end > 0 && entries[end - 1]!.round > limit) end--;
   const w = reputationWindow(n);
   if (end < w) return primaryOf(round, n);
-  const active = new Set<number>();
-  for (let i = end - w; i < end; i++) for (const r of entries[i]!.active) active.add(r);
-  const sorted = [...active].filter((r) => r < n).sort((a, b) => a - b);
+  const sorted = activeIn(entries, end - w, end, n);
   return sorted.length === 0 ? primaryOf(round, n) : sorted[round % sorted.length]!;
 }
+
+/** The distinct active replicas (< n) of entries[start, end), sorted. */
+function activeIn(entries: readonly ReputationEntry[], start: number, end: number, n: number): readonly number[] {
+  const first = entries[start]!;
+  const last = entries[end - 1]!;
+  const held = windows.get(last);
+  if (held !== undefined && held.entries === entries && held.first === first && held.n === n) return held.sorted;
+  const active = new Set<number>();
+  for (let i = start; i < end; i++) for (const r of entries[i]!.active) active.add(r);
+  const sorted = [...active].filter((r) => r < n).sort((a, b) => a - b);
+  windows.set(last, { entries, first, n, sorted });
+  return sorted;
+}
+
+/**
+ * Each window's active replicas, by its last entry: the leader of a round and of the next (two
+ * windows) is asked for several times per input (propose, pacemaker, relay), and a window only moves
+ * when a block commits (issue 17 item 5: ~8% of a HotStuff n=7 sweep's CPU went to recomputing it).
+ * A window of fixed length in one entries array is known by its first and last entry objects: entries
+ * are never mutated, only appended (noteCommitted) or replaced in front of the ones kept (fetch.ts,
+ * transfer.ts), so two held entries keep the same entries between them.
+ */
+const windows = new WeakMap<ReputationEntry, { readonly entries: readonly ReputationEntry[]; readonly first: ReputationEntry; readonly n: number; readonly sorted: readonly number[] }>();
