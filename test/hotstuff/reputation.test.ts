@@ -5,11 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createSimulation } from '../../src/sim/run.ts';
 import { DEFAULT_SIM_OPTIONS } from '../../src/sim/options.ts';
 import type { ExecutedBatch } from '../../src/protocol/types.ts';
 import type { ReputationEntry } from '../../src/hotstuff/reputation.ts';
-import { entryOf, EXCLUDE_ROUNDS, noteCommitted, reputationLeader, reputationWindow, REVIVE_EVERY } from '../../src/hotstuff/reputation.ts';
+import { entryOf, EXCLUDE_ROUNDS, noteCommitted, reputationKept, reputationLeader, reputationWindow, REVIVE_EVERY } from '../../src/hotstuff/reputation.ts';
 import { primaryOf } from '../../src/core/quorum.ts';
 
 const N = 4;
@@ -22,6 +23,35 @@ test('round-robin until a window of committed blocks below round − EXCLUDE exi
   const recent = entries(reputationWindow(N), [0, 1, 2], 5);
   const r = 5 + reputationWindow(N) - 1 + EXCLUDE_ROUNDS - 1;
   assert.equal(reputationLeader(recent, N, r), primaryOf(r, N));
+});
+
+test('the leader remembered per window equals one computed afresh, whatever appends, fetches and transfers did to the entries', () => {
+  // An op: append a committed block (noteCommitted), replace the entries in front of the last k kept
+  // with fetched ones (fetch.ts), or clear them (transfer.ts). After each, every round's leader from
+  // the live array (its windows remembered) must equal the leader from fresh copies of its entries
+  // (nothing remembered for them).
+  // Appended and fetched blocks name disjoint replicas, so a window remembered wrongly names other leaders.
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('append' as const), active: fc.constantFrom([0], [1], [0, 1]) }),
+    fc.record({ kind: fc.constant('fetch' as const), fetched: fc.integer({ min: 0, max: 12 }), keep: fc.integer({ min: 0, max: 6 }), active: fc.constantFrom([2], [3], [2, 3]) }),
+    fc.record({ kind: fc.constant('clear' as const) }),
+  );
+  fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+    const es: ReputationEntry[] = [];
+    let round = 1;
+    for (const o of ops) {
+      if (o.kind === 'append') noteCommitted(es, { round: round++, active: o.active }, N);
+      else if (o.kind === 'clear') es.length = 0;
+      else {
+        const since = o.keep === 0 ? [] : es.slice(-o.keep);
+        const fetched = Array.from({ length: o.fetched }, (_, i) => ({ round: round - o.fetched - since.length + i, active: o.active }));
+        es.length = 0;
+        es.push(...fetched, ...since);
+        if (es.length > reputationKept(N)) es.splice(0, es.length - reputationKept(N));
+      }
+      for (let r = round - 2; r < round + EXCLUDE_ROUNDS + 3; r++) assert.equal(reputationLeader(es, N, r), reputationLeader(es.map((e) => ({ ...e })), N, r), `round ${r}`);
+    }
+  }), { numRuns: 300, seed: 17 });
 });
 
 test('a replica absent from the window leads only in revival rounds (round-robin over all n)', () => {
