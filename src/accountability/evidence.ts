@@ -118,6 +118,15 @@ export function conflictOf(a: Statement, b: Statement): string | undefined {
 }
 
 /** conflictOf for two statements already known to fill the same slot (slotOf(a) === slotOf(b) ≠ undefined). */
+/**
+ * Two statements of one signer with the same signature sign the same content: both signatures were
+ * verified (ingress, or the proof's own check), and a signature that verified for two contents under
+ * one key would be a forgery (Ed25519 is strongly unforgeable; libsodium refuses a non-canonical S).
+ * The cheap check first: a proposal or NEW-VIEW seen again, re-sent or nested in another message, is
+ * not encoded twice to be compared (issue 17 item 5).
+ */
+const sameSignature = (a: NewView | HsProposal, b: NewView | HsProposal): boolean => a === b || bytesEqual(a.sig, b.sig);
+
 export function sameSlotConflict(a: Statement, b: Statement): string | undefined {
   switch (a.type) {
     case 'pre-prepare':
@@ -133,11 +142,11 @@ export function sameSlotConflict(a: Statement, b: Statement): string | undefined
       return `signed two checkpoints for seq ${a.seq} with state digests ${short(a.stateDigest)} and ${short(d)} (TOCS '02 §4.3)`;
     }
     case 'new-view':
-      if (bytesEqual(signedContent(a), signedContent(b))) return undefined;
+      if (sameSignature(a, b as NewView) || bytesEqual(signedContent(a), signedContent(b))) return undefined;
       return `signed two different new-views for view ${a.view} (TOCS '02 §4.4)`;
     case 'hs-proposal':
       // A block's id is the hash of its signed content (src/hotstuff/block.ts): other content, other block.
-      if (bytesEqual(signedContent(a), signedContent(b))) return undefined;
+      if (sameSignature(a, b as HsProposal) || bytesEqual(signedContent(a), signedContent(b))) return undefined;
       return `signed two different HotStuff proposals for round ${a.round} (Jolteon, FC '22 §4: one proposal per round)`;
     case 'hs-vote': {
       const id = (b as HsVote).blockId;
