@@ -117,7 +117,6 @@ export function conflictOf(a: Statement, b: Statement): string | undefined {
   return sameSlotConflict(a, b);
 }
 
-/** conflictOf for two statements already known to fill the same slot (slotOf(a) === slotOf(b) ≠ undefined). */
 /**
  * Two statements of one signer with the same signature sign the same content: both signatures were
  * verified (ingress, or the proof's own check), and a signature that verified for two contents under
@@ -127,6 +126,7 @@ export function conflictOf(a: Statement, b: Statement): string | undefined {
  */
 const sameSignature = (a: NewView | HsProposal, b: NewView | HsProposal): boolean => a === b || bytesEqual(a.sig, b.sig);
 
+/** conflictOf for two statements already known to fill the same slot (slotOf(a) === slotOf(b) ≠ undefined). */
 export function sameSlotConflict(a: Statement, b: Statement): string | undefined {
   switch (a.type) {
     case 'pre-prepare':
