@@ -115,7 +115,7 @@ export function sendTimeout(ctx: Ctx, round: number, reason: SuspicionReason): v
   const t = sign<HsTimeout>(ctx, { type: 'hs-timeout', round, highQc: st.highQc, replica: st.id });
   persistSafety(ctx);
   broadcast(ctx, t);
-  st.lastTimeout = { timeout: t, sentTick: st.tick };
+  st.lastTimeout = { timeout: t, sentTick: st.tick, resends: 0 };
   ctx.out.events.push({ type: 'leader-suspected', view: toView(round), reason });
   collectTimeout(ctx, t);
 }

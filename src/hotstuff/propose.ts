@@ -33,7 +33,7 @@ export function maybePropose(ctx: Ctx): void {
   st.lastProposedRound = st.round;
   persistSafety(ctx);
   broadcast(ctx, p);
-  st.lastProposal = { proposal: p, sentTick: st.tick };
+  st.lastProposal = { proposal: p, sentTick: st.tick, resends: 0 };
   ctx.out.events.push({ type: 'batch-proposed', seq: toSeq(p.height), size: requests.length });
   handleProposal(ctx, p);
 }

@@ -40,7 +40,7 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
   const v = sign<HsVote>(ctx, { type: 'hs-vote', round: p.round, blockId: b.id, replica: st.id });
   persistSafety(ctx);
   const next = leaderOf(st, p.round + 1);
-  st.lastVote = { vote: v, sentTick: st.tick };
+  st.lastVote = { vote: v, sentTick: st.tick, resends: 0 };
   if (next === st.id) collectVote(ctx, v);
   else sendTo(ctx, next, v);
 }
@@ -48,30 +48,31 @@ export function handleProposal(ctx: Ctx, p: HsProposal): void {
 /**
  * Retransmission: a lost vote, proposal or timeout would cost the round a whole (backed-off) timeout.
  * While this replica is still in the round, it re-sends its vote to the next leader, a leader its
- * proposal to all, and a replica that timed the round out its timeout to all, once per resend period
- * (params.ts resendTicks; the same signed messages: nothing new is said). The timeout's resend matters
- * most: Jolteon (FC '22 §4) moves a replica on only with 2f + 1 timeouts of its round (a TC), and at n = 3f + 1 with
- * f crashed every live replica's timeout is needed; without the resend one lost timeout left the next
- * leader behind for a doubled round timer while the others timed out the round it would propose in.
+ * proposal to all, and a replica that timed the round out its timeout to all, each time its resend
+ * delay has passed (params.ts resendTicks: soon at first, then backing off; the same signed messages:
+ * nothing new is said). The timeout's resend matters most: Jolteon (FC '22 §4) moves a replica on
+ * only with 2f + 1 timeouts of its round (a TC), and at n = 3f + 1 with f crashed every live
+ * replica's timeout is needed; without the resend one lost timeout left the next leader behind for a
+ * doubled round timer while the others timed out the round it would propose in.
  */
 export function retransmit(ctx: Ctx): void {
   const st = ctx.st;
-  const period = resendTicks(st.params);
   const v = st.lastVote;
-  if (v !== undefined && v.vote.round === st.round && st.highestTimeoutRound < v.vote.round && st.tick - v.sentTick >= period) {
-    v.sentTick = st.tick;
+  if (v !== undefined && v.vote.round === st.round && st.highestTimeoutRound < v.vote.round && resendDue(st, v)) {
     sendTo(ctx, leaderOf(st, v.vote.round + 1), v.vote);
   }
   const p = st.lastProposal;
-  if (p !== undefined && p.proposal.round === st.round && st.tick - p.sentTick >= period) {
-    p.sentTick = st.tick;
-    ctx.out.send.push({ to: 'all', message: p.proposal });
-  }
+  if (p !== undefined && p.proposal.round === st.round && resendDue(st, p)) ctx.out.send.push({ to: 'all', message: p.proposal });
   const t = st.lastTimeout;
-  if (t !== undefined && t.timeout.round === st.round && st.tick - t.sentTick >= period) {
-    t.sentTick = st.tick;
-    ctx.out.send.push({ to: 'all', message: t.timeout });
-  }
+  if (t !== undefined && t.timeout.round === st.round && resendDue(st, t)) ctx.out.send.push({ to: 'all', message: t.timeout });
+}
+
+/** Whether a sent message's resend delay has passed; if so it counts as re-sent now. */
+function resendDue(st: Ctx['st'], sent: { sentTick: number; resends: number }): boolean {
+  if (st.tick - sent.sentTick < resendTicks(st.params, sent.resends)) return false;
+  sent.sentTick = st.tick;
+  sent.resends++;
+  return true;
 }
 
 /** Jolteon's voting rule (aptos-core safety-rules two-chain: safe_to_vote, last_voted_round). */

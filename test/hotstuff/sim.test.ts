@@ -32,11 +32,12 @@ test('hotstuff: a partition that heals, a crashed leader, a crashed and restarte
 });
 
 test('hotstuff planted bug commitOnOneChain (commit on a one-chain, not Jolteon\'s 2-chain) is caught by the agreement checker', () => {
-  // Replica 0 is cut off at tick 40, right after it formed a QC as the next leader: under the bug it
+  // Replica 0 is cut off at tick 37, right after it formed a QC as the next leader: under the bug it
   // executes that QC's block at once; the others never see the QC, time the round out and certify
   // another block at the same height (the same schedule without the bug commits every op cleanly).
-  // (Tick 85 before leader reputation, src/hotstuff/reputation.ts, changed who leads which round.)
-  const partitions = [{ groups: [[0], [1, 2, 3]], from: 40, to: 1540 }];
+  // (Tick 85 before leader reputation, src/hotstuff/reputation.ts, changed who leads which round; 40
+  // before the resends backed off, src/hotstuff/params.ts resendTicks; ticks 36-38 all show it now.)
+  const partitions = [{ groups: [[0], [1, 2, 3]], from: 37, to: 1537 }];
   clean({ ops: 100, partitions });
   const s = runSimulation({ ...base, ops: 100, partitions, bugs: ['commitOnOneChain'] });
   assert.match(s.violations[0]?.detail ?? '', /^seq \d+: replica \d executed batch/, s.replay);
@@ -57,12 +58,13 @@ test('hotstuff planted bug weakQuorum (QCs and TCs of f+1, not 2f+1) is caught b
 
 test('hotstuff planted bug voteBeforePersist (last voted round not durable) is caught by the contradiction checker once a leader equivocates', () => {
   // n=7, leader 1 of round 1 equivocates (src/sim/byzantine/hotstuff.ts): replicas 0, 2, 3 get block X,
-  // 4, 5, 6 block Y, neither reaches 2f+1 = 5 votes, and the leader's re-send at +40 ticks swaps the
-  // halves. Replica 3 votes X, crashes at 20 and is back at 30 in round 1: under the bug it forgot
-  // its vote and votes Y when the swapped re-send arrives (Jolteon §4: one vote per round, SPEC D2).
+  // 4, 5, 6 block Y, neither reaches 2f+1 = 5 votes, and the leader's first re-send, an eighth of the
+  // round timer later (+12 ticks, src/hotstuff/params.ts resendTicks), swaps the halves. Replica 3 votes
+  // X, crashes at 10 and is back at 12 in round 1: under the bug it forgot its vote and votes Y when
+  // the swapped re-send arrives (Jolteon §4: one vote per round, SPEC D2).
   const byzantine = parseByzantine('1:equivocate');
   assert.ok(byzantine.ok);
-  const o = { replicas: 7, ops: 40, crashes: [{ replica: 3, at: 20 }], restarts: [{ replica: 3, at: 30 }] };
+  const o = { replicas: 7, ops: 40, crashes: [{ replica: 3, at: 10 }], restarts: [{ replica: 3, at: 12 }] };
   const s = runSimulation({ ...base, ...o, byzantine: byzantine.value, bugs: ['voteBeforePersist'] });
   assert.equal(s.violations[0]?.checker, 'contradiction', s.replay);
   assert.match(s.violations[0]?.detail ?? '', /^replica 3 sent two different votes for round 1: /);
