@@ -121,10 +121,10 @@ export interface HsState {
   readonly votes: Map<ReplicaId, HsVote>;
   /** The latest timeout of each replica (bounded by n; a TC is 2f+1 of one round). */
   readonly timeouts: Map<ReplicaId, HsTimeout>;
-  /** Its own last vote and proposal, re-sent each retransmit period while the round has not moved on. */
+  /** Its own last vote and proposal, re-sent while the round has not moved on (vote.ts retransmit; `resends` so far: params.ts resendTicks backs off). */
   lastVote: { readonly vote: HsVote; sentTick: number; resends: number } | undefined;
   lastProposal: { readonly proposal: HsProposal; sentTick: number; resends: number } | undefined;
-  /** This replica's timeout of its current round, re-broadcast each retransmit period (vote.ts retransmit). */
+  /** This replica's timeout of its current round, re-broadcast while it stays in the round (vote.ts retransmit). */
   lastTimeout: { readonly timeout: HsTimeout; sentTick: number; resends: number } | undefined;
   /** When this replica last sent each lagging replica its TC (bounded by n). */
   readonly tcSentTick: Map<ReplicaId, number>;
