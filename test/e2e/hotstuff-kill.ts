@@ -140,7 +140,7 @@ export function hotstuffKill(opts: { readonly trickle: boolean }): (t: TestConte
         });
         // Each restarted replica votes again. The backup restarts with 200 writes to go and catches up by
         // a state transfer, so it may reach the others' prefix having voted in no round yet (CI once read
-        // its log then: 0 votes; on a quiet box 2-6). Rounds come only with writes: with `trickle` they
+        // its log then: 0 votes; here 1-8). Rounds come only with writes: with `trickle` they
         // keep coming; on the idle cluster, once it has converged, each look writes one more key.
         let extra = 0;
         await waitUntil('each restarted replica voted again', async () => {
