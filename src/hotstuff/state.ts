@@ -61,6 +61,12 @@ export interface Backfill {
   noted: number;
 }
 
+/** When a message this replica keeps re-sending was last sent, and how often it was re-sent (params.ts resendTicks backs off). */
+export interface Resent {
+  sentTick: number;
+  resends: number;
+}
+
 export interface HsState {
   readonly id: ReplicaId;
   readonly n: number;
@@ -121,11 +127,11 @@ export interface HsState {
   readonly votes: Map<ReplicaId, HsVote>;
   /** The latest timeout of each replica (bounded by n; a TC is 2f+1 of one round). */
   readonly timeouts: Map<ReplicaId, HsTimeout>;
-  /** Its own last vote and proposal, re-sent while the round has not moved on (vote.ts retransmit; `resends` so far: params.ts resendTicks backs off). */
-  lastVote: { readonly vote: HsVote; sentTick: number; resends: number } | undefined;
-  lastProposal: { readonly proposal: HsProposal; sentTick: number; resends: number } | undefined;
+  /** Its own last vote and proposal, re-sent while the round has not moved on (vote.ts retransmit). */
+  lastVote: ({ readonly vote: HsVote } & Resent) | undefined;
+  lastProposal: ({ readonly proposal: HsProposal } & Resent) | undefined;
   /** This replica's timeout of its current round, re-broadcast while it stays in the round (vote.ts retransmit). */
-  lastTimeout: { readonly timeout: HsTimeout; sentTick: number; resends: number } | undefined;
+  lastTimeout: ({ readonly timeout: HsTimeout } & Resent) | undefined;
   /** When this replica last sent each lagging replica its TC (bounded by n). */
   readonly tcSentTick: Map<ReplicaId, number>;
   /** Signed checkpoints by height and signer (checkpoint.ts; each signer's two highest). */

@@ -6,6 +6,7 @@
 
 import type { HsProposal, HsQc, HsVote } from '../wire/messages.ts';
 import type { Ctx } from './context.ts';
+import type { HsState, Resent } from './state.ts';
 import { drop, persistSafety, sendTo, sign } from './context.ts';
 import { blockOf, leaderOf, proposalFault, tcHighRound } from './block.ts';
 import { processQc, processTc } from './pacemaker.ts';
@@ -68,7 +69,7 @@ export function retransmit(ctx: Ctx): void {
 }
 
 /** Whether a sent message's resend delay has passed; if so it counts as re-sent now. */
-function resendDue(st: Ctx['st'], sent: { sentTick: number; resends: number }): boolean {
+function resendDue(st: HsState, sent: Resent): boolean {
   if (st.tick - sent.sentTick < resendTicks(st.params, sent.resends)) return false;
   sent.sentTick = st.tick;
   sent.resends++;
